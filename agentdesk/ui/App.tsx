@@ -1,0 +1,74 @@
+import { useState } from 'preact/hooks';
+import { AccountPanel } from '../../backend/web/ui/AccountPanel';
+import { AccountChip } from '../../backend/web/ui/AccountChip';
+import { Footer } from '../../backend/web/ui/Footer';
+import { Topbar } from '../../backend/web/ui/Topbar';
+import { isStaff, useSession } from '../../backend/web/ui/session';
+import { DeskHome } from './DeskHome';
+import { EnrollCard } from './EnrollCard';
+import { MembersOnlyNote, StaffIntro } from './Notes';
+
+function enrollToken(): string | null {
+  return new URLSearchParams(location.search).get('enroll');
+}
+
+/** App picks the desk's view: enrollment, sign-in, the staff-only note, or the desk. */
+export function App() {
+  const session = useSession();
+  const [token, setToken] = useState(enrollToken);
+  const account = session.account;
+
+  function enrolled() {
+    // Drop ?enroll= so a reload or a shared URL never shows a spent link.
+    const url = new URL(location.href);
+    url.searchParams.delete('enroll');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
+    setToken(null);
+  }
+
+  let view;
+  if (token) {
+    view = <EnrollCard token={token} session={session} onEnrolled={enrolled} />;
+  } else if (session.loading) {
+    view = <div class="desk-skeleton" aria-busy="true" aria-label="Loading the desk" />;
+  } else if (!account) {
+    view = (
+      <div class="grid-2">
+        <StaffIntro />
+        <AccountPanel
+          session={session}
+          signInHint="Staff sign in with the passkey registered from their enrollment link."
+        />
+      </div>
+    );
+  } else if (!isStaff(account)) {
+    view = (
+      <div class="grid-2">
+        <MembersOnlyNote />
+        <AccountPanel session={session} />
+      </div>
+    );
+  } else {
+    view = <DeskHome session={session} account={account} />;
+  }
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Topbar app="desk" home="/desk/" current="desk">
+        <AccountChip account={account} />
+      </Topbar>
+      <main id="main" class="page">
+        {view}
+        {session.error && (
+          <p class="status status-error" role="alert">
+            {session.error}
+          </p>
+        )}
+      </main>
+      <Footer note="The desk is for store staff. Staff join by an enrollment link." />
+    </>
+  );
+}

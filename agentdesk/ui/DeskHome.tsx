@@ -1,0 +1,73 @@
+import type { Account } from '../../backend/web/ui/api';
+import { AccountPanel } from '../../backend/web/ui/AccountPanel';
+import { HeadsetIcon, StoreIcon, UserIcon } from '../../backend/web/ui/icons';
+import { initials, roleName, type Session } from '../../backend/web/ui/session';
+
+/** DeskHome is the signed-in staff desk: who, which store, and the queue. */
+export function DeskHome({ session, account }: { session: Session; account: Account }) {
+  const store = account.store;
+  return (
+    <>
+      <section class="desk-header" aria-labelledby="desk-title">
+        <span class="avatar avatar-lg" aria-hidden="true">
+          {initials(account.name)}
+        </span>
+        <div class="desk-who">
+          <p class="eyebrow">{store ? store.name : 'All stores'}</p>
+          <h1 id="desk-title" class="desk-name">
+            {account.name}
+          </h1>
+          <p class="desk-role">
+            <span class="badge badge-role">{roleName(account.role)}</span>
+            {store && <span class="muted small">{store.name} sales floor</span>}
+          </p>
+        </div>
+        <div class="presence presence-ready" role="status">
+          <span class="presence-dot" aria-hidden="true" />
+          Signed in to the desk
+        </div>
+      </section>
+
+      <div class="desk-grid">
+        <div class="desk-tiles">
+          <section class="tile" aria-labelledby="queue-title">
+            <div class="tile-head">
+              <HeadsetIcon size={20} />
+              <h2 id="queue-title">Queue</h2>
+            </div>
+            <p class="tile-big">No shoppers waiting</p>
+            <p class="muted small">Shoppers who press “Talk to a sales agent” in {store ? store.name : 'your store'} line up here.</p>
+          </section>
+
+          <section class="tile" aria-labelledby="you-title">
+            <div class="tile-head">
+              <UserIcon size={20} />
+              <h2 id="you-title">Your calls today</h2>
+            </div>
+            <p class="tile-big">0 calls</p>
+            <p class="muted small">Calls you take and orders you close are counted here.</p>
+          </section>
+
+          <section class="tile" aria-labelledby="store-title">
+            <div class="tile-head">
+              <StoreIcon size={20} />
+              <h2 id="store-title">Store</h2>
+            </div>
+            <p class="tile-big">{store ? store.name : 'Every store'}</p>
+            <p class="muted small">
+              {store ? (
+                <a href={`/store/${encodeURIComponent(store.slug)}`}>See the storefront shoppers see</a>
+              ) : (
+                'Administrators see every store of the mall.'
+              )}
+            </p>
+          </section>
+        </div>
+
+        <aside aria-label="Your account">
+          <AccountPanel session={session} />
+        </aside>
+      </div>
+    </>
+  );
+}

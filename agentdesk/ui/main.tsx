@@ -1,0 +1,8 @@
+// The agent desk (/desk/): store staff sign in here and, later, take calls.
+
+import { render } from 'preact';
+import '../../backend/web/ui/theme.css';
+import './desk.css';
+import { App } from './App';
+
+render(<App />, document.getElementById('app')!);

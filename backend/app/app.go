@@ -1,0 +1,140 @@
+// Package app wires livemall together: it opens the database and the bus,
+// builds the services of every slice, and registers their routes on one
+// Fiber app. backend/cmd/livemall runs it; tests start it on port 0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/livemall/livemall/agentdesk"
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/auth"
+	"github.com/livemall/livemall/backend/bus"
+	"github.com/livemall/livemall/backend/config"
+	"github.com/livemall/livemall/backend/database"
+	"github.com/livemall/livemall/backend/web"
+	"github.com/livemall/livemall/mall"
+	"github.com/livemall/livemall/media"
+)
+
+// App is a running livemall node's parts.
+type App struct {
+	Config  config.Config
+	DB      *database.DB
+	Bus     *bus.Bus
+	Auth    *auth.Service
+	Catalog *mall.Catalog
+	Staff   *agentdesk.Staff
+	Fiber   *fiber.App
+}
+
+// Services is the part of App that commands without a server (seed, agent
+// add) need: the database and the slices' services.
+type Services struct {
+	DB      *database.DB
+	Auth    *auth.Service
+	Catalog *mall.Catalog
+	Staff   *agentdesk.Staff
+}
+
+// OpenServices opens and migrates the database and builds the services.
+// cfg.PublicURL must be set (it is the WebAuthn origin).
+func OpenServices(ctx context.Context, cfg config.Config) (*Services, error) {
+	db, err := database.Open(ctx, database.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	catalog := mall.NewCatalog(db.DB)
+	return &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog)}, nil
+}
+
+// New opens everything a node needs and builds its HTTP app. cfg.PublicURL
+// must be set. Close releases what New opened.
+func New(ctx context.Context, cfg config.Config) (*App, error) {
+	svc, err := OpenServices(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATSURL, DataDir: cfg.DataDir, Name: "livemall"})
+	if err != nil {
+		svc.DB.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: svc.DB, Bus: b, Auth: svc.Auth, Catalog: svc.Catalog, Staff: svc.Staff}
+	a.Fiber = a.routes()
+	return a, nil
+}
+
+// routes builds the Fiber app with every slice's routes.
+func (a *App) routes() *fiber.App {
+	reg := prometheus.NewRegistry()
+	f := web.NewApp(web.Options{PublicURL: a.Config.PublicURL, TrustedProxies: a.Config.TrustedProxies, Registry: reg})
+	f.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	f.Get("/readyz", a.handleReady)
+
+	api := f.Group("/api/v1", a.Auth.LoadSession())
+	api.Get("/openapi.json", serveOpenAPI)
+	api.Get("/csrf", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"token": web.CSRFToken(c)}) })
+	a.Auth.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
+	a.Auth.AdminRoutes(api)
+	a.Catalog.Routes(api)
+	a.Staff.Routes(api, a.Config.PublicURL)
+	(&media.Signaling{PublicURL: a.Config.PublicURL}).Routes(api)
+	api.All("/*", func(c *fiber.Ctx) error {
+		return apperr.New(apperr.NotFound, "no API endpoint %s %s", c.Method(), c.Path())
+	})
+	web.ServeUI(f)
+	return f
+}
+
+// handleReady answers 200 when the database and NATS answer, 503 otherwise.
+func (a *App) handleReady(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := a.DB.Ping(ctx); err != nil {
+		slog.Warn("not ready: database", "err", err)
+		return apperr.New(apperr.Unavailable, "the database does not answer")
+	}
+	if err := a.Bus.Ping(ctx); err != nil {
+		slog.Warn("not ready: NATS", "err", err)
+		return apperr.New(apperr.Unavailable, "NATS does not answer")
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+// Serve answers HTTP on ln until Shutdown.
+func (a *App) Serve(ln net.Listener) error {
+	err := a.Fiber.Listener(ln)
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting, waits up to the configured timeout for
+// in-flight requests, then closes NATS and the database.
+func (a *App) Shutdown() error {
+	err := a.Fiber.ShutdownWithTimeout(a.Config.ShutdownTimeout)
+	a.Bus.Close()
+	if cerr := a.DB.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

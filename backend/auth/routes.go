@@ -1,0 +1,275 @@
+package auth
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livemall/livemall/backend/web"
+)
+
+// StoreRef names the store a staff account works for.
+type StoreRef struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// AccountView is an account as the API shows it to its owner.
+type AccountView struct {
+	ID    string    `json:"id"`
+	Name  string    `json:"name"`
+	Email string    `json:"email"`
+	Role  Role      `json:"role"`
+	Store *StoreRef `json:"store"`
+}
+
+// View returns a's API view, with its store for staff.
+func (s *Service) View(c *fiber.Ctx, a *Account) (AccountView, error) {
+	v := AccountView{ID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role}
+	if a.StoreID != nil {
+		var st StoreRef
+		if err := s.db.WithContext(c.UserContext()).Table("stores").Select("slug, name").Where("id = ?", *a.StoreID).Take(&st).Error; err != nil {
+			return v, err
+		}
+		v.Store = &st
+	}
+	return v, nil
+}
+
+// signUpRequest is the body of POST /auth/signup/begin.
+type signUpRequest struct {
+	Name      string `json:"name" required:"true"`
+	Email     string `json:"email" required:"true"`
+	BirthDate string `json:"birthDate" required:"true"`
+	Address   string `json:"address" required:"true"`
+}
+
+// finishRequest is the body of every finish step.
+type finishRequest struct {
+	Ceremony   string          `json:"ceremony" required:"true"`
+	Credential json.RawMessage `json:"credential" required:"true"`
+}
+
+// emptyRequest is the body of begin steps that take no input: `{}` or none.
+type emptyRequest struct{}
+
+// decodeOptional decodes a body that may be empty.
+func decodeOptional(c *fiber.Ctx, dst any) error {
+	if len(c.Body()) == 0 {
+		return nil
+	}
+	return web.DecodeJSON(c, dst)
+}
+
+// Routes registers the sign-up, sign-in, sign-out, passkey and enrollment
+// endpoints on api (the /api/v1 group). limit guards the endpoints that
+// anonymous clients can hammer.
+func (s *Service) Routes(api fiber.Router, limit fiber.Handler) {
+	api.Get("/me", s.handleMe)
+	a := api.Group("/auth")
+	a.Post("/signup/begin", limit, s.handleSignUpBegin)
+	a.Post("/signup/finish", limit, s.handleSignUpFinish)
+	a.Post("/signin/begin", limit, s.handleSignInBegin)
+	a.Post("/signin/finish", limit, s.handleSignInFinish)
+	a.Post("/signout", s.handleSignOut)
+	a.Get("/passkeys", s.handlePasskeys)
+	a.Post("/passkeys/begin", s.handlePasskeyBegin)
+	a.Post("/passkeys/finish", s.handlePasskeyFinish)
+	a.Get("/enrollments/:token", limit, s.handleEnrollment)
+	a.Post("/enrollments/:token/begin", limit, s.handleEnrollmentBegin)
+	a.Post("/enrollments/:token/finish", limit, s.handleEnrollmentFinish)
+}
+
+// signedIn answers a finished ceremony: the session cookie and the account.
+func (s *Service) signedIn(c *fiber.Ctx, status int, a *Account, token string) error {
+	s.setSessionCookie(c, token)
+	v, err := s.View(c, a)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(fiber.Map{"account": v})
+}
+
+func (s *Service) handleMe(c *fiber.Ctx) error {
+	a, err := RequireAccount(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.View(c, a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"account": v})
+}
+
+func (s *Service) handleSignUpBegin(c *fiber.Ctx) error {
+	var req signUpRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	opts, err := s.BeginSignUp(c.UserContext(), NewAccount{Name: req.Name, Email: req.Email, BirthDate: req.BirthDate, Address: req.Address})
+	if err != nil {
+		return err
+	}
+	return c.JSON(opts)
+}
+
+func (s *Service) handleSignUpFinish(c *fiber.Ctx) error {
+	var req finishRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	a, token, err := s.FinishSignUp(c.UserContext(), req.Ceremony, req.Credential)
+	if err != nil {
+		return err
+	}
+	return s.signedIn(c, fiber.StatusCreated, a, token)
+}
+
+func (s *Service) handleSignInBegin(c *fiber.Ctx) error {
+	if err := decodeOptional(c, &emptyRequest{}); err != nil {
+		return err
+	}
+	opts, err := s.BeginSignIn(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(opts)
+}
+
+func (s *Service) handleSignInFinish(c *fiber.Ctx) error {
+	var req finishRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	a, token, err := s.FinishSignIn(c.UserContext(), req.Ceremony, req.Credential)
+	if err != nil {
+		return err
+	}
+	return s.signedIn(c, fiber.StatusOK, a, token)
+}
+
+func (s *Service) handleSignOut(c *fiber.Ctx) error {
+	if token := c.Cookies(SessionCookie); token != "" {
+		if err := s.endSession(c.UserContext(), token); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// passkeyView is a passkey as its owner sees it.
+type passkeyView struct {
+	ID         string     `json:"id"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+}
+
+func viewPasskey(p Passkey) passkeyView {
+	return passkeyView{ID: p.ID, CreatedAt: p.CreatedAt, LastUsedAt: p.LastUsedAt}
+}
+
+func (s *Service) handlePasskeys(c *fiber.Ctx) error {
+	a, err := RequireAccount(c)
+	if err != nil {
+		return err
+	}
+	ps, err := s.ListPasskeys(c.UserContext(), a.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]passkeyView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, viewPasskey(p))
+	}
+	return c.JSON(fiber.Map{"passkeys": out})
+}
+
+func (s *Service) handlePasskeyBegin(c *fiber.Ctx) error {
+	a, err := RequireAccount(c)
+	if err != nil {
+		return err
+	}
+	if err := decodeOptional(c, &emptyRequest{}); err != nil {
+		return err
+	}
+	opts, err := s.BeginAddPasskey(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(opts)
+}
+
+func (s *Service) handlePasskeyFinish(c *fiber.Ctx) error {
+	a, err := RequireAccount(c)
+	if err != nil {
+		return err
+	}
+	var req finishRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := s.FinishAddPasskey(c.UserContext(), a, req.Ceremony, req.Credential)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"passkey": viewPasskey(*p)})
+}
+
+func (s *Service) handleEnrollment(c *fiber.Ctx) error {
+	a, err := s.EnrollmentAccount(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err
+	}
+	v, err := s.View(c, a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"enrollment": fiber.Map{"name": v.Name, "email": v.Email, "role": v.Role, "store": v.Store}})
+}
+
+func (s *Service) handleEnrollmentBegin(c *fiber.Ctx) error {
+	if err := decodeOptional(c, &emptyRequest{}); err != nil {
+		return err
+	}
+	opts, err := s.BeginEnrollment(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(opts)
+}
+
+func (s *Service) handleEnrollmentFinish(c *fiber.Ctx) error {
+	var req finishRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	a, token, err := s.FinishEnrollment(c.UserContext(), c.Params("token"), req.Ceremony, req.Credential)
+	if err != nil {
+		return err
+	}
+	return s.signedIn(c, fiber.StatusOK, a, token)
+}
+
+// AdminRoutes registers the admin-only account listing on api.
+func (s *Service) AdminRoutes(api fiber.Router) {
+	api.Get("/admin/accounts", RequireRole(RoleAdmin), s.handleListAccounts)
+}
+
+func (s *Service) handleListAccounts(c *fiber.Ctx) error {
+	accounts, err := s.ListAccounts(c.UserContext(), AccountFilter{})
+	if err != nil {
+		return err
+	}
+	out := make([]AccountView, 0, len(accounts))
+	for i := range accounts {
+		v, err := s.View(c, &accounts[i])
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	return c.JSON(fiber.Map{"accounts": out})
+}

@@ -1,0 +1,134 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"github.com/livemall/livemall/backend/apperr"
+)
+
+// SessionCookie is the name of the HttpOnly cookie that carries the session.
+const SessionCookie = "lm_session"
+
+// session is a signed-in browser. Only the SHA-256 of the cookie is stored.
+type session struct {
+	IDHash    string    `gorm:"column:id_hash;primaryKey"`
+	AccountID string    `gorm:"column:account_id"`
+	CreatedAt time.Time `gorm:"column:created_at"`
+	ExpiresAt time.Time `gorm:"column:expires_at"`
+}
+
+// TableName tells GORM where sessions live.
+func (session) TableName() string { return "sessions" }
+
+// startSession creates a new session for accountID in tx and returns the
+// cookie value. Every sign-in gets a new one, never a reused id.
+func (s *Service) startSession(tx *gorm.DB, accountID string) (string, error) {
+	token := randomToken(32)
+	now := s.now()
+	if err := tx.Create(&session{IDHash: hashToken(token), AccountID: accountID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}).Error; err != nil {
+		return "", fmt.Errorf("start session: %w", err)
+	}
+	return token, nil
+}
+
+// setSessionCookie hands the session to the browser.
+func (s *Service) setSessionCookie(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{
+		Name:     SessionCookie,
+		Value:    token,
+		Path:     "/",
+		Expires:  s.now().Add(s.cfg.SessionTTL),
+		HTTPOnly: true,
+		Secure:   s.secureCookies() || c.Protocol() == "https",
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+// clearSessionCookie tells the browser to forget the session.
+func (s *Service) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0),
+		HTTPOnly: true, Secure: s.secureCookies() || c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// AccountForSession returns the account signed in with the cookie value
+// token, or an Unauthorized error when the session is unknown or expired.
+func (s *Service) AccountForSession(ctx context.Context, token string) (*Account, error) {
+	if token == "" {
+		return nil, apperr.New(apperr.Unauthorized, "sign in first")
+	}
+	var a Account
+	err := s.db.WithContext(ctx).
+		Joins("JOIN sessions ON sessions.account_id = accounts.id").
+		Where("sessions.id_hash = ? AND sessions.expires_at > ?", hashToken(token), s.now()).
+		Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.New(apperr.Unauthorized, "your session has ended: sign in again")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	return &a, nil
+}
+
+// endSession deletes the session behind the cookie value token.
+func (s *Service) endSession(ctx context.Context, token string) error {
+	return s.db.WithContext(ctx).Where("id_hash = ?", hashToken(token)).Delete(&session{}).Error
+}
+
+// localsAccount is the fiber.Ctx key under which the signed-in account sits.
+const localsAccount = "auth.account"
+
+// LoadSession is middleware that looks up the session cookie and, if it is
+// valid, makes the account available to CurrentAccount. It never refuses a
+// request; the guards do.
+func (s *Service) LoadSession() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if token := c.Cookies(SessionCookie); token != "" {
+			a, err := s.AccountForSession(c.UserContext(), token)
+			if err == nil {
+				c.Locals(localsAccount, a)
+			} else if !apperr.Is(err, apperr.Unauthorized) {
+				return err
+			}
+		}
+		return c.Next()
+	}
+}
+
+// CurrentAccount returns the signed-in account, or nil.
+func CurrentAccount(c *fiber.Ctx) *Account {
+	a, _ := c.Locals(localsAccount).(*Account)
+	return a
+}
+
+// RequireAccount returns the signed-in account or an Unauthorized error.
+func RequireAccount(c *fiber.Ctx) (*Account, error) {
+	a := CurrentAccount(c)
+	if a == nil {
+		return nil, apperr.New(apperr.Unauthorized, "sign in first")
+	}
+	return a, nil
+}
+
+// RequireRole is middleware that lets through only signed-in accounts with
+// one of roles: others get 401 when signed out and 403 when signed in.
+func RequireRole(roles ...Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a, err := RequireAccount(c)
+		if err != nil {
+			return err
+		}
+		for _, r := range roles {
+			if a.Role == r {
+				return c.Next()
+			}
+		}
+		return apperr.New(apperr.Forbidden, "your role (%s) may not do this", a.Role)
+	}
+}

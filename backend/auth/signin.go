@@ -1,0 +1,214 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+	"gorm.io/gorm"
+
+	"github.com/livemall/livemall/backend/apperr"
+)
+
+// BeginSignIn starts a usernameless sign-in: the browser offers whichever
+// discoverable passkey of this site the person picks.
+func (s *Service) BeginSignIn(ctx context.Context) (*Options, error) {
+	assertion, sess, err := s.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	if err != nil {
+		return nil, fmt.Errorf("begin sign-in: %w", err)
+	}
+	id, err := s.beginCeremony(ctx, ceremonySignIn, nil, ceremonyData{Session: *sess})
+	if err != nil {
+		return nil, err
+	}
+	return &Options{Ceremony: id, Options: assertion}, nil
+}
+
+// FinishSignIn verifies the assertion, checks and stores the sign counter
+// and starts a new session, all in one transaction. It returns the account
+// and the session cookie value.
+func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, credential []byte) (*Account, string, error) {
+	_, d, err := s.consume(ctx, ceremonyID, ceremonySignIn)
+	if err != nil {
+		return nil, "", err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(credential)
+	if err != nil {
+		return nil, "", verificationFailed(err)
+	}
+	db := s.db.WithContext(ctx)
+	var (
+		account   *Account
+		oldCounts = map[string]int64{}
+	)
+	lookup := func(rawID, userHandle []byte) (webauthn.User, error) {
+		var a Account
+		if err := db.Where("webauthn_id = ?", userHandle).Take(&a).Error; err != nil {
+			return nil, err
+		}
+		if err := loadCredentials(db, &a); err != nil {
+			return nil, err
+		}
+		for _, c := range a.credentials {
+			oldCounts[passkeyID(c.ID)] = int64(c.Authenticator.SignCount)
+		}
+		account = &a
+		return &a, nil
+	}
+	_, cred, err := s.wa.ValidatePasskeyLogin(lookup, d.Session, parsed)
+	if err != nil {
+		if account == nil {
+			return nil, "", apperr.New(apperr.Unauthorized, "this passkey is not registered here: create an account first")
+		}
+		return nil, "", verificationFailed(err)
+	}
+	if cred.Authenticator.CloneWarning {
+		return nil, "", apperr.New(apperr.Unauthorized, "this passkey's signature counter went backwards, so it may have been copied: sign-in refused")
+	}
+	var token string
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := s.recordPasskeyUse(tx, cred, oldCounts[passkeyID(cred.ID)]); err != nil {
+			return err
+		}
+		token, err = s.startSession(tx, account.ID)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return account, token, nil
+}
+
+// recordPasskeyUse stores the new sign counter, on the condition that nobody
+// changed it since it was read, so two sign-ins racing with one counter
+// value cannot both succeed.
+func (s *Service) recordPasskeyUse(tx *gorm.DB, cred *webauthn.Credential, oldCount int64) error {
+	raw, err := json.Marshal(cred)
+	if err != nil {
+		return fmt.Errorf("encode credential: %w", err)
+	}
+	res := tx.Model(&Passkey{}).
+		Where("id = ? AND sign_count = ?", passkeyID(cred.ID), oldCount).
+		Updates(map[string]any{"sign_count": int64(cred.Authenticator.SignCount), "credential": string(raw), "last_used_at": s.now()})
+	if res.Error != nil {
+		return fmt.Errorf("record passkey use: %w", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return apperr.New(apperr.Unauthorized, "this passkey was used at the same moment elsewhere: sign-in refused, try again")
+	}
+	return nil
+}
+
+// BeginAddPasskey starts registering another passkey for a signed-in
+// account; the passkeys it already has are excluded.
+func (s *Service) BeginAddPasskey(ctx context.Context, a *Account) (*Options, error) {
+	if err := loadCredentials(s.db.WithContext(ctx), a); err != nil {
+		return nil, err
+	}
+	exclude := make([]protocol.CredentialDescriptor, 0, len(a.credentials))
+	for _, c := range a.credentials {
+		exclude = append(exclude, c.Descriptor())
+	}
+	creation, sess, err := s.wa.BeginRegistration(a, passkeyRegistration, webauthn.WithExclusions(exclude))
+	if err != nil {
+		return nil, fmt.Errorf("begin add passkey: %w", err)
+	}
+	id, err := s.beginCeremony(ctx, ceremonyPasskey, &a.ID, ceremonyData{Session: *sess})
+	if err != nil {
+		return nil, err
+	}
+	return &Options{Ceremony: id, Options: creation}, nil
+}
+
+// FinishAddPasskey verifies and stores another passkey for a. A ceremony
+// begun by another account is refused.
+func (s *Service) FinishAddPasskey(ctx context.Context, a *Account, ceremonyID string, credential []byte) (*Passkey, error) {
+	c, d, err := s.consume(ctx, ceremonyID, ceremonyPasskey)
+	if err != nil {
+		return nil, err
+	}
+	if c.AccountID == nil || *c.AccountID != a.ID {
+		return nil, apperr.New(apperr.Forbidden, "this passkey request belongs to another account")
+	}
+	cred, err := s.verifyRegistration(a, d.Session, credential)
+	if err != nil {
+		return nil, err
+	}
+	if err := insertPasskey(s.db.WithContext(ctx), a.ID, cred, s.now()); err != nil {
+		return nil, err
+	}
+	var p Passkey
+	if err := s.db.WithContext(ctx).Where("id = ?", passkeyID(cred.ID)).Take(&p).Error; err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// ListPasskeys returns the account's passkeys, oldest first.
+func (s *Service) ListPasskeys(ctx context.Context, accountID string) ([]Passkey, error) {
+	var ps []Passkey
+	err := s.db.WithContext(ctx).Where("account_id = ?", accountID).Order("created_at").Find(&ps).Error
+	return ps, err
+}
+
+// EnrollmentAccount returns the account an unused enrollment token belongs
+// to, or NotFound.
+func (s *Service) EnrollmentAccount(ctx context.Context, token string) (*Account, error) {
+	_, a, err := s.findEnrollment(s.db.WithContext(ctx), token)
+	return a, err
+}
+
+// BeginEnrollment starts registering the first passkey of the account the
+// enrollment token belongs to.
+func (s *Service) BeginEnrollment(ctx context.Context, token string) (*Options, error) {
+	e, a, err := s.findEnrollment(s.db.WithContext(ctx), token)
+	if err != nil {
+		return nil, err
+	}
+	creation, sess, err := s.wa.BeginRegistration(a, passkeyRegistration)
+	if err != nil {
+		return nil, fmt.Errorf("begin enrollment: %w", err)
+	}
+	id, err := s.beginCeremony(ctx, ceremonyEnroll, &a.ID, ceremonyData{Session: *sess, EnrollmentHash: e.TokenHash})
+	if err != nil {
+		return nil, err
+	}
+	return &Options{Ceremony: id, Options: creation}, nil
+}
+
+// FinishEnrollment verifies the passkey and, in one transaction, uses up the
+// link, stores the passkey and starts a session.
+func (s *Service) FinishEnrollment(ctx context.Context, token, ceremonyID string, credential []byte) (*Account, string, error) {
+	c, d, err := s.consume(ctx, ceremonyID, ceremonyEnroll)
+	if err != nil {
+		return nil, "", err
+	}
+	if d.EnrollmentHash != hashToken(token) || c.AccountID == nil {
+		return nil, "", apperr.New(apperr.Invalid, "this passkey request belongs to another enrollment link")
+	}
+	a, err := s.FindAccountByID(ctx, *c.AccountID)
+	if err != nil {
+		return nil, "", err
+	}
+	cred, err := s.verifyRegistration(a, d.Session, credential)
+	if err != nil {
+		return nil, "", err
+	}
+	var session string
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.redeemEnrollment(tx, d.EnrollmentHash); err != nil {
+			return err
+		}
+		if err := insertPasskey(tx, a.ID, cred, s.now()); err != nil {
+			return err
+		}
+		session, err = s.startSession(tx, a.ID)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return a, session, nil
+}

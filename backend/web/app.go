@@ -1,0 +1,108 @@
+package web
+
+import (
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/livemall/livemall/backend/apperr"
+)
+
+// BodyLimit is the largest request body accepted, in bytes.
+const BodyLimit = 1 << 20
+
+// Options configure NewApp.
+type Options struct {
+	// PublicURL is the origin browsers use; state-changing requests from any
+	// other origin are refused.
+	PublicURL string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// Registry receives the HTTP metrics; /metrics serves it.
+	Registry *prometheus.Registry
+}
+
+// NewApp returns the Fiber app with livemall's middleware: panic recovery,
+// request logs and metrics, JSON errors, the body limit, and CSRF and Origin
+// checks on state-changing requests. Routes are added by the caller.
+func NewApp(o Options) *fiber.App {
+	cfg := fiber.Config{
+		AppName:               "livemall",
+		ErrorHandler:          ErrorHandler,
+		BodyLimit:             BodyLimit,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           90 * time.Second,
+	}
+	if len(o.TrustedProxies) > 0 {
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = o.TrustedProxies
+		cfg.EnableIPValidation = true
+	}
+	app := fiber.New(cfg)
+	app.Use(recover.New(recover.Config{EnableStackTrace: true}))
+	app.Use(observe(o.Registry))
+	app.Use(CSRF(o.PublicURL))
+	if o.Registry != nil {
+		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
+	}
+	return app
+}
+
+// observe logs each request and counts it in the registry.
+func observe(reg *prometheus.Registry) fiber.Handler {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "livemall_http_requests_total", Help: "HTTP requests by method, route and status.",
+	}, []string{"method", "route", "status"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "livemall_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"method", "route"})
+	if reg != nil {
+		reg.MustRegister(requests, duration)
+	}
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		status := c.Response().StatusCode()
+		if err != nil {
+			status, _ = Describe(err)
+		}
+		route := c.Route().Path
+		requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
+		duration.WithLabelValues(c.Method(), route).Observe(time.Since(start).Seconds())
+		if status >= 500 {
+			slog.Warn("request", "method", c.Method(), "path", c.Path(), "status", status, "took", time.Since(start))
+		} else {
+			slog.Debug("request", "method", c.Method(), "path", c.Path(), "status", status, "took", time.Since(start))
+		}
+		return err
+	}
+}
+
+// RateLimit returns middleware that lets one client address make at most max
+// requests per minute through it; the client address is the peer, or the
+// X-Forwarded-For of a trusted proxy. The counters live in this process.
+func RateLimit(max int) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:        max,
+		Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			return c.IP()
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			return apperr.New(apperr.RateLimited, "too many attempts from your address: wait a minute and try again")
+		},
+	})
+}

@@ -1,0 +1,209 @@
+// The JSON client every livemall web app uses to talk to /api/v1.
+//
+// State-changing requests carry the CSRF token the server put in the readable
+// lm_csrf cookie; the session itself rides in an HttpOnly cookie the browser
+// sends on its own (credentials: 'same-origin').
+
+/** ErrorCode is the server's error vocabulary (see backend/apperr). */
+export type ErrorCode =
+  | 'invalid'
+  | 'not_found'
+  | 'conflict'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'too_large'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal'
+  | 'network';
+
+/** ApiError is thrown for any non-2xx answer; message is fit to show the user. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+
+  constructor(status: number, code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export type Role = 'member' | 'agent' | 'supervisor' | 'admin';
+
+export interface StoreRef {
+  slug: string;
+  name: string;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  store: StoreRef | null;
+}
+
+export type Roof = 'flat' | 'spire' | 'dome' | 'stepped';
+
+export interface Building {
+  floors: number;
+  width: number;
+  roof: Roof;
+}
+
+export interface Store {
+  slug: string;
+  name: string;
+  brandColor: string;
+  tagline: string;
+  building: Building;
+  productCount: number;
+}
+
+export interface Product {
+  sku: string;
+  name: string;
+  description: string;
+  priceMinor: number;
+  currency: string;
+  imageUrl: string;
+  department: string;
+  ageLimit: number;
+  stock: number;
+}
+
+export type AddOnKind = 'accessory' | 'warranty' | 'bundle';
+
+export interface AddOn {
+  kind: AddOnKind;
+  reason: string;
+  product: Product;
+}
+
+export interface Department {
+  name: string;
+  products: Product[];
+}
+
+export interface Enrollment {
+  name: string;
+  email: string;
+  role: Role;
+  store: StoreRef | null;
+}
+
+export interface Passkey {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** Ceremony is what every ".../begin" endpoint returns: an id and WebAuthn options. */
+export interface Ceremony<T> {
+  ceremony: string;
+  options: { publicKey: T };
+}
+
+const base = '/api/v1';
+
+function readCookie(name: string): string {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return '';
+}
+
+let csrfPromise: Promise<string> | null = null;
+
+/** csrfToken returns the lm_csrf cookie, asking the server for one if it is missing. */
+async function csrfToken(): Promise<string> {
+  const have = readCookie('lm_csrf');
+  if (have) return have;
+  csrfPromise ??= request<{ token: string }>('GET', '/csrf')
+    .then((r) => readCookie('lm_csrf') || r.token)
+    .finally(() => {
+      csrfPromise = null;
+    });
+  return csrfPromise;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (method !== 'GET' && method !== 'HEAD') {
+    headers['X-CSRF-Token'] = await csrfToken();
+  }
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+
+  let res: Response;
+  try {
+    res = await fetch(base + path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Could not reach livemall. Check your connection and try again.');
+  }
+
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+  }
+  if (res.ok) return data as T;
+
+  const err = (data as { error?: { code?: ErrorCode; message?: string } } | undefined)?.error;
+  const apiErr = new ApiError(
+    res.status,
+    err?.code ?? 'internal',
+    err?.message ?? `The server answered ${res.status} ${res.statusText}.`,
+  );
+  // A stale CSRF cookie (for example after the server rotated it) gets one retry.
+  if (!retried && res.status === 403 && /csrf/i.test(apiErr.message) && method !== 'GET') {
+    csrfPromise = null;
+    await request('GET', '/csrf', undefined, true);
+    return request<T>(method, path, body, true);
+  }
+  throw apiErr;
+}
+
+/** api is the typed list of endpoints the web apps use. */
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+
+  /** me returns the signed-in account, or null when signed out (401). */
+  async me(): Promise<Account | null> {
+    try {
+      return (await request<{ account: Account }>('GET', '/me')).account;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return null;
+      throw e;
+    }
+  },
+
+  stores: () => request<{ stores: Store[] }>('GET', '/stores').then((r) => r.stores),
+  store: (slug: string) =>
+    request<{ store: Store; departments: Department[] }>('GET', `/stores/${encodeURIComponent(slug)}`),
+  product: (slug: string, sku: string) =>
+    request<{ store: Store; product: Product & { addOns: AddOn[] } }>(
+      'GET',
+      `/stores/${encodeURIComponent(slug)}/products/${encodeURIComponent(sku)}`,
+    ),
+
+  passkeys: () => request<{ passkeys: Passkey[] }>('GET', '/auth/passkeys').then((r) => r.passkeys),
+  enrollment: (token: string) =>
+    request<{ enrollment: Enrollment }>('GET', `/auth/enrollments/${encodeURIComponent(token)}`).then(
+      (r) => r.enrollment,
+    ),
+  signOut: () => request<void>('POST', '/auth/signout', {}),
+};

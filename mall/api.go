@@ -1,0 +1,229 @@
+package mall
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livemall/livemall/backend/apperr"
+)
+
+// StoreView is a store as the public API shows it.
+type StoreView struct {
+	Slug         string       `json:"slug"`
+	Name         string       `json:"name"`
+	BrandColor   string       `json:"brandColor"`
+	Tagline      string       `json:"tagline"`
+	Building     BuildingView `json:"building"`
+	ProductCount int          `json:"productCount"`
+}
+
+// BuildingView is what the skyline needs to draw a store's building.
+type BuildingView struct {
+	Floors int  `json:"floors"`
+	Width  int  `json:"width"`
+	Roof   Roof `json:"roof"`
+}
+
+// ProductView is a product as the public API lists it.
+type ProductView struct {
+	SKU         string `json:"sku"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	PriceMinor  int64  `json:"priceMinor"`
+	Currency    string `json:"currency"`
+	ImageURL    string `json:"imageUrl"`
+	Department  string `json:"department"`
+	AgeLimit    int    `json:"ageLimit"`
+	Stock       int    `json:"stock"`
+}
+
+// ProductDetailView is a product with the add-ons suggested with it, as the
+// product detail shows it.
+type ProductDetailView struct {
+	ProductView
+	AddOns []AddOnView `json:"addOns"`
+}
+
+// AddOnView is an add-on suggested with a product.
+type AddOnView struct {
+	Kind    AddOnKind   `json:"kind"`
+	Reason  string      `json:"reason"`
+	Product ProductView `json:"product"`
+}
+
+// DepartmentView is one department of a store with its products on sale.
+type DepartmentView struct {
+	Name     string        `json:"name"`
+	Products []ProductView `json:"products"`
+}
+
+// storeListResponse answers GET /stores.
+type storeListResponse struct {
+	Stores []StoreView `json:"stores"`
+}
+
+// storeResponse answers GET /stores/{slug}.
+type storeResponse struct {
+	Store       StoreView        `json:"store"`
+	Departments []DepartmentView `json:"departments"`
+}
+
+// productResponse answers GET /stores/{slug}/products/{sku}.
+type productResponse struct {
+	Store   StoreView         `json:"store"`
+	Product ProductDetailView `json:"product"`
+}
+
+// NewStoreView returns the public view of a store with productCount
+// products on sale.
+func NewStoreView(s Store, productCount int) StoreView {
+	return StoreView{
+		Slug:         s.Slug,
+		Name:         s.Name,
+		BrandColor:   s.BrandColor,
+		Tagline:      s.Tagline,
+		Building:     BuildingView{Floors: s.BuildingFloors, Width: s.BuildingWidth, Roof: s.BuildingRoof},
+		ProductCount: productCount,
+	}
+}
+
+// NewProductView returns the public view of a product of the store with
+// the given slug, without add-ons.
+func NewProductView(storeSlug string, p Product) ProductView {
+	return ProductView{
+		SKU:         p.SKU,
+		Name:        p.Name,
+		Description: p.Description,
+		PriceMinor:  p.PriceMinor,
+		Currency:    p.Currency,
+		ImageURL:    ProductImageURL(storeSlug, p.SKU),
+		Department:  p.Department,
+		AgeLimit:    p.AgeLimit,
+		Stock:       p.Stock,
+	}
+}
+
+// ProductImageURL returns the path of a product's generated image. Slugs
+// and SKUs need no escaping: their alphabet is safe in a path.
+func ProductImageURL(storeSlug, sku string) string {
+	return "/api/v1/stores/" + storeSlug + "/products/" + sku + "/image.svg"
+}
+
+// Routes registers the public, read-only catalog API on api, the /api/v1
+// group. Errors are returned for web.ErrorHandler to answer.
+func (c *Catalog) Routes(api fiber.Router) {
+	api.Get("/stores", c.handleListStores)
+	api.Get("/stores/:slug", c.handleShowStore)
+	api.Get("/stores/:slug/products/:sku", c.handleShowProduct)
+	api.Get("/stores/:slug/products/:sku/image.svg", c.handleProductImage)
+}
+
+func (c *Catalog) handleListStores(ctx *fiber.Ctx) error {
+	listings, err := c.ListStores(ctx.UserContext())
+	if err != nil {
+		return err
+	}
+	views := make([]StoreView, len(listings))
+	for i, l := range listings {
+		views[i] = NewStoreView(l.Store, l.ProductCount)
+	}
+	return ctx.JSON(storeListResponse{Stores: views})
+}
+
+func (c *Catalog) handleShowStore(ctx *fiber.Ctx) error {
+	store, err := c.storeFromPath(ctx)
+	if err != nil {
+		return err
+	}
+	products, err := c.ListProductsOnSale(ctx.UserContext(), store.ID)
+	if err != nil {
+		return err
+	}
+	departments := []DepartmentView{}
+	for _, p := range products {
+		n := len(departments)
+		if n == 0 || departments[n-1].Name != p.Department {
+			departments = append(departments, DepartmentView{Name: p.Department})
+			n++
+		}
+		departments[n-1].Products = append(departments[n-1].Products, NewProductView(store.Slug, p))
+	}
+	return ctx.JSON(storeResponse{Store: NewStoreView(*store, len(products)), Departments: departments})
+}
+
+func (c *Catalog) handleShowProduct(ctx *fiber.Ctx) error {
+	store, product, err := c.productFromPath(ctx)
+	if err != nil {
+		return err
+	}
+	count, err := c.CountProductsOnSale(ctx.UserContext(), store.ID)
+	if err != nil {
+		return err
+	}
+	addOns, err := c.ListAddOnsOnSale(ctx.UserContext(), product)
+	if err != nil {
+		return err
+	}
+	detail := ProductDetailView{ProductView: NewProductView(store.Slug, *product), AddOns: make([]AddOnView, len(addOns))}
+	for i, a := range addOns {
+		detail.AddOns[i] = AddOnView{Kind: a.Kind, Reason: a.Reason, Product: NewProductView(store.Slug, a.Product)}
+	}
+	return ctx.JSON(productResponse{Store: NewStoreView(*store, count), Product: detail})
+}
+
+func (c *Catalog) handleProductImage(ctx *fiber.Ctx) error {
+	store, product, err := c.productFromPath(ctx)
+	if err != nil {
+		return err
+	}
+	svg := ProductSVG(store.BrandColor, *product)
+	sum := sha256.Sum256(svg)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	ctx.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	ctx.Set(fiber.HeaderETag, etag)
+	// An SVG opened on its own is a document: forbid it scripts and fetches.
+	ctx.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	ctx.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	if ctx.Get(fiber.HeaderIfNoneMatch) == etag {
+		return ctx.SendStatus(fiber.StatusNotModified)
+	}
+	ctx.Set(fiber.HeaderContentType, "image/svg+xml")
+	return ctx.Send(svg)
+}
+
+// storeFromPath resolves the :slug path parameter to a store.
+func (c *Catalog) storeFromPath(ctx *fiber.Ctx) (*Store, error) {
+	slug, err := ParseSlug(ctx.Params("slug"))
+	if err != nil {
+		return nil, err
+	}
+	return c.StoreBySlug(ctx.UserContext(), slug)
+}
+
+// productFromPath resolves the :slug and :sku path parameters to a product
+// on sale. Both are checked before either is looked up, so a malformed SKU
+// is refused as such whatever the store.
+func (c *Catalog) productFromPath(ctx *fiber.Ctx) (*Store, *Product, error) {
+	slug, err := ParseSlug(ctx.Params("slug"))
+	if err != nil {
+		return nil, nil, err
+	}
+	sku, err := ParseSKU(ctx.Params("sku"))
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := c.StoreBySlug(ctx.UserContext(), slug)
+	if err != nil {
+		return nil, nil, err
+	}
+	product, err := c.ProductBySKU(ctx.UserContext(), store, sku)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !product.OnSale() {
+		return nil, nil, apperr.New(apperr.NotFound, "product %q of store %q is no longer sold", sku, store.Slug)
+	}
+	return store, product, nil
+}

@@ -1,0 +1,106 @@
+import { useEffect } from 'preact/hooks';
+import { api, type AddOnKind } from '../../backend/web/ui/api';
+import { formatPrice } from './format';
+import { linkClick, productPath, storePath } from './router';
+import { ErrorCard } from './ErrorCard';
+import { AgeBadge, Stock } from './ProductCard';
+import { TalkButton } from './TalkButton';
+import { useLoad } from './useLoad';
+
+const kindNames: Record<AddOnKind, string> = {
+  accessory: 'Accessory',
+  warranty: 'Warranty',
+  bundle: 'Bundle',
+};
+
+/** ProductPage shows one product and what goes well with it. */
+export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
+  const load = useLoad(`product:${slug}/${sku}`, () => api.product(slug, sku));
+  useEffect(() => {
+    if (load.state === 'done') document.title = `${load.data.product.name} — ${load.data.store.name} — livemall`;
+  }, [load]);
+
+  if (load.state === 'loading') return <div class="banner-skeleton" aria-busy="true" aria-label="Loading the product" />;
+  if (load.state === 'error') {
+    return <ErrorCard title={load.notFound ? 'This product is not on the shelves' : 'The product did not load'} message={load.message} />;
+  }
+  const { store, product } = load.data;
+  const addOns = product.addOns ?? [];
+  const storeTo = storePath(store.slug);
+  return (
+    <>
+      <nav class="breadcrumbs" aria-label="Breadcrumb">
+        <ol>
+          <li>
+            <a href="/" onClick={linkClick('/')}>
+              Downtown
+            </a>
+          </li>
+          <li>
+            <a href={storeTo} onClick={linkClick(storeTo)}>
+              {store.name}
+            </a>
+          </li>
+          <li aria-current="page">{product.name}</li>
+        </ol>
+      </nav>
+
+      <article class="product-detail" style={{ '--brand': store.brandColor }}>
+        <div class="product-detail-image">
+          <img src={product.imageUrl} alt={product.name} width="640" height="480" />
+        </div>
+        <div class="product-detail-info">
+          <p class="eyebrow">{product.department}</p>
+          <h1 class="product-title">{product.name}</h1>
+          <div class="product-meta large">
+            <span class="price">{formatPrice(product.priceMinor, product.currency)}</span>
+            <AgeBadge limit={product.ageLimit} />
+            <Stock stock={product.stock} />
+          </div>
+          <p class="product-description">{product.description}</p>
+          {product.ageLimit > 0 && (
+            <p class="age-note">
+              Sold only to buyers aged {product.ageLimit} or over. Your sales agent confirms your age before you
+              order.
+            </p>
+          )}
+          <TalkButton storeName={store.name} />
+          <p class="muted small sold-by">
+            Sold by{' '}
+            <a href={storeTo} onClick={linkClick(storeTo)}>
+              {store.name}
+            </a>
+          </p>
+        </div>
+      </article>
+
+      {addOns.length > 0 && (
+        <section class="addons" aria-labelledby="addons-title">
+          <div class="section-head">
+            <h2 id="addons-title">Goes well with</h2>
+          </div>
+          <ul class="addon-list">
+            {addOns.map((a) => {
+              const to = productPath(store.slug, a.product.sku);
+              return (
+                <li key={`${a.kind}-${a.product.sku}`} class="addon">
+                  <img src={a.product.imageUrl} alt="" width="96" height="72" loading="lazy" />
+                  <div class="addon-body">
+                    <span class={`badge badge-kind kind-${a.kind}`}>{kindNames[a.kind] ?? a.kind}</span>
+                    <h3 class="addon-name">
+                      <a href={to} onClick={linkClick(to)}>
+                        {a.product.name}
+                      </a>
+                    </h3>
+                    <p class="muted small">{a.reason}</p>
+                  </div>
+                  <span class="price">{formatPrice(a.product.priceMinor, a.product.currency)}</span>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,218 @@
+// Skyline: the downtown drawn from the stores, one building per store.
+
+import type { Roof, Store } from '../../backend/web/ui/api';
+import { linkClick, storePath } from './router';
+
+const H = 380; // drawing height
+const ground = 64; // street band at the bottom
+const top = 36; // sky kept free above the tallest roof
+const gap = 18;
+const margin = 36;
+
+/** hash gives a stable small number per string, so windows light the same way each visit. */
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
+}
+
+/** shade mixes a #rrggbb colour toward black (amount < 0) or white (amount > 0). */
+export function shade(hex: string, amount: number): string {
+  const m = /^#?([0-9a-f]{6})$/i.exec(hex.trim());
+  const n = m ? parseInt(m[1], 16) : 0x5b3df5;
+  const mix = (c: number) => {
+    const t = amount < 0 ? 0 : 255;
+    const v = Math.round(c + (t - c) * Math.abs(amount));
+    return Math.max(0, Math.min(255, v));
+  };
+  const r = mix((n >> 16) & 255);
+  const g = mix((n >> 8) & 255);
+  const b = mix(n & 255);
+  return `#${((1 << 24) | (r << 16) | (g << 8) | b).toString(16).slice(1)}`;
+}
+
+/** label shortens a store name to fit under a building of width w. */
+function label(name: string, w: number): string {
+  const max = Math.max(4, Math.floor(w / 7.2));
+  return name.length <= max ? name : `${name.slice(0, max - 1).trimEnd()}…`;
+}
+
+interface Placed {
+  store: Store;
+  x: number;
+  w: number;
+  h: number;
+  roof: Roof;
+}
+
+function layout(stores: Store[]): { placed: Placed[]; width: number; floorH: number } {
+  const widths = stores.map((s) => Math.max(1, s.building.width || 1));
+  const minW = Math.min(...widths);
+  const maxW = Math.max(...widths);
+  const maxFloors = Math.max(...stores.map((s) => Math.max(1, s.building.floors || 1)));
+  const roofRoom = 46;
+  const floorH = Math.min(20, (H - ground - top - roofRoom - 14) / maxFloors);
+  let x = margin;
+  const placed = stores.map((store, i) => {
+    const w = Math.round(96 + (maxW === minW ? 0.5 : (widths[i] - minW) / (maxW - minW)) * 72);
+    const h = Math.round(Math.max(1, store.building.floors || 1) * floorH + 14);
+    const p = { store, x, w, h, roof: store.building.roof };
+    x += w + gap;
+    return p;
+  });
+  return { placed, width: Math.max(x - gap + margin, 640), floorH };
+}
+
+function RoofShape({ p, color }: { p: Placed; color: string }) {
+  const y = H - ground - p.h;
+  const cx = p.x + p.w / 2;
+  switch (p.roof) {
+    case 'spire':
+      return (
+        <g>
+          <path d={`M${p.x + p.w * 0.2} ${y} L${cx} ${y - 34} L${p.x + p.w * 0.8} ${y} Z`} fill={color} />
+          <line x1={cx} y1={y - 34} x2={cx} y2={y - 50} stroke={color} stroke-width="2.5" />
+          <circle cx={cx} cy={y - 51} r="2.5" fill="#ffd66b" class="beacon" />
+        </g>
+      );
+    case 'dome':
+      return (
+        <g>
+          <path d={`M${p.x + p.w * 0.18} ${y} A${p.w * 0.32} ${p.w * 0.3} 0 0 1 ${p.x + p.w * 0.82} ${y} Z`} fill={color} />
+          <line x1={cx} y1={y - p.w * 0.3} x2={cx} y2={y - p.w * 0.3 - 12} stroke={color} stroke-width="2" />
+        </g>
+      );
+    case 'stepped':
+      return (
+        <g fill={color}>
+          <rect x={p.x + p.w * 0.12} y={y - 14} width={p.w * 0.76} height={14} />
+          <rect x={p.x + p.w * 0.26} y={y - 26} width={p.w * 0.48} height={12} />
+          <rect x={p.x + p.w * 0.4} y={y - 36} width={p.w * 0.2} height={10} />
+        </g>
+      );
+    default:
+      return (
+        <g fill={color}>
+          <rect x={p.x - 3} y={y - 6} width={p.w + 6} height={6} rx="1" />
+          <rect x={p.x + p.w * 0.62} y={y - 18} width={p.w * 0.2} height={12} />
+        </g>
+      );
+  }
+}
+
+function Windows({ p, floorH }: { p: Placed; floorH: number }) {
+  const y0 = H - ground - p.h + 10;
+  const floors = Math.max(1, p.store.building.floors || 1);
+  const cols = Math.max(2, Math.floor((p.w - 16) / 16));
+  const cellW = (p.w - 16) / cols;
+  const winW = Math.min(10, cellW - 5);
+  const winH = Math.max(3, Math.min(11, floorH - 6));
+  const seed = hash(p.store.slug);
+  const rects = [];
+  // The ground floor is the shop front; windows start one floor up.
+  for (let f = 0; f < floors - 1; f++) {
+    for (let c = 0; c < cols; c++) {
+      const lit = ((seed >> ((f * cols + c) % 29)) ^ (f * 7 + c * 3)) % 5 !== 0;
+      rects.push(
+        <rect
+          key={`${f}-${c}`}
+          x={p.x + 8 + c * cellW + (cellW - winW) / 2}
+          y={y0 + f * floorH}
+          width={winW}
+          height={winH}
+          rx="1"
+          fill={lit ? '#ffe9a8' : 'rgba(255,255,255,0.22)'}
+          opacity={lit ? 0.92 : 1}
+        />,
+      );
+    }
+  }
+  return <g>{rects}</g>;
+}
+
+function BuildingShape({ p, floorH }: { p: Placed; floorH: number }) {
+  const color = p.store.brandColor || '#5b3df5';
+  const dark = shade(color, -0.35);
+  const y = H - ground - p.h;
+  const base = H - ground;
+  const door = Math.min(26, p.w * 0.24);
+  const to = storePath(p.store.slug);
+  return (
+    <a
+      href={to}
+      class="building"
+      data-slug={p.store.slug}
+      aria-label={`${p.store.name}: ${p.store.tagline}`}
+      onClick={linkClick(to)}
+    >
+      <title>{`${p.store.name} — ${p.store.tagline}`}</title>
+      <g class="building-body">
+        <RoofShape p={p} color={dark} />
+        <rect class="facade" x={p.x} y={y} width={p.w} height={p.h} fill={color} />
+        <rect x={p.x + p.w - 10} y={y} width={10} height={p.h} fill={dark} opacity="0.35" />
+        <Windows p={p} floorH={floorH} />
+        {/* shop front: awning and door */}
+        <rect x={p.x + 6} y={base - 26} width={p.w - 12} height={6} rx="2" fill={dark} />
+        <rect x={p.x + (p.w - door) / 2} y={base - 18} width={door} height={18} rx="2" fill="#1d2033" opacity="0.75" />
+      </g>
+      <rect class="name-plate" x={p.x} y={base + 12} width={p.w} height={24} rx="6" fill="#ffffff" />
+      <text class="name-text" x={p.x + p.w / 2} y={base + 28} text-anchor="middle">
+        {label(p.store.name, p.w)}
+      </text>
+    </a>
+  );
+}
+
+/** Skyline draws every store as a building; clicking one opens the store. */
+export function Skyline({ stores }: { stores: Store[] }) {
+  const { placed, width, floorH } = layout(stores);
+  return (
+    <div class="skyline-scroll">
+      <svg
+        class="skyline"
+        viewBox={`0 0 ${width} ${H}`}
+        style={{ minWidth: `${Math.min(width, 900)}px` }}
+        role="group"
+        aria-label={`Downtown skyline: ${stores.length} stores`}
+      >
+        <defs>
+          <linearGradient id="sky" x1="0" y1="0" x2="0" y2="1">
+            <stop offset="0" stop-color="#1e1b4b" />
+            <stop offset="0.55" stop-color="#4c3bb8" />
+            <stop offset="1" stop-color="#f59e8b" />
+          </linearGradient>
+        </defs>
+        <rect width={width} height={H} fill="url(#sky)" />
+        <circle cx={width - 90} cy={70} r={26} fill="#fff4d6" opacity="0.9" />
+        {Array.from({ length: 28 }, (_, i) => (
+          <circle
+            key={i}
+            cx={(hash(`s${i}`) % 1000) / 1000 * width}
+            cy={10 + ((hash(`t${i}`) % 1000) / 1000) * 120}
+            r={i % 3 === 0 ? 1.4 : 0.9}
+            fill="#fff"
+            opacity="0.7"
+          />
+        ))}
+        {/* distant blocks for depth */}
+        <g fill="#2a2670" opacity="0.55">
+          {Array.from({ length: Math.ceil(width / 60) }, (_, i) => {
+            const bh = 60 + (hash(`b${i}`) % 110);
+            return <rect key={i} x={i * 60 - 10} y={H - ground - bh} width={52} height={bh} />;
+          })}
+        </g>
+        <rect x="0" y={H - ground} width={width} height={ground} fill="#2b2d42" />
+        <rect x="0" y={H - ground} width={width} height="6" fill="#4a4d68" />
+        <g stroke="#f2d16b" stroke-width="3" stroke-dasharray="18 16" opacity="0.6">
+          <line x1="0" y1={H - 8} x2={width} y2={H - 8} />
+        </g>
+        {placed.map((p) => (
+          <BuildingShape key={p.store.slug} p={p} floorH={floorH} />
+        ))}
+      </svg>
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+import { useEffect } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { api, type Store } from '../../backend/web/ui/api';
+import { ArrowLeftIcon } from '../../backend/web/ui/icons';
+import { shade } from './Skyline';
+import { plural } from './format';
+import { linkClick } from './router';
+import { ErrorCard } from './ErrorCard';
+import { ProductCard } from './ProductCard';
+import { useLoad } from './useLoad';
+
+/** StoreBanner is the store's sign: brand colour, name and tagline. */
+export function StoreBanner({ store, children }: { store: Store; children?: ComponentChildren }) {
+  const c = store.brandColor || '#5b3df5';
+  return (
+    <section
+      class="store-banner"
+      style={{ background: `linear-gradient(120deg, ${shade(c, -0.25)} 0%, ${c} 60%, ${shade(c, 0.15)} 100%)` }}
+    >
+      <a class="back-link" href="/" onClick={linkClick('/')}>
+        <ArrowLeftIcon size={16} /> Downtown
+      </a>
+      <h1 class="store-title">{store.name}</h1>
+      <p class="store-lead">{store.tagline}</p>
+      {children}
+    </section>
+  );
+}
+
+/** StorePage lists a store's departments and their products. */
+export function StorePage({ slug }: { slug: string }) {
+  const load = useLoad(`store:${slug}`, () => api.store(slug));
+  useEffect(() => {
+    if (load.state === 'done') document.title = `${load.data.store.name} — livemall`;
+  }, [load]);
+
+  if (load.state === 'loading') return <div class="banner-skeleton" aria-busy="true" aria-label="Loading the store" />;
+  if (load.state === 'error') {
+    return <ErrorCard title={load.notFound ? 'This store is not in the mall' : 'The store did not load'} message={load.message} />;
+  }
+  const { store, departments } = load.data;
+  const total = departments.reduce((n, d) => n + d.products.length, 0);
+  return (
+    <>
+      <StoreBanner store={store}>
+        <p class="store-stats">
+          {plural(departments.length, 'department', 'departments')} · {plural(total, 'product', 'products')}
+        </p>
+      </StoreBanner>
+      {departments.length > 1 && (
+        <nav class="dept-nav" aria-label="Departments">
+          {departments.map((d) => (
+            <a key={d.name} href={`#dept-${encodeURIComponent(d.name)}`}>
+              {d.name}
+            </a>
+          ))}
+        </nav>
+      )}
+      {departments.length === 0 && (
+        <div class="card empty">
+          <h2>Shelves are being stocked</h2>
+          <p class="muted">{store.name} has no products on show yet.</p>
+        </div>
+      )}
+      {departments.map((d) => (
+        <section key={d.name} class="department" id={`dept-${encodeURIComponent(d.name)}`} aria-labelledby={`h-${d.name}`}>
+          <div class="section-head">
+            <h2 id={`h-${d.name}`}>{d.name}</h2>
+            <span class="muted">{plural(d.products.length, 'product', 'products')}</span>
+          </div>
+          <div class="product-grid">
+            {d.products.map((p) => (
+              <ProductCard key={p.sku} slug={store.slug} storeName={store.name} product={p} />
+            ))}
+          </div>
+        </section>
+      ))}
+    </>
+  );
+}
