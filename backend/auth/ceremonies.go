@@ -44,12 +44,21 @@ func (s *Service) consume(ctx context.Context, id, kind string) (*ceremony, *cer
 		c *ceremony
 		d *ceremonyData
 	)
+	var refused error
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		c, d, err = s.takeCeremony(tx, id, kind)
+		if apperr.Code(err) == apperr.Invalid {
+			// Commit the deletion of an expired or mismatched ceremony.
+			refused = err
+			return nil
+		}
 		return err
 	})
-	return c, d, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, d, refused
 }
 
 // BeginSignUp validates the new member's profile and starts the ceremony

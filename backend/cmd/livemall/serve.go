@@ -141,4 +141,3 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	slog.Info("stopped")
 	return nil
 }
-

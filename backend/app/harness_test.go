@@ -1,0 +1,247 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/descope/virtualwebauthn"
+
+	"github.com/livemall/livemall/backend/config"
+	"github.com/livemall/livemall/backend/database/dbtest"
+)
+
+const testOrigin = "http://localhost:8080"
+
+// newTestApp starts a node on a fresh database (SQLite, or PostgreSQL in the
+// PostgreSQL run) with an embedded NATS, seeded with the demo mall.
+func newTestApp(t *testing.T, tweak ...func(*config.Config)) *App {
+	t.Helper()
+	cfg := config.Default()
+	db := dbtest.Config(t)
+	cfg.DatabaseURL = db.URL
+	cfg.DataDir = t.TempDir()
+	cfg.PublicURL = testOrigin
+	cfg.AuthRateLimit = 1000
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	a, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("start app: %v", err)
+	}
+	t.Cleanup(func() { a.Shutdown() })
+	svc := &Services{DB: a.DB, Auth: a.Auth, Catalog: a.Catalog, Staff: a.Staff}
+	if _, err := svc.SeedDemo(context.Background()); err != nil {
+		t.Fatalf("seed demo: %v", err)
+	}
+	return a
+}
+
+// client is a browser stand-in: it keeps cookies, sends the CSRF token and
+// the site's Origin, and holds a virtual authenticator with one passkey.
+type client struct {
+	t       *testing.T
+	app     *App
+	cookies map[string]string
+	origin  string
+	noCSRF  bool
+
+	authr virtualwebauthn.Authenticator
+	cred  virtualwebauthn.Credential
+	rp    virtualwebauthn.RelyingParty
+}
+
+func newClient(t *testing.T, a *App) *client {
+	return &client{t: t, app: a, cookies: map[string]string{}, origin: testOrigin,
+		authr: virtualwebauthn.NewAuthenticator(),
+		cred:  newCredential(t),
+		rp:    virtualwebauthn.RelyingParty{Name: "livemall", ID: "localhost", Origin: testOrigin}}
+}
+
+// newCredential returns a virtual passkey whose public key coordinates are
+// full length: virtualwebauthn drops leading zero bytes (big.Int.Bytes), and
+// a key with a short coordinate (1 in 128) is one no real authenticator makes.
+func newCredential(t *testing.T) virtualwebauthn.Credential {
+	for {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(k.X.Bytes()) != 32 || len(k.Y.Bytes()) != 32 {
+			continue
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, der)
+	}
+}
+
+// response is what a request returned.
+type response struct {
+	Status int
+	Body   string
+}
+
+// json decodes the body into v.
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
+		t.Fatalf("decode %q: %v", r.Body, err)
+	}
+}
+
+// do sends a request; body may be nil, a string (sent as is) or a value
+// (sent as JSON).
+func (c *client) do(method, path string, body any, headers ...string) response {
+	c.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		raw, _ := json.Marshal(b)
+		r = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, r)
+	req.Host = "localhost:8080"
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if method != http.MethodGet {
+		if c.origin != "" {
+			req.Header.Set("Origin", c.origin)
+		}
+		if !c.noCSRF {
+			if _, ok := c.cookies["lm_csrf"]; !ok {
+				c.do(http.MethodGet, "/api/v1/csrf", nil)
+			}
+			req.Header.Set("X-CSRF-Token", c.cookies["lm_csrf"])
+		}
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	for k, v := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	res, err := c.app.Fiber.Test(req, -1)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	for _, ck := range res.Cookies() {
+		if ck.MaxAge < 0 || ck.Value == "" {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	raw, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Body: string(raw)}
+}
+
+// must sends a request and fails the test unless the status is want.
+func (c *client) must(want int, method, path string, body any) response {
+	c.t.Helper()
+	r := c.do(method, path, body)
+	if r.Status != want {
+		c.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, r.Status, want, r.Body)
+	}
+	return r
+}
+
+// begun is the answer of a begin step.
+type begun struct {
+	Ceremony string          `json:"ceremony"`
+	Options  json.RawMessage `json:"options"`
+}
+
+// register answers a registration ceremony's options with the client's
+// passkey, as a browser's credential.toJSON() would.
+func (c *client) register(b begun) json.RawMessage {
+	c.t.Helper()
+	opts, err := virtualwebauthn.ParseAttestationOptions(string(b.Options))
+	if err != nil {
+		c.t.Fatalf("parse creation options: %v", err)
+	}
+	c.authr.Options.UserHandle = []byte(opts.UserID)
+	return json.RawMessage(virtualwebauthn.CreateAttestationResponse(c.rp, c.authr, c.cred, *opts))
+}
+
+// assert answers a sign-in ceremony's options with the client's passkey and
+// advances its counter.
+func (c *client) assert(b begun) json.RawMessage {
+	c.t.Helper()
+	opts, err := virtualwebauthn.ParseAssertionOptions(string(b.Options))
+	if err != nil {
+		c.t.Fatalf("parse request options: %v", err)
+	}
+	c.cred.Counter++
+	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(c.rp, c.authr, c.cred, *opts))
+}
+
+// signUp creates a member with the client's passkey and signs in.
+func (c *client) signUp(name, email, birthDate string) {
+	c.t.Helper()
+	var b begun
+	c.must(200, "POST", "/api/v1/auth/signup/begin", map[string]string{"name": name, "email": email, "birthDate": birthDate, "address": "1 Main St, Springfield"}).json(c.t, &b)
+	c.must(201, "POST", "/api/v1/auth/signup/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.register(b)})
+}
+
+// signIn signs in with the client's passkey, usernameless.
+func (c *client) signIn() response {
+	c.t.Helper()
+	var b begun
+	c.must(200, "POST", "/api/v1/auth/signin/begin", "{}").json(c.t, &b)
+	return c.do("POST", "/api/v1/auth/signin/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.assert(b)})
+}
+
+// enroll redeems an enrollment link's token with the client's passkey.
+func (c *client) enroll(token string) response {
+	c.t.Helper()
+	var b begun
+	c.must(200, "POST", "/api/v1/auth/enrollments/"+token+"/begin", "{}").json(c.t, &b)
+	return c.do("POST", "/api/v1/auth/enrollments/"+token+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.register(b)})
+}
+
+// tokenOf extracts the enroll token from a link.
+func tokenOf(t *testing.T, link string) string {
+	t.Helper()
+	_, tok, ok := strings.Cut(link, "?enroll=")
+	if !ok {
+		t.Fatalf("no token in link %q", link)
+	}
+	return tok
+}
+
+// b64 is base64url without padding.
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
