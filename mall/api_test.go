@@ -23,7 +23,7 @@ func newTestApp(db *gorm.DB) *fiber.App {
 	return app
 }
 
-// get sends a request to app and returns the response and its body.
+// send sends a request to app and returns the response and its body.
 func send(t *testing.T, app *fiber.App, method, path string, header http.Header) (*http.Response, string) {
 	t.Helper()
 	req := httptest.NewRequest(method, path, nil)

@@ -60,8 +60,8 @@ func (c *Catalog) ListStores(ctx context.Context) ([]StoreListing, error) {
 		return nil, fmt.Errorf("count products per store: %w", err)
 	}
 	byStore := make(map[int64]int, len(counts))
-	for _, c := range counts {
-		byStore[c.StoreID] = c.N
+	for _, row := range counts {
+		byStore[row.StoreID] = row.N
 	}
 	out := make([]StoreListing, len(stores))
 	for i, s := range stores {

@@ -28,9 +28,12 @@ func ProductSVG(brandColor string, p Product) []byte {
 	if !ok {
 		r, g, b, _ = parseHexColor(fallbackColor)
 	}
-	ink := "#ffffff"
-	if luminance(r, g, b) > 0.55 {
-		ink = "#1b1b1f"
+	// Ink is white or near-black, whichever contrasts more with the brand
+	// colour (WCAG contrast ratios cross at a luminance of about 0.18); the
+	// name band behind the product name is a veil of the opposite tone.
+	ink, veil := "#ffffff", "#000000"
+	if luminance(r, g, b) > 0.18 {
+		ink, veil = "#1b1b1f", "#ffffff"
 	}
 	var w bytes.Buffer
 	fmt.Fprintf(&w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="`,
@@ -55,10 +58,11 @@ func ProductSVG(brandColor string, p Product) []byte {
 	escape(&w, initials(p.Name))
 	w.WriteString("</text>")
 
-	fmt.Fprintf(&w, `<rect y="252" width="%d" height="68" fill="#000000" fill-opacity="0.22"/>`, imageSize)
+	// The band follows the tile's rounded bottom corners.
+	fmt.Fprintf(&w, `<path d="M0 252H320V296A24 24 0 0 1 296 320H24A24 24 0 0 1 0 296Z" fill="%s" fill-opacity="0.25"/>`, veil)
 	fmt.Fprintf(&w, `<text x="160" y="292" text-anchor="middle" `+
-		`font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="19" font-weight="600" fill="#ffffff">`)
-	escape(&w, truncateRunes(p.Name, 26))
+		`font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="18" font-weight="600" fill="%s">`, ink)
+	escape(&w, truncateRunes(p.Name, 25))
 	w.WriteString("</text></svg>\n")
 	return w.Bytes()
 }

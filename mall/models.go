@@ -26,9 +26,9 @@ const (
 // Age limits a product can carry: 0 for everyone, else the age a shopper
 // must be verified to have before the product can be ordered.
 const (
-	AgeLimitNone  = 0
-	AgeLimitAdult = 18
-	AgeLimit21    = 21
+	AgeLimitNone = 0
+	AgeLimit18   = 18
+	AgeLimit21   = 21
 )
 
 // Currency is the one currency the mall sells in.

@@ -26,7 +26,7 @@ export function ProductCard({ slug, storeName, product }: { slug: string; storeN
   return (
     <article class="product-card" data-sku={product.sku}>
       <a href={to} class="product-image" onClick={linkClick(to)} tabIndex={-1} aria-hidden="true">
-        <img src={product.imageUrl} alt="" loading="lazy" width="320" height="240" />
+        <img src={product.imageUrl} alt="" loading="lazy" width="320" height="320" />
       </a>
       <div class="product-body">
         <h3 class="product-name">

@@ -47,7 +47,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
 
       <article class="product-detail" style={{ '--brand': store.brandColor }}>
         <div class="product-detail-image">
-          <img src={product.imageUrl} alt={product.name} width="640" height="480" />
+          <img src={product.imageUrl} alt={product.name} width="520" height="520" />
         </div>
         <div class="product-detail-info">
           <p class="eyebrow">{product.department}</p>
@@ -84,7 +84,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
               const to = productPath(store.slug, a.product.sku);
               return (
                 <li key={`${a.kind}-${a.product.sku}`} class="addon">
-                  <img src={a.product.imageUrl} alt="" width="96" height="72" loading="lazy" />
+                  <img src={a.product.imageUrl} alt="" width="80" height="80" loading="lazy" />
                   <div class="addon-body">
                     <span class={`badge badge-kind kind-${a.kind}`}>{kindNames[a.kind] ?? a.kind}</span>
                     <h3 class="addon-name">

@@ -34,9 +34,17 @@ export function shade(hex: string, amount: number): string {
   return `#${((1 << 24) | (r << 16) | (g << 8) | b).toString(16).slice(1)}`;
 }
 
+/** luminance is the perceived brightness of a #rrggbb colour, 0..1. */
+function luminance(hex: string): number {
+  const m = /^#?([0-9a-f]{6})$/i.exec(hex.trim());
+  const n = m ? parseInt(m[1], 16) : 0;
+  return (0.299 * ((n >> 16) & 255) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255)) / 255;
+}
+
 /** label shortens a store name to fit under a building of width w. */
 function label(name: string, w: number): string {
-  const max = Math.max(4, Math.floor(w / 7.2));
+  // 12.5px bold system sans averages under 7.8 units a character.
+  const max = Math.max(4, Math.floor((w - 12) / 7.8));
   return name.length <= max ? name : `${name.slice(0, max - 1).trimEnd()}…`;
 }
 
@@ -55,15 +63,19 @@ function layout(stores: Store[]): { placed: Placed[]; width: number; floorH: num
   const maxFloors = Math.max(...stores.map((s) => Math.max(1, s.building.floors || 1)));
   const roofRoom = 46;
   const floorH = Math.min(20, (H - ground - top - roofRoom - 14) / maxFloors);
-  let x = margin;
+  const ws = stores.map((_, i) => Math.round(104 + (maxW === minW ? 0.5 : (widths[i] - minW) / (maxW - minW)) * 72));
+  const row = ws.reduce((a, b) => a + b, 0) + gap * (stores.length - 1);
+  // A few stores would be drawn huge; keep a minimum street length and centre the row.
+  const width = Math.max(row + 2 * margin, 1000);
+  let x = (width - row) / 2;
   const placed = stores.map((store, i) => {
-    const w = Math.round(96 + (maxW === minW ? 0.5 : (widths[i] - minW) / (maxW - minW)) * 72);
+    const w = ws[i];
     const h = Math.round(Math.max(1, store.building.floors || 1) * floorH + 14);
     const p = { store, x, w, h, roof: store.building.roof };
     x += w + gap;
     return p;
   });
-  return { placed, width: Math.max(x - gap + margin, 640), floorH };
+  return { placed, width, floorH };
 }
 
 function RoofShape({ p, color }: { p: Placed; color: string }) {
@@ -133,12 +145,30 @@ function Windows({ p, floorH }: { p: Placed; floorH: number }) {
   return <g>{rects}</g>;
 }
 
-function BuildingShape({ p, floorH }: { p: Placed; floorH: number }) {
+/** BuildingBody draws the roof, facade, windows and shop front of one placed store. */
+function BuildingBody({ p, floorH }: { p: Placed; floorH: number }) {
   const color = p.store.brandColor || '#5b3df5';
-  const dark = shade(color, -0.35);
+  // Trim (roof, awning) is darker than the facade, or lighter for very dark brands
+  // so the roof still stands out against the night sky.
+  const dark = luminance(color) < 0.22 ? shade(color, 0.3) : shade(color, -0.35);
   const y = H - ground - p.h;
   const base = H - ground;
   const door = Math.min(26, p.w * 0.24);
+  return (
+    <g class="building-body">
+      <RoofShape p={p} color={dark} />
+      <rect class="facade" x={p.x} y={y} width={p.w} height={p.h} fill={color} stroke="rgba(255,255,255,0.18)" stroke-width="1" />
+      <rect x={p.x + p.w - 10} y={y} width={10} height={p.h} fill={dark} opacity="0.35" />
+      <Windows p={p} floorH={floorH} />
+      {/* shop front: awning and door */}
+      <rect x={p.x + 6} y={base - 26} width={p.w - 12} height={6} rx="2" fill={dark} />
+      <rect x={p.x + (p.w - door) / 2} y={base - 18} width={door} height={18} rx="2" fill="#1d2033" opacity="0.75" />
+    </g>
+  );
+}
+
+function BuildingShape({ p, floorH }: { p: Placed; floorH: number }) {
+  const base = H - ground;
   const to = storePath(p.store.slug);
   return (
     <a
@@ -149,20 +179,30 @@ function BuildingShape({ p, floorH }: { p: Placed; floorH: number }) {
       onClick={linkClick(to)}
     >
       <title>{`${p.store.name} — ${p.store.tagline}`}</title>
-      <g class="building-body">
-        <RoofShape p={p} color={dark} />
-        <rect class="facade" x={p.x} y={y} width={p.w} height={p.h} fill={color} />
-        <rect x={p.x + p.w - 10} y={y} width={10} height={p.h} fill={dark} opacity="0.35" />
-        <Windows p={p} floorH={floorH} />
-        {/* shop front: awning and door */}
-        <rect x={p.x + 6} y={base - 26} width={p.w - 12} height={6} rx="2" fill={dark} />
-        <rect x={p.x + (p.w - door) / 2} y={base - 18} width={door} height={18} rx="2" fill="#1d2033" opacity="0.75" />
-      </g>
+      <BuildingBody p={p} floorH={floorH} />
       <rect class="name-plate" x={p.x} y={base + 12} width={p.w} height={24} rx="6" fill="#ffffff" />
       <text class="name-text" x={p.x + p.w / 2} y={base + 28} text-anchor="middle">
         {label(p.store.name, p.w)}
       </text>
     </a>
+  );
+}
+
+/** BuildingArt draws one store's building on its own, for the store's banner. */
+export function BuildingArt({ store }: { store: Store }) {
+  const { placed, floorH } = layout([store]);
+  const p = placed[0];
+  const roofTop = H - ground - p.h - 56;
+  return (
+    <svg
+      class="building-art"
+      viewBox={`${p.x - 24} ${roofTop} ${p.w + 48} ${H - ground - roofTop + 8}`}
+      aria-hidden="true"
+      focusable="false"
+    >
+      <BuildingBody p={p} floorH={floorH} />
+      <rect x={p.x - 24} y={H - ground} width={p.w + 48} height={8} rx="3" fill="rgba(0,0,0,0.25)" />
+    </svg>
   );
 }
 

@@ -2,7 +2,7 @@ import { useEffect } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { api, type Store } from '../../backend/web/ui/api';
 import { ArrowLeftIcon } from '../../backend/web/ui/icons';
-import { shade } from './Skyline';
+import { BuildingArt, shade } from './Skyline';
 import { plural } from './format';
 import { linkClick } from './router';
 import { ErrorCard } from './ErrorCard';
@@ -17,12 +17,15 @@ export function StoreBanner({ store, children }: { store: Store; children?: Comp
       class="store-banner"
       style={{ background: `linear-gradient(120deg, ${shade(c, -0.25)} 0%, ${c} 60%, ${shade(c, 0.15)} 100%)` }}
     >
-      <a class="back-link" href="/" onClick={linkClick('/')}>
-        <ArrowLeftIcon size={16} /> Downtown
-      </a>
-      <h1 class="store-title">{store.name}</h1>
-      <p class="store-lead">{store.tagline}</p>
-      {children}
+      <div class="store-banner-text">
+        <a class="back-link" href="/" onClick={linkClick('/')}>
+          <ArrowLeftIcon size={16} /> Downtown
+        </a>
+        <h1 class="store-title">{store.name}</h1>
+        <p class="store-lead">{store.tagline}</p>
+        {children}
+      </div>
+      <BuildingArt store={store} />
     </section>
   );
 }
@@ -62,19 +65,27 @@ export function StorePage({ slug }: { slug: string }) {
           <p class="muted">{store.name} has no products on show yet.</p>
         </div>
       )}
-      {departments.map((d) => (
-        <section key={d.name} class="department" id={`dept-${encodeURIComponent(d.name)}`} aria-labelledby={`h-${d.name}`}>
-          <div class="section-head">
-            <h2 id={`h-${d.name}`}>{d.name}</h2>
-            <span class="muted">{plural(d.products.length, 'product', 'products')}</span>
-          </div>
-          <div class="product-grid">
-            {d.products.map((p) => (
-              <ProductCard key={p.sku} slug={store.slug} storeName={store.name} product={p} />
-            ))}
-          </div>
-        </section>
-      ))}
+      <div class="departments">
+        {departments.map((d) => (
+          <section
+            key={d.name}
+            class="department"
+            id={`dept-${encodeURIComponent(d.name)}`}
+            aria-labelledby={`h-${d.name}`}
+            style={{ '--span': String(Math.max(1, Math.min(d.products.length, 4))) }}
+          >
+            <div class="section-head">
+              <h2 id={`h-${d.name}`}>{d.name}</h2>
+              <span class="muted">{plural(d.products.length, 'product', 'products')}</span>
+            </div>
+            <div class="product-grid">
+              {d.products.map((p) => (
+                <ProductCard key={p.sku} slug={store.slug} storeName={store.name} product={p} />
+              ))}
+            </div>
+          </section>
+        ))}
+      </div>
     </>
   );
 }

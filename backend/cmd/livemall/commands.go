@@ -85,7 +85,7 @@ func runSeed(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	printWelcome(stdout, cfg.PublicURL, links)
+	printWelcome(stdout, "once `livemall serve` runs, the apps are at", cfg.PublicURL, links)
 	return nil
 }
 

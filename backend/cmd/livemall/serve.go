@@ -75,14 +75,15 @@ func (m *Main) seedDemoIfEmpty(ctx context.Context) error {
 		return err
 	}
 	if m.Stdout != nil {
-		printWelcome(m.Stdout, m.Config.PublicURL, links)
+		printWelcome(m.Stdout, "livemall is up", m.Config.PublicURL, links)
 	}
 	return nil
 }
 
 // printWelcome prints the URLs of the three apps and the enrollment links.
-func printWelcome(w io.Writer, base string, links []app.DemoLink) {
-	fmt.Fprintf(w, "\nlivemall is up\n  mall:  %s/\n  desk:  %s/desk/\n  phone: %s/phone/\n", base, base, base)
+func printWelcome(w io.Writer, heading, base string, links []app.DemoLink) {
+	fmt.Fprintf(w, "\n%s\n", heading)
+	fmt.Fprintf(w, "  mall:  %s/\n  desk:  %s/desk/\n  phone: %s/phone/\n", base, base, base)
 	if len(links) == 0 {
 		fmt.Fprintln(w, "\nAll demo staff have registered their passkeys.")
 		return

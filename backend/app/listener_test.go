@@ -1,0 +1,113 @@
+package app
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/livemall/livemall/media"
+)
+
+// serveOnLoopback serves a on a random loopback port and returns its base URL.
+func serveOnLoopback(t *testing.T, a *App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go a.Serve(ln)
+	return "http://" + ln.Addr().String()
+}
+
+func TestWebSocketUpgradeChecksOriginAndSession(t *testing.T) {
+	a := newTestApp(t)
+	base := serveOnLoopback(t, a)
+	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/api/v1/ws"
+	c := newClient(t, a)
+	c.signUp("Wes", "wes@example.com", "1991-03-03")
+	cookie := "lm_session=" + c.cookies["lm_session"]
+
+	dial := func(origin, cookie string) (*websocket.Conn, int) {
+		h := http.Header{}
+		if origin != "" {
+			h.Set("Origin", origin)
+		}
+		if cookie != "" {
+			h.Set("Cookie", cookie)
+		}
+		conn, res, err := websocket.DefaultDialer.Dial(wsURL, h)
+		if err != nil {
+			if res == nil {
+				t.Fatalf("dial: %v", err)
+			}
+			return nil, res.StatusCode
+		}
+		return conn, res.StatusCode
+	}
+	if _, status := dial("https://evil.example", cookie); status != 403 {
+		t.Fatalf("foreign origin: %d, want 403", status)
+	}
+	if _, status := dial("", cookie); status != 403 {
+		t.Fatalf("no origin: %d, want 403", status)
+	}
+	if _, status := dial(testOrigin, ""); status != 401 {
+		t.Fatalf("no session: %d, want 401", status)
+	}
+	conn, status := dial(testOrigin, cookie)
+	if conn == nil {
+		t.Fatalf("same origin with session: %d", status)
+	}
+	defer conn.Close()
+	var hello media.Message
+	if err := conn.ReadJSON(&hello); err != nil || hello.Type != "hello" || hello.V != 1 {
+		t.Fatalf("hello = %+v, %v", hello, err)
+	}
+	for _, tt := range []struct{ send, wantType, wantText string }{
+		{`{"type":"ping","v":1}`, "pong", ""},
+		{`{"type":"ping","v":7}`, "error", "version 7"},
+		{`{"type":"dance","v":1}`, "error", "unknown message type"},
+		{`{"type":`, "error", "malformed JSON"},
+		{`{"type":"ping","v":1,"extra":1}`, "error", "unknown field"},
+	} {
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(tt.send)); err != nil {
+			t.Fatal(err)
+		}
+		var m media.Message
+		if err := conn.ReadJSON(&m); err != nil {
+			t.Fatalf("%s: %v", tt.send, err)
+		}
+		if m.Type != tt.wantType || !strings.Contains(string(m.Data), tt.wantText) {
+			t.Fatalf("%s: got %s %s, want %s %q", tt.send, m.Type, m.Data, tt.wantType, tt.wantText)
+		}
+	}
+	// A message over the size limit closes the connection.
+	conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping","v":1,"data":"`+strings.Repeat("x", 70<<10)+`"}`))
+	var m media.Message
+	if err := conn.ReadJSON(&m); err == nil {
+		t.Fatalf("oversized message answered with %+v", m)
+	}
+}
+
+func TestBodyOverTheLimitIs413(t *testing.T) {
+	a := newTestApp(t)
+	base := serveOnLoopback(t, a)
+	c := newClient(t, a)
+	c.do("GET", "/api/v1/csrf", nil)
+	req, _ := http.NewRequest("POST", base+"/api/v1/auth/signup/begin", strings.NewReader(`{"name":"`+strings.Repeat("x", 2<<20)+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", c.cookies["lm_csrf"])
+	req.AddCookie(&http.Cookie{Name: "lm_csrf", Value: c.cookies["lm_csrf"]})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 413 || !strings.Contains(string(body), `"code":"too_large"`) {
+		t.Fatalf("oversized body: %d %s", res.StatusCode, body)
+	}
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/livemall/livemall/backend/database/dbtest"
+)
+
+// binary is the livemall command built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "livemall-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "livemall")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic("build livemall: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// dbFlags returns the flags that point a command at a fresh test database.
+func dbFlags(t *testing.T) []string {
+	cfg := dbtest.Config(t)
+	flags := []string{"--data", t.TempDir()}
+	if cfg.URL != "" {
+		flags = append(flags, "--database-url", cfg.URL)
+	}
+	return flags
+}
+
+// livemall runs the binary to completion.
+func livemall(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return o.String(), e.String(), exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), 0
+}
+
+// startServe starts `livemall serve` and returns the process and its base
+// URL, read from its "serving" log line.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	stderr, _ := cmd.StderrPipe()
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" {
+				urls <- "http://" + line.Addr
+			}
+		}
+	}()
+	select {
+	case u := <-urls:
+		return cmd, u
+	case <-time.After(60 * time.Second):
+		t.Fatal("livemall serve did not start within 60s")
+	}
+	return nil, ""
+}
+
+func TestServeExitsZeroSoonAfterSIGTERM(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd, base := startServe(t, dbFlags(t)...)
+			res, err := http.Get(base + "/readyz")
+			if err != nil || res.StatusCode != 200 {
+				t.Fatalf("readyz: %v %v", res, err)
+			}
+			res.Body.Close()
+			start := time.Now()
+			cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("exit after %v: %v", sig, err)
+				}
+				t.Logf("exited 0 in %v", time.Since(start))
+			case <-time.After(5 * time.Second):
+				t.Fatalf("still running 5s after %v", sig)
+			}
+			if _, err := http.Get(base + "/healthz"); err == nil {
+				t.Fatalf("still accepting after shutdown")
+			}
+		})
+	}
+}
+
+func TestUnopenableDatabaseIsOneLineAndExit1(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notADir, []byte("x"), 0o600)
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"postgres that does not answer", []string{"--database-url", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, "livemall: open postgres database:"},
+		{"data dir that is a file", []string{"--data", notADir}, "livemall: open database:"},
+		{"unsupported URL", []string{"--database-url", "mysql://x"}, "unsupported database URL"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := livemall(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)...)
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if code != 1 || len(lines) != 1 || !strings.Contains(lines[0], tt.want) || strings.Contains(stderr, "panic") {
+				t.Fatalf("exit %d, stderr %q; want exit 1 and one line with %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestMigrateUpDownStatus(t *testing.T) {
+	flags := dbFlags(t)
+	out, stderr, code := livemall(t, append([]string{"migrate", "status"}, flags...)...)
+	if code != 0 || strings.Contains(out, "applied 2") || !strings.Contains(out, "pending") {
+		t.Fatalf("status on a new database: %d %s %s", code, out, stderr)
+	}
+	out, _, code = livemall(t, append([]string{"migrate", "up"}, flags...)...)
+	if code != 0 || strings.Contains(out, "pending") {
+		t.Fatalf("up: %d %s", code, out)
+	}
+	out, _, code = livemall(t, append([]string{"migrate", "down"}, flags...)...)
+	if code != 0 || strings.Count(out, "pending") != 1 {
+		t.Fatalf("down: %d %s", code, out)
+	}
+	out, _, code = livemall(t, append([]string{"migrate", "up"}, flags...)...)
+	if code != 0 || strings.Contains(out, "pending") {
+		t.Fatalf("up again: %d %s", code, out)
+	}
+	if _, stderr, code := livemall(t, append([]string{"migrate", "sideways"}, flags...)...); code != 2 || !strings.Contains(stderr, "usage") {
+		t.Fatalf("bad action: %d %s", code, stderr)
+	}
+}
+
+func TestSeedIsIdempotentAndAgentAddPrintsAWorkingLink(t *testing.T) {
+	flags := append(dbFlags(t), "--public-url", "http://localhost:9999")
+	first, stderr, code := livemall(t, append([]string{"seed", "--demo"}, flags...)...)
+	if code != 0 {
+		t.Fatalf("seed: %d %s", code, stderr)
+	}
+	second, _, _ := livemall(t, append([]string{"seed", "--demo"}, flags...)...)
+	counts := regexp.MustCompile(`(\d+) stores, (\d+) products, (\d+) add-on`)
+	if a, b := counts.FindString(first), counts.FindString(second); a == "" || a != b {
+		t.Fatalf("seed twice: %q then %q", a, b)
+	}
+	if !strings.Contains(second, "created 0 staff and 0 members") {
+		t.Fatalf("second seed created accounts: %s", second)
+	}
+	out, stderr, code := livemall(t, append([]string{"agent", "add", "--store", "lumen-electronics", "--email", "kim@example.com"}, flags...)...)
+	link := regexp.MustCompile(`http://localhost:9999/desk/\?enroll=[A-Za-z0-9_-]+`).FindString(out)
+	if code != 0 || link == "" || !strings.Contains(out, "Kim") {
+		t.Fatalf("agent add: %d %q %s", code, out, stderr)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--store", "lumen-electronics", "--email", "kim@example.com"}, "already exists"},
+		{[]string{"--store", "no-such-store", "--email", "lee@example.com"}, "no store"},
+		{[]string{"--store", "lumen-electronics", "--email", "not-an-email"}, "not a valid address"},
+		{[]string{"--store", "lumen-electronics"}, "--store and --email are required"},
+	} {
+		_, stderr, code := livemall(t, append(append([]string{"agent", "add"}, tt.args...), flags...)...)
+		if code != 1 || !strings.Contains(stderr, tt.want) {
+			t.Fatalf("agent add %v: exit %d %q, want 1 with %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
+
+func TestServeDemoPrintsAppsAndEnrollmentLinks(t *testing.T) {
+	cmd := exec.Command(binary, append([]string{"serve", "--demo", "--addr", "127.0.0.1:0"}, dbFlags(t)...)...)
+	var out syncBuffer
+	cmd.Stdout = &out
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for !strings.Contains(out.String(), "enroll=") && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	s := out.String()
+	for _, want := range []string{"/desk/", "/phone/", "agent ", "supervisor ", "admin ", "/desk/?enroll="} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("serve --demo output lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a child process may write while the
+// test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
