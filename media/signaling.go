@@ -81,16 +81,9 @@ func (s *Signaling) serve(conn *websocket.Conn) {
 		if err != nil {
 			return
 		}
-		var m Message
-		if err := web.DecodeJSONBytes(raw, &m); err != nil {
-			if send(errorMessage(err)) != nil {
-				return
-			}
-			continue
-		}
+		m, err := ParseMessage(raw)
 		switch {
-		case m.V != ProtocolVersion:
-			err = apperr.New(apperr.Invalid, "protocol version %d is not supported: use %d", m.V, ProtocolVersion)
+		case err != nil:
 		case m.Type == "ping":
 			err = send(Message{Type: "pong"})
 			if err != nil {
@@ -105,6 +98,23 @@ func (s *Signaling) serve(conn *websocket.Conn) {
 			return
 		}
 	}
+}
+
+// ParseMessage decodes one signaling message strictly: one JSON object with
+// a type, the supported version and nothing unknown. Errors carry
+// apperr.Invalid and say what was wrong.
+func ParseMessage(raw []byte) (Message, error) {
+	var m Message
+	if err := web.DecodeJSONBytes(raw, &m); err != nil {
+		return m, err
+	}
+	if m.Type == "" {
+		return m, apperr.New(apperr.Invalid, "message has no type")
+	}
+	if m.V != ProtocolVersion {
+		return m, apperr.New(apperr.Invalid, "protocol version %d is not supported: use %d", m.V, ProtocolVersion)
+	}
+	return m, nil
 }
 
 // errorMessage wraps an error as a signaling "error" message.

@@ -71,7 +71,9 @@ func TestAPIErrorCases(t *testing.T) {
 			if tt.code == "" {
 				return
 			}
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			r.json(t, &e)
 			if e.Error.Code != tt.code {
 				t.Fatalf("body %.300s, want error code %q", r.Body, tt.code)

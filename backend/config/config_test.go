@@ -1,0 +1,74 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func parse(t *testing.T, env map[string]string, args ...string) (Config, error) {
+	t.Helper()
+	cfg := Default()
+	if err := cfg.ApplyEnv(func(k string) string { return env[k] }); err != nil {
+		return cfg, err
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg.Bind(fs)
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func TestDefaultsThenEnvThenFlags(t *testing.T) {
+	cfg, err := parse(t, nil)
+	if err != nil || cfg.Addr != ":8080" || cfg.DataDir != "./data" || cfg.DatabaseURL != "" || cfg.NATSURL != "" {
+		t.Fatalf("defaults: %+v %v", cfg, err)
+	}
+	env := map[string]string{"LIVEMALL_ADDR": ":9000", "LIVEMALL_DATA": "/srv/lm", "LIVEMALL_DATABASE_URL": "postgres://db/lm", "LIVEMALL_TRUSTED_PROXIES": "10.0.0.1, 10.0.1.0/24"}
+	cfg, err = parse(t, env)
+	if err != nil || cfg.Addr != ":9000" || cfg.DataDir != "/srv/lm" || cfg.DatabaseURL != "postgres://db/lm" || len(cfg.TrustedProxies) != 2 {
+		t.Fatalf("env: %+v %v", cfg, err)
+	}
+	cfg, err = parse(t, env, "--addr", ":7000", "--public-url", "https://mall.example.com/")
+	if err != nil || cfg.Addr != ":7000" || cfg.DataDir != "/srv/lm" || cfg.PublicURL != "https://mall.example.com" {
+		t.Fatalf("flags over env: %+v %v", cfg, err)
+	}
+	if got := cfg.PublicURLForLinks(); got != "https://mall.example.com" {
+		t.Fatalf("links base = %q", got)
+	}
+	cfg, _ = parse(t, nil, "--addr", "127.0.0.1:9999")
+	if got := cfg.PublicURLForLinks(); got != "http://localhost:9999" {
+		t.Fatalf("links base without public URL = %q", got)
+	}
+	cfg.WithListenPort(4321)
+	if cfg.PublicURL != "http://localhost:4321" {
+		t.Fatalf("public URL from the listen port = %q", cfg.PublicURL)
+	}
+}
+
+func TestBadSettingsAreRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"public URL with a path", nil, []string{"--public-url", "https://x.example/mall"}, "must be an origin"},
+		{"public URL without scheme", nil, []string{"--public-url", "mall.example.com"}, "must be an origin"},
+		{"bad proxy", nil, []string{"--trusted-proxy", "proxy.local"}, "not an IP address"},
+		{"zero rate limit", nil, []string{"--auth-rate-limit", "0"}, "at least 1"},
+		{"rate limit env not a number", map[string]string{"LIVEMALL_AUTH_RATE_LIMIT": "many"}, nil, "not a number"},
+		{"empty data dir", nil, []string{"--data", ""}, "must not be empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parse(t, tt.env, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

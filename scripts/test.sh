@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs every suite: vet, Go tests on SQLite, the same on PostgreSQL, short
+# fuzz runs, the TypeScript check and the browser tests in Chromium. Each
+# suite prints how many tests it ran; a suite that ran nothing, skipped a
+# test or cannot find Chromium or PostgreSQL fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local
+logs=$(mktemp -d /tmp/livemall-test.XXXXXX)
+summary=()
+pgdir=""
+cleanup() { [ -n "$pgdir" ] && bash scripts/postgres.sh stop "$pgdir" || true; }
+trap cleanup EXIT
+
+# count_go LOG NAME: summarise a `go test -v` log and fail on failures, skips
+# or an empty run.
+count_go() {
+  local log=$1 name=$2 pass fail skip
+  pass=$(grep -cE '^\s*--- PASS' "$log" || true)
+  fail=$(grep -cE '^\s*--- FAIL' "$log" || true)
+  skip=$(grep -cE '^\s*--- SKIP' "$log" || true)
+  summary+=("$name: $pass passed, $fail failed, $skip skipped")
+  echo "== $name: $pass passed, $fail failed, $skip skipped (log: $log)"
+  if [ "$fail" -gt 0 ] || grep -qE '^(FAIL|panic:)' "$log"; then
+    grep -E '^\s*--- FAIL|^FAIL|panic:|_test.go:[0-9]+:' "$log" | head -60
+    return 1
+  fi
+  if [ "$skip" -gt 0 ]; then grep -E -A2 '^\s*--- SKIP' "$log" | head -20; echo "a skipped test is a failure here"; return 1; fi
+  if [ "$pass" -eq 0 ]; then echo "$name ran no tests"; return 1; fi
+}
+
+bash scripts/deps.sh
+
+echo "== typecheck and build the web apps"
+npm run --silent typecheck
+npm run --silent build >"$logs/vite.log" 2>&1 || { cat "$logs/vite.log"; exit 1; }
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test -race (SQLite)"
+go test -race -count=1 -p 2 -v ./... >"$logs/sqlite.log" 2>&1 || true
+count_go "$logs/sqlite.log" "Go suite on SQLite"
+
+echo "== go test -race (PostgreSQL)"
+if [ -z "${LIVEMALL_TEST_POSTGRES_URL:-}" ]; then
+  out=$(bash scripts/postgres.sh)
+  pgdir=$(echo "$out" | head -1)
+  export LIVEMALL_TEST_POSTGRES_URL=$(echo "$out" | tail -1)
+fi
+LIVEMALL_TEST_DATABASE=postgres go test -race -count=1 -p 2 -v ./... >"$logs/postgres.log" 2>&1 || true
+count_go "$logs/postgres.log" "Go suite on PostgreSQL"
+
+echo "== fuzz targets (short runs)"
+fuzzed=0
+while IFS= read -r line; do
+  file=${line%%:*}; fn=$(echo "$line" | sed -E 's/.*func (Fuzz[A-Za-z0-9_]*).*/\1/')
+  pkg=./$(dirname "$file")
+  go test -run='^$' -fuzz="^${fn}\$" -fuzztime="${FUZZTIME:-8s}" "$pkg" >"$logs/fuzz-$fn.log" 2>&1 || { cat "$logs/fuzz-$fn.log"; exit 1; }
+  fuzzed=$((fuzzed + 1))
+done < <(grep -rHE '^func Fuzz[A-Za-z0-9_]*\(' --include='*_test.go' . | grep -v node_modules)
+summary+=("fuzz: $fuzzed targets, no crashers")
+echo "== fuzz: $fuzzed targets ran without a crasher"
+[ "$fuzzed" -gt 0 ]
+
+echo "== browser tests (Chromium, Playwright)"
+go build -o "$logs/livemall" ./backend/cmd/livemall
+LIVEMALL_BIN="$logs/livemall" node --test --test-concurrency=1 tests/browser/ 2>&1 | tee "$logs/browser.log" | grep -vE '^\s*$' | tail -40
+grep -qE '^# fail 0$' "$logs/browser.log" || { echo "browser suite failed"; exit 1; }
+btests=$(sed -nE 's/^# tests ([0-9]+)$/\1/p' "$logs/browser.log")
+bskip=$(sed -nE 's/^# skipped ([0-9]+)$/\1/p' "$logs/browser.log")
+[ "${btests:-0}" -gt 0 ] || { echo "browser suite ran no tests"; exit 1; }
+[ "${bskip:-0}" -eq 0 ] || { echo "browser suite skipped tests"; exit 1; }
+summary+=("browser suite: $btests passed")
+
+echo
+echo "== all suites passed"
+printf '  %s\n' "${summary[@]}"
