@@ -208,3 +208,27 @@ func TestAuthRateLimitPerClientAddress(t *testing.T) {
 	// Other routes are not limited.
 	c.must(200, "GET", "/api/v1/stores", nil)
 }
+
+func TestRateLimitBelievesOnlyTrustedProxies(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		trusted []string
+		// wantSeparate: clients behind the proxy get a budget each.
+		wantSeparate bool
+	}{
+		{"no proxy configured: X-Forwarded-For is ignored", nil, false},
+		{"untrusted peer: X-Forwarded-For is ignored", []string{"203.0.113.9"}, false},
+		{"trusted proxy: each forwarded client has its own budget", []string{"0.0.0.0"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestApp(t, func(c *config.Config) { c.AuthRateLimit = 2; c.TrustedProxies = tt.trusted })
+			c := newClient(t, a)
+			c.must(200, "POST", "/api/v1/auth/signin/begin", "{}")
+			c.must(200, "POST", "/api/v1/auth/signin/begin", "{}")
+			r := c.do("POST", "/api/v1/auth/signin/begin", "{}", "X-Forwarded-For", "198.51.100.7")
+			if got := r.Status == 200; got != tt.wantSeparate {
+				t.Fatalf("forwarded client after the budget was spent: %d %s", r.Status, r.Body)
+			}
+		})
+	}
+}
