@@ -44,7 +44,7 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
               <UserIcon size={20} />
               <h2 id="you-title">Your calls today</h2>
             </div>
-            <p class="tile-big">0 calls</p>
+            <p class="tile-big">None yet</p>
             <p class="muted small">Calls you take and orders you close are counted here.</p>
           </section>
 

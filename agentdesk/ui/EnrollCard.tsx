@@ -71,7 +71,7 @@ export function EnrollCard({ token, session, onEnrolled }: { token: string; sess
         Your passkey stays on this device and is how you sign in to the desk from now on. No password to remember.
       </p>
       <dl class="enroll-facts">
-        <div>
+        <div class="wide">
           <dt>Email</dt>
           <dd>{e.email}</dd>
         </div>

@@ -1,0 +1,234 @@
+// Helpers for the browser tests: a real livemall server on a random port with
+// demo data, Chromium from Debian's package, and a virtual passkey authenticator.
+//
+// LIVEMALL_BIN must name a built binary (with the web UI embedded: run
+// `npx vite build` before `go build`). Nothing here is skipped: a missing binary
+// or a missing Chromium fails the test with a message saying what to install.
+
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const execFileP = promisify(execFile);
+
+/** CHROMIUM is the browser the tests drive (Debian's chromium package). */
+export const CHROMIUM = process.env.LIVEMALL_CHROMIUM || '/usr/lib/chromium/chromium';
+
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+function binary() {
+  const bin = process.env.LIVEMALL_BIN;
+  if (!bin) {
+    throw new Error(
+      'LIVEMALL_BIN is not set. Build the UI and the server first:\n' +
+        '  npx vite build && go build -o /tmp/livemall ./backend/cmd/livemall\n' +
+        'then run: LIVEMALL_BIN=/tmp/livemall node --test tests/browser/',
+    );
+  }
+  if (!existsSync(bin)) throw new Error(`LIVEMALL_BIN=${bin} does not exist; build it with go build.`);
+  return bin;
+}
+
+/** freePort asks the kernel for a port nobody is listening on. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * waitFor polls check() until it returns a truthy value or the deadline passes;
+ * the error names what was awaited and the last failure seen.
+ */
+export async function waitFor(what, check, { timeout = 10_000, interval = 100 } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message ?? last}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/**
+ * startServer seeds a temp data dir with the demo mall and serves it on a free
+ * port. The returned object has url, dataDir, cli(...args) to run other
+ * subcommands against the same data, addAgent(), and stop().
+ */
+export async function startServer() {
+  const bin = binary();
+  const dataDir = mkdtempSync(join(tmpdir(), 'livemall-browser-'));
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+
+  const cli = async (...args) => {
+    try {
+      const { stdout, stderr } = await execFileP(bin, args, { timeout: 60_000 });
+      return stdout + stderr;
+    } catch (e) {
+      throw new Error(`livemall ${args.join(' ')} failed (${e.code ?? e.signal}):\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
+  };
+
+  await cli('seed', '--demo', '--data', dataDir);
+
+  let output = '';
+  const proc = spawn(bin, ['serve', '--addr', `:${port}`, '--data', dataDir, '--public-url', url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
+  let exited = null;
+  const exitedP = new Promise((resolve) =>
+    proc.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    }),
+  );
+
+  const stop = async () => {
+    if (!exited) {
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      await exitedP;
+      clearTimeout(t);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitFor(
+      `${url}/healthz to answer 200`,
+      async () => {
+        if (exited) throw new Error(`server exited early (${exited.code ?? exited.signal})`);
+        const res = await fetch(`${url}/healthz`);
+        return res.status === 200;
+      },
+      { timeout: 30_000, interval: 150 },
+    );
+  } catch (e) {
+    await stop();
+    throw new Error(`${e.message}\n--- livemall serve output ---\n${output}`);
+  }
+
+  return {
+    url,
+    port,
+    dataDir,
+    cli,
+    output: () => output,
+    stop,
+    /** addAgent runs `livemall agent add` and returns the enrollment link it prints. */
+    async addAgent(store, email, { name } = {}) {
+      const extra = name ? ['--name', name] : [];
+      const out = await cli('agent', 'add', '--store', store, '--email', email, ...extra, '--data', dataDir, '--public-url', url);
+      const m = /https?:\/\/\S*enroll=\S+/.exec(out);
+      if (!m) throw new Error(`livemall agent add printed no enrollment link:\n${out}`);
+      return m[0];
+    },
+    /** api GETs a JSON endpoint without a session. */
+    async api(path) {
+      const res = await fetch(`${url}/api/v1${path}`);
+      if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+  };
+}
+
+/** launchBrowser starts headless Chromium, failing loudly when it is not installed. */
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}. Install it with ` +
+        '`apt-get install -y chromium` (or set LIVEMALL_CHROMIUM). Browser tests are never skipped.',
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs });
+}
+
+/**
+ * newPasskeyPage opens a fresh context and page with a virtual platform
+ * authenticator that holds discoverable credentials and verifies the user.
+ */
+export async function newPasskeyPage(browser, { viewport = { width: 1280, height: 860 } } = {}) {
+  const context = await browser.newContext({ viewport, permissions: ['camera', 'microphone'] });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const addAuthenticator = async () => {
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        ctap2Version: 'ctap2_1',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    return authenticatorId;
+  };
+  const authenticatorId = await addAuthenticator();
+  return {
+    context,
+    page,
+    cdp,
+    authenticatorId,
+    addAuthenticator,
+    /** credentials lists what an authenticator holds. */
+    async credentials(id = authenticatorId) {
+      return (await cdp.send('WebAuthn.getCredentials', { authenticatorId: id })).credentials;
+    },
+    async removeAuthenticator(id) {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: id });
+    },
+  };
+}
+
+/** uniqueEmail makes an address no other test uses. */
+export function uniqueEmail(prefix) {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`;
+}
+
+/** meStatus asks the server from inside the page who is signed in, returning the HTTP status. */
+export function meStatus(page) {
+  return page.evaluate(() => fetch('/api/v1/me', { credentials: 'same-origin' }).then((r) => r.status));
+}
+
+/** signUp fills the "Create account" form inside root and submits it. */
+export async function signUp(root, { name, email, birthDate = '1990-04-12', address = 'Keizersgracht 1\n1015 CC Amsterdam' }) {
+  await root.getByLabel('Full name').fill(name);
+  await root.getByLabel('Email').fill(email);
+  await root.getByLabel('Birth date').fill(birthDate);
+  await root.getByLabel('Postal address').fill(address);
+  await root.getByRole('button', { name: 'Create account', exact: true }).click();
+}
