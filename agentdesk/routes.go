@@ -3,6 +3,7 @@ package agentdesk
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/backend/web"
 )
@@ -27,7 +28,10 @@ type staffView struct {
 // comes from their account, never from the request, so nobody can look at
 // another store's desk.
 func (s *Staff) handleDeskStore(c *fiber.Ctx) error {
-	a := auth.CurrentAccount(c)
+	a, err := staffAccount(c)
+	if err != nil {
+		return err
+	}
 	var store struct {
 		Slug       string `json:"slug"`
 		Name       string `json:"name"`
@@ -36,6 +40,9 @@ func (s *Staff) handleDeskStore(c *fiber.Ctx) error {
 	v, err := s.auth.View(c, a)
 	if err != nil {
 		return err
+	}
+	if v.Store == nil {
+		return apperr.New(apperr.Forbidden, "your account belongs to no store")
 	}
 	st, err := s.catalog.StoreBySlug(c.UserContext(), v.Store.Slug)
 	if err != nil {
@@ -47,7 +54,10 @@ func (s *Staff) handleDeskStore(c *fiber.Ctx) error {
 
 // handleTeam lists the supervisor's own store's staff.
 func (s *Staff) handleTeam(c *fiber.Ctx) error {
-	a := auth.CurrentAccount(c)
+	a, err := staffAccount(c)
+	if err != nil {
+		return err
+	}
 	accounts, err := s.auth.ListAccounts(c.UserContext(), auth.AccountFilter{StoreID: a.StoreID})
 	if err != nil {
 		return err
@@ -80,4 +90,17 @@ func (s *Staff) handleAddStaff(c *fiber.Ctx, publicURL string) error {
 		"account":        staffView{ID: added.Account.ID, Name: added.Account.Name, Email: added.Account.Email, Role: added.Account.Role},
 		"enrollmentLink": auth.EnrollmentLink(publicURL, added.Account.Role, added.EnrollmentToken),
 	})
+}
+
+// staffAccount returns the signed-in staff member; an account without a
+// store is refused rather than treated as "any store".
+func staffAccount(c *fiber.Ctx) (*auth.Account, error) {
+	a, err := auth.RequireAccount(c)
+	if err != nil {
+		return nil, err
+	}
+	if a.StoreID == nil {
+		return nil, apperr.New(apperr.Forbidden, "your account belongs to no store")
+	}
+	return a, nil
 }
