@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -97,11 +99,16 @@ func TestBodyOverTheLimitIs413(t *testing.T) {
 	base := serveOnLoopback(t, a)
 	c := newClient(t, a)
 	c.do("GET", "/api/v1/csrf", nil)
-	req, _ := http.NewRequest("POST", base+"/api/v1/auth/signup/begin", strings.NewReader(`{"name":"`+strings.Repeat("x", 2<<20)+`"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-CSRF-Token", c.cookies["lm_csrf"])
-	req.AddCookie(&http.Cookie{Name: "lm_csrf", Value: c.cookies["lm_csrf"]})
-	res, err := http.DefaultClient.Do(req)
+	// Announce a 2 MiB body and send only the headers: the server must refuse
+	// on the length alone, without reading (or waiting for) the body.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/auth/signup/begin HTTP/1.1\r\nHost: localhost:8080\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\nX-CSRF-Token: %s\r\nCookie: lm_csrf=%s\r\n\r\n{\"name\":\"", 2<<20, c.cookies["lm_csrf"], c.cookies["lm_csrf"])
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
