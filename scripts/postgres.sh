@@ -6,6 +6,7 @@ set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 if [ "${1:-start}" = stop ]; then
   dir=$2
+  cd /
   if [ "$(id -u)" -eq 0 ]; then su postgres -c "$bin/pg_ctl -D $dir/data -m immediate stop" >/dev/null; else "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null; fi
   rm -rf "$dir"
   exit 0
@@ -16,7 +17,7 @@ cmds="$bin/initdb -D $dir/data -U postgres --auth=trust -E UTF8 >$dir/initdb.log
   $bin/pg_ctl -D $dir/data -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300' -l $dir/log -w start >/dev/null"
 if [ "$(id -u)" -eq 0 ]; then
   chown postgres: "$dir"
-  su postgres -c "$cmds"
+  (cd / && su postgres -c "$cmds")
 else
   sh -c "$cmds"
 fi
