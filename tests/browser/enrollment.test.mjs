@@ -77,3 +77,32 @@ test('desk tells signed-out visitors to sign in and offers no sign-up', { timeou
     await context.close();
   }
 });
+
+test('a demo agent enrolls with the link that serve --demo prints', { timeout: 90_000 }, async () => {
+  const demo = await startServer({ demo: true });
+  try {
+    const line = demo
+      .output()
+      .split('\n')
+      .find((l) => /^\s*agent\s/.test(l) && l.includes('enroll='));
+    assert.ok(line, `serve --demo printed an agent's enrollment link:\n${demo.output()}`);
+    const link = line.match(/https?:\/\/\S*enroll=\S+/)[0];
+    assert.ok(link.startsWith(demo.url + '/desk/'), `link ${link} points at this server's desk`);
+    const name = line.trim().split(/\s{2,}/)[1];
+
+    const { context, page } = await newPasskeyPage(browser);
+    try {
+      await page.goto(link);
+      await page.getByRole('button', { name: 'Register my passkey' }).click();
+      const title = page.locator('#desk-title');
+      await title.waitFor();
+      assert.equal((await title.innerText()).trim(), name);
+      assert.equal(await meStatus(page), 200);
+      await page.getByText('No shoppers waiting').waitFor();
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await demo.stop();
+  }
+});

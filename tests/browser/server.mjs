@@ -83,7 +83,7 @@ export async function waitFor(what, check, { timeout = 10_000, interval = 100 } 
  * port. The returned object has url, dataDir, cli(...args) to run other
  * subcommands against the same data, addAgent(), and stop().
  */
-export async function startServer() {
+export async function startServer({ demo = false } = {}) {
   const bin = binary();
   const dataDir = mkdtempSync(join(tmpdir(), 'livemall-browser-'));
   const port = await freePort();
@@ -98,10 +98,14 @@ export async function startServer() {
     }
   };
 
-  await cli('seed', '--demo', '--data', dataDir);
+  // With demo, `serve --demo` seeds the empty database itself and prints the
+  // demo staff's enrollment links, as `make run` does.
+  if (!demo) await cli('seed', '--demo', '--data', dataDir);
 
   let output = '';
-  const proc = spawn(bin, ['serve', '--addr', `:${port}`, '--data', dataDir, '--public-url', url], {
+  const args = ['serve', '--addr', `:${port}`, '--data', dataDir, '--public-url', url];
+  if (demo) args.push('--demo');
+  const proc = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout.on('data', (d) => (output += d));
