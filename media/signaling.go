@@ -1,11 +1,15 @@
-// Package media carries livemall's real-time plane. For now it holds the
-// signaling WebSocket's gate (session and Origin checks, message limits) and
-// the hello/ping protocol; calls, the SFU and TURN build on it.
+// Package media carries livemall's real-time plane: the signaling
+// WebSocket every device keeps open, and, as it grows, calls, the SFU and
+// TURN. Slices plug their message types into Signaling.
 package media
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
@@ -30,15 +34,55 @@ type Message struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
-// Signaling serves the signaling WebSocket.
+// HandlerFunc handles one message type from a device. An error is sent back
+// to the device as an "error" message; the connection stays open.
+type HandlerFunc func(ctx context.Context, c *Conn, m Message) error
+
+// Signaling serves the signaling WebSocket and dispatches messages to the
+// handlers the slices registered. Register everything before serving.
 type Signaling struct {
 	// PublicURL is the origin upgrades must come from.
 	PublicURL string
+	// Node names this node in hello messages.
+	Node string
+
+	handlers map[string]HandlerFunc
+	onOpen   []func(ctx context.Context, c *Conn) error
+	onClose  []func(c *Conn)
+	hello    []func(c *Conn) (string, any)
+	conns    sync.Map // conn id -> *Conn
 }
 
-// Routes registers GET /api/v1/ws on api. The upgrade needs a session and
-// a same-site Origin; a foreign Origin gets 403 before any upgrade.
+// Handle routes messages of type typ to h.
+func (s *Signaling) Handle(typ string, h HandlerFunc) {
+	if s.handlers == nil {
+		s.handlers = map[string]HandlerFunc{}
+	}
+	s.handlers[typ] = h
+}
+
+// OnOpen runs f when a connection opens, after the hello; an error closes it.
+func (s *Signaling) OnOpen(f func(ctx context.Context, c *Conn) error) { s.onOpen = append(s.onOpen, f) }
+
+// OnClose runs f when a connection closes, however it closed.
+func (s *Signaling) OnClose(f func(c *Conn)) { s.onClose = append(s.onClose, f) }
+
+// HelloField adds a field to the hello message.
+func (s *Signaling) HelloField(f func(c *Conn) (string, any)) { s.hello = append(s.hello, f) }
+
+// Conns calls f for each open connection on this node until f returns false.
+func (s *Signaling) Conns(f func(c *Conn) bool) {
+	s.conns.Range(func(_, v any) bool { return f(v.(*Conn)) })
+}
+
+// Routes registers GET /api/v1/ws?device=ID on api. The upgrade needs a
+// session and a same-site Origin; a foreign Origin gets 403 before any
+// upgrade.
 func (s *Signaling) Routes(api fiber.Router) {
+	s.Handle("ping", func(_ context.Context, c *Conn, _ Message) error {
+		c.Send(Message{Type: "pong"})
+		return nil
+	})
 	api.Get("/ws", s.gate, websocket.New(s.serve, websocket.Config{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   4096,
@@ -46,7 +90,8 @@ func (s *Signaling) Routes(api fiber.Router) {
 	}))
 }
 
-// gate refuses upgrades that are not WebSocket, not signed in or cross-site.
+// gate refuses upgrades that are not WebSocket, cross-site, not signed in,
+// or carry a malformed device id.
 func (s *Signaling) gate(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return apperr.New(apperr.Invalid, "this endpoint speaks WebSocket only")
@@ -58,44 +103,82 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	device, err := auth.ParseDeviceID(c.Query("device"))
+	if err != nil {
+		return err
+	}
 	c.Locals("ws.account", a.ID)
+	c.Locals("ws.device", device)
 	return c.Next()
 }
 
-// serve greets the device and answers pings until it goes away.
-func (s *Signaling) serve(conn *websocket.Conn) {
-	accountID, _ := conn.Locals("ws.account").(string)
-	conn.SetReadLimit(MaxMessageSize)
-	send := func(m Message) error {
-		m.V = ProtocolVersion
-		conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		return conn.WriteJSON(m)
+// serve runs one connection: hello, the open hooks, then a reader loop
+// dispatching messages while a writer drains the send queue.
+func (s *Signaling) serve(ws *websocket.Conn) {
+	accountID, _ := ws.Locals("ws.account").(string)
+	deviceID, _ := ws.Locals("ws.device").(string)
+	c := newConn(newConnID(), accountID, deviceID)
+	s.conns.Store(c.ID, c)
+	defer func() {
+		c.cancel()
+		s.conns.Delete(c.ID)
+		for _, f := range s.onClose {
+			f(c)
+		}
+	}()
+	ws.SetReadLimit(MaxMessageSize)
+	go s.write(ws, c)
+
+	hello := map[string]any{"accountId": accountID, "deviceId": deviceID, "node": s.Node}
+	for _, f := range s.hello {
+		k, v := f(c)
+		hello[k] = v
 	}
-	hello, _ := json.Marshal(map[string]string{"accountId": accountID})
-	if err := send(Message{Type: "hello", Data: hello}); err != nil {
-		return
+	c.SendData("hello", hello)
+	for _, f := range s.onOpen {
+		if err := f(c.ctx, c); err != nil {
+			slog.Warn("signaling open hook", "account", accountID, "err", err)
+			c.Send(errorMessage(err))
+			return
+		}
 	}
 	for {
-		conn.SetReadDeadline(time.Now().Add(90 * time.Second))
-		_, raw, err := conn.ReadMessage()
-		if err != nil {
+		ws.SetReadDeadline(time.Now().Add(90 * time.Second))
+		_, raw, err := ws.ReadMessage()
+		if err != nil || c.ctx.Err() != nil {
 			return
 		}
 		m, err := ParseMessage(raw)
-		switch {
-		case err != nil:
-		case m.Type == "ping":
-			err = send(Message{Type: "pong"})
-			if err != nil {
+		if err == nil {
+			if h, ok := s.handlers[m.Type]; ok {
+				err = h(c.ctx, c, m)
+			} else {
+				err = apperr.New(apperr.Invalid, "unknown message type %q", m.Type)
+			}
+		}
+		if err != nil {
+			if apperr.Code(err) == apperr.Internal {
+				slog.Error("signaling handler", "type", m.Type, "account", accountID, "err", err)
+			}
+			c.Send(errorMessage(err))
+		}
+	}
+}
+
+// write sends queued messages until the connection ends, then closes the
+// socket so the reader loop stops too.
+func (s *Signaling) write(ws *websocket.Conn, c *Conn) {
+	defer ws.Close()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case m := <-c.out:
+			ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := ws.WriteJSON(m); err != nil {
+				c.cancel()
 				return
 			}
-			continue
-		default:
-			err = apperr.New(apperr.Invalid, "unknown message type %q", m.Type)
-		}
-		if send(errorMessage(err)) != nil {
-			slog.Debug("signaling closed", "account", accountID)
-			return
 		}
 	}
 }
@@ -122,4 +205,10 @@ func errorMessage(err error) Message {
 	_, body := web.Describe(err)
 	data, _ := json.Marshal(body.Error)
 	return Message{Type: "error", Data: data}
+}
+
+func newConnID() string {
+	b := make([]byte, 9)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,29 +21,32 @@ import (
 	"github.com/livemall/livemall/backend/bus"
 	"github.com/livemall/livemall/backend/config"
 	"github.com/livemall/livemall/backend/database"
+	"github.com/livemall/livemall/backend/mail"
 	"github.com/livemall/livemall/backend/web"
+	"github.com/livemall/livemall/directory"
 	"github.com/livemall/livemall/mall"
 	"github.com/livemall/livemall/media"
 )
 
 // App is a running livemall node's parts.
 type App struct {
-	Config  config.Config
-	DB      *database.DB
-	Bus     *bus.Bus
-	Auth    *auth.Service
-	Catalog *mall.Catalog
-	Staff   *agentdesk.Staff
-	Fiber   *fiber.App
+	Services
+	Config    config.Config
+	Bus       *bus.Bus
+	Signaling *media.Signaling
+	Directory *directory.Service
+	Fiber     *fiber.App
 }
 
 // Services is the part of App that commands without a server (seed, agent
 // add) need: the database and the slices' services.
 type Services struct {
-	DB      *database.DB
-	Auth    *auth.Service
-	Catalog *mall.Catalog
-	Staff   *agentdesk.Staff
+	DB       *database.DB
+	Auth     *auth.Service
+	Catalog  *mall.Catalog
+	Staff    *agentdesk.Staff
+	Numbers  *directory.Numbers
+	Verifier *directory.EmailVerifier
 }
 
 // OpenServices opens and migrates the database and builds the services.
@@ -61,8 +65,40 @@ func OpenServices(ctx context.Context, cfg config.Config) (*Services, error) {
 		db.Close()
 		return nil, err
 	}
+	numbers, err := directory.NewNumbers(db.DB, cfg.NumberBlockStart)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	sender, err := mailSender(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	verifier := directory.NewEmailVerifier(db.DB, sender, cfg.PublicURL)
 	catalog := mall.NewCatalog(db.DB)
-	return &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog)}, nil
+	svc := &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog), Numbers: numbers, Verifier: verifier}
+	a.SetHooks(svc.authHooks(nil))
+	return svc, nil
+}
+
+// authHooks connects sign-up and sign-in to the directory: numbers for new
+// accounts, device sign-ins, the verification mail after sign-up, and
+// signedOut (presence) when a node runs.
+func (s *Services) authHooks(signedOut func(ctx context.Context, accountID, deviceID string) error) auth.Hooks {
+	return s.Numbers.AuthHooks(func(ctx context.Context, acc *auth.Account) {
+		if err := s.Verifier.SendVerification(ctx, acc.ID); err != nil {
+			slog.Warn("send email verification", "account", acc.ID, "err", err)
+		}
+	}, signedOut)
+}
+
+// mailSender sends through SMTP when configured, else into the outbox.
+func mailSender(cfg config.Config) (mail.Sender, error) {
+	if cfg.SMTPURL != "" {
+		return mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+	}
+	return mail.NewOutbox(filepath.Join(cfg.DataDir, "outbox"), cfg.MailFrom), nil
 }
 
 // New opens everything a node needs and builds its HTTP app. cfg.PublicURL
@@ -77,7 +113,15 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		svc.DB.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: svc.DB, Bus: b, Auth: svc.Auth, Catalog: svc.Catalog, Staff: svc.Staff}
+	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node}
+	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat})
+	if err != nil {
+		b.Close()
+		svc.DB.Close()
+		return nil, err
+	}
+	svc.Auth.SetHooks(svc.authHooks(dir.SignedOut))
+	a := &App{Services: *svc, Config: cfg, Bus: b, Signaling: sig, Directory: dir}
 	a.Fiber = a.routes()
 	return a, nil
 }
@@ -96,7 +140,9 @@ func (a *App) routes() *fiber.App {
 	a.Auth.AdminRoutes(api)
 	a.Catalog.Routes(api)
 	a.Staff.Routes(api, a.Config.PublicURL)
-	(&media.Signaling{PublicURL: a.Config.PublicURL}).Routes(api)
+	a.Directory.Routes(api)
+	a.Verifier.Routes(api)
+	a.Signaling.Routes(api)
 	api.All("/*", func(c *fiber.Ctx) error {
 		return apperr.New(apperr.NotFound, "no API endpoint %s %s", c.Method(), c.Path())
 	})
@@ -132,6 +178,7 @@ func (a *App) Serve(ln net.Listener) error {
 // in-flight requests, then closes NATS and the database.
 func (a *App) Shutdown() error {
 	err := a.Fiber.ShutdownWithTimeout(a.Config.ShutdownTimeout)
+	a.Directory.Close()
 	a.Bus.Close()
 	if cerr := a.DB.Close(); err == nil {
 		err = cerr

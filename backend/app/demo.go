@@ -33,10 +33,15 @@ func (s *Services) SeedDemo(ctx context.Context) (*DemoReport, error) {
 	for _, st := range rep.Stores {
 		out.StoreSlugs = append(out.StoreSlugs, st.Slug)
 	}
+	for _, st := range rep.Stores {
+		if _, err := s.Numbers.EnsureStoreNumber(ctx, st.ID); err != nil {
+			return nil, fmt.Errorf("seed sales number of %s: %w", st.Slug, err)
+		}
+	}
 	if out.Staff, err = s.Staff.SeedDemoStaff(ctx, rep.Stores); err != nil {
 		return nil, fmt.Errorf("seed demo staff: %w", err)
 	}
-	if out.Members, err = directory.SeedDemoMembers(ctx, s.Auth, time.Now()); err != nil {
+	if out.Members, err = directory.SeedDemoMembers(ctx, s.DB.DB, s.Auth, s.Verifier, time.Now()); err != nil {
 		return nil, fmt.Errorf("seed demo members: %w", err)
 	}
 	if _, err := s.Auth.FindAccountByEmail(ctx, DemoAdminEmail); apperr.Is(err, apperr.NotFound) {

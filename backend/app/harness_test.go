@@ -42,8 +42,7 @@ func newTestApp(t *testing.T, tweak ...func(*config.Config)) *App {
 		t.Fatalf("start app: %v", err)
 	}
 	t.Cleanup(func() { a.Shutdown() })
-	svc := &Services{DB: a.DB, Auth: a.Auth, Catalog: a.Catalog, Staff: a.Staff}
-	if _, err := svc.SeedDemo(context.Background()); err != nil {
+	if _, err := a.SeedDemo(context.Background()); err != nil {
 		t.Fatalf("seed demo: %v", err)
 	}
 	return a

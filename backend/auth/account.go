@@ -53,6 +53,12 @@ type NewAccount struct {
 	BirthDate string
 	Address   string
 	StoreID   *int64
+	// Vanity is a number the person asked for; the AccountCreated hook (the
+	// directory) grants it if it is free.
+	Vanity string `json:",omitempty"`
+	// ByOperator marks an account provisioned by an operator, who may not
+	// have the member's postal address.
+	ByOperator bool `json:"-"`
 }
 
 // newAccount builds an Account with fresh identifiers from n, which must
@@ -91,7 +97,13 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (*Account, er
 		return nil, err
 	}
 	a := newAccount(n, s.now())
-	if err := insertAccount(s.db.WithContext(ctx), a); err != nil {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := insertAccount(tx, a); err != nil {
+			return err
+		}
+		return s.accountCreated(tx, a, n)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -52,9 +52,10 @@ type Config struct {
 
 // Service does the sign-up, sign-in and session work over the database.
 type Service struct {
-	db  *gorm.DB
-	wa  *webauthn.WebAuthn
-	cfg Config
+	db    *gorm.DB
+	wa    *webauthn.WebAuthn
+	cfg   Config
+	hooks Hooks
 }
 
 // New returns a Service for the relying party at cfg.PublicURL.

@@ -70,6 +70,11 @@ func (s *Service) BeginSignUp(ctx context.Context, n NewAccount) (*Options, erro
 	if err := validateNewAccount(&n, s.now()); err != nil {
 		return nil, err
 	}
+	if s.hooks.CheckSignUp != nil {
+		if err := s.hooks.CheckSignUp(ctx, n); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := s.FindAccountByEmail(ctx, n.Email); err == nil {
 		return nil, apperr.New(apperr.Conflict, "an account with email %s already exists: sign in instead", n.Email)
 	} else if !apperr.Is(err, apperr.NotFound) {
@@ -88,9 +93,10 @@ func (s *Service) BeginSignUp(ctx context.Context, n NewAccount) (*Options, erro
 }
 
 // FinishSignUp verifies the new passkey and, in one transaction, creates the
-// member, stores the passkey and starts a session. It returns the account and
+// member (with the hooks' work: their number), stores the passkey and starts
+// a session on deviceID. It returns the account and
 // the session cookie value.
-func (s *Service) FinishSignUp(ctx context.Context, ceremonyID string, credential []byte) (*Account, string, error) {
+func (s *Service) FinishSignUp(ctx context.Context, ceremonyID string, credential []byte, deviceID string) (*Account, string, error) {
 	_, d, err := s.consume(ctx, ceremonyID, ceremonySignUp)
 	if err != nil {
 		return nil, "", err
@@ -109,11 +115,16 @@ func (s *Service) FinishSignUp(ctx context.Context, ceremonyID string, credentia
 		if err := insertAccount(tx, a); err != nil {
 			return err
 		}
+		if err := s.accountCreated(tx, a, *d.SignUp); err != nil {
+			return err
+		}
 		if err := insertPasskey(tx, a.ID, cred, s.now()); err != nil {
 			return err
 		}
-		token, err = s.startSession(tx, a.ID)
-		return err
+		if token, err = s.startSession(tx, a.ID); err != nil {
+			return err
+		}
+		return s.runSignedIn(tx, a, deviceID)
 	})
 	if err != nil {
 		return nil, "", err

@@ -38,7 +38,7 @@ func validateNewAccount(n *NewAccount, now time.Time) error {
 		if err := validateBirthDate(n.BirthDate, now); err != nil {
 			return err
 		}
-		if n.Address == "" {
+		if n.Address == "" && !n.ByOperator {
 			return apperr.New(apperr.Invalid, "postal address is required")
 		}
 	} else if n.BirthDate != "" {

@@ -43,6 +43,8 @@ type signUpRequest struct {
 	Email     string `json:"email" required:"true"`
 	BirthDate string `json:"birthDate" required:"true"`
 	Address   string `json:"address" required:"true"`
+	// VanityNumber optionally asks for a specific number.
+	VanityNumber string `json:"vanityNumber"`
 }
 
 // finishRequest is the body of every finish step.
@@ -108,7 +110,7 @@ func (s *Service) handleSignUpBegin(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	opts, err := s.BeginSignUp(c.UserContext(), NewAccount{Name: req.Name, Email: req.Email, BirthDate: req.BirthDate, Address: req.Address})
+	opts, err := s.BeginSignUp(c.UserContext(), NewAccount{Name: req.Name, Email: req.Email, BirthDate: req.BirthDate, Address: req.Address, Vanity: req.VanityNumber})
 	if err != nil {
 		return err
 	}
@@ -116,13 +118,20 @@ func (s *Service) handleSignUpBegin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignUpFinish(c *fiber.Ctx) error {
+	device, err := deviceID(c)
+	if err != nil {
+		return err
+	}
 	var req finishRequest
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	a, token, err := s.FinishSignUp(c.UserContext(), req.Ceremony, req.Credential)
+	a, token, err := s.FinishSignUp(c.UserContext(), req.Ceremony, req.Credential, device)
 	if err != nil {
 		return err
+	}
+	if s.hooks.SignedUp != nil {
+		s.hooks.SignedUp(c.UserContext(), a)
 	}
 	return s.signedIn(c, fiber.StatusCreated, a, token)
 }
@@ -139,11 +148,15 @@ func (s *Service) handleSignInBegin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignInFinish(c *fiber.Ctx) error {
+	device, err := deviceID(c)
+	if err != nil {
+		return err
+	}
 	var req finishRequest
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	a, token, err := s.FinishSignIn(c.UserContext(), req.Ceremony, req.Credential)
+	a, token, err := s.FinishSignIn(c.UserContext(), req.Ceremony, req.Credential, device)
 	if err != nil {
 		return err
 	}
@@ -151,8 +164,17 @@ func (s *Service) handleSignInFinish(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignOut(c *fiber.Ctx) error {
+	device, err := deviceID(c)
+	if err != nil {
+		return err
+	}
 	if token := c.Cookies(SessionCookie); token != "" {
 		if err := s.endSession(c.UserContext(), token); err != nil {
+			return err
+		}
+	}
+	if a := CurrentAccount(c); a != nil && device != "" && s.hooks.SignedOut != nil {
+		if err := s.hooks.SignedOut(c.UserContext(), a.ID, device); err != nil {
 			return err
 		}
 	}
@@ -242,11 +264,15 @@ func (s *Service) handleEnrollmentBegin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleEnrollmentFinish(c *fiber.Ctx) error {
+	device, err := deviceID(c)
+	if err != nil {
+		return err
+	}
 	var req finishRequest
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	a, token, err := s.FinishEnrollment(c.UserContext(), c.Params("token"), req.Ceremony, req.Credential)
+	a, token, err := s.FinishEnrollment(c.UserContext(), c.Params("token"), req.Ceremony, req.Credential, device)
 	if err != nil {
 		return err
 	}

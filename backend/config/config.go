@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -36,6 +37,19 @@ type Config struct {
 	AuthRateLimit int
 	// ShutdownTimeout bounds the wait for in-flight requests on SIGTERM.
 	ShutdownTimeout time.Duration
+	// Node names this node in presence records (default: the host name).
+	Node string
+	// PresenceTTL is how long a device stays online without a heartbeat.
+	PresenceTTL time.Duration
+	// Heartbeat is how often devices heartbeat; shorter than PresenceTTL.
+	Heartbeat time.Duration
+	// NumberBlockStart is the first number handed out (12 digits).
+	NumberBlockStart int64
+	// SMTPURL sends mail through an SMTP server (smtp://user:pass@host:port);
+	// empty writes mail to the outbox in the data dir.
+	SMTPURL string
+	// MailFrom is the sender of outgoing mail.
+	MailFrom string
 	// Demo seeds the demo mall when the database is empty and prints the
 	// demo staff's enrollment links.
 	Demo bool
@@ -44,10 +58,14 @@ type Config struct {
 // Default returns the built-in defaults.
 func Default() Config {
 	return Config{
-		Addr:            ":8080",
-		DataDir:         "./data",
-		AuthRateLimit:   30,
-		ShutdownTimeout: 4 * time.Second,
+		Addr:             ":8080",
+		DataDir:          "./data",
+		AuthRateLimit:    30,
+		ShutdownTimeout:  4 * time.Second,
+		PresenceTTL:      60 * time.Second,
+		Heartbeat:        20 * time.Second,
+		NumberBlockStart: 200000000000,
+		MailFrom:         "livemall <no-reply@livemall.localhost>",
 	}
 }
 
@@ -65,6 +83,12 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	})
 	fs.IntVar(&cfg.AuthRateLimit, "auth-rate-limit", cfg.AuthRateLimit, "sign-up/sign-in requests per minute per client address (env LIVEMALL_AUTH_RATE_LIMIT)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "time allowed for in-flight requests at shutdown")
+	fs.StringVar(&cfg.Node, "node", cfg.Node, "name of this node in presence (env LIVEMALL_NODE; default: host name)")
+	fs.DurationVar(&cfg.PresenceTTL, "presence-ttl", cfg.PresenceTTL, "how long a device stays online without a heartbeat (env LIVEMALL_PRESENCE_TTL)")
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat-interval", cfg.Heartbeat, "how often devices heartbeat (env LIVEMALL_HEARTBEAT_INTERVAL)")
+	fs.Int64Var(&cfg.NumberBlockStart, "number-block-start", cfg.NumberBlockStart, "first number handed out, 12 digits (env LIVEMALL_NUMBER_BLOCK_START)")
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", cfg.SMTPURL, "SMTP server for outgoing mail, smtp://user:pass@host:587; empty writes to DATA/outbox (env LIVEMALL_SMTP_URL)")
+	fs.StringVar(&cfg.MailFrom, "mail-from", cfg.MailFrom, "sender of outgoing mail (env LIVEMALL_MAIL_FROM)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo mall if the database is empty and print demo enrollment links (env LIVEMALL_DEMO)")
 }
 
@@ -76,6 +100,27 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_DATABASE_URL": &cfg.DatabaseURL,
 		"LIVEMALL_NATS_URL":     &cfg.NATSURL,
 		"LIVEMALL_PUBLIC_URL":   &cfg.PublicURL,
+		"LIVEMALL_NODE":         &cfg.Node,
+		"LIVEMALL_SMTP_URL":     &cfg.SMTPURL,
+		"LIVEMALL_MAIL_FROM":    &cfg.MailFrom,
+	}
+	durations := map[string]*time.Duration{
+		"LIVEMALL_PRESENCE_TTL":       &cfg.PresenceTTL,
+		"LIVEMALL_HEARTBEAT_INTERVAL": &cfg.Heartbeat,
+	}
+	for k, p := range durations {
+		if v := getenv(k); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: not a duration like 60s", k, v)
+			}
+			*p = d
+		}
+	}
+	if v := getenv("LIVEMALL_NUMBER_BLOCK_START"); v != "" {
+		if _, err := fmt.Sscanf(v, "%d", &cfg.NumberBlockStart); err != nil {
+			return fmt.Errorf("LIVEMALL_NUMBER_BLOCK_START=%q: not a number", v)
+		}
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -107,6 +152,22 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.AuthRateLimit < 1 {
 		return errors.New("--auth-rate-limit must be at least 1")
+	}
+	if cfg.PresenceTTL < time.Second {
+		return errors.New("--presence-ttl must be at least 1s")
+	}
+	if cfg.Heartbeat <= 0 || cfg.Heartbeat >= cfg.PresenceTTL {
+		return fmt.Errorf("--heartbeat-interval %v must be positive and shorter than --presence-ttl %v", cfg.Heartbeat, cfg.PresenceTTL)
+	}
+	if cfg.NumberBlockStart < 200000000000 || cfg.NumberBlockStart > 999999999999 {
+		return fmt.Errorf("--number-block-start %d must be a 12-digit number starting with 2–9", cfg.NumberBlockStart)
+	}
+	if cfg.Node == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "node"
+		}
+		cfg.Node = host
 	}
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)

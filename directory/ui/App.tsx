@@ -1,15 +1,90 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
+import { AccountChip } from '../../backend/web/ui/AccountChip';
+import type { Account } from '../../backend/web/ui/api';
 import { Footer } from '../../backend/web/ui/Footer';
 import { Topbar } from '../../backend/web/ui/Topbar';
-import { useSession } from '../../backend/web/ui/session';
-import { AccountChip } from '../../backend/web/ui/AccountChip';
+import { errorMessage, useSession, type Session } from '../../backend/web/ui/session';
+import { UnverifiedBanner, VerifyOutcome, type VerifyResult } from './Banners';
+import { CallPanel, type CallTarget } from './CallPanel';
+import { DialPad } from './DialPad';
+import { Directory } from './Directory';
+import { directoryApi, type MyPhone } from './directoryApi';
+import { InviteCard } from './InviteCard';
+import { MemberEnroll } from './MemberEnroll';
 import { PhoneCard } from './PhoneCard';
 import { PhoneIntro } from './PhoneIntro';
+import { usePhoneSignal } from './usePhoneSignal';
 
-/** App is the phone: sign in or join on the right, your phone on the left. */
+const params = new URLSearchParams(location.search);
+
+/** dropParam removes a one-time parameter from the address bar. */
+function dropParam(name: string) {
+  const url = new URL(location.href);
+  if (!url.searchParams.has(name)) return;
+  url.searchParams.delete(name);
+  history.replaceState(null, '', url.pathname + url.search + url.hash);
+}
+
+/** App is the phone: sign in or join when signed out; your phone and the directory when signed in. */
 export function App() {
   const session = useSession();
   const account = session.account;
+  const [enrollToken, setEnrollToken] = useState(() => params.get('enroll'));
+  const [invited] = useState(() => params.get('invite') !== null);
+  const [verify, setVerify] = useState<VerifyResult | null>(null);
+  const [verifiedNow, setVerifiedNow] = useState(0);
+
+  // A verification link: redeem it once, then drop the token from the URL.
+  useEffect(() => {
+    const token = params.get('verify');
+    if (!token) return;
+    dropParam('verify');
+    setVerify({ kind: 'busy' });
+    directoryApi.verify(token).then(
+      () => {
+        setVerify({ kind: 'ok' });
+        setVerifiedNow((n) => n + 1);
+      },
+      (e: unknown) => setVerify({ kind: 'error', message: errorMessage(e) }),
+    );
+  }, []);
+
+  useEffect(() => {
+    if (account && invited) dropParam('invite');
+  }, [account, invited]);
+
+  let view;
+  if (enrollToken) {
+    view = (
+      <div class="page-narrow-inner">
+        <MemberEnroll
+          token={enrollToken}
+          session={session}
+          onDone={() => {
+            dropParam('enroll');
+            setEnrollToken(null);
+          }}
+        />
+      </div>
+    );
+  } else if (account) {
+    view = <SignedInPhone session={session} account={account} verifiedNow={verifiedNow} />;
+  } else {
+    view = (
+      <div class="grid-2 signed-out-grid">
+        <PhoneIntro loading={session.loading} invited={invited} />
+        <AccountPanel
+          session={session}
+          allowSignUp
+          allowVanity
+          signUpLead={invited ? 'Welcome! It takes a minute and needs no password.' : undefined}
+          signInHint="Members sign in with the passkey saved on this device — no username, no password."
+        />
+      </div>
+    );
+  }
+
   return (
     <>
       <a class="skip-link" href="#main">
@@ -18,22 +93,59 @@ export function App() {
       <Topbar app="phone" home="/phone/" current="phone">
         <AccountChip account={account} />
       </Topbar>
-      <main id="main" class="page page-narrow">
-        <div class="grid-2">
-          <div>{account ? <PhoneCard account={account} /> : <PhoneIntro loading={session.loading} />}</div>
-          <AccountPanel
-            session={session}
-            allowSignUp
-            signInHint="Members sign in with the passkey saved on this device — no username, no password."
-          />
-        </div>
+      <main id="main" class={`page ${account && !enrollToken ? 'page-phone' : 'page-narrow'}`}>
+        {verify && <VerifyOutcome result={verify} onDismiss={() => setVerify(null)} />}
+        {view}
         {session.error && (
           <p class="status status-error" role="alert">
             {session.error}
           </p>
         )}
       </main>
-      <Footer note="Calls and messages come to your phone in the browser." />
+      <Footer note="Your number is yours for life. Calls in the browser open in the next release." />
+    </>
+  );
+}
+
+/** SignedInPhone lays out the member's phone, the dial pad and the directory. */
+function SignedInPhone({ session, account, verifiedNow }: { session: Session; account: Account; verifiedNow: number }) {
+  const signal = usePhoneSignal(account.id);
+  const [phone, setPhone] = useState<MyPhone | null>(null);
+  const [loadError, setLoadError] = useState('');
+  const [calling, setCalling] = useState<CallTarget | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setPhone(await directoryApi.me());
+      setLoadError('');
+    } catch (e) {
+      setLoadError(errorMessage(e));
+    }
+  }, []);
+
+  // Reload on sign-in, after a verification, and whenever the socket
+  // (re)connects, so the device list shows this browser online.
+  useEffect(() => {
+    void load();
+  }, [account.id, verifiedNow, signal.hello, load]);
+
+  const closeCall = useCallback(() => setCalling(null), []);
+
+  return (
+    <>
+      {phone && !phone.emailVerified && <UnverifiedBanner email={account.email} />}
+      <div class="phone-layout">
+        <div class="phone-col">
+          <PhoneCard account={account} phone={phone} loadError={loadError} onPhone={setPhone} signal={signal} />
+          <AccountPanel session={session} />
+        </div>
+        <div class="phone-main">
+          <DialPad signal={signal} onCall={setCalling} />
+          <Directory accountId={account.id} signal={signal} onCall={setCalling} myInterests={phone?.interests ?? []} />
+          <InviteCard />
+        </div>
+      </div>
+      {calling && <CallPanel target={calling} onClose={closeCall} />}
     </>
   );
 }

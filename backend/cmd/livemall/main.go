@@ -24,6 +24,8 @@ usage:
   livemall seed --demo [flags]             create the demo mall (idempotent)
   livemall agent add --store SLUG --email E [--name N] [--supervisor] [flags]
                                            add a store agent and print their enrollment link
+  livemall member add --name N --email E --birthdate YYYY-MM-DD [--vanity NUMBER] [--address A] [flags]
+                                           provision a member: prints their number and enrollment link
 
 common flags (each also as LIVEMALL_* env):
   --addr, --data, --database-url, --nats-url, --public-url
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runSeed(ctx, args, stdout)
 	case "agent":
 		return runAgent(ctx, args, stdout)
+	case "member":
+		return runMember(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

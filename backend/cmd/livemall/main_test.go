@@ -212,13 +212,19 @@ func TestServeDemoPrintsAppsAndEnrollmentLinks(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for !strings.Contains(out.String(), "enroll=") && ctx.Err() == nil {
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-exited:
+			t.Fatalf("serve --demo exited early:\n%s", out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
+	<-exited
 	s := out.String()
 	for _, want := range []string{"/desk/", "/phone/", "agent ", "supervisor ", "admin ", "/desk/?enroll="} {
 		if !strings.Contains(s, want) {

@@ -7,6 +7,8 @@ import { api, ApiError, type Account, type Passkey } from './api';
 import { addPasskey, passkeysSupported, signIn, signUp, type SignUpForm } from './passkey';
 import { errorMessage, initials, roleName, type Session } from './session';
 import { CheckIcon, KeyIcon } from './icons';
+import { checkNumber } from './numbers';
+import { VanityField } from './VanityField';
 
 export interface AccountPanelProps {
   session: Session;
@@ -16,6 +18,10 @@ export interface AccountPanelProps {
   signInHint?: string;
   /** onSignedIn runs after any successful sign-in or sign-up. */
   onSignedIn?(account: Account): void;
+  /** allowVanity adds the optional "Choose your number" field to the sign-up form. */
+  allowVanity?: boolean;
+  /** signUpTitle replaces the "Create account" heading's lead-in line. */
+  signUpLead?: string;
 }
 
 type Status = { kind: 'idle' | 'busy' | 'ok' | 'error'; text: string };
@@ -53,12 +59,14 @@ function StatusLine({ status }: { status: Status }) {
 }
 
 type Field = keyof SignUpForm;
+type TextField = Exclude<Field, 'vanityNumber'>;
 type FieldErrors = Partial<Record<Field, string>>;
 
 /** fieldOf guesses which form field a server message is about. */
-function fieldOf(e: unknown): Field | null {
-  if (e instanceof ApiError && e.status === 409) return 'email';
+function fieldOf(e: unknown, vanity: boolean): Field | null {
   const m = errorMessage(e).toLowerCase();
+  if (vanity && /\bnumber\b/.test(m) && !m.includes('email')) return 'vanityNumber';
+  if (e instanceof ApiError && e.status === 409) return 'email';
   if (m.includes('email')) return 'email';
   if (m.includes('birth') || m.includes('age')) return 'birthDate';
   if (m.includes('address')) return 'address';
@@ -74,13 +82,18 @@ function validate(f: SignUpForm): FieldErrors {
   if (!f.birthDate) errs.birthDate = 'Enter your birth date.';
   else if (f.birthDate > new Date().toISOString().slice(0, 10)) errs.birthDate = 'Your birth date cannot be in the future.';
   if (!f.address.trim()) errs.address = 'Enter your postal address.';
+  if (f.vanityNumber) {
+    const c = checkNumber(f.vanityNumber);
+    if (c.problem) errs.vanityNumber = c.problem;
+    else if (!c.complete) errs.vanityNumber = `A number has 12 digits; this has ${c.digits.length}.`;
+  }
   return errs;
 }
 
 function SignedOut(props: AccountPanelProps) {
   const { session, allowSignUp, onSignedIn } = props;
   const [status, setStatus] = useState<Status>(idle);
-  const [form, setForm] = useState<SignUpForm>({ name: '', email: '', birthDate: '', address: '' });
+  const [form, setForm] = useState<SignUpForm>({ name: '', email: '', birthDate: '', address: '', vanityNumber: '' });
   const [errors, setErrors] = useState<FieldErrors>({});
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
@@ -114,7 +127,7 @@ function SignedOut(props: AccountPanelProps) {
       session.set(account);
       onSignedIn?.(account);
     } catch (e) {
-      const field = fieldOf(e);
+      const field = fieldOf(e, Boolean(form.vanityNumber));
       if (field && e instanceof ApiError && e.status >= 400) {
         setErrors({ [field]: e.message });
         formRef.current?.querySelector<HTMLElement>(`[name="${field}"]`)?.focus();
@@ -123,7 +136,7 @@ function SignedOut(props: AccountPanelProps) {
     }
   }
 
-  const input = (name: Field) => ({
+  const input = (name: TextField) => ({
     id: `${id}-${name}`,
     name,
     value: form[name],
@@ -170,6 +183,7 @@ function SignedOut(props: AccountPanelProps) {
             <h2 id={`${id}-signup`} class="panel-title">
               Create account
             </h2>
+            {props.signUpLead && <p class="muted small signup-lead">{props.signUpLead}</p>}
             <div class="field">
               <label for={`${id}-name`}>Full name</label>
               <input type="text" autocomplete="name" required {...input('name')} />
@@ -191,6 +205,21 @@ function SignedOut(props: AccountPanelProps) {
               <textarea rows={3} autocomplete="street-address" required {...input('address')} />
               {fieldError('address')}
             </div>
+            {props.allowVanity && (
+              <VanityField
+                id={`${id}-vanityNumber`}
+                name="vanityNumber"
+                label="Choose your number (optional)"
+                digits={form.vanityNumber ?? ''}
+                onDigits={(d) => {
+                  setForm((f) => ({ ...f, vanityNumber: d }));
+                  if (errors.vanityNumber) setErrors((er) => ({ ...er, vanityNumber: undefined }));
+                }}
+                error={errors.vanityNumber}
+                disabled={busy}
+                hint="Leave it empty and we give you the next free number. Yours for life either way."
+              />
+            )}
             <button type="submit" class="btn btn-secondary btn-block" disabled={busy || !supported}>
               Create account
             </button>

@@ -2,7 +2,10 @@
 //
 // State-changing requests carry the CSRF token the server put in the readable
 // lm_csrf cookie; the session itself rides in an HttpOnly cookie the browser
-// sends on its own (credentials: 'same-origin').
+// sends on its own (credentials: 'same-origin'). Every request carries this
+// browser's device id in X-Device-ID (see device.ts).
+
+import { deviceId } from './device';
 
 /** ErrorCode is the server's error vocabulary (see backend/apperr). */
 export type ErrorCode =
@@ -131,7 +134,7 @@ async function csrfToken(): Promise<string> {
 }
 
 async function request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json', 'X-Device-ID': deviceId() };
   if (method !== 'GET' && method !== 'HEAD') {
     headers['X-CSRF-Token'] = await csrfToken();
   }
@@ -180,6 +183,7 @@ async function request<T>(method: string, path: string, body?: unknown, retried 
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
 
   /** me returns the signed-in account, or null when signed out (401). */
   async me(): Promise<Account | null> {

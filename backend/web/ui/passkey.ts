@@ -3,12 +3,14 @@
 
 import { api, ApiError, type Account, type Ceremony, type Passkey } from './api';
 
-/** SignUpForm is what a new member types in; every field is required. */
+/** SignUpForm is what a new member types in; every field but vanityNumber is required. */
 export interface SignUpForm {
   name: string;
   email: string;
   birthDate: string;
   address: string;
+  /** vanityNumber optionally asks for a chosen number (any formatting). */
+  vanityNumber?: string;
 }
 
 /** passkeysSupported says whether this browser can run the ceremonies at all. */
@@ -79,7 +81,9 @@ type Request = Ceremony<PublicKeyCredentialRequestOptionsJSON>;
 
 /** signUp registers a new member with a fresh passkey and signs them in. */
 export async function signUp(form: SignUpForm): Promise<Account> {
-  const begin = await api.post<Creation>('/auth/signup/begin', form);
+  const { vanityNumber, ...rest } = form;
+  const body = vanityNumber?.trim() ? { ...rest, vanityNumber: vanityNumber.trim() } : rest;
+  const begin = await api.post<Creation>('/auth/signup/begin', body);
   const credential = await create(begin.options.publicKey);
   const done = await api.post<{ account: Account }>('/auth/signup/finish', {
     ceremony: begin.ceremony,

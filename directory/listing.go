@@ -1,0 +1,154 @@
+package directory
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/livemall/livemall/backend/apperr"
+)
+
+// ListFilter selects members of the merged directory; zero fields match all.
+type ListFilter struct {
+	// Query matches names (case-insensitive substring) or, when it holds
+	// only digits, spaces, dashes and dots, number prefixes.
+	Query string
+	// Interest matches one interest exactly.
+	Interest string
+	// OnlineOnly keeps members who are reachable now.
+	OnlineOnly bool
+	// Cursor continues a previous page.
+	Cursor string
+	// Limit is the page size: 1–100, 25 when 0.
+	Limit int
+}
+
+// Listing is one member in the merged directory.
+type Listing struct {
+	AccountID string   `json:"accountId"`
+	Name      string   `json:"name"`
+	Number    Number   `json:"number"`
+	Display   string   `json:"display"`
+	Interests []string `json:"interests"`
+	State     State    `json:"state"`
+}
+
+// cursor is the position after the last listing of a page.
+type cursor struct {
+	Name string `json:"n"`
+	ID   string `json:"i"`
+}
+
+var digitsOnly = regexp.MustCompile(`^[0-9 .-]+$`)
+
+// List returns one page of listed members with a verified email, joined
+// with their presence, ordered by name, and the cursor of the next page
+// ("" on the last page).
+func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, error) {
+	if f.Limit == 0 {
+		f.Limit = 25
+	}
+	if f.Limit < 1 || f.Limit > 100 {
+		return nil, "", apperr.New(apperr.Invalid, "limit must be between 1 and 100")
+	}
+	q := s.db.WithContext(ctx).Table("accounts AS a").
+		Select("a.id AS account_id, a.name, n.number, p.interests").
+		Joins("JOIN member_profiles p ON p.account_id = a.id").
+		Joins("JOIN numbers n ON n.account_id = a.id AND n.is_primary").
+		Where("a.role = ? AND p.listed AND p.email_verified_at IS NOT NULL", "member")
+	if query := strings.TrimSpace(f.Query); query != "" {
+		if len(query) > 100 {
+			return nil, "", apperr.New(apperr.Invalid, "search text is longer than 100 characters")
+		}
+		if digitsOnly.MatchString(query) {
+			digits := strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return r
+				}
+				return -1
+			}, query)
+			q = q.Where("EXISTS (SELECT 1 FROM numbers x WHERE x.account_id = a.id AND x.number LIKE ?)", digits+"%")
+		} else {
+			q = q.Where("LOWER(a.name) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(query))+"%")
+		}
+	}
+	if f.Interest != "" {
+		tag, err := normalizeInterest(f.Interest)
+		if err != nil {
+			return nil, "", err
+		}
+		q = q.Where("p.interests LIKE ? ESCAPE '\\'", "%,"+escapeLike(tag)+",%")
+	}
+	if f.OnlineOnly {
+		online := s.presence.OnlineAccounts()
+		ids := make([]string, 0, len(online))
+		for id := range online {
+			ids = append(ids, id)
+		}
+		if len(ids) == 0 {
+			return []Listing{}, "", nil
+		}
+		q = q.Where("a.id IN ?", ids)
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		q = q.Where("(LOWER(a.name) > ? OR (LOWER(a.name) = ? AND a.id > ?))", c.Name, c.Name, c.ID)
+	}
+	var rows []struct {
+		AccountID string
+		Name      string
+		Number    Number
+		Interests string
+	}
+	if err := q.Order("LOWER(a.name), a.id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+		return nil, "", fmt.Errorf("list directory: %w", err)
+	}
+	next := ""
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		last := rows[len(rows)-1]
+		next = encodeCursor(cursor{Name: strings.ToLower(last.Name), ID: last.AccountID})
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.AccountID
+	}
+	states, err := s.States(ctx, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Listing, 0, len(rows))
+	for _, r := range rows {
+		l := Listing{AccountID: r.AccountID, Name: r.Name, Number: r.Number, Display: r.Number.String(), Interests: splitInterests(r.Interests), State: states[r.AccountID]}
+		if f.OnlineOnly && l.State == StateOffline {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out, next, nil
+}
+
+func encodeCursor(c cursor) string {
+	raw, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(raw, &c) != nil || c.ID == "" {
+		return c, apperr.New(apperr.Invalid, "cursor is not one this server gave out: start from the first page")
+	}
+	return c, nil
+}
+
+// escapeLike escapes LIKE wildcards so user text matches literally.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

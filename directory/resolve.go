@@ -1,0 +1,75 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/livemall/livemall/backend/auth"
+)
+
+// Party is whom a number reaches.
+type Party struct {
+	Type      PartyType      `json:"type"`
+	Name      string         `json:"name"`
+	AccountID string         `json:"accountId,omitempty"`
+	Store     *auth.StoreRef `json:"store,omitempty"`
+}
+
+// Resolution is a number resolved to its party, its state and the devices
+// (and nodes) a call would ring now.
+type Resolution struct {
+	Number  Number       `json:"number"`
+	Display string       `json:"display"`
+	Party   Party        `json:"party"`
+	State   State        `json:"state"`
+	Ring    []RingTarget `json:"ring"`
+}
+
+// Resolve answers for any number: a member or agent rings their devices; a
+// store's sales number is answered by its queue, available while any of
+// its staff is online. A number nobody holds is NotFound.
+func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) {
+	rec, err := s.Numbers.FindNumber(ctx, num)
+	if err != nil {
+		return nil, err
+	}
+	res := &Resolution{Number: num, Display: num.String(), Party: Party{Type: rec.PartyType}, State: StateOffline, Ring: []RingTarget{}}
+	db := s.db.WithContext(ctx)
+	if rec.PartyType == PartyQueue {
+		var store auth.StoreRef
+		if err := db.Table("stores").Select("slug, name").Where("id = ?", *rec.StoreID).Take(&store).Error; err != nil {
+			return nil, fmt.Errorf("load store of %s: %w", num, err)
+		}
+		res.Party.Name, res.Party.Store = store.Name, &store
+		var staff []string
+		if err := db.Table("accounts").Where("store_id = ?", *rec.StoreID).Pluck("id", &staff).Error; err != nil {
+			return nil, err
+		}
+		states, err := s.States(ctx, staff)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range states {
+			if st == StateAvailable || (st != StateOffline && res.State == StateOffline) {
+				res.State = st
+			}
+		}
+		return res, nil
+	}
+	var a struct {
+		Name string
+	}
+	if err := db.Table("accounts").Select("name").Where("id = ?", *rec.AccountID).Take(&a).Error; err != nil {
+		return nil, fmt.Errorf("load party of %s: %w", num, err)
+	}
+	res.Party.Name, res.Party.AccountID = a.Name, *rec.AccountID
+	targets, err := s.ringTargets(ctx, []string{*rec.AccountID})
+	if err != nil {
+		return nil, err
+	}
+	if t := targets[*rec.AccountID]; len(t) > 0 {
+		res.Ring = t
+	}
+	res.State = stateOf(res.Ring)
+	return res, nil
+}

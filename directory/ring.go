@@ -1,0 +1,93 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/livemall/livemall/backend/auth"
+)
+
+// RingTarget is a device that would ring for a call now.
+type RingTarget struct {
+	DeviceID string `json:"deviceId"`
+	Node     string `json:"node"`
+	State    State  `json:"state"`
+}
+
+// States returns the state of each account: offline when none of its ring
+// devices is online, busy when one is in a call, available when one is
+// available, else away.
+func (s *Service) States(ctx context.Context, accountIDs []string) (map[string]State, error) {
+	targets, err := s.ringTargets(ctx, accountIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]State, len(accountIDs))
+	for _, id := range accountIDs {
+		out[id] = stateOf(targets[id])
+	}
+	return out, nil
+}
+
+// stateOf folds the states of an account's ring devices into one.
+func stateOf(targets []RingTarget) State {
+	st := StateOffline
+	for _, t := range targets {
+		switch {
+		case t.State == StateBusy:
+			return StateBusy
+		case t.State == StateAvailable:
+			st = StateAvailable
+		case st == StateOffline:
+			st = t.State
+		}
+	}
+	return st
+}
+
+// ringTargets returns, per account, the online devices a call would ring:
+// the newest device the member signed in on (if it is online), or every
+// online device carrying them when they chose ring-all. Agents ring on all
+// their devices.
+func (s *Service) ringTargets(ctx context.Context, accountIDs []string) (map[string][]RingTarget, error) {
+	out := make(map[string][]RingTarget, len(accountIDs))
+	if len(accountIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		AccountID string
+		DeviceID  string
+		RingMode  *RingMode
+		Role      auth.Role
+	}
+	err := s.db.WithContext(ctx).Table("device_accounts AS d").
+		Select("d.account_id, d.device_id, p.ring_mode, a.role").
+		Joins("JOIN accounts a ON a.id = d.account_id").
+		Joins("LEFT JOIN member_profiles p ON p.account_id = d.account_id").
+		Where("d.account_id IN ?", accountIDs).
+		Order("d.account_id, d.signed_in_at DESC, d.device_id").
+		Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("load ring devices: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		all := r.Role != auth.RoleMember || (r.RingMode != nil && *r.RingMode == RingAll)
+		if seen[r.AccountID] && !all {
+			continue // only the newest device rings
+		}
+		seen[r.AccountID] = true
+		recs := s.presence.DeviceRecords(r.DeviceID)
+		if len(recs) == 0 {
+			continue
+		}
+		best := recs[0]
+		for _, rec := range recs {
+			if rec.State == StateBusy {
+				best = rec
+			}
+		}
+		out[r.AccountID] = append(out[r.AccountID], RingTarget{DeviceID: r.DeviceID, Node: best.Node, State: best.State})
+	}
+	return out, nil
+}

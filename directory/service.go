@@ -1,0 +1,238 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/media"
+)
+
+// Config tunes the dynamic directory.
+type Config struct {
+	// Node names this node in presence records.
+	Node string
+	// PresenceTTL is how long a device stays online without a heartbeat.
+	PresenceTTL time.Duration
+	// Heartbeat is how often devices are told to heartbeat.
+	Heartbeat time.Duration
+}
+
+// Service is the directory of one node: numbers, presence and the merged
+// directory, with the signaling messages that keep presence alive.
+type Service struct {
+	db       *gorm.DB
+	Numbers  *Numbers
+	presence *Presence
+	sig      *media.Signaling
+	cfg      Config
+
+	watchMu  sync.Mutex
+	watchers map[string]*media.Conn // by conn id
+	last     map[string]State       // last state sent per account
+	stop     chan struct{}
+	stopped  chan struct{}
+}
+
+// NewService opens presence on js and plugs the directory's message types
+// into sig. Close stops it.
+func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, js jetstream.JetStream, sig *media.Signaling, cfg Config) (*Service, error) {
+	if cfg.PresenceTTL == 0 {
+		cfg.PresenceTTL = 60 * time.Second
+	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = 20 * time.Second
+	}
+	if cfg.Heartbeat >= cfg.PresenceTTL {
+		return nil, fmt.Errorf("heartbeat interval %v must be shorter than the presence TTL %v", cfg.Heartbeat, cfg.PresenceTTL)
+	}
+	p, err := OpenPresence(ctx, js, cfg.PresenceTTL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{db: db, Numbers: numbers, presence: p, sig: sig, cfg: cfg,
+		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+	sig.HelloField(func(*media.Conn) (string, any) { return "heartbeatSeconds", cfg.Heartbeat.Seconds() })
+	sig.OnOpen(s.deviceOnline)
+	sig.OnClose(s.deviceGone)
+	sig.Handle("heartbeat", func(ctx context.Context, c *media.Conn, _ media.Message) error { return s.announce(ctx, c) })
+	sig.Handle("presence.set", s.handleSetPresence)
+	sig.Handle("directory.watch", s.handleWatch)
+	go s.pushChanges()
+	return s, nil
+}
+
+// Close stops pushing presence changes and closes the presence watch.
+func (s *Service) Close() {
+	close(s.stop)
+	<-s.stopped
+	s.presence.Close()
+}
+
+// connState is the Conn value key for the state a device chose.
+const connState = "directory.state"
+
+// deviceOnline records the device's sign-in if it was never recorded and
+// announces it.
+func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
+	if c.DeviceID == "" {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&deviceAccount{DeviceID: c.DeviceID, AccountID: c.AccountID, SignedInAt: time.Now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("record device: %w", err)
+	}
+	return s.announce(ctx, c)
+}
+
+// deviceGone withdraws the connection's record at once.
+func (s *Service) deviceGone(c *media.Conn) {
+	s.watchMu.Lock()
+	delete(s.watchers, c.ID)
+	s.watchMu.Unlock()
+	if c.DeviceID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.presence.Withdraw(ctx, c.DeviceID, c.ID); err != nil {
+		slog.Warn("withdraw presence", "device", c.DeviceID, "err", err)
+	}
+}
+
+// announce writes the connection's presence record: its state and every
+// account signed in on its device.
+func (s *Service) announce(ctx context.Context, c *media.Conn) error {
+	if c.DeviceID == "" {
+		return apperr.New(apperr.Invalid, "connect with ?device=ID to be reachable")
+	}
+	var accounts []string
+	if err := s.db.WithContext(ctx).Model(&deviceAccount{}).Where("device_id = ?", c.DeviceID).Order("account_id").Pluck("account_id", &accounts).Error; err != nil {
+		return fmt.Errorf("load device accounts: %w", err)
+	}
+	if !slices.Contains(accounts, c.AccountID) {
+		accounts = append(accounts, c.AccountID)
+	}
+	state, _ := c.Get(connState).(State)
+	if state == "" {
+		state = StateAvailable
+	}
+	return s.presence.Announce(ctx, PresenceRecord{DeviceID: c.DeviceID, ConnID: c.ID, Node: s.cfg.Node, State: state, Accounts: accounts})
+}
+
+// refreshDevice re-announces this node's connections of a device, after
+// its set of signed-in accounts changed.
+func (s *Service) refreshDevice(ctx context.Context, deviceID string) {
+	s.sig.Conns(func(c *media.Conn) bool {
+		if c.DeviceID == deviceID {
+			if err := s.announce(ctx, c); err != nil {
+				slog.Warn("refresh presence", "device", deviceID, "err", err)
+			}
+		}
+		return true
+	})
+}
+
+// SignedOut forgets that the account is signed in on the device and
+// refreshes the device's presence; it is the auth SignedOut hook.
+func (s *Service) SignedOut(ctx context.Context, accountID, deviceID string) error {
+	if err := forgetDevice(ctx, s.db, accountID, deviceID); err != nil {
+		return err
+	}
+	s.refreshDevice(ctx, deviceID)
+	return nil
+}
+
+// setPresence is the data of a presence.set message.
+type setPresence struct {
+	State State `json:"state"`
+}
+
+func (s *Service) handleSetPresence(ctx context.Context, c *media.Conn, m media.Message) error {
+	var req setPresence
+	if len(m.Data) == 0 {
+		return apperr.New(apperr.Invalid, "presence.set needs data {\"state\": \"available\" or \"away\"}")
+	}
+	if err := json.Unmarshal(m.Data, &req); err != nil || (req.State != StateAvailable && req.State != StateAway) {
+		return apperr.New(apperr.Invalid, "presence.set state must be \"available\" or \"away\"")
+	}
+	c.Set(connState, req.State)
+	return s.announce(ctx, c)
+}
+
+// handleWatch subscribes the connection to presence changes and sends it
+// the state of everyone online now.
+func (s *Service) handleWatch(ctx context.Context, c *media.Conn, _ media.Message) error {
+	s.watchMu.Lock()
+	s.watchers[c.ID] = c
+	s.watchMu.Unlock()
+	online := s.presence.OnlineAccounts()
+	ids := make([]string, 0, len(online))
+	for id := range online {
+		ids = append(ids, id)
+	}
+	states, err := s.States(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for id, st := range states {
+		c.SendData("presence", presenceEvent{AccountID: id, State: st})
+	}
+	return nil
+}
+
+// presenceEvent is the data of a "presence" message.
+type presenceEvent struct {
+	AccountID string `json:"accountId"`
+	State     State  `json:"state"`
+}
+
+// pushChanges turns presence record changes into account state changes and
+// sends them to this node's watchers.
+func (s *Service) pushChanges() {
+	defer close(s.stopped)
+	for {
+		select {
+		case <-s.stop:
+			return
+		case accounts := <-s.presence.Changes():
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			states, err := s.States(ctx, accounts)
+			cancel()
+			if err != nil {
+				slog.Warn("presence states", "err", err)
+				continue
+			}
+			s.broadcast(states)
+		}
+	}
+}
+
+// broadcast sends the states that differ from the last ones sent.
+func (s *Service) broadcast(states map[string]State) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	for id, st := range states {
+		if s.last[id] == st {
+			continue
+		}
+		if st == StateOffline {
+			delete(s.last, id)
+		} else {
+			s.last[id] = st
+		}
+		for _, c := range s.watchers {
+			c.SendData("presence", presenceEvent{AccountID: id, State: st})
+		}
+	}
+}

@@ -1,0 +1,90 @@
+// usePhoneSignal keeps the phone's signaling socket open while a member is
+// signed in: it watches the directory, re-applies the member's chosen presence
+// after reconnects, and fans presence events out to the screens.
+
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { connectSignaling, type Signaling, type SignalingState } from '../../media/client/signaling';
+import type { HelloData, PresenceData } from '../../media/client/protocol';
+
+export type OwnPresence = 'available' | 'away';
+
+const presenceKey = 'lm_presence';
+
+function storedPresence(): OwnPresence {
+  try {
+    return localStorage.getItem(presenceKey) === 'away' ? 'away' : 'available';
+  } catch {
+    return 'available';
+  }
+}
+
+export interface PhoneSignal {
+  state: SignalingState;
+  hello: HelloData | null;
+  /** presence is what this member chose on this device. */
+  presence: OwnPresence;
+  setPresence(p: OwnPresence): void;
+  /** lastError is the last "error" message the server sent, if any. */
+  lastError: string;
+  /** onPresence registers a listener for presence events; it returns the unsubscribe. */
+  onPresence(fn: (p: PresenceData) => void): () => void;
+}
+
+/** usePhoneSignal connects when accountId is set and disconnects when it is not. */
+export function usePhoneSignal(accountId: string | null): PhoneSignal {
+  const [state, setState] = useState<SignalingState>('connecting');
+  const [hello, setHello] = useState<HelloData | null>(null);
+  const [presence, setPresenceState] = useState<OwnPresence>(storedPresence);
+  const [lastError, setLastError] = useState('');
+  const client = useRef<Signaling | null>(null);
+  const listeners = useRef(new Set<(p: PresenceData) => void>());
+
+  useEffect(() => {
+    if (!accountId) return;
+    const c = connectSignaling({
+      onState: setState,
+      onMessage: (m) => {
+        switch (m.type) {
+          case 'hello':
+            setHello(m.data);
+            setLastError('');
+            break;
+          case 'presence':
+            for (const fn of listeners.current) fn(m.data);
+            break;
+          case 'error':
+            setLastError(m.data?.message ?? 'The phone connection reported an error.');
+            break;
+        }
+      },
+    });
+    client.current = c;
+    const chosen = storedPresence();
+    if (chosen === 'away') c.send({ type: 'presence.set', data: { state: 'away' } });
+    c.send({ type: 'directory.watch' });
+    return () => {
+      c.close();
+      client.current = null;
+      setHello(null);
+    };
+  }, [accountId]);
+
+  const setPresence = useCallback((p: OwnPresence) => {
+    setPresenceState(p);
+    try {
+      localStorage.setItem(presenceKey, p);
+    } catch {
+      // Not remembered across reloads then.
+    }
+    client.current?.send({ type: 'presence.set', data: { state: p } });
+  }, []);
+
+  const onPresence = useCallback((fn: (p: PresenceData) => void) => {
+    listeners.current.add(fn);
+    return () => {
+      listeners.current.delete(fn);
+    };
+  }, []);
+
+  return { state, hello, presence, setPresence, lastError, onPresence };
+}

@@ -1,0 +1,76 @@
+package media
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+)
+
+// sendQueue is how many messages may wait for a slow connection before it
+// is dropped: a browser that cannot keep up must not hold the node back.
+const sendQueue = 256
+
+// Conn is one device's signaling connection as the slices see it.
+type Conn struct {
+	// ID is unique per connection, across nodes.
+	ID string
+	// AccountID is the signed-in account that opened the connection.
+	AccountID string
+	// DeviceID is the browser's device id ("" when it sent none).
+	DeviceID string
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	out    chan Message
+	mu     sync.Mutex
+	values map[string]any
+}
+
+func newConn(id, accountID, deviceID string) *Conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Conn{ID: id, AccountID: accountID, DeviceID: deviceID, ctx: ctx, cancel: cancel, out: make(chan Message, sendQueue), values: map[string]any{}}
+}
+
+// Context is canceled when the connection closes.
+func (c *Conn) Context() context.Context { return c.ctx }
+
+// Send queues a message for the device. It never blocks: when the queue is
+// full the connection is closed and Send reports false.
+func (c *Conn) Send(m Message) bool {
+	m.V = ProtocolVersion
+	select {
+	case <-c.ctx.Done():
+		return false
+	default:
+	}
+	select {
+	case c.out <- m:
+		return true
+	default:
+		c.cancel()
+		return false
+	}
+}
+
+// SendData queues a message of the given type with data encoded as JSON.
+func (c *Conn) SendData(typ string, data any) bool {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return false
+	}
+	return c.Send(Message{Type: typ, Data: raw})
+}
+
+// Set stores a value on the connection for the slices' handlers.
+func (c *Conn) Set(key string, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.values[key] = v
+}
+
+// Get returns a value stored with Set, or nil.
+func (c *Conn) Get(key string) any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.values[key]
+}
