@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -112,6 +113,9 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	if err != nil {
 		svc.DB.Close()
 		return nil, err
+	}
+	if cfg.Node == "" {
+		cfg.Node, _ = os.Hostname()
 	}
 	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node}
 	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat})

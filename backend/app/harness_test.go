@@ -56,6 +56,7 @@ type client struct {
 	cookies map[string]string
 	origin  string
 	noCSRF  bool
+	device  string // sent as X-Device-ID when set
 
 	authr virtualwebauthn.Authenticator
 	cred  virtualwebauthn.Credential
@@ -133,6 +134,9 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 			}
 			req.Header.Set("X-CSRF-Token", c.cookies["lm_csrf"])
 		}
+	}
+	if c.device != "" {
+		req.Header.Set("X-Device-ID", c.device)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])

@@ -65,7 +65,7 @@ export function CallPanel({ target, onClose }: { target: CallTarget; onClose(): 
         </div>
         <p class="call-eyebrow">Calling…</p>
         <h2 id="call-title" class="call-title">
-          Calling {target.name} ({target.display})…
+          Calling {target.name} <span class="nowrap">({target.display})…</span>
         </h2>
         {target.detail && <p class="call-detail">{target.detail}</p>}
         <p class="call-state">
