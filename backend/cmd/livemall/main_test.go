@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -250,4 +251,57 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func TestMemberAddWhileServingAndManyAtOnce(t *testing.T) {
+	flags := append(dbFlags(t), "--public-url", "http://localhost:9999")
+	startServe(t, flags...)
+	const n = 8
+	type result struct {
+		out, stderr string
+		code        int
+	}
+	results := make(chan result, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			out, stderr, code := livemall(t, append([]string{"member", "add", "--name", fmt.Sprintf("Staffer %d", i), "--email", fmt.Sprintf("staffer%d@corp.example", i), "--birthdate", "1988-08-08"}, flags...)...)
+			results <- result{out, stderr, code}
+		}(i)
+	}
+	numbers := map[string]bool{}
+	number := regexp.MustCompile(`number: ([2-9]\d{3} \d{4} \d{4})\n`)
+	for i := 0; i < n; i++ {
+		r := <-results
+		m := number.FindStringSubmatch(r.out)
+		if r.code != 0 || m == nil || !strings.Contains(r.out, "/phone/?enroll=") {
+			t.Fatalf("member add: exit %d\n%s%s", r.code, r.out, r.stderr)
+		}
+		if numbers[m[1]] {
+			t.Fatalf("number %s given twice", m[1])
+		}
+		numbers[m[1]] = true
+	}
+	// A vanity number: granted when free, refused with suggestions when taken.
+	out, stderr, code := livemall(t, append([]string{"member", "add", "--name", "V", "--email", "v@corp.example", "--birthdate", "1988-08-08", "--vanity", "8888.8888.8888"}, flags...)...)
+	if code != 0 || !strings.Contains(out, "number: 8888 8888 8888") {
+		t.Fatalf("vanity member add: %d %s %s", code, out, stderr)
+	}
+	_, stderr, code = livemall(t, append([]string{"member", "add", "--name", "W", "--email", "w@corp.example", "--birthdate", "1988-08-08", "--vanity", "8888 8888 8888"}, flags...)...)
+	if code != 1 || !strings.Contains(stderr, "8888 8888 8887, 8888 8888 8889") {
+		t.Fatalf("taken vanity member add: %d %s", code, stderr)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--name", "X", "--email", "x@corp.example", "--birthdate", "88-08-08"}, "YYYY-MM-DD"},
+		{[]string{"--name", "X", "--email", "x@corp.example", "--birthdate", "1988-08-08", "--vanity", "1234"}, "has 4"},
+		{[]string{"--name", "X", "--email", "staffer1@corp.example", "--birthdate", "1988-08-08"}, "already exists"},
+		{[]string{"--email", "x@corp.example"}, "are required"},
+	} {
+		_, stderr, code := livemall(t, append(append([]string{"member", "add"}, tt.args...), flags...)...)
+		if code != 1 || !strings.Contains(stderr, tt.want) {
+			t.Fatalf("member add %v: %d %q, want %q", tt.args, code, stderr, tt.want)
+		}
+	}
 }
