@@ -31,8 +31,12 @@ func newTestApp(t *testing.T, tweak ...func(*config.Config)) *App {
 	cfg := config.Default()
 	db := dbtest.Config(t)
 	cfg.DatabaseURL = db.URL
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = db.DataDir
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
 	cfg.PublicURL = testOrigin
+	cfg.Node = "test-node"
 	cfg.AuthRateLimit = 1000
 	for _, f := range tweak {
 		f(&cfg)

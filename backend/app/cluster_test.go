@@ -1,0 +1,77 @@
+package app
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/livemall/livemall/backend/config"
+	"github.com/livemall/livemall/backend/database/dbtest"
+	"github.com/livemall/livemall/directory"
+)
+
+// startNATS runs a NATS server with JetStream on a random loopback port, as
+// an external cluster would be.
+func startNATS(t *testing.T) string {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS did not start")
+	}
+	t.Cleanup(ns.Shutdown)
+	return ns.ClientURL()
+}
+
+// TestTwoNodesShareOneDirectory runs two nodes on one database and one
+// external NATS: a device connected to node A is online, ringable on A and
+// pushed to a watcher connected to node B.
+func TestTwoNodesShareOneDirectory(t *testing.T) {
+	natsURL := startNATS(t)
+	db := dbtest.Config(t)
+	shared := func(node string) func(*config.Config) {
+		return func(c *config.Config) {
+			c.NATSURL, c.Node = natsURL, node
+			c.DatabaseURL, c.DataDir = db.URL, db.DataDir
+			if c.DataDir == "" {
+				c.DataDir = t.TempDir()
+			}
+		}
+	}
+	nodeA := newTestApp(t, shared("node-a"))
+	nodeB := newTestApp(t, shared("node-b"))
+	baseA, baseB := serveOnLoopback(t, nodeA), serveOnLoopback(t, nodeB)
+
+	watcher := newClient(t, nodeB)
+	watcher.device = "watcher-on-b"
+	watcher.signUp("Watcher", "w-b@example.com", "1980-01-01")
+	ws := watcher.openSocket(baseB)
+	ws.send("directory.watch", "")
+
+	m := newClient(t, nodeA)
+	m.device = "device-on-a"
+	m.signUp("Member on A", "m-a@example.com", "1980-01-01")
+	var me struct{ Account struct{ ID string } }
+	m.must(200, "GET", "/api/v1/me", nil).json(t, &me)
+	num := m.myNumber()
+	m.openSocket(baseA)
+
+	waitFor(t, 5*time.Second, "node B to see the device online on node A", func() bool {
+		r := watcher.resolve(num)
+		return r.State == directory.StateAvailable && len(r.Ring) == 1 && r.Ring[0].Node == "node-a"
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		msg := ws.next()
+		if msg.Type == "presence" && string(msg.Data) == `{"accountId":"`+me.Account.ID+`","state":"available"}` {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the watcher on node B got no presence event for the member on node A")
+		}
+	}
+}
