@@ -62,7 +62,9 @@ func (s *Signaling) Handle(typ string, h HandlerFunc) {
 }
 
 // OnOpen runs f when a connection opens, after the hello; an error closes it.
-func (s *Signaling) OnOpen(f func(ctx context.Context, c *Conn) error) { s.onOpen = append(s.onOpen, f) }
+func (s *Signaling) OnOpen(f func(ctx context.Context, c *Conn) error) {
+	s.onOpen = append(s.onOpen, f)
+}
 
 // OnClose runs f when a connection closes, however it closed.
 func (s *Signaling) OnClose(f func(c *Conn)) { s.onClose = append(s.onClose, f) }
