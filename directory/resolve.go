@@ -70,6 +70,10 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 	if t := targets[*rec.AccountID]; len(t) > 0 {
 		res.Ring = t
 	}
-	res.State = stateOf(res.Ring)
+	states, err := s.States(ctx, []string{*rec.AccountID})
+	if err != nil {
+		return nil, err
+	}
+	res.State = states[*rec.AccountID]
 	return res, nil
 }

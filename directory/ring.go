@@ -26,6 +26,23 @@ func (s *Service) States(ctx context.Context, accountIDs []string) (map[string]S
 	for _, id := range accountIDs {
 		out[id] = stateOf(targets[id])
 	}
+	if len(accountIDs) == 0 {
+		return out, nil
+	}
+	// An account in an answered call is busy, whatever its devices say.
+	var inCall []struct{ CallerAccountID, CalleeAccountID string }
+	err = s.db.WithContext(ctx).Table("calls").Select("caller_account_id, callee_account_id").
+		Where("state = ? AND (caller_account_id IN ? OR callee_account_id IN ?)", "active", accountIDs, accountIDs).Scan(&inCall).Error
+	if err != nil {
+		return nil, fmt.Errorf("load calls in progress: %w", err)
+	}
+	for _, c := range inCall {
+		for _, id := range []string{c.CallerAccountID, c.CalleeAccountID} {
+			if st, ok := out[id]; ok && st != StateOffline {
+				out[id] = StateBusy
+			}
+		}
+	}
 	return out, nil
 }
 

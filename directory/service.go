@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -36,11 +37,27 @@ type Service struct {
 	sig      *media.Signaling
 	cfg      Config
 
+	touched chan []string
+
 	watchMu  sync.Mutex
 	watchers map[string]*media.Conn // by conn id
 	last     map[string]State       // last state sent per account
 	stop     chan struct{}
 	stopped  chan struct{}
+	touchSub *nats.Subscription
+}
+
+// touchSubject carries accounts whose state changed for another reason
+// than presence (a call started or ended), so every node re-reads them.
+const touchSubject = "lm.presence.touch"
+
+// touch tells every node that these accounts' states may have changed.
+func (s *Service) touch(accountIDs ...string) {
+	if s.sig.Bus == nil {
+		return
+	}
+	raw, _ := json.Marshal(accountIDs)
+	s.sig.Bus.Publish(touchSubject, raw)
 }
 
 // NewService opens presence on js and plugs the directory's message types
@@ -60,7 +77,23 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, js jetstream
 		return nil, err
 	}
 	s := &Service{db: db, Numbers: numbers, presence: p, sig: sig, cfg: cfg,
-		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), touched: make(chan []string, 256)}
+	if sig.Bus != nil {
+		sub, err := sig.Bus.Subscribe(touchSubject, func(m *nats.Msg) {
+			var ids []string
+			if json.Unmarshal(m.Data, &ids) == nil {
+				select {
+				case s.touched <- ids:
+				default:
+				}
+			}
+		})
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		s.touchSub = sub
+	}
 	sig.HelloField(func(*media.Conn) (string, any) { return "heartbeatSeconds", cfg.Heartbeat.Seconds() })
 	sig.OnOpen(s.deviceOnline)
 	sig.OnClose(s.deviceGone)
@@ -73,6 +106,9 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, js jetstream
 
 // Close stops pushing presence changes and closes the presence watch.
 func (s *Service) Close() {
+	if s.touchSub != nil {
+		s.touchSub.Unsubscribe()
+	}
 	close(s.stop)
 	<-s.stopped
 	s.presence.Close()
@@ -205,17 +241,24 @@ func (s *Service) pushChanges() {
 		select {
 		case <-s.stop:
 			return
+		case accounts := <-s.touched:
+			s.pushStates(accounts)
 		case accounts := <-s.presence.Changes():
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			states, err := s.States(ctx, accounts)
-			cancel()
-			if err != nil {
-				slog.Warn("presence states", "err", err)
-				continue
-			}
-			s.broadcast(states)
+			s.pushStates(accounts)
 		}
 	}
+}
+
+// pushStates recomputes the accounts' states and broadcasts the changes.
+func (s *Service) pushStates(accounts []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	states, err := s.States(ctx, accounts)
+	if err != nil {
+		slog.Warn("presence states", "err", err)
+		return
+	}
+	s.broadcast(states)
 }
 
 // broadcast sends the states that differ from the last ones sent.

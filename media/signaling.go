@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
@@ -45,6 +46,9 @@ type Signaling struct {
 	PublicURL string
 	// Node names this node in hello messages.
 	Node string
+	// Bus carries messages to connections held by any node: every
+	// connection listens on lm.conn.<id> and lm.dev.<device>.
+	Bus *nats.Conn
 
 	handlers map[string]HandlerFunc
 	onOpen   []func(ctx context.Context, c *Conn) error
@@ -130,6 +134,14 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 	}()
 	ws.SetReadLimit(MaxMessageSize)
 	go s.write(ws, c)
+	if s.Bus != nil {
+		unsubscribe, err := s.listen(c)
+		if err != nil {
+			slog.Error("signaling subscribe", "err", err)
+			return
+		}
+		defer unsubscribe()
+	}
 
 	hello := map[string]any{"accountId": accountID, "deviceId": deviceID, "node": s.Node}
 	for _, f := range s.hello {
@@ -183,6 +195,63 @@ func (s *Signaling) write(ws *websocket.Conn, c *Conn) {
 			}
 		}
 	}
+}
+
+// listen relays messages published for the connection or its device.
+func (s *Signaling) listen(c *Conn) (func(), error) {
+	deliver := func(msg *nats.Msg) {
+		var m Message
+		if err := json.Unmarshal(msg.Data, &m); err == nil {
+			c.Send(m)
+		}
+	}
+	subjects := []string{connSubject(c.ID)}
+	if c.DeviceID != "" {
+		subjects = append(subjects, deviceSubject(c.DeviceID))
+	}
+	var subs []*nats.Subscription
+	for _, subj := range subjects {
+		sub, err := s.Bus.Subscribe(subj, deliver)
+		if err != nil {
+			for _, x := range subs {
+				x.Unsubscribe()
+			}
+			return nil, err
+		}
+		subs = append(subs, sub)
+	}
+	return func() {
+		for _, x := range subs {
+			x.Unsubscribe()
+		}
+	}, nil
+}
+
+func connSubject(id string) string       { return "lm.conn." + id }
+func deviceSubject(device string) string { return "lm.dev." + device }
+
+// SendToConn delivers a message to one connection, on whichever node holds
+// it.
+func (s *Signaling) SendToConn(connID, typ string, data any) error {
+	return s.publish(connSubject(connID), typ, data)
+}
+
+// SendToDevice delivers a message to every connection of a device, on
+// whichever nodes hold them.
+func (s *Signaling) SendToDevice(deviceID, typ string, data any) error {
+	return s.publish(deviceSubject(deviceID), typ, data)
+}
+
+func (s *Signaling) publish(subject, typ string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	msg, err := json.Marshal(Message{Type: typ, V: ProtocolVersion, Data: raw})
+	if err != nil {
+		return err
+	}
+	return s.Bus.Publish(subject, msg)
 }
 
 // ParseMessage decodes one signaling message strictly: one JSON object with

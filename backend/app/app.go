@@ -5,20 +5,24 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/livemall/livemall/agentdesk"
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
+	"github.com/livemall/livemall/backend/blob"
 	"github.com/livemall/livemall/backend/bus"
 	"github.com/livemall/livemall/backend/config"
 	"github.com/livemall/livemall/backend/database"
@@ -36,6 +40,9 @@ type App struct {
 	Bus       *bus.Bus
 	Signaling *media.Signaling
 	Directory *directory.Service
+	Calls     *directory.Calls
+	SFU       *media.SFU
+	TURN      *media.TURNServer
 	Fiber     *fiber.App
 }
 
@@ -117,7 +124,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	if cfg.Node == "" {
 		cfg.Node, _ = os.Hostname()
 	}
-	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node}
+	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node, Bus: b.Conn}
 	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat})
 	if err != nil {
 		b.Close()
@@ -126,8 +133,59 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	}
 	svc.Auth.SetHooks(svc.authHooks(dir.SignedOut))
 	a := &App{Services: *svc, Config: cfg, Bus: b, Signaling: sig, Directory: dir}
+	if err := a.startCalls(); err != nil {
+		a.Shutdown()
+		return nil, err
+	}
 	a.Fiber = a.routes()
 	return a, nil
+}
+
+// startCalls opens the SFU, the TURN server, the blob store and the call
+// service.
+func (a *App) startCalls() error {
+	cfg := a.Config
+	var err error
+	if a.SFU, err = media.NewSFU(media.SFUConfig{Loopback: cfg.WebRTCLoopback}); err != nil {
+		return err
+	}
+	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		return err
+	}
+	if _, err := blobs.SweepTemp(); err != nil {
+		slog.Warn("sweep blob store", "err", err)
+	}
+	scratch := filepath.Join(cfg.DataDir, "recording")
+	if n, err := media.SweepRecorderScratch(scratch); err != nil {
+		slog.Warn("sweep recordings", "err", err)
+	} else if n > 0 {
+		slog.Info("removed unfinished recordings", "count", n)
+	}
+	if cfg.TURNAddr != "" {
+		secret := []byte(cfg.TURNSecret)
+		if len(secret) == 0 {
+			secret = make([]byte, 32)
+			rand.Read(secret)
+		}
+		if a.TURN, err = media.StartTURN(media.TURNConfig{ListenAddr: cfg.TURNAddr, PublicIP: cfg.TURNPublicIP, Secret: secret, AllowPrivatePeers: cfg.TURNAllowPrivate}); err != nil {
+			return fmt.Errorf("start TURN on %s: %w", cfg.TURNAddr, err)
+		}
+	}
+	host := "localhost"
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	iceServers := func(accountID string) []webrtc.ICEServer {
+		if a.TURN == nil {
+			return nil
+		}
+		return a.TURN.ICEServers(host, accountID, time.Now())
+	}
+	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, blobs, cfg.Node, directory.CallsConfig{
+		RingTimeout: cfg.RingTimeout, ScratchDir: scratch, ICEServers: iceServers,
+	})
+	return err
 }
 
 // routes builds the Fiber app with every slice's routes.
@@ -145,6 +203,7 @@ func (a *App) routes() *fiber.App {
 	a.Catalog.Routes(api)
 	a.Staff.Routes(api, a.Config.PublicURL)
 	a.Directory.Routes(api)
+	a.Calls.Routes(api)
 	a.Verifier.Routes(api)
 	a.Signaling.Routes(api)
 	api.All("/*", func(c *fiber.Ctx) error {
@@ -181,7 +240,19 @@ func (a *App) Serve(ln net.Listener) error {
 // Shutdown stops accepting, waits up to the configured timeout for
 // in-flight requests, then closes NATS and the database.
 func (a *App) Shutdown() error {
-	err := a.Fiber.ShutdownWithTimeout(a.Config.ShutdownTimeout)
+	var err error
+	if a.Fiber != nil {
+		err = a.Fiber.ShutdownWithTimeout(a.Config.ShutdownTimeout)
+	}
+	if a.Calls != nil {
+		a.Calls.Close()
+	}
+	if a.SFU != nil {
+		a.SFU.Close()
+	}
+	if a.TURN != nil {
+		a.TURN.Close()
+	}
 	a.Directory.Close()
 	a.Bus.Close()
 	if cerr := a.DB.Close(); err == nil {

@@ -12,7 +12,7 @@ import (
 type listing struct {
 	Members []struct {
 		AccountID, Name, Number, Display, State string
-		Interests                              []string
+		Interests                               []string
 	}
 	NextCursor *string
 }

@@ -37,6 +37,7 @@ func newTestApp(t *testing.T, tweak ...func(*config.Config)) *App {
 	}
 	cfg.PublicURL = testOrigin
 	cfg.Node = "test-node"
+	cfg.TURNAddr = ""
 	cfg.AuthRateLimit = 1000
 	for _, f := range tweak {
 		f(&cfg)

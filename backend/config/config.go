@@ -50,6 +50,20 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the sender of outgoing mail.
 	MailFrom string
+	// RingTimeout is how long a call rings before the mailbox answers.
+	RingTimeout time.Duration
+	// TURNAddr is the UDP address of the built-in TURN server; empty turns
+	// it off.
+	TURNAddr string
+	// TURNPublicIP is the relay address the TURN server announces.
+	TURNPublicIP string
+	// TURNSecret signs the short-lived TURN credentials; nodes share it.
+	// Empty makes one up at start (fine for a single node).
+	TURNSecret string
+	// TURNAllowPrivate lets TURN relay to private addresses (local tests).
+	TURNAllowPrivate bool
+	// WebRTCLoopback offers loopback ICE candidates (single-host setups).
+	WebRTCLoopback bool
 	// Demo seeds the demo mall when the database is empty and prints the
 	// demo staff's enrollment links.
 	Demo bool
@@ -66,6 +80,9 @@ func Default() Config {
 		Heartbeat:        20 * time.Second,
 		NumberBlockStart: 200000000000,
 		MailFrom:         "livemall <no-reply@livemall.localhost>",
+		RingTimeout:      25 * time.Second,
+		TURNAddr:         ":3478",
+		WebRTCLoopback:   true,
 	}
 }
 
@@ -89,24 +106,34 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.Int64Var(&cfg.NumberBlockStart, "number-block-start", cfg.NumberBlockStart, "first number handed out, 12 digits (env LIVEMALL_NUMBER_BLOCK_START)")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", cfg.SMTPURL, "SMTP server for outgoing mail, smtp://user:pass@host:587; empty writes to DATA/outbox (env LIVEMALL_SMTP_URL)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", cfg.MailFrom, "sender of outgoing mail (env LIVEMALL_MAIL_FROM)")
+	fs.DurationVar(&cfg.RingTimeout, "ring-timeout", cfg.RingTimeout, "how long a call rings before the mailbox answers (env LIVEMALL_RING_TIMEOUT)")
+	fs.StringVar(&cfg.TURNAddr, "turn-addr", cfg.TURNAddr, "UDP address of the built-in TURN server; empty turns it off (env LIVEMALL_TURN_ADDR)")
+	fs.StringVar(&cfg.TURNPublicIP, "turn-public-ip", cfg.TURNPublicIP, "relay IP the TURN server announces (env LIVEMALL_TURN_PUBLIC_IP)")
+	fs.StringVar(&cfg.TURNSecret, "turn-secret", cfg.TURNSecret, "secret shared by all nodes to sign TURN credentials (env LIVEMALL_TURN_SECRET)")
+	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
+	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo mall if the database is empty and print demo enrollment links (env LIVEMALL_DEMO)")
 }
 
 // ApplyEnv overrides cfg with the LIVEMALL_* variables that getenv returns.
 func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 	str := map[string]*string{
-		"LIVEMALL_ADDR":         &cfg.Addr,
-		"LIVEMALL_DATA":         &cfg.DataDir,
-		"LIVEMALL_DATABASE_URL": &cfg.DatabaseURL,
-		"LIVEMALL_NATS_URL":     &cfg.NATSURL,
-		"LIVEMALL_PUBLIC_URL":   &cfg.PublicURL,
-		"LIVEMALL_NODE":         &cfg.Node,
-		"LIVEMALL_SMTP_URL":     &cfg.SMTPURL,
-		"LIVEMALL_MAIL_FROM":    &cfg.MailFrom,
+		"LIVEMALL_ADDR":           &cfg.Addr,
+		"LIVEMALL_DATA":           &cfg.DataDir,
+		"LIVEMALL_DATABASE_URL":   &cfg.DatabaseURL,
+		"LIVEMALL_NATS_URL":       &cfg.NATSURL,
+		"LIVEMALL_PUBLIC_URL":     &cfg.PublicURL,
+		"LIVEMALL_NODE":           &cfg.Node,
+		"LIVEMALL_SMTP_URL":       &cfg.SMTPURL,
+		"LIVEMALL_MAIL_FROM":      &cfg.MailFrom,
+		"LIVEMALL_TURN_ADDR":      &cfg.TURNAddr,
+		"LIVEMALL_TURN_PUBLIC_IP": &cfg.TURNPublicIP,
+		"LIVEMALL_TURN_SECRET":    &cfg.TURNSecret,
 	}
 	durations := map[string]*time.Duration{
 		"LIVEMALL_PRESENCE_TTL":       &cfg.PresenceTTL,
 		"LIVEMALL_HEARTBEAT_INTERVAL": &cfg.Heartbeat,
+		"LIVEMALL_RING_TIMEOUT":       &cfg.RingTimeout,
 	}
 	for k, p := range durations {
 		if v := getenv(k); v != "" {
@@ -158,6 +185,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Heartbeat <= 0 || cfg.Heartbeat >= cfg.PresenceTTL {
 		return fmt.Errorf("--heartbeat-interval %v must be positive and shorter than --presence-ttl %v", cfg.Heartbeat, cfg.PresenceTTL)
+	}
+	if cfg.RingTimeout < time.Second {
+		return errors.New("--ring-timeout must be at least 1s")
 	}
 	if cfg.NumberBlockStart < 200000000000 || cfg.NumberBlockStart > 999999999999 {
 		return fmt.Errorf("--number-block-start %d must be a 12-digit number starting with 2–9", cfg.NumberBlockStart)

@@ -71,6 +71,15 @@ export function CallPanel({ target, onClose }: { target: CallTarget; onClose(): 
         <p class="call-state">
           <Light state={target.state} />
         </p>
+        {target.state !== 'available' && (
+          <p class="call-away">
+            {target.state === 'offline'
+              ? `${target.name} is offline. Calls to someone offline will go to their mailbox.`
+              : target.state === 'busy'
+                ? `${target.name} is on another call right now.`
+                : `${target.name} is away and may not answer.`}
+          </p>
+        )}
         <div id="call-note" class="call-note">
           <PhoneIcon size={18} />
           <p>

@@ -214,7 +214,9 @@ export function Directory({ accountId, signal, onCall, myInterests }: DirectoryP
             <tr>
               <th scope="col">Status</th>
               <th scope="col">Name</th>
-              <th scope="col">Number</th>
+              <th scope="col" class="col-number">
+                Number
+              </th>
               <th scope="col" class="col-interests">
                 Interests
               </th>
@@ -237,6 +239,9 @@ export function Directory({ accountId, signal, onCall, myInterests }: DirectoryP
                     </span>
                     <span class="member-name">{m.name}</span>
                     {me && <span class="badge">you</span>}
+                    <span class="name-number mono" aria-hidden="true">
+                      {m.display}
+                    </span>
                   </th>
                   <td class="col-number mono">{m.display}</td>
                   <td class="col-interests">

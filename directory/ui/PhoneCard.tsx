@@ -163,7 +163,7 @@ function GetNumber({ phone, onPhone }: { phone: MyPhone; onPhone(p: MyPhone): vo
   return (
     <div class="phone-section">
       <div class="section-head">
-        <h2 class="section-title">Another number</h2>
+        <h2 class="section-title">More numbers</h2>
         {!open && (
           <button type="button" class="btn btn-secondary btn-sm" onClick={() => (setOpen(true), setNote(null))}>
             Get another number

@@ -1,0 +1,287 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
+	"github.com/pion/webrtc/v4/pkg/media/oggreader"
+
+	lmmedia "github.com/livemall/livemall/media"
+)
+
+// phone is a device in a call test: a signed-in client with a signaling
+// socket read in the background and a pion peer connection that sends the
+// test media (VP8 video and Opus audio from media/testdata) and counts
+// what it receives.
+type phone struct {
+	t    *testing.T
+	c    *client
+	sock *socket
+	msgs chan lmmedia.Message
+
+	mu       sync.Mutex
+	pc       *webrtc.PeerConnection
+	callID   string
+	noVideo  bool
+	got      [2]atomic.Int64 // audio, video packets received
+	sendStop chan struct{}
+	closed   atomic.Bool
+}
+
+// newPhone connects the client's device and starts reading its socket.
+func newPhone(t *testing.T, c *client, base string) *phone {
+	t.Helper()
+	p := &phone{t: t, c: c, sock: c.openSocket(base), msgs: make(chan lmmedia.Message, 256), sendStop: make(chan struct{})}
+	go p.read()
+	t.Cleanup(p.close)
+	return p
+}
+
+func (p *phone) close() {
+	if p.closed.Swap(true) {
+		return
+	}
+	close(p.sendStop)
+	p.mu.Lock()
+	pc := p.pc
+	p.mu.Unlock()
+	if pc != nil {
+		pc.Close()
+	}
+	p.sock.conn.Close()
+}
+
+// read dispatches WebRTC signaling to the peer connection and queues the
+// rest for the test.
+func (p *phone) read() {
+	for {
+		var m lmmedia.Message
+		if err := p.sock.conn.ReadJSON(&m); err != nil {
+			close(p.msgs)
+			return
+		}
+		switch m.Type {
+		case "rtc.offer":
+			if err := p.onOffer(m.Data); err != nil {
+				p.t.Errorf("answer offer: %v", err)
+			}
+		case "rtc.candidate":
+			var d struct {
+				Candidate webrtc.ICECandidateInit `json:"candidate"`
+			}
+			json.Unmarshal(m.Data, &d)
+			p.mu.Lock()
+			pc := p.pc
+			p.mu.Unlock()
+			if pc != nil {
+				pc.AddICECandidate(d.Candidate)
+			}
+		default:
+			p.msgs <- m
+		}
+	}
+}
+
+// send writes a signaling message with data.
+func (p *phone) send(typ string, data any) {
+	raw, _ := json.Marshal(data)
+	msg, _ := json.Marshal(lmmedia.Message{Type: typ, V: 1, Data: raw})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sock.conn.WriteMessage(1, msg)
+}
+
+// expect waits for a message of the type whose data contains want.
+func (p *phone) expect(typ, want string, within time.Duration) lmmedia.Message {
+	p.t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case m, ok := <-p.msgs:
+			if !ok {
+				p.t.Fatalf("socket closed while waiting for %s %s", typ, want)
+			}
+			if m.Type == typ && strings.Contains(string(m.Data), want) {
+				return m
+			}
+		case <-deadline:
+			p.t.Fatalf("no %s with %q within %v", typ, want, within)
+		}
+	}
+}
+
+// callIDOf extracts the callId of a message.
+func callIDOf(m lmmedia.Message) string {
+	var d struct {
+		CallID string `json:"callId"`
+	}
+	json.Unmarshal(m.Data, &d)
+	return d.CallID
+}
+
+var testAPI = func() *webrtc.API {
+	m := &webrtc.MediaEngine{}
+	m.RegisterDefaultCodecs()
+	reg := &interceptor.Registry{}
+	webrtc.RegisterDefaultInterceptors(m, reg)
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetReceiveMTU(8192)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+}()
+
+// onOffer answers the server's offer, sending the test media.
+func (p *phone) onOffer(data json.RawMessage) error {
+	var d struct {
+		CallID string `json:"callId"`
+		SDP    string `json:"sdp"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return err
+	}
+	pc, err := testAPI.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return err
+	}
+	audio, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "phone")
+	if _, err := pc.AddTrack(audio); err != nil {
+		return err
+	}
+	var video *webrtc.TrackLocalStaticSample
+	if !p.noVideo {
+		video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "phone")
+		if _, err := pc.AddTrack(video); err != nil {
+			return err
+		}
+	}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		idx := 0
+		if tr.Kind() == webrtc.RTPCodecTypeVideo {
+			idx = 1
+		}
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			p.got[idx].Add(1)
+		}
+	})
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			p.send("rtc.candidate", map[string]any{"callId": d.CallID, "candidate": c.ToJSON()})
+		}
+	})
+	p.mu.Lock()
+	p.pc, p.callID = pc, d.CallID
+	p.mu.Unlock()
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: d.SDP}); err != nil {
+		return err
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return err
+	}
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return err
+	}
+	p.send("rtc.answer", map[string]any{"callId": d.CallID, "sdp": answer.SDP})
+	go p.sendOpus(audio)
+	if video != nil {
+		go p.sendVP8(video)
+	}
+	return nil
+}
+
+// sendVP8 loops the VP8 fixture at 30 frames per second.
+func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample) {
+	for {
+		f, err := os.Open("../../media/testdata/vp8-6s.ivf")
+		if err != nil {
+			p.t.Errorf("open VP8 fixture: %v", err)
+			return
+		}
+		r, _, err := ivfreader.NewWith(f)
+		if err != nil {
+			f.Close()
+			p.t.Errorf("read VP8 fixture: %v", err)
+			return
+		}
+		tick := time.NewTicker(time.Second / 30)
+		for {
+			frame, _, err := r.ParseNextFrame()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				break
+			}
+			select {
+			case <-p.sendStop:
+				tick.Stop()
+				f.Close()
+				return
+			case <-tick.C:
+			}
+			track.WriteSample(media.Sample{Data: frame, Duration: time.Second / 30})
+		}
+		tick.Stop()
+		f.Close()
+	}
+}
+
+// sendOpus loops the Opus fixture, one 20 ms page at a time.
+func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample) {
+	for {
+		f, err := os.Open("../../media/testdata/opus-6s.ogg")
+		if err != nil {
+			p.t.Errorf("open Opus fixture: %v", err)
+			return
+		}
+		r, _, err := oggreader.NewWith(f)
+		if err != nil {
+			f.Close()
+			p.t.Errorf("read Opus fixture: %v", err)
+			return
+		}
+		tick := time.NewTicker(20 * time.Millisecond)
+		var last uint64
+		for {
+			page, hdr, err := r.ParseNextPage()
+			if err != nil {
+				break
+			}
+			if hdr.GranulePosition == 0 {
+				continue // header pages
+			}
+			d := time.Duration(hdr.GranulePosition-last) * time.Second / 48000
+			last = hdr.GranulePosition
+			select {
+			case <-p.sendStop:
+				tick.Stop()
+				f.Close()
+				return
+			case <-tick.C:
+			}
+			track.WriteSample(media.Sample{Data: page, Duration: d})
+		}
+		tick.Stop()
+		f.Close()
+	}
+}
+
+// received reports the audio and video packets this phone received.
+func (p *phone) received() (int64, int64) { return p.got[0].Load(), p.got[1].Load() }

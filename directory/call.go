@@ -1,0 +1,449 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/media"
+)
+
+// call is a call hosted on this node: its room and its state machine. All
+// its state changes happen under mu, driven by messages from the room's
+// NATS subject and by timers.
+type call struct {
+	c   *Calls
+	rec *CallRecord
+
+	mu          sync.Mutex
+	state       string
+	room        *media.Room
+	caller      party
+	callee      *party
+	calleeName  string
+	callerName  string
+	ringDevices []string
+	ringTimer   *time.Timer
+	answeredAt  *time.Time
+	stops       []func()
+	recorder    *media.Recorder
+	sub         *nats.Subscription
+	ended       bool
+	cancel      context.CancelFunc
+	ctx         context.Context
+}
+
+// host opens the room for a new call and subscribes to its messages.
+func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialRequest) (*call, error) {
+	room, err := c.sfu.OpenRoom(rec.ID)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, ctx: ctx, cancel: cancel}
+	var name struct{ Name string }
+	c.db.Table("accounts").Select("name").Where("id = ?", caller.AccountID).Take(&name)
+	cl.callerName = name.Name
+	sub, err := c.bus.Subscribe(roomSubject(rec.ID), cl.onMessage)
+	if err != nil {
+		room.Close()
+		cancel()
+		return nil, err
+	}
+	cl.sub = sub
+	c.mu.Lock()
+	c.calls[rec.ID] = cl
+	c.mu.Unlock()
+	p, err := room.Join("caller", cl.signalTo(caller))
+	if err != nil {
+		cl.end(outcomeFailed, "the call could not start")
+		return nil, err
+	}
+	p.OnMediaStopped(func() { cl.hangUp(caller) })
+	return cl, nil
+}
+
+// signalTo returns the function that carries a participant's WebRTC
+// signaling to its device, tagged with the call and the ICE servers.
+func (cl *call) signalTo(p party) func(typ string, data any) {
+	return func(typ string, data any) {
+		m, _ := data.(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+		}
+		m["callId"] = cl.rec.ID
+		if typ == "rtc.offer" && cl.c.cfg.ICEServers != nil {
+			m["iceServers"] = cl.c.cfg.ICEServers(p.AccountID)
+		}
+		if err := cl.c.sig.SendToConn(p.ConnID, typ, m); err != nil {
+			slog.Warn("signal participant", "call", cl.rec.ID, "type", typ, "err", err)
+		}
+	}
+}
+
+// send tells one side about the call.
+func (cl *call) send(p party, typ string, data map[string]any) {
+	data["callId"] = cl.rec.ID
+	cl.c.sig.SendToConn(p.ConnID, typ, data)
+}
+
+// peerInfo describes the other side to one side.
+func peerInfo(name string, number *Number) map[string]any {
+	out := map[string]any{"name": name}
+	if number != nil {
+		out["number"] = *number
+		out["display"] = number.String()
+	}
+	return out
+}
+
+// start rings the callee's devices or, when they cannot answer, opens the
+// mailbox at once.
+func (cl *call) start(res *Resolution) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	callee := peerInfo(res.Party.Name, &res.Number)
+	switch {
+	case res.State == StateOffline || len(res.Ring) == 0:
+		cl.toMailbox(outcomeOffline)
+		return
+	case res.State == StateBusy || cl.c.inCall(*cl.rec.CalleeAccountID):
+		cl.toMailbox(outcomeBusy)
+		return
+	}
+	cl.send(cl.caller, "call.state", map[string]any{"state": callRinging, "peer": callee, "video": cl.rec.Video})
+	for _, t := range res.Ring {
+		cl.ringDevices = append(cl.ringDevices, t.DeviceID)
+		cl.c.sig.SendToDevice(t.DeviceID, "call.incoming", map[string]any{"callId": cl.rec.ID, "from": peerInfo(cl.callerName, cl.rec.CallerNumber), "video": cl.rec.Video})
+	}
+	cl.ringTimer = time.AfterFunc(cl.c.cfg.RingTimeout, func() {
+		cl.mu.Lock()
+		defer cl.mu.Unlock()
+		if cl.state == callRinging {
+			cl.stopRinging("no answer")
+			cl.toMailbox(outcomeNoAnswer)
+		}
+	})
+}
+
+// inCall reports whether the account is in an answered call.
+func (c *Calls) inCall(accountID string) bool {
+	var n int64
+	c.db.Model(&CallRecord{}).Where("state = ? AND (caller_account_id = ? OR callee_account_id = ?)", callActive, accountID, accountID).Count(&n)
+	return n > 0
+}
+
+// stopRinging tells the ringing devices to stop.
+func (cl *call) stopRinging(reason string) {
+	if cl.ringTimer != nil {
+		cl.ringTimer.Stop()
+	}
+	for _, d := range cl.ringDevices {
+		cl.c.sig.SendToDevice(d, "call.state", map[string]any{"callId": cl.rec.ID, "state": callEnded, "reason": reason})
+	}
+	cl.ringDevices = nil
+}
+
+// onMessage handles a device's message about this call and replies with
+// an empty verdict or an error.
+func (cl *call) onMessage(msg *nats.Msg) {
+	var env roomEnvelope
+	err := json.Unmarshal(msg.Data, &env)
+	if err == nil {
+		err = cl.handle(env)
+	}
+	reply := []byte(`{}`)
+	if err != nil {
+		if apperr.Code(err) == apperr.Internal {
+			slog.Error("call message", "call", cl.rec.ID, "type", env.Message.Type, "err", err)
+		}
+		reply, _ = json.Marshal(map[string]any{"error": map[string]string{"code": apperr.Code(err), "message": apperr.Message(err)}})
+	}
+	if msg.Reply != "" {
+		msg.Respond(reply)
+	}
+}
+
+// handle applies one message to the call's state machine.
+func (cl *call) handle(env roomEnvelope) error {
+	from, m := env.From, env.Message
+	switch m.Type {
+	case "call.hangup":
+		cl.hangUp(from)
+		return nil
+	case "call.answer":
+		return cl.answer(from)
+	case "call.decline":
+		return cl.decline(from)
+	case "rtc.answer":
+		var d struct {
+			CallID string `json:"callId"`
+			SDP    string `json:"sdp"`
+		}
+		if err := decodeData(m, &d); err != nil || d.SDP == "" {
+			return apperr.New(apperr.Invalid, "rtc.answer needs data {callId, sdp}")
+		}
+		p, err := cl.participantOf(from)
+		if err != nil {
+			return err
+		}
+		if err := p.Answer(d.SDP); err != nil {
+			return apperr.New(apperr.Invalid, "the SDP answer was refused: %v", err)
+		}
+		return nil
+	case "rtc.candidate":
+		var d struct {
+			CallID    string                  `json:"callId"`
+			Candidate webrtc.ICECandidateInit `json:"candidate"`
+		}
+		if err := decodeData(m, &d); err != nil {
+			return err
+		}
+		p, err := cl.participantOf(from)
+		if err != nil {
+			return err
+		}
+		if err := p.AddCandidate(d.Candidate); err != nil {
+			return apperr.New(apperr.Invalid, "the ICE candidate was refused: %v", err)
+		}
+		return nil
+	case "call.video.request", "call.video.response":
+		return cl.relayVideoChoice(from, m)
+	}
+	return apperr.New(apperr.Invalid, "unknown call message %q", m.Type)
+}
+
+// participantOf returns the room participant of the sending device.
+func (cl *call) participantOf(from party) (*media.Participant, error) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	switch {
+	case from.ConnID == cl.caller.ConnID:
+		if p := cl.room.Participant("caller"); p != nil {
+			return p, nil
+		}
+	case cl.callee != nil && from.ConnID == cl.callee.ConnID:
+		if p := cl.room.Participant("callee"); p != nil {
+			return p, nil
+		}
+	}
+	return nil, apperr.New(apperr.Forbidden, "you are not in this call")
+}
+
+// answer connects the callee who picked up first.
+func (cl *call) answer(from party) error {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.rec.CalleeAccountID == nil || from.AccountID != *cl.rec.CalleeAccountID {
+		return apperr.New(apperr.Forbidden, "this call is not for you")
+	}
+	if cl.state != callRinging {
+		return apperr.New(apperr.Conflict, "this call is no longer ringing")
+	}
+	callee := from
+	cl.callee = &callee
+	p, err := cl.room.Join("callee", cl.signalTo(callee))
+	if err != nil {
+		return err
+	}
+	p.OnMediaStopped(func() { cl.hangUp(callee) })
+	caller := cl.room.Participant("caller")
+	cl.stops = append(cl.stops, caller.ForwardTo(p), p.ForwardTo(caller))
+	now := time.Now().UTC()
+	cl.answeredAt = &now
+	cl.state = callActive
+	cl.c.db.Model(&CallRecord{}).Where("id = ?", cl.rec.ID).Updates(map[string]any{"state": callActive, "answered_at": now})
+	if cl.ringTimer != nil {
+		cl.ringTimer.Stop()
+	}
+	for _, d := range cl.ringDevices {
+		if d != from.DeviceID {
+			cl.c.sig.SendToDevice(d, "call.state", map[string]any{"callId": cl.rec.ID, "state": callEnded, "reason": "answered on another device"})
+		}
+	}
+	cl.ringDevices = nil
+	cl.send(cl.caller, "call.state", map[string]any{"state": callActive})
+	cl.send(callee, "call.state", map[string]any{"state": callActive, "peer": peerInfo(cl.callerName, cl.rec.CallerNumber)})
+	cl.c.dir.touch(cl.caller.AccountID, callee.AccountID)
+	return nil
+}
+
+// decline sends the caller to the mailbox.
+func (cl *call) decline(from party) error {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.rec.CalleeAccountID == nil || from.AccountID != *cl.rec.CalleeAccountID {
+		return apperr.New(apperr.Forbidden, "this call is not for you")
+	}
+	if cl.state != callRinging {
+		return apperr.New(apperr.Conflict, "this call is no longer ringing")
+	}
+	cl.stopRinging("declined")
+	cl.toMailbox(outcomeDeclined)
+	return nil
+}
+
+// relayVideoChoice passes "show your video?" and its answer between the
+// two sides of an answered call.
+func (cl *call) relayVideoChoice(from party, m media.Message) error {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.state != callActive || cl.callee == nil {
+		return apperr.New(apperr.Conflict, "the call is not connected")
+	}
+	var d struct {
+		CallID string `json:"callId"`
+		Accept *bool  `json:"accept"`
+	}
+	if err := decodeData(m, &d); err != nil {
+		return err
+	}
+	to := *cl.callee
+	if from.ConnID == cl.callee.ConnID {
+		to = cl.caller
+	} else if from.ConnID != cl.caller.ConnID {
+		return apperr.New(apperr.Forbidden, "you are not in this call")
+	}
+	out := map[string]any{}
+	if d.Accept != nil {
+		out["accept"] = *d.Accept
+	}
+	cl.send(to, m.Type, out)
+	return nil
+}
+
+// hangUp ends the call from one side.
+func (cl *call) hangUp(from party) {
+	cl.mu.Lock()
+	state := cl.state
+	isCaller := from.ConnID == cl.caller.ConnID
+	isCallee := cl.callee != nil && from.ConnID == cl.callee.ConnID
+	cl.mu.Unlock()
+	switch {
+	case state == callRinging && isCaller:
+		cl.mu.Lock()
+		cl.stopRinging("cancelled")
+		cl.mu.Unlock()
+		cl.end(outcomeCancelled, "cancelled")
+	case state == callActive && (isCaller || isCallee):
+		cl.end(outcomeAnswered, "hung up")
+	case state == callMailbox && isCaller:
+		cl.end("", "message left")
+	}
+}
+
+// toMailbox turns the call into a message: the caller hears the greeting,
+// then what they send is recorded. Called with mu held.
+func (cl *call) toMailbox(outcome string) {
+	cl.state = callMailbox
+	cl.rec.Outcome = &outcome
+	cl.c.db.Model(&CallRecord{}).Where("id = ?", cl.rec.ID).Updates(map[string]any{"state": callMailbox, "outcome": outcome})
+	cl.send(cl.caller, "call.state", map[string]any{"state": callMailbox, "outcome": outcome, "peer": peerInfo(cl.calleeName, &cl.rec.CalleeNumber),
+		"greeting": fmt.Sprintf("%s cannot take your call right now. Leave a message after the tone.", cl.calleeName), "maxSeconds": int(cl.c.cfg.MaxMessage.Seconds())})
+	go cl.recordMessage()
+}
+
+// recordMessage plays the greeting to the caller and then records them.
+func (cl *call) recordMessage() {
+	caller := cl.room.Participant("caller")
+	if caller == nil {
+		return
+	}
+	select {
+	case <-caller.Connected():
+	case <-cl.ctx.Done():
+		return
+	case <-time.After(20 * time.Second):
+		cl.end("", "the caller's media did not connect")
+		return
+	}
+	if err := media.PlayOpus(cl.ctx, caller.AudioOut(), cl.c.greeting); err != nil {
+		return
+	}
+	rec, err := media.NewRecorder(cl.c.cfg.ScratchDir, cl.rec.Video, cl.c.cfg.MaxMessage)
+	if err != nil {
+		slog.Error("start recorder", "call", cl.rec.ID, "err", err)
+		cl.end("", "the message could not be recorded")
+		return
+	}
+	cl.mu.Lock()
+	if cl.ended {
+		cl.mu.Unlock()
+		rec.Abort()
+		return
+	}
+	cl.recorder = rec
+	cl.stops = append(cl.stops, caller.AddSink(func(kind webrtc.RTPCodecType, pkt *rtp.Packet) {
+		if rec.WriteRTP(kind, pkt.Clone()) == nil && rec.Full() {
+			go cl.end("", "the message reached its maximum length")
+		}
+	}))
+	cl.mu.Unlock()
+	caller.RequestKeyframe()
+	cl.send(cl.caller, "call.state", map[string]any{"state": "recording", "maxSeconds": int(cl.c.cfg.MaxMessage.Seconds())})
+}
+
+// end closes the call once: stops media, saves a message left in the
+// mailbox, closes the record and tells both sides.
+func (cl *call) end(outcome, reason string) {
+	cl.mu.Lock()
+	if cl.ended {
+		cl.mu.Unlock()
+		return
+	}
+	cl.ended = true
+	for _, stop := range cl.stops {
+		stop()
+	}
+	recorder := cl.recorder
+	if outcome == "" && cl.rec.Outcome != nil {
+		outcome = *cl.rec.Outcome
+	}
+	if outcome == "" {
+		outcome = outcomeFailed
+	}
+	if cl.ringTimer != nil {
+		cl.ringTimer.Stop()
+	}
+	callee := cl.callee
+	answeredAt := cl.answeredAt
+	cl.mu.Unlock()
+
+	cl.cancel()
+	cl.sub.Unsubscribe()
+	cl.room.Close()
+	cl.c.mu.Lock()
+	delete(cl.c.calls, cl.rec.ID)
+	cl.c.mu.Unlock()
+	cl.c.finishRecord(cl.rec.ID, outcome, answeredAt)
+	if recorder != nil {
+		if err := cl.c.saveMessage(cl.rec, cl.callerName, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
+			slog.Error("save message", "call", cl.rec.ID, "err", err)
+		}
+	}
+	done := map[string]any{"state": callEnded, "outcome": outcome, "reason": reason}
+	cl.send(cl.caller, "call.state", done)
+	if callee != nil {
+		cl.send(*callee, "call.state", map[string]any{"state": callEnded, "outcome": outcome, "reason": reason})
+	}
+	if answeredAt != nil {
+		cl.c.dir.touch(cl.caller.AccountID, *cl.rec.CalleeAccountID)
+	}
+}
+
+// removeQuietly deletes a scratch file, logging only real failures.
+func removeQuietly(path string) {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		slog.Warn("remove scratch file", "path", path, "err", err)
+	}
+}

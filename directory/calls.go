@@ -1,0 +1,310 @@
+package directory
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/pion/webrtc/v4"
+	"gorm.io/gorm"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/blob"
+	"github.com/livemall/livemall/media"
+)
+
+// CallsConfig tunes calls and voice mail.
+type CallsConfig struct {
+	// RingTimeout is how long a call rings before it goes to the mailbox.
+	RingTimeout time.Duration
+	// MaxMessage is the longest message a caller may leave.
+	MaxMessage time.Duration
+	// MaxCallsPerMember bounds the calls one account has open at once.
+	MaxCallsPerMember int
+	// ScratchDir holds recordings while they are made.
+	ScratchDir string
+	// Greeting is the default greeting, as Ogg/Opus.
+	Greeting []byte
+	// ICEServers returns the ICE servers (TURN) a device gets for a call.
+	ICEServers func(accountID string) []webrtc.ICEServer
+}
+
+// CallRecord is the stored record of a call.
+type CallRecord struct {
+	ID              string     `gorm:"column:id;primaryKey" json:"id"`
+	CallerAccountID string     `gorm:"column:caller_account_id" json:"callerAccountId"`
+	CallerNumber    *Number    `gorm:"column:caller_number" json:"callerNumber"`
+	CalleeNumber    Number     `gorm:"column:callee_number" json:"calleeNumber"`
+	CalleeAccountID *string    `gorm:"column:callee_account_id" json:"calleeAccountId"`
+	Node            string     `gorm:"column:node" json:"-"`
+	Video           bool       `gorm:"column:video" json:"video"`
+	State           string     `gorm:"column:state" json:"state"`
+	Outcome         *string    `gorm:"column:outcome" json:"outcome"`
+	StartedAt       time.Time  `gorm:"column:started_at" json:"startedAt"`
+	AnsweredAt      *time.Time `gorm:"column:answered_at" json:"answeredAt"`
+	EndedAt         *time.Time `gorm:"column:ended_at" json:"endedAt"`
+	DurationMS      *int64     `gorm:"column:duration_ms" json:"durationMs"`
+}
+
+// TableName tells GORM where calls live.
+func (CallRecord) TableName() string { return "calls" }
+
+// Call states and outcomes.
+const (
+	callRinging = "ringing"
+	callActive  = "active"
+	callMailbox = "mailbox"
+	callEnded   = "ended"
+
+	outcomeAnswered  = "answered"
+	outcomeDeclined  = "declined"
+	outcomeNoAnswer  = "no_answer"
+	outcomeBusy      = "busy"
+	outcomeOffline   = "offline"
+	outcomeCancelled = "cancelled"
+	outcomeFailed    = "failed"
+)
+
+// Calls places calls between parties: a room on the caller's node, rings
+// on the callee's devices wherever they are connected, and the mailbox when
+// nobody answers. Messages about a call travel over NATS to the node that
+// hosts its room, so one node and many run the same code.
+type Calls struct {
+	db    *gorm.DB
+	dir   *Service
+	sig   *media.Signaling
+	sfu   *media.SFU
+	bus   *nats.Conn
+	blobs blob.Store
+	cfg   CallsConfig
+	node  string
+
+	greeting [][]byte
+
+	mu    sync.Mutex
+	calls map[string]*call // hosted on this node
+	conns map[string]map[string]bool
+}
+
+// NewCalls plugs the call messages into the signaling of the node.
+func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, bus *nats.Conn, blobs blob.Store, node string, cfg CallsConfig) (*Calls, error) {
+	if cfg.RingTimeout == 0 {
+		cfg.RingTimeout = 25 * time.Second
+	}
+	if cfg.MaxMessage == 0 {
+		cfg.MaxMessage = 3 * time.Minute
+	}
+	if cfg.MaxCallsPerMember == 0 {
+		cfg.MaxCallsPerMember = 2
+	}
+	if cfg.Greeting == nil {
+		cfg.Greeting = defaultGreeting
+	}
+	greeting, err := media.OpusPackets(cfg.Greeting)
+	if err != nil {
+		return nil, fmt.Errorf("default greeting: %w", err)
+	}
+	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, blobs: blobs, cfg: cfg, node: node, greeting: greeting,
+		calls: map[string]*call{}, conns: map[string]map[string]bool{}}
+	sig.Handle("call.dial", c.handleDial)
+	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response"} {
+		sig.Handle(typ, c.relayToRoom)
+	}
+	sig.OnClose(c.connClosed)
+	return c, nil
+}
+
+// callRef is the part of every call message that names the call.
+type callRef struct {
+	CallID string `json:"callId"`
+}
+
+// dialRequest is the data of call.dial.
+type dialRequest struct {
+	Number string `json:"number"`
+	Video  bool   `json:"video"`
+	Avatar bool   `json:"avatar"`
+}
+
+// party is one side of a call as the room knows it.
+type party struct {
+	ConnID    string `json:"connId"`
+	AccountID string `json:"accountId"`
+	DeviceID  string `json:"deviceId"`
+}
+
+func partyOfConn(c *media.Conn) party {
+	return party{ConnID: c.ID, AccountID: c.AccountID, DeviceID: c.DeviceID}
+}
+
+func newCallID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "call_" + hex.EncodeToString(b)
+}
+
+// decodeData decodes a message's data strictly into dst.
+func decodeData(m media.Message, dst any) error {
+	if len(m.Data) == 0 {
+		return apperr.New(apperr.Invalid, "%s needs data", m.Type)
+	}
+	dec := json.NewDecoder(bytes.NewReader(m.Data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return apperr.New(apperr.Invalid, "%s data is malformed: %v", m.Type, err)
+	}
+	return nil
+}
+
+// handleDial places a call: it runs on the caller's node, which hosts the
+// room.
+func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Message) error {
+	var req dialRequest
+	if err := decodeData(m, &req); err != nil {
+		return err
+	}
+	num, err := ParseNumber(req.Number)
+	if err != nil {
+		return err
+	}
+	res, err := c.dir.Resolve(ctx, num)
+	if err != nil {
+		return err
+	}
+	if res.Party.Type == PartyQueue {
+		return apperr.New(apperr.Invalid, "%s is the sales line of %s: shop from the mall to talk to its agents", num, res.Party.Name)
+	}
+	if res.Party.AccountID == conn.AccountID {
+		return apperr.New(apperr.Invalid, "you cannot call your own number")
+	}
+	var open int64
+	if err := c.db.WithContext(ctx).Model(&CallRecord{}).Where("caller_account_id = ? AND state <> ?", conn.AccountID, callEnded).Count(&open).Error; err != nil {
+		return err
+	}
+	if int(open) >= c.cfg.MaxCallsPerMember {
+		return apperr.New(apperr.Conflict, "you have %d calls open already: hang one up first", open)
+	}
+	var callerNumber *Number
+	if nums, err := c.dir.Numbers.NumbersOf(ctx, conn.AccountID); err == nil && len(nums) > 0 {
+		callerNumber = &nums[0].Number
+	}
+	calleeID := res.Party.AccountID
+	rec := &CallRecord{ID: newCallID(), CallerAccountID: conn.AccountID, CallerNumber: callerNumber, CalleeNumber: num, CalleeAccountID: &calleeID,
+		Node: c.node, Video: req.Video && !req.Avatar, State: callRinging, StartedAt: time.Now().UTC()}
+	if err := c.db.WithContext(ctx).Create(rec).Error; err != nil {
+		return fmt.Errorf("store call: %w", err)
+	}
+	cl, err := c.host(rec, partyOfConn(conn), res, req)
+	if err != nil {
+		c.finishRecord(rec.ID, outcomeFailed, nil)
+		if errors.Is(err, media.ErrTooManyRooms) {
+			return apperr.New(apperr.Unavailable, "this node carries as many calls as it can: try again in a moment")
+		}
+		return err
+	}
+	c.trackConn(conn.ID, rec.ID)
+	cl.start(res)
+	return nil
+}
+
+// relayToRoom sends a message about a call to the node that hosts its room
+// and returns that node's verdict to the device.
+func (c *Calls) relayToRoom(ctx context.Context, conn *media.Conn, m media.Message) error {
+	var ref callRef
+	if len(m.Data) == 0 || json.Unmarshal(m.Data, &ref) != nil || ref.CallID == "" || len(ref.CallID) > 64 {
+		return apperr.New(apperr.Invalid, "%s needs data with a callId", m.Type)
+	}
+	env, _ := json.Marshal(roomEnvelope{From: partyOfConn(conn), Message: m})
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	reply, err := c.bus.RequestWithContext(rctx, roomSubject(ref.CallID), env)
+	if err != nil {
+		if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
+			return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
+		}
+		return fmt.Errorf("relay %s: %w", m.Type, err)
+	}
+	var verdict struct {
+		Error *struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(reply.Data, &verdict) == nil && verdict.Error != nil {
+		return apperr.New(verdict.Error.Code, "%s", verdict.Error.Message)
+	}
+	if m.Type == "call.answer" {
+		c.trackConn(conn.ID, ref.CallID)
+	}
+	return nil
+}
+
+// roomEnvelope is a device's message on its way to the room's node, with
+// the sender stamped by the node that received it.
+type roomEnvelope struct {
+	From    party         `json:"from"`
+	Message media.Message `json:"message"`
+}
+
+func roomSubject(callID string) string { return "lm.room." + callID }
+
+// trackConn remembers which calls a connection of this node is in, so they
+// can be hung up when it closes.
+func (c *Calls) trackConn(connID, callID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conns[connID] == nil {
+		c.conns[connID] = map[string]bool{}
+	}
+	c.conns[connID][callID] = true
+}
+
+// connClosed hangs up the calls of a connection that went away.
+func (c *Calls) connClosed(conn *media.Conn) {
+	c.mu.Lock()
+	ids := c.conns[conn.ID]
+	delete(c.conns, conn.ID)
+	c.mu.Unlock()
+	for id := range ids {
+		data, _ := json.Marshal(callRef{CallID: id})
+		env, _ := json.Marshal(roomEnvelope{From: partyOfConn(conn), Message: media.Message{Type: "call.hangup", V: media.ProtocolVersion, Data: data}})
+		c.bus.Publish(roomSubject(id), env)
+	}
+}
+
+// finishRecord closes a call's record with its outcome.
+func (c *Calls) finishRecord(id, outcome string, answeredAt *time.Time) {
+	now := time.Now().UTC()
+	changes := map[string]any{"state": callEnded, "outcome": outcome, "ended_at": now}
+	if answeredAt != nil {
+		changes["duration_ms"] = now.Sub(*answeredAt).Milliseconds()
+	}
+	if err := c.db.Model(&CallRecord{}).Where("id = ?", id).Updates(changes).Error; err != nil {
+		slog.Error("finish call record", "call", id, "err", err)
+	}
+}
+
+// ActiveCalls is how many calls this node hosts.
+func (c *Calls) ActiveCalls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.calls)
+}
+
+// Close ends every call hosted here.
+func (c *Calls) Close() {
+	c.mu.Lock()
+	calls := make([]*call, 0, len(c.calls))
+	for _, cl := range c.calls {
+		calls = append(calls, cl)
+	}
+	c.mu.Unlock()
+	for _, cl := range calls {
+		cl.end(outcomeFailed, "the server is shutting down")
+	}
+}

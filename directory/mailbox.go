@@ -1,0 +1,242 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/auth"
+	"github.com/livemall/livemall/backend/blob"
+	"github.com/livemall/livemall/backend/web"
+	"github.com/livemall/livemall/media"
+)
+
+// Message is a voice or video message in a mailbox.
+type Message struct {
+	ID            string     `gorm:"column:id;primaryKey"`
+	AccountID     string     `gorm:"column:account_id"`
+	Number        Number     `gorm:"column:number"`
+	CallID        *string    `gorm:"column:call_id"`
+	FromAccountID *string    `gorm:"column:from_account_id"`
+	FromName      string     `gorm:"column:from_name"`
+	FromNumber    *Number    `gorm:"column:from_number"`
+	BlobKey       string     `gorm:"column:blob_key"`
+	ContentType   string     `gorm:"column:content_type"`
+	HasVideo      bool       `gorm:"column:has_video"`
+	DurationMS    int64      `gorm:"column:duration_ms"`
+	Bytes         int64      `gorm:"column:bytes"`
+	CreatedAt     time.Time  `gorm:"column:created_at"`
+	HeardAt       *time.Time `gorm:"column:heard_at"`
+}
+
+// TableName tells GORM where messages live.
+func (Message) TableName() string { return "messages" }
+
+// saveMessage finishes a recording, stores its file in the blob store and
+// lists it in the callee's mailbox. A recording that holds no media leaves
+// no message (media.ErrEmptyRecording).
+func (c *Calls) saveMessage(rec *CallRecord, callerName string, r *media.Recorder) error {
+	res, err := r.Finish()
+	if err != nil {
+		return err
+	}
+	defer removeQuietly(res.Path)
+	f, err := os.Open(res.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	id := "msg_" + newCallID()[5:]
+	ext := ".ogg"
+	if res.ContentType == "video/webm" {
+		ext = ".webm"
+	}
+	key := path.Join("mailbox", *rec.CalleeAccountID, id+ext)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := c.blobs.Put(ctx, key, f, res.ContentType); err != nil {
+		return fmt.Errorf("store message file: %w", err)
+	}
+	callID := rec.ID
+	msg := &Message{ID: id, AccountID: *rec.CalleeAccountID, Number: rec.CalleeNumber, CallID: &callID, FromAccountID: &rec.CallerAccountID,
+		FromName: callerName, FromNumber: rec.CallerNumber, BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm",
+		DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: time.Now().UTC()}
+	if err := c.db.WithContext(ctx).Create(msg).Error; err != nil {
+		c.blobs.Delete(ctx, key)
+		return fmt.Errorf("list message: %w", err)
+	}
+	c.notifyMailbox(ctx, msg.AccountID)
+	return nil
+}
+
+// notifyMailbox pushes the unheard count to the owner's devices.
+func (c *Calls) notifyMailbox(ctx context.Context, accountID string) {
+	n, err := c.unheard(ctx, accountID)
+	if err != nil {
+		return
+	}
+	var devices []string
+	c.db.WithContext(ctx).Model(&deviceAccount{}).Where("account_id = ?", accountID).Pluck("device_id", &devices)
+	for _, d := range devices {
+		c.sig.SendToDevice(d, "mailbox.count", map[string]any{"accountId": accountID, "unheard": n})
+	}
+}
+
+func (c *Calls) unheard(ctx context.Context, accountID string) (int64, error) {
+	var n int64
+	err := c.db.WithContext(ctx).Model(&Message{}).Where("account_id = ? AND heard_at IS NULL", accountID).Count(&n).Error
+	return n, err
+}
+
+// messageView is a message as its owner sees it.
+type messageView struct {
+	ID          string     `json:"id"`
+	FromName    string     `json:"fromName"`
+	FromNumber  *Number    `json:"fromNumber"`
+	FromDisplay string     `json:"fromDisplay"`
+	Number      Number     `json:"number"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	DurationMS  int64      `json:"durationMs"`
+	HasVideo    bool       `json:"hasVideo"`
+	ContentType string     `json:"contentType"`
+	Heard       bool       `json:"heard"`
+	HeardAt     *time.Time `json:"heardAt"`
+	MediaURL    string     `json:"mediaUrl"`
+}
+
+func viewMessage(m Message) messageView {
+	v := messageView{ID: m.ID, FromName: m.FromName, FromNumber: m.FromNumber, Number: m.Number, CreatedAt: m.CreatedAt, DurationMS: m.DurationMS,
+		HasVideo: m.HasVideo, ContentType: m.ContentType, Heard: m.HeardAt != nil, HeardAt: m.HeardAt, MediaURL: "/api/v1/mailbox/" + m.ID + "/media"}
+	if m.FromNumber != nil {
+		v.FromDisplay = m.FromNumber.String()
+	}
+	return v
+}
+
+// Routes registers the mailbox and call history on api. Every message is
+// looked up together with its owner: another account's id answers 404.
+func (c *Calls) Routes(api fiber.Router) {
+	signedIn := auth.RequireRole(auth.RoleMember, auth.RoleAgent, auth.RoleSupervisor)
+	api.Get("/mailbox", signedIn, c.handleMailbox)
+	api.Get("/mailbox/:id/media", signedIn, c.handleMessageMedia)
+	api.Patch("/mailbox/:id", signedIn, c.handleMarkHeard)
+	api.Delete("/mailbox/:id", signedIn, c.handleDeleteMessage)
+	api.Get("/calls", signedIn, c.handleCallHistory)
+}
+
+func (c *Calls) handleMailbox(ctx *fiber.Ctx) error {
+	a := auth.CurrentAccount(ctx)
+	var msgs []Message
+	if err := c.db.WithContext(ctx.UserContext()).Where("account_id = ?", a.ID).Order("created_at DESC").Limit(200).Find(&msgs).Error; err != nil {
+		return err
+	}
+	out := make([]messageView, 0, len(msgs))
+	unheard := 0
+	for _, m := range msgs {
+		out = append(out, viewMessage(m))
+		if m.HeardAt == nil {
+			unheard++
+		}
+	}
+	return ctx.JSON(fiber.Map{"messages": out, "unheard": unheard})
+}
+
+// ownMessage loads a message of the signed-in account, or NotFound: a
+// message of someone else is indistinguishable from no message.
+func (c *Calls) ownMessage(ctx *fiber.Ctx) (*Message, error) {
+	a := auth.CurrentAccount(ctx)
+	id := ctx.Params("id")
+	var m Message
+	err := c.db.WithContext(ctx.UserContext()).Where("id = ? AND account_id = ?", id, a.ID).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.New(apperr.NotFound, "no message %q in your mailbox", id)
+	}
+	return &m, err
+}
+
+func (c *Calls) handleMessageMedia(ctx *fiber.Ctx) error {
+	m, err := c.ownMessage(ctx)
+	if err != nil {
+		return err
+	}
+	f, info, err := c.blobs.Open(ctx.UserContext(), m.BlobKey)
+	if errors.Is(err, blob.ErrNotFound) {
+		return apperr.New(apperr.NotFound, "the recording of this message is gone")
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	ctx.Set(fiber.HeaderContentType, m.ContentType)
+	ctx.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+	ctx.Set(fiber.HeaderContentLength, strconv.FormatInt(info.Size, 10))
+	return ctx.Send(data)
+}
+
+// markRequest is the body of PATCH /mailbox/{id}.
+type markRequest struct {
+	Heard *bool `json:"heard" required:"true"`
+}
+
+func (c *Calls) handleMarkHeard(ctx *fiber.Ctx) error {
+	m, err := c.ownMessage(ctx)
+	if err != nil {
+		return err
+	}
+	var req markRequest
+	if err := web.DecodeJSON(ctx, &req); err != nil {
+		return err
+	}
+	var heard any
+	if *req.Heard {
+		now := time.Now().UTC()
+		heard = now
+		m.HeardAt = &now
+	} else {
+		m.HeardAt = nil
+	}
+	if err := c.db.WithContext(ctx.UserContext()).Model(&Message{}).Where("id = ? AND account_id = ?", m.ID, m.AccountID).Update("heard_at", heard).Error; err != nil {
+		return err
+	}
+	c.notifyMailbox(ctx.UserContext(), m.AccountID)
+	return ctx.JSON(fiber.Map{"message": viewMessage(*m)})
+}
+
+func (c *Calls) handleDeleteMessage(ctx *fiber.Ctx) error {
+	m, err := c.ownMessage(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.db.WithContext(ctx.UserContext()).Where("id = ? AND account_id = ?", m.ID, m.AccountID).Delete(&Message{}).Error; err != nil {
+		return err
+	}
+	if err := c.blobs.Delete(ctx.UserContext(), m.BlobKey); err != nil && !errors.Is(err, blob.ErrNotFound) {
+		return err
+	}
+	c.notifyMailbox(ctx.UserContext(), m.AccountID)
+	return ctx.SendStatus(fiber.StatusNoContent)
+}
+
+func (c *Calls) handleCallHistory(ctx *fiber.Ctx) error {
+	a := auth.CurrentAccount(ctx)
+	var calls []CallRecord
+	err := c.db.WithContext(ctx.UserContext()).Where("caller_account_id = ? OR callee_account_id = ?", a.ID, a.ID).
+		Order("started_at DESC").Limit(100).Find(&calls).Error
+	if err != nil {
+		return err
+	}
+	return ctx.JSON(fiber.Map{"calls": calls})
+}

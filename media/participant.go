@@ -1,0 +1,280 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// MediaSink receives a participant's upstream packets. It must not keep or
+// change pkt: the same packet goes to every sink.
+type MediaSink func(kind webrtc.RTPCodecType, pkt *rtp.Packet)
+
+// Participant is one device's media connection in a room: what it sends
+// (upstream) is handed to sinks, what it receives (downstream) is written
+// into its two outgoing tracks.
+type Participant struct {
+	ID string
+
+	pc       *webrtc.PeerConnection
+	audioOut *webrtc.TrackLocalStaticRTP
+	videoOut *webrtc.TrackLocalStaticRTP
+	signal   func(typ string, data any)
+
+	mu         sync.Mutex
+	sinks      map[int]MediaSink
+	nextSink   int
+	videoSSRC  webrtc.SSRC
+	tracks     int
+	onStop     func()
+	stopOnce   sync.Once
+	received   [2]atomic.Int64 // audio, video packets received
+	connected  chan struct{}
+	connOnce   sync.Once
+	pendingICE []webrtc.ICECandidateInit
+	// keyframeSource is whose video this participant receives; its
+	// keyframe requests go there.
+	keyframeSource *Participant
+}
+
+// maxTracksPerParticipant bounds the upstream tracks a device may send.
+const maxTracksPerParticipant = 2
+
+func newParticipant(api *webrtc.API, id string, signal func(typ string, data any)) (*Participant, error) {
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("new peer connection: %w", err)
+	}
+	p := &Participant{ID: id, pc: pc, signal: signal, sinks: map[int]MediaSink{}, connected: make(chan struct{})}
+	fail := func(err error) (*Participant, error) {
+		pc.Close()
+		return nil, err
+	}
+	if p.audioOut, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "livemall-"+id); err != nil {
+		return fail(err)
+	}
+	if p.videoOut, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "livemall-"+id); err != nil {
+		return fail(err)
+	}
+	for _, t := range []*webrtc.TrackLocalStaticRTP{p.audioOut, p.videoOut} {
+		sender, err := pc.AddTrack(t)
+		if err != nil {
+			return fail(err)
+		}
+		go p.readRTCP(sender)
+	}
+	pc.OnTrack(p.onTrack)
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			signal("rtc.candidate", map[string]any{"candidate": c.ToJSON()})
+		}
+	})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		switch s {
+		case webrtc.PeerConnectionStateConnected:
+			p.connOnce.Do(func() { close(p.connected) })
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed, webrtc.PeerConnectionStateDisconnected:
+			p.stopped()
+		}
+	})
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return fail(err)
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return fail(err)
+	}
+	signal("rtc.offer", map[string]any{"sdp": offer.SDP})
+	return p, nil
+}
+
+// OnMediaStopped sets f to run once when the connection fails or closes.
+func (p *Participant) OnMediaStopped(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.onStop = f
+}
+
+func (p *Participant) stopped() {
+	p.stopOnce.Do(func() {
+		p.mu.Lock()
+		f := p.onStop
+		p.mu.Unlock()
+		if f != nil {
+			go f()
+		}
+	})
+}
+
+// Connected is closed once the participant's connection is up.
+func (p *Participant) Connected() <-chan struct{} { return p.connected }
+
+// Answer applies the device's SDP answer to the server's offer.
+func (p *Participant) Answer(sdp string) error {
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		return fmt.Errorf("apply answer: %w", err)
+	}
+	p.mu.Lock()
+	pending := p.pendingICE
+	p.pendingICE = nil
+	p.mu.Unlock()
+	for _, c := range pending {
+		if err := p.pc.AddICECandidate(c); err != nil {
+			return fmt.Errorf("add candidate: %w", err)
+		}
+	}
+	return nil
+}
+
+// AddCandidate adds a trickled ICE candidate of the device; candidates that
+// arrive before the answer are kept until it comes.
+func (p *Participant) AddCandidate(c webrtc.ICECandidateInit) error {
+	if p.pc.RemoteDescription() == nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if len(p.pendingICE) >= 64 {
+			return errors.New("too many ICE candidates before the answer")
+		}
+		p.pendingICE = append(p.pendingICE, c)
+		return nil
+	}
+	return p.pc.AddICECandidate(c)
+}
+
+// onTrack reads an upstream track and hands its packets to the sinks.
+func (p *Participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	p.mu.Lock()
+	p.tracks++
+	over := p.tracks > maxTracksPerParticipant
+	if track.Kind() == webrtc.RTPCodecTypeVideo {
+		p.videoSSRC = track.SSRC()
+	}
+	p.mu.Unlock()
+	if over {
+		slog.Warn("participant sent more tracks than allowed", "participant", p.ID)
+		return
+	}
+	idx := 0
+	if track.Kind() == webrtc.RTPCodecTypeVideo {
+		idx = 1
+	}
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				slog.Debug("upstream track ended", "participant", p.ID, "err", err)
+			}
+			return
+		}
+		p.received[idx].Add(1)
+		p.mu.Lock()
+		sinks := make([]MediaSink, 0, len(p.sinks))
+		for _, s := range p.sinks {
+			sinks = append(sinks, s)
+		}
+		p.mu.Unlock()
+		for _, s := range sinks {
+			s(track.Kind(), pkt)
+		}
+	}
+}
+
+// readRTCP drains a sender's RTCP and forwards keyframe requests upstream
+// through the forwarder that installed onPLI.
+func (p *Participant) readRTCP(sender *webrtc.RTPSender) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, pkt := range pkts {
+			switch pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				p.mu.Lock()
+				f := p.keyframeSource
+				p.mu.Unlock()
+				if f != nil {
+					f.RequestKeyframe()
+				}
+			}
+		}
+	}
+}
+
+// AddSink hands the participant's upstream packets to s until the returned
+// function is called.
+func (p *Participant) AddSink(s MediaSink) (remove func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	id := p.nextSink
+	p.nextSink++
+	p.sinks[id] = s
+	return func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		delete(p.sinks, id)
+	}
+}
+
+// ForwardTo sends this participant's media to the other one's downstream
+// tracks, and asks for a keyframe so the picture starts at once.
+func (p *Participant) ForwardTo(other *Participant) (stop func()) {
+	other.mu.Lock()
+	other.keyframeSource = p
+	other.mu.Unlock()
+	stop = p.AddSink(func(kind webrtc.RTPCodecType, pkt *rtp.Packet) {
+		t := other.audioOut
+		if kind == webrtc.RTPCodecTypeVideo {
+			t = other.videoOut
+		}
+		if err := t.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+			slog.Debug("forward", "to", other.ID, "err", err)
+		}
+	})
+	p.RequestKeyframe()
+	return stop
+}
+
+// RequestKeyframe asks the device for a new VP8 keyframe.
+func (p *Participant) RequestKeyframe() {
+	p.mu.Lock()
+	ssrc := p.videoSSRC
+	p.mu.Unlock()
+	if ssrc != 0 {
+		p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
+	}
+}
+
+// AudioOut is the participant's downstream audio track (for greetings).
+func (p *Participant) AudioOut() *webrtc.TrackLocalStaticRTP { return p.audioOut }
+
+// Received reports how many audio and video packets the participant sent.
+func (p *Participant) Received() (audio, video int64) {
+	return p.received[0].Load(), p.received[1].Load()
+}
+
+// Close ends the participant's connection.
+func (p *Participant) Close() {
+	if err := p.pc.Close(); err != nil {
+		slog.Debug("close peer connection", "participant", p.ID, "err", err)
+	}
+	p.stopped()
+}
+
+// waitConnected waits up to d for the connection.
+func (p *Participant) waitConnected(d time.Duration) bool {
+	select {
+	case <-p.connected:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}

@@ -1,0 +1,160 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// SFUConfig tunes the SFU of a node.
+type SFUConfig struct {
+	// Loopback includes loopback ICE candidates: needed when browsers and
+	// the server share a host without another interface (tests, laptops).
+	Loopback bool
+	// MaxRooms bounds the rooms one node carries at once (0: 1000).
+	MaxRooms int
+}
+
+// SFU forwards media between the participants of rooms. Each call is one
+// room on the node that placed it; the SFU holds only what this node hosts.
+type SFU struct {
+	api *webrtc.API
+	cfg SFUConfig
+
+	mu    sync.Mutex
+	rooms map[string]*Room
+}
+
+// ErrTooManyRooms means the node carries as many rooms as it may.
+var ErrTooManyRooms = errors.New("this node carries as many calls as it can")
+
+// NewSFU builds the WebRTC stack: Opus and VP8, pion's default
+// interceptors (NACK, RTCP reports), UDP over IPv4, no mDNS.
+func NewSFU(cfg SFUConfig) (*SFU, error) {
+	if cfg.MaxRooms == 0 {
+		cfg.MaxRooms = 1000
+	}
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		return nil, fmt.Errorf("register codecs: %w", err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		return nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(cfg.Loopback)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
+	se.SetReceiveMTU(8192)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	return &SFU{api: api, cfg: cfg, rooms: map[string]*Room{}}, nil
+}
+
+// OpenRoom creates the room with the given id.
+func (s *SFU) OpenRoom(id string) (*Room, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.rooms) >= s.cfg.MaxRooms {
+		return nil, ErrTooManyRooms
+	}
+	if _, ok := s.rooms[id]; ok {
+		return nil, fmt.Errorf("room %s exists", id)
+	}
+	r := &Room{ID: id, sfu: s, parts: map[string]*Participant{}}
+	s.rooms[id] = r
+	return r, nil
+}
+
+// Room returns the open room with the id, or nil.
+func (s *SFU) Room(id string) *Room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rooms[id]
+}
+
+// RoomCount is how many rooms are open on this node.
+func (s *SFU) RoomCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rooms)
+}
+
+func (s *SFU) forget(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.rooms, id)
+}
+
+// Close closes every room.
+func (s *SFU) Close() {
+	s.mu.Lock()
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	for _, r := range rooms {
+		r.Close()
+	}
+}
+
+// Room is one call's media: its participants and who hears whom.
+type Room struct {
+	ID  string
+	sfu *SFU
+
+	mu     sync.Mutex
+	parts  map[string]*Participant
+	closed bool
+}
+
+// Join adds a participant and starts negotiating with them: the server
+// offers a send-receive audio and video line, and signal carries the offer
+// and the server's ICE candidates to the participant's device.
+func (r *Room) Join(id string, signal func(typ string, data any)) (*Participant, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, errors.New("the call has ended")
+	}
+	if _, ok := r.parts[id]; ok {
+		return nil, fmt.Errorf("participant %s is in the room already", id)
+	}
+	p, err := newParticipant(r.sfu.api, id, signal)
+	if err != nil {
+		return nil, err
+	}
+	r.parts[id] = p
+	return p, nil
+}
+
+// Participant returns the participant with the id, or nil.
+func (r *Room) Participant(id string) *Participant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.parts[id]
+}
+
+// Close ends the room: every participant's connection is closed.
+func (r *Room) Close() {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	parts := r.parts
+	r.parts = map[string]*Participant{}
+	r.mu.Unlock()
+	for _, p := range parts {
+		p.Close()
+	}
+	r.sfu.forget(r.ID)
+}
