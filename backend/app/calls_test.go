@@ -302,16 +302,21 @@ func TestSignalingAbuseNeverCrashesOrLeaksRooms(t *testing.T) {
 	pa.send("call.hangup", map[string]any{"callId": id})
 	pa.expect("call.state", `"state":"ended"`, 10*time.Second)
 
-	// Many dial/hang-up cycles: rooms and goroutines come back down.
+	defer func() {
+		if t.Failed() {
+			t.Logf("rooms %d, calls %d, goroutines %d", a.SFU.RoomCount(), a.Calls.ActiveCalls(), runtime.NumGoroutine())
+		}
+	}()
+	// 500 dial/hang-up cycles: rooms and goroutines come back down.
 	before := runtime.NumGoroutine()
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 500; i++ {
 		pa.send("call.dial", map[string]any{"number": bobNumber})
 		id := callIDOf(pa.expect("call.state", `"state":"mailbox"`, 5*time.Second))
 		pa.send("call.hangup", map[string]any{"callId": id})
 		pa.expect("call.state", `"state":"ended"`, 5*time.Second)
 	}
-	waitFor(t, 10*time.Second, "rooms to close and goroutines to settle", func() bool {
-		return a.SFU.RoomCount() == 0 && runtime.NumGoroutine() <= before+10
+	waitFor(t, 15*time.Second, "rooms to close and goroutines to settle", func() bool {
+		return a.SFU.RoomCount() == 0 && a.Calls.ActiveCalls() == 0 && runtime.NumGoroutine() <= before+10
 	})
 }
 

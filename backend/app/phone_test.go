@@ -36,7 +36,8 @@ type phone struct {
 	callID   string
 	noVideo  bool
 	got      [2]atomic.Int64 // audio, video packets received
-	sendStop chan struct{}
+	sendStop chan struct{} // closed when the phone closes
+	pcStop   chan struct{} // closed when the current peer connection is replaced
 	closed   atomic.Bool
 }
 
@@ -66,6 +67,7 @@ func (p *phone) close() {
 // read dispatches WebRTC signaling to the peer connection and queues the
 // rest for the test.
 func (p *phone) read() {
+	p.sock.conn.SetReadDeadline(time.Time{})
 	for {
 		var m lmmedia.Message
 		if err := p.sock.conn.ReadJSON(&m); err != nil {
@@ -186,7 +188,13 @@ func (p *phone) onOffer(data json.RawMessage) error {
 		}
 	})
 	p.mu.Lock()
+	if p.pc != nil {
+		p.pc.Close()
+		close(p.pcStop)
+	}
 	p.pc, p.callID = pc, d.CallID
+	p.pcStop = make(chan struct{})
+	stop := p.pcStop
 	p.mu.Unlock()
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: d.SDP}); err != nil {
 		return err
@@ -199,15 +207,15 @@ func (p *phone) onOffer(data json.RawMessage) error {
 		return err
 	}
 	p.send("rtc.answer", map[string]any{"callId": d.CallID, "sdp": answer.SDP})
-	go p.sendOpus(audio)
+	go p.sendOpus(audio, stop)
 	if video != nil {
-		go p.sendVP8(video)
+		go p.sendVP8(video, stop)
 	}
 	return nil
 }
 
 // sendVP8 loops the VP8 fixture at 30 frames per second.
-func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample) {
+func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
 	for {
 		f, err := os.Open("../../media/testdata/vp8-6s.ivf")
 		if err != nil {
@@ -234,6 +242,10 @@ func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample) {
 				tick.Stop()
 				f.Close()
 				return
+			case <-stop:
+				tick.Stop()
+				f.Close()
+				return
 			case <-tick.C:
 			}
 			track.WriteSample(media.Sample{Data: frame, Duration: time.Second / 30})
@@ -244,7 +256,7 @@ func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample) {
 }
 
 // sendOpus loops the Opus fixture, one 20 ms page at a time.
-func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample) {
+func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
 	for {
 		f, err := os.Open("../../media/testdata/opus-6s.ogg")
 		if err != nil {
@@ -271,6 +283,10 @@ func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample) {
 			last = hdr.GranulePosition
 			select {
 			case <-p.sendStop:
+				tick.Stop()
+				f.Close()
+				return
+			case <-stop:
 				tick.Stop()
 				f.Close()
 				return
