@@ -75,3 +75,40 @@ func TestTwoNodesShareOneDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestCallAcrossTwoNodes: the caller is connected to node A, the callee to
+// node B; the room lives on A and the callee's signaling crosses NATS.
+func TestCallAcrossTwoNodes(t *testing.T) {
+	natsURL := startNATS(t)
+	db := dbtest.Config(t)
+	shared := func(node string) func(*config.Config) {
+		return func(c *config.Config) {
+			c.NATSURL, c.Node = natsURL, node
+			c.DatabaseURL, c.DataDir = db.URL, db.DataDir
+			if c.DataDir == "" {
+				c.DataDir = t.TempDir()
+			}
+		}
+	}
+	nodeA := newTestApp(t, shared("node-a"))
+	nodeB := newTestApp(t, shared("node-b"))
+	baseA, baseB := serveOnLoopback(t, nodeA), serveOnLoopback(t, nodeB)
+	alice, bob := member(t, nodeA, "Alice Node A"), member(t, nodeB, "Bob Node B")
+	pa, pb := newPhone(t, alice, baseA), newPhone(t, bob, baseB)
+	bobNumber := bob.myNumber()
+	waitFor(t, 5*time.Second, "bob online on node B", func() bool {
+		r := alice.resolve(bobNumber)
+		return r.State == directory.StateAvailable && len(r.Ring) == 1 && r.Ring[0].Node == "node-b"
+	})
+	pa.send("call.dial", map[string]any{"number": bobNumber, "video": true})
+	id := callIDOf(pa.expect("call.state", `"state":"ringing"`, 5*time.Second))
+	pb.expect("call.incoming", id, 5*time.Second)
+	pb.send("call.answer", map[string]any{"callId": id})
+	pb.expect("call.state", `"state":"active"`, 5*time.Second)
+	waitMedia(t, pa, pb)
+	if nodeA.Calls.ActiveCalls() != 1 || nodeB.Calls.ActiveCalls() != 0 {
+		t.Fatalf("calls hosted: node A %d, node B %d; want the room on the caller's node", nodeA.Calls.ActiveCalls(), nodeB.Calls.ActiveCalls())
+	}
+	pb.send("call.hangup", map[string]any{"callId": id})
+	pa.expect("call.state", `"state":"ended"`, 5*time.Second)
+}
