@@ -9,7 +9,7 @@ import { launchBrowser, newPasskeyPage, signUp, startServer, uniqueEmail } from 
 const out = process.argv[2] || '/tmp/shots';
 mkdirSync(out, { recursive: true });
 
-const server = await startServer();
+const server = await startServer({ serveArgs: ['--presence-ttl', '5s', '--heartbeat-interval', '2s'] });
 const browser = await launchBrowser();
 const shot = async (page, name, fullPage = true) => {
   if (fullPage) {
@@ -81,10 +81,49 @@ try {
     await page.getByRole('button', { name: 'Create account', exact: true }).click();
     await page.getByText('Enter your name.').waitFor();
     await shot(page, '11-phone-signup-errors');
+    await page.getByLabel('Choose your number (optional)').pressSequentially('2000000000');
+    await shot(page, '11b-phone-signup-vanity', false);
+    await page.getByLabel('Choose your number (optional)').fill('');
     await signUp(page, { name: 'Ada Lovelace', email: uniqueEmail('ada') });
     await page.getByText('Signed in as Ada Lovelace').waitFor();
     await page.locator('ul.passkeys > li').first().waitFor();
+
+    // Two members online elsewhere (one away), so the directory has lights on.
+    const others = [];
+    for (const [name, away] of [['Bea Turing', false], ['Cy Hopper', true]]) {
+      const m = await server.addMember(name, uniqueEmail(name.split(' ')[0].toLowerCase()));
+      const o = await newPasskeyPage(browser);
+      await o.page.goto(m.link);
+      await o.page.getByRole('button', { name: 'Register my passkey' }).click();
+      await o.page.locator('#phone-title').waitFor();
+      if (away) await o.page.getByRole('radio', { name: 'Away' }).click();
+      others.push(o);
+    }
+    await page.reload();
+    await page.locator('.directory-table tbody tr[data-state="away"]').first().waitFor();
     await shot(page, '12-phone-signed-in');
+    // Element shots: keep the sticky top bar from covering the element.
+    await page.addStyleTag({ content: '.topbar { position: static !important; }' });
+    const dial = page.getByLabel('Number to call');
+    await dial.pressSequentially('200000000021');
+    await page.locator('.dial-party').waitFor();
+    await page.locator('.dial-card').screenshot({ path: join(out, '13-phone-dial.png') });
+    console.log(join(out, '13-phone-dial.png'));
+    await page.locator('.dial-card').getByRole('button', { name: /^Call / }).click();
+    await shot(page, '14-phone-calling', false);
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await dial.fill('1234');
+    await page.locator('.dial-card').screenshot({ path: join(out, '15-phone-dial-invalid.png') });
+    console.log(join(out, '15-phone-dial-invalid.png'));
+    await page.getByRole('button', { name: 'Get another number' }).click();
+    await page.getByLabel('Choose a number').pressSequentially('200000000021');
+    await page.locator('.phone-card .chip-number').first().waitFor();
+    await page.locator('.phone-card').screenshot({ path: join(out, '16-phone-card-get-number.png') });
+    console.log(join(out, '16-phone-card-get-number.png'));
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, '33-mobile-phone-signed-in');
+    await page.setViewportSize({ width: 1280, height: 860 });
+    for (const o of others) await o.context.close();
     await page.goto(`${server.url}/desk/`);
     await page.locator('.members-note').waitFor();
     await shot(page, '22-desk-member');

@@ -81,9 +81,10 @@ export async function waitFor(what, check, { timeout = 10_000, interval = 100 } 
 /**
  * startServer seeds a temp data dir with the demo mall and serves it on a free
  * port. The returned object has url, dataDir, cli(...args) to run other
- * subcommands against the same data, addAgent(), and stop().
+ * subcommands against the same data, addAgent(), addMember() and stop().
+ * serveArgs are extra flags for `serve` (e.g. ['--presence-ttl', '3s']).
  */
-export async function startServer({ demo = false } = {}) {
+export async function startServer({ demo = false, serveArgs = [] } = {}) {
   const bin = binary();
   const dataDir = mkdtempSync(join(tmpdir(), 'livemall-browser-'));
   const port = await freePort();
@@ -105,6 +106,7 @@ export async function startServer({ demo = false } = {}) {
   let output = '';
   const args = ['serve', '--addr', `:${port}`, '--data', dataDir, '--public-url', url];
   if (demo) args.push('--demo');
+  args.push(...serveArgs);
   const proc = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -158,6 +160,18 @@ export async function startServer({ demo = false } = {}) {
       if (!m) throw new Error(`livemall agent add printed no enrollment link:\n${out}`);
       return m[0];
     },
+    /**
+     * addMember runs `livemall member add` and returns the number it printed
+     * (display form and 12 digits) and the one-time enrollment link.
+     */
+    async addMember(name, email, { birthdate = '1990-04-12', vanity } = {}) {
+      const extra = vanity ? ['--vanity', vanity] : [];
+      const out = await cli('member', 'add', '--name', name, '--email', email, '--birthdate', birthdate, ...extra, '--data', dataDir, '--public-url', url);
+      const link = /https?:\/\/\S*enroll=\S+/.exec(out)?.[0];
+      const display = /number:\s*([2-9]\d{3} \d{4} \d{4})/.exec(out)?.[1];
+      if (!link || !display) throw new Error(`livemall member add printed no number or enrollment link:\n${out}`);
+      return { name, email, link, display, number: display.replace(/\s/g, ''), output: out };
+    },
     /** api GETs a JSON endpoint without a session. */
     async api(path) {
       const res = await fetch(`${url}/api/v1${path}`);
@@ -176,6 +190,34 @@ export async function launchBrowser() {
     );
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs });
+}
+
+/**
+ * launchBrowserProcess starts a Chromium of its own and returns it with its
+ * process id, so a test can freeze it (SIGSTOP to the process group) to play
+ * a device that vanishes without closing its sockets.
+ */
+export async function launchBrowserProcess() {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}.`);
+  const server = await chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: chromiumArgs });
+  const browser = await chromium.connect(server.wsEndpoint());
+  const pid = server.process().pid;
+  return {
+    browser,
+    pid,
+    /** signal sends sig to the whole browser (Playwright makes it a process group leader). */
+    signal(sig) {
+      process.kill(-pid, sig);
+    },
+    async kill() {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await server.close().catch(() => {});
+    },
+  };
 }
 
 /**
