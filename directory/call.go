@@ -384,13 +384,20 @@ func (cl *call) recordMessage() {
 	}
 	cl.recorder = rec
 	cl.stops = append(cl.stops, caller.AddSink(func(kind webrtc.RTPCodecType, pkt *rtp.Packet) {
-		if rec.WriteRTP(kind, pkt.Clone()) == nil && rec.Full() {
+		if rec.WriteRTP(kind, pkt) == nil && rec.Full() {
 			go cl.end("", "the message reached its maximum length")
 		}
 	}))
 	cl.mu.Unlock()
-	caller.RequestKeyframe()
 	cl.send(cl.caller, "call.state", map[string]any{"state": "recording", "maxSeconds": int(cl.c.cfg.MaxMessage.Seconds())})
+	// Video is recorded from a keyframe on: ask until one has come.
+	for rec.NeedsKeyframe() && cl.ctx.Err() == nil {
+		caller.RequestKeyframe()
+		select {
+		case <-cl.ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // end closes the call once: stops media, saves a message left in the

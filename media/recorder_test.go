@@ -715,37 +715,59 @@ func cutOgg(t *testing.T, src, dst string, secs int) {
 // Finish must return a file or an error, leaving nothing else behind.
 //
 // Each packet is encoded as: flags (bit 0 video, bit 1 marker), sequence
-// number step, timestamp step (2 bytes, ×16 ticks), payload length, payload.
+// number step, timestamp step (2 bytes, ×16 ticks), payload length (2
+// bytes), payload.
 func FuzzRecorderRTP(f *testing.F) {
-	encode := func(events []recorderEvent) []byte {
+	type packet struct {
+		video, marker bool
+		seq           uint16
+		ts            uint32
+		payload       []byte
+	}
+	encode := func(packets []packet) []byte {
 		var b []byte
 		var seq [2]uint16
 		var ts [2]uint32
-		for _, e := range events {
+		for _, p := range packets {
 			k := 0
-			if e.kind == webrtc.RTPCodecTypeVideo {
+			if p.video {
 				k = 1
 			}
 			flags := byte(k)
-			if e.pkt.Marker {
+			if p.marker {
 				flags |= 2
 			}
-			step := (e.pkt.Timestamp - ts[k]) / 16
-			if seq[k] == 0 && ts[k] == 0 {
-				step = 0
-			}
-			b = append(b, flags, byte(e.pkt.SequenceNumber-seq[k]), byte(step>>8), byte(step), byte(min(len(e.pkt.Payload), 255)))
-			b = append(b, e.pkt.Payload[:min(len(e.pkt.Payload), 255)]...)
-			seq[k], ts[k] = e.pkt.SequenceNumber, e.pkt.Timestamp
+			step := (p.ts - ts[k]) / 16
+			b = append(b, flags, byte(p.seq-seq[k]), byte(step>>8), byte(step), byte(len(p.payload)>>8), byte(len(p.payload)))
+			b = append(b, p.payload...)
+			seq[k], ts[k] = p.seq, p.ts
 		}
 		return b
 	}
-	// Real media, cut short (payloads over 255 bytes are truncated, which
-	// makes broken frames too).
-	f.Add(true, encode(recorderMedia(f, 200*time.Millisecond)))
-	f.Add(false, encode(recorderMedia(f, 200*time.Millisecond)))
-	f.Add(true, []byte{1, 1, 0, 0, 3, 0x10, 0x9d, 0x01})
-	f.Add(false, []byte{0, 1, 0, 60, 2, 0xfb, 0xff, 0, 1, 0, 60, 1, 0x03})
+	// Real media.
+	var real []packet
+	for _, e := range recorderMedia(f, 100*time.Millisecond) {
+		real = append(real, packet{e.kind == webrtc.RTPCodecTypeVideo, e.pkt.Marker, e.pkt.SequenceNumber, e.pkt.Timestamp, e.pkt.Payload})
+	}
+	f.Add(true, encode(real))
+	f.Add(false, encode(real))
+	// A small frame that passes for a 16×16 keyframe, an inter frame (each
+	// after a one-byte VP8 payload descriptor), and 20 ms Opus packets (one
+	// of 60 ms, one empty frame).
+	key := []byte{0x10, 0x30, 0, 0, 0x9d, 0x01, 0x2a, 16, 0, 16, 0, 1, 2, 3, 4}
+	inter := []byte{0x10, 0x31, 0, 0, 4, 5, 6}
+	small := []packet{
+		{false, false, 1, 0, []byte{0xfc, 1, 2}},
+		{true, true, 1, 0, key},
+		{false, false, 2, 960, []byte{0xfc, 4, 5}},
+		{false, false, 3, 1920, []byte{0x1b, 4, 5}},
+		{true, true, 2, 3000, inter},
+		{false, false, 4, 4800, []byte{0xfc}},
+		{true, true, 3, 6000, inter},
+		{false, false, 6, 6720, []byte{0xff, 0x03, 1, 1, 1}},
+	}
+	f.Add(true, encode(small))
+	f.Add(false, encode(small))
 	f.Fuzz(func(t *testing.T, video bool, data []byte) {
 		dir := t.TempDir()
 		r, err := NewRecorder(dir, video, time.Second)
@@ -754,23 +776,23 @@ func FuzzRecorderRTP(f *testing.F) {
 		}
 		var seq [2]uint16
 		var ts [2]uint32
-		for len(data) >= 5 {
+		for len(data) >= 6 {
 			k := int(data[0] & 1)
 			seq[k] += uint16(data[1])
 			ts[k] += (uint32(data[2])<<8 | uint32(data[3])) * 16
-			n := min(int(data[4]), len(data)-5)
+			n := min(int(data[4])<<8|int(data[5]), len(data)-6)
 			kind := webrtc.RTPCodecTypeAudio
 			if k == 1 {
 				kind = webrtc.RTPCodecTypeVideo
 			}
 			pkt := &rtp.Packet{
 				Header:  rtp.Header{Version: 2, Marker: data[0]&2 != 0, SequenceNumber: seq[k], Timestamp: ts[k], SSRC: uint32(k + 1)},
-				Payload: data[5 : 5+n],
+				Payload: data[6 : 6+n],
 			}
 			if err := r.WriteRTP(kind, pkt); err != nil {
 				t.Fatalf("WriteRTP: %v", err)
 			}
-			data = data[5+n:]
+			data = data[6+n:]
 		}
 		res, err := r.Finish()
 		left := scratchFiles(t, dir)

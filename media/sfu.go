@@ -52,7 +52,6 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
-	se.SetReceiveMTU(8192)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	return &SFU{api: api, cfg: cfg, rooms: map[string]*Room{}}, nil
 }

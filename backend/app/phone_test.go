@@ -16,7 +16,6 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
-	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 
 	lmmedia "github.com/livemall/livemall/media"
 )
@@ -142,7 +141,6 @@ var testAPI = func() *webrtc.API {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetReceiveMTU(8192)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 }()
 
@@ -255,47 +253,31 @@ func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}
 	}
 }
 
-// sendOpus loops the Opus fixture, one 20 ms page at a time.
+// sendOpus loops the Opus fixture's packets, one per 20 ms.
 func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
+	data, err := os.ReadFile("../../media/testdata/opus-6s.ogg")
+	if err != nil {
+		p.t.Errorf("open Opus fixture: %v", err)
+		return
+	}
+	packets, err := lmmedia.OpusPackets(data)
+	if err != nil {
+		p.t.Errorf("read Opus fixture: %v", err)
+		return
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
 	for {
-		f, err := os.Open("../../media/testdata/opus-6s.ogg")
-		if err != nil {
-			p.t.Errorf("open Opus fixture: %v", err)
-			return
-		}
-		r, _, err := oggreader.NewWith(f)
-		if err != nil {
-			f.Close()
-			p.t.Errorf("read Opus fixture: %v", err)
-			return
-		}
-		tick := time.NewTicker(20 * time.Millisecond)
-		var last uint64
-		for {
-			page, hdr, err := r.ParseNextPage()
-			if err != nil {
-				break
-			}
-			if hdr.GranulePosition == 0 {
-				continue // header pages
-			}
-			d := time.Duration(hdr.GranulePosition-last) * time.Second / 48000
-			last = hdr.GranulePosition
+		for _, pkt := range packets {
 			select {
 			case <-p.sendStop:
-				tick.Stop()
-				f.Close()
 				return
 			case <-stop:
-				tick.Stop()
-				f.Close()
 				return
 			case <-tick.C:
 			}
-			track.WriteSample(media.Sample{Data: page, Duration: d})
+			track.WriteSample(media.Sample{Data: pkt, Duration: 20 * time.Millisecond})
 		}
-		tick.Stop()
-		f.Close()
 	}
 }
 

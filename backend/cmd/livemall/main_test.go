@@ -70,7 +70,7 @@ func livemall(t *testing.T, args ...string) (stdout, stderr string, code int) {
 // URL, read from its "serving" log line.
 func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0"}, args...)...)
 	stderr, _ := cmd.StderrPipe()
 	cmd.Stdout = io.Discard
 	if err := cmd.Start(); err != nil {
@@ -206,7 +206,7 @@ func TestSeedIsIdempotentAndAgentAddPrintsAWorkingLink(t *testing.T) {
 }
 
 func TestServeDemoPrintsAppsAndEnrollmentLinks(t *testing.T) {
-	cmd := exec.Command(binary, append([]string{"serve", "--demo", "--addr", "127.0.0.1:0"}, dbFlags(t)...)...)
+	cmd := exec.Command(binary, append([]string{"serve", "--demo", "--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0"}, dbFlags(t)...)...)
 	var out syncBuffer
 	cmd.Stdout = &out
 	cmd.Stderr = io.Discard
