@@ -35,8 +35,8 @@ type phone struct {
 	callID   string
 	noVideo  bool
 	got      [2]atomic.Int64 // audio, video packets received
-	sendStop chan struct{} // closed when the phone closes
-	pcStop   chan struct{} // closed when the current peer connection is replaced
+	sendStop chan struct{}   // closed when the phone closes
+	pcStop   chan struct{}   // closed when the current peer connection is replaced
 	closed   atomic.Bool
 }
 
