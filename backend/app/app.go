@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,6 +42,8 @@ type App struct {
 	Signaling *media.Signaling
 	Directory *directory.Service
 	Calls     *directory.Calls
+	Shop      *mall.Shop
+	Webhook   *mall.StripeWebhook
 	SFU       *media.SFU
 	TURN      *media.TURNServer
 	Fiber     *fiber.App
@@ -137,8 +140,34 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		a.Shutdown()
 		return nil, err
 	}
+	if err := a.startShop(); err != nil {
+		a.Shutdown()
+		return nil, err
+	}
 	a.Fiber = a.routes()
 	return a, nil
+}
+
+// startShop builds carts, orders and the payment provider: Stripe when a
+// secret key is configured, else offline test payments.
+func (a *App) startShop() error {
+	cfg := a.Config
+	var provider mall.PaymentProvider = mall.Offline{}
+	if cfg.StripeSecretKey != "" {
+		s, err := mall.NewStripe(mall.StripeConfig{SecretKey: cfg.StripeSecretKey, PublishableKey: cfg.StripePublishableKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL})
+		if err != nil {
+			return err
+		}
+		provider = s
+		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret}
+	}
+	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
+	orders := mall.NewOrders(a.DB.DB, carts, provider)
+	a.Shop = &mall.Shop{Carts: carts, Orders: orders, Secure: strings.HasPrefix(cfg.PublicURL, "https://")}
+	if a.Webhook != nil {
+		a.Webhook.Orders = orders
+	}
+	return nil
 }
 
 // startCalls opens the SFU, the TURN server, the blob store and the call
@@ -191,7 +220,7 @@ func (a *App) startCalls() error {
 // routes builds the Fiber app with every slice's routes.
 func (a *App) routes() *fiber.App {
 	reg := prometheus.NewRegistry()
-	f := web.NewApp(web.Options{PublicURL: a.Config.PublicURL, TrustedProxies: a.Config.TrustedProxies, Registry: reg})
+	f := web.NewApp(web.Options{PublicURL: a.Config.PublicURL, TrustedProxies: a.Config.TrustedProxies, Registry: reg, CSRFExempt: []string{"/api/v1/webhooks/"}})
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	f.Get("/readyz", a.handleReady)
 
@@ -201,6 +230,10 @@ func (a *App) routes() *fiber.App {
 	a.Auth.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
 	a.Auth.AdminRoutes(api)
 	a.Catalog.Routes(api)
+	a.Shop.Routes(api)
+	if a.Webhook != nil {
+		a.Webhook.Route(api)
+	}
 	a.Staff.Routes(api, a.Config.PublicURL)
 	a.Directory.Routes(api)
 	a.Calls.Routes(api)

@@ -64,6 +64,15 @@ type Config struct {
 	TURNAllowPrivate bool
 	// WebRTCLoopback offers loopback ICE candidates (single-host setups).
 	WebRTCLoopback bool
+	// StripeSecretKey turns on Stripe payments (sk_…); empty keeps the
+	// offline test provider.
+	StripeSecretKey string
+	// StripePublishableKey is handed to browsers (pk_…).
+	StripePublishableKey string
+	// StripeWebhookSecret checks Stripe's webhook signatures (whsec_…).
+	StripeWebhookSecret string
+	// StripeAPIURL points at another Stripe API (stripe-mock in tests).
+	StripeAPIURL string
 	// Demo seeds the demo mall when the database is empty and prints the
 	// demo staff's enrollment links.
 	Demo bool
@@ -112,6 +121,10 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.TURNSecret, "turn-secret", cfg.TURNSecret, "secret shared by all nodes to sign TURN credentials (env LIVEMALL_TURN_SECRET)")
 	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
+	fs.StringVar(&cfg.StripeSecretKey, "stripe-secret-key", cfg.StripeSecretKey, "Stripe secret key; empty uses offline test payments (env LIVEMALL_STRIPE_SECRET_KEY)")
+	fs.StringVar(&cfg.StripePublishableKey, "stripe-publishable-key", cfg.StripePublishableKey, "Stripe publishable key (env LIVEMALL_STRIPE_PUBLISHABLE_KEY)")
+	fs.StringVar(&cfg.StripeWebhookSecret, "stripe-webhook-secret", cfg.StripeWebhookSecret, "Stripe webhook signing secret (env LIVEMALL_STRIPE_WEBHOOK_SECRET)")
+	fs.StringVar(&cfg.StripeAPIURL, "stripe-api-url", cfg.StripeAPIURL, "another Stripe API server, e.g. stripe-mock (env LIVEMALL_STRIPE_API_URL)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo mall if the database is empty and print demo enrollment links (env LIVEMALL_DEMO)")
 }
 

@@ -99,3 +99,103 @@ export const CheckIcon = (p: IconProps) => (
     <path d="M20 6 9 17l-5-5" />
   </Svg>
 );
+
+const handset =
+  'M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.8.7 2.7a2 2 0 0 1-.5 2.1L8 9.8a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.7.7a2 2 0 0 1 1.7 2z';
+
+/** HangUpIcon is the handset turned down. */
+export const HangUpIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d={handset} transform="rotate(135 12 12)" />
+  </Svg>
+);
+
+/** VideoIcon stands for a camera / video call. */
+export const VideoIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="m16 13 5.2 3.1a.5.5 0 0 0 .8-.4V8.3a.5.5 0 0 0-.8-.4L16 11" />
+    <rect x="2" y="6" width="14" height="12" rx="2" />
+  </Svg>
+);
+
+/** VideoOffIcon is a camera turned off. */
+export const VideoOffIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M10.7 6H14a2 2 0 0 1 2 2v3.3l1 1L22 8v8" />
+    <path d="M16 16a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h2" />
+    <path d="m2 2 20 20" />
+  </Svg>
+);
+
+/** MicIcon is the microphone. */
+export const MicIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="9" y="2" width="6" height="12" rx="3" />
+    <path d="M19 10v1a7 7 0 0 1-14 0v-1" />
+    <path d="M12 18v4" />
+  </Svg>
+);
+
+/** MicOffIcon is a muted microphone. */
+export const MicOffIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="m2 2 20 20" />
+    <path d="M18.9 13.4A7 7 0 0 0 19 11v-1" />
+    <path d="M5 10v1a7 7 0 0 0 12 5" />
+    <path d="M15 9.3V5a3 3 0 0 0-5.7-1.3" />
+    <path d="M9 9v2a3 3 0 0 0 5.1 2.1" />
+    <path d="M12 18v4" />
+  </Svg>
+);
+
+/** VoicemailIcon stands for the mailbox. */
+export const VoicemailIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="6" cy="12" r="4" />
+    <circle cx="18" cy="12" r="4" />
+    <path d="M6 16h12" />
+  </Svg>
+);
+
+/** PhoneIncomingIcon marks a call that came in. */
+export const PhoneIncomingIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M16 2v6h6" />
+    <path d="m22 2-6 6" />
+    <path d={handset} />
+  </Svg>
+);
+
+/** PhoneOutgoingIcon marks a call that went out. */
+export const PhoneOutgoingIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M22 8V2h-6" />
+    <path d="m16 8 6-6" />
+    <path d={handset} />
+  </Svg>
+);
+
+/** PhoneMissedIcon marks a call nobody answered. */
+export const PhoneMissedIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="m22 2-6 6" />
+    <path d="m16 2 6 6" />
+    <path d={handset} />
+  </Svg>
+);
+
+/** TrashIcon is for deleting. */
+export const TrashIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M3 6h18" />
+    <path d="M19 6v14a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V6" />
+    <path d="M8 6V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2" />
+  </Svg>
+);
+
+/** PlayIcon starts playback. */
+export const PlayIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M6 3v18l14-9z" />
+  </Svg>
+);

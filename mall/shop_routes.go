@@ -1,0 +1,312 @@
+package mall
+
+import (
+	"bufio"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/auth"
+	"github.com/livemall/livemall/backend/web"
+)
+
+// GuestCookie identifies a guest's cart; only its hash is stored.
+const GuestCookie = "lm_guest"
+
+// Shop serves carts and orders over HTTP.
+type Shop struct {
+	Carts  *Carts
+	Orders *Orders
+	// Secure sets the Secure attribute on the guest cookie (HTTPS sites).
+	Secure bool
+}
+
+// shopper identifies who is shopping: the signed-in account, else the
+// guest cookie, which is created when create is set. ok is false for a
+// guest without a cookie who is only looking.
+func (h *Shop) shopper(c *fiber.Ctx, create bool) (s Shopper, ok bool) {
+	if a := auth.CurrentAccount(c); a != nil {
+		return Shopper{AccountID: a.ID}, true
+	}
+	token := c.Cookies(GuestCookie)
+	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 24 {
+		if !create {
+			return Shopper{}, false
+		}
+		b := make([]byte, 24)
+		rand.Read(b)
+		token = base64.RawURLEncoding.EncodeToString(b)
+		c.Cookie(&fiber.Cookie{Name: GuestCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.Secure || c.Protocol() == "https",
+			SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
+	}
+	sum := sha256.Sum256([]byte(token))
+	return Shopper{GuestHash: hex.EncodeToString(sum[:])}, true
+}
+
+// Routes registers the cart, checkout and order endpoints on api.
+func (h *Shop) Routes(api fiber.Router) {
+	api.Get("/cart", h.handleCart)
+	api.Post("/cart/items", h.handleAddItem)
+	api.Put("/cart/items/:store/:sku", h.handleSetQuantity)
+	api.Delete("/cart/items/:store/:sku", h.handleRemoveItem)
+	api.Delete("/cart", h.handleClear)
+	api.Get("/cart/events", h.handleCartEvents)
+	api.Post("/checkout", h.handleCheckout)
+	api.Get("/orders", h.handleOrders)
+	api.Get("/orders/:id", h.handleOrder)
+	api.Post("/orders/:id/pay", h.handlePay)
+	api.Post("/orders/:id/abandon", h.handleAbandon)
+	api.Get("/desk/orders", auth.RequireRole(auth.RoleAgent, auth.RoleSupervisor), h.handleStoreOrders)
+}
+
+func (h *Shop) handleCart(c *fiber.Ctx) error {
+	s, ok := h.shopper(c, false)
+	if !ok {
+		return c.JSON(fiber.Map{"cart": &CartView{Items: []CartItemView{}, Currency: Currency}})
+	}
+	v, err := h.Carts.View(c.UserContext(), s)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cart": v})
+}
+
+// addItemRequest is the body of POST /cart/items.
+type addItemRequest struct {
+	Store    string `json:"store" required:"true"`
+	SKU      string `json:"sku" required:"true"`
+	Quantity int    `json:"quantity" required:"true"`
+}
+
+func (h *Shop) handleAddItem(c *fiber.Ctx) error {
+	var req addItemRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	s, _ := h.shopper(c, true)
+	v, err := h.Carts.AddItem(c.UserContext(), s, req.Store, req.SKU, req.Quantity, nil)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cart": v})
+}
+
+// quantityRequest is the body of PUT /cart/items/{store}/{sku}.
+type quantityRequest struct {
+	Quantity int `json:"quantity" required:"true"`
+}
+
+func (h *Shop) handleSetQuantity(c *fiber.Ctx) error {
+	var req quantityRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	s, _ := h.shopper(c, true)
+	v, err := h.Carts.SetQuantity(c.UserContext(), s, c.Params("store"), c.Params("sku"), req.Quantity)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cart": v})
+}
+
+func (h *Shop) handleRemoveItem(c *fiber.Ctx) error {
+	s, _ := h.shopper(c, true)
+	v, err := h.Carts.RemoveItem(c.UserContext(), s, c.Params("store"), c.Params("sku"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cart": v})
+}
+
+func (h *Shop) handleClear(c *fiber.Ctx) error {
+	s, _ := h.shopper(c, true)
+	v, err := h.Carts.Clear(c.UserContext(), s)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cart": v})
+}
+
+// handleCartEvents streams the cart as Server-Sent Events: a snapshot at
+// once and after every change, from any tab or device.
+func (h *Shop) handleCartEvents(c *fiber.Ctx) error {
+	if h.Carts.bus == nil {
+		return apperr.New(apperr.Unavailable, "live cart updates are off")
+	}
+	s, _ := h.shopper(c, true)
+	ctx := c.UserContext()
+	id, err := h.Carts.CartID(ctx, s)
+	if err != nil {
+		return err
+	}
+	first, err := h.Carts.View(ctx, s)
+	if err != nil {
+		return err
+	}
+	updates := make(chan *nats.Msg, 16)
+	sub, err := h.Carts.bus.ChanSubscribe(cartSubject(id), updates)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Accel-Buffering", "no")
+	initial, _ := json.Marshal(first)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer sub.Unsubscribe()
+		write := func(event string, data []byte) bool {
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data)
+			return w.Flush() == nil
+		}
+		if !write("cart", initial) {
+			return
+		}
+		keepalive := time.NewTicker(15 * time.Second)
+		defer keepalive.Stop()
+		timeout := time.After(10 * time.Minute) // the browser reconnects
+		for {
+			select {
+			case m := <-updates:
+				if !write("cart", m.Data) {
+					return
+				}
+			case <-keepalive.C:
+				if _, err := w.WriteString(": keepalive\n\n"); err != nil || w.Flush() != nil {
+					return
+				}
+			case <-timeout:
+				return
+			}
+		}
+	})
+	return nil
+}
+
+func (h *Shop) handleCheckout(c *fiber.Ctx) error {
+	if len(c.Body()) > 0 {
+		if err := web.DecodeJSON(c, &struct{}{}); err != nil {
+			return err
+		}
+	}
+	s, ok := h.shopper(c, false)
+	if !ok {
+		return apperr.New(apperr.Conflict, "your cart is empty")
+	}
+	o, err := h.Orders.Checkout(c.UserContext(), s)
+	if err != nil {
+		return err
+	}
+	v, err := h.Orders.View(c.UserContext(), o)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"order": v})
+}
+
+// ownOrder loads the shopper's order from the path.
+func (h *Shop) ownOrder(c *fiber.Ctx) (Shopper, *Order, error) {
+	s, ok := h.shopper(c, false)
+	if !ok {
+		return s, nil, apperr.New(apperr.NotFound, "no order %q of yours", c.Params("id"))
+	}
+	o, err := h.Orders.OrderOf(c.UserContext(), s, c.Params("id"))
+	return s, o, err
+}
+
+func (h *Shop) handleOrders(c *fiber.Ctx) error {
+	s, ok := h.shopper(c, false)
+	out := []*OrderView{}
+	if ok {
+		orders, err := h.Orders.ListOrders(c.UserContext(), s)
+		if err != nil {
+			return err
+		}
+		for i := range orders {
+			v, err := h.Orders.View(c.UserContext(), &orders[i])
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+	}
+	return c.JSON(fiber.Map{"orders": out})
+}
+
+func (h *Shop) handleOrder(c *fiber.Ctx) error {
+	_, o, err := h.ownOrder(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.Orders.View(c.UserContext(), o)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"order": v})
+}
+
+func (h *Shop) handlePay(c *fiber.Ctx) error {
+	s, o, err := h.ownOrder(c)
+	if err != nil {
+		return err
+	}
+	paid, start, err := h.Orders.Pay(c.UserContext(), s, o.ID)
+	if err != nil {
+		return err
+	}
+	v, err := h.Orders.View(c.UserContext(), paid)
+	if err != nil {
+		return err
+	}
+	out := fiber.Map{"order": v}
+	if start != nil && start.ClientSecret != "" {
+		out["payment"] = fiber.Map{"provider": h.Orders.provider.Name(), "clientSecret": start.ClientSecret, "publishableKey": h.Orders.provider.PublishableKey()}
+	}
+	return c.JSON(out)
+}
+
+func (h *Shop) handleAbandon(c *fiber.Ctx) error {
+	s, o, err := h.ownOrder(c)
+	if err != nil {
+		return err
+	}
+	o, err = h.Orders.Abandon(c.UserContext(), s, o.ID)
+	if err != nil {
+		return err
+	}
+	v, err := h.Orders.View(c.UserContext(), o)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"order": v})
+}
+
+// handleStoreOrders lists the staff member's own store's orders: the store
+// comes from the account, never from the request.
+func (h *Shop) handleStoreOrders(c *fiber.Ctx) error {
+	a := auth.CurrentAccount(c)
+	if a.StoreID == nil {
+		return apperr.New(apperr.Forbidden, "your account belongs to no store")
+	}
+	orders, err := h.Orders.ListStoreOrders(c.UserContext(), *a.StoreID)
+	if err != nil {
+		return err
+	}
+	out := make([]*OrderView, 0, len(orders))
+	for i := range orders {
+		v, err := h.Orders.View(c.UserContext(), &orders[i])
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	return c.JSON(fiber.Map{"orders": out})
+}
+
