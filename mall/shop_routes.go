@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,7 +28,19 @@ type Shop struct {
 	Orders *Orders
 	// Secure sets the Secure attribute on the guest cookie (HTTPS sites).
 	Secure bool
+
+	closeOnce sync.Once
+	closing   chan struct{}
 }
+
+// NewShop returns the HTTP side of carts and orders.
+func NewShop(carts *Carts, orders *Orders, secure bool) *Shop {
+	return &Shop{Carts: carts, Orders: orders, Secure: secure, closing: make(chan struct{})}
+}
+
+// Close ends the open cart event streams, so a shutdown does not wait for
+// them; browsers reconnect to another node.
+func (h *Shop) Close() { h.closeOnce.Do(func() { close(h.closing) }) }
 
 // shopper identifies who is shopping: the signed-in account, else the
 // guest cookie, which is created when create is set. ok is false for a
@@ -83,7 +96,7 @@ func (h *Shop) handleCart(c *fiber.Ctx) error {
 type addItemRequest struct {
 	Store    string `json:"store" required:"true"`
 	SKU      string `json:"sku" required:"true"`
-	Quantity int    `json:"quantity" required:"true"`
+	Quantity int    `json:"quantity"`
 }
 
 func (h *Shop) handleAddItem(c *fiber.Ctx) error {
@@ -101,7 +114,7 @@ func (h *Shop) handleAddItem(c *fiber.Ctx) error {
 
 // quantityRequest is the body of PUT /cart/items/{store}/{sku}.
 type quantityRequest struct {
-	Quantity int `json:"quantity" required:"true"`
+	Quantity int `json:"quantity"`
 }
 
 func (h *Shop) handleSetQuantity(c *fiber.Ctx) error {
@@ -183,6 +196,8 @@ func (h *Shop) handleCartEvents(c *fiber.Ctx) error {
 					return
 				}
 			case <-timeout:
+				return
+			case <-h.closing:
 				return
 			}
 		}
@@ -309,4 +324,3 @@ func (h *Shop) handleStoreOrders(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"orders": out})
 }
-

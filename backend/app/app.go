@@ -163,7 +163,7 @@ func (a *App) startShop() error {
 	}
 	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
 	orders := mall.NewOrders(a.DB.DB, carts, provider)
-	a.Shop = &mall.Shop{Carts: carts, Orders: orders, Secure: strings.HasPrefix(cfg.PublicURL, "https://")}
+	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"))
 	if a.Webhook != nil {
 		a.Webhook.Orders = orders
 	}
@@ -274,6 +274,9 @@ func (a *App) Serve(ln net.Listener) error {
 // in-flight requests, then closes NATS and the database.
 func (a *App) Shutdown() error {
 	var err error
+	if a.Shop != nil {
+		a.Shop.Close()
+	}
 	if a.Fiber != nil {
 		err = a.Fiber.ShutdownWithTimeout(a.Config.ShutdownTimeout)
 	}

@@ -2,33 +2,42 @@ import { AccountMenu } from '../../backend/web/ui/AccountMenu';
 import { Footer } from '../../backend/web/ui/Footer';
 import { Topbar } from '../../backend/web/ui/Topbar';
 import { useSession } from '../../backend/web/ui/session';
+import { CartProvider } from './cart';
+import { CartPage } from './CartPage';
 import { HomePage } from './HomePage';
+import { OrderPage } from './OrderPage';
+import { OrdersPage } from './OrdersPage';
 import { ProductPage } from './ProductPage';
+import { ShopNav } from './ShopNav';
 import { StorePage } from './StorePage';
 import { ErrorCard } from './ErrorCard';
 import { linkClick, useRoute } from './router';
 
-/** App is the mall: the top bar with the account menu and the routed page. */
+/** App is the mall: the top bar with the cart and the account menu, and the routed page. */
 export function App() {
   const session = useSession();
   const route = useRoute();
   return (
-    <>
+    <CartProvider who={session.loading ? '' : (session.account?.id ?? '')}>
       <a class="skip-link" href="#main">
         Skip to content
       </a>
       <Topbar home="/" onHome={linkClick('/')} current="mall">
+        <ShopNav route={route} />
         <AccountMenu session={session} allowSignUp />
       </Topbar>
       <main id="main" class="page">
         {route.page === 'home' && <HomePage />}
         {route.page === 'store' && <StorePage slug={route.slug} />}
         {route.page === 'product' && <ProductPage slug={route.slug} sku={route.sku} />}
+        {route.page === 'cart' && <CartPage />}
+        {route.page === 'orders' && <OrdersPage signedIn={session.account !== null} />}
+        {route.page === 'order' && <OrderPage id={route.id} />}
         {route.page === 'missing' && (
           <ErrorCard title="Nothing at this address" message={`There is no page at ${route.path}.`} />
         )}
       </main>
       <Footer note="Prices include VAT. Live sales calls open soon." />
-    </>
+    </CartProvider>
   );
 }

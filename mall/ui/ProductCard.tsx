@@ -1,4 +1,6 @@
 import type { Product } from '../../backend/web/ui/api';
+import { AddToCart } from './AddToCart';
+import type { MallStore } from './shopApi';
 import { formatPrice } from './format';
 import { linkClick, productPath } from './router';
 import { TalkButton } from './TalkButton';
@@ -21,8 +23,8 @@ export function Stock({ stock }: { stock: number }) {
 }
 
 /** ProductCard is one product in a department grid. */
-export function ProductCard({ slug, storeName, product }: { slug: string; storeName: string; product: Product }) {
-  const to = productPath(slug, product.sku);
+export function ProductCard({ store, product }: { store: MallStore; product: Product }) {
+  const to = productPath(store.slug, product.sku);
   return (
     <article class="product-card" data-sku={product.sku}>
       <a href={to} class="product-image" onClick={linkClick(to)} tabIndex={-1} aria-hidden="true">
@@ -39,7 +41,10 @@ export function ProductCard({ slug, storeName, product }: { slug: string; storeN
           <AgeBadge limit={product.ageLimit} />
           <Stock stock={product.stock} />
         </div>
-        <TalkButton storeName={storeName} compact />
+        <div class="product-actions">
+          <AddToCart store={store.slug} product={product} />
+          <TalkButton store={store} compact />
+        </div>
       </div>
     </article>
   );

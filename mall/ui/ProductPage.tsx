@@ -4,6 +4,7 @@ import { formatPrice } from './format';
 import { linkClick, productPath, storePath } from './router';
 import { ErrorCard } from './ErrorCard';
 import { AgeBadge, Stock } from './ProductCard';
+import { AddToCart } from './AddToCart';
 import { TalkButton } from './TalkButton';
 import { useLoad } from './useLoad';
 
@@ -60,11 +61,12 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
           <p class="product-description">{product.description}</p>
           {product.ageLimit > 0 && (
             <p class="age-note">
-              Sold only to buyers aged {product.ageLimit} or over. Your sales agent confirms your age before you
-              order.
+              Sold only to buyers aged {product.ageLimit} or over. You can add it to your cart; a sales agent
+              verifies your age before you pay.
             </p>
           )}
-          <TalkButton storeName={store.name} />
+          <AddToCart store={store.slug} product={product} withQuantity />
+          <TalkButton store={store} />
           <p class="muted small sold-by">
             Sold by{' '}
             <a href={storeTo} onClick={linkClick(storeTo)}>

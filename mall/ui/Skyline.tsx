@@ -1,6 +1,7 @@
 // Skyline: the downtown drawn from the stores, one building per store.
 
 import type { Roof, Store } from '../../backend/web/ui/api';
+import type { MallStore } from './shopApi';
 import { linkClick, storePath } from './router';
 
 const H = 380; // drawing height
@@ -167,19 +168,33 @@ function BuildingBody({ p, floorH }: { p: Placed; floorH: number }) {
   );
 }
 
-function BuildingShape({ p, floorH }: { p: Placed; floorH: number }) {
+/** InsideSign hangs over the shop front and says how many shoppers are in the store. */
+function InsideSign({ p, count }: { p: Placed; count: number }) {
+  const text = `${count} inside`;
+  const w = 26 + text.length * 6.6;
+  const x = p.x + (p.w - w) / 2;
+  const y = H - ground - 50;
+  return (
+    <g class="inside-sign" aria-hidden="true">
+      <rect x={x} y={y} width={w} height={18} rx="9" fill="#ffffff" opacity="0.95" />
+      <circle cx={x + 10} cy={y + 9} r="3.5" fill="#16a34a" class="inside-dot" />
+      <text x={x + 18} y={y + 13} class="inside-text">
+        {text}
+      </text>
+    </g>
+  );
+}
+
+function BuildingShape({ p, floorH, dim }: { p: Placed; floorH: number; dim: boolean }) {
   const base = H - ground;
   const to = storePath(p.store.slug);
+  const inside = (p.store as MallStore).shoppersInside ?? 0;
+  const about = `${p.store.name}: ${p.store.tagline}${inside > 0 ? ` — ${inside} ${inside === 1 ? 'shopper' : 'shoppers'} inside` : ''}`;
   return (
-    <a
-      href={to}
-      class="building"
-      data-slug={p.store.slug}
-      aria-label={`${p.store.name}: ${p.store.tagline}`}
-      onClick={linkClick(to)}
-    >
-      <title>{`${p.store.name} — ${p.store.tagline}`}</title>
+    <a href={to} class={`building${dim ? ' dim' : ''}`} data-slug={p.store.slug} aria-label={about} onClick={linkClick(to)}>
+      <title>{about}</title>
       <BuildingBody p={p} floorH={floorH} />
+      {inside > 0 && <InsideSign p={p} count={inside} />}
       <rect class="name-plate" x={p.x} y={base + 12} width={p.w} height={24} rx="6" fill="#ffffff" />
       <text class="name-text" x={p.x + p.w / 2} y={base + 28} text-anchor="middle">
         {label(p.store.name, p.w)}
@@ -206,8 +221,11 @@ export function BuildingArt({ store }: { store: Store }) {
   );
 }
 
-/** Skyline draws every store as a building; clicking one opens the store. */
-export function Skyline({ stores }: { stores: Store[] }) {
+/**
+ * Skyline draws every store as a building; clicking one opens the store. When
+ * lit is given (a search), buildings of other stores are dimmed.
+ */
+export function Skyline({ stores, lit = null }: { stores: MallStore[]; lit?: Set<string> | null }) {
   const { placed, width, floorH } = layout(stores);
   return (
     <div class="skyline-scroll">
@@ -250,7 +268,7 @@ export function Skyline({ stores }: { stores: Store[] }) {
           <line x1="0" y1={H - 8} x2={width} y2={H - 8} />
         </g>
         {placed.map((p) => (
-          <BuildingShape key={p.store.slug} p={p} floorH={floorH} />
+          <BuildingShape key={p.store.slug} p={p} floorH={floorH} dim={lit !== null && !lit.has(p.store.slug)} />
         ))}
       </svg>
     </div>

@@ -8,6 +8,7 @@ import { linkClick } from './router';
 import { ErrorCard } from './ErrorCard';
 import { ProductCard } from './ProductCard';
 import { useLoad } from './useLoad';
+import type { MallStore } from './shopApi';
 
 /** StoreBanner is the store's sign: brand colour, name and tagline. */
 export function StoreBanner({ store, children }: { store: Store; children?: ComponentChildren }) {
@@ -42,12 +43,17 @@ export function StorePage({ slug }: { slug: string }) {
     return <ErrorCard title={load.notFound ? 'This store is not in the mall' : 'The store did not load'} message={load.message} />;
   }
   const { store, departments } = load.data;
+  const live: MallStore = store;
   const total = departments.reduce((n, d) => n + d.products.length, 0);
   return (
     <>
       <StoreBanner store={store}>
         <p class="store-stats">
           {plural(departments.length, 'department', 'departments')} · {plural(total, 'product', 'products')}
+          {(live.shoppersInside ?? 0) > 0 && <> · {live.shoppersInside} inside now</>}
+          {live.agentsOnline !== undefined && (
+            <> · {live.agentsOnline > 0 ? `${plural(live.agentsOnline, 'agent', 'agents')} online` : 'no agents online'}</>
+          )}
         </p>
       </StoreBanner>
       {departments.length > 1 && (
@@ -80,7 +86,7 @@ export function StorePage({ slug }: { slug: string }) {
             </div>
             <div class="product-grid">
               {d.products.map((p) => (
-                <ProductCard key={p.sku} slug={store.slug} storeName={store.name} product={p} />
+                <ProductCard key={p.sku} store={store} product={p} />
               ))}
             </div>
           </section>

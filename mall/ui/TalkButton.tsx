@@ -1,11 +1,25 @@
-// TalkButton: the order/talk icon on every product. Calls arrive in a later
-// release; for now it opens a small note saying so.
+// TalkButton: the order/talk icon on every product. It opens a panel with the
+// store's sales number and how many agents are signed in; the video call
+// itself arrives with call routing.
 
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { CloseIcon, HeadsetIcon } from '../../backend/web/ui/icons';
+import { plural } from './format';
+import type { MallStore } from './shopApi';
 
-/** TalkButton shows "Talk to a sales agent" and, on click, when live calls open. */
-export function TalkButton({ storeName, compact }: { storeName: string; compact?: boolean }) {
+/** AgentsOnline says whether anyone is at the store's sales desk now. */
+export function AgentsOnline({ count }: { count: number | undefined }) {
+  if (count === undefined) return null;
+  return (
+    <p class={`agents-online ${count > 0 ? 'is-online' : 'is-offline'}`}>
+      <span class="presence-dot" aria-hidden="true" />
+      {count > 0 ? `${plural(count, 'agent', 'agents')} online` : 'No agents online right now'}
+    </p>
+  );
+}
+
+/** TalkButton shows "Talk to a sales agent" and, on click, how to reach the store's agents. */
+export function TalkButton({ store, compact }: { store: MallStore; compact?: boolean }) {
   const [open, setOpen] = useState(false);
   const id = useId();
   const root = useRef<HTMLDivElement>(null);
@@ -28,7 +42,7 @@ export function TalkButton({ storeName, compact }: { storeName: string; compact?
     <div class="talk" ref={root}>
       <button
         type="button"
-        class={`btn ${compact ? 'btn-sm btn-talk' : 'btn-primary btn-talk-lg'}`}
+        class={`btn ${compact ? 'btn-sm btn-talk' : 'btn-secondary btn-talk-lg'}`}
         aria-expanded={open}
         aria-controls={`${id}-note`}
         onClick={() => setOpen((o) => !o)}
@@ -41,9 +55,22 @@ export function TalkButton({ storeName, compact }: { storeName: string; compact?
           <button type="button" class="icon-btn talk-close" aria-label="Close" onClick={() => setOpen(false)}>
             <CloseIcon size={16} />
           </button>
-          <p class="talk-title">Live sales calls open soon</p>
+          <p class="talk-title">Sales agents at {store.name}</p>
+          <AgentsOnline count={store.agentsOnline} />
+          {store.salesDisplay && (
+            <p class="talk-number">
+              <span class="talk-number-label">Sales line</span>
+              <span class="mono">{store.salesDisplay}</span>
+            </p>
+          )}
           <p class="muted small">
-            This button will put you on a video call with the next free sales agent at {storeName}.
+            Live sales calls open soon: this button will put you on a video call with the next free agent.
+            {store.salesDisplay ? (
+              <>
+                {' '}
+                Until then, call the sales line from your <a href="/phone/">livemall phone</a>.
+              </>
+            ) : null}
           </p>
         </div>
       )}

@@ -7,6 +7,9 @@ export type Route =
   | { page: 'home' }
   | { page: 'store'; slug: string }
   | { page: 'product'; slug: string; sku: string }
+  | { page: 'cart' }
+  | { page: 'orders' }
+  | { page: 'order'; id: string }
   | { page: 'missing'; path: string };
 
 /** parseRoute maps a pathname to a route; unknown paths are 'missing'. */
@@ -17,6 +20,9 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'store' && parts.length === 4 && parts[2] === 'product') {
     return { page: 'product', slug: parts[1], sku: parts[3] };
   }
+  if (parts[0] === 'cart' && parts.length === 1) return { page: 'cart' };
+  if (parts[0] === 'orders' && parts.length === 1) return { page: 'orders' };
+  if (parts[0] === 'orders' && parts.length === 2) return { page: 'order', id: parts[1] };
   return { page: 'missing', path };
 }
 
@@ -24,6 +30,10 @@ export function parseRoute(path: string): Route {
 export const storePath = (slug: string) => `/store/${encodeURIComponent(slug)}`;
 export const productPath = (slug: string, sku: string) =>
   `/store/${encodeURIComponent(slug)}/product/${encodeURIComponent(sku)}`;
+
+export const cartPath = '/cart';
+export const ordersPath = '/orders';
+export const orderPath = (id: string) => `/orders/${encodeURIComponent(id)}`;
 
 const changed = 'livemall:navigate';
 

@@ -1,0 +1,187 @@
+package app
+
+import (
+	"bufio"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/livemall/livemall/backend/config"
+)
+
+// cartOf reads the client's cart.
+func (c *client) cart() (items int, version int64, body string) {
+	c.t.Helper()
+	var v struct {
+		Cart struct {
+			Items   []struct{ Quantity int }
+			Version int64
+		}
+	}
+	r := c.must(200, "GET", "/api/v1/cart", nil)
+	r.json(c.t, &v)
+	for _, i := range v.Cart.Items {
+		items += i.Quantity
+	}
+	return items, v.Cart.Version, r.Body
+}
+
+// productOf finds a product SKU of a store, with or without an age limit.
+func productOf(t *testing.T, a *App, store string, aged bool) string {
+	t.Helper()
+	var sku string
+	q := a.DB.Table("products p").Joins("JOIN stores s ON s.id = p.store_id").Where("s.slug = ? AND p.retired_at IS NULL", store)
+	if aged {
+		q = q.Where("p.age_limit > 0")
+	} else {
+		q = q.Where("p.age_limit = 0")
+	}
+	q.Order("p.sku").Limit(1).Pluck("p.sku", &sku)
+	if sku == "" {
+		t.Fatalf("no product in %s", store)
+	}
+	return sku
+}
+
+func TestCartRefusesBadInputAndStaysAsItWas(t *testing.T) {
+	a := newTestApp(t)
+	c := newClient(t, a)
+	sku := productOf(t, a, "lumen-electronics", false)
+	other := productOf(t, a, "casa-cucina", false)
+	c.must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "lumen-electronics", "sku": sku, "quantity": 2})
+	var low string
+	a.DB.Table("products").Where("sku <> ?", sku).Where("store_id = (SELECT id FROM stores WHERE slug = 'lumen-electronics') AND age_limit = 0").Limit(1).Pluck("sku", &low)
+	a.DB.Exec("UPDATE products SET stock = 1 WHERE sku = ?", low)
+	var retired string
+	a.DB.Table("products").Where("sku NOT IN ?", []string{sku, low}).Where("store_id = (SELECT id FROM stores WHERE slug = 'lumen-electronics')").Limit(1).Pluck("sku", &retired)
+	a.DB.Exec("UPDATE products SET retired_at = CURRENT_TIMESTAMP WHERE sku = ?", retired)
+	items, version, _ := c.cart()
+
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+		message                  string
+	}{
+		{"zero quantity", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":0}`, 400, "between 1 and 99, not 0"},
+		{"negative quantity", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":-3}`, 400, "between 1 and 99"},
+		{"absurd quantity", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":100000}`, 400, "between 1 and 99"},
+		{"over 99 in total", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":98}`, 400, "at most 99"},
+		{"quantity as text", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":"2"}`, 400, "must be an integer"},
+		{"price sent by the client", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":1,"priceMinor":1}`, 400, "unknown field"},
+		{"unknown SKU", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"NOPE-1","quantity":1}`, 404, "no product"},
+		{"unknown store", "POST", "/api/v1/cart/items", `{"store":"no-such-store","sku":"` + sku + `","quantity":1}`, 404, "no store"},
+		{"malformed slug", "POST", "/api/v1/cart/items", `{"store":"Bad Slug","sku":"` + sku + `","quantity":1}`, 400, "slug"},
+		{"another store's product", "POST", "/api/v1/cart/items", `{"store":"casa-cucina","sku":"` + other + `","quantity":1}`, 409, "your cart holds items from"},
+		{"stock exhausted", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + low + `","quantity":2}`, 409, "only 1"},
+		{"retired product", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + retired + `","quantity":1}`, 409, "no longer sold"},
+		{"set quantity zero", "PUT", "/api/v1/cart/items/lumen-electronics/" + sku, `{"quantity":0}`, 400, "between 1 and 99, not 0"},
+		{"set quantity of a product not in the cart", "PUT", "/api/v1/cart/items/lumen-electronics/" + low, `{"quantity":1}`, 404, "not in your cart"},
+		{"remove a product not in the cart", "DELETE", "/api/v1/cart/items/lumen-electronics/" + low, "", 404, "not in your cart"},
+		{"order of someone else", "GET", "/api/v1/orders/ord_nope", "", 404, "no order"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c.t = t
+			var body any
+			if tt.body != "" {
+				body = tt.body
+			}
+			r := c.do(tt.method, tt.path, body)
+			if r.Status != tt.want || !strings.Contains(r.Body, tt.message) {
+				t.Fatalf("status %d, want %d with %q: %s", r.Status, tt.want, tt.message, r.Body)
+			}
+			if n, v, _ := c.cart(); n != items || v != version {
+				t.Fatalf("the cart changed: %d items v%d, was %d v%d", n, v, items, version)
+			}
+		})
+	}
+	c.t = t
+	// Empty cart checkout is refused; a guest sees only their own orders.
+	stranger := newClient(t, a)
+	stranger.must(409, "POST", "/api/v1/checkout", "{}")
+	var checkout struct{ Order struct{ ID, State string } }
+	c.must(201, "POST", "/api/v1/checkout", "{}").json(t, &checkout)
+	stranger.must(404, "GET", "/api/v1/orders/"+checkout.Order.ID, nil)
+	stranger.must(404, "POST", "/api/v1/orders/"+checkout.Order.ID+"/pay", "{}")
+	var paid struct {
+		Order struct {
+			State       string
+			TestPayment bool
+		}
+	}
+	c.must(200, "POST", "/api/v1/orders/"+checkout.Order.ID+"/pay", "{}").json(t, &paid)
+	if paid.Order.State != "confirmed" || !paid.Order.TestPayment {
+		t.Fatalf("offline payment: %+v", paid.Order)
+	}
+	// The store's staff see the order; another store's staff do not.
+	lumen := signedInAs(t, a, "agent", "lumen-electronics")
+	casa := signedInAs(t, a, "agent", "casa-cucina")
+	if r := lumen.must(200, "GET", "/api/v1/desk/orders", nil); !strings.Contains(r.Body, checkout.Order.ID) {
+		t.Fatalf("the store's agent does not see its order")
+	}
+	if r := casa.must(200, "GET", "/api/v1/desk/orders", nil); strings.Contains(r.Body, checkout.Order.ID) {
+		t.Fatalf("another store's agent sees the order")
+	}
+	c.must(401, "GET", "/api/v1/desk/orders", nil)
+}
+
+func TestTwoTabsOnOneCartStayInStep(t *testing.T) {
+	a := newTestApp(t)
+	base := serveOnLoopback(t, a)
+	tab1 := newClient(t, a)
+	sku := productOf(t, a, "north-peak-outfitters", false)
+	tab1.must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "north-peak-outfitters", "sku": sku, "quantity": 1})
+	req, _ := http.NewRequest("GET", base+"/api/v1/cart/events", nil)
+	req.AddCookie(&http.Cookie{Name: "lm_guest", Value: tab1.cookies["lm_guest"]})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		t.Fatalf("content type %q", ct)
+	}
+	events := make(chan string, 8)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			if line := sc.Text(); strings.HasPrefix(line, "data: ") {
+				events <- line
+			}
+		}
+		close(events)
+	}()
+	next := func(want string) {
+		t.Helper()
+		select {
+		case e := <-events:
+			if !strings.Contains(e, want) {
+				t.Fatalf("event %s, want %s", e, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no cart event with %s", want)
+		}
+	}
+	t0 := time.Now()
+	next(`"quantity":1`)
+	t.Logf("first event after %v", time.Since(t0))
+	tab2 := newClient(t, a)
+	tab2.cookies = tab1.cookies // the same browser, another tab
+	tab2.must(200, "PUT", "/api/v1/cart/items/north-peak-outfitters/"+sku, `{"quantity":3}`)
+	t1 := time.Now()
+	next(`"quantity":3`)
+	t.Logf("second event after %v", time.Since(t1))
+}
+
+func TestStripeWebhookIsExemptFromCSRFButNeedsItsSignature(t *testing.T) {
+	a := newTestApp(t, func(c *config.Config) {
+		c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIURL = "sk_test_x", "whsec_x", "http://127.0.0.1:1"
+	})
+	c := newClient(t, a)
+	c.noCSRF, c.origin = true, ""
+	r := c.do("POST", "/api/v1/webhooks/stripe", `{"id":"evt_1","type":"payment_intent.succeeded"}`, "Stripe-Signature", "t=1,v1=00")
+	if r.Status != 400 || !strings.Contains(r.Body, "webhook refused") {
+		t.Fatalf("unsigned webhook: %d %s", r.Status, r.Body)
+	}
+}

@@ -1,0 +1,266 @@
+// OrderPage: checkout for an unpaid order (summary, state, Pay) and the
+// confirmation once it is paid.
+
+import { useEffect, useState } from 'preact/hooks';
+import { errorMessage } from '../../backend/web/ui/session';
+import { capitalize } from './AddToCart';
+import { Totals } from './CartPage';
+import { ErrorCard } from './ErrorCard';
+import { formatPrice } from './format';
+import { AgeBadge } from './ProductCard';
+import { linkClick, ordersPath, storePath } from './router';
+import { canPay, orderNumber, shop, stateName, type Order, type OrderState, type PaymentStart } from './shopApi';
+import { AlertIcon, CheckCircleIcon } from './shopIcons';
+
+/** StateBadge shows an order's state in words and colour. */
+export function StateBadge({ state }: { state: OrderState }) {
+  return (
+    <span class={`badge state-badge state-${state}`} data-state={state}>
+      {stateName(state)}
+    </span>
+  );
+}
+
+/** TestPaymentBadge says plainly that the offline provider took no money. */
+export function TestPaymentBadge() {
+  return <span class="badge badge-test">Test payment — no money was taken</span>;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** formatWhen renders an RFC 3339 time for people. */
+export function formatWhen(at: string): string {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? at : dateTime.format(d);
+}
+
+type Loaded = { state: 'loading' } | { state: 'error'; message: string; notFound: boolean } | { state: 'done'; order: Order };
+
+/** OrderPage loads one of the shopper's orders and shows checkout or the confirmation. */
+export function OrderPage({ id }: { id: string }) {
+  const [load, setLoad] = useState<Loaded>({ state: 'loading' });
+
+  useEffect(() => {
+    let live = true;
+    setLoad({ state: 'loading' });
+    shop.order(id).then(
+      (order) => live && setLoad({ state: 'done', order }),
+      (e: unknown) =>
+        live &&
+        setLoad({ state: 'error', message: errorMessage(e), notFound: (e as { status?: number }).status === 404 }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [id]);
+
+  // While an agent has yet to verify the shopper's age, look again now and then
+  // so the Pay button appears once they have.
+  const waiting = load.state === 'done' && load.order.state === 'awaiting_verification';
+  useEffect(() => {
+    if (!waiting) return;
+    const t = setInterval(() => {
+      shop.order(id).then((order) => setLoad({ state: 'done', order }), () => {});
+    }, 10_000);
+    return () => clearInterval(t);
+  }, [id, waiting]);
+
+  useEffect(() => {
+    if (load.state !== 'done') return;
+    const o = load.order;
+    document.title = `${o.state === 'confirmed' || o.state === 'paid' ? 'Order confirmed' : 'Checkout'} — livemall`;
+  }, [load]);
+
+  if (load.state === 'loading') return <div class="banner-skeleton" aria-busy="true" aria-label="Loading your order" />;
+  if (load.state === 'error') {
+    return <ErrorCard title={load.notFound ? 'No such order of yours' : 'The order did not load'} message={load.message} />;
+  }
+  const set = (order: Order) => setLoad({ state: 'done', order });
+  const o = load.order;
+  if (o.state === 'confirmed' || o.state === 'paid') return <Confirmation order={o} />;
+  return <Checkout order={o} onChange={set} />;
+}
+
+function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void }) {
+  const [busy, setBusy] = useState<'' | 'pay' | 'abandon'>('');
+  const [error, setError] = useState('');
+  const [payment, setPayment] = useState<PaymentStart | null>(null);
+  const closed = order.state === 'refused' || order.state === 'abandoned';
+  const reason = [...order.events].reverse().find((e) => e.to === order.state)?.reason;
+
+  const pay = async () => {
+    setBusy('pay');
+    setError('');
+    try {
+      const r = await shop.pay(order.id);
+      onChange(r.order);
+      if (r.payment) setPayment(r.payment);
+    } catch (e) {
+      setError(errorMessage(e));
+      // A refusal (sold out) moves the order: show where it stands now.
+      shop.order(order.id).then(onChange, () => {});
+    } finally {
+      setBusy('');
+    }
+  };
+
+  const abandon = async () => {
+    setBusy('abandon');
+    setError('');
+    try {
+      onChange(await shop.abandon(order.id));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy('');
+    }
+  };
+
+  const storeTo = storePath(order.store.slug);
+  const heading = order.state === 'refused' ? 'Order refused' : order.state === 'abandoned' ? 'Order cancelled' : 'Checkout';
+  return (
+    <div class="checkout-page">
+      <div class="page-head">
+        <div>
+          <p class="eyebrow">
+            <a href={storeTo} onClick={linkClick(storeTo)}>
+              {order.store.name}
+            </a>
+          </p>
+          <h1 class="page-title">{heading}</h1>
+          <p class="muted order-meta">
+            Order <span class="mono">{orderNumber(order.id)}</span> · {formatWhen(order.createdAt)}
+          </p>
+        </div>
+        <StateBadge state={order.state} />
+      </div>
+
+      <div class="cart-layout">
+        <section class="card" aria-labelledby="lines-title">
+          <h2 id="lines-title" class="card-title">
+            Order summary
+          </h2>
+          <OrderLines order={order} />
+        </section>
+
+        <aside class="card cart-summary" aria-labelledby="pay-title">
+          <h2 id="pay-title">Payment</h2>
+          <Totals subtotal={order.subtotalMinor} tax={order.taxMinor} total={order.totalMinor} currency={order.currency} />
+
+          {order.state === 'awaiting_verification' && (
+            <div class="verify-note" role="status">
+              <AlertIcon size={20} />
+              <div>
+                <p class="verify-title">Age verification by a sales agent is required</p>
+                <p class="small">
+                  This order holds age-restricted products. A sales agent at {order.store.name} must verify your age
+                  before you can pay. This page updates once they have.
+                </p>
+              </div>
+            </div>
+          )}
+
+          {canPay(order) && !payment && (
+            <>
+              <button type="button" class="btn btn-primary btn-block btn-checkout" disabled={busy !== ''} onClick={pay}>
+                {busy === 'pay' && <span class="spinner" aria-hidden="true" />}
+                Pay {formatPrice(order.totalMinor, order.currency)}
+              </button>
+              {order.paymentProvider === 'offline' && (
+                <p class="hint center">This mall takes test payments: no money will be taken.</p>
+              )}
+            </>
+          )}
+
+          {payment && (
+            <p class="status status-ok" role="status">
+              Stripe checkout is configured; card entry comes with Stripe.js.
+            </p>
+          )}
+
+          {closed && reason && <p class="status status-error">{capitalize(reason)}.</p>}
+
+          {error && (
+            <p class="status status-error" role="alert">
+              {capitalize(error)}.
+            </p>
+          )}
+
+          {!closed && (
+            <button type="button" class="btn btn-ghost btn-block" disabled={busy !== ''} onClick={abandon}>
+              Cancel order
+            </button>
+          )}
+          {closed && (
+            <a class="btn btn-secondary btn-block" href={storeTo} onClick={linkClick(storeTo)}>
+              Back to {order.store.name}
+            </a>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function Confirmation({ order }: { order: Order }) {
+  const storeTo = storePath(order.store.slug);
+  return (
+    <div class="confirmation">
+      <section class="card confirm-hero" aria-labelledby="confirm-title">
+        <span class="confirm-icon" aria-hidden="true">
+          <CheckCircleIcon size={40} />
+        </span>
+        <h1 id="confirm-title" class="page-title">
+          Order confirmed
+        </h1>
+        <p class="confirm-lead">
+          Thank you. {order.store.name} has your order and is getting it ready.
+        </p>
+        <p class="confirm-number">
+          <span class="muted">Order number</span>
+          <span class="mono">{orderNumber(order.id)}</span>
+        </p>
+        <div class="confirm-badges">
+          <StateBadge state={order.state} />
+          {order.testPayment && <TestPaymentBadge />}
+        </div>
+      </section>
+
+      <section class="card confirm-summary" aria-labelledby="confirm-lines">
+        <h2 id="confirm-lines" class="card-title">
+          What you bought
+        </h2>
+        <OrderLines order={order} />
+        <Totals subtotal={order.subtotalMinor} tax={order.taxMinor} total={order.totalMinor} currency={order.currency} />
+        <p class="muted small">Placed {formatWhen(order.createdAt)}</p>
+      </section>
+
+      <div class="actions center-actions">
+        <a class="btn btn-primary" href={storeTo} onClick={linkClick(storeTo)}>
+          Back to {order.store.name}
+        </a>
+        <a class="btn btn-secondary" href={ordersPath} onClick={linkClick(ordersPath)}>
+          Your orders
+        </a>
+      </div>
+    </div>
+  );
+}
+
+/** OrderLines lists what an order holds. */
+export function OrderLines({ order }: { order: Order }) {
+  return (
+    <ul class="order-lines">
+      {order.lines.map((l) => (
+        <li key={l.sku} class="order-line">
+          <span class="order-line-qty">{l.quantity} ×</span>
+          <span class="order-line-name">
+            {l.name} <AgeBadge limit={l.ageLimit} />
+          </span>
+          <span class="muted small order-line-unit">{formatPrice(l.unitPriceMinor, order.currency)} each</span>
+          <span class="price order-line-total">{formatPrice(l.lineTotalMinor, order.currency)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}

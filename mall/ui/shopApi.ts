@@ -1,0 +1,212 @@
+// The mall's shopping endpoints: the cart, checkout, orders and the downtown
+// search. Reads and most writes go through the shared api client; PUT (the
+// quantity stepper) is the one verb it lacks, so putJSON below speaks it with
+// the same CSRF cookie and error vocabulary.
+
+import { api, ApiError, type ErrorCode, type Store } from '../../backend/web/ui/api';
+import { deviceId } from '../../backend/web/ui/device';
+
+/** MallStore is a store with the live numbers the mall shows (approximate). */
+export interface MallStore extends Store {
+  /** salesNumber is the store's sales line, 12 digits; salesDisplay groups them. */
+  salesNumber?: string;
+  salesDisplay?: string;
+  agentsOnline?: number;
+  shoppersInside?: number;
+}
+
+/** CartItem is one cart line; prices come from the catalog, never the client. */
+export interface CartItem {
+  sku: string;
+  storeSlug: string;
+  name: string;
+  unitPriceMinor: number;
+  quantity: number;
+  lineTotalMinor: number;
+  ageLimit: number;
+  imageUrl: string;
+  suggested: boolean;
+}
+
+/** Cart is the shopper's cart; id is "" until the first item goes in. */
+export interface Cart {
+  id: string;
+  store: { slug: string; name: string } | null;
+  items: CartItem[];
+  subtotalMinor: number;
+  /** taxMinor is the VAT included in totalMinor (prices include VAT). */
+  taxMinor: number;
+  totalMinor: number;
+  currency: string;
+  itemCount: number;
+  version: number;
+}
+
+export type OrderState =
+  | 'draft'
+  | 'awaiting_verification'
+  | 'signed'
+  | 'paid'
+  | 'confirmed'
+  | 'refused'
+  | 'abandoned';
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  unitPriceMinor: number;
+  quantity: number;
+  lineTotalMinor: number;
+  ageLimit: number;
+}
+
+export interface OrderEvent {
+  from: OrderState | null;
+  to: OrderState;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+export interface Order {
+  id: string;
+  store: { slug: string; name: string };
+  state: OrderState;
+  lines: OrderLine[];
+  subtotalMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  currency: string;
+  needsVerification: boolean;
+  testPayment: boolean;
+  paymentProvider: 'offline' | 'stripe' | string;
+  createdAt: string;
+  events: OrderEvent[];
+}
+
+/** PaymentStart is what a real provider needs to collect the card in the browser. */
+export interface PaymentStart {
+  provider: string;
+  clientSecret: string;
+  publishableKey: string;
+}
+
+/** ProductHit is a product matching the downtown search, in any store. */
+export interface ProductHit {
+  storeSlug: string;
+  sku: string;
+  name: string;
+  priceMinor: number;
+  currency: string;
+  imageUrl: string;
+}
+
+export const emptyCart: Cart = {
+  id: '',
+  store: null,
+  items: [],
+  subtotalMinor: 0,
+  taxMinor: 0,
+  totalMinor: 0,
+  currency: 'EUR',
+  itemCount: 0,
+  version: 0,
+};
+
+const itemPath = (store: string, sku: string) => `/cart/items/${encodeURIComponent(store)}/${encodeURIComponent(sku)}`;
+
+function csrfCookie(): string {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === 'lm_csrf') return decodeURIComponent(v.join('='));
+  }
+  return '';
+}
+
+/** putJSON sends a PUT the way api.ts sends its writes and throws ApiError on failure. */
+async function putJSON<T>(path: string, body: unknown): Promise<T> {
+  // GET /csrf sets the cookie when it is missing; its answer carries the token too.
+  const token = csrfCookie() || (await api.get<{ token: string }>('/csrf')).token;
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method: 'PUT',
+      credentials: 'same-origin',
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        'X-CSRF-Token': csrfCookie() || token,
+        'X-Device-ID': deviceId(),
+      },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Could not reach livemall. Check your connection and try again.');
+  }
+  const data = (await res.json().catch(() => undefined)) as
+    | (T & { error?: { code?: ErrorCode; message?: string } })
+    | undefined;
+  if (res.ok) return data as T;
+  throw new ApiError(
+    res.status,
+    data?.error?.code ?? 'internal',
+    data?.error?.message ?? `The server answered ${res.status} ${res.statusText}.`,
+  );
+}
+
+type CartAnswer = { cart: Cart };
+type OrderAnswer = { order: Order };
+const cartOf = (r: CartAnswer) => r.cart;
+
+/** shop is the typed list of cart and order endpoints. */
+export const shop = {
+  cart: () => api.get<CartAnswer>('/cart').then(cartOf),
+  addItem: (store: string, sku: string, quantity: number) =>
+    api.post<CartAnswer>('/cart/items', { store, sku, quantity }).then(cartOf),
+  setQuantity: (store: string, sku: string, quantity: number) =>
+    putJSON<CartAnswer>(itemPath(store, sku), { quantity }).then(cartOf),
+  removeItem: (store: string, sku: string) => api.del<CartAnswer>(itemPath(store, sku)).then(cartOf),
+  clear: () => api.del<CartAnswer>('/cart').then(cartOf),
+
+  checkout: () => api.post<OrderAnswer>('/checkout', {}).then((r) => r.order),
+  pay: (id: string) => api.post<{ order: Order; payment?: PaymentStart }>(`/orders/${encodeURIComponent(id)}/pay`, {}),
+  abandon: (id: string) => api.post<OrderAnswer>(`/orders/${encodeURIComponent(id)}/abandon`, {}).then((r) => r.order),
+  orders: () => api.get<{ orders: Order[] }>('/orders').then((r) => r.orders ?? []),
+  order: (id: string) => api.get<OrderAnswer>(`/orders/${encodeURIComponent(id)}`).then((r) => r.order),
+
+  stores: () => api.stores() as Promise<MallStore[]>,
+  /** search filters stores by name or tagline and finds matching products in every store. */
+  search: (q: string) =>
+    api
+      .get<{ stores: MallStore[]; products?: ProductHit[] }>(`/stores?q=${encodeURIComponent(q)}`)
+      .then((r) => ({ stores: r.stores ?? [], products: r.products ?? [] })),
+};
+
+/** cartEventsURL streams the cart as Server-Sent Events (event "cart"). */
+export const cartEventsURL = '/api/v1/cart/events';
+
+const stateNames: Record<OrderState, string> = {
+  draft: 'Awaiting payment',
+  awaiting_verification: 'Awaiting age verification',
+  signed: 'Signed',
+  paid: 'Paid',
+  confirmed: 'Confirmed',
+  refused: 'Refused',
+  abandoned: 'Abandoned',
+};
+
+/** stateName is how an order state reads to a shopper. */
+export function stateName(s: OrderState): string {
+  return stateNames[s] ?? s;
+}
+
+/** orderNumber is the order id without its prefix, in groups of four, for reading aloud. */
+export function orderNumber(id: string): string {
+  const bare = id.replace(/^ord_/, '').toUpperCase();
+  return bare.replace(/(.{4})(?=.)/g, '$1 ');
+}
+
+/** canPay says whether the shopper may press Pay now. */
+export function canPay(o: Order): boolean {
+  return o.state === 'draft' || o.state === 'signed';
+}
