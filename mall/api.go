@@ -3,6 +3,7 @@ package mall
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,6 +18,12 @@ type StoreView struct {
 	Tagline      string       `json:"tagline"`
 	Building     BuildingView `json:"building"`
 	ProductCount int          `json:"productCount"`
+	// SalesNumber is the number of the store's sales queue (12 digits).
+	SalesNumber  string `json:"salesNumber,omitempty"`
+	SalesDisplay string `json:"salesDisplay,omitempty"`
+	// AgentsOnline and ShoppersInside are live counts.
+	AgentsOnline   int `json:"agentsOnline"`
+	ShoppersInside int `json:"shoppersInside"`
 }
 
 // BuildingView is what the skyline needs to draw a store's building.
@@ -59,9 +66,11 @@ type DepartmentView struct {
 	Products []ProductView `json:"products"`
 }
 
-// storeListResponse answers GET /stores.
+// storeListResponse answers GET /stores; Products holds the products that
+// match a search.
 type storeListResponse struct {
-	Stores []StoreView `json:"stores"`
+	Stores   []StoreView  `json:"stores"`
+	Products []productHit `json:"products,omitempty"`
 }
 
 // storeResponse answers GET /stores/{slug}.
@@ -125,11 +134,29 @@ func (c *Catalog) handleListStores(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	views := make([]StoreView, len(listings))
-	for i, l := range listings {
-		views[i] = NewStoreView(l.Store, l.ProductCount)
+	q := strings.TrimSpace(ctx.Query("q"))
+	if len(q) > 100 {
+		return apperr.New(apperr.Invalid, "search text is longer than 100 characters")
 	}
-	return ctx.JSON(storeListResponse{Stores: views})
+	views := make([]StoreView, 0, len(listings))
+	ids := make([]int64, 0, len(listings))
+	for _, l := range listings {
+		if q != "" && !strings.Contains(strings.ToLower(l.Store.Name+" "+l.Store.Tagline), strings.ToLower(q)) {
+			continue
+		}
+		views = append(views, NewStoreView(l.Store, l.ProductCount))
+		ids = append(ids, l.Store.ID)
+	}
+	c.decorate(ctx.UserContext(), views, ids)
+	resp := storeListResponse{Stores: views}
+	if q != "" {
+		hits, err := c.search(ctx, q)
+		if err != nil {
+			return err
+		}
+		resp.Products = hits
+	}
+	return ctx.JSON(resp)
 }
 
 func (c *Catalog) handleShowStore(ctx *fiber.Ctx) error {
@@ -150,7 +177,9 @@ func (c *Catalog) handleShowStore(ctx *fiber.Ctx) error {
 		}
 		departments[n-1].Products = append(departments[n-1].Products, NewProductView(store.Slug, p))
 	}
-	return ctx.JSON(storeResponse{Store: NewStoreView(*store, len(products)), Departments: departments})
+	views := []StoreView{NewStoreView(*store, len(products))}
+	c.decorate(ctx.UserContext(), views, []int64{store.ID})
+	return ctx.JSON(storeResponse{Store: views[0], Departments: departments})
 }
 
 func (c *Catalog) handleShowProduct(ctx *fiber.Ctx) error {

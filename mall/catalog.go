@@ -20,7 +20,8 @@ import (
 // Catalog reads the mall's stores and products. It is safe for concurrent
 // use; every method runs its queries on the database it was made with.
 type Catalog struct {
-	db *gorm.DB
+	db           *gorm.DB
+	agentsOnline AgentsOnline
 }
 
 // NewCatalog returns a Catalog over db, which must be migrated.

@@ -161,6 +161,7 @@ func (a *App) startShop() error {
 		provider = s
 		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret}
 	}
+	a.Catalog.SetAgentsOnline(a.agentsOnline)
 	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
 	orders := mall.NewOrders(a.DB.DB, carts, provider)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"))
@@ -168,6 +169,32 @@ func (a *App) startShop() error {
 		a.Webhook.Orders = orders
 	}
 	return nil
+}
+
+// agentsOnline counts each store's available staff, from presence.
+func (a *App) agentsOnline(ctx context.Context, storeIDs []int64) map[int64]int {
+	var staff []struct {
+		ID      string
+		StoreID int64
+	}
+	if err := a.DB.WithContext(ctx).Table("accounts").Select("id, store_id").Where("store_id IN ?", storeIDs).Scan(&staff).Error; err != nil {
+		return nil
+	}
+	ids := make([]string, len(staff))
+	for i, s := range staff {
+		ids[i] = s.ID
+	}
+	states, err := a.Directory.States(ctx, ids)
+	if err != nil {
+		return nil
+	}
+	out := map[int64]int{}
+	for _, s := range staff {
+		if states[s.ID] == directory.StateAvailable {
+			out[s.StoreID]++
+		}
+	}
+	return out
 }
 
 // startCalls opens the SFU, the TURN server, the blob store and the call

@@ -185,3 +185,38 @@ func TestStripeWebhookIsExemptFromCSRFButNeedsItsSignature(t *testing.T) {
 		t.Fatalf("unsigned webhook: %d %s", r.Status, r.Body)
 	}
 }
+
+func TestStoresShowSalesNumberLiveAgentsAndSearch(t *testing.T) {
+	a := newTestApp(t)
+	base := serveOnLoopback(t, a)
+	var list struct {
+		Stores []struct {
+			Slug, SalesNumber, SalesDisplay string
+			AgentsOnline, ShoppersInside    int
+		}
+		Products []struct{ StoreSlug, SKU, Name string }
+	}
+	shopper := newClient(t, a)
+	shopper.must(200, "GET", "/api/v1/stores", nil).json(t, &list)
+	for _, s := range list.Stores {
+		if len(s.SalesNumber) != 12 || s.SalesDisplay == "" || s.AgentsOnline != 0 {
+			t.Fatalf("store %+v", s)
+		}
+	}
+	agent := signedInAs(t, a, "agent", "vinoteca-rossi")
+	agent.device = "agent-desk-device"
+	agent.openSocket(base)
+	shopper.must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "vinoteca-rossi", "sku": productOf(t, a, "vinoteca-rossi", false), "quantity": 1})
+	waitFor(t, 3*time.Second, "the agent to count as online", func() bool {
+		var one struct {
+			Store struct{ AgentsOnline, ShoppersInside int }
+		}
+		shopper.must(200, "GET", "/api/v1/stores/vinoteca-rossi", nil).json(t, &one)
+		return one.Store.AgentsOnline == 1 && one.Store.ShoppersInside == 1
+	})
+	shopper.must(200, "GET", "/api/v1/stores?q=tent", nil).json(t, &list)
+	if len(list.Products) == 0 || !strings.Contains(strings.ToLower(list.Products[0].Name), "tent") {
+		t.Fatalf("search for tent: %+v", list.Products)
+	}
+	shopper.must(400, "GET", "/api/v1/stores?q="+strings.Repeat("x", 101), nil)
+}

@@ -23,7 +23,7 @@ export function CartPage() {
     <div class="cart-page">
       <div class="page-head">
         <div>
-          <p class="eyebrow">{cart.store ? cart.store.name : 'Your cart'}</p>
+          <p class="eyebrow">Shopping</p>
           <h1 class="page-title">Your cart</h1>
         </div>
         {cart.id && (
