@@ -19,3 +19,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "== npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# stripe-mock, Stripe's own mock server, for the Stripe provider's tests.
+if [ ! -x .bin/stripe-mock ]; then
+  echo "== installing stripe-mock into .bin"
+  GOBIN="$PWD/.bin" go install github.com/stripe/stripe-mock@v0.203.0
+fi
