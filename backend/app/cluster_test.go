@@ -27,10 +27,10 @@ func startNATS(t *testing.T) string {
 	return ns.ClientURL()
 }
 
-// TestTwoNodesShareOneDirectory runs two nodes on one database and one
-// external NATS: a device connected to node A is online, ringable on A and
-// pushed to a watcher connected to node B.
-func TestTwoNodesShareOneDirectory(t *testing.T) {
+// twoNodes starts nodes "node-a" and "node-b" on one database and one
+// external NATS.
+func twoNodes(t *testing.T) (*App, *App) {
+	t.Helper()
 	natsURL := startNATS(t)
 	db := dbtest.Config(t)
 	shared := func(node string) func(*config.Config) {
@@ -42,8 +42,14 @@ func TestTwoNodesShareOneDirectory(t *testing.T) {
 			}
 		}
 	}
-	nodeA := newTestApp(t, shared("node-a"))
-	nodeB := newTestApp(t, shared("node-b"))
+	return newTestApp(t, shared("node-a")), newTestApp(t, shared("node-b"))
+}
+
+// TestTwoNodesShareOneDirectory runs two nodes on one database and one
+// external NATS: a device connected to node A is online, ringable on A and
+// pushed to a watcher connected to node B.
+func TestTwoNodesShareOneDirectory(t *testing.T) {
+	nodeA, nodeB := twoNodes(t)
 	baseA, baseB := serveOnLoopback(t, nodeA), serveOnLoopback(t, nodeB)
 
 	watcher := newClient(t, nodeB)
@@ -79,19 +85,7 @@ func TestTwoNodesShareOneDirectory(t *testing.T) {
 // TestCallAcrossTwoNodes: the caller is connected to node A, the callee to
 // node B; the room lives on A and the callee's signaling crosses NATS.
 func TestCallAcrossTwoNodes(t *testing.T) {
-	natsURL := startNATS(t)
-	db := dbtest.Config(t)
-	shared := func(node string) func(*config.Config) {
-		return func(c *config.Config) {
-			c.NATSURL, c.Node = natsURL, node
-			c.DatabaseURL, c.DataDir = db.URL, db.DataDir
-			if c.DataDir == "" {
-				c.DataDir = t.TempDir()
-			}
-		}
-	}
-	nodeA := newTestApp(t, shared("node-a"))
-	nodeB := newTestApp(t, shared("node-b"))
+	nodeA, nodeB := twoNodes(t)
 	baseA, baseB := serveOnLoopback(t, nodeA), serveOnLoopback(t, nodeB)
 	alice, bob := member(t, nodeA, "Alice Node A"), member(t, nodeB, "Bob Node B")
 	pa, pb := newPhone(t, alice, baseA), newPhone(t, bob, baseB)
