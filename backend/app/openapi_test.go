@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/livemall/livemall/backend/config"
 )
 
 // documentedMethods are the HTTP methods an OpenAPI path item may hold as
@@ -20,7 +22,11 @@ var fiberParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 // openapi.json, or when the document describes a route that is not
 // registered, so that the two cannot drift apart.
 func TestOpenAPICoversRoutes(t *testing.T) {
-	a := newTestApp(t)
+	// Stripe configured, so that its webhook route is registered and checked
+	// too; nothing here calls Stripe.
+	a := newTestApp(t, func(c *config.Config) {
+		c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIURL = "sk_test_x", "whsec_x", "http://127.0.0.1:1"
+	})
 	c := newClient(t, a)
 
 	// The document is served, as JSON, and parses.
