@@ -273,3 +273,21 @@ func TestWatchersSeeLightsChange(t *testing.T) {
 	bs.conn.Close()
 	expect(directory.StateOffline)
 }
+
+// TestEveryDeviceMessageHasAHandler checks the node handles exactly the
+// device-to-server types of the protocol.
+func TestEveryDeviceMessageHasAHandler(t *testing.T) {
+	a := newTestApp(t)
+	handled := a.Signaling.Handled()
+	sort.Strings(handled)
+	var want []string
+	for _, m := range media.Protocol {
+		if m.Direction == media.ToServer {
+			want = append(want, m.Type)
+		}
+	}
+	sort.Strings(want)
+	if strings.Join(handled, ",") != strings.Join(want, ",") {
+		t.Fatalf("handlers %v, protocol %v", handled, want)
+	}
+}
