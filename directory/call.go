@@ -39,18 +39,19 @@ type call struct {
 	recorder    *media.Recorder
 	sub         *nats.Subscription
 	ended       bool
+	greeting    bool // the caller records their own greeting
 	cancel      context.CancelFunc
 	ctx         context.Context
 }
 
 // host opens the room for a new call and subscribes to its messages.
-func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialRequest) (*call, error) {
+func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialRequest, selfGreeting bool) (*call, error) {
 	room, err := c.sfu.OpenRoom(rec.ID)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, ctx: ctx, cancel: cancel}
+	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, ctx: ctx, cancel: cancel, greeting: selfGreeting}
 	var name struct{ Name string }
 	c.db.Table("accounts").Select("name").Where("id = ?", caller.AccountID).Take(&name)
 	cl.callerName = name.Name
@@ -114,6 +115,12 @@ func (cl *call) start(res *Resolution) {
 	defer cl.mu.Unlock()
 	callee := peerInfo(res.Party.Name, &res.Number)
 	switch {
+	case cl.greeting:
+		done := outcomeAnswered
+		cl.state, cl.rec.Outcome = callMailbox, &done
+		cl.send(cl.caller, "call.state", map[string]any{"state": callMailbox, "greeting": "Record your greeting after the tone; hang up when you are done.", "maxSeconds": int(greetingMax.Seconds()), "ownGreeting": true})
+		go cl.recordMessage()
+		return
 	case res.State == StateOffline || len(res.Ring) == 0:
 		cl.toMailbox(outcomeOffline)
 		return
@@ -367,10 +374,14 @@ func (cl *call) recordMessage() {
 		cl.end("", "the caller's media did not connect")
 		return
 	}
-	if err := media.PlayOpus(cl.ctx, caller.AudioOut(), cl.c.greeting); err != nil {
+	greeting, max := cl.c.greetingOf(cl.ctx, *cl.rec.CalleeAccountID), cl.c.cfg.MaxMessage
+	if cl.greeting {
+		greeting, max = cl.c.tone, greetingMax
+	}
+	if err := media.PlayOpus(cl.ctx, caller.AudioOut(), greeting); err != nil {
 		return
 	}
-	rec, err := media.NewRecorder(cl.c.cfg.ScratchDir, cl.rec.Video, cl.c.cfg.MaxMessage)
+	rec, err := media.NewRecorder(cl.c.cfg.ScratchDir, cl.rec.Video, max)
 	if err != nil {
 		slog.Error("start recorder", "call", cl.rec.ID, "err", err)
 		cl.end("", "the message could not be recorded")
@@ -433,7 +444,11 @@ func (cl *call) end(outcome, reason string) {
 	delete(cl.c.calls, cl.rec.ID)
 	cl.c.mu.Unlock()
 	cl.c.finishRecord(cl.rec.ID, outcome, answeredAt)
-	if recorder != nil {
+	if recorder != nil && cl.greeting {
+		if err := cl.c.saveGreeting(cl.rec.CallerAccountID, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
+			slog.Error("save greeting", "call", cl.rec.ID, "err", err)
+		}
+	} else if recorder != nil {
 		if err := cl.c.saveMessage(cl.rec, cl.callerName, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
 			slog.Error("save message", "call", cl.rec.ID, "err", err)
 		}

@@ -88,6 +88,7 @@ type Calls struct {
 	node  string
 
 	greeting [][]byte
+	tone     [][]byte // the default greeting's closing tone
 
 	mu    sync.Mutex
 	calls map[string]*call // hosted on this node
@@ -112,7 +113,7 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 	if err != nil {
 		return nil, fmt.Errorf("default greeting: %w", err)
 	}
-	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, blobs: blobs, cfg: cfg, node: node, greeting: greeting,
+	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, blobs: blobs, cfg: cfg, node: node, greeting: greeting, tone: tailOf(greeting, toneLength),
 		calls: map[string]*call{}, conns: map[string]map[string]bool{}}
 	sig.Handle("call.dial", c.handleDial)
 	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response"} {
@@ -120,6 +121,19 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 	}
 	sig.OnClose(c.connClosed)
 	return c, nil
+}
+
+// tailOf returns the packets that make up the last d of pkts (20 ms each).
+func tailOf(pkts [][]byte, d time.Duration) [][]byte {
+	n := int(d / (20 * time.Millisecond))
+	if n > len(pkts) {
+		n = len(pkts)
+	}
+	return pkts[len(pkts)-n:]
+}
+
+func (c *Calls) logGreeting(accountID string, err error) {
+	slog.Warn("own greeting unusable, playing the default", "account", accountID, "err", err)
 }
 
 // callRef is the part of every call message that names the call.
@@ -182,8 +196,10 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	if res.Party.Type == PartyQueue {
 		return apperr.New(apperr.Invalid, "%s is the sales line of %s: shop from the mall to talk to its agents", num, res.Party.Name)
 	}
-	if res.Party.AccountID == conn.AccountID {
-		return apperr.New(apperr.Invalid, "you cannot call your own number")
+	selfGreeting := res.Party.AccountID == conn.AccountID
+	if selfGreeting {
+		// Calling your own number records your mailbox greeting.
+		req.Video, req.Avatar = false, false
 	}
 	var open int64
 	if err := c.db.WithContext(ctx).Model(&CallRecord{}).Where("caller_account_id = ? AND state <> ?", conn.AccountID, callEnded).Count(&open).Error; err != nil {
@@ -202,7 +218,7 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	if err := c.db.WithContext(ctx).Create(rec).Error; err != nil {
 		return fmt.Errorf("store call: %w", err)
 	}
-	cl, err := c.host(rec, partyOfConn(conn), res, req)
+	cl, err := c.host(rec, partyOfConn(conn), res, req, selfGreeting)
 	if err != nil {
 		c.finishRecord(rec.ID, outcomeFailed, nil)
 		if errors.Is(err, media.ErrTooManyRooms) {

@@ -147,7 +147,7 @@ func (c *Calls) handleMailbox(ctx *fiber.Ctx) error {
 			unheard++
 		}
 	}
-	return ctx.JSON(fiber.Map{"messages": out, "unheard": unheard})
+	return ctx.JSON(fiber.Map{"messages": out, "unheard": unheard, "ownGreeting": c.HasOwnGreeting(ctx.UserContext(), a.ID)})
 }
 
 // ownMessage loads a message of the signed-in account, or NotFound: a
@@ -233,7 +233,8 @@ func (c *Calls) handleDeleteMessage(ctx *fiber.Ctx) error {
 func (c *Calls) handleCallHistory(ctx *fiber.Ctx) error {
 	a := auth.CurrentAccount(ctx)
 	var calls []CallRecord
-	err := c.db.WithContext(ctx.UserContext()).Where("caller_account_id = ? OR callee_account_id = ?", a.ID, a.ID).
+	// Calls to one's own number record a greeting: not calls to list.
+	err := c.db.WithContext(ctx.UserContext()).Where("(caller_account_id = ? OR callee_account_id = ?) AND caller_account_id <> callee_account_id", a.ID, a.ID).
 		Order("started_at DESC").Limit(100).Find(&calls).Error
 	if err != nil {
 		return err

@@ -324,3 +324,53 @@ func TestSignalingAbuseNeverCrashesOrLeaksRooms(t *testing.T) {
 type rawJSON string
 
 func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+func TestOwnGreetingIsRecordedByCallingYourOwnNumber(t *testing.T) {
+	a := newTestApp(t)
+	base := serveOnLoopback(t, a)
+	dora, alice := member(t, a, "Dora Greeting"), member(t, a, "Alice Greets")
+	pd := newPhone(t, dora, base)
+	pd.noVideo = true
+	doraNumber := dora.myNumber()
+	pd.send("call.dial", map[string]any{"number": doraNumber})
+	m := pd.expect("call.state", `"ownGreeting":true`, 5*time.Second)
+	pd.expect("call.state", `"state":"recording"`, 10*time.Second)
+	time.Sleep(1500 * time.Millisecond) // the greeting's length
+	pd.send("call.hangup", map[string]any{"callId": callIDOf(m)})
+	pd.expect("call.state", `"state":"ended"`, 10*time.Second)
+	waitFor(t, 5*time.Second, "the greeting to be kept", func() bool {
+		var box struct{ OwnGreeting bool }
+		dora.must(200, "GET", "/api/v1/mailbox", nil).json(t, &box)
+		return box.OwnGreeting
+	})
+	pd.close()
+	waitFor(t, 5*time.Second, "dora offline", func() bool { return alice.resolve(doraNumber).State == "offline" })
+
+	// A caller now hears Dora's 1.5 s greeting, not the 7 s default one.
+	pa := newPhone(t, alice, base)
+	pa.send("call.dial", map[string]any{"number": doraNumber, "video": true})
+	select {
+	case m := <-pa.msgs:
+		if m.Type != "call.state" || !strings.Contains(string(m.Data), `"state":"mailbox"`) {
+			t.Fatalf("dialing dora: %s %s", m.Type, m.Data)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer to the dial")
+	}
+	start := time.Now()
+	pa.expect("call.state", `"state":"recording"`, 20*time.Second)
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("the greeting took %v: the default one played", d)
+	}
+	if a, _ := pa.received(); a < 30 {
+		t.Fatalf("the caller got %d greeting packets", a)
+	}
+	// Recording a greeting is not a call in Dora's history.
+	var calls struct{ Calls []struct{ CallerAccountID, CalleeAccountID string } }
+	dora.must(200, "GET", "/api/v1/calls", nil).json(t, &calls)
+	for _, c := range calls.Calls {
+		if c.CallerAccountID == c.CalleeAccountID {
+			t.Fatalf("the greeting shows as a call: %+v", c)
+		}
+	}
+}

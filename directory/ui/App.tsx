@@ -6,17 +6,33 @@ import { Footer } from '../../backend/web/ui/Footer';
 import { Topbar } from '../../backend/web/ui/Topbar';
 import { errorMessage, useSession, type Session } from '../../backend/web/ui/session';
 import { UnverifiedBanner, VerifyOutcome, type VerifyResult } from './Banners';
+import type { CallMode } from '../../media/client/call';
 import { CallPanel, type CallTarget } from './CallPanel';
 import { DialPad } from './DialPad';
 import { Directory } from './Directory';
 import { directoryApi, type MyPhone } from './directoryApi';
+import { IncomingCalls } from './IncomingCalls';
 import { InviteCard } from './InviteCard';
+import { Mailbox } from './Mailbox';
 import { MemberEnroll } from './MemberEnroll';
 import { PhoneCard } from './PhoneCard';
 import { PhoneIntro } from './PhoneIntro';
+import { useCalls } from './useCalls';
 import { usePhoneSignal } from './usePhoneSignal';
 
 const params = new URLSearchParams(location.search);
+
+const modeKey = 'lm_call_mode';
+
+/** storedMode is how this member last chose to call (video by default). */
+function storedMode(): CallMode {
+  try {
+    const m = localStorage.getItem(modeKey);
+    return m === 'voice' || m === 'avatar' ? m : 'video';
+  } catch {
+    return 'video';
+  }
+}
 
 /** dropParam removes a one-time parameter from the address bar. */
 function dropParam(name: string) {
@@ -102,7 +118,7 @@ export function App() {
           </p>
         )}
       </main>
-      <Footer note="Your number is yours for life. Calls in the browser open in the next release." />
+      <Footer note="Your number is yours for life. Calls go straight from your browser; missed ones can leave you a message." />
     </>
   );
 }
@@ -112,7 +128,9 @@ function SignedInPhone({ session, account, verifiedNow }: { session: Session; ac
   const signal = usePhoneSignal(account.id);
   const [phone, setPhone] = useState<MyPhone | null>(null);
   const [loadError, setLoadError] = useState('');
-  const [calling, setCalling] = useState<CallTarget | null>(null);
+  const calls = useCalls(signal);
+  const [mode, setModeState] = useState<CallMode>(storedMode);
+  const [callsChanged, setCallsChanged] = useState(0);
 
   const load = useCallback(async () => {
     try {
@@ -129,7 +147,26 @@ function SignedInPhone({ session, account, verifiedNow }: { session: Session; ac
     void load();
   }, [account.id, verifiedNow, signal.hello, load]);
 
-  const closeCall = useCallback(() => setCalling(null), []);
+  const setMode = useCallback((m: CallMode) => {
+    setModeState(m);
+    try {
+      localStorage.setItem(modeKey, m);
+    } catch {
+      // Not remembered then.
+    }
+  }, []);
+
+  const call = useCallback(
+    (t: CallTarget) => calls.client.dial(t.number, mode, { name: t.name, number: t.number, display: t.display }),
+    [calls.client, mode],
+  );
+
+  // A call that ends refreshes the history.
+  const current = calls.snap.call;
+  const ended = current?.phase === 'ended' ? current.endedAt : null;
+  useEffect(() => {
+    if (ended) setCallsChanged((n) => n + 1);
+  }, [ended]);
 
   return (
     <>
@@ -140,12 +177,14 @@ function SignedInPhone({ session, account, verifiedNow }: { session: Session; ac
           <AccountPanel session={session} />
         </div>
         <div class="phone-main">
-          <DialPad signal={signal} onCall={setCalling} />
-          <Directory accountId={account.id} signal={signal} onCall={setCalling} myInterests={phone?.interests ?? []} />
+          <DialPad signal={signal} onCall={call} mode={mode} onMode={setMode} />
+          <Mailbox accountId={account.id} signal={signal} callsChanged={callsChanged} />
+          <Directory accountId={account.id} signal={signal} onCall={call} mode={mode} myInterests={phone?.interests ?? []} />
           <InviteCard />
         </div>
       </div>
-      {calling && <CallPanel target={calling} onClose={closeCall} />}
+      {current && <CallPanel call={current} client={calls.client} selfName={account.name} />}
+      <IncomingCalls snap={calls.snap} client={calls.client} />
     </>
   );
 }

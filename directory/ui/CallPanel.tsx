@@ -1,95 +1,343 @@
-// CallPanel: what a Call button opens until calls ship in the next release.
-// It says plainly who would be called and that calling is coming, so the
-// button feels deliberate rather than broken.
+// CallPanel: the call screen. The other side large (their video, or their
+// initials while there is none), this side small in a corner (mirrored, or
+// the avatar when hiding), the state in words, and the controls: mute,
+// camera, hang up. It also carries the mailbox (greeting, then recording)
+// and the "show your video?" exchange between a hidden caller and the callee.
 
-import { useEffect, useRef } from 'preact/hooks';
-import { CloseIcon, PhoneIcon } from '../../backend/web/ui/icons';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import {
+  HangUpIcon,
+  MicIcon,
+  MicOffIcon,
+  UserIcon,
+  VideoIcon,
+  VideoOffIcon,
+  VoicemailIcon,
+} from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
+import { outcomeText, type CallClient, type CallMode, type CallView } from '../../media/client/call';
 import type { PresenceState } from './directoryApi';
-import { Light } from './Light';
 
 export interface CallTarget {
   name: string;
+  /** number is the 12 digits to dial; display is the same grouped 4-4-4. */
+  number: string;
   display: string;
   state: PresenceState;
   /** detail is a second line, e.g. the store of an agent. */
   detail?: string;
 }
 
-/** CallPanel is a small modal dialog; Escape, the backdrop and "Hang up" close it. */
-export function CallPanel({ target, onClose }: { target: CallTarget; onClose(): void }) {
-  const closeBtn = useRef<HTMLButtonElement>(null);
+/** clock formats seconds as m:ss, or mm:ss with pad. */
+export function clock(seconds: number, pad = false): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const m = Math.floor(s / 60);
+  return `${pad ? String(m).padStart(2, '0') : m}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** useTick re-renders every half second while on. */
+export function useTick(on: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!on) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(t);
+  }, [on]);
+  return now;
+}
+
+/** MediaView plays a stream in a <video>; muted for this side's own preview. */
+function MediaView({ stream, muted, class: cls, label }: { stream: MediaStream | null; muted: boolean; class: string; label: string }) {
+  const el = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const v = el.current;
+    if (!v) return;
+    if (v.srcObject !== stream) v.srcObject = stream;
+    if (stream) v.play().catch(() => {});
+  }, [stream, stream?.getTracks().length]);
+  return <video ref={el} class={cls} autoplay playsinline muted={muted} aria-label={label} />;
+}
+
+const modeLabels: Record<CallMode, string> = { video: 'Video', voice: 'Voice', avatar: 'Avatar' };
+const modeHints: Record<CallMode, string> = {
+  video: 'Camera and microphone',
+  voice: 'Microphone only',
+  avatar: 'They hear you and see your initials; they can ask to see you',
+};
+
+/** ModePicker is the small segmented choice of how to call. */
+export function ModePicker({ mode, onMode, name }: { mode: CallMode; onMode(m: CallMode): void; name: string }) {
+  return (
+    <div class="mode-picker" role="radiogroup" aria-label="Call as">
+      {(['video', 'voice', 'avatar'] as CallMode[]).map((m) => (
+        <label key={m} class={`mode-option${mode === m ? ' is-on' : ''}`} title={modeHints[m]}>
+          <input type="radio" name={name} value={m} checked={mode === m} onChange={() => onMode(m)} />
+          {m === 'video' ? <VideoIcon size={16} /> : m === 'voice' ? <MicIcon size={16} /> : <UserIcon size={16} />}
+          <span>{modeLabels[m]}</span>
+        </label>
+      ))}
+    </div>
+  );
+}
+
+/** stateText is the one line saying where the call stands. */
+export function stateText(c: CallView, now: number): string {
+  switch (c.phase) {
+    case 'dialing':
+      return 'Calling…';
+    case 'ringing':
+      return c.role === 'caller' ? 'Ringing…' : 'Incoming call';
+    case 'answering':
+      return 'Connecting…';
+    case 'active':
+      return `Connected ${clock((now - (c.connectedAt ?? now)) / 1000, true)}`;
+    case 'mailbox':
+      return 'Leave a message after the tone';
+    case 'recording':
+      return `Recording ${clock((now - (c.recordingAt ?? now)) / 1000)} / ${clock(c.maxSeconds)}`;
+    case 'ended':
+      return outcomeText(c);
+  }
+}
+
+export interface CallPanelProps {
+  call: CallView;
+  client: CallClient;
+  /** selfName is this member's name, for the avatar. */
+  selfName: string;
+}
+
+/** CallPanel is the full-window call screen (a modal dialog). */
+export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
+  const live = c.phase !== 'ended';
+  const now = useTick(live && (c.phase === 'active' || c.phase === 'recording'));
+  const mainBtn = useRef<HTMLButtonElement>(null);
   const opener = useRef<Element | null>(document.activeElement);
+  const dialog = useRef<HTMLElement>(null);
 
   useEffect(() => {
-    closeBtn.current?.focus();
+    mainBtn.current?.focus();
+    const prev = opener.current;
+    return () => {
+      if (prev instanceof HTMLElement && prev.isConnected) prev.focus();
+    };
+  }, []);
+
+  // Keep the focus on the main button as the screen changes (Cancel →
+  // Hang up → Close), and Tab inside the dialog.
+  useEffect(() => {
+    if (!dialog.current?.contains(document.activeElement)) mainBtn.current?.focus();
+  }, [c.phase]);
+  useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
-      // Keep Tab inside the dialog: it has just two controls.
-      if (e.key === 'Tab') {
-        const items = document.querySelectorAll<HTMLElement>('.call-panel button');
-        if (items.length === 0) return;
-        const first = items[0];
-        const last = items[items.length - 1];
-        if (e.shiftKey && document.activeElement === first) {
-          e.preventDefault();
-          last.focus();
-        } else if (!e.shiftKey && document.activeElement === last) {
-          e.preventDefault();
-          first.focus();
-        }
+      if (e.key === 'Escape' && c.phase === 'ended') client.dismiss();
+      if (e.key !== 'Tab' || !dialog.current) return;
+      const items = [...dialog.current.querySelectorAll<HTMLElement>('button:not(:disabled)')];
+      if (items.length === 0) return;
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first.focus();
       }
     };
     document.addEventListener('keydown', onKey);
-    const prev = opener.current;
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      if (prev instanceof HTMLElement) prev.focus();
-    };
-  }, [onClose]);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [c.phase, client]);
+
+  const peerName = c.peer.name || 'Unknown caller';
+  const waiting = c.phase === 'dialing' || c.phase === 'ringing' || c.phase === 'answering';
+  const inMailbox = c.phase === 'mailbox' || c.phase === 'recording';
+  const showRemoteVideo = live && c.remoteVideoLive && !inMailbox;
+  const hidden = c.mode === 'avatar' && !c.sendingVideo;
+  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
+  const showLocalVideo = live && c.sendingVideo && hasCamera;
+  const text = stateText(c, now);
+  // Until the devices are open the camera button shows its default, disabled.
+  const camOn = c.sendingVideo || !c.localStream;
+  const recordedShare = c.phase === 'recording' ? Math.min(1, (now - (c.recordingAt ?? now)) / 1000 / c.maxSeconds) : 0;
+  const canAskVideo = c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'waiting';
+
+  let hangLabel = 'Hang up';
+  if (c.phase === 'dialing' || (c.phase === 'ringing' && c.role === 'caller')) hangLabel = 'Cancel';
+  if (inMailbox) hangLabel = c.phase === 'recording' ? 'Hang up and send' : 'Hang up';
 
   return (
-    <div class="call-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
+    <div class="call-backdrop">
       <section
-        class="call-panel"
+        ref={dialog}
+        class={`call-screen phase-${c.phase}${showRemoteVideo ? ' has-video' : ''}`}
         role="dialog"
         aria-modal="true"
         aria-labelledby="call-title"
-        aria-describedby="call-note"
+        aria-describedby="call-status"
+        data-phase={c.phase}
+        data-call-id={c.id ?? ''}
       >
-        <button type="button" class="icon-btn call-x" aria-label="Close" onClick={onClose}>
-          <CloseIcon size={18} />
-        </button>
-        <div class="call-avatar-ring" aria-hidden="true">
-          <span class="avatar call-avatar">{initials(target.name)}</span>
-        </div>
-        <p class="call-eyebrow">Calling…</p>
-        <h2 id="call-title" class="call-title">
-          Calling {target.name} <span class="nowrap">({target.display})…</span>
-        </h2>
-        {target.detail && <p class="call-detail">{target.detail}</p>}
-        <p class="call-state">
-          <Light state={target.state} />
-        </p>
-        {target.state !== 'available' && (
-          <p class="call-away">
-            {target.state === 'offline'
-              ? `${target.name} is offline. Calls to someone offline will go to their mailbox.`
-              : target.state === 'busy'
-                ? `${target.name} is on another call right now.`
-                : `${target.name} is away and may not answer.`}
+        <header class="call-head">
+          <div class="call-who">
+            <p class="call-eyebrow">{c.role === 'callee' && c.phase === 'answering'
+                ? 'Answering…'
+                : hidden
+                  ? 'Call · you are hidden'
+                  : c.video || c.remoteVideoLive || c.sendingVideo
+                    ? 'Video call'
+                    : 'Voice call'}</p>
+            <h2 id="call-title" class="call-title">
+              {peerName}
+            </h2>
+            {c.peer.display && <p class="call-number mono">{c.peer.display}</p>}
+          </div>
+          <p id="call-status" class={`call-status${c.phase === 'recording' ? ' is-recording' : ''}`} role="status" aria-live="polite">
+            {c.phase === 'recording' && <span class="rec-dot" aria-hidden="true" />}
+            {live
+              ? text
+              : c.connectedAt && c.endedAt
+                ? `Ended · ${clock((c.endedAt - c.connectedAt) / 1000, true)}`
+                : 'Ended'}
           </p>
-        )}
-        <div id="call-note" class="call-note">
-          <PhoneIcon size={18} />
-          <p>
-            <strong>Calls open in the next release.</strong> Your number, the directory and the online lights work
-            today; ringing, answering and messages are on their way.
-          </p>
+        </header>
+
+        <div class="call-stage">
+          <MediaView stream={c.remoteStream} muted={false} class={`remote-video${showRemoteVideo ? '' : ' is-off'}`} label={`${peerName}'s video`} />
+          {!showRemoteVideo && (
+            <div class="remote-placeholder">
+              <div class={`call-avatar-ring${waiting ? ' is-ringing' : ''}`} aria-hidden="true">
+                <span class="avatar call-avatar">{inMailbox ? <VoicemailIcon size={34} /> : initials(peerName)}</span>
+              </div>
+              {inMailbox ? (
+                <div class="mailbox-note">
+                  <p class="mailbox-greeting">
+                    “{c.greeting || `${peerName} cannot take your call right now. Leave a message after the tone.`}”
+                  </p>
+                  {c.phase === 'recording' ? (
+                    <>
+                      <div
+                        class="rec-bar"
+                        role="progressbar"
+                        aria-label="Message length"
+                        aria-valuemin={0}
+                        aria-valuemax={c.maxSeconds}
+                        aria-valuenow={Math.round(recordedShare * c.maxSeconds)}
+                      >
+                        <span style={{ width: `${recordedShare * 100}%` }} />
+                      </div>
+                      <p class="muted-light small">Speak now. Hang up to send your message.</p>
+                    </>
+                  ) : (
+                    <p class="muted-light small">Listen to the greeting; recording starts at the tone.</p>
+                  )}
+                </div>
+              ) : c.phase === 'active' ? (
+                <p class="muted-light small">{c.video || c.role === 'callee' ? `${peerName} is not sending video.` : 'Voice call'}</p>
+              ) : c.phase === 'ended' ? (
+                <p class="call-outcome">{text}</p>
+              ) : null}
+            </div>
+          )}
+
+          {live && (
+            <div class={`self-view${showLocalVideo ? '' : ' is-off'}`}>
+              {showLocalVideo ? (
+                <MediaView stream={c.localStream} muted class="local-video" label="Your camera" />
+              ) : (
+                <div class="self-avatar">
+                  <span class="avatar" aria-hidden="true">
+                    {initials(selfName)}
+                  </span>
+                  <span class="self-note">{hidden ? 'Hidden behind your avatar' : c.localStream ? 'Camera off' : 'Starting…'}</span>
+                </div>
+              )}
+            </div>
+          )}
+
+          {c.videoAsked && (
+            <div class="call-prompt" role="alertdialog" aria-labelledby="ask-t">
+              <p id="ask-t">
+                <strong>{peerName}</strong> asks to see you
+              </p>
+              <div class="call-prompt-actions">
+                <button type="button" class="btn btn-primary btn-sm" onClick={() => client.answerVideoRequest(true)}>
+                  <VideoIcon size={16} /> Show video
+                </button>
+                <button type="button" class="btn btn-ghost-light btn-sm" onClick={() => client.answerVideoRequest(false)}>
+                  Stay hidden
+                </button>
+              </div>
+            </div>
+          )}
+          {c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'none' && (
+            <p class="call-toast" role="status">
+              {c.videoAsk === 'waiting'
+                ? `Asked ${peerName} to show their video…`
+                : c.videoAsk === 'declined'
+                  ? `${peerName} chose to stay hidden.`
+                  : `${peerName} is turning on their camera…`}
+            </p>
+          )}
+          {c.notice && live && (
+            <p class="call-toast" role="status">
+              {c.notice}
+            </p>
+          )}
         </div>
-        <button ref={closeBtn} type="button" class="btn btn-hangup btn-block" onClick={onClose}>
-          Hang up
-        </button>
+
+        <footer class="call-controls">
+          {live ? (
+            <>
+              <button
+                type="button"
+                class={`call-btn${c.muted ? ' is-off' : ''}`}
+                aria-pressed={c.muted}
+                onClick={() => client.toggleMute()}
+                disabled={!c.localStream}
+              >
+                {c.muted ? <MicOffIcon size={22} /> : <MicIcon size={22} />}
+                <span>{c.muted ? 'Unmute' : 'Mute'}</span>
+              </button>
+              {!hidden && (
+                <button
+                  type="button"
+                  class={`call-btn${camOn ? '' : ' is-off'}`}
+                  aria-pressed={!camOn}
+                  aria-label={camOn ? 'Turn camera off' : 'Turn camera on'}
+                  onClick={() => void client.setCamera(!c.sendingVideo)}
+                  disabled={!c.localStream || inMailbox}
+                >
+                  {camOn ? <VideoIcon size={22} /> : <VideoOffIcon size={22} />}
+                  <span>{camOn ? 'Camera' : 'Camera off'}</span>
+                </button>
+              )}
+              {canAskVideo && (
+                <button type="button" class="call-btn" onClick={() => client.askForVideo()}>
+                  <VideoIcon size={22} />
+                  <span>Ask to see them</span>
+                </button>
+              )}
+              <button
+                ref={mainBtn}
+                type="button"
+                class="call-btn call-btn-hangup"
+                onClick={() => {
+                  client.hangup();
+                  // Cancelling needs no summary: the screen just closes.
+                  if (hangLabel === 'Cancel') client.dismiss();
+                }}
+              >
+                <HangUpIcon size={24} />
+                <span>{hangLabel}</span>
+              </button>
+            </>
+          ) : (
+            <button ref={mainBtn} type="button" class="btn btn-secondary call-close" onClick={() => client.dismiss()}>
+              Close
+            </button>
+          )}
+        </footer>
       </section>
     </div>
   );

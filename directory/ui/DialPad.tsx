@@ -7,7 +7,8 @@ import { PhoneIcon } from '../../backend/web/ui/icons';
 import { NumberInput } from '../../backend/web/ui/NumberInput';
 import { checkNumber, moreDigits } from '../../backend/web/ui/numbers';
 import { errorMessage, initials } from '../../backend/web/ui/session';
-import type { CallTarget } from './CallPanel';
+import type { CallMode } from '../../media/client/call';
+import { ModePicker, type CallTarget } from './CallPanel';
 import { directoryApi, type Resolved } from './directoryApi';
 import { Light } from './Light';
 import type { PhoneSignal } from './usePhoneSignal';
@@ -42,7 +43,15 @@ function partyLine(r: Resolved): string {
 }
 
 /** DialPad is the "Dial a number" card. */
-export function DialPad({ signal, onCall }: { signal: PhoneSignal; onCall(t: CallTarget): void }) {
+export interface DialPadProps {
+  signal: PhoneSignal;
+  onCall(t: CallTarget): void;
+  /** mode is how calls start: video, voice or behind an avatar. */
+  mode: CallMode;
+  onMode(m: CallMode): void;
+}
+
+export function DialPad({ signal, onCall, mode, onMode }: DialPadProps) {
   const id = useId();
   const [digits, setDigits] = useState('');
   const [lookup, setLookup] = useState<Lookup>({ kind: 'idle' });
@@ -101,6 +110,7 @@ export function DialPad({ signal, onCall }: { signal: PhoneSignal; onCall(t: Cal
     found &&
     onCall({
       name: found.party.name,
+      number: found.number,
       display: found.display,
       state: found.state,
       detail: found.party.type === 'member' ? undefined : partyLine(found),
@@ -168,6 +178,7 @@ export function DialPad({ signal, onCall }: { signal: PhoneSignal; onCall(t: Cal
               </div>
             )}
           </div>
+          <ModePicker mode={mode} onMode={onMode} name={`${id}-mode`} />
           <button type="submit" class="btn btn-call btn-block" disabled={!found}>
             <PhoneIcon size={18} />
             {found ? `Call ${found.party.name}` : 'Call'}

@@ -7,6 +7,7 @@ import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { PhoneIcon, CloseIcon } from '../../backend/web/ui/icons';
 import { digitsOf } from '../../backend/web/ui/numbers';
 import { errorMessage, initials } from '../../backend/web/ui/session';
+import type { CallMode } from '../../media/client/call';
 import type { CallTarget } from './CallPanel';
 import { directoryApi, type Member } from './directoryApi';
 import { Light } from './Light';
@@ -34,12 +35,14 @@ export interface DirectoryProps {
   accountId: string;
   signal: PhoneSignal;
   onCall(t: CallTarget): void;
+  /** mode is how a Call button calls (chosen on the dial pad). */
+  mode: CallMode;
   /** myInterests seed the interest filter's suggestions. */
   myInterests: string[];
 }
 
 /** Directory is the members table with its search and filters. */
-export function Directory({ accountId, signal, onCall, myInterests }: DirectoryProps) {
+export function Directory({ accountId, signal, onCall, mode, myInterests }: DirectoryProps) {
   const id = useId();
   const [q, setQ] = useState('');
   const [interest, setInterest] = useState('');
@@ -269,7 +272,8 @@ export function Directory({ accountId, signal, onCall, myInterests }: DirectoryP
                       class="btn btn-call btn-sm"
                       disabled={me}
                       aria-label={me ? 'This is you' : `Call ${m.name}`}
-                      onClick={() => onCall({ name: m.name, display: m.display, state: m.state })}
+                      title={me ? undefined : `${mode === 'video' ? 'Video call' : mode === 'voice' ? 'Voice call' : 'Call behind your avatar'} (choose on the dial pad)`}
+                      onClick={() => onCall({ name: m.name, number: m.number, display: m.display, state: m.state })}
                     >
                       <PhoneIcon size={16} />
                       Call

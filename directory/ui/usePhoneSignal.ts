@@ -4,7 +4,7 @@
 
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { connectSignaling, type Signaling, type SignalingState } from '../../media/client/signaling';
-import type { HelloData, PresenceData } from '../../media/client/protocol';
+import type { ClientMessage, HelloData, PresenceData, ServerMessage } from '../../media/client/protocol';
 
 export type OwnPresence = 'available' | 'away';
 
@@ -28,6 +28,10 @@ export interface PhoneSignal {
   lastError: string;
   /** onPresence registers a listener for presence events; it returns the unsubscribe. */
   onPresence(fn: (p: PresenceData) => void): () => void;
+  /** onMessage registers a listener for every server message; it returns the unsubscribe. */
+  onMessage(fn: (m: ServerMessage) => boolean | void): () => void;
+  /** send puts a message on the socket now; false when it is not open. */
+  send(msg: ClientMessage): boolean;
 }
 
 /** usePhoneSignal connects when accountId is set and disconnects when it is not. */
@@ -38,12 +42,18 @@ export function usePhoneSignal(accountId: string | null): PhoneSignal {
   const [lastError, setLastError] = useState('');
   const client = useRef<Signaling | null>(null);
   const listeners = useRef(new Set<(p: PresenceData) => void>());
+  const messageListeners = useRef(new Set<(m: ServerMessage) => boolean | void>());
 
   useEffect(() => {
     if (!accountId) return;
     const c = connectSignaling({
       onState: setState,
       onMessage: (m) => {
+        // A listener that returns true has dealt with the message (a
+        // failed dial's error belongs on the call screen, not here).
+        let handled = false;
+        for (const fn of messageListeners.current) if (fn(m) === true) handled = true;
+        if (handled) return;
         switch (m.type) {
           case 'hello':
             setHello(m.data);
@@ -86,5 +96,14 @@ export function usePhoneSignal(accountId: string | null): PhoneSignal {
     };
   }, []);
 
-  return { state, hello, presence, setPresence, lastError, onPresence };
+  const onMessage = useCallback((fn: (m: ServerMessage) => boolean | void) => {
+    messageListeners.current.add(fn);
+    return () => {
+      messageListeners.current.delete(fn);
+    };
+  }, []);
+
+  const send = useCallback((msg: ClientMessage) => client.current?.send(msg) ?? false, []);
+
+  return { state, hello, presence, setPresence, lastError, onPresence, onMessage, send };
 }
