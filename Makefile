@@ -2,7 +2,7 @@
 export GOTOOLCHAIN := local
 BIN := bin/livemall
 
-.PHONY: run test build ui clean
+.PHONY: run test build ui clean bench
 
 ## run: build the web apps and the binary, seed the demo if empty, serve on :8080
 run: build
@@ -20,6 +20,10 @@ ui:
 ## test: install what is missing (chromium, postgresql, npm packages) and run every suite
 test:
 	bash scripts/test.sh
+
+## bench: every benchmark scenario with its defaults (BENCHFLAGS=--centrifugo adds the presence ceiling); see BENCHMARKS.md
+bench:
+	go run ./bench all $(BENCHFLAGS)
 
 clean:
 	rm -rf bin backend/web/dist/app

@@ -366,7 +366,9 @@ func TestOwnGreetingIsRecordedByCallingYourOwnNumber(t *testing.T) {
 		t.Fatalf("the caller got %d greeting packets", a)
 	}
 	// Recording a greeting is not a call in Dora's history.
-	var calls struct{ Calls []struct{ CallerAccountID, CalleeAccountID string } }
+	var calls struct {
+		Calls []struct{ CallerAccountID, CalleeAccountID string }
+	}
 	dora.must(200, "GET", "/api/v1/calls", nil).json(t, &calls)
 	for _, c := range calls.Calls {
 		if c.CallerAccountID == c.CalleeAccountID {

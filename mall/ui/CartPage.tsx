@@ -179,7 +179,7 @@ function CartLine({ item, currency }: { item: CartItem; currency: string }) {
             aria-label={`Remove ${item.name}`}
             onClick={() => change(() => remove(item.storeSlug, item.sku))}
           >
-            <RemoveIcon size={16} /> Remove
+            <RemoveIcon size={16} /> <span class="remove-text">Remove</span>
           </button>
         </div>
         {error && (

@@ -125,8 +125,9 @@ function SearchBox({ value, onInput }: { value: string; onInput(v: string): void
         id="downtown-search"
         ref={input}
         type="search"
-        placeholder="Search stores and products — try “wine” or “tent”"
+        placeholder="Search stores and products, e.g. wine"
         autocomplete="off"
+        maxLength={100}
         value={value}
         onInput={(e) => onInput((e.target as HTMLInputElement).value)}
         onKeyDown={(e) => e.key === 'Escape' && onInput('')}
@@ -189,7 +190,7 @@ function SearchResults({
                   </h3>
                   <p class="muted small hit-store">
                     <span class="hit-swatch" aria-hidden="true" />
-                    {store?.name ?? p.storeSlug}
+                    {store?.name ?? p.storeName ?? p.storeSlug}
                   </p>
                 </div>
                 <span class="price">{formatPrice(p.priceMinor, p.currency)}</span>

@@ -171,14 +171,14 @@ function BuildingBody({ p, floorH }: { p: Placed; floorH: number }) {
 /** InsideSign hangs over the shop front and says how many shoppers are in the store. */
 function InsideSign({ p, count }: { p: Placed; count: number }) {
   const text = `${count} inside`;
-  const w = 26 + text.length * 6.6;
+  const w = 28 + text.length * 7.1;
   const x = p.x + (p.w - w) / 2;
-  const y = H - ground - 50;
+  const y = H - ground - 52;
   return (
     <g class="inside-sign" aria-hidden="true">
-      <rect x={x} y={y} width={w} height={18} rx="9" fill="#ffffff" opacity="0.95" />
-      <circle cx={x + 10} cy={y + 9} r="3.5" fill="#16a34a" class="inside-dot" />
-      <text x={x + 18} y={y + 13} class="inside-text">
+      <rect x={x} y={y} width={w} height={20} rx="10" fill="#ffffff" opacity="0.96" />
+      <circle cx={x + 11} cy={y + 10} r="4" fill="#16a34a" class="inside-dot" />
+      <text x={x + 20} y={y + 14.5} class="inside-text">
         {text}
       </text>
     </g>

@@ -65,12 +65,7 @@ export function TalkButton({ store, compact }: { store: MallStore; compact?: boo
           )}
           <p class="muted small">
             Live sales calls open soon: this button will put you on a video call with the next free agent.
-            {store.salesDisplay ? (
-              <>
-                {' '}
-                Until then, call the sales line from your <a href="/phone/">livemall phone</a>.
-              </>
-            ) : null}
+            {store.salesDisplay ? <> Until then, call the sales line from your <a href="/phone/">livemall phone</a>.</> : null}
           </p>
         </div>
       )}

@@ -94,6 +94,7 @@ export interface PaymentStart {
 /** ProductHit is a product matching the downtown search, in any store. */
 export interface ProductHit {
   storeSlug: string;
+  storeName?: string;
   sku: string;
   name: string;
   priceMinor: number;

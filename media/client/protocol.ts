@@ -29,19 +29,94 @@ export interface ErrorData {
   message: string;
 }
 
+// ---------- calls ----------
+
+/** CallPhase is a call's state as the server reports it in "call.state". */
+export type CallPhase = 'ringing' | 'active' | 'mailbox' | 'recording' | 'ended';
+
+/** CallOutcome is how a call ended (or why it went to the mailbox). */
+export type CallOutcome = 'answered' | 'declined' | 'no_answer' | 'busy' | 'offline' | 'cancelled' | 'failed';
+
+/** CallParty names the other side of a call. */
+export interface CallParty {
+  name: string;
+  /** number is 12 digits; display is the same grouped 4-4-4. */
+  number?: string;
+  display?: string;
+}
+
+/** CallStateData is "call.state": a call moved (to either side, and to ringing devices). */
+export interface CallStateData {
+  callId: string;
+  state: CallPhase;
+  peer?: CallParty;
+  video?: boolean;
+  outcome?: CallOutcome;
+  reason?: string;
+  /** greeting is the text of the callee's greeting (mailbox state). */
+  greeting?: string;
+  /** maxSeconds is the longest message the mailbox records. */
+  maxSeconds?: number;
+}
+
+/** CallIncomingData is "call.incoming": this device rings. */
+export interface CallIncomingData {
+  callId: string;
+  from: CallParty;
+  video: boolean;
+}
+
+/** RtcOfferData is the server's SDP offer for this device's media connection. */
+export interface RtcOfferData {
+  callId: string;
+  sdp: string;
+  iceServers?: RTCIceServer[];
+}
+
+/** RtcCandidateData is one trickled ICE candidate, either way. */
+export interface RtcCandidateData {
+  callId: string;
+  candidate: RTCIceCandidateInit;
+}
+
+/** MailboxCountData is the live message-waiting count. */
+export interface MailboxCountData {
+  accountId: string;
+  unheard: number;
+}
+
+/** DialData is "call.dial": video=false is a voice call; avatar hides the caller's camera. */
+export interface DialData {
+  number: string;
+  video: boolean;
+  avatar: boolean;
+}
+
 /** ServerMessage is any message the server sends. */
 export type ServerMessage =
   | { type: 'hello'; v: number; data: HelloData }
   | { type: 'presence'; v: number; data: PresenceData }
   | { type: 'error'; v: number; data: ErrorData }
-  | { type: 'pong'; v: number; data?: undefined };
+  | { type: 'pong'; v: number; data?: undefined }
+  | { type: 'call.state'; v: number; data: CallStateData }
+  | { type: 'call.incoming'; v: number; data: CallIncomingData }
+  | { type: 'rtc.offer'; v: number; data: RtcOfferData }
+  | { type: 'rtc.candidate'; v: number; data: RtcCandidateData }
+  | { type: 'call.video.request'; v: number; data: { callId: string } }
+  | { type: 'call.video.response'; v: number; data: { callId: string; accept: boolean } }
+  | { type: 'mailbox.count'; v: number; data: MailboxCountData };
 
 /** ClientMessage is any message the client may send (v is added on send). */
 export type ClientMessage =
   | { type: 'heartbeat' }
   | { type: 'presence.set'; data: { state: 'available' | 'away' } }
   | { type: 'directory.watch' }
-  | { type: 'ping' };
+  | { type: 'ping' }
+  | { type: 'call.dial'; data: DialData }
+  | { type: 'call.answer' | 'call.decline' | 'call.hangup' | 'call.video.request'; data: { callId: string } }
+  | { type: 'call.video.response'; data: { callId: string; accept: boolean } }
+  | { type: 'rtc.answer'; data: { callId: string; sdp: string } }
+  | { type: 'rtc.candidate'; data: RtcCandidateData };
 
 /** isServerMessage checks the envelope of a parsed frame. */
 export function isServerMessage(x: unknown): x is ServerMessage {

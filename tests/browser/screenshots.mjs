@@ -111,7 +111,8 @@ try {
     console.log(join(out, '13-phone-dial.png'));
     await page.locator('.dial-card').getByRole('button', { name: /^Call / }).click();
     await shot(page, '14-phone-calling', false);
-    await page.getByRole('button', { name: 'Hang up' }).click();
+    await page.locator('.call-screen .call-btn-hangup, .call-screen .call-close').first().click();
+    if (await page.locator('.call-screen .call-close').count()) await page.locator('.call-screen .call-close').click();
     await dial.fill('1234');
     await page.locator('.dial-card').screenshot({ path: join(out, '15-phone-dial-invalid.png') });
     console.log(join(out, '15-phone-dial-invalid.png'));

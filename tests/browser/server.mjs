@@ -278,3 +278,35 @@ export async function signUp(root, { name, email, birthDate = '1990-04-12', addr
   await root.getByLabel('Postal address').fill(address);
   await root.getByRole('button', { name: 'Create account', exact: true }).click();
 }
+
+/**
+ * enrollMember opens a member's one-time enrollment link (from addMember) in
+ * a fresh context, registers a passkey and waits for their phone to open.
+ */
+export async function enrollMember(browser, member, opts) {
+  const p = await newPasskeyPage(browser, opts);
+  await p.page.goto(member.link);
+  await p.page.getByRole('button', { name: 'Register my passkey' }).click();
+  await p.page.locator('#phone-title').getByText(member.name).waitFor();
+  return p;
+}
+
+/**
+ * callStats reads the page's current call (window.__lmCall.pc) and sums the
+ * bytes received and sent per kind from its inbound-rtp / outbound-rtp
+ * stats; null when there is no peer connection.
+ */
+export function callStats(page) {
+  return page.evaluate(async () => {
+    const pc = window.__lmCall?.pc;
+    if (!pc) return null;
+    const out = { audioIn: 0, videoIn: 0, audioOut: 0, videoOut: 0, framesDecoded: 0, state: pc.connectionState };
+    (await pc.getStats()).forEach((s) => {
+      const kind = s.kind ?? s.mediaType;
+      if (s.type === 'inbound-rtp') out[kind === 'video' ? 'videoIn' : 'audioIn'] += s.bytesReceived ?? 0;
+      if (s.type === 'inbound-rtp' && kind === 'video') out.framesDecoded += s.framesDecoded ?? 0;
+      if (s.type === 'outbound-rtp') out[kind === 'video' ? 'videoOut' : 'audioOut'] += s.bytesSent ?? 0;
+    });
+    return out;
+  });
+}
