@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"time"
+
+	"github.com/livemall/livemall/backend/app"
+	"github.com/livemall/livemall/backend/config"
+)
+
+// runChild runs the child mode named by childEnv and returns the exit code.
+func runChild(mode string) int {
+	var args childArgs
+	if err := json.Unmarshal([]byte(os.Getenv(childArgsEnv)), &args); err != nil {
+		fmt.Fprintln(os.Stderr, "bad child args:", err)
+		return 2
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if args.CPUProfile != "" {
+		f, err := os.Create(args.CPUProfile)
+		if err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
+	var (
+		addr string
+		stop func()
+		err  error
+	)
+	switch mode {
+	case "node":
+		addr, stop, err = serveNode(args)
+	case "const":
+		addr, stop, err = serveConstCeiling()
+	case "sql":
+		addr, stop, err = serveSQLCeiling(args)
+	case "relay":
+		addr, stop, err = serveRelay()
+	default:
+		err = fmt.Errorf("unknown child mode %q", mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 1
+	}
+	ctl, err := serveControl()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child control:", err)
+		return 1
+	}
+	ready, _ := json.Marshal(childReady{Addr: addr, Control: ctl})
+	fmt.Printf("READY %s\n", ready)
+	// The parent closes stdin to stop us (and dies with it closed too).
+	io.Copy(io.Discard, bufio.NewReader(os.Stdin))
+	stop()
+	return 0
+}
+
+// serveControl answers /stats and /gc on a loopback port of its own.
+func serveControl() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		json.NewEncoder(w).Encode(childStats{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse})
+	})
+	mux.HandleFunc("/gc", func(w http.ResponseWriter, _ *http.Request) {
+		runtime.GC()
+		debug.FreeOSMemory()
+	})
+	go http.Serve(ln, mux)
+	return "http://" + ln.Addr().String(), nil
+}
+
+// serveNode runs a real livemall node on a loopback port: SQLite in the
+// data dir (or PostgreSQL), embedded NATS, no TURN.
+func serveNode(args childArgs) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	cfg := config.Default()
+	cfg.DataDir = args.DataDir
+	cfg.DatabaseURL = args.DatabaseURL
+	cfg.PublicURL = fmt.Sprintf("http://localhost:%d", port)
+	cfg.Node = "bench"
+	cfg.TURNAddr = ""
+	cfg.AuthRateLimit = 1 << 30
+	cfg.ShutdownTimeout = time.Second
+	if args.Heartbeat > 0 {
+		cfg.Heartbeat = args.Heartbeat
+	}
+	if args.PresenceTTL > 0 {
+		cfg.PresenceTTL = args.PresenceTTL
+	}
+	if args.RingTimeout > 0 {
+		cfg.RingTimeout = args.RingTimeout
+	}
+	a, err := app.New(context.Background(), cfg)
+	if err != nil {
+		ln.Close()
+		return "", nil, err
+	}
+	go a.Serve(ln)
+	return ln.Addr().String(), func() {
+		done := make(chan struct{})
+		go func() { a.Shutdown(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+	}, nil
+}
+
+// listenLoopback listens on a free loopback TCP port.
+func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }

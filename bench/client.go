@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/descope/virtualwebauthn"
+	"github.com/fasthttp/websocket"
+)
+
+// node is a livemall server the bench talks to: requests go to addr
+// (127.0.0.1:port) with the Host and Origin of its public URL.
+type node struct {
+	addr   string // 127.0.0.1:port
+	origin string // http://localhost:port
+	http   *http.Client
+}
+
+func newNode(addr string) *node {
+	_, port, _ := net.SplitHostPort(addr)
+	d := &net.Dialer{}
+	tr := &http.Transport{
+		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) },
+		MaxIdleConnsPerHost: 64,
+	}
+	return &node{addr: addr, origin: "http://localhost:" + port, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+}
+
+// member is a signed-up account with its session.
+type member struct {
+	n         *node
+	name      string
+	session   string
+	csrf      string
+	accountID string
+	number    string
+}
+
+// do sends a request with the member's cookies and returns status and body.
+func (m *member) do(method, path string, body any) (int, []byte, error) {
+	var r io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, m.n.origin+path, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", m.n.origin)
+	var cookies []string
+	if m.session != "" {
+		cookies = append(cookies, "lm_session="+m.session)
+	}
+	if m.csrf != "" {
+		cookies = append(cookies, "lm_csrf="+m.csrf)
+		req.Header.Set("X-CSRF-Token", m.csrf)
+	}
+	if len(cookies) > 0 {
+		req.Header.Set("Cookie", strings.Join(cookies, "; "))
+	}
+	res, err := m.n.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	for _, c := range res.Cookies() {
+		switch c.Name {
+		case "lm_session":
+			m.session = c.Value
+		case "lm_csrf":
+			m.csrf = c.Value
+		}
+	}
+	raw, err := io.ReadAll(res.Body)
+	return res.StatusCode, raw, err
+}
+
+// must sends a request and decodes the answer into v unless the status is
+// not want.
+func (m *member) must(want int, method, path string, body, v any) error {
+	st, raw, err := m.do(method, path, body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if st != want {
+		return fmt.Errorf("%s %s: status %d, want %d: %s", method, path, st, want, raw)
+	}
+	if v != nil {
+		return json.Unmarshal(raw, v)
+	}
+	return nil
+}
+
+// signUp creates a member with a virtual passkey, as the tests do, and
+// reads back their account id and number.
+func (n *node) signUp(name, email string) (*member, error) {
+	m := &member{n: n, name: name}
+	if err := m.must(200, "GET", "/api/v1/csrf", nil, nil); err != nil {
+		return nil, err
+	}
+	var b struct {
+		Ceremony string          `json:"ceremony"`
+		Options  json.RawMessage `json:"options"`
+	}
+	if err := m.must(200, "POST", "/api/v1/auth/signup/begin", map[string]string{"name": name, "email": email, "birthDate": "1990-01-01", "address": "1 Bench St, Springfield"}, &b); err != nil {
+		return nil, err
+	}
+	opts, err := virtualwebauthn.ParseAttestationOptions(string(b.Options))
+	if err != nil {
+		return nil, err
+	}
+	authr := virtualwebauthn.NewAuthenticator()
+	authr.Options.UserHandle = []byte(opts.UserID)
+	rp := virtualwebauthn.RelyingParty{Name: "livemall", ID: "localhost", Origin: n.origin}
+	cred := json.RawMessage(virtualwebauthn.CreateAttestationResponse(rp, authr, newCredential(), *opts))
+	if err := m.must(201, "POST", "/api/v1/auth/signup/finish", map[string]any{"ceremony": b.Ceremony, "credential": cred}, nil); err != nil {
+		return nil, err
+	}
+	var me struct {
+		Numbers []struct{ Number string }
+	}
+	if err := m.must(200, "GET", "/api/v1/directory/me", nil, &me); err != nil {
+		return nil, err
+	}
+	var session struct {
+		Account struct{ ID string }
+	}
+	if err := m.must(200, "GET", "/api/v1/me", nil, &session); err != nil {
+		return nil, err
+	}
+	if len(me.Numbers) == 0 || session.Account.ID == "" {
+		return nil, fmt.Errorf("sign-up of %s gave no number or account", name)
+	}
+	m.number, m.accountID = me.Numbers[0].Number, session.Account.ID
+	return m, nil
+}
+
+// signUpMany signs up count members named prefix-i, eight at a time.
+func (n *node) signUpMany(prefix string, count int) ([]*member, error) {
+	out := make([]*member, count)
+	var (
+		wg    sync.WaitGroup
+		next  atomic.Int64
+		first error
+		mu    sync.Mutex
+	)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= count {
+					return
+				}
+				m, err := n.signUp(fmt.Sprintf("Bench %s %d", prefix, i), fmt.Sprintf("%s-%d@bench.example.com", prefix, i))
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				out[i] = m
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return out, first
+}
+
+// newCredential returns a virtual passkey whose public key coordinates are
+// full length (virtualwebauthn drops leading zero bytes; see the app
+// harness).
+func newCredential() virtualwebauthn.Credential {
+	for {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			panic(err)
+		}
+		if len(k.X.Bytes()) != 32 || len(k.Y.Bytes()) != 32 {
+			continue
+		}
+		der, _ := x509.MarshalPKCS8PrivateKey(k)
+		return virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, der)
+	}
+}
+
+// sources spreads outgoing connections over 127.0.0.1–127.0.0.(n) so that
+// no source address runs out of ephemeral ports (28,000 each).
+type sources struct {
+	n    int
+	next atomic.Int64
+}
+
+// dialer returns a dialer bound to the next source address.
+func (s *sources) dialer() *net.Dialer {
+	i := int(s.next.Add(1)-1) % max(1, s.n)
+	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i))}, Timeout: 10 * time.Second}
+}
+
+// openSocket connects the member's device to the node's signaling socket
+// from one of src's addresses and reads the hello.
+func (m *member) openSocket(device string, src *sources) (*websocket.Conn, error) {
+	d := src.dialer()
+	wd := websocket.Dialer{
+		NetDial:          func(_, _ string) (net.Conn, error) { return d.Dial("tcp", m.n.addr) },
+		HandshakeTimeout: 15 * time.Second,
+		ReadBufferSize:   1024,
+		WriteBufferSize:  1024,
+	}
+	h := http.Header{}
+	h.Set("Origin", m.n.origin)
+	h.Set("Cookie", "lm_session="+m.session)
+	url := "ws" + strings.TrimPrefix(m.n.origin, "http") + "/api/v1/ws?device=" + device
+	conn, res, err := wd.Dial(url, h)
+	if err != nil {
+		if res != nil {
+			body, _ := io.ReadAll(res.Body)
+			return nil, fmt.Errorf("open socket: %w (%d %s)", err, res.StatusCode, body)
+		}
+		return nil, fmt.Errorf("open socket: %w", err)
+	}
+	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	var hello struct{ Type string }
+	if err := conn.ReadJSON(&hello); err != nil || hello.Type != "hello" {
+		conn.Close()
+		return nil, fmt.Errorf("no hello on the socket (%v, %q)", err, hello.Type)
+	}
+	conn.SetReadDeadline(time.Time{})
+	return conn, nil
+}
+
+// wsMessage is a signaling message as the bench reads it.
+type wsMessage struct {
+	Type string          `json:"type"`
+	V    int             `json:"v"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// encodeMessage builds a signaling message.
+func encodeMessage(typ string, data any) []byte {
+	var raw json.RawMessage
+	if data != nil {
+		raw, _ = json.Marshal(data)
+	}
+	out, _ := json.Marshal(wsMessage{Type: typ, V: 1, Data: raw})
+	return out
+}
+
+func numCPU() int { return runtime.NumCPU() }
+
+func runQuiet(name string, args ...string) error {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s", name, err, out)
+	}
+	return nil
+}

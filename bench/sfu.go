@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// runSFU carries o.calls 1:1 calls through one node, each side sending
+// 720p VP8 and Opus from pion, and measures forwarded packets/s, server
+// CPU per forwarded packet, loss, and goroutines and RSS per call; then
+// the same packets through a plain UDP relay.
+func runSFU(o options) (*report, error) {
+	r := newReport("sfu")
+	r.set("calls", o.calls, "")
+	r.set("window_s", o.duration.Seconds(), "s")
+	plan, err := loadMedia(o.mediaDir)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := startChild("node", childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile}, o.workDir, o.pin)
+	if err != nil {
+		return nil, err
+	}
+	n := newNode(srv.Addr)
+	phones, err := connectCalls(n, o.calls, plan, "sfu", true)
+	if err != nil {
+		srv.stop()
+		return nil, err
+	}
+	defer func() {
+		for _, p := range phones {
+			p.close()
+		}
+	}()
+	cpu, fwd, sent, goroutines, rss, err := measureCalls(srv, phones, o.duration, func() (int, int64) {
+		srv.settle()
+		return srv.stats().Goroutines, srv.rss()
+	})
+	srv.stop()
+	if err != nil {
+		return nil, err
+	}
+	r.set("forwarded_packets_per_s", float64(fwd.window)/o.duration.Seconds(), "pkt/s")
+	r.set("server_cpu_us_per_forwarded_packet", micros(cpu, fwd.window), "µs")
+	r.set("server_cpu_pct", 100*cpu.Seconds()/o.duration.Seconds(), "% of a core")
+	loss := 100 * max(0, 1-ratio(float64(fwd.total), float64(sent)))
+	r.set("loss_pct", loss, "%")
+	r.set("goroutines_per_call", float64(goroutines)/float64(o.calls), "")
+	r.set("rss_per_participant_mib", float64(rss)/float64(2*o.calls)/(1<<20), "MiB")
+
+	relay, err := startChild("relay", childArgs{}, o.workDir, o.pin)
+	if err != nil {
+		return nil, err
+	}
+	defer relay.stop()
+	eps, err := relayCalls(relay.Addr, o.calls, plan)
+	defer func() {
+		for _, ep := range eps {
+			closeOnce(ep.stop)
+			ep.conn.Close()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(min(time.Second, o.duration))
+	got := func() (s int64) {
+		for _, ep := range eps {
+			s += ep.got.Load()
+		}
+		return s
+	}
+	g0, c0 := got(), relay.cpu()
+	time.Sleep(o.duration)
+	rcpu, rfwd := relay.cpu()-c0, got()-g0
+	r.set("relay_forwarded_packets_per_s", float64(rfwd)/o.duration.Seconds(), "pkt/s")
+	r.set("relay_cpu_us_per_forwarded_packet", micros(rcpu, rfwd), "µs")
+	us, relayUS := micros(cpu, fwd.window), micros(rcpu, rfwd)
+	r.set("ratio_cpu_to_relay", ratio(us, relayUS), "×")
+	perPart := float64(rss) / float64(2*o.calls) / (1 << 20)
+	r.target("sfu_cpu", us > 0 && us <= 9.5, "%.1f µs of server CPU per forwarded packet (target ≤ 9.5 µs)", us)
+	r.target("sfu_memory", perPart <= 2, "%.2f MiB per participant (target ≤ 2 MiB)", perPart)
+	r.target("sfu_loss", loss < 0.1, "%.3f %% loss (target < 0.1 %%)", loss)
+	return r, nil
+}
+
+// forwarded counts packets the phones received: in the window, and from
+// the window's start until the drain after the senders stopped.
+type forwarded struct{ window, total int64 }
+
+// connectCalls signs up count pairs, connects their phones and places a
+// call from each caller to its callee, which answers; both send media
+// when send. It returns once every phone receives media.
+func connectCalls(n *node, count int, plan *mediaPlan, prefix string, send bool) ([]*phone, error) {
+	members, err := n.signUpMany(prefix, 2*count)
+	if err != nil {
+		return nil, err
+	}
+	src := &sources{n: 2}
+	var phones []*phone
+	var chans []chan wsMessage
+	for i, m := range members {
+		ch, on := callMsgs()
+		if i%2 == 1 {
+			on = func(p *phone, msg wsMessage, _ time.Time) {
+				if msg.Type == "call.incoming" {
+					p.sendMsg("call.answer", map[string]any{"callId": callIDOf(msg)})
+				}
+			}
+		}
+		p, err := connectPhone(m, fmt.Sprintf("bench-%s-%04d", prefix, i), src, plan, on)
+		if err != nil {
+			return phones, err
+		}
+		p.answer.Store(true)
+		p.send.Store(send || i%2 == 0)
+		phones, chans = append(phones, p), append(chans, ch)
+	}
+	time.Sleep(500 * time.Millisecond)
+	for i := 0; i < len(phones); i += 2 {
+		phones[i].sendMsg("call.dial", map[string]any{"number": phones[i+1].m.number, "video": true})
+		if _, ok := await(chans[i], 15*time.Second, func(m wsMessage) bool { return m.Type == "call.state" && stateOf(m) == "active" }); !ok {
+			return phones, fmt.Errorf("call %d did not become active", i/2)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for i, p := range phones {
+		if i%2 == 0 && !send {
+			continue // the callee sends nothing: the caller receives nothing
+		}
+		for p.got[kindVideo].Load() < 30 {
+			if time.Now().After(deadline) {
+				return phones, fmt.Errorf("media did not flow in every call (a phone got %d audio, %d video packets)", p.got[0].Load(), p.got[1].Load())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return phones, nil
+}
+
+// measureCalls measures a window of the running calls: server CPU,
+// packets forwarded to the phones, packets they sent (until they stop,
+// after the window), and the goroutines and RSS the calls added over
+// base (taken after the calls end, with their media stopped).
+func measureCalls(srv *child, phones []*phone, window time.Duration, base func() (int, int64)) (time.Duration, forwarded, int64, int, int64, error) {
+	settle := min(2*time.Second, window)
+	time.Sleep(settle)
+	g1, rss1 := base()
+	sum := func() (recv, sent int64) {
+		for _, p := range phones {
+			recv += p.received()
+			sent += p.sent.total()
+		}
+		return recv, sent
+	}
+	recv0, sent0 := sum()
+	cpu0 := srv.cpu()
+	time.Sleep(window)
+	cpu := srv.cpu() - cpu0
+	recvW, _ := sum()
+	for _, p := range phones {
+		p.pauseMedia()
+	}
+	time.Sleep(min(time.Second, window))
+	recv1, sent1 := sum()
+	for _, p := range phones {
+		p.stopMedia()
+	}
+	time.Sleep(settle)
+	g0, rss0 := base()
+	return cpu, forwarded{window: recvW - recv0, total: recv1 - recv0}, sent1 - sent0, g1 - g0, rss1 - rss0, nil
+}
