@@ -50,7 +50,9 @@ type DB struct {
 // Open opens the database described by cfg and checks that it answers. It
 // does not migrate; call Migrate. The error is one line fit for a terminal.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	gcfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, NowFunc: func() time.Time { return time.Now().UTC() }}
+	// PrepareStmt caches prepared statements: preparing every query again
+	// was a third of the CPU of a number lookup on SQLite.
+	gcfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, PrepareStmt: true, NowFunc: func() time.Time { return time.Now().UTC() }}
 	var (
 		g       *gorm.DB
 		err     error

@@ -1,0 +1,616 @@
+// The WebRTC call client every livemall web app shares. It speaks the call
+// half of the signaling protocol (call.*, rtc.*) over a signaling client and
+// owns the one RTCPeerConnection of the current call.
+//
+// The server is the other end of every media connection (it forwards between
+// the two sides, plays the greeting and records messages), and the SERVER
+// makes the offer: the caller gets its rtc.offer right after dialing, the
+// callee after answering. The client adds its local tracks first, so they
+// take the offered sendrecv m-lines, then answers and trickles candidates.
+//
+// The client is framework-free: it keeps a snapshot of the call and the
+// ringing calls and calls onChange after every change.
+
+import type {
+  CallOutcome,
+  CallParty,
+  CallPhase,
+  CallStateData,
+  ClientMessage,
+  RtcOfferData,
+  ServerMessage,
+} from './protocol';
+
+/** CallMode is what this side sends: camera and microphone, the microphone only, or the microphone behind an avatar. */
+export type CallMode = 'video' | 'voice' | 'avatar';
+
+export type CallRole = 'caller' | 'callee';
+
+/**
+ * CallView is the current call as the screens show it. phase "dialing" is
+ * between call.dial and the server's first word about the call; "answering"
+ * is the callee's side between call.answer and "active".
+ */
+export interface CallView {
+  id: string | null;
+  role: CallRole;
+  mode: CallMode;
+  phase: 'dialing' | 'answering' | CallPhase;
+  peer: CallParty;
+  /** video says whether the call was placed as a video call. */
+  video: boolean;
+  localStream: MediaStream | null;
+  remoteStream: MediaStream | null;
+  /** remoteVideoLive is true while frames arrive on the remote video track. */
+  remoteVideoLive: boolean;
+  /** sendingVideo is true while this side's camera goes out. */
+  sendingVideo: boolean;
+  muted: boolean;
+  /** media is the peer connection's state. */
+  media: RTCPeerConnectionState | 'none';
+  connectedAt: number | null;
+  recordingAt: number | null;
+  maxSeconds: number;
+  greeting: string;
+  outcome: CallOutcome | null;
+  reason: string;
+  /** error is why the call could not be placed or went wrong. */
+  error: string;
+  /** notice is a note that does not end the call (no camera, say). */
+  notice: string;
+  /** videoAsked: (caller behind an avatar or voice) the callee asks to see them. */
+  videoAsked: boolean;
+  /** videoAsk: (callee) where asking the caller for video stands. */
+  videoAsk: 'none' | 'waiting' | 'accepted' | 'declined';
+  endedAt: number | null;
+}
+
+/** IncomingCall is a call ringing this device. */
+export interface IncomingCall {
+  callId: string;
+  from: CallParty;
+  video: boolean;
+  at: number;
+}
+
+/** MissedCall is a ringing call that stopped before it was answered here. */
+export interface MissedCall {
+  from: CallParty;
+  reason: string;
+  at: number;
+}
+
+export interface CallSnapshot {
+  call: CallView | null;
+  incoming: IncomingCall[];
+  missed: MissedCall | null;
+}
+
+export interface CallClientOptions {
+  /** send puts a message on the signaling socket; false means it is not open. */
+  send(msg: ClientMessage): boolean;
+  /** onChange is called after every change of the snapshot. */
+  onChange(snap: CallSnapshot): void;
+  /** getUserMedia is replaceable for tests. */
+  getUserMedia?(c: MediaStreamConstraints): Promise<MediaStream>;
+}
+
+interface Internal {
+  view: CallView;
+  pc: RTCPeerConnection | null;
+  /** media resolves to the local stream (or null when none could be had). */
+  media: Promise<MediaStream | null>;
+  pendingCandidates: RTCIceCandidateInit[];
+  /** offers are applied one after the other. */
+  chain: Promise<void>;
+  closed: boolean;
+}
+
+const videoConstraints: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24 } };
+
+/** outcomeText says in words how a call ended, from the caller's or callee's side. */
+export function outcomeText(v: Pick<CallView, 'outcome' | 'reason' | 'role' | 'peer' | 'error'>): string {
+  if (v.error) return v.error;
+  const name = v.peer.name || 'They';
+  switch (v.reason) {
+    case 'message left':
+      return 'Your message was sent.';
+    case 'the message reached its maximum length':
+      return 'Your message reached the maximum length and was sent.';
+    case 'answered on another device':
+      return 'Answered on another device.';
+  }
+  switch (v.outcome) {
+    case 'answered':
+      return 'Call ended.';
+    case 'cancelled':
+      return v.role === 'caller' ? 'Call cancelled.' : `${name} hung up.`;
+    case 'declined':
+      return v.role === 'caller' ? `${name} declined.` : 'Declined.';
+    case 'no_answer':
+      return 'No answer.';
+    case 'busy':
+      return `${name} is busy.`;
+    case 'offline':
+      return `${name} is offline.`;
+    case 'failed':
+      return v.reason ? `The call failed: ${v.reason}.` : 'The call failed.';
+  }
+  return v.reason ? capitalize(v.reason) + '.' : 'Call ended.';
+}
+
+function capitalize(s: string): string {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+/** CallClient places, answers and carries calls. */
+export class CallClient {
+  private cur: Internal | null = null;
+  private incoming: IncomingCall[] = [];
+  private missed: MissedCall | null = null;
+  private dismissTimer: ReturnType<typeof setTimeout> | null = null;
+  /** unnamedCancels counts dials hung up before the server named their call. */
+  private unnamedCancels = 0;
+  /** forgotten are calls cancelled that way; later messages about them are ignored. */
+  private readonly forgotten = new Set<string>();
+  private readonly opts: CallClientOptions;
+  private readonly gum: (c: MediaStreamConstraints) => Promise<MediaStream>;
+
+  constructor(opts: CallClientOptions) {
+    this.opts = opts;
+    this.gum = opts.getUserMedia ?? ((c) => navigator.mediaDevices.getUserMedia(c));
+  }
+
+  /** pc is the current call's peer connection (tests read its stats). */
+  get pc(): RTCPeerConnection | null {
+    return this.cur?.pc ?? null;
+  }
+
+  snapshot(): CallSnapshot {
+    return { call: this.cur ? { ...this.cur.view } : null, incoming: [...this.incoming], missed: this.missed };
+  }
+
+  private changed() {
+    this.opts.onChange(this.snapshot());
+  }
+
+  private patch(c: Internal, p: Partial<CallView>) {
+    if (this.cur !== c) return;
+    c.view = { ...c.view, ...p };
+    this.changed();
+  }
+
+  // ---------- placing and answering ----------
+
+  /** dial calls a number. peer is what the screen shows until the server says more. */
+  dial(number: string, mode: CallMode, peer: CallParty): void {
+    if (this.cur && !this.cur.closed) return;
+    this.clearDismiss();
+    const c = this.begin('caller', null, mode, peer, mode === 'video');
+    c.view.phase = 'dialing';
+    const sent = this.opts.send({ type: 'call.dial', data: { number, video: mode === 'video', avatar: mode === 'avatar' } });
+    if (!sent) {
+      this.finish(c, { error: 'The phone is not connected right now. Try again in a moment.' }, true);
+      return;
+    }
+    this.changed();
+  }
+
+  /** answer picks up a ringing call, with the camera or voice only. */
+  answer(callId: string, withVideo: boolean): void {
+    const ring = this.incoming.find((i) => i.callId === callId);
+    if (!ring) return;
+    if (this.cur && !this.cur.closed) this.hangup();
+    this.clearDismiss();
+    this.incoming = this.incoming.filter((i) => i.callId !== callId);
+    const c = this.begin('callee', callId, withVideo ? 'video' : 'voice', ring.from, ring.video);
+    c.view.phase = 'answering';
+    this.changed();
+    if (!this.opts.send({ type: 'call.answer', data: { callId } })) {
+      this.finish(c, { error: 'The phone is not connected right now.' }, true);
+    }
+  }
+
+  /** decline sends a ringing caller to the mailbox. */
+  decline(callId: string): void {
+    if (!this.incoming.some((i) => i.callId === callId)) return;
+    this.incoming = this.incoming.filter((i) => i.callId !== callId);
+    this.opts.send({ type: 'call.decline', data: { callId } });
+    this.changed();
+  }
+
+  /** hangup ends the current call: cancels it while ringing, finishes a message in the mailbox. */
+  hangup(): void {
+    const c = this.cur;
+    if (!c || c.closed) return;
+    const phase = c.view.phase;
+    const outcome: CallOutcome | null =
+      phase === 'dialing' || (phase === 'ringing' && c.view.role === 'caller') ? 'cancelled' : phase === 'active' ? 'answered' : null;
+    const reason = phase === 'mailbox' || phase === 'recording' ? 'message left' : phase === 'active' ? 'hung up' : '';
+    this.finish(c, { outcome, reason });
+  }
+
+  /** dismiss closes the screen of an ended call. */
+  dismiss(): void {
+    if (this.cur && !this.cur.closed) return;
+    this.clearDismiss();
+    this.cur = null;
+    this.changed();
+  }
+
+  /** dismissMissed forgets the missed-call note. */
+  dismissMissed(): void {
+    this.missed = null;
+    this.changed();
+  }
+
+  toggleMute(): void {
+    const c = this.cur;
+    if (!c || c.closed) return;
+    const muted = !c.view.muted;
+    for (const t of c.view.localStream?.getAudioTracks() ?? []) t.enabled = !muted;
+    this.patch(c, { muted });
+  }
+
+  /** setCamera turns this side's camera on or off (getting one if the call started without). */
+  async setCamera(on: boolean): Promise<void> {
+    const c = this.cur;
+    if (!c || c.closed) return;
+    let track = c.view.localStream?.getVideoTracks()[0] ?? null;
+    if (on && !track) {
+      let s: MediaStream;
+      try {
+        s = await this.gum({ video: videoConstraints });
+      } catch {
+        this.patch(c, { notice: 'The camera could not be started.' });
+        return;
+      }
+      track = s.getVideoTracks()[0] ?? null;
+      if (!track) return;
+      if (this.cur !== c || c.closed) {
+        track.stop();
+        return;
+      }
+      c.view = { ...c.view, localStream: new MediaStream([...(c.view.localStream?.getTracks() ?? []), track]) };
+    }
+    if (!track) return;
+    track.enabled = on;
+    const sender = this.videoSender(c);
+    if (on && sender && sender.track !== track) await sender.replaceTrack(track);
+    this.patch(c, { sendingVideo: on, notice: '', mode: on && c.view.mode === 'avatar' ? 'video' : c.view.mode });
+  }
+
+  /** askForVideo (callee) asks a caller who sends no video to show it. */
+  askForVideo(): void {
+    const c = this.cur;
+    if (!c || c.closed || !c.view.id || c.view.phase !== 'active') return;
+    this.opts.send({ type: 'call.video.request', data: { callId: c.view.id } });
+    this.patch(c, { videoAsk: 'waiting' });
+  }
+
+  /** answerVideoRequest (caller) shows live video or stays hidden. */
+  answerVideoRequest(accept: boolean): void {
+    const c = this.cur;
+    if (!c || c.closed || !c.view.id) return;
+    this.opts.send({ type: 'call.video.response', data: { callId: c.view.id, accept } });
+    this.patch(c, { videoAsked: false });
+    if (accept) void this.setCamera(true);
+  }
+
+  /** signalLost ends everything: the server hangs up a device's calls when its socket closes. */
+  signalLost(): void {
+    const c = this.cur;
+    if (c && !c.closed) this.finish(c, { error: 'The connection to livemall dropped, so the call ended.' }, true);
+    if (this.incoming.length) {
+      this.incoming = [];
+      this.changed();
+    }
+  }
+
+  /** destroy releases the camera and the connection (sign-out, page leaving). */
+  destroy(): void {
+    const c = this.cur;
+    if (c && !c.closed) {
+      if (c.view.id) this.opts.send({ type: 'call.hangup', data: { callId: c.view.id } });
+      this.release(c);
+    }
+    this.clearDismiss();
+    this.cur = null;
+    this.incoming = [];
+  }
+
+  // ---------- server messages ----------
+
+  /** handle takes every server message and reports whether it was about calls. */
+  handle(m: ServerMessage): boolean {
+    switch (m.type) {
+      case 'call.incoming': {
+        const d = m.data;
+        if (!d?.callId || this.incoming.some((i) => i.callId === d.callId) || this.cur?.view.id === d.callId) return true;
+        this.incoming = [...this.incoming, { callId: d.callId, from: d.from ?? { name: 'Someone' }, video: !!d.video, at: Date.now() }];
+        this.changed();
+        return true;
+      }
+      case 'call.state': {
+        const d = m.data;
+        if (!d?.callId) return true;
+        const ring = this.incoming.find((i) => i.callId === d.callId);
+        if (ring && d.state === 'ended') {
+          this.incoming = this.incoming.filter((i) => i !== ring);
+          if (d.reason !== 'answered on another device' && d.reason !== 'declined') {
+            this.missed = { from: ring.from, reason: d.reason ?? '', at: Date.now() };
+          }
+          this.changed();
+          return true;
+        }
+        const c = this.adopt(d.callId);
+        if (c) this.onState(c, d);
+        return true;
+      }
+      case 'rtc.offer': {
+        const c = this.adopt(m.data?.callId);
+        if (c && !c.closed) {
+          const offer = m.data;
+          c.chain = c.chain.then(() => this.applyOffer(c, offer)).catch((e: unknown) => {
+            this.finish(c, { error: `The media connection could not start: ${e instanceof Error ? e.message : String(e)}` });
+          });
+        }
+        return true;
+      }
+      case 'rtc.candidate': {
+        const c = this.adopt(m.data?.callId);
+        if (!c || c.closed || !m.data.candidate) return true;
+        if (c.pc?.remoteDescription) {
+          c.pc.addIceCandidate(m.data.candidate).catch(() => {});
+        } else {
+          c.pendingCandidates.push(m.data.candidate);
+        }
+        return true;
+      }
+      case 'call.video.request': {
+        const c = this.adopt(m.data?.callId);
+        if (c && !c.closed) this.patch(c, { videoAsked: true });
+        return true;
+      }
+      case 'call.video.response': {
+        const c = this.adopt(m.data?.callId);
+        if (c && !c.closed) this.patch(c, { videoAsk: m.data.accept ? 'accepted' : 'declined' });
+        return true;
+      }
+      case 'error': {
+        // An error right after dialing is the dial's: nobody has the number,
+        // your own number, too many calls.
+        const c = this.cur;
+        if (c && !c.closed && c.view.phase === 'dialing' && c.view.id === null) {
+          this.finish(c, { error: m.data?.message || 'The call could not be placed.' }, true);
+          return true;
+        }
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** adopt returns the current call if the message is about it; a caller's first message names the call. */
+  private adopt(callId: string | undefined): Internal | null {
+    if (!callId || this.forgotten.has(callId)) return null;
+    const c = this.cur;
+    if (c && c.view.id === callId) return c;
+    if (c && c.view.id === null && c.view.role === 'caller' && !c.closed) {
+      c.view = { ...c.view, id: callId };
+      return c;
+    }
+    if (this.unnamedCancels > 0) {
+      // A call hung up here before the server named it: cancel it now.
+      this.unnamedCancels--;
+      this.forgotten.add(callId);
+      this.opts.send({ type: 'call.hangup', data: { callId } });
+    }
+    return null;
+  }
+
+  private onState(c: Internal, d: CallStateData) {
+    if (c.closed) {
+      // Hung up here already: take the server's word for how it ended.
+      if (d.state === 'ended') {
+        const p: Partial<CallView> = {};
+        if (d.outcome) p.outcome = d.outcome;
+        if (d.reason) p.reason = d.reason;
+        this.patch(c, p);
+      }
+      return;
+    }
+    const p: Partial<CallView> = { phase: d.state };
+    if (d.peer?.name) p.peer = { ...c.view.peer, ...d.peer };
+    if (typeof d.video === 'boolean') p.video = d.video;
+    if (d.outcome) p.outcome = d.outcome;
+    if (d.reason) p.reason = d.reason;
+    if (d.greeting) p.greeting = d.greeting;
+    if (d.maxSeconds) p.maxSeconds = d.maxSeconds;
+    switch (d.state) {
+      case 'active':
+        p.connectedAt = c.view.connectedAt ?? Date.now();
+        break;
+      case 'recording':
+        p.recordingAt = Date.now();
+        break;
+      case 'ended':
+        this.finish(c, p, true);
+        return;
+    }
+    this.patch(c, p);
+  }
+
+  // ---------- media ----------
+
+  private begin(role: CallRole, id: string | null, mode: CallMode, peer: CallParty, video: boolean): Internal {
+    const view: CallView = {
+      id,
+      role,
+      mode,
+      phase: 'dialing',
+      peer,
+      video,
+      localStream: null,
+      remoteStream: null,
+      remoteVideoLive: false,
+      sendingVideo: false,
+      muted: false,
+      media: 'none',
+      connectedAt: null,
+      recordingAt: null,
+      maxSeconds: 180,
+      greeting: '',
+      outcome: null,
+      reason: '',
+      error: '',
+      notice: '',
+      videoAsked: false,
+      videoAsk: 'none',
+      endedAt: null,
+    };
+    const c: Internal = {
+      view,
+      pc: null,
+      media: Promise.resolve(null),
+      pendingCandidates: [],
+      chain: Promise.resolve(),
+      closed: false,
+    };
+    this.cur = c;
+    c.media = this.localMedia(c, mode);
+    return c;
+  }
+
+  /** localMedia gets the microphone (and camera for video), falling back to the microphone alone. */
+  private async localMedia(c: Internal, mode: CallMode): Promise<MediaStream | null> {
+    let stream: MediaStream | null = null;
+    let notice = '';
+    if (mode === 'video') {
+      try {
+        stream = await this.gum({ audio: true, video: videoConstraints });
+      } catch {
+        notice = 'No camera could be used, so you are sending voice only.';
+      }
+    }
+    if (!stream) {
+      try {
+        stream = await this.gum({ audio: true });
+      } catch (e) {
+        const denied = e instanceof DOMException && (e.name === 'NotAllowedError' || e.name === 'SecurityError');
+        this.finish(c, {
+          error: denied ? 'Allow this page to use your microphone to make calls.' : 'No microphone could be used for the call.',
+        });
+        return null;
+      }
+    }
+    if (this.cur !== c || c.closed) {
+      for (const t of stream.getTracks()) t.stop();
+      return null;
+    }
+    this.patch(c, { localStream: stream, sendingVideo: stream.getVideoTracks().length > 0, notice });
+    return stream;
+  }
+
+  private videoSender(c: Internal): RTCRtpSender | null {
+    const t = c.pc?.getTransceivers().find((x) => x.receiver.track.kind === 'video');
+    return t?.sender ?? null;
+  }
+
+  private async applyOffer(c: Internal, offer: RtcOfferData) {
+    if (!offer?.sdp) return;
+    const got = await c.media;
+    if (!got || this.cur !== c || c.closed) return;
+    // The camera may have been turned on while it rang.
+    const stream = c.view.localStream ?? got;
+    let pc = c.pc;
+    if (!pc) {
+      pc = new RTCPeerConnection({ iceServers: offer.iceServers ?? [] });
+      c.pc = pc;
+      const remote = new MediaStream();
+      c.view = { ...c.view, remoteStream: remote };
+      // Local tracks first, so they take the offered sendrecv m-lines.
+      for (const t of stream.getTracks()) pc.addTrack(t, stream);
+      pc.ontrack = (e) => {
+        const track = e.track;
+        if (!remote.getTracks().includes(track)) remote.addTrack(track);
+        if (track.kind === 'video') {
+          const live = () => this.patch(c, { remoteVideoLive: !track.muted && track.readyState === 'live' });
+          track.onmute = live;
+          track.onunmute = live;
+          track.onended = live;
+          live();
+        }
+        this.patch(c, { remoteStream: remote });
+      };
+      pc.onicecandidate = (e) => {
+        if (e.candidate && c.view.id && !c.closed) {
+          this.opts.send({ type: 'rtc.candidate', data: { callId: c.view.id, candidate: e.candidate.toJSON() } });
+        }
+      };
+      const thePc = pc;
+      pc.onconnectionstatechange = () => {
+        const s = thePc.connectionState;
+        this.patch(c, { media: s });
+        if (s === 'failed' && !c.closed) this.finish(c, { error: 'The media connection failed, so the call ended.' });
+      };
+    }
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    // An m-line we have no track for yet (voice, avatar) still answers
+    // sendrecv, so a camera turned on later needs no renegotiation.
+    for (const t of pc.getTransceivers()) {
+      if (t.direction === 'recvonly') t.direction = 'sendrecv';
+    }
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    if (this.cur !== c || c.closed || !c.view.id) return;
+    this.opts.send({ type: 'rtc.answer', data: { callId: c.view.id, sdp: pc.localDescription?.sdp ?? answer.sdp ?? '' } });
+    const pending = c.pendingCandidates;
+    c.pendingCandidates = [];
+    for (const cand of pending) await pc.addIceCandidate(cand).catch(() => {});
+  }
+
+  /**
+   * finish closes the call here (media off) and keeps its screen for a
+   * moment. Unless the server already knows (fromServer), it is told: a
+   * call it has named gets call.hangup now, one it has not yet named gets
+   * it as soon as its first message names it.
+   */
+  private finish(c: Internal, p: Partial<CallView>, fromServer = false) {
+    if (c.closed) {
+      this.patch(c, p);
+      return;
+    }
+    c.closed = true;
+    if (!fromServer) {
+      if (c.view.id) this.opts.send({ type: 'call.hangup', data: { callId: c.view.id } });
+      else if (c.view.role === 'caller') this.unnamedCancels++;
+    }
+    this.release(c);
+    c.view = { ...c.view, ...p, phase: 'ended', endedAt: Date.now(), videoAsked: false, media: c.pc ? 'closed' : 'none' };
+    if (this.cur === c) {
+      this.changed();
+      this.clearDismiss();
+      // The summary stays a few seconds, longer when something went wrong.
+      this.dismissTimer = setTimeout(() => this.dismiss(), c.view.error ? 12_000 : 5_000);
+    }
+  }
+
+  private release(c: Internal) {
+    for (const t of c.view.localStream?.getTracks() ?? []) t.stop();
+    c.media.then((s) => {
+      if (this.cur !== c || c.closed) for (const t of s?.getTracks() ?? []) t.stop();
+    });
+    if (c.pc) {
+      c.pc.ontrack = null;
+      c.pc.onicecandidate = null;
+      c.pc.onconnectionstatechange = null;
+      c.pc.close();
+    }
+  }
+
+  private clearDismiss() {
+    if (this.dismissTimer !== null) clearTimeout(this.dismissTimer);
+    this.dismissTimer = null;
+  }
+}
