@@ -40,6 +40,7 @@ type call struct {
 	sub         *nats.Subscription
 	ended       bool
 	greeting    bool // the caller records their own greeting
+	avatar      bool // the caller hides behind an avatar
 	cancel      context.CancelFunc
 	ctx         context.Context
 }
@@ -51,7 +52,7 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, ctx: ctx, cancel: cancel, greeting: selfGreeting}
+	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, ctx: ctx, cancel: cancel, greeting: selfGreeting, avatar: req.Avatar}
 	var name struct{ Name string }
 	c.db.Table("accounts").Select("name").Where("id = ?", caller.AccountID).Take(&name)
 	cl.callerName = name.Name
@@ -131,7 +132,7 @@ func (cl *call) start(res *Resolution) {
 	cl.send(cl.caller, "call.state", map[string]any{"state": callRinging, "peer": callee, "video": cl.rec.Video})
 	for _, t := range res.Ring {
 		cl.ringDevices = append(cl.ringDevices, t.DeviceID)
-		cl.c.sig.SendToDevice(t.DeviceID, "call.incoming", map[string]any{"callId": cl.rec.ID, "from": peerInfo(cl.callerName, cl.rec.CallerNumber), "video": cl.rec.Video})
+		cl.c.sig.SendToDevice(t.DeviceID, "call.incoming", map[string]any{"callId": cl.rec.ID, "from": peerInfo(cl.callerName, cl.rec.CallerNumber), "video": cl.rec.Video, "avatar": cl.avatar})
 	}
 	cl.ringTimer = time.AfterFunc(cl.c.cfg.RingTimeout, func() {
 		cl.mu.Lock()

@@ -39,7 +39,7 @@ var Protocol = []MessageType{
 	{"error", ToDevice, `{"code", "message"}`},
 	{"presence", ToDevice, `{"accountId", "state": "available" | "busy" | "away" | "offline"}`},
 	{"call.state", ToDevice, `{"callId", "state": "ringing" | "active" | "mailbox" | "recording" | "ended", "peer"?, "video"?, "outcome"?, "reason"?, "greeting"?, "maxSeconds"?}`},
-	{"call.incoming", ToDevice, `{"callId", "from": {"name", "number"?, "display"?}, "video"}`},
+	{"call.incoming", ToDevice, `{"callId", "from": {"name", "number"?, "display"?}, "video", "avatar"}`},
 	{"rtc.offer", ToDevice, `{"callId", "sdp", "iceServers"?}`},
 	{"rtc.candidate", ToDevice, `{"callId", "candidate"}`},
 	{"call.video.request", ToDevice, `{"callId"}`},

@@ -7,6 +7,7 @@ import { AgeBadge, Stock } from './ProductCard';
 import { AddToCart } from './AddToCart';
 import { TalkButton } from './TalkButton';
 import { useLoad } from './useLoad';
+import { shop, type MallStore } from './shopApi';
 
 const kindNames: Record<AddOnKind, string> = {
   accessory: 'Accessory',
@@ -14,9 +15,27 @@ const kindNames: Record<AddOnKind, string> = {
   bundle: 'Bundle',
 };
 
+/**
+ * productWithLiveStore loads a product and completes its store with the live
+ * parts (sales number, agents online) from the store list, which the product
+ * answer may lack; the product still shows when the list fails.
+ */
+async function productWithLiveStore(slug: string, sku: string) {
+  const [r, stores] = await Promise.all([api.product(slug, sku), shop.stores().catch((): MallStore[] => [])]);
+  const listed = stores.find((s) => s.slug === slug);
+  const store: MallStore = { ...r.store };
+  if (listed) {
+    store.salesNumber = store.salesNumber || listed.salesNumber;
+    store.salesDisplay = store.salesDisplay || listed.salesDisplay;
+    store.agentsOnline = listed.agentsOnline;
+    store.shoppersInside = listed.shoppersInside;
+  }
+  return { ...r, store };
+}
+
 /** ProductPage shows one product and what goes well with it. */
 export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
-  const load = useLoad(`product:${slug}/${sku}`, () => api.product(slug, sku));
+  const load = useLoad(`product:${slug}/${sku}`, () => productWithLiveStore(slug, sku));
   useEffect(() => {
     if (load.state === 'done') document.title = `${load.data.product.name} — ${load.data.store.name} — livemall`;
   }, [load]);
