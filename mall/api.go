@@ -199,7 +199,9 @@ func (c *Catalog) handleShowProduct(ctx *fiber.Ctx) error {
 	for i, a := range addOns {
 		detail.AddOns[i] = AddOnView{Kind: a.Kind, Reason: a.Reason, Product: NewProductView(store.Slug, a.Product)}
 	}
-	return ctx.JSON(productResponse{Store: NewStoreView(*store, count), Product: detail})
+	views := []StoreView{NewStoreView(*store, count)}
+	c.decorate(ctx.UserContext(), views, []int64{store.ID})
+	return ctx.JSON(productResponse{Store: views[0], Product: detail})
 }
 
 func (c *Catalog) handleProductImage(ctx *fiber.Ctx) error {
