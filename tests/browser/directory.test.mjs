@@ -195,6 +195,7 @@ test('dial pad formats as you type, explains bad numbers and resolves who a numb
 
     // The first-digit rule.
     await input.fill('');
+    await waitFor('the dial pad to be empty', async () => (await input.inputValue()) === '');
     await input.pressSequentially('1234');
     assert.equal(await input.inputValue(), '1234');
     await card.getByText('A number starts with a digit from 2 to 9; this one starts with 1.').waitFor();
