@@ -51,6 +51,16 @@ type ProductView struct {
 type ProductDetailView struct {
 	ProductView
 	AddOns []AddOnView `json:"addOns"`
+	// AlsoBought ranks the products bought together with this one in paid
+	// orders, besides the explicit add-ons.
+	AlsoBought []AlsoBoughtView `json:"alsoBought"`
+}
+
+// AlsoBoughtView is a co-purchase suggestion: the product and in how many
+// paid orders it came along.
+type AlsoBoughtView struct {
+	Product ProductView `json:"product"`
+	Orders  int         `json:"orders"`
 }
 
 // AddOnView is an add-on suggested with a product.
@@ -198,6 +208,14 @@ func (c *Catalog) handleShowProduct(ctx *fiber.Ctx) error {
 	detail := ProductDetailView{ProductView: NewProductView(store.Slug, *product), AddOns: make([]AddOnView, len(addOns))}
 	for i, a := range addOns {
 		detail.AddOns[i] = AddOnView{Kind: a.Kind, Reason: a.Reason, Product: NewProductView(store.Slug, a.Product)}
+	}
+	also, err := c.ListCoPurchases(ctx.UserContext(), product, 4)
+	if err != nil {
+		return err
+	}
+	detail.AlsoBought = make([]AlsoBoughtView, len(also))
+	for i, a := range also {
+		detail.AlsoBought[i] = AlsoBoughtView{Product: NewProductView(store.Slug, a.Product), Orders: a.Orders}
 	}
 	views := []StoreView{NewStoreView(*store, count)}
 	c.decorate(ctx.UserContext(), views, []int64{store.ID})

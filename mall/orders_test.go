@@ -222,3 +222,53 @@ func TestFiftyConcurrentCheckoutsOfTenInStock(t *testing.T) {
 		t.Fatalf("%d confirmed, %d refused", confirmed, refused)
 	}
 }
+
+func TestCoPurchasesAreRankedFromPaidOrders(t *testing.T) {
+	f := newShopFixture(t, Offline{})
+	ctx := context.Background()
+	st, _ := f.catalog.StoreBySlug(ctx, "lumen-electronics")
+	ps, _ := f.catalog.ListProductsOnSale(ctx, st.ID)
+	main := &ps[0]
+	addOns, _ := f.catalog.ListAddOnsOnSale(ctx, main)
+	related := map[int64]bool{main.ID: true}
+	for _, a := range addOns {
+		related[a.Product.ID] = true
+	}
+	var others []*Product
+	for i := range ps {
+		if !related[ps[i].ID] && ps[i].AgeLimit == 0 {
+			others = append(others, &ps[i])
+		}
+	}
+	if len(others) < 3 {
+		t.Fatalf("the demo store has too few unrelated products: %d", len(others))
+	}
+	buy := func(n int, paid bool, with ...*Product) {
+		s := guest(5000 + n)
+		f.carts.AddItem(ctx, s, "lumen-electronics", main.SKU, 1, nil)
+		for _, p := range with {
+			f.carts.AddItem(ctx, s, "lumen-electronics", p.SKU, 1, nil)
+		}
+		o, err := f.orders.Checkout(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if paid {
+			if _, _, err := f.orders.Pay(ctx, s, o.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	buy(1, true, others[0], others[1])
+	buy(2, true, others[1])
+	buy(3, true, others[1], others[0])
+	buy(4, true, others[1])
+	buy(5, false, others[2], others[2]) // never paid: does not count
+	got, err := f.catalog.ListCoPurchases(ctx, main, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Product.ID != others[1].ID || got[0].Orders != 4 || got[1].Product.ID != others[0].ID || got[1].Orders != 2 {
+		t.Fatalf("co-purchases %+v", got)
+	}
+}

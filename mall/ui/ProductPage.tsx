@@ -46,6 +46,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
   }
   const { store, product } = load.data;
   const addOns = product.addOns ?? [];
+  const alsoBought = product.alsoBought ?? [];
   const storeTo = storePath(store.slug);
   return (
     <>
@@ -114,6 +115,35 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
                       </a>
                     </h3>
                     <p class="muted small">{a.reason}</p>
+                  </div>
+                  <span class="price">{formatPrice(a.product.priceMinor, a.product.currency)}</span>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
+
+      {alsoBought.length > 0 && (
+        <section class="addons" aria-labelledby="also-title">
+          <div class="section-head">
+            <h2 id="also-title">Shoppers also bought</h2>
+          </div>
+          <ul class="addon-list">
+            {alsoBought.map((a) => {
+              const to = productPath(store.slug, a.product.sku);
+              return (
+                <li key={`also-${a.product.sku}`} class="addon">
+                  <img src={a.product.imageUrl} alt="" width="80" height="80" loading="lazy" />
+                  <div class="addon-body">
+                    <h3 class="addon-name">
+                      <a href={to} onClick={linkClick(to)}>
+                        {a.product.name}
+                      </a>
+                    </h3>
+                    <p class="muted small">
+                      In {a.orders} {a.orders === 1 ? 'order' : 'orders'} with this one
+                    </p>
                   </div>
                   <span class="price">{formatPrice(a.product.priceMinor, a.product.currency)}</span>
                 </li>

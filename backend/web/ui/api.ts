@@ -200,7 +200,7 @@ export const api = {
   store: (slug: string) =>
     request<{ store: Store; departments: Department[] }>('GET', `/stores/${encodeURIComponent(slug)}`),
   product: (slug: string, sku: string) =>
-    request<{ store: Store; product: Product & { addOns: AddOn[] } }>(
+    request<{ store: Store; product: Product & { addOns: AddOn[]; alsoBought?: { product: Product; orders: number }[] } }>(
       'GET',
       `/stores/${encodeURIComponent(slug)}/products/${encodeURIComponent(sku)}`,
     ),
