@@ -257,6 +257,7 @@ func (a *App) routes() *fiber.App {
 	a.Auth.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
 	a.Auth.AdminRoutes(api)
 	a.Catalog.Routes(api)
+	a.Catalog.EditRoutes(api)
 	a.Shop.Routes(api)
 	if a.Webhook != nil {
 		a.Webhook.Route(api)
