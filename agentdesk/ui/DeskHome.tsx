@@ -2,6 +2,7 @@ import type { Account } from '../../backend/web/ui/api';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
 import { HeadsetIcon, StoreIcon, UserIcon } from '../../backend/web/ui/icons';
 import { initials, roleName, type Session } from '../../backend/web/ui/session';
+import { Catalog } from './Catalog';
 
 /** DeskHome is the signed-in staff desk: who, which store, and the queue. */
 export function DeskHome({ session, account }: { session: Session; account: Account }) {
@@ -68,6 +69,8 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
           <AccountPanel session={session} />
         </aside>
       </div>
+
+      {account.role === 'supervisor' && store && <Catalog slug={store.slug} storeName={store.name} />}
     </>
   );
 }
