@@ -70,7 +70,7 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 	if t := targets[*rec.AccountID]; len(t) > 0 {
 		res.Ring = t
 	}
-	states, err := s.States(ctx, []string{*rec.AccountID})
+	states, err := s.statesFrom(ctx, []string{*rec.AccountID}, targets)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,12 @@ func (s *Service) States(ctx context.Context, accountIDs []string) (map[string]S
 	if err != nil {
 		return nil, err
 	}
+	return s.statesFrom(ctx, accountIDs, targets)
+}
+
+// statesFrom folds ring targets already loaded into states, then marks the
+// accounts in an answered call busy.
+func (s *Service) statesFrom(ctx context.Context, accountIDs []string, targets map[string][]RingTarget) (map[string]State, error) {
 	out := make(map[string]State, len(accountIDs))
 	for _, id := range accountIDs {
 		out[id] = stateOf(targets[id])
@@ -31,7 +37,7 @@ func (s *Service) States(ctx context.Context, accountIDs []string) (map[string]S
 	}
 	// An account in an answered call is busy, whatever its devices say.
 	var inCall []struct{ CallerAccountID, CalleeAccountID string }
-	err = s.db.WithContext(ctx).Table("calls").Select("caller_account_id, callee_account_id").
+	err := s.db.WithContext(ctx).Table("calls").Select("caller_account_id, callee_account_id").
 		Where("state = ? AND (caller_account_id IN ? OR callee_account_id IN ?)", "active", accountIDs, accountIDs).Scan(&inCall).Error
 	if err != nil {
 		return nil, fmt.Errorf("load calls in progress: %w", err)

@@ -1,29 +1,6 @@
 // Icons the shop needs (24×24, stroke = currentColor, decorative).
 
-import type { JSX } from 'preact';
-
-type IconProps = { size?: number; class?: string };
-
-function Svg(props: IconProps & { children: JSX.Element | JSX.Element[] }) {
-  const size = props.size ?? 20;
-  return (
-    <svg
-      class={props.class ?? 'icon'}
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      {props.children}
-    </svg>
-  );
-}
+import { Svg, type IconProps } from '../../backend/web/ui/icons';
 
 /** CartIcon is the shopping bag in the header and on add buttons. */
 export const CartIcon = (p: IconProps) => (

@@ -2,9 +2,11 @@
 
 import type { JSX } from 'preact';
 
-type IconProps = { size?: number; class?: string };
+/** IconProps size an icon and give it a class. */
+export type IconProps = { size?: number; class?: string };
 
-function Svg(props: IconProps & { children: JSX.Element | JSX.Element[] }) {
+/** Svg is the shared frame of every icon: 24×24, stroked in currentColor. */
+export function Svg(props: IconProps & { children: JSX.Element | JSX.Element[] }) {
   const size = props.size ?? 20;
   return (
     <svg
