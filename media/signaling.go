@@ -125,15 +125,22 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 	deviceID, _ := ws.Locals("ws.device").(string)
 	c := newConn(newConnID(), accountID, deviceID)
 	s.conns.Store(c.ID, c)
+	writerDone := make(chan struct{})
 	defer func() {
 		c.cancel()
+		// The socket goes back to a pool when serve returns: the writer must
+		// be done with it first.
+		<-writerDone
 		s.conns.Delete(c.ID)
 		for _, f := range s.onClose {
 			f(c)
 		}
 	}()
 	ws.SetReadLimit(MaxMessageSize)
-	go s.write(ws, c)
+	go func() {
+		defer close(writerDone)
+		s.write(ws, c)
+	}()
 	if s.Bus != nil {
 		unsubscribe, err := s.listen(c)
 		if err != nil {
