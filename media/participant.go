@@ -81,7 +81,10 @@ func newParticipant(api *webrtc.API, id string, signal func(typ string, data any
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
 			p.connOnce.Do(func() { close(p.connected) })
-		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed, webrtc.PeerConnectionStateDisconnected:
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+			// Disconnected is not the end: on a loaded machine consent checks
+			// can lapse for a moment and recover. Failed comes once ICE has
+			// given up (the failed timeout of the SFU's setting engine).
 			p.stopped()
 		}
 	})

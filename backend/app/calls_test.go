@@ -248,7 +248,9 @@ func TestBusyAndUnansweredCallsGoToTheMailbox(t *testing.T) {
 }
 
 func TestTwentyConcurrentCallsOnOneNode(t *testing.T) {
-	a := newTestApp(t)
+	// Setting up forty phones under -race on two cores can outlast the
+	// default ring timeout before the first call is answered.
+	a := newTestApp(t, func(c *config.Config) { c.RingTimeout = 3 * time.Minute })
 	base := serveOnLoopback(t, a)
 	const n = 20
 	type pair struct{ caller, callee *phone }
