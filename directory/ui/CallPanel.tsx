@@ -96,6 +96,10 @@ export function stateText(c: CallView, now: number): string {
       return 'Leave a message after the tone';
     case 'recording':
       return `Recording ${clock((now - (c.recordingAt ?? now)) / 1000)} / ${clock(c.maxSeconds)}`;
+    case 'queued':
+      return 'Waiting for the next sales agent…';
+    case 'callback':
+      return 'You will be called back';
     case 'ended':
       return outcomeText(c);
   }

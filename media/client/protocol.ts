@@ -32,7 +32,7 @@ export interface ErrorData {
 // ---------- calls ----------
 
 /** CallPhase is a call's state as the server reports it in "call.state". */
-export type CallPhase = 'ringing' | 'active' | 'mailbox' | 'recording' | 'ended';
+export type CallPhase = 'ringing' | 'queued' | 'callback' | 'active' | 'mailbox' | 'recording' | 'ended';
 
 /** CallOutcome is how a call ended (or why it went to the mailbox). */
 export type CallOutcome = 'answered' | 'declined' | 'no_answer' | 'busy' | 'offline' | 'cancelled' | 'failed';
@@ -57,6 +57,65 @@ export interface CallStateData {
   greeting?: string;
   /** maxSeconds is the longest message the mailbox records. */
   maxSeconds?: number;
+  /** entryId names the queue entry (the engagement) of a call to a store. */
+  entryId?: string;
+  /** position is the shopper's place in the store's queue (1 = next). */
+  position?: number;
+  /** waitSeconds is the estimated wait in the queue. */
+  waitSeconds?: number;
+  /** store is the store whose queue the call waits in. */
+  store?: { slug: string; name: string };
+}
+
+/** QueueContext is what an agent's desk shows about a waiting shopper: never a birth date. */
+export interface QueueContext {
+  product?: { id: number; name: string; sku: string; priceMinor: number; currency: string; image: string; ageLimit: number; path: string };
+  cart: { lines: { productId: number; name: string; quantity: number; unitPriceMinor: number }[]; totalMinor: number; currency: string };
+  member: boolean;
+  facts: { over18?: boolean; over21?: boolean; emailVerified?: boolean };
+}
+
+/** QueueOffer is the queue part of "call.incoming" on an agent's desk. */
+export interface QueueOffer {
+  entryId: string;
+  store: { slug: string; name: string };
+  ringSeconds: number;
+  context: QueueContext;
+}
+
+/** QueueFallbackData is "queue.fallback": no agent can take the call now. */
+export interface QueueFallbackData {
+  callId: string;
+  entryId: string;
+  reason: 'no_agents' | 'max_wait';
+  choices: ('message' | 'callback' | 'wait')[];
+}
+
+/** QueueCallbackData is "queue.callback": a shopper this agent should call back now. */
+export interface QueueCallbackData {
+  entryId: string;
+  shopper: { name: string; number?: string; display?: string; guest: boolean };
+  context: QueueContext;
+}
+
+/** AgentStateName is an agent's routing state. */
+export type AgentStateName = 'offline' | 'available' | 'ringing' | 'on_call' | 'wrap_up' | 'away';
+
+/** AgentStateData is "agent.state": the agent's own state changed. */
+export interface AgentStateData {
+  state: AgentStateName;
+  since: string;
+  wrapUntil?: string;
+  entryId?: string;
+}
+
+/** CobrowseData is every co-browse message: entryId plus its own fields. */
+export interface CobrowseData {
+  entryId: string;
+  events?: unknown[];
+  path?: string;
+  x?: number;
+  y?: number;
 }
 
 /** CallIncomingData is "call.incoming": this device rings. */
@@ -64,6 +123,9 @@ export interface CallIncomingData {
   callId: string;
   from: CallParty;
   video: boolean;
+  avatar?: boolean;
+  /** queue is set when a store's shopper is offered to this agent. */
+  queue?: QueueOffer;
 }
 
 /** RtcOfferData is the server's SDP offer for this device's media connection. */
@@ -87,9 +149,13 @@ export interface MailboxCountData {
 
 /** DialData is "call.dial": video=false is a voice call; avatar hides the caller's camera. */
 export interface DialData {
-  number: string;
+  number?: string;
   video: boolean;
-  avatar: boolean;
+  avatar?: boolean;
+  /** context goes with a call to a store's sales number. */
+  context?: { productId?: number };
+  /** callback is the queue entry an agent calls back. */
+  callback?: string;
 }
 
 /** ServerMessage is any message the server sends. */
@@ -104,7 +170,12 @@ export type ServerMessage =
   | { type: 'rtc.candidate'; v: number; data: RtcCandidateData }
   | { type: 'call.video.request'; v: number; data: { callId: string } }
   | { type: 'call.video.response'; v: number; data: { callId: string; accept: boolean } }
-  | { type: 'mailbox.count'; v: number; data: MailboxCountData };
+  | { type: 'mailbox.count'; v: number; data: MailboxCountData }
+  | { type: 'queue.fallback'; v: number; data: QueueFallbackData }
+  | { type: 'queue.callback'; v: number; data: QueueCallbackData }
+  | { type: 'queue.changed'; v: number; data: { store: string; waiting: number } }
+  | { type: 'agent.state'; v: number; data: AgentStateData }
+  | { type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; v: number; data: CobrowseData };
 
 /** ClientMessage is any message the client may send (v is added on send). */
 export type ClientMessage =
@@ -116,7 +187,9 @@ export type ClientMessage =
   | { type: 'call.answer' | 'call.decline' | 'call.hangup' | 'call.video.request'; data: { callId: string } }
   | { type: 'call.video.response'; data: { callId: string; accept: boolean } }
   | { type: 'rtc.answer'; data: { callId: string; sdp: string } }
-  | { type: 'rtc.candidate'; data: RtcCandidateData };
+  | { type: 'rtc.candidate'; data: RtcCandidateData }
+  | { type: 'queue.choose'; data: { callId: string; choice: 'message' | 'callback' | 'wait' } }
+  | { type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; data: CobrowseData };
 
 /** isServerMessage checks the envelope of a parsed frame. */
 export function isServerMessage(x: unknown): x is ServerMessage {
