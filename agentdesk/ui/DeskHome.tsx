@@ -1,12 +1,14 @@
 import type { Account } from '../../backend/web/ui/api';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
-import { HeadsetIcon, StoreIcon, UserIcon } from '../../backend/web/ui/icons';
+import { StoreIcon, UserIcon } from '../../backend/web/ui/icons';
 import { initials, roleName, type Session } from '../../backend/web/ui/session';
+import { CallDesk, DeskStatus, useDesk } from './CallDesk';
 import { Catalog } from './Catalog';
 
 /** DeskHome is the signed-in staff desk: who, which store, and the queue. */
 export function DeskHome({ session, account }: { session: Session; account: Account }) {
   const store = account.store;
+  const desk = useDesk(account);
   return (
     <>
       <section class="desk-header" aria-labelledby="desk-title">
@@ -23,23 +25,13 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
             {store && <span class="muted small">{store.name} sales floor</span>}
           </p>
         </div>
-        <div class="presence presence-ready" role="status">
-          <span class="presence-dot" aria-hidden="true" />
-          Signed in to the desk
-        </div>
+        <DeskStatus desk={desk} account={account} />
       </section>
+
+      <CallDesk desk={desk} account={account} />
 
       <div class="desk-grid">
         <div class="desk-tiles">
-          <section class="tile" aria-labelledby="queue-title">
-            <div class="tile-head">
-              <HeadsetIcon size={20} />
-              <h2 id="queue-title">Queue</h2>
-            </div>
-            <p class="tile-big">No shoppers waiting</p>
-            <p class="muted small">Shoppers who press “Talk to a sales agent” in {store ? store.name : 'your store'} line up here.</p>
-          </section>
-
           <section class="tile" aria-labelledby="you-title">
             <div class="tile-head">
               <UserIcon size={20} />

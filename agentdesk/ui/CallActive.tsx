@@ -1,0 +1,185 @@
+// CallActive: the agent in a call. The shopper's video large (or their
+// initials while none comes, with "Ask for live video" when they hide behind
+// an avatar), the agent's own camera small, mute / camera / hang up, the
+// shopper's context beside it, and the slot where the co-browse view goes.
+
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import { HangUpIcon, MicIcon, MicOffIcon, StoreIcon, VideoIcon, VideoOffIcon } from '../../backend/web/ui/icons';
+import { initials } from '../../backend/web/ui/session';
+import { outcomeText, type CallClient, type CallView } from '../../media/client/call';
+import type { QueueContext } from '../../media/client/protocol';
+import { CallContext, shopperName, useNow } from './CallContext';
+import { clock } from './deskApi';
+
+/** Media plays a stream in a <video>; muted for the agent's own preview. */
+function Media({ stream, muted, testid, class: cls, label }: { stream: MediaStream | null; muted: boolean; testid?: string; class: string; label: string }) {
+  const el = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const v = el.current;
+    if (!v) return;
+    if (v.srcObject !== stream) v.srcObject = stream;
+    if (stream) v.play().catch(() => {});
+  }, [stream, stream?.getTracks().length]);
+  return <video ref={el} class={cls} data-testid={testid} autoplay playsinline muted={muted} aria-label={label} />;
+}
+
+function statusText(c: CallView, now: number): string {
+  switch (c.phase) {
+    case 'dialing':
+      return 'Calling…';
+    case 'ringing':
+      return c.role === 'caller' ? 'Ringing…' : 'Incoming call';
+    case 'answering':
+      return 'Connecting…';
+    case 'active':
+      return `On call ${clock((now - (c.connectedAt ?? now)) / 1000)}`;
+    case 'queued':
+      return 'Waiting…';
+    case 'mailbox':
+    case 'recording':
+      return 'Leaving a message';
+    case 'callback':
+      return 'Call back later';
+    case 'ended':
+      return outcomeText(c);
+  }
+}
+
+export interface CallActiveProps {
+  call: CallView;
+  client: CallClient;
+  selfName: string;
+  /** avatar says the shopper hides behind an avatar (call.incoming). */
+  avatar: boolean;
+  context?: QueueContext | null;
+  storeSlug?: string;
+  /** cobrowse is the co-browse view; without it the slot explains what will show there. */
+  cobrowse?: ComponentChildren;
+}
+
+/** CallActive is the call stage of the desk. */
+export function CallActive({ call: c, client, selfName, avatar, context, storeSlug, cobrowse }: CallActiveProps) {
+  const live = c.phase !== 'ended';
+  const now = useNow(live && c.phase === 'active');
+  const name = context ? shopperName(c.peer.name) : c.peer.name || 'Unknown caller';
+  const showRemote = live && c.remoteVideoLive;
+  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
+  const showSelf = live && c.sendingVideo && hasCamera;
+  const camOn = c.sendingVideo || !c.localStream;
+  const canAsk = c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'waiting';
+  const cancel = c.phase === 'dialing' || (c.phase === 'ringing' && c.role === 'caller');
+
+  return (
+    <section class={`desk-call phase-${c.phase}`} aria-labelledby="desk-call-title" data-phase={c.phase} data-call-id={c.id ?? ''}>
+      <div class="desk-call-main">
+        <header class="desk-call-head">
+          <div>
+            <p class="call-kicker">{c.role === 'caller' ? 'Calling back' : avatar && !c.remoteVideoLive ? 'Shopper behind an avatar' : 'In call'}</p>
+            <h2 id="desk-call-title" class="desk-call-name">
+              {name}
+            </h2>
+          </div>
+          <p class="desk-call-status" role="status" aria-live="polite">
+            {c.phase === 'active' && <span class="live-dot" aria-hidden="true" />}
+            {statusText(c, now)}
+          </p>
+        </header>
+
+        <div class="desk-stage">
+          <Media stream={c.remoteStream} muted={false} testid="remote-video" class={`desk-remote${showRemote ? '' : ' is-off'}`} label={`${name}'s video`} />
+          {!showRemote && (
+            <div class="desk-stage-empty">
+              <span class={`avatar desk-stage-avatar${live && !c.connectedAt ? ' is-ringing' : ''}`} aria-hidden="true">
+                {initials(name)}
+              </span>
+              <p>
+                {c.phase === 'active'
+                  ? avatar
+                    ? `${name} is behind an avatar.`
+                    : `${name} is not sending video.`
+                  : statusText(c, now)}
+              </p>
+            </div>
+          )}
+          {live && (
+            <div class="desk-self">
+              {showSelf ? (
+                <Media stream={c.localStream} muted class="desk-self-video" label="Your camera" />
+              ) : (
+                <span class="desk-self-off">
+                  <span class="avatar avatar-sm" aria-hidden="true">
+                    {initials(selfName)}
+                  </span>
+                  {c.localStream ? 'Camera off' : 'Starting…'}
+                </span>
+              )}
+            </div>
+          )}
+          {c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'none' && (
+            <p class="desk-toast" role="status">
+              {c.videoAsk === 'waiting'
+                ? `Asked ${name} for live video…`
+                : c.videoAsk === 'declined'
+                  ? `${name} chose to stay behind the avatar.`
+                  : `${name} is turning on their camera…`}
+            </p>
+          )}
+          {c.notice && live && <p class="desk-toast" role="status">{c.notice}</p>}
+        </div>
+
+        <footer class="desk-controls">
+          {live ? (
+            <>
+              <button type="button" class={`call-btn${c.muted ? ' is-off' : ''}`} aria-pressed={c.muted} onClick={() => client.toggleMute()} disabled={!c.localStream}>
+                {c.muted ? <MicOffIcon size={22} /> : <MicIcon size={22} />}
+                <span>{c.muted ? 'Unmute' : 'Mute'}</span>
+              </button>
+              <button
+                type="button"
+                class={`call-btn${camOn ? '' : ' is-off'}`}
+                aria-pressed={!camOn}
+                aria-label={camOn ? 'Turn camera off' : 'Turn camera on'}
+                onClick={() => void client.setCamera(!c.sendingVideo)}
+                disabled={!c.localStream}
+              >
+                {camOn ? <VideoIcon size={22} /> : <VideoOffIcon size={22} />}
+                <span>{camOn ? 'Camera' : 'Camera off'}</span>
+              </button>
+              {canAsk && (
+                <button type="button" class="call-btn" data-testid="ask-video" onClick={() => client.askForVideo()}>
+                  <VideoIcon size={22} />
+                  <span>Ask for live video</span>
+                </button>
+              )}
+              <button type="button" class="call-btn call-btn-hangup" data-testid="hangup" onClick={() => (cancel ? (client.hangup(), client.dismiss()) : client.hangup())}>
+                <HangUpIcon size={24} />
+                <span>{cancel ? 'Cancel' : 'Hang up'}</span>
+              </button>
+            </>
+          ) : (
+            <button type="button" class="btn btn-secondary" onClick={() => client.dismiss()}>
+              Close
+            </button>
+          )}
+        </footer>
+      </div>
+
+      <aside class="desk-call-side" aria-label="Shopper">
+        <CallContext context={context} name={c.peer.name} storeSlug={storeSlug} />
+      </aside>
+
+      <section class="cobrowse-slot" data-slot="cobrowse" aria-label="Co-browse">
+        {cobrowse ?? (
+          <div class="cobrowse-placeholder">
+            <StoreIcon size={20} />
+            <p>
+              <strong>Co-browse</strong>
+              <span class="muted small">The shopper's page will show here during the call.</span>
+            </p>
+          </div>
+        )}
+      </section>
+    </section>
+  );
+}
