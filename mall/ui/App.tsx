@@ -10,6 +10,7 @@ import { OrdersPage } from './OrdersPage';
 import { ProductPage } from './ProductPage';
 import { ShopNav } from './ShopNav';
 import { StorePage } from './StorePage';
+import { TalkDock } from './TalkDock';
 import { ErrorCard } from './ErrorCard';
 import { linkClick, useRoute } from './router';
 
@@ -37,7 +38,8 @@ export function App() {
           <ErrorCard title="Nothing at this address" message={`There is no page at ${route.path}.`} />
         )}
       </main>
-      <Footer note="Prices include VAT. Live sales calls open soon." />
+      <TalkDock account={session.loading ? null : session.account} />
+      <Footer note="Prices include VAT. Talk to a store's sales agents face to face from any product." />
     </CartProvider>
   );
 }

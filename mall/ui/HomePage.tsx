@@ -6,6 +6,7 @@ import { Skyline } from './Skyline';
 import { ErrorCard } from './ErrorCard';
 import { shop, type MallStore, type ProductHit } from './shopApi';
 import { PersonIcon, SearchIcon } from './shopIcons';
+import { QueueBadge } from './QueueState';
 
 type Stores = { state: 'loading' } | { state: 'error'; message: string } | { state: 'done'; stores: MallStore[] };
 type Search = { q: string; stores: MallStore[]; products: ProductHit[] };
@@ -235,6 +236,7 @@ function StoreList({ stores, byslug, filtered }: { stores: MallStore[]; byslug: 
                     </span>
                   )}
                 </p>
+                <QueueBadge queue={s.queue} />
               </div>
             </li>
           );

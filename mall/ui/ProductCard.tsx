@@ -43,7 +43,7 @@ export function ProductCard({ store, product }: { store: MallStore; product: Pro
         </div>
         <div class="product-actions">
           <AddToCart store={store.slug} product={product} />
-          <TalkButton store={store} compact />
+          <TalkButton store={store} product={product} compact />
         </div>
       </div>
     </article>

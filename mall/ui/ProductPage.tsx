@@ -86,7 +86,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
             </p>
           )}
           <AddToCart store={store.slug} product={product} withQuantity />
-          <TalkButton store={store} />
+          <TalkButton store={store} product={product} />
           <p class="muted small sold-by">
             Sold by{' '}
             <a href={storeTo} onClick={linkClick(storeTo)}>

@@ -3,6 +3,7 @@
 import type { Roof, Store } from '../../backend/web/ui/api';
 import type { MallStore } from './shopApi';
 import { linkClick, storePath } from './router';
+import { queueLong, QueueSign } from './QueueState';
 
 const H = 380; // drawing height
 const ground = 64; // street band at the bottom
@@ -189,7 +190,8 @@ function BuildingShape({ p, floorH, dim }: { p: Placed; floorH: number; dim: boo
   const base = H - ground;
   const to = storePath(p.store.slug);
   const inside = (p.store as MallStore).shoppersInside ?? 0;
-  const about = `${p.store.name}: ${p.store.tagline}${inside > 0 ? ` — ${inside} ${inside === 1 ? 'shopper' : 'shoppers'} inside` : ''}`;
+  const queue = (p.store as MallStore).queue;
+  const about = `${p.store.name}: ${p.store.tagline}${inside > 0 ? ` — ${inside} ${inside === 1 ? 'shopper' : 'shoppers'} inside` : ''}${queue ? `. ${queueLong(queue)}` : ''}`;
   return (
     <a href={to} class={`building${dim ? ' dim' : ''}`} data-slug={p.store.slug} aria-label={about} onClick={linkClick(to)}>
       <title>{about}</title>
@@ -199,6 +201,7 @@ function BuildingShape({ p, floorH, dim }: { p: Placed; floorH: number; dim: boo
       <text class="name-text" x={p.x + p.w / 2} y={base + 28} text-anchor="middle">
         {label(p.store.name, p.w)}
       </text>
+      <QueueSign cx={p.x + p.w / 2} y={base + 39} queue={queue} />
     </a>
   );
 }

@@ -9,6 +9,8 @@ import { ErrorCard } from './ErrorCard';
 import { ProductCard } from './ProductCard';
 import { useLoad } from './useLoad';
 import type { MallStore } from './shopApi';
+import { QueueBadge, useLiveStore } from './QueueState';
+import { TalkButton } from './TalkButton';
 
 /** StoreBanner is the store's sign: brand colour, name and tagline. */
 export function StoreBanner({ store, children }: { store: Store; children?: ComponentChildren }) {
@@ -37,13 +39,14 @@ export function StorePage({ slug }: { slug: string }) {
   useEffect(() => {
     if (load.state === 'done') document.title = `${load.data.store.name} — livemall`;
   }, [load]);
+  const liveNow = useLiveStore(slug);
 
   if (load.state === 'loading') return <div class="banner-skeleton" aria-busy="true" aria-label="Loading the store" />;
   if (load.state === 'error') {
     return <ErrorCard title={load.notFound ? 'This store is not in the mall' : 'The store did not load'} message={load.message} />;
   }
   const { store, departments } = load.data;
-  const live: MallStore = store;
+  const live: MallStore = { ...store, queue: liveNow?.queue ?? (store as MallStore).queue };
   const total = departments.reduce((n, d) => n + d.products.length, 0);
   return (
     <>
@@ -55,6 +58,10 @@ export function StorePage({ slug }: { slug: string }) {
             <> · {live.agentsOnline > 0 ? `${plural(live.agentsOnline, 'agent', 'agents')} online` : 'no agents online'}</>
           )}
         </p>
+        <div class="store-talk">
+          <QueueBadge queue={live.queue} long />
+          <TalkButton store={live} />
+        </div>
       </StoreBanner>
       {departments.length > 1 && (
         <nav class="dept-nav" aria-label="Departments">

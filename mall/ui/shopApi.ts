@@ -13,6 +13,20 @@ export interface MallStore extends Store {
   salesDisplay?: string;
   agentsOnline?: number;
   shoppersInside?: number;
+  /** queue is the sales queue now; absent from servers that do not route calls yet. */
+  queue?: StoreQueue;
+}
+
+/**
+ * StoreQueue is a store's sales queue as the mall shows it: open (an agent is
+ * free), busy (everyone is on a call; waitSeconds is the estimate) or closed
+ * (no agent signed in).
+ */
+export interface StoreQueue {
+  state: 'open' | 'busy' | 'closed';
+  waitSeconds: number;
+  waiting: number;
+  agentsFree: number;
 }
 
 /** CartItem is one cart line; prices come from the catalog, never the client. */

@@ -17,6 +17,8 @@ import type {
   CallPhase,
   CallStateData,
   ClientMessage,
+  DialData,
+  QueueFallbackData,
   RtcOfferData,
   ServerMessage,
 } from './protocol';
@@ -25,6 +27,23 @@ import type {
 export type CallMode = 'video' | 'voice' | 'avatar';
 
 export type CallRole = 'caller' | 'callee';
+
+/** QueueChoice is what a queued caller picks when no agent can take the call. */
+export type QueueChoice = QueueFallbackData['choices'][number];
+
+/** QueueView is where a call to a store's sales number stands in the store's queue. */
+export interface QueueView {
+  entryId: string;
+  /** position is the place in line (1 = next); 0 while unknown. */
+  position: number;
+  /** waitSeconds is the server's estimate of the wait. */
+  waitSeconds: number;
+  store: { slug: string; name: string } | null;
+  /** fallback is set while the caller is offered other ways (message, callback, wait). */
+  fallback: { reason: QueueFallbackData['reason']; choices: QueueChoice[] } | null;
+  /** chosen is the caller's last answer to a fallback. */
+  chosen: QueueChoice | null;
+}
 
 /**
  * CallView is the current call as the screens show it. phase "dialing" is
@@ -63,6 +82,8 @@ export interface CallView {
   /** videoAsk: (callee) where asking the caller for video stands. */
   videoAsk: 'none' | 'waiting' | 'accepted' | 'declined';
   endedAt: number | null;
+  /** queue is set once the call waits in (or came through) a store's queue. */
+  queue: QueueView | null;
 }
 
 /** IncomingCall is a call ringing this device. */
@@ -139,6 +160,10 @@ export function outcomeText(v: Pick<CallView, 'outcome' | 'reason' | 'role' | 'p
   return v.reason ? capitalize(v.reason) + '.' : 'Call ended.';
 }
 
+function emptyQueue(entryId: string): QueueView {
+  return { entryId, position: 0, waitSeconds: 0, store: null, fallback: null, chosen: null };
+}
+
 function capitalize(s: string): string {
   return s ? s[0].toUpperCase() + s.slice(1) : s;
 }
@@ -182,13 +207,19 @@ export class CallClient {
 
   // ---------- placing and answering ----------
 
-  /** dial calls a number. peer is what the screen shows until the server says more. */
-  dial(number: string, mode: CallMode, peer: CallParty): void {
+  /**
+   * dial calls a number. peer is what the screen shows until the server says
+   * more; context goes with a call to a store's sales number (the product the
+   * shopper asks about).
+   */
+  dial(number: string, mode: CallMode, peer: CallParty, context?: DialData['context']): void {
     if (this.cur && !this.cur.closed) return;
     this.clearDismiss();
     const c = this.begin('caller', null, mode, peer, mode === 'video');
     c.view.phase = 'dialing';
-    const sent = this.opts.send({ type: 'call.dial', data: { number, video: mode === 'video', avatar: mode === 'avatar' } });
+    const data: DialData = { number, video: mode === 'video', avatar: mode === 'avatar' };
+    if (context) data.context = context;
+    const sent = this.opts.send({ type: 'call.dial', data });
     if (!sent) {
       this.finish(c, { error: 'The phone is not connected right now. Try again in a moment.' }, true);
       return;
@@ -225,9 +256,34 @@ export class CallClient {
     if (!c || c.closed) return;
     const phase = c.view.phase;
     const outcome: CallOutcome | null =
-      phase === 'dialing' || (phase === 'ringing' && c.view.role === 'caller') ? 'cancelled' : phase === 'active' ? 'answered' : null;
-    const reason = phase === 'mailbox' || phase === 'recording' ? 'message left' : phase === 'active' ? 'hung up' : '';
+      phase === 'dialing' || phase === 'queued' || (phase === 'ringing' && c.view.role === 'caller')
+        ? 'cancelled'
+        : phase === 'active'
+          ? 'answered'
+          : null;
+    const reason =
+      phase === 'mailbox' || phase === 'recording'
+        ? 'message left'
+        : phase === 'active'
+          ? 'hung up'
+          : phase === 'queued'
+            ? 'left the queue'
+            : '';
     this.finish(c, { outcome, reason });
+  }
+
+  /**
+   * chooseInQueue answers a queue.fallback: leave a message, be called back
+   * (which ends this call and keeps the place in line) or keep waiting.
+   */
+  chooseInQueue(choice: QueueChoice): void {
+    const c = this.cur;
+    if (!c || c.closed || !c.view.id || !c.view.queue) return;
+    if (!this.opts.send({ type: 'queue.choose', data: { callId: c.view.id, choice } })) {
+      this.patch(c, { notice: 'The connection is down right now. Try again in a moment.' });
+      return;
+    }
+    this.patch(c, { queue: { ...c.view.queue, fallback: null, chosen: choice }, notice: '' });
   }
 
   /** dismiss closes the screen of an ended call. */
@@ -367,6 +423,15 @@ export class CallClient {
         }
         return true;
       }
+      case 'queue.fallback': {
+        const d = m.data;
+        const c = this.adopt(d?.callId);
+        if (!c || c.closed) return true;
+        const q = c.view.queue ?? emptyQueue(d.entryId);
+        const choices = (Array.isArray(d.choices) ? d.choices : []).filter((x) => x === 'message' || x === 'callback' || x === 'wait');
+        this.patch(c, { queue: { ...q, entryId: d.entryId || q.entryId, fallback: { reason: d.reason, choices }, chosen: null } });
+        return true;
+      }
       case 'call.video.request': {
         const c = this.adopt(m.data?.callId);
         if (c && !c.closed) this.patch(c, { videoAsked: true });
@@ -427,6 +492,18 @@ export class CallClient {
     if (d.reason) p.reason = d.reason;
     if (d.greeting) p.greeting = d.greeting;
     if (d.maxSeconds) p.maxSeconds = d.maxSeconds;
+    if (d.entryId || d.state === 'queued' || d.state === 'callback') {
+      const q = c.view.queue ?? emptyQueue(d.entryId ?? '');
+      p.queue = {
+        ...q,
+        entryId: d.entryId || q.entryId,
+        position: typeof d.position === 'number' ? d.position : q.position,
+        waitSeconds: typeof d.waitSeconds === 'number' ? d.waitSeconds : q.waitSeconds,
+        store: d.store ?? q.store,
+        // An offer of other ways stands until answered or the call moves on.
+        fallback: d.state === 'queued' ? q.fallback : null,
+      };
+    }
     switch (d.state) {
       case 'active':
         p.connectedAt = c.view.connectedAt ?? Date.now();
@@ -434,6 +511,7 @@ export class CallClient {
       case 'recording':
         p.recordingAt = Date.now();
         break;
+      case 'callback':
       case 'ended':
         this.finish(c, p, true);
         return;
@@ -468,6 +546,7 @@ export class CallClient {
       videoAsked: false,
       videoAsk: 'none',
       endedAt: null,
+      queue: null,
     };
     const c: Internal = {
       view,
@@ -587,12 +666,15 @@ export class CallClient {
       else if (c.view.role === 'caller') this.unnamedCancels++;
     }
     this.release(c);
-    c.view = { ...c.view, ...p, phase: 'ended', endedAt: Date.now(), videoAsked: false, media: c.pc ? 'closed' : 'none' };
+    // A call that ends in a promised call back keeps that phase (and its
+    // screen, until dismissed): the shopper's place in line lives on.
+    const phase = p.phase === 'callback' && !p.error ? 'callback' : 'ended';
+    c.view = { ...c.view, ...p, phase, endedAt: Date.now(), videoAsked: false, media: c.pc ? 'closed' : 'none' };
     if (this.cur === c) {
       this.changed();
       this.clearDismiss();
       // The summary stays a few seconds, longer when something went wrong.
-      this.dismissTimer = setTimeout(() => this.dismiss(), c.view.error ? 12_000 : 5_000);
+      if (phase === 'ended') this.dismissTimer = setTimeout(() => this.dismiss(), c.view.error ? 12_000 : 5_000);
     }
   }
 

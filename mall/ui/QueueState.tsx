@@ -1,0 +1,94 @@
+// QueueState: how busy a store's sales line is, at a glance: open with agents
+// free (green), busy with the current wait (amber), closed when no agent is
+// signed in (grey). Servers that do not route calls yet send no queue, and
+// then nothing is shown.
+
+import { useEffect, useState } from 'preact/hooks';
+import { plural } from './format';
+import { shop, type MallStore, type StoreQueue } from './shopApi';
+
+/** waitText is a wait estimate in whole minutes, never "0 min". */
+export function waitText(seconds: number): string {
+  return `~${Math.max(1, Math.round(seconds / 60))} min`;
+}
+
+/** queueShort is the two-word state for tight spots: "Open", "~3 min wait", "Closed". */
+export function queueShort(q: StoreQueue): string {
+  switch (q.state) {
+    case 'open':
+      return 'Open';
+    case 'busy':
+      return `${waitText(q.waitSeconds)} wait`;
+    default:
+      return 'Closed';
+  }
+}
+
+/** queueLong says the state in a sentence, for labels and screen readers. */
+export function queueLong(q: StoreQueue): string {
+  switch (q.state) {
+    case 'open':
+      return q.agentsFree > 0 ? `Open: ${plural(q.agentsFree, 'agent', 'agents')} free to talk now` : 'Open: an agent can talk now';
+    case 'busy':
+      return `Busy: ${waitText(q.waitSeconds)} wait${q.waiting > 0 ? `, ${plural(q.waiting, 'shopper', 'shoppers')} in line` : ''}`;
+    default:
+      return 'Closed: no sales agent is signed in';
+  }
+}
+
+/** QueueBadge is the store's sales-line state as a pill. */
+export function QueueBadge({ queue, long }: { queue: StoreQueue | undefined; long?: boolean }) {
+  if (!queue) return null;
+  return (
+    <span class={`queue-badge is-${queue.state}`} data-queue-state={queue.state} title={queueLong(queue)}>
+      <span class="queue-dot" aria-hidden="true" />
+      {long ? queueLong(queue) : queueShort(queue)}
+    </span>
+  );
+}
+
+const signColors: Record<StoreQueue['state'], string> = { open: '#22c55e', busy: '#f59e0b', closed: '#9aa0b8' };
+
+/** QueueSign is the same state drawn in the skyline, centred under a building at (cx, y). */
+export function QueueSign({ cx, y, queue }: { cx: number; y: number; queue: StoreQueue | undefined }) {
+  if (!queue) return null;
+  const text = queueShort(queue);
+  const w = 24 + text.length * 6.4;
+  return (
+    <g class={`queue-sign is-${queue.state}`} aria-hidden="true">
+      <rect x={cx - w / 2} y={y} width={w} height={17} rx="8.5" fill="#1d2033" opacity="0.92" />
+      <circle cx={cx - w / 2 + 10} cy={y + 8.5} r="3.5" fill={signColors[queue.state]} />
+      <text x={cx - w / 2 + 18} y={y + 12.5} class="queue-sign-text">
+        {text}
+      </text>
+    </g>
+  );
+}
+
+/** refreshEvery is how often a store's live numbers are fetched again. */
+const refreshEvery = 20_000;
+
+/**
+ * useLiveStore follows one store's live numbers (queue, agents online) from
+ * GET /stores: now when on is set, then every 20 s while it stays set.
+ * It returns undefined until the first answer, and when the store is not listed.
+ */
+export function useLiveStore(slug: string, on = true): MallStore | undefined {
+  const [live, setLive] = useState<MallStore | undefined>(undefined);
+  useEffect(() => {
+    if (!on) return;
+    let alive = true;
+    const load = () =>
+      shop.stores().then(
+        (stores) => alive && setLive(stores.find((s) => s.slug === slug)),
+        () => {},
+      );
+    void load();
+    const t = setInterval(() => void load(), refreshEvery);
+    return () => {
+      alive = false;
+      clearInterval(t);
+    };
+  }, [slug, on]);
+  return live;
+}

@@ -1,0 +1,199 @@
+// TalkMedia: the video parts of the call panel. The agent large (their video,
+// or their initials while there is none), the shopper small in a corner
+// (mirrored, or their avatar when hiding), the "show your video?" prompt, and
+// the call buttons: mute, camera, hang up.
+
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { HangUpIcon, MicIcon, MicOffIcon, UserIcon, VideoIcon, VideoOffIcon } from '../../backend/web/ui/icons';
+import { initials } from '../../backend/web/ui/session';
+import type { CallClient, CallMode, CallView } from '../../media/client/call';
+
+/** clock formats seconds as m:ss. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** useTick re-renders every half second while on and returns the time. */
+export function useTick(on: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!on) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(t);
+  }, [on]);
+  return now;
+}
+
+/** MediaView plays a stream in a <video>; muted for this side's own preview. */
+export function MediaView({
+  stream,
+  muted,
+  class: cls,
+  label,
+  testid,
+}: {
+  stream: MediaStream | null;
+  muted: boolean;
+  class: string;
+  label: string;
+  testid?: string;
+}) {
+  const el = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const v = el.current;
+    if (!v) return;
+    if (v.srcObject !== stream) v.srcObject = stream;
+    if (stream) v.play().catch(() => {});
+  }, [stream, stream?.getTracks().length]);
+  return <video ref={el} class={cls} autoplay playsinline muted={muted} aria-label={label} data-testid={testid} />;
+}
+
+/** SelfView is the shopper's own picture: the camera, or their initials when it is off or hidden. */
+export function SelfView({ call: c, selfName, large }: { call: CallView; selfName: string; large?: boolean }) {
+  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
+  const hidden = c.mode === 'avatar' && !c.sendingVideo;
+  const on = c.sendingVideo && hasCamera;
+  return (
+    <div class={`talk-self${large ? ' is-large' : ''}${on ? '' : ' is-off'}`}>
+      {on ? (
+        <MediaView stream={c.localStream} muted class="talk-local-video" label="Your camera" />
+      ) : (
+        <div class="talk-self-avatar">
+          <span class="avatar" aria-hidden="true">
+            {initials(selfName)}
+          </span>
+          <span class="talk-self-note">{hidden ? 'Hidden behind your avatar' : c.localStream ? 'Camera off' : 'Starting…'}</span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** AgentStage is the connected call: the agent's video with the shopper's own in a corner. */
+export function AgentStage({ call: c, client, selfName }: { call: CallView; client: CallClient; selfName: string }) {
+  const agent = c.peer.name || 'The agent';
+  const live = c.phase !== 'ended';
+  return (
+    <div class={`talk-stage${c.remoteVideoLive ? ' has-video' : ''}`}>
+      <MediaView
+        stream={c.remoteStream}
+        muted={false}
+        class={`talk-remote-video${c.remoteVideoLive ? '' : ' is-off'}`}
+        label={`${agent}'s video`}
+        testid="remote-video"
+      />
+      {!c.remoteVideoLive && (
+        <div class="talk-remote-placeholder">
+          <span class="avatar talk-agent-avatar" aria-hidden="true">
+            {initials(agent)}
+          </span>
+          <p class="small">{c.media === 'connected' ? `${agent} is not sending video.` : 'Connecting the video…'}</p>
+        </div>
+      )}
+      {live && <SelfView call={c} selfName={selfName} />}
+      {c.videoAsked && (
+        <div class="talk-prompt" role="alertdialog" aria-labelledby="talk-ask">
+          <p id="talk-ask">
+            <strong>{agent}</strong> asks to see you
+          </p>
+          <div class="talk-prompt-actions">
+            <button type="button" class="btn btn-primary btn-sm" data-testid="video-accept" onClick={() => client.answerVideoRequest(true)}>
+              <VideoIcon size={16} /> Show my video
+            </button>
+            <button type="button" class="btn btn-secondary btn-sm" data-testid="video-decline" onClick={() => client.answerVideoRequest(false)}>
+              Stay hidden
+            </button>
+          </div>
+        </div>
+      )}
+      {c.notice && live && (
+        <p class="talk-toast" role="status">
+          {c.notice}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** CallButtons are mute, camera (or "show my video" behind an avatar) and the main button. */
+export function CallButtons({
+  call: c,
+  client,
+  hangLabel,
+  onHangUp,
+}: {
+  call: CallView;
+  client: CallClient;
+  hangLabel: string;
+  onHangUp(): void;
+}) {
+  const hidden = c.mode === 'avatar' && !c.sendingVideo;
+  const camOn = c.sendingVideo || !c.localStream;
+  const inMailbox = c.phase === 'mailbox' || c.phase === 'recording';
+  const talking = c.phase === 'active' || inMailbox;
+  return (
+    <div class="talk-controls">
+      {talking && (
+        <button
+          type="button"
+          class={`talk-btn${c.muted ? ' is-off' : ''}`}
+          aria-pressed={c.muted}
+          data-testid="mute"
+          onClick={() => client.toggleMute()}
+          disabled={!c.localStream}
+        >
+          {c.muted ? <MicOffIcon size={20} /> : <MicIcon size={20} />}
+          <span>{c.muted ? 'Unmute' : 'Mute'}</span>
+        </button>
+      )}
+      {talking && !hidden && (
+        <button
+          type="button"
+          class={`talk-btn${camOn ? '' : ' is-off'}`}
+          aria-pressed={!camOn}
+          aria-label={camOn ? 'Turn camera off' : 'Turn camera on'}
+          data-testid="camera"
+          onClick={() => void client.setCamera(!c.sendingVideo)}
+          disabled={!c.localStream || c.phase === 'recording'}
+        >
+          {camOn ? <VideoIcon size={20} /> : <VideoOffIcon size={20} />}
+          <span>{camOn ? 'Camera' : 'Camera off'}</span>
+        </button>
+      )}
+      {c.phase === 'active' && hidden && (
+        <button type="button" class="talk-btn" data-testid="show-video" onClick={() => void client.setCamera(true)} disabled={!c.localStream}>
+          <UserIcon size={20} />
+          <span>Show my video</span>
+        </button>
+      )}
+      <button type="button" class="talk-btn talk-btn-hangup" data-testid="hangup" onClick={onHangUp}>
+        <HangUpIcon size={22} />
+        <span>{hangLabel}</span>
+      </button>
+    </div>
+  );
+}
+
+const modeNames: Record<CallMode, string> = { video: 'Camera', voice: 'Voice only', avatar: 'Avatar' };
+const modeHints: Record<CallMode, string> = {
+  video: 'The agent sees and hears you',
+  voice: 'The agent hears you; no picture',
+  avatar: 'The agent hears you and sees your initials; they can ask to see you',
+};
+
+/** TalkModes is the choice of how the shopper shows up on the call. */
+export function TalkModes({ mode, onMode, name }: { mode: CallMode; onMode(m: CallMode): void; name: string }) {
+  return (
+    <div class="talk-modes" role="radiogroup" aria-label="Join the call with">
+      {(['video', 'voice', 'avatar'] as CallMode[]).map((m) => (
+        <label key={m} class={`talk-mode${mode === m ? ' is-on' : ''}`} title={modeHints[m]} data-mode={m}>
+          <input type="radio" name={name} value={m} checked={mode === m} onChange={() => onMode(m)} />
+          {m === 'video' ? <VideoIcon size={16} /> : m === 'voice' ? <MicIcon size={16} /> : <UserIcon size={16} />}
+          <span>{modeNames[m]}</span>
+        </label>
+      ))}
+    </div>
+  );
+}
