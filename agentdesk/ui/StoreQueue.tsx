@@ -62,6 +62,7 @@ export function StoreQueue({ storeName, version }: StoreQueueProps) {
               <span class="queue-who">
                 <span class="queue-name">
                   {shopperName(w.name)} <span class={`badge ${w.member ? 'badge-member' : 'badge-guest'}`}>{w.member ? 'Member' : 'Guest'}</span>
+                  {w.state === 'offered' && <span class="badge badge-ringing">Ringing</span>}
                 </span>
                 {w.product && (
                   <span class="queue-product muted small">

@@ -35,6 +35,8 @@ export interface WaitingShopper {
   waitedSeconds: number;
   name: string;
   member: boolean;
+  /** state is "waiting", or "offered" while an agent's desk rings. */
+  state?: string;
   product?: QueueProduct | null;
 }
 
