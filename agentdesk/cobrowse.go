@@ -1,0 +1,312 @@
+package agentdesk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/web"
+	"github.com/livemall/livemall/media"
+)
+
+// EngagementPeers finds the other party of a live engagement. The router
+// (Router.Peer) implements it; the co-browse relay needs nothing else of it.
+type EngagementPeers interface {
+	// Peer returns the signaling connection of the other party of the live
+	// engagement entryID, as seen from the sender conn, and the sender's
+	// role ("shopper" or "agent"). A conn that is not a party of that live
+	// engagement gets apperr NotFound.
+	Peer(ctx context.Context, entryID string, from *media.Conn) (peerConnID string, role string, err error)
+}
+
+// The roles EngagementPeers reports.
+const (
+	cobrowseShopper = "shopper"
+	cobrowseAgent   = "agent"
+)
+
+// CobrowseLimits caps what one connection may push through the relay. Zero
+// fields take the defaults.
+type CobrowseLimits struct {
+	// MaxMessageBytes is the largest cobrowse.events data accepted (48 KiB).
+	MaxMessageBytes int
+	// MaxEvents is the most rrweb events one message may carry (200).
+	MaxEvents int
+	// Rate is how many co-browse messages a connection may send per second
+	// on average (30), Burst how many at once (60): a token bucket.
+	Rate  float64
+	Burst int
+	// Now is the clock of the token bucket (time.Now).
+	Now func() time.Time
+}
+
+func (l CobrowseLimits) withDefaults() CobrowseLimits {
+	if l.MaxMessageBytes <= 0 {
+		l.MaxMessageBytes = 48 << 10
+	}
+	if l.MaxEvents <= 0 {
+		l.MaxEvents = 200
+	}
+	if l.Rate <= 0 {
+		l.Rate = 30
+	}
+	if l.Burst <= 0 {
+		l.Burst = 60
+	}
+	if l.Now == nil {
+		l.Now = time.Now
+	}
+	return l
+}
+
+// Cobrowse relays the shopper's page (rrweb events) to the agent's desk and
+// the agent's pointer and "follow me" back, between the two parties of a
+// live engagement only. Every event is checked and sanitized on the way:
+// no scripts, event handlers, script URLs or frames reach the desk, and no
+// typed value leaves the server.
+type Cobrowse struct {
+	sig    *media.Signaling
+	peers  EngagementPeers
+	limits CobrowseLimits
+}
+
+// NewCobrowse registers the cobrowse.* handlers on sig. Call it before the
+// signaling routes serve.
+func NewCobrowse(sig *media.Signaling, peers EngagementPeers, limits CobrowseLimits) *Cobrowse {
+	cb := &Cobrowse{sig: sig, peers: peers, limits: limits.withDefaults()}
+	sig.Handle("cobrowse.start", cb.handleStart)
+	sig.Handle("cobrowse.events", cb.handleEvents)
+	sig.Handle("cobrowse.navigate", cb.handleNavigate)
+	sig.Handle("cobrowse.point", cb.handlePoint)
+	sig.Handle("cobrowse.stop", cb.handleStop)
+	return cb
+}
+
+// CobrowseTypes are the message types the relay handles; guests (shoppers
+// without an account) may send them too, the engagement check decides.
+var CobrowseTypes = []string{"cobrowse.start", "cobrowse.events", "cobrowse.navigate", "cobrowse.point", "cobrowse.stop"}
+
+// cobrowseEntry is the data of cobrowse.start and cobrowse.stop.
+type cobrowseEntry struct {
+	EntryID string `json:"entryId" required:"true"`
+}
+
+// cobrowseEvents is the data of cobrowse.events, both ways.
+type cobrowseEvents struct {
+	EntryID string            `json:"entryId" required:"true"`
+	Events  []json.RawMessage `json:"events"`
+}
+
+// cobrowseNavigate is the data of cobrowse.navigate.
+type cobrowseNavigate struct {
+	EntryID string `json:"entryId" required:"true"`
+	Path    string `json:"path" required:"true"`
+}
+
+// cobrowsePoint is the data of cobrowse.point: a spot on the shopper's
+// viewport, each coordinate a fraction from 0 to 1.
+type cobrowsePoint struct {
+	EntryID string   `json:"entryId" required:"true"`
+	X       *float64 `json:"x" required:"true"`
+	Y       *float64 `json:"y" required:"true"`
+}
+
+func (cb *Cobrowse) handleStart(ctx context.Context, c *media.Conn, m media.Message) error {
+	var d cobrowseEntry
+	peer, err := cb.admit(ctx, c, m, &d, cobrowseShopper)
+	if err != nil {
+		return err
+	}
+	c.Set(streamKey(d.EntryID), newEventSanitizer())
+	return cb.sig.SendToConn(peer, "cobrowse.start", d)
+}
+
+func (cb *Cobrowse) handleEvents(ctx context.Context, c *media.Conn, m media.Message) error {
+	if len(m.Data) > cb.limits.MaxMessageBytes {
+		if err := cb.allow(c); err != nil {
+			return err
+		}
+		return apperr.New(apperr.TooLarge, "a co-browse message may hold at most %d KiB of events; send smaller batches", cb.limits.MaxMessageBytes>>10)
+	}
+	var d cobrowseEvents
+	peer, err := cb.admit(ctx, c, m, &d, cobrowseShopper)
+	if err != nil {
+		return err
+	}
+	if len(d.Events) == 0 {
+		return apperr.New(apperr.Invalid, "a co-browse message needs at least one event")
+	}
+	if len(d.Events) > cb.limits.MaxEvents {
+		return apperr.New(apperr.Invalid, "a co-browse message may hold at most %d events, not %d", cb.limits.MaxEvents, len(d.Events))
+	}
+	s, _ := c.Get(streamKey(d.EntryID)).(*eventSanitizer)
+	if s == nil {
+		s = newEventSanitizer()
+		c.Set(streamKey(d.EntryID), s)
+	}
+	clean, err := s.sanitizeEvents(d.Events)
+	if err != nil {
+		return err
+	}
+	if len(clean) == 0 {
+		return nil
+	}
+	return cb.sig.SendToConn(peer, "cobrowse.events", cobrowseEvents{EntryID: d.EntryID, Events: clean})
+}
+
+func (cb *Cobrowse) handleNavigate(ctx context.Context, c *media.Conn, m media.Message) error {
+	var d cobrowseNavigate
+	peer, err := cb.admit(ctx, c, m, &d, cobrowseAgent)
+	if err != nil {
+		return err
+	}
+	if err := checkMallPath(d.Path); err != nil {
+		return err
+	}
+	return cb.sig.SendToConn(peer, "cobrowse.navigate", d)
+}
+
+func (cb *Cobrowse) handlePoint(ctx context.Context, c *media.Conn, m media.Message) error {
+	var d cobrowsePoint
+	peer, err := cb.admit(ctx, c, m, &d, cobrowseAgent)
+	if err != nil {
+		return err
+	}
+	for _, v := range []float64{*d.X, *d.Y} {
+		if math.IsNaN(v) || v < 0 || v > 1 {
+			return apperr.New(apperr.Invalid, "a pointer position is a fraction of the shopper's screen, from 0 to 1")
+		}
+	}
+	return cb.sig.SendToConn(peer, "cobrowse.point", d)
+}
+
+func (cb *Cobrowse) handleStop(ctx context.Context, c *media.Conn, m media.Message) error {
+	var d cobrowseEntry
+	peer, err := cb.admit(ctx, c, m, &d, "")
+	if err != nil {
+		return err
+	}
+	c.Set(streamKey(d.EntryID), nil)
+	return cb.sig.SendToConn(peer, "cobrowse.stop", d)
+}
+
+// admit charges the connection's token bucket, decodes m's data strictly
+// into dst (whose EntryID names the engagement), and finds the other party.
+// role, when set, is the role the sender must have.
+func (cb *Cobrowse) admit(ctx context.Context, c *media.Conn, m media.Message, dst any, role string) (string, error) {
+	if err := cb.allow(c); err != nil {
+		return "", err
+	}
+	if len(m.Data) == 0 || string(m.Data) == "null" {
+		return "", apperr.New(apperr.Invalid, "%s needs data with an entryId", m.Type)
+	}
+	if err := web.DecodeJSONBytes(m.Data, dst); err != nil {
+		return "", err
+	}
+	entryID := entryIDOf(dst)
+	if len(entryID) > 64 {
+		return "", apperr.New(apperr.Invalid, "entryId is too long to name an engagement")
+	}
+	peer, got, err := cb.peers.Peer(ctx, entryID, c)
+	if err != nil {
+		return "", err
+	}
+	if role != "" && got != role {
+		if role == cobrowseShopper {
+			return "", apperr.New(apperr.Forbidden, "only the shopper shares their page")
+		}
+		return "", apperr.New(apperr.Forbidden, "only the agent can point at or open pages on the shopper's screen")
+	}
+	return peer, nil
+}
+
+func entryIDOf(d any) string {
+	switch d := d.(type) {
+	case *cobrowseEntry:
+		return d.EntryID
+	case *cobrowseEvents:
+		return d.EntryID
+	case *cobrowseNavigate:
+		return d.EntryID
+	case *cobrowsePoint:
+		return d.EntryID
+	}
+	panic(fmt.Sprintf("cobrowse: no entryId in %T", d))
+}
+
+// streamKey is where a connection keeps the sanitizer state of the page it
+// shares in an engagement.
+func streamKey(entryID string) string { return "cobrowse.stream." + entryID }
+
+// bucketKey is where a connection keeps its co-browse token bucket.
+const bucketKey = "cobrowse.bucket"
+
+// cobrowseBucket is a token bucket: tokens refill at rate per second up to
+// burst; each message takes one.
+type cobrowseBucket struct {
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+// allow takes a token from the connection's bucket or refuses the message.
+func (cb *Cobrowse) allow(c *media.Conn) error {
+	b, _ := c.Get(bucketKey).(*cobrowseBucket)
+	now := cb.limits.Now()
+	if b == nil {
+		// A connection's messages are handled one at a time, so nobody
+		// races this first Set.
+		b = &cobrowseBucket{tokens: float64(cb.limits.Burst), last: now}
+		c.Set(bucketKey, b)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if dt := now.Sub(b.last).Seconds(); dt > 0 {
+		b.tokens = math.Min(float64(cb.limits.Burst), b.tokens+dt*cb.limits.Rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return apperr.New(apperr.RateLimited, "too many co-browse messages: at most %g a second; this one was dropped", cb.limits.Rate)
+	}
+	b.tokens--
+	return nil
+}
+
+// mallPathPattern matches the pages of the mall's router (mall/ui/router.ts):
+// home, a store, a product, the cart, the orders and one order.
+var mallPathPattern = regexp.MustCompile(`^/(?:store/[^/]+(?:/product/[^/]+)?|cart|orders(?:/[^/]+)?)?$`)
+
+// checkMallPath accepts only a path of the mall itself, as the shopper's
+// router would open it: no scheme, no host, no query, nothing outside the
+// mall's pages.
+func checkMallPath(p string) error {
+	bad := apperr.New(apperr.Invalid, "only a page of the mall can be opened on the shopper's screen, such as /store/north-peak/product/SKU-1")
+	if len(p) > 512 || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return bad
+	}
+	for _, r := range p {
+		if r <= ' ' || r == 0x7f || r == '\\' || r == '?' || r == '#' {
+			return bad
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" {
+		return bad
+	}
+	if !mallPathPattern.MatchString(u.Path) {
+		return bad
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return bad
+		}
+	}
+	return nil
+}

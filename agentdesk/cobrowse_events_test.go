@@ -1,0 +1,357 @@
+package agentdesk
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/livemall/livemall/backend/apperr"
+)
+
+// snapshot wraps a body's children in a full-snapshot event of a page.
+func snapshot(body string) string {
+	return `{"type":2,"timestamp":1700000000000,"data":{"initialOffset":{"left":0,"top":0},"node":{"type":0,"id":1,"childNodes":[
+		{"type":1,"id":2,"name":"html","publicId":"","systemId":""},
+		{"type":2,"id":3,"tagName":"html","attributes":{},"childNodes":[
+			{"type":2,"id":4,"tagName":"head","attributes":{},"childNodes":[]},
+			{"type":2,"id":5,"tagName":"body","attributes":{"class":"mall"},"childNodes":[` + body + `]}]}]}}}`
+}
+
+// mutation wraps rrweb mutation lists in an incremental event.
+func mutation(fields string) string {
+	return `{"type":3,"timestamp":1700000000100,"data":{"source":0,` + fields + `}}`
+}
+
+// sanitize runs events through s and returns the cleaned batch as JSON.
+func sanitize(t *testing.T, s *eventSanitizer, events ...string) string {
+	t.Helper()
+	raw := make([]json.RawMessage, len(events))
+	for i, e := range events {
+		raw[i] = json.RawMessage(e)
+	}
+	out, err := s.sanitizeEvents(raw)
+	if err != nil {
+		t.Fatalf("sanitize: %v", err)
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+func TestCobrowseEventsRefuseMalformedEvents(t *testing.T) {
+	tests := []struct{ name, event, want string }{
+		{"not an object", `"hello"`, "not an rrweb event"},
+		{"array", `[1,2]`, "not an rrweb event"},
+		{"truncated", `{"type":0,"data":{}`, "not an rrweb event"},
+		{"unknown field", `{"type":0,"data":{},"timestamp":1,"html":"<b>"}`, `unknown field "html"`},
+		{"no type", `{"data":{},"timestamp":1}`, "type must be one of rrweb's event types"},
+		{"fractional type", `{"type":2.5,"data":{},"timestamp":1}`, "type must be one of"},
+		{"null type", `{"type":null,"data":{},"timestamp":1}`, "type must be one of"},
+		{"field in another case", `{"Type":0,"data":{},"timestamp":1}`, `unknown field "Type"`},
+		{"type too big", `{"type":7,"data":{},"timestamp":1}`, "type must be one of rrweb's event types"},
+		{"negative type", `{"type":-1,"data":{},"timestamp":1}`, "type must be one of"},
+		{"string timestamp", `{"type":0,"data":{},"timestamp":"now"}`, "timestamp must be a number"},
+		{"null timestamp", `{"type":0,"data":{},"timestamp":null}`, "timestamp must be a number"},
+		{"no timestamp", `{"type":0,"data":{}}`, "timestamp must be a number"},
+		{"no data", `{"type":0,"timestamp":1}`, "data must be a JSON object"},
+		{"array data", `{"type":0,"data":[],"timestamp":1}`, "data must be a JSON object"},
+		{"string data", `{"type":1,"data":"x","timestamp":1}`, "data must be a JSON object"},
+		{"snapshot without node", `{"type":2,"data":{"initialOffset":{}},"timestamp":1}`, "needs its node tree"},
+		{"node without type", `{"type":2,"data":{"node":{"id":1}},"timestamp":1}`, "node needs a type"},
+		{"node of unknown type", `{"type":2,"data":{"node":{"type":9,"id":1}},"timestamp":1}`, "node needs a type"},
+		{"node without id", `{"type":2,"data":{"node":{"type":0,"childNodes":[]}},"timestamp":1}`, "numeric id"},
+		{"string id", `{"type":2,"data":{"node":{"type":0,"id":"1"}},"timestamp":1}`, "numeric id"},
+		{"document with attributes", `{"type":2,"data":{"node":{"type":0,"id":1,"attributes":{"href":"javascript:x"}}},"timestamp":1}`, `has no field "attributes"`},
+		{"text with a tag", snapshot(`{"type":3,"id":6,"textContent":"","tagName":"script"}`), `has no field "tagName"`},
+		{"bad tag name", snapshot(`{"type":2,"id":6,"tagName":"img src=x onerror=alert(1)","attributes":{}}`), "valid tagName"},
+		{"attributes not an object", snapshot(`{"type":2,"id":6,"tagName":"p","attributes":[]}`), "attributes as an object"},
+		{"object attribute", snapshot(`{"type":2,"id":6,"tagName":"p","attributes":{"title":{"x":1}}}`), "must be text"},
+		{"array attribute", snapshot(`{"type":2,"id":6,"tagName":"p","attributes":{"title":[1]}}`), "must be text"},
+		{"children not an array", snapshot(`{"type":2,"id":6,"tagName":"p","attributes":{},"childNodes":{}}`), "childNodes must be an array"},
+		{"child not an object", snapshot(`{"type":2,"id":6,"tagName":"p","attributes":{},"childNodes":[7]}`), "child node must be an object"},
+		{"text without content", snapshot(`{"type":3,"id":6}`), "needs its textContent"},
+		{"too deep", `{"type":2,"timestamp":1,"data":{"node":` + strings.Repeat(`{"type":2,"id":1,"tagName":"div","attributes":{},"childNodes":[`, 600) + strings.Repeat(`]}`, 600) + `}}`, "nested too deeply"},
+		{"incremental without source", `{"type":3,"data":{},"timestamp":1}`, "needs a source"},
+		{"unknown source", `{"type":3,"data":{"source":17},"timestamp":1}`, "needs a source"},
+		{"input without text", `{"type":3,"data":{"source":5,"id":3},"timestamp":1}`, "node id and its text"},
+		{"input without id", `{"type":3,"data":{"source":5,"text":"x"},"timestamp":1}`, "node id and its text"},
+		{"adds not a list", mutation(`"adds":{}`), "adds must be an array"},
+		{"adds of numbers", mutation(`"adds":[1]`), "adds must hold objects"},
+		{"add without parent", mutation(`"adds":[{"node":{"type":3,"id":9,"textContent":""}}]`), "parentId and node"},
+		{"add of a bad node", mutation(`"adds":[{"parentId":5,"node":{"type":2,"id":9}}]`), "valid tagName"},
+		{"text change without id", mutation(`"texts":[{"value":"x"}]`), "needs the node id"},
+		{"text change of a number", mutation(`"texts":[{"id":5,"value":3}]`), "text or null"},
+		{"attribute change without attributes", mutation(`"attributes":[{"id":5}]`), "node id and its attributes"},
+		{"attribute change to an object", mutation(`"attributes":[{"id":5,"attributes":{"href":{"a":"b"}}}]`), "must be text"},
+		{"style change of numbers", mutation(`"attributes":[{"id":5,"attributes":{"style":{"color":1}}}]`), "style change must hold text"},
+		{"removes not a list", mutation(`"removes":"all"`), "removes must be an array"},
+		{"meta without href", `{"type":4,"data":{"width":1,"height":1},"timestamp":1}`, "page's href"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			good := `{"type":4,"data":{"href":"http://localhost/","width":800,"height":600},"timestamp":1}`
+			_, err := newEventSanitizer().sanitizeEvents([]json.RawMessage{json.RawMessage(good), json.RawMessage(tt.event)})
+			if apperr.Code(err) != apperr.Invalid || !strings.Contains(apperr.Message(err), tt.want) {
+				t.Fatalf("err = %v, want invalid with %q", err, tt.want)
+			}
+			if !strings.HasPrefix(apperr.Message(err), "co-browse event 2: ") {
+				t.Fatalf("error %q does not say which event was refused", apperr.Message(err))
+			}
+		})
+	}
+}
+
+func TestCobrowseSnapshotsLoseScriptsAndTypedValues(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		gone    []string // must not appear in the relayed JSON
+		present []string // must still be there
+	}{
+		{"script element", `{"type":2,"id":6,"tagName":"script","attributes":{"src":"/x.js"},"childNodes":[{"type":3,"id":7,"textContent":"window.__pwned=1"}]}`,
+			[]string{`"script"`, "__pwned", "/x.js"}, nil},
+		{"SVG script in upper case", `{"type":2,"id":6,"tagName":"svg","isSVG":true,"attributes":{},"childNodes":[{"type":2,"id":7,"tagName":"SCRIPT","isSVG":true,"attributes":{},"childNodes":[{"type":3,"id":8,"textContent":"pwn()"}]}]}`,
+			[]string{"SCRIPT", "pwn()"}, []string{`"svg"`}},
+		{"event handler", `{"type":2,"id":6,"tagName":"img","attributes":{"src":"/a.png","onerror":"pwn()","ONLOAD":"pwn()","alt":"Boots"}}`,
+			[]string{"onerror", "ONLOAD", "pwn()"}, []string{"/a.png", "Boots"}},
+		{"javascript link", `{"type":2,"id":6,"tagName":"a","attributes":{"href":"javascript:pwn()","class":"x"}}`,
+			[]string{"javascript", "pwn()"}, []string{`"class":"x"`}},
+		{"disguised javascript link", `{"type":2,"id":6,"tagName":"a","attributes":{"href":" \u0001 JaVa\tScRi\npt:pwn()"}}`,
+			[]string{"pwn()", "href"}, nil},
+		{"vbscript source", `{"type":2,"id":6,"tagName":"img","attributes":{"src":"vbscript:msgbox(1)"}}`,
+			[]string{"vbscript", "src"}, nil},
+		{"html data URL", `{"type":2,"id":6,"tagName":"a","attributes":{"href":"data:text/html;base64,PHNjcmlwdD4="}}`,
+			[]string{"data:text/html"}, nil},
+		{"image data URL", `{"type":2,"id":6,"tagName":"img","attributes":{"src":"data:image/png;base64,iVBORw0KGgo="}}`,
+			nil, []string{"data:image/png"}},
+		{"plain link", `{"type":2,"id":6,"tagName":"a","attributes":{"href":"https://localhost/store/x"}}`,
+			nil, []string{"https://localhost/store/x"}},
+		{"form action", `{"type":2,"id":6,"tagName":"form","attributes":{"action":"javascript:pwn()"},"childNodes":[{"type":2,"id":7,"tagName":"button","attributes":{"formaction":"JAVASCRIPT:pwn()"}}]}`,
+			[]string{"action", "pwn()"}, []string{`"button"`}},
+		{"SVG xlink", `{"type":2,"id":6,"tagName":"svg","isSVG":true,"attributes":{},"childNodes":[{"type":2,"id":7,"tagName":"a","isSVG":true,"attributes":{"xlink:href":"javascript:pwn()"}}]}`,
+			[]string{"xlink", "pwn()"}, nil},
+		{"SVG animation to a script URL", `{"type":2,"id":6,"tagName":"set","isSVG":true,"attributes":{"attributeName":"href","to":"javascript:pwn()"}}`,
+			[]string{"pwn()"}, []string{"attributeName"}},
+		{"srcdoc", `{"type":2,"id":6,"tagName":"div","attributes":{"srcdoc":"<script>pwn()</script>"}}`,
+			[]string{"srcdoc", "pwn()"}, []string{`"div"`}},
+		{"frames and plugins", `{"type":2,"id":6,"tagName":"iframe","attributes":{"src":"/x"}},{"type":2,"id":7,"tagName":"object","attributes":{"data":"/x.swf"}},{"type":2,"id":8,"tagName":"embed","attributes":{"src":"/x.swf"}},{"type":2,"id":9,"tagName":"frame","attributes":{}}`,
+			[]string{"iframe", "object", "embed", "frame", "/x"}, nil},
+		{"base element", `{"type":2,"id":6,"tagName":"base","attributes":{"href":"https://evil.example/"}}`,
+			[]string{"evil.example"}, nil},
+		{"input value", `{"type":2,"id":6,"tagName":"input","attributes":{"type":"password","value":"hunter2"}}`,
+			[]string{"hunter2"}, []string{`"value":"*******"`}},
+		{"textarea value and text", `{"type":2,"id":6,"tagName":"textarea","attributes":{"value":"my address"},"childNodes":[{"type":3,"id":7,"textContent":"my address"}]}`,
+			[]string{"my address"}, []string{`"value":"**********"`, `"textContent":"**********"`}},
+		{"select value", `{"type":2,"id":6,"tagName":"SELECT","attributes":{"value":"visa"}}`,
+			[]string{"visa"}, []string{`"value":"****"`}},
+		{"value of another element", `{"type":2,"id":6,"tagName":"option","attributes":{"value":"red"}}`,
+			nil, []string{`"value":"red"`}},
+		{"masking counts characters, not bytes", `{"type":2,"id":6,"tagName":"input","attributes":{"value":"pässwörd"}}`,
+			[]string{"pässwörd"}, []string{`"value":"********"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := sanitize(t, newEventSanitizer(), snapshot(tt.body))
+			for _, g := range tt.gone {
+				if strings.Contains(out, g) {
+					t.Fatalf("%q still in %s", g, out)
+				}
+			}
+			for _, p := range append(tt.present, `"body"`, `"class":"mall"`) {
+				if !strings.Contains(out, p) {
+					t.Fatalf("%q missing from %s", p, out)
+				}
+			}
+		})
+	}
+}
+
+func TestCobrowseMutationsLoseScriptsAndTypedValues(t *testing.T) {
+	s := newEventSanitizer()
+	sanitize(t, s, snapshot(`{"type":2,"id":6,"tagName":"textarea","attributes":{},"childNodes":[]},{"type":2,"id":8,"tagName":"p","attributes":{},"childNodes":[{"type":3,"id":9,"textContent":"Price"}]}`))
+
+	tests := []struct {
+		name    string
+		event   string
+		gone    []string
+		present []string
+	}{
+		{"added script and what goes into it later",
+			mutation(`"adds":[{"parentId":5,"nextId":null,"node":{"type":2,"id":20,"tagName":"script","attributes":{},"childNodes":[]}},{"parentId":20,"nextId":null,"node":{"type":3,"id":21,"textContent":"window.__pwned=1"}},{"parentId":5,"nextId":null,"node":{"type":2,"id":22,"tagName":"em","attributes":{},"childNodes":[]}}]`),
+			[]string{"script", "__pwned", `"id":20`, `"id":21`}, []string{`"id":22`}},
+		{"text and attributes of a dropped node",
+			mutation(`"texts":[{"id":21,"value":"pwn()"}],"attributes":[{"id":20,"attributes":{"src":"/evil.js"}}],"adds":[{"parentId":21,"nextId":null,"node":{"type":3,"id":23,"textContent":"pwn()"}}]`),
+			[]string{"pwn()", "evil.js", `"id":23`}, nil},
+		{"added element with a handler",
+			mutation(`"adds":[{"parentId":5,"nextId":null,"node":{"type":2,"id":24,"tagName":"img","attributes":{"src":"/x.png","onerror":"pwn()"},"childNodes":[]}}]`),
+			[]string{"onerror", "pwn()"}, []string{"/x.png"}},
+		{"attribute changes",
+			mutation(`"attributes":[{"id":8,"attributes":{"onclick":"pwn()","href":"javascript:pwn()","class":"sale","value":"typed","style":{"color":"red","margin":["1px","important"],"border":false}}}]`),
+			[]string{"pwn()", "typed", "javascript"}, []string{`"onclick":null`, `"href":null`, `"class":"sale"`, `"value":"*****"`, `"color":"red"`}},
+		{"added input with a value",
+			mutation(`"adds":[{"parentId":5,"nextId":null,"node":{"type":2,"id":25,"tagName":"input","attributes":{"value":"4242 4242"},"childNodes":[]}}]`),
+			[]string{"4242"}, []string{`"value":"*********"`}},
+		{"text typed into a textarea",
+			mutation(`"adds":[{"parentId":6,"nextId":null,"node":{"type":3,"id":26,"textContent":"secret note"}}]`),
+			[]string{"secret note"}, []string{`"textContent":"***********"`}},
+		{"text changed in a textarea, and elsewhere",
+			mutation(`"texts":[{"id":26,"value":"changed secret"},{"id":9,"value":"Sale price"}]`),
+			[]string{"changed secret"}, []string{`"value":"**************"`, `"value":"Sale price"`}},
+		{"removes pass",
+			mutation(`"removes":[{"parentId":5,"id":22}]`),
+			nil, []string{`"removes":[{"id":22,"parentId":5}]`}},
+		{"typed input",
+			`{"type":3,"timestamp":1,"data":{"source":5,"id":6,"text":"hunter2","isChecked":false,"userTriggered":true}}`,
+			[]string{"hunter2"}, []string{`"text":"*******"`, `"isChecked":false`}},
+		{"mouse moves pass",
+			`{"type":3,"timestamp":1,"data":{"source":1,"positions":[{"x":10,"y":20,"id":5,"timeOffset":-5}]}}`,
+			nil, []string{`"positions":[{"id":5,"timeOffset":-5,"x":10,"y":20}]`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := sanitize(t, s, tt.event)
+			for _, g := range tt.gone {
+				if strings.Contains(out, g) {
+					t.Fatalf("%q still in %s", g, out)
+				}
+			}
+			for _, p := range tt.present {
+				if !strings.Contains(out, p) {
+					t.Fatalf("%q missing from %s", p, out)
+				}
+			}
+		})
+	}
+
+	// A new full snapshot starts over: node 20 is an ordinary element now.
+	out := sanitize(t, s, snapshot(`{"type":2,"id":20,"tagName":"b","attributes":{},"childNodes":[]}`),
+		mutation(`"adds":[{"parentId":20,"nextId":null,"node":{"type":3,"id":21,"textContent":"Bold"}}]`))
+	if !strings.Contains(out, `"textContent":"Bold"`) {
+		t.Fatalf("text under a reused id was dropped: %s", out)
+	}
+}
+
+func TestCobrowseSanitizerMasksEverythingOnceItStopsTracking(t *testing.T) {
+	s := newEventSanitizer()
+	s.saturated = true
+	out := sanitize(t, s, mutation(`"texts":[{"id":9,"value":"Sale price"}]`))
+	if !strings.Contains(out, `"value":"**********"`) {
+		t.Fatalf("saturated sanitizer relayed text unmasked: %s", out)
+	}
+}
+
+func TestCobrowseEventsKeepTheirNumbersExact(t *testing.T) {
+	out := sanitize(t, newEventSanitizer(), `{"type":3,"timestamp":1732623456789,"delay":5,"data":{"source":3,"id":1,"x":0,"y":1234.5}}`)
+	if !strings.Contains(out, `"timestamp":1732623456789`) || !strings.Contains(out, `"y":1234.5`) {
+		t.Fatalf("numbers changed: %s", out)
+	}
+}
+
+// checkRelayable fails unless the events are safe to replay on the desk:
+// no dropped element, handler or script URL in any node or attribute
+// change, and every typed value masked.
+func checkRelayable(t *testing.T, events []json.RawMessage) {
+	t.Helper()
+	var walk func(n map[string]any)
+	checkAttrs := func(tag string, attrs map[string]any) {
+		for k, v := range attrs {
+			lower := strings.ToLower(strings.TrimSpace(k))
+			if (strings.HasPrefix(lower, "on") || lower == "srcdoc") && v != nil {
+				t.Fatalf("attribute %s=%v relayed", k, v)
+			}
+			if s, ok := v.(string); ok {
+				if dangerousURL(s) {
+					t.Fatalf("script URL %s=%q relayed", k, s)
+				}
+				if lower == "value" && (tag == "" || maskedElements[tag]) && strings.Trim(s, "*") != "" {
+					t.Fatalf("typed value %q relayed", s)
+				}
+			}
+		}
+	}
+	walk = func(n map[string]any) {
+		if tag, ok := n["tagName"].(string); ok {
+			tag = strings.ToLower(tag)
+			if droppedElements[tag] {
+				t.Fatalf("element %s relayed", tag)
+			}
+			attrs, _ := n["attributes"].(map[string]any)
+			checkAttrs(tag, attrs)
+		}
+		children, _ := n["childNodes"].([]any)
+		for _, c := range children {
+			if child, ok := c.(map[string]any); ok {
+				walk(child)
+			}
+		}
+	}
+	for _, raw := range events {
+		var e struct {
+			Type int            `json:"type"`
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatalf("relayed event %s does not decode: %v", raw, err)
+		}
+		switch {
+		case e.Type == rrFullSnapshot:
+			walk(e.Data["node"].(map[string]any))
+		case e.Type == rrIncrementalSnapshot && e.Data["source"] == float64(rrInput):
+			if s := e.Data["text"].(string); strings.Trim(s, "*") != "" {
+				t.Fatalf("typed text %q relayed", s)
+			}
+		case e.Type == rrIncrementalSnapshot && e.Data["source"] == float64(rrMutation):
+			adds, _ := e.Data["adds"].([]any)
+			for _, a := range adds {
+				walk(a.(map[string]any)["node"].(map[string]any))
+			}
+			changes, _ := e.Data["attributes"].([]any)
+			for _, ch := range changes {
+				attrs, _ := ch.(map[string]any)["attributes"].(map[string]any)
+				checkAttrs("", attrs)
+			}
+		}
+	}
+}
+
+func FuzzCobrowseEvents(f *testing.F) {
+	seeds := []string{
+		snapshot(`{"type":2,"id":6,"tagName":"input","attributes":{"value":"x","onfocus":"y"}},{"type":2,"id":7,"tagName":"script","attributes":{},"childNodes":[]}`),
+		snapshot(`{"type":2,"id":6,"tagName":"textarea","attributes":{},"childNodes":[{"type":3,"id":7,"textContent":"t"}]}`),
+		mutation(`"adds":[{"parentId":5,"nextId":null,"node":{"type":2,"id":20,"tagName":"a","attributes":{"href":"javascript:x"},"childNodes":[]}}],"texts":[],"attributes":[{"id":5,"attributes":{"value":"v","style":{"c":"d"}}}],"removes":[]`),
+		`{"type":3,"timestamp":1,"data":{"source":5,"id":6,"text":"hunter2","isChecked":false}}`,
+		`{"type":4,"timestamp":1,"data":{"href":"http://localhost/","width":1,"height":2}}`,
+		`{"type":0,"timestamp":1,"data":{}}`,
+		`{"type":9}`,
+		`[]`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s), []byte(seeds[2]))
+	}
+	f.Fuzz(func(t *testing.T, first, second []byte) {
+		s := newEventSanitizer()
+		var out []json.RawMessage
+		for _, raw := range [][]byte{first, second} {
+			clean, err := s.sanitizeEvents([]json.RawMessage{raw})
+			if err != nil {
+				if apperr.Code(err) != apperr.Invalid {
+					t.Fatalf("non-invalid error %v", err)
+				}
+				continue
+			}
+			checkRelayable(t, clean)
+			out = append(out, clean...)
+		}
+		// What was relayed comes through a second pass unchanged.
+		if len(out) > 0 {
+			again, err := newEventSanitizer().sanitizeEvents(out)
+			if err != nil {
+				t.Fatalf("relayed events refused on a second pass: %v", err)
+			}
+			a, _ := json.Marshal(out)
+			b, _ := json.Marshal(again)
+			if string(a) != string(b) {
+				t.Fatalf("second pass changed\n%s\ninto\n%s", a, b)
+			}
+		}
+	})
+}
