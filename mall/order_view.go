@@ -26,6 +26,7 @@ type OrderView struct {
 	TotalMinor        int64           `json:"totalMinor"`
 	Currency          string          `json:"currency"`
 	NeedsVerification bool            `json:"needsVerification"`
+	NeedsSignature    bool            `json:"needsSignature"`
 	TestPayment       bool            `json:"testPayment"`
 	PaymentProvider   string          `json:"paymentProvider"`
 	CreatedAt         time.Time       `json:"createdAt"`
@@ -47,7 +48,7 @@ func (os *Orders) View(ctx context.Context, o *Order) (*OrderView, error) {
 		return nil, err
 	}
 	v := &OrderView{ID: o.ID, Store: StoreRef{Slug: st.Slug, Name: st.Name}, State: o.State, SubtotalMinor: o.SubtotalMinor, TaxMinor: o.TaxMinor,
-		TotalMinor: o.TotalMinor, Currency: o.Currency, NeedsVerification: o.NeedsVerification, TestPayment: o.TestPayment,
+		TotalMinor: o.TotalMinor, Currency: o.Currency, NeedsVerification: o.NeedsVerification, NeedsSignature: o.NeedsSignature, TestPayment: o.TestPayment,
 		PaymentProvider: os.provider.Name(), CreatedAt: o.CreatedAt, Events: events, Lines: []OrderLineView{}}
 	if o.PaymentProvider != nil {
 		v.PaymentProvider = *o.PaymentProvider

@@ -24,6 +24,7 @@ type Order struct {
 	TotalMinor        int64      `gorm:"column:total_minor"`
 	Currency          string     `gorm:"column:currency"`
 	NeedsVerification bool       `gorm:"column:needs_verification"`
+	NeedsSignature    bool       `gorm:"column:needs_signature"` // the shopper's passkey must sign it before payment
 	PaymentProvider   *string    `gorm:"column:payment_provider"`
 	TestPayment       bool       `gorm:"column:test_payment"`
 	StockReserved     bool       `gorm:"column:stock_reserved"`
@@ -53,6 +54,12 @@ type Orders struct {
 	db       *gorm.DB
 	carts    *Carts
 	provider PaymentProvider
+
+	// NeedsSignature, when set, is asked at a member's checkout whether the
+	// order must be signed with their passkey before payment (the app says
+	// yes while the shopper is with an agent). Age-restricted orders always
+	// must. Guests cannot sign, so it is not asked for them.
+	NeedsSignature func(ctx context.Context, s Shopper) bool
 }
 
 // NewOrders returns the order service paying through provider.
@@ -77,6 +84,7 @@ func actorOf(s Shopper) string {
 func (os *Orders) Checkout(ctx context.Context, s Shopper) (*Order, error) {
 	var order *Order
 	var cartID string
+	withAgent := s.AccountID != "" && os.NeedsSignature != nil && os.NeedsSignature(ctx, s)
 	err := os.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		c, err := cartOf(tx, s, false)
 		if err != nil {
@@ -120,6 +128,7 @@ func (os *Orders) Checkout(ctx context.Context, s Shopper) (*Order, error) {
 			subtotal += r.PriceMinor * int64(r.Quantity)
 			lines = append(lines, OrderLine{OrderID: o.ID, ProductID: r.ID, SKU: r.SKU, Name: r.Name, UnitPriceMinor: r.PriceMinor, Quantity: r.Quantity, AgeLimit: r.AgeLimit})
 		}
+		o.NeedsSignature = o.NeedsVerification || withAgent
 		t := computeTotals(subtotal, store.TaxRateBP)
 		o.SubtotalMinor, o.TaxMinor, o.TotalMinor = t.SubtotalMinor, t.TaxMinor, t.TotalMinor
 		if err := tx.Create(o).Error; err != nil {

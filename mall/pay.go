@@ -54,6 +54,9 @@ func (os *Orders) Pay(ctx context.Context, s Shopper, id string) (*Order, *Payme
 	default:
 		return nil, nil, apperr.New(apperr.Conflict, "this order is %s and cannot be paid", humanState(o.State))
 	}
+	if err := mustBeSigned(o); err != nil {
+		return nil, nil, err
+	}
 	att, err := os.reserve(ctx, o)
 	var so soldOut
 	if errors.As(err, &so) {
@@ -128,26 +131,32 @@ func (os *Orders) reserve(ctx context.Context, o *Order) (*PaymentAttempt, error
 		if res.RowsAffected != 1 {
 			return apperr.New(apperr.Conflict, "the order changed meanwhile: reload it")
 		}
-		lines, err := linesIn(tx, o.ID)
-		if err != nil {
-			return err
-		}
-		for _, l := range lines {
-			res := tx.Model(&Product{}).Where("id = ? AND stock >= ? AND retired_at IS NULL", l.ProductID, l.Quantity).
-				Update("stock", gorm.Expr("stock - ?", l.Quantity))
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected != 1 {
-				return soldOut{name: l.Name}
-			}
-		}
-		return nil
+		return takeStock(tx, o.ID)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &att, nil
+}
+
+// takeStock takes the order's quantities from stock in tx; a product with
+// too little left is soldOut.
+func takeStock(tx *gorm.DB, orderID string) error {
+	lines, err := linesIn(tx, orderID)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		res := tx.Model(&Product{}).Where("id = ? AND stock >= ? AND retired_at IS NULL", l.ProductID, l.Quantity).
+			Update("stock", gorm.Expr("stock - ?", l.Quantity))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return soldOut{name: l.Name}
+		}
+	}
+	return nil
 }
 
 func linesIn(tx *gorm.DB, orderID string) ([]OrderLine, error) {

@@ -268,11 +268,29 @@ func (h *Shop) handleOrder(c *fiber.Ctx) error {
 }
 
 func (h *Shop) handlePay(c *fiber.Ctx) error {
+	method := h.Orders.provider.Name()
+	if len(c.Body()) > 0 {
+		body, err := decodeBody(c)
+		if err != nil {
+			return err
+		}
+		if method, err = ParsePayMethod(body, method); err != nil {
+			return err
+		}
+	}
 	s, o, err := h.ownOrder(c)
 	if err != nil {
 		return err
 	}
-	paid, start, err := h.Orders.Pay(c.UserContext(), s, o.ID)
+	var (
+		paid  *Order
+		start *PaymentStart
+	)
+	if method == StoreCreditProvider {
+		paid, err = h.Orders.PayWithCredit(c.UserContext(), s, o.ID)
+	} else {
+		paid, start, err = h.Orders.Pay(c.UserContext(), s, o.ID)
+	}
 	if err != nil {
 		return err
 	}

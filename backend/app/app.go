@@ -43,6 +43,7 @@ type App struct {
 	Directory *directory.Service
 	Calls     *directory.Calls
 	Shop      *mall.Shop
+	Closing   *mall.Closing // age checks, order signatures, store credit; the engagement layer wires its hooks
 	Webhook   *mall.StripeWebhook
 	SFU       *media.SFU
 	TURN      *media.TURNServer
@@ -165,6 +166,7 @@ func (a *App) startShop() error {
 	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
 	orders := mall.NewOrders(a.DB.DB, carts, provider)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"))
+	a.Closing = mall.NewClosing(a.Shop, a.Auth)
 	if a.Webhook != nil {
 		a.Webhook.Orders = orders
 	}
@@ -259,6 +261,7 @@ func (a *App) routes() *fiber.App {
 	a.Catalog.Routes(api)
 	a.Catalog.EditRoutes(api)
 	a.Shop.Routes(api)
+	a.Closing.Routes(api)
 	if a.Webhook != nil {
 		a.Webhook.Route(api)
 	}
