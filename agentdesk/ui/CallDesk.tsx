@@ -7,7 +7,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Account } from '../../backend/web/ui/api';
-import { HeadsetIcon, PhoneOutgoingIcon } from '../../backend/web/ui/icons';
+import { HeadsetIcon, PhoneMissedIcon, PhoneOutgoingIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
 import type { QueueCallbackData, QueueContext } from '../../media/client/protocol';
 import { AgentStatus } from './AgentStatus';
@@ -223,6 +223,7 @@ function CallbackCard({ cb, disabled, onCall }: { cb: QueueCallbackData; disable
 function Idle({ desk }: { desk: Desk }) {
   const open = desk.signal.state === 'open';
   const state = open ? (desk.status?.state ?? 'offline') : 'offline';
+  const missed = desk.calls.snap.missed;
   let title = 'Waiting for the next shopper';
   let text = 'When a shopper presses “Talk to a sales agent”, their call rings here with what they are looking at.';
   if (!open) {
@@ -245,6 +246,18 @@ function Idle({ desk }: { desk: Desk }) {
           {title}
         </h2>
         <p class="muted">{text}</p>
+        {missed && (
+          <p class="desk-missed" role="status">
+            <PhoneMissedIcon size={16} />
+            <span>
+              Missed call from {shopperName(missed.from.name)}
+              {missed.reason ? ` (${missed.reason})` : ''}.
+            </span>
+            <button type="button" class="btn btn-ghost btn-sm" onClick={() => desk.calls.client.dismissMissed()}>
+              Dismiss
+            </button>
+          </p>
+        )}
         {open && (state === 'away' || state === 'offline') && (
           <button type="button" class="btn btn-primary" onClick={() => void desk.choose('available').catch(() => {})} disabled={desk.statusBusy}>
             Go available

@@ -46,10 +46,14 @@ export function StoreMailbox({ version, canCall, onCallBack }: StoreMailboxProps
 
   useEffect(() => {
     void load();
+    // Messages also arrive between queue changes: look again now and then.
+    const t = setInterval(() => void load(), 30_000);
+    return () => clearInterval(t);
   }, [version]);
 
   async function heard(id: string) {
-    setMessages((ms) => ms?.map((m) => (m.id === id ? { ...m, heard: true } : m)) ?? ms);
+    const at = new Date().toISOString();
+    setMessages((ms) => ms?.map((m) => (m.id === id ? { ...m, heardAt: m.heardAt ?? at } : m)) ?? ms);
     try {
       await deskApi.markHeard(id);
     } catch (e) {
@@ -59,7 +63,7 @@ export function StoreMailbox({ version, canCall, onCallBack }: StoreMailboxProps
   }
 
   const list = messages ?? [];
-  const unheard = list.filter((m) => !m.heard).length;
+  const unheard = list.filter((m) => !m.heardAt).length;
   return (
     <section class="tile desk-mailbox" aria-labelledby="mailbox-title" data-testid="store-mailbox">
       <div class="tile-head">
@@ -80,7 +84,7 @@ export function StoreMailbox({ version, canCall, onCallBack }: StoreMailboxProps
           {list.map((m) => {
             const name = shopperName(m.fromName);
             return (
-              <li key={m.id} class={`msg${m.heard ? '' : ' is-unheard'}`} data-message={m.id}>
+              <li key={m.id} class={`msg${m.heardAt ? '' : ' is-unheard'}`} data-message={m.id} data-heard={m.heardAt ? 'true' : 'false'}>
                 <div class="msg-row">
                   <button
                     type="button"
@@ -117,7 +121,7 @@ export function StoreMailbox({ version, canCall, onCallBack }: StoreMailboxProps
                     ) : (
                       <audio src={deskApi.mediaURL(m.id)} controls autoplay onEnded={() => void heard(m.id)} />
                     )}
-                    {!m.heard && (
+                    {!m.heardAt && (
                       <button type="button" class="btn btn-ghost btn-sm" onClick={() => void heard(m.id)}>
                         Mark heard
                       </button>

@@ -96,12 +96,16 @@ export interface StoreMessage {
   fromName: string;
   fromNumber?: string | null;
   fromDisplay?: string;
-  guest?: boolean;
   createdAt: string;
   durationMs: number;
   hasVideo: boolean;
   contentType?: string;
-  heard: boolean;
+  /** heardAt is when someone of the store played it; null while unheard. */
+  heardAt?: string | null;
+  /** member says a member left it (fromNumber calls them back). */
+  member?: boolean;
+  /** entryId is the queue entry the message came from. */
+  entryId?: string | null;
   product?: QueueProduct | null;
 }
 
