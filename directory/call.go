@@ -41,6 +41,9 @@ type call struct {
 	ended       bool
 	greeting    bool // the caller records their own greeting
 	avatar      bool // the caller hides behind an avatar
+	queue       *queueLink
+	calleeGuest string   // a guest called back: the guest's hash
+	ringConns   []string // a guest called back rings their page's connection
 	cancel      context.CancelFunc
 	ctx         context.Context
 }
@@ -54,8 +57,13 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 	ctx, cancel := context.WithCancel(context.Background())
 	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, ctx: ctx, cancel: cancel, greeting: selfGreeting, avatar: req.Avatar}
 	var name struct{ Name string }
-	c.db.Table("accounts").Select("name").Where("id = ?", caller.AccountID).Take(&name)
+	if caller.AccountID != "" {
+		c.db.Table("accounts").Select("name").Where("id = ?", caller.AccountID).Take(&name)
+	}
 	cl.callerName = name.Name
+	if cl.callerName == "" {
+		cl.callerName = "Guest"
+	}
 	sub, err := c.bus.Subscribe(roomSubject(rec.ID), cl.onMessage)
 	if err != nil {
 		room.Close()
@@ -159,7 +167,10 @@ func (cl *call) stopRinging(reason string) {
 	for _, d := range cl.ringDevices {
 		cl.c.sig.SendToDevice(d, "call.state", map[string]any{"callId": cl.rec.ID, "state": callEnded, "reason": reason})
 	}
-	cl.ringDevices = nil
+	for _, id := range cl.ringConns {
+		cl.c.sig.SendToConn(id, "call.state", map[string]any{"callId": cl.rec.ID, "state": callEnded, "reason": reason})
+	}
+	cl.ringDevices, cl.ringConns = nil, nil
 }
 
 // onMessage handles a device's message about this call and replies with
@@ -227,6 +238,17 @@ func (cl *call) handle(env roomEnvelope) error {
 		return nil
 	case "call.video.request", "call.video.response":
 		return cl.relayVideoChoice(from, m)
+	case "queue.offer":
+		if from.ConnID != "" {
+			return apperr.New(apperr.Forbidden, "offers come from the contact center only")
+		}
+		var o QueueOffer
+		if err := json.Unmarshal(m.Data, &o); err != nil {
+			return apperr.New(apperr.Invalid, "queue.offer is malformed: %v", err)
+		}
+		return cl.offer(o)
+	case "queue.choose":
+		return cl.choose(from, m)
 	}
 	return apperr.New(apperr.Invalid, "unknown call message %q", m.Type)
 }
@@ -252,11 +274,18 @@ func (cl *call) participantOf(from party) (*media.Participant, error) {
 func (cl *call) answer(from party) error {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	if cl.rec.CalleeAccountID == nil || from.AccountID != *cl.rec.CalleeAccountID {
+	if !cl.isForCallee(from) {
 		return apperr.New(apperr.Forbidden, "this call is not for you")
 	}
 	if cl.state != callRinging {
 		return apperr.New(apperr.Conflict, "this call is no longer ringing")
+	}
+	if cl.queue != nil && !cl.queue.callback {
+		// The contact center confirms the offer still stands, in its
+		// database, before the agent is connected.
+		if err := cl.c.queue.Answered(cl.ctx, cl.queue.entryID, from.AccountID, from.ConnID); err != nil {
+			return err
+		}
 	}
 	callee := from
 	cl.callee = &callee
@@ -280,22 +309,50 @@ func (cl *call) answer(from party) error {
 		}
 	}
 	cl.ringDevices = nil
-	cl.send(cl.caller, "call.state", map[string]any{"state": callActive})
-	cl.send(callee, "call.state", map[string]any{"state": callActive, "peer": peerInfo(cl.callerName, cl.rec.CallerNumber)})
+	cl.ringConns = nil
+	toCaller := map[string]any{"state": callActive}
+	toCallee := map[string]any{"state": callActive, "peer": peerInfo(cl.callerName, cl.rec.CallerNumber)}
+	if cl.queue != nil {
+		toCaller["peer"], toCaller["entryId"], toCallee["entryId"] = peerInfo(cl.calleeName, nil), cl.queue.entryID, cl.queue.entryID
+	}
+	cl.send(cl.caller, "call.state", toCaller)
+	cl.send(callee, "call.state", toCallee)
 	cl.c.dir.touch(cl.caller.AccountID, callee.AccountID)
 	return nil
+}
+
+// isForCallee reports whether the sender may pick up the call: the callee's
+// account, or the guest being called back. Called with mu held.
+func (cl *call) isForCallee(from party) bool {
+	if cl.calleeGuest != "" {
+		return from.Guest == cl.calleeGuest && from.AccountID == ""
+	}
+	return cl.rec.CalleeAccountID != nil && from.AccountID != "" && from.AccountID == *cl.rec.CalleeAccountID
 }
 
 // decline sends the caller to the mailbox.
 func (cl *call) decline(from party) error {
 	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	if cl.rec.CalleeAccountID == nil || from.AccountID != *cl.rec.CalleeAccountID {
+	if !cl.isForCallee(from) {
+		cl.mu.Unlock()
 		return apperr.New(apperr.Forbidden, "this call is not for you")
 	}
 	if cl.state != callRinging {
+		cl.mu.Unlock()
 		return apperr.New(apperr.Conflict, "this call is no longer ringing")
 	}
+	if cl.queue != nil && !cl.queue.callback {
+		cl.mu.Unlock()
+		cl.lapse(from.AccountID, false)
+		return nil
+	}
+	if cl.calleeGuest != "" {
+		cl.stopRinging("declined")
+		cl.mu.Unlock()
+		cl.end(outcomeDeclined, "declined")
+		return nil
+	}
+	defer cl.mu.Unlock()
 	cl.stopRinging("declined")
 	cl.toMailbox(outcomeDeclined)
 	return nil
@@ -375,7 +432,10 @@ func (cl *call) recordMessage() {
 		cl.end("", "the caller's media did not connect")
 		return
 	}
-	greeting, max := cl.c.greetingOf(cl.ctx, *cl.rec.CalleeAccountID), cl.c.cfg.MaxMessage
+	greeting, max := cl.c.greeting, cl.c.cfg.MaxMessage
+	if cl.queue == nil {
+		greeting = cl.c.greetingOf(cl.ctx, *cl.rec.CalleeAccountID)
+	}
 	if cl.greeting {
 		greeting, max = cl.c.tone, greetingMax
 	}
@@ -446,20 +506,27 @@ func (cl *call) end(outcome, reason string) {
 	cl.c.mu.Unlock()
 	cl.c.finishRecord(cl.rec.ID, outcome, answeredAt)
 	if recorder != nil && cl.greeting {
-		if err := cl.c.saveGreeting(cl.rec.CallerAccountID, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
+		if err := cl.c.saveGreeting(cl.caller.AccountID, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
 			slog.Error("save greeting", "call", cl.rec.ID, "err", err)
+		}
+	} else if recorder != nil && cl.queue != nil && !cl.queue.callback {
+		if err := cl.c.saveStoreMessage(cl.rec, cl.queue, cl.callerName, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
+			slog.Error("save store message", "call", cl.rec.ID, "err", err)
 		}
 	} else if recorder != nil {
 		if err := cl.c.saveMessage(cl.rec, cl.callerName, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
 			slog.Error("save message", "call", cl.rec.ID, "err", err)
 		}
 	}
+	if cl.queue != nil {
+		cl.c.queue.Ended(context.Background(), cl.queue.entryID)
+	}
 	done := map[string]any{"state": callEnded, "outcome": outcome, "reason": reason}
 	cl.send(cl.caller, "call.state", done)
 	if callee != nil {
 		cl.send(*callee, "call.state", map[string]any{"state": callEnded, "outcome": outcome, "reason": reason})
 	}
-	if answeredAt != nil {
+	if answeredAt != nil && cl.rec.CalleeAccountID != nil {
 		cl.c.dir.touch(cl.caller.AccountID, *cl.rec.CalleeAccountID)
 	}
 }

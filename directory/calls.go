@@ -40,7 +40,8 @@ type CallsConfig struct {
 // CallRecord is the stored record of a call.
 type CallRecord struct {
 	ID              string     `gorm:"column:id;primaryKey" json:"id"`
-	CallerAccountID string     `gorm:"column:caller_account_id" json:"callerAccountId"`
+	CallerAccountID *string    `gorm:"column:caller_account_id" json:"callerAccountId"`
+	CallerGuest     *string    `gorm:"column:caller_guest" json:"-"`
 	CallerNumber    *Number    `gorm:"column:caller_number" json:"callerNumber"`
 	CalleeNumber    Number     `gorm:"column:callee_number" json:"calleeNumber"`
 	CalleeAccountID *string    `gorm:"column:callee_account_id" json:"calleeAccountId"`
@@ -90,6 +91,8 @@ type Calls struct {
 	greeting [][]byte
 	tone     [][]byte // the default greeting's closing tone
 
+	queue Queue // the contact center, for calls to a store's sales number
+
 	mu    sync.Mutex
 	calls map[string]*call // hosted on this node
 	conns map[string]map[string]bool
@@ -116,7 +119,7 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, blobs: blobs, cfg: cfg, node: node, greeting: greeting, tone: tailOf(greeting, toneLength),
 		calls: map[string]*call{}, conns: map[string]map[string]bool{}}
 	sig.Handle("call.dial", c.handleDial)
-	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response"} {
+	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose"} {
 		sig.Handle(typ, c.relayToRoom)
 	}
 	sig.OnClose(c.connClosed)
@@ -143,20 +146,28 @@ type callRef struct {
 
 // dialRequest is the data of call.dial.
 type dialRequest struct {
-	Number string `json:"number"`
-	Video  bool   `json:"video"`
-	Avatar bool   `json:"avatar"`
+	Number   string       `json:"number"`
+	Video    bool         `json:"video"`
+	Avatar   bool         `json:"avatar"`
+	Context  *dialContext `json:"context"`
+	Callback string       `json:"callback"`
+}
+
+// dialContext is what a shopper's call to a store says about them.
+type dialContext struct {
+	ProductID int64 `json:"productId"`
 }
 
 // party is one side of a call as the room knows it.
 type party struct {
 	ConnID    string `json:"connId"`
 	AccountID string `json:"accountId"`
+	Guest     string `json:"guest,omitempty"`
 	DeviceID  string `json:"deviceId"`
 }
 
 func partyOfConn(c *media.Conn) party {
-	return party{ConnID: c.ID, AccountID: c.AccountID, DeviceID: c.DeviceID}
+	return party{ConnID: c.ID, AccountID: c.AccountID, Guest: c.Guest, DeviceID: c.DeviceID}
 }
 
 func newCallID() string {
@@ -185,6 +196,9 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	if err := decodeData(m, &req); err != nil {
 		return err
 	}
+	if req.Callback != "" {
+		return c.dialCallback(ctx, conn, req)
+	}
 	num, err := ParseNumber(req.Number)
 	if err != nil {
 		return err
@@ -194,41 +208,78 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 		return err
 	}
 	if res.Party.Type == PartyQueue {
-		return apperr.New(apperr.Invalid, "%s is the sales line of %s: shop from the mall to talk to its agents", num, res.Party.Name)
+		return c.dialQueue(ctx, conn, res, req)
+	}
+	if conn.Guest != "" {
+		return apperr.New(apperr.Unauthorized, "sign in to call members: as a guest you can call a store's sales agents")
+	}
+	if req.Context != nil {
+		return apperr.New(apperr.Invalid, "a call context goes with a call to a store's sales number only")
 	}
 	selfGreeting := res.Party.AccountID == conn.AccountID
 	if selfGreeting {
 		// Calling your own number records your mailbox greeting.
 		req.Video, req.Avatar = false, false
 	}
-	var open int64
-	if err := c.db.WithContext(ctx).Model(&CallRecord{}).Where("caller_account_id = ? AND state <> ?", conn.AccountID, callEnded).Count(&open).Error; err != nil {
+	rec, err := c.newRecord(ctx, conn, num, req)
+	if err != nil {
 		return err
 	}
-	if int(open) >= c.cfg.MaxCallsPerMember {
-		return apperr.New(apperr.Conflict, "you have %d calls open already: hang one up first", open)
-	}
-	var callerNumber *Number
-	if nums, err := c.dir.Numbers.NumbersOf(ctx, conn.AccountID); err == nil && len(nums) > 0 {
-		callerNumber = &nums[0].Number
-	}
 	calleeID := res.Party.AccountID
-	rec := &CallRecord{ID: newCallID(), CallerAccountID: conn.AccountID, CallerNumber: callerNumber, CalleeNumber: num, CalleeAccountID: &calleeID,
-		Node: c.node, Video: req.Video && !req.Avatar, State: callRinging, StartedAt: time.Now().UTC()}
+	rec.CalleeAccountID = &calleeID
+	cl, err := c.open(ctx, rec, conn, res, req, selfGreeting)
+	if err != nil {
+		return err
+	}
+	cl.start(res)
+	return nil
+}
+
+// newRecord checks the caller may place one more call and prepares its
+// record (stored by open).
+func (c *Calls) newRecord(ctx context.Context, conn *media.Conn, num Number, req dialRequest) (*CallRecord, error) {
+	open := c.db.WithContext(ctx).Model(&CallRecord{}).Where("state <> ?", callEnded)
+	if conn.Guest != "" {
+		open = open.Where("caller_guest = ?", conn.Guest)
+	} else {
+		open = open.Where("caller_account_id = ?", conn.AccountID)
+	}
+	var n int64
+	if err := open.Count(&n).Error; err != nil {
+		return nil, err
+	}
+	if int(n) >= c.cfg.MaxCallsPerMember {
+		return nil, apperr.New(apperr.Conflict, "you have %d calls open already: hang one up first", n)
+	}
+	rec := &CallRecord{ID: newCallID(), CalleeNumber: num, Node: c.node, Video: req.Video && !req.Avatar, State: callRinging, StartedAt: time.Now().UTC()}
+	if conn.Guest != "" {
+		guest := conn.Guest
+		rec.CallerGuest = &guest
+	} else {
+		caller := conn.AccountID
+		rec.CallerAccountID = &caller
+		if nums, err := c.dir.Numbers.NumbersOf(ctx, conn.AccountID); err == nil && len(nums) > 0 {
+			rec.CallerNumber = &nums[0].Number
+		}
+	}
+	return rec, nil
+}
+
+// open stores the record and hosts the call's room on this node.
+func (c *Calls) open(ctx context.Context, rec *CallRecord, conn *media.Conn, res *Resolution, req dialRequest, selfGreeting bool) (*call, error) {
 	if err := c.db.WithContext(ctx).Create(rec).Error; err != nil {
-		return fmt.Errorf("store call: %w", err)
+		return nil, fmt.Errorf("store call: %w", err)
 	}
 	cl, err := c.host(rec, partyOfConn(conn), res, req, selfGreeting)
 	if err != nil {
 		c.finishRecord(rec.ID, outcomeFailed, nil)
 		if errors.Is(err, media.ErrTooManyRooms) {
-			return apperr.New(apperr.Unavailable, "this node carries as many calls as it can: try again in a moment")
+			return nil, apperr.New(apperr.Unavailable, "this node carries as many calls as it can: try again in a moment")
 		}
-		return err
+		return nil, err
 	}
 	c.trackConn(conn.ID, rec.ID)
-	cl.start(res)
-	return nil
+	return cl, nil
 }
 
 // relayToRoom sends a message about a call to the node that hosts its room

@@ -67,7 +67,7 @@ func (c *Calls) saveMessage(rec *CallRecord, callerName string, r *media.Recorde
 		return fmt.Errorf("store message file: %w", err)
 	}
 	callID := rec.ID
-	msg := &Message{ID: id, AccountID: *rec.CalleeAccountID, Number: rec.CalleeNumber, CallID: &callID, FromAccountID: &rec.CallerAccountID,
+	msg := &Message{ID: id, AccountID: *rec.CalleeAccountID, Number: rec.CalleeNumber, CallID: &callID, FromAccountID: rec.CallerAccountID,
 		FromName: callerName, FromNumber: rec.CallerNumber, BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm",
 		DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: time.Now().UTC()}
 	if err := c.db.WithContext(ctx).Create(msg).Error; err != nil {
@@ -168,7 +168,12 @@ func (c *Calls) handleMessageMedia(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, info, err := c.blobs.Open(ctx.UserContext(), m.BlobKey)
+	return c.sendRecording(ctx, m.BlobKey, m.ContentType)
+}
+
+// sendRecording answers with a message's recording from the blob store.
+func (c *Calls) sendRecording(ctx *fiber.Ctx, key, contentType string) error {
+	f, info, err := c.blobs.Open(ctx.UserContext(), key)
 	if errors.Is(err, blob.ErrNotFound) {
 		return apperr.New(apperr.NotFound, "the recording of this message is gone")
 	}
@@ -180,7 +185,7 @@ func (c *Calls) handleMessageMedia(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx.Set(fiber.HeaderContentType, m.ContentType)
+	ctx.Set(fiber.HeaderContentType, contentType)
 	ctx.Set(fiber.HeaderCacheControl, "private, max-age=3600")
 	ctx.Set(fiber.HeaderContentLength, strconv.FormatInt(info.Size, 10))
 	return ctx.Send(data)

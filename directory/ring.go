@@ -37,7 +37,7 @@ func (s *Service) statesFrom(ctx context.Context, accountIDs []string, targets m
 	}
 	// An account in an answered call is busy, whatever its devices say.
 	var inCall []struct{ CallerAccountID, CalleeAccountID string }
-	err := s.db.WithContext(ctx).Table("calls").Select("caller_account_id, callee_account_id").
+	err := s.db.WithContext(ctx).Table("calls").Select("COALESCE(caller_account_id, '') AS caller_account_id, COALESCE(callee_account_id, '') AS callee_account_id").
 		Where("state = ? AND (caller_account_id IN ? OR callee_account_id IN ?)", "active", accountIDs, accountIDs).Scan(&inCall).Error
 	if err != nil {
 		return nil, fmt.Errorf("load calls in progress: %w", err)
@@ -113,4 +113,13 @@ func (s *Service) ringTargets(ctx context.Context, accountIDs []string) (map[str
 		out[r.AccountID] = append(out[r.AccountID], RingTarget{DeviceID: r.DeviceID, Node: best.Node, State: best.State})
 	}
 	return out, nil
+}
+
+// RingTargetsOf returns the devices a call to the account would ring now.
+func (s *Service) RingTargetsOf(ctx context.Context, accountID string) ([]RingTarget, error) {
+	t, err := s.ringTargets(ctx, []string{accountID})
+	if err != nil {
+		return nil, err
+	}
+	return t[accountID], nil
 }

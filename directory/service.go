@@ -120,7 +120,7 @@ const connState = "directory.state"
 // deviceOnline records the device's sign-in if it was never recorded and
 // announces it.
 func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
-	if c.DeviceID == "" {
+	if c.DeviceID == "" || c.Guest != "" {
 		return nil
 	}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
@@ -136,7 +136,7 @@ func (s *Service) deviceGone(c *media.Conn) {
 	s.watchMu.Lock()
 	delete(s.watchers, c.ID)
 	s.watchMu.Unlock()
-	if c.DeviceID == "" {
+	if c.DeviceID == "" || c.Guest != "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -149,6 +149,9 @@ func (s *Service) deviceGone(c *media.Conn) {
 // announce writes the connection's presence record: its state and every
 // account signed in on its device.
 func (s *Service) announce(ctx context.Context, c *media.Conn) error {
+	if c.Guest != "" {
+		return nil // guests are in nobody's directory
+	}
 	if c.DeviceID == "" {
 		return apperr.New(apperr.Invalid, "connect with ?device=ID to be reachable")
 	}

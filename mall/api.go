@@ -24,6 +24,8 @@ type StoreView struct {
 	// AgentsOnline and ShoppersInside are live counts.
 	AgentsOnline   int `json:"agentsOnline"`
 	ShoppersInside int `json:"shoppersInside"`
+	// Queue is the sales line's state, once the contact center runs.
+	Queue *QueueView `json:"queue,omitempty"`
 }
 
 // BuildingView is what the skyline needs to draw a store's building.

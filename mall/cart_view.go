@@ -13,6 +13,7 @@ type StoreRef struct {
 
 // CartItemView is a cart line with its price from the catalog.
 type CartItemView struct {
+	ProductID      int64  `json:"productId"`
 	SKU            string `json:"sku"`
 	StoreSlug      string `json:"storeSlug"`
 	Name           string `json:"name"`
@@ -87,7 +88,7 @@ func (cs *Carts) View(ctx context.Context, s Shopper) (*CartView, error) {
 		line := r.PriceMinor * int64(r.Quantity)
 		subtotal += line
 		v.ItemCount += r.Quantity
-		v.Items = append(v.Items, CartItemView{SKU: r.SKU, StoreSlug: st.Slug, Name: r.Name, UnitPriceMinor: r.PriceMinor, Quantity: r.Quantity,
+		v.Items = append(v.Items, CartItemView{ProductID: r.ID, SKU: r.SKU, StoreSlug: st.Slug, Name: r.Name, UnitPriceMinor: r.PriceMinor, Quantity: r.Quantity,
 			LineTotalMinor: line, AgeLimit: r.AgeLimit, ImageURL: ProductImageURL(st.Slug, r.SKU), Suggested: r.SuggestedBy != nil})
 	}
 	t := computeTotals(subtotal, st.TaxRateBP)

@@ -22,6 +22,7 @@ import (
 type Catalog struct {
 	db           *gorm.DB
 	agentsOnline AgentsOnline
+	queueStatus  QueueStatus
 }
 
 // NewCatalog returns a Catalog over db, which must be migrated.

@@ -15,6 +15,21 @@ type AgentsOnline func(ctx context.Context, storeIDs []int64) map[int64]int
 // SetAgentsOnline installs the presence lookup used in store views.
 func (c *Catalog) SetAgentsOnline(f AgentsOnline) { c.agentsOnline = f }
 
+// QueueView is a store's sales line as the skyline shows it: open with
+// agents free, busy with the current wait, or closed (nobody signed in).
+type QueueView struct {
+	State       string `json:"state"`
+	WaitSeconds int    `json:"waitSeconds"`
+	Waiting     int    `json:"waiting"`
+	AgentsFree  int    `json:"agentsFree"`
+}
+
+// QueueStatus reports each store's line; the contact center provides it.
+type QueueStatus func(ctx context.Context, storeIDs []int64) map[int64]QueueView
+
+// SetQueueStatus installs the contact center's view of the stores' lines.
+func (c *Catalog) SetQueueStatus(f QueueStatus) { c.queueStatus = f }
+
 // shoppingWindow is how recently a cart must have changed for its shopper
 // to count as inside the store.
 const shoppingWindow = 15 * time.Minute
@@ -48,6 +63,10 @@ func (c *Catalog) decorate(ctx context.Context, views []StoreView, ids []int64) 
 	if c.agentsOnline != nil {
 		agents = c.agentsOnline(ctx, ids)
 	}
+	var queues map[int64]QueueView
+	if c.queueStatus != nil {
+		queues = c.queueStatus(ctx, ids)
+	}
 	for i, id := range ids {
 		if n := sales[id]; len(n) == 12 {
 			views[i].SalesNumber = n
@@ -55,6 +74,9 @@ func (c *Catalog) decorate(ctx context.Context, views []StoreView, ids []int64) 
 		}
 		views[i].AgentsOnline = agents[id]
 		views[i].ShoppersInside = shoppers[id]
+		if q, ok := queues[id]; ok {
+			views[i].Queue = &q
+		}
 	}
 }
 

@@ -64,8 +64,28 @@ func (h *Shop) shopper(c *fiber.Ctx, create bool) (s Shopper, ok bool) {
 	return Shopper{GuestHash: hex.EncodeToString(sum[:])}, true
 }
 
+// GuestOf names the request's guest shopper by the guest cookie, without
+// creating one: "" for none (the signaling WebSocket asks this).
+func (h *Shop) GuestOf(c *fiber.Ctx) string {
+	if auth.CurrentAccount(c) != nil {
+		return ""
+	}
+	token := c.Cookies(GuestCookie)
+	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 24 {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func (h *Shop) handleGuest(c *fiber.Ctx) error {
+	s, _ := h.shopper(c, true)
+	return c.JSON(fiber.Map{"guest": s.AccountID == ""})
+}
+
 // Routes registers the cart, checkout and order endpoints on api.
 func (h *Shop) Routes(api fiber.Router) {
+	api.Post("/guest", h.handleGuest)
 	api.Get("/cart", h.handleCart)
 	api.Post("/cart/items", h.handleAddItem)
 	api.Put("/cart/items/:store/:sku", h.handleSetQuantity)

@@ -18,6 +18,9 @@ type Conn struct {
 	AccountID string
 	// DeviceID is the browser's device id ("" when it sent none).
 	DeviceID string
+	// Guest is the mall guest's hash when nobody is signed in (AccountID is
+	// then ""): guests may only call a store.
+	Guest string
 
 	ctx    context.Context
 	cancel context.CancelFunc

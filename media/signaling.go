@@ -49,8 +49,12 @@ type Signaling struct {
 	// Bus carries messages to connections held by any node: every
 	// connection listens on lm.conn.<id> and lm.dev.<device>.
 	Bus *nats.Conn
+	// Guest names the mall guest of a request without a session ("" when
+	// there is none); nil refuses every guest.
+	Guest func(c *fiber.Ctx) string
 
 	handlers map[string]HandlerFunc
+	guests   map[string]bool
 	onOpen   []func(ctx context.Context, c *Conn) error
 	onClose  []func(c *Conn)
 	hello    []func(c *Conn) (string, any)
@@ -63,6 +67,17 @@ func (s *Signaling) Handle(typ string, h HandlerFunc) {
 		s.handlers = map[string]HandlerFunc{}
 	}
 	s.handlers[typ] = h
+}
+
+// AllowGuests lets guests' connections send the given message types; every
+// other type from a guest is refused as Unauthorized.
+func (s *Signaling) AllowGuests(types ...string) {
+	if s.guests == nil {
+		s.guests = map[string]bool{}
+	}
+	for _, t := range types {
+		s.guests[t] = true
+	}
 }
 
 // OnOpen runs f when a connection opens, after the hello; an error closes it.
@@ -105,11 +120,23 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 	if c.Get(fiber.HeaderOrigin) == "" || !web.SameOrigin(c, s.PublicURL) {
 		return apperr.New(apperr.Forbidden, "WebSocket upgrade from a foreign origin refused")
 	}
-	a, err := auth.RequireAccount(c)
-	if err != nil {
-		return err
-	}
 	device, err := auth.ParseDeviceID(c.Query("device"))
+	a, authErr := auth.RequireAccount(c)
+	if authErr != nil {
+		guest := ""
+		if s.Guest != nil {
+			guest = s.Guest(c)
+		}
+		if guest == "" {
+			return authErr
+		}
+		if err != nil {
+			return err
+		}
+		c.Locals("ws.guest", guest)
+		c.Locals("ws.device", device)
+		return c.Next()
+	}
 	if err != nil {
 		return err
 	}
@@ -124,6 +151,7 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 	accountID, _ := ws.Locals("ws.account").(string)
 	deviceID, _ := ws.Locals("ws.device").(string)
 	c := newConn(newConnID(), accountID, deviceID)
+	c.Guest, _ = ws.Locals("ws.guest").(string)
 	s.conns.Store(c.ID, c)
 	writerDone := make(chan struct{})
 	defer func() {
@@ -150,7 +178,7 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 		defer unsubscribe()
 	}
 
-	hello := map[string]any{"accountId": accountID, "deviceId": deviceID, "node": s.Node}
+	hello := map[string]any{"accountId": accountID, "deviceId": deviceID, "node": s.Node, "guest": c.Guest != ""}
 	for _, f := range s.hello {
 		k, v := f(c)
 		hello[k] = v
@@ -170,7 +198,9 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 			return
 		}
 		m, err := ParseMessage(raw)
-		if err == nil {
+		if err == nil && c.Guest != "" && !s.guests[m.Type] {
+			err = apperr.New(apperr.Unauthorized, "sign in to use %s", m.Type)
+		} else if err == nil {
 			if h, ok := s.handlers[m.Type]; ok {
 				err = h(c.ctx, c, m)
 			} else {

@@ -42,6 +42,7 @@ type App struct {
 	Signaling *media.Signaling
 	Directory *directory.Service
 	Calls     *directory.Calls
+	Router    *agentdesk.Router
 	Shop      *mall.Shop
 	Closing   *mall.Closing // age checks, order signatures, store credit; the engagement layer wires its hooks
 	Webhook   *mall.StripeWebhook
@@ -145,6 +146,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		a.Shutdown()
 		return nil, err
 	}
+	a.startRouter()
 	a.Fiber = a.routes()
 	return a, nil
 }
@@ -171,6 +173,26 @@ func (a *App) startShop() error {
 		a.Webhook.Orders = orders
 	}
 	return nil
+}
+
+// startRouter starts the contact center's routing on this node: calls to
+// a store's sales number queue for its agents; guests may open the
+// signaling socket to call a store.
+func (a *App) startRouter() {
+	wrap := a.Config.WrapUp
+	if wrap == 0 {
+		wrap = time.Nanosecond // no wrap-up: the agent is free at once
+	}
+	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, a.Calls, a.Shop.Carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
+	a.Catalog.SetQueueStatus(a.Router.QueueStatus)
+	a.Signaling.Guest = a.Shop.GuestOf
+	a.Signaling.AllowGuests("ping", "heartbeat", "call.dial", "call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate",
+		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop")
+	a.Auth.SetHooks(a.authHooks(func(ctx context.Context, accountID, deviceID string) error {
+		err := a.Directory.SignedOut(ctx, accountID, deviceID)
+		a.Router.AgentSignedOut(ctx, accountID)
+		return err
+	}))
 }
 
 // agentsOnline counts each store's available staff, from presence.
@@ -268,6 +290,9 @@ func (a *App) routes() *fiber.App {
 	a.Staff.Routes(api, a.Config.PublicURL)
 	a.Directory.Routes(api)
 	a.Calls.Routes(api)
+	a.Calls.StoreMailboxRoutes(api)
+	a.Router.Routes(api)
+	reg.MustRegister(a.Router.Collector())
 	a.Verifier.Routes(api)
 	a.Signaling.Routes(api)
 	api.All("/*", func(c *fiber.Ctx) error {
@@ -310,6 +335,9 @@ func (a *App) Shutdown() error {
 	}
 	if a.Fiber != nil {
 		err = a.Fiber.ShutdownWithTimeout(a.Config.ShutdownTimeout)
+	}
+	if a.Router != nil {
+		a.Router.Close()
 	}
 	if a.Calls != nil {
 		a.Calls.Close()

@@ -50,7 +50,11 @@ func (c *client) openSocket(base string) *socket {
 	c.t.Helper()
 	h := http.Header{}
 	h.Set("Origin", testOrigin)
-	h.Set("Cookie", "lm_session="+c.cookies["lm_session"])
+	var cookies []string
+	for k, v := range c.cookies {
+		cookies = append(cookies, k+"="+v)
+	}
+	h.Set("Cookie", strings.Join(cookies, "; "))
 	url := "ws" + strings.TrimPrefix(base, "http") + "/api/v1/ws?device=" + c.device
 	conn, res, err := websocket.DefaultDialer.Dial(url, h)
 	if err != nil {

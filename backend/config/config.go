@@ -52,6 +52,11 @@ type Config struct {
 	MailFrom string
 	// RingTimeout is how long a call rings before the mailbox answers.
 	RingTimeout time.Duration
+	// AgentRingTimeout is how long an agent's desk rings before the shopper
+	// is offered to the next agent.
+	AgentRingTimeout time.Duration
+	// WrapUp is the time after a call an agent is held out of routing.
+	WrapUp time.Duration
 	// TURNAddr is the UDP address of the built-in TURN server; empty turns
 	// it off.
 	TURNAddr string
@@ -90,6 +95,8 @@ func Default() Config {
 		NumberBlockStart: 200000000000,
 		MailFrom:         "livemall <no-reply@livemall.localhost>",
 		RingTimeout:      25 * time.Second,
+		AgentRingTimeout: 15 * time.Second,
+		WrapUp:           30 * time.Second,
 		TURNAddr:         ":3478",
 		WebRTCLoopback:   true,
 	}
@@ -116,6 +123,8 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", cfg.SMTPURL, "SMTP server for outgoing mail, smtp://user:pass@host:587; empty writes to DATA/outbox (env LIVEMALL_SMTP_URL)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", cfg.MailFrom, "sender of outgoing mail (env LIVEMALL_MAIL_FROM)")
 	fs.DurationVar(&cfg.RingTimeout, "ring-timeout", cfg.RingTimeout, "how long a call rings before the mailbox answers (env LIVEMALL_RING_TIMEOUT)")
+	fs.DurationVar(&cfg.AgentRingTimeout, "agent-ring-timeout", cfg.AgentRingTimeout, "how long an agent's desk rings before the shopper goes to the next agent (env LIVEMALL_AGENT_RING_TIMEOUT)")
+	fs.DurationVar(&cfg.WrapUp, "wrap-up", cfg.WrapUp, "time after a call an agent is held out of routing (env LIVEMALL_WRAP_UP)")
 	fs.StringVar(&cfg.TURNAddr, "turn-addr", cfg.TURNAddr, "UDP address of the built-in TURN server; empty turns it off (env LIVEMALL_TURN_ADDR)")
 	fs.StringVar(&cfg.TURNPublicIP, "turn-public-ip", cfg.TURNPublicIP, "relay IP the TURN server announces (env LIVEMALL_TURN_PUBLIC_IP)")
 	fs.StringVar(&cfg.TURNSecret, "turn-secret", cfg.TURNSecret, "secret shared by all nodes to sign TURN credentials (env LIVEMALL_TURN_SECRET)")
@@ -147,6 +156,8 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_PRESENCE_TTL":       &cfg.PresenceTTL,
 		"LIVEMALL_HEARTBEAT_INTERVAL": &cfg.Heartbeat,
 		"LIVEMALL_RING_TIMEOUT":       &cfg.RingTimeout,
+		"LIVEMALL_AGENT_RING_TIMEOUT": &cfg.AgentRingTimeout,
+		"LIVEMALL_WRAP_UP":            &cfg.WrapUp,
 	}
 	for k, p := range durations {
 		if v := getenv(k); v != "" {
@@ -201,6 +212,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.RingTimeout < time.Second {
 		return errors.New("--ring-timeout must be at least 1s")
+	}
+	if cfg.AgentRingTimeout < time.Second {
+		return errors.New("--agent-ring-timeout must be at least 1s")
+	}
+	if cfg.WrapUp < 0 {
+		return errors.New("--wrap-up must not be negative")
 	}
 	if cfg.NumberBlockStart < 200000000000 || cfg.NumberBlockStart > 999999999999 {
 		return fmt.Errorf("--number-block-start %d must be a 12-digit number starting with 2–9", cfg.NumberBlockStart)

@@ -1,0 +1,297 @@
+package agentdesk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/directory"
+	"github.com/livemall/livemall/mall"
+	"github.com/livemall/livemall/media"
+)
+
+// RouterConfig tunes routing.
+type RouterConfig struct {
+	// RingTimeout is how long an agent's desk rings before the shopper is
+	// offered to the next agent (and the agent is set away).
+	RingTimeout time.Duration
+	// WrapUp is the time after a call an agent is held out of routing.
+	WrapUp time.Duration
+	// Tick is how often each node sweeps timers: wrap-ups that ended,
+	// offers nobody took, shoppers past the store's maximum wait.
+	Tick time.Duration
+}
+
+// Router is the automatic call distributor: it offers each store's waiting
+// shoppers, oldest first, to the agent idle longest. Every node runs one;
+// they share the queue through the database, where each assignment is one
+// transaction with conditional updates, so two nodes never give one agent
+// two shoppers or one shopper two agents.
+type Router struct {
+	db    *gorm.DB
+	sig   *media.Signaling
+	dir   *directory.Service
+	calls *directory.Calls
+	carts *mall.Carts
+	cfg   RouterConfig
+	log   *slog.Logger
+
+	kicks    chan int64
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// NewRouter plugs routing into calls and the signaling of this node and
+// starts its loop. Close stops it.
+func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, calls *directory.Calls, carts *mall.Carts, cfg RouterConfig) *Router {
+	if cfg.RingTimeout == 0 {
+		cfg.RingTimeout = 15 * time.Second
+	}
+	if cfg.WrapUp == 0 {
+		cfg.WrapUp = 30 * time.Second
+	}
+	if cfg.Tick == 0 {
+		cfg.Tick = time.Second
+	}
+	r := &Router{db: db, sig: sig, dir: dir, calls: calls, carts: carts, cfg: cfg, log: slog.With("part", "router"),
+		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
+	calls.SetQueue(r)
+	sig.OnOpen(r.connOpened)
+	sig.OnClose(r.connClosed)
+	go r.loop()
+	return r
+}
+
+// Close stops the router's loop.
+func (r *Router) Close() {
+	r.stopOnce.Do(func() { close(r.stop) })
+	<-r.done
+}
+
+// kick asks the loop to route the store's queue now.
+func (r *Router) kick(storeID int64) {
+	select {
+	case r.kicks <- storeID:
+	default: // the loop is busy; its next tick routes every store
+	}
+}
+
+// loop routes stores when kicked and sweeps timers every tick.
+func (r *Router) loop() {
+	defer close(r.done)
+	t := time.NewTicker(r.cfg.Tick)
+	defer t.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case id := <-r.kicks:
+			r.match(ctx, id)
+			r.pushPositions(ctx, id)
+		case <-t.C:
+			r.sweep(ctx)
+		}
+	}
+}
+
+var (
+	errNoMatch = errors.New("nobody to match")
+	errRaced   = errors.New("another node moved first")
+)
+
+// match offers the store's waiting shoppers to its free agents until one
+// side runs out.
+func (r *Router) match(ctx context.Context, storeID int64) {
+	for attempt := 0; attempt < 200; attempt++ {
+		online, err := r.onlineAgents(ctx, storeID)
+		if err != nil {
+			r.log.Warn("online agents", "store", storeID, "err", err)
+			return
+		}
+		if len(online) == 0 {
+			return
+		}
+		e, agentID, err := r.assign(ctx, storeID, online)
+		switch {
+		case errors.Is(err, errNoMatch):
+			return
+		case errors.Is(err, errRaced):
+			continue
+		case err != nil:
+			// A unique-index refusal lands here too: the database would not
+			// give the agent a second shopper. Someone else moved; try again.
+			r.log.Debug("assign", "store", storeID, "err", err)
+			continue
+		}
+		r.agentChanged(ctx, agentID)
+		if err := r.deliver(ctx, e, agentID); err != nil {
+			r.log.Info("offer not delivered", "entry", e.ID, "err", err)
+			r.undeliverable(ctx, e, agentID)
+		}
+	}
+}
+
+// assign pairs the store's first shopper in line with its longest-idle
+// free agent, in one transaction.
+func (r *Router) assign(ctx context.Context, storeID int64, online []string) (*QueueEntry, string, error) {
+	var entry QueueEntry
+	var agentID string
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		if err := tx.Where("store_id = ? AND state IN ?", storeID, inLine).Order("entered_at, id").Take(&entry).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return errNoMatch
+			}
+			return err
+		}
+		var a AgentState
+		err := tx.Where("store_id = ? AND account_id IN ? AND (state = ? OR (state = ? AND wrap_until <= ?))", storeID, online, AgentAvailable, AgentWrapUp, now).
+			Order("idle_since, account_id").Take(&a).Error
+		if err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return errNoMatch
+			}
+			return err
+		}
+		ok, err := moveAgent(tx, a.AccountID, a.State, map[string]any{"state": AgentRinging, "since": now, "entry_id": entry.ID, "wrap_until": nil})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errRaced
+		}
+		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", entry.ID, entry.State).
+			Updates(map[string]any{"state": EntryOffered, "agent_account_id": a.AccountID, "offered_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return errRaced
+		}
+		agentID = a.AccountID
+		return nil
+	})
+	return &entry, agentID, err
+}
+
+// deliver rings the agent: a queued call through the node that hosts it, a
+// call back as a card on the agent's desk.
+func (r *Router) deliver(ctx context.Context, e *QueueEntry, agentID string) error {
+	targets, err := r.dir.RingTargetsOf(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	devices := make([]string, 0, len(targets))
+	for _, t := range targets {
+		devices = append(devices, t.DeviceID)
+	}
+	if len(devices) == 0 {
+		return apperr.New(apperr.Unavailable, "the agent has no device online")
+	}
+	if e.Callback {
+		shopper := map[string]any{"name": e.ShopperName, "guest": e.AccountID == nil}
+		if e.ShopperNumber != nil {
+			shopper["number"], shopper["display"] = *e.ShopperNumber, e.ShopperNumber.String()
+		}
+		for _, d := range devices {
+			r.sig.SendToDevice(d, "queue.callback", map[string]any{"entryId": e.ID, "shopper": shopper, "context": e.contextOf()})
+		}
+		return nil
+	}
+	var agent struct{ Name string }
+	r.db.WithContext(ctx).Table("accounts").Select("name").Where("id = ?", agentID).Take(&agent)
+	store := r.storeRef(ctx, e.StoreID)
+	secs := int(r.cfg.RingTimeout / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return r.calls.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
+		Queue: map[string]any{"entryId": e.ID, "store": store, "ringSeconds": secs, "context": e.contextOf()}})
+}
+
+// undeliverable puts an agent back after an offer that never reached the
+// call: the shopper's call is gone, so the entry is abandoned.
+func (r *Router) undeliverable(ctx context.Context, e *QueueEntry, agentID string) {
+	now := time.Now().UTC()
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		state := EntryAbandoned
+		if e.Callback {
+			state = EntryCallback // the agent's desk was not reachable: keep the place
+		}
+		changes := map[string]any{"state": state}
+		if state == EntryAbandoned {
+			changes["ended_at"] = now
+		} else {
+			changes["agent_account_id"], changes["offered_at"] = nil, nil
+		}
+		if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, EntryOffered).Updates(changes).Error; err != nil {
+			return err
+		}
+		_, err := moveAgent(tx, agentID, AgentRinging, map[string]any{"state": AgentAvailable, "since": now, "entry_id": nil})
+		return err
+	})
+	if err != nil {
+		r.log.Warn("undo offer", "entry", e.ID, "err", err)
+	}
+	r.agentChanged(ctx, agentID)
+}
+
+// onlineAgents lists the store's agents whose devices are online now.
+func (r *Router) onlineAgents(ctx context.Context, storeID int64) ([]string, error) {
+	var ids []string
+	if err := r.db.WithContext(ctx).Table("accounts").Where("store_id = ? AND role = ?", storeID, "agent").Pluck("id", &ids).Error; err != nil {
+		return nil, err
+	}
+	states, err := r.dir.States(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		if states[id] != directory.StateOffline {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// storeRef names a store for messages.
+func (r *Router) storeRef(ctx context.Context, storeID int64) map[string]any {
+	var s struct{ Slug, Name string }
+	r.db.WithContext(ctx).Table("stores").Select("slug, name").Where("id = ?", storeID).Take(&s)
+	return map[string]any{"slug": s.Slug, "name": s.Name}
+}
+
+// agentChanged pushes the agent's state to their devices.
+func (r *Router) agentChanged(ctx context.Context, accountID string) {
+	var s AgentState
+	if err := r.db.WithContext(ctx).Where("account_id = ?", accountID).Take(&s).Error; err != nil {
+		return
+	}
+	eff := s.effective(time.Now().UTC())
+	for _, d := range r.devicesOf(ctx, []string{accountID}) {
+		r.sig.SendToDevice(d, "agent.state", eff)
+	}
+}
+
+// devicesOf lists the devices the accounts are signed in on.
+func (r *Router) devicesOf(ctx context.Context, accountIDs []string) []string {
+	var devices []string
+	r.db.WithContext(ctx).Table("device_accounts").Distinct("device_id").Where("account_id IN ?", accountIDs).Pluck("device_id", &devices)
+	return devices
+}
+
+// contextJSON encodes a shopper context for storage.
+func contextJSON(c ShopperContext) string {
+	raw, _ := json.Marshal(c)
+	return string(raw)
+}

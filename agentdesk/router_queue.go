@@ -1,0 +1,249 @@
+package agentdesk
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/directory"
+	"github.com/livemall/livemall/media"
+)
+
+// The Router is the calls' queue.
+var _ directory.Queue = (*Router)(nil)
+
+// Enter puts a shopper's call in the store's queue, with the context the
+// agent will see. With no agent online the shopper is offered a message or
+// a call back at once.
+func (r *Router) Enter(ctx context.Context, qc directory.QueuedCall) error {
+	e := &QueueEntry{ID: qc.EntryID, StoreID: qc.StoreID, CallID: qc.CallID, Node: qc.Node, ConnID: qc.ConnID, DeviceID: qc.DeviceID,
+		ShopperName: qc.ShopperName, ShopperNumber: qc.ShopperNumber, Context: contextJSON(r.shopperContext(ctx, qc)), Video: qc.Video,
+		State: EntryWaiting, EnteredAt: time.Now().UTC()}
+	if qc.AccountID != "" {
+		e.AccountID = &qc.AccountID
+	} else {
+		e.GuestHash = &qc.Guest
+	}
+	if qc.ProductID != 0 {
+		e.ProductID = &qc.ProductID
+	}
+	if err := r.db.WithContext(ctx).Create(e).Error; err != nil {
+		return err
+	}
+	online, err := r.onlineAgents(ctx, qc.StoreID)
+	if err == nil && len(online) == 0 {
+		r.offerFallback(ctx, e, "no_agents")
+	}
+	r.kick(qc.StoreID)
+	return nil
+}
+
+// Answered connects the agent who picked up, if the offer is still theirs:
+// the entry and the agent move together, in one transaction.
+func (r *Router) Answered(ctx context.Context, entryID, agentID, agentConnID string) error {
+	var storeID int64
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ? AND agent_account_id = ?", entryID, EntryOffered, agentID).
+			Updates(map[string]any{"state": EntryConnected, "answered_at": now, "agent_conn_id": agentConnID})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return apperr.New(apperr.Conflict, "this shopper is no longer offered to you")
+		}
+		ok, err := moveAgent(tx, agentID, AgentRinging, map[string]any{"state": AgentOnCall, "since": now})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.New(apperr.Conflict, "you are not ringing for this shopper any more")
+		}
+		return tx.Model(&QueueEntry{}).Where("id = ?", entryID).Pluck("store_id", &storeID).Error
+	})
+	if err != nil {
+		return err
+	}
+	r.agentChanged(ctx, agentID)
+	r.kick(storeID)
+	return nil
+}
+
+// OfferLapsed puts the shopper back at the head of the line after the
+// agent declined or let it ring out (timedOut); either way the agent is set
+// away, so the shopper is not offered straight back to them.
+func (r *Router) OfferLapsed(ctx context.Context, entryID, agentID string, timedOut bool) {
+	storeID, err := r.takeBack(ctx, entryID, agentID)
+	if err != nil {
+		r.log.Warn("take back offer", "entry", entryID, "err", err)
+		return
+	}
+	r.agentChanged(ctx, agentID)
+	r.kick(storeID)
+}
+
+// takeBack returns an offered entry to the line and moves its agent on.
+func (r *Router) takeBack(ctx context.Context, entryID, agentID string) (int64, error) {
+	var storeID int64
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		e, err := entryOf(tx, entryID)
+		if err != nil {
+			return err
+		}
+		storeID = e.StoreID
+		back := EntryWaiting
+		if e.Callback {
+			back = EntryCallback
+		}
+		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ? AND agent_account_id = ?", entryID, EntryOffered, agentID).
+			Updates(map[string]any{"state": back, "agent_account_id": nil, "offered_at": nil})
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		_, err = moveAgent(tx, agentID, AgentRinging, map[string]any{"state": AgentAway, "since": time.Now().UTC(), "entry_id": nil})
+		return err
+	})
+	return storeID, err
+}
+
+// Chose records the shopper's answer to a fallback offer.
+func (r *Router) Chose(ctx context.Context, entryID, choice string) error {
+	changes := map[string]any{}
+	switch choice {
+	case "message":
+		changes["state"] = EntryMessage
+	case "callback":
+		changes["state"], changes["callback"] = EntryCallback, true
+	case "wait":
+		changes["fallback_at"] = time.Now().UTC()
+	default:
+		return apperr.New(apperr.Invalid, "choice must be message, callback or wait, not %q", choice)
+	}
+	res := r.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ? AND state = ?", entryID, EntryWaiting).Updates(changes)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return apperr.New(apperr.Conflict, "your place in the queue has changed: an agent may be picking up")
+	}
+	var storeID int64
+	r.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ?", entryID).Pluck("store_id", &storeID)
+	r.kick(storeID)
+	return nil
+}
+
+// Ended settles an entry whose call is over: a shopper who left before an
+// agent answered abandoned the queue; a connected one was served and their
+// agent goes into wrap-up.
+func (r *Router) Ended(ctx context.Context, entryID string) {
+	var e *QueueEntry
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if e, err = entryOf(tx, entryID); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		switch e.State {
+		case EntryWaiting, EntryOffered:
+			if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, e.State).Updates(map[string]any{"state": EntryAbandoned, "ended_at": now}).Error; err != nil {
+				return err
+			}
+			if e.State == EntryOffered && e.AgentAccountID != nil {
+				_, err := moveAgent(tx.Where("entry_id = ?", e.ID), *e.AgentAccountID, AgentRinging, map[string]any{"state": AgentAvailable, "since": now, "entry_id": nil})
+				return err
+			}
+		case EntryConnected:
+			if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, e.State).Updates(map[string]any{"state": EntryServed, "ended_at": now}).Error; err != nil {
+				return err
+			}
+			wrapUntil := now.Add(r.cfg.WrapUp)
+			if e.AgentAccountID != nil {
+				_, err := moveAgent(tx.Where("entry_id = ?", e.ID), *e.AgentAccountID, AgentOnCall,
+					map[string]any{"state": AgentWrapUp, "since": now, "wrap_until": wrapUntil, "idle_since": wrapUntil})
+				return err
+			}
+		case EntryMessage:
+			return tx.Model(&QueueEntry{}).Where("id = ? AND ended_at IS NULL", e.ID).Update("ended_at", now).Error
+		}
+		return nil
+	})
+	if err != nil {
+		r.log.Warn("end queue entry", "entry", entryID, "err", err)
+		return
+	}
+	if e.AgentAccountID != nil {
+		r.agentChanged(ctx, *e.AgentAccountID)
+	}
+	r.kick(e.StoreID)
+}
+
+// CallBack hands the agent the shopper they were offered to call back and
+// puts the agent on the call.
+func (r *Router) CallBack(ctx context.Context, agentID, entryID string) (*directory.CallbackTarget, error) {
+	var t directory.CallbackTarget
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		e, err := entryOf(tx, entryID)
+		if err != nil || !e.Callback || e.State != EntryOffered || e.AgentAccountID == nil || *e.AgentAccountID != agentID {
+			return apperr.New(apperr.NotFound, "no call back %q is waiting for you", entryID)
+		}
+		now := time.Now().UTC()
+		if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, EntryOffered).Updates(map[string]any{"state": EntryConnected, "answered_at": now}).Error; err != nil {
+			return err
+		}
+		ok, err := moveAgent(tx, agentID, AgentRinging, map[string]any{"state": AgentOnCall, "since": now})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.New(apperr.Conflict, "you are not free to call back")
+		}
+		var store struct{ Name string }
+		tx.Table("stores").Select("name").Where("id = ?", e.StoreID).Take(&store)
+		var queue string
+		tx.Table("numbers").Where("store_id = ? AND party_type = ?", e.StoreID, "queue").Limit(1).Pluck("number", &queue)
+		t = directory.CallbackTarget{EntryID: e.ID, StoreName: store.Name, Name: e.ShopperName, Queue: directory.Number(queue)}
+		if e.AccountID != nil {
+			var num string
+			tx.Table("numbers").Where("account_id = ?", *e.AccountID).Order("is_primary DESC, created_at").Limit(1).Pluck("number", &num)
+			if num == "" {
+				return apperr.New(apperr.Conflict, "%s has no number to call back", e.ShopperName)
+			}
+			n := directory.Number(num)
+			t.Number = &n
+		} else {
+			t.Guest, t.ConnID = *e.GuestHash, e.ConnID
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.agentChanged(ctx, agentID)
+	return &t, nil
+}
+
+// Peer returns the connection on the other side of a live engagement, as
+// seen from the sender, and the sender's role ("shopper" or "agent").
+func (r *Router) Peer(ctx context.Context, entryID string, from *media.Conn) (string, string, error) {
+	e, err := entryOf(r.db.WithContext(ctx), entryID)
+	notFound := apperr.New(apperr.NotFound, "no live engagement %q of yours", entryID)
+	if err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return "", "", notFound
+		}
+		return "", "", err
+	}
+	if e.State != EntryConnected || e.AgentConnID == nil {
+		return "", "", notFound
+	}
+	switch {
+	case from.ID == e.ConnID:
+		return *e.AgentConnID, "shopper", nil
+	case from.ID == *e.AgentConnID && e.AgentAccountID != nil && from.AccountID == *e.AgentAccountID:
+		return e.ConnID, "agent", nil
+	}
+	return "", "", notFound
+}

@@ -1,0 +1,198 @@
+package agentdesk
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/livemall/livemall/directory"
+	"github.com/livemall/livemall/media"
+)
+
+// sweep runs every tick on every node: wrap-ups that ended make agents
+// available, offers nobody took go back in line, agents whose devices went
+// quiet go offline, shoppers past the store's maximum wait are offered a
+// message or a call back, and every store with shoppers in line is routed.
+func (r *Router) sweep(ctx context.Context) {
+	now := time.Now().UTC()
+	db := r.db.WithContext(ctx)
+
+	var wrapped []AgentState
+	db.Where("state = ? AND wrap_until <= ?", AgentWrapUp, now).Find(&wrapped)
+	for _, a := range wrapped {
+		if ok, _ := moveAgent(db.Where("wrap_until <= ?", now), a.AccountID, AgentWrapUp, map[string]any{"state": AgentAvailable, "since": *a.WrapUntil, "wrap_until": nil, "entry_id": nil}); ok {
+			r.agentChanged(ctx, a.AccountID)
+		}
+	}
+
+	// An offer outlives its ring only when the node hosting the call is
+	// gone or the agent never dialled a call back.
+	var stale []QueueEntry
+	db.Where("state = ? AND offered_at < ?", EntryOffered, now.Add(-r.cfg.RingTimeout-10*time.Second)).Find(&stale)
+	for _, e := range stale {
+		if e.AgentAccountID != nil {
+			r.OfferLapsed(ctx, e.ID, *e.AgentAccountID, true)
+		}
+	}
+
+	var present []AgentState
+	db.Where("state IN ?", []string{AgentAvailable, AgentAway, AgentWrapUp}).Find(&present)
+	if len(present) > 0 {
+		ids := make([]string, len(present))
+		for i, a := range present {
+			ids[i] = a.AccountID
+		}
+		if states, err := r.dir.States(ctx, ids); err == nil {
+			for _, id := range ids {
+				if states[id] == directory.StateOffline {
+					r.agentOffline(ctx, id)
+				}
+			}
+		}
+	}
+
+	var waiting []struct {
+		QueueEntry
+		MaxWaitSeconds int
+	}
+	db.Table("queue_entries AS e").Select("e.*, s.max_wait_seconds").Joins("JOIN stores s ON s.id = e.store_id").
+		Where("e.state IN ?", inLine).Order("e.entered_at").Scan(&waiting)
+	stores := map[int64]bool{}
+	noAgents := map[int64]bool{}
+	for _, w := range waiting {
+		if !stores[w.StoreID] {
+			stores[w.StoreID] = true
+			online, err := r.onlineAgents(ctx, w.StoreID)
+			noAgents[w.StoreID] = err == nil && len(online) == 0
+		}
+		if w.State != EntryWaiting {
+			continue
+		}
+		since := w.EnteredAt
+		if w.FallbackAt != nil {
+			since = *w.FallbackAt
+		}
+		switch {
+		case noAgents[w.StoreID] && w.FallbackAt == nil:
+			r.offerFallback(ctx, &w.QueueEntry, "no_agents")
+		case now.Sub(since) >= time.Duration(w.MaxWaitSeconds)*time.Second:
+			r.offerFallback(ctx, &w.QueueEntry, "max_wait")
+		}
+	}
+	for id := range stores {
+		r.match(ctx, id)
+		if now.Second()%5 == 0 {
+			r.pushPositions(ctx, id)
+		}
+	}
+}
+
+// offerFallback offers a waiting shopper a message or a call back, once
+// per wait (a node that loses the race to record it sends nothing).
+func (r *Router) offerFallback(ctx context.Context, e *QueueEntry, reason string) {
+	q := r.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, EntryWaiting)
+	if e.FallbackAt == nil {
+		q = q.Where("fallback_at IS NULL")
+	} else {
+		q = q.Where("fallback_at = ?", *e.FallbackAt)
+	}
+	res := q.Update("fallback_at", time.Now().UTC())
+	if res.Error != nil || res.RowsAffected != 1 {
+		return
+	}
+	r.sig.SendToConn(e.ConnID, "queue.fallback", map[string]any{"callId": e.CallID, "entryId": e.ID, "reason": reason,
+		"choices": []string{"message", "callback", "wait"}})
+}
+
+// pushPositions tells every shopper in the store's line where they stand
+// and how long it should take, and the store's desks how many wait.
+func (r *Router) pushPositions(ctx context.Context, storeID int64) {
+	db := r.db.WithContext(ctx)
+	var line []QueueEntry
+	if err := db.Where("store_id = ? AND state IN ?", storeID, []string{EntryWaiting, EntryOffered, EntryCallback}).Order("entered_at, id").Find(&line).Error; err != nil {
+		return
+	}
+	online, _ := r.onlineAgents(ctx, storeID)
+	handle := r.averageHandle(ctx, storeID)
+	store := r.storeRef(ctx, storeID)
+	for i, e := range line {
+		pos := i + 1
+		state := "queued"
+		if e.State == EntryCallback || e.Callback {
+			state = "callback"
+		}
+		r.sig.SendToConn(e.ConnID, "call.state", map[string]any{"callId": e.CallID, "state": state, "entryId": e.ID, "position": pos,
+			"waitSeconds": estimateWait(pos, len(online), handle), "store": store})
+	}
+	var staff []string
+	db.Table("accounts").Where("store_id = ?", storeID).Pluck("id", &staff)
+	for _, d := range r.devicesOf(ctx, staff) {
+		r.sig.SendToDevice(d, "queue.changed", map[string]any{"store": store["slug"], "waiting": len(line)})
+	}
+}
+
+// estimateWait is the wait of the shopper at pos: the shoppers ahead share
+// the online agents, each taking the store's recent handle time.
+func estimateWait(pos, agents int, handle time.Duration) int {
+	if agents < 1 {
+		agents = 1
+	}
+	rounds := math.Ceil(float64(pos) / float64(agents))
+	return int(rounds * handle.Seconds() / 2)
+}
+
+// defaultHandle is the handle time assumed before a store has any history.
+const defaultHandle = 3 * time.Minute
+
+// averageHandle is the mean length of the store's last 20 answered calls.
+func (r *Router) averageHandle(ctx context.Context, storeID int64) time.Duration {
+	var rows []struct {
+		AnsweredAt time.Time
+		EndedAt    time.Time
+	}
+	r.db.WithContext(ctx).Model(&QueueEntry{}).Select("answered_at, ended_at").
+		Where("store_id = ? AND state = ? AND answered_at IS NOT NULL AND ended_at IS NOT NULL", storeID, EntryServed).
+		Order("ended_at DESC").Limit(20).Scan(&rows)
+	if len(rows) == 0 {
+		return defaultHandle
+	}
+	var sum time.Duration
+	for _, r := range rows {
+		sum += r.EndedAt.Sub(r.AnsweredAt)
+	}
+	return sum / time.Duration(len(rows))
+}
+
+// connOpened makes an agent whose desk connects available.
+func (r *Router) connOpened(ctx context.Context, c *media.Conn) error {
+	if c.AccountID == "" {
+		return nil
+	}
+	var a struct {
+		Role    string
+		StoreID *int64
+	}
+	if err := r.db.WithContext(ctx).Table("accounts").Select("role, store_id").Where("id = ?", c.AccountID).Take(&a).Error; err != nil || a.Role != "agent" || a.StoreID == nil {
+		return nil
+	}
+	r.agentOnline(ctx, c.AccountID, *a.StoreID)
+	return nil
+}
+
+// connClosed takes an agent offline when their last device went away.
+func (r *Router) connClosed(c *media.Conn) {
+	if c.AccountID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	states, err := r.dir.States(ctx, []string{c.AccountID})
+	if err == nil && states[c.AccountID] == directory.StateOffline {
+		r.agentOffline(ctx, c.AccountID)
+	}
+}
+
+// AgentSignedOut takes an agent offline at sign-out.
+func (r *Router) AgentSignedOut(ctx context.Context, accountID string) {
+	r.agentOffline(ctx, accountID)
+}

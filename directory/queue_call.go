@@ -1,0 +1,305 @@
+package directory
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/media"
+)
+
+// Queue is the contact center as calls see it: a call to a store's sales
+// number waits in the store's queue until the contact center offers it to
+// an agent. agentdesk.Router implements it; the same calls code runs on
+// every node, and the queue lives in the database.
+type Queue interface {
+	// Enter puts a new queued call in its store's queue.
+	Enter(ctx context.Context, qc QueuedCall) error
+	// Answered confirms, in one transaction, that the agent who picks up
+	// still holds the offer; an error refuses the answer.
+	Answered(ctx context.Context, entryID, agentID, agentConnID string) error
+	// OfferLapsed hands the shopper on after the agent declined or let the
+	// offer ring out (timedOut).
+	OfferLapsed(ctx context.Context, entryID, agentID string, timedOut bool)
+	// Chose records the shopper's answer to a fallback offer: "message",
+	// "callback" or "wait".
+	Chose(ctx context.Context, entryID, choice string) error
+	// Ended tells the queue that the entry's call is over, however it ended.
+	Ended(ctx context.Context, entryID string)
+	// CallBack hands an agent the shopper they were offered to call back.
+	CallBack(ctx context.Context, agentID, entryID string) (*CallbackTarget, error)
+}
+
+// QueuedCall is a shopper's call to a store, as it enters the queue.
+type QueuedCall struct {
+	EntryID       string
+	CallID        string
+	Node          string
+	ConnID        string
+	DeviceID      string
+	AccountID     string // "" for a guest
+	Guest         string // the guest's hash, "" for a member
+	ShopperName   string
+	ShopperNumber *Number
+	StoreID       int64
+	ProductID     int64 // 0 when the call was not placed from a product
+	Video         bool
+}
+
+// QueueOffer is the contact center's offer of a queued call to an agent,
+// sent to the node that hosts the call.
+type QueueOffer struct {
+	EntryID     string         `json:"entryId"`
+	AgentID     string         `json:"agentId"`
+	AgentName   string         `json:"agentName"`
+	Devices     []string       `json:"devices"`
+	RingSeconds int            `json:"ringSeconds"`
+	Queue       map[string]any `json:"queue"`
+}
+
+// CallbackTarget is the shopper an agent calls back: a member at their
+// number, or a guest on the page they kept open.
+type CallbackTarget struct {
+	EntryID   string
+	StoreName string
+	Name      string
+	Number    *Number // a member's number
+	Guest     string  // a guest's hash
+	ConnID    string  // the guest page's connection
+	Queue     Number  // the store's sales number
+}
+
+// queueLink ties a call to its queue entry.
+type queueLink struct {
+	entryID   string
+	storeID   int64
+	storeName string
+	callback  bool // an agent calling a shopper back
+}
+
+// SetQueue plugs the contact center in; without it a store's sales number
+// cannot be called.
+func (c *Calls) SetQueue(q Queue) { c.queue = q }
+
+// NewEntryID returns a fresh queue entry id.
+func NewEntryID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "qe_" + hex.EncodeToString(b)
+}
+
+// dialQueue places a shopper's call to a store's sales number: the room
+// opens on this node and the call waits in the store's queue.
+func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution, req dialRequest) error {
+	if c.queue == nil || res.Party.Store == nil {
+		return apperr.New(apperr.Unavailable, "%s takes no calls right now", res.Party.Name)
+	}
+	var store struct{ ID int64 }
+	if err := c.db.WithContext(ctx).Table("stores").Select("id").Where("slug = ?", res.Party.Store.Slug).Take(&store).Error; err != nil {
+		return fmt.Errorf("load store: %w", err)
+	}
+	var productID int64
+	if req.Context != nil && req.Context.ProductID != 0 {
+		var n int64
+		c.db.WithContext(ctx).Table("products").Where("id = ? AND store_id = ?", req.Context.ProductID, store.ID).Count(&n)
+		if n == 0 {
+			return apperr.New(apperr.Invalid, "product %d is not sold by %s", req.Context.ProductID, res.Party.Name)
+		}
+		productID = req.Context.ProductID
+	}
+	rec, err := c.newRecord(ctx, conn, res.Number, req)
+	if err != nil {
+		return err
+	}
+	cl, err := c.open(ctx, rec, conn, res, req, false)
+	if err != nil {
+		return err
+	}
+	link := &queueLink{entryID: NewEntryID(), storeID: store.ID, storeName: res.Party.Name}
+	cl.mu.Lock()
+	cl.queue = link
+	cl.mu.Unlock()
+	cl.send(cl.caller, "call.state", map[string]any{"state": "queued", "entryId": link.entryID, "video": rec.Video,
+		"peer": peerInfo(res.Party.Name, &res.Number), "store": map[string]any{"slug": res.Party.Store.Slug, "name": res.Party.Name}})
+	err = c.queue.Enter(ctx, QueuedCall{EntryID: link.entryID, CallID: rec.ID, Node: c.node, ConnID: conn.ID, DeviceID: conn.DeviceID,
+		AccountID: conn.AccountID, Guest: conn.Guest, ShopperName: cl.callerName, ShopperNumber: rec.CallerNumber,
+		StoreID: store.ID, ProductID: productID, Video: rec.Video})
+	if err != nil {
+		cl.end(outcomeFailed, "the store's queue could not take the call")
+		return err
+	}
+	return nil
+}
+
+// offer rings the agent the contact center chose for this queued call.
+func (cl *call) offer(o QueueOffer) error {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.ended || cl.queue == nil || cl.queue.callback || cl.queue.entryID != o.EntryID || cl.state != callRinging || cl.rec.CalleeAccountID != nil {
+		return apperr.New(apperr.Conflict, "the call no longer waits for an agent")
+	}
+	agent := o.AgentID
+	cl.rec.CalleeAccountID, cl.calleeName = &agent, o.AgentName
+	incoming := map[string]any{"callId": cl.rec.ID, "from": peerInfo(cl.callerName, cl.rec.CallerNumber), "video": cl.rec.Video, "avatar": cl.avatar, "queue": o.Queue}
+	for _, d := range o.Devices {
+		cl.ringDevices = append(cl.ringDevices, d)
+		cl.c.sig.SendToDevice(d, "call.incoming", incoming)
+	}
+	cl.ringTimer = time.AfterFunc(time.Duration(o.RingSeconds)*time.Second, func() { cl.lapse(agent, true) })
+	return nil
+}
+
+// lapse takes the offer back from an agent who declined or let it ring out.
+func (cl *call) lapse(agentID string, timedOut bool) {
+	cl.mu.Lock()
+	if cl.ended || cl.state != callRinging || cl.rec.CalleeAccountID == nil || *cl.rec.CalleeAccountID != agentID {
+		cl.mu.Unlock()
+		return
+	}
+	reason := "declined"
+	if timedOut {
+		reason = "no answer"
+	}
+	cl.stopRinging(reason)
+	cl.rec.CalleeAccountID, cl.calleeName = nil, cl.queue.storeName
+	entry := cl.queue.entryID
+	cl.mu.Unlock()
+	cl.c.queue.OfferLapsed(context.Background(), entry, agentID, timedOut)
+}
+
+// choose applies the shopper's answer to a fallback offer.
+func (cl *call) choose(from party, m media.Message) error {
+	var d struct {
+		CallID string `json:"callId"`
+		Choice string `json:"choice"`
+	}
+	if err := decodeData(m, &d); err != nil {
+		return err
+	}
+	cl.mu.Lock()
+	if from.ConnID != cl.caller.ConnID || cl.queue == nil || cl.queue.callback {
+		cl.mu.Unlock()
+		return apperr.New(apperr.Forbidden, "this is not your call to a store")
+	}
+	if cl.state != callRinging || cl.ended {
+		cl.mu.Unlock()
+		return apperr.New(apperr.Conflict, "the call no longer waits in the queue")
+	}
+	if cl.rec.CalleeAccountID != nil {
+		cl.mu.Unlock()
+		return apperr.New(apperr.Conflict, "an agent is picking up your call right now")
+	}
+	entry := cl.queue.entryID
+	cl.mu.Unlock()
+	switch d.Choice {
+	case "message", "callback", "wait":
+	default:
+		return apperr.New(apperr.Invalid, "choice must be message, callback or wait, not %q", d.Choice)
+	}
+	if err := cl.c.queue.Chose(cl.ctx, entry, d.Choice); err != nil {
+		return err
+	}
+	switch d.Choice {
+	case "message":
+		cl.mu.Lock()
+		defer cl.mu.Unlock()
+		cl.toMailbox(outcomeNoAnswer)
+	case "callback":
+		cl.send(cl.caller, "call.state", map[string]any{"state": "callback", "entryId": entry})
+		cl.end(outcomeCancelled, "you will be called back")
+	}
+	return nil
+}
+
+// dialCallback is an agent calling back a shopper who asked for it: a
+// member rings at their number, a guest on the page they kept open.
+func (c *Calls) dialCallback(ctx context.Context, conn *media.Conn, req dialRequest) error {
+	if c.queue == nil || conn.AccountID == "" {
+		return apperr.New(apperr.Forbidden, "only a store's agents call shoppers back")
+	}
+	if req.Number != "" || req.Context != nil {
+		return apperr.New(apperr.Invalid, "a call back names the queue entry only")
+	}
+	t, err := c.queue.CallBack(ctx, conn.AccountID, req.Callback)
+	if err != nil {
+		return err
+	}
+	link := &queueLink{entryID: t.EntryID, storeName: t.StoreName, callback: true}
+	if t.Number != nil {
+		res, err := c.dir.Resolve(ctx, *t.Number)
+		if err != nil {
+			c.queue.Ended(ctx, t.EntryID)
+			return err
+		}
+		rec, err := c.newRecord(ctx, conn, *t.Number, req)
+		if err != nil {
+			c.queue.Ended(ctx, t.EntryID)
+			return err
+		}
+		calleeID := res.Party.AccountID
+		rec.CalleeAccountID = &calleeID
+		cl, err := c.open(ctx, rec, conn, res, req, false)
+		if err != nil {
+			c.queue.Ended(ctx, t.EntryID)
+			return err
+		}
+		cl.mu.Lock()
+		cl.queue = link
+		cl.mu.Unlock()
+		cl.start(res)
+		return nil
+	}
+	res := &Resolution{Number: t.Queue, Display: t.Queue.String(), Party: Party{Type: PartyMember, Name: t.Name}, State: StateAvailable}
+	rec, err := c.newRecord(ctx, conn, t.Queue, req)
+	if err != nil {
+		c.queue.Ended(ctx, t.EntryID)
+		return err
+	}
+	cl, err := c.open(ctx, rec, conn, res, req, false)
+	if err != nil {
+		c.queue.Ended(ctx, t.EntryID)
+		return err
+	}
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	cl.queue, cl.calleeGuest, cl.ringConns = link, t.Guest, []string{t.ConnID}
+	cl.send(cl.caller, "call.state", map[string]any{"state": callRinging, "peer": peerInfo(t.Name, nil), "video": rec.Video, "entryId": t.EntryID})
+	cl.c.sig.SendToConn(t.ConnID, "call.incoming", map[string]any{"callId": rec.ID, "from": peerInfo(cl.callerName+" of "+t.StoreName, nil), "video": rec.Video, "avatar": req.Avatar})
+	cl.ringTimer = time.AfterFunc(c.cfg.RingTimeout, func() {
+		cl.mu.Lock()
+		ringing := cl.state == callRinging
+		if ringing {
+			cl.stopRinging("no answer")
+		}
+		cl.mu.Unlock()
+		if ringing {
+			cl.end(outcomeNoAnswer, "no answer")
+		}
+	})
+	return nil
+}
+
+// Offer hands a queued call to an agent: the contact center, on any node,
+// asks the node hosting the call to ring the agent. An error means the call
+// could not take the offer (it ended, or its node is gone).
+func (c *Calls) Offer(ctx context.Context, callID string, o QueueOffer) error {
+	data, _ := json.Marshal(o)
+	env, _ := json.Marshal(roomEnvelope{Message: media.Message{Type: "queue.offer", V: media.ProtocolVersion, Data: data}})
+	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	reply, err := c.bus.RequestWithContext(rctx, roomSubject(callID), env)
+	if err != nil {
+		return fmt.Errorf("offer call %s: %w", callID, err)
+	}
+	var verdict struct {
+		Error *struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(reply.Data, &verdict) == nil && verdict.Error != nil {
+		return apperr.New(verdict.Error.Code, "%s", verdict.Error.Message)
+	}
+	return nil
+}
