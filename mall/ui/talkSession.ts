@@ -5,6 +5,7 @@
 // only looking opens none) and closes when the call panel is closed.
 
 import { useEffect, useState } from 'preact/hooks';
+import { api } from '../../backend/web/ui/api';
 import { CallClient, type CallMode, type CallSnapshot, type CallView } from '../../media/client/call';
 import type { ServerMessage } from '../../media/client/protocol';
 import { connectSignaling, type Signaling, type SignalingState } from '../../media/client/signaling';
@@ -96,7 +97,17 @@ export class TalkSession {
     if (this.busy) return;
     this.client?.dismiss();
     this.set({ target, mode, error: '', last: null, connecting: true, minimized: false });
-    this.ensureConnected();
+    void this.connectThenDial();
+  }
+
+  private async connectThenDial() {
+    if (!this.signaling) {
+      // The server knows a guest's socket by the mall's guest cookie, which a
+      // guest who only looked around does not have yet.
+      await api.post('/guest', {}).catch(() => undefined);
+      if (!this.state.target || !this.state.connecting) return;
+      this.ensureConnected();
+    }
     if (this.signaling?.state === 'open') this.dial();
     else this.waitForSocket();
   }
