@@ -249,6 +249,17 @@ func (cl *call) handle(env roomEnvelope) error {
 		return cl.offer(o)
 	case "queue.choose":
 		return cl.choose(from, m)
+	case "call.video.live", "call.end":
+		if from.ConnID != "" {
+			return apperr.New(apperr.Forbidden, "only the contact center asks that")
+		}
+		if m.Type == "call.video.live" {
+			return cl.videoLive()
+		}
+		var d struct{ Reason string }
+		json.Unmarshal(m.Data, &d)
+		go cl.end(outcomeAnswered, d.Reason)
+		return nil
 	}
 	return apperr.New(apperr.Invalid, "unknown call message %q", m.Type)
 }

@@ -295,11 +295,62 @@ func (c *Calls) Offer(ctx context.Context, callID string, o QueueOffer) error {
 	if err != nil {
 		return fmt.Errorf("offer call %s: %w", callID, err)
 	}
+	return verdictOf(reply.Data)
+}
+
+// verdictOf turns a room's reply into an error, or nil.
+func verdictOf(reply []byte) error {
 	var verdict struct {
 		Error *struct{ Code, Message string } `json:"error"`
 	}
-	if json.Unmarshal(reply.Data, &verdict) == nil && verdict.Error != nil {
+	if json.Unmarshal(reply, &verdict) == nil && verdict.Error != nil {
 		return apperr.New(verdict.Error.Code, "%s", verdict.Error.Message)
+	}
+	return nil
+}
+
+// VideoLive asks the node hosting the call whether the shopper's camera is
+// live now: video packets keep arriving from them (not an avatar).
+func (c *Calls) VideoLive(ctx context.Context, callID string) error {
+	return c.ask(ctx, callID, "call.video.live", nil)
+}
+
+// EndCall ends a call from the server's side, telling both sides why.
+func (c *Calls) EndCall(ctx context.Context, callID, reason string) error {
+	return c.ask(ctx, callID, "call.end", map[string]string{"reason": reason})
+}
+
+// ask sends the contact center's request to the node hosting the call.
+func (c *Calls) ask(ctx context.Context, callID, typ string, data any) error {
+	raw, _ := json.Marshal(data)
+	env, _ := json.Marshal(roomEnvelope{Message: media.Message{Type: typ, V: media.ProtocolVersion, Data: raw}})
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	reply, err := c.bus.RequestWithContext(rctx, roomSubject(callID), env)
+	if err != nil {
+		return apperr.New(apperr.Conflict, "the call has ended")
+	}
+	return verdictOf(reply.Data)
+}
+
+// videoLive reports whether video keeps arriving from the shopper's side
+// of the call.
+func (cl *call) videoLive() error {
+	cl.mu.Lock()
+	role := "caller"
+	if cl.queue != nil && cl.queue.callback {
+		role = "callee"
+	}
+	active := cl.state == callActive
+	cl.mu.Unlock()
+	p := cl.room.Participant(role)
+	if !active || p == nil {
+		return apperr.New(apperr.Conflict, "the call is not connected")
+	}
+	_, before := p.Received()
+	time.Sleep(700 * time.Millisecond)
+	if _, after := p.Received(); after <= before {
+		return apperr.New(apperr.Conflict, "the shopper's camera is off: ask them to show live video")
 	}
 	return nil
 }

@@ -185,6 +185,10 @@ func (a *App) startRouter() {
 	}
 	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, a.Calls, a.Shop.Carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
 	a.Catalog.SetQueueStatus(a.Router.QueueStatus)
+	agentdesk.NewCobrowse(a.Signaling, a.Router, agentdesk.CobrowseLimits{})
+	a.Shop.Orders.NeedsSignature = a.Router.InEngagement
+	a.Closing.AgeChecks.VideoWitness = a.Router.VideoWitness
+	a.Closing.AgeChecks.OnRefused = a.Router.EndForRefusedOrder
 	a.Signaling.Guest = a.Shop.GuestOf
 	a.Signaling.AllowGuests("ping", "heartbeat", "call.dial", "call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate",
 		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop")
