@@ -21,11 +21,13 @@ export interface AgentStatusProps {
   signal: SignalingState;
   busy: boolean;
   error: string;
+  /** callbackDue: the ringing is a shopper to call back, not a call coming in. */
+  callbackDue?: boolean;
   onChoose(state: 'available' | 'away'): void;
 }
 
 /** AgentStatus is the state pill and the Available / Away switch. */
-export function AgentStatus({ status, signal, busy, error, onChoose }: AgentStatusProps) {
+export function AgentStatus({ status, signal, busy, error, callbackDue, onChoose }: AgentStatusProps) {
   const now = useNow(true, 1000);
   // Without the socket the router cannot reach this desk, whatever the row says.
   const connected = signal === 'open';
@@ -44,7 +46,7 @@ export function AgentStatus({ status, signal, busy, error, onChoose }: AgentStat
     <div class="agent-status">
       <p class={`agent-pill state-${state}`} role="status" aria-live="polite" data-state={state}>
         <span class="agent-dot" aria-hidden="true" />
-        <span class="agent-label">{labels[state]}</span>
+        <span class="agent-label">{state === 'ringing' && callbackDue ? 'Call back due' : labels[state]}</span>
         {detail && <span class="agent-since">{detail}</span>}
       </p>
       <div class="agent-switch" role="group" aria-label="Your availability" data-testid="agent-state" data-state={state}>

@@ -194,6 +194,7 @@ export function DeskStatus({ desk, account }: { desk: Desk; account: Account }) 
       signal={desk.signal.state}
       busy={desk.statusBusy}
       error={desk.statusError}
+      callbackDue={desk.callbacks.length > 0 && desk.calls.snap.incoming.length === 0 && !desk.calls.snap.call}
       onChoose={(s) => void desk.choose(s).catch(() => {})}
     />
   );
@@ -304,7 +305,7 @@ export function CallDesk({ desk, account, cobrowse }: CallDeskProps) {
     );
   } else if (desk.wrap) {
     stage = <CallWrapUp key={desk.wrap.entryId} item={desk.wrap} storeSlug={store?.slug} wrapUntil={desk.status?.state === 'wrap_up' ? desk.status.wrapUntil : null} onSaved={desk.wrapSaved} onReady={desk.ready} />;
-  } else {
+  } else if (desk.callbacks.length === 0) {
     stage = <Idle desk={desk} />;
   }
   const busy = live || snap.incoming.length > 0;
