@@ -4,6 +4,7 @@ import { StoreIcon, UserIcon } from '../../backend/web/ui/icons';
 import { initials, roleName, type Session } from '../../backend/web/ui/session';
 import { CallDesk, DeskStatus, useDesk } from './CallDesk';
 import { Catalog } from './Catalog';
+import { CreditReview } from './CreditReview';
 
 /** DeskHome is the signed-in staff desk: who, which store, and the queue. */
 export function DeskHome({ session, account }: { session: Session; account: Account }) {
@@ -63,6 +64,7 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
       </div>
 
       {account.role === 'supervisor' && store && <Catalog slug={store.slug} storeName={store.name} />}
+      {account.role === 'supervisor' && store && <CreditReview storeName={store.name} />}
     </>
   );
 }

@@ -4,6 +4,7 @@ import { Topbar } from '../../backend/web/ui/Topbar';
 import { useSession } from '../../backend/web/ui/session';
 import { CartProvider } from './cart';
 import { CartPage } from './CartPage';
+import { CreditPage } from './CreditApplication';
 import { HomePage } from './HomePage';
 import { OrderPage } from './OrderPage';
 import { OrdersPage } from './OrdersPage';
@@ -34,6 +35,7 @@ export function App() {
         {route.page === 'cart' && <CartPage />}
         {route.page === 'orders' && <OrdersPage signedIn={session.account !== null} />}
         {route.page === 'order' && <OrderPage id={route.id} />}
+        {route.page === 'credit' && !session.loading && <CreditPage id={route.id} signedIn={session.account !== null} />}
         {route.page === 'missing' && (
           <ErrorCard title="Nothing at this address" message={`There is no page at ${route.path}.`} />
         )}

@@ -9,8 +9,9 @@ import { ErrorCard } from './ErrorCard';
 import { formatPrice } from './format';
 import { AgeBadge } from './ProductCard';
 import { linkClick, ordersPath, storePath } from './router';
-import { canPay, orderNumber, shop, stateName, type Order, type OrderState, type PaymentStart } from './shopApi';
+import { canPay, mustSign, orderNumber, shop, stateName, type CreditApplication, type Order, type OrderState, type PaymentStart } from './shopApi';
 import { AlertIcon, CheckCircleIcon } from './shopIcons';
+import { SignOrder } from './SignOrder';
 
 /** StateBadge shows an order's state in words and colour. */
 export function StateBadge({ state }: { state: OrderState }) {
@@ -82,17 +83,25 @@ export function OrderPage({ id }: { id: string }) {
 }
 
 function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void }) {
-  const [busy, setBusy] = useState<'' | 'pay' | 'abandon'>('');
+  const [busy, setBusy] = useState<'' | 'pay' | 'credit' | 'abandon'>('');
   const [error, setError] = useState('');
   const [payment, setPayment] = useState<PaymentStart | null>(null);
+  const [credit, setCredit] = useState<CreditApplication | null>(null);
+  // A member's approved credit line at this store is one more way to pay.
+  useEffect(() => {
+    shop.creditApplications().then(
+      (apps) => setCredit(apps.find((a) => a.state === 'approved' && a.store.slug === order.store.slug) ?? null),
+      () => setCredit(null),
+    );
+  }, [order.store.slug, order.state]);
   const closed = order.state === 'refused' || order.state === 'abandoned';
   const reason = [...order.events].reverse().find((e) => e.to === order.state)?.reason;
 
-  const pay = async () => {
-    setBusy('pay');
+  const pay = async (method?: 'credit') => {
+    setBusy(method ?? 'pay');
     setError('');
     try {
-      const r = await shop.pay(order.id);
+      const r = await shop.pay(order.id, method);
       onChange(r.order);
       if (r.payment) setPayment(r.payment);
     } catch (e) {
@@ -160,12 +169,28 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
             </div>
           )}
 
+          {mustSign(order) && <SignOrder order={order} onSigned={onChange} />}
+
           {canPay(order) && !payment && (
             <>
-              <button type="button" class="btn btn-primary btn-block btn-checkout" disabled={busy !== ''} onClick={pay}>
+              <button type="button" class="btn btn-primary btn-block btn-checkout" disabled={busy !== ''} onClick={() => pay()}>
                 {busy === 'pay' && <span class="spinner" aria-hidden="true" />}
                 Pay {formatPrice(order.totalMinor, order.currency)}
               </button>
+              {credit && (
+                <button
+                  type="button"
+                  class="btn btn-secondary btn-block pay-credit"
+                  disabled={busy !== '' || credit.remainingMinor < order.totalMinor}
+                  onClick={() => pay('credit')}
+                >
+                  {busy === 'credit' && <span class="spinner" aria-hidden="true" />}
+                  Pay with store credit
+                  <span class="small muted">
+                    {formatPrice(credit.remainingMinor, order.currency)} of {formatPrice(credit.limitMinor, order.currency)} left
+                  </span>
+                </button>
+              )}
               {order.paymentProvider === 'offline' && (
                 <p class="hint center">This mall takes test payments: no money will be taken.</p>
               )}

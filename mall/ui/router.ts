@@ -10,6 +10,7 @@ export type Route =
   | { page: 'cart' }
   | { page: 'orders' }
   | { page: 'order'; id: string }
+  | { page: 'credit'; id: string }
   | { page: 'missing'; path: string };
 
 /** parseRoute maps a pathname to a route; unknown paths are 'missing'. */
@@ -23,6 +24,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'cart' && parts.length === 1) return { page: 'cart' };
   if (parts[0] === 'orders' && parts.length === 1) return { page: 'orders' };
   if (parts[0] === 'orders' && parts.length === 2) return { page: 'order', id: parts[1] };
+  if (parts[0] === 'credit' && parts.length <= 2) return { page: 'credit', id: parts[1] ?? '' };
   return { page: 'missing', path };
 }
 
@@ -34,6 +36,8 @@ export const productPath = (slug: string, sku: string) =>
 export const cartPath = '/cart';
 export const ordersPath = '/orders';
 export const orderPath = (id: string) => `/orders/${encodeURIComponent(id)}`;
+/** creditPath is a credit application's page; creditPath('') lists them. */
+export const creditPath = (id: string) => (id ? `/credit/${encodeURIComponent(id)}` : '/credit');
 
 const changed = 'livemall:navigate';
 

@@ -92,6 +92,8 @@ export interface Order {
   totalMinor: number;
   currency: string;
   needsVerification: boolean;
+  /** needsSignature: the member's passkey must sign the order before it is paid. */
+  needsSignature: boolean;
   testPayment: boolean;
   paymentProvider: 'offline' | 'stripe' | string;
   createdAt: string;
@@ -103,6 +105,43 @@ export interface PaymentStart {
   provider: string;
   clientSecret: string;
   publishableKey: string;
+}
+
+/** SignBegun is a begun order signature: the WebAuthn request options whose challenge is bound to the order's hash. */
+export interface SignBegun {
+  ceremony: string;
+  options: { publicKey: PublicKeyCredentialRequestOptionsJSON };
+  orderHash: string;
+}
+
+export type CreditState = 'sent' | 'submitted' | 'approved' | 'declined';
+
+/** CreditApplication is a store credit application; an approved one is a credit line. */
+export interface CreditApplication {
+  id: string;
+  store: { slug: string; name: string };
+  state: CreditState;
+  fullName: string;
+  employer: string;
+  monthlyIncomeMinor: number;
+  requestedLimitMinor: number;
+  limitMinor: number;
+  usedMinor: number;
+  remainingMinor: number;
+  currency: string;
+  decisionReason: string;
+  createdAt: string;
+  submittedAt: string | null;
+  decidedAt: string | null;
+}
+
+/** CreditForm is what the applicant fills in (amounts in cents). */
+export interface CreditForm {
+  fullName: string;
+  monthlyIncomeMinor: number;
+  employer: string;
+  requestedLimitMinor: number;
+  consent: boolean;
 }
 
 /** ProductHit is a product matching the downtown search, in any store. */
@@ -171,6 +210,7 @@ async function putJSON<T>(path: string, body: unknown): Promise<T> {
 
 type CartAnswer = { cart: Cart };
 type OrderAnswer = { order: Order };
+type CreditAnswer = { application: CreditApplication };
 const cartOf = (r: CartAnswer) => r.cart;
 
 /** shop is the typed list of cart and order endpoints. */
@@ -184,7 +224,18 @@ export const shop = {
   clear: () => api.del<CartAnswer>('/cart').then(cartOf),
 
   checkout: () => api.post<OrderAnswer>('/checkout', {}).then((r) => r.order),
-  pay: (id: string) => api.post<{ order: Order; payment?: PaymentStart }>(`/orders/${encodeURIComponent(id)}/pay`, {}),
+  /** pay pays through the mall's payment provider, or with store credit when method is 'credit'. */
+  pay: (id: string, method?: 'credit') =>
+    api.post<{ order: Order; payment?: PaymentStart }>(`/orders/${encodeURIComponent(id)}/pay`, method ? { method } : {}),
+  signBegin: (id: string) => api.post<SignBegun>(`/orders/${encodeURIComponent(id)}/sign/begin`, {}),
+  signFinish: (id: string, ceremony: string, credential: unknown) =>
+    api.post<OrderAnswer>(`/orders/${encodeURIComponent(id)}/sign/finish`, { ceremony, credential }).then((r) => r.order),
+  creditApplications: () =>
+    api.get<{ applications: CreditApplication[] }>('/credit-applications').then((r) => r.applications ?? []),
+  creditApplication: (id: string) =>
+    api.get<CreditAnswer>(`/credit-applications/${encodeURIComponent(id)}`).then((r) => r.application),
+  fillCreditApplication: (id: string, form: CreditForm) =>
+    putJSON<CreditAnswer>(`/credit-applications/${encodeURIComponent(id)}`, form).then((r) => r.application),
   abandon: (id: string) => api.post<OrderAnswer>(`/orders/${encodeURIComponent(id)}/abandon`, {}).then((r) => r.order),
   orders: () => api.get<{ orders: Order[] }>('/orders').then((r) => r.orders ?? []),
   order: (id: string) => api.get<OrderAnswer>(`/orders/${encodeURIComponent(id)}`).then((r) => r.order),
@@ -223,5 +274,10 @@ export function orderNumber(id: string): string {
 
 /** canPay says whether the shopper may press Pay now. */
 export function canPay(o: Order): boolean {
-  return o.state === 'draft' || o.state === 'signed';
+  return (o.state === 'draft' && !o.needsSignature) || o.state === 'signed';
+}
+
+/** mustSign says whether the order waits for the shopper's passkey signature. */
+export function mustSign(o: Order): boolean {
+  return o.state === 'draft' && o.needsSignature;
 }

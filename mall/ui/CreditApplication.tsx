@@ -1,0 +1,283 @@
+// CreditApplication: a store sent the member a credit application; they fill
+// it in here (/credit/{id}) and see the store's decision. /credit lists them.
+
+import { useEffect, useState } from 'preact/hooks';
+import { errorMessage } from '../../backend/web/ui/session';
+import { capitalize } from './AddToCart';
+import { ErrorCard } from './ErrorCard';
+import { formatPrice } from './format';
+import { formatWhen } from './OrderPage';
+import { creditPath, linkClick, storePath } from './router';
+import { shop, type CreditApplication, type CreditState } from './shopApi';
+import { CheckCircleIcon } from './shopIcons';
+
+const stateNames: Record<CreditState, string> = {
+  sent: 'Waiting for you',
+  submitted: 'Under review',
+  approved: 'Approved',
+  declined: 'Declined',
+};
+
+/** CreditStateBadge shows where an application stands. */
+function CreditStateBadge({ state }: { state: CreditState }) {
+  return (
+    <span class={`badge credit-badge credit-${state}`} data-state={state}>
+      {stateNames[state]}
+    </span>
+  );
+}
+
+/** eurosToCents parses "1200", "1200.5" or "1 200,50" into cents; null when it is not an amount. */
+export function eurosToCents(text: string): number | null {
+  const t = text.trim().replace(/[\s\u00a0]/g, '').replace(',', '.');
+  if (!/^\d{1,9}(\.\d{1,2})?$/.test(t)) return null;
+  const [whole, frac = ''] = t.split('.');
+  return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+}
+
+type Loaded<T> = { state: 'loading' } | { state: 'error'; message: string; notFound: boolean } | { state: 'done'; data: T };
+
+function useFetch<T>(key: string, f: () => Promise<T>): [Loaded<T>, (v: T) => void] {
+  const [load, setLoad] = useState<Loaded<T>>({ state: 'loading' });
+  useEffect(() => {
+    let live = true;
+    setLoad({ state: 'loading' });
+    f().then(
+      (data) => live && setLoad({ state: 'done', data }),
+      (e: unknown) =>
+        live &&
+        setLoad({ state: 'error', message: errorMessage(e), notFound: (e as { status?: number }).status === 404 }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  return [load, (data: T) => setLoad({ state: 'done', data })];
+}
+
+/** CreditPage shows one application (id) or the member's list (no id). */
+export function CreditPage({ id, signedIn }: { id: string; signedIn: boolean }) {
+  if (!signedIn) {
+    return (
+      <ErrorCard
+        title="Sign in to see your credit application"
+        message="Store credit applications belong to members. Sign in with your passkey, then open the link again."
+      />
+    );
+  }
+  return id ? <OneApplication id={id} /> : <Applications />;
+}
+
+function Applications() {
+  const [load] = useFetch('list', shop.creditApplications);
+  useEffect(() => {
+    document.title = 'Store credit — livemall';
+  }, []);
+  if (load.state === 'loading') return <div class="banner-skeleton" aria-busy="true" aria-label="Loading your applications" />;
+  if (load.state === 'error') return <ErrorCard title="Your applications did not load" message={load.message} />;
+  return (
+    <div class="credit-page">
+      <h1 class="page-title">Store credit</h1>
+      {load.data.length === 0 ? (
+        <p class="muted">No store has sent you a credit application yet. A sales agent can send you one during a call.</p>
+      ) : (
+        <ul class="credit-list">
+          {load.data.map((a) => (
+            <li key={a.id} class="card credit-row">
+              <a href={creditPath(a.id)} onClick={linkClick(creditPath(a.id))}>
+                {a.store.name}
+              </a>
+              <CreditStateBadge state={a.state} />
+              {a.state === 'approved' && (
+                <span class="muted small">
+                  {formatPrice(a.remainingMinor, a.currency)} of {formatPrice(a.limitMinor, a.currency)} left
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function OneApplication({ id }: { id: string }) {
+  const [load, set] = useFetch(id, () => shop.creditApplication(id));
+  useEffect(() => {
+    document.title = 'Credit application — livemall';
+  }, []);
+  if (load.state === 'loading') return <div class="banner-skeleton" aria-busy="true" aria-label="Loading the application" />;
+  if (load.state === 'error') {
+    return <ErrorCard title={load.notFound ? 'No such application of yours' : 'The application did not load'} message={load.message} />;
+  }
+  const a = load.data;
+  return (
+    <div class="credit-page">
+      <div class="page-head">
+        <div>
+          <p class="eyebrow">
+            <a href={storePath(a.store.slug)} onClick={linkClick(storePath(a.store.slug))}>
+              {a.store.name}
+            </a>
+          </p>
+          <h1 class="page-title">Store credit application</h1>
+          <p class="muted order-meta">Sent {formatWhen(a.createdAt)}</p>
+        </div>
+        <CreditStateBadge state={a.state} />
+      </div>
+      {a.state === 'sent' ? <ApplicationForm app={a} onSubmitted={set} /> : <Outcome app={a} />}
+    </div>
+  );
+}
+
+function Outcome({ app: a }: { app: CreditApplication }) {
+  return (
+    <>
+      <section class={`card credit-outcome credit-outcome-${a.state}`} aria-live="polite">
+        {a.state === 'approved' && (
+          <>
+            <span class="confirm-icon" aria-hidden="true">
+              <CheckCircleIcon size={40} />
+            </span>
+            <h2>Approved: {formatPrice(a.limitMinor, a.currency)} of store credit</h2>
+            <p>
+              Pay orders at {a.store.name} with it: choose <strong>Pay with store credit</strong> at checkout.
+            </p>
+            <dl class="credit-facts credit-balance">
+              <div>
+                <dt>Used</dt>
+                <dd>{formatPrice(a.usedMinor, a.currency)}</dd>
+              </div>
+              <div>
+                <dt>Left to spend</dt>
+                <dd class="price">{formatPrice(a.remainingMinor, a.currency)}</dd>
+              </div>
+            </dl>
+            {a.decisionReason && <p class="muted small">{capitalize(a.decisionReason)}.</p>}
+            <a class="btn btn-primary" href={storePath(a.store.slug)} onClick={linkClick(storePath(a.store.slug))}>
+              Shop at {a.store.name}
+            </a>
+          </>
+        )}
+        {a.state === 'declined' && (
+          <>
+            <h2>Declined</h2>
+            <p>{a.store.name} did not grant store credit this time.</p>
+            {a.decisionReason && <p class="status status-error">{capitalize(a.decisionReason)}.</p>}
+          </>
+        )}
+        {a.state === 'submitted' && (
+          <>
+            <h2>Thank you — your application is under review</h2>
+            <p>A supervisor at {a.store.name} decides on it. This page shows the answer once they have.</p>
+          </>
+        )}
+      </section>
+      <section class="card credit-answers" aria-labelledby="credit-answers-title">
+        <h2 id="credit-answers-title" class="card-title">
+          Your application
+        </h2>
+        <dl class="credit-facts">
+          <div>
+            <dt>Name</dt>
+            <dd>{a.fullName}</dd>
+          </div>
+          <div>
+            <dt>Employer</dt>
+            <dd>{a.employer}</dd>
+          </div>
+          <div>
+            <dt>Monthly income</dt>
+            <dd>{formatPrice(a.monthlyIncomeMinor, a.currency)}</dd>
+          </div>
+          <div>
+            <dt>Limit asked for</dt>
+            <dd>{formatPrice(a.requestedLimitMinor, a.currency)}</dd>
+          </div>
+        </dl>
+        {a.submittedAt && <p class="muted small">Sent to {a.store.name} {formatWhen(a.submittedAt)}</p>}
+      </section>
+    </>
+  );
+}
+
+function ApplicationForm({ app, onSubmitted }: { app: CreditApplication; onSubmitted(a: CreditApplication): void }) {
+  const [name, setName] = useState('');
+  const [employer, setEmployer] = useState('');
+  const [income, setIncome] = useState('');
+  const [limit, setLimit] = useState('');
+  const [consent, setConsent] = useState(false);
+  const [bad, setBad] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const fail = (field: string, msg: string) => {
+    setBad(field);
+    setError(msg);
+  };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const monthlyIncomeMinor = eurosToCents(income);
+    const requestedLimitMinor = eurosToCents(limit);
+    if (name.trim().length < 2) return fail('name', 'Enter your full name.');
+    if (!employer.trim()) return fail('employer', 'Enter your employer, or "self-employed".');
+    if (monthlyIncomeMinor === null) return fail('income', 'Enter your monthly income in euros, like 2400.');
+    if (requestedLimitMinor === null || requestedLimitMinor < 100) return fail('limit', 'Enter the credit limit you ask for in euros, like 500.');
+    if (!consent) return fail('consent', 'Tick the box to agree to the credit check.');
+    fail('', '');
+    setBusy(true);
+    try {
+      onSubmitted(await shop.fillCreditApplication(app.id, { fullName: name.trim(), employer: employer.trim(), monthlyIncomeMinor, requestedLimitMinor, consent }));
+    } catch (err) {
+      const msg = errorMessage(err);
+      const field = /name/i.test(msg) ? 'name' : /employer/i.test(msg) ? 'employer' : /income/i.test(msg) ? 'income' : /limit/i.test(msg) ? 'limit' : /consent/i.test(msg) ? 'consent' : '';
+      fail(field, capitalize(msg) + '.');
+      setBusy(false);
+    }
+  };
+
+  const inv = (k: string) => (bad === k ? true : undefined);
+  const desc = (k: string) => (bad === k ? 'credit-err' : undefined);
+  return (
+    <form class="card credit-form" onSubmit={submit} noValidate aria-labelledby="credit-form-title">
+      <h2 id="credit-form-title">Apply for store credit at {app.store.name}</h2>
+      <p class="muted small">
+        {app.store.name} sent you this application. Once a supervisor approves it, you can pay orders there with your
+        credit line.
+      </p>
+      <div class="credit-fields">
+        <div class="field">
+          <label for="credit-name">Full name</label>
+          <input id="credit-name" value={name} onInput={(e) => setName(e.currentTarget.value)} autoComplete="name" aria-invalid={inv('name')} aria-describedby={desc('name')} />
+        </div>
+        <div class="field">
+          <label for="credit-employer">Employer</label>
+          <input id="credit-employer" value={employer} onInput={(e) => setEmployer(e.currentTarget.value)} autoComplete="organization" aria-invalid={inv('employer')} aria-describedby={desc('employer')} />
+        </div>
+        <div class="field">
+          <label for="credit-income">Monthly income (€)</label>
+          <input id="credit-income" value={income} onInput={(e) => setIncome(e.currentTarget.value)} inputMode="decimal" placeholder="2400" aria-invalid={inv('income')} aria-describedby={desc('income')} />
+        </div>
+        <div class="field">
+          <label for="credit-limit">Credit limit you ask for (€)</label>
+          <input id="credit-limit" value={limit} onInput={(e) => setLimit(e.currentTarget.value)} inputMode="decimal" placeholder="500" aria-invalid={inv('limit')} aria-describedby={desc('limit')} />
+          <p class="hint">Between €1 and €50,000.</p>
+        </div>
+      </div>
+      <label class="credit-consent">
+        <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.currentTarget.checked)} aria-invalid={inv('consent')} aria-describedby={desc('consent')} />
+        <span>I agree that {app.store.name} checks my credit before deciding.</span>
+      </label>
+      {error && (
+        <p id="credit-err" class="status status-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="btn btn-primary" disabled={busy}>
+        {busy && <span class="spinner" aria-hidden="true" />}
+        {busy ? 'Sending…' : 'Send application'}
+      </button>
+    </form>
+  );
+}
