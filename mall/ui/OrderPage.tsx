@@ -141,7 +141,13 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
             Order <span class="mono">{orderNumber(order.id)}</span> · {formatWhen(order.createdAt)}
           </p>
         </div>
-        <StateBadge state={order.state} />
+        {mustSign(order) ? (
+          <span class="badge state-badge state-draft" data-state="draft">
+            Awaiting your signature
+          </span>
+        ) : (
+          <StateBadge state={order.state} />
+        )}
       </div>
 
       <div class="cart-layout">

@@ -113,6 +113,7 @@ test('a member fills a credit application, signs an order with a passkey and pay
   await page.goto(`${server.url}/orders/${orderId}`);
   const sign = page.locator('.sign-order');
   await sign.getByText('1 × Hand-blown Decanter').waitFor();
+  await page.locator('.page-head').getByText('Awaiting your signature').waitFor();
   assert.equal(await page.getByRole('button', { name: /^Pay / }).count(), 0, 'an unsigned order offers no Pay button');
   const unsignedPay = await call(page, 'POST', `/orders/${orderId}/pay`, {});
   assert.equal(unsignedPay.status, 409);
