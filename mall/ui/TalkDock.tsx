@@ -90,6 +90,11 @@ export function TalkDock({ account }: { account: Account | null }) {
   const stage = s.target ? stageOf(s, c) : 'connecting';
   const memberNumber = useMemberNumber(account, stage === 'queued' || stage === 'callback');
   const now = useTick(s.target !== null && (stage === 'active' || stage === 'mailbox'));
+  // What needs an answer opens a folded panel: a call back ringing, a choice to make, the agent asking to see you.
+  const needsAnswer = stage === 'incoming' || !!c?.queue?.fallback || !!c?.videoAsked;
+  useEffect(() => {
+    if (needsAnswer) talk.setMinimized(false);
+  }, [needsAnswer]);
   if (!s.target) return null;
   const client = talk.callClient;
   const store = s.target.store;
