@@ -188,6 +188,18 @@ export function useDesk(account: Account): Desk {
 export function DeskStatus({ desk, account }: { desk: Desk; account: Account }) {
   // Administrators belong to no store: no queue routes to them.
   if (!account.store) return null;
+  // The router offers shoppers to agents only; a supervisor watches the floor.
+  if (account.role === 'supervisor') {
+    const open = desk.signal.state === 'open';
+    return (
+      <div class="agent-status">
+        <p class={`agent-pill state-${open ? 'available' : 'offline'}`} role="status" data-state="supervising">
+          <span class="agent-dot" aria-hidden="true" />
+          <span class="agent-label">{open ? 'Watching the floor' : 'Connecting…'}</span>
+        </p>
+      </div>
+    );
+  }
   return (
     <AgentStatus
       status={desk.status}
@@ -283,6 +295,7 @@ export function CallDesk({ desk, account, cobrowse }: CallDeskProps) {
   const live = !!c && c.phase !== 'ended';
   const store = account.store;
   if (!store) return null;
+  const supervising = account.role === 'supervisor';
   const engaged = desk.engaged && (desk.engaged.callId === null || desk.engaged.callId === c?.id) ? desk.engaged : null;
   const offer = c?.id ? offers[c.id] : undefined;
 
@@ -305,10 +318,13 @@ export function CallDesk({ desk, account, cobrowse }: CallDeskProps) {
     );
   } else if (desk.wrap) {
     stage = <CallWrapUp key={desk.wrap.entryId} item={desk.wrap} storeSlug={store?.slug} wrapUntil={desk.status?.state === 'wrap_up' ? desk.status.wrapUntil : null} onSaved={desk.wrapSaved} onReady={desk.ready} />;
+  } else if (supervising) {
+    stage = <LiveView storeName={store.name} version={desk.version} />;
   } else if (desk.callbacks.length === 0) {
     stage = <Idle desk={desk} />;
   }
   const busy = live || snap.incoming.length > 0;
+  const liveBelow = supervising && (busy || !!c || !!desk.wrap);
 
   return (
     <>
@@ -323,7 +339,7 @@ export function CallDesk({ desk, account, cobrowse }: CallDeskProps) {
           <StoreMailbox version={desk.version} canCall={!busy && desk.signal.state === 'open'} onCallBack={(n, name, d) => desk.calls.dialNumber(n, name, d)} />
         </div>
       </div>
-      {account.role === 'supervisor' && <LiveView storeName={store?.name ?? 'Your store'} version={desk.version} />}
+      {liveBelow && <LiveView storeName={store.name} version={desk.version} />}
     </>
   );
 }

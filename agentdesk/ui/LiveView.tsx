@@ -34,6 +34,12 @@ function Figure({ label, value, hint }: { label: string; value: string; hint?: s
   );
 }
 
+function waitHint(l: LiveFigures): string {
+  const parts = [l.queueLength ? `longest ${clock(l.longestWaitSeconds)}` : 'nobody in line'];
+  if (l.callbacks) parts.push(`${l.callbacks} to call back`);
+  return parts.join(' · ');
+}
+
 /** LiveView is the supervisor's live panel; version changes on queue.changed. */
 export function LiveView({ storeName, version }: { storeName: string; version: number }) {
   const [live, setLive] = useState<LiveFigures | null>(null);
@@ -77,9 +83,9 @@ export function LiveView({ storeName, version }: { storeName: string; version: n
       {live && (
         <>
           <dl class="live-figures">
-            <Figure label="Waiting" value={String(live.queueLength)} hint={live.queueLength ? `longest ${clock(live.longestWaitSeconds)}` : 'nobody'} />
+            <Figure label="Waiting" value={String(live.queueLength)} hint={waitHint(live)} />
             <Figure label="Agents free" value={`${free} / ${agents.length}`} />
-            <Figure label="Calls today" value={String(live.callsToday)} />
+            <Figure label="Calls today" value={String(live.callsToday)} hint={typeof live.answeredToday === 'number' ? `${live.answeredToday} answered` : undefined} />
             <Figure label="Answered within 20 s" value={percent(live.answeredWithin20s)} />
             <Figure label="Average handle time" value={live.averageHandleSeconds ? clock(live.averageHandleSeconds) : '–'} />
             <Figure label="Conversion to orders" value={percent(live.conversion)} />

@@ -84,7 +84,10 @@ export interface LiveFigures {
   queueLength: number;
   longestWaitSeconds: number;
   agents: { name: string; state: AgentStateName; since: string }[];
+  /** callbacks is how many shoppers wait for a call back. */
+  callbacks?: number;
   callsToday: number;
+  answeredToday?: number;
   answeredWithin20s: number;
   averageHandleSeconds: number;
   conversion: number;
