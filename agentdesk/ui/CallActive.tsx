@@ -169,17 +169,20 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
         <CallContext context={context} name={c.peer.name} storeSlug={storeSlug} />
       </aside>
 
-      <section class="cobrowse-slot" data-slot="cobrowse" aria-label="Co-browse">
-        {cobrowse ?? (
-          <div class="cobrowse-placeholder">
-            <StoreIcon size={20} />
-            <p>
-              <strong>Co-browse</strong>
-              <span class="muted small">The shopper's page will show here during the call.</span>
-            </p>
-          </div>
-        )}
-      </section>
+      {/* A shopper's call (one with queue context) has a co-browse slot; a phone call back has none. */}
+      {(cobrowse || context) && (
+        <section class="cobrowse-slot" data-slot="cobrowse" aria-label="Co-browse">
+          {cobrowse ?? (
+            <div class="cobrowse-placeholder">
+              <StoreIcon size={20} />
+              <p>
+                <strong>Co-browse</strong>
+                <span class="muted small">The shopper's page will show here during the call.</span>
+              </p>
+            </div>
+          )}
+        </section>
+      )}
     </section>
   );
 }

@@ -21,7 +21,8 @@ import { LiveView } from './LiveView';
 import { StoreMailbox } from './StoreMailbox';
 import { StoreQueue } from './StoreQueue';
 
-interface Engaged {
+/** Engaged is the shopper's engagement (queue entry) of the current call. */
+export interface Engaged {
   /** callId is null for a call back until the server names the call. */
   callId: string | null;
   entryId: string;
@@ -284,8 +285,12 @@ function Idle({ desk }: { desk: Desk }) {
 export interface CallDeskProps {
   desk: Desk;
   account: Account;
-  /** cobrowse is the co-browse view shown during a shopper's call. */
-  cobrowse?: ComponentChildren;
+  /**
+   * cobrowse renders the co-browse view of a shopper's call into the call's
+   * slot, e.g. (e) => <CobrowseView entryId={e.entryId} send={desk.signal.send}
+   * onMessage={desk.signal.onMessage} shopperName={e.name} />.
+   */
+  cobrowse?(engaged: Engaged): ComponentChildren;
 }
 
 /** CallDesk is the agent's working area with the queue and the mailbox beside it. */
@@ -313,7 +318,7 @@ export function CallDesk({ desk, account, cobrowse }: CallDeskProps) {
         avatar={engaged?.avatar ?? offer?.avatar ?? false}
         context={engaged?.context ?? offer?.queue?.context}
         storeSlug={store?.slug}
-        cobrowse={cobrowse}
+        cobrowse={engaged && cobrowse ? cobrowse(engaged) : undefined}
       />
     );
   } else if (desk.wrap) {
