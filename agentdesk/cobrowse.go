@@ -89,10 +89,6 @@ func NewCobrowse(sig *media.Signaling, peers EngagementPeers, limits CobrowseLim
 	return cb
 }
 
-// CobrowseTypes are the message types the relay handles; guests (shoppers
-// without an account) may send them too, the engagement check decides.
-var CobrowseTypes = []string{"cobrowse.start", "cobrowse.events", "cobrowse.navigate", "cobrowse.point", "cobrowse.stop"}
-
 // cobrowseEntry is the data of cobrowse.start and cobrowse.stop.
 type cobrowseEntry struct {
 	EntryID string `json:"entryId" required:"true"`

@@ -1,0 +1,303 @@
+// Co-browse, the shopper's side: while a shopper is on a call with a sales
+// agent, the mall page is recorded with rrweb and streamed to the agent's
+// desk over the signaling socket (cobrowse.start, then cobrowse.events in
+// batches every ~150 ms). The agent can point at the page (cobrowse.point,
+// shown as a dot by CobrowseBanner) and open a mall page for the shopper
+// (cobrowse.navigate, through the mall's router). Either side ends it with
+// cobrowse.stop.
+//
+// Privacy: every input is masked by the recorder (typed text becomes
+// asterisks of the same length), payment fields ([data-payment], .payment,
+// card autocomplete fields) and hidden inputs are never recorded at all, and the server masks and sanitizes again before anything reaches the
+// agent (agentdesk/cobrowse_events.go).
+//
+// Wiring, for the talk session: when a call to a store becomes active with
+// an entryId, call startCobrowse(entryId, send, agentName); hand every
+// cobrowse.* server message to currentCobrowse()?.handle(msg); call
+// stopCobrowse() when the call ends. Mount <CobrowseBanner /> once.
+
+import type { eventWithTime } from 'rrweb';
+import type { ClientMessage, CobrowseData, ServerMessage } from '../../media/client/protocol';
+import { navigate, parseRoute } from './router';
+
+/** CobrowseState is whether the page is being shared now. */
+export type CobrowseState = 'starting' | 'sharing' | 'stopped';
+
+/** CobrowseView is what the banner shows. */
+export interface CobrowseView {
+  entryId: string;
+  agentName: string;
+  state: CobrowseState;
+  /** stoppedBy says who ended the sharing (null while it goes on). */
+  stoppedBy: 'shopper' | 'agent' | 'call' | 'error' | null;
+  /** pointer is where the agent last pointed, as viewport fractions; at is Date.now() then. */
+  pointer: { x: number; y: number; at: number } | null;
+  /** opened is the page the agent last opened for the shopper. */
+  opened: { path: string; at: number } | null;
+}
+
+/** CobrowseSession is one sharing of the page during one engagement. */
+export interface CobrowseSession {
+  readonly view: CobrowseView;
+  /** handle takes a cobrowse.* server message for this engagement; it reports whether it used it. */
+  handle(msg: ServerMessage): boolean;
+  /** stop ends the recording and tells the agent (unless the agent ended it). */
+  stop(by?: CobrowseView['stoppedBy']): void;
+  /** subscribe calls fn on every change and returns the unsubscribe. */
+  subscribe(fn: (v: CobrowseView) => void): () => void;
+}
+
+/** pathEventTag tags the rrweb custom event that tells the desk the shopper's path. */
+export const pathEventTag = 'mall-path';
+
+/** flushEvery is how long events wait to be sent together. */
+const flushEvery = 150;
+/** maxBatchBytes keeps a message under the server's 48 KiB limit, with room for the envelope. */
+const maxBatchBytes = 44 * 1024;
+/** maxBatchEvents is under the server's 200 events a message. */
+const maxBatchEvents = 150;
+/** checkoutEvery takes a fresh full snapshot now and then, so a desk that reloads catches up. */
+const checkoutEvery = 20_000;
+
+/**
+ * paymentSelector names what is never recorded: rrweb replaces it with an
+ * empty box of the same size. Checkout forms mark card fields with
+ * data-payment; card autocomplete fields are caught even unmarked.
+ */
+export const paymentSelector = '[data-payment], .payment, [autocomplete^="cc-"]';
+
+/** unrecorded is everything never recorded: payment fields, and hidden inputs (nothing to see, only values to leak). */
+const unrecorded = `${paymentSelector}, input[type="hidden" i]`;
+
+/**
+ * maskEveryInput masks every input whatever its type (rrweb looks the tag
+ * name up first, so `input: true` covers hidden and unlisted types), plus
+ * each type by name. The cast is for the keys rrweb's type does not list.
+ * It is passed instead of maskAllInputs: true, because rrweb 2.2 then
+ * ignores maskInputOptions and uses its own list, which leaves hidden
+ * inputs readable (the browser test caught that).
+ */
+const maskEveryInput = {
+  input: true,
+  hidden: true,
+  password: true,
+  text: true,
+  email: true,
+  tel: true,
+  number: true,
+  search: true,
+  url: true,
+  date: true,
+  month: true,
+  week: true,
+  time: true,
+  'datetime-local': true,
+  color: true,
+  range: true,
+  textarea: true,
+  select: true,
+} as Record<string, boolean>;
+
+/** isMallPath accepts what the agent may open: a page of the mall's router, nothing else. */
+export function isMallPath(path: string): boolean {
+  return (
+    typeof path === 'string' &&
+    path.length <= 512 &&
+    path.startsWith('/') &&
+    !path.startsWith('//') &&
+    !/[\\?#\s]/.test(path) &&
+    parseRoute(path).page !== 'missing'
+  );
+}
+
+const encoder = new TextEncoder();
+
+/** CobrowseMessage is any cobrowse.* message from the server. */
+export interface CobrowseMessage {
+  type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop';
+  v: number;
+  data: CobrowseData;
+}
+
+const cobrowseTypes = new Set<string>(['cobrowse.start', 'cobrowse.events', 'cobrowse.navigate', 'cobrowse.point', 'cobrowse.stop']);
+
+/** isCobrowseMessage tells the cobrowse.* messages apart from the others. */
+export function isCobrowseMessage(msg: ServerMessage): msg is ServerMessage & CobrowseMessage {
+  return cobrowseTypes.has(msg.type) && typeof msg.data === 'object' && msg.data !== null;
+}
+
+let current: Session | null = null;
+const watchers = new Set<(s: CobrowseSession | null) => void>();
+
+function setCurrent(s: Session | null) {
+  current = s;
+  for (const fn of watchers) fn(s);
+}
+
+/** currentCobrowse is the sharing in progress or last ended, or null. */
+export function currentCobrowse(): CobrowseSession | null {
+  return current;
+}
+
+/** watchCobrowse calls fn whenever a new sharing starts; it returns the unsubscribe. */
+export function watchCobrowse(fn: (s: CobrowseSession | null) => void): () => void {
+  watchers.add(fn);
+  return () => {
+    watchers.delete(fn);
+  };
+}
+
+/**
+ * startCobrowse shares the page with the agent of engagement entryId: it
+ * tells the agent (cobrowse.start), starts rrweb and sends its events in
+ * batches through send. A sharing already going on is stopped first.
+ */
+export function startCobrowse(entryId: string, send: (msg: ClientMessage) => boolean, agentName = 'the sales agent'): CobrowseSession {
+  current?.stop('call');
+  const s = new Session(entryId, send, agentName);
+  setCurrent(s);
+  s.begin();
+  return s;
+}
+
+/** stopCobrowse ends the sharing in progress, if any, because the call ended. */
+export function stopCobrowse(): void {
+  current?.stop('call');
+}
+
+class Session implements CobrowseSession {
+  view: CobrowseView;
+  private readonly listeners = new Set<(v: CobrowseView) => void>();
+  private stopRecording: (() => void) | null = null;
+  private takeFullSnapshot: (() => void) | null = null;
+  private untellPath: (() => void) | null = null;
+  private batch: eventWithTime[] = [];
+  private batchBytes = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  /** lost is set when a send failed: the agent needs start and a fresh snapshot again. */
+  private lost = false;
+
+  constructor(
+    entryId: string,
+    private readonly send: (msg: ClientMessage) => boolean,
+    agentName: string,
+  ) {
+    this.view = { entryId, agentName, state: 'starting', stoppedBy: null, pointer: null, opened: null };
+  }
+
+  private set(p: Partial<CobrowseView>) {
+    this.view = { ...this.view, ...p };
+    for (const fn of this.listeners) fn(this.view);
+  }
+
+  subscribe(fn: (v: CobrowseView) => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  }
+
+  async begin() {
+    // rrweb loads only when a shopper shares: a shopper who only browses
+    // never downloads it.
+    const { record, takeFullSnapshot, addCustomEvent } = await import('rrweb');
+    if (this.view.state === 'stopped') return;
+    this.lost = !this.send({ type: 'cobrowse.start', data: { entryId: this.view.entryId } });
+    this.stopRecording =
+      record({
+        emit: (e) => this.add(e as eventWithTime),
+        maskInputOptions: maskEveryInput,
+        maskInputFn: (text) => '*'.repeat(text.length),
+        blockClass: 'payment',
+        blockSelector: unrecorded,
+        // The desk loads the mall's stylesheets itself (same origin):
+        // inlining them would blow the message size.
+        inlineStylesheet: false,
+        slimDOMOptions: 'all',
+        recordCanvas: false,
+        collectFonts: false,
+        checkoutEveryNms: checkoutEvery,
+        sampling: { mousemove: 50, scroll: 150, input: 'last', media: 800 },
+      }) ?? null;
+    this.takeFullSnapshot = () => takeFullSnapshot(true);
+    // The desk shows which page the shopper is on; the mall's router moves
+    // without reloading, so say it on every move (router.ts dispatches
+    // livemall:navigate, the back button popstate).
+    const tellPath = () => addCustomEvent(pathEventTag, { path: location.pathname });
+    tellPath();
+    addEventListener('popstate', tellPath);
+    addEventListener('livemall:navigate', tellPath);
+    this.untellPath = () => {
+      removeEventListener('popstate', tellPath);
+      removeEventListener('livemall:navigate', tellPath);
+    };
+    this.timer = setInterval(() => this.flush(), flushEvery);
+    this.set({ state: 'sharing' });
+  }
+
+  private add(e: eventWithTime) {
+    const size = encoder.encode(JSON.stringify(e)).length;
+    if (size > maxBatchBytes) {
+      // One event the server would refuse (a page too large to send whole):
+      // skip it; the next checkout tries again.
+      console.warn(`co-browse: an event of ${size} bytes is too large to share`);
+      return;
+    }
+    if (this.batchBytes + size > maxBatchBytes || this.batch.length >= maxBatchEvents) this.flush();
+    this.batch.push(e);
+    this.batchBytes += size + 1;
+  }
+
+  private flush() {
+    if (this.lost) {
+      // The socket dropped: tell the agent again and start from a full
+      // snapshot, since what was in between is gone.
+      if (!this.send({ type: 'cobrowse.start', data: { entryId: this.view.entryId } })) return;
+      this.lost = false;
+      this.batch = [];
+      this.batchBytes = 0;
+      this.takeFullSnapshot?.();
+    }
+    if (this.batch.length === 0) return;
+    const events = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (!this.send({ type: 'cobrowse.events', data: { entryId: this.view.entryId, events } })) this.lost = true;
+  }
+
+  handle(msg: ServerMessage): boolean {
+    if (!isCobrowseMessage(msg) || msg.data?.entryId !== this.view.entryId) return false;
+    if (this.view.state === 'stopped') return true;
+    const d = msg.data;
+    switch (msg.type) {
+      case 'cobrowse.point':
+        if (typeof d.x === 'number' && typeof d.y === 'number' && d.x >= 0 && d.x <= 1 && d.y >= 0 && d.y <= 1) {
+          this.set({ pointer: { x: d.x, y: d.y, at: Date.now() } });
+        }
+        break;
+      case 'cobrowse.navigate':
+        if (typeof d.path === 'string' && isMallPath(d.path)) {
+          navigate(d.path);
+          this.set({ opened: { path: d.path, at: Date.now() } });
+        }
+        break;
+      case 'cobrowse.stop':
+        this.stop('agent');
+        break;
+    }
+    return true;
+  }
+
+  stop(by: CobrowseView['stoppedBy'] = 'shopper') {
+    if (this.view.state === 'stopped') return;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.untellPath?.();
+    this.untellPath = null;
+    this.stopRecording?.();
+    this.stopRecording = null;
+    this.batch = [];
+    if (by !== 'agent') this.send({ type: 'cobrowse.stop', data: { entryId: this.view.entryId } });
+    this.set({ state: 'stopped', stoppedBy: by, pointer: null });
+  }
+}
