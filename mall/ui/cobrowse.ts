@@ -165,6 +165,104 @@ export function stopCobrowse(): void {
   current?.stop('call');
 }
 
+/** maxEventBytes is the size splitEvent aims each part at, leaving room in a batch. */
+const maxEventBytes = maxBatchBytes - 2048;
+
+function byteSize(x: unknown): number {
+  return encoder.encode(JSON.stringify(x)).length;
+}
+
+/** SNode is rrweb-snapshot's serialized node, as far as splitting needs it. */
+interface SNode {
+  type: number;
+  id: number;
+  childNodes?: SNode[];
+  [field: string]: unknown;
+}
+
+/** MutationAdd is one node added by an rrweb mutation. */
+interface MutationAdd {
+  parentId: number;
+  nextId: number | null;
+  node: SNode;
+}
+
+/** MutationData is an rrweb mutation (IncrementalSource.Mutation = 0). */
+interface MutationData {
+  source: 0;
+  texts: unknown[];
+  attributes: unknown[];
+  removes: unknown[];
+  adds: MutationAdd[];
+}
+
+/**
+ * splitEvent cuts an event too large for one message into several that
+ * replay the same: a full snapshot becomes the document's skeleton (html,
+ * head and body, empty) followed by mutations adding every other node in
+ * document order; a mutation becomes several, its adds in their order (a
+ * node's parent and next sibling always come first, as rrweb orders them),
+ * its removes in the first and its text and attribute changes in the last.
+ * Anything else comes back whole.
+ */
+export function splitEvent(e: eventWithTime, limit: number): eventWithTime[] {
+  const mutation = (adds: MutationAdd[], rest: Partial<MutationData> = {}): eventWithTime =>
+    ({ type: 3, timestamp: e.timestamp, data: { source: 0, texts: [], attributes: [], removes: [], adds, ...rest } }) as unknown as eventWithTime;
+  const chunk = (adds: MutationAdd[]): MutationAdd[][] => {
+    const out: MutationAdd[][] = [[]];
+    let size = 0;
+    for (const a of adds) {
+      const n = byteSize(a) + 1;
+      if (size + n > limit && out[out.length - 1].length > 0) {
+        out.push([]);
+        size = 0;
+      }
+      out[out.length - 1].push(a);
+      size += n;
+    }
+    return out;
+  };
+
+  if (e.type === 2) {
+    const data = e.data as unknown as { node: SNode; initialOffset: unknown };
+    const adds: MutationAdd[] = [];
+    const flatten = (parent: SNode) => {
+      for (const child of parent.childNodes ?? []) {
+        adds.push({ parentId: parent.id, nextId: null, node: { ...child, ...(child.childNodes ? { childNodes: [] } : {}) } });
+        flatten(child);
+      }
+    };
+    const shell = (n: SNode): SNode => ({ ...n, ...(n.childNodes ? { childNodes: [] } : {}) });
+    const root = data.node;
+    const skeleton: SNode = {
+      ...root,
+      childNodes: (root.childNodes ?? []).map((top) => {
+        if (!top.childNodes) return top;
+        // <html>: keep its children (head, body), emptied.
+        return { ...top, childNodes: top.childNodes.map(shell) };
+      }),
+    };
+    for (const top of root.childNodes ?? []) for (const section of top.childNodes ?? []) flatten(section);
+    if (adds.length === 0) return [e];
+    const first = { ...e, data: { ...data, node: skeleton } } as eventWithTime;
+    return [first, ...chunk(adds).map((part) => mutation(part))];
+  }
+
+  const d = e.data as unknown as Partial<MutationData>;
+  if (e.type === 3 && d.source === 0 && Array.isArray(d.adds) && d.adds.length > 1) {
+    const parts = chunk(d.adds);
+    if (parts.length === 1) return [e];
+    return parts.map((part, i) =>
+      mutation(part, {
+        removes: i === 0 ? (d.removes ?? []) : [],
+        texts: i === parts.length - 1 ? (d.texts ?? []) : [],
+        attributes: i === parts.length - 1 ? (d.attributes ?? []) : [],
+      }),
+    );
+  }
+  return [e];
+}
+
 class Session implements CobrowseSession {
   view: CobrowseView;
   private readonly listeners = new Set<(v: CobrowseView) => void>();
@@ -236,10 +334,16 @@ class Session implements CobrowseSession {
   }
 
   private add(e: eventWithTime) {
-    const size = encoder.encode(JSON.stringify(e)).length;
+    const size = byteSize(e);
     if (size > maxBatchBytes) {
-      // One event the server would refuse (a page too large to send whole):
-      // skip it; the next checkout tries again.
+      // A page (or a page change) too large for one message goes out as
+      // several events that rebuild it in order.
+      const parts = splitEvent(e, maxEventBytes);
+      if (parts.length > 1) {
+        for (const part of parts) this.add(part);
+        return;
+      }
+      // One node larger than a message: the server would refuse it.
       console.warn(`co-browse: an event of ${size} bytes is too large to share`);
       return;
     }
