@@ -78,10 +78,15 @@ export function useDesk(account: Account): Desk {
     () =>
       signal.onMessage((m) => {
         switch (m.type) {
-          case 'agent.state':
-            setStatus((s) => ({ ...(s ?? {}), ...m.data, wrapUntil: m.data.wrapUntil ?? null, entryId: m.data.entryId ?? null }));
+          case 'agent.state': {
+            const d = m.data;
+            setStatus((s) => ({ ...(s ?? {}), ...d, wrapUntil: d.wrapUntil ?? null, entryId: d.entryId ?? null }));
             setStatusError('');
+            // A call back is this agent's while they "ring" for it; once the
+            // router moved on (it timed out, went to someone else) the card goes.
+            setCallbacks((list) => (d.state === 'ringing' ? list.filter((x) => x.entryId === d.entryId) : list.length ? [] : list));
             break;
+          }
           case 'queue.changed':
             setVersion((v) => v + 1);
             break;
@@ -128,7 +133,7 @@ export function useDesk(account: Account): Desk {
     if (!k) {
       deskApi
         .engagement(id)
-        .then((e) => setWrap((w) => (w && w.entryId === id && !w.context ? { ...w, context: e.context } : w)))
+        .then((e) => setWrap((w) => (w && w.entryId === id && !w.context ? { ...w, name: w.name || (e.name ?? ''), context: e.context } : w)))
         .catch(() => {});
     }
   }, [status?.state, status?.entryId, wrap, engaged]);

@@ -73,6 +73,9 @@ export const wrapUpOutcomes: { value: WrapUpOutcome; label: string }[] = [
 /** Engagement is GET /desk/engagements/{entryId}. */
 export interface Engagement {
   entryId: string;
+  /** name is the shopper's name ("" for a guest). */
+  name?: string;
+  member?: boolean;
   state?: string;
   outcome?: WrapUpOutcome | null;
   note?: string;
