@@ -310,3 +310,26 @@ export function callStats(page) {
     return out;
   });
 }
+
+/**
+ * demoStaff lists the demo staff whose enrollment links `serve --demo`
+ * printed: [{role, name, store, link}] (store is the store's name).
+ */
+export function demoStaff(server) {
+  const out = [];
+  for (const line of server.output().split('\n')) {
+    const m = /^\s*(agent|supervisor|admin)\s+(.+?)\s{2,}(.+?)\s{2,}(https?:\/\/\S*enroll=\S+)/.exec(line);
+    if (m) out.push({ role: m[1], name: m[2], store: m[3], link: m[4] });
+  }
+  if (out.length === 0) throw new Error(`serve --demo printed no staff enrollment links:\n${server.output()}`);
+  return out;
+}
+
+/** enrollStaff opens a staff enrollment link in a fresh context, registers a passkey and waits for the desk. */
+export async function enrollStaff(browser, link, opts) {
+  const p = await newPasskeyPage(browser, opts);
+  await p.page.goto(link);
+  await p.page.getByRole('button', { name: 'Register my passkey' }).click();
+  await p.page.locator('#desk-title').waitFor();
+  return p;
+}
