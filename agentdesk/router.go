@@ -83,20 +83,45 @@ func (r *Router) kick(storeID int64) {
 	}
 }
 
-// loop routes stores when kicked and sweeps timers every tick.
+// pushEvery bounds how often a store's line is told its positions: a burst
+// of arrivals must not flood every waiting shopper's socket.
+const pushEvery = 300 * time.Millisecond
+
+// loop routes stores when kicked, sweeps timers every tick, and tells the
+// lines of the stores that changed where they stand, at most every
+// pushEvery.
 func (r *Router) loop() {
 	defer close(r.done)
 	t := time.NewTicker(r.cfg.Tick)
 	defer t.Stop()
+	push := time.NewTicker(pushEvery)
+	defer push.Stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	dirty := map[int64]bool{}
 	for {
 		select {
 		case <-r.stop:
 			return
 		case id := <-r.kicks:
-			r.match(ctx, id)
-			r.pushPositions(ctx, id)
+			kicked := map[int64]bool{id: true}
+			for drained := false; !drained; {
+				select {
+				case id := <-r.kicks:
+					kicked[id] = true
+				default:
+					drained = true
+				}
+			}
+			for id := range kicked {
+				r.match(ctx, id)
+				dirty[id] = true
+			}
+		case <-push.C:
+			for id := range dirty {
+				r.pushPositions(ctx, id)
+				delete(dirty, id)
+			}
 		case <-t.C:
 			r.sweep(ctx)
 		}

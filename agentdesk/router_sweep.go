@@ -117,6 +117,9 @@ func (r *Router) pushPositions(ctx context.Context, storeID int64) {
 	store := r.storeRef(ctx, storeID)
 	for i, e := range line {
 		pos := i + 1
+		if e.State == EntryOffered {
+			continue // an agent's desk rings: the shopper hears next from the call
+		}
 		state := "queued"
 		if e.State == EntryCallback || e.Callback {
 			state = "callback"

@@ -29,7 +29,7 @@ func startNATS(t *testing.T) string {
 
 // twoNodes starts nodes "node-a" and "node-b" on one database and one
 // external NATS.
-func twoNodes(t *testing.T) (*App, *App) {
+func twoNodes(t *testing.T, tweak ...func(*config.Config)) (*App, *App) {
 	t.Helper()
 	natsURL := startNATS(t)
 	db := dbtest.Config(t)
@@ -42,7 +42,7 @@ func twoNodes(t *testing.T) (*App, *App) {
 			}
 		}
 	}
-	return newTestApp(t, shared("node-a")), newTestApp(t, shared("node-b"))
+	return newTestApp(t, append([]func(*config.Config){shared("node-a")}, tweak...)...), newTestApp(t, append([]func(*config.Config){shared("node-b")}, tweak...)...)
 }
 
 // TestTwoNodesShareOneDirectory runs two nodes on one database and one
