@@ -37,6 +37,7 @@ type BuildingView struct {
 
 // ProductView is a product as the public API lists it.
 type ProductView struct {
+	ID          int64  `json:"id"`
 	SKU         string `json:"sku"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
@@ -114,6 +115,7 @@ func NewStoreView(s Store, productCount int) StoreView {
 // the given slug, without add-ons.
 func NewProductView(storeSlug string, p Product) ProductView {
 	return ProductView{
+		ID:          p.ID,
 		SKU:         p.SKU,
 		Name:        p.Name,
 		Description: p.Description,

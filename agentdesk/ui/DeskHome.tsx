@@ -4,6 +4,7 @@ import { StoreIcon, UserIcon } from '../../backend/web/ui/icons';
 import { initials, roleName, type Session } from '../../backend/web/ui/session';
 import { CallDesk, DeskStatus, useDesk } from './CallDesk';
 import { Catalog } from './Catalog';
+import { CobrowseView } from './CobrowseView';
 import { CreditReview } from './CreditReview';
 
 /** DeskHome is the signed-in staff desk: who, which store, and the queue. */
@@ -29,7 +30,20 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
         <DeskStatus desk={desk} account={account} />
       </section>
 
-      <CallDesk desk={desk} account={account} />
+      <CallDesk
+        desk={desk}
+        account={account}
+        cobrowse={(e) => (
+          <CobrowseView
+            key={e.entryId}
+            entryId={e.entryId}
+            send={desk.signal.send}
+            onMessage={desk.signal.onMessage}
+            shopperName={e.name}
+            links={e.context?.product ? [{ label: e.context.product.name, path: e.context.product.path }] : []}
+          />
+        )}
+      />
 
       <div class="desk-grid">
         <div class="desk-tiles">

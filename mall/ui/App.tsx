@@ -4,6 +4,7 @@ import { Topbar } from '../../backend/web/ui/Topbar';
 import { useSession } from '../../backend/web/ui/session';
 import { CartProvider } from './cart';
 import { CartPage } from './CartPage';
+import { CobrowseBanner } from './CobrowseBanner';
 import { CreditPage } from './CreditApplication';
 import { HomePage } from './HomePage';
 import { OrderPage } from './OrderPage';
@@ -21,6 +22,7 @@ export function App() {
   const route = useRoute();
   return (
     <CartProvider who={session.loading ? '' : (session.account?.id ?? '')}>
+      <CobrowseBanner />
       <a class="skip-link" href="#main">
         Skip to content
       </a>

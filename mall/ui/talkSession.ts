@@ -9,6 +9,7 @@ import { api } from '../../backend/web/ui/api';
 import { CallClient, type CallMode, type CallSnapshot, type CallView } from '../../media/client/call';
 import type { ServerMessage } from '../../media/client/protocol';
 import { connectSignaling, type Signaling, type SignalingState } from '../../media/client/signaling';
+import { currentCobrowse, startCobrowse, stopCobrowse } from './cobrowse';
 
 /** TalkTarget is whom the shopper calls and about what. */
 export interface TalkTarget {
@@ -147,6 +148,12 @@ export class TalkSession {
 
   private onSnap(snap: CallSnapshot) {
     this.set({ snap, last: snap.call ?? this.state.last });
+    // Share the page with the agent while a store call is active.
+    const c = snap.call;
+    const entryId = c?.phase === 'active' ? c.queue?.entryId : undefined;
+    const sharing = currentCobrowse();
+    if (entryId && (!sharing || sharing.view.entryId !== entryId)) startCobrowse(entryId, (m) => this.signaling?.send(m) ?? false, c?.peer.name);
+    else if (!entryId && sharing && sharing.view.state !== 'stopped') stopCobrowse();
   }
 
   private onSignal(s: SignalingState) {
@@ -160,6 +167,7 @@ export class TalkSession {
       this.dial();
       return;
     }
+    if (currentCobrowse()?.handle(m)) return;
     this.client?.handle(m);
   }
 
