@@ -21,13 +21,18 @@ type LiveView struct {
 	AnsweredWithin20s    float64        `json:"answeredWithin20s"`
 	AverageHandleSeconds float64        `json:"averageHandleSeconds"`
 	Conversion           float64        `json:"conversion"`
+	// AttachRate is the share of today's answered engagements whose order
+	// holds an add-on the agent suggested.
+	AttachRate float64 `json:"attachRate"`
 }
 
 // LiveAgent is one agent's state in the live view.
 type LiveAgent struct {
-	Name  string    `json:"name"`
-	State string    `json:"state"`
-	Since time.Time `json:"since"`
+	Name       string    `json:"name"`
+	State      string    `json:"state"`
+	Since      time.Time `json:"since"`
+	Served     int       `json:"servedToday"`
+	AttachRate float64   `json:"attachRate"`
 }
 
 // serviceLevel is the answer time the service level counts.
@@ -53,13 +58,18 @@ func (r *Router) Live(ctx context.Context, storeID int64) (*LiveView, error) {
 			out.LongestWaitSeconds = w
 		}
 	}
+	attach, err := r.attachRates(ctx, storeID, day)
+	if err != nil {
+		return nil, err
+	}
 	var agents []struct {
+		ID        string
 		Name      string
 		State     *string
 		Since     *time.Time
 		WrapUntil *time.Time
 	}
-	if err := db.Table("accounts AS a").Select("a.name, s.state, s.since, s.wrap_until").Joins("LEFT JOIN agent_states s ON s.account_id = a.id").
+	if err := db.Table("accounts AS a").Select("a.id, a.name, s.state, s.since, s.wrap_until").Joins("LEFT JOIN agent_states s ON s.account_id = a.id").
 		Where("a.store_id = ? AND a.role = ?", storeID, "agent").Order("a.name").Scan(&agents).Error; err != nil {
 		return nil, err
 	}
@@ -69,8 +79,17 @@ func (r *Router) Live(ctx context.Context, storeID int64) (*LiveView, error) {
 			st.State, st.Since, st.WrapUntil = *a.State, *a.Since, a.WrapUntil
 		}
 		st = st.effective(now)
-		out.Agents = append(out.Agents, LiveAgent{Name: a.Name, State: st.State, Since: st.Since})
+		la := LiveAgent{Name: a.Name, State: st.State, Since: st.Since}
+		if r, ok := attach[a.ID]; ok {
+			la.Served, la.AttachRate = r.served, r.rate()
+		}
+		out.Agents = append(out.Agents, la)
 	}
+	var served, attached int
+	for _, r := range attach {
+		served, attached = served+r.served, attached+r.attached
+	}
+	out.AttachRate = attachment{served: served, attached: attached}.rate()
 	var today []QueueEntry
 	if err := db.Where("store_id = ? AND entered_at >= ?", storeID, day).Find(&today).Error; err != nil {
 		return nil, err
@@ -105,6 +124,38 @@ func (r *Router) Live(ctx context.Context, storeID int64) (*LiveView, error) {
 		out.Conversion = float64(sold) / float64(out.AnsweredToday)
 	}
 	return out, nil
+}
+
+// attachment counts an agent's answered engagements and those whose order
+// holds an add-on they suggested.
+type attachment struct{ served, attached int }
+
+func (a attachment) rate() float64 {
+	if a.served == 0 {
+		return 0
+	}
+	return float64(a.attached) / float64(a.served)
+}
+
+// attachRates counts, per agent, today's answered engagements and those
+// that ended in a paid order holding an add-on the agent suggested.
+func (r *Router) attachRates(ctx context.Context, storeID int64, day time.Time) (map[string]attachment, error) {
+	var rows []struct {
+		AgentAccountID string
+		Served         int
+		Attached       int
+	}
+	err := r.db.WithContext(ctx).Table("queue_entries AS e").
+		Select(`e.agent_account_id, COUNT(*) AS served, SUM(CASE WHEN EXISTS (SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.id
+			WHERE o.store_id = e.store_id AND o.state IN ('paid', 'confirmed') AND o.created_at >= e.entered_at AND l.suggested_by = e.agent_account_id
+			AND (o.account_id = e.account_id OR o.guest_hash = e.guest_hash)) THEN 1 ELSE 0 END) AS attached`).
+		Where("e.store_id = ? AND e.entered_at >= ? AND e.answered_at IS NOT NULL AND e.agent_account_id IS NOT NULL", storeID, day).
+		Group("e.agent_account_id").Scan(&rows).Error
+	out := make(map[string]attachment, len(rows))
+	for _, row := range rows {
+		out[row.AgentAccountID] = attachment{served: row.Served, attached: row.Attached}
+	}
+	return out, err
 }
 
 // QueueStatus says, per store, whether the skyline shows it open with
@@ -154,10 +205,11 @@ var (
 	descWithin   = prometheus.NewDesc("livemall_answered_within_20s_ratio", "Share of today's calls answered within 20 s.", []string{"store"}, nil)
 	descHandle   = prometheus.NewDesc("livemall_average_handle_seconds", "Average handle time of today's answered calls.", []string{"store"}, nil)
 	descConverts = prometheus.NewDesc("livemall_conversion_ratio", "Share of today's answered calls that ended in a sale.", []string{"store"}, nil)
+	descAttach   = prometheus.NewDesc("livemall_addon_attach_ratio", "Share of today's answered calls whose order holds an add-on the agent suggested.", []string{"store"}, nil)
 )
 
 func (l *liveCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descQueue, descLongest, descAgents, descCalls, descWithin, descHandle, descConverts} {
+	for _, d := range []*prometheus.Desc{descQueue, descLongest, descAgents, descCalls, descWithin, descHandle, descConverts, descAttach} {
 		ch <- d
 	}
 }
@@ -186,5 +238,6 @@ func (l *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descWithin, prometheus.GaugeValue, v.AnsweredWithin20s, slug)
 		ch <- prometheus.MustNewConstMetric(descHandle, prometheus.GaugeValue, v.AverageHandleSeconds, slug)
 		ch <- prometheus.MustNewConstMetric(descConverts, prometheus.GaugeValue, v.Conversion, slug)
+		ch <- prometheus.MustNewConstMetric(descAttach, prometheus.GaugeValue, v.AttachRate, slug)
 	}
 }

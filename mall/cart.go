@@ -51,11 +51,14 @@ func (Cart) TableName() string { return "carts" }
 
 // CartItem is a line of a cart.
 type CartItem struct {
-	CartID      string    `gorm:"column:cart_id;primaryKey"`
-	ProductID   int64     `gorm:"column:product_id;primaryKey"`
-	Quantity    int       `gorm:"column:quantity"`
-	SuggestedBy *string   `gorm:"column:suggested_by"`
-	AddedAt     time.Time `gorm:"column:added_at"`
+	CartID      string  `gorm:"column:cart_id;primaryKey"`
+	ProductID   int64   `gorm:"column:product_id;primaryKey"`
+	Quantity    int     `gorm:"column:quantity"`
+	SuggestedBy *string `gorm:"column:suggested_by"`
+	// SuggestReason is what the agent's suggestion says to the shopper.
+	SuggestReason *string    `gorm:"column:suggest_reason"`
+	AcceptedAt    *time.Time `gorm:"column:accepted_at"`
+	AddedAt       time.Time  `gorm:"column:added_at"`
 }
 
 // TableName tells GORM where cart lines live.
@@ -197,6 +200,38 @@ func (cs *Carts) productFor(ctx context.Context, storeSlug, sku string) (*Store,
 // is there). A product of another store than the cart's, a retired product
 // or more than the stock is refused and the cart stays as it was.
 func (cs *Carts) AddItem(ctx context.Context, s Shopper, storeSlug, sku string, quantity int, suggestedBy *string) (*CartView, error) {
+	return cs.addItem(ctx, s, storeSlug, sku, quantity, suggestedBy, nil)
+}
+
+// Suggest puts a product an agent suggests into the shopper's cart, with
+// the reason the shopper sees; the shopper accepts or removes it.
+func (cs *Carts) Suggest(ctx context.Context, s Shopper, storeSlug, sku string, quantity int, agentID, reason string) (*CartView, error) {
+	if len(reason) > 300 {
+		return nil, apperr.New(apperr.Invalid, "the reason has %d characters: keep it under 300", len(reason))
+	}
+	return cs.addItem(ctx, s, storeSlug, sku, quantity, &agentID, &reason)
+}
+
+// AcceptSuggestion records that the shopper keeps an item an agent
+// suggested.
+func (cs *Carts) AcceptSuggestion(ctx context.Context, s Shopper, storeSlug, sku string) (*CartView, error) {
+	_, p, err := cs.productFor(ctx, storeSlug, sku)
+	if err != nil {
+		return nil, err
+	}
+	return cs.change(ctx, s, func(tx *gorm.DB, c *Cart) error {
+		res := tx.Model(&CartItem{}).Where("cart_id = ? AND product_id = ? AND suggested_by IS NOT NULL", c.ID, p.ID).Update("accepted_at", time.Now().UTC())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return apperr.New(apperr.NotFound, "no suggestion of %s in your cart", p.Name)
+		}
+		return nil
+	})
+}
+
+func (cs *Carts) addItem(ctx context.Context, s Shopper, storeSlug, sku string, quantity int, suggestedBy, reason *string) (*CartView, error) {
 	if err := checkQuantity(quantity); err != nil {
 		return nil, err
 	}
@@ -228,7 +263,7 @@ func (cs *Carts) AddItem(ctx context.Context, s Shopper, storeSlug, sku string, 
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "cart_id"}, {Name: "product_id"}},
 			DoUpdates: clause.Assignments(map[string]any{"quantity": total}),
-		}).Create(&CartItem{CartID: c.ID, ProductID: p.ID, Quantity: total, SuggestedBy: suggestedBy, AddedAt: time.Now().UTC()}).Error
+		}).Create(&CartItem{CartID: c.ID, ProductID: p.ID, Quantity: total, SuggestedBy: suggestedBy, SuggestReason: reason, AddedAt: time.Now().UTC()}).Error
 	})
 }
 

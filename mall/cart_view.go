@@ -1,6 +1,8 @@
 package mall
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 )
@@ -23,6 +25,10 @@ type CartItemView struct {
 	AgeLimit       int    `json:"ageLimit"`
 	ImageURL       string `json:"imageUrl"`
 	Suggested      bool   `json:"suggested"`
+	// SuggestReason says why the agent suggested it; Accepted that the
+	// shopper kept it.
+	SuggestReason string `json:"suggestReason,omitempty"`
+	Accepted      bool   `json:"accepted"`
 }
 
 // CartView is a cart as shoppers see it: prices and totals computed by the
@@ -74,10 +80,12 @@ func (cs *Carts) View(ctx context.Context, s Shopper) (*CartView, error) {
 	v.Store = &StoreRef{Slug: st.Slug, Name: st.Name}
 	var rows []struct {
 		Product
-		Quantity    int
-		SuggestedBy *string
+		Quantity      int
+		SuggestedBy   *string
+		SuggestReason *string
+		AcceptedAt    *time.Time
 	}
-	err = db.Table("cart_items AS i").Select("p.*, i.quantity, i.suggested_by").
+	err = db.Table("cart_items AS i").Select("p.*, i.quantity, i.suggested_by, i.suggest_reason, i.accepted_at").
 		Joins("JOIN products p ON p.id = i.product_id").
 		Where("i.cart_id = ?", c.ID).Order("i.added_at, p.sku").Scan(&rows).Error
 	if err != nil {
@@ -89,7 +97,10 @@ func (cs *Carts) View(ctx context.Context, s Shopper) (*CartView, error) {
 		subtotal += line
 		v.ItemCount += r.Quantity
 		v.Items = append(v.Items, CartItemView{ProductID: r.ID, SKU: r.SKU, StoreSlug: st.Slug, Name: r.Name, UnitPriceMinor: r.PriceMinor, Quantity: r.Quantity,
-			LineTotalMinor: line, AgeLimit: r.AgeLimit, ImageURL: ProductImageURL(st.Slug, r.SKU), Suggested: r.SuggestedBy != nil})
+			LineTotalMinor: line, AgeLimit: r.AgeLimit, ImageURL: ProductImageURL(st.Slug, r.SKU), Suggested: r.SuggestedBy != nil, Accepted: r.AcceptedAt != nil})
+		if r.SuggestReason != nil {
+			v.Items[len(v.Items)-1].SuggestReason = *r.SuggestReason
+		}
 	}
 	t := computeTotals(subtotal, st.TaxRateBP)
 	v.SubtotalMinor, v.TaxMinor, v.TotalMinor = t.SubtotalMinor, t.TaxMinor, t.TotalMinor

@@ -44,6 +44,8 @@ type OrderLine struct {
 	UnitPriceMinor int64  `gorm:"column:unit_price_minor"`
 	Quantity       int    `gorm:"column:quantity"`
 	AgeLimit       int    `gorm:"column:age_limit"`
+	// SuggestedBy is the agent who suggested the line into the cart.
+	SuggestedBy *string `gorm:"column:suggested_by"`
 }
 
 // TableName tells GORM where order lines live.
@@ -100,9 +102,10 @@ func (os *Orders) Checkout(ctx context.Context, s Shopper) (*Order, error) {
 		}
 		var rows []struct {
 			Product
-			Quantity int
+			Quantity    int
+			SuggestedBy *string
 		}
-		if err := tx.Table("cart_items AS i").Select("p.*, i.quantity").Joins("JOIN products p ON p.id = i.product_id").
+		if err := tx.Table("cart_items AS i").Select("p.*, i.quantity, i.suggested_by").Joins("JOIN products p ON p.id = i.product_id").
 			Where("i.cart_id = ?", c.ID).Order("p.sku").Scan(&rows).Error; err != nil {
 			return err
 		}
@@ -126,7 +129,7 @@ func (os *Orders) Checkout(ctx context.Context, s Shopper) (*Order, error) {
 				o.NeedsVerification = true
 			}
 			subtotal += r.PriceMinor * int64(r.Quantity)
-			lines = append(lines, OrderLine{OrderID: o.ID, ProductID: r.ID, SKU: r.SKU, Name: r.Name, UnitPriceMinor: r.PriceMinor, Quantity: r.Quantity, AgeLimit: r.AgeLimit})
+			lines = append(lines, OrderLine{OrderID: o.ID, ProductID: r.ID, SKU: r.SKU, Name: r.Name, UnitPriceMinor: r.PriceMinor, Quantity: r.Quantity, AgeLimit: r.AgeLimit, SuggestedBy: r.SuggestedBy})
 		}
 		o.NeedsSignature = o.NeedsVerification || withAgent
 		t := computeTotals(subtotal, store.TaxRateBP)

@@ -90,6 +90,7 @@ func (h *Shop) Routes(api fiber.Router) {
 	api.Post("/cart/items", h.handleAddItem)
 	api.Put("/cart/items/:store/:sku", h.handleSetQuantity)
 	api.Delete("/cart/items/:store/:sku", h.handleRemoveItem)
+	api.Post("/cart/items/:store/:sku/accept", h.handleAcceptSuggestion)
 	api.Delete("/cart", h.handleClear)
 	api.Get("/cart/events", h.handleCartEvents)
 	api.Post("/checkout", h.handleCheckout)
@@ -144,6 +145,18 @@ func (h *Shop) handleSetQuantity(c *fiber.Ctx) error {
 	}
 	s, _ := h.shopper(c, true)
 	v, err := h.Carts.SetQuantity(c.UserContext(), s, c.Params("store"), c.Params("sku"), req.Quantity)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cart": v})
+}
+
+func (h *Shop) handleAcceptSuggestion(c *fiber.Ctx) error {
+	s, ok := h.shopper(c, false)
+	if !ok {
+		return apperr.New(apperr.NotFound, "you have no cart")
+	}
+	v, err := h.Carts.AcceptSuggestion(c.UserContext(), s, c.Params("store"), c.Params("sku"))
 	if err != nil {
 		return err
 	}

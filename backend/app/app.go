@@ -296,6 +296,7 @@ func (a *App) routes() *fiber.App {
 	a.Calls.Routes(api)
 	a.Calls.StoreMailboxRoutes(api)
 	a.Router.Routes(api)
+	a.Router.CartRoutes(api, a.Catalog)
 	reg.MustRegister(a.Router.Collector())
 	a.Verifier.Routes(api)
 	a.Signaling.Routes(api)
