@@ -152,12 +152,43 @@ func (r *Router) handleEngagement(c *fiber.Ctx) error {
 	}
 	out := fiber.Map{"entryId": e.ID, "state": e.State, "name": e.ShopperName, "member": e.AccountID != nil, "context": e.contextOf(),
 		"enteredAt": e.EnteredAt, "answeredAt": e.AnsweredAt, "endedAt": e.EndedAt, "outcome": e.Outcome, "note": e.Note, "callback": e.Callback}
+	if e.AccountID != nil {
+		out["accountId"] = *e.AccountID
+	}
+	out["orders"] = r.ordersOf(c, &e)
 	if e.AgentAccountID != nil {
 		var agent struct{ Name string }
 		r.db.WithContext(c.UserContext()).Table("accounts").Select("name").Where("id = ?", *e.AgentAccountID).Take(&agent)
 		out["agent"] = agent.Name
 	}
 	return c.JSON(out)
+}
+
+// engagementOrder is an order the shopper placed in the store during (or
+// since) the engagement.
+type engagementOrder struct {
+	ID                string    `json:"id"`
+	State             string    `json:"state"`
+	TotalMinor        int64     `json:"totalMinor"`
+	Currency          string    `json:"currency"`
+	NeedsVerification bool      `json:"needsVerification"`
+	NeedsSignature    bool      `json:"needsSignature"`
+	CreatedAt         time.Time `json:"createdAt"`
+}
+
+// ordersOf lists the shopper's orders in the engagement's store since they
+// called, newest first.
+func (r *Router) ordersOf(c *fiber.Ctx, e *QueueEntry) []engagementOrder {
+	out := []engagementOrder{}
+	q := r.db.WithContext(c.UserContext()).Table("orders").Select("id, state, total_minor, currency, needs_verification, needs_signature, created_at").
+		Where("store_id = ? AND created_at >= ?", e.StoreID, e.EnteredAt)
+	if e.AccountID != nil {
+		q = q.Where("account_id = ?", *e.AccountID)
+	} else {
+		q = q.Where("guest_hash = ?", *e.GuestHash)
+	}
+	q.Order("created_at DESC").Limit(10).Scan(&out)
+	return out
 }
 
 func (r *Router) handleLive(c *fiber.Ctx) error {
