@@ -50,6 +50,16 @@ export interface Desk {
   ready(): Promise<void>;
 }
 
+/**
+ * newer keeps whichever view of the agent's state changed last: an HTTP
+ * answer can arrive after the agent.state that already followed it (the
+ * router offers a call the moment the agent is available).
+ */
+function newer(old: Status | null, next: Status): Status {
+  if (old && Date.parse(old.since) > Date.parse(next.since)) return old;
+  return { ...(old ?? {}), ...next };
+}
+
 /** useDesk opens the desk's socket and keeps its state while the staff member is signed in. */
 export function useDesk(account: Account): Desk {
   const signal = useDeskSignal(account.id);
@@ -70,7 +80,7 @@ export function useDesk(account: Account): Desk {
     setVersion((v) => v + 1);
     deskApi
       .agent()
-      .then((s) => setStatus(s))
+      .then((s) => setStatus((old) => newer(old, s)))
       .catch((e) => setStatusError(errorMessage(e)));
   }, [signal.helloCount, account.store]);
 
@@ -80,7 +90,7 @@ export function useDesk(account: Account): Desk {
         switch (m.type) {
           case 'agent.state': {
             const d = m.data;
-            setStatus((s) => ({ ...(s ?? {}), ...d, wrapUntil: d.wrapUntil ?? null, entryId: d.entryId ?? null }));
+            setStatus((s) => newer(s, { ...d, wrapUntil: d.wrapUntil ?? null, entryId: d.entryId ?? null }));
             setStatusError('');
             // A call back is this agent's while they "ring" for it; once the
             // router moved on (it timed out, went to someone else) the card goes.
@@ -143,7 +153,7 @@ export function useDesk(account: Account): Desk {
     setStatusError('');
     try {
       const s = await deskApi.setState(state);
-      if (s && typeof s === 'object' && 'state' in s) setStatus((old) => ({ ...(old ?? {}), ...s }));
+      if (s && typeof s === 'object' && 'state' in s) setStatus((old) => newer(old, { ...s, wrapUntil: s.wrapUntil ?? null, entryId: s.entryId ?? null }));
     } catch (e) {
       setStatusError(errorMessage(e));
       throw e;
