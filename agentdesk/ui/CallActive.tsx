@@ -56,10 +56,12 @@ export interface CallActiveProps {
   storeSlug?: string;
   /** cobrowse is the co-browse view; without it the slot explains what will show there. */
   cobrowse?: ComponentChildren;
+  /** tools are the agent's engagement tools (EngagementTools), shown above the co-browse slot. */
+  tools?: ComponentChildren;
 }
 
 /** CallActive is the call stage of the desk. */
-export function CallActive({ call: c, client, selfName, avatar, context, storeSlug, cobrowse }: CallActiveProps) {
+export function CallActive({ call: c, client, selfName, avatar, context, storeSlug, cobrowse, tools }: CallActiveProps) {
   const live = c.phase !== 'ended';
   const now = useNow(live && c.phase === 'active');
   const name = context ? shopperName(c.peer.name) : c.peer.name || 'Unknown caller';
@@ -168,6 +170,12 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
       <aside class="desk-call-side" aria-label="Shopper">
         <CallContext context={context} name={c.peer.name} storeSlug={storeSlug} />
       </aside>
+
+      {tools && (
+        <div class="tools-slot" data-slot="tools">
+          {tools}
+        </div>
+      )}
 
       {/* A shopper's call (one with queue context) has a co-browse slot; a phone call back has none. */}
       {(cobrowse || context) && (

@@ -306,10 +306,12 @@ export interface CallDeskProps {
    * onMessage={desk.signal.onMessage} shopperName={e.name} />.
    */
   cobrowse?(engaged: Engaged): ComponentChildren;
+  /** tools renders the agent's engagement tools (cart, add-ons, order, credit) for the shopper's call. */
+  tools?(engaged: Engaged): ComponentChildren;
 }
 
 /** CallDesk is the agent's working area with the queue and the mailbox beside it. */
-export function CallDesk({ desk, account, cobrowse }: CallDeskProps) {
+export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
   const { snap, client, offers } = desk.calls;
   const c = snap.call;
   const live = !!c && c.phase !== 'ended';
@@ -334,6 +336,7 @@ export function CallDesk({ desk, account, cobrowse }: CallDeskProps) {
         context={engaged?.context ?? offer?.queue?.context}
         storeSlug={store?.slug}
         cobrowse={engaged && cobrowse ? cobrowse(engaged) : undefined}
+        tools={engaged && tools ? tools(engaged) : undefined}
       />
     );
   } else if (desk.wrap) {

@@ -1,16 +1,21 @@
+import { useState } from 'preact/hooks';
 import type { Account } from '../../backend/web/ui/api';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
 import { StoreIcon, UserIcon } from '../../backend/web/ui/icons';
 import { initials, roleName, type Session } from '../../backend/web/ui/session';
 import { CallDesk, DeskStatus, useDesk } from './CallDesk';
 import { Catalog } from './Catalog';
-import { CobrowseView } from './CobrowseView';
+import { CobrowseView, isMallPath } from './CobrowseView';
 import { CreditReview } from './CreditReview';
+import { EngagementTools } from './EngagementTools';
 
 /** DeskHome is the signed-in staff desk: who, which store, and the queue. */
 export function DeskHome({ session, account }: { session: Session; account: Account }) {
   const store = account.store;
   const desk = useDesk(account);
+  // Why the last order was refused: the server ends that call, so the note outlives the call's tools.
+  const [refusal, setRefusal] = useState('');
+  const call = desk.calls.snap.call;
   return (
     <>
       <section class="desk-header" aria-labelledby="desk-title">
@@ -30,9 +35,28 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
         <DeskStatus desk={desk} account={account} />
       </section>
 
+      {refusal && (
+        <p class="refusal-note" role="alert" data-testid="order-refused-note">
+          <span>The order was refused: {refusal}. The call was ended for both sides.</span>
+          <button type="button" class="btn btn-ghost btn-sm" onClick={() => setRefusal('')}>
+            Dismiss
+          </button>
+        </p>
+      )}
+
       <CallDesk
         desk={desk}
         account={account}
+        tools={(e) => (
+          <EngagementTools
+            key={e.entryId}
+            engaged={e}
+            live={!!call && call.phase === 'active'}
+            videoLive={!!call?.remoteVideoLive}
+            navigate={(path) => isMallPath(path) && desk.signal.send({ type: 'cobrowse.navigate', data: { entryId: e.entryId, path } })}
+            onRefused={setRefusal}
+          />
+        )}
         cobrowse={(e) => (
           <CobrowseView
             key={e.entryId}

@@ -1,0 +1,130 @@
+// The endpoints of the agent's engagement tools (agentdesk/CONTACT_CENTER.md,
+// backend/app/openapi.json): the live engagement with the shopper's orders,
+// the shopper's cart with add-on suggestions, suggesting into the cart, the
+// age check of an order on live video, and sending a credit application.
+
+import { api, type StoreRef } from '../../backend/web/ui/api';
+import type { QueueContext } from '../../media/client/protocol';
+
+/** OrderState is an order's state as the server names it. */
+export type OrderState = 'draft' | 'awaiting_verification' | 'signed' | 'paid' | 'confirmed' | 'refused' | 'abandoned';
+
+/** EngagementOrder is one of the shopper's orders in the store since they called. */
+export interface EngagementOrder {
+  id: string;
+  state: OrderState;
+  totalMinor: number;
+  currency: string;
+  needsVerification: boolean;
+  needsSignature: boolean;
+  createdAt: string;
+}
+
+/** LiveEngagement is GET /desk/engagements/{entryId} as the tools read it. */
+export interface LiveEngagement {
+  entryId: string;
+  state: string;
+  name?: string;
+  member: boolean;
+  /** accountId is the member shopper's account (absent for a guest). */
+  accountId?: string;
+  context?: QueueContext;
+  /** orders are newest first. */
+  orders: EngagementOrder[];
+}
+
+/** CartLine is a line of the shopper's cart with its catalog price. */
+export interface CartLine {
+  productId: number;
+  sku: string;
+  storeSlug: string;
+  name: string;
+  unitPriceMinor: number;
+  quantity: number;
+  lineTotalMinor: number;
+  ageLimit: number;
+  imageUrl: string;
+  /** suggested says the agent put it there; accepted that the shopper kept it. */
+  suggested: boolean;
+  suggestReason?: string;
+  accepted: boolean;
+}
+
+/** ShopperCart is the shopper's cart; store is null while it is empty. */
+export interface ShopperCart {
+  items: CartLine[];
+  subtotalMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  currency: string;
+  store: StoreRef | null;
+}
+
+/** SuggestionKind says how an add-on relates to the cart. */
+export type SuggestionKind = 'accessory' | 'warranty' | 'bundle' | 'co-purchase';
+
+/** Suggestion is an add-on the desk offers for the cart, with its reason. */
+export interface Suggestion {
+  sku: string;
+  name: string;
+  priceMinor: number;
+  currency: string;
+  image: string;
+  path: string;
+  kind: SuggestionKind;
+  reason: string;
+  /** for names the cart item it goes with. */
+  for: string;
+}
+
+/** EngagementCart is GET /desk/engagements/{entryId}/cart. */
+export interface EngagementCart {
+  cart: ShopperCart | null;
+  suggestions: Suggestion[];
+}
+
+/** AgeCheckResult is what an age check did: verified, or refused with a reason. */
+export interface AgeCheckResult {
+  verified: boolean;
+  reason?: string;
+  order: { id: string; state: OrderState };
+}
+
+/** SentCredit is the credit application sent to a member. */
+export interface SentCredit {
+  application: { id: string; state: string; createdAt: string; store: StoreRef };
+}
+
+const enc = encodeURIComponent;
+
+/** engagementApi is the typed list of the engagement tools' endpoints. */
+export const engagementApi = {
+  engagement: (entryId: string) => api.get<LiveEngagement>(`/desk/engagements/${enc(entryId)}`),
+  cart: (entryId: string) => api.get<EngagementCart>(`/desk/engagements/${enc(entryId)}/cart`),
+  suggest: (entryId: string, sku: string, reason?: string) =>
+    api.post<{ cart: ShopperCart }>(`/desk/engagements/${enc(entryId)}/cart/items`, reason ? { sku, reason } : { sku }),
+  ageCheck: (orderId: string) => api.post<AgeCheckResult>(`/desk/orders/${enc(orderId)}/age-check`, { videoConfirmed: true }),
+  sendCredit: (accountId: string) => api.post<SentCredit>('/desk/credit-applications', { accountId }),
+};
+
+/** orderStateText says an order's state in the agent's words. */
+export function orderStateText(state: OrderState | string): string {
+  switch (state) {
+    case 'draft':
+      return 'Placed: waiting for the shopper to sign and pay';
+    case 'awaiting_verification':
+      return 'Waiting for you to check their age';
+    case 'signed':
+      return 'Signed: waiting for payment';
+    case 'paid':
+      return 'Paid: being confirmed';
+    case 'confirmed':
+      return 'Order confirmed';
+    case 'refused':
+      return 'Refused';
+    case 'abandoned':
+      return 'Given up by the shopper';
+    default:
+      return state;
+  }
+}
