@@ -69,6 +69,9 @@ type ProfileUpdate struct {
 	Listed    *bool
 	Interests *[]string
 	RingMode  *RingMode
+	// ShowInMall lets other shoppers see the member's avatar on the building
+	// of the store they are in.
+	ShowInMall *bool
 }
 
 // ProfileOf returns the member's profile, creating the default one if the
@@ -109,10 +112,23 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID string, u Profile
 		}
 		changes["ring_mode"] = *u.RingMode
 	}
+	if u.ShowInMall != nil {
+		changes["show_in_mall"] = *u.ShowInMall
+	}
 	if len(changes) > 0 {
 		if err := s.db.WithContext(ctx).Model(&Profile{}).Where("account_id = ?", accountID).Updates(changes).Error; err != nil {
 			return nil, fmt.Errorf("update profile: %w", err)
 		}
 	}
 	return s.ProfileOf(ctx, accountID)
+}
+
+// ShowsInMall reports whether the member chose to be seen in the mall
+// (false for a member without a profile).
+func (s *Service) ShowsInMall(ctx context.Context, accountID string) (bool, error) {
+	var shown []bool
+	if err := s.db.WithContext(ctx).Model(&Profile{}).Where("account_id = ?", accountID).Pluck("show_in_mall", &shown).Error; err != nil {
+		return false, fmt.Errorf("load mall visibility: %w", err)
+	}
+	return len(shown) > 0 && shown[0], nil
 }

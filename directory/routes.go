@@ -54,6 +54,9 @@ type meView struct {
 	Interests     []string     `json:"interests"`
 	RingMode      RingMode     `json:"ringMode"`
 	Devices       []deviceView `json:"devices"`
+	// ShowInMall: others see the member's avatar on the building of the
+	// store they are in.
+	ShowInMall bool `json:"showInMall"`
 }
 
 func (s *Service) me(c *fiber.Ctx, a *auth.Account) (*meView, error) {
@@ -70,8 +73,12 @@ func (s *Service) me(c *fiber.Ctx, a *auth.Account) (*meView, error) {
 	if err := s.db.WithContext(ctx).Where("account_id = ?", a.ID).Order("signed_in_at DESC").Find(&devices).Error; err != nil {
 		return nil, err
 	}
+	showInMall, err := s.ShowsInMall(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
 	current := c.Get(auth.DeviceHeader)
-	v := &meView{Listed: p.Listed, EmailVerified: p.EmailVerifiedAt != nil, Interests: splitInterests(p.Interests), RingMode: p.RingMode, Numbers: []numberView{}, Devices: []deviceView{}}
+	v := &meView{Listed: p.Listed, EmailVerified: p.EmailVerifiedAt != nil, Interests: splitInterests(p.Interests), RingMode: p.RingMode, Numbers: []numberView{}, Devices: []deviceView{}, ShowInMall: showInMall}
 	for _, n := range nums {
 		v.Numbers = append(v.Numbers, viewNumber(n))
 	}
@@ -94,6 +101,8 @@ type updateMeRequest struct {
 	Listed    *bool     `json:"listed"`
 	Interests *[]string `json:"interests"`
 	RingMode  *RingMode `json:"ringMode"`
+	// ShowInMall switches the member's avatar on the mall's buildings.
+	ShowInMall *bool `json:"showInMall"`
 }
 
 func (s *Service) handleUpdateMe(c *fiber.Ctx) error {
@@ -102,7 +111,7 @@ func (s *Service) handleUpdateMe(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	if _, err := s.UpdateProfile(c.UserContext(), a.ID, ProfileUpdate{Listed: req.Listed, Interests: req.Interests, RingMode: req.RingMode}); err != nil {
+	if _, err := s.UpdateProfile(c.UserContext(), a.ID, ProfileUpdate{Listed: req.Listed, Interests: req.Interests, RingMode: req.RingMode, ShowInMall: req.ShowInMall}); err != nil {
 		return err
 	}
 	if req.RingMode != nil {

@@ -26,6 +26,8 @@ type StoreView struct {
 	ShoppersInside int `json:"shoppersInside"`
 	// Queue is the sales line's state, once the contact center runs.
 	Queue *QueueView `json:"queue,omitempty"`
+	// Visitors are members who chose to be seen and are in the store now.
+	Visitors []VisitorView `json:"visitors"`
 }
 
 // BuildingView is what the skyline needs to draw a store's building.
@@ -108,6 +110,7 @@ func NewStoreView(s Store, productCount int) StoreView {
 		Tagline:      s.Tagline,
 		Building:     BuildingView{Floors: s.BuildingFloors, Width: s.BuildingWidth, Roof: s.BuildingRoof},
 		ProductCount: productCount,
+		Visitors:     []VisitorView{},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +163,7 @@ func TestCatalogAPIShapes(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &detail); err != nil {
 			t.Fatalf("decode store %s: %v", s.Slug, err)
 		}
-		if detail.Store != s {
+		if !reflect.DeepEqual(detail.Store, s) {
 			t.Errorf("store %s: detail shows %+v, list shows %+v", s.Slug, detail.Store, s)
 		}
 		n := 0

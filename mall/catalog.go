@@ -23,6 +23,7 @@ type Catalog struct {
 	db           *gorm.DB
 	agentsOnline AgentsOnline
 	queueStatus  QueueStatus
+	visitors     VisitorsIn
 }
 
 // NewCatalog returns a Catalog over db, which must be migrated.

@@ -30,6 +30,13 @@ type QueueStatus func(ctx context.Context, storeIDs []int64) map[int64]QueueView
 // SetQueueStatus installs the contact center's view of the stores' lines.
 func (c *Catalog) SetQueueStatus(f QueueStatus) { c.queueStatus = f }
 
+// VisitorsIn lists, per store, the members shown on its building; the
+// mall presence provides it.
+type VisitorsIn func(ctx context.Context, storeIDs []int64) map[int64][]VisitorView
+
+// SetVisitors installs the lookup of the members shown on the buildings.
+func (c *Catalog) SetVisitors(f VisitorsIn) { c.visitors = f }
+
 // shoppingWindow is how recently a cart must have changed for its shopper
 // to count as inside the store.
 const shoppingWindow = 15 * time.Minute
@@ -67,7 +74,14 @@ func (c *Catalog) decorate(ctx context.Context, views []StoreView, ids []int64) 
 	if c.queueStatus != nil {
 		queues = c.queueStatus(ctx, ids)
 	}
+	var visitors map[int64][]VisitorView
+	if c.visitors != nil {
+		visitors = c.visitors(ctx, ids)
+	}
 	for i, id := range ids {
+		if v := visitors[id]; len(v) > 0 {
+			views[i].Visitors = v
+		}
 		if n := sales[id]; len(n) == 12 {
 			views[i].SalesNumber = n
 			views[i].SalesDisplay = n[:4] + " " + n[4:8] + " " + n[8:]

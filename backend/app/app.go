@@ -49,6 +49,9 @@ type App struct {
 	SFU       *media.SFU
 	TURN      *media.TURNServer
 	Fiber     *fiber.App
+
+	// MallPresence shows members who chose to be seen on the buildings.
+	MallPresence *mall.Presence
 }
 
 // Services is the part of App that commands without a server (seed, agent
@@ -165,6 +168,8 @@ func (a *App) startShop() error {
 		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret}
 	}
 	a.Catalog.SetAgentsOnline(a.agentsOnline)
+	a.MallPresence = mall.NewPresence(a.DB.DB, a.Catalog)
+	a.Catalog.SetVisitors(a.MallPresence.VisitorsIn)
 	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
 	orders := mall.NewOrders(a.DB.DB, carts, provider)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"))
@@ -286,6 +291,7 @@ func (a *App) routes() *fiber.App {
 	a.Auth.AdminRoutes(api)
 	a.Catalog.Routes(api)
 	a.Catalog.EditRoutes(api)
+	a.MallPresence.Routes(api)
 	a.Shop.Routes(api)
 	a.Closing.Routes(api)
 	if a.Webhook != nil {
