@@ -39,7 +39,7 @@ echo "== go vet"
 go vet ./...
 
 echo "== go test -race (SQLite)"
-go test -race -count=1 -p 2 -v ./... >"$logs/sqlite.log" 2>&1 || true
+go test -race -count=1 -p 2 -timeout 30m -v ./... >"$logs/sqlite.log" 2>&1 || true
 count_go "$logs/sqlite.log" "Go suite on SQLite"
 
 echo "== go test -race (PostgreSQL)"
@@ -48,7 +48,7 @@ if [ -z "${LIVEMALL_TEST_POSTGRES_URL:-}" ]; then
   pgdir=$(echo "$out" | head -1)
   export LIVEMALL_TEST_POSTGRES_URL=$(echo "$out" | tail -1)
 fi
-LIVEMALL_TEST_DATABASE=postgres go test -race -count=1 -p 2 -v ./... >"$logs/postgres.log" 2>&1 || true
+LIVEMALL_TEST_DATABASE=postgres go test -race -count=1 -p 2 -timeout 30m -v ./... >"$logs/postgres.log" 2>&1 || true
 count_go "$logs/postgres.log" "Go suite on PostgreSQL"
 
 echo "== fuzz targets (short runs)"
