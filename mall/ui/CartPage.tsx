@@ -9,6 +9,7 @@ import { AgeBadge } from './ProductCard';
 import { QuantityStepper } from './QuantityStepper';
 import { linkClick, navigate, orderPath, productPath, storePath } from './router';
 import { shop, type Cart, type CartItem } from './shopApi';
+import { suggestionText, SuggestionActions, useAgentName } from './SuggestionNotice';
 import { AlertIcon, CartIcon, RemoveIcon } from './shopIcons';
 
 /** CartPage lists the cart and starts checkout. */
@@ -165,6 +166,7 @@ function CartLine({ item, currency }: { item: CartItem; currency: string }) {
           <AgeBadge limit={item.ageLimit} />
         </h3>
         <p class="muted small">{formatPrice(item.unitPriceMinor, currency)} each</p>
+        {item.suggested && <CartSuggestion item={item} />}
         <div class="cart-item-controls">
           <QuantityStepper
             value={item.quantity}
@@ -190,6 +192,17 @@ function CartLine({ item, currency }: { item: CartItem; currency: string }) {
       </div>
       <span class="price cart-item-total">{formatPrice(item.lineTotalMinor, currency)}</span>
     </li>
+  );
+}
+
+/** CartSuggestion is the agent's note on a line they suggested, with Keep it / Remove. */
+function CartSuggestion({ item }: { item: CartItem }) {
+  const agent = useAgentName();
+  return (
+    <div class={`cart-suggest${item.accepted ? ' is-kept' : ''}`}>
+      <p class="cart-suggest-text">{suggestionText(agent, item)}</p>
+      <SuggestionActions item={item} />
+    </div>
   );
 }
 

@@ -55,14 +55,18 @@ export function OrderPage({ id }: { id: string }) {
     };
   }, [id]);
 
-  // While an agent has yet to verify the shopper's age, look again now and then
-  // so the Pay button appears once they have.
-  const waiting = load.state === 'done' && load.order.state === 'awaiting_verification';
+  // While the order waits for the agent's age check or the shopper's
+  // signature, look again every 2 s so the next step (or a refusal) shows at
+  // once. A poll answered after a newer step (the signature) is dropped.
+  const waiting = load.state === 'done' && (load.order.state === 'awaiting_verification' || mustSign(load.order));
   useEffect(() => {
     if (!waiting) return;
     const t = setInterval(() => {
-      shop.order(id).then((order) => setLoad({ state: 'done', order }), () => {});
-    }, 10_000);
+      shop.order(id).then(
+        (order) => setLoad((cur) => (cur.state === 'done' && cur.order.events.length > order.events.length ? cur : { state: 'done', order })),
+        () => {},
+      );
+    }, 2_000);
     return () => clearInterval(t);
   }, [id, waiting]);
 
@@ -128,7 +132,7 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
   const storeTo = storePath(order.store.slug);
   const heading = order.state === 'refused' ? 'Order refused' : order.state === 'abandoned' ? 'Order cancelled' : 'Checkout';
   return (
-    <div class="checkout-page">
+    <div class="checkout-page" data-testid="order-state" data-state={order.state}>
       <div class="page-head">
         <div>
           <p class="eyebrow">
@@ -150,6 +154,24 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
         )}
       </div>
 
+      {/* Where the order stands goes above both columns, clear of the call panel docked at the right. */}
+      {order.state === 'awaiting_verification' && (
+        <div class="verify-note" role="status">
+          <AlertIcon size={20} />
+          <div>
+            <p class="verify-title">
+              <span class="spinner spinner-xs" aria-hidden="true" /> Waiting for the agent's age check
+            </p>
+            <p class="small">
+              This order holds age-restricted products. A sales agent at {order.store.name} checks your age on
+              the video call; then you sign and pay here. This page updates by itself.
+            </p>
+          </div>
+        </div>
+      )}
+
+      {closed && reason && <RefusalNote state={order.state} reason={reason} />}
+
       <div class="cart-layout">
         <section class="card" aria-labelledby="lines-title">
           <h2 id="lines-title" class="card-title">
@@ -161,19 +183,6 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
         <aside class="card cart-summary" aria-labelledby="pay-title">
           <h2 id="pay-title">Payment</h2>
           <Totals subtotal={order.subtotalMinor} tax={order.taxMinor} total={order.totalMinor} currency={order.currency} />
-
-          {order.state === 'awaiting_verification' && (
-            <div class="verify-note" role="status">
-              <AlertIcon size={20} />
-              <div>
-                <p class="verify-title">Age verification by a sales agent is required</p>
-                <p class="small">
-                  This order holds age-restricted products. A sales agent at {order.store.name} must verify your age
-                  before you can pay. This page updates once they have.
-                </p>
-              </div>
-            </div>
-          )}
 
           {mustSign(order) && <SignOrder order={order} onSigned={onChange} />}
 
@@ -209,7 +218,6 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
             </p>
           )}
 
-          {closed && reason && <p class="status status-error">{capitalize(reason)}.</p>}
 
           {error && (
             <p class="status status-error" role="alert">
@@ -233,10 +241,30 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
   );
 }
 
+/** shopperWords turns a reason the server wrote about "the shopper" into one addressed to them. */
+function shopperWords(reason: string): string {
+  return reason.replace(/\bthe shopper is\b/g, 'you are').replace(/\bthe shopper\b/g, 'you');
+}
+
+/** RefusalNote says why an order was refused or cancelled, and that nothing was charged. */
+function RefusalNote({ state, reason }: { state: OrderState; reason: string }) {
+  const refused = state === 'refused';
+  return (
+    <div class="refusal-note" role="alert" data-testid="order-reason">
+      <AlertIcon size={20} />
+      <div>
+        <p class="verify-title">{refused ? 'This order was refused' : 'This order was cancelled'}</p>
+        <p class="small">{capitalize(shopperWords(reason))}.</p>
+        {refused && <p class="small">Nothing was charged.</p>}
+      </div>
+    </div>
+  );
+}
+
 function Confirmation({ order }: { order: Order }) {
   const storeTo = storePath(order.store.slug);
   return (
-    <div class="confirmation">
+    <div class="confirmation" data-testid="order-state" data-state={order.state}>
       <section class="card confirm-hero" aria-labelledby="confirm-title">
         <span class="confirm-icon" aria-hidden="true">
           <CheckCircleIcon size={40} />

@@ -20,6 +20,7 @@ import {
 import { initials } from '../../backend/web/ui/session';
 import { outcomeText, type CallClient, type CallView, type QueueView } from '../../media/client/call';
 import { waitText } from './QueueState';
+import { SuggestionNotice } from './SuggestionNotice';
 import { AgentStage, CallButtons, clock, SelfView, useTick } from './TalkMedia';
 import { talk, useTalk, type TalkState } from './talkSession';
 
@@ -58,6 +59,8 @@ function stageOf(s: TalkState, c: CallView | null): Stage {
 function endedText(c: CallView): string {
   if (c.error) return c.error;
   if (c.reason === 'left the queue') return 'You left the queue.';
+  // The server ends the call when the agent's age check refuses the order.
+  if (c.reason.startsWith('the order was refused')) return `${c.reason.replace(/^the/, 'The').replace(/the shopper is/, 'you are')}.`;
   if (c.outcome === 'answered' && c.connectedAt) return `Your call with ${c.peer.name || 'the agent'} ended.`;
   return outcomeText(c);
 }
@@ -165,6 +168,7 @@ export function TalkDock({ account }: { account: Account | null }) {
         )}
         {stage === 'mailbox' && c && <Mailbox c={c} store={store.name} now={now} selfName={selfName} />}
         {stage === 'active' && c && client && <AgentStage call={c} client={client} selfName={selfName} />}
+        {stage === 'active' && <SuggestionNotice />}
         {stage === 'callback' && c && <Callback q={c.queue} store={store.name} member={account !== null} memberNumber={memberNumber} />}
         {stage === 'ended' && c && <Ended c={c} now={now} />}
       </div>
@@ -376,11 +380,12 @@ function Callback({ q, store, member, memberNumber }: { q: QueueView | null; sto
 
 function Ended({ c, now }: { c: CallView; now: number }) {
   const lasted = c.connectedAt && c.endedAt ? clock((c.endedAt - c.connectedAt) / 1000) : '';
+  const bad = !!c.error || c.reason.startsWith('the order was refused');
   void now;
   return (
     <div class="talk-center talk-ended">
-      <span class={`talk-done${c.error ? ' is-error' : ''}`} aria-hidden="true">
-        {c.error ? <CloseIcon size={24} /> : <CheckIcon size={24} />}
+      <span class={`talk-done${bad ? ' is-error' : ''}`} aria-hidden="true">
+        {bad ? <CloseIcon size={24} /> : <CheckIcon size={24} />}
       </span>
       <p class="talk-big" data-testid="talk-outcome">
         {endedText(c)}

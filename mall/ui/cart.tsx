@@ -15,6 +15,8 @@ export interface CartState {
   add(store: string, sku: string, quantity: number): Promise<Cart>;
   setQuantity(store: string, sku: string, quantity: number): Promise<Cart>;
   remove(store: string, sku: string): Promise<Cart>;
+  /** accept keeps an item a sales agent suggested. */
+  accept(store: string, sku: string): Promise<Cart>;
   clear(): Promise<Cart>;
   refresh(): Promise<void>;
 }
@@ -102,6 +104,7 @@ export function CartProvider({ who, children }: { who: string; children: Compone
       add: (store, sku, quantity) => run(shop.addItem(store, sku, quantity)),
       setQuantity: (store, sku, quantity) => run(shop.setQuantity(store, sku, quantity)),
       remove: (store, sku) => run(shop.removeItem(store, sku)),
+      accept: (store, sku) => run(shop.acceptSuggestion(store, sku)),
       clear: () => run(shop.clear()),
       refresh,
     }),

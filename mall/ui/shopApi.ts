@@ -39,7 +39,11 @@ export interface CartItem {
   lineTotalMinor: number;
   ageLimit: number;
   imageUrl: string;
+  /** suggested: a sales agent put it into the cart during a call; suggestReason says why. */
   suggested: boolean;
+  suggestReason?: string;
+  /** accepted: the shopper kept the agent's suggestion. */
+  accepted: boolean;
 }
 
 /** Cart is the shopper's cart; id is "" until the first item goes in. */
@@ -221,6 +225,8 @@ export const shop = {
   setQuantity: (store: string, sku: string, quantity: number) =>
     putJSON<CartAnswer>(itemPath(store, sku), { quantity }).then(cartOf),
   removeItem: (store: string, sku: string) => api.del<CartAnswer>(itemPath(store, sku)).then(cartOf),
+  /** acceptSuggestion keeps an item a sales agent suggested; removing it is removeItem. */
+  acceptSuggestion: (store: string, sku: string) => api.post<CartAnswer>(`${itemPath(store, sku)}/accept`, {}).then(cartOf),
   clear: () => api.del<CartAnswer>('/cart').then(cartOf),
 
   checkout: () => api.post<OrderAnswer>('/checkout', {}).then((r) => r.order),
