@@ -198,6 +198,12 @@ interface SuggestionsProps {
 function SuggestionsPanel({ entryId, name, suggestions, navigate, onChanged }: SuggestionsProps) {
   const [busy, setBusy] = useState('');
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  // A note says what just happened; it goes once the agent has read it.
+  useEffect(() => {
+    if (!note) return;
+    const t = setTimeout(() => setNote(null), note.ok ? 6000 : 12000);
+    return () => clearTimeout(t);
+  }, [note]);
 
   const add = async (s: Suggestion) => {
     setBusy(s.sku);
@@ -361,7 +367,7 @@ function AgeFact({ ok, label }: { ok: boolean | undefined; label: string }) {
   return (
     <li class={`fact ${ok ? 'fact-ok' : ok === false ? 'fact-no' : 'fact-none'}`}>
       {ok ? <CheckIcon size={14} /> : <ShieldIcon size={14} />}
-      {ok ? `Over ${label}` : ok === false ? `Not over ${label}` : `Over ${label}: not verified`}
+      {ok ? `Over ${label}` : `Not verified over ${label}`}
     </li>
   );
 }
