@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -88,8 +89,9 @@ func (p *Presence) RecordVisit(ctx context.Context, accountID string, storeID in
 }
 
 // VisitorsIn returns, per store, the members who chose to be seen and were
-// seen there within the window, most recent first, at most
-// MaxVisitorsShown each. Stores without visitors are absent.
+// seen there within the window, at most MaxVisitorsShown each (the most
+// recently seen), sorted by first name so avatars do not shuffle with every
+// heartbeat. Stores without visitors are absent.
 func (p *Presence) VisitorsIn(ctx context.Context, storeIDs []int64) map[int64][]VisitorView {
 	if len(storeIDs) == 0 {
 		return nil
@@ -117,6 +119,9 @@ func (p *Presence) VisitorsIn(ctx context.Context, storeIDs []int64) map[int64][
 	out := map[int64][]VisitorView{}
 	for _, r := range rows {
 		out[r.StoreID] = append(out[r.StoreID], NewVisitorView(r.AccountID, r.Name))
+	}
+	for _, vs := range out {
+		slices.SortStableFunc(vs, func(a, b VisitorView) int { return strings.Compare(a.Name, b.Name) })
 	}
 	return out
 }

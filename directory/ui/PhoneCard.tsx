@@ -385,6 +385,32 @@ function Settings({ phone, onPhone }: { phone: MyPhone; onPhone(p: MyPhone): voi
           )}
         </div>
       </fieldset>
+
+      <fieldset class="phone-section" disabled={busy}>
+        <legend class="section-title">In the mall</legend>
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            checked={phone.showInMall}
+            aria-describedby={`${id}-mall`}
+            onChange={(e) => {
+              const showInMall = e.currentTarget.checked;
+              void save(
+                { showInMall },
+                showInMall ? 'Others now see you in the mall.' : 'You are no longer shown in the mall.',
+              );
+            }}
+          />
+          <span class="switch-track" aria-hidden="true">
+            <span class="switch-thumb" />
+          </span>
+          <span>Show me in the mall</span>
+        </label>
+        <p class="hint" id={`${id}-mall`}>
+          Others see your avatar on the building of the store you are in.
+        </p>
+      </fieldset>
       {note && (
         <p class={`status status-${note.kind}`} role={note.kind === 'error' ? 'alert' : 'status'}>
           {note.kind === 'ok' && <CheckIcon size={16} />}

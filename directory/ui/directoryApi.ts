@@ -31,12 +31,15 @@ export interface MyPhone {
   interests: string[];
   ringMode: RingMode;
   devices: Device[];
+  /** showInMall: others see the member's avatar on the building of the store they are in. */
+  showInMall: boolean;
 }
 
 export interface MyPhonePatch {
   listed?: boolean;
   interests?: string[];
   ringMode?: RingMode;
+  showInMall?: boolean;
 }
 
 export interface Member {

@@ -15,11 +15,13 @@ import { StorePage } from './StorePage';
 import { TalkDock } from './TalkDock';
 import { ErrorCard } from './ErrorCard';
 import { linkClick, useRoute } from './router';
+import { useMallPresence } from './Visitors';
 
 /** App is the mall: the top bar with the cart and the account menu, and the routed page. */
 export function App() {
   const session = useSession();
   const route = useRoute();
+  useMallPresence(route, session.loading ? null : session.account);
   return (
     <CartProvider who={session.loading ? '' : (session.account?.id ?? '')}>
       <CobrowseBanner />

@@ -11,8 +11,8 @@ import { QueueBadge } from './QueueState';
 type Stores = { state: 'loading' } | { state: 'error'; message: string } | { state: 'done'; stores: MallStore[] };
 type Search = { q: string; stores: MallStore[]; products: ProductHit[] };
 
-/** refreshEvery is how often downtown's live counts (shoppers inside, agents) are fetched again. */
-const refreshEvery = 20_000;
+/** refreshEvery is how often downtown's live parts (shoppers inside, agents, visitors) are fetched again while the page is visible. */
+const refreshEvery = 10_000;
 
 function initialQuery(): string {
   return new URLSearchParams(location.search).get('q') ?? '';
@@ -34,10 +34,13 @@ export function HomePage() {
         (e: unknown) => live && first && setLoad({ state: 'error', message: errorMessage(e) }),
       );
     void fetchStores(true);
-    const t = setInterval(() => void fetchStores(false), refreshEvery);
+    const t = setInterval(() => document.visibilityState === 'visible' && void fetchStores(false), refreshEvery);
+    const back = () => document.visibilityState === 'visible' && void fetchStores(false);
+    document.addEventListener('visibilitychange', back);
     return () => {
       live = false;
       clearInterval(t);
+      document.removeEventListener('visibilitychange', back);
     };
   }, []);
 

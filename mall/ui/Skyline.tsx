@@ -4,6 +4,7 @@ import type { Roof, Store } from '../../backend/web/ui/api';
 import type { MallStore } from './shopApi';
 import { linkClick, storePath } from './router';
 import { queueLong, QueueSign } from './QueueState';
+import { visitorsLabel, VisitorsOnBuilding, type WithVisitors } from './Visitors';
 
 const H = 380; // drawing height
 const ground = 64; // street band at the bottom
@@ -191,12 +192,14 @@ function BuildingShape({ p, floorH, dim }: { p: Placed; floorH: number; dim: boo
   const to = storePath(p.store.slug);
   const inside = (p.store as MallStore).shoppersInside ?? 0;
   const queue = (p.store as MallStore).queue;
-  const about = `${p.store.name}: ${p.store.tagline}${inside > 0 ? ` — ${inside} ${inside === 1 ? 'shopper' : 'shoppers'} inside` : ''}${queue ? `. ${queueLong(queue)}` : ''}`;
+  const visitors = (p.store as WithVisitors).visitors ?? [];
+  const about = `${p.store.name}: ${p.store.tagline}${inside > 0 ? ` — ${inside} ${inside === 1 ? 'shopper' : 'shoppers'} inside` : ''}${visitors.length > 0 ? `. ${visitorsLabel(visitors)}` : ''}${queue ? `. ${queueLong(queue)}` : ''}`;
   return (
     <a href={to} class={`building${dim ? ' dim' : ''}`} data-slug={p.store.slug} aria-label={about} onClick={linkClick(to)}>
       <title>{about}</title>
       <BuildingBody p={p} floorH={floorH} />
       {inside > 0 && <InsideSign p={p} count={inside} />}
+      <VisitorsOnBuilding visitors={visitors} cx={p.x + p.w / 2} y={base - 6} />
       <rect class="name-plate" x={p.x} y={base + 12} width={p.w} height={24} rx="6" fill="#ffffff" />
       <text class="name-text" x={p.x + p.w / 2} y={base + 28} text-anchor="middle">
         {label(p.store.name, p.w)}

@@ -11,6 +11,7 @@ import { useLoad } from './useLoad';
 import type { MallStore } from './shopApi';
 import { QueueBadge, useLiveStore } from './QueueState';
 import { TalkButton } from './TalkButton';
+import { VisitorsRow, type WithVisitors } from './Visitors';
 
 /** StoreBanner is the store's sign: brand colour, name and tagline. */
 export function StoreBanner({ store, children }: { store: Store; children?: ComponentChildren }) {
@@ -58,6 +59,7 @@ export function StorePage({ slug }: { slug: string }) {
             <> · {live.agentsOnline > 0 ? `${plural(live.agentsOnline, 'agent', 'agents')} online` : 'no agents online'}</>
           )}
         </p>
+        <VisitorsRow visitors={(liveNow as WithVisitors | undefined)?.visitors ?? (store as WithVisitors).visitors ?? []} />
         <div class="store-talk">
           <QueueBadge queue={live.queue} long />
           <TalkButton store={live} />

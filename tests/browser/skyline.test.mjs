@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, newPasskeyPage, startServer } from './server.mjs';
+import { enrollMember, launchBrowser, newPasskeyPage, startServer, uniqueEmail, waitFor } from './server.mjs';
 
 let server;
 let browser;
@@ -68,5 +68,49 @@ test('skyline shows every store and navigates with history', { timeout: 90_000 }
     await page.getByRole('heading', { level: 1, name: store.name }).waitFor();
   } finally {
     await context.close();
+  }
+});
+
+test('a member who opts in appears on the building of the store they are in, live', { timeout: 90_000 }, async () => {
+  const { stores } = await server.api('/stores');
+  const store = stores[1] ?? stores[0];
+  const visitorsOf = async (slug) => (await server.api('/stores')).stores.find((s) => s.slug === slug).visitors;
+  const ana = await server.addMember('Ana Lima', uniqueEmail('ana'));
+  const phone = await enrollMember(browser, ana);
+  const guest = await newPasskeyPage(browser);
+  try {
+    // Off by default: looking at a store shows nobody.
+    await phone.page.goto(`${server.url}/store/${store.slug}`);
+    await phone.page.locator('.product-card').first().waitFor();
+    assert.deepEqual(await visitorsOf(store.slug), []);
+
+    // The phone's profile screen switches it on; the store page sends where she is.
+    await phone.page.goto(`${server.url}/phone/`);
+    await phone.page.getByText('Show me in the mall', { exact: true }).click();
+    await phone.page.getByText('Others now see you in the mall.').waitFor();
+    await phone.page.goto(`${server.url}/store/${store.slug}`);
+    await waitFor('Ana on the store', async () => (await visitorsOf(store.slug)).length === 1);
+    assert.deepEqual(
+      (await visitorsOf(store.slug)).map((v) => [v.name, v.initials]),
+      [['Ana', 'AL']],
+      'first name and initials only',
+    );
+
+    // A guest downtown sees her avatar, with words for screen readers.
+    await guest.page.goto(`${server.url}/`);
+    const building = guest.page.locator(`svg.skyline a.building[data-slug="${store.slug}"]`);
+    await building.locator('.visitors .visitor').waitFor();
+    assert.equal(await building.locator('.visitor-initials').textContent(), 'AL');
+    assert.match(await building.getAttribute('aria-label'), /1 member inside: Ana\b/);
+
+    // She opts out: the guest's skyline drops her at its next refresh, without a reload.
+    await phone.page.goto(`${server.url}/phone/`);
+    await phone.page.getByText('Show me in the mall', { exact: true }).click();
+    await phone.page.getByText('You are no longer shown in the mall.').waitFor();
+    await building.locator('.visitors').waitFor({ state: 'detached', timeout: 15_000 });
+    assert.doesNotMatch(await building.getAttribute('aria-label'), /member/);
+  } finally {
+    await guest.context.close();
+    await phone.context.close();
   }
 });
