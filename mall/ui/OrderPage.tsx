@@ -263,6 +263,8 @@ function RefusalNote({ state, reason }: { state: OrderState; reason: string }) {
 
 function Confirmation({ order }: { order: Order }) {
   const storeTo = storePath(order.store.slug);
+  // Paying happens at the foot of the checkout page: show the confirmation from its top.
+  useEffect(() => window.scrollTo({ top: 0 }), []);
   return (
     <div class="confirmation" data-testid="order-state" data-state={order.state}>
       <section class="card confirm-hero" aria-labelledby="confirm-title">
