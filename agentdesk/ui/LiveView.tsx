@@ -89,6 +89,7 @@ export function LiveView({ storeName, version }: { storeName: string; version: n
             <Figure label="Answered within 20 s" value={percent(live.answeredWithin20s)} />
             <Figure label="Average handle time" value={live.averageHandleSeconds ? clock(live.averageHandleSeconds) : '–'} />
             <Figure label="Conversion to orders" value={percent(live.conversion)} />
+            <Figure label="Add-on attach rate" value={percent(live.attachRate ?? 0)} />
           </dl>
           {agents.length === 0 ? (
             <p class="muted small">No agents in this store yet.</p>
@@ -101,7 +102,15 @@ export function LiveView({ storeName, version }: { storeName: string; version: n
                     <span class="avatar avatar-sm" aria-hidden="true">
                       {initials(a.name)}
                     </span>
-                    <span class="live-agent-name">{a.name}</span>
+                    <span class="live-agent-name">
+                      {a.name}
+                      {a.servedToday ? (
+                        <span class="muted small">
+                          {' '}
+                          · {a.servedToday} served, {percent(a.attachRate ?? 0)} with add-ons
+                        </span>
+                      ) : null}
+                    </span>
                     <span class={`agent-pill state-${a.state}`} data-state={a.state}>
                       <span class="agent-dot" aria-hidden="true" />
                       <span class="agent-label">{stateNames[a.state] ?? a.state}</span>

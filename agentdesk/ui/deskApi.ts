@@ -86,7 +86,7 @@ export interface Engagement {
 export interface LiveFigures {
   queueLength: number;
   longestWaitSeconds: number;
-  agents: { name: string; state: AgentStateName; since: string }[];
+  agents: { name: string; state: AgentStateName; since: string; servedToday?: number; attachRate?: number }[];
   /** callbacks is how many shoppers wait for a call back. */
   callbacks?: number;
   callsToday: number;
@@ -94,6 +94,8 @@ export interface LiveFigures {
   answeredWithin20s: number;
   averageHandleSeconds: number;
   conversion: number;
+  /** attachRate is the share of today's answered calls whose order holds a suggested add-on. */
+  attachRate?: number;
 }
 
 /** StoreMessage is a message a shopper left for the store. */
