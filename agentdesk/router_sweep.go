@@ -30,8 +30,12 @@ func (r *Router) sweep(ctx context.Context) {
 	var stale []QueueEntry
 	db.Where("state = ? AND offered_at < ?", EntryOffered, now.Add(-r.cfg.RingTimeout-10*time.Second)).Find(&stale)
 	for _, e := range stale {
-		if e.AgentAccountID != nil {
-			r.OfferLapsed(ctx, e.ID, *e.AgentAccountID, true)
+		switch {
+		case e.AgentAccountID == nil:
+		case e.Callback:
+			r.OfferLapsed(ctx, e.ID, *e.AgentAccountID, true) // back in line for a call back
+		default:
+			r.Ended(ctx, e.ID) // the call's node would have moved it on: the call is gone
 		}
 	}
 
