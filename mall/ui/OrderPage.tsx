@@ -12,6 +12,7 @@ import { linkClick, ordersPath, storePath } from './router';
 import { canPay, mustSign, orderNumber, shop, stateName, type CreditApplication, type Order, type OrderState, type PaymentStart } from './shopApi';
 import { AlertIcon, CheckCircleIcon } from './shopIcons';
 import { SignOrder } from './SignOrder';
+import { useTalk } from './talkSession';
 
 /** StateBadge shows an order's state in words and colour. */
 export function StateBadge({ state }: { state: OrderState }) {
@@ -99,6 +100,8 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
     );
   }, [order.store.slug, order.state]);
   const closed = order.state === 'refused' || order.state === 'abandoned';
+  const talking = useTalk();
+  const onCall = talking.snap.call?.phase === 'active';
   const reason = [...order.events].reverse().find((e) => e.to === order.state)?.reason;
 
   const pay = async (method?: 'credit') => {
@@ -159,13 +162,25 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
         <div class="verify-note" role="status">
           <AlertIcon size={20} />
           <div>
-            <p class="verify-title">
-              <span class="spinner spinner-xs" aria-hidden="true" /> Waiting for the agent's age check
-            </p>
-            <p class="small">
-              This order holds age-restricted products. A sales agent at {order.store.name} checks your age on
-              the video call; then you sign and pay here. This page updates by itself.
-            </p>
+            {onCall ? (
+              <>
+                <p class="verify-title">
+                  <span class="spinner spinner-xs" aria-hidden="true" /> Waiting for the agent's age check
+                </p>
+                <p class="small">
+                  This order holds age-restricted products. Your sales agent checks your age on the video call;
+                  then you sign and pay here. This page updates by itself.
+                </p>
+              </>
+            ) : (
+              <>
+                <p class="verify-title">Age verification by a sales agent is required</p>
+                <p class="small">
+                  This order holds age-restricted products. Talk to a sales agent at {order.store.name} on video:
+                  once they have checked your age you sign and pay here. This page updates by itself.
+                </p>
+              </>
+            )}
           </div>
         </div>
       )}
