@@ -199,7 +199,7 @@ function BuildingShape({ p, floorH, dim }: { p: Placed; floorH: number; dim: boo
       <title>{about}</title>
       <BuildingBody p={p} floorH={floorH} />
       {inside > 0 && <InsideSign p={p} count={inside} />}
-      <VisitorsOnBuilding visitors={visitors} cx={p.x + p.w / 2} y={base - 6} />
+      <VisitorsOnBuilding visitors={visitors} cx={p.x + p.w / 2} y={base - 6} w={p.w} />
       <rect class="name-plate" x={p.x} y={base + 12} width={p.w} height={24} rx="6" fill="#ffffff" />
       <text class="name-text" x={p.x + p.w / 2} y={base + 28} text-anchor="middle">
         {label(p.store.name, p.w)}

@@ -54,20 +54,18 @@ export function useMallPresence(route: Route, account: Account | null) {
   }, [slug, member]);
 }
 
-/** shownAtOnce is how many circles a building shows before "+N". */
-const shownAtOnce = 5;
-
 /**
- * VisitorsOnBuilding draws the visitors as a row of overlapping initials
- * circles standing in front of the shop door, centred on cx with their
- * middles at y. More than five become four circles and a "+N".
+ * VisitorsOnBuilding draws the visitors as a row of initials circles standing
+ * in front of the shop door, centred on cx with their middles at y. As many as
+ * fit the building's width w are drawn; the rest become a "+N" circle.
  */
-export function VisitorsOnBuilding({ visitors, cx, y }: { visitors: MallVisitor[]; cx: number; y: number }) {
+export function VisitorsOnBuilding({ visitors, cx, y, w }: { visitors: MallVisitor[]; cx: number; y: number; w: number }) {
   if (visitors.length === 0) return null;
-  const shown = visitors.length > shownAtOnce ? visitors.slice(0, shownAtOnce - 1) : visitors;
-  const more = visitors.length - shown.length;
   const r = 10;
-  const step = 15;
+  const step = 21;
+  const fit = Math.max(2, Math.floor((w + 8) / step));
+  const shown = visitors.length > fit ? visitors.slice(0, fit - 1) : visitors;
+  const more = visitors.length - shown.length;
   const count = shown.length + (more > 0 ? 1 : 0);
   const x0 = cx - ((count - 1) * step) / 2;
   return (
