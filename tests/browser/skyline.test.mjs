@@ -45,9 +45,9 @@ test('skyline shows every store and navigates with history', { timeout: 90_000 }
     if (products.length > 0) {
       const product = products[0];
       const card = page.locator(`.product-card[data-sku="${product.sku}"]`);
-      // The talk button explains that live calls are coming.
+      // The talk button opens the store's sales line, ready to call.
       await card.getByRole('button', { name: 'Talk to a sales agent' }).click();
-      await card.getByText('Live sales calls open soon').waitFor();
+      await card.getByTestId('talk-call').waitFor();
       await page.keyboard.press('Escape');
 
       await card.getByRole('link', { name: product.name }).click();
