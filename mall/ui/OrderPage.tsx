@@ -1,6 +1,7 @@
 // OrderPage: checkout for an unpaid order (summary, state, Pay) and the
 // confirmation once it is paid.
 
+import { StripeCard } from './StripeCard';
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../../backend/web/ui/session';
 import { capitalize } from './AddToCart';
@@ -85,6 +86,20 @@ export function OrderPage({ id }: { id: string }) {
   const o = load.order;
   if (o.state === 'confirmed' || o.state === 'paid') return <Confirmation order={o} />;
   return <Checkout order={o} onChange={set} />;
+}
+
+/** follow re-reads the order every 2 s for a minute, until Stripe's webhook has confirmed it. */
+function follow(id: string, onChange: (o: Order) => void) {
+  const until = Date.now() + 60_000;
+  const tick = () =>
+    shop.order(id).then(
+      (o) => {
+        onChange(o);
+        if (o.state !== 'confirmed' && o.state !== 'refused' && Date.now() < until) setTimeout(tick, 2000);
+      },
+      () => Date.now() < until && setTimeout(tick, 2000),
+    );
+  tick();
 }
 
 function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void }) {
@@ -227,11 +242,7 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
             </>
           )}
 
-          {payment && (
-            <p class="status status-ok" role="status">
-              Stripe checkout is configured; card entry comes with Stripe.js.
-            </p>
-          )}
+          {payment && order.state !== 'paid' && order.state !== 'confirmed' && <StripeCard payment={payment} onPaid={() => follow(order.id, onChange)} />}
 
 
           {error && (
