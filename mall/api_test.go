@@ -61,7 +61,7 @@ func TestCatalogAPI(t *testing.T) {
 		notInBody  []string
 	}{
 		{"list stores", "GET", "/api/v1/stores", 200, []string{
-			`{"stores":[{"slug":"north-peak-outfitters","name":"North Peak Outfitters","brandColor":"#2f6b3a","tagline":"Gear for the long way up","building":{"floors":6,"width":2,"roof":"spire"},"productCount":10,"agentsOnline":0,"shoppersInside":0}`,
+			`{"stores":[{"slug":"north-peak-outfitters","name":"North Peak Outfitters","brandColor":"#2f6b3a","tagline":"Gear for the long way up","building":{"floors":6,"width":2,"roof":"spire"},"productCount":10,"agentsOnline":0,"shoppersInside":0,"visitors":[]}`,
 			`"slug":"lumen-electronics"`, `"productCount":9`, // the retired speaker is not counted
 		}, nil},
 		{"show store", "GET", "/api/v1/stores/vinoteca-rossi", 200, []string{

@@ -99,7 +99,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // sqliteDSN turns a file path into a DSN with WAL, foreign keys, a busy
 // timeout and write-locking transactions.
 func sqliteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
 // Ping checks that the database answers a query.
