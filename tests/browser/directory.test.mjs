@@ -179,17 +179,17 @@ test('dial pad formats as you type, explains bad numbers and resolves who a numb
     assert.match(state, /^(available|busy|away|offline)$/);
 
     // The Call button opens the call screen naming who is called. A store's
-    // sales line is called from the mall, which the screen says; anyone else
-    // rings (or reaches their mailbox) and the call is hung up again.
+    // sales line puts the caller in the store's queue; anyone else rings (or
+    // reaches their mailbox); either way the call is hung up again.
     await card.getByRole('button', { name: `Call ${want.party.name}` }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: want.party.name }).waitFor();
     assert.ok((await dialog.innerText()).includes('2000 0000 0001'));
     if (want.party.type === 'queue') {
-      await dialog.getByText(/sales line/).first().waitFor();
-    } else {
-      await dialog.locator('.call-btn-hangup').click();
+      // A store's sales number puts the caller in its queue.
+      await dialog.getByText(/next sales agent/).first().waitFor();
     }
+    await dialog.locator('.call-btn-hangup').click();
     if ((await page.getByRole('dialog').count()) > 0) await dialog.getByRole('button', { name: 'Close' }).click();
     await waitFor('the call screen to close', async () => (await page.getByRole('dialog').count()) === 0);
 
