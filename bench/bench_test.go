@@ -30,17 +30,28 @@ func TestScenariosSmoke(t *testing.T) {
 		o.devices, o.watchers, o.flips, o.heartbeat = 20, 5, 2, time.Second
 		o.callers, o.callees, o.rate, o.dials, o.answered = 2, 2, 20, 6, 1
 		o.calls, o.recordings = 1, 1
+		// Agents hold each call long enough that every shopper of the
+		// burst is in line before the first agent is free again.
+		o.agents, o.shoppers, o.rounds, o.hold = 2, 6, 2, 200*time.Millisecond
 		return o
 	}
 	cases := []struct {
 		scenario string
 		positive []string
+		equal    map[string]float64
 	}{
-		{"resolve", []string{"node_req_per_s", "node_p50_ms", "bare_const_req_per_s", "bare_driver_req_per_s", "ratio_to_bare_driver", "node_server_cpu_us_per_req"}},
-		{"presence", []string{"rss_per_connection_kib", "heartbeats_in_window", "online_to_all_watchers_p50_ms", "offline_to_all_watchers_p99_ms"}},
-		{"dial", []string{"achieved_rate", "dial_to_ring_p50_ms", "dial_to_ring_p99_ms", "dial_to_first_rtp_p50_ms"}},
-		{"sfu", []string{"forwarded_packets_per_s", "server_cpu_us_per_forwarded_packet", "goroutines_per_call", "relay_forwarded_packets_per_s"}},
-		{"record", []string{"server_cpu_pct_per_recorded_stream", "audio_packets_in_files", "video_frames_in_files"}},
+		{"resolve", []string{"node_req_per_s", "node_p50_ms", "bare_const_req_per_s", "bare_driver_req_per_s", "ratio_to_bare_driver", "node_server_cpu_us_per_req"}, nil},
+		{"presence", []string{"rss_per_connection_kib", "heartbeats_in_window", "online_to_all_watchers_p50_ms", "offline_to_all_watchers_p99_ms"}, nil},
+		{"dial", []string{"achieved_rate", "dial_to_ring_p50_ms", "dial_to_ring_p99_ms", "dial_to_first_rtp_p50_ms"}, nil},
+		{"sfu", []string{"forwarded_packets_per_s", "server_cpu_us_per_forwarded_packet", "goroutines_per_call", "relay_forwarded_packets_per_s"}, nil},
+		{"record", []string{"server_cpu_pct_per_recorded_stream", "audio_packets_in_files", "video_frames_in_files"}, nil},
+		{"queue", []string{"join_to_ring_p50_ms", "join_to_ring_p99_ms", "direct_dial_to_ring_p99_ms", "ratio_join_to_ring_p99_to_direct",
+			"assignments_per_s", "wait_to_ring_samples", "wait_to_ring_p99_ms", "burst_dial_to_ring_p99_ms", "server_cpu_us_per_queued_call"},
+			// Two rounds of one shopper per agent, as many plain calls; six
+			// shoppers in the burst, so some agent serves two of them and
+			// rings again after coming free.
+			map[string]float64{"join_to_ring_samples": 4, "direct_dial_to_ring_samples": 4, "direct_failed_dials": 0,
+				"shoppers_served": 6, "burst_dial_to_ring_samples": 6, "fallbacks_offered": 0}},
 	}
 	// The scenarios mostly wait on timers: run them all at once (go test's
 	// -parallel would hold them to GOMAXPROCS at a time).
@@ -73,6 +84,11 @@ func TestScenariosSmoke(t *testing.T) {
 			for _, k := range tt.positive {
 				if v, ok := out[k].(float64); !ok || v <= 0 {
 					t.Errorf("%s = %v, want a number > 0; output %s", k, out[k], res.r.JSON())
+				}
+			}
+			for k, want := range tt.equal {
+				if v, ok := out[k].(float64); !ok || v != want {
+					t.Errorf("%s = %v, want %v; output %s", k, out[k], want, res.r.JSON())
 				}
 			}
 		})

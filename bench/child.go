@@ -15,6 +15,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/livemall/livemall/agentdesk"
 	"github.com/livemall/livemall/backend/app"
 	"github.com/livemall/livemall/backend/config"
 )
@@ -35,13 +36,14 @@ func runChild(mode string) int {
 		}
 	}
 	var (
-		addr string
-		stop func()
-		err  error
+		addr  string
+		stop  func()
+		err   error
+		ready childReady
 	)
 	switch mode {
 	case "node":
-		addr, stop, err = serveNode(args)
+		addr, stop, err = serveNode(args, &ready)
 	case "const":
 		addr, stop, err = serveConstCeiling()
 	case "sql":
@@ -60,8 +62,9 @@ func runChild(mode string) int {
 		fmt.Fprintln(os.Stderr, "child control:", err)
 		return 1
 	}
-	ready, _ := json.Marshal(childReady{Addr: addr, Control: ctl})
-	fmt.Printf("READY %s\n", ready)
+	ready.Addr, ready.Control = addr, ctl
+	line, _ := json.Marshal(ready)
+	fmt.Printf("READY %s\n", line)
 	// The parent closes stdin to stop us (and dies with it closed too).
 	io.Copy(io.Discard, bufio.NewReader(os.Stdin))
 	stop()
@@ -89,8 +92,10 @@ func serveControl() (string, error) {
 }
 
 // serveNode runs a real livemall node on a loopback port: SQLite in the
-// data dir (or PostgreSQL), embedded NATS, no TURN.
-func serveNode(args childArgs) (string, func(), error) {
+// data dir (or PostgreSQL), embedded NATS, no TURN. With args.Demo or
+// args.Agents it seeds the demo mall and the agents first, and puts their
+// enrollment tokens and the store's sales number into ready.
+func serveNode(args childArgs, ready *childReady) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -113,8 +118,16 @@ func serveNode(args childArgs) (string, func(), error) {
 	if args.RingTimeout > 0 {
 		cfg.RingTimeout = args.RingTimeout
 	}
+	if args.WrapUp != nil {
+		cfg.WrapUp = *args.WrapUp
+	}
 	a, err := app.New(context.Background(), cfg)
 	if err != nil {
+		ln.Close()
+		return "", nil, err
+	}
+	if err := seedNode(a, args, ready); err != nil {
+		a.Shutdown()
 		ln.Close()
 		return "", nil, err
 	}
@@ -127,6 +140,35 @@ func serveNode(args childArgs) (string, func(), error) {
 		case <-time.After(10 * time.Second):
 		}
 	}, nil
+}
+
+// seedNode seeds the demo mall and the agents a scenario asked for.
+func seedNode(a *app.App, args childArgs, ready *childReady) error {
+	if !args.Demo && args.Agents == 0 {
+		return nil
+	}
+	ctx := context.Background()
+	if _, err := a.SeedDemo(ctx); err != nil {
+		return err
+	}
+	if args.Agents == 0 {
+		return nil
+	}
+	for i := 0; i < args.Agents; i++ {
+		added, err := a.Staff.AddStaffMember(ctx, agentdesk.NewStaffMember{StoreSlug: args.AgentStore,
+			Name: fmt.Sprintf("Bench Agent %d", i), Email: fmt.Sprintf("bench-agent-%d@%s.example.com", i, args.AgentStore)})
+		if err != nil {
+			return fmt.Errorf("add agent %d: %w", i, err)
+		}
+		ready.AgentTokens = append(ready.AgentTokens, added.EnrollmentToken)
+	}
+	// A burst waits longer than the store's usual two minutes would allow
+	// on a loaded machine; the fallback offer is not what is measured.
+	if err := a.DB.Exec("UPDATE stores SET max_wait_seconds = 3600 WHERE slug = ?", args.AgentStore).Error; err != nil {
+		return err
+	}
+	return a.DB.Table("numbers AS n").Joins("JOIN stores s ON s.id = n.store_id").
+		Where("s.slug = ? AND n.party_type = ?", args.AgentStore, "queue").Limit(1).Pluck("n.number", &ready.SalesNumber).Error
 }
 
 // listenLoopback listens on a free loopback TCP port.

@@ -3,7 +3,7 @@
 //
 //	go run ./bench SCENARIO [flags]
 //
-// SCENARIO is resolve, presence, dial, sfu, record or all. Each starts a
+// SCENARIO is resolve, presence, dial, sfu, record, queue or all. Each starts a
 // real livemall node as a child process (a fresh data dir, SQLite unless
 // --database-url names PostgreSQL), drives it from this process, measures
 // its ceiling in the same run, and prints a table and one JSON object.
@@ -37,6 +37,11 @@ type options struct {
 	answered    int
 	calls       int
 	recordings  int
+	agents      int
+	shoppers    int
+	rounds      int
+	hold        time.Duration
+	wrapUp      time.Duration
 	pin         bool
 	cpuProfile  string
 	jsonOnly    bool
@@ -49,7 +54,7 @@ type options struct {
 func defaults() options {
 	return options{duration: 10 * time.Second, workers: 32, devices: 2000, watchers: 100, flips: 20,
 		heartbeat: 20 * time.Second, callers: 40, callees: 40, rate: 200, dials: 2000, answered: 10,
-		calls: 10, recordings: 10}
+		calls: 10, recordings: 10, agents: 5, shoppers: 200, rounds: 40, hold: 50 * time.Millisecond, wrapUp: time.Millisecond}
 }
 
 func (o *options) bind(fs *flag.FlagSet) {
@@ -68,6 +73,11 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.IntVar(&o.answered, "answered", o.answered, "dial: dials answered, timed to the callee's first RTP packet")
 	fs.IntVar(&o.calls, "calls", o.calls, "sfu: concurrent 1:1 calls with 720p VP8 + Opus both ways")
 	fs.IntVar(&o.recordings, "recordings", o.recordings, "record: concurrent messages recorded")
+	fs.IntVar(&o.agents, "agents", o.agents, "queue: agents of the store, answering every ring at once")
+	fs.IntVar(&o.shoppers, "shoppers", o.shoppers, "queue: guest shoppers dialing the store's sales number in the burst")
+	fs.IntVar(&o.rounds, "rounds", o.rounds, "queue: rounds of one shopper per free agent (and as many plain calls), timed join → ring")
+	fs.DurationVar(&o.hold, "hold", o.hold, "queue: how long an agent stays on a call before hanging up")
+	fs.DurationVar(&o.wrapUp, "wrap-up", o.wrapUp, "queue: the node's wrap-up after a queued call")
 	fs.BoolVar(&o.pin, "pin", o.pin, "run servers on CPU 0 (taskset), load generators on the others")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write the livemall node's CPU profile to this file")
 	fs.BoolVar(&o.jsonOnly, "json", o.jsonOnly, "print only the JSON object")
@@ -81,10 +91,11 @@ var scenarios = map[string]func(o options) (*report, error){
 	"dial":     runDial,
 	"sfu":      runSFU,
 	"record":   runRecord,
+	"queue":    runQueue,
 }
 
 // order is how "all" runs them.
-var order = []string{"resolve", "presence", "dial", "sfu", "record"}
+var order = []string{"resolve", "presence", "dial", "sfu", "record", "queue"}
 
 func main() {
 	if mode := os.Getenv(childEnv); mode != "" {

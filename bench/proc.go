@@ -33,6 +33,15 @@ type childArgs struct {
 	PresenceTTL time.Duration `json:"presenceTtl,omitempty"`
 	RingTimeout time.Duration `json:"ringTimeout,omitempty"`
 	CPUProfile  string        `json:"cpuProfile,omitempty"`
+	// WrapUp overrides the node's wrap-up after a queued call (0: none).
+	WrapUp *time.Duration `json:"wrapUp,omitempty"`
+	// Demo seeds the demo mall before serving.
+	Demo bool `json:"demo,omitempty"`
+	// Agents creates that many agents of AgentStore (a demo store's slug),
+	// whose enrollment tokens come back in childReady, and lets the
+	// store's shoppers wait an hour before the fallback is offered.
+	Agents     int    `json:"agents,omitempty"`
+	AgentStore string `json:"agentStore,omitempty"`
 }
 
 // childReady is the line a child prints once it serves.
@@ -41,6 +50,10 @@ type childReady struct {
 	Addr string `json:"addr"`
 	// Control is the base URL of its control endpoint (stats, gc).
 	Control string `json:"control"`
+	// AgentTokens are the enrollment tokens of the agents it created.
+	AgentTokens []string `json:"agentTokens,omitempty"`
+	// SalesNumber is the sales number of childArgs.AgentStore.
+	SalesNumber string `json:"salesNumber,omitempty"`
 }
 
 // child is a running child server.
