@@ -67,7 +67,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
-		g, err = gorm.Open(sqlite.Open(sqliteDSN(filepath.Join(cfg.DataDir, "livemall.db"))), gcfg)
+		var conn *sql.DB
+		conn, err = openSerializedSQLite(sqliteDSN(filepath.Join(cfg.DataDir, "livemall.db")), sqliteBusyTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %s", oneLine(err))
+		}
+		g, err = gorm.Open(&sqlite.Dialector{Conn: conn}, gcfg)
 	default:
 		return nil, fmt.Errorf("open database: unsupported database URL %q (want postgres://…, or none for SQLite)", redact(cfg.URL))
 	}
@@ -79,9 +84,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("open %s database: %s", dialect, oneLine(err))
 	}
 	if dialect == SQLite {
-		// One writer at a time is all SQLite allows; immediate transactions
-		// and a busy timeout make writers queue instead of failing.
-		sqlDB.SetMaxOpenConns(8)
+		// One writer at a time is all SQLite allows: writers take turns
+		// (sqlite_writer.go) while readers share the rest of the pool, so
+		// a writer that reads outside its transaction still finds a
+		// connection while others queue for the write turn.
+		sqlDB.SetMaxOpenConns(24)
 	} else {
 		sqlDB.SetMaxOpenConns(32)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
@@ -95,6 +102,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	return db, nil
 }
+
+// sqliteBusyTimeout is how long a writer waits for the write lock, in this
+// process (its turn) and across processes (SQLite's busy timeout).
+const sqliteBusyTimeout = 30 * time.Second
 
 // sqliteDSN turns a file path into a DSN with WAL, foreign keys, a busy
 // timeout and write-locking transactions.
