@@ -47,10 +47,12 @@ func TestScenariosSmoke(t *testing.T) {
 		{"record", []string{"server_cpu_pct_per_recorded_stream", "audio_packets_in_files", "video_frames_in_files"}, nil},
 		{"queue", []string{"join_to_ring_p50_ms", "join_to_ring_p99_ms", "direct_dial_to_ring_p99_ms", "ratio_join_to_ring_p99_to_direct",
 			"assignments_per_s", "wait_to_ring_samples", "wait_to_ring_p99_ms", "burst_dial_to_ring_p99_ms", "server_cpu_us_per_queued_call"},
-			// Two rounds of one shopper per agent, as many plain calls; six
+			// Two rounds of one shopper alone and two of one shopper per
+			// agent, each with as many plain calls; six
 			// shoppers in the burst, so some agent serves two of them and
 			// rings again after coming free.
-			map[string]float64{"join_to_ring_samples": 4, "direct_dial_to_ring_samples": 4, "direct_failed_dials": 0,
+			map[string]float64{"join_to_ring_samples": 4, "direct_dial_to_ring_samples": 4, "join_to_ring_alone_samples": 2,
+				"direct_dial_to_ring_alone_samples": 2, "direct_failed_dials": 0,
 				"shoppers_served": 6, "burst_dial_to_ring_samples": 6, "fallbacks_offered": 0}},
 	}
 	// The scenarios mostly wait on timers: run them all at once (go test's

@@ -61,13 +61,13 @@ func runQueue(o options) (*report, error) {
 	stopBeats := make(chan struct{})
 	defer close(stopBeats)
 
-	d := &desk{hold: o.hold, ringAt: map[string]time.Time{}}
+	d := &desk{hold: o.hold, ringAt: map[string]time.Time{}, freed: make(chan time.Time, 4096)}
 	for i, tok := range srv.AgentTokens {
 		m, err := n.enroll(tok, fmt.Sprintf("Bench Agent %d", i))
 		if err != nil {
 			return nil, err
 		}
-		a := &deskAgent{m: m, freed: make(chan time.Time, 64), expectFree: true}
+		a := &deskAgent{m: m, expectFree: true}
 		p, err := connectPhone(m, fmt.Sprintf("bench-desk-%02d", i), src, nil, d.handler(a))
 		if err != nil {
 			return nil, err
@@ -76,9 +76,6 @@ func runQueue(o options) (*report, error) {
 		a.p = p
 		d.agents = append(d.agents, a)
 		go heartbeat(stopBeats, func() { p.sendMsg("heartbeat", nil) })
-	}
-	if err := d.allFree(); err != nil {
-		return nil, fmt.Errorf("agents coming online: %w", err)
 	}
 
 	shoppers, err := openGuests(n, src, max(o.shoppers, o.agents), stopBeats)
@@ -131,29 +128,12 @@ func runQueue(o options) (*report, error) {
 	}
 	time.Sleep(500 * time.Millisecond)
 
-	// Phase 1: rounds against free agents, each followed by the same
+	// Phase 1: rounds against free agents, first one shopper at a time,
+	// then one per agent at once; each round is followed by the same
 	// number of plain calls, so both see the same machine.
-	var joinToRing, direct latencies
-	var directFailed atomic.Int64
-	for round := 0; round < o.rounds; round++ {
-		if round > 0 {
-			if err := d.allFree(); err != nil {
-				return nil, fmt.Errorf("round %d: %w", round, err)
-			}
-		}
-		calls, err := dialAll(shoppers[:o.agents], srv.SalesNumber, time.Minute)
-		if err != nil {
-			return nil, fmt.Errorf("round %d: %w", round, err)
-		}
-		for _, c := range calls {
-			at, ok := d.firstRing(c.callID)
-			if !ok {
-				return nil, fmt.Errorf("round %d: shopper's call %s was served without a ring", round, c.callID)
-			}
-			joinToRing.add(at.Sub(c.dialed))
-		}
+	directRound := func(round, size int, direct *latencies, failed *atomic.Int64) {
 		var wg sync.WaitGroup
-		for i, c := range callers {
+		for i, c := range callers[:size] {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -169,10 +149,10 @@ func runQueue(o options) (*report, error) {
 					case at := <-rg.slot(id):
 						direct.add(at.Sub(t0))
 					case <-time.After(10 * time.Second):
-						directFailed.Add(1)
+						failed.Add(1)
 					}
 				} else {
-					directFailed.Add(1)
+					failed.Add(1)
 				}
 				rg.forget(id)
 				if id != "" {
@@ -183,15 +163,51 @@ func runQueue(o options) (*report, error) {
 		}
 		wg.Wait()
 	}
-	r.setLatency("join_to_ring", &joinToRing)
-	r.setLatency("direct_dial_to_ring", &direct)
-	r.set("direct_failed_dials", directFailed.Load(), "")
+	rung := o.agents // every agent came online: one free event each
+	var directFailed atomic.Int64
+	freeRounds := func(size int) (*latencies, *latencies, error) {
+		var joinToRing, direct latencies
+		for round := 0; round < o.rounds; round++ {
+			if err := d.waitFree(rung); err != nil {
+				return nil, nil, fmt.Errorf("round %d of %d: %w", round, size, err)
+			}
+			calls, err := dialAll(shoppers[:size], srv.SalesNumber, time.Minute)
+			if err != nil {
+				return nil, nil, fmt.Errorf("round %d of %d: %w", round, size, err)
+			}
+			rung = size
+			for _, c := range calls {
+				at, ok := d.firstRing(c.callID)
+				if !ok {
+					return nil, nil, fmt.Errorf("round %d: shopper's call %s was served without a ring", round, c.callID)
+				}
+				joinToRing.add(at.Sub(c.dialed))
+			}
+			directRound(round, size, &direct, &directFailed)
+		}
+		return &joinToRing, &direct, nil
+	}
+	alone, directAlone, err := freeRounds(1)
+	if err != nil {
+		return nil, err
+	}
+	joinToRing, direct, err := freeRounds(o.agents)
+	if err != nil {
+		return nil, err
+	}
+	r.setLatency("join_to_ring", joinToRing)
+	r.setLatency("direct_dial_to_ring", direct)
 	qp99, dp99 := joinToRing.pct(99), direct.pct(99)
 	r.set("ratio_join_to_ring_p99_to_direct", ratio(qp99, dp99), "×")
-	r.target("queue", qp99 < 5 && dbName == "postgres", "join → agent ring p99 %.2f ms on %s (target < 5 ms on PostgreSQL)", qp99, dbName)
+	r.setLatency("join_to_ring_alone", alone)
+	r.setLatency("direct_dial_to_ring_alone", directAlone)
+	r.set("ratio_join_to_ring_alone_p99_to_direct", ratio(alone.pct(99), directAlone.pct(99)), "×")
+	r.set("direct_failed_dials", directFailed.Load(), "")
+	r.target("queue", qp99 < 5 && dbName == "postgres", "join → agent ring p99 %.2f ms with one shopper per free agent at once, %.2f ms alone, on %s (target < 5 ms on PostgreSQL)",
+		qp99, alone.pct(99), dbName)
 
 	// Phase 2: the burst.
-	if err := d.allFree(); err != nil {
+	if err := d.waitFree(rung); err != nil {
 		return nil, fmt.Errorf("before the burst: %w", err)
 	}
 	d.lapsed.Store(0)
@@ -259,6 +275,7 @@ type desk struct {
 	burstStart atomic.Int64         // unix nanos; 0 outside the burst
 	waits      []freeSpell          // agents free again during the burst, and their next ring
 	lapsed     atomic.Int64
+	freed      chan time.Time // when an agent is free again: once per ring after its hang-up, and once as it comes online
 }
 
 // deskAgent is one agent's desk socket and when the server last told it
@@ -266,7 +283,6 @@ type desk struct {
 type deskAgent struct {
 	m          *member
 	p          *phone
-	freed      chan time.Time // the moment the agent is free, once per time free
 	mu         sync.Mutex
 	expectFree bool      // the agent hung up (or just came online): the next free state counts
 	freeAt     time.Time // free since then, until the next ring
@@ -341,7 +357,7 @@ func (d *desk) handler(a *deskAgent) func(*phone, wsMessage, time.Time) {
 			if a.expectFree {
 				a.expectFree, a.freeAt = false, free
 				select {
-				case a.freed <- free:
+				case d.freed <- free:
 				default:
 				}
 			}
@@ -350,19 +366,19 @@ func (d *desk) handler(a *deskAgent) func(*phone, wsMessage, time.Time) {
 	}
 }
 
-// allFree waits until every agent was told it is free again, then until
-// the latest of those moments has passed (a wrap-up may end in the
-// future).
-func (d *desk) allFree() error {
+// waitFree waits until agents were told count times that they are free
+// again (each ring is followed by one such moment), then until the latest
+// of those moments has passed: a wrap-up may end in the future.
+func (d *desk) waitFree(count int) error {
 	var latest time.Time
-	for i, a := range d.agents {
+	for i := 0; i < count; i++ {
 		select {
-		case t := <-a.freed:
+		case t := <-d.freed:
 			if t.After(latest) {
 				latest = t
 			}
 		case <-time.After(30 * time.Second):
-			return fmt.Errorf("agent %d was not free again within 30 s", i)
+			return fmt.Errorf("%d of %d agents were not free again within 30 s", count-i, count)
 		}
 	}
 	time.Sleep(time.Until(latest) + time.Millisecond)
