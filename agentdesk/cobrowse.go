@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/livemall/livemall/backend/apperr"
@@ -244,34 +243,12 @@ func streamKey(entryID string) string { return "cobrowse.stream." + entryID }
 // bucketKey is where a connection keeps its co-browse token bucket.
 const bucketKey = "cobrowse.bucket"
 
-// cobrowseBucket is a token bucket: tokens refill at rate per second up to
-// burst; each message takes one.
-type cobrowseBucket struct {
-	mu     sync.Mutex
-	tokens float64
-	last   time.Time
-}
-
-// allow takes a token from the connection's bucket or refuses the message.
+// allow takes a token from the connection's co-browse bucket or refuses
+// the message.
 func (cb *Cobrowse) allow(c *media.Conn) error {
-	b, _ := c.Get(bucketKey).(*cobrowseBucket)
-	now := cb.limits.Now()
-	if b == nil {
-		// A connection's messages are handled one at a time, so nobody
-		// races this first Set.
-		b = &cobrowseBucket{tokens: float64(cb.limits.Burst), last: now}
-		c.Set(bucketKey, b)
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if dt := now.Sub(b.last).Seconds(); dt > 0 {
-		b.tokens = math.Min(float64(cb.limits.Burst), b.tokens+dt*cb.limits.Rate)
-	}
-	b.last = now
-	if b.tokens < 1 {
+	if err := takeToken(c, bucketKey, cb.limits.Rate, cb.limits.Burst, cb.limits.Now()); err != nil {
 		return apperr.New(apperr.RateLimited, "too many co-browse messages: at most %g a second; this one was dropped", cb.limits.Rate)
 	}
-	b.tokens--
 	return nil
 }
 

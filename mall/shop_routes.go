@@ -64,6 +64,10 @@ func (h *Shop) shopper(c *fiber.Ctx, create bool) (s Shopper, ok bool) {
 	return Shopper{GuestHash: hex.EncodeToString(sum[:])}, true
 }
 
+// ShopperOf names the request's shopper, the signed-in account or the
+// guest cookie, without creating a guest; ok is false for nobody.
+func (h *Shop) ShopperOf(c *fiber.Ctx) (Shopper, bool) { return h.shopper(c, false) }
+
 // GuestOf names the request's guest shopper by the guest cookie, without
 // creating one: "" for none (the signaling WebSocket asks this).
 func (h *Shop) GuestOf(c *fiber.Ctx) string {

@@ -39,6 +39,8 @@ var Protocol = []MessageType{
 	{"cobrowse.navigate", ToServer, `{"entryId", "path"}`},
 	{"cobrowse.point", ToServer, `{"entryId", "x", "y"}`},
 	{"cobrowse.stop", ToServer, `{"entryId"}`},
+	{"board.draw", ToServer, `{"entryId", "kind": "stroke" | "text" | "product", "color"?, "width"?, "points"?: [[x, y]], "text"?, "x"?, "y"?, "sku"?}`},
+	{"board.erase", ToServer, `{"entryId", "itemId"}`},
 
 	{"hello", ToDevice, `{"accountId", "deviceId", "node", "heartbeatSeconds"}`},
 	{"pong", ToDevice, "none"},
@@ -55,6 +57,8 @@ var Protocol = []MessageType{
 	{"cobrowse.navigate", ToDevice, `{"entryId", "path"}`},
 	{"cobrowse.point", ToDevice, `{"entryId", "x", "y"}`},
 	{"cobrowse.stop", ToDevice, `{"entryId"}`},
+	{"board.item", ToDevice, `{"entryId", "item": {"id", "kind", "author": "shopper" | "agent", "color"?, "width"?, "points"?, "text"?, "x", "y", "product"?: {"sku", "name", "priceMinor", "currency", "image", "path"}, "createdAt"}}`},
+	{"board.erased", ToDevice, `{"entryId", "itemId"}`},
 	{"rtc.offer", ToDevice, `{"callId", "sdp", "iceServers"?}`},
 	{"rtc.candidate", ToDevice, `{"callId", "candidate"}`},
 	{"call.video.request", ToDevice, `{"callId"}`},

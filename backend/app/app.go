@@ -43,6 +43,7 @@ type App struct {
 	Directory *directory.Service
 	Calls     *directory.Calls
 	Router    *agentdesk.Router
+	Boards    *agentdesk.Whiteboard // the engagements' shared whiteboards
 	Shop      *mall.Shop
 	Closing   *mall.Closing // age checks, order signatures, store credit; the engagement layer wires its hooks
 	Webhook   *mall.StripeWebhook
@@ -191,12 +192,14 @@ func (a *App) startRouter() {
 	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, a.Calls, a.Shop.Carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
 	a.Catalog.SetQueueStatus(a.Router.QueueStatus)
 	agentdesk.NewCobrowse(a.Signaling, a.Router, agentdesk.CobrowseLimits{})
+	a.Boards = agentdesk.NewWhiteboard(a.DB.DB, a.Signaling, a.Router, a.Catalog, agentdesk.BoardLimits{})
 	a.Shop.Orders.NeedsSignature = a.Router.InEngagement
 	a.Closing.AgeChecks.VideoWitness = a.Router.VideoWitness
 	a.Closing.AgeChecks.OnRefused = a.Router.EndForRefusedOrder
 	a.Signaling.Guest = a.Shop.GuestOf
 	a.Signaling.AllowGuests("ping", "heartbeat", "call.dial", "call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate",
-		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop")
+		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop",
+		"board.draw", "board.erase")
 	a.Auth.SetHooks(a.authHooks(func(ctx context.Context, accountID, deviceID string) error {
 		err := a.Directory.SignedOut(ctx, accountID, deviceID)
 		a.Router.AgentSignedOut(ctx, accountID)
@@ -303,6 +306,7 @@ func (a *App) routes() *fiber.App {
 	a.Calls.StoreMailboxRoutes(api)
 	a.Router.Routes(api)
 	a.Router.CartRoutes(api, a.Catalog)
+	a.Boards.Routes(api, a.Shop.ShopperOf)
 	reg.MustRegister(a.Router.Collector())
 	a.Verifier.Routes(api)
 	a.Signaling.Routes(api)

@@ -118,6 +118,44 @@ export interface CobrowseData {
   y?: number;
 }
 
+/** BoardProduct is a product card on a whiteboard, filled from the catalog. */
+export interface BoardProduct {
+  sku: string;
+  name: string;
+  priceMinor: number;
+  currency: string;
+  image: string;
+  path: string;
+}
+
+/** BoardItem is one item on an engagement's whiteboard; x, y and points are fractions 0–1 of the board. */
+export interface BoardItem {
+  id: number;
+  kind: 'stroke' | 'text' | 'product';
+  author: 'shopper' | 'agent';
+  color?: string;
+  width?: number;
+  points?: [number, number][];
+  text?: string;
+  x: number;
+  y: number;
+  product?: BoardProduct;
+  createdAt: string;
+}
+
+/** BoardDrawData is "board.draw": a stroke, a line of text, or a product card by SKU. */
+export interface BoardDrawData {
+  entryId: string;
+  kind: 'stroke' | 'text' | 'product';
+  color?: string;
+  width?: number;
+  points?: [number, number][];
+  text?: string;
+  x?: number;
+  y?: number;
+  sku?: string;
+}
+
 /** CallIncomingData is "call.incoming": this device rings. */
 export interface CallIncomingData {
   callId: string;
@@ -175,7 +213,9 @@ export type ServerMessage =
   | { type: 'queue.callback'; v: number; data: QueueCallbackData }
   | { type: 'queue.changed'; v: number; data: { store: string; waiting: number } }
   | { type: 'agent.state'; v: number; data: AgentStateData }
-  | { type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; v: number; data: CobrowseData };
+  | { type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; v: number; data: CobrowseData }
+  | { type: 'board.item'; v: number; data: { entryId: string; item: BoardItem } }
+  | { type: 'board.erased'; v: number; data: { entryId: string; itemId: number } };
 
 /** ClientMessage is any message the client may send (v is added on send). */
 export type ClientMessage =
@@ -189,7 +229,9 @@ export type ClientMessage =
   | { type: 'rtc.answer'; data: { callId: string; sdp: string } }
   | { type: 'rtc.candidate'; data: RtcCandidateData }
   | { type: 'queue.choose'; data: { callId: string; choice: 'message' | 'callback' | 'wait' } }
-  | { type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; data: CobrowseData };
+  | { type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; data: CobrowseData }
+  | { type: 'board.draw'; data: BoardDrawData }
+  | { type: 'board.erase'; data: { entryId: string; itemId: number } };
 
 /** isServerMessage checks the envelope of a parsed frame. */
 export function isServerMessage(x: unknown): x is ServerMessage {
