@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { CheckIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
 import type { QueueContext } from '../../media/client/protocol';
+import { BoardRecord } from './BoardPanel';
 import { CallContext, shopperName, useNow } from './CallContext';
 import { clock, deskApi, wrapUpOutcomes, type WrapUpOutcome } from './deskApi';
 
@@ -147,6 +148,7 @@ export function CallWrapUp({ item, storeSlug, wrapUntil, onSaved, onReady }: Cal
       <aside class="desk-wrap-side" aria-label="Shopper">
         <CallContext context={item.context} name={item.name} storeSlug={storeSlug} />
       </aside>
+      <BoardRecord entryId={item.entryId} shopperName={name} />
     </section>
   );
 }

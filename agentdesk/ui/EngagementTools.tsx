@@ -11,6 +11,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { CheckIcon, ShieldIcon, StoreIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
+import { BoardPanel } from './BoardPanel';
 import type { Engaged } from './CallDesk';
 import { shopperName } from './CallContext';
 import { formatMoney } from './deskApi';
@@ -96,6 +97,7 @@ export function EngagementTools({ engaged, live, videoLive, navigate, onRefused 
         />
         {engagement?.member && engagement.accountId && <CreditPanel accountId={engagement.accountId} name={name} />}
       </div>
+      <BoardPanel entryId={entryId} shopperName={name} live={live} />
     </section>
   );
 }

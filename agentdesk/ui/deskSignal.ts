@@ -29,6 +29,25 @@ export interface DeskSignal {
   onMessage(fn: (m: ServerMessage) => void): () => void;
 }
 
+/** pageListeners hear every message of the page's desk socket (see pageDeskSignal). */
+const pageListeners = new Set<(m: ServerMessage) => void>();
+let pageSocket: Signaling | null = null;
+
+/**
+ * pageDeskSignal is the page's one desk socket for views mounted where no
+ * DeskSignal prop reaches (the whiteboard in the engagement tools): the same
+ * sender and listener registry as useDeskSignal's.
+ */
+export const pageDeskSignal: Pick<DeskSignal, 'send' | 'onMessage'> = {
+  send: (msg) => pageSocket?.send(msg) ?? false,
+  onMessage: (fn) => {
+    pageListeners.add(fn);
+    return () => {
+      pageListeners.delete(fn);
+    };
+  },
+};
+
 /** useDeskSignal connects while accountId is set. */
 export function useDeskSignal(accountId: string | null): DeskSignal {
   const [state, setState] = useState<SignalingState>('connecting');
@@ -43,12 +62,15 @@ export function useDeskSignal(accountId: string | null): DeskSignal {
       onMessage: (m) => {
         if (m.type === 'hello') setHelloCount((n) => n + 1);
         for (const fn of listeners.current) fn(m);
+        for (const fn of pageListeners) fn(m);
       },
     });
     client.current = c;
+    pageSocket = c;
     return () => {
       c.close();
       client.current = null;
+      if (pageSocket === c) pageSocket = null;
     };
   }, [accountId]);
 

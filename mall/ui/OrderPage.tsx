@@ -2,6 +2,7 @@
 // confirmation once it is paid.
 
 import { StripeCard } from './StripeCard';
+import { BoardFromCall } from './BoardDock';
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../../backend/web/ui/session';
 import { capitalize } from './AddToCart';
@@ -263,6 +264,7 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
           )}
         </aside>
       </div>
+      <BoardFromCall orderId={order.id} />
     </div>
   );
 }
@@ -321,6 +323,8 @@ function Confirmation({ order }: { order: Order }) {
         <Totals subtotal={order.subtotalMinor} tax={order.taxMinor} total={order.totalMinor} currency={order.currency} />
         <p class="muted small">Placed {formatWhen(order.createdAt)}</p>
       </section>
+
+      <BoardFromCall orderId={order.id} />
 
       <div class="actions center-actions">
         <a class="btn btn-primary" href={storeTo} onClick={linkClick(storeTo)}>

@@ -20,6 +20,7 @@ import {
 import { initials } from '../../backend/web/ui/session';
 import { outcomeText, type CallClient, type CallView, type QueueView } from '../../media/client/call';
 import { waitText } from './QueueState';
+import { BoardButton, BoardOverlay } from './BoardDock';
 import { SuggestionNotice } from './SuggestionNotice';
 import { AgentStage, CallButtons, clock, SelfView, useTick } from './TalkMedia';
 import { talk, useTalk, type TalkState } from './talkSession';
@@ -169,6 +170,7 @@ export function TalkDock({ account }: { account: Account | null }) {
         {stage === 'mailbox' && c && <Mailbox c={c} store={store.name} now={now} selfName={selfName} />}
         {stage === 'active' && c && client && <AgentStage call={c} client={client} selfName={selfName} />}
         {stage === 'active' && <SuggestionNotice />}
+        {(stage === 'active' || stage === 'ended') && <BoardButton agent={agent} />}
         {stage === 'callback' && c && <Callback q={c.queue} store={store.name} member={account !== null} memberNumber={memberNumber} />}
         {stage === 'ended' && c && <Ended c={c} now={now} />}
       </div>
@@ -200,6 +202,7 @@ export function TalkDock({ account }: { account: Account | null }) {
           </button>
         </footer>
       )}
+      <BoardOverlay agent={agent} />
     </section>
   );
 }

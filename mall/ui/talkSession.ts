@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../backend/web/ui/api';
 import { CallClient, type CallMode, type CallSnapshot, type CallView } from '../../media/client/call';
-import type { ServerMessage } from '../../media/client/protocol';
+import type { ClientMessage, ServerMessage } from '../../media/client/protocol';
 import { connectSignaling, type Signaling, type SignalingState } from '../../media/client/signaling';
 import { currentCobrowse, startCobrowse, stopCobrowse } from './cobrowse';
 
@@ -77,6 +77,21 @@ export class TalkSession {
   private set(p: Partial<TalkState>) {
     this.state = { ...this.state, ...p };
     for (const fn of this.listeners) fn(this.state);
+  }
+
+  private readonly messageListeners = new Set<(m: ServerMessage) => void>();
+
+  /** listen hears every server message of the panel's socket (the whiteboard follows its own); it returns the unsubscribe. */
+  listen(fn: (m: ServerMessage) => void): () => void {
+    this.messageListeners.add(fn);
+    return () => {
+      this.messageListeners.delete(fn);
+    };
+  }
+
+  /** send sends a message on the panel's socket; false while it is not open. */
+  send(msg: ClientMessage): boolean {
+    return this.signaling?.send(msg) ?? false;
   }
 
   /** callClient is the client of the open panel (null while closed). */
@@ -163,6 +178,7 @@ export class TalkSession {
   }
 
   private onMessage(m: ServerMessage) {
+    for (const fn of this.messageListeners) fn(m);
     if (m.type === 'hello' && this.pendingDial) {
       this.dial();
       return;
