@@ -267,7 +267,6 @@ export function Whiteboard(props: WhiteboardProps) {
   const [typing, setTyping] = useState<{ x: number; y: number } | null>(null);
   const typingRef = useRef<{ x: number; y: number } | null>(null);
   const [text, setText] = useState('');
-  const [hint, setHint] = useState('');
   const svg = useRef<SVGSVGElement>(null);
   const stroke = useRef<[number, number][] | null>(null);
   const seen = useRef(new Set<number>());
@@ -364,18 +363,15 @@ export function Whiteboard(props: WhiteboardProps) {
   }
 
   const who = (a: BoardParty) => (a === me ? 'you' : names[a] ? `${names[a]} (${a === 'agent' ? 'sales agent' : 'shopper'})` : a === 'agent' ? 'the sales agent' : 'the shopper');
-  useEffect(() => {
-    if (!editable) return;
-    setHint(
-      tool === 'pen'
-        ? 'Draw with the mouse or your finger.'
-        : tool === 'text'
-          ? 'Click where the text goes, type, then press Enter.'
-          : tool === 'product'
-            ? 'Pick a product, then click where its card goes.'
-            : 'Click an item to erase it for both of you.',
-    );
-  }, [tool, editable]);
+  const hint = !editable
+    ? ''
+    : tool === 'pen'
+      ? 'Draw with the mouse or your finger.'
+      : tool === 'text'
+        ? 'Click where the text goes, type, then press Enter.'
+        : tool === 'product'
+          ? 'Pick a product, then click where its card goes.'
+          : 'Click an item to erase it for both of you.';
 
   return (
     <div class={`wb${editable ? ' is-editable' : ' is-readonly'} tool-${tool}`} data-testid="board">
