@@ -253,33 +253,58 @@ func TestBusyAndUnansweredCallsGoToTheMailbox(t *testing.T) {
 	pb.expect("mailbox.count", `"unheard":3`, 10*time.Second)
 }
 
+// TestTwentyConcurrentCallsOnOneNode sets up twenty calls on one node, one
+// after the other, then checks that all twenty carry media at the same
+// time. The phones send paced-down media: at full rate (about 400 packets
+// a second per call, each encrypted, forwarded and decrypted) forty pion
+// phones and the SFU under -race on two cores starve ICE until calls fail,
+// which measures the race detector, not the node; the sfu benchmark
+// measures full-rate calls.
 func TestTwentyConcurrentCallsOnOneNode(t *testing.T) {
-	// Setting up forty phones under -race on two cores can outlast the
-	// default ring timeout before the first call is answered.
-	a := newTestApp(t, func(c *config.Config) { c.RingTimeout = 3 * time.Minute })
+	a := newTestApp(t)
 	base := serveOnLoopback(t, a)
 	const n = 20
 	type pair struct{ caller, callee *phone }
 	pairs := make([]pair, n)
 	for i := range pairs {
 		c, d := member(t, a, fmt.Sprintf("Caller %02d", i)), member(t, a, fmt.Sprintf("Callee %02d", i))
-		pairs[i] = pair{newPhone(t, c, base), newPhone(t, d, base)}
+		p := pair{newPhone(t, c, base), newPhone(t, d, base)}
+		p.caller.slow, p.callee.slow = true, true
+		pairs[i] = p
 		num := d.myNumber()
 		waitFor(t, 5*time.Second, "callee online", func() bool { return c.resolve(num).State == "available" })
-		pairs[i].caller.send("call.dial", map[string]any{"number": num, "video": true})
-	}
-	for _, p := range pairs {
-		id := callIDOf(p.caller.expect("call.state", `"state":"ringing"`, 10*time.Second))
-		p.callee.expect("call.incoming", id, 10*time.Second)
+		p.caller.send("call.dial", map[string]any{"number": num, "video": true})
+		// Generous waits: a loaded CI machine, not the node, sets the pace.
+		id := callIDOf(p.caller.expect("call.state", `"state":"ringing"`, 30*time.Second))
+		p.callee.expect("call.incoming", id, 30*time.Second)
 		p.callee.send("call.answer", map[string]any{"callId": id})
-	}
-	// Forty DTLS handshakes under -race on two cores take a while: the
-	// test is about the node carrying twenty calls, not about how fast.
-	for _, p := range pairs {
-		waitMediaWithin(t, 2*time.Minute, p.caller, p.callee)
+		waitMediaWithin(t, time.Minute, p.caller, p.callee)
 	}
 	if got := a.Calls.ActiveCalls(); got != n {
 		t.Fatalf("node hosts %d calls, want %d", got, n)
+	}
+	// All twenty at once: every phone keeps receiving both kinds of media.
+	type counts struct{ audio, video int64 }
+	before := make([]counts, 0, 2*n)
+	var phones []*phone
+	for _, p := range pairs {
+		for _, ph := range []*phone{p.caller, p.callee} {
+			a, v := ph.received()
+			before = append(before, counts{a, v})
+			phones = append(phones, ph)
+		}
+	}
+	waitFor(t, time.Minute, "media on all forty phones at once", func() bool {
+		for i, ph := range phones {
+			a, v := ph.received()
+			if a-before[i].audio < 25 || v-before[i].video < 25 {
+				return false
+			}
+		}
+		return true
+	})
+	if got := a.Calls.ActiveCalls(); got != n {
+		t.Fatalf("node hosts %d calls after the media check, want %d", got, n)
 	}
 }
 

@@ -30,10 +30,14 @@ type phone struct {
 	sock *socket
 	msgs chan lmmedia.Message
 
-	mu       sync.Mutex
-	pc       *webrtc.PeerConnection
-	callID   string
-	noVideo  bool
+	mu      sync.Mutex
+	pc      *webrtc.PeerConnection
+	callID  string
+	noVideo bool
+	// slow paces the test media down (video 5 frames a second, audio a
+	// packet every 100 ms): for tests of many calls at once, where full
+	// rate under -race would measure the race detector, not the node.
+	slow     bool
 	got      [2]atomic.Int64 // audio, video packets received
 	sendStop chan struct{}   // closed when the phone closes
 	pcStop   chan struct{}   // closed when the current peer connection is replaced
@@ -45,8 +49,25 @@ func newPhone(t *testing.T, c *client, base string) *phone {
 	t.Helper()
 	p := &phone{t: t, c: c, sock: c.openSocket(base), msgs: make(chan lmmedia.Message, 256), sendStop: make(chan struct{})}
 	go p.read()
+	go p.heartbeat()
 	t.Cleanup(p.close)
 	return p
+}
+
+// heartbeat sends a heartbeat every 20 s, as the web client does: the
+// server closes a socket that says nothing for 90 s, which ended the
+// calls of long tests.
+func (p *phone) heartbeat() {
+	tick := time.NewTicker(20 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.sendStop:
+			return
+		case <-tick.C:
+			p.send("heartbeat", nil)
+		}
+	}
 }
 
 func (p *phone) close() {
@@ -226,7 +247,11 @@ func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}
 			p.t.Errorf("read VP8 fixture: %v", err)
 			return
 		}
-		tick := time.NewTicker(time.Second / 30)
+		frameTime := time.Second / 30
+		if p.slow {
+			frameTime = time.Second / 5
+		}
+		tick := time.NewTicker(frameTime)
 		for {
 			frame, _, err := r.ParseNextFrame()
 			if errors.Is(err, io.EOF) {
@@ -246,7 +271,7 @@ func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}
 				return
 			case <-tick.C:
 			}
-			track.WriteSample(media.Sample{Data: frame, Duration: time.Second / 30})
+			track.WriteSample(media.Sample{Data: frame, Duration: frameTime})
 		}
 		tick.Stop()
 		f.Close()
@@ -265,7 +290,11 @@ func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{
 		p.t.Errorf("read Opus fixture: %v", err)
 		return
 	}
-	tick := time.NewTicker(20 * time.Millisecond)
+	packetTime := 20 * time.Millisecond
+	if p.slow {
+		packetTime = 100 * time.Millisecond
+	}
+	tick := time.NewTicker(packetTime)
 	defer tick.Stop()
 	for {
 		for _, pkt := range packets {
@@ -276,7 +305,7 @@ func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{
 				return
 			case <-tick.C:
 			}
-			track.WriteSample(media.Sample{Data: pkt, Duration: 20 * time.Millisecond})
+			track.WriteSample(media.Sample{Data: pkt, Duration: packetTime})
 		}
 	}
 }
