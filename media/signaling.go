@@ -187,7 +187,7 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 	for _, f := range s.onOpen {
 		if err := f(c.ctx, c); err != nil {
 			slog.Warn("signaling open hook", "account", accountID, "err", err)
-			c.Send(errorMessage(err))
+			c.Send(errorMessage(err, ""))
 			return
 		}
 	}
@@ -211,7 +211,7 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 			if apperr.Code(err) == apperr.Internal {
 				slog.Error("signaling handler", "type", m.Type, "account", accountID, "err", err)
 			}
-			c.Send(errorMessage(err))
+			c.Send(errorMessage(err, m.Type))
 		}
 	}
 }
@@ -308,10 +308,19 @@ func ParseMessage(raw []byte) (Message, error) {
 	return m, nil
 }
 
-// errorMessage wraps an error as a signaling "error" message.
-func errorMessage(err error) Message {
+// signalError is the data of an "error" message: the JSON error body plus
+// the type of the message it answers, so a client with several messages in
+// flight knows which one was refused.
+type signalError struct {
+	web.ErrorDetail
+	For string `json:"for,omitempty"`
+}
+
+// errorMessage wraps an error answering a message of type forType ("" for
+// none) as a signaling "error" message.
+func errorMessage(err error, forType string) Message {
 	_, body := web.Describe(err)
-	data, _ := json.Marshal(body.Error)
+	data, _ := json.Marshal(signalError{ErrorDetail: body.Error, For: forType})
 	return Message{Type: "error", Data: data}
 }
 

@@ -99,7 +99,9 @@ func TestWhiteboardIsSharedAndReopensFromTheOrder(t *testing.T) {
 	}
 	for _, b := range bad {
 		draw(e.sp, b.data)
-		e.sp.expect("error", `"code":"`+b.code+`"`, 5*time.Second)
+		if m := e.sp.expect("error", `"code":"`+b.code+`"`, 5*time.Second); !strings.Contains(string(m.Data), `"for":"board.draw"`) {
+			t.Fatalf("the error does not say which message it answers: %s", m.Data)
+		}
 	}
 	outsider := member(t, a, "Olga Outsider")
 	op := newPhone(t, outsider, base)

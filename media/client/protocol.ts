@@ -27,6 +27,8 @@ export interface PresenceData {
 export interface ErrorData {
   code: string;
   message: string;
+  /** for is the type of the message this error answers, when it answers one. */
+  for?: string;
 }
 
 // ---------- calls ----------

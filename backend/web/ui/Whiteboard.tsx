@@ -135,8 +135,10 @@ export class LiveBoard {
   /** handle takes a server message; it reports whether it was about this board. */
   handle(m: ServerMessage): boolean {
     if (m.type === 'error') {
-      // Errors carry no reference: one soon after a board message answers it.
-      if (Date.now() - this.sentAt < errorWindow && m.data?.message) {
+      // An error names the message it answers; older servers did not, so
+      // one soon after a board message is taken as its answer.
+      const mine = m.data?.for ? m.data.for.startsWith('board.') : Date.now() - this.sentAt < errorWindow;
+      if (mine && m.data?.message) {
         this.sentAt = 0;
         this.set({ error: sentence(m.data.message) });
       }
