@@ -39,6 +39,9 @@ func (r *Router) handleAgent(c *fiber.Ctx) error {
 	if len(num) == 12 {
 		out["number"], out["display"] = num, num[:4]+" "+num[4:8]+" "+num[8:]
 	}
+	if out["today"], err = r.agentToday(c.UserContext(), a.ID, *a.StoreID); err != nil {
+		return err
+	}
 	return c.JSON(out)
 }
 

@@ -8,6 +8,7 @@ import { Catalog } from './Catalog';
 import { CobrowseView, isMallPath } from './CobrowseView';
 import { CreditReview } from './CreditReview';
 import { EngagementTools } from './EngagementTools';
+import { TodayTile } from './TodayTile';
 
 /** DeskHome is the signed-in staff desk: who, which store, and the queue. */
 export function DeskHome({ session, account }: { session: Session; account: Account }) {
@@ -71,14 +72,18 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
 
       <div class="desk-grid">
         <div class="desk-tiles">
-          <section class="tile" aria-labelledby="you-title">
-            <div class="tile-head">
-              <UserIcon size={20} />
-              <h2 id="you-title">Your calls today</h2>
-            </div>
-            <p class="tile-big">None yet</p>
-            <p class="muted small">Calls you take and orders you close are counted here.</p>
-          </section>
+          {store ? (
+            <TodayTile refresh={`${call?.id ?? ''}:${call?.phase ?? ''}:${desk.status?.state ?? ''}:${desk.status?.since ?? ''}`} />
+          ) : (
+            <section class="tile" aria-labelledby="you-title">
+              <div class="tile-head">
+                <UserIcon size={20} />
+                <h2 id="you-title">Calls</h2>
+              </div>
+              <p class="tile-big">Every store</p>
+              <p class="muted small">Administrators take no calls; each store's agents do.</p>
+            </section>
+          )}
 
           <section class="tile" aria-labelledby="store-title">
             <div class="tile-head">

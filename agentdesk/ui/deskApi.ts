@@ -16,6 +16,16 @@ export interface AgentStatus {
   number?: string;
   display?: string;
   store?: { slug: string; name: string } | null;
+  /** today is what the agent did since midnight UTC. */
+  today?: AgentToday;
+}
+
+/** AgentToday counts the agent's calls today, the sales and add-ons among them. */
+export interface AgentToday {
+  served: number;
+  sold: number;
+  addOns: number;
+  averageHandleSeconds: number;
 }
 
 /** QueueProduct is the product a waiting shopper clicked, as far as the queue says. */

@@ -118,6 +118,21 @@ func TestAgentSellsAnAgeRestrictedOrderOnAVideoCall(t *testing.T) {
 			t.Fatalf("Rita's figures: %+v", ag)
 		}
 	}
+	// Rita's own tile: one call, one sale, one add-on.
+	var me struct {
+		Today struct {
+			Served, Sold, AddOns int
+			AverageHandleSeconds float64
+		}
+	}
+	e.agent.must(200, "GET", "/api/v1/desk/agent", nil).json(t, &me)
+	if me.Today.Served != 1 || me.Today.Sold != 1 || me.Today.AddOns != 1 || me.Today.AverageHandleSeconds <= 0 {
+		t.Fatalf("Rita's day: %+v", me.Today)
+	}
+	other.must(200, "GET", "/api/v1/desk/agent", nil).json(t, &me)
+	if me.Today.Served != 0 || me.Today.Sold != 0 {
+		t.Fatalf("Otto took no call, yet his day reads %+v", me.Today)
+	}
 	checkAgeInvariant(t, a)
 }
 

@@ -148,6 +148,10 @@ test('a member calls a store from a product page; its agent answers with the con
     await A.page.locator('[data-testid=ready]').click();
     await A.page.locator('.agent-pill[data-state=available]').waitFor();
     await A.page.locator('.desk-idle').waitFor();
+    // The agent's own tile counts the call and the sale.
+    await A.page.locator('[data-testid=today-served]', { hasText: '1 call' }).waitFor({ timeout: 10_000 });
+    await A.page.locator('[data-testid=today-tile]', { hasText: '1 sale' }).waitFor({ timeout: 10_000 });
+    await A.page.locator('[data-testid=today-tile]').screenshot({ path: join(shots, 'routing-desk-today.png') });
   } finally {
     await A.context.close();
     await S.context.close();
