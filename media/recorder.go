@@ -22,7 +22,8 @@ import (
 )
 
 // ErrEmptyRecording is returned by Finish when no playable media arrived
-// (no audio, and no video from a keyframe on). The temp file is removed.
+// (no audio, and no video from a keyframe on, or media that lasts no time:
+// a single video frame). The temp file is removed.
 var ErrEmptyRecording = errors.New("recording has no media")
 
 // ErrRecorderClosed is returned by WriteRTP and Finish once the recording
@@ -474,7 +475,9 @@ func (r *Recorder) Finish() (RecordingResult, error) {
 		}
 	}
 	r.closeWriters()
-	if r.blocks == 0 {
+	// A recording that lasts no time at all (one video frame and no
+	// sound) plays as nothing: it is empty too.
+	if r.blocks == 0 || r.end <= 0 {
 		r.discard()
 		return RecordingResult{}, fmt.Errorf("finish recording: %w", ErrEmptyRecording)
 	}
