@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { callStats, demoStaff, enrollMember, enrollStaff, launchBrowser, startServer, uniqueEmail, waitFor } from './server.mjs';
+import { callStats, demoStaff, enrollMember, enrollStaff, launchBrowser, startServer, uniqueEmail, waitFor, mediaFlows } from './server.mjs';
 
 const shots = process.env.LIVEMALL_SHOTS || '/tmp/shots';
 mkdirSync(shots, { recursive: true });
@@ -57,26 +57,6 @@ function birthDate(years) {
   d.setUTCFullYear(d.getUTCFullYear() - years);
   d.setUTCDate(d.getUTCDate() - 7);
   return d.toISOString().slice(0, 10);
-}
-
-/** mediaFlows waits until inbound audio and video bytes are > 0 and still growing a second later. */
-async function mediaFlows(page, who) {
-  let first;
-  let second;
-  await waitFor(
-    `${who} to receive audio and video`,
-    async () => {
-      first = await callStats(page);
-      if (!first || first.audioIn <= 0 || first.videoIn <= 0) return false;
-      await sleep(1_000);
-      second = await callStats(page);
-      return second && second.audioIn > first.audioIn && second.videoIn > first.videoIn;
-    },
-    { timeout: 20_000, interval: 250 },
-  ).catch((e) => {
-    throw new Error(`${e.message}; last stats ${JSON.stringify(first)} -> ${JSON.stringify(second)}`);
-  });
-  return second;
 }
 
 /** vinotecaAgent is the demo agent of Vinoteca Rossi, from the links `serve --demo` printed. */

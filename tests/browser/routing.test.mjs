@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { callStats, demoStaff, enrollMember, enrollStaff, launchBrowser, startServer, uniqueEmail, waitFor } from './server.mjs';
+import { callStats, demoStaff, enrollMember, enrollStaff, launchBrowser, startServer, uniqueEmail, waitFor, mediaFlows } from './server.mjs';
 
 const shots = process.env.LIVEMALL_SHOTS || '/tmp/shots';
 mkdirSync(shots, { recursive: true });
@@ -33,27 +33,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** deskAgent is GET /api/v1/desk/agent from inside the agent's page. */
 function deskAgent(page) {
   return page.evaluate(() => fetch('/api/v1/desk/agent').then((r) => r.json()));
-}
-
-/** mediaFlows waits until audio and video bytes received are > 0 and still growing a second later. */
-async function mediaFlows(page, who) {
-  let first;
-  let second;
-  await waitFor(
-    `${who} to receive audio and video`,
-    async () => {
-      first = await callStats(page);
-      if (!first || first.audioIn <= 0 || first.videoIn <= 0) return false;
-      await sleep(1_000);
-      second = await callStats(page);
-      return second && second.audioIn > first.audioIn && second.videoIn > first.videoIn;
-    },
-    { timeout: 20_000, interval: 250 },
-  ).catch(async (e) => {
-    throw new Error(`${e.message}; last stats ${JSON.stringify(first)} -> ${JSON.stringify(second)}`);
-  });
-  console.log(`${who}: inbound audio ${first.audioIn} -> ${second.audioIn} bytes, video ${first.videoIn} -> ${second.videoIn} bytes (1 s apart)`);
-  return second;
 }
 
 test('a member calls a store from a product page; its agent answers with the context, talks, wraps up', { timeout: 180_000 }, async () => {

@@ -312,6 +312,32 @@ export function callStats(page) {
 }
 
 /**
+ * mediaFlows waits until the page's call receives audio and video bytes and
+ * both are still growing a second later; it logs and returns the stats.
+ */
+export async function mediaFlows(page, who) {
+  let first;
+  let second;
+  await waitFor(
+    `${who} to receive audio and video`,
+    async () => {
+      first = await callStats(page);
+      if (!first || first.audioIn <= 0 || first.videoIn <= 0) return false;
+      await new Promise((r) => setTimeout(r, 1_000));
+      second = await callStats(page);
+      return second && second.audioIn > first.audioIn && second.videoIn > first.videoIn;
+    },
+    { timeout: 20_000, interval: 250 },
+  ).catch((e) => {
+    throw new Error(`${e.message}; last stats ${JSON.stringify(first)} -> ${JSON.stringify(second)}`);
+  });
+  console.log(
+    `${who}: inbound audio ${first.audioIn} -> ${second.audioIn} bytes, video ${first.videoIn} -> ${second.videoIn} bytes (1 s apart); sent audio ${second.audioOut}, video ${second.videoOut}`,
+  );
+  return second;
+}
+
+/**
  * demoStaff lists the demo staff whose enrollment links `serve --demo`
  * printed: [{role, name, store, link}] (store is the store's name).
  */
