@@ -217,17 +217,24 @@ func (s *sources) dialer() *net.Dialer {
 // openSocket connects the member's device to the node's signaling socket
 // from one of src's addresses and reads the hello.
 func (m *member) openSocket(device string, src *sources) (*websocket.Conn, error) {
+	return m.n.openSignaling(device, "lm_session="+m.session, src)
+}
+
+// openSignaling opens the node's signaling socket for device with the
+// given cookie (a member's session or a mall guest's) from one of src's
+// addresses, and reads the hello.
+func (n *node) openSignaling(device, cookie string, src *sources) (*websocket.Conn, error) {
 	d := src.dialer()
 	wd := websocket.Dialer{
-		NetDial:          func(_, _ string) (net.Conn, error) { return d.Dial("tcp", m.n.addr) },
+		NetDial:          func(_, _ string) (net.Conn, error) { return d.Dial("tcp", n.addr) },
 		HandshakeTimeout: 15 * time.Second,
 		ReadBufferSize:   1024,
 		WriteBufferSize:  1024,
 	}
 	h := http.Header{}
-	h.Set("Origin", m.n.origin)
-	h.Set("Cookie", "lm_session="+m.session)
-	url := "ws" + strings.TrimPrefix(m.n.origin, "http") + "/api/v1/ws?device=" + device
+	h.Set("Origin", n.origin)
+	h.Set("Cookie", cookie)
+	url := "ws" + strings.TrimPrefix(n.origin, "http") + "/api/v1/ws?device=" + device
 	conn, res, err := wd.Dial(url, h)
 	if err != nil {
 		if res != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -611,31 +610,10 @@ func (n *node) openGuest(device string, src *sources) (*shopper, error) {
 	if res.StatusCode != 200 || guest == "" {
 		return nil, fmt.Errorf("POST /api/v1/guest: %d %s, no guest cookie", res.StatusCode, body)
 	}
-	d := src.dialer()
-	wd := websocket.Dialer{
-		NetDial:          func(_, _ string) (net.Conn, error) { return d.Dial("tcp", n.addr) },
-		HandshakeTimeout: 15 * time.Second,
-		ReadBufferSize:   1024,
-		WriteBufferSize:  1024,
-	}
-	h := http.Header{}
-	h.Set("Origin", n.origin)
-	h.Set("Cookie", "lm_guest="+guest)
-	conn, wres, err := wd.Dial("ws"+strings.TrimPrefix(n.origin, "http")+"/api/v1/ws?device="+device, h)
+	conn, err := n.openSignaling(device, "lm_guest="+guest, src)
 	if err != nil {
-		if wres != nil {
-			b, _ := io.ReadAll(wres.Body)
-			return nil, fmt.Errorf("open guest socket: %w (%d %s)", err, wres.StatusCode, b)
-		}
-		return nil, fmt.Errorf("open guest socket: %w", err)
+		return nil, fmt.Errorf("guest %w", err)
 	}
-	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
-	var hello struct{ Type string }
-	if err := conn.ReadJSON(&hello); err != nil || hello.Type != "hello" {
-		conn.Close()
-		return nil, fmt.Errorf("no hello on the guest socket (%v, %q)", err, hello.Type)
-	}
-	conn.SetReadDeadline(time.Time{})
 	s := &shopper{conn: conn, ch: make(chan timedMessage, 256), ended: map[string]bool{}}
 	go s.read()
 	return s, nil
