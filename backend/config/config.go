@@ -78,6 +78,17 @@ type Config struct {
 	StripeWebhookSecret string
 	// StripeAPIURL points at another Stripe API (stripe-mock in tests).
 	StripeAPIURL string
+	// Payments chooses the payment provider: "stripe" (needs the Stripe keys)
+	// or "offline" (test payments, nothing is charged). Empty means stripe
+	// when a Stripe secret key is set, offline with --demo, and otherwise
+	// Validate refuses to start: offline payments are never chosen silently.
+	Payments string
+	// PaymentHold is how long an unconfirmed payment attempt holds its stock
+	// before its PaymentIntent is canceled and the stock released.
+	PaymentHold time.Duration
+	// MetricsAddr is the listen address of the Prometheus /metrics endpoint,
+	// apart from the public port; empty turns it off.
+	MetricsAddr string
 	// Demo seeds the demo mall when the database is empty and prints the
 	// demo staff's enrollment links.
 	Demo bool
@@ -99,6 +110,8 @@ func Default() Config {
 		WrapUp:           30 * time.Second,
 		TURNAddr:         ":3478",
 		WebRTCLoopback:   true,
+		PaymentHold:      15 * time.Minute,
+		MetricsAddr:      "127.0.0.1:9464",
 	}
 }
 
@@ -134,6 +147,9 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.StripePublishableKey, "stripe-publishable-key", cfg.StripePublishableKey, "Stripe publishable key (env LIVEMALL_STRIPE_PUBLISHABLE_KEY)")
 	fs.StringVar(&cfg.StripeWebhookSecret, "stripe-webhook-secret", cfg.StripeWebhookSecret, "Stripe webhook signing secret (env LIVEMALL_STRIPE_WEBHOOK_SECRET)")
 	fs.StringVar(&cfg.StripeAPIURL, "stripe-api-url", cfg.StripeAPIURL, "another Stripe API server, e.g. stripe-mock (env LIVEMALL_STRIPE_API_URL)")
+	fs.StringVar(&cfg.Payments, "payments", cfg.Payments, "payment provider: stripe or offline (test payments, nothing charged); default stripe with a Stripe key, offline with --demo (env LIVEMALL_PAYMENTS)")
+	fs.DurationVar(&cfg.PaymentHold, "payment-hold", cfg.PaymentHold, "how long an unconfirmed payment holds its stock before it is canceled (env LIVEMALL_PAYMENT_HOLD)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "listen address of Prometheus /metrics, apart from the public port; empty turns it off (env LIVEMALL_METRICS_ADDR)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo mall if the database is empty and print demo enrollment links (env LIVEMALL_DEMO)")
 }
 
@@ -151,6 +167,8 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_TURN_ADDR":      &cfg.TURNAddr,
 		"LIVEMALL_TURN_PUBLIC_IP": &cfg.TURNPublicIP,
 		"LIVEMALL_TURN_SECRET":    &cfg.TURNSecret,
+		"LIVEMALL_PAYMENTS":       &cfg.Payments,
+		"LIVEMALL_METRICS_ADDR":   &cfg.MetricsAddr,
 	}
 	durations := map[string]*time.Duration{
 		"LIVEMALL_PRESENCE_TTL":       &cfg.PresenceTTL,
@@ -158,6 +176,7 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_RING_TIMEOUT":       &cfg.RingTimeout,
 		"LIVEMALL_AGENT_RING_TIMEOUT": &cfg.AgentRingTimeout,
 		"LIVEMALL_WRAP_UP":            &cfg.WrapUp,
+		"LIVEMALL_PAYMENT_HOLD":       &cfg.PaymentHold,
 	}
 	for k, p := range durations {
 		if v := getenv(k); v != "" {
@@ -266,4 +285,41 @@ func (cfg *Config) PublicURLForLinks() string {
 		port = "8080"
 	}
 	return "http://localhost:" + port
+}
+
+// ChoosePayments settles Payments for `serve` (other subcommands take no
+// payments and do not call it): an explicit choice is checked against the
+// keys it needs; no choice follows the keys, or --demo; anything else is
+// refused so that a shop never takes offline "payments" by accident.
+func (cfg *Config) ChoosePayments() error {
+	switch cfg.Payments {
+	case "stripe":
+		if cfg.StripeSecretKey == "" || cfg.StripeWebhookSecret == "" {
+			return errors.New("--payments stripe needs --stripe-secret-key and --stripe-webhook-secret")
+		}
+	case "offline":
+	case "":
+		switch {
+		case cfg.StripeSecretKey != "":
+			cfg.Payments = "stripe"
+			return cfg.ChoosePayments()
+		case cfg.Demo:
+			cfg.Payments = "offline"
+		default:
+			return errors.New("no payment provider: give the Stripe keys (--stripe-secret-key, --stripe-webhook-secret), or --payments offline to take test payments that charge nothing, or --demo")
+		}
+	default:
+		return fmt.Errorf("--payments %q: want stripe or offline", cfg.Payments)
+	}
+	if cfg.PaymentHold < time.Minute {
+		return errors.New("--payment-hold must be at least 1m")
+	}
+	return nil
+}
+
+// StripeMode reports whether payments go through Stripe (after
+// ChoosePayments). Without it (tests building a Config by hand) a Stripe
+// secret key alone means Stripe.
+func (cfg *Config) StripeMode() bool {
+	return cfg.Payments == "stripe" || (cfg.Payments == "" && cfg.StripeSecretKey != "")
 }
