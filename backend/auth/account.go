@@ -132,9 +132,7 @@ func (s *Service) FindAccountByEmail(ctx context.Context, email string) (*Accoun
 
 // HasPasskey reports whether the account has registered at least one passkey.
 func (s *Service) HasPasskey(ctx context.Context, accountID string) (bool, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&Passkey{}).Where("account_id = ?", accountID).Count(&n).Error
-	return n > 0, err
+	return hasPasskey(s.db.WithContext(ctx), accountID)
 }
 
 // AccountFilter selects accounts; nil fields match everything.

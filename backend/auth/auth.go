@@ -1,6 +1,7 @@
 // Package auth signs people in with passkeys only (WebAuthn, via
 // go-webauthn) and keeps their sessions. It owns accounts, passkeys,
-// sessions, WebAuthn ceremonies in flight and one-time enrollment links, and
+// sessions, WebAuthn ceremonies in flight, one-time enrollment links and
+// operators' recovery links (with their audit), and
 // gives handlers the signed-in account and role guards.
 package auth
 
@@ -46,6 +47,11 @@ type Config struct {
 	CeremonyTTL time.Duration
 	// EnrollmentTTL is how long an enrollment link stays valid.
 	EnrollmentTTL time.Duration
+	// RecoveryTTL is how long a recovery link stays valid (one hour).
+	RecoveryTTL time.Duration
+	// FreshFor is how recently a session must have verified its user with
+	// a passkey to add another passkey (five minutes).
+	FreshFor time.Duration
 	// Now returns the current time; tests replace it to expire ceremonies.
 	Now func() time.Time
 }
@@ -72,6 +78,12 @@ func New(db *gorm.DB, cfg Config) (*Service, error) {
 	}
 	if cfg.EnrollmentTTL == 0 {
 		cfg.EnrollmentTTL = 7 * 24 * time.Hour
+	}
+	if cfg.RecoveryTTL == 0 {
+		cfg.RecoveryTTL = time.Hour
+	}
+	if cfg.FreshFor == 0 {
+		cfg.FreshFor = 5 * time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

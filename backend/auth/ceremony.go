@@ -19,6 +19,10 @@ const (
 	ceremonySignIn  = "signin"
 	ceremonyPasskey = "passkey"
 	ceremonyEnroll  = "enroll"
+	// ceremonyRecover registers a passkey through a recovery link.
+	ceremonyRecover = "recover"
+	// ceremonyReverify confirms a signed-in user with a passkey.
+	ceremonyReverify = "reverify"
 )
 
 // ceremony is a WebAuthn ceremony in flight: its challenge is kept here,
@@ -43,6 +47,8 @@ type ceremonyData struct {
 	UserHandle []byte `json:"userHandle,omitempty"`
 	// EnrollmentHash is the enrollment link an enroll ceremony redeems.
 	EnrollmentHash string `json:"enrollmentHash,omitempty"`
+	// RecoveryHash is the recovery link a recover ceremony redeems.
+	RecoveryHash string `json:"recoveryHash,omitempty"`
 }
 
 // beginCeremony stores a new ceremony and returns its id. Expired ceremonies

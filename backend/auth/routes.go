@@ -64,8 +64,8 @@ func decodeOptional(c *fiber.Ctx, dst any) error {
 	return web.DecodeJSON(c, dst)
 }
 
-// Routes registers the sign-up, sign-in, sign-out, passkey and enrollment
-// endpoints on api (the /api/v1 group). limit guards the endpoints that
+// Routes registers the sign-up, sign-in, sign-out, passkey, re-verification,
+// enrollment and recovery endpoints on api (the /api/v1 group). limit guards the endpoints that
 // anonymous clients can hammer.
 func (s *Service) Routes(api fiber.Router, limit fiber.Handler) {
 	api.Get("/me", s.handleMe)
@@ -78,9 +78,14 @@ func (s *Service) Routes(api fiber.Router, limit fiber.Handler) {
 	a.Get("/passkeys", s.handlePasskeys)
 	a.Post("/passkeys/begin", s.handlePasskeyBegin)
 	a.Post("/passkeys/finish", s.handlePasskeyFinish)
+	a.Post("/reverify/begin", s.handleReverifyBegin)
+	a.Post("/reverify/finish", s.handleReverifyFinish)
 	a.Get("/enrollments/:token", limit, s.handleEnrollment)
 	a.Post("/enrollments/:token/begin", limit, s.handleEnrollmentBegin)
 	a.Post("/enrollments/:token/finish", limit, s.handleEnrollmentFinish)
+	a.Get("/recoveries/:token", limit, s.handleRecovery)
+	a.Post("/recoveries/:token/begin", limit, s.handleRecoveryBegin)
+	a.Post("/recoveries/:token/finish", limit, s.handleRecoveryFinish)
 }
 
 // signedIn answers a finished ceremony: the session cookie and the account.
@@ -217,7 +222,7 @@ func (s *Service) handlePasskeyBegin(c *fiber.Ctx) error {
 	if err := decodeOptional(c, &emptyRequest{}); err != nil {
 		return err
 	}
-	opts, err := s.BeginAddPasskey(c.UserContext(), a)
+	opts, err := s.BeginAddPasskey(c.UserContext(), a, c.Cookies(SessionCookie))
 	if err != nil {
 		return err
 	}
@@ -240,16 +245,56 @@ func (s *Service) handlePasskeyFinish(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"passkey": viewPasskey(*p)})
 }
 
+func (s *Service) handleReverifyBegin(c *fiber.Ctx) error {
+	a, err := RequireAccount(c)
+	if err != nil {
+		return err
+	}
+	if err := decodeOptional(c, &emptyRequest{}); err != nil {
+		return err
+	}
+	opts, err := s.BeginReverify(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(opts)
+}
+
+func (s *Service) handleReverifyFinish(c *fiber.Ctx) error {
+	a, err := RequireAccount(c)
+	if err != nil {
+		return err
+	}
+	var req finishRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.FinishReverify(c.UserContext(), a, c.Cookies(SessionCookie), req.Ceremony, req.Credential); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// linkView is whom an enrollment or recovery link belongs to, so that the
+// page can greet them before they register a passkey.
+func (s *Service) linkView(c *fiber.Ctx, a *Account) (fiber.Map, error) {
+	v, err := s.View(c, a)
+	if err != nil {
+		return nil, err
+	}
+	return fiber.Map{"name": v.Name, "email": v.Email, "role": v.Role, "store": v.Store}, nil
+}
+
 func (s *Service) handleEnrollment(c *fiber.Ctx) error {
 	a, err := s.EnrollmentAccount(c.UserContext(), c.Params("token"))
 	if err != nil {
 		return err
 	}
-	v, err := s.View(c, a)
+	v, err := s.linkView(c, a)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"enrollment": fiber.Map{"name": v.Name, "email": v.Email, "role": v.Role, "store": v.Store}})
+	return c.JSON(fiber.Map{"enrollment": v})
 }
 
 func (s *Service) handleEnrollmentBegin(c *fiber.Ctx) error {
@@ -273,6 +318,45 @@ func (s *Service) handleEnrollmentFinish(c *fiber.Ctx) error {
 		return err
 	}
 	a, token, err := s.FinishEnrollment(c.UserContext(), c.Params("token"), req.Ceremony, req.Credential, device)
+	if err != nil {
+		return err
+	}
+	return s.signedIn(c, fiber.StatusOK, a, token)
+}
+
+func (s *Service) handleRecovery(c *fiber.Ctx) error {
+	a, err := s.RecoveryAccount(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err
+	}
+	v, err := s.linkView(c, a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"recovery": v})
+}
+
+func (s *Service) handleRecoveryBegin(c *fiber.Ctx) error {
+	if err := decodeOptional(c, &emptyRequest{}); err != nil {
+		return err
+	}
+	opts, err := s.BeginRecovery(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(opts)
+}
+
+func (s *Service) handleRecoveryFinish(c *fiber.Ctx) error {
+	device, err := deviceID(c)
+	if err != nil {
+		return err
+	}
+	var req finishRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	a, token, err := s.FinishRecovery(c.UserContext(), c.Params("token"), req.Ceremony, req.Credential, device)
 	if err != nil {
 		return err
 	}

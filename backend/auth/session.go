@@ -21,20 +21,68 @@ type session struct {
 	AccountID string    `gorm:"column:account_id"`
 	CreatedAt time.Time `gorm:"column:created_at"`
 	ExpiresAt time.Time `gorm:"column:expires_at"`
+	// VerifiedAt is when the holder last proved user verification with a
+	// passkey; nil for sessions older than the column.
+	VerifiedAt *time.Time `gorm:"column:verified_at"`
 }
 
 // TableName tells GORM where sessions live.
 func (session) TableName() string { return "sessions" }
 
 // startSession creates a new session for accountID in tx and returns the
-// cookie value. Every sign-in gets a new one, never a reused id.
+// cookie value. Every sign-in gets a new one, never a reused id. Every
+// ceremony that starts a session required user verification, so the session
+// starts verified.
 func (s *Service) startSession(tx *gorm.DB, accountID string) (string, error) {
 	token := randomToken(32)
 	now := s.now()
-	if err := tx.Create(&session{IDHash: hashToken(token), AccountID: accountID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}).Error; err != nil {
+	if err := tx.Create(&session{IDHash: hashToken(token), AccountID: accountID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL), VerifiedAt: &now}).Error; err != nil {
 		return "", fmt.Errorf("start session: %w", err)
 	}
 	return token, nil
+}
+
+// errNotFresh is the answer when a session's user verification is too old
+// for what it asks: the browser confirms with a passkey (reverify) and
+// tries again.
+func errNotFresh() error {
+	return apperr.New(apperr.Forbidden, "confirm it is you with one of your passkeys first")
+}
+
+// requireFreshSession returns nil when the session behind the cookie value
+// token belongs to accountID, is unexpired and verified its user within
+// FreshFor; otherwise errNotFresh.
+func (s *Service) requireFreshSession(ctx context.Context, accountID, token string) error {
+	if token == "" {
+		return errNotFresh()
+	}
+	now := s.now()
+	var n int64
+	err := s.db.WithContext(ctx).Model(&session{}).
+		Where("id_hash = ? AND account_id = ? AND expires_at > ? AND verified_at > ?", hashToken(token), accountID, now, now.Add(-s.cfg.FreshFor)).
+		Count(&n).Error
+	if err != nil {
+		return fmt.Errorf("check session freshness: %w", err)
+	}
+	if n != 1 {
+		return errNotFresh()
+	}
+	return nil
+}
+
+// markSessionVerified records, in tx, that the holder of the session behind
+// the cookie value token, which must belong to accountID, just verified
+// with a passkey.
+func (s *Service) markSessionVerified(tx *gorm.DB, accountID, token string) error {
+	now := s.now()
+	res := tx.Model(&session{}).Where("id_hash = ? AND account_id = ? AND expires_at > ?", hashToken(token), accountID, now).Update("verified_at", now)
+	if res.Error != nil {
+		return fmt.Errorf("mark session verified: %w", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return apperr.New(apperr.Unauthorized, "your session has ended: sign in again")
+	}
+	return nil
 }
 
 // setSessionCookie hands the session to the browser.

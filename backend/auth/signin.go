@@ -104,8 +104,21 @@ func (s *Service) recordPasskeyUse(tx *gorm.DB, cred *webauthn.Credential, oldCo
 }
 
 // BeginAddPasskey starts registering another passkey for a signed-in
-// account; the passkeys it already has are excluded.
-func (s *Service) BeginAddPasskey(ctx context.Context, a *Account) (*Options, error) {
+// account; the passkeys it already has are excluded. The session (its
+// cookie value sessionToken) must have verified its user with a passkey
+// within FreshFor — at sign-in or by BeginReverify/FinishReverify —
+// otherwise it is Forbidden: a session cookie alone never adds a passkey.
+func (s *Service) BeginAddPasskey(ctx context.Context, a *Account, sessionToken string) (*Options, error) {
+	if err := s.requireFreshSession(ctx, a.ID, sessionToken); err != nil {
+		return nil, err
+	}
+	return s.beginRegistration(ctx, a, ceremonyPasskey, ceremonyData{})
+}
+
+// beginRegistration starts a ceremony of kind that registers a passkey for
+// a, excluding the passkeys it already has; d carries what the finish step
+// must check besides the WebAuthn session.
+func (s *Service) beginRegistration(ctx context.Context, a *Account, kind string, d ceremonyData) (*Options, error) {
 	if err := loadCredentials(s.db.WithContext(ctx), a); err != nil {
 		return nil, err
 	}
@@ -115,13 +128,59 @@ func (s *Service) BeginAddPasskey(ctx context.Context, a *Account) (*Options, er
 	}
 	creation, sess, err := s.wa.BeginRegistration(a, passkeyRegistration, webauthn.WithExclusions(exclude))
 	if err != nil {
-		return nil, fmt.Errorf("begin add passkey: %w", err)
+		return nil, fmt.Errorf("begin %s: %w", kind, err)
 	}
-	id, err := s.beginCeremony(ctx, ceremonyPasskey, &a.ID, ceremonyData{Session: *sess})
+	d.Session = *sess
+	id, err := s.beginCeremony(ctx, kind, &a.ID, d)
 	if err != nil {
 		return nil, err
 	}
 	return &Options{Ceremony: id, Options: creation}, nil
+}
+
+// BeginReverify starts a ceremony in which the signed-in account confirms,
+// with one of its passkeys and user verification, that it is still its
+// owner at this browser; FinishReverify makes the session fresh again.
+func (s *Service) BeginReverify(ctx context.Context, a *Account) (*Options, error) {
+	if err := loadCredentials(s.db.WithContext(ctx), a); err != nil {
+		return nil, err
+	}
+	if len(a.credentials) == 0 {
+		return nil, apperr.New(apperr.Conflict, "your account has no passkey to confirm with: ask an admin for a recovery link")
+	}
+	assertion, sess, err := s.wa.BeginLogin(a, webauthn.WithUserVerification(protocol.VerificationRequired))
+	if err != nil {
+		return nil, fmt.Errorf("begin reverify: %w", err)
+	}
+	id, err := s.beginCeremony(ctx, ceremonyReverify, &a.ID, ceremonyData{Session: *sess})
+	if err != nil {
+		return nil, err
+	}
+	return &Options{Ceremony: id, Options: assertion}, nil
+}
+
+// FinishReverify verifies the assertion (one of a's passkeys, user
+// verified, sign counter moving forward) and, in one transaction, stores
+// the counter and marks the session behind sessionToken verified now. A
+// ceremony begun by another account is Forbidden.
+func (s *Service) FinishReverify(ctx context.Context, a *Account, sessionToken, ceremonyID string, credential []byte) error {
+	c, d, err := s.consume(ctx, ceremonyID, ceremonyReverify)
+	if err != nil {
+		return err
+	}
+	if c.AccountID == nil || *c.AccountID != a.ID {
+		return apperr.New(apperr.Forbidden, "this passkey request belongs to another account")
+	}
+	as, err := s.VerifyAssertion(ctx, a.ID, d.Session, credential)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.RecordAssertion(tx, as); err != nil {
+			return err
+		}
+		return s.markSessionVerified(tx, a.ID, sessionToken)
+	})
 }
 
 // FinishAddPasskey verifies and stores another passkey for a. A ceremony
@@ -181,7 +240,9 @@ func (s *Service) BeginEnrollment(ctx context.Context, token string) (*Options, 
 }
 
 // FinishEnrollment verifies the passkey and, in one transaction, uses up the
-// link, stores the passkey and starts a session.
+// link and every other enrollment link of the account, stores the passkey
+// and starts a session. An account that gained a passkey meanwhile (another
+// link, a recovery) is a Conflict with AlreadyEnrolledMessage.
 func (s *Service) FinishEnrollment(ctx context.Context, token, ceremonyID string, credential []byte, deviceID string) (*Account, string, error) {
 	c, d, err := s.consume(ctx, ceremonyID, ceremonyEnroll)
 	if err != nil {
@@ -200,7 +261,15 @@ func (s *Service) FinishEnrollment(ctx context.Context, token, ceremonyID string
 	}
 	var session string
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.redeemEnrollment(tx, d.EnrollmentHash); err != nil {
+		if err := lockAccount(tx, a.ID); err != nil {
+			return err
+		}
+		if has, err := hasPasskey(tx, a.ID); err != nil {
+			return err
+		} else if has {
+			return errAlreadyEnrolled()
+		}
+		if err := s.redeemEnrollment(tx, d.EnrollmentHash, a.ID); err != nil {
 			return err
 		}
 		if err := insertPasskey(tx, a.ID, cred, s.now()); err != nil {
