@@ -64,8 +64,14 @@ type DemoLink struct {
 	URL   string
 }
 
-// DemoEnrollmentLinks issues fresh one-time links for the demo staff and
-// admin that have no passkey yet, in skyline order.
+// DemoLinkTTL is how long the enrollment links that `serve --demo` and
+// `seed --demo` print stay valid: a day, not the week of an operator's link,
+// since they are printed again at every start.
+const DemoLinkTTL = 24 * time.Hour
+
+// DemoEnrollmentLinks issues fresh one-time links, valid for DemoLinkTTL,
+// for the demo staff and admin that have no passkey yet, in skyline order.
+// The links are for the terminal only: callers print them, never log them.
 func (s *Services) DemoEnrollmentLinks(ctx context.Context, publicURL string) ([]DemoLink, error) {
 	stores, err := s.Catalog.ListStores(ctx)
 	if err != nil {
@@ -97,7 +103,7 @@ func (s *Services) DemoEnrollmentLinks(ctx context.Context, publicURL string) ([
 			}
 			continue
 		}
-		token, err := s.Auth.IssueEnrollment(ctx, a.ID)
+		token, err := s.Auth.IssueEnrollmentValidFor(ctx, a.ID, DemoLinkTTL)
 		if err != nil {
 			return nil, err
 		}

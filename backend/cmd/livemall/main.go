@@ -1,5 +1,6 @@
 // Command livemall is the whole product in one binary: `serve` (the
-// default) runs a node; `migrate`, `seed` and `agent` are operator tools.
+// default) runs a node; `migrate`, `seed`, `agent`, `member` and `account`
+// are operator tools.
 package main
 
 import (
@@ -26,6 +27,8 @@ usage:
                                            add a store agent and print their enrollment link
   livemall member add --name N --email E --birthdate YYYY-MM-DD [--vanity NUMBER] [--address A] [flags]
                                            provision a member: prints their number and enrollment link
+  livemall account recover --email E [--by NAME] [flags]
+                                           print a one-hour, one-time link that adds a passkey (audited)
 
 common flags (each also as LIVEMALL_* env):
   --addr, --data, --database-url, --nats-url, --public-url
@@ -69,6 +72,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runAgent(ctx, args, stdout)
 	case "member":
 		return runMember(ctx, args, stdout)
+	case "account":
+		return runAccount(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

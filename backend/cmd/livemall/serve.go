@@ -52,7 +52,9 @@ func (m *Main) Run(ctx context.Context) error {
 }
 
 // seedDemoIfEmpty seeds the demo mall into an empty database and prints the
-// apps' URLs and the demo staff's enrollment links.
+// apps' URLs and the demo staff's enrollment links to Stdout — the terminal,
+// never the log stream (slog, on stderr), since each link signs its holder in
+// as staff or admin.
 func (m *Main) seedDemoIfEmpty(ctx context.Context) error {
 	svc, err := app.OpenServices(ctx, m.Config)
 	if err != nil {
@@ -88,7 +90,7 @@ func printWelcome(w io.Writer, heading, base string, links []app.DemoLink) {
 		fmt.Fprintln(w, "\nAll demo staff have registered their passkeys.")
 		return
 	}
-	fmt.Fprintln(w, "\nDemo staff enrollment links (one-time; open one to register that person's passkey):")
+	fmt.Fprintf(w, "\nDemo staff enrollment links (one-time, valid %d hours, dead once the person has a passkey; open one to register that person's passkey):\n", int(app.DemoLinkTTL.Hours()))
 	for _, l := range links {
 		where := l.Store
 		if where == "" {
