@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { accountLinkFrom, type AccountLink } from '../../backend/web/ui/accountLink';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
 import { AccountChip } from '../../backend/web/ui/AccountChip';
 import { Footer } from '../../backend/web/ui/Footer';
@@ -8,27 +9,28 @@ import { DeskHome } from './DeskHome';
 import { EnrollCard } from './EnrollCard';
 import { MembersOnlyNote, StaffIntro } from './Notes';
 
-function enrollToken(): string | null {
-  return new URLSearchParams(location.search).get('enroll');
+function linkInURL(): AccountLink | null {
+  return accountLinkFrom(new URLSearchParams(location.search));
 }
 
 /** App picks the desk's view: enrollment, sign-in, the staff-only note, or the desk. */
 export function App() {
   const session = useSession();
-  const [token, setToken] = useState(enrollToken);
+  const [link, setLink] = useState(linkInURL);
   const account = session.account;
 
   function enrolled() {
-    // Drop ?enroll= so a reload or a shared URL never shows a spent link.
+    // Drop ?enroll= or ?recover= so a reload or a shared URL never shows a spent link.
     const url = new URL(location.href);
     url.searchParams.delete('enroll');
+    url.searchParams.delete('recover');
     history.replaceState(null, '', url.pathname + url.search + url.hash);
-    setToken(null);
+    setLink(null);
   }
 
   let view;
-  if (token) {
-    view = <EnrollCard token={token} session={session} onEnrolled={enrolled} />;
+  if (link) {
+    view = <EnrollCard link={link} session={session} onEnrolled={enrolled} />;
   } else if (session.loading) {
     view = <div class="desk-skeleton" aria-busy="true" aria-label="Loading the desk" />;
   } else if (!account) {

@@ -1,30 +1,25 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type Enrollment } from '../../backend/web/ui/api';
+import { useState } from 'preact/hooks';
+import { linkRefusal, useLinkLoad, type AccountLink } from '../../backend/web/ui/accountLink';
 import { KeyIcon } from '../../backend/web/ui/icons';
-import { enroll } from '../../backend/web/ui/passkey';
+import { redeemLink } from '../../backend/web/ui/passkey';
 import { errorMessage, roleName, type Session } from '../../backend/web/ui/session';
 
-type Load = { state: 'loading' } | { state: 'gone' } | { state: 'error'; message: string } | { state: 'ready'; enrollment: Enrollment };
-
-/** EnrollCard redeems a staff enrollment link: welcome, then register a passkey. */
-export function EnrollCard({ token, session, onEnrolled }: { token: string; session: Session; onEnrolled(): void }) {
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
+/**
+ * EnrollCard redeems a staff enrollment link (welcome, then register the first
+ * passkey) or a recovery link (add a passkey to an account whose owner lost
+ * theirs).
+ */
+export function EnrollCard({ link, session, onEnrolled }: { link: AccountLink; session: Session; onEnrolled(): void }) {
+  const load = useLinkLoad(link);
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<{ error: boolean; text: string }>({ error: false, text: '' });
-
-  useEffect(() => {
-    api.enrollment(token).then(
-      (enrollment) => setLoad({ state: 'ready', enrollment }),
-      (e: unknown) =>
-        setLoad(e instanceof ApiError && e.status === 404 ? { state: 'gone' } : { state: 'error', message: errorMessage(e) }),
-    );
-  }, [token]);
+  const recovering = link.kind === 'recover';
 
   async function register() {
     setBusy(true);
     setStatus({ error: false, text: 'Creating your passkey…' });
     try {
-      const account = await enroll(token);
+      const account = await redeemLink(link.kind, link.token);
       session.set(account);
       onEnrolled();
     } catch (e) {
@@ -34,19 +29,16 @@ export function EnrollCard({ token, session, onEnrolled }: { token: string; sess
   }
 
   if (load.state === 'loading') {
-    return <div class="enroll-card card" aria-busy="true"><p class="muted">Opening your enrollment link…</p></div>;
+    return <div class="enroll-card card" aria-busy="true"><p class="muted">Opening your link…</p></div>;
   }
-  if (load.state === 'gone' || load.state === 'error') {
+  if (load.state !== 'ready') {
+    const refusal = linkRefusal(link.kind, load);
     return (
       <section class="enroll-card card" role="alert" aria-labelledby="enroll-gone">
         <h1 id="enroll-gone" class="enroll-title">
-          {load.state === 'gone' ? 'This enrollment link can no longer be used' : 'The enrollment link did not open'}
+          {refusal.title}
         </h1>
-        <p class="muted">
-          {load.state === 'gone'
-            ? 'It was already used or it has expired. If you registered a passkey with it, sign in below; otherwise ask your administrator for a new link.'
-            : load.message}
-        </p>
+        <p class="muted">{refusal.text}</p>
         <div class="actions">
           <button type="button" class="btn btn-primary" onClick={onEnrolled}>
             Go to sign in
@@ -63,12 +55,14 @@ export function EnrollCard({ token, session, onEnrolled }: { token: string; sess
       <span class="enroll-icon" aria-hidden="true">
         <KeyIcon size={28} />
       </span>
-      <p class="eyebrow">Staff enrollment</p>
+      <p class="eyebrow">{recovering ? 'Account recovery' : 'Staff enrollment'}</p>
       <h1 id="enroll-title" class="enroll-title">
-        Welcome {e.name} — register your passkey for {where}
+        {recovering ? `${e.name} — add a new passkey for ${where}` : `Welcome ${e.name} — register your passkey for ${where}`}
       </h1>
       <p class="muted">
-        Your passkey stays on this device and is how you sign in to the desk from now on. No password to remember.
+        {recovering
+          ? 'An administrator issued this one-time link because you lost your passkey. The new passkey stays on this device; the link works once, within an hour.'
+          : 'Your passkey stays on this device and is how you sign in to the desk from now on. No password to remember.'}
       </p>
       <dl class="enroll-facts">
         <div class="wide">
@@ -86,7 +80,7 @@ export function EnrollCard({ token, session, onEnrolled }: { token: string; sess
       </dl>
       <button type="button" class="btn btn-primary btn-block btn-lg" onClick={register} disabled={busy}>
         <KeyIcon />
-        Register my passkey
+        {recovering ? 'Add my new passkey' : 'Register my passkey'}
       </button>
       <p class={`status ${status.error ? 'status-error' : busy ? 'status-busy' : ''}`} role="status" aria-live="polite">
         {busy && <span class="spinner" aria-hidden="true" />}

@@ -184,10 +184,10 @@ func TestEnrollmentLinkIsOneTime(t *testing.T) {
 		t.Fatalf("enroll: %d %s", r.Status, r.Body)
 	}
 	c.must(200, "GET", "/api/v1/desk/store", nil)
-	// The link is used up.
+	// The link is used up: the account has a passkey now.
 	other := newClient(t, a)
-	other.must(404, "GET", "/api/v1/auth/enrollments/"+tok, nil)
-	other.must(404, "POST", "/api/v1/auth/enrollments/"+tok+"/begin", "{}")
+	other.must(409, "GET", "/api/v1/auth/enrollments/"+tok, nil)
+	other.must(409, "POST", "/api/v1/auth/enrollments/"+tok+"/begin", "{}")
 	// And the new agent signs in with their passkey afterwards.
 	c.must(204, "POST", "/api/v1/auth/signout", nil)
 	if r := c.signIn(); r.Status != 200 || !strings.Contains(r.Body, `"agent"`) {

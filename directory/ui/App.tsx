@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { accountLinkFrom } from '../../backend/web/ui/accountLink';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
 import { AccountChip } from '../../backend/web/ui/AccountChip';
 import type { Account } from '../../backend/web/ui/api';
@@ -46,7 +47,7 @@ function dropParam(name: string) {
 export function App() {
   const session = useSession();
   const account = session.account;
-  const [enrollToken, setEnrollToken] = useState(() => params.get('enroll'));
+  const [link, setLink] = useState(() => accountLinkFrom(params));
   const [invited] = useState(() => params.get('invite') !== null);
   const [verify, setVerify] = useState<VerifyResult | null>(null);
   const [verifiedNow, setVerifiedNow] = useState(0);
@@ -71,15 +72,16 @@ export function App() {
   }, [account, invited]);
 
   let view;
-  if (enrollToken) {
+  if (link) {
     view = (
       <div class="page-narrow-inner">
         <MemberEnroll
-          token={enrollToken}
+          link={link}
           session={session}
           onDone={() => {
             dropParam('enroll');
-            setEnrollToken(null);
+            dropParam('recover');
+            setLink(null);
           }}
         />
       </div>
@@ -109,7 +111,7 @@ export function App() {
       <Topbar app="phone" home="/phone/" current="phone">
         <AccountChip account={account} />
       </Topbar>
-      <main id="main" class={`page ${account && !enrollToken ? 'page-phone' : 'page-narrow'}`}>
+      <main id="main" class={`page ${account && !link ? 'page-phone' : 'page-narrow'}`}>
         {verify && <VerifyOutcome result={verify} onDismiss={() => setVerify(null)} />}
         {view}
         {session.error && (

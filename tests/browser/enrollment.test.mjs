@@ -1,5 +1,6 @@
 // Staff enrollment: `livemall agent add` prints a one-time link; opening it
-// registers a passkey and lands on the signed-in desk.
+// registers a passkey and lands on the signed-in desk. `livemall account
+// recover` prints a one-hour link that adds a passkey on a new device, once.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -57,10 +58,54 @@ test('agent enrolls by link and lands on the desk', { timeout: 90_000 }, async (
     assert.equal(await meStatus(page), 200, 'still signed in after a reload');
     await page.getByText('No shoppers waiting').waitFor();
 
-    // The link is single-use.
+    // The link is single-use: once the account has a passkey, it says so
+    // and points to sign-in or a recovery link.
     const again = await context.newPage();
     await again.goto(link);
-    await again.getByText('This enrollment link can no longer be used').waitFor();
+    await again.getByRole('heading', { name: 'This enrollment link was already used' }).waitFor();
+    await again.getByText('Sign in with your passkey, or ask an admin for a recovery link.').waitFor();
+    await again.close();
+  } finally {
+    await context.close();
+  }
+});
+
+test('an agent who lost their passkey recovers with a one-time link', { timeout: 90_000 }, async () => {
+  const { stores } = await server.api('/stores');
+  const store = stores[0];
+  const email = uniqueEmail('lost');
+  const link = await server.addAgent(store.slug, email, { name: 'Lost Agent' });
+  const first = await newPasskeyPage(browser);
+  try {
+    await first.page.goto(link);
+    await first.page.getByRole('button', { name: 'Register my passkey' }).click();
+    await first.page.locator('#desk-title').waitFor();
+  } finally {
+    await first.context.close();
+  }
+
+  const out = await server.cli('account', 'recover', '--email', email, '--by', 'Browser Test', '--data', server.dataDir, '--public-url', server.url);
+  assert.match(out, /issued by Browser Test \(os user /);
+  const recovery = /https?:\/\/\S*\?recover=\S+/.exec(out)?.[0];
+  assert.ok(recovery?.startsWith(server.url + '/desk/?recover='), `account recover printed a desk link:\n${out}`);
+
+  // A new device, with a new authenticator.
+  const { context, page, credentials } = await newPasskeyPage(browser);
+  try {
+    await page.goto(recovery);
+    await page.getByRole('heading', { name: `Lost Agent — add a new passkey for ${store.name}` }).waitFor();
+    await page.getByRole('button', { name: 'Add my new passkey' }).click();
+    await page.locator('#desk-title').waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('recover'), null, 'the spent token leaves the address bar');
+    assert.equal((await credentials()).length, 1);
+    assert.equal(await meStatus(page), 200);
+
+    // Once only; and the old enrollment link stays dead.
+    const again = await context.newPage();
+    await again.goto(recovery);
+    await again.getByRole('heading', { name: 'This recovery link can no longer be used' }).waitFor();
+    await again.goto(link);
+    await again.getByRole('heading', { name: 'This enrollment link was already used' }).waitFor();
     await again.close();
   } finally {
     await context.close();

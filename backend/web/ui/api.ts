@@ -90,6 +90,7 @@ export interface Department {
   products: Product[];
 }
 
+/** Enrollment is whom an enrollment or recovery link belongs to. */
 export interface Enrollment {
   name: string;
   email: string;
@@ -210,5 +211,7 @@ export const api = {
     request<{ enrollment: Enrollment }>('GET', `/auth/enrollments/${encodeURIComponent(token)}`).then(
       (r) => r.enrollment,
     ),
+  recovery: (token: string) =>
+    request<{ recovery: Enrollment }>('GET', `/auth/recoveries/${encodeURIComponent(token)}`).then((r) => r.recovery),
   signOut: () => request<void>('POST', '/auth/signout', {}),
 };

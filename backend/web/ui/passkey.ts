@@ -103,9 +103,31 @@ export async function signIn(): Promise<Account> {
   return done.account;
 }
 
-/** addPasskey registers one more passkey for the signed-in account. */
+/**
+ * reverify confirms the signed-in person with one of their passkeys (user
+ * verification), which the server asks for before it lets a session that
+ * signed in a while ago add a passkey.
+ */
+export async function reverify(): Promise<void> {
+  const begin = await api.post<Request>('/auth/reverify/begin', {});
+  const credential = await get(begin.options.publicKey);
+  await api.post<void>('/auth/reverify/finish', { ceremony: begin.ceremony, credential });
+}
+
+/**
+ * addPasskey registers one more passkey for the signed-in account. When the
+ * session's last passkey check is too old (403), it first confirms the person
+ * with an existing passkey, then tries once more.
+ */
 export async function addPasskey(): Promise<Passkey> {
-  const begin = await api.post<Creation>('/auth/passkeys/begin', {});
+  let begin: Creation;
+  try {
+    begin = await api.post<Creation>('/auth/passkeys/begin', {});
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 403)) throw e;
+    await reverify();
+    begin = await api.post<Creation>('/auth/passkeys/begin', {});
+  }
   const credential = await create(begin.options.publicKey);
   const done = await api.post<{ passkey: Passkey }>('/auth/passkeys/finish', {
     ceremony: begin.ceremony,
@@ -114,9 +136,17 @@ export async function addPasskey(): Promise<Passkey> {
   return done.passkey;
 }
 
-/** enroll redeems a staff enrollment link: registers the passkey and signs in. */
-export async function enroll(token: string): Promise<Account> {
-  const path = `/auth/enrollments/${encodeURIComponent(token)}`;
+/** LinkKind is what a one-time link in the address bar does: enroll (?enroll=) or recover (?recover=). */
+export type LinkKind = 'enroll' | 'recover';
+
+/** enroll redeems an enrollment link: registers the first passkey and signs in. */
+export function enroll(token: string): Promise<Account> {
+  return redeemLink('enroll', token);
+}
+
+/** redeemLink redeems an enrollment or recovery link: registers a passkey and signs in. */
+export async function redeemLink(kind: LinkKind, token: string): Promise<Account> {
+  const path = `/auth/${kind === 'enroll' ? 'enrollments' : 'recoveries'}/${encodeURIComponent(token)}`;
   const begin = await api.post<Creation>(`${path}/begin`, {});
   const credential = await create(begin.options.publicKey);
   const done = await api.post<{ account: Account }>(`${path}/finish`, {
