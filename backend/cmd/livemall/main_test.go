@@ -207,9 +207,9 @@ func TestSeedIsIdempotentAndAgentAddPrintsAWorkingLink(t *testing.T) {
 
 func TestServeDemoPrintsAppsAndEnrollmentLinks(t *testing.T) {
 	cmd := exec.Command(binary, append([]string{"serve", "--demo", "--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0"}, dbFlags(t)...)...)
-	var out syncBuffer
+	var out, logs syncBuffer
 	cmd.Stdout = &out
-	cmd.Stderr = io.Discard
+	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -227,10 +227,14 @@ func TestServeDemoPrintsAppsAndEnrollmentLinks(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	<-exited
 	s := out.String()
-	for _, want := range []string{"/desk/", "/phone/", "agent ", "supervisor ", "admin ", "/desk/?enroll="} {
+	for _, want := range []string{"/desk/", "/phone/", "agent ", "supervisor ", "admin ", "/desk/?enroll=", "valid 24 hours"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("serve --demo output lacks %q:\n%s", want, s)
 		}
+	}
+	// The links go to the terminal only, never into the log stream.
+	if l := logs.String(); strings.Contains(l, "enroll=") || !strings.Contains(l, `"serving"`) {
+		t.Fatalf("serve --demo log stream holds an enrollment link, or is not the log:\n%s", l)
 	}
 }
 
