@@ -233,7 +233,7 @@ func TestServeDemoPrintsAppsAndEnrollmentLinks(t *testing.T) {
 		}
 	}
 	// The links go to the terminal only, never into the log stream.
-	if l := logs.String(); strings.Contains(l, "enroll=") || !strings.Contains(l, `"serving"`) {
+	if l := logs.String(); strings.Contains(l, "enroll=") || !strings.Contains(l, `"demo seeded"`) {
 		t.Fatalf("serve --demo log stream holds an enrollment link, or is not the log:\n%s", l)
 	}
 }
