@@ -149,7 +149,7 @@ try {
     await page.locator('ul.passkeys > li').first().waitFor();
     await shot(page, '23-desk-signed-in');
     await page.goto(link);
-    await page.getByText('This enrollment link can no longer be used').waitFor();
+    await page.getByText('This enrollment link was already used').waitFor();
     await shot(page, '24-desk-enroll-spent', false);
     await context.close();
   }
