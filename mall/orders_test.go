@@ -12,13 +12,13 @@ import (
 
 // shopFixture is a seeded mall with carts and orders paid offline.
 type shopFixture struct {
-	t       *testing.T
+	t       testing.TB
 	carts   *Carts
 	orders  *Orders
 	catalog *Catalog
 }
 
-func newShopFixture(t *testing.T, provider PaymentProvider) *shopFixture {
+func newShopFixture(t testing.TB, provider PaymentProvider) *shopFixture {
 	t.Helper()
 	db := dbtest.Open(t)
 	if _, err := SeedDemo(context.Background(), db.DB); err != nil {
