@@ -45,6 +45,14 @@ func (os *Orders) PayWithCredit(ctx context.Context, s Shopper, id string) (*Ord
 	if err := mustBeSigned(o); err != nil {
 		return nil, err
 	}
+	// A card payment whose outcome is unknown is looked up first: it may
+	// have paid the order.
+	if err := os.reconcile(ctx, o); err != nil {
+		return nil, err
+	}
+	if o, err = os.OrderOf(ctx, s, id); err != nil {
+		return nil, err
+	}
 	err = os.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return chargeCredit(tx, o, s.AccountID)
 	})
@@ -64,7 +72,7 @@ func (os *Orders) PayWithCredit(ctx context.Context, s Shopper, id string) (*Ord
 // chargeCredit is PayWithCredit's transaction.
 func chargeCredit(tx *gorm.DB, o *Order, accountID string) error {
 	var pending int64
-	if err := tx.Model(&PaymentAttempt{}).Where("order_id = ? AND status IN ?", o.ID, []PaymentStatus{PaymentPending, PaymentSucceeded}).Count(&pending).Error; err != nil {
+	if err := tx.Model(&PaymentAttempt{}).Where("order_id = ? AND status IN ?", o.ID, append([]PaymentStatus{PaymentSucceeded}, openStatuses...)).Count(&pending).Error; err != nil {
 		return err
 	}
 	if pending > 0 {

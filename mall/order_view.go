@@ -31,6 +31,25 @@ type OrderView struct {
 	PaymentProvider   string          `json:"paymentProvider"`
 	CreatedAt         time.Time       `json:"createdAt"`
 	Events            []OrderEvent    `json:"events"`
+	// Payment is the payment under way, when there is one.
+	Payment *PaymentView `json:"payment,omitempty"`
+}
+
+// PaymentView is an order's payment under way as its shopper sees it.
+type PaymentView struct {
+	// Status is pending, declined or unknown.
+	Status PaymentStatus `json:"status"`
+	// Message says what it means for the shopper.
+	Message string `json:"message"`
+	// HoldUntil is when the order's stock stops being held for it.
+	HoldUntil *time.Time `json:"holdUntil,omitempty"`
+}
+
+// paymentMessages say what an open payment's status means for the shopper.
+var paymentMessages = map[PaymentStatus]string{
+	PaymentPending:  "waiting for your card to be confirmed",
+	PaymentDeclined: "declined — try another card",
+	PaymentUnknown:  "checking with the payment provider",
 }
 
 // View returns the order with its lines, store and history.
@@ -52,6 +71,13 @@ func (os *Orders) View(ctx context.Context, o *Order) (*OrderView, error) {
 		PaymentProvider: os.provider.Name(), CreatedAt: o.CreatedAt, Events: events, Lines: []OrderLineView{}}
 	if o.PaymentProvider != nil {
 		v.PaymentProvider = *o.PaymentProvider
+	}
+	open, err := os.openAttempt(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if open != nil {
+		v.Payment = &PaymentView{Status: open.Status, Message: paymentMessages[open.Status], HoldUntil: open.ExpiresAt}
 	}
 	for _, l := range lines {
 		v.Lines = append(v.Lines, OrderLineView{SKU: l.SKU, Name: l.Name, UnitPriceMinor: l.UnitPriceMinor, Quantity: l.Quantity, LineTotalMinor: l.UnitPriceMinor * int64(l.Quantity), AgeLimit: l.AgeLimit})

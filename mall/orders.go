@@ -56,6 +56,7 @@ type Orders struct {
 	db       *gorm.DB
 	carts    *Carts
 	provider PaymentProvider
+	hold     time.Duration // how long an unconfirmed payment holds its stock
 
 	// NeedsSignature, when set, is asked at a member's checkout whether the
 	// order must be signed with their passkey before payment (the app says
@@ -64,9 +65,18 @@ type Orders struct {
 	NeedsSignature func(ctx context.Context, s Shopper) bool
 }
 
-// NewOrders returns the order service paying through provider.
-func NewOrders(db *gorm.DB, carts *Carts, provider PaymentProvider) *Orders {
-	return &Orders{db: db, carts: carts, provider: provider}
+// DefaultPaymentHold is how long an unconfirmed payment holds its stock
+// when NewOrders is given no hold.
+const DefaultPaymentHold = 15 * time.Minute
+
+// NewOrders returns the order service paying through provider. An
+// unconfirmed payment holds its order's stock for hold (0 means
+// DefaultPaymentHold); SweepHolds ends the holds.
+func NewOrders(db *gorm.DB, carts *Carts, provider PaymentProvider, hold time.Duration) *Orders {
+	if hold <= 0 {
+		hold = DefaultPaymentHold
+	}
+	return &Orders{db: db, carts: carts, provider: provider, hold: hold}
 }
 
 // Provider is the payment provider orders are paid with.
@@ -188,10 +198,32 @@ func (os *Orders) ListStoreOrders(ctx context.Context, storeID int64) ([]Order, 
 	return out, err
 }
 
-// Abandon gives up an order that is not paid yet.
+// Abandon gives up an order that is not paid yet. A payment under way is
+// canceled at the provider first (its stock released); one that turns out
+// to have succeeded meanwhile pays the order instead, and the order is not
+// abandoned.
 func (os *Orders) Abandon(ctx context.Context, s Shopper, id string) (*Order, error) {
 	o, err := os.OrderOf(ctx, s, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := os.reconcile(ctx, o); err != nil {
+		return nil, err
+	}
+	att, err := os.openAttempt(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if att != nil {
+		st, err := os.cancelAttempt(ctx, att, actorOf(s), "abandoned by the shopper")
+		if err != nil {
+			return nil, err
+		}
+		if st.Status == PaymentSucceeded {
+			return nil, apperr.New(apperr.Conflict, "this order was paid meanwhile and cannot be abandoned")
+		}
+	}
+	if o, err = os.OrderOf(ctx, s, id); err != nil {
 		return nil, err
 	}
 	err = os.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

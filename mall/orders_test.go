@@ -12,13 +12,13 @@ import (
 
 // shopFixture is a seeded mall with carts and orders paid offline.
 type shopFixture struct {
-	t       *testing.T
+	t       testing.TB
 	carts   *Carts
 	orders  *Orders
 	catalog *Catalog
 }
 
-func newShopFixture(t *testing.T, provider PaymentProvider) *shopFixture {
+func newShopFixture(t testing.TB, provider PaymentProvider) *shopFixture {
 	t.Helper()
 	db := dbtest.Open(t)
 	if _, err := SeedDemo(context.Background(), db.DB); err != nil {
@@ -26,7 +26,7 @@ func newShopFixture(t *testing.T, provider PaymentProvider) *shopFixture {
 	}
 	cat := NewCatalog(db.DB)
 	carts := NewCarts(db.DB, cat, nil)
-	return &shopFixture{t: t, carts: carts, orders: NewOrders(db.DB, carts, provider), catalog: cat}
+	return &shopFixture{t: t, carts: carts, orders: NewOrders(db.DB, carts, provider, 0), catalog: cat}
 }
 
 func guest(n int) Shopper { return Shopper{GuestHash: fmt.Sprintf("guest-%04d", n)} }

@@ -79,8 +79,11 @@ func TestStripeProviderAgainstStripeMock(t *testing.T) {
 	if err != nil || again.Ref == "" {
 		t.Fatalf("retry with the same key: %+v %v", again, err)
 	}
-	if st, err := s.Status(ctx, first.Ref); err != nil || st == "" {
-		t.Fatalf("re-read payment intent: %q %v", st, err)
+	if st, err := s.Lookup(ctx, first.Ref); err != nil || st.Status == "" || st.ClientSecret == "" {
+		t.Fatalf("re-read payment intent: %+v %v", st, err)
+	}
+	if st, err := s.Cancel(ctx, first.Ref); err != nil || st.Status != PaymentFailed || st.Ref != first.Ref {
+		t.Fatalf("cancel payment intent: %+v %v", st, err)
 	}
 	if !s.Test() || s.Name() != "stripe" {
 		t.Fatal("a sk_test_ key is a test provider named stripe")
@@ -116,13 +119,21 @@ func (p *scripted) StartPayment(_ context.Context, r PaymentRequest) (PaymentSta
 	p.starts[r.IdempotencyKey]++
 	return PaymentStart{Ref: "pi_" + r.IdempotencyKey, ClientSecret: "secret", Status: PaymentPending}, nil
 }
-func (p *scripted) Status(_ context.Context, ref string) (PaymentStatus, error) {
+func (p *scripted) Lookup(_ context.Context, ref string) (PaymentStart, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if s, ok := p.status[ref]; ok {
-		return s, nil
+		return PaymentStart{Ref: ref, ClientSecret: "secret", Status: s}, nil
 	}
-	return PaymentPending, nil
+	return PaymentStart{Ref: ref, ClientSecret: "secret", Status: PaymentPending}, nil
+}
+func (p *scripted) Cancel(_ context.Context, ref string) (PaymentStart, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.status[ref] != PaymentSucceeded {
+		p.status[ref] = PaymentFailed
+	}
+	return PaymentStart{Ref: ref, Status: p.status[ref]}, nil
 }
 func (p *scripted) set(ref string, s PaymentStatus) {
 	p.mu.Lock()
@@ -157,12 +168,13 @@ func TestStripeWebhooksConfirmOnceAndNeverGoBackwards(t *testing.T) {
 	if got := f.stock(p.ID); got != before-1 {
 		t.Fatalf("stock not reserved at payment: %d", got)
 	}
-	// Paying again while pending retries with the same idempotency key.
-	if _, _, err := f.orders.Pay(ctx, s, o.ID); err != nil {
-		t.Fatal(err)
+	// Paying again while pending returns the same PaymentIntent, looked up
+	// by its id: no second intent, no second key.
+	if _, again, err := f.orders.Pay(ctx, s, o.ID); err != nil || again.Ref != start.Ref || again.ClientSecret == "" {
+		t.Fatalf("pay again: %+v %v, want intent %s", again, err, start.Ref)
 	}
-	if len(prov.starts) != 1 || prov.starts[IdempotencyKey(o.ID, 1)] != 2 {
-		t.Fatalf("retries used keys %v, want the first attempt's key twice", prov.starts)
+	if len(prov.starts) != 1 || prov.starts[IdempotencyKey(o.ID, 1)] != 1 {
+		t.Fatalf("pay again created intents with keys %v, want the first attempt's key once", prov.starts)
 	}
 	ref := start.Ref
 
@@ -221,7 +233,11 @@ func TestStripeFailureReleasesStockAndAllowsANewAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, sig := signed("evt_f", "payment_intent.payment_failed", start.Ref, time.Now(), whsec)
+	// The intent is canceled at Stripe: the attempt fails, the stock is
+	// released. (A mere payment_failed keeps the intent open: see
+	// TestDeclineThenSuccessPaysOnceOnTheSameIntent.)
+	prov.set(start.Ref, PaymentFailed)
+	payload, sig := signed("evt_f", "payment_intent.canceled", start.Ref, time.Now(), whsec)
 	if err := wh.Handle(ctx, payload, sig); err != nil {
 		t.Fatal(err)
 	}

@@ -337,7 +337,7 @@ func (h *Shop) handlePay(c *fiber.Ctx) error {
 	}
 	out := fiber.Map{"order": v}
 	if start != nil && start.ClientSecret != "" {
-		out["payment"] = fiber.Map{"provider": h.Orders.provider.Name(), "clientSecret": start.ClientSecret, "publishableKey": h.Orders.provider.PublishableKey()}
+		out["payment"] = fiber.Map{"provider": h.Orders.provider.Name(), "status": start.Status, "clientSecret": start.ClientSecret, "publishableKey": h.Orders.provider.PublishableKey()}
 	}
 	return c.JSON(out)
 }

@@ -2,6 +2,7 @@ package mall
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -57,7 +58,8 @@ func (s *Stripe) Test() bool { return strings.HasPrefix(s.cfg.SecretKey, "sk_tes
 func (s *Stripe) PublishableKey() string { return s.cfg.PublishableKey }
 
 // StartPayment implements PaymentProvider: it creates a PaymentIntent. The
-// same idempotency key returns the same intent, never a second charge.
+// same idempotency key returns the same intent, never a second charge, so
+// repeating the request also finds an intent whose creation went unanswered.
 func (s *Stripe) StartPayment(ctx context.Context, r PaymentRequest) (PaymentStart, error) {
 	params := &stripe.PaymentIntentParams{
 		Amount:                  stripe.Int64(r.AmountMinor),
@@ -71,29 +73,70 @@ func (s *Stripe) StartPayment(ctx context.Context, r PaymentRequest) (PaymentSta
 	params.AddMetadata("attempt", fmt.Sprint(r.Attempt))
 	pi, err := s.api.PaymentIntents.New(params)
 	if err != nil {
-		return PaymentStart{}, fmt.Errorf("stripe: create payment intent: %w", err)
+		return PaymentStart{}, fmt.Errorf("stripe: create payment intent: %w", notCreated(err))
 	}
-	return PaymentStart{Ref: pi.ID, ClientSecret: pi.ClientSecret, Status: stripeStatus(pi.Status)}, nil
+	return intentState(pi), nil
 }
 
-// Status implements PaymentProvider: it re-reads the PaymentIntent.
-func (s *Stripe) Status(ctx context.Context, ref string) (PaymentStatus, error) {
+// notCreated marks the errors that prove Stripe created nothing: a request
+// it refused as such (4xx), but not a conflict (409: the same key is in
+// use), a rate limit or an idempotency error (the intent may exist).
+func notCreated(err error) error {
+	var se *stripe.Error
+	if errors.As(err, &se) && se.HTTPStatusCode >= 400 && se.HTTPStatusCode < 500 &&
+		se.HTTPStatusCode != 409 && se.HTTPStatusCode != 429 && se.Type != stripe.ErrorTypeIdempotency {
+		return fmt.Errorf("%w: %w", ErrPaymentNotCreated, err)
+	}
+	return err
+}
+
+// Lookup implements PaymentProvider: it re-reads the PaymentIntent.
+func (s *Stripe) Lookup(ctx context.Context, ref string) (PaymentStart, error) {
 	params := &stripe.PaymentIntentParams{}
 	params.Context = ctx
 	pi, err := s.api.PaymentIntents.Get(ref, params)
 	if err != nil {
-		return "", fmt.Errorf("stripe: read payment intent: %w", err)
+		return PaymentStart{}, fmt.Errorf("stripe: read payment intent: %w", err)
 	}
-	return stripeStatus(pi.Status), nil
+	return intentState(pi), nil
 }
 
-// stripeStatus maps a PaymentIntent status to ours.
-func stripeStatus(s stripe.PaymentIntentStatus) PaymentStatus {
-	switch s {
-	case stripe.PaymentIntentStatusSucceeded:
-		return PaymentSucceeded
-	case stripe.PaymentIntentStatusCanceled:
-		return PaymentFailed
+// Cancel implements PaymentProvider: it cancels the PaymentIntent. Stripe
+// refuses to cancel an intent that is canceled or succeeded already; the
+// intent is then re-read and its real state returned.
+func (s *Stripe) Cancel(ctx context.Context, ref string) (PaymentStart, error) {
+	params := &stripe.PaymentIntentCancelParams{}
+	params.Context = ctx
+	pi, err := s.api.PaymentIntents.Cancel(ref, params)
+	if err == nil {
+		st := intentState(pi)
+		st.Ref = ref
+		if st.Status != PaymentSucceeded {
+			st.Status = PaymentFailed // an answered cancel is a canceled intent
+		}
+		return st, nil
 	}
-	return PaymentPending
+	now, lerr := s.Lookup(ctx, ref)
+	if lerr == nil && (now.Status == PaymentFailed || now.Status == PaymentSucceeded) {
+		return now, nil
+	}
+	return PaymentStart{}, fmt.Errorf("stripe: cancel payment intent: %w", err)
+}
+
+// intentState maps a PaymentIntent to our word on it: requires_payment_method
+// after a payment error is a decline (open for another card), canceled is
+// failed, succeeded is paid, anything else waits.
+func intentState(pi *stripe.PaymentIntent) PaymentStart {
+	st := PaymentStart{Ref: pi.ID, ClientSecret: pi.ClientSecret, Status: PaymentPending}
+	switch pi.Status {
+	case stripe.PaymentIntentStatusSucceeded:
+		st.Status = PaymentSucceeded
+	case stripe.PaymentIntentStatusCanceled:
+		st.Status = PaymentFailed
+	case stripe.PaymentIntentStatusRequiresPaymentMethod:
+		if pi.LastPaymentError != nil {
+			st.Status = PaymentDeclined
+		}
+	}
+	return st
 }

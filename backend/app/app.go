@@ -53,6 +53,8 @@ type App struct {
 
 	// MallPresence shows members who chose to be seen on the buildings.
 	MallPresence *mall.Presence
+
+	stopSweep func() // ends the sweep of payment holds
 }
 
 // Services is the part of App that commands without a server (seed, agent
@@ -155,12 +157,14 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	return a, nil
 }
 
-// startShop builds carts, orders and the payment provider: Stripe when a
-// secret key is configured, else offline test payments.
+// startShop builds carts, orders and the payment provider: Stripe in
+// Stripe mode, else offline test payments (chosen explicitly: serve
+// refuses to pick them silently). It starts the sweep that ends the holds
+// of unconfirmed payments.
 func (a *App) startShop() error {
 	cfg := a.Config
 	var provider mall.PaymentProvider = mall.Offline{}
-	if cfg.StripeSecretKey != "" {
+	if cfg.StripeMode() {
 		s, err := mall.NewStripe(mall.StripeConfig{SecretKey: cfg.StripeSecretKey, PublishableKey: cfg.StripePublishableKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL})
 		if err != nil {
 			return err
@@ -172,13 +176,31 @@ func (a *App) startShop() error {
 	a.MallPresence = mall.NewPresence(a.DB.DB, a.Catalog)
 	a.Catalog.SetVisitors(a.MallPresence.VisitorsIn)
 	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
-	orders := mall.NewOrders(a.DB.DB, carts, provider)
+	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold)
+	a.stopSweep = sweepHolds(orders)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"))
 	a.Closing = mall.NewClosing(a.Shop, a.Auth)
 	if a.Webhook != nil {
 		a.Webhook.Orders = orders
 	}
 	return nil
+}
+
+// sweepHolds runs orders' sweep of payment holds, a few times per hold and
+// at least every 30 s, until the returned function stops it.
+func sweepHolds(orders *mall.Orders) (stop func()) {
+	every := min(orders.Hold()/4, 30*time.Second)
+	every = max(every, 10*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		orders.SweepHolds(ctx, every)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // startRouter starts the contact center's routing on this node: calls to
@@ -350,6 +372,9 @@ func (a *App) Shutdown() error {
 	}
 	if a.Fiber != nil {
 		err = a.Fiber.ShutdownWithTimeout(a.Config.ShutdownTimeout)
+	}
+	if a.stopSweep != nil {
+		a.stopSweep()
 	}
 	if a.Router != nil {
 		a.Router.Close()

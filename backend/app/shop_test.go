@@ -220,3 +220,31 @@ func TestStoresShowSalesNumberLiveAgentsAndSearch(t *testing.T) {
 	}
 	shopper.must(400, "GET", "/api/v1/stores?q="+strings.Repeat("x", 101), nil)
 }
+
+func TestPaymentsFollowTheChosenMode(t *testing.T) {
+	stripeKeys := func(c *config.Config) {
+		c.StripeSecretKey, c.StripePublishableKey, c.StripeWebhookSecret, c.StripeAPIURL = "sk_test_x", "pk_test_x", "whsec_x", "http://127.0.0.1:1"
+	}
+	for _, tt := range []struct {
+		name     string
+		payments string
+		stripe   bool
+	}{
+		{"stripe keys alone mean Stripe", "", true},
+		{"stripe chosen", "stripe", true},
+		{"offline chosen despite the keys", "offline", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestApp(t, stripeKeys, func(c *config.Config) { c.Payments = tt.payments })
+			if got := a.Shop.Orders.Provider().Name(); (got == "stripe") != tt.stripe {
+				t.Fatalf("provider %s, want stripe %v", got, tt.stripe)
+			}
+			c := newClient(t, a)
+			c.noCSRF, c.origin = true, ""
+			r := c.do("POST", "/api/v1/webhooks/stripe", `{}`, "Stripe-Signature", "t=1,v1=00")
+			if want := map[bool]int{true: 400, false: 404}[tt.stripe]; r.Status != want {
+				t.Fatalf("webhook route: %d, want %d: %s", r.Status, want, r.Body)
+			}
+		})
+	}
+}

@@ -69,8 +69,8 @@ type Config struct {
 	TURNAllowPrivate bool
 	// WebRTCLoopback offers loopback ICE candidates (single-host setups).
 	WebRTCLoopback bool
-	// StripeSecretKey turns on Stripe payments (sk_…); empty keeps the
-	// offline test provider.
+	// StripeSecretKey turns on Stripe payments (sk_…) unless Payments says
+	// offline.
 	StripeSecretKey string
 	// StripePublishableKey is handed to browsers (pk_…).
 	StripePublishableKey string
@@ -143,7 +143,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.TURNSecret, "turn-secret", cfg.TURNSecret, "secret shared by all nodes to sign TURN credentials (env LIVEMALL_TURN_SECRET)")
 	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
-	fs.StringVar(&cfg.StripeSecretKey, "stripe-secret-key", cfg.StripeSecretKey, "Stripe secret key; empty uses offline test payments (env LIVEMALL_STRIPE_SECRET_KEY)")
+	fs.StringVar(&cfg.StripeSecretKey, "stripe-secret-key", cfg.StripeSecretKey, "Stripe secret key; turns on Stripe payments unless --payments offline (env LIVEMALL_STRIPE_SECRET_KEY)")
 	fs.StringVar(&cfg.StripePublishableKey, "stripe-publishable-key", cfg.StripePublishableKey, "Stripe publishable key (env LIVEMALL_STRIPE_PUBLISHABLE_KEY)")
 	fs.StringVar(&cfg.StripeWebhookSecret, "stripe-webhook-secret", cfg.StripeWebhookSecret, "Stripe webhook signing secret (env LIVEMALL_STRIPE_WEBHOOK_SECRET)")
 	fs.StringVar(&cfg.StripeAPIURL, "stripe-api-url", cfg.StripeAPIURL, "another Stripe API server, e.g. stripe-mock (env LIVEMALL_STRIPE_API_URL)")
@@ -170,6 +170,11 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_PAYMENTS":       &cfg.Payments,
 		"LIVEMALL_METRICS_ADDR":   &cfg.MetricsAddr,
 	}
+	// The Stripe settings, as their flags' help promises.
+	str["LIVEMALL_STRIPE_SECRET_KEY"] = &cfg.StripeSecretKey
+	str["LIVEMALL_STRIPE_PUBLISHABLE_KEY"] = &cfg.StripePublishableKey
+	str["LIVEMALL_STRIPE_WEBHOOK_SECRET"] = &cfg.StripeWebhookSecret
+	str["LIVEMALL_STRIPE_API_URL"] = &cfg.StripeAPIURL
 	durations := map[string]*time.Duration{
 		"LIVEMALL_PRESENCE_TTL":       &cfg.PresenceTTL,
 		"LIVEMALL_HEARTBEAT_INTERVAL": &cfg.Heartbeat,

@@ -72,3 +72,15 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestStripeSettingsComeFromTheEnvironmentToo(t *testing.T) {
+	env := map[string]string{"LIVEMALL_STRIPE_SECRET_KEY": "sk_test_env", "LIVEMALL_STRIPE_PUBLISHABLE_KEY": "pk_test_env",
+		"LIVEMALL_STRIPE_WEBHOOK_SECRET": "whsec_env", "LIVEMALL_STRIPE_API_URL": "http://127.0.0.1:12111"}
+	cfg, err := parse(t, env)
+	if err != nil || cfg.StripeSecretKey != "sk_test_env" || cfg.StripePublishableKey != "pk_test_env" || cfg.StripeWebhookSecret != "whsec_env" || cfg.StripeAPIURL != "http://127.0.0.1:12111" {
+		t.Fatalf("stripe env: %+v %v", cfg, err)
+	}
+	if err := cfg.ChoosePayments(); err != nil || cfg.Payments != "stripe" || !cfg.StripeMode() {
+		t.Fatalf("keys from the environment choose Stripe: %q %v", cfg.Payments, err)
+	}
+}

@@ -243,7 +243,16 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
             </>
           )}
 
-          {payment && order.state !== 'paid' && order.state !== 'confirmed' && <StripeCard payment={payment} onPaid={() => follow(order.id, onChange)} />}
+          {order.payment && !closed && (
+            <p class={`status ${order.payment.status === 'declined' ? 'status-error' : ''}`} role="status" data-payment={order.payment.status}>
+              Card payment: {order.payment.message}.
+              {order.payment.status !== 'unknown' && !payment && ' Press Pay to go on with it.'}
+            </p>
+          )}
+
+          {payment?.provider === 'stripe' && order.state !== 'paid' && order.state !== 'confirmed' && (
+            <StripeCard payment={payment} onPaid={() => follow(order.id, onChange)} />
+          )}
 
 
           {error && (

@@ -4,8 +4,13 @@
 // Stripe's own frame (they never touch the mall), confirmPayment completes
 // it, and the order is confirmed from Stripe's webhook — the order page
 // follows its state.
+//
+// Stripe.js is fetched only here, when the server answered a payment with a
+// Stripe client secret: the pure entry point injects no script on import
+// (the main one would, on every mall page, even in offline mode), and it is
+// itself imported on demand, so offline stores never load it.
 
-import { loadStripe, type Stripe, type StripeElements } from '@stripe/stripe-js';
+import type { Stripe, StripeElements } from '@stripe/stripe-js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PaymentStart } from './shopApi';
 
@@ -25,7 +30,8 @@ export function StripeCard({ payment, onPaid }: StripeCardProps) {
 
   useEffect(() => {
     let cancelled = false;
-    loadStripe(payment.publishableKey)
+    import('@stripe/stripe-js/pure')
+      .then(({ loadStripe }) => loadStripe(payment.publishableKey))
       .then((s) => {
         if (cancelled) return;
         if (!s || !mount.current) throw new Error('Stripe did not load');

@@ -102,11 +102,26 @@ export interface Order {
   paymentProvider: 'offline' | 'stripe' | string;
   createdAt: string;
   events: OrderEvent[];
+  /** payment is the payment under way, when there is one. */
+  payment?: PaymentView;
+}
+
+/** PaymentStatus mirrors the order's PaymentIntent; pending, declined and unknown are still open. */
+export type PaymentStatus = 'pending' | 'declined' | 'unknown' | 'succeeded' | 'failed';
+
+/** PaymentView is the order's payment under way as the shopper sees it. */
+export interface PaymentView {
+  status: PaymentStatus;
+  /** message says what the status means, e.g. "declined — try another card". */
+  message: string;
+  /** holdUntil: when the stock stops being held for this payment. */
+  holdUntil?: string;
 }
 
 /** PaymentStart is what a real provider needs to collect the card in the browser. */
 export interface PaymentStart {
   provider: string;
+  status: PaymentStatus;
   clientSecret: string;
   publishableKey: string;
 }

@@ -105,7 +105,9 @@ export async function startServer({ demo = false, serveArgs = [] } = {}) {
 
   let output = '';
   const args = ['serve', '--addr', `:${port}`, '--data', dataDir, '--public-url', url, '--turn-addr', '127.0.0.1:0'];
+  // --demo implies offline test payments; without it they must be chosen.
   if (demo) args.push('--demo');
+  else args.push('--payments', 'offline');
   args.push(...serveArgs);
   const proc = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

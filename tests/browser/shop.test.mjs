@@ -58,6 +58,9 @@ test('a guest fills a cart in two tabs, checks out and pays with the test provid
   const { plain } = await pickProducts();
   const { store, a, b } = plain;
   const { context, page } = await newPasskeyPage(browser);
+  // Offline payments: no page of the mall ever asks Stripe for Stripe.js.
+  const stripeRequests = [];
+  context.on('request', (r) => /(^|\.)stripe\.(com|network)$/.test(new URL(r.url()).hostname) && stripeRequests.push(r.url()));
   try {
     // Downtown → store → product.
     await page.goto(`${server.url}/`);
@@ -138,6 +141,7 @@ test('a guest fills a cart in two tabs, checks out and pays with the test provid
     assert.equal(order.state, 'confirmed');
     assert.equal(order.testPayment, true);
     assert.equal(order.totalMinor, total);
+    assert.deepEqual(stripeRequests, [], 'an offline mall requested nothing from Stripe');
   } finally {
     await context.close();
   }

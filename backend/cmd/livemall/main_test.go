@@ -70,7 +70,7 @@ func livemall(t *testing.T, args ...string) (stdout, stderr string, code int) {
 // URL, read from its "serving" log line.
 func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0", "--payments", "offline"}, args...)...)
 	stderr, _ := cmd.StderrPipe()
 	cmd.Stdout = io.Discard
 	if err := cmd.Start(); err != nil {
@@ -138,7 +138,7 @@ func TestUnopenableDatabaseIsOneLineAndExit1(t *testing.T) {
 		{"unsupported URL", []string{"--database-url", "mysql://x"}, "unsupported database URL"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, stderr, code := livemall(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)...)
+			_, stderr, code := livemall(t, append([]string{"serve", "--addr", "127.0.0.1:0", "--payments", "offline"}, tt.args...)...)
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
 			if code != 1 || len(lines) != 1 || !strings.Contains(lines[0], tt.want) || strings.Contains(stderr, "panic") {
 				t.Fatalf("exit %d, stderr %q; want exit 1 and one line with %q", code, stderr, tt.want)
@@ -307,5 +307,45 @@ func TestMemberAddWhileServingAndManyAtOnce(t *testing.T) {
 		if code != 1 || !strings.Contains(stderr, tt.want) {
 			t.Fatalf("member add %v: %d %q, want %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+func TestServeRefusesSilentOfflinePayments(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  []string
+		want string
+	}{
+		{"no provider chosen", nil, nil, "no payment provider: give the Stripe keys"},
+		{"no provider chosen, as the message says", nil, nil, "--payments offline"},
+		{"stripe without its keys", []string{"--payments", "stripe"}, nil, "--payments stripe needs --stripe-secret-key and --stripe-webhook-secret"},
+		{"stripe without its webhook secret", []string{"--stripe-secret-key", "sk_test_x"}, nil, "needs --stripe-secret-key and --stripe-webhook-secret"},
+		{"an unknown provider", []string{"--payments", "cash"}, nil, `--payments "cash": want stripe or offline`},
+		{"an unknown provider from the environment", nil, []string{"LIVEMALL_PAYMENTS=free"}, `--payments "free"`},
+		{"a hold under a minute", []string{"--payments", "offline", "--payment-hold", "30s"}, nil, "--payment-hold must be at least 1m"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0", "--data", dir}, tt.args...)...)
+			cmd.Env = append(os.Environ(), tt.env...)
+			var e bytes.Buffer
+			cmd.Stderr = &e
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(e.String(), tt.want) {
+				t.Fatalf("exit %v, stderr %q; want exit 1 with %q", err, e.String(), tt.want)
+			}
+			// Refused before anything started: no database was created.
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Fatalf("the refused serve left %d files in its data dir", len(entries))
+			}
+		})
+	}
+	// Chosen explicitly, offline payments serve (startServe passes
+	// --payments offline; --demo implies it: TestServeDemoPrintsAppsAndEnrollmentLinks).
+	_, base := startServe(t, dbFlags(t)...)
+	if res, err := http.Get(base + "/readyz"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("serve --payments offline: %v %v", res, err)
 	}
 }

@@ -127,6 +127,10 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Offline test payments only when chosen: never by a missing key.
+	if err := cfg.ChoosePayments(); err != nil {
+		return err
+	}
 	m := &Main{Config: cfg, Stdout: stdout}
 	if err := m.Run(ctx); err != nil {
 		return err
