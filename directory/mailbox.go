@@ -3,9 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"os"
 	"path"
 	"strconv"
 	"time"
@@ -36,25 +34,25 @@ type Message struct {
 	Bytes         int64      `gorm:"column:bytes"`
 	CreatedAt     time.Time  `gorm:"column:created_at"`
 	HeardAt       *time.Time `gorm:"column:heard_at"`
+	// Status is messagePending until the file is stored, then messageReady;
+	// only ready messages are shown.
+	Status string `gorm:"column:status"`
+	// Node names the node whose blob store holds the file.
+	Node string `gorm:"column:node"`
 }
 
 // TableName tells GORM where messages live.
 func (Message) TableName() string { return "messages" }
 
 // saveMessage finishes a recording, stores its file in the blob store and
-// lists it in the callee's mailbox. A recording that holds no media leaves
-// no message (media.ErrEmptyRecording).
+// lists it in the callee's mailbox (fileRecording: row first, as pending).
+// A recording that holds no media leaves no message (media.ErrEmptyRecording).
 func (c *Calls) saveMessage(rec *CallRecord, callerName string, r *media.Recorder) error {
 	res, err := r.Finish()
 	if err != nil {
 		return err
 	}
 	defer removeQuietly(res.Path)
-	f, err := os.Open(res.Path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	id := "msg_" + newCallID()[5:]
 	ext := ".ogg"
 	if res.ContentType == "video/webm" {
@@ -63,16 +61,12 @@ func (c *Calls) saveMessage(rec *CallRecord, callerName string, r *media.Recorde
 	key := path.Join("mailbox", *rec.CalleeAccountID, id+ext)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := c.blobs.Put(ctx, key, f, res.ContentType); err != nil {
-		return fmt.Errorf("store message file: %w", err)
-	}
 	callID := rec.ID
 	msg := &Message{ID: id, AccountID: *rec.CalleeAccountID, Number: rec.CalleeNumber, CallID: &callID, FromAccountID: rec.CallerAccountID,
 		FromName: callerName, FromNumber: rec.CallerNumber, BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm",
-		DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: time.Now().UTC()}
-	if err := c.db.WithContext(ctx).Create(msg).Error; err != nil {
-		c.blobs.Delete(ctx, key)
-		return fmt.Errorf("list message: %w", err)
+		DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: time.Now().UTC(), Status: messagePending, Node: c.node}
+	if err := c.fileRecording(ctx, msg, id, key, res); err != nil {
+		return err
 	}
 	c.notifyMailbox(ctx, msg.AccountID)
 	return nil
@@ -93,7 +87,7 @@ func (c *Calls) notifyMailbox(ctx context.Context, accountID string) {
 
 func (c *Calls) unheard(ctx context.Context, accountID string) (int64, error) {
 	var n int64
-	err := c.db.WithContext(ctx).Model(&Message{}).Where("account_id = ? AND heard_at IS NULL", accountID).Count(&n).Error
+	err := c.db.WithContext(ctx).Model(&Message{}).Where("account_id = ? AND status = ? AND heard_at IS NULL", accountID, messageReady).Count(&n).Error
 	return n, err
 }
 
@@ -136,7 +130,7 @@ func (c *Calls) Routes(api fiber.Router) {
 func (c *Calls) handleMailbox(ctx *fiber.Ctx) error {
 	a := auth.CurrentAccount(ctx)
 	var msgs []Message
-	if err := c.db.WithContext(ctx.UserContext()).Where("account_id = ?", a.ID).Order("created_at DESC").Limit(200).Find(&msgs).Error; err != nil {
+	if err := c.db.WithContext(ctx.UserContext()).Where("account_id = ? AND status = ?", a.ID, messageReady).Order("created_at DESC").Limit(200).Find(&msgs).Error; err != nil {
 		return err
 	}
 	out := make([]messageView, 0, len(msgs))
@@ -156,7 +150,7 @@ func (c *Calls) ownMessage(ctx *fiber.Ctx) (*Message, error) {
 	a := auth.CurrentAccount(ctx)
 	id := ctx.Params("id")
 	var m Message
-	err := c.db.WithContext(ctx.UserContext()).Where("id = ? AND account_id = ?", id, a.ID).Take(&m).Error
+	err := c.db.WithContext(ctx.UserContext()).Where("id = ? AND account_id = ? AND status = ?", id, a.ID, messageReady).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, apperr.New(apperr.NotFound, "no message %q in your mailbox", id)
 	}

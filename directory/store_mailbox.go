@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"time"
 
@@ -32,24 +31,24 @@ type StoreMessage struct {
 	Bytes         int64      `gorm:"column:bytes" json:"bytes"`
 	CreatedAt     time.Time  `gorm:"column:created_at" json:"createdAt"`
 	HeardAt       *time.Time `gorm:"column:heard_at" json:"heardAt"`
+	// Status is messagePending until the file is stored, then messageReady;
+	// only ready messages are shown.
+	Status string `gorm:"column:status" json:"-"`
+	// Node names the node whose blob store holds the file.
+	Node string `gorm:"column:node" json:"-"`
 }
 
 // TableName tells GORM where store messages live.
 func (StoreMessage) TableName() string { return "store_messages" }
 
 // saveStoreMessage finishes a recording left for a store and files it in
-// the store's mailbox.
+// the store's mailbox (fileRecording: row first, as pending).
 func (c *Calls) saveStoreMessage(rec *CallRecord, link *queueLink, callerName string, r *media.Recorder) error {
 	res, err := r.Finish()
 	if err != nil {
 		return err
 	}
 	defer removeQuietly(res.Path)
-	f, err := os.Open(res.Path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	id := "smsg_" + newCallID()[5:]
 	ext := ".ogg"
 	if res.ContentType == "video/webm" {
@@ -58,15 +57,12 @@ func (c *Calls) saveStoreMessage(rec *CallRecord, link *queueLink, callerName st
 	key := path.Join("stores", fmt.Sprint(link.storeID), "mailbox", id+ext)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := c.blobs.Put(ctx, key, f, res.ContentType); err != nil {
-		return fmt.Errorf("store message file: %w", err)
-	}
 	entry := link.entryID
 	msg := &StoreMessage{ID: id, StoreID: link.storeID, EntryID: &entry, FromAccountID: rec.CallerAccountID, FromName: callerName, FromNumber: rec.CallerNumber,
-		BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm", DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: time.Now().UTC()}
-	if err := c.db.WithContext(ctx).Create(msg).Error; err != nil {
-		c.blobs.Delete(ctx, key)
-		return fmt.Errorf("list store message: %w", err)
+		BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm", DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes,
+		CreatedAt: time.Now().UTC(), Status: messagePending, Node: c.node}
+	if err := c.fileRecording(ctx, msg, id, key, res); err != nil {
+		return fmt.Errorf("file store message: %w", err)
 	}
 	return nil
 }
@@ -86,7 +82,7 @@ func (c *Calls) handleStoreMailbox(ctx *fiber.Ctx) error {
 		return apperr.New(apperr.Forbidden, "your account belongs to no store")
 	}
 	var msgs []StoreMessage
-	if err := c.db.WithContext(ctx.UserContext()).Where("store_id = ?", *a.StoreID).Order("created_at DESC").Limit(200).Find(&msgs).Error; err != nil {
+	if err := c.db.WithContext(ctx.UserContext()).Where("store_id = ? AND status = ?", *a.StoreID, messageReady).Order("created_at DESC").Limit(200).Find(&msgs).Error; err != nil {
 		return err
 	}
 	type view struct {
@@ -114,7 +110,7 @@ func (c *Calls) handleStoreMailbox(ctx *fiber.Ctx) error {
 func (c *Calls) storeMessage(ctx *fiber.Ctx) (*StoreMessage, error) {
 	a := auth.CurrentAccount(ctx)
 	var m StoreMessage
-	err := c.db.WithContext(ctx.UserContext()).Where("id = ? AND store_id = ?", ctx.Params("id"), a.StoreID).Take(&m).Error
+	err := c.db.WithContext(ctx.UserContext()).Where("id = ? AND store_id = ? AND status = ?", ctx.Params("id"), a.StoreID, messageReady).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) || a.StoreID == nil {
 		return nil, apperr.New(apperr.NotFound, "no message %q for your store", ctx.Params("id"))
 	}

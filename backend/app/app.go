@@ -299,7 +299,22 @@ func (a *App) startCalls() error {
 	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, blobs, cfg.Node, directory.CallsConfig{
 		RingTimeout: cfg.RingTimeout, ScratchDir: scratch, ICEServers: iceServers,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// Before this node takes calls: what a crash left (open calls, pending
+	// messages, files without a row) is settled.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	// A failure is logged, not fatal, like the sweeps above: the next
+	// start tries again, and nothing unsettled is ever listed.
+	if swept, err := a.Calls.SweepMessages(ctx); err != nil {
+		slog.Warn("settle what a crash left", "err", err)
+	} else if swept != (directory.Swept{}) {
+		slog.Info("settled what a crash left", "calls_closed", swept.CallsClosed, "messages_recovered", swept.Recovered,
+			"messages_dropped", swept.Dropped, "orphan_files", swept.Orphans)
+	}
+	return nil
 }
 
 // routes builds the Fiber app with every slice's routes.

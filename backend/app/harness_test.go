@@ -62,6 +62,7 @@ type client struct {
 	origin  string
 	noCSRF  bool
 	device  string // sent as X-Device-ID when set
+	remote  string // base URL of a server in another process; empty sends to app in process
 
 	authr virtualwebauthn.Authenticator
 	cred  virtualwebauthn.Credential
@@ -149,7 +150,13 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 	for k, v := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
-	res, err := c.app.Fiber.Test(req, -1)
+	var res *http.Response
+	var err error
+	if c.remote != "" {
+		res, err = c.sendRemote(req)
+	} else {
+		res, err = c.app.Fiber.Test(req, -1)
+	}
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}

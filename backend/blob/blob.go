@@ -60,6 +60,13 @@ type Store interface {
 	// Delete removes the blob under key. When there is none it returns an
 	// error wrapping ErrNotFound.
 	Delete(ctx context.Context, key string) error
+	// List returns every blob whose key lies under the folder prefix
+	// ("mailbox" lists "mailbox/a/b.ogg", not "mailboxes/c"), in no
+	// particular order, with Key, Size and ModTime filled in (Open tells
+	// the content type). An empty prefix lists every blob; a prefix with
+	// nothing under it lists none. A blob being Put is listed only once it
+	// is complete.
+	List(ctx context.Context, prefix string) ([]Info, error)
 }
 
 // CheckKey returns nil when key is acceptable to every Store: 1 to 1024

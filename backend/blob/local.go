@@ -10,6 +10,7 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/livemall/livemall/backend/apperr"
@@ -208,6 +209,66 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete %q: %w", key, err)
 	}
 	return syncDir(filepath.Dir(final))
+}
+
+// List implements Store.List. Sidecars, the temp folder and files whose
+// names are not keys (put there by hand) are never listed.
+func (l *Local) List(ctx context.Context, prefix string) ([]Info, error) {
+	root := l.dir
+	if prefix != "" {
+		if err := CheckKey(prefix); err != nil {
+			return nil, err
+		}
+		root = filepath.Join(l.dir, filepath.FromSlash(prefix))
+	}
+	if st, err := os.Stat(root); notExist(err) || err == nil && !st.IsDir() {
+		return nil, nil
+	}
+	var out []Info
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if notExist(err) { // removed while we walked
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p == root {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(l.dir, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if CheckKey(key) != nil {
+			return nil
+		}
+		st, err := d.Info()
+		if notExist(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, Info{Key: key, Size: st.Size(), ModTime: st.ModTime()})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %q: %w", prefix, err)
+	}
+	return out, nil
 }
 
 // paths returns where key's data and sidecar live.
