@@ -192,6 +192,7 @@ export function firstName(name: string): string {
 
 /** SNodeLike is a serialized rrweb node, as far as scrubbing needs it. */
 interface SNodeLike {
+  tagName?: string;
   attributes?: Record<string, unknown>;
   childNodes?: SNodeLike[];
 }
@@ -206,24 +207,34 @@ function scrubAttributes(attrs: Record<string, unknown> | undefined, removed: un
   }
 }
 
+/** valueTags hold a typed or chosen value in their value attribute (a radio button's too). */
+const valueTags = new Set(['input', 'textarea', 'select', 'option']);
+
 function scrubNode(n: SNodeLike) {
   scrubAttributes(n.attributes, undefined);
+  const value = n.attributes?.value;
+  if (typeof value === 'string' && valueTags.has((n.tagName ?? '').toLowerCase())) n.attributes!.value = maskValue(value);
   if (n.attributes) for (const k of Object.keys(n.attributes)) if (n.attributes[k] === undefined) delete n.attributes[k];
   for (const c of n.childNodes ?? []) scrubNode(c);
 }
 
 /**
  * scrubEvent takes out of an rrweb event what rrweb has no option to mask:
- * data-* attribute values (masked), checked and selected attributes, and
- * the ticked state of boxes and radio buttons (always false). The server
- * does the same again.
+ * data-* attribute values and the values of radio buttons, boxes and
+ * options (masked), checked and selected attributes, and the ticked state
+ * of boxes and radio buttons (always false). An attribute change's value is
+ * masked whatever the element, as the server does. The server does all
+ * this again.
  */
 export function scrubEvent(e: eventWithTime): eventWithTime {
   const d = e.data as { node?: SNodeLike; source?: number; adds?: { node: SNodeLike }[]; attributes?: { attributes: Record<string, unknown> }[]; isChecked?: boolean; text?: string };
   if (e.type === 2 && d.node) scrubNode(d.node);
   if (e.type === 3 && d.source === 0) {
     for (const a of d.adds ?? []) scrubNode(a.node);
-    for (const ch of d.attributes ?? []) scrubAttributes(ch.attributes, null);
+    for (const ch of d.attributes ?? []) {
+      scrubAttributes(ch.attributes, null);
+      if (typeof ch.attributes?.value === 'string') ch.attributes.value = maskValue(ch.attributes.value);
+    }
   }
   if (e.type === 3 && d.source === 5) {
     if (typeof d.isChecked === 'boolean') d.isChecked = false;
