@@ -100,7 +100,7 @@ function cobrowseEvents(frames) {
     .map((m) => m.data);
 }
 
-test('the shopper’s page reaches the desk with nothing typed, nothing scriptable', { timeout: 240_000 }, async () => {
+test('the shopper’s page reaches the desk with nothing typed, nothing scriptable', { timeout: 480_000 }, async () => {
   const staff = demoStaff(server);
   const agent = staff.find((s) => s.role === 'agent');
   const { stores } = await server.api('/stores');
@@ -120,8 +120,12 @@ test('the shopper’s page reaches the desk with nothing typed, nothing scriptab
     // What the agent's socket receives, from the first frame on, what the
     // desk requests, and any CSP violation on either page.
     const agentFrames = watchFrames(A.page);
-    const deskRequests = [];
-    A.page.on('request', (r) => deskRequests.push(r.url()));
+    // (Chromium reports a request a policy blocked as a request that failed
+    // with ERR_BLOCKED_BY_CSP; only finished ones reached the network.)
+    const deskFinished = [];
+    const deskBlocked = [];
+    A.page.on('requestfinished', (r) => deskFinished.push(r.url()));
+    A.page.on('requestfailed', (r) => r.failure()?.errorText.includes('BLOCKED_BY_CSP') && deskBlocked.push(r.url()));
     const violations = [];
     for (const p of [A.page, S.page]) p.on('console', (m) => m.type() === 'error' && /Content.Security.Policy/i.test(m.text()) && violations.push(m.text()));
     await A.page.reload();
@@ -452,12 +456,14 @@ test('the shopper’s page reaches the desk with nothing typed, nothing scriptab
       return { foreign: a, own: b, sheet: c };
     }, sentinel.origin);
     assert.deepEqual(probe, { foreign: 'blocked', own: 'blocked', sheet: 'blocked' }, 'the replay frame loads nothing outside /assets/ and product images');
-    await waitFor('the desk’s own probe request', () => deskRequests.some((u) => u.includes('desk-probe')));
-    assert.ok(!deskRequests.some((u) => u.includes('frame-csp-probe')), 'the replay frame requested the server’s API');
+    await waitFor('the desk’s own probe request', () => deskFinished.some((u) => u.includes('desk-probe')));
+    await waitFor('the replay frame’s probe of the API to be blocked', () => deskBlocked.some((u) => u.includes('frame-csp-probe')));
+    assert.ok(!deskFinished.some((u) => u.includes('frame-csp-probe')), 'the replay frame fetched the server’s API');
+    assert.ok(deskBlocked.some((u) => u.includes('frame-probe.svg')) && deskBlocked.some((u) => u.includes('desk-probe.svg')), 'the foreign probes were blocked by policy');
     assert.deepEqual(
-      deskRequests.filter((u) => u.startsWith(sentinel.origin)),
+      deskFinished.filter((u) => u.startsWith(sentinel.origin)),
       [],
-      'the desk requested nothing of the other origin',
+      'the desk fetched nothing of the other origin',
     );
     assert.deepEqual(sentinel.hits, [], 'the sentinel server of another origin got no request');
     const leaks = await frame.evaluate((f) => {
