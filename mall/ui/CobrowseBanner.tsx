@@ -89,7 +89,7 @@ export function CobrowseBanner() {
         <span class="cobrowse-text">
           {view.state === 'starting' ? 'Starting to share your screen with ' : 'Sharing your screen with '}
           <strong>{view.agentName}</strong>
-          <span class="cobrowse-note"> — typed text and payment details stay hidden</span>
+          <span class="cobrowse-note"> — what you type or choose and payment details stay hidden</span>
         </span>
         <button type="button" class="btn btn-sm cobrowse-stop" onClick={() => session.stop('shopper')}>
           Stop sharing
