@@ -201,7 +201,7 @@ test('the shopper’s page reaches the desk with nothing typed, nothing scriptab
     // --- Sharing starts after Allow: the shopper sees the banner, the desk the page.
     const banner = S.page.locator('.cobrowse-banner');
     await banner.getByText('Sharing your screen with').waitFor({ timeout: 45_000 });
-    await view.locator('.cobrowse-phase.is-live').waitFor({ timeout: 20_000 });
+    await view.locator('.cobrowse-phase.is-live').waitFor({ timeout: 45_000 });
     const sandbox = await view.locator('iframe').getAttribute('sandbox');
     assert.equal(sandbox, 'allow-same-origin', `the replay frame may not run scripts: sandbox="${sandbox}"`);
     const path = `/store/${store.slug}/product/${product.sku}`;
