@@ -469,7 +469,7 @@ test('the shopper’s page reaches the desk with nothing typed, nothing scriptab
     const leaks = await frame.evaluate((f) => {
       const d = f.contentDocument;
       return {
-        links: d.querySelectorAll('link:not([href*="/assets/"])').length,
+        links: d.querySelectorAll('link:not([href*="/assets/"]):not([href*="frame-probe"])').length,
         metas: d.querySelectorAll('meta[http-equiv]').length,
         action: d.getElementById('leak-form')?.getAttribute('action') ?? null,
         svgHref: d.getElementById('leak-svg-a')?.getAttribute('href') ?? null,
