@@ -67,9 +67,12 @@ func (l CobrowseLimits) withDefaults() CobrowseLimits {
 
 // Cobrowse relays the shopper's page (rrweb events) to the agent's desk and
 // the agent's pointer and "follow me" back, between the two parties of a
-// live engagement only. Every event is checked and sanitized on the way:
-// no scripts, event handlers, script URLs or frames reach the desk, and no
-// typed value leaves the server.
+// live engagement only. The agent asks (cobrowse.request); the shopper's
+// page is relayed only after the shopper allowed it (cobrowse.start, sent
+// when the shopper presses Allow) and until either side stops. Every event
+// is checked and sanitized on the way: no scripts, event handlers, script
+// URLs, frames or fetches of other origins reach the desk, and no typed or
+// chosen value leaves the server.
 type Cobrowse struct {
 	sig    *media.Signaling
 	peers  EngagementPeers
@@ -80,6 +83,7 @@ type Cobrowse struct {
 // signaling routes serve.
 func NewCobrowse(sig *media.Signaling, peers EngagementPeers, limits CobrowseLimits) *Cobrowse {
 	cb := &Cobrowse{sig: sig, peers: peers, limits: limits.withDefaults()}
+	sig.Handle("cobrowse.request", cb.handleRequest)
 	sig.Handle("cobrowse.start", cb.handleStart)
 	sig.Handle("cobrowse.events", cb.handleEvents)
 	sig.Handle("cobrowse.navigate", cb.handleNavigate)
@@ -88,7 +92,8 @@ func NewCobrowse(sig *media.Signaling, peers EngagementPeers, limits CobrowseLim
 	return cb
 }
 
-// cobrowseEntry is the data of cobrowse.start and cobrowse.stop.
+// cobrowseEntry is the data of cobrowse.request, cobrowse.start and
+// cobrowse.stop.
 type cobrowseEntry struct {
 	EntryID string `json:"entryId" required:"true"`
 }
@@ -113,13 +118,27 @@ type cobrowsePoint struct {
 	Y       *float64 `json:"y" required:"true"`
 }
 
+// handleRequest passes the agent's request to see the screen to the
+// shopper, whose page asks them.
+func (cb *Cobrowse) handleRequest(ctx context.Context, c *media.Conn, m media.Message) error {
+	var d cobrowseEntry
+	peer, err := cb.admit(ctx, c, m, &d, cobrowseAgent)
+	if err != nil {
+		return err
+	}
+	return cb.sig.SendToConn(peer, "cobrowse.request", d)
+}
+
+// handleStart is the shopper's consent: from now on, until cobrowse.stop,
+// this connection's events for the engagement are relayed. The consent
+// lives on the connection (in this node's memory): a new socket asks again.
 func (cb *Cobrowse) handleStart(ctx context.Context, c *media.Conn, m media.Message) error {
 	var d cobrowseEntry
 	peer, err := cb.admit(ctx, c, m, &d, cobrowseShopper)
 	if err != nil {
 		return err
 	}
-	c.Set(streamKey(d.EntryID), newEventSanitizer())
+	c.Set(streamKey(d.EntryID), newEventSanitizer(cb.sig.PublicURL))
 	return cb.sig.SendToConn(peer, "cobrowse.start", d)
 }
 
@@ -143,8 +162,7 @@ func (cb *Cobrowse) handleEvents(ctx context.Context, c *media.Conn, m media.Mes
 	}
 	s, _ := c.Get(streamKey(d.EntryID)).(*eventSanitizer)
 	if s == nil {
-		s = newEventSanitizer()
-		c.Set(streamKey(d.EntryID), s)
+		return apperr.New(apperr.Forbidden, "the shopper has not allowed the agent to see their screen: nothing is shared before they press Allow")
 	}
 	clean, err := s.sanitizeEvents(d.Events)
 	if err != nil {
@@ -217,7 +235,7 @@ func (cb *Cobrowse) admit(ctx context.Context, c *media.Conn, m media.Message, d
 		if role == cobrowseShopper {
 			return "", apperr.New(apperr.Forbidden, "only the shopper shares their page")
 		}
-		return "", apperr.New(apperr.Forbidden, "only the agent can point at or open pages on the shopper's screen")
+		return "", apperr.New(apperr.Forbidden, "only the agent can ask to see, point at or open pages on the shopper's screen")
 	}
 	return peer, nil
 }

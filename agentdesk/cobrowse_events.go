@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"net/url"
+	"slices"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/livemall/livemall/backend/apperr"
 )
@@ -30,6 +31,11 @@ const (
 const (
 	rrMutation          = 0
 	rrInput             = 5
+	rrStyleSheetRule    = 8
+	rrCanvasMutation    = 9
+	rrFont              = 10
+	rrStyleDeclaration  = 13
+	rrAdoptedStyleSheet = 15
 	rrLastSource        = 16
 	rrNodeDocument      = 0
 	rrNodeElement       = 2
@@ -44,10 +50,35 @@ const (
 var droppedElements = map[string]bool{
 	"script": true, "iframe": true, "frame": true, "frameset": true, "object": true,
 	"embed": true, "applet": true, "base": true, "portal": true, "noscript": true,
+	// A <meta http-equiv> can refresh the replay to another address or set
+	// cookies; the replay needs no meta element at all.
+	"meta": true,
 }
 
-// maskedElements hold typed values: their value never leaves the server.
-var maskedElements = map[string]bool{"input": true, "textarea": true, "select": true}
+// maskedElements hold typed or chosen values: their value never leaves the
+// server.
+var maskedElements = map[string]bool{"input": true, "textarea": true, "select": true, "option": true}
+
+// urlAttributes name a URL the browser fetches (or pings) without a click;
+// their value must point at the server itself. action, formaction and ping
+// are removed whatever their value: the replay submits and pings nothing.
+var urlAttributes = map[string]bool{
+	"src": true, "href": true, "xlink:href": true, "poster": true, "background": true, "lowsrc": true,
+	"dynsrc": true, "longdesc": true, "cite": true, "manifest": true, "codebase": true, "icon": true,
+	"data": true, "archive": true, "profile": true, "classid": true,
+}
+
+// removedAttributes never reach the desk: a form's target, a ping, and
+// what makes the browser choose an option or tick a box.
+var removedAttributes = map[string]bool{
+	"action": true, "formaction": true, "ping": true, "http-equiv": true,
+	"checked": true, "selected": true,
+}
+
+// animationValueAttributes hold the values an SVG animation (animate, set)
+// writes into another attribute, href included; several are separated by
+// semicolons.
+var animationValueAttributes = map[string]bool{"values": true, "to": true, "from": true, "by": true}
 
 // dangerousSchemes are URL schemes that run code or render a document; an
 // attribute whose value starts with one is dropped, whatever its name (href,
@@ -63,34 +94,55 @@ var tagNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._:-]{0,63}$`)
 
 // eventSanitizer checks and cleans one shopper's rrweb stream. It remembers,
 // across messages, which node ids were dropped (so their children are
-// dropped too) and which belong to a textarea (so their text is masked).
+// dropped too), which elements hold secret text (a textarea, anything
+// contenteditable, and what is inside them) and which hold a stylesheet
+// (so their text is cleaned as CSS).
 type eventSanitizer struct {
-	mu        sync.Mutex
-	dropped   map[int64]bool
-	textareas map[int64]bool
-	// secret marks text nodes inside a textarea.
+	mu sync.Mutex
+	// origin is the server's own origin (scheme://host[:port]): the only
+	// one the replay may fetch from. "" allows relative URLs only.
+	origin  string
+	dropped map[int64]bool
+	// secretParents are elements whose text is masked: textareas,
+	// contenteditable elements and the elements inside them.
+	secretParents map[int64]bool
+	// secret marks text nodes inside a secret parent.
 	secret map[int64]bool
+	// styles are <style> elements; styleTexts their text nodes.
+	styles, styleTexts map[int64]bool
 	// saturated is set once the page had more nodes of these kinds than
-	// are tracked: from then on every text change is masked.
+	// are tracked, or an element became editable after it was shown: from
+	// then on every text change is masked and cleaned as CSS.
 	saturated bool
 }
 
-func newEventSanitizer() *eventSanitizer {
-	s := &eventSanitizer{}
+// newEventSanitizer returns a sanitizer for a stream whose page may load
+// from origin only (scheme://host[:port] of the server; "" for relative
+// URLs only).
+func newEventSanitizer(origin string) *eventSanitizer {
+	s := &eventSanitizer{origin: strings.ToLower(strings.TrimSuffix(origin, "/"))}
 	s.reset()
 	return s
 }
 
 func (s *eventSanitizer) reset() {
-	s.dropped, s.textareas, s.secret, s.saturated = map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, false
+	s.dropped, s.secretParents, s.secret, s.saturated = map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, false
+	s.styles, s.styleTexts = map[int64]bool{}, map[int64]bool{}
 }
 
 func (s *eventSanitizer) remember(set map[int64]bool, id int64) {
-	if len(s.dropped)+len(s.textareas)+len(s.secret) >= maxTrackedNodeIDs {
+	if len(s.dropped)+len(s.secretParents)+len(s.secret)+len(s.styles)+len(s.styleTexts) >= maxTrackedNodeIDs {
 		s.saturated = true
 		return
 	}
 	set[id] = true
+}
+
+// parentInfo is what a node inherits from the element holding it.
+type parentInfo struct {
+	tag    string // lower-case tag name, "" when unknown
+	secret bool   // text inside is masked
+	style  bool   // text inside is a stylesheet
 }
 
 // eventFields are the fields of an rrweb event, spelled exactly.
@@ -198,7 +250,7 @@ func (s *eventSanitizer) sanitizeData(typ int, data map[string]any) error {
 			return errors.New("a full snapshot needs its node tree")
 		}
 		s.reset()
-		keep, err := s.sanitizeNode(node, "", 0)
+		keep, err := s.sanitizeNode(node, parentInfo{}, 0)
 		if err != nil {
 			return err
 		}
@@ -219,6 +271,17 @@ func (s *eventSanitizer) sanitizeData(typ int, data map[string]any) error {
 				return errors.New("an input event needs the node id and its text")
 			}
 			data["text"] = mask(text)
+			// A ticked box or chosen radio button is a choice too.
+			if _, has := data["isChecked"]; has {
+				data["isChecked"] = false
+			}
+		case rrCanvasMutation:
+			// Canvas commands can draw images fetched by URL; the mall
+			// records no canvas.
+			return errors.New("canvas recordings are not relayed")
+		case rrStyleSheetRule, rrFont, rrStyleDeclaration, rrAdoptedStyleSheet:
+			// CSS rules, declarations and font sources may name URLs.
+			s.cleanCSSIn(data)
 		}
 	case rrMeta:
 		if _, ok := data["href"].(string); !ok {
@@ -228,10 +291,33 @@ func (s *eventSanitizer) sanitizeData(typ int, data map[string]any) error {
 	return nil
 }
 
+// cleanCSSIn cleans every text in v (a decoded JSON value) as CSS, in
+// place, except the source field.
+func (s *eventSanitizer) cleanCSSIn(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if str, ok := x.(string); ok && k != "source" {
+				v[k] = s.cleanCSS(str)
+			} else {
+				s.cleanCSSIn(x)
+			}
+		}
+	case []any:
+		for i, x := range v {
+			if str, ok := x.(string); ok {
+				v[i] = s.cleanCSS(str)
+			} else {
+				s.cleanCSSIn(x)
+			}
+		}
+	}
+}
+
 // sanitizeNode checks a serialized node (rrweb-snapshot's serializedNode)
 // and cleans it in place; keep is false when the whole node must go.
-// parentTag is the lower-case tag of the element holding it.
-func (s *eventSanitizer) sanitizeNode(n map[string]any, parentTag string, depth int) (keep bool, err error) {
+// parent describes the element holding it.
+func (s *eventSanitizer) sanitizeNode(n map[string]any, parent parentInfo, depth int) (keep bool, err error) {
 	if depth > maxSanitizeNodeDeep {
 		return false, errors.New("the page is nested too deeply")
 	}
@@ -248,15 +334,15 @@ func (s *eventSanitizer) sanitizeNode(n map[string]any, parentTag string, depth 
 			return false, fmt.Errorf("a node of type %d has no field %q", typ, k)
 		}
 	}
-	tag := ""
+	here := parentInfo{secret: parent.secret}
 	switch typ {
 	case rrNodeElement:
 		name, _ := n["tagName"].(string)
 		if !tagNamePattern.MatchString(name) {
 			return false, errors.New("an element needs a valid tagName")
 		}
-		tag = strings.ToLower(name)
-		if droppedElements[tag] {
+		here.tag = strings.ToLower(name)
+		if droppedElements[here.tag] {
 			s.dropTree(n)
 			return false, nil
 		}
@@ -264,20 +350,34 @@ func (s *eventSanitizer) sanitizeNode(n map[string]any, parentTag string, depth 
 		if !ok {
 			return false, errors.New("an element needs its attributes as an object")
 		}
-		if err := sanitizeAttributes(tag, attrs, func(name string) { delete(attrs, name) }); err != nil {
+		if here.tag == "link" && !s.keepLink(attrs) {
+			s.dropTree(n)
+			return false, nil
+		}
+		if err := s.sanitizeAttributes(here.tag, attrs, func(name string) { delete(attrs, name) }); err != nil {
 			return false, err
 		}
-		if tag == "textarea" {
-			s.remember(s.textareas, id)
+		if here.tag == "textarea" || editable(attrs) {
+			here.secret = true
+		}
+		if here.secret {
+			s.remember(s.secretParents, id)
+		}
+		if here.tag == "style" {
+			here.style = true
+			s.remember(s.styles, id)
 		}
 	case rrNodeText, rrNodeText + 1, rrNodeText + 2: // text, CDATA, comment
 		text, ok := n["textContent"].(string)
 		if !ok {
 			return false, errors.New("a text node needs its textContent")
 		}
-		if parentTag == "textarea" {
+		if parent.secret {
 			n["textContent"] = mask(text)
 			s.remember(s.secret, id)
+		} else if parent.style || n["isStyle"] == true {
+			n["textContent"] = s.cleanCSS(text)
+			s.remember(s.styleTexts, id)
 		}
 	}
 	children, has := n["childNodes"]
@@ -294,7 +394,7 @@ func (s *eventSanitizer) sanitizeNode(n map[string]any, parentTag string, depth 
 		if !ok {
 			return false, errors.New("a child node must be an object")
 		}
-		keepChild, err := s.sanitizeNode(child, tag, depth+1)
+		keepChild, err := s.sanitizeNode(child, here, depth+1)
 		if err != nil {
 			return false, err
 		}
@@ -304,6 +404,37 @@ func (s *eventSanitizer) sanitizeNode(n map[string]any, parentTag string, depth 
 	}
 	n["childNodes"] = kept
 	return true, nil
+}
+
+// editable reports whether attributes make an element contenteditable.
+func editable(attrs map[string]any) bool {
+	for name, v := range attrs {
+		if strings.EqualFold(strings.TrimSpace(name), "contenteditable") {
+			str, _ := v.(string)
+			return !strings.EqualFold(strings.TrimSpace(str), "false")
+		}
+	}
+	return false
+}
+
+// keepLink says whether a <link> may stay: only a stylesheet of the server
+// itself (or one rrweb inlined as _cssText). Icons, prefetches,
+// preconnects and stylesheets of other origins go.
+func (s *eventSanitizer) keepLink(attrs map[string]any) bool {
+	rel, href := "", ""
+	for name, v := range attrs {
+		str, _ := v.(string)
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "rel":
+			rel = strings.ToLower(str)
+		case "href":
+			href = str
+		}
+	}
+	if !slices.Contains(strings.Fields(rel), "stylesheet") {
+		return false
+	}
+	return href == "" || s.ownURL(href)
 }
 
 // dropTree remembers the ids of a dropped node and its descendants, so that
@@ -338,11 +469,8 @@ func (s *eventSanitizer) sanitizeMutation(data map[string]any) error {
 			s.dropTree(node)
 			continue
 		}
-		parentTag := ""
-		if s.textareas[parent] {
-			parentTag = "textarea"
-		}
-		keep, err := s.sanitizeNode(node, parentTag, 0)
+		info := parentInfo{secret: s.secretParents[parent] || s.saturated, style: s.styles[parent]}
+		keep, err := s.sanitizeNode(node, info, 0)
 		if err != nil {
 			return err
 		}
@@ -351,6 +479,19 @@ func (s *eventSanitizer) sanitizeMutation(data map[string]any) error {
 		}
 	}
 	data["adds"] = keptAdds
+
+	changes, err := objectList(data, "attributes")
+	if err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		// An element made editable after it was shown: its text nodes are
+		// not known here, so every text is masked from now on (this
+		// mutation's texts included).
+		if attrs, ok := ch["attributes"].(map[string]any); ok && editable(attrs) {
+			s.saturated = true
+		}
+	}
 
 	texts, err := objectList(data, "texts")
 	if err != nil {
@@ -365,19 +506,19 @@ func (s *eventSanitizer) sanitizeMutation(data map[string]any) error {
 		if s.dropped[id] {
 			continue
 		}
-		if v, isText := t["value"].(string); isText && (s.secret[id] || s.saturated) {
-			t["value"] = mask(v)
-		} else if !isText && t["value"] != nil {
+		v, isText := t["value"].(string)
+		switch {
+		case !isText && t["value"] != nil:
 			return errors.New("a text change's value must be text or null")
+		case isText && (s.secret[id] || s.saturated):
+			t["value"] = mask(v)
+		case isText && s.styleTexts[id]:
+			t["value"] = s.cleanCSS(v)
 		}
 		keptTexts = append(keptTexts, t)
 	}
 	data["texts"] = keptTexts
 
-	changes, err := objectList(data, "attributes")
-	if err != nil {
-		return err
-	}
 	keptChanges := make([]any, 0, len(changes))
 	for _, ch := range changes {
 		id, ok := intOf(ch["id"])
@@ -390,7 +531,7 @@ func (s *eventSanitizer) sanitizeMutation(data map[string]any) error {
 		}
 		// The tag is unknown here: every value is masked, and a removed
 		// attribute is removed on the desk too.
-		if err := sanitizeAttributes("", attrs, func(name string) { attrs[name] = nil }); err != nil {
+		if err := s.sanitizeAttributes("", attrs, func(name string) { attrs[name] = nil }); err != nil {
 			return err
 		}
 		keptChanges = append(keptChanges, ch)
@@ -425,39 +566,57 @@ func objectList(data map[string]any, key string) ([]map[string]any, error) {
 	return out, nil
 }
 
-// sanitizeAttributes removes event handlers, srcdoc and script URLs, and
-// masks typed values. tag is "" when unknown (attribute mutations): value
-// is then masked whatever the element.
-func sanitizeAttributes(tag string, attrs map[string]any, remove func(name string)) error {
+// sanitizeAttributes removes event handlers, srcdoc, script URLs, URLs of
+// other origins, form targets, pings and checked or selected states; it
+// cleans CSS of URLs of other origins and masks typed values and data-*
+// attributes. tag is "" when unknown (attribute mutations): value is then
+// masked whatever the element.
+func (s *eventSanitizer) sanitizeAttributes(tag string, attrs map[string]any, remove func(name string)) error {
 	for name, v := range attrs {
 		lower := strings.ToLower(strings.TrimSpace(name))
+		if strings.HasPrefix(lower, "on") || lower == "srcdoc" || removedAttributes[lower] {
+			if v != nil {
+				remove(name)
+			}
+			continue
+		}
 		switch v := v.(type) {
 		case string:
-			if strings.HasPrefix(lower, "on") || lower == "srcdoc" || dangerousURL(v) {
+			switch {
+			case dangerousURL(v):
 				remove(name)
-				continue
-			}
-			if lower == "value" && (tag == "" || maskedElements[tag]) {
+			case urlAttributes[lower] && !s.ownURL(v):
+				remove(name)
+			case (lower == "srcset" || lower == "imagesrcset") && !s.ownSrcset(v):
+				remove(name)
+			case animationValueAttributes[lower] && !s.safeAnimationValues(v):
+				remove(name)
+			case lower == "style" || lower == "_csstext":
+				attrs[name] = s.cleanCSS(v)
+			case lower == "value" && (tag == "" || maskedElements[tag]):
+				attrs[name] = mask(v)
+			case strings.HasPrefix(lower, "data-"):
 				attrs[name] = mask(v)
 			}
 		case json.Number, bool, nil:
-			if strings.HasPrefix(lower, "on") || lower == "srcdoc" {
-				remove(name)
-			}
 		case map[string]any:
 			// rrweb sends a changed style attribute as {property: value}.
 			if lower != "style" {
 				return errors.New("attribute " + name + " must be text")
 			}
 			// {property: value | [value, priority] | false}.
-			for _, p := range v {
+			for prop, p := range v {
 				switch p := p.(type) {
-				case string, bool, nil:
+				case string:
+					v[prop] = s.cleanCSS(p)
+				case bool, nil:
 				case []any:
-					for _, x := range p {
-						if _, ok := x.(string); !ok {
+					for i, x := range p {
+						str, ok := x.(string)
+						if !ok {
 							return errors.New("a style change must hold text")
 						}
+						p[i] = s.cleanCSS(str)
 					}
 				default:
 					return errors.New("a style change must hold text")
@@ -468,6 +627,105 @@ func sanitizeAttributes(tag string, attrs map[string]any, remove func(name strin
 		}
 	}
 	return nil
+}
+
+// ownURL reports whether the browser, resolving v against a page of the
+// server, fetches it from the server itself: a relative URL, one of the
+// server's origin, or an inline data: or blob: URL. A URL that starts
+// with // or \\ (another host), another origin, or any other scheme is
+// foreign.
+func (s *eventSanitizer) ownURL(v string) bool {
+	u := browserURL(v)
+	if u == "" || strings.HasPrefix(u, "#") {
+		return true
+	}
+	lower := strings.ToLower(u)
+	if strings.HasPrefix(lower, "data:") {
+		return true
+	}
+	if strings.HasPrefix(lower, "blob:") {
+		return s.origin != "" && strings.HasPrefix(lower, "blob:"+s.origin+"/")
+	}
+	if strings.HasPrefix(u, "//") {
+		return false
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	if parsed.Scheme == "" && parsed.Host == "" {
+		return true
+	}
+	if s.origin == "" || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.User != nil {
+		return false
+	}
+	return strings.ToLower(parsed.Scheme+"://"+parsed.Host) == s.origin
+}
+
+// browserURL reads v the way a browser reads a URL attribute: leading and
+// trailing spaces and controls skipped, tabs and newlines ignored, and a
+// backslash taken for a slash.
+func browserURL(v string) string {
+	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
+	v = strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(v)
+	return v
+}
+
+// ownSrcset reports whether every candidate of a srcset is the server's.
+func (s *eventSanitizer) ownSrcset(v string) bool {
+	for _, candidate := range strings.Split(v, ",") {
+		if f := strings.Fields(candidate); len(f) > 0 && !s.ownURL(f[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// safeAnimationValues reports whether every value an SVG animation would
+// set is neither a script URL nor an absolute URL of another origin.
+func (s *eventSanitizer) safeAnimationValues(v string) bool {
+	for _, part := range strings.Split(v, ";") {
+		if dangerousURL(part) {
+			return false
+		}
+		if p := browserURL(part); strings.Contains(p, ":") || strings.HasPrefix(p, "//") {
+			if !s.ownURL(p) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cssURLPattern finds url(…) in CSS, quoted or not.
+var cssURLPattern = regexp.MustCompile(`(?i)url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"]*?))\s*\)`)
+
+// cssStringPattern finds the quoted strings of CSS, which @import and
+// image-set() take as URLs.
+var cssStringPattern = regexp.MustCompile(`"[^"]*"|'[^']*'`)
+
+// cleanCSS returns css without any URL of another origin: each foreign
+// url(…) becomes url(""), each quoted string that reads as a foreign
+// absolute URL becomes "". CSS with escapes (a backslash can spell url(
+// or a scheme in hex) is dropped whole.
+func (s *eventSanitizer) cleanCSS(css string) string {
+	if strings.Contains(css, "\\") {
+		return ""
+	}
+	css = cssURLPattern.ReplaceAllStringFunc(css, func(m string) string {
+		sub := cssURLPattern.FindStringSubmatch(m)
+		if s.ownURL(sub[1] + sub[2] + sub[3]) {
+			return m
+		}
+		return `url("")`
+	})
+	return cssStringPattern.ReplaceAllStringFunc(css, func(m string) string {
+		v := browserURL(m[1 : len(m)-1])
+		if (strings.Contains(v, ":") || strings.HasPrefix(v, "//")) && !s.ownURL(v) {
+			return `""`
+		}
+		return m
+	})
 }
 
 // dangerousURL reports whether v, read as a URL the way a browser reads it
@@ -496,8 +754,17 @@ func dangerousURL(v string) bool {
 	return false
 }
 
-// mask replaces each character of a typed value with an asterisk.
-func mask(v string) string { return strings.Repeat("*", utf8.RuneCountInString(v)) }
+// maskedText stands for any hidden value, whatever its length.
+const maskedText = "******"
+
+// mask hides a typed or chosen value without saying how long it was; an
+// empty value stays empty.
+func mask(v string) string {
+	if v == "" {
+		return ""
+	}
+	return maskedText
+}
 
 // intOf reads a JSON integer decoded with UseNumber.
 func intOf(v any) (int64, bool) {

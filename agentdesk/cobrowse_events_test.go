@@ -8,6 +8,9 @@ import (
 	"github.com/livemall/livemall/backend/apperr"
 )
 
+// pageOrigin is the server's origin in these tests.
+const pageOrigin = "https://localhost"
+
 // snapshot wraps a body's children in a full-snapshot event of a page.
 func snapshot(body string) string {
 	return `{"type":2,"timestamp":1700000000000,"data":{"initialOffset":{"left":0,"top":0},"node":{"type":0,"id":1,"childNodes":[
@@ -89,7 +92,7 @@ func TestCobrowseEventsRefuseMalformedEvents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			good := `{"type":4,"data":{"href":"http://localhost/","width":800,"height":600},"timestamp":1}`
-			_, err := newEventSanitizer().sanitizeEvents([]json.RawMessage{json.RawMessage(good), json.RawMessage(tt.event)})
+			_, err := newEventSanitizer(pageOrigin).sanitizeEvents([]json.RawMessage{json.RawMessage(good), json.RawMessage(tt.event)})
 			if apperr.Code(err) != apperr.Invalid || !strings.Contains(apperr.Message(err), tt.want) {
 				t.Fatalf("err = %v, want invalid with %q", err, tt.want)
 			}
@@ -138,19 +141,19 @@ func TestCobrowseSnapshotsLoseScriptsAndTypedValues(t *testing.T) {
 		{"base element", `{"type":2,"id":6,"tagName":"base","attributes":{"href":"https://evil.example/"}}`,
 			[]string{"evil.example"}, nil},
 		{"input value", `{"type":2,"id":6,"tagName":"input","attributes":{"type":"password","value":"hunter2"}}`,
-			[]string{"hunter2"}, []string{`"value":"*******"`}},
+			[]string{"hunter2"}, []string{`"value":"******"`}},
 		{"textarea value and text", `{"type":2,"id":6,"tagName":"textarea","attributes":{"value":"my address"},"childNodes":[{"type":3,"id":7,"textContent":"my address"}]}`,
-			[]string{"my address"}, []string{`"value":"**********"`, `"textContent":"**********"`}},
+			[]string{"my address"}, []string{`"value":"******"`, `"textContent":"******"`}},
 		{"select value", `{"type":2,"id":6,"tagName":"SELECT","attributes":{"value":"visa"}}`,
-			[]string{"visa"}, []string{`"value":"****"`}},
-		{"value of another element", `{"type":2,"id":6,"tagName":"option","attributes":{"value":"red"}}`,
-			nil, []string{`"value":"red"`}},
-		{"masking counts characters, not bytes", `{"type":2,"id":6,"tagName":"input","attributes":{"value":"pässwörd"}}`,
-			[]string{"pässwörd"}, []string{`"value":"********"`}},
+			[]string{"visa"}, []string{`"value":"******"`}},
+		{"value of another element", `{"type":2,"id":6,"tagName":"li","attributes":{"value":"3"}}`,
+			nil, []string{`"value":"3"`}},
+		{"a mask hides the length", `{"type":2,"id":6,"tagName":"input","attributes":{"value":"pässwörd-and-then-some"}}`,
+			[]string{"pässwörd"}, []string{`"value":"******"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := sanitize(t, newEventSanitizer(), snapshot(tt.body))
+			out := sanitize(t, newEventSanitizer(pageOrigin), snapshot(tt.body))
 			for _, g := range tt.gone {
 				if strings.Contains(out, g) {
 					t.Fatalf("%q still in %s", g, out)
@@ -166,7 +169,7 @@ func TestCobrowseSnapshotsLoseScriptsAndTypedValues(t *testing.T) {
 }
 
 func TestCobrowseMutationsLoseScriptsAndTypedValues(t *testing.T) {
-	s := newEventSanitizer()
+	s := newEventSanitizer(pageOrigin)
 	sanitize(t, s, snapshot(`{"type":2,"id":6,"tagName":"textarea","attributes":{},"childNodes":[]},{"type":2,"id":8,"tagName":"p","attributes":{},"childNodes":[{"type":3,"id":9,"textContent":"Price"}]}`))
 
 	tests := []struct {
@@ -186,22 +189,22 @@ func TestCobrowseMutationsLoseScriptsAndTypedValues(t *testing.T) {
 			[]string{"onerror", "pwn()"}, []string{"/x.png"}},
 		{"attribute changes",
 			mutation(`"attributes":[{"id":8,"attributes":{"onclick":"pwn()","href":"javascript:pwn()","class":"sale","value":"typed","style":{"color":"red","margin":["1px","important"],"border":false}}}]`),
-			[]string{"pwn()", "typed", "javascript"}, []string{`"onclick":null`, `"href":null`, `"class":"sale"`, `"value":"*****"`, `"color":"red"`}},
+			[]string{"pwn()", "typed", "javascript"}, []string{`"onclick":null`, `"href":null`, `"class":"sale"`, `"value":"******"`, `"color":"red"`}},
 		{"added input with a value",
 			mutation(`"adds":[{"parentId":5,"nextId":null,"node":{"type":2,"id":25,"tagName":"input","attributes":{"value":"4242 4242"},"childNodes":[]}}]`),
-			[]string{"4242"}, []string{`"value":"*********"`}},
+			[]string{"4242"}, []string{`"value":"******"`}},
 		{"text typed into a textarea",
 			mutation(`"adds":[{"parentId":6,"nextId":null,"node":{"type":3,"id":26,"textContent":"secret note"}}]`),
-			[]string{"secret note"}, []string{`"textContent":"***********"`}},
+			[]string{"secret note"}, []string{`"textContent":"******"`}},
 		{"text changed in a textarea, and elsewhere",
 			mutation(`"texts":[{"id":26,"value":"changed secret"},{"id":9,"value":"Sale price"}]`),
-			[]string{"changed secret"}, []string{`"value":"**************"`, `"value":"Sale price"`}},
+			[]string{"changed secret"}, []string{`"value":"******"`, `"value":"Sale price"`}},
 		{"removes pass",
 			mutation(`"removes":[{"parentId":5,"id":22}]`),
 			nil, []string{`"removes":[{"id":22,"parentId":5}]`}},
 		{"typed input",
 			`{"type":3,"timestamp":1,"data":{"source":5,"id":6,"text":"hunter2","isChecked":false,"userTriggered":true}}`,
-			[]string{"hunter2"}, []string{`"text":"*******"`, `"isChecked":false`}},
+			[]string{"hunter2"}, []string{`"text":"******"`, `"isChecked":false`}},
 		{"mouse moves pass",
 			`{"type":3,"timestamp":1,"data":{"source":1,"positions":[{"x":10,"y":20,"id":5,"timeOffset":-5}]}}`,
 			nil, []string{`"positions":[{"id":5,"timeOffset":-5,"x":10,"y":20}]`}},
@@ -231,16 +234,16 @@ func TestCobrowseMutationsLoseScriptsAndTypedValues(t *testing.T) {
 }
 
 func TestCobrowseSanitizerMasksEverythingOnceItStopsTracking(t *testing.T) {
-	s := newEventSanitizer()
+	s := newEventSanitizer(pageOrigin)
 	s.saturated = true
 	out := sanitize(t, s, mutation(`"texts":[{"id":9,"value":"Sale price"}]`))
-	if !strings.Contains(out, `"value":"**********"`) {
+	if !strings.Contains(out, `"value":"******"`) {
 		t.Fatalf("saturated sanitizer relayed text unmasked: %s", out)
 	}
 }
 
 func TestCobrowseEventsKeepTheirNumbersExact(t *testing.T) {
-	out := sanitize(t, newEventSanitizer(), `{"type":3,"timestamp":1732623456789,"delay":5,"data":{"source":3,"id":1,"x":0,"y":1234.5}}`)
+	out := sanitize(t, newEventSanitizer(pageOrigin), `{"type":3,"timestamp":1732623456789,"delay":5,"data":{"source":3,"id":1,"x":0,"y":1234.5}}`)
 	if !strings.Contains(out, `"timestamp":1732623456789`) || !strings.Contains(out, `"y":1234.5`) {
 		t.Fatalf("numbers changed: %s", out)
 	}
@@ -262,8 +265,11 @@ func checkRelayable(t *testing.T, events []json.RawMessage) {
 				if dangerousURL(s) {
 					t.Fatalf("script URL %s=%q relayed", k, s)
 				}
-				if lower == "value" && (tag == "" || maskedElements[tag]) && strings.Trim(s, "*") != "" {
-					t.Fatalf("typed value %q relayed", s)
+				if (lower == "value" && (tag == "" || maskedElements[tag]) || strings.HasPrefix(lower, "data-")) && s != "" && s != maskedText {
+					t.Fatalf("typed value %s=%q relayed", k, s)
+				}
+				if removedAttributes[lower] || (urlAttributes[lower] && !newEventSanitizer(pageOrigin).ownURL(s)) {
+					t.Fatalf("attribute %s=%q relayed", k, s)
 				}
 			}
 		}
@@ -296,7 +302,7 @@ func checkRelayable(t *testing.T, events []json.RawMessage) {
 		case e.Type == rrFullSnapshot:
 			walk(e.Data["node"].(map[string]any))
 		case e.Type == rrIncrementalSnapshot && e.Data["source"] == float64(rrInput):
-			if s := e.Data["text"].(string); strings.Trim(s, "*") != "" {
+			if s := e.Data["text"].(string); s != "" && s != maskedText {
 				t.Fatalf("typed text %q relayed", s)
 			}
 		case e.Type == rrIncrementalSnapshot && e.Data["source"] == float64(rrMutation):
@@ -319,6 +325,9 @@ func FuzzCobrowseEvents(f *testing.F) {
 		snapshot(`{"type":2,"id":6,"tagName":"textarea","attributes":{},"childNodes":[{"type":3,"id":7,"textContent":"t"}]}`),
 		mutation(`"adds":[{"parentId":5,"nextId":null,"node":{"type":2,"id":20,"tagName":"a","attributes":{"href":"javascript:x"},"childNodes":[]}}],"texts":[],"attributes":[{"id":5,"attributes":{"value":"v","style":{"c":"d"}}}],"removes":[]`),
 		`{"type":3,"timestamp":1,"data":{"source":5,"id":6,"text":"hunter2","isChecked":false}}`,
+		snapshot(`{"type":2,"id":6,"tagName":"link","attributes":{"rel":"stylesheet","href":"//evil.example/a.css"}},{"type":2,"id":7,"tagName":"style","attributes":{},"childNodes":[{"type":3,"id":8,"textContent":"@import 'https://evil.example/x.css'"}]},{"type":2,"id":9,"tagName":"div","attributes":{"contenteditable":"","data-x":"y","style":"background:url(https://evil.example/i.png)"},"childNodes":[{"type":3,"id":10,"textContent":"typed"}]}`),
+		mutation(`"attributes":[{"id":9,"attributes":{"src":"https://evil.example/","checked":"","values":"a;javascript:x"}}],"texts":[{"id":8,"value":"a{b:url(//evil.example)}"}]`),
+		`{"type":3,"timestamp":1,"data":{"source":10,"family":"F","fontSource":"url(https://evil.example/f)"}}`,
 		`{"type":4,"timestamp":1,"data":{"href":"http://localhost/","width":1,"height":2}}`,
 		`{"type":0,"timestamp":1,"data":{}}`,
 		`{"type":9}`,
@@ -328,7 +337,7 @@ func FuzzCobrowseEvents(f *testing.F) {
 		f.Add([]byte(s), []byte(seeds[2]))
 	}
 	f.Fuzz(func(t *testing.T, first, second []byte) {
-		s := newEventSanitizer()
+		s := newEventSanitizer(pageOrigin)
 		var out []json.RawMessage
 		for _, raw := range [][]byte{first, second} {
 			clean, err := s.sanitizeEvents([]json.RawMessage{raw})
@@ -343,7 +352,7 @@ func FuzzCobrowseEvents(f *testing.F) {
 		}
 		// What was relayed comes through a second pass unchanged.
 		if len(out) > 0 {
-			again, err := newEventSanitizer().sanitizeEvents(out)
+			again, err := newEventSanitizer(pageOrigin).sanitizeEvents(out)
 			if err != nil {
 				t.Fatalf("relayed events refused on a second pass: %v", err)
 			}
@@ -354,4 +363,142 @@ func FuzzCobrowseEvents(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestCobrowseReplayFetchesNothingFromOtherOrigins(t *testing.T) {
+	const evil = "evil.example"
+	tests := []struct {
+		name    string
+		body    string
+		gone    []string
+		present []string
+	}{
+		{"stylesheet of another origin", `{"type":2,"id":6,"tagName":"link","attributes":{"rel":"stylesheet","href":"https://evil.example/x.css"}}`,
+			[]string{evil, `"link"`}, nil},
+		{"protocol-relative stylesheet", `{"type":2,"id":6,"tagName":"link","attributes":{"rel":"Stylesheet","href":" //evil.example/x.css"}}`,
+			[]string{evil, `"link"`}, nil},
+		{"backslashed stylesheet", `{"type":2,"id":6,"tagName":"link","attributes":{"rel":"stylesheet","href":"/\\evil.example/x.css"}}`,
+			[]string{evil, `"link"`}, nil},
+		{"prefetch, preconnect and icon links", `{"type":2,"id":6,"tagName":"link","attributes":{"rel":"prefetch","href":"/x"}},{"type":2,"id":7,"tagName":"link","attributes":{"rel":"preconnect","href":"https://evil.example"}},{"type":2,"id":8,"tagName":"LINK","attributes":{"rel":"icon","href":"/favicon.svg"}}`,
+			[]string{evil, `"link"`, "LINK", "favicon"}, nil},
+		{"the server's own stylesheet stays", `{"type":2,"id":6,"tagName":"link","attributes":{"rel":"stylesheet","href":"https://localhost/assets/mall.css"}},{"type":2,"id":7,"tagName":"link","attributes":{"rel":"stylesheet","href":"/assets/theme.css"}}`,
+			nil, []string{"https://localhost/assets/mall.css", "/assets/theme.css"}},
+		{"image of another origin", `{"type":2,"id":6,"tagName":"img","attributes":{"src":"http://evil.example/p.png","srcset":"/a.png 1x, https://evil.example/b.png 2x","alt":"x"}},{"type":2,"id":7,"tagName":"video","attributes":{"poster":"https://evil.example/p.jpg"}}`,
+			[]string{evil, "srcset", "poster"}, []string{`"alt":"x"`}},
+		{"image of another port", `{"type":2,"id":6,"tagName":"img","attributes":{"src":"https://localhost:8443/p.png"}}`,
+			[]string{"8443"}, []string{`"img"`}},
+		{"image with credentials", `{"type":2,"id":6,"tagName":"img","attributes":{"src":"https://user@localhost/p.png"}}`,
+			[]string{"user@"}, nil},
+		{"own images stay", `{"type":2,"id":6,"tagName":"img","attributes":{"src":"/api/v1/stores/x/products/y/image.svg","srcset":"/a.png 1x, https://localhost/b.png 2x"}},{"type":2,"id":7,"tagName":"img","attributes":{"src":"data:image/png;base64,iVBORw0KGgo="}}`,
+			nil, []string{"/api/v1/stores/x/products/y/image.svg", "https://localhost/b.png 2x", "data:image/png"}},
+		{"SVG use and image of another origin", `{"type":2,"id":6,"tagName":"svg","isSVG":true,"attributes":{},"childNodes":[{"type":2,"id":7,"tagName":"use","isSVG":true,"attributes":{"href":"https://evil.example/s.svg#a"}},{"type":2,"id":8,"tagName":"image","isSVG":true,"attributes":{"xlink:href":"//evil.example/i.png"}}]}`,
+			[]string{evil}, []string{`"use"`, `"image"`}},
+		{"meta refresh", `{"type":2,"id":6,"tagName":"meta","attributes":{"http-equiv":"refresh","content":"0;url=https://evil.example/"}},{"type":2,"id":7,"tagName":"META","attributes":{"HTTP-EQUIV":"Set-Cookie","content":"a=b"}}`,
+			[]string{evil, "meta", "META", "refresh", "Set-Cookie"}, nil},
+		{"form actions", `{"type":2,"id":6,"tagName":"form","attributes":{"action":"https://evil.example/collect","method":"post"},"childNodes":[{"type":2,"id":7,"tagName":"button","attributes":{"formaction":"/api/v1/orders"}}]}`,
+			[]string{evil, "action", "/api/v1/orders"}, []string{`"method":"post"`, `"button"`}},
+		{"pings", `{"type":2,"id":6,"tagName":"a","attributes":{"href":"/cart","ping":"https://evil.example/p"}}`,
+			[]string{evil, "ping"}, []string{`"href":"/cart"`}},
+		{"SVG animation values with a script URL", `{"type":2,"id":6,"tagName":"animate","isSVG":true,"attributes":{"attributeName":"href","values":"#a; JaVaScRiPt:pwn()","dur":"1s"}},{"type":2,"id":7,"tagName":"set","isSVG":true,"attributes":{"attributeName":"href","from":"https://evil.example/"}}`,
+			[]string{"pwn()", "values", evil}, []string{`"attributeName":"href"`, `"dur":"1s"`}},
+		{"harmless SVG animation values stay", `{"type":2,"id":6,"tagName":"animate","isSVG":true,"attributes":{"attributeName":"opacity","values":"0;0.5;1"}}`,
+			nil, []string{`"values":"0;0.5;1"`}},
+		{"CSS url() of another origin in a style attribute", `{"type":2,"id":6,"tagName":"div","attributes":{"style":"color: red; background: URL( 'https://evil.example/bg.png' ) no-repeat; mask: url(//evil.example/m.svg)"}}`,
+			[]string{evil}, []string{"color: red", `url(\"\") no-repeat`}},
+		{"CSS url() of the server stays", `{"type":2,"id":6,"tagName":"div","attributes":{"style":"background:url(/assets/bg.png)"}}`,
+			nil, []string{"url(/assets/bg.png)"}},
+		{"style element with imports and image sets", `{"type":2,"id":6,"tagName":"style","attributes":{},"childNodes":[{"type":3,"id":7,"textContent":"@import \"https://evil.example/a.css\"; .x{background-image:image-set('https://evil.example/i.png' 1x)} .y{background:url(https://evil.example/y.png)}"}]}`,
+			[]string{evil}, []string{"@import", ".x{", ".y{"}},
+		{"CSS written with escapes", `{"type":2,"id":6,"tagName":"div","attributes":{"style":"background: \\75 rl(https://evil.example/e.png)"}}`,
+			[]string{evil, "rl("}, []string{`"style":""`}},
+		{"inlined stylesheet text", `{"type":2,"id":6,"tagName":"link","attributes":{"rel":"stylesheet","_cssText":"@font-face{src:url(https://evil.example/f.woff)}"}}`,
+			[]string{evil}, []string{"@font-face"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := sanitize(t, newEventSanitizer(pageOrigin), snapshot(tt.body))
+			for _, g := range tt.gone {
+				if strings.Contains(out, g) {
+					t.Fatalf("%q still in %s", g, out)
+				}
+			}
+			for _, p := range append(tt.present, `"body"`, `"class":"mall"`) {
+				if !strings.Contains(out, p) {
+					t.Fatalf("%q missing from %s", p, out)
+				}
+			}
+		})
+	}
+
+	// Later changes: attributes, styles, a stylesheet's text, rules, fonts.
+	s := newEventSanitizer(pageOrigin)
+	sanitize(t, s, snapshot(`{"type":2,"id":6,"tagName":"style","attributes":{},"childNodes":[{"type":3,"id":7,"textContent":".a{}"}]},{"type":2,"id":8,"tagName":"img","attributes":{"src":"/a.png"}}`))
+	changes := []struct{ name, event, present string }{
+		{"attribute change to another origin", mutation(`"attributes":[{"id":8,"attributes":{"src":"https://evil.example/x.png","http-equiv":"refresh","action":"https://evil.example/"}}]`), `"src":null`},
+		{"style change to another origin", mutation(`"attributes":[{"id":8,"attributes":{"style":{"background-image":"url(https://evil.example/s.png)","border-image":["url('//evil.example/b.png')","important"]}}}]`), `"background-image":"url(\"\")"`},
+		{"stylesheet text changed", mutation(`"texts":[{"id":7,"value":".b{background:url(https://evil.example/t.png)}"}]`), `.b{background:url(\"\")}`},
+		{"style text added", mutation(`"adds":[{"parentId":6,"nextId":null,"node":{"type":3,"id":9,"textContent":".c{background:url(https://evil.example/c.png)}"}}]`), `.c{background:url(\"\")}`},
+		{"stylesheet rule", `{"type":3,"timestamp":1,"data":{"source":8,"id":6,"adds":[{"rule":".d{background:url(https://evil.example/d.png)}","index":0}]}}`, `.d{background:url(\"\")}`},
+		{"style declaration", `{"type":3,"timestamp":1,"data":{"source":13,"id":6,"index":[0],"set":{"property":"background","value":"url(https://evil.example/e.png)"}}}`, `"value":"url(\"\")"`},
+		{"font source", `{"type":3,"timestamp":1,"data":{"source":10,"family":"X","fontSource":"url(https://evil.example/f.woff)","buffer":false}}`, `"fontSource":"url(\"\")"`},
+	}
+	for _, ch := range changes {
+		t.Run(ch.name, func(t *testing.T) {
+			out := sanitize(t, s, ch.event)
+			if strings.Contains(out, evil) || strings.Contains(out, "refresh") || !strings.Contains(out, ch.present) {
+				t.Fatalf("relayed %s, want %s and nothing of %s", out, ch.present, evil)
+			}
+		})
+	}
+	_, err := s.sanitizeEvents([]json.RawMessage{json.RawMessage(`{"type":3,"timestamp":1,"data":{"source":9,"id":6,"type":0,"commands":[{"property":"drawImage","args":[{"rr_type":"HTMLImageElement","src":"https://evil.example/c.png"}]}]}}`)})
+	if apperr.Code(err) != apperr.Invalid || !strings.Contains(apperr.Message(err), "canvas") {
+		t.Fatalf("canvas mutation: err = %v, want invalid", err)
+	}
+}
+
+func TestCobrowseMasksChoicesEditableTextAndDataAttributes(t *testing.T) {
+	s := newEventSanitizer(pageOrigin)
+	out := sanitize(t, s, snapshot(`
+		{"type":2,"id":6,"tagName":"input","attributes":{"type":"checkbox","checked":true,"name":"gift"}},
+		{"type":2,"id":7,"tagName":"input","attributes":{"type":"radio","checked":"","value":"RADIO-SENTINEL"}},
+		{"type":2,"id":8,"tagName":"select","attributes":{"value":"SELECT-SENTINEL"},"childNodes":[
+			{"type":2,"id":9,"tagName":"option","attributes":{"value":"SELECT-SENTINEL","selected":true},"childNodes":[{"type":3,"id":10,"textContent":"Express"}]}]},
+		{"type":2,"id":11,"tagName":"div","attributes":{"contenteditable":"true"},"childNodes":[
+			{"type":3,"id":12,"textContent":"EDITABLE-SENTINEL"},
+			{"type":2,"id":13,"tagName":"b","attributes":{},"childNodes":[{"type":3,"id":14,"textContent":"NESTED-SENTINEL"}]}]},
+		{"type":2,"id":15,"tagName":"div","attributes":{"contenteditable":"false"},"childNodes":[{"type":3,"id":16,"textContent":"Plain words"}]},
+		{"type":2,"id":17,"tagName":"section","attributes":{"data-customer":"DATA-SENTINEL","data-empty":""}},
+		{"type":2,"id":18,"tagName":"input","attributes":{"type":"text","value":"x"}},
+		{"type":2,"id":19,"tagName":"input","attributes":{"type":"text","value":"a much longer typed value"}}`))
+	for _, leak := range []string{"RADIO-SENTINEL", "SELECT-SENTINEL", "EDITABLE-SENTINEL", "NESTED-SENTINEL", "DATA-SENTINEL", "checked", "selected", "longer"} {
+		if strings.Contains(out, leak) {
+			t.Fatalf("%q relayed: %s", leak, out)
+		}
+	}
+	for _, want := range []string{`"name":"gift"`, `"textContent":"Express"`, `"textContent":"Plain words"`, `"data-customer":"******"`, `"data-empty":""`} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("%s missing from %s", want, out)
+		}
+	}
+	// A one-letter value and a long one look the same.
+	if strings.Count(out, `"value":"******"`) != 5 {
+		t.Fatalf("want 5 values masked alike: %s", out)
+	}
+
+	later := []struct{ name, event, leak, present string }{
+		{"box ticked", `{"type":3,"timestamp":1,"data":{"source":5,"id":6,"text":"on","isChecked":true}}`, `"isChecked":true`, `"isChecked":false`},
+		{"radio chosen", `{"type":3,"timestamp":1,"data":{"source":5,"id":7,"text":"RADIO-SENTINEL","isChecked":true}}`, "RADIO-SENTINEL", `"text":"******"`},
+		{"option chosen", mutation(`"attributes":[{"id":9,"attributes":{"selected":"","value":"SELECT-SENTINEL"}},{"id":6,"attributes":{"checked":""}}]`), "SELECT-SENTINEL", `"selected":null`},
+		{"text typed into the editable element", mutation(`"texts":[{"id":12,"value":"EDITABLE-SENTINEL-2"}],"adds":[{"parentId":13,"nextId":null,"node":{"type":3,"id":20,"textContent":"ADDED-SENTINEL"}}]`), "SENTINEL", `"value":"******"`},
+		{"data attribute changed", mutation(`"attributes":[{"id":17,"attributes":{"data-customer":"DATA-SENTINEL-2"}}]`), "DATA-SENTINEL", `"data-customer":"******"`},
+		{"element made editable later", mutation(`"attributes":[{"id":15,"attributes":{"contenteditable":""}}],"texts":[{"id":16,"value":"LATER-SENTINEL"}]`), "LATER-SENTINEL", `"value":"******"`},
+	}
+	for _, l := range later {
+		t.Run(l.name, func(t *testing.T) {
+			out := sanitize(t, s, l.event)
+			if strings.Contains(out, l.leak) || !strings.Contains(out, l.present) {
+				t.Fatalf("relayed %s, want %s and no %s", out, l.present, l.leak)
+			}
+		})
+	}
 }

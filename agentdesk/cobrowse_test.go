@@ -209,6 +209,55 @@ func TestCobrowseRelaysBetweenThePartiesOnly(t *testing.T) {
 	agent.expect("cobrowse.stop", `"entryId":"qe_live"`)
 }
 
+func TestCobrowseRelaysNothingBeforeTheShopperAllows(t *testing.T) {
+	node := newRelayNode(t, CobrowseLimits{})
+	shopper, agent := node.open("shopper"), node.open("agent")
+	page := `{"entryId":"qe_live","events":[` + snapshot(`{"type":3,"id":6,"textContent":"BEFORE-ALLOW-SENTINEL"}`) + `]}`
+
+	// The agent asks; the shopper's page is told, nothing more.
+	agent.send("cobrowse.request", `{"entryId":"qe_live"}`)
+	shopper.expect("cobrowse.request", `"entryId":"qe_live"`)
+
+	// Before Allow the shopper's events are refused and reach nobody.
+	shopper.send("cobrowse.events", page)
+	shopper.expect("error", "has not allowed")
+	// "Not now": the agent hears the shopper stopped before starting.
+	shopper.send("cobrowse.stop", `{"entryId":"qe_live"}`)
+	agent.expect("cobrowse.stop", `"entryId":"qe_live"`)
+	shopper.send("cobrowse.events", page)
+	shopper.expect("error", "has not allowed")
+
+	// Only the agent asks.
+	shopper.send("cobrowse.request", `{"entryId":"qe_live"}`)
+	shopper.expect("error", "only the agent")
+	// Only the shopper allows.
+	agent.send("cobrowse.start", `{"entryId":"qe_live"}`)
+	agent.expect("error", "only the shopper")
+
+	// Asked again, the shopper allows: now the page goes through.
+	agent.send("cobrowse.request", `{"entryId":"qe_live"}`)
+	shopper.expect("cobrowse.request", `"entryId":"qe_live"`)
+	shopper.send("cobrowse.start", `{"entryId":"qe_live"}`)
+	agent.expect("cobrowse.start", `"entryId":"qe_live"`)
+	shopper.send("cobrowse.events", page)
+	agent.expect("cobrowse.events", "BEFORE-ALLOW-SENTINEL")
+
+	// The consent is the connection's: another socket of the same shopper
+	// has not allowed anything.
+	second := node.open("shopper")
+	second.send("cobrowse.events", page)
+	second.expect("error", "has not allowed")
+
+	// Stopping withdraws it.
+	shopper.send("cobrowse.stop", `{"entryId":"qe_live"}`)
+	agent.expect("cobrowse.stop", `"entryId":"qe_live"`)
+	shopper.send("cobrowse.events", page)
+	shopper.expect("error", "has not allowed")
+	// The agent's next message is its own answer: nothing leaked in between.
+	agent.send("cobrowse.point", `{"entryId":"qe_other","x":0,"y":0}`)
+	agent.expect("error", "no live engagement")
+}
+
 // clock is a settable time for the token bucket.
 type clock struct {
 	mu  sync.Mutex
@@ -234,6 +283,9 @@ func TestCobrowseRateLimitDropsWhatIsOverTheLimit(t *testing.T) {
 	event := func(n int) string {
 		return `{"entryId":"qe_live","events":[{"type":5,"data":{"tag":"n","payload":` + string(rune('0'+n)) + `},"timestamp":1}]}`
 	}
+	shopper.send("cobrowse.start", `{"entryId":"qe_live"}`)
+	agent.expect("cobrowse.start", `"entryId":"qe_live"`)
+	clk.advance(time.Second / 2) // the bucket is full again
 	for n := 1; n <= 3; n++ {
 		shopper.send("cobrowse.events", event(n))
 	}

@@ -12,13 +12,23 @@
 // - shopperName, links (optional): how to name the shopper, and pages to
 //   offer under "Send to page" (the product in the call's context, say).
 //
+// The agent asks first: the view sends cobrowse.request when it opens (and
+// on "Ask again"), shows "Waiting for the shopper to allow" until the
+// shopper presses Allow (cobrowse.start), and "The shopper said not now"
+// when they decline (cobrowse.stop before any start).
+//
 // The stream is replayed by rrweb's Replayer in live mode. The replay runs
 // in rrweb's own iframe whose sandbox is exactly "allow-same-origin" (rrweb
 // 2.2 forces it in createSandboxedIframe, and refuses to rebuild into
 // anything else unless UNSAFE_replayCanvas is set, which this view never
 // does): without allow-scripts nothing in the shopper's page can run on the
 // desk. The view checks the attribute once the iframe exists and refuses to
-// show a replay whose frame could run scripts. The server has already
+// show a replay whose frame could run scripts. Before anything is rebuilt in
+// it, the frame gets a Content-Security-Policy of its own (a <meta> in its
+// document; the policy stays with the document through rrweb's
+// document.open): no connections, scripts, frames, forms or plugins, and
+// images, stylesheets, fonts and media only from the server's /assets/ and
+// product images. The server has already
 // dropped scripts, handlers and script URLs and masked typed values
 // (agentdesk/cobrowse_events.go).
 
@@ -42,7 +52,36 @@ export interface CobrowseViewProps {
   links?: CobrowseLink[];
 }
 
-type Phase = 'waiting' | 'live' | 'stopped' | 'unsafe';
+type Phase = 'asking' | 'declined' | 'waiting' | 'live' | 'stopped' | 'unsafe';
+
+/**
+ * replayPolicy is the Content-Security-Policy of the replay frame for a
+ * desk served from origin: it can load the mall's stylesheets, fonts and
+ * images and product images, and nothing else, from nowhere else.
+ */
+export function replayPolicy(origin: string): string {
+  const own = `${origin}/assets/ ${origin}/api/v1/stores/`;
+  return [
+    "default-src 'none'",
+    `img-src ${own} data: blob:`,
+    `style-src ${own} 'unsafe-inline'`,
+    `font-src ${own} data:`,
+    `media-src ${own} data: blob:`,
+    "form-action 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+/** lockReplayFrame gives the replay frame's document its own policy, before rrweb rebuilds anything in it. */
+function lockReplayFrame(frame: HTMLIFrameElement): boolean {
+  const doc = frame.contentDocument;
+  if (!doc) return false;
+  const meta = doc.createElement('meta');
+  meta.httpEquiv = 'Content-Security-Policy';
+  meta.content = replayPolicy(location.origin);
+  (doc.head ?? doc.documentElement).prepend(meta);
+  return true;
+}
 
 /** liveBuffer is how far the replay runs behind the shopper, in ms, to smooth the stream. */
 const liveBuffer = 300;
@@ -79,7 +118,7 @@ function pathOf(e: eventWithTime): string | null {
 
 /** CobrowseView shows the shopper's page live and lets the agent point and open pages. */
 export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shopper', links = [] }: CobrowseViewProps) {
-  const [phase, setPhase] = useState<Phase>('waiting');
+  const [phase, setPhase] = useState<Phase>('asking');
   const [path, setPath] = useState<string | null>(null);
   const [size, setSize] = useState<{ width: number; height: number } | null>(null);
   const [scale, setScale] = useState(1);
@@ -88,8 +127,33 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
   const [note, setNote] = useState('');
   const stage = useRef<HTMLDivElement>(null);
   const replayer = useRef<Replayer | null>(null);
-  const phaseRef = useRef<Phase>('waiting');
-  phaseRef.current = phase;
+  const phaseRef = useRef<Phase>('asking');
+  /** go changes the phase at once for the message handlers, and for the view on the next render. */
+  const go = (p: Phase) => {
+    phaseRef.current = p;
+    setPhase(p);
+  };
+  const [asked, setAsked] = useState(0);
+
+  // Ask the shopper (again): until the socket takes the request, retry.
+  useEffect(() => {
+    if (phaseRef.current !== 'asking') return;
+    if (send({ type: 'cobrowse.request', data: { entryId } })) return;
+    const t = setInterval(() => {
+      if (phaseRef.current !== 'asking' || send({ type: 'cobrowse.request', data: { entryId } })) clearInterval(t);
+    }, 1000);
+    return () => clearInterval(t);
+  }, [entryId, send, asked]);
+
+  function askAgain() {
+    replayer.current?.destroy();
+    replayer.current = null;
+    stage.current?.replaceChildren();
+    setSize(null);
+    setNote('');
+    go('asking');
+    setAsked((n) => n + 1);
+  }
 
   // The stream: start a replayer at the first Meta/FullSnapshot, feed it
   // every event after, start over on cobrowse.start.
@@ -124,10 +188,10 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
             mouseTail: { duration: 400, lineWidth: 2, strokeStyle: '#5b3df5' },
           });
           const sandbox = r.iframe.getAttribute('sandbox') ?? '';
-          if (!r.iframe.hasAttribute('sandbox') || sandbox.split(/\s+/).includes('allow-scripts')) {
+          if (!r.iframe.hasAttribute('sandbox') || sandbox.split(/\s+/).includes('allow-scripts') || !lockReplayFrame(r.iframe)) {
             r.destroy();
             stage.current.replaceChildren();
-            setPhase('unsafe');
+            go('unsafe');
             closed = true;
             return;
           }
@@ -137,7 +201,7 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
           });
           r.startLive(e.timestamp - liveBuffer);
           replayer.current = r;
-          setPhase('live');
+          go('live');
         }
         replayer.current.addEvent(e);
       }
@@ -149,10 +213,11 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
       if (m.type === 'cobrowse.start') {
         reset();
         queue = [];
-        setPhase('waiting');
+        go('waiting');
       } else if (m.type === 'cobrowse.events' && Array.isArray(d.events)) {
+        // Events only count after the shopper allowed (cobrowse.start).
+        if (phaseRef.current !== 'waiting' && phaseRef.current !== 'live') return;
         const events = d.events as eventWithTime[];
-        if (phaseRef.current === 'stopped') setPhase('waiting');
         if (rrweb) feed(events);
         else {
           queue.push(...events);
@@ -163,7 +228,7 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
           });
         }
       } else if (m.type === 'cobrowse.stop') {
-        setPhase('stopped');
+        go(phaseRef.current === 'asking' ? 'declined' : 'stopped');
         setNote('');
       }
     });
@@ -171,7 +236,8 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
       closed = true;
       off();
       reset();
-      if (phaseRef.current === 'live') send({ type: 'cobrowse.stop', data: { entryId } });
+      // Leaving withdraws the request or ends the view.
+      if (['asking', 'waiting', 'live'].includes(phaseRef.current)) send({ type: 'cobrowse.stop', data: { entryId } });
     };
   }, [entryId, onMessage, send]);
 
@@ -207,7 +273,7 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
     replayer.current?.destroy();
     replayer.current = null;
     stage.current?.replaceChildren();
-    setPhase('stopped');
+    go('stopped');
   }
 
   const width = size ? size.width * scale : undefined;
@@ -218,7 +284,9 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
         <h2 id={`cobrowse-${entryId}`}>{shopperName}’s screen</h2>
         <p class={`cobrowse-phase is-${phase}`} role="status">
           <span class="presence-dot" aria-hidden="true" />
-          {phase === 'waiting' && 'Waiting for the shopper to share their screen…'}
+          {phase === 'asking' && 'Waiting for the shopper to allow'}
+          {phase === 'declined' && 'The shopper said not now'}
+          {phase === 'waiting' && 'Allowed: the shopper’s page is on its way…'}
           {phase === 'live' && (path ? <>Live on <code>{path}</code></> : 'Live')}
           {phase === 'stopped' && 'The shopper stopped sharing'}
           {phase === 'unsafe' && 'This replay could run scripts, so it is not shown'}
@@ -226,6 +294,11 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
         {phase === 'live' && (
           <button type="button" class="btn btn-ghost btn-sm" onClick={stopViewing}>
             Stop viewing
+          </button>
+        )}
+        {(phase === 'declined' || phase === 'stopped') && (
+          <button type="button" class="btn btn-secondary btn-sm" onClick={askAgain}>
+            Ask again
           </button>
         )}
       </header>
@@ -245,9 +318,23 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
           )}
         </div>
         {phase !== 'live' && (
-          <p class="cobrowse-empty muted">
-            {phase === 'stopped' ? 'The shopper stopped sharing. Their screen shows again when they share it.' : phase === 'waiting' ? 'The shopper’s page appears here once they share it.' : ''}
-          </p>
+          <div class="cobrowse-empty">
+            {phase === 'asking' && (
+              <>
+                <span class="cobrowse-hourglass" aria-hidden="true" />
+                <strong>Waiting for {shopperName} to allow</strong>
+                <span>We asked to see their screen. Their page appears here once they press Allow.</span>
+              </>
+            )}
+            {phase === 'declined' && (
+              <>
+                <strong>{shopperName} said not now</strong>
+                <span>Nothing of their screen was shared. You can ask again when it helps, say when you talk them through a page.</span>
+              </>
+            )}
+            {phase === 'waiting' && <span>The shopper’s page appears here in a moment.</span>}
+            {phase === 'stopped' && <span>The shopper stopped sharing. Ask again to see their screen.</span>}
+          </div>
         )}
       </div>
 

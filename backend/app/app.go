@@ -320,7 +320,7 @@ func (a *App) startCalls() error {
 // routes builds the Fiber app with every slice's routes.
 func (a *App) routes() *fiber.App {
 	reg := prometheus.NewRegistry()
-	f := web.NewApp(web.Options{PublicURL: a.Config.PublicURL, TrustedProxies: a.Config.TrustedProxies, Registry: reg, CSRFExempt: []string{"/api/v1/webhooks/"}})
+	f := web.NewApp(web.Options{PublicURL: a.Config.PublicURL, TrustedProxies: a.Config.TrustedProxies, Registry: reg, CSRFExempt: []string{"/api/v1/webhooks/"}, Stripe: a.Config.StripeMode()})
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	f.Get("/readyz", a.handleReady)
 

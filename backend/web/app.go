@@ -31,11 +31,16 @@ type Options struct {
 	// CSRFExempt lists path prefixes that prove themselves otherwise
 	// (signed webhooks) and skip the CSRF check.
 	CSRFExempt []string
+	// Stripe says payments go through Stripe: the pages' Content-Security-
+	// Policy then allows Stripe.js, its frames and its API, and never
+	// otherwise.
+	Stripe bool
 }
 
 // NewApp returns the Fiber app with livemall's middleware: panic recovery,
-// request logs and metrics, JSON errors, the body limit, and CSRF and Origin
-// checks on state-changing requests. Routes are added by the caller.
+// request logs and metrics, JSON errors, the body limit, the security
+// headers (SecurityHeaders) on every response, and CSRF and Origin checks on
+// state-changing requests. Routes are added by the caller.
 func NewApp(o Options) *fiber.App {
 	cfg := fiber.Config{
 		AppName:               "livemall",
@@ -55,6 +60,7 @@ func NewApp(o Options) *fiber.App {
 	app := fiber.New(cfg)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	app.Use(observe(o.Registry))
+	app.Use(SecurityHeaders(o.PublicURL, o.Stripe))
 	app.Use(CSRF(o.PublicURL, o.CSRFExempt...))
 	if o.Registry != nil {
 		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -4,7 +4,7 @@
 // cobrowse.ts runs.
 
 import { useEffect, useState } from 'preact/hooks';
-import { currentCobrowse, watchCobrowse, type CobrowseSession, type CobrowseView } from './cobrowse';
+import { currentCobrowse, firstName, watchCobrowse, type CobrowseSession, type CobrowseView } from './cobrowse';
 
 /** shownFor is how long a pointer dot or a note stays on screen, in ms. */
 const shownFor = 4000;
@@ -33,7 +33,7 @@ function useFresh(at: number | undefined): boolean {
   return at !== undefined && now - at < shownFor;
 }
 
-/** CobrowseBanner shows the sharing and lets the shopper stop it. */
+/** CobrowseBanner asks the shopper whether the agent may see the page, then shows the sharing and lets the shopper stop it. */
 export function CobrowseBanner() {
   const { session, view } = useCobrowse();
   const pointing = useFresh(view?.pointer?.at);
@@ -41,6 +41,37 @@ export function CobrowseBanner() {
   const stoppedAt = useStoppedAt(view);
   const justStopped = useFresh(stoppedAt);
   if (!session || !view) return null;
+  if (view.state === 'ready' || view.state === 'declined') return null;
+
+  if (view.state === 'asked') {
+    const name = firstName(view.agentName);
+    return (
+      <div class="cobrowse-consent" role="alertdialog" aria-labelledby="cobrowse-consent-title" aria-describedby="cobrowse-consent-note" data-testid="cobrowse-consent">
+        <span class="cobrowse-consent-icon" aria-hidden="true">
+          <svg viewBox="0 0 24 24" width="22" height="22" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">
+            <rect x="3" y="4" width="18" height="12" rx="2" />
+            <path d="M8 20h8M12 16v4" />
+          </svg>
+        </span>
+        <div class="cobrowse-consent-body">
+          <p id="cobrowse-consent-title" class="cobrowse-consent-title">
+            <strong>{name}</strong> would like to see your screen
+          </p>
+          <p id="cobrowse-consent-note" class="cobrowse-consent-note">
+            {name} will see this mall page as you do and can point at things. What you type, what you tick or choose and your payment details stay hidden. You can stop at any time.
+          </p>
+        </div>
+        <div class="cobrowse-consent-actions">
+          <button type="button" class="btn btn-ghost btn-sm cobrowse-decline" onClick={() => session.decline()}>
+            Not now
+          </button>
+          <button type="button" class="btn btn-primary btn-sm cobrowse-allow" onClick={() => session.allow()} autoFocus>
+            Allow
+          </button>
+        </div>
+      </div>
+    );
+  }
 
   if (view.state === 'stopped') {
     if (!justStopped || view.stoppedBy === 'call') return null;
@@ -58,7 +89,7 @@ export function CobrowseBanner() {
         <span class="cobrowse-text">
           {view.state === 'starting' ? 'Starting to share your screen with ' : 'Sharing your screen with '}
           <strong>{view.agentName}</strong>
-          <span class="cobrowse-note"> — typed text and payment details stay hidden</span>
+          <span class="cobrowse-note"> — what you type or choose and payment details stay hidden</span>
         </span>
         <button type="button" class="btn btn-sm cobrowse-stop" onClick={() => session.stop('shopper')}>
           Stop sharing

@@ -1,27 +1,38 @@
 // Co-browse, the shopper's side: while a shopper is on a call with a sales
-// agent, the mall page is recorded with rrweb and streamed to the agent's
-// desk over the signaling socket (cobrowse.start, then cobrowse.events in
-// batches every ~150 ms). The agent can point at the page (cobrowse.point,
+// agent, the agent may ask to see the page (cobrowse.request). The shopper
+// sees "<agent> would like to see your screen — Allow / Not now"; nothing is
+// recorded or sent before Allow. On Allow the mall page is recorded with
+// rrweb and streamed to the agent's desk over the signaling socket
+// (cobrowse.start, then cobrowse.events in batches every ~150 ms); "Not now"
+// answers cobrowse.stop and the agent may ask again. The agent can point at the page (cobrowse.point,
 // shown as a dot by CobrowseBanner) and open a mall page for the shopper
 // (cobrowse.navigate, through the mall's router). Either side ends it with
 // cobrowse.stop.
 //
 // Privacy: every input is masked by the recorder (typed text becomes
-// asterisks of the same length), payment fields ([data-payment], .payment,
-// card autocomplete fields) and hidden inputs are never recorded at all, and the server masks and sanitizes again before anything reaches the
-// agent (agentdesk/cobrowse_events.go).
+// "******" whatever its length), so is the text of contenteditable
+// elements and every data-* attribute; ticked boxes, chosen radio buttons
+// and options are never recorded; payment fields ([data-payment], .payment,
+// card autocomplete fields) and hidden inputs are never recorded at all, and
+// the server masks and sanitizes again before anything reaches the agent
+// (agentdesk/cobrowse_events.go).
 //
 // Wiring, for the talk session: when a call to a store becomes active with
-// an entryId, call startCobrowse(entryId, send, agentName); hand every
-// cobrowse.* server message to currentCobrowse()?.handle(msg); call
-// stopCobrowse() when the call ends. Mount <CobrowseBanner /> once.
+// an entryId, call startCobrowse(entryId, send, agentName) (it only gets
+// ready to be asked); hand every cobrowse.* server message to
+// currentCobrowse()?.handle(msg); call stopCobrowse() when the call ends.
+// Mount <CobrowseBanner /> once.
 
 import type { eventWithTime } from 'rrweb';
 import type { ClientMessage, CobrowseData, ServerMessage } from '../../media/client/protocol';
 import { navigate, parseRoute } from './router';
 
-/** CobrowseState is whether the page is being shared now. */
-export type CobrowseState = 'starting' | 'sharing' | 'stopped';
+/**
+ * CobrowseState is where the sharing stands: ready (nobody asked yet),
+ * asked (the shopper sees Allow / Not now), declined (Not now), starting
+ * and sharing (after Allow), stopped.
+ */
+export type CobrowseState = 'ready' | 'asked' | 'declined' | 'starting' | 'sharing' | 'stopped';
 
 /** CobrowseView is what the banner shows. */
 export interface CobrowseView {
@@ -39,6 +50,10 @@ export interface CobrowseView {
 /** CobrowseSession is one sharing of the page during one engagement. */
 export interface CobrowseSession {
   readonly view: CobrowseView;
+  /** allow is the shopper's Allow: recording starts. */
+  allow(): void;
+  /** decline is the shopper's Not now: the agent is told, nothing is recorded. */
+  decline(): void;
   /** handle takes a cobrowse.* server message for this engagement; it reports whether it used it. */
   handle(msg: ServerMessage): boolean;
   /** stop ends the recording and tells the agent (unless the agent ended it). */
@@ -65,6 +80,17 @@ const checkoutEvery = 20_000;
  * data-payment; card autocomplete fields are caught even unmarked.
  */
 export const paymentSelector = '[data-payment], .payment, [autocomplete^="cc-"]';
+
+/** maskedText stands for any hidden value, whatever its length (as the server's mask). */
+export const maskedText = '******';
+
+/** maskValue hides a value without saying how long it was; empty stays empty. */
+export function maskValue(v: string): string {
+  return v ? maskedText : '';
+}
+
+/** editableSelector names the elements whose text is masked as typed text. */
+const editableSelector = '[contenteditable]:not([contenteditable="false" i])';
 
 /** unrecorded is everything never recorded: payment fields, and hidden inputs (nothing to see, only values to leak). */
 const unrecorded = `${paymentSelector}, input[type="hidden" i]`;
@@ -114,12 +140,12 @@ const encoder = new TextEncoder();
 
 /** CobrowseMessage is any cobrowse.* message from the server. */
 export interface CobrowseMessage {
-  type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop';
+  type: 'cobrowse.request' | 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop';
   v: number;
   data: CobrowseData;
 }
 
-const cobrowseTypes = new Set<string>(['cobrowse.start', 'cobrowse.events', 'cobrowse.navigate', 'cobrowse.point', 'cobrowse.stop']);
+const cobrowseTypes = new Set<string>(['cobrowse.request', 'cobrowse.start', 'cobrowse.events', 'cobrowse.navigate', 'cobrowse.point', 'cobrowse.stop']);
 
 /** isCobrowseMessage tells the cobrowse.* messages apart from the others. */
 export function isCobrowseMessage(msg: ServerMessage): msg is ServerMessage & CobrowseMessage {
@@ -148,16 +174,73 @@ export function watchCobrowse(fn: (s: CobrowseSession | null) => void): () => vo
 }
 
 /**
- * startCobrowse shares the page with the agent of engagement entryId: it
- * tells the agent (cobrowse.start), starts rrweb and sends its events in
- * batches through send. A sharing already going on is stopped first.
+ * startCobrowse gets the sharing with the agent of engagement entryId ready:
+ * nothing is recorded until the agent asks (cobrowse.request) and the
+ * shopper presses Allow. A sharing already going on is stopped first.
  */
-export function startCobrowse(entryId: string, send: (msg: ClientMessage) => boolean, agentName = 'the sales agent'): CobrowseSession {
+export function startCobrowse(entryId: string, send: (msg: ClientMessage) => boolean, agentName = 'The sales agent'): CobrowseSession {
   current?.stop('call');
   const s = new Session(entryId, send, agentName);
   setCurrent(s);
-  s.begin();
   return s;
+}
+
+/** firstName is how the consent card names the agent: "Jonas" of "Jonas Berg". */
+export function firstName(name: string): string {
+  return name.trim().split(/\s+/)[0] || 'The sales agent';
+}
+
+/** SNodeLike is a serialized rrweb node, as far as scrubbing needs it. */
+interface SNodeLike {
+  tagName?: string;
+  attributes?: Record<string, unknown>;
+  childNodes?: SNodeLike[];
+}
+
+/** scrubAttributes masks data-* values and drops ticked and chosen states. */
+function scrubAttributes(attrs: Record<string, unknown> | undefined, removed: unknown) {
+  if (!attrs) return;
+  for (const name of Object.keys(attrs)) {
+    const lower = name.toLowerCase();
+    if (lower === 'checked' || lower === 'selected') attrs[name] = removed;
+    else if (lower.startsWith('data-') && typeof attrs[name] === 'string') attrs[name] = maskValue(attrs[name] as string);
+  }
+}
+
+/** valueTags hold a typed or chosen value in their value attribute (a radio button's too). */
+const valueTags = new Set(['input', 'textarea', 'select', 'option']);
+
+function scrubNode(n: SNodeLike) {
+  scrubAttributes(n.attributes, undefined);
+  const value = n.attributes?.value;
+  if (typeof value === 'string' && valueTags.has((n.tagName ?? '').toLowerCase())) n.attributes!.value = maskValue(value);
+  if (n.attributes) for (const k of Object.keys(n.attributes)) if (n.attributes[k] === undefined) delete n.attributes[k];
+  for (const c of n.childNodes ?? []) scrubNode(c);
+}
+
+/**
+ * scrubEvent takes out of an rrweb event what rrweb has no option to mask:
+ * data-* attribute values and the values of radio buttons, boxes and
+ * options (masked), checked and selected attributes, and the ticked state
+ * of boxes and radio buttons (always false). An attribute change's value is
+ * masked whatever the element, as the server does. The server does all
+ * this again.
+ */
+export function scrubEvent(e: eventWithTime): eventWithTime {
+  const d = e.data as { node?: SNodeLike; source?: number; adds?: { node: SNodeLike }[]; attributes?: { attributes: Record<string, unknown> }[]; isChecked?: boolean; text?: string };
+  if (e.type === 2 && d.node) scrubNode(d.node);
+  if (e.type === 3 && d.source === 0) {
+    for (const a of d.adds ?? []) scrubNode(a.node);
+    for (const ch of d.attributes ?? []) {
+      scrubAttributes(ch.attributes, null);
+      if (typeof ch.attributes?.value === 'string') ch.attributes.value = maskValue(ch.attributes.value);
+    }
+  }
+  if (e.type === 3 && d.source === 5) {
+    if (typeof d.isChecked === 'boolean') d.isChecked = false;
+    if (typeof d.text === 'string') d.text = maskValue(d.text);
+  }
+  return e;
 }
 
 /** stopCobrowse ends the sharing in progress, if any, because the call ended. */
@@ -280,7 +363,7 @@ class Session implements CobrowseSession {
     private readonly send: (msg: ClientMessage) => boolean,
     agentName: string,
   ) {
-    this.view = { entryId, agentName, state: 'starting', stoppedBy: null, pointer: null, opened: null };
+    this.view = { entryId, agentName, state: 'ready', stoppedBy: null, pointer: null, opened: null };
   }
 
   private set(p: Partial<CobrowseView>) {
@@ -295,17 +378,31 @@ class Session implements CobrowseSession {
     };
   }
 
-  async begin() {
+  allow() {
+    if (this.view.state !== 'asked') return;
+    this.set({ state: 'starting', stoppedBy: null });
+    void this.begin();
+  }
+
+  decline() {
+    if (this.view.state !== 'asked') return;
+    this.send({ type: 'cobrowse.stop', data: { entryId: this.view.entryId } });
+    this.set({ state: 'declined' });
+  }
+
+  private async begin() {
     // rrweb loads only when a shopper shares: a shopper who only browses
     // never downloads it.
     const { record, takeFullSnapshot, addCustomEvent } = await import('rrweb');
-    if (this.view.state === 'stopped') return;
+    if (this.view.state !== 'starting') return;
     this.lost = !this.send({ type: 'cobrowse.start', data: { entryId: this.view.entryId } });
     this.stopRecording =
       record({
-        emit: (e) => this.add(e as eventWithTime),
+        emit: (e) => this.add(scrubEvent(e as eventWithTime)),
         maskInputOptions: maskEveryInput,
-        maskInputFn: (text) => '*'.repeat(text.length),
+        maskInputFn: maskValue,
+        maskTextSelector: editableSelector,
+        maskTextFn: maskValue,
         blockClass: 'payment',
         blockSelector: unrecorded,
         // The desk loads the mall's stylesheets itself (same origin):
@@ -371,8 +468,19 @@ class Session implements CobrowseSession {
 
   handle(msg: ServerMessage): boolean {
     if (!isCobrowseMessage(msg) || msg.data?.entryId !== this.view.entryId) return false;
-    if (this.view.state === 'stopped') return true;
     const d = msg.data;
+    if (msg.type === 'cobrowse.request') {
+      // Asked (again): the shopper decides. While sharing, the desk has
+      // lost the view (a reload): start it over with a fresh snapshot.
+      if (this.view.state === 'sharing') this.lost = true;
+      else if (this.view.state !== 'starting') this.set({ state: 'asked', stoppedBy: null, pointer: null });
+      return true;
+    }
+    if (this.view.state !== 'sharing' && this.view.state !== 'starting') {
+      // The agent withdrew the request before the shopper answered.
+      if (msg.type === 'cobrowse.stop' && this.view.state === 'asked') this.set({ state: 'ready' });
+      return true;
+    }
     switch (msg.type) {
       case 'cobrowse.point':
         if (typeof d.x === 'number' && typeof d.y === 'number' && d.x >= 0 && d.x <= 1 && d.y >= 0 && d.y <= 1) {
@@ -394,6 +502,11 @@ class Session implements CobrowseSession {
 
   stop(by: CobrowseView['stoppedBy'] = 'shopper') {
     if (this.view.state === 'stopped') return;
+    if (this.view.state !== 'starting' && this.view.state !== 'sharing') {
+      // Nothing was shared: the call ended or the agent gave up asking.
+      this.set({ state: 'stopped', stoppedBy: by === 'call' ? 'call' : by, pointer: null });
+      return;
+    }
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.untellPath?.();

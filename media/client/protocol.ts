@@ -215,7 +215,7 @@ export type ServerMessage =
   | { type: 'queue.callback'; v: number; data: QueueCallbackData }
   | { type: 'queue.changed'; v: number; data: { store: string; waiting: number } }
   | { type: 'agent.state'; v: number; data: AgentStateData }
-  | { type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; v: number; data: CobrowseData }
+  | { type: 'cobrowse.request' | 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; v: number; data: CobrowseData }
   | { type: 'board.item'; v: number; data: { entryId: string; item: BoardItem } }
   | { type: 'board.erased'; v: number; data: { entryId: string; itemId: number } };
 
@@ -231,7 +231,7 @@ export type ClientMessage =
   | { type: 'rtc.answer'; data: { callId: string; sdp: string } }
   | { type: 'rtc.candidate'; data: RtcCandidateData }
   | { type: 'queue.choose'; data: { callId: string; choice: 'message' | 'callback' | 'wait' } }
-  | { type: 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; data: CobrowseData }
+  | { type: 'cobrowse.request' | 'cobrowse.start' | 'cobrowse.events' | 'cobrowse.navigate' | 'cobrowse.point' | 'cobrowse.stop'; data: CobrowseData }
   | { type: 'board.draw'; data: BoardDrawData }
   | { type: 'board.erase'; data: { entryId: string; itemId: number } };
 

@@ -116,7 +116,9 @@ test('a member buys wine with an add-on on a video call: suggestion kept, age ch
     await S.page.emulateMedia({ reducedMotion: 'reduce' });
     await engage(A, S);
 
-    // --- Co-browse: the agent sees the shopper's page and sends them to the decanter.
+    // --- Co-browse: the shopper allows the agent's request, the agent sees
+    // the page and sends them to the decanter.
+    await S.page.locator('[data-testid=cobrowse-consent]').getByRole('button', { name: 'Allow' }).click({ timeout: 20_000 });
     const view = A.page.locator('.cobrowse');
     await view.locator('.cobrowse-phase.is-live').waitFor({ timeout: 20_000 });
     await view.locator('.cobrowse-phase code').getByText(`/store/${STORE}/product/${WINE}`).waitFor({ timeout: 10_000 });
