@@ -104,7 +104,7 @@ export async function startServer({ demo = false, serveArgs = [] } = {}) {
   if (!demo) await cli('seed', '--demo', '--data', dataDir);
 
   let output = '';
-  const args = ['serve', '--addr', `:${port}`, '--data', dataDir, '--public-url', url, '--turn-addr', '127.0.0.1:0'];
+  const args = ['serve', '--addr', `:${port}`, '--data', dataDir, '--public-url', url, '--turn-addr', '127.0.0.1:0', '--metrics-addr', ''];
   if (demo) args.push('--demo');
   args.push(...serveArgs);
   const proc = spawn(bin, args, {
