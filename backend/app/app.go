@@ -310,6 +310,9 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 		CSRFKey: csrfKey, CSRFBindTo: []string{auth.SessionCookie, mall.GuestCookie}, CSRFExempt: []string{"/api/v1/webhooks/"}})
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	f.Get("/readyz", a.handleReady)
+	// Not the web app's page either: a scraper pointed at the public port
+	// learns that nothing is here.
+	f.All("/metrics", func(c *fiber.Ctx) error { return apperr.New(apperr.NotFound, "no such resource: /metrics") })
 
 	api := f.Group("/api/v1", a.Auth.LoadSession())
 	api.Get("/openapi.json", serveOpenAPI)

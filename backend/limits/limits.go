@@ -72,7 +72,7 @@ func Default() Rules {
 		AccountSockets: Rule{Name: "account-sockets", Max: 10, Message: "too many open connections for your account: close a tab or wait %d s"},
 		GuestSockets:   Rule{Name: "guest-sockets", Max: 5, Message: "too many open connections: close a tab or wait %d s"},
 		GuestDials:     Rule{Name: "guest-dials", Max: 5, Per: time.Minute, Message: "too many calls, wait %d s"},
-		CartStreams:    Rule{Name: "cart-streams", Max: 5, Message: "too many open carts: close a tab or wait %d s"},
+		CartStreams:    Rule{Name: "cart-streams", Max: 8, Message: "too many open carts: close a tab or wait %d s"},
 		NumberLookups:  Rule{Name: "number-lookups", Max: 60, Per: time.Minute, Message: "too many number look-ups: wait %d s"},
 	}
 }
