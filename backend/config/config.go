@@ -272,7 +272,7 @@ func (cfg *Config) Validate() error {
 	for _, p := range cfg.TrustedProxies {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
-				return fmt.Errorf("--trusted-proxy %q is not an IP address or CIDR range", p)
+				return fmt.Errorf("trusted proxy %q (--trusted-proxies, --trusted-proxy) is not an IP address or CIDR range", p)
 			}
 		}
 	}
