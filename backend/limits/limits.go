@@ -26,6 +26,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livemall/livemall/backend/apperr"
@@ -237,7 +238,9 @@ func (l *Lease) Release() {
 		return out, nil
 	})
 	if err != nil {
-		slog.Warn("release limit lease", "rule", l.r.Name, "err", err)
+		// Harmless: the slot lapses after LeaseTTL (at shutdown NATS is
+		// often gone before the last sockets).
+		slog.Debug("release limit lease", "rule", l.r.Name, "err", err)
 	}
 }
 
@@ -318,7 +321,9 @@ func (c *Counter) update(ctx context.Context, r Rule, key string, f func([]slot,
 }
 
 func unavailable(err error) error {
-	slog.Warn("limits: NATS", "err", err)
+	if !errors.Is(err, nats.ErrConnectionClosed) && !errors.Is(err, nats.ErrConnectionDraining) {
+		slog.Warn("limits: NATS", "err", err)
+	}
 	return apperr.New(apperr.Unavailable, "the limit counter does not answer: try again")
 }
 
