@@ -72,33 +72,35 @@ func containsAddr(xff string, a netip.Addr) bool {
 	return false
 }
 
-// TestForwardedHeadersOnlyFromTrustedProxies: X-Forwarded-Proto and
-// X-Forwarded-For change the scheme and the client address only when the
-// peer is a trusted proxy; with none configured, nobody's are believed.
+// TestForwardedHeadersOnlyFromTrustedProxies: X-Forwarded-Proto, -Host and
+// -For change the scheme (Secure cookies, Origin checks), the host and the
+// client address only when the peer is a trusted proxy; with none
+// configured, nobody's are believed (Fiber believed everyone's scheme).
 func TestForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
 	tests := []struct {
-		name              string
-		trusted           []string
-		wantProto, wantIP string
+		name    string
+		trusted []string
+		want    string
 	}{
-		{"no trusted proxies", nil, "http", "0.0.0.0"},
-		{"peer not trusted", []string{"10.0.0.0/8"}, "http", "0.0.0.0"},
-		{"peer trusted", []string{"0.0.0.0/32"}, "https", "198.51.100.1"},
+		{"no trusted proxies", nil, "http localhost 0.0.0.0"},
+		{"peer not trusted", []string{"10.0.0.0/8"}, "http localhost 0.0.0.0"},
+		{"peer trusted", []string{"0.0.0.0/32"}, "https mall.example.com 198.51.100.1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			app := NewApp(Options{CSRFKey: []byte("k"), TrustedProxies: tt.trusted})
-			app.Get("/", func(c *fiber.Ctx) error { return c.SendString(c.Protocol() + " " + ClientIP(c)) })
+			app.Get("/", func(c *fiber.Ctx) error { return c.SendString(c.Protocol() + " " + c.Hostname() + " " + ClientIP(c)) })
 			req := httptest.NewRequest("GET", "http://localhost/", nil) // app.Test's peer is 0.0.0.0
 			req.Header.Set("X-Forwarded-Proto", "https")
 			req.Header.Set("X-Forwarded-For", "198.51.100.1")
+			req.Header.Set("X-Forwarded-Host", "mall.example.com")
 			res, err := app.Test(req, -1)
 			if err != nil {
 				t.Fatal(err)
 			}
 			body, _ := io.ReadAll(res.Body)
-			if got := string(body); got != tt.wantProto+" "+tt.wantIP {
-				t.Fatalf("got %q, want %q", got, tt.wantProto+" "+tt.wantIP)
+			if got := string(body); got != tt.want {
+				t.Fatalf("scheme, host and client: got %q, want %q", got, tt.want)
 			}
 		})
 	}
