@@ -93,6 +93,9 @@ const (
 	// up is not known.
 	busyRetry   = 10 * time.Second
 	casAttempts = 40
+	// answerWithin bounds the wait for NATS; past it the action goes
+	// through (failOpen).
+	answerWithin = 3 * time.Second
 )
 
 // Counter takes and releases slots in NATS. A nil *Counter limits nothing.
@@ -141,7 +144,8 @@ func refused(r Rule, wait time.Duration) error {
 
 // Take counts one event of the rate limit r for key, or refuses with
 // apperr.RateLimited (RetryAfter set) when key has had r.Max events in the
-// last r.Per. It fails with apperr.Unavailable when NATS does not answer.
+// last r.Per. When NATS does not answer it lets the event through (and
+// logs it).
 func (c *Counter) Take(ctx context.Context, r Rule, key string) error {
 	if c == nil || r.Max < 1 {
 		return nil
@@ -280,10 +284,12 @@ func (c *Counter) load(ctx context.Context, subj string) ([]slot, uint64, error)
 // from f is returned as is, with nothing written.
 func (c *Counter) update(ctx context.Context, r Rule, key string, f func([]slot, time.Time) ([]slot, error)) error {
 	subj := subject(r, key)
+	ctx, cancel := context.WithTimeout(ctx, answerWithin)
+	defer cancel()
 	for attempt := 0; attempt < casAttempts; attempt++ {
 		slots, seq, err := c.load(ctx, subj)
 		if err != nil {
-			return unavailable(err)
+			return failOpen(r, err)
 		}
 		now := time.Now()
 		next, err := f(prune(slots, now), now)
@@ -307,24 +313,28 @@ func (c *Counter) update(ctx context.Context, r Rule, key string, f func([]slot,
 		}
 		var apiErr *jetstream.APIError
 		if !errors.As(err, &apiErr) || (apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence && apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
-			return unavailable(err)
+			return failOpen(r, err)
 		}
 		// Lost the race: wait a little, at random, and read again.
 		n, _ := rand.Int(rand.Reader, big.NewInt(int64(2+attempt)))
 		select {
 		case <-ctx.Done():
-			return unavailable(ctx.Err())
+			return failOpen(r, ctx.Err())
 		case <-time.After(time.Duration(n.Int64()+1) * time.Millisecond):
 		}
 	}
 	return refused(r, time.Second)
 }
 
-func unavailable(err error) error {
+// failOpen lets the action through when NATS does not answer in time: the
+// limits are a defence against abuse, and a slow or restarting NATS must not
+// lock every shopper out. A lease taken this way counts again at its first
+// refresh.
+func failOpen(r Rule, err error) error {
 	if !errors.Is(err, nats.ErrConnectionClosed) && !errors.Is(err, nats.ErrConnectionDraining) {
-		slog.Warn("limits: NATS", "err", err)
+		slog.Warn("limits: NATS did not answer, letting the action through", "rule", r.Name, "err", err)
 	}
-	return apperr.New(apperr.Unavailable, "the limit counter does not answer: try again")
+	return nil
 }
 
 // prune drops the slots that have expired.

@@ -124,3 +124,37 @@ func TestLeasesHoldAndRelease(t *testing.T) {
 		t.Fatalf("off rule: %v", err)
 	}
 }
+
+// TestCounterLetsThroughWhenNATSDoesNotAnswer: with NATS gone, limits let
+// actions through (within answerWithin) rather than lock everyone out.
+func TestCounterLetsThroughWhenNATSDoesNotAnswer(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS did not start")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	c, err := Open(context.Background(), js, Rules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Shutdown()
+	start := time.Now()
+	if err := c.Take(context.Background(), Rule{Name: "r", Max: 1, Per: time.Minute}, "k"); err != nil {
+		t.Fatalf("take without NATS: %v, want let through", err)
+	}
+	if l, err := c.Hold(context.Background(), Rule{Name: "h", Max: 1}, "k"); err != nil || l == nil {
+		t.Fatalf("hold without NATS: %v, want let through", err)
+	}
+	if d := time.Since(start); d > 2*answerWithin+time.Second {
+		t.Fatalf("took %v to let through", d)
+	}
+}
