@@ -117,6 +117,10 @@ func Open(ctx context.Context, js jetstream.JetStream, rules Rules) (*Counter, e
 		MaxMsgsPerSubject: 1,
 		AllowMsgTTL:       true,
 		Discard:           jetstream.DiscardOld,
+		// Reads go straight to the stream, not through the JetStream API
+		// queue, which backs up under load; a stale read only fails the
+		// compare-and-set, which then reads again.
+		AllowDirect: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open limits stream: %w", err)
