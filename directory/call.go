@@ -83,6 +83,23 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 	return cl, nil
 }
 
+// turnUser is the TURN user name of one side of a call: the member's
+// account, or the guest. Each gets its own, so the TURN server's
+// per-user allocation quota bounds each of them apart.
+func turnUser(p party) string {
+	if p.AccountID != "" {
+		return "m-" + p.AccountID
+	}
+	if p.Guest != "" {
+		g := p.Guest
+		if len(g) > 32 {
+			g = g[:32] // a hash: this much is unique enough and keeps the name short
+		}
+		return "g-" + g
+	}
+	return "c-" + p.ConnID
+}
+
 // signalTo returns the function that carries a participant's WebRTC
 // signaling to its device, tagged with the call and the ICE servers.
 func (cl *call) signalTo(p party) func(typ string, data any) {
@@ -93,7 +110,7 @@ func (cl *call) signalTo(p party) func(typ string, data any) {
 		}
 		m["callId"] = cl.rec.ID
 		if typ == "rtc.offer" && cl.c.cfg.ICEServers != nil {
-			m["iceServers"] = cl.c.cfg.ICEServers(p.AccountID)
+			m["iceServers"] = cl.c.cfg.ICEServers(turnUser(p))
 		}
 		if err := cl.c.sig.SendToConn(p.ConnID, typ, m); err != nil {
 			slog.Warn("signal participant", "call", cl.rec.ID, "type", typ, "err", err)

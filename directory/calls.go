@@ -18,6 +18,7 @@ import (
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/blob"
+	"github.com/livemall/livemall/backend/limits"
 	"github.com/livemall/livemall/media"
 )
 
@@ -33,8 +34,13 @@ type CallsConfig struct {
 	ScratchDir string
 	// Greeting is the default greeting, as Ogg/Opus.
 	Greeting []byte
-	// ICEServers returns the ICE servers (TURN) a device gets for a call.
-	ICEServers func(accountID string) []webrtc.ICEServer
+	// ICEServers returns the ICE servers (TURN) a device gets for a call;
+	// user is its TURN user name (turnUser), one per member and per guest,
+	// so that one guest's allocations never count against another's.
+	ICEServers func(user string) []webrtc.ICEServer
+	// Limits counts each guest's call.dial messages
+	// (limits.Rules.GuestDials); nil limits nothing.
+	Limits *limits.Counter
 }
 
 // CallRecord is the stored record of a call.
@@ -195,6 +201,13 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	var req dialRequest
 	if err := decodeData(m, &req); err != nil {
 		return err
+	}
+	if conn.Guest != "" && c.cfg.Limits != nil {
+		// Every dial rings agents or members: a guest, who costs nothing to
+		// make, may only dial so often (across nodes).
+		if err := c.cfg.Limits.Take(ctx, c.cfg.Limits.Rules.GuestDials, conn.Guest); err != nil {
+			return err
+		}
 	}
 	if req.Callback != "" {
 		return c.dialCallback(ctx, conn, req)

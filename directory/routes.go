@@ -157,6 +157,13 @@ func (s *Service) handleAvailability(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Look-ups are free to anyone: bounded per client address, across
+	// nodes, so nobody walks the number space to list who holds what.
+	if l := s.cfg.Limits; l != nil {
+		if err := l.Take(c.UserContext(), l.Rules.NumberLookups, web.ClientIP(c)); err != nil {
+			return err
+		}
+	}
 	free, err := s.Numbers.IsFree(c.UserContext(), num)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/limits"
 	"github.com/livemall/livemall/media"
 )
 
@@ -26,6 +27,9 @@ type Config struct {
 	PresenceTTL time.Duration
 	// Heartbeat is how often devices are told to heartbeat.
 	Heartbeat time.Duration
+	// Limits counts the number availability look-ups of each client
+	// address (limits.Rules.NumberLookups); nil limits nothing.
+	Limits *limits.Counter
 }
 
 // Service is the directory of one node: numbers, presence and the merged

@@ -2,6 +2,7 @@ package mall
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
+	"github.com/livemall/livemall/backend/limits"
 	"github.com/livemall/livemall/backend/web"
 )
 
@@ -28,6 +30,9 @@ type Shop struct {
 	Orders *Orders
 	// Secure sets the Secure attribute on the guest cookie (HTTPS sites).
 	Secure bool
+	// Limits bounds new guests per client address and cart event streams
+	// per shopper; nil limits nothing.
+	Limits *limits.Counter
 
 	closeOnce sync.Once
 	closing   chan struct{}
@@ -43,16 +48,34 @@ func NewShop(carts *Carts, orders *Orders, secure bool) *Shop {
 func (h *Shop) Close() { h.closeOnce.Do(func() { close(h.closing) }) }
 
 // shopper identifies who is shopping: the signed-in account, else the
-// guest cookie, which is created when create is set. ok is false for a
-// guest without a cookie who is only looking.
+// guest cookie. ok is false for a guest without a cookie who is only
+// looking.
 func (h *Shop) shopper(c *fiber.Ctx, create bool) (s Shopper, ok bool) {
+	s, ok, _ = h.shopperMaybeNew(c, create)
+	return s, ok
+}
+
+// shopperOrNew identifies who is shopping, creating a guest cookie for a
+// newcomer, within the limit of new guests per client address (across
+// nodes); over it the answer is apperr.RateLimited.
+func (h *Shop) shopperOrNew(c *fiber.Ctx) (Shopper, error) {
+	s, _, err := h.shopperMaybeNew(c, true)
+	return s, err
+}
+
+func (h *Shop) shopperMaybeNew(c *fiber.Ctx, create bool) (s Shopper, ok bool, err error) {
 	if a := auth.CurrentAccount(c); a != nil {
-		return Shopper{AccountID: a.ID}, true
+		return Shopper{AccountID: a.ID}, true, nil
 	}
 	token := c.Cookies(GuestCookie)
 	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 24 {
 		if !create {
-			return Shopper{}, false
+			return Shopper{}, false, nil
+		}
+		if l := h.Limits; l != nil {
+			if err := l.Take(c.UserContext(), l.Rules.NewGuests, web.ClientIP(c)); err != nil {
+				return Shopper{}, false, err
+			}
 		}
 		b := make([]byte, 24)
 		rand.Read(b)
@@ -61,7 +84,7 @@ func (h *Shop) shopper(c *fiber.Ctx, create bool) (s Shopper, ok bool) {
 			SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
 	}
 	sum := sha256.Sum256([]byte(token))
-	return Shopper{GuestHash: hex.EncodeToString(sum[:])}, true
+	return Shopper{GuestHash: hex.EncodeToString(sum[:])}, true, nil
 }
 
 // ShopperOf names the request's shopper, the signed-in account or the
@@ -83,7 +106,10 @@ func (h *Shop) GuestOf(c *fiber.Ctx) string {
 }
 
 func (h *Shop) handleGuest(c *fiber.Ctx) error {
-	s, _ := h.shopper(c, true)
+	s, err := h.shopperOrNew(c)
+	if err != nil {
+		return err
+	}
 	return c.JSON(fiber.Map{"guest": s.AccountID == ""})
 }
 
@@ -129,7 +155,10 @@ func (h *Shop) handleAddItem(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	s, _ := h.shopper(c, true)
+	s, err := h.shopperOrNew(c)
+	if err != nil {
+		return err
+	}
 	v, err := h.Carts.AddItem(c.UserContext(), s, req.Store, req.SKU, req.Quantity, nil)
 	if err != nil {
 		return err
@@ -147,7 +176,10 @@ func (h *Shop) handleSetQuantity(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	s, _ := h.shopper(c, true)
+	s, err := h.shopperOrNew(c)
+	if err != nil {
+		return err
+	}
 	v, err := h.Carts.SetQuantity(c.UserContext(), s, c.Params("store"), c.Params("sku"), req.Quantity)
 	if err != nil {
 		return err
@@ -168,7 +200,10 @@ func (h *Shop) handleAcceptSuggestion(c *fiber.Ctx) error {
 }
 
 func (h *Shop) handleRemoveItem(c *fiber.Ctx) error {
-	s, _ := h.shopper(c, true)
+	s, err := h.shopperOrNew(c)
+	if err != nil {
+		return err
+	}
 	v, err := h.Carts.RemoveItem(c.UserContext(), s, c.Params("store"), c.Params("sku"))
 	if err != nil {
 		return err
@@ -177,7 +212,10 @@ func (h *Shop) handleRemoveItem(c *fiber.Ctx) error {
 }
 
 func (h *Shop) handleClear(c *fiber.Ctx) error {
-	s, _ := h.shopper(c, true)
+	s, err := h.shopperOrNew(c)
+	if err != nil {
+		return err
+	}
 	v, err := h.Carts.Clear(c.UserContext(), s)
 	if err != nil {
 		return err
@@ -191,7 +229,10 @@ func (h *Shop) handleCartEvents(c *fiber.Ctx) error {
 	if h.Carts.bus == nil {
 		return apperr.New(apperr.Unavailable, "live cart updates are off")
 	}
-	s, _ := h.shopper(c, true)
+	s, err := h.shopperOrNew(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	id, err := h.Carts.CartID(ctx, s)
 	if err != nil {
@@ -201,9 +242,18 @@ func (h *Shop) handleCartEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var lease *limits.Lease
+	if l := h.Limits; l != nil {
+		// Each stream holds a subscription and a connection for minutes:
+		// one shopper may hold only a few, across nodes.
+		if lease, err = l.Hold(ctx, l.Rules.CartStreams, s.key()); err != nil {
+			return err
+		}
+	}
 	updates := make(chan *nats.Msg, 16)
 	sub, err := h.Carts.bus.ChanSubscribe(cartSubject(id), updates)
 	if err != nil {
+		lease.Release()
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/event-stream")
@@ -212,6 +262,9 @@ func (h *Shop) handleCartEvents(c *fiber.Ctx) error {
 	initial, _ := json.Marshal(first)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer sub.Unsubscribe()
+		held, done := context.WithCancel(context.Background())
+		defer done()
+		go lease.Keep(held)
 		write := func(event string, data []byte) bool {
 			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data)
 			return w.Flush() == nil
@@ -378,4 +431,13 @@ func (h *Shop) handleStoreOrders(c *fiber.Ctx) error {
 		out = append(out, v)
 	}
 	return c.JSON(fiber.Map{"orders": out})
+}
+
+// key names the shopper for limits: "a:" and the account, or "g:" and the
+// guest hash.
+func (s Shopper) key() string {
+	if s.AccountID != "" {
+		return "a:" + s.AccountID
+	}
+	return "g:" + s.GuestHash
 }

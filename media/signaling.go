@@ -18,6 +18,7 @@ import (
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
+	"github.com/livemall/livemall/backend/limits"
 	"github.com/livemall/livemall/backend/web"
 )
 
@@ -52,6 +53,9 @@ type Signaling struct {
 	// Guest names the mall guest of a request without a session ("" when
 	// there is none); nil refuses every guest.
 	Guest func(c *fiber.Ctx) string
+	// Limits bounds the sockets one account or guest holds open, across
+	// nodes; nil limits nothing.
+	Limits *limits.Counter
 
 	handlers map[string]HandlerFunc
 	guests   map[string]bool
@@ -135,6 +139,9 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 		}
 		c.Locals("ws.guest", guest)
 		c.Locals("ws.device", device)
+		if err := s.holdSocket(c, "", guest); err != nil {
+			return err
+		}
 		return c.Next()
 	}
 	if err != nil {
@@ -142,6 +149,9 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 	}
 	c.Locals("ws.account", a.ID)
 	c.Locals("ws.device", device)
+	if err := s.holdSocket(c, a.ID, ""); err != nil {
+		return err
+	}
 	return c.Next()
 }
 
@@ -153,6 +163,7 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 	c := newConn(newConnID(), accountID, deviceID)
 	c.Guest, _ = ws.Locals("ws.guest").(string)
 	s.conns.Store(c.ID, c)
+	keepSocket(c.ctx, ws)
 	writerDone := make(chan struct{})
 	defer func() {
 		c.cancel()

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ import (
 	"github.com/livemall/livemall/backend/bus"
 	"github.com/livemall/livemall/backend/config"
 	"github.com/livemall/livemall/backend/database"
+	"github.com/livemall/livemall/backend/limits"
 	"github.com/livemall/livemall/backend/mail"
 	"github.com/livemall/livemall/backend/web"
 	"github.com/livemall/livemall/directory"
@@ -50,6 +52,11 @@ type App struct {
 	SFU       *media.SFU
 	TURN      *media.TURNServer
 	Fiber     *fiber.App
+	// Limits counts the abuse limits in NATS, shared by every node.
+	Limits *limits.Counter
+	// Metrics is the Prometheus registry ServeMetrics serves, apart from
+	// the public port.
+	Metrics *prometheus.Registry
 
 	// MallPresence shows members who chose to be seen on the buildings.
 	MallPresence *mall.Presence
@@ -135,15 +142,21 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	if cfg.Node == "" {
 		cfg.Node, _ = os.Hostname()
 	}
-	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node, Bus: b.Conn}
-	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat})
+	counter, err := limits.Open(ctx, b.JS, cfg.Limits)
+	if err != nil {
+		b.Close()
+		svc.DB.Close()
+		return nil, err
+	}
+	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node, Bus: b.Conn, Limits: counter}
+	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
 	if err != nil {
 		b.Close()
 		svc.DB.Close()
 		return nil, err
 	}
 	svc.Auth.SetHooks(svc.authHooks(dir.SignedOut))
-	a := &App{Services: *svc, Config: cfg, Bus: b, Signaling: sig, Directory: dir}
+	a := &App{Services: *svc, Config: cfg, Bus: b, Signaling: sig, Directory: dir, Limits: counter}
 	if err := a.startCalls(); err != nil {
 		a.Shutdown()
 		return nil, err
@@ -153,7 +166,14 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		return nil, err
 	}
 	a.startRouter()
-	a.Fiber = a.routes()
+	// The CSRF key is shared through NATS so that every node issues and
+	// accepts the same tokens.
+	csrfKey, err := b.SharedSecret(ctx, "csrf")
+	if err != nil {
+		a.Shutdown()
+		return nil, err
+	}
+	a.Fiber = a.routes(csrfKey)
 	return a, nil
 }
 
@@ -179,6 +199,7 @@ func (a *App) startShop() error {
 	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold)
 	a.stopSweep = sweepHolds(orders)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"))
+	a.Shop.Limits = a.Limits
 	a.Closing = mall.NewClosing(a.Shop, a.Auth)
 	if a.Webhook != nil {
 		a.Webhook.Orders = orders
@@ -290,14 +311,14 @@ func (a *App) startCalls() error {
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	iceServers := func(accountID string) []webrtc.ICEServer {
+	iceServers := func(user string) []webrtc.ICEServer {
 		if a.TURN == nil {
 			return nil
 		}
-		return a.TURN.ICEServers(host, accountID, time.Now())
+		return a.TURN.ICEServers(host, user, time.Now())
 	}
 	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, blobs, cfg.Node, directory.CallsConfig{
-		RingTimeout: cfg.RingTimeout, ScratchDir: scratch, ICEServers: iceServers,
+		RingTimeout: cfg.RingTimeout, ScratchDir: scratch, ICEServers: iceServers, Limits: a.Limits,
 	})
 	if err != nil {
 		return err
@@ -317,12 +338,18 @@ func (a *App) startCalls() error {
 	return nil
 }
 
-// routes builds the Fiber app with every slice's routes.
-func (a *App) routes() *fiber.App {
+// routes builds the Fiber app with every slice's routes. /metrics is not
+// among them: ServeMetrics serves it on its own listener.
+func (a *App) routes(csrfKey []byte) *fiber.App {
 	reg := prometheus.NewRegistry()
-	f := web.NewApp(web.Options{PublicURL: a.Config.PublicURL, TrustedProxies: a.Config.TrustedProxies, Registry: reg, CSRFExempt: []string{"/api/v1/webhooks/"}, Stripe: a.Config.StripeMode()})
+	a.Metrics = reg
+	f := web.NewApp(web.Options{PublicURL: a.Config.PublicURL, TrustedProxies: a.Config.TrustedProxies, Registry: reg, Stripe: a.Config.StripeMode(),
+		CSRFKey: csrfKey, CSRFBindTo: []string{auth.SessionCookie, mall.GuestCookie}, CSRFExempt: []string{"/api/v1/webhooks/"}})
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	f.Get("/readyz", a.handleReady)
+	// Not the web app's page either: a scraper pointed at the public port
+	// learns that nothing is here.
+	f.All("/metrics", func(c *fiber.Ctx) error { return apperr.New(apperr.NotFound, "no such resource: /metrics") })
 
 	api := f.Group("/api/v1", a.Auth.LoadSession())
 	api.Get("/openapi.json", serveOpenAPI)
@@ -367,6 +394,20 @@ func (a *App) handleReady(c *fiber.Ctx) error {
 		return apperr.New(apperr.Unavailable, "NATS does not answer")
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+// ServeMetrics answers GET /metrics on ln (the --metrics-addr listener)
+// until ctx ends or ln is closed.
+func (a *App) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: web.MetricsHandler(a.Metrics), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("serve metrics: %w", err)
+	}
+	return nil
 }
 
 // Serve answers HTTP on ln until Shutdown.

@@ -95,8 +95,9 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	c := newClient(t, a)
 	c.must(200, "GET", "/healthz", nil)
 	c.must(200, "GET", "/readyz", nil)
-	if r := c.do("GET", "/metrics", nil); r.Status != 200 || !strings.Contains(r.Body, "livemall_http_requests_total") {
-		t.Fatalf("metrics: %d", r.Status)
+	// Metrics live on their own listener (TestMetricsOnlyOnTheirOwnListener).
+	if r := c.do("GET", "/metrics", nil); r.Status != 404 || strings.Contains(r.Body, "livemall_http_requests_total") {
+		t.Fatalf("metrics on the public port: %d %.200s", r.Status, r.Body)
 	}
 	a.DB.Close()
 	r := c.do("GET", "/readyz", nil)

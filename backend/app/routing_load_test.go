@@ -70,7 +70,11 @@ func (w *wire) send(typ, data string) {
 // shopper is served (the store's maximum wait is long enough that no one
 // needs the fallback).
 func TestHundredShoppersFiveAgentsOverTwoNodes(t *testing.T) {
-	quick := func(c *config.Config) { c.AgentRingTimeout = 20 * time.Second; c.WrapUp = time.Millisecond }
+	quick := func(c *config.Config) {
+		c.AgentRingTimeout = 20 * time.Second
+		c.WrapUp = time.Millisecond
+		c.Limits.NewGuests.Max = 0 // a hundred shoppers, all from the test's one address
+	}
 	na, nb := twoNodes(t, quick)
 	baseA, baseB := serveOnLoopback(t, na), serveOnLoopback(t, nb)
 	na.DB.Exec("UPDATE stores SET max_wait_seconds = 3600")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Codes understood by every slice. Anything else is reported as Internal.
@@ -27,6 +28,9 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter, when set on a RateLimited error, is how long the client
+	// should wait; HTTP answers carry it as Retry-After.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.
@@ -82,4 +86,14 @@ func Status(err error) int {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// RetryAfter returns how long the client should wait before trying again,
+// from the first *Error in err's chain; 0 when it says nothing.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

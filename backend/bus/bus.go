@@ -6,6 +6,7 @@ package bus
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -98,4 +99,38 @@ func (b *Bus) Close() {
 		b.embedded.Shutdown()
 		b.embedded.WaitForShutdown()
 	}
+}
+
+// secretsBucket holds the secrets every node must share (the CSRF key).
+const secretsBucket = "lm_secrets"
+
+// SharedSecret returns the 32-byte secret called name that every node
+// connected to this NATS shares: the first node to ask creates it at random
+// in the lm_secrets bucket (on disk), the others read it. Losing the bucket
+// only rotates the secret.
+func (b *Bus) SharedSecret(ctx context.Context, name string) ([]byte, error) {
+	kv, err := b.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      secretsBucket,
+		Description: "secrets shared by every livemall node",
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", secretsBucket, err)
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		if e, err := kv.Get(ctx, name); err == nil && len(e.Value()) == 32 {
+			return e.Value(), nil
+		} else if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil, fmt.Errorf("read secret %s: %w", name, err)
+		}
+		secret := make([]byte, 32)
+		rand.Read(secret)
+		if _, err := kv.Create(ctx, name, secret); err == nil {
+			return secret, nil
+		} else if !errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, fmt.Errorf("create secret %s: %w", name, err)
+		}
+		// Another node created it first: read theirs.
+	}
+	return nil, fmt.Errorf("secret %s: no agreement after 3 attempts", name)
 }

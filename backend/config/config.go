@@ -12,6 +12,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/livemall/livemall/backend/limits"
 )
 
 // Config is everything `livemall serve` and the other subcommands need.
@@ -92,6 +94,9 @@ type Config struct {
 	// Demo seeds the demo mall when the database is empty and prints the
 	// demo staff's enrollment links.
 	Demo bool
+	// Limits are the abuse limits counted in NATS (no flags: the numbers
+	// are documented in limits.Default; benchmarks turn them off).
+	Limits limits.Rules
 }
 
 // Default returns the built-in defaults.
@@ -112,6 +117,7 @@ func Default() Config {
 		WebRTCLoopback:   true,
 		PaymentHold:      15 * time.Minute,
 		MetricsAddr:      "127.0.0.1:9464",
+		Limits:           limits.Default(),
 	}
 }
 
@@ -125,6 +131,14 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "origin browsers use, e.g. https://mall.example.com (env LIVEMALL_PUBLIC_URL)")
 	fs.Func("trusted-proxy", "address of a trusted reverse proxy; repeatable (env LIVEMALL_TRUSTED_PROXIES, comma-separated)", func(s string) error {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, s)
+		return nil
+	})
+	fs.Func("trusted-proxies", "comma-separated addresses or CIDR ranges of trusted reverse proxies, whose X-Forwarded-For and X-Forwarded-Proto are believed (env LIVEMALL_TRUSTED_PROXIES)", func(s string) error {
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+			}
+		}
 		return nil
 	})
 	fs.IntVar(&cfg.AuthRateLimit, "auth-rate-limit", cfg.AuthRateLimit, "sign-up/sign-in requests per minute per client address (env LIVEMALL_AUTH_RATE_LIMIT)")
@@ -263,7 +277,7 @@ func (cfg *Config) Validate() error {
 	for _, p := range cfg.TrustedProxies {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
-				return fmt.Errorf("--trusted-proxy %q is not an IP address or CIDR range", p)
+				return fmt.Errorf("trusted proxy %q (--trusted-proxies, --trusted-proxy) is not an IP address or CIDR range", p)
 			}
 		}
 	}

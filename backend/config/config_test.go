@@ -59,6 +59,7 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"public URL with a path", nil, []string{"--public-url", "https://x.example/mall"}, "must be an origin"},
 		{"public URL without scheme", nil, []string{"--public-url", "mall.example.com"}, "must be an origin"},
 		{"bad proxy", nil, []string{"--trusted-proxy", "proxy.local"}, "not an IP address"},
+		{"bad proxy in a list", nil, []string{"--trusted-proxies", "10.0.0.0/8,proxy.local"}, `trusted proxy "proxy.local"`},
 		{"zero rate limit", nil, []string{"--auth-rate-limit", "0"}, "at least 1"},
 		{"rate limit env not a number", map[string]string{"LIVEMALL_AUTH_RATE_LIMIT": "many"}, nil, "not a number"},
 		{"empty data dir", nil, []string{"--data", ""}, "must not be empty"},
@@ -82,5 +83,17 @@ func TestStripeSettingsComeFromTheEnvironmentToo(t *testing.T) {
 	}
 	if err := cfg.ChoosePayments(); err != nil || cfg.Payments != "stripe" || !cfg.StripeMode() {
 		t.Fatalf("keys from the environment choose Stripe: %q %v", cfg.Payments, err)
+	}
+}
+
+// TestTrustedProxiesTakesAList: --trusted-proxies takes a comma-separated
+// list of addresses and CIDR ranges, adding to the repeatable
+// --trusted-proxy and to LIVEMALL_TRUSTED_PROXIES.
+func TestTrustedProxiesTakesAList(t *testing.T) {
+	cfg, err := parse(t, map[string]string{"LIVEMALL_TRUSTED_PROXIES": "192.0.2.1"},
+		"--trusted-proxies", "10.0.0.0/8, 192.0.2.7,,2001:db8::/32", "--trusted-proxy", "198.51.100.3")
+	want := []string{"192.0.2.1", "10.0.0.0/8", "192.0.2.7", "2001:db8::/32", "198.51.100.3"}
+	if err != nil || strings.Join(cfg.TrustedProxies, " ") != strings.Join(want, " ") {
+		t.Fatalf("trusted proxies %q (%v), want %q", cfg.TrustedProxies, err, want)
 	}
 }

@@ -2,11 +2,11 @@ package web
 
 import (
 	"log/slog"
+	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,8 +26,14 @@ type Options struct {
 	PublicURL string
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
-	// Registry receives the HTTP metrics; /metrics serves it.
+	// Registry receives the HTTP metrics; MetricsHandler serves it on the
+	// metrics listener.
 	Registry *prometheus.Registry
+	// CSRFKey signs CSRF tokens; every node must have the same one.
+	CSRFKey []byte
+	// CSRFBindTo names the cookies a CSRF token is bound to, first present
+	// wins: the session cookie, then the guest cookie.
+	CSRFBindTo []string
 	// CSRFExempt lists path prefixes that prove themselves otherwise
 	// (signed webhooks) and skip the CSRF check.
 	CSRFExempt []string
@@ -51,22 +57,33 @@ func NewApp(o Options) *fiber.App {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           90 * time.Second,
 	}
+	// X-Forwarded-Proto, -Host and -For are believed from trusted proxies
+	// only; with none configured, from nobody (Fiber would otherwise believe
+	// everyone's X-Forwarded-Proto).
+	cfg.EnableTrustedProxyCheck = true
+	cfg.TrustedProxies = o.TrustedProxies
 	if len(o.TrustedProxies) > 0 {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
-		cfg.EnableTrustedProxyCheck = true
-		cfg.TrustedProxies = o.TrustedProxies
 		cfg.EnableIPValidation = true
 	}
 	app := fiber.New(cfg)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	app.Use(observe(o.Registry))
 	app.Use(SecurityHeaders(o.PublicURL, o.Stripe))
-	app.Use(CSRF(o.PublicURL, o.CSRFExempt...))
+	app.Use(CSRF(CSRFOptions{PublicURL: o.PublicURL, Key: o.CSRFKey, BindTo: o.CSRFBindTo, Exempt: o.CSRFExempt}))
 	if o.Registry != nil {
 		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
 	}
 	return app
+}
+
+// MetricsHandler serves the registry in the Prometheus text format. It
+// belongs on its own listener (--metrics-addr), never on the public port:
+// the figures name stores and their queues.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return mux
 }
 
 // observe logs each request and counts it in the registry.
@@ -102,13 +119,14 @@ func observe(reg *prometheus.Registry) fiber.Handler {
 
 // RateLimit returns middleware that lets one client address make at most max
 // requests per minute through it; the client address is the peer, or the
-// X-Forwarded-For of a trusted proxy. The counters live in this process.
+// X-Forwarded-For of a trusted proxy (ClientIP). The counters live in this
+// process.
 func RateLimit(max int) fiber.Handler {
 	return limiter.New(limiter.Config{
 		Max:        max,
 		Expiration: time.Minute,
 		KeyGenerator: func(c *fiber.Ctx) string {
-			return c.IP()
+			return ClientIP(c)
 		},
 		LimitReached: func(c *fiber.Ctx) error {
 			return apperr.New(apperr.RateLimited, "too many attempts from your address: wait a minute and try again")

@@ -6,6 +6,8 @@ package web
 import (
 	"errors"
 	"log/slog"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -40,6 +42,9 @@ var fiberCodes = map[int]string{
 // are logged with their detail and shown as "internal error".
 func ErrorHandler(c *fiber.Ctx, err error) error {
 	status, body := Describe(err)
+	if d := apperr.RetryAfter(err); d > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((d+time.Second-1)/time.Second)))
+	}
 	if status >= 500 && apperr.Code(err) == apperr.Internal {
 		slog.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}

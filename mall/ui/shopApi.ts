@@ -197,7 +197,7 @@ function csrfCookie(): string {
 }
 
 /** putJSON sends a PUT the way api.ts sends its writes and throws ApiError on failure. */
-async function putJSON<T>(path: string, body: unknown): Promise<T> {
+async function putJSON<T>(path: string, body: unknown, retried = false): Promise<T> {
   // GET /csrf sets the cookie when it is missing; its answer carries the token too.
   const token = csrfCookie() || (await api.get<{ token: string }>('/csrf')).token;
   let res: Response;
@@ -220,11 +220,14 @@ async function putJSON<T>(path: string, body: unknown): Promise<T> {
     | (T & { error?: { code?: ErrorCode; message?: string } })
     | undefined;
   if (res.ok) return data as T;
-  throw new ApiError(
-    res.status,
-    data?.error?.code ?? 'internal',
-    data?.error?.message ?? `The server answered ${res.status} ${res.statusText}.`,
-  );
+  const message = data?.error?.message ?? `The server answered ${res.status} ${res.statusText}.`;
+  // The token is bound to the session: one that went stale (signed in or
+  // out in another tab) gets one retry with the current session's token.
+  if (!retried && res.status === 403 && /csrf/i.test(message)) {
+    await api.get('/csrf');
+    return putJSON<T>(path, body, true);
+  }
+  throw new ApiError(res.status, data?.error?.code ?? 'internal', message);
 }
 
 type CartAnswer = { cart: Cart };

@@ -104,7 +104,7 @@ export async function startServer({ demo = false, serveArgs = [] } = {}) {
   if (!demo) await cli('seed', '--demo', '--data', dataDir);
 
   let output = '';
-  const args = ['serve', '--addr', `:${port}`, '--data', dataDir, '--public-url', url, '--turn-addr', '127.0.0.1:0'];
+  const args = ['serve', '--addr', `:${port}`, '--data', dataDir, '--public-url', url, '--turn-addr', '127.0.0.1:0', '--metrics-addr', ''];
   // --demo implies offline test payments; without it they must be chosen.
   if (demo) args.push('--demo');
   else args.push('--payments', 'offline');

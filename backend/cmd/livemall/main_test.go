@@ -70,7 +70,7 @@ func livemall(t *testing.T, args ...string) (stdout, stderr string, code int) {
 // URL, read from its "serving" log line.
 func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0", "--payments", "offline"}, args...)...)
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0", "--payments", "offline", "--metrics-addr", "127.0.0.1:0"}, args...)...)
 	stderr, _ := cmd.StderrPipe()
 	cmd.Stdout = io.Discard
 	if err := cmd.Start(); err != nil {

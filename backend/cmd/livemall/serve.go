@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,11 +23,17 @@ type Main struct {
 	app *app.App
 	ln  net.Listener
 	err chan error
+
+	metricsLn   net.Listener
+	stopMetrics context.CancelFunc
 }
 
 // Run listens, opens everything (seeding the demo first if asked and the
 // database is empty) and serves in the background.
 func (m *Main) Run(ctx context.Context) error {
+	if err := checkClusterTURN(m.Config); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
@@ -45,10 +52,47 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.app = a
+	if m.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", m.Config.MetricsAddr)
+		if err != nil {
+			a.Shutdown()
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", m.Config.MetricsAddr, err)
+		}
+		m.metricsLn = mln
+		var mctx context.Context
+		mctx, m.stopMetrics = context.WithCancel(context.Background())
+		go func() {
+			if err := a.ServeMetrics(mctx, mln); err != nil {
+				slog.Error("metrics listener", "err", err)
+			}
+		}()
+		slog.Info("metrics", "addr", mln.Addr().String())
+	}
 	m.err = make(chan error, 1)
 	go func() { m.err <- a.Serve(ln) }()
 	slog.Info("serving", "addr", ln.Addr().String(), "url", m.Config.PublicURL)
 	return nil
+}
+
+// checkClusterTURN refuses a cluster node (--nats-url) with TURN on and no
+// --turn-secret: each node would make up its own secret, and a browser
+// given credentials by one node would be refused by the TURN server of
+// another.
+func checkClusterTURN(cfg config.Config) error {
+	if cfg.NATSURL != "" && cfg.TURNAddr != "" && cfg.TURNSecret == "" {
+		return errors.New("--nats-url runs several nodes: give them all the same --turn-secret (or LIVEMALL_TURN_SECRET), or turn the built-in TURN server off with --turn-addr \"\"; a secret made up per node breaks TURN credentials across nodes")
+	}
+	return nil
+}
+
+// MetricsURL returns the base URL of the metrics listener, "" when it is
+// off.
+func (m *Main) MetricsURL() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return "http://" + m.metricsLn.Addr().String()
 }
 
 // seedDemoIfEmpty seeds the demo mall into an empty database and prints the
@@ -106,6 +150,9 @@ func printWelcome(w io.Writer, heading, base string, links []app.DemoLink) {
 func (m *Main) Close() error {
 	if m.app == nil {
 		return nil
+	}
+	if m.stopMetrics != nil {
+		m.stopMetrics()
 	}
 	err := m.app.Shutdown()
 	select {

@@ -1,8 +1,12 @@
 // The JSON client every livemall web app uses to talk to /api/v1.
 //
 // State-changing requests carry the CSRF token the server put in the readable
-// lm_csrf cookie; the session itself rides in an HttpOnly cookie the browser
-// sends on its own (credentials: 'same-origin'). Every request carries this
+// lm_csrf cookie. The server issues it bound to the session (an HMAC of the
+// session or guest cookie), so it changes when the browser signs in or out or
+// becomes a guest: responses that do so set the new one, and a request sent
+// with a stale token is refused once, then retried after GET /csrf. The
+// session itself rides in an HttpOnly cookie the browser sends on its own
+// (credentials: 'same-origin'). Every request carries this
 // browser's device id in X-Device-ID (see device.ts).
 
 import { deviceId } from './device';
@@ -171,7 +175,8 @@ async function request<T>(method: string, path: string, body?: unknown, retried 
     err?.code ?? 'internal',
     err?.message ?? `The server answered ${res.status} ${res.statusText}.`,
   );
-  // A stale CSRF cookie (for example after the server rotated it) gets one retry.
+  // A stale CSRF token (another tab signed in or out, or the server's key
+  // changed) gets one retry with the token of the current session.
   if (!retried && res.status === 403 && /csrf/i.test(apiErr.message) && method !== 'GET') {
     csrfPromise = null;
     await request('GET', '/csrf', undefined, true);

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeRefusesClusterWithoutTURNSecret: with --nats-url and TURN on,
+// serve needs --turn-secret (a secret made up per node breaks TURN
+// credentials across nodes); with the secret, or TURN off, it gets past
+// that check (and then fails on the NATS nobody runs).
+func TestServeRefusesClusterWithoutTURNSecret(t *testing.T) {
+	nats := []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "", "--nats-url", "nats://127.0.0.1:1"}
+	tests := []struct {
+		name    string
+		args    []string
+		refused bool
+	}{
+		{"no secret", []string{"--turn-addr", "127.0.0.1:0"}, true},
+		{"no secret in the environment either", []string{"--turn-addr", "127.0.0.1:0", "--turn-secret", ""}, true},
+		{"a secret", []string{"--turn-addr", "127.0.0.1:0", "--turn-secret", "shared-by-all-nodes"}, false},
+		{"TURN off", []string{"--turn-addr", ""}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := livemall(t, append(append(append([]string{}, nats...), dbFlags(t)...), tt.args...)...)
+			if code == 0 {
+				t.Fatalf("serve exited 0 with no NATS to reach: %s", stderr)
+			}
+			if got := strings.Contains(stderr, "--turn-secret"); got != tt.refused {
+				t.Fatalf("refused for the secret: %v, want %v; stderr %q", got, tt.refused, stderr)
+			}
+			if tt.refused && (code != 1 || strings.Count(strings.TrimSpace(stderr), "\n") != 0) {
+				t.Fatalf("exit %d, stderr %q; want exit 1 and one line", code, stderr)
+			}
+		})
+	}
+}
+
+// TestServeMetricsOnTheirOwnListener: serve answers /metrics on
+// --metrics-addr with the counters of the public port, whose own /metrics
+// is a 404.
+func TestServeMetricsOnTheirOwnListener(t *testing.T) {
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--turn-addr", "", "--metrics-addr", "127.0.0.1:0", "--payments", "offline"}, dbFlags(t)...)...)
+	stderr, _ := cmd.StderrPipe()
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addrs := make(chan [2]string, 1)
+	go func() {
+		var metrics string
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
+				continue
+			}
+			switch line.Msg {
+			case "metrics":
+				metrics = "http://" + line.Addr
+			case "serving":
+				addrs <- [2]string{"http://" + line.Addr, metrics}
+			}
+		}
+	}()
+	var base, metrics string
+	select {
+	case a := <-addrs:
+		base, metrics = a[0], a[1]
+	case <-time.After(60 * time.Second):
+		t.Fatal("livemall serve did not start within 60s")
+	}
+	if metrics == "" {
+		t.Fatal("serve logged no metrics listener")
+	}
+	get := func(url string) (int, string) {
+		t.Helper()
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if st, _ := get(base + "/readyz"); st != 200 {
+		t.Fatalf("readyz: %d", st)
+	}
+	if st, body := get(base + "/metrics"); st != 404 || strings.Contains(body, "livemall_http_requests_total") {
+		t.Fatalf("public /metrics: %d %.200s, want 404", st, body)
+	}
+	st, body := get(metrics + "/metrics")
+	if st != 200 || !strings.Contains(body, `livemall_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
+		t.Fatalf("metrics listener: %d %.500s", st, body)
+	}
+}

@@ -1,0 +1,160 @@
+package limits
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/livemall/livemall/backend/apperr"
+)
+
+// openCounters returns n counters on one embedded NATS, each on its own
+// connection, as n nodes would have.
+func openCounters(t *testing.T, n int, rules Rules) []*Counter {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS did not start")
+	}
+	t.Cleanup(ns.Shutdown)
+	var out []*Counter
+	for i := 0; i < n; i++ {
+		nc, err := nats.Connect("", nats.InProcessServer(ns))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		js, _ := jetstream.New(nc)
+		c, err := Open(context.Background(), js, rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// TestCounterRacesNeverOverfill: many takers on several connections race
+// for the slots of one key; exactly Max win, the rest are refused with a
+// Retry-After within the window.
+func TestCounterRacesNeverOverfill(t *testing.T) {
+	rate := Rule{Name: "race", Max: 5, Per: time.Minute, Message: "wait %d s"}
+	counters := openCounters(t, 3, Rules{})
+	var won, refused atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 24; i++ {
+		wg.Add(1)
+		go func(c *Counter) {
+			defer wg.Done()
+			err := c.Take(context.Background(), rate, "203.0.113.1")
+			switch {
+			case err == nil:
+				won.Add(1)
+			case apperr.Is(err, apperr.RateLimited):
+				if d := apperr.RetryAfter(err); d < time.Second || d > time.Minute {
+					t.Errorf("Retry-After %v outside (0, 1m]", d)
+				}
+				refused.Add(1)
+			default:
+				t.Errorf("take: %v", err)
+			}
+		}(counters[i%3])
+	}
+	wg.Wait()
+	if won.Load() != 5 || refused.Load() != 19 {
+		t.Fatalf("%d won, %d refused; want 5 and 19", won.Load(), refused.Load())
+	}
+	if n, _ := counters[0].Count(context.Background(), rate, "203.0.113.1"); n != 5 {
+		t.Fatalf("count %d, want 5", n)
+	}
+	if err := counters[1].Take(context.Background(), rate, "203.0.113.2"); err != nil {
+		t.Fatalf("another key is counted apart: %v", err)
+	}
+}
+
+// TestLeasesHoldAndRelease: a concurrent limit counts held leases across
+// counters; releasing one (or the end of Keep's context) frees its slot;
+// an off rule or a nil counter limits nothing.
+func TestLeasesHoldAndRelease(t *testing.T) {
+	open := Rule{Name: "open", Max: 2, Message: "wait %d s"}
+	cs := openCounters(t, 2, Rules{})
+	ctx := context.Background()
+	l1, err := cs[0].Hold(ctx, open, "g:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep, stop := context.WithCancel(ctx)
+	l2, err := cs[1].Hold(ctx, open, "g:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := make(chan struct{})
+	go func() { l2.Keep(keep); close(kept) }()
+	if _, err := cs[0].Hold(ctx, open, "g:1"); !apperr.Is(err, apperr.RateLimited) || apperr.RetryAfter(err) < time.Second {
+		t.Fatalf("third lease: %v, want rate_limited with Retry-After", err)
+	}
+	l1.Release()
+	l1.Release() // twice is harmless
+	l3, err := cs[1].Hold(ctx, open, "g:1")
+	if err != nil {
+		t.Fatalf("after a release: %v", err)
+	}
+	stop()
+	<-kept
+	if n, _ := cs[0].Count(ctx, open, "g:1"); n != 1 {
+		t.Fatalf("after Keep ended: %d held, want 1 (l3)", n)
+	}
+	l3.Release()
+
+	var nilCounter *Counter
+	if l, err := nilCounter.Hold(ctx, open, "x"); err != nil || l == nil {
+		t.Fatalf("nil counter: %v", err)
+	}
+	if err := cs[0].Take(ctx, Rule{Name: "off", Per: time.Minute}, "x"); err != nil {
+		t.Fatalf("off rule: %v", err)
+	}
+}
+
+// TestCounterLetsThroughWhenNATSDoesNotAnswer: with NATS gone, limits let
+// actions through (within answerWithin) rather than lock everyone out.
+func TestCounterLetsThroughWhenNATSDoesNotAnswer(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS did not start")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	c, err := Open(context.Background(), js, Rules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Shutdown()
+	start := time.Now()
+	if err := c.Take(context.Background(), Rule{Name: "r", Max: 1, Per: time.Minute}, "k"); err != nil {
+		t.Fatalf("take without NATS: %v, want let through", err)
+	}
+	if l, err := c.Hold(context.Background(), Rule{Name: "h", Max: 1}, "k"); err != nil || l == nil {
+		t.Fatalf("hold without NATS: %v, want let through", err)
+	}
+	if d := time.Since(start); d > 2*answerWithin+time.Second {
+		t.Fatalf("took %v to let through", d)
+	}
+}
