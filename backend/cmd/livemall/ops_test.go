@@ -16,7 +16,7 @@ import (
 // credentials across nodes); with the secret, or TURN off, it gets past
 // that check (and then fails on the NATS nobody runs).
 func TestServeRefusesClusterWithoutTURNSecret(t *testing.T) {
-	nats := []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "", "--nats-url", "nats://127.0.0.1:1"}
+	nats := []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "", "--payments", "offline", "--nats-url", "nats://127.0.0.1:1"}
 	tests := []struct {
 		name    string
 		args    []string
