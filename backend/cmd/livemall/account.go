@@ -22,8 +22,12 @@ import (
 // names a person; the OS user is recorded anyway, as it is the one the
 // machine vouches for). It is safe to run while a server uses the same data.
 func runAccount(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "revoke" {
+		return runRevoke(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "recover" {
 		fmt.Fprintln(os.Stderr, "usage: livemall account recover --email E [--by NAME] [flags]")
+		fmt.Fprintln(os.Stderr, "       livemall account revoke --email E [--passkeys] [flags]")
 		return errUsage
 	}
 	var email, by string
@@ -79,4 +83,41 @@ func issuerName(by string) string {
 		return by + " (os user " + name + ")"
 	}
 	return name
+}
+
+// runRevoke is `livemall account revoke --email E [--passkeys]`: an
+// operator signs a person out of every browser at once (a stolen laptop, a
+// leaked cookie) and kills their unused enrollment and recovery links; with
+// --passkeys their passkeys are removed too, so only a new recovery link lets
+// them back in. It is safe to run while a server uses the same data: sessions
+// are checked in the database on every request, on every node.
+func runRevoke(ctx context.Context, args []string, stdout io.Writer) error {
+	var email string
+	var passkeys bool
+	cfg, _, err := parseConfig("account revoke", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "email of the account to sign out everywhere (required)")
+		fs.BoolVar(&passkeys, "passkeys", false, "also remove every passkey of the account (it then needs a recovery link)")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return errors.New("account revoke: --email is required")
+	}
+	svc, err := app.OpenServices(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	a, err := svc.Auth.FindAccountByEmail(ctx, email)
+	if err != nil {
+		return fmt.Errorf("account revoke: %s", errorText(err))
+	}
+	r, err := svc.Auth.RevokeAccess(ctx, a.ID, passkeys)
+	if err != nil {
+		return fmt.Errorf("account revoke: %s", errorText(err))
+	}
+	fmt.Fprintf(stdout, "revoked for %s %s <%s>: %d sessions ended, %d unused links killed, %d passkeys removed\n",
+		a.Role, a.Name, a.Email, r.Sessions, r.Links, r.Passkeys)
+	return nil
 }

@@ -56,3 +56,29 @@ func TestAccountRecoverWhileServing(t *testing.T) {
 		t.Fatalf("account delete: exit %d %q, want the usage", code, stderr)
 	}
 }
+
+// TestAccountRevokeWhileServing: `account revoke` works beside a running
+// server, says what it took away, and refuses a missing or unknown email.
+func TestAccountRevokeWhileServing(t *testing.T) {
+	flags := append(dbFlags(t), "--public-url", "http://localhost:9999")
+	startServe(t, flags...)
+	if out, stderr, code := livemall(t, append([]string{"member", "add", "--name", "Vic Gone", "--email", "vic@corp.example", "--birthdate", "1980-01-01"}, flags...)...); code != 0 {
+		t.Fatalf("member add: %d %s %s", code, out, stderr)
+	}
+	out, stderr, code := livemall(t, append([]string{"account", "revoke", "--email", "vic@corp.example", "--passkeys"}, flags...)...)
+	if code != 0 || !strings.Contains(out, "0 sessions ended, 1 unused links killed, 0 passkeys removed") {
+		t.Fatalf("account revoke: exit %d\n%s%s", code, out, stderr)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--email", "nobody@corp.example"}, "no account with email"},
+		{[]string{}, "--email is required"},
+	} {
+		_, stderr, code := livemall(t, append(append([]string{"account", "revoke"}, tt.args...), flags...)...)
+		if code != 1 || !strings.Contains(stderr, tt.want) {
+			t.Fatalf("account revoke %q: exit %d %q, want 1 with %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}

@@ -29,6 +29,8 @@ usage:
                                            provision a member: prints their number and enrollment link
   livemall account recover --email E [--by NAME] [flags]
                                            print a one-hour, one-time link that adds a passkey (audited)
+  livemall account revoke --email E [--passkeys] [flags]
+                                           sign the account out everywhere, kill its unused links (and remove its passkeys)
 
 common flags (each also as LIVEMALL_* env):
   --addr, --data, --database-url, --nats-url, --public-url
