@@ -2,10 +2,8 @@
 //
 // State-changing requests carry the CSRF token the server put in the readable
 // lm_csrf cookie; the session itself rides in an HttpOnly cookie the browser
-// sends on its own (credentials: 'same-origin'). Every request carries this
-// browser's device id in X-Device-ID (see device.ts).
-
-import { deviceId } from './device';
+// sends on its own (credentials: 'same-origin'), as does the HttpOnly
+// lm_device cookie that names this browser's device, issued by the server.
 
 /** ErrorCode is the server's error vocabulary (see backend/apperr). */
 export type ErrorCode =
@@ -134,7 +132,7 @@ async function csrfToken(): Promise<string> {
 }
 
 async function request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'X-Device-ID': deviceId() };
+  const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET' && method !== 'HEAD') {
     headers['X-CSRF-Token'] = await csrfToken();
   }
