@@ -119,6 +119,9 @@ func (d Device) store(tx *gorm.DB) error {
 // bindSession stores the device if it is new and binds the session whose
 // cookie value is token to it, in tx.
 func (d Device) bindSession(tx *gorm.DB, token string) error {
+	if d.ID == "" {
+		return nil // no device known: DeviceOf binds one at the first socket
+	}
 	if err := d.store(tx); err != nil {
 		return err
 	}
