@@ -173,7 +173,7 @@ func (a *App) startShop() error {
 	a.Catalog.SetVisitors(a.MallPresence.VisitorsIn)
 	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
 	orders := mall.NewOrders(a.DB.DB, carts, provider)
-	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"))
+	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth)
 	a.Closing = mall.NewClosing(a.Shop, a.Auth)
 	if a.Webhook != nil {
 		a.Webhook.Orders = orders

@@ -61,6 +61,9 @@ func TestSocketCannotAttachToAnotherMembersDevice(t *testing.T) {
 	// cookie is refused before any upgrade.
 	guest := newClient(t, a)
 	guest.must(200, "POST", "/api/v1/guest", nil)
+	if guest.cookies["lm_device"] == "" {
+		t.Fatal("a new guest got no device cookie")
+	}
 	for _, tt := range []struct {
 		name   string
 		who    *client
