@@ -89,9 +89,12 @@ func TestCallAcrossTwoNodes(t *testing.T) {
 	alice, bob := member(t, nodeA, "Alice Node A"), member(t, nodeB, "Bob Node B")
 	pa, pb := newPhone(t, alice, baseA), newPhone(t, bob, baseB)
 	bobNumber := bob.myNumber()
+	var bobMe struct{ Account struct{ ID string } }
+	bob.must(200, "GET", "/api/v1/me", nil).json(t, &bobMe)
 	waitFor(t, 5*time.Second, "bob online on node B", func() bool {
 		r := alice.resolve(bobNumber)
-		return r.State == directory.StateAvailable && len(r.Ring) == 1 && r.Ring[0].Node == "node-b"
+		targets, err := nodeA.Directory.RingTargetsOf(t.Context(), bobMe.Account.ID)
+		return r.State == directory.StateAvailable && len(r.Ring) == 1 && err == nil && len(targets) == 1 && targets[0].Node == "node-b"
 	})
 	pa.send("call.dial", map[string]any{"number": bobNumber, "video": true})
 	id := callIDOf(pa.expect("call.state", `"state":"ringing"`, 5*time.Second))
