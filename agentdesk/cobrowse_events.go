@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/livemall/livemall/backend/apperr"

@@ -89,7 +89,7 @@ func (n *relayNode) open(account string) *relaySocket {
 	h := http.Header{}
 	h.Set("Origin", n.base)
 	h.Set("X-Account", account)
-	conn, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(n.base, "http")+"/api/v1/ws?device=dev-"+account, h)
+	conn, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(n.base, "http")+"/api/v1/ws", h)
 	if err != nil {
 		n.t.Fatalf("dial signaling as %s: %v (%v)", account, err, res)
 	}

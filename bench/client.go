@@ -215,15 +215,19 @@ func (s *sources) dialer() *net.Dialer {
 }
 
 // openSocket connects the member's device to the node's signaling socket
-// from one of src's addresses and reads the hello.
-func (m *member) openSocket(device string, src *sources) (*websocket.Conn, error) {
-	return m.n.openSignaling(device, "lm_session="+m.session, src)
+// from one of src's addresses and reads the hello. The server attaches
+// every socket of the member's session to the one device it issued at
+// sign-up, so several sockets of a member are several connections (tabs)
+// of that device; name only labels errors.
+func (m *member) openSocket(name string, src *sources) (*websocket.Conn, error) {
+	return m.n.openSignaling(name, "lm_session="+m.session, src)
 }
 
-// openSignaling opens the node's signaling socket for device with the
-// given cookie (a member's session or a mall guest's) from one of src's
-// addresses, and reads the hello.
-func (n *node) openSignaling(device, cookie string, src *sources) (*websocket.Conn, error) {
+// openSignaling opens the node's signaling socket with the given cookie (a
+// member's session or a mall guest's) from one of src's addresses, and
+// reads the hello. The connection attaches to the device the server bound
+// to the cookie; name only labels errors.
+func (n *node) openSignaling(name, cookie string, src *sources) (*websocket.Conn, error) {
 	d := src.dialer()
 	wd := websocket.Dialer{
 		NetDial:          func(_, _ string) (net.Conn, error) { return d.Dial("tcp", n.addr) },
@@ -234,20 +238,20 @@ func (n *node) openSignaling(device, cookie string, src *sources) (*websocket.Co
 	h := http.Header{}
 	h.Set("Origin", n.origin)
 	h.Set("Cookie", cookie)
-	url := "ws" + strings.TrimPrefix(n.origin, "http") + "/api/v1/ws?device=" + device
+	url := "ws" + strings.TrimPrefix(n.origin, "http") + "/api/v1/ws"
 	conn, res, err := wd.Dial(url, h)
 	if err != nil {
 		if res != nil {
 			body, _ := io.ReadAll(res.Body)
-			return nil, fmt.Errorf("open socket: %w (%d %s)", err, res.StatusCode, body)
+			return nil, fmt.Errorf("open socket %s: %w (%d %s)", name, err, res.StatusCode, body)
 		}
-		return nil, fmt.Errorf("open socket: %w", err)
+		return nil, fmt.Errorf("open socket %s: %w", name, err)
 	}
 	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
 	var hello struct{ Type string }
 	if err := conn.ReadJSON(&hello); err != nil || hello.Type != "hello" {
 		conn.Close()
-		return nil, fmt.Errorf("no hello on the socket (%v, %q)", err, hello.Type)
+		return nil, fmt.Errorf("no hello on socket %s (%v, %q)", name, err, hello.Type)
 	}
 	conn.SetReadDeadline(time.Time{})
 	return conn, nil

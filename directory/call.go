@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -350,12 +351,22 @@ func (cl *call) answer(from party) error {
 }
 
 // isForCallee reports whether the sender may pick up the call: the callee's
-// account, or the guest being called back. Called with mu held.
+// account, or the guest being called back. A call between members may also
+// be picked up by anyone signed in on a device it rings: the family tablet
+// carries every number of the family, so whoever holds it answers. Device
+// ids are issued and bound to sessions by the server, so a connection on a
+// ringing device really is that device. Called with mu held.
 func (cl *call) isForCallee(from party) bool {
 	if cl.calleeGuest != "" {
 		return from.Guest == cl.calleeGuest && from.AccountID == ""
 	}
-	return cl.rec.CalleeAccountID != nil && from.AccountID != "" && from.AccountID == *cl.rec.CalleeAccountID
+	if cl.rec.CalleeAccountID == nil || from.AccountID == "" {
+		return false
+	}
+	if from.AccountID == *cl.rec.CalleeAccountID {
+		return true
+	}
+	return cl.queue == nil && from.DeviceID != "" && slices.Contains(cl.ringDevices, from.DeviceID)
 }
 
 // decline sends the caller to the mailbox.

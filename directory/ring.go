@@ -7,11 +7,17 @@ import (
 	"github.com/livemall/livemall/backend/auth"
 )
 
-// RingTarget is a device that would ring for a call now.
+// RingTarget is a device that would ring for a call now. Callers see only
+// its kind and label: device ids and nodes stay inside the server (a
+// device id is where its calls and messages are delivered).
 type RingTarget struct {
-	DeviceID string `json:"deviceId"`
-	Node     string `json:"node"`
-	State    State  `json:"state"`
+	DeviceID string `json:"-"`
+	Node     string `json:"-"`
+	State    State  `json:"-"`
+	// Kind is phone, tablet or computer.
+	Kind string `json:"kind"`
+	// Label names the browser, such as "Firefox on Linux".
+	Label string `json:"label"`
 }
 
 // States returns the state of each account: offline when none of its ring
@@ -82,10 +88,13 @@ func (s *Service) ringTargets(ctx context.Context, accountIDs []string) (map[str
 		DeviceID  string
 		RingMode  *RingMode
 		Role      auth.Role
+		Kind      string
+		Label     string
 	}
 	err := s.db.WithContext(ctx).Table("device_accounts AS d").
-		Select("d.account_id, d.device_id, p.ring_mode, a.role").
+		Select("d.account_id, d.device_id, p.ring_mode, a.role, dv.kind, dv.label").
 		Joins("JOIN accounts a ON a.id = d.account_id").
+		Joins("JOIN devices dv ON dv.id = d.device_id").
 		Joins("LEFT JOIN member_profiles p ON p.account_id = d.account_id").
 		Where("d.account_id IN ?", accountIDs).
 		Order("d.account_id, d.signed_in_at DESC, d.device_id").
@@ -110,7 +119,7 @@ func (s *Service) ringTargets(ctx context.Context, accountIDs []string) (map[str
 				best = rec
 			}
 		}
-		out[r.AccountID] = append(out[r.AccountID], RingTarget{DeviceID: r.DeviceID, Node: best.Node, State: best.State})
+		out[r.AccountID] = append(out[r.AccountID], RingTarget{DeviceID: r.DeviceID, Node: best.Node, State: best.State, Kind: r.Kind, Label: r.Label})
 	}
 	return out, nil
 }

@@ -40,7 +40,10 @@ func viewNumber(r NumberRecord) numberView {
 
 // deviceView is one of the member's devices.
 type deviceView struct {
-	ID         string    `json:"id"`
+	ID string `json:"id"`
+	// Kind is phone, tablet or computer; Label names the browser.
+	Kind       string    `json:"kind"`
+	Label      string    `json:"label"`
 	SignedInAt time.Time `json:"signedInAt"`
 	Online     bool      `json:"online"`
 	Current    bool      `json:"current"`
@@ -69,21 +72,28 @@ func (s *Service) me(c *fiber.Ctx, a *auth.Account) (*meView, error) {
 	if err != nil {
 		return nil, err
 	}
-	var devices []deviceAccount
-	if err := s.db.WithContext(ctx).Where("account_id = ?", a.ID).Order("signed_in_at DESC").Find(&devices).Error; err != nil {
+	var devices []struct {
+		DeviceID   string
+		SignedInAt time.Time
+		Kind       string
+		Label      string
+	}
+	if err := s.db.WithContext(ctx).Table("device_accounts AS d").Select("d.device_id, d.signed_in_at, dv.kind, dv.label").
+		Joins("JOIN devices dv ON dv.id = d.device_id").
+		Where("d.account_id = ?", a.ID).Order("d.signed_in_at DESC").Scan(&devices).Error; err != nil {
 		return nil, err
 	}
 	showInMall, err := s.ShowsInMall(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
-	current := c.Get(auth.DeviceHeader)
+	current := auth.CurrentDevice(c)
 	v := &meView{Listed: p.Listed, EmailVerified: p.EmailVerifiedAt != nil, Interests: splitInterests(p.Interests), RingMode: p.RingMode, Numbers: []numberView{}, Devices: []deviceView{}, ShowInMall: showInMall}
 	for _, n := range nums {
 		v.Numbers = append(v.Numbers, viewNumber(n))
 	}
 	for _, d := range devices {
-		v.Devices = append(v.Devices, deviceView{ID: d.DeviceID, SignedInAt: d.SignedInAt, Online: len(s.presence.DeviceRecords(d.DeviceID)) > 0, Current: d.DeviceID == current})
+		v.Devices = append(v.Devices, deviceView{ID: d.DeviceID, Kind: d.Kind, Label: d.Label, SignedInAt: d.SignedInAt, Online: len(s.presence.DeviceRecords(d.DeviceID)) > 0, Current: d.DeviceID == current})
 	}
 	return v, nil
 }

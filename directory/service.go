@@ -157,7 +157,7 @@ func (s *Service) announce(ctx context.Context, c *media.Conn) error {
 		return nil // guests are in nobody's directory
 	}
 	if c.DeviceID == "" {
-		return apperr.New(apperr.Invalid, "connect with ?device=ID to be reachable")
+		return apperr.New(apperr.Invalid, "this connection has no device: sign in again to be reachable")
 	}
 	var accounts []string
 	if err := s.db.WithContext(ctx).Model(&deviceAccount{}).Where("device_id = ?", c.DeviceID).Order("account_id").Pluck("account_id", &accounts).Error; err != nil {

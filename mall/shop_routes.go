@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -24,6 +25,14 @@ import (
 // GuestCookie identifies a guest's cart; only its hash is stored.
 const GuestCookie = "lm_guest"
 
+// GuestDevices issues devices (auth.Service does): a new guest's browser
+// gets its device when the guest cookie is issued.
+type GuestDevices interface {
+	// DeviceOf binds the guest (the hash of its cookie) to the browser's
+	// device, issuing one when the browser has none, and returns its id.
+	DeviceOf(c *fiber.Ctx, guest string) (string, error)
+}
+
 // Shop serves carts and orders over HTTP.
 type Shop struct {
 	Carts  *Carts
@@ -34,13 +43,16 @@ type Shop struct {
 	// per shopper; nil limits nothing.
 	Limits *limits.Counter
 
+	devices GuestDevices // nil: guests get their device at their first socket
+
 	closeOnce sync.Once
 	closing   chan struct{}
 }
 
-// NewShop returns the HTTP side of carts and orders.
-func NewShop(carts *Carts, orders *Orders, secure bool) *Shop {
-	return &Shop{Carts: carts, Orders: orders, Secure: secure, closing: make(chan struct{})}
+// NewShop returns the HTTP side of carts and orders; devices, when not
+// nil, issues the device of each new guest.
+func NewShop(carts *Carts, orders *Orders, secure bool, devices GuestDevices) *Shop {
+	return &Shop{Carts: carts, Orders: orders, Secure: secure, devices: devices, closing: make(chan struct{})}
 }
 
 // Close ends the open cart event streams, so a shutdown does not wait for
@@ -82,6 +94,15 @@ func (h *Shop) shopperMaybeNew(c *fiber.Ctx, create bool) (s Shopper, ok bool, e
 		token = base64.RawURLEncoding.EncodeToString(b)
 		c.Cookie(&fiber.Cookie{Name: GuestCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.Secure || c.Protocol() == "https",
 			SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
+		sum := sha256.Sum256([]byte(token))
+		guest := hex.EncodeToString(sum[:])
+		if h.devices != nil {
+			if _, err := h.devices.DeviceOf(c, guest); err != nil {
+				// Not fatal: the guest's first socket binds a device.
+				slog.Warn("issue guest device", "err", err)
+			}
+		}
+		return Shopper{GuestHash: guest}, true, nil
 	}
 	sum := sha256.Sum256([]byte(token))
 	return Shopper{GuestHash: hex.EncodeToString(sum[:])}, true, nil

@@ -56,6 +56,10 @@ type Signaling struct {
 	// Limits bounds the sockets one account or guest holds open, across
 	// nodes; nil limits nothing.
 	Limits *limits.Counter
+	// Device returns the device bound to the request's session, or to the
+	// guest's cookie when guest is set: the only device a connection may
+	// attach to ("" for none). nil means connections have no device.
+	Device func(c *fiber.Ctx, guest string) (string, error)
 
 	handlers map[string]HandlerFunc
 	guests   map[string]bool
@@ -100,9 +104,10 @@ func (s *Signaling) Conns(f func(c *Conn) bool) {
 	s.conns.Range(func(_, v any) bool { return f(v.(*Conn)) })
 }
 
-// Routes registers GET /api/v1/ws?device=ID on api. The upgrade needs a
-// session and a same-site Origin; a foreign Origin gets 403 before any
-// upgrade.
+// Routes registers GET /api/v1/ws on api. The upgrade needs a session (or
+// a guest cookie) and a same-site Origin; a foreign Origin gets 403 before
+// any upgrade. The connection attaches to the device bound to the session
+// or guest; an optional ?device=ID must name that device, else 403.
 func (s *Signaling) Routes(api fiber.Router) {
 	s.Handle("ping", func(_ context.Context, c *Conn, _ Message) error {
 		c.Send(Message{Type: "pong"})
@@ -116,7 +121,7 @@ func (s *Signaling) Routes(api fiber.Router) {
 }
 
 // gate refuses upgrades that are not WebSocket, cross-site, not signed in,
-// or carry a malformed device id.
+// or name a device that is not bound to the session or guest cookie.
 func (s *Signaling) gate(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return apperr.New(apperr.Invalid, "this endpoint speaks WebSocket only")
@@ -124,32 +129,45 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 	if c.Get(fiber.HeaderOrigin) == "" || !web.SameOrigin(c, s.PublicURL) {
 		return apperr.New(apperr.Forbidden, "WebSocket upgrade from a foreign origin refused")
 	}
-	device, err := auth.ParseDeviceID(c.Query("device"))
+	asked, err := auth.ParseDeviceID(c.Query("device"))
 	a, authErr := auth.RequireAccount(c)
+	guest := ""
 	if authErr != nil {
-		guest := ""
 		if s.Guest != nil {
 			guest = s.Guest(c)
 		}
 		if guest == "" {
 			return authErr
 		}
-		if err != nil {
-			return err
-		}
-		c.Locals("ws.guest", guest)
-		c.Locals("ws.device", device)
-		if err := s.holdSocket(c, "", guest); err != nil {
-			return err
-		}
-		return c.Next()
 	}
 	if err != nil {
 		return err
 	}
-	c.Locals("ws.account", a.ID)
+	device := ""
+	if s.Device != nil {
+		if device, err = s.Device(c, guest); err != nil {
+			return err
+		}
+	}
+	if asked != "" && asked != device {
+		who := "guest"
+		if a != nil {
+			who = a.ID
+		}
+		slog.Warn("signaling: socket refused for a device not bound to its session", "account", who, "ip", c.IP())
+		return apperr.New(apperr.Forbidden, "this browser is not that device: connect without ?device= to use your own")
+	}
+	if a != nil {
+		c.Locals("ws.account", a.ID)
+	} else {
+		c.Locals("ws.guest", guest)
+	}
 	c.Locals("ws.device", device)
-	if err := s.holdSocket(c, a.ID, ""); err != nil {
+	accountID := ""
+	if a != nil {
+		accountID = a.ID
+	}
+	if err := s.holdSocket(c, accountID, guest); err != nil {
 		return err
 	}
 	return c.Next()

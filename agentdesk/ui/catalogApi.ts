@@ -1,9 +1,8 @@
 // The supervisor catalog endpoints. api.ts has get/post/patch; PUT lives here
-// and follows the same rules: the lm_csrf cookie in X-CSRF-Token, the device id
-// in X-Device-ID, errors as ApiError.
+// and follows the same rules: the lm_csrf cookie in X-CSRF-Token, errors as
+// ApiError.
 
 import { api, ApiError, type AddOnKind, type ErrorCode, type Product } from '../../backend/web/ui/api';
-import { deviceId } from '../../backend/web/ui/device';
 
 export type AgeLimit = 0 | 18 | 21;
 
@@ -49,7 +48,6 @@ async function put<T>(path: string, body: unknown, retried = false): Promise<T> 
       headers: {
         Accept: 'application/json',
         'Content-Type': 'application/json',
-        'X-Device-ID': deviceId(),
         'X-CSRF-Token': await csrf(),
       },
       body: JSON.stringify(body),

@@ -1,10 +1,9 @@
 // The contact-center endpoints of the desk (agentdesk/CONTACT_CENTER.md):
 // the agent's own state, the store's queue, wrap-ups, the supervisor's live
 // figures and the store's mailbox. api.ts has get/post/patch; PUT lives here
-// with the same rules (CSRF cookie, device id, errors as ApiError).
+// with the same rules (CSRF cookie, errors as ApiError).
 
 import { api, ApiError, type ErrorCode } from '../../backend/web/ui/api';
-import { deviceId } from '../../backend/web/ui/device';
 import type { AgentStateName, QueueContext } from '../../media/client/protocol';
 
 /** AgentStatus is GET /desk/agent: the signed-in agent's routing state and phone number. */
@@ -149,7 +148,6 @@ async function put<T>(path: string, body: unknown, retried = false): Promise<T> 
       headers: {
         Accept: 'application/json',
         'Content-Type': 'application/json',
-        'X-Device-ID': deviceId(),
         'X-CSRF-Token': token,
       },
       body: JSON.stringify(body),

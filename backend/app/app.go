@@ -148,7 +148,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		svc.DB.Close()
 		return nil, err
 	}
-	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node, Bus: b.Conn, Limits: counter}
+	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node, Bus: b.Conn, Limits: counter, Device: svc.Auth.DeviceOf}
 	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
 	if err != nil {
 		b.Close()
@@ -198,7 +198,7 @@ func (a *App) startShop() error {
 	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
 	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold)
 	a.stopSweep = sweepHolds(orders)
-	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"))
+	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth)
 	a.Shop.Limits = a.Limits
 	a.Closing = mall.NewClosing(a.Shop, a.Auth)
 	if a.Webhook != nil {

@@ -14,7 +14,6 @@ import (
 func member(t *testing.T, a *App, name string) *client {
 	t.Helper()
 	c := newClient(t, a)
-	c.device = "dev-" + strings.ToLower(strings.ReplaceAll(name, " ", "-"))
 	c.signUp(name, strings.ToLower(strings.ReplaceAll(name, " ", "."))+"@example.com", "1990-01-01")
 	return c
 }

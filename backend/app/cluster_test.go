@@ -53,13 +53,11 @@ func TestTwoNodesShareOneDirectory(t *testing.T) {
 	baseA, baseB := serveOnLoopback(t, nodeA), serveOnLoopback(t, nodeB)
 
 	watcher := newClient(t, nodeB)
-	watcher.device = "watcher-on-b"
 	watcher.signUp("Watcher", "w-b@example.com", "1980-01-01")
 	ws := watcher.openSocket(baseB)
 	ws.send("directory.watch", "")
 
 	m := newClient(t, nodeA)
-	m.device = "device-on-a"
 	m.signUp("Member on A", "m-a@example.com", "1980-01-01")
 	var me struct{ Account struct{ ID string } }
 	m.must(200, "GET", "/api/v1/me", nil).json(t, &me)
@@ -68,7 +66,8 @@ func TestTwoNodesShareOneDirectory(t *testing.T) {
 
 	waitFor(t, 5*time.Second, "node B to see the device online on node A", func() bool {
 		r := watcher.resolve(num)
-		return r.State == directory.StateAvailable && len(r.Ring) == 1 && r.Ring[0].Node == "node-a"
+		targets, err := nodeB.Directory.RingTargetsOf(t.Context(), me.Account.ID)
+		return r.State == directory.StateAvailable && len(r.Ring) == 1 && err == nil && len(targets) == 1 && targets[0].Node == "node-a"
 	})
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -90,9 +89,12 @@ func TestCallAcrossTwoNodes(t *testing.T) {
 	alice, bob := member(t, nodeA, "Alice Node A"), member(t, nodeB, "Bob Node B")
 	pa, pb := newPhone(t, alice, baseA), newPhone(t, bob, baseB)
 	bobNumber := bob.myNumber()
+	var bobMe struct{ Account struct{ ID string } }
+	bob.must(200, "GET", "/api/v1/me", nil).json(t, &bobMe)
 	waitFor(t, 5*time.Second, "bob online on node B", func() bool {
 		r := alice.resolve(bobNumber)
-		return r.State == directory.StateAvailable && len(r.Ring) == 1 && r.Ring[0].Node == "node-b"
+		targets, err := nodeA.Directory.RingTargetsOf(t.Context(), bobMe.Account.ID)
+		return r.State == directory.StateAvailable && len(r.Ring) == 1 && err == nil && len(targets) == 1 && targets[0].Node == "node-b"
 	})
 	pa.send("call.dial", map[string]any{"number": bobNumber, "video": true})
 	id := callIDOf(pa.expect("call.state", `"state":"ringing"`, 5*time.Second))

@@ -136,7 +136,7 @@ func TestDirectoryAPIErrorCases(t *testing.T) {
 		{"add number twice", m, "POST", "/api/v1/directory/me/numbers", `{"number":"7777 7777 7777"}`, 409, "is taken"},
 		{"signup vanity invalid", anon, "POST", "/api/v1/auth/signup/begin", `{"name":"N","email":"n@example.com","birthDate":"1990-01-01","address":"x","vanityNumber":"77"}`, 400, "has 2"},
 		{"signup vanity taken", anon, "POST", "/api/v1/auth/signup/begin", `{"name":"N","email":"n@example.com","birthDate":"1990-01-01","address":"x","vanityNumber":"` + taken + `"}`, 409, "is taken"},
-		{"bad device header", anon, "POST", "/api/v1/auth/signin/finish", `{"ceremony":"x","credential":{}}`, 400, "device id"},
+		{"bad device parameter", m, "GET", "/api/v1/ws?device=../../etc", "", 400, "device id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,8 +147,8 @@ func TestDirectoryAPIErrorCases(t *testing.T) {
 				body = tt.body
 			}
 			var headers []string
-			if tt.name == "bad device header" {
-				headers = []string{"X-Device-ID", "../../etc"}
+			if tt.name == "bad device parameter" {
+				headers = []string{"Connection", "Upgrade", "Upgrade", "websocket", "Origin", testOrigin}
 			}
 			r := c.do(tt.method, tt.path, body, headers...)
 			if r.Status != tt.want {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -44,28 +45,62 @@ type socket struct {
 	conn *websocket.Conn
 }
 
-// openSocket connects the client's device to the signaling socket of the
-// app served at base.
+// openSocket connects the client's browser to the signaling socket of the
+// app served at base; the server attaches it to the device bound to the
+// browser's session (or guest cookie), whose id the hello names.
 func (c *client) openSocket(base string) *socket {
+	c.t.Helper()
+	s, hello := c.dialSocket(base, "")
+	if hello.Type != "hello" {
+		c.t.Fatalf("first message %+v, want hello", hello)
+	}
+	var h struct{ DeviceID string }
+	if err := json.Unmarshal(hello.Data, &h); err != nil {
+		c.t.Fatalf("hello %s: %v", hello.Data, err)
+	}
+	c.device = h.DeviceID
+	return s
+}
+
+// dialSocket opens the signaling socket with the browser's cookies, asking
+// for device (none when ""), and returns it with its first message. A
+// refused upgrade fails the test; dialSocketStatus tells the status.
+func (c *client) dialSocket(base, device string) (*socket, media.Message) {
+	c.t.Helper()
+	conn, status := c.dialSocketStatus(base, device)
+	if conn == nil {
+		c.t.Fatalf("dial signaling: status %d", status)
+	}
+	s := &socket{t: c.t, conn: conn}
+	return s, s.next()
+}
+
+// dialSocketStatus opens the signaling socket asking for device (none when
+// ""); it returns the connection, or nil and the status of the refused
+// upgrade.
+func (c *client) dialSocketStatus(base, device string) (*websocket.Conn, int) {
 	c.t.Helper()
 	h := http.Header{}
 	h.Set("Origin", testOrigin)
+	h.Set("User-Agent", c.ua)
 	var cookies []string
 	for k, v := range c.cookies {
 		cookies = append(cookies, k+"="+v)
 	}
 	h.Set("Cookie", strings.Join(cookies, "; "))
-	url := "ws" + strings.TrimPrefix(base, "http") + "/api/v1/ws?device=" + c.device
+	url := "ws" + strings.TrimPrefix(base, "http") + "/api/v1/ws"
+	if device != "" {
+		url += "?device=" + device
+	}
 	conn, res, err := websocket.DefaultDialer.Dial(url, h)
 	if err != nil {
-		c.t.Fatalf("dial signaling: %v (%v)", err, res)
+		if res != nil {
+			return nil, res.StatusCode
+		}
+		c.t.Fatalf("dial signaling: %v", err)
 	}
-	s := &socket{t: c.t, conn: conn}
 	c.t.Cleanup(func() { conn.Close() })
-	if m := s.next(); m.Type != "hello" {
-		c.t.Fatalf("first message %+v, want hello", m)
-	}
-	return s
+	return conn, 101
 }
 
 // next reads one message, failing after 5 s.
@@ -99,13 +134,14 @@ func (c *client) resolve(number string) directory.Resolution {
 	return r
 }
 
+// devices lists the labels of the devices a resolution rings, sorted.
 func devices(r directory.Resolution) string {
-	var ids []string
+	var labels []string
 	for _, t := range r.Ring {
-		ids = append(ids, t.DeviceID)
+		labels = append(labels, t.Label)
 	}
-	sort.Strings(ids)
-	return strings.Join(ids, ",")
+	sort.Strings(labels)
+	return strings.Join(labels, ",")
 }
 
 func TestConcurrentSignUpsGetDistinctContiguousNumbers(t *testing.T) {
@@ -165,7 +201,6 @@ func TestPresenceExpiresWithoutHeartbeats(t *testing.T) {
 	caller := newClient(t, a)
 	caller.signUp("Caller", "caller@example.com", "1980-01-01")
 	m := newClient(t, a)
-	m.device = "device-quiet-1"
 	m.signUp("Quiet", "quiet@example.com", "1980-01-01")
 	num := m.myNumber()
 	s := m.openSocket(base)
@@ -195,37 +230,45 @@ func TestNewestDeviceWinsAndRingAllListsBoth(t *testing.T) {
 	caller := newClient(t, a)
 	caller.signUp("Caller", "caller2@example.com", "1980-01-01")
 
-	m := newClient(t, a)
-	m.device = "device-laptop"
+	m := newClient(t, a) // on the laptop
 	m.signUp("Two Devices", "two@example.com", "1985-05-05")
 	num := m.myNumber()
 	m.openSocket(base)
-	waitFor(t, 3*time.Second, "the laptop to ring", func() bool { return devices(caller.resolve(num)) == "device-laptop" })
+	laptop := m.device
+	waitFor(t, 3*time.Second, "the laptop to ring", func() bool { return devices(caller.resolve(num)) == labelComputer })
 
 	// Signing in on the phone makes it the newest device: only it rings.
-	m.device = "device-phone"
+	m.useBrowser("phone", uaPhone)
 	if r := m.signIn(); r.Status != 200 {
 		t.Fatalf("sign in on the phone: %d %s", r.Status, r.Body)
 	}
 	m.openSocket(base)
-	waitFor(t, 3*time.Second, "the phone to ring instead", func() bool { return devices(caller.resolve(num)) == "device-phone" })
+	if m.device == laptop || len(m.device) != 32 {
+		t.Fatalf("the phone got device %q, the laptop %q: want two issued ids", m.device, laptop)
+	}
+	waitFor(t, 3*time.Second, "the phone to ring instead", func() bool { return devices(caller.resolve(num)) == labelPhone })
 
 	// Ring-all rings both.
 	m.must(200, "PATCH", "/api/v1/directory/me", `{"ringMode":"all"}`)
-	if got := devices(caller.resolve(num)); got != "device-laptop,device-phone" {
+	if got := devices(caller.resolve(num)); got != labelPhone+","+labelComputer {
 		t.Fatalf("ring-all rings %q", got)
 	}
 	r := caller.resolve(num)
-	if r.Party.Type != directory.PartyMember || r.Party.Name != "Two Devices" || r.State != directory.StateAvailable || r.Ring[0].Node == "" {
+	if r.Party.Type != directory.PartyMember || r.Party.Name != "Two Devices" || r.State != directory.StateAvailable || r.Ring[0].Kind == "" {
 		t.Fatalf("resolution %+v", r)
 	}
+	var me struct{ Account struct{ ID string } }
+	m.must(200, "GET", "/api/v1/me", nil).json(t, &me)
+	if targets, err := a.Directory.RingTargetsOf(t.Context(), me.Account.ID); err != nil || len(targets) != 2 || targets[0].Node == "" {
+		t.Fatalf("ring targets %+v, %v: want two, with their node", targets, err)
+	}
 	m.must(200, "PATCH", "/api/v1/directory/me", `{"ringMode":"newest"}`)
-	if got := devices(caller.resolve(num)); got != "device-phone" {
+	if got := devices(caller.resolve(num)); got != labelPhone {
 		t.Fatalf("back to newest rings %q", got)
 	}
 	// Signing out on the phone takes it off: the laptop is the newest again.
 	m.must(204, "POST", "/api/v1/auth/signout", nil)
-	waitFor(t, 3*time.Second, "the laptop to ring after sign-out on the phone", func() bool { return devices(caller.resolve(num)) == "device-laptop" })
+	waitFor(t, 3*time.Second, "the laptop to ring after sign-out on the phone", func() bool { return devices(caller.resolve(num)) == labelComputer })
 }
 
 func TestSharedDeviceRingsForEveryMemberOnIt(t *testing.T) {
@@ -234,15 +277,15 @@ func TestSharedDeviceRingsForEveryMemberOnIt(t *testing.T) {
 	caller := newClient(t, a)
 	caller.signUp("Caller", "caller3@example.com", "1980-01-01")
 	mum := newClient(t, a)
-	mum.device = "family-tablet"
+	mum.ua = uaTablet // the family tablet
 	mum.signUp("Mum", "mum@example.com", "1970-01-01")
-	kid := newClient(t, a)
-	kid.device = "family-tablet"
+	mumNum := mum.myNumber()
+	kid := mum.sameBrowser()
 	kid.signUp("Kid", "kid@example.com", "2000-01-01")
-	mumNum, kidNum := mum.myNumber(), kid.myNumber()
+	kidNum := kid.myNumber()
 	kid.openSocket(base) // one socket, opened by whoever is signed in now
 	waitFor(t, 3*time.Second, "the tablet to ring for both", func() bool {
-		return devices(caller.resolve(mumNum)) == "family-tablet" && devices(caller.resolve(kidNum)) == "family-tablet"
+		return devices(caller.resolve(mumNum)) == labelTablet && devices(caller.resolve(kidNum)) == labelTablet
 	})
 }
 
@@ -250,13 +293,11 @@ func TestWatchersSeeLightsChange(t *testing.T) {
 	a := newTestApp(t)
 	base := serveOnLoopback(t, a)
 	watcher := newClient(t, a)
-	watcher.device = "watcher-device"
 	watcher.signUp("Watcher", "watcher@example.com", "1980-01-01")
 	ws := watcher.openSocket(base)
 	ws.send("directory.watch", "")
 
 	b := newClient(t, a)
-	b.device = "b-device"
 	b.signUp("Bea", "bea@example.com", "1990-01-01")
 	var me struct{ Account struct{ ID string } }
 	b.must(200, "GET", "/api/v1/me", nil).json(t, &me)

@@ -55,14 +55,25 @@ func newTestApp(t *testing.T, tweak ...func(*config.Config)) *App {
 
 // client is a browser stand-in: it keeps cookies, sends the CSRF token and
 // the site's Origin, and holds a virtual authenticator with one passkey.
+// useBrowser moves the person to another browser; sameBrowser puts another
+// person on this one.
 type client struct {
 	t       *testing.T
 	app     *App
 	cookies map[string]string
 	origin  string
 	noCSRF  bool
-	device  string // sent as X-Device-ID when set
-	remote  string // base URL of a server in another process; empty sends to app in process
+	// ua is the browser's User-Agent: the server names the devices it
+	// issues after it.
+	ua string
+	// device is the id of the device the server issued to this browser, as
+	// the hello of its last signaling socket named it.
+	device string
+	// jars keeps each browser's cookies and User-Agent while the person uses
+	// another (useBrowser).
+	jars   map[string]browserJar
+	on     string // the browser in use, "" for the first
+	remote string // base URL of a server in another process; empty sends to app in process
 
 	authr virtualwebauthn.Authenticator
 	cred  virtualwebauthn.Credential
@@ -70,10 +81,54 @@ type client struct {
 }
 
 func newClient(t *testing.T, a *App) *client {
-	return &client{t: t, app: a, cookies: map[string]string{}, origin: testOrigin,
+	return &client{t: t, app: a, cookies: map[string]string{}, origin: testOrigin, ua: uaComputer,
 		authr: virtualwebauthn.NewAuthenticator(),
 		cred:  newCredential(t),
 		rp:    virtualwebauthn.RelyingParty{Name: "livemall", ID: "localhost", Origin: testOrigin}}
+}
+
+// User-Agents of the test browsers, and the labels the server gives them.
+const (
+	uaComputer = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
+	uaPhone    = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36"
+	uaTablet   = "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+
+	labelComputer = "Firefox on Linux"
+	labelPhone    = "Chrome on Android"
+	labelTablet   = "Safari on iPadOS"
+)
+
+// browserJar is one browser's state: its cookies (session, device, CSRF)
+// and User-Agent.
+type browserJar struct {
+	cookies map[string]string
+	ua      string
+	device  string
+}
+
+// useBrowser moves the person to the browser called name, with its own
+// cookies (so its own session and device), created with User-Agent ua the
+// first time; "" is the browser the client started on. The passkey stays
+// the person's.
+func (c *client) useBrowser(name, ua string) {
+	if c.jars == nil {
+		c.jars = map[string]browserJar{}
+	}
+	c.jars[c.on] = browserJar{cookies: c.cookies, ua: c.ua, device: c.device}
+	j, ok := c.jars[name]
+	if !ok {
+		j = browserJar{cookies: map[string]string{}, ua: ua}
+	}
+	c.cookies, c.ua, c.device, c.on = j.cookies, j.ua, j.device, name
+}
+
+// sameBrowser returns another person (with their own passkey) on the
+// client's browser: they share its cookies, so whoever signs in last holds
+// the session, and the browser keeps one device for all of them.
+func (c *client) sameBrowser() *client {
+	o := newClient(c.t, c.app)
+	o.cookies, o.ua = c.cookies, c.ua
+	return o
 }
 
 // newCredential returns a virtual passkey whose public key coordinates are
@@ -141,8 +196,8 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 			req.Header.Set("X-CSRF-Token", c.cookies["lm_csrf"])
 		}
 	}
-	if c.device != "" {
-		req.Header.Set("X-Device-ID", c.device)
+	if c.ua != "" {
+		req.Header.Set("User-Agent", c.ua)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])

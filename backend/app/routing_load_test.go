@@ -130,7 +130,6 @@ func TestHundredShoppersFiveAgentsOverTwoNodes(t *testing.T) {
 			node, base = nb, baseB
 		}
 		g := newClient(t, node)
-		g.device = fmt.Sprintf("dev-load-guest-%03d", i)
 		g.must(200, "POST", "/api/v1/guest", nil)
 		var once atomic.Bool
 		var done sync.Once

@@ -18,7 +18,6 @@ const routingStore = "north-peak-outfitters"
 func agentOf(t *testing.T, a *App, store, name string) *client {
 	t.Helper()
 	c := newClient(t, a)
-	c.device = "desk-" + strings.ToLower(strings.ReplaceAll(name, " ", "-"))
 	added, err := a.Staff.AddStaffMember(t.Context(), agentdesk.NewStaffMember{StoreSlug: store, Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@" + store + ".test"})
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +270,6 @@ func TestGuestsMayOnlyCallStores(t *testing.T) {
 	a := newTestApp(t)
 	base := serveOnLoopback(t, a)
 	g := newClient(t, a)
-	g.device = "dev-guest-1"
 	g.must(200, "POST", "/api/v1/guest", nil)
 	if g.cookies["lm_guest"] == "" {
 		t.Fatal("POST /guest set no guest cookie")

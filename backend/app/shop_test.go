@@ -204,7 +204,6 @@ func TestStoresShowSalesNumberLiveAgentsAndSearch(t *testing.T) {
 		}
 	}
 	agent := signedInAs(t, a, "agent", "vinoteca-rossi")
-	agent.device = "agent-desk-device"
 	agent.openSocket(base)
 	shopper.must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "vinoteca-rossi", "sku": productOf(t, a, "vinoteca-rossi", false), "quantity": 1})
 	waitFor(t, 3*time.Second, "the agent to count as online", func() bool {

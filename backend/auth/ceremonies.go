@@ -94,9 +94,9 @@ func (s *Service) BeginSignUp(ctx context.Context, n NewAccount) (*Options, erro
 
 // FinishSignUp verifies the new passkey and, in one transaction, creates the
 // member (with the hooks' work: their number), stores the passkey and starts
-// a session on deviceID. It returns the account and
+// a session bound to device. It returns the account and
 // the session cookie value.
-func (s *Service) FinishSignUp(ctx context.Context, ceremonyID string, credential []byte, deviceID string) (*Account, string, error) {
+func (s *Service) FinishSignUp(ctx context.Context, ceremonyID string, credential []byte, device Device) (*Account, string, error) {
 	_, d, err := s.consume(ctx, ceremonyID, ceremonySignUp)
 	if err != nil {
 		return nil, "", err
@@ -121,10 +121,10 @@ func (s *Service) FinishSignUp(ctx context.Context, ceremonyID string, credentia
 		if err := insertPasskey(tx, a.ID, cred, s.now()); err != nil {
 			return err
 		}
-		if token, err = s.startSession(tx, a.ID); err != nil {
+		if token, err = s.startSession(tx, a.ID, device); err != nil {
 			return err
 		}
-		return s.runSignedIn(tx, a, deviceID)
+		return s.runSignedIn(tx, a, device.ID)
 	})
 	if err != nil {
 		return nil, "", err

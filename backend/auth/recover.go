@@ -132,8 +132,8 @@ func (s *Service) BeginRecovery(ctx context.Context, token string) (*Options, er
 // FinishRecovery verifies the new passkey and, in one transaction, uses up
 // the recovery link (recording the passkey it added), revokes the
 // account's unused enrollment links, stores the passkey and starts a
-// session on deviceID. A link used or expired meanwhile is NotFound.
-func (s *Service) FinishRecovery(ctx context.Context, token, ceremonyID string, credential []byte, deviceID string) (*Account, string, error) {
+// session on the browser's device. A link used or expired meanwhile is NotFound.
+func (s *Service) FinishRecovery(ctx context.Context, token, ceremonyID string, credential []byte, device Device) (*Account, string, error) {
 	c, d, err := s.consume(ctx, ceremonyID, ceremonyRecover)
 	if err != nil {
 		return nil, "", err
@@ -170,10 +170,10 @@ func (s *Service) FinishRecovery(ctx context.Context, token, ceremonyID string, 
 		if err := insertPasskey(tx, a.ID, cred, now); err != nil {
 			return err
 		}
-		if session, err = s.startSession(tx, a.ID); err != nil {
+		if session, err = s.startSession(tx, a.ID, device); err != nil {
 			return err
 		}
-		return s.runSignedIn(tx, a, deviceID)
+		return s.runSignedIn(tx, a, device.ID)
 	})
 	if err != nil {
 		return nil, "", err

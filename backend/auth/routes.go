@@ -88,9 +88,11 @@ func (s *Service) Routes(api fiber.Router, limit fiber.Handler) {
 	a.Post("/recoveries/:token/finish", limit, s.handleRecoveryFinish)
 }
 
-// signedIn answers a finished ceremony: the session cookie and the account.
-func (s *Service) signedIn(c *fiber.Ctx, status int, a *Account, token string) error {
+// signedIn answers a finished ceremony: the session and device cookies and
+// the account.
+func (s *Service) signedIn(c *fiber.Ctx, status int, a *Account, token string, device Device) error {
 	s.setSessionCookie(c, token)
+	s.setDeviceCookie(c, device)
 	v, err := s.View(c, a)
 	if err != nil {
 		return err
@@ -123,7 +125,7 @@ func (s *Service) handleSignUpBegin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignUpFinish(c *fiber.Ctx) error {
-	device, err := deviceID(c)
+	device, err := s.browserDevice(c)
 	if err != nil {
 		return err
 	}
@@ -138,7 +140,7 @@ func (s *Service) handleSignUpFinish(c *fiber.Ctx) error {
 	if s.hooks.SignedUp != nil {
 		s.hooks.SignedUp(c.UserContext(), a)
 	}
-	return s.signedIn(c, fiber.StatusCreated, a, token)
+	return s.signedIn(c, fiber.StatusCreated, a, token, device)
 }
 
 func (s *Service) handleSignInBegin(c *fiber.Ctx) error {
@@ -153,7 +155,7 @@ func (s *Service) handleSignInBegin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignInFinish(c *fiber.Ctx) error {
-	device, err := deviceID(c)
+	device, err := s.browserDevice(c)
 	if err != nil {
 		return err
 	}
@@ -165,14 +167,13 @@ func (s *Service) handleSignInFinish(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.signedIn(c, fiber.StatusOK, a, token)
+	return s.signedIn(c, fiber.StatusOK, a, token, device)
 }
 
 func (s *Service) handleSignOut(c *fiber.Ctx) error {
-	device, err := deviceID(c)
-	if err != nil {
-		return err
-	}
+	// The account leaves the device its session is bound to; the device
+	// itself (its cookie) stays with the browser for the next sign-in.
+	device := CurrentDevice(c)
 	if token := c.Cookies(SessionCookie); token != "" {
 		if err := s.endSession(c.UserContext(), token); err != nil {
 			return err
@@ -309,7 +310,7 @@ func (s *Service) handleEnrollmentBegin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleEnrollmentFinish(c *fiber.Ctx) error {
-	device, err := deviceID(c)
+	device, err := s.browserDevice(c)
 	if err != nil {
 		return err
 	}
@@ -321,7 +322,7 @@ func (s *Service) handleEnrollmentFinish(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.signedIn(c, fiber.StatusOK, a, token)
+	return s.signedIn(c, fiber.StatusOK, a, token, device)
 }
 
 func (s *Service) handleRecovery(c *fiber.Ctx) error {
@@ -348,7 +349,7 @@ func (s *Service) handleRecoveryBegin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleRecoveryFinish(c *fiber.Ctx) error {
-	device, err := deviceID(c)
+	device, err := s.browserDevice(c)
 	if err != nil {
 		return err
 	}
@@ -360,7 +361,7 @@ func (s *Service) handleRecoveryFinish(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.signedIn(c, fiber.StatusOK, a, token)
+	return s.signedIn(c, fiber.StatusOK, a, token, device)
 }
 
 // AdminRoutes registers the admin-only account listing on api.

@@ -29,15 +29,18 @@ type session struct {
 // TableName tells GORM where sessions live.
 func (session) TableName() string { return "sessions" }
 
-// startSession creates a new session for accountID in tx and returns the
-// cookie value. Every sign-in gets a new one, never a reused id. Every
-// ceremony that starts a session required user verification, so the session
-// starts verified.
-func (s *Service) startSession(tx *gorm.DB, accountID string) (string, error) {
+// startSession creates a new session for accountID in tx, bound to the
+// device (stored now if it is new), and returns the cookie value. Every
+// sign-in gets a new one, never a reused id. Every ceremony that starts a
+// session required user verification, so the session starts verified.
+func (s *Service) startSession(tx *gorm.DB, accountID string, device Device) (string, error) {
 	token := randomToken(32)
 	now := s.now()
 	if err := tx.Create(&session{IDHash: hashToken(token), AccountID: accountID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL), VerifiedAt: &now}).Error; err != nil {
 		return "", fmt.Errorf("start session: %w", err)
+	}
+	if err := device.bindSession(tx, token); err != nil {
+		return "", err
 	}
 	return token, nil
 }
@@ -107,21 +110,38 @@ func (s *Service) clearSessionCookie(c *fiber.Ctx) {
 // AccountForSession returns the account signed in with the cookie value
 // token, or an Unauthorized error when the session is unknown or expired.
 func (s *Service) AccountForSession(ctx context.Context, token string) (*Account, error) {
+	a, _, err := s.sessionOf(ctx, token)
+	return a, err
+}
+
+// sessionOf returns the account signed in with the cookie value token and
+// the device the session is bound to ("" for none), or an Unauthorized
+// error when the session is unknown or expired.
+func (s *Service) sessionOf(ctx context.Context, token string) (*Account, string, error) {
 	if token == "" {
-		return nil, apperr.New(apperr.Unauthorized, "sign in first")
+		return nil, "", apperr.New(apperr.Unauthorized, "sign in first")
 	}
-	var a Account
-	err := s.db.WithContext(ctx).
+	var row struct {
+		Account  `gorm:"embedded"`
+		DeviceID *string `gorm:"column:session_device_id"`
+	}
+	err := s.db.WithContext(ctx).Table("accounts").
+		Select("accounts.*, device_sessions.device_id AS session_device_id").
 		Joins("JOIN sessions ON sessions.account_id = accounts.id").
+		Joins("LEFT JOIN device_sessions ON device_sessions.session_hash = sessions.id_hash").
 		Where("sessions.id_hash = ? AND sessions.expires_at > ?", hashToken(token), s.now()).
-		Take(&a).Error
+		Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, apperr.New(apperr.Unauthorized, "your session has ended: sign in again")
+		return nil, "", apperr.New(apperr.Unauthorized, "your session has ended: sign in again")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
+		return nil, "", fmt.Errorf("load session: %w", err)
 	}
-	return &a, nil
+	device := ""
+	if row.DeviceID != nil {
+		device = *row.DeviceID
+	}
+	return &row.Account, device, nil
 }
 
 // endSession deletes the session behind the cookie value token.
@@ -133,14 +153,17 @@ func (s *Service) endSession(ctx context.Context, token string) error {
 const localsAccount = "auth.account"
 
 // LoadSession is middleware that looks up the session cookie and, if it is
-// valid, makes the account available to CurrentAccount. It never refuses a
-// request; the guards do.
+// valid, makes the account available to CurrentAccount and its device to
+// CurrentDevice. It never refuses a request; the guards do.
 func (s *Service) LoadSession() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if token := c.Cookies(SessionCookie); token != "" {
-			a, err := s.AccountForSession(c.UserContext(), token)
+			a, device, err := s.sessionOf(c.UserContext(), token)
 			if err == nil {
 				c.Locals(localsAccount, a)
+				if device != "" {
+					c.Locals(localsDevice, device)
+				}
 			} else if !apperr.Is(err, apperr.Unauthorized) {
 				return err
 			}

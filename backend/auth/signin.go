@@ -29,7 +29,7 @@ func (s *Service) BeginSignIn(ctx context.Context) (*Options, error) {
 // FinishSignIn verifies the assertion, checks and stores the sign counter
 // and starts a new session, all in one transaction. It returns the account
 // and the session cookie value.
-func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, credential []byte, deviceID string) (*Account, string, error) {
+func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, credential []byte, device Device) (*Account, string, error) {
 	_, d, err := s.consume(ctx, ceremonyID, ceremonySignIn)
 	if err != nil {
 		return nil, "", err
@@ -72,10 +72,10 @@ func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, credentia
 		if err := s.recordPasskeyUse(tx, cred, oldCounts[passkeyID(cred.ID)]); err != nil {
 			return err
 		}
-		if token, err = s.startSession(tx, account.ID); err != nil {
+		if token, err = s.startSession(tx, account.ID, device); err != nil {
 			return err
 		}
-		return s.runSignedIn(tx, account, deviceID)
+		return s.runSignedIn(tx, account, device.ID)
 	})
 	if err != nil {
 		return nil, "", err
@@ -243,7 +243,7 @@ func (s *Service) BeginEnrollment(ctx context.Context, token string) (*Options, 
 // link and every other enrollment link of the account, stores the passkey
 // and starts a session. An account that gained a passkey meanwhile (another
 // link, a recovery) is a Conflict with AlreadyEnrolledMessage.
-func (s *Service) FinishEnrollment(ctx context.Context, token, ceremonyID string, credential []byte, deviceID string) (*Account, string, error) {
+func (s *Service) FinishEnrollment(ctx context.Context, token, ceremonyID string, credential []byte, device Device) (*Account, string, error) {
 	c, d, err := s.consume(ctx, ceremonyID, ceremonyEnroll)
 	if err != nil {
 		return nil, "", err
@@ -275,10 +275,10 @@ func (s *Service) FinishEnrollment(ctx context.Context, token, ceremonyID string
 		if err := insertPasskey(tx, a.ID, cred, s.now()); err != nil {
 			return err
 		}
-		if session, err = s.startSession(tx, a.ID); err != nil {
+		if session, err = s.startSession(tx, a.ID, device); err != nil {
 			return err
 		}
-		return s.runSignedIn(tx, a, deviceID)
+		return s.runSignedIn(tx, a, device.ID)
 	})
 	if err != nil {
 		return nil, "", err

@@ -302,7 +302,7 @@ function Settings({ phone, onPhone }: { phone: MyPhone; onPhone(p: MyPhone): voi
               <li key={d.id} class="device">
                 <Light state={d.online ? 'available' : 'offline'} textHidden />
                 <span class="device-name">
-                  {d.current ? 'This browser' : `Device ${d.id.slice(0, 6)}`}
+                  {d.current ? `This browser (${d.label})` : d.label}
                   <span class="muted small"> · signed in {formatWhen(d.signedInAt)}</span>
                 </span>
                 {rings(d) && <span class="badge badge-ok">rings</span>}

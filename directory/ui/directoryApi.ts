@@ -16,8 +16,15 @@ export interface OwnedNumber {
   primary: boolean;
 }
 
+/** DeviceKind is what a browser runs on, from its User-Agent. */
+export type DeviceKind = 'phone' | 'tablet' | 'computer';
+
+/** Device is a browser the member is signed in on; the server issues its id. */
 export interface Device {
   id: string;
+  kind: DeviceKind;
+  /** label names the browser, such as "Firefox on Linux". */
+  label: string;
   signedInAt: string;
   online: boolean;
   current: boolean;
@@ -72,7 +79,8 @@ export interface Resolved {
   display: string;
   party: { type: PartyType; name: string; accountId?: string; store?: { slug: string; name: string } };
   state: PresenceState;
-  ring: { deviceId: string; node: string; state: string }[];
+  /** ring lists the devices a call would ring now, by kind and label only. */
+  ring: { kind: DeviceKind; label: string }[];
 }
 
 export const directoryApi = {

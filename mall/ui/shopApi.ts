@@ -4,7 +4,6 @@
 // the same CSRF cookie and error vocabulary.
 
 import { api, ApiError, type ErrorCode, type Store } from '../../backend/web/ui/api';
-import { deviceId } from '../../backend/web/ui/device';
 
 /** MallStore is a store with the live numbers the mall shows (approximate). */
 export interface MallStore extends Store {
@@ -209,7 +208,6 @@ async function putJSON<T>(path: string, body: unknown, retried = false): Promise
         Accept: 'application/json',
         'Content-Type': 'application/json',
         'X-CSRF-Token': csrfCookie() || token,
-        'X-Device-ID': deviceId(),
       },
       body: JSON.stringify(body),
     });

@@ -1,10 +1,10 @@
 // The signaling client every livemall web app uses: one WebSocket to
-// /api/v1/ws?device=ID, heartbeats at the pace the server's hello asks for,
+// /api/v1/ws (the server attaches it to the device its session or guest
+// cookie is bound to, and names it in the hello), heartbeats at the pace the server's hello asks for,
 // and reconnection with backoff (1 s, 2 s, 5 s, then every 10 s) when the
 // socket drops. Subscriptions ("directory.watch") and the chosen presence
 // ("presence.set") are remembered and sent again after every reconnect.
 
-import { deviceId } from '../../backend/web/ui/device';
 import { isServerMessage, PROTOCOL_VERSION, type ClientMessage, type HelloData, type ServerMessage } from './protocol';
 
 export type { ClientMessage, ServerMessage } from './protocol';
@@ -21,7 +21,7 @@ export interface SignalingOptions {
   onMessage?(msg: ServerMessage): void;
   /** onState is told each time the state changes. */
   onState?(state: SignalingState): void;
-  /** url overrides the endpoint (tests); the device id is still added. */
+  /** url overrides the endpoint (tests). */
   url?: string;
   /** backoff overrides the reconnect delays in ms; the last one repeats. */
   backoff?: number[];
@@ -48,7 +48,6 @@ const defaultBackoff = [1_000, 2_000, 5_000, 10_000];
 export function signalingURL(base?: string): string {
   const u = new URL(base ?? '/api/v1/ws', location.href);
   u.protocol = u.protocol === 'https:' ? 'wss:' : u.protocol === 'http:' ? 'ws:' : u.protocol;
-  u.searchParams.set('device', deviceId());
   return u.toString();
 }
 

@@ -138,7 +138,7 @@ test('online lights follow a member coming online, going away and vanishing, wit
     await waitForColor(rb, 'rgb(163, 169, 188)', 'grey');
     console.log(`B's light went off on A's page ${off} ms after B's context closed`);
 
-    // B comes back in another browser process (same session and device id),
+    // B comes back in another browser process (same session and device cookies),
     // which then freezes: its socket stays open but heartbeats stop, so only
     // the presence TTL (3 s) can turn the light off.
     frozen = await launchBrowserProcess();

@@ -6,10 +6,8 @@
 // becomes a guest: responses that do so set the new one, and a request sent
 // with a stale token is refused once, then retried after GET /csrf. The
 // session itself rides in an HttpOnly cookie the browser sends on its own
-// (credentials: 'same-origin'). Every request carries this
-// browser's device id in X-Device-ID (see device.ts).
-
-import { deviceId } from './device';
+// (credentials: 'same-origin'), as does the HttpOnly lm_device cookie that
+// names this browser's device, issued by the server.
 
 /** ErrorCode is the server's error vocabulary (see backend/apperr). */
 export type ErrorCode =
@@ -139,7 +137,7 @@ async function csrfToken(): Promise<string> {
 }
 
 async function request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'X-Device-ID': deviceId() };
+  const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET' && method !== 'HEAD') {
     headers['X-CSRF-Token'] = await csrfToken();
   }
