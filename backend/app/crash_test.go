@@ -117,12 +117,12 @@ func (s *childServer) stop() {
 	}
 }
 
-// remoteMember signs up a member on the server at base, on its own device.
+// remoteMember signs up a member on the server at base, in a browser of
+// their own (the server issues its device).
 func remoteMember(t *testing.T, base, name string) *client {
 	t.Helper()
 	c := newClient(t, nil)
 	c.remote = base
-	c.device = "dev-" + strings.ToLower(strings.ReplaceAll(name, " ", "-"))
 	c.signUp(name, strings.ToLower(strings.ReplaceAll(name, " ", "."))+"@example.com", "1990-01-01")
 	return c
 }

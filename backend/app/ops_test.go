@@ -93,7 +93,7 @@ func dialSocket(t *testing.T, c *client, base string) (*socket, attempt) {
 		cookies = append(cookies, k+"="+v)
 	}
 	h.Set("Cookie", strings.Join(cookies, "; "))
-	conn, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/api/v1/ws?device="+c.device, h)
+	conn, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/api/v1/ws", h)
 	if err != nil {
 		if res == nil {
 			t.Fatalf("dial signaling: %v", err)
@@ -197,11 +197,9 @@ func TestAbuseLimitsHoldAcrossNodes(t *testing.T) {
 	bases := []string{serveOnLoopback(t, nodeA), serveOnLoopback(t, nodeB)}
 
 	member := newClient(t, nodeA)
-	member.device = "limits-member"
 	member.signUp("Lim Its", "limits@example.com", "1980-01-01")
 	guestOn := func(node *App, addr string) *client {
 		g := newClient(t, node)
-		g.device = "limits-guest"
 		if r := g.do("POST", "/api/v1/guest", map[string]any{}, "X-Forwarded-For", addr); r.Status != 200 {
 			t.Fatalf("new guest: %d %s", r.Status, r.Body)
 		}
