@@ -81,8 +81,8 @@ type Config struct {
 	// StripeAPIURL points at another Stripe API (stripe-mock in tests).
 	StripeAPIURL string
 	// Payments chooses the payment provider: "stripe" (needs the Stripe keys)
-	// or "offline" (test payments, nothing is charged). Empty means stripe
-	// when a Stripe secret key is set, offline with --demo, and otherwise
+	// or "offline" (test payments, nothing is charged). Empty means offline
+	// with --demo, stripe when a Stripe secret key is set, and otherwise
 	// Validate refuses to start: offline payments are never chosen silently.
 	Payments string
 	// PaymentHold is how long an unconfirmed payment attempt holds its stock
@@ -319,11 +319,13 @@ func (cfg *Config) ChoosePayments() error {
 	case "offline":
 	case "":
 		switch {
+		case cfg.Demo:
+			// The demo takes test payments even beside Stripe keys; trying
+			// Stripe with the demo mall is --demo --payments stripe.
+			cfg.Payments = "offline"
 		case cfg.StripeSecretKey != "":
 			cfg.Payments = "stripe"
 			return cfg.ChoosePayments()
-		case cfg.Demo:
-			cfg.Payments = "offline"
 		default:
 			return errors.New("no payment provider: give the Stripe keys (--stripe-secret-key, --stripe-webhook-secret), or --payments offline to take test payments that charge nothing, or --demo")
 		}

@@ -84,6 +84,16 @@ func TestStripeSettingsComeFromTheEnvironmentToo(t *testing.T) {
 	if err := cfg.ChoosePayments(); err != nil || cfg.Payments != "stripe" || !cfg.StripeMode() {
 		t.Fatalf("keys from the environment choose Stripe: %q %v", cfg.Payments, err)
 	}
+	// --demo implies offline test payments, even beside the keys; an explicit
+	// choice wins.
+	demo, err := parse(t, env, "--demo")
+	if err != nil || demo.ChoosePayments() != nil || demo.Payments != "offline" || demo.StripeMode() {
+		t.Fatalf("--demo with Stripe keys: %q %v", demo.Payments, err)
+	}
+	demo, err = parse(t, env, "--demo", "--payments", "stripe")
+	if err != nil || demo.ChoosePayments() != nil || !demo.StripeMode() {
+		t.Fatalf("--demo --payments stripe: %q %v", demo.Payments, err)
+	}
 }
 
 // TestTrustedProxiesTakesAList: --trusted-proxies takes a comma-separated
