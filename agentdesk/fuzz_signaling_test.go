@@ -58,7 +58,7 @@ func newFuzzRelay(tb testing.TB) *fuzzRelay {
 		h := http.Header{}
 		h.Set("Origin", base)
 		h.Set("X-Account", account)
-		conn, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/api/v1/ws?device=dev-"+account, h)
+		conn, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/api/v1/ws", h)
 		if err != nil {
 			tb.Fatalf("dial signaling as %s: %v (%v)", account, err, res)
 		}
