@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -80,12 +81,11 @@ func (s *Service) Routes(api fiber.Router, limit fiber.Handler) {
 	a.Post("/passkeys/finish", s.handlePasskeyFinish)
 	a.Post("/reverify/begin", s.handleReverifyBegin)
 	a.Post("/reverify/finish", s.handleReverifyFinish)
-	a.Get("/enrollments/:token", limit, s.handleEnrollment)
-	a.Post("/enrollments/:token/begin", limit, s.handleEnrollmentBegin)
-	a.Post("/enrollments/:token/finish", limit, s.handleEnrollmentFinish)
-	a.Get("/recoveries/:token", limit, s.handleRecovery)
-	a.Post("/recoveries/:token/begin", limit, s.handleRecoveryBegin)
-	a.Post("/recoveries/:token/finish", limit, s.handleRecoveryFinish)
+	for path, link := range map[string]oneTimeLink{"/enrollments/:token": s.enrollmentLink(), "/recoveries/:token": s.recoveryLink()} {
+		a.Get(path, limit, s.handleLink(link))
+		a.Post(path+"/begin", limit, s.handleLinkBegin(link))
+		a.Post(path+"/finish", limit, s.handleLinkFinish(link))
+	}
 }
 
 // signedIn answers a finished ceremony: the session and device cookies and
@@ -286,82 +286,72 @@ func (s *Service) linkView(c *fiber.Ctx, a *Account) (fiber.Map, error) {
 	return fiber.Map{"name": v.Name, "email": v.Email, "role": v.Role, "store": v.Store}, nil
 }
 
-func (s *Service) handleEnrollment(c *fiber.Ctx) error {
-	a, err := s.EnrollmentAccount(c.UserContext(), c.Params("token"))
-	if err != nil {
-		return err
-	}
-	v, err := s.linkView(c, a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"enrollment": v})
+// oneTimeLink is what enrollment and recovery links differ in: the key of
+// their view in the JSON answer and the service steps behind them. Both are
+// redeemed the same way: look, begin a registration, finish it signed in.
+type oneTimeLink struct {
+	key     string
+	account func(ctx context.Context, token string) (*Account, error)
+	begin   func(ctx context.Context, token string) (*Options, error)
+	finish  func(ctx context.Context, token, ceremonyID string, credential []byte, device Device) (*Account, string, error)
 }
 
-func (s *Service) handleEnrollmentBegin(c *fiber.Ctx) error {
-	if err := decodeOptional(c, &emptyRequest{}); err != nil {
-		return err
-	}
-	opts, err := s.BeginEnrollment(c.UserContext(), c.Params("token"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(opts)
+// enrollmentLink and recoveryLink are the two kinds of one-time links.
+func (s *Service) enrollmentLink() oneTimeLink {
+	return oneTimeLink{"enrollment", s.EnrollmentAccount, s.BeginEnrollment, s.FinishEnrollment}
 }
 
-func (s *Service) handleEnrollmentFinish(c *fiber.Ctx) error {
-	device, err := s.browserDevice(c)
-	if err != nil {
-		return err
-	}
-	var req finishRequest
-	if err := web.DecodeJSON(c, &req); err != nil {
-		return err
-	}
-	a, token, err := s.FinishEnrollment(c.UserContext(), c.Params("token"), req.Ceremony, req.Credential, device)
-	if err != nil {
-		return err
-	}
-	return s.signedIn(c, fiber.StatusOK, a, token, device)
+func (s *Service) recoveryLink() oneTimeLink {
+	return oneTimeLink{"recovery", s.RecoveryAccount, s.BeginRecovery, s.FinishRecovery}
 }
 
-func (s *Service) handleRecovery(c *fiber.Ctx) error {
-	a, err := s.RecoveryAccount(c.UserContext(), c.Params("token"))
-	if err != nil {
-		return err
+// handleLink greets the person the link is for.
+func (s *Service) handleLink(l oneTimeLink) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a, err := l.account(c.UserContext(), c.Params("token"))
+		if err != nil {
+			return err
+		}
+		v, err := s.linkView(c, a)
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{l.key: v})
 	}
-	v, err := s.linkView(c, a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"recovery": v})
 }
 
-func (s *Service) handleRecoveryBegin(c *fiber.Ctx) error {
-	if err := decodeOptional(c, &emptyRequest{}); err != nil {
-		return err
+// handleLinkBegin starts registering a passkey with the link.
+func (s *Service) handleLinkBegin(l oneTimeLink) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := decodeOptional(c, &emptyRequest{}); err != nil {
+			return err
+		}
+		opts, err := l.begin(c.UserContext(), c.Params("token"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(opts)
 	}
-	opts, err := s.BeginRecovery(c.UserContext(), c.Params("token"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(opts)
 }
 
-func (s *Service) handleRecoveryFinish(c *fiber.Ctx) error {
-	device, err := s.browserDevice(c)
-	if err != nil {
-		return err
+// handleLinkFinish stores the passkey, uses up the link and signs the
+// browser in on its device.
+func (s *Service) handleLinkFinish(l oneTimeLink) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		device, err := s.browserDevice(c)
+		if err != nil {
+			return err
+		}
+		var req finishRequest
+		if err := web.DecodeJSON(c, &req); err != nil {
+			return err
+		}
+		a, token, err := l.finish(c.UserContext(), c.Params("token"), req.Ceremony, req.Credential, device)
+		if err != nil {
+			return err
+		}
+		return s.signedIn(c, fiber.StatusOK, a, token, device)
 	}
-	var req finishRequest
-	if err := web.DecodeJSON(c, &req); err != nil {
-		return err
-	}
-	a, token, err := s.FinishRecovery(c.UserContext(), c.Params("token"), req.Ceremony, req.Credential, device)
-	if err != nil {
-		return err
-	}
-	return s.signedIn(c, fiber.StatusOK, a, token, device)
 }
 
 // AdminRoutes registers the admin-only account listing on api.
