@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -176,6 +177,22 @@ func partyOfConn(c *media.Conn) party {
 	return party{ConnID: c.ID, AccountID: c.AccountID, Guest: c.Guest, DeviceID: c.DeviceID}
 }
 
+// isCallID reports whether id has the shape newCallID gives: "call_" and
+// 24 lowercase hex digits. Anything else (a dot, a space, a NATS wildcard)
+// would name some other subject than one room's.
+func isCallID(id string) bool {
+	hexPart, ok := strings.CutPrefix(id, "call_")
+	if !ok || len(hexPart) != 24 {
+		return false
+	}
+	for _, r := range hexPart {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 func newCallID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
@@ -299,7 +316,7 @@ func (c *Calls) open(ctx context.Context, rec *CallRecord, conn *media.Conn, res
 // and returns that node's verdict to the device.
 func (c *Calls) relayToRoom(ctx context.Context, conn *media.Conn, m media.Message) error {
 	var ref callRef
-	if len(m.Data) == 0 || json.Unmarshal(m.Data, &ref) != nil || ref.CallID == "" || len(ref.CallID) > 64 {
+	if len(m.Data) == 0 || json.Unmarshal(m.Data, &ref) != nil || !isCallID(ref.CallID) {
 		return apperr.New(apperr.Invalid, "%s needs data with a callId", m.Type)
 	}
 	env, _ := json.Marshal(roomEnvelope{From: partyOfConn(conn), Message: m})
