@@ -316,8 +316,12 @@ func (c *Calls) open(ctx context.Context, rec *CallRecord, conn *media.Conn, res
 // and returns that node's verdict to the device.
 func (c *Calls) relayToRoom(ctx context.Context, conn *media.Conn, m media.Message) error {
 	var ref callRef
-	if len(m.Data) == 0 || json.Unmarshal(m.Data, &ref) != nil || !isCallID(ref.CallID) {
+	if len(m.Data) == 0 || json.Unmarshal(m.Data, &ref) != nil || ref.CallID == "" || len(ref.CallID) > 64 {
 		return apperr.New(apperr.Invalid, "%s needs data with a callId", m.Type)
+	}
+	if !isCallID(ref.CallID) {
+		// Never issued, so never a room: the same answer as an ended call.
+		return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
 	}
 	env, _ := json.Marshal(roomEnvelope{From: partyOfConn(conn), Message: m})
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
