@@ -103,4 +103,31 @@ ALTER TABLE stores DROP COLUMN max_wait_seconds;
 DROP TABLE store_messages;
 DROP TABLE queue_entries;
 DROP TABLE agent_states;
--- calls keeps its nullable caller: guests' calls cannot be given an account.
+-- Before this migration every call had a caller with an account: guests'
+-- calls cannot be given one, so they go (as their queue entries and store
+-- messages did above), and calls is rebuilt as 00004 made it. Mailbox
+-- messages keep their rows but no longer point at a deleted call.
+PRAGMA defer_foreign_keys = ON;
+UPDATE messages SET call_id = NULL WHERE call_id IN (SELECT id FROM calls WHERE caller_account_id IS NULL);
+DELETE FROM calls WHERE caller_account_id IS NULL;
+CREATE TABLE calls_old (
+    id TEXT PRIMARY KEY,
+    caller_account_id TEXT NOT NULL REFERENCES accounts (id),
+    caller_number TEXT,
+    callee_number TEXT NOT NULL,
+    callee_account_id TEXT REFERENCES accounts (id),
+    node TEXT NOT NULL,
+    video BOOLEAN NOT NULL DEFAULT FALSE,
+    state TEXT NOT NULL CHECK (state IN ('ringing', 'active', 'mailbox', 'ended')),
+    outcome TEXT CHECK (outcome IN ('answered', 'declined', 'no_answer', 'busy', 'offline', 'cancelled', 'failed')),
+    started_at TIMESTAMP NOT NULL,
+    answered_at TIMESTAMP,
+    ended_at TIMESTAMP,
+    duration_ms BIGINT
+);
+INSERT INTO calls_old (id, caller_account_id, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms)
+    SELECT id, caller_account_id, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms FROM calls;
+DROP TABLE calls;
+ALTER TABLE calls_old RENAME TO calls;
+CREATE INDEX calls_caller ON calls (caller_account_id, started_at);
+CREATE INDEX calls_callee ON calls (callee_account_id, started_at);
