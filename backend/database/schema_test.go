@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -20,8 +21,9 @@ import (
 
 // The two migration folders must build the same schema, version by version:
 // the same tables, columns (type family, nullability, whether a default
-// exists, whether the database generates the value), primary keys and
-// indexes (unique, partial, their columns). Each dialect is migrated up one
+// exists, whether the database generates the value), primary keys, indexes
+// (unique, partial, their columns), foreign keys (columns, target, ON
+// DELETE) and the number of CHECK constraints. Each dialect is migrated up one
 // step at a time, and rolled back one step at a time; after every step the
 // two are compared with each other, and after every rollback each is
 // compared with the schema it had at that version on the way up, so a Down
@@ -33,6 +35,86 @@ import (
 // LIVEMALL_TEST_DATABASE=postgres) always has both databases, and fails when
 // the URL is missing.
 func TestDialectsMigrateToTheSameSchema(t *testing.T) {
+	// The comparison itself must be able to fail: each hand-made pair
+	// differs in one way, and that difference must be reported. These run
+	// first, so a broken migration cannot hide them.
+	t.Run("ReportsEachKindOfDifference", func(t *testing.T) {
+		base := func() schema {
+			return schema{"orders": {
+				Columns: map[string]column{
+					"id":     {Family: "text", NotNull: true},
+					"total":  {Family: "integer", NotNull: true, Default: true},
+					"paid":   {Family: "timestamp"},
+					"serial": {Family: "integer", NotNull: true, Generated: true},
+				},
+				PrimaryKey: "id",
+				Indexes: map[string]index{
+					"orders_paid": {Columns: "paid", Partial: true},
+				},
+				ForeignKeys: map[string]string{"(store_id) → stores(id)": "cascade"},
+				Checks:      2,
+			}}
+		}
+		cases := []struct {
+			name string
+			edit func(schema)
+			want string
+		}{
+			{"missing table", func(s schema) { delete(s, "orders") }, "table orders: only in sqlite"},
+			{"missing column", func(s schema) { delete(s["orders"].Columns, "paid") }, "column orders.paid: only in sqlite"},
+			{"nullability", func(s schema) { c := s["orders"].Columns["paid"]; c.NotNull = true; s["orders"].Columns["paid"] = c }, "column orders.paid: sqlite {timestamp null} ≠ postgres {timestamp not null}"},
+			{"default", func(s schema) {
+				c := s["orders"].Columns["total"]
+				c.Default = false
+				s["orders"].Columns["total"] = c
+			}, "column orders.total: sqlite {integer not null default} ≠ postgres {integer not null}"},
+			{"type family", func(s schema) { c := s["orders"].Columns["total"]; c.Family = "text"; s["orders"].Columns["total"] = c }, "column orders.total: sqlite {integer not null default} ≠ postgres {text not null default}"},
+			{"generated", func(s schema) {
+				c := s["orders"].Columns["serial"]
+				c.Generated = false
+				s["orders"].Columns["serial"] = c
+			}, "column orders.serial: sqlite {integer not null generated} ≠ postgres {integer not null}"},
+			{"primary key", func(s schema) { o := s["orders"]; o.PrimaryKey = "id,serial"; s["orders"] = o }, "primary key of orders: sqlite (id) ≠ postgres (id,serial)"},
+			{"missing index", func(s schema) { delete(s["orders"].Indexes, "orders_paid") }, "index orders_paid on orders: only in sqlite"},
+			{"index not partial", func(s schema) { s["orders"].Indexes["orders_paid"] = index{Columns: "paid"} }, "index orders_paid on orders: sqlite partial (paid) ≠ postgres (paid)"},
+			{"index unique", func(s schema) {
+				s["orders"].Indexes["orders_paid"] = index{Columns: "paid", Unique: true, Partial: true}
+			}, "index orders_paid on orders: sqlite partial (paid) ≠ postgres unique partial (paid)"},
+			{"index columns", func(s schema) { s["orders"].Indexes["orders_paid"] = index{Columns: "paid,id", Partial: true} }, "index orders_paid on orders: sqlite partial (paid) ≠ postgres partial (paid,id)"},
+			{"missing foreign key", func(s schema) { clear(s["orders"].ForeignKeys) }, "foreign key orders(store_id) → stores(id): only in sqlite"},
+			{"on delete", func(s schema) { s["orders"].ForeignKeys["(store_id) → stores(id)"] = "no action" }, "foreign key orders(store_id) → stores(id): sqlite on delete cascade ≠ postgres on delete no action"},
+			{"missing check", func(s schema) { o := s["orders"]; o.Checks = 1; s["orders"] = o }, "checks on orders: sqlite has 2 ≠ postgres has 1"},
+		}
+		if diffs := compareSchemas(base(), base(), "sqlite", "postgres"); len(diffs) > 0 {
+			t.Fatalf("identical schemas differ: %v", diffs)
+		}
+		for _, c := range cases {
+			other := base()
+			c.edit(other)
+			diffs := compareSchemas(base(), other, "sqlite", "postgres")
+			if len(diffs) != 1 || diffs[0] != c.want {
+				t.Errorf("%s: got %q, want [%q]", c.name, diffs, c.want)
+			}
+		}
+	})
+
+	t.Run("MapsEveryDeclaredType", func(t *testing.T) {
+		for _, c := range []struct{ declared, family string }{
+			{"INTEGER", "integer"}, {"bigint", "integer"}, {"BIGINT", "integer"}, {"smallint", "integer"},
+			{"TEXT", "text"}, {"character varying", "text"}, {"BOOLEAN", "boolean"},
+			{"TIMESTAMP", "timestamp"}, {"timestamp with time zone", "timestamp"}, {"DATETIME", "timestamp"},
+			{"REAL", "real"}, {"double precision", "real"}, {"BLOB", "blob"}, {"bytea", "blob"},
+			{"jsonb", "json"}, {"JSON", "json"},
+		} {
+			if got, ok := typeFamily(c.declared); !ok || got != c.family {
+				t.Errorf("typeFamily(%q) = %q, %v; want %q", c.declared, got, ok, c.family)
+			}
+		}
+		if got, ok := typeFamily("VARCHAR(12)"); ok {
+			t.Errorf("typeFamily(VARCHAR(12)) = %q: a type missing from the table must be reported, not guessed", got)
+		}
+	})
+
 	ctx := context.Background()
 	sides := []*schemaSide{openSchemaSide(t, database.Config{DataDir: t.TempDir()})}
 	if dbtest.Dialect() == database.Postgres || os.Getenv("LIVEMALL_TEST_POSTGRES_URL") != "" {
@@ -81,86 +163,13 @@ func TestDialectsMigrateToTheSameSchema(t *testing.T) {
 				t.Fatalf("%s: down rolled back %d, want %d", s.dialect, r.Source.Version, versions[n-1])
 			}
 			if diffs := compareSchemas(up[i][n-1], s.read(t), "before", "after"); len(diffs) > 0 {
-				t.Errorf("%s: rolling back %05d leaves a schema unlike the one before its up :\n  %s",
+				t.Errorf("%s: rolling back %05d leaves a schema unlike the one before its up:\n  %s",
 					s.dialect, versions[n-1], strings.Join(diffs, "\n  "))
 			}
 		}
 		compareSides(fmt.Sprintf("after rolling back %05d", versions[n-1]))
 	}
 
-	// The comparison itself must be able to fail: each hand-made pair
-	// differs in one way, and that difference must be reported.
-	t.Run("ReportsEachKindOfDifference", func(t *testing.T) {
-		base := func() schema {
-			return schema{"orders": {
-				Columns: map[string]column{
-					"id":     {Family: "text", NotNull: true},
-					"total":  {Family: "integer", NotNull: true, Default: true},
-					"paid":   {Family: "timestamp"},
-					"serial": {Family: "integer", NotNull: true, Generated: true},
-				},
-				PrimaryKey: "id",
-				Indexes: map[string]index{
-					"orders_paid": {Columns: "paid", Partial: true},
-				},
-			}}
-		}
-		cases := []struct {
-			name string
-			edit func(schema)
-			want string
-		}{
-			{"missing table", func(s schema) { delete(s, "orders") }, "table orders: only in sqlite"},
-			{"missing column", func(s schema) { delete(s["orders"].Columns, "paid") }, "column orders.paid: only in sqlite"},
-			{"nullability", func(s schema) { c := s["orders"].Columns["paid"]; c.NotNull = true; s["orders"].Columns["paid"] = c }, "column orders.paid: sqlite {timestamp null} ≠ postgres {timestamp not null}"},
-			{"default", func(s schema) {
-				c := s["orders"].Columns["total"]
-				c.Default = false
-				s["orders"].Columns["total"] = c
-			}, "column orders.total: sqlite {integer not null default} ≠ postgres {integer not null}"},
-			{"type family", func(s schema) { c := s["orders"].Columns["total"]; c.Family = "text"; s["orders"].Columns["total"] = c }, "column orders.total: sqlite {integer not null default} ≠ postgres {text not null default}"},
-			{"generated", func(s schema) {
-				c := s["orders"].Columns["serial"]
-				c.Generated = false
-				s["orders"].Columns["serial"] = c
-			}, "column orders.serial: sqlite {integer not null generated} ≠ postgres {integer not null}"},
-			{"primary key", func(s schema) { o := s["orders"]; o.PrimaryKey = "id,serial"; s["orders"] = o }, "primary key of orders: sqlite (id) ≠ postgres (id,serial)"},
-			{"missing index", func(s schema) { delete(s["orders"].Indexes, "orders_paid") }, "index orders_paid on orders: only in sqlite"},
-			{"index not partial", func(s schema) { s["orders"].Indexes["orders_paid"] = index{Columns: "paid"} }, "index orders_paid on orders: sqlite partial (paid) ≠ postgres (paid)"},
-			{"index unique", func(s schema) {
-				s["orders"].Indexes["orders_paid"] = index{Columns: "paid", Unique: true, Partial: true}
-			}, "index orders_paid on orders: sqlite partial (paid) ≠ postgres unique partial (paid)"},
-			{"index columns", func(s schema) { s["orders"].Indexes["orders_paid"] = index{Columns: "paid,id", Partial: true} }, "index orders_paid on orders: sqlite partial (paid) ≠ postgres partial (paid,id)"},
-		}
-		if diffs := compareSchemas(base(), base(), "sqlite", "postgres"); len(diffs) > 0 {
-			t.Fatalf("identical schemas differ: %v", diffs)
-		}
-		for _, c := range cases {
-			other := base()
-			c.edit(other)
-			diffs := compareSchemas(base(), other, "sqlite", "postgres")
-			if len(diffs) != 1 || diffs[0] != c.want {
-				t.Errorf("%s: got %q, want [%q]", c.name, diffs, c.want)
-			}
-		}
-	})
-
-	t.Run("MapsEveryDeclaredType", func(t *testing.T) {
-		for _, c := range []struct{ declared, family string }{
-			{"INTEGER", "integer"}, {"bigint", "integer"}, {"BIGINT", "integer"}, {"smallint", "integer"},
-			{"TEXT", "text"}, {"character varying", "text"}, {"BOOLEAN", "boolean"},
-			{"TIMESTAMP", "timestamp"}, {"timestamp with time zone", "timestamp"}, {"DATETIME", "timestamp"},
-			{"REAL", "real"}, {"double precision", "real"}, {"BLOB", "blob"}, {"bytea", "blob"},
-			{"jsonb", "json"}, {"JSON", "json"},
-		} {
-			if got, ok := typeFamily(c.declared); !ok || got != c.family {
-				t.Errorf("typeFamily(%q) = %q, %v; want %q", c.declared, got, ok, c.family)
-			}
-		}
-		if got, ok := typeFamily("VARCHAR(12)"); ok {
-			t.Errorf("typeFamily(VARCHAR(12)) = %q: a type missing from the table must be reported, not guessed", got)
-		}
-	})
 }
 
 // schema is one database's schema in a form both dialects map to: tables by
@@ -175,6 +184,12 @@ type table struct {
 	// "unique(columns)" for those a UNIQUE constraint created (whose names
 	// the dialects choose differently). The primary key's index is left out.
 	Indexes map[string]index
+	// ForeignKeys maps "(columns) → table(columns)" to the ON DELETE
+	// action (no action, cascade, set null, restrict, set default).
+	ForeignKeys map[string]string
+	// Checks counts the CHECK constraints; their text is not compared
+	// (SQLite spells a regular expression with GLOB).
+	Checks int
 }
 
 type column struct {
@@ -282,6 +297,21 @@ func compareSchemas(a, b schema, an, bn string) []string {
 				out = append(out, fmt.Sprintf("column %s.%s: %s %v ≠ %s %v", name, col, an, ca, bn, cb))
 			}
 		}
+		for _, fk := range unionKeys(ta.ForeignKeys, tb.ForeignKeys) {
+			fa, inA := ta.ForeignKeys[fk]
+			fb, inB := tb.ForeignKeys[fk]
+			switch {
+			case !inB:
+				out = append(out, fmt.Sprintf("foreign key %s%s: only in %s", name, fk, an))
+			case !inA:
+				out = append(out, fmt.Sprintf("foreign key %s%s: only in %s", name, fk, bn))
+			case fa != fb:
+				out = append(out, fmt.Sprintf("foreign key %s%s: %s on delete %s ≠ %s on delete %s", name, fk, an, fa, bn, fb))
+			}
+		}
+		if ta.Checks != tb.Checks {
+			out = append(out, fmt.Sprintf("checks on %s: %s has %d ≠ %s has %d", name, an, ta.Checks, bn, tb.Checks))
+		}
 		if ta.PrimaryKey != tb.PrimaryKey {
 			out = append(out, fmt.Sprintf("primary key of %s: %s (%s) ≠ %s (%s)", name, an, ta.PrimaryKey, bn, tb.PrimaryKey))
 		}
@@ -388,134 +418,208 @@ func ignoredTable(name string) bool {
 	return name == "goose_db_version" || strings.HasPrefix(name, "sqlite_")
 }
 
+// readSQLiteSchema reads every table with four queries, joining
+// sqlite_master with the table-valued pragmas (table_info,
+// foreign_key_list, index_list, index_info).
 func readSQLiteSchema(db *sql.DB) (schema, error) {
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	out := schema{}
+	tables, err := db.Query(`SELECT name, sql FROM sqlite_master WHERE type = 'table'`)
 	if err != nil {
 		return nil, err
 	}
-	type tdef struct{ name string }
-	var tables []tdef
-	for rows.Next() {
-		var d tdef
-		if err := rows.Scan(&d.name); err != nil {
-			rows.Close()
+	for tables.Next() {
+		var name, def string
+		if err := tables.Scan(&name, &def); err != nil {
+			tables.Close()
 			return nil, err
 		}
-		if !ignoredTable(d.name) {
-			tables = append(tables, d)
+		if ignoredTable(name) {
+			continue
+		}
+		out[name] = table{
+			Columns:     map[string]column{},
+			Indexes:     map[string]index{},
+			ForeignKeys: map[string]string{},
+			Checks:      len(sqliteCheck.FindAllStringIndex(sqlComment.ReplaceAllString(def, ""), -1)),
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	tables.Close()
+	if err := tables.Err(); err != nil {
 		return nil, err
 	}
-	out := schema{}
-	for _, d := range tables {
-		tb := table{Columns: map[string]column{}, Indexes: map[string]index{}}
-		rows, err := db.Query(`SELECT name, type, "notnull", dflt_value IS NOT NULL, pk FROM pragma_table_info(?) ORDER BY cid`, d.name)
-		if err != nil {
+
+	cols, err := db.Query(`
+		SELECT m.name, p.name, p.type, p."notnull", p.dflt_value IS NOT NULL, p.pk
+		FROM sqlite_master m JOIN pragma_table_info(m.name) p
+		WHERE m.type = 'table' ORDER BY m.name, p.cid`)
+	if err != nil {
+		return nil, err
+	}
+	pks := map[string]map[int]string{}
+	declared := map[string]string{}
+	for cols.Next() {
+		var (
+			tname, name, typ string
+			c                column
+			pkPos            int
+		)
+		if err := cols.Scan(&tname, &name, &typ, &c.NotNull, &c.Default, &pkPos); err != nil {
+			cols.Close()
 			return nil, err
 		}
-		pk := map[int]string{}
-		declared := map[string]string{}
-		for rows.Next() {
-			var (
-				name, typ  string
-				notNull    bool
-				hasDefault bool
-				pkPos      int
-			)
-			if err := rows.Scan(&name, &typ, &notNull, &hasDefault, &pkPos); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			fam, ok := typeFamily(typ)
-			if !ok {
-				rows.Close()
-				return nil, fmt.Errorf("column %s.%s: type %q is not in typeFamilies", d.name, name, typ)
-			}
-			declared[name] = strings.ToUpper(typ)
-			if pkPos > 0 {
-				pk[pkPos] = name
-				// SQLite lets a PRIMARY KEY column hold NULL unless it
-				// says NOT NULL (a bug kept for compatibility); every
-				// key livemall writes is set by the code, so a key
-				// column counts as NOT NULL as it is in PostgreSQL.
-				notNull = true
-			}
-			out := column{Family: fam, NotNull: notNull, Default: hasDefault}
-			tb.Columns[name] = out
+		tb, ok := out[tname]
+		if !ok {
+			continue
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
+		fam, ok := typeFamily(typ)
+		if !ok {
+			cols.Close()
+			return nil, fmt.Errorf("column %s.%s: type %q is not in typeFamilies", tname, name, typ)
 		}
+		c.Family = fam
+		if pkPos > 0 {
+			if pks[tname] == nil {
+				pks[tname] = map[int]string{}
+			}
+			pks[tname][pkPos] = name
+			declared[tname] = strings.ToUpper(typ)
+			// SQLite lets a PRIMARY KEY column hold NULL unless it says
+			// NOT NULL (a bug it keeps for compatibility); every key
+			// livemall writes is set by the code, so a key column counts
+			// as NOT NULL, as it is in PostgreSQL.
+			c.NotNull = true
+		}
+		tb.Columns[name] = c
+	}
+	cols.Close()
+	if err := cols.Err(); err != nil {
+		return nil, err
+	}
+	for tname, pk := range pks {
 		keys := make([]string, len(pk))
 		for pos, name := range pk {
 			keys[pos-1] = name
 		}
+		tb := out[tname]
 		tb.PrimaryKey = strings.Join(keys, ",")
 		// A lone primary key declared exactly INTEGER is the rowid:
 		// SQLite numbers it (with or without AUTOINCREMENT).
-		if len(keys) == 1 && declared[keys[0]] == "INTEGER" {
+		if len(keys) == 1 && declared[tname] == "INTEGER" {
 			c := tb.Columns[keys[0]]
 			c.Generated = true
 			tb.Columns[keys[0]] = c
 		}
+		out[tname] = tb
+	}
 
-		irows, err := db.Query(`SELECT name, "unique", origin, partial FROM pragma_index_list(?)`, d.name)
-		if err != nil {
+	fks, err := db.Query(`
+		SELECT m.name, f.id, f."table", f."from", coalesce(f."to", ''), f.on_delete
+		FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+		WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq`)
+	if err != nil {
+		return nil, err
+	}
+	type fkdef struct {
+		table, onDelete string
+		from, to        []string
+	}
+	byTable := map[string]map[int]*fkdef{}
+	for fks.Next() {
+		var (
+			tname, ref, from, to, onDelete string
+			id                             int
+		)
+		if err := fks.Scan(&tname, &id, &ref, &from, &to, &onDelete); err != nil {
+			fks.Close()
 			return nil, err
 		}
-		type idef struct {
-			name, origin    string
-			unique, partial bool
+		if byTable[tname] == nil {
+			byTable[tname] = map[int]*fkdef{}
 		}
-		var idx []idef
-		for irows.Next() {
-			var i idef
-			if err := irows.Scan(&i.name, &i.unique, &i.origin, &i.partial); err != nil {
-				irows.Close()
-				return nil, err
-			}
-			idx = append(idx, i)
+		f, ok := byTable[tname][id]
+		if !ok {
+			f = &fkdef{table: ref, onDelete: strings.ToLower(onDelete)}
+			byTable[tname][id] = f
 		}
-		irows.Close()
-		if err := irows.Err(); err != nil {
+		f.from = append(f.from, from)
+		f.to = append(f.to, to)
+	}
+	fks.Close()
+	if err := fks.Err(); err != nil {
+		return nil, err
+	}
+	for tname, defs := range byTable {
+		tb, ok := out[tname]
+		if !ok {
+			continue
+		}
+		for _, f := range defs {
+			tb.ForeignKeys[fmt.Sprintf("(%s) → %s(%s)", strings.Join(f.from, ","), f.table, strings.Join(f.to, ","))] = f.onDelete
+		}
+	}
+
+	idx, err := db.Query(`
+		SELECT m.name, l.name, l."unique", l.origin, l.partial, coalesce(i.name, '<expr>')
+		FROM sqlite_master m JOIN pragma_index_list(m.name) l JOIN pragma_index_info(l.name) i
+		WHERE m.type = 'table' AND l.origin <> 'pk' ORDER BY m.name, l.name, i.seqno`)
+	if err != nil {
+		return nil, err
+	}
+	type idef struct {
+		table, origin string
+		ix            index
+		cols          []string
+	}
+	var order []string
+	byName := map[string]*idef{}
+	for idx.Next() {
+		var (
+			tname, iname, origin, col string
+			unique, partial           bool
+		)
+		if err := idx.Scan(&tname, &iname, &unique, &origin, &partial, &col); err != nil {
+			idx.Close()
 			return nil, err
 		}
-		for _, i := range idx {
-			if i.origin == "pk" {
-				continue
-			}
-			crows, err := db.Query(`SELECT coalesce(name, '<expr>') FROM pragma_index_info(?) ORDER BY seqno`, i.name)
-			if err != nil {
-				return nil, err
-			}
-			var cols []string
-			for crows.Next() {
-				var c string
-				if err := crows.Scan(&c); err != nil {
-					crows.Close()
-					return nil, err
-				}
-				cols = append(cols, c)
-			}
-			crows.Close()
-			if err := crows.Err(); err != nil {
-				return nil, err
-			}
-			ix := index{Columns: strings.Join(cols, ","), Unique: i.unique, Partial: i.partial}
-			key := i.name
-			if i.origin == "u" {
-				key = "unique(" + ix.Columns + ")"
-			}
-			tb.Indexes[key] = ix
+		d, ok := byName[iname]
+		if !ok {
+			d = &idef{table: tname, origin: origin, ix: index{Unique: unique, Partial: partial}}
+			byName[iname] = d
+			order = append(order, iname)
 		}
-		out[d.name] = tb
+		d.cols = append(d.cols, col)
+	}
+	idx.Close()
+	if err := idx.Err(); err != nil {
+		return nil, err
+	}
+	for _, iname := range order {
+		d := byName[iname]
+		tb, ok := out[d.table]
+		if !ok {
+			continue
+		}
+		d.ix.Columns = strings.Join(d.cols, ",")
+		key := iname
+		if d.origin == "u" {
+			// UNIQUE constraints get names SQLite makes up.
+			key = "unique(" + d.ix.Columns + ")"
+		}
+		tb.Indexes[key] = d.ix
 	}
 	return out, nil
 }
+
+// postgresActions names pg_constraint.confdeltype as SQLite's
+// pragma foreign_key_list does.
+var postgresActions = map[string]string{"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+
+// sqliteCheck finds CHECK constraints in a CREATE TABLE statement once its
+// comments are gone (sqlComment).
+var (
+	sqliteCheck = regexp.MustCompile(`(?i)\bCHECK\s*\(`)
+	sqlComment  = regexp.MustCompile(`--[^\n]*`)
+)
 
 func readPostgresSchema(db *sql.DB) (schema, error) {
 	out := schema{}
@@ -550,13 +654,52 @@ func readPostgresSchema(db *sql.DB) (schema, error) {
 		c.Family = fam
 		tb, ok := out[tname]
 		if !ok {
-			tb = table{Columns: map[string]column{}, Indexes: map[string]index{}}
+			tb = table{Columns: map[string]column{}, Indexes: map[string]index{}, ForeignKeys: map[string]string{}}
 			out[tname] = tb
 		}
 		tb.Columns[cname] = c
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	crows, err := db.Query(`
+		SELECT t.relname, k.contype, k.confdeltype,
+		       coalesce(r.relname, ''),
+		       coalesce((SELECT string_agg(a.attname, ',' ORDER BY c.n)
+		          FROM unnest(k.conkey) WITH ORDINALITY c(attnum, n)
+		          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = c.attnum), ''),
+		       coalesce((SELECT string_agg(a.attname, ',' ORDER BY c.n)
+		          FROM unnest(k.confkey) WITH ORDINALITY c(attnum, n)
+		          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = c.attnum), '')
+		FROM pg_constraint k
+		JOIN pg_class t ON t.oid = k.conrelid
+		JOIN pg_namespace s ON s.oid = t.relnamespace
+		LEFT JOIN pg_class r ON r.oid = k.confrelid
+		WHERE s.nspname = current_schema() AND k.contype IN ('c', 'f')`)
+	if err != nil {
+		return nil, err
+	}
+	for crows.Next() {
+		var tname, kind, onDelete, ref, from, to string
+		if err := crows.Scan(&tname, &kind, &onDelete, &ref, &from, &to); err != nil {
+			crows.Close()
+			return nil, err
+		}
+		tb, ok := out[tname]
+		if !ok {
+			continue
+		}
+		if kind == "c" {
+			tb.Checks++
+			out[tname] = tb
+			continue
+		}
+		tb.ForeignKeys[fmt.Sprintf("(%s) → %s(%s)", from, ref, to)] = postgresActions[onDelete]
+	}
+	crows.Close()
+	if err := crows.Err(); err != nil {
 		return nil, err
 	}
 
