@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/livemall/livemall/backend/database"
 	"github.com/livemall/livemall/backend/database/dbtest"
@@ -50,6 +51,78 @@ func TestMigrationsGoUpDownAndUpAgain(t *testing.T) {
 	if empty, err := db.IsEmpty(ctx); err != nil || !empty {
 		t.Fatalf("IsEmpty after up = %v, %v", empty, err)
 	}
+}
+
+// Rolling back 00006 (the contact center) with calls in the table: the
+// members' calls and their mailbox messages stay, guests' calls go (the
+// schema before 00006 requires a caller account) and a message that pointed
+// at one keeps its row without the call. Rolling forward again keeps them.
+func TestRollingBackTheContactCenterKeepsMembersCalls(t *testing.T) {
+	ctx := context.Background()
+	cfg := dbtest.Config(t)
+	db, err := database.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.WithContext(ctx).Exec(q, args...).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	exec(`INSERT INTO accounts (id, webauthn_id, role, name, email, created_at) VALUES (?, ?, 'member', 'Ann', 'ann@example.com', ?)`, "acc_ann", []byte{1, 2, 3}, now)
+	call := `INSERT INTO calls (id, caller_account_id, caller_guest, callee_number, node, state, started_at) VALUES (?, ?, ?, '200000000001', 'n1', 'ended', ?)`
+	exec(call, "call_member", "acc_ann", nil, now)
+	exec(call, "call_guest", nil, "guesthash", now)
+	msg := `INSERT INTO messages (id, account_id, number, call_id, from_name, blob_key, content_type, has_video, duration_ms, bytes, created_at) VALUES (?, 'acc_ann', '200000000001', ?, 'x', 'k', 'audio/ogg', FALSE, 1, 1, ?)`
+	exec(msg, "msg_member", "call_member", now)
+	exec(msg, "msg_guest", "call_guest", now)
+
+	for {
+		st, err := db.MigrationStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var current int64
+		for _, s := range st {
+			if s.AppliedAt != nil {
+				current = s.Version
+			}
+		}
+		if current <= 5 {
+			break
+		}
+		if err := db.MigrateDown(ctx); err != nil {
+			t.Fatalf("down from %d: %v", current, err)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		var calls []string
+		if err := db.WithContext(ctx).Raw(`SELECT id FROM calls ORDER BY id`).Scan(&calls).Error; err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(calls, ",") != "call_member" {
+			t.Errorf("%s: calls = %v, want [call_member]", when, calls)
+		}
+		var msgs []string
+		if err := db.WithContext(ctx).Raw(`SELECT id || ' on ' || coalesce(call_id, 'no call') FROM messages ORDER BY id`).Scan(&msgs).Error; err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(msgs, ", ") != "msg_guest on no call, msg_member on call_member" {
+			t.Errorf("%s: messages = %v, want [msg_guest on no call, msg_member on call_member]", when, msgs)
+		}
+	}
+	check("after rolling back to 00005")
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	check("after migrating up again")
 }
 
 // Both dialects must carry the same migration versions.

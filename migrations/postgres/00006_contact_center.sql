@@ -80,5 +80,12 @@ ALTER TABLE stores DROP COLUMN max_wait_seconds;
 DROP TABLE store_messages;
 DROP TABLE queue_entries;
 DROP TABLE agent_states;
+-- Before this migration every call had a caller with an account: guests'
+-- calls cannot be given one, so they go (as their queue entries and store
+-- messages did above), and the caller is required again as 00004 made it.
+-- Mailbox messages keep their rows but no longer point at a deleted call.
+UPDATE messages SET call_id = NULL WHERE call_id IN (SELECT id FROM calls WHERE caller_account_id IS NULL);
+DELETE FROM calls WHERE caller_account_id IS NULL;
 ALTER TABLE calls DROP CONSTRAINT calls_caller_party;
 ALTER TABLE calls DROP COLUMN caller_guest;
+ALTER TABLE calls ALTER COLUMN caller_account_id SET NOT NULL;

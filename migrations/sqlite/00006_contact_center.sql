@@ -1,9 +1,15 @@
 -- +goose Up
 -- The contact center: agents' routing states, store queues, store messages.
 -- Guests call stores too, so a call's caller may have no account: SQLite
--- cannot drop NOT NULL, so calls is rebuilt (foreign keys deferred to the
--- end of the migration's transaction so messages may point at it meanwhile).
-PRAGMA defer_foreign_keys = ON;
+-- cannot drop NOT NULL, so calls is rebuilt. Dropping calls while messages
+-- point at it would count each such message as a foreign-key violation that
+-- the rebuilt table never clears (deferred or not; this migration first
+-- deferred them, and failed on any mailbox message left on a call), and
+-- foreign keys cannot be switched off inside the migration's transaction:
+-- the messages let go of their calls while calls is rebuilt, and take them
+-- back after.
+CREATE TABLE messages_calls_up AS SELECT id, call_id FROM messages WHERE call_id IS NOT NULL;
+UPDATE messages SET call_id = NULL WHERE call_id IS NOT NULL;
 CREATE TABLE calls_new (
     id TEXT PRIMARY KEY,
     caller_account_id TEXT REFERENCES accounts (id),
@@ -27,6 +33,9 @@ DROP TABLE calls;
 ALTER TABLE calls_new RENAME TO calls;
 CREATE INDEX calls_caller ON calls (caller_account_id, started_at);
 CREATE INDEX calls_callee ON calls (callee_account_id, started_at);
+UPDATE messages SET call_id = (SELECT u.call_id FROM messages_calls_up u WHERE u.id = messages.id)
+    WHERE id IN (SELECT id FROM messages_calls_up);
+DROP TABLE messages_calls_up;
 
 -- Each agent's routing state. idle_since orders the available agents: the
 -- one idle longest is offered the next shopper.
@@ -103,4 +112,37 @@ ALTER TABLE stores DROP COLUMN max_wait_seconds;
 DROP TABLE store_messages;
 DROP TABLE queue_entries;
 DROP TABLE agent_states;
--- calls keeps its nullable caller: guests' calls cannot be given an account.
+-- Before this migration every call had a caller with an account: guests'
+-- calls cannot be given one, so they go (as their queue entries and store
+-- messages did above), and calls is rebuilt as 00004 made it. Mailbox
+-- messages keep their rows but no longer point at a deleted call.
+UPDATE messages SET call_id = NULL WHERE call_id IN (SELECT id FROM calls WHERE caller_account_id IS NULL);
+DELETE FROM calls WHERE caller_account_id IS NULL;
+-- As on the way up, the messages let go of their calls while calls is
+-- rebuilt, and take them back after.
+CREATE TABLE messages_calls_down AS SELECT id, call_id FROM messages WHERE call_id IS NOT NULL;
+UPDATE messages SET call_id = NULL WHERE call_id IS NOT NULL;
+CREATE TABLE calls_old (
+    id TEXT PRIMARY KEY,
+    caller_account_id TEXT NOT NULL REFERENCES accounts (id),
+    caller_number TEXT,
+    callee_number TEXT NOT NULL,
+    callee_account_id TEXT REFERENCES accounts (id),
+    node TEXT NOT NULL,
+    video BOOLEAN NOT NULL DEFAULT FALSE,
+    state TEXT NOT NULL CHECK (state IN ('ringing', 'active', 'mailbox', 'ended')),
+    outcome TEXT CHECK (outcome IN ('answered', 'declined', 'no_answer', 'busy', 'offline', 'cancelled', 'failed')),
+    started_at TIMESTAMP NOT NULL,
+    answered_at TIMESTAMP,
+    ended_at TIMESTAMP,
+    duration_ms BIGINT
+);
+INSERT INTO calls_old (id, caller_account_id, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms)
+    SELECT id, caller_account_id, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms FROM calls;
+DROP TABLE calls;
+ALTER TABLE calls_old RENAME TO calls;
+CREATE INDEX calls_caller ON calls (caller_account_id, started_at);
+CREATE INDEX calls_callee ON calls (callee_account_id, started_at);
+UPDATE messages SET call_id = (SELECT d.call_id FROM messages_calls_down d WHERE d.id = messages.id)
+    WHERE id IN (SELECT id FROM messages_calls_down);
+DROP TABLE messages_calls_down;

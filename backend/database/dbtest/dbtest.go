@@ -86,3 +86,12 @@ func freshPostgres(t testing.TB) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// PostgresConfig returns a config for a fresh, empty PostgreSQL database on
+// the server named by LIVEMALL_TEST_POSTGRES_URL, whatever dialect the run
+// uses, dropped when the test ends. It fails the test when the URL is empty.
+// Tests that compare the two dialects use it beside a SQLite config.
+func PostgresConfig(t testing.TB) database.Config {
+	t.Helper()
+	return database.Config{URL: freshPostgres(t)}
+}
