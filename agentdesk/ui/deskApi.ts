@@ -1,9 +1,8 @@
 // The contact-center endpoints of the desk (agentdesk/CONTACT_CENTER.md):
 // the agent's own state, the store's queue, wrap-ups, the supervisor's live
-// figures and the store's mailbox. api.ts has get/post/patch; PUT lives here
-// with the same rules (CSRF cookie, errors as ApiError).
+// figures and the store's mailbox, over the shared api client.
 
-import { api, ApiError, type ErrorCode } from '../../backend/web/ui/api';
+import { api } from '../../backend/web/ui/api';
 import type { AgentStateName, QueueContext } from '../../media/client/protocol';
 
 /** AgentStatus is GET /desk/agent: the signed-in agent's routing state and phone number. */
@@ -126,58 +125,12 @@ export interface StoreMessage {
   product?: QueueProduct | null;
 }
 
-function readCookie(name: string): string {
-  for (const part of document.cookie.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return '';
-}
-
-async function put<T>(path: string, body: unknown, retried = false): Promise<T> {
-  let token = readCookie('lm_csrf');
-  if (!token) {
-    const r = await api.get<{ token: string }>('/csrf');
-    token = readCookie('lm_csrf') || r.token;
-  }
-  let res: Response;
-  try {
-    res = await fetch('/api/v1' + path, {
-      method: 'PUT',
-      credentials: 'same-origin',
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': 'application/json',
-        'X-CSRF-Token': token,
-      },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, 'network', 'Could not reach livemall. Check your connection and try again.');
-  }
-  const text = await res.text();
-  let data: unknown;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    data = undefined;
-  }
-  if (res.ok) return data as T;
-  const err = (data as { error?: { code?: ErrorCode; message?: string } } | undefined)?.error;
-  const e = new ApiError(res.status, err?.code ?? 'internal', err?.message ?? `The server answered ${res.status}.`);
-  if (!retried && res.status === 403 && /csrf/i.test(e.message)) {
-    await api.get('/csrf');
-    return put<T>(path, body, true);
-  }
-  throw e;
-}
-
 const enc = encodeURIComponent;
 
 /** deskApi is the desk's typed list of contact-center endpoints. */
 export const deskApi = {
   agent: () => api.get<AgentStatus>('/desk/agent'),
-  setState: (state: 'available' | 'away') => put<AgentStatus>('/desk/agent/state', { state }),
+  setState: (state: 'available' | 'away') => api.put<AgentStatus>('/desk/agent/state', { state }),
   queue: () => api.get<StoreQueueView>('/desk/queue'),
   saveWrapUp: (entryId: string, outcome: WrapUpOutcome, note: string) =>
     api.post<unknown>(`/desk/wrapups/${enc(entryId)}`, { outcome, note }),
