@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { CheckIcon, ShieldIcon, StoreIcon, UserIcon } from '../../backend/web/ui/icons';
 import type { QueueContext } from '../../media/client/protocol';
-import { formatMoney } from './deskApi';
+import { formatMoney } from '../../backend/web/ui/money';
 
 /** useNow re-renders every `every` ms while on and returns the time. */
 export function useNow(on: boolean, every = 500): number {

@@ -37,13 +37,6 @@ export const catalog = {
   setAddOns: (sku: string, addOns: AddOnInput[]) => api.put<{ addOns: unknown[] }>(p(sku) + '/addons', { addOns }),
 };
 
-const eur = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' });
-
-/** formatEuros shows minor units as a EUR price. */
-export function formatEuros(minor: number): string {
-  return eur.format(minor / 100);
-}
-
 /** eurosToMinor parses "12", "12.5" or "12,50" into cents; null when it is not a price. */
 export function eurosToMinor(text: string): number | null {
   const t = text.trim().replace(',', '.');

@@ -142,23 +142,6 @@ export const deskApi = {
   mediaURL: (id: string) => `/api/v1/desk/mailbox/${enc(id)}/media`,
 };
 
-const money = new Map<string, Intl.NumberFormat>();
-
-/** formatMoney shows minor units in their currency (EUR when none is given). */
-export function formatMoney(minor: number, currency = 'EUR'): string {
-  const cur = currency || 'EUR';
-  let f = money.get(cur);
-  if (!f) {
-    try {
-      f = new Intl.NumberFormat('en-IE', { style: 'currency', currency: cur });
-    } catch {
-      f = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' });
-    }
-    money.set(cur, f);
-  }
-  return f.format(minor / 100);
-}
-
 /** clock formats seconds as m:ss (or h:mm:ss from an hour). */
 export function clock(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));

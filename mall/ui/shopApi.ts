@@ -1,7 +1,9 @@
 // The mall's shopping endpoints: the cart, checkout, orders and the downtown
 // search, over the shared api client.
 
-import { api, type Store } from '../../backend/web/ui/api';
+import { api, type CartLine, type CreditApplication, type CreditState, type OrderState, type Store } from '../../backend/web/ui/api';
+
+export type { CartLine, CreditApplication, CreditState, OrderState };
 
 /** MallStore is a store with the live numbers the mall shows (approximate). */
 export interface MallStore extends Store {
@@ -26,28 +28,11 @@ export interface StoreQueue {
   agentsFree: number;
 }
 
-/** CartItem is one cart line; prices come from the catalog, never the client. */
-export interface CartItem {
-  sku: string;
-  storeSlug: string;
-  name: string;
-  unitPriceMinor: number;
-  quantity: number;
-  lineTotalMinor: number;
-  ageLimit: number;
-  imageUrl: string;
-  /** suggested: a sales agent put it into the cart during a call; suggestReason says why. */
-  suggested: boolean;
-  suggestReason?: string;
-  /** accepted: the shopper kept the agent's suggestion. */
-  accepted: boolean;
-}
-
 /** Cart is the shopper's cart; id is "" until the first item goes in. */
 export interface Cart {
   id: string;
   store: { slug: string; name: string } | null;
-  items: CartItem[];
+  items: CartLine[];
   subtotalMinor: number;
   /** taxMinor is the VAT included in totalMinor (prices include VAT). */
   taxMinor: number;
@@ -56,15 +41,6 @@ export interface Cart {
   itemCount: number;
   version: number;
 }
-
-export type OrderState =
-  | 'draft'
-  | 'awaiting_verification'
-  | 'signed'
-  | 'paid'
-  | 'confirmed'
-  | 'refused'
-  | 'abandoned';
 
 export interface OrderLine {
   sku: string;
@@ -128,27 +104,6 @@ export interface SignBegun {
   ceremony: string;
   options: { publicKey: PublicKeyCredentialRequestOptionsJSON };
   orderHash: string;
-}
-
-export type CreditState = 'sent' | 'submitted' | 'approved' | 'declined';
-
-/** CreditApplication is a store credit application; an approved one is a credit line. */
-export interface CreditApplication {
-  id: string;
-  store: { slug: string; name: string };
-  state: CreditState;
-  fullName: string;
-  employer: string;
-  monthlyIncomeMinor: number;
-  requestedLimitMinor: number;
-  limitMinor: number;
-  usedMinor: number;
-  remainingMinor: number;
-  currency: string;
-  decisionReason: string;
-  createdAt: string;
-  submittedAt: string | null;
-  decidedAt: string | null;
 }
 
 /** CreditForm is what the applicant fills in (amounts in cents). */
