@@ -7,7 +7,6 @@ import { useEffect } from 'preact/hooks';
 import { HangUpIcon, UserIcon, VideoIcon } from '../../backend/web/ui/icons';
 import type { IncomingCall } from '../../media/client/call';
 import { CallContext, shopperName, useNow } from './CallContext';
-import type { Offer } from './deskSignal';
 
 /** ringTone plays a soft two-tone every 2.5 s; it returns the stop. */
 function ringTone(): () => void {
@@ -43,13 +42,13 @@ function ringTone(): () => void {
 
 export interface CallIncomingProps {
   ring: IncomingCall;
-  offer?: Offer;
   onAnswer(): void;
   onDecline(): void;
 }
 
 /** CallIncoming is the ringing card with the shopper's context. */
-export function CallIncoming({ ring, offer, onAnswer, onDecline }: CallIncomingProps) {
+export function CallIncoming({ ring, onAnswer, onDecline }: CallIncomingProps) {
+  const offer = { queue: ring.queue, avatar: ring.avatar };
   const now = useNow(true, 250);
   useEffect(() => ringTone(), []);
   const q = offer?.queue;

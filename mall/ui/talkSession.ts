@@ -38,15 +38,6 @@ export interface TalkState {
   minimized: boolean;
 }
 
-declare global {
-  interface Window {
-    /** __livemallCall is the mall's call client; tests read __livemallCall.pc.getStats(). */
-    __livemallCall?: CallClient;
-    /** __lmCall is the same client under the phone app's name, for the shared test helpers. */
-    __lmCall?: CallClient;
-  }
-}
-
 /** connectWithin is how long a start waits for the socket before giving up. */
 const connectWithin = 15_000;
 
@@ -153,8 +144,6 @@ export class TalkSession {
       onChange: (snap) => this.onSnap(snap),
     });
     this.client = client;
-    window.__livemallCall = client;
-    window.__lmCall = client;
     this.signaling = connectSignaling({
       onState: (s) => this.onSignal(s),
       onMessage: (m) => this.onMessage(m),
@@ -223,8 +212,6 @@ export class TalkSession {
     const client = this.client;
     this.client = null;
     client?.destroy();
-    if (window.__livemallCall === client) delete window.__livemallCall;
-    if (window.__lmCall === client) delete window.__lmCall;
     this.signaling?.close();
     this.signaling = null;
   }
