@@ -3,6 +3,8 @@
 // figures and the store's mailbox, over the shared api client.
 
 import { api } from '../../backend/web/ui/api';
+
+export { clock } from '../../backend/web/ui/clock';
 import type { AgentStateName, QueueContext } from '../../media/client/protocol';
 
 /** AgentStatus is GET /desk/agent: the signed-in agent's routing state and phone number. */
@@ -142,11 +144,3 @@ export const deskApi = {
   mediaURL: (id: string) => `/api/v1/desk/mailbox/${enc(id)}/media`,
 };
 
-/** clock formats seconds as m:ss (or h:mm:ss from an hour). */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}

@@ -4,7 +4,7 @@
 // camera, hang up. It also carries the mailbox (greeting, then recording)
 // and the "show your video?" exchange between a hidden caller and the callee.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import {
   HangUpIcon,
   MicIcon,
@@ -17,6 +17,9 @@ import {
 import { initials } from '../../backend/web/ui/session';
 import { outcomeText, type CallClient, type CallMode, type CallView } from '../../media/client/call';
 import type { PresenceState } from './directoryApi';
+import { clock, useNow as useTick } from '../../backend/web/ui/clock';
+
+export { clock, useTick };
 
 export interface CallTarget {
   name: string;
@@ -26,25 +29,6 @@ export interface CallTarget {
   state: PresenceState;
   /** detail is a second line, e.g. the store of an agent. */
   detail?: string;
-}
-
-/** clock formats seconds as m:ss, or mm:ss with pad. */
-export function clock(seconds: number, pad = false): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const m = Math.floor(s / 60);
-  return `${pad ? String(m).padStart(2, '0') : m}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/** useTick re-renders every half second while on. */
-export function useTick(on: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!on) return;
-    setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(t);
-  }, [on]);
-  return now;
 }
 
 /** MediaView plays a stream in a <video>; muted for this side's own preview. */

@@ -3,28 +3,13 @@
 // (mirrored, or their avatar when hiding), the "show your video?" prompt, and
 // the call buttons: mute, camera, hang up.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { HangUpIcon, MicIcon, MicOffIcon, UserIcon, VideoIcon, VideoOffIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallMode, CallView } from '../../media/client/call';
+import { clock, useNow as useTick } from '../../backend/web/ui/clock';
 
-/** clock formats seconds as m:ss. */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/** useTick re-renders every half second while on and returns the time. */
-export function useTick(on: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!on) return;
-    setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(t);
-  }, [on]);
-  return now;
-}
+export { clock, useTick };
 
 /** MediaView plays a stream in a <video>; muted for this side's own preview. */
 export function MediaView({
