@@ -23,7 +23,7 @@ import { waitText } from './QueueState';
 import { BoardButton, BoardOverlay } from './BoardDock';
 import { SuggestionNotice } from './SuggestionNotice';
 import { AgentStage, CallButtons, clock, SelfView, useTick } from './TalkMedia';
-import { talk, useTalk, type TalkState } from './talkSession';
+import { useTalk, useTalkSession, type TalkState } from './talkSession';
 import { IncomingCallCard, type IncomingCallClasses } from '../../backend/web/ui/IncomingCallCard';
 
 /** ChevronIcon points down (fold away) or up (open again). */
@@ -90,6 +90,7 @@ function useMemberNumber(account: Account | null, on: boolean): string {
 
 /** TalkDock renders the open call panel, or nothing while it is closed. */
 export function TalkDock({ account }: { account: Account | null }) {
+  const talk = useTalkSession();
   const s = useTalk();
   const c = s.snap.call ?? s.last;
   const stage = s.target ? stageOf(s, c) : 'connecting';
