@@ -6,20 +6,12 @@
 // client (media/client/call.ts), as on the phone.
 
 import { createContext } from 'preact';
-import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { ClientMessage, ServerMessage } from '../../media/client/protocol';
-import { connectSignaling, type Signaling, type SignalingState } from '../../media/client/signaling';
+import { useCallback, useContext } from 'preact/hooks';
 import { useCallClient, type Calls } from '../../media/client/useCallClient';
+import { useSignaling, type SignalingSocket } from '../../media/client/useSignaling';
 
-/** DeskSignal is the open socket: its state, a sender and a listener registry. */
-export interface DeskSignal {
-  state: SignalingState;
-  /** helloCount grows with every (re)connect, so views reload what they may have missed. */
-  helloCount: number;
-  send(msg: ClientMessage): boolean;
-  /** onMessage registers a listener for every server message; it returns the unsubscribe. */
-  onMessage(fn: (m: ServerMessage) => void): () => void;
-}
+/** DeskSignal is the desk's open socket: its state, a sender and a listener registry. */
+export type DeskSignal = SignalingSocket;
 
 /**
  * DeskSignalContext hands the desk's socket to views mounted where no
@@ -37,35 +29,7 @@ const idleSocket: Pick<DeskSignal, 'send' | 'onMessage'> = { send: () => false, 
 
 /** useDeskSignal connects while accountId is set. */
 export function useDeskSignal(accountId: string | null): DeskSignal {
-  const [state, setState] = useState<SignalingState>('connecting');
-  const [helloCount, setHelloCount] = useState(0);
-  const client = useRef<Signaling | null>(null);
-  const listeners = useRef(new Set<(m: ServerMessage) => void>());
-
-  useEffect(() => {
-    if (!accountId) return;
-    const c = connectSignaling({
-      onState: setState,
-      onMessage: (m) => {
-        if (m.type === 'hello') setHelloCount((n) => n + 1);
-        for (const fn of listeners.current) fn(m);
-      },
-    });
-    client.current = c;
-    return () => {
-      c.close();
-      client.current = null;
-    };
-  }, [accountId]);
-
-  const send = useCallback((msg: ClientMessage) => client.current?.send(msg) ?? false, []);
-  const onMessage = useCallback((fn: (m: ServerMessage) => void) => {
-    listeners.current.add(fn);
-    return () => {
-      listeners.current.delete(fn);
-    };
-  }, []);
-  return { state, helloCount, send, onMessage };
+  return useSignaling(accountId);
 }
 
 /** DeskCalls is the call client bound to the desk's socket. */
