@@ -11,7 +11,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../backend/web/ui/api';
 import { errorMessage } from '../../backend/web/ui/session';
 import { BoardSummary, useLiveBoard, Whiteboard, type BoardProductChoice, type BoardSnapshot } from '../../backend/web/ui/Whiteboard';
-import { pageDeskSignal } from './deskSignal';
+import { useDeskSocket } from './deskSignal';
 
 /** useStoreProducts loads the products on sale in a store, by name, for the product tool. */
 function useStoreProducts(slug: string | undefined): BoardProductChoice[] {
@@ -43,7 +43,8 @@ export interface BoardPanelProps {
 
 /** BoardPanel is the live whiteboard of the agent's current engagement. */
 export function BoardPanel({ entryId, shopperName, live }: BoardPanelProps) {
-  const { board, view } = useLiveBoard(entryId, pageDeskSignal.send, pageDeskSignal.onMessage);
+  const socket = useDeskSocket();
+  const { board, view } = useLiveBoard(entryId, socket.send, socket.onMessage);
   const [open, setOpen] = useState(false);
   // Before the call connects the engagement may not be this agent's yet: read it again once it is.
   useEffect(() => {

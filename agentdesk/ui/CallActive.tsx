@@ -4,46 +4,21 @@
 // shopper's context beside it, and the slot where the co-browse view goes.
 
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
 import { HangUpIcon, MicIcon, MicOffIcon, StoreIcon, VideoIcon, VideoOffIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
-import { outcomeText, type CallClient, type CallView } from '../../media/client/call';
+import type { CallClient, CallView } from '../../media/client/call';
 import type { QueueContext } from '../../media/client/protocol';
 import { CallContext, shopperName, useNow } from './CallContext';
 import { clock } from './deskApi';
+import { callStatusText, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
 
-/** Media plays a stream in a <video>; muted for the agent's own preview. */
-function Media({ stream, muted, testid, class: cls, label }: { stream: MediaStream | null; muted: boolean; testid?: string; class: string; label: string }) {
-  const el = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const v = el.current;
-    if (!v) return;
-    if (v.srcObject !== stream) v.srcObject = stream;
-    if (stream) v.play().catch(() => {});
-  }, [stream, stream?.getTracks().length]);
-  return <video ref={el} class={cls} data-testid={testid} autoplay playsinline muted={muted} aria-label={label} />;
-}
+/** deskWords are the desk's words for the phases it says differently. */
+const deskWords: PhaseText = {
+  active: (c, now) => `On call ${clock((now - (c.connectedAt ?? now)) / 1000)}`,
+};
 
 function statusText(c: CallView, now: number): string {
-  switch (c.phase) {
-    case 'dialing':
-      return 'Calling…';
-    case 'ringing':
-      return c.role === 'caller' ? 'Ringing…' : 'Incoming call';
-    case 'answering':
-      return 'Connecting…';
-    case 'active':
-      return `On call ${clock((now - (c.connectedAt ?? now)) / 1000)}`;
-    case 'queued':
-      return 'Waiting…';
-    case 'mailbox':
-    case 'recording':
-      return 'Leaving a message';
-    case 'callback':
-      return 'Call back later';
-    case 'ended':
-      return outcomeText(c);
-  }
+  return callStatusText(c, now, deskWords);
 }
 
 export interface CallActiveProps {
@@ -89,7 +64,7 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
         </header>
 
         <div class="desk-stage">
-          <Media stream={c.remoteStream} muted={false} testid="remote-video" class={`desk-remote${showRemote ? '' : ' is-off'}`} label={`${name}'s video`} />
+          <VideoTile stream={c.remoteStream} muted={false} testid="remote-video" class={`desk-remote${showRemote ? '' : ' is-off'}`} label={`${name}'s video`} />
           {!showRemote && (
             <div class="desk-stage-empty">
               <span class={`avatar desk-stage-avatar${live && !c.connectedAt ? ' is-ringing' : ''}`} aria-hidden="true">
@@ -107,7 +82,7 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
           {live && (
             <div class="desk-self">
               {showSelf ? (
-                <Media stream={c.localStream} muted class="desk-self-video" label="Your camera" />
+                <VideoTile stream={c.localStream} muted class="desk-self-video" label="Your camera" />
               ) : (
                 <span class="desk-self-off">
                   <span class="avatar avatar-sm" aria-hidden="true">

@@ -2,22 +2,11 @@
 // queue offer: member or guest, the facts livemall verified (never a birth
 // date), the product they were looking at and their cart.
 
-import { useEffect, useState } from 'preact/hooks';
 import { CheckIcon, ShieldIcon, StoreIcon, UserIcon } from '../../backend/web/ui/icons';
 import type { QueueContext } from '../../media/client/protocol';
-import { formatMoney } from './deskApi';
+import { formatMoney } from '../../backend/web/ui/money';
 
-/** useNow re-renders every `every` ms while on and returns the time. */
-export function useNow(on: boolean, every = 500): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!on) return;
-    setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), every);
-    return () => clearInterval(t);
-  }, [on, every]);
-  return now;
-}
+export { useNow } from '../../backend/web/ui/clock';
 
 /** shopperName is the name a desk shows for a shopper: "Guest" when there is none. */
 export function shopperName(name: string | undefined | null): string {

@@ -16,7 +16,7 @@ import { CallContext, shopperName } from './CallContext';
 import { CallIncoming } from './CallIncoming';
 import { CallWrapUp, type WrapUpItem } from './CallWrapUp';
 import { deskApi, type AgentStatus as Status } from './deskApi';
-import { useDeskCalls, useDeskSignal, type DeskCalls, type DeskSignal } from './deskSignal';
+import { DeskSignalContext, useDeskCalls, useDeskSignal, type DeskCalls, type DeskSignal } from './deskSignal';
 import { LiveView } from './LiveView';
 import { StoreMailbox } from './StoreMailbox';
 import { StoreQueue } from './StoreQueue';
@@ -165,11 +165,10 @@ export function useDesk(account: Account): Desk {
   const answer = useCallback(
     (callId: string) => {
       const ring = calls.snap.incoming.find((i) => i.callId === callId);
-      const offer = calls.offers[callId];
-      if (ring && offer?.queue) {
-        const q = offer.queue;
+      if (ring?.queue) {
+        const q = ring.queue;
         known.current.set(q.entryId, { name: ring.from.name, context: q.context });
-        setEngaged({ callId, entryId: q.entryId, name: ring.from.name, context: q.context, avatar: offer.avatar });
+        setEngaged({ callId, entryId: q.entryId, name: ring.from.name, context: q.context, avatar: ring.avatar });
       }
       calls.client.answer(callId, true);
     },
@@ -312,19 +311,18 @@ export interface CallDeskProps {
 
 /** CallDesk is the agent's working area with the queue and the mailbox beside it. */
 export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
-  const { snap, client, offers } = desk.calls;
+  const { snap, client } = desk.calls;
   const c = snap.call;
   const live = !!c && c.phase !== 'ended';
   const store = account.store;
   if (!store) return null;
   const supervising = account.role === 'supervisor';
   const engaged = desk.engaged && (desk.engaged.callId === null || desk.engaged.callId === c?.id) ? desk.engaged : null;
-  const offer = c?.id ? offers[c.id] : undefined;
 
   let stage;
   if (snap.incoming.length > 0) {
     stage = snap.incoming.map((i) => (
-      <CallIncoming key={i.callId} ring={i} offer={offers[i.callId]} onAnswer={() => desk.answer(i.callId)} onDecline={() => client.decline(i.callId)} />
+      <CallIncoming key={i.callId} ring={i} onAnswer={() => desk.answer(i.callId)} onDecline={() => client.decline(i.callId)} />
     ));
   } else if (c && (live || !desk.wrap)) {
     stage = (
@@ -332,8 +330,8 @@ export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
         call={c}
         client={client}
         selfName={account.name}
-        avatar={engaged?.avatar ?? offer?.avatar ?? false}
-        context={engaged?.context ?? offer?.queue?.context}
+        avatar={engaged?.avatar ?? c.peerAvatar}
+        context={engaged?.context ?? c.offer?.context}
         storeSlug={store?.slug}
         cobrowse={engaged && cobrowse ? cobrowse(engaged) : undefined}
         tools={engaged && tools ? tools(engaged) : undefined}
@@ -350,7 +348,7 @@ export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
   const liveBelow = supervising && (busy || !!c || !!desk.wrap);
 
   return (
-    <>
+    <DeskSignalContext.Provider value={desk.signal}>
       <div class={`desk-floor${live ? ' is-in-call' : ''}`}>
         <div class="desk-stage-col">
           {stage}
@@ -363,6 +361,6 @@ export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
         </div>
       </div>
       {liveBelow && <LiveView storeName={store.name} version={desk.version} />}
-    </>
+    </DeskSignalContext.Provider>
   );
 }

@@ -2,10 +2,10 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AddOnKind, Product } from '../../backend/web/ui/api';
 import { StoreIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
+import { formatMoney } from '../../backend/web/ui/money';
 import {
   catalog,
   eurosToMinor,
-  formatEuros,
   minorToEuros,
   type AddOnInput,
   type AgeLimit,
@@ -165,7 +165,7 @@ function ProductRow({
           <code>{p.sku}</code>
         </td>
         <td>{p.department}</td>
-        <td class="num">{formatEuros(p.priceMinor)}</td>
+        <td class="num">{formatMoney(p.priceMinor, p.currency)}</td>
         <td class={p.stock === 0 ? 'num catalog-out' : 'num'}>{p.stock}</td>
         <td>{p.ageLimit > 0 ? <span class="badge badge-age">{p.ageLimit}+</span> : <span class="muted">—</span>}</td>
         <td class="catalog-actions">

@@ -2,30 +2,11 @@
 // with approve (a limit) or decline (a reason) for the submitted ones.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../backend/web/ui/api';
+import { api, type CreditApplication, type CreditState } from '../../backend/web/ui/api';
 import { ShieldIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
-import { eurosToMinor, formatEuros, minorToEuros } from './catalogApi';
-
-type CreditState = 'sent' | 'submitted' | 'approved' | 'declined';
-
-/** CreditApplication is an application as the store's supervisors see it. */
-export interface CreditApplication {
-  id: string;
-  state: CreditState;
-  applicant?: { name: string; email: string };
-  fullName: string;
-  employer: string;
-  monthlyIncomeMinor: number;
-  requestedLimitMinor: number;
-  limitMinor: number;
-  usedMinor: number;
-  remainingMinor: number;
-  decisionReason: string;
-  createdAt: string;
-  submittedAt: string | null;
-  decidedAt: string | null;
-}
+import { eurosToMinor, minorToEuros } from './catalogApi';
+import { formatMoney } from '../../backend/web/ui/money';
 
 /** credit is the supervisor's credit endpoints. */
 export const credit = {
@@ -111,7 +92,7 @@ export function CreditReview({ storeName }: { storeName: string }) {
               onDecided={(d) => {
                 setNotice(
                   d.state === 'approved'
-                    ? `Approved ${formatEuros(d.limitMinor)} for ${d.fullName}.`
+                    ? `Approved ${formatMoney(d.limitMinor, d.currency)} for ${d.fullName}.`
                     : `Declined the application of ${d.fullName}.`,
                 );
                 setApps((all) => (all ?? []).map((x) => (x.id === d.id ? d : x)));
@@ -169,17 +150,17 @@ function ApplicationRow({ app: a, onDecided }: { app: CreditApplication; onDecid
           </div>
           <div>
             <dt>Monthly income</dt>
-            <dd>{formatEuros(a.monthlyIncomeMinor)}</dd>
+            <dd>{formatMoney(a.monthlyIncomeMinor, a.currency)}</dd>
           </div>
           <div>
             <dt>Asks for</dt>
-            <dd>{formatEuros(a.requestedLimitMinor)}</dd>
+            <dd>{formatMoney(a.requestedLimitMinor, a.currency)}</dd>
           </div>
           {a.state === 'approved' && (
             <div>
               <dt>Limit · left</dt>
               <dd>
-                {formatEuros(a.limitMinor)} · {formatEuros(a.remainingMinor)}
+                {formatMoney(a.limitMinor, a.currency)} · {formatMoney(a.remainingMinor, a.currency)}
               </dd>
             </div>
           )}

@@ -14,7 +14,7 @@ import { errorMessage } from '../../backend/web/ui/session';
 import { BoardPanel } from './BoardPanel';
 import type { Engaged } from './CallDesk';
 import { shopperName } from './CallContext';
-import { formatMoney } from './deskApi';
+import { formatMoney } from '../../backend/web/ui/money';
 import {
   engagementApi,
   orderStateText,

@@ -6,7 +6,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { HeadsetIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
 import { shopperName, useNow } from './CallContext';
-import { clock, deskApi, formatMoney, type StoreQueueView } from './deskApi';
+import { clock, deskApi, type StoreQueueView } from './deskApi';
+import { formatMoney } from '../../backend/web/ui/money';
 
 export interface StoreQueueProps {
   storeName: string;

@@ -1,9 +1,10 @@
 // The contact-center endpoints of the desk (agentdesk/CONTACT_CENTER.md):
 // the agent's own state, the store's queue, wrap-ups, the supervisor's live
-// figures and the store's mailbox. api.ts has get/post/patch; PUT lives here
-// with the same rules (CSRF cookie, errors as ApiError).
+// figures and the store's mailbox, over the shared api client.
 
-import { api, ApiError, type ErrorCode } from '../../backend/web/ui/api';
+import { api } from '../../backend/web/ui/api';
+
+export { clock } from '../../backend/web/ui/clock';
 import type { AgentStateName, QueueContext } from '../../media/client/protocol';
 
 /** AgentStatus is GET /desk/agent: the signed-in agent's routing state and phone number. */
@@ -126,58 +127,12 @@ export interface StoreMessage {
   product?: QueueProduct | null;
 }
 
-function readCookie(name: string): string {
-  for (const part of document.cookie.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return '';
-}
-
-async function put<T>(path: string, body: unknown, retried = false): Promise<T> {
-  let token = readCookie('lm_csrf');
-  if (!token) {
-    const r = await api.get<{ token: string }>('/csrf');
-    token = readCookie('lm_csrf') || r.token;
-  }
-  let res: Response;
-  try {
-    res = await fetch('/api/v1' + path, {
-      method: 'PUT',
-      credentials: 'same-origin',
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': 'application/json',
-        'X-CSRF-Token': token,
-      },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, 'network', 'Could not reach livemall. Check your connection and try again.');
-  }
-  const text = await res.text();
-  let data: unknown;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    data = undefined;
-  }
-  if (res.ok) return data as T;
-  const err = (data as { error?: { code?: ErrorCode; message?: string } } | undefined)?.error;
-  const e = new ApiError(res.status, err?.code ?? 'internal', err?.message ?? `The server answered ${res.status}.`);
-  if (!retried && res.status === 403 && /csrf/i.test(e.message)) {
-    await api.get('/csrf');
-    return put<T>(path, body, true);
-  }
-  throw e;
-}
-
 const enc = encodeURIComponent;
 
 /** deskApi is the desk's typed list of contact-center endpoints. */
 export const deskApi = {
   agent: () => api.get<AgentStatus>('/desk/agent'),
-  setState: (state: 'available' | 'away') => put<AgentStatus>('/desk/agent/state', { state }),
+  setState: (state: 'available' | 'away') => api.put<AgentStatus>('/desk/agent/state', { state }),
   queue: () => api.get<StoreQueueView>('/desk/queue'),
   saveWrapUp: (entryId: string, outcome: WrapUpOutcome, note: string) =>
     api.post<unknown>(`/desk/wrapups/${enc(entryId)}`, { outcome, note }),
@@ -189,28 +144,3 @@ export const deskApi = {
   mediaURL: (id: string) => `/api/v1/desk/mailbox/${enc(id)}/media`,
 };
 
-const money = new Map<string, Intl.NumberFormat>();
-
-/** formatMoney shows minor units in their currency (EUR when none is given). */
-export function formatMoney(minor: number, currency = 'EUR'): string {
-  const cur = currency || 'EUR';
-  let f = money.get(cur);
-  if (!f) {
-    try {
-      f = new Intl.NumberFormat('en-IE', { style: 'currency', currency: cur });
-    } catch {
-      f = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' });
-    }
-    money.set(cur, f);
-  }
-  return f.format(minor / 100);
-}
-
-/** clock formats seconds as m:ss (or h:mm:ss from an hour). */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}

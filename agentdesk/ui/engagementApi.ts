@@ -3,11 +3,10 @@
 // the shopper's cart with add-on suggestions, suggesting into the cart, the
 // age check of an order on live video, and sending a credit application.
 
-import { api, type StoreRef } from '../../backend/web/ui/api';
-import type { QueueContext } from '../../media/client/protocol';
+import { api, type CartLine, type OrderState, type StoreRef } from '../../backend/web/ui/api';
 
-/** OrderState is an order's state as the server names it. */
-export type OrderState = 'draft' | 'awaiting_verification' | 'signed' | 'paid' | 'confirmed' | 'refused' | 'abandoned';
+export type { CartLine, OrderState };
+import type { QueueContext } from '../../media/client/protocol';
 
 /** EngagementOrder is one of the shopper's orders in the store since they called. */
 export interface EngagementOrder {
@@ -31,23 +30,6 @@ export interface LiveEngagement {
   context?: QueueContext;
   /** orders are newest first. */
   orders: EngagementOrder[];
-}
-
-/** CartLine is a line of the shopper's cart with its catalog price. */
-export interface CartLine {
-  productId: number;
-  sku: string;
-  storeSlug: string;
-  name: string;
-  unitPriceMinor: number;
-  quantity: number;
-  lineTotalMinor: number;
-  ageLimit: number;
-  imageUrl: string;
-  /** suggested says the agent put it there; accepted that the shopper kept it. */
-  suggested: boolean;
-  suggestReason?: string;
-  accepted: boolean;
 }
 
 /** ShopperCart is the shopper's cart; store is null while it is empty. */

@@ -4,19 +4,22 @@
 // camera, hang up. It also carries the mailbox (greeting, then recording)
 // and the "show your video?" exchange between a hidden caller and the callee.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import {
   HangUpIcon,
   MicIcon,
   MicOffIcon,
-  UserIcon,
   VideoIcon,
   VideoOffIcon,
   VoicemailIcon,
 } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
-import { outcomeText, type CallClient, type CallMode, type CallView } from '../../media/client/call';
+import type { CallClient, CallMode, CallView } from '../../media/client/call';
 import type { PresenceState } from './directoryApi';
+import { clock, useNow as useTick } from '../../backend/web/ui/clock';
+import { CallModePicker, callStatusText, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
+
+export { clock, useTick };
 
 export interface CallTarget {
   name: string;
@@ -26,37 +29,6 @@ export interface CallTarget {
   state: PresenceState;
   /** detail is a second line, e.g. the store of an agent. */
   detail?: string;
-}
-
-/** clock formats seconds as m:ss, or mm:ss with pad. */
-export function clock(seconds: number, pad = false): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const m = Math.floor(s / 60);
-  return `${pad ? String(m).padStart(2, '0') : m}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/** useTick re-renders every half second while on. */
-export function useTick(on: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!on) return;
-    setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(t);
-  }, [on]);
-  return now;
-}
-
-/** MediaView plays a stream in a <video>; muted for this side's own preview. */
-function MediaView({ stream, muted, class: cls, label }: { stream: MediaStream | null; muted: boolean; class: string; label: string }) {
-  const el = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const v = el.current;
-    if (!v) return;
-    if (v.srcObject !== stream) v.srcObject = stream;
-    if (stream) v.play().catch(() => {});
-  }, [stream, stream?.getTracks().length]);
-  return <video ref={el} class={cls} autoplay playsinline muted={muted} aria-label={label} />;
 }
 
 const modeLabels: Record<CallMode, string> = { video: 'Video', voice: 'Voice', avatar: 'Avatar' };
@@ -69,40 +41,31 @@ const modeHints: Record<CallMode, string> = {
 /** ModePicker is the small segmented choice of how to call. */
 export function ModePicker({ mode, onMode, name }: { mode: CallMode; onMode(m: CallMode): void; name: string }) {
   return (
-    <div class="mode-picker" role="radiogroup" aria-label="Call as">
-      {(['video', 'voice', 'avatar'] as CallMode[]).map((m) => (
-        <label key={m} class={`mode-option${mode === m ? ' is-on' : ''}`} title={modeHints[m]}>
-          <input type="radio" name={name} value={m} checked={mode === m} onChange={() => onMode(m)} />
-          {m === 'video' ? <VideoIcon size={16} /> : m === 'voice' ? <MicIcon size={16} /> : <UserIcon size={16} />}
-          <span>{modeLabels[m]}</span>
-        </label>
-      ))}
-    </div>
+    <CallModePicker
+      mode={mode}
+      onMode={onMode}
+      name={name}
+      label="Call as"
+      names={modeLabels}
+      hints={modeHints}
+      groupClass="mode-picker"
+      optionClass="mode-option"
+    />
   );
 }
 
+/** phoneWords are the phone's words for the phases it says differently. */
+const phoneWords: PhaseText = {
+  active: (c, now) => `Connected ${clock((now - (c.connectedAt ?? now)) / 1000, true)}`,
+  mailbox: () => 'Leave a message after the tone',
+  recording: (c, now) => `Recording ${clock((now - (c.recordingAt ?? now)) / 1000)} / ${clock(c.maxSeconds)}`,
+  queued: () => 'Waiting for the next sales agent…',
+  callback: () => 'You will be called back',
+};
+
 /** stateText is the one line saying where the call stands. */
 export function stateText(c: CallView, now: number): string {
-  switch (c.phase) {
-    case 'dialing':
-      return 'Calling…';
-    case 'ringing':
-      return c.role === 'caller' ? 'Ringing…' : 'Incoming call';
-    case 'answering':
-      return 'Connecting…';
-    case 'active':
-      return `Connected ${clock((now - (c.connectedAt ?? now)) / 1000, true)}`;
-    case 'mailbox':
-      return 'Leave a message after the tone';
-    case 'recording':
-      return `Recording ${clock((now - (c.recordingAt ?? now)) / 1000)} / ${clock(c.maxSeconds)}`;
-    case 'queued':
-      return 'Waiting for the next sales agent…';
-    case 'callback':
-      return 'You will be called back';
-    case 'ended':
-      return outcomeText(c);
-  }
+  return callStatusText(c, now, phoneWords);
 }
 
 export interface CallPanelProps {
@@ -207,7 +170,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
         </header>
 
         <div class="call-stage">
-          <MediaView stream={c.remoteStream} muted={false} class={`remote-video${showRemoteVideo ? '' : ' is-off'}`} label={`${peerName}'s video`} />
+          <VideoTile stream={c.remoteStream} muted={false} class={`remote-video${showRemoteVideo ? '' : ' is-off'}`} label={`${peerName}'s video`} />
           {!showRemoteVideo && (
             <div class="remote-placeholder">
               <div class={`call-avatar-ring${waiting ? ' is-ringing' : ''}`} aria-hidden="true">
@@ -247,7 +210,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
           {live && (
             <div class={`self-view${showLocalVideo ? '' : ' is-off'}`}>
               {showLocalVideo ? (
-                <MediaView stream={c.localStream} muted class="local-video" label="Your camera" />
+                <VideoTile stream={c.localStream} muted class="local-video" label="Your camera" />
               ) : (
                 <div class="self-avatar">
                   <span class="avatar" aria-hidden="true">

@@ -1,45 +1,23 @@
 // IncomingCalls: the ringing card (who calls, answer with video or voice,
 // decline), a soft ring while it rings, and a "missed call" note after.
 
-import { useEffect } from 'preact/hooks';
 import { CloseIcon, HangUpIcon, MicIcon, PhoneMissedIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallSnapshot } from '../../media/client/call';
+import { IncomingCallCard, useRingTone, type IncomingCallClasses, type RingTone } from '../../backend/web/ui/IncomingCallCard';
 
-/** startRing plays a two-tone ring every 3 s with Web Audio; it returns the stop. */
-function startRing(): () => void {
-  let ctx: AudioContext | null = null;
-  try {
-    ctx = new AudioContext();
-  } catch {
-    return () => {};
-  }
-  const audio = ctx;
-  const burst = () => {
-    if (audio.state === 'suspended') void audio.resume().catch(() => {});
-    const t0 = audio.currentTime + 0.05;
-    for (let i = 0; i < 2; i++) {
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.type = 'sine';
-      osc.frequency.value = i === 0 ? 880 : 660;
-      const at = t0 + i * 0.45;
-      gain.gain.setValueAtTime(0, at);
-      gain.gain.linearRampToValueAtTime(0.12, at + 0.03);
-      gain.gain.setValueAtTime(0.12, at + 0.32);
-      gain.gain.linearRampToValueAtTime(0, at + 0.4);
-      osc.connect(gain).connect(audio.destination);
-      osc.start(at);
-      osc.stop(at + 0.42);
-    }
-  };
-  burst();
-  const t = setInterval(burst, 3000);
-  return () => {
-    clearInterval(t);
-    void audio.close().catch(() => {});
-  };
-}
+/** phoneRing is a two-tone ring every 3 s. */
+const phoneRing: RingTone = { tones: [880, 660], spacing: 0.45, length: 0.4, hold: 0.32, every: 3000, volume: 0.12 };
+
+const phoneCard: IncomingCallClasses = {
+  card: 'incoming-card',
+  who: 'incoming-top',
+  text: 'incoming-text',
+  kicker: 'call-eyebrow',
+  name: 'incoming-name',
+  note: 'incoming-number mono',
+  actions: 'incoming-actions',
+};
 
 function missedText(reason: string): string {
   switch (reason) {
@@ -55,10 +33,7 @@ function missedText(reason: string): string {
 /** IncomingCalls shows each call ringing this device, newest last. */
 export function IncomingCalls({ snap, client }: { snap: CallSnapshot; client: CallClient }) {
   const ringing = snap.incoming.length > 0;
-  useEffect(() => {
-    if (!ringing) return;
-    return startRing();
-  }, [ringing]);
+  useRingTone(ringing, phoneRing);
 
   const missed = snap.missed;
   return (
@@ -68,53 +43,38 @@ export function IncomingCalls({ snap, client }: { snap: CallSnapshot; client: Ca
         {snap.incoming.map((i) => `${i.video ? 'Incoming video call' : 'Incoming call'} from ${i.from.name}. `).join('')}
       </p>
       {snap.incoming.map((i) => (
-        <section
+        <IncomingCallCard
           key={i.callId}
-          class="incoming-card"
-          role="alertdialog"
-          aria-labelledby={`in-${i.callId}`}
-          aria-describedby={`in-${i.callId}-d`}
-          data-call-id={i.callId}
-        >
-          <div class="incoming-top">
+          callId={i.callId}
+          classes={phoneCard}
+          face={
             <div class="call-avatar-ring is-ringing incoming-ring" aria-hidden="true">
               <span class="avatar call-avatar">{initials(i.from.name)}</span>
             </div>
-            <div class="incoming-text">
-              <p class="call-eyebrow">{i.video ? 'Incoming video call' : 'Incoming call'}</p>
-              <h2 id={`in-${i.callId}`} class="incoming-name">
-                {i.from.name}
-              </h2>
-              <p id={`in-${i.callId}-d`} class="incoming-number mono">
-                {i.from.display ?? 'No number'}
-              </p>
-            </div>
-          </div>
-          {snap.call && snap.call.phase !== 'ended' && (
-            <p class="incoming-warn small">Answering ends your current call.</p>
-          )}
-          <div class="incoming-actions">
-            <button
-              type="button"
-              class="btn btn-answer"
-              aria-label="Answer with video"
-              onClick={() => client.answer(i.callId, true)}
-            >
-              <VideoIcon size={18} /> Answer
-            </button>
-            <button
-              type="button"
-              class="btn btn-answer btn-answer-voice"
-              aria-label="Answer with voice only"
-              onClick={() => client.answer(i.callId, false)}
-            >
-              <MicIcon size={18} /> Voice
-            </button>
-            <button type="button" class="btn btn-decline" onClick={() => client.decline(i.callId)}>
-              <HangUpIcon size={18} /> Decline
-            </button>
-          </div>
-        </section>
+          }
+          kicker={i.video ? 'Incoming video call' : 'Incoming call'}
+          name={i.from.name}
+          note={i.from.display ?? 'No number'}
+          before={snap.call && snap.call.phase !== 'ended' && <p class="incoming-warn small">Answering ends your current call.</p>}
+          actions={
+            <>
+              <button type="button" class="btn btn-answer" aria-label="Answer with video" onClick={() => client.answer(i.callId, true)}>
+                <VideoIcon size={18} /> Answer
+              </button>
+              <button
+                type="button"
+                class="btn btn-answer btn-answer-voice"
+                aria-label="Answer with voice only"
+                onClick={() => client.answer(i.callId, false)}
+              >
+                <MicIcon size={18} /> Voice
+              </button>
+              <button type="button" class="btn btn-decline" onClick={() => client.decline(i.callId)}>
+                <HangUpIcon size={18} /> Decline
+              </button>
+            </>
+          }
+        />
       ))}
       {missed && !ringing && (
         <section class="incoming-card missed-card" aria-label="Missed call">

@@ -2,9 +2,10 @@
 // signed in: it watches the directory, re-applies the member's chosen presence
 // after reconnects, and fans presence events out to the screens.
 
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { connectSignaling, type Signaling, type SignalingState } from '../../media/client/signaling';
+import { useCallback, useRef, useState } from 'preact/hooks';
+import type { SignalingState } from '../../media/client/signaling';
 import type { ClientMessage, HelloData, PresenceData, ServerMessage } from '../../media/client/protocol';
+import { useSignaling } from '../../media/client/useSignaling';
 
 export type OwnPresence = 'available' | 'away';
 
@@ -36,48 +37,35 @@ export interface PhoneSignal {
 
 /** usePhoneSignal connects when accountId is set and disconnects when it is not. */
 export function usePhoneSignal(accountId: string | null): PhoneSignal {
-  const [state, setState] = useState<SignalingState>('connecting');
   const [hello, setHello] = useState<HelloData | null>(null);
   const [presence, setPresenceState] = useState<OwnPresence>(storedPresence);
   const [lastError, setLastError] = useState('');
-  const client = useRef<Signaling | null>(null);
   const listeners = useRef(new Set<(p: PresenceData) => void>());
-  const messageListeners = useRef(new Set<(m: ServerMessage) => boolean | void>());
-
-  useEffect(() => {
-    if (!accountId) return;
-    const c = connectSignaling({
-      onState: setState,
-      onMessage: (m) => {
-        // A listener that returns true has dealt with the message (a
-        // failed dial's error belongs on the call screen, not here).
-        let handled = false;
-        for (const fn of messageListeners.current) if (fn(m) === true) handled = true;
-        if (handled) return;
-        switch (m.type) {
-          case 'hello':
-            setHello(m.data);
-            setLastError('');
-            break;
-          case 'presence':
-            for (const fn of listeners.current) fn(m.data);
-            break;
-          case 'error':
-            setLastError(m.data?.message ?? 'The phone connection reported an error.');
-            break;
-        }
-      },
-    });
-    client.current = c;
-    const chosen = storedPresence();
-    if (chosen === 'away') c.send({ type: 'presence.set', data: { state: 'away' } });
-    c.send({ type: 'directory.watch' });
-    return () => {
-      c.close();
-      client.current = null;
+  const socket = useSignaling(accountId, {
+    connected(c) {
+      const chosen = storedPresence();
+      if (chosen === 'away') c.send({ type: 'presence.set', data: { state: 'away' } });
+      c.send({ type: 'directory.watch' });
+    },
+    closed() {
       setHello(null);
-    };
-  }, [accountId]);
+    },
+    unhandled(m) {
+      switch (m.type) {
+        case 'hello':
+          setHello(m.data);
+          setLastError('');
+          break;
+        case 'presence':
+          for (const fn of listeners.current) fn(m.data);
+          break;
+        case 'error':
+          setLastError(m.data?.message ?? 'The phone connection reported an error.');
+          break;
+      }
+    },
+  });
+  const { state, send, onMessage } = socket;
 
   const setPresence = useCallback((p: OwnPresence) => {
     setPresenceState(p);
@@ -86,8 +74,8 @@ export function usePhoneSignal(accountId: string | null): PhoneSignal {
     } catch {
       // Not remembered across reloads then.
     }
-    client.current?.send({ type: 'presence.set', data: { state: p } });
-  }, []);
+    send({ type: 'presence.set', data: { state: p } });
+  }, [send]);
 
   const onPresence = useCallback((fn: (p: PresenceData) => void) => {
     listeners.current.add(fn);
@@ -95,15 +83,6 @@ export function usePhoneSignal(accountId: string | null): PhoneSignal {
       listeners.current.delete(fn);
     };
   }, []);
-
-  const onMessage = useCallback((fn: (m: ServerMessage) => boolean | void) => {
-    messageListeners.current.add(fn);
-    return () => {
-      messageListeners.current.delete(fn);
-    };
-  }, []);
-
-  const send = useCallback((msg: ClientMessage) => client.current?.send(msg) ?? false, []);
 
   return { state, hello, presence, setPresence, lastError, onPresence, onMessage, send };
 }

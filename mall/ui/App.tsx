@@ -13,6 +13,7 @@ import { ProductPage } from './ProductPage';
 import { ShopNav } from './ShopNav';
 import { StorePage } from './StorePage';
 import { TalkDock } from './TalkDock';
+import { MallCallProvider } from './MallCallProvider';
 import { ErrorCard } from './ErrorCard';
 import { linkClick, useRoute } from './router';
 import { useMallPresence } from './Visitors';
@@ -24,28 +25,30 @@ export function App() {
   useMallPresence(route, session.loading ? null : session.account);
   return (
     <CartProvider who={session.loading ? '' : (session.account?.id ?? '')}>
-      <CobrowseBanner />
-      <a class="skip-link" href="#main">
-        Skip to content
-      </a>
-      <Topbar home="/" onHome={linkClick('/')} current="mall">
-        <ShopNav route={route} />
-        <AccountMenu session={session} allowSignUp />
-      </Topbar>
-      <main id="main" class="page">
-        {route.page === 'home' && <HomePage />}
-        {route.page === 'store' && <StorePage slug={route.slug} />}
-        {route.page === 'product' && <ProductPage slug={route.slug} sku={route.sku} />}
-        {route.page === 'cart' && <CartPage />}
-        {route.page === 'orders' && <OrdersPage signedIn={session.account !== null} />}
-        {route.page === 'order' && <OrderPage id={route.id} />}
-        {route.page === 'credit' && !session.loading && <CreditPage id={route.id} signedIn={session.account !== null} />}
-        {route.page === 'missing' && (
-          <ErrorCard title="Nothing at this address" message={`There is no page at ${route.path}.`} />
-        )}
-      </main>
-      <TalkDock account={session.loading ? null : session.account} />
-      <Footer note="Prices include VAT. Talk to a store's sales agents face to face from any product." />
+      <MallCallProvider>
+        <CobrowseBanner />
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        <Topbar home="/" onHome={linkClick('/')} current="mall">
+          <ShopNav route={route} />
+          <AccountMenu session={session} allowSignUp />
+        </Topbar>
+        <main id="main" class="page">
+          {route.page === 'home' && <HomePage />}
+          {route.page === 'store' && <StorePage slug={route.slug} />}
+          {route.page === 'product' && <ProductPage slug={route.slug} sku={route.sku} />}
+          {route.page === 'cart' && <CartPage />}
+          {route.page === 'orders' && <OrdersPage signedIn={session.account !== null} />}
+          {route.page === 'order' && <OrderPage id={route.id} />}
+          {route.page === 'credit' && !session.loading && <CreditPage id={route.id} signedIn={session.account !== null} />}
+          {route.page === 'missing' && (
+            <ErrorCard title="Nothing at this address" message={`There is no page at ${route.path}.`} />
+          )}
+        </main>
+        <TalkDock account={session.loading ? null : session.account} />
+        <Footer note="Prices include VAT. Talk to a store's sales agents face to face from any product." />
+      </MallCallProvider>
     </CartProvider>
   );
 }

@@ -11,7 +11,7 @@ import { api } from '../../backend/web/ui/api';
 import { CloseIcon } from '../../backend/web/ui/icons';
 import { BoardSummary, useBoardView, Whiteboard, type BoardProductChoice, type BoardSnapshot } from '../../backend/web/ui/Whiteboard';
 import { linkClick } from './router';
-import { mallBoard, useMallBoard } from './whiteboard';
+import { useMallBoard, useMallBoardFollower } from './whiteboard';
 
 /** agentWord names the agent in a sentence. */
 function agentWord(agent: string): string {
@@ -20,6 +20,7 @@ function agentWord(agent: string): string {
 
 /** BoardButton opens the call's whiteboard; it says when the agent drew on it meanwhile. */
 export function BoardButton({ agent }: { agent: string }) {
+  const mallBoard = useMallBoardFollower();
   const s = useMallBoard();
   if (!s.board) return null;
   return (
@@ -46,6 +47,7 @@ export function BoardButton({ agent }: { agent: string }) {
 
 /** BoardOverlay is the open whiteboard of the call, beside the call panel. */
 export function BoardOverlay({ agent }: { agent: string }) {
+  const mallBoard = useMallBoardFollower();
   const s = useMallBoard();
   const view = useBoardView(s.board);
   const products = useProducts(s.open && s.live ? view?.store?.slug : undefined);

@@ -4,11 +4,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../../backend/web/ui/session';
 import { capitalize } from './AddToCart';
 import { useCart } from './cart';
-import { formatPrice, plural } from './format';
+import { plural } from './format';
+import { formatMoney } from '../../backend/web/ui/money';
 import { AgeBadge } from './ProductCard';
 import { QuantityStepper } from './QuantityStepper';
 import { linkClick, navigate, orderPath, productPath, storePath } from './router';
-import { shop, type Cart, type CartItem } from './shopApi';
+import { shop, type Cart, type CartLine } from './shopApi';
 import { suggestionText, SuggestionActions, useAgentName } from './SuggestionNotice';
 import { AlertIcon, CartIcon, RemoveIcon } from './shopIcons';
 
@@ -105,7 +106,7 @@ function FullCart({ cart }: { cart: Cart }) {
         </div>
         <ul class="cart-items">
           {cart.items.map((item) => (
-            <CartLine key={`${item.storeSlug}/${item.sku}`} item={item} currency={cart.currency} />
+            <CartRow key={`${item.storeSlug}/${item.sku}`} item={item} currency={cart.currency} />
           ))}
         </ul>
       </section>
@@ -135,7 +136,7 @@ function FullCart({ cart }: { cart: Cart }) {
   );
 }
 
-function CartLine({ item, currency }: { item: CartItem; currency: string }) {
+function CartRow({ item, currency }: { item: CartLine; currency: string }) {
   const { setQuantity, remove } = useCart();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -165,7 +166,7 @@ function CartLine({ item, currency }: { item: CartItem; currency: string }) {
           </a>{' '}
           <AgeBadge limit={item.ageLimit} />
         </h3>
-        <p class="muted small">{formatPrice(item.unitPriceMinor, currency)} each</p>
+        <p class="muted small">{formatMoney(item.unitPriceMinor, currency)} each</p>
         {item.suggested && <CartSuggestion item={item} />}
         <div class="cart-item-controls">
           <QuantityStepper
@@ -190,13 +191,13 @@ function CartLine({ item, currency }: { item: CartItem; currency: string }) {
           </p>
         )}
       </div>
-      <span class="price cart-item-total">{formatPrice(item.lineTotalMinor, currency)}</span>
+      <span class="price cart-item-total">{formatMoney(item.lineTotalMinor, currency)}</span>
     </li>
   );
 }
 
 /** CartSuggestion is the agent's note on a line they suggested, with Keep it / Remove. */
-function CartSuggestion({ item }: { item: CartItem }) {
+function CartSuggestion({ item }: { item: CartLine }) {
   const agent = useAgentName();
   return (
     <div class={`cart-suggest${item.accepted ? ' is-kept' : ''}`}>
@@ -212,15 +213,15 @@ export function Totals({ subtotal, tax, total, currency }: { subtotal: number; t
     <dl class="totals">
       <div>
         <dt>Subtotal</dt>
-        <dd>{formatPrice(subtotal, currency)}</dd>
+        <dd>{formatMoney(subtotal, currency)}</dd>
       </div>
       <div class="totals-tax">
         <dt>incl. VAT</dt>
-        <dd>{formatPrice(tax, currency)}</dd>
+        <dd>{formatMoney(tax, currency)}</dd>
       </div>
       <div class="totals-total">
         <dt>Total</dt>
-        <dd>{formatPrice(total, currency)}</dd>
+        <dd>{formatMoney(total, currency)}</dd>
       </div>
     </dl>
   );

@@ -1,19 +1,25 @@
 // CobrowseBanner: while the shopper shares the page with a sales agent, a
 // banner that says so and stops it, the agent's pointer as a dot, and a note
 // when the agent opened a page. Mount it once; it follows whichever sharing
-// cobrowse.ts runs.
+// the page's CobrowseHost runs.
 
-import { useEffect, useState } from 'preact/hooks';
-import { currentCobrowse, firstName, watchCobrowse, type CobrowseSession, type CobrowseView } from './cobrowse';
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { firstName, type CobrowseHost, type CobrowseSession, type CobrowseView } from './cobrowse';
+
+/** CobrowseContext hands the page's co-browse host to the views (MallCallProvider makes it). */
+export const CobrowseContext = createContext<CobrowseHost | null>(null);
 
 /** shownFor is how long a pointer dot or a note stays on screen, in ms. */
 const shownFor = 4000;
 
 /** useCobrowse follows the current sharing: its session and view, or nulls. */
 export function useCobrowse(): { session: CobrowseSession | null; view: CobrowseView | null } {
-  const [session, setSession] = useState(currentCobrowse);
+  const host = useContext(CobrowseContext);
+  if (!host) throw new Error('useCobrowse: no MallCallProvider above');
+  const [session, setSession] = useState(() => host.current);
   const [view, setView] = useState<CobrowseView | null>(() => session?.view ?? null);
-  useEffect(() => watchCobrowse(setSession), []);
+  useEffect(() => host.watch(setSession), [host]);
   useEffect(() => {
     setView(session?.view ?? null);
     return session?.subscribe(setView);

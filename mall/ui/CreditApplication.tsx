@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../../backend/web/ui/session';
 import { capitalize } from './AddToCart';
 import { ErrorCard } from './ErrorCard';
-import { formatPrice } from './format';
+import { formatMoney } from '../../backend/web/ui/money';
 import { formatWhen } from './OrderPage';
 import { creditPath, linkClick, storePath } from './router';
 import { shop, type CreditApplication, type CreditState } from './shopApi';
@@ -90,7 +90,7 @@ function Applications() {
               <CreditStateBadge state={a.state} />
               {a.state === 'approved' && (
                 <span class="muted small">
-                  {formatPrice(a.remainingMinor, a.currency)} of {formatPrice(a.limitMinor, a.currency)} left
+                  {formatMoney(a.remainingMinor, a.currency)} of {formatMoney(a.limitMinor, a.currency)} left
                 </span>
               )}
             </li>
@@ -139,18 +139,18 @@ function Outcome({ app: a }: { app: CreditApplication }) {
             <span class="confirm-icon" aria-hidden="true">
               <CheckCircleIcon size={40} />
             </span>
-            <h2>Approved: {formatPrice(a.limitMinor, a.currency)} of store credit</h2>
+            <h2>Approved: {formatMoney(a.limitMinor, a.currency)} of store credit</h2>
             <p>
               Pay orders at {a.store.name} with it: choose <strong>Pay with store credit</strong> at checkout.
             </p>
             <dl class="credit-facts credit-balance">
               <div>
                 <dt>Used</dt>
-                <dd>{formatPrice(a.usedMinor, a.currency)}</dd>
+                <dd>{formatMoney(a.usedMinor, a.currency)}</dd>
               </div>
               <div>
                 <dt>Left to spend</dt>
-                <dd class="price">{formatPrice(a.remainingMinor, a.currency)}</dd>
+                <dd class="price">{formatMoney(a.remainingMinor, a.currency)}</dd>
               </div>
             </dl>
             {a.decisionReason && <p class="muted small">{capitalize(a.decisionReason)}.</p>}
@@ -188,11 +188,11 @@ function Outcome({ app: a }: { app: CreditApplication }) {
           </div>
           <div>
             <dt>Monthly income</dt>
-            <dd>{formatPrice(a.monthlyIncomeMinor, a.currency)}</dd>
+            <dd>{formatMoney(a.monthlyIncomeMinor, a.currency)}</dd>
           </div>
           <div>
             <dt>Limit asked for</dt>
-            <dd>{formatPrice(a.requestedLimitMinor, a.currency)}</dd>
+            <dd>{formatMoney(a.requestedLimitMinor, a.currency)}</dd>
           </div>
         </dl>
         {a.submittedAt && <p class="muted small">Sent to {a.store.name} {formatWhen(a.submittedAt)}</p>}

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../../backend/web/ui/session';
-import { formatPrice, plural } from './format';
+import { plural } from './format';
+import { formatMoney } from '../../backend/web/ui/money';
 import { linkClick, productPath, storePath } from './router';
 import { Skyline } from './Skyline';
 import { ErrorCard } from './ErrorCard';
@@ -197,7 +198,7 @@ function SearchResults({
                     {store?.name ?? p.storeName ?? p.storeSlug}
                   </p>
                 </div>
-                <span class="price">{formatPrice(p.priceMinor, p.currency)}</span>
+                <span class="price">{formatMoney(p.priceMinor, p.currency)}</span>
               </li>
             );
           })}

@@ -8,7 +8,7 @@ import { errorMessage } from '../../backend/web/ui/session';
 import { capitalize } from './AddToCart';
 import { Totals } from './CartPage';
 import { ErrorCard } from './ErrorCard';
-import { formatPrice } from './format';
+import { formatMoney } from '../../backend/web/ui/money';
 import { AgeBadge } from './ProductCard';
 import { linkClick, ordersPath, storePath } from './router';
 import { canPay, mustSign, orderNumber, shop, stateName, type CreditApplication, type Order, type OrderState, type PaymentStart } from './shopApi';
@@ -221,7 +221,7 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
             <>
               <button type="button" class="btn btn-primary btn-block btn-checkout" disabled={busy !== ''} onClick={() => pay()}>
                 {busy === 'pay' && <span class="spinner" aria-hidden="true" />}
-                Pay {formatPrice(order.totalMinor, order.currency)}
+                Pay {formatMoney(order.totalMinor, order.currency)}
               </button>
               {credit && (
                 <button
@@ -233,7 +233,7 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
                   {busy === 'credit' && <span class="spinner" aria-hidden="true" />}
                   Pay with store credit
                   <span class="small muted">
-                    {formatPrice(credit.remainingMinor, order.currency)} of {formatPrice(credit.limitMinor, order.currency)} left
+                    {formatMoney(credit.remainingMinor, order.currency)} of {formatMoney(credit.limitMinor, order.currency)} left
                   </span>
                 </button>
               )}
@@ -357,8 +357,8 @@ export function OrderLines({ order }: { order: Order }) {
           <span class="order-line-name">
             {l.name} <AgeBadge limit={l.ageLimit} />
           </span>
-          <span class="muted small order-line-unit">{formatPrice(l.unitPriceMinor, order.currency)} each</span>
-          <span class="price order-line-total">{formatPrice(l.lineTotalMinor, order.currency)}</span>
+          <span class="muted small order-line-unit">{formatMoney(l.unitPriceMinor, order.currency)} each</span>
+          <span class="price order-line-total">{formatMoney(l.lineTotalMinor, order.currency)}</span>
         </li>
       ))}
     </ul>

@@ -2,7 +2,8 @@
 
 import { useEffect } from 'preact/hooks';
 import { ErrorCard } from './ErrorCard';
-import { formatPrice, plural } from './format';
+import { plural } from './format';
+import { formatMoney } from '../../backend/web/ui/money';
 import { formatWhen, StateBadge } from './OrderPage';
 import { linkClick, orderPath } from './router';
 import { orderNumber, shop, type Order } from './shopApi';
@@ -74,7 +75,7 @@ function OrderRow({ order }: { order: Order }) {
       <div class="order-row-side">
         <StateBadge state={order.state} />
         {order.testPayment && <span class="badge badge-test">Test payment</span>}
-        <span class="price">{formatPrice(order.totalMinor, order.currency)}</span>
+        <span class="price">{formatMoney(order.totalMinor, order.currency)}</span>
       </div>
     </li>
   );

@@ -1,7 +1,7 @@
 import type { Product } from '../../backend/web/ui/api';
 import { AddToCart } from './AddToCart';
 import type { MallStore } from './shopApi';
-import { formatPrice } from './format';
+import { formatMoney } from '../../backend/web/ui/money';
 import { linkClick, productPath } from './router';
 import { TalkButton } from './TalkButton';
 
@@ -37,7 +37,7 @@ export function ProductCard({ store, product }: { store: MallStore; product: Pro
           </a>
         </h3>
         <div class="product-meta">
-          <span class="price">{formatPrice(product.priceMinor, product.currency)}</span>
+          <span class="price">{formatMoney(product.priceMinor, product.currency)}</span>
           <AgeBadge limit={product.ageLimit} />
           <Stock stock={product.stock} />
         </div>

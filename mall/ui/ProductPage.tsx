@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { api, type AddOnKind } from '../../backend/web/ui/api';
-import { formatPrice } from './format';
+import { formatMoney } from '../../backend/web/ui/money';
 import { linkClick, productPath, storePath } from './router';
 import { ErrorCard } from './ErrorCard';
 import { AgeBadge, Stock } from './ProductCard';
@@ -74,7 +74,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
           <p class="eyebrow">{product.department}</p>
           <h1 class="product-title">{product.name}</h1>
           <div class="product-meta large">
-            <span class="price">{formatPrice(product.priceMinor, product.currency)}</span>
+            <span class="price">{formatMoney(product.priceMinor, product.currency)}</span>
             <AgeBadge limit={product.ageLimit} />
             <Stock stock={product.stock} />
           </div>
@@ -116,7 +116,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
                     </h3>
                     <p class="muted small">{a.reason}</p>
                   </div>
-                  <span class="price">{formatPrice(a.product.priceMinor, a.product.currency)}</span>
+                  <span class="price">{formatMoney(a.product.priceMinor, a.product.currency)}</span>
                 </li>
               );
             })}
@@ -145,7 +145,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
                       In {a.orders} {a.orders === 1 ? 'order' : 'orders'} with this one
                     </p>
                   </div>
-                  <span class="price">{formatPrice(a.product.priceMinor, a.product.currency)}</span>
+                  <span class="price">{formatMoney(a.product.priceMinor, a.product.currency)}</span>
                 </li>
               );
             })}

@@ -7,7 +7,7 @@ import { ApiError } from '../../backend/web/ui/api';
 import { KeyIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
 import { capitalize } from './AddToCart';
-import { formatPrice } from './format';
+import { formatMoney } from '../../backend/web/ui/money';
 import { shop, type Order } from './shopApi';
 
 /** fromB64url decodes unpadded base64url into bytes. */
@@ -139,7 +139,7 @@ export function SignOrder({ order, onSigned }: { order: Order; onSigned(o: Order
         <div>
           <dt>Total</dt>
           <dd>
-            <span class="price">{formatPrice(order.totalMinor, order.currency)}</span>{' '}
+            <span class="price">{formatMoney(order.totalMinor, order.currency)}</span>{' '}
             <span class="muted small">
               ({items} {items === 1 ? 'item' : 'items'}, VAT included)
             </span>

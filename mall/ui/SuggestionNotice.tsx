@@ -8,8 +8,8 @@ import { CheckIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
 import { capitalize } from './AddToCart';
 import { useCart } from './cart';
-import { formatPrice } from './format';
-import type { CartItem } from './shopApi';
+import { formatMoney } from '../../backend/web/ui/money';
+import type { CartLine } from './shopApi';
 import { RemoveIcon } from './shopIcons';
 import { useTalk } from './talkSession';
 
@@ -22,7 +22,7 @@ export function useAgentName(): string {
 }
 
 /** suggestionText is "<agent> suggests <name>: <reason>" without a dangling colon. */
-export function suggestionText(agent: string, item: CartItem): string {
+export function suggestionText(agent: string, item: CartLine): string {
   let reason = item.suggestReason?.trim().replace(/\.$/, '') ?? '';
   // "…: a young Barolo opens up" reads on after the colon; "DOC", "I" keep their capitals.
   if (/^[A-Z][a-z ]/.test(reason) && !reason.startsWith('I ')) reason = reason[0].toLowerCase() + reason.slice(1);
@@ -34,7 +34,7 @@ export function suggestionText(agent: string, item: CartItem): string {
  * note that the shopper kept it. It renders nothing for an item the shopper
  * added themselves.
  */
-export function SuggestionActions({ item }: { item: CartItem }) {
+export function SuggestionActions({ item }: { item: CartLine }) {
   const { accept, remove } = useCart();
   const [busy, setBusy] = useState<'' | 'keep' | 'remove'>('');
   const [error, setError] = useState('');
@@ -107,7 +107,7 @@ export function SuggestionNotice() {
           <div class="suggest-notice-body">
             <p class="suggest-notice-text">{suggestionText(agent, item)}</p>
             <p class="suggest-notice-price">
-              {formatPrice(item.lineTotalMinor, cart.currency)} · now in your cart
+              {formatMoney(item.lineTotalMinor, cart.currency)} · now in your cart
             </p>
             <SuggestionActions item={item} />
           </div>

@@ -9,7 +9,7 @@ import type { CallMode } from '../../media/client/call';
 import { plural } from './format';
 import { QueueBadge, useLiveStore } from './QueueState';
 import { TalkModes } from './TalkMedia';
-import { talk, useTalk } from './talkSession';
+import { useTalk, useTalkSession } from './talkSession';
 import type { MallStore } from './shopApi';
 
 /** AgentsOnline says whether anyone is at the store's sales desk now. */
@@ -57,6 +57,7 @@ export function TalkButton({
   const [mode, setMode] = useState<CallMode | null>(null);
   const id = useId();
   const root = useRef<HTMLDivElement>(null);
+  const talk = useTalkSession();
   const session = useTalk();
   // The note shows the line as it is now, not as the page loaded.
   const live = useLiveStore(store.slug, open);

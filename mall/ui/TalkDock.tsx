@@ -23,7 +23,8 @@ import { waitText } from './QueueState';
 import { BoardButton, BoardOverlay } from './BoardDock';
 import { SuggestionNotice } from './SuggestionNotice';
 import { AgentStage, CallButtons, clock, SelfView, useTick } from './TalkMedia';
-import { talk, useTalk, type TalkState } from './talkSession';
+import { useTalk, useTalkSession, type TalkState } from './talkSession';
+import { IncomingCallCard, type IncomingCallClasses } from '../../backend/web/ui/IncomingCallCard';
 
 /** ChevronIcon points down (fold away) or up (open again). */
 const ChevronIcon = (p: IconProps & { up?: boolean }) => (
@@ -89,6 +90,7 @@ function useMemberNumber(account: Account | null, on: boolean): string {
 
 /** TalkDock renders the open call panel, or nothing while it is closed. */
 export function TalkDock({ account }: { account: Account | null }) {
+  const talk = useTalkSession();
   const s = useTalk();
   const c = s.snap.call ?? s.last;
   const stage = s.target ? stageOf(s, c) : 'connecting';
@@ -227,26 +229,39 @@ function Failed({ message }: { message: string }) {
   );
 }
 
+const mallCard: IncomingCallClasses = {
+  card: 'talk-center talk-incoming',
+  who: 'kit-contents',
+  text: 'kit-contents',
+  name: 'talk-big',
+  actions: 'talk-choices-row',
+};
+
 function Incoming({ s, client }: { s: TalkState; client: CallClient }) {
   const ring = s.snap.incoming[0];
   const withVideo = s.mode === 'video';
   return (
-    <div class="talk-center talk-incoming" role="alertdialog" aria-labelledby="talk-in-t" data-call-id={ring.callId}>
-      <div class="talk-ring is-ringing" aria-hidden="true">
-        <span class="avatar talk-ring-avatar">{initials(ring.from.name)}</span>
-      </div>
-      <p class="talk-big" id="talk-in-t">
-        {ring.from.name} is calling you back
-      </p>
-      <div class="talk-choices-row">
-        <button type="button" class="btn btn-answer" data-testid="answer" onClick={() => client.answer(ring.callId, withVideo)}>
-          {withVideo ? <VideoIcon size={18} /> : <MicIcon size={18} />} Answer
-        </button>
-        <button type="button" class="btn btn-decline" data-testid="decline" onClick={() => client.decline(ring.callId)}>
-          <HangUpIcon size={18} /> Decline
-        </button>
-      </div>
-    </div>
+    <IncomingCallCard
+      callId={ring.callId}
+      classes={mallCard}
+      face={
+        <div class="talk-ring is-ringing" aria-hidden="true">
+          <span class="avatar talk-ring-avatar">{initials(ring.from.name)}</span>
+        </div>
+      }
+      name={`${ring.from.name} is calling you back`}
+      nameAs="p"
+      actions={
+        <>
+          <button type="button" class="btn btn-answer" data-testid="answer" onClick={() => client.answer(ring.callId, withVideo)}>
+            {withVideo ? <VideoIcon size={18} /> : <MicIcon size={18} />} Answer
+          </button>
+          <button type="button" class="btn btn-decline" data-testid="decline" onClick={() => client.decline(ring.callId)}>
+            <HangUpIcon size={18} /> Decline
+          </button>
+        </>
+      }
+    />
   );
 }
 

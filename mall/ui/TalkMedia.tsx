@@ -3,52 +3,14 @@
 // (mirrored, or their avatar when hiding), the "show your video?" prompt, and
 // the call buttons: mute, camera, hang up.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
 import { HangUpIcon, MicIcon, MicOffIcon, UserIcon, VideoIcon, VideoOffIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallMode, CallView } from '../../media/client/call';
+import { clock, useNow as useTick } from '../../backend/web/ui/clock';
+import { CallModePicker, VideoTile } from '../../backend/web/ui/CallKit';
 
-/** clock formats seconds as m:ss. */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
 
-/** useTick re-renders every half second while on and returns the time. */
-export function useTick(on: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!on) return;
-    setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(t);
-  }, [on]);
-  return now;
-}
-
-/** MediaView plays a stream in a <video>; muted for this side's own preview. */
-export function MediaView({
-  stream,
-  muted,
-  class: cls,
-  label,
-  testid,
-}: {
-  stream: MediaStream | null;
-  muted: boolean;
-  class: string;
-  label: string;
-  testid?: string;
-}) {
-  const el = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const v = el.current;
-    if (!v) return;
-    if (v.srcObject !== stream) v.srcObject = stream;
-    if (stream) v.play().catch(() => {});
-  }, [stream, stream?.getTracks().length]);
-  return <video ref={el} class={cls} autoplay playsinline muted={muted} aria-label={label} data-testid={testid} />;
-}
+export { clock, useTick };
 
 /** SelfView is the shopper's own picture: the camera, or their initials when it is off or hidden. */
 export function SelfView({ call: c, selfName, large }: { call: CallView; selfName: string; large?: boolean }) {
@@ -58,7 +20,7 @@ export function SelfView({ call: c, selfName, large }: { call: CallView; selfNam
   return (
     <div class={`talk-self${large ? ' is-large' : ''}${on ? '' : ' is-off'}`}>
       {on ? (
-        <MediaView stream={c.localStream} muted class="talk-local-video" label="Your camera" />
+        <VideoTile stream={c.localStream} muted class="talk-local-video" label="Your camera" />
       ) : (
         <div class="talk-self-avatar">
           <span class="avatar" aria-hidden="true">
@@ -77,7 +39,7 @@ export function AgentStage({ call: c, client, selfName }: { call: CallView; clie
   const live = c.phase !== 'ended';
   return (
     <div class={`talk-stage${c.remoteVideoLive ? ' has-video' : ''}`}>
-      <MediaView
+      <VideoTile
         stream={c.remoteStream}
         muted={false}
         class={`talk-remote-video${c.remoteVideoLive ? '' : ' is-off'}`}
@@ -186,14 +148,15 @@ const modeHints: Record<CallMode, string> = {
 /** TalkModes is the choice of how the shopper shows up on the call. */
 export function TalkModes({ mode, onMode, name }: { mode: CallMode; onMode(m: CallMode): void; name: string }) {
   return (
-    <div class="talk-modes" role="radiogroup" aria-label="Join the call with">
-      {(['video', 'voice', 'avatar'] as CallMode[]).map((m) => (
-        <label key={m} class={`talk-mode${mode === m ? ' is-on' : ''}`} title={modeHints[m]} data-mode={m}>
-          <input type="radio" name={name} value={m} checked={mode === m} onChange={() => onMode(m)} />
-          {m === 'video' ? <VideoIcon size={16} /> : m === 'voice' ? <MicIcon size={16} /> : <UserIcon size={16} />}
-          <span>{modeNames[m]}</span>
-        </label>
-      ))}
-    </div>
+    <CallModePicker
+      mode={mode}
+      onMode={onMode}
+      name={name}
+      label="Join the call with"
+      names={modeNames}
+      hints={modeHints}
+      groupClass="talk-modes"
+      optionClass="talk-mode"
+    />
   );
 }

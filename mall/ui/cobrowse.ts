@@ -152,37 +152,49 @@ export function isCobrowseMessage(msg: ServerMessage): msg is ServerMessage & Co
   return cobrowseTypes.has(msg.type) && typeof msg.data === 'object' && msg.data !== null;
 }
 
-let current: Session | null = null;
-const watchers = new Set<(s: CobrowseSession | null) => void>();
-
-function setCurrent(s: Session | null) {
-  current = s;
-  for (const fn of watchers) fn(s);
-}
-
-/** currentCobrowse is the sharing in progress or last ended, or null. */
-export function currentCobrowse(): CobrowseSession | null {
-  return current;
-}
-
-/** watchCobrowse calls fn whenever a new sharing starts; it returns the unsubscribe. */
-export function watchCobrowse(fn: (s: CobrowseSession | null) => void): () => void {
-  watchers.add(fn);
-  return () => {
-    watchers.delete(fn);
-  };
-}
-
 /**
- * startCobrowse gets the sharing with the agent of engagement entryId ready:
- * nothing is recorded until the agent asks (cobrowse.request) and the
- * shopper presses Allow. A sharing already going on is stopped first.
+ * CobrowseHost holds the page's sharing with an agent: the one in progress or
+ * last ended. The mall makes one per page (MallCallProvider) and hands it
+ * down through context.
  */
-export function startCobrowse(entryId: string, send: (msg: ClientMessage) => boolean, agentName = 'The sales agent'): CobrowseSession {
-  current?.stop('call');
-  const s = new Session(entryId, send, agentName);
-  setCurrent(s);
-  return s;
+export class CobrowseHost {
+  private cur: Session | null = null;
+  private readonly watchers = new Set<(s: CobrowseSession | null) => void>();
+
+  private set(s: Session | null) {
+    this.cur = s;
+    for (const fn of this.watchers) fn(s);
+  }
+
+  /** current is the sharing in progress or last ended, or null. */
+  get current(): CobrowseSession | null {
+    return this.cur;
+  }
+
+  /** watch calls fn whenever a new sharing starts; it returns the unsubscribe. */
+  watch(fn: (s: CobrowseSession | null) => void): () => void {
+    this.watchers.add(fn);
+    return () => {
+      this.watchers.delete(fn);
+    };
+  }
+
+  /**
+   * start gets the sharing with the agent of engagement entryId ready:
+   * nothing is recorded until the agent asks (cobrowse.request) and the
+   * shopper presses Allow. A sharing already going on is stopped first.
+   */
+  start(entryId: string, send: (msg: ClientMessage) => boolean, agentName = 'The sales agent'): CobrowseSession {
+    this.cur?.stop('call');
+    const s = new Session(entryId, send, agentName);
+    this.set(s);
+    return s;
+  }
+
+  /** stop ends the sharing in progress, if any, because the call ended. */
+  stop(): void {
+    this.cur?.stop('call');
+  }
 }
 
 /** firstName is how the consent card names the agent: "Jonas" of "Jonas Berg". */
@@ -241,11 +253,6 @@ export function scrubEvent(e: eventWithTime): eventWithTime {
     if (typeof d.text === 'string') d.text = maskValue(d.text);
   }
   return e;
-}
-
-/** stopCobrowse ends the sharing in progress, if any, because the call ended. */
-export function stopCobrowse(): void {
-  current?.stop('call');
 }
 
 /** maxEventBytes is the size splitEvent aims each part at, leaving room in a batch. */

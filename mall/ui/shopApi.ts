@@ -1,9 +1,9 @@
 // The mall's shopping endpoints: the cart, checkout, orders and the downtown
-// search. Reads and most writes go through the shared api client; PUT (the
-// quantity stepper) is the one verb it lacks, so putJSON below speaks it with
-// the same CSRF cookie and error vocabulary.
+// search, over the shared api client.
 
-import { api, ApiError, type ErrorCode, type Store } from '../../backend/web/ui/api';
+import { api, type CartLine, type CreditApplication, type CreditState, type OrderState, type Store } from '../../backend/web/ui/api';
+
+export type { CartLine, CreditApplication, CreditState, OrderState };
 
 /** MallStore is a store with the live numbers the mall shows (approximate). */
 export interface MallStore extends Store {
@@ -28,28 +28,11 @@ export interface StoreQueue {
   agentsFree: number;
 }
 
-/** CartItem is one cart line; prices come from the catalog, never the client. */
-export interface CartItem {
-  sku: string;
-  storeSlug: string;
-  name: string;
-  unitPriceMinor: number;
-  quantity: number;
-  lineTotalMinor: number;
-  ageLimit: number;
-  imageUrl: string;
-  /** suggested: a sales agent put it into the cart during a call; suggestReason says why. */
-  suggested: boolean;
-  suggestReason?: string;
-  /** accepted: the shopper kept the agent's suggestion. */
-  accepted: boolean;
-}
-
 /** Cart is the shopper's cart; id is "" until the first item goes in. */
 export interface Cart {
   id: string;
   store: { slug: string; name: string } | null;
-  items: CartItem[];
+  items: CartLine[];
   subtotalMinor: number;
   /** taxMinor is the VAT included in totalMinor (prices include VAT). */
   taxMinor: number;
@@ -58,15 +41,6 @@ export interface Cart {
   itemCount: number;
   version: number;
 }
-
-export type OrderState =
-  | 'draft'
-  | 'awaiting_verification'
-  | 'signed'
-  | 'paid'
-  | 'confirmed'
-  | 'refused'
-  | 'abandoned';
 
 export interface OrderLine {
   sku: string;
@@ -132,27 +106,6 @@ export interface SignBegun {
   orderHash: string;
 }
 
-export type CreditState = 'sent' | 'submitted' | 'approved' | 'declined';
-
-/** CreditApplication is a store credit application; an approved one is a credit line. */
-export interface CreditApplication {
-  id: string;
-  store: { slug: string; name: string };
-  state: CreditState;
-  fullName: string;
-  employer: string;
-  monthlyIncomeMinor: number;
-  requestedLimitMinor: number;
-  limitMinor: number;
-  usedMinor: number;
-  remainingMinor: number;
-  currency: string;
-  decisionReason: string;
-  createdAt: string;
-  submittedAt: string | null;
-  decidedAt: string | null;
-}
-
 /** CreditForm is what the applicant fills in (amounts in cents). */
 export interface CreditForm {
   fullName: string;
@@ -187,46 +140,6 @@ export const emptyCart: Cart = {
 
 const itemPath = (store: string, sku: string) => `/cart/items/${encodeURIComponent(store)}/${encodeURIComponent(sku)}`;
 
-function csrfCookie(): string {
-  for (const part of document.cookie.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === 'lm_csrf') return decodeURIComponent(v.join('='));
-  }
-  return '';
-}
-
-/** putJSON sends a PUT the way api.ts sends its writes and throws ApiError on failure. */
-async function putJSON<T>(path: string, body: unknown, retried = false): Promise<T> {
-  // GET /csrf sets the cookie when it is missing; its answer carries the token too.
-  const token = csrfCookie() || (await api.get<{ token: string }>('/csrf')).token;
-  let res: Response;
-  try {
-    res = await fetch(`/api/v1${path}`, {
-      method: 'PUT',
-      credentials: 'same-origin',
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': 'application/json',
-        'X-CSRF-Token': csrfCookie() || token,
-      },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, 'network', 'Could not reach livemall. Check your connection and try again.');
-  }
-  const data = (await res.json().catch(() => undefined)) as
-    | (T & { error?: { code?: ErrorCode; message?: string } })
-    | undefined;
-  if (res.ok) return data as T;
-  const message = data?.error?.message ?? `The server answered ${res.status} ${res.statusText}.`;
-  // The token is bound to the session: one that went stale (signed in or
-  // out in another tab) gets one retry with the current session's token.
-  if (!retried && res.status === 403 && /csrf/i.test(message)) {
-    await api.get('/csrf');
-    return putJSON<T>(path, body, true);
-  }
-  throw new ApiError(res.status, data?.error?.code ?? 'internal', message);
-}
 
 type CartAnswer = { cart: Cart };
 type OrderAnswer = { order: Order };
@@ -239,7 +152,7 @@ export const shop = {
   addItem: (store: string, sku: string, quantity: number) =>
     api.post<CartAnswer>('/cart/items', { store, sku, quantity }).then(cartOf),
   setQuantity: (store: string, sku: string, quantity: number) =>
-    putJSON<CartAnswer>(itemPath(store, sku), { quantity }).then(cartOf),
+    api.put<CartAnswer>(itemPath(store, sku), { quantity }).then(cartOf),
   removeItem: (store: string, sku: string) => api.del<CartAnswer>(itemPath(store, sku)).then(cartOf),
   /** acceptSuggestion keeps an item a sales agent suggested; removing it is removeItem. */
   acceptSuggestion: (store: string, sku: string) => api.post<CartAnswer>(`${itemPath(store, sku)}/accept`, {}).then(cartOf),
@@ -257,7 +170,7 @@ export const shop = {
   creditApplication: (id: string) =>
     api.get<CreditAnswer>(`/credit-applications/${encodeURIComponent(id)}`).then((r) => r.application),
   fillCreditApplication: (id: string, form: CreditForm) =>
-    putJSON<CreditAnswer>(`/credit-applications/${encodeURIComponent(id)}`, form).then((r) => r.application),
+    api.put<CreditAnswer>(`/credit-applications/${encodeURIComponent(id)}`, form).then((r) => r.application),
   abandon: (id: string) => api.post<OrderAnswer>(`/orders/${encodeURIComponent(id)}/abandon`, {}).then((r) => r.order),
   orders: () => api.get<{ orders: Order[] }>('/orders').then((r) => r.orders ?? []),
   order: (id: string) => api.get<OrderAnswer>(`/orders/${encodeURIComponent(id)}`).then((r) => r.order),

@@ -4,12 +4,13 @@
 // signaling socket opens only when the shopper starts a call (a guest who is
 // only looking opens none) and closes when the call panel is closed.
 
-import { useEffect, useState } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
 import { api } from '../../backend/web/ui/api';
 import { CallClient, type CallMode, type CallSnapshot, type CallView } from '../../media/client/call';
 import type { ClientMessage, ServerMessage } from '../../media/client/protocol';
 import { connectSignaling, type Signaling, type SignalingState } from '../../media/client/signaling';
-import { currentCobrowse, startCobrowse, stopCobrowse } from './cobrowse';
+import type { CobrowseHost } from './cobrowse';
 
 /** TalkTarget is whom the shopper calls and about what. */
 export interface TalkTarget {
@@ -38,15 +39,6 @@ export interface TalkState {
   minimized: boolean;
 }
 
-declare global {
-  interface Window {
-    /** __livemallCall is the mall's call client; tests read __livemallCall.pc.getStats(). */
-    __livemallCall?: CallClient;
-    /** __lmCall is the same client under the phone app's name, for the shared test helpers. */
-    __lmCall?: CallClient;
-  }
-}
-
 /** connectWithin is how long a start waits for the socket before giving up. */
 const connectWithin = 15_000;
 
@@ -54,6 +46,9 @@ const emptySnap: CallSnapshot = { call: null, incoming: [], missed: null };
 
 /** TalkSession owns the mall's socket and call client while the panel is open. */
 export class TalkSession {
+  /** cobrowse is the page's sharing with the agent, started when a call reaches one. */
+  constructor(private readonly cobrowse: CobrowseHost) {}
+
   private state: TalkState = { target: null, mode: 'video', connecting: false, error: '', snap: emptySnap, last: null, signal: 'idle', minimized: false };
   private readonly listeners = new Set<(s: TalkState) => void>();
   private signaling: Signaling | null = null;
@@ -153,8 +148,6 @@ export class TalkSession {
       onChange: (snap) => this.onSnap(snap),
     });
     this.client = client;
-    window.__livemallCall = client;
-    window.__lmCall = client;
     this.signaling = connectSignaling({
       onState: (s) => this.onSignal(s),
       onMessage: (m) => this.onMessage(m),
@@ -166,9 +159,9 @@ export class TalkSession {
     // Share the page with the agent while a store call is active.
     const c = snap.call;
     const entryId = c?.phase === 'active' ? c.queue?.entryId : undefined;
-    const sharing = currentCobrowse();
-    if (entryId && (!sharing || sharing.view.entryId !== entryId)) startCobrowse(entryId, (m) => this.signaling?.send(m) ?? false, c?.peer.name);
-    else if (!entryId && sharing && sharing.view.state !== 'stopped') stopCobrowse();
+    const sharing = this.cobrowse.current;
+    if (entryId && (!sharing || sharing.view.entryId !== entryId)) this.cobrowse.start(entryId, (m) => this.signaling?.send(m) ?? false, c?.peer.name);
+    else if (!entryId && sharing && sharing.view.state !== 'stopped') this.cobrowse.stop();
   }
 
   private onSignal(s: SignalingState) {
@@ -183,7 +176,7 @@ export class TalkSession {
       this.dial();
       return;
     }
-    if (currentCobrowse()?.handle(m)) return;
+    if (this.cobrowse.current?.handle(m)) return;
     this.client?.handle(m);
   }
 
@@ -223,8 +216,6 @@ export class TalkSession {
     const client = this.client;
     this.client = null;
     client?.destroy();
-    if (window.__livemallCall === client) delete window.__livemallCall;
-    if (window.__lmCall === client) delete window.__lmCall;
     this.signaling?.close();
     this.signaling = null;
   }
@@ -235,21 +226,45 @@ export class TalkSession {
   }
 }
 
-/** talk is the page's one talk session. */
-export const talk = new TalkSession();
+/**
+ * TalkContext hands the page's talk session to the views (MallCallProvider
+ * makes it).
+ */
+export const TalkContext = createContext<TalkSession | null>(null);
 
-addEventListener('pagehide', () => talk.leavePage());
-// A page restored from the back-forward cache had its call ended on the way out.
-addEventListener('pageshow', (e) => {
-  if (e.persisted) talk.close();
-});
+/** useTalkSession is the page's talk session. */
+export function useTalkSession(): TalkSession {
+  const t = useContext(TalkContext);
+  if (!t) throw new Error('useTalkSession: no MallCallProvider above');
+  return t;
+}
+
+/**
+ * attachTalkToPage ends the session's call when the page goes away and closes
+ * its panel when the page comes back from the back-forward cache; it returns
+ * the detach.
+ */
+export function attachTalkToPage(talk: TalkSession): () => void {
+  const hide = () => talk.leavePage();
+  // A page restored from the back-forward cache had its call ended on the way out.
+  const show = (e: PageTransitionEvent) => {
+    if (e.persisted) talk.close();
+  };
+  addEventListener('pagehide', hide);
+  addEventListener('pageshow', show);
+  return () => {
+    removeEventListener('pagehide', hide);
+    removeEventListener('pageshow', show);
+  };
+}
 
 /** useTalk follows the talk session's state. */
 export function useTalk(): TalkState {
+  const talk = useTalkSession();
   const [s, setS] = useState(talk.current);
   useEffect(() => {
     setS(talk.current);
     return talk.subscribe(setS);
-  }, []);
+  }, [talk]);
   return s;
 }

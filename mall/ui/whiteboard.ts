@@ -4,9 +4,10 @@
 // can say "the agent drew on the whiteboard", and it goes when the call
 // panel closes.
 
-import { useEffect, useState } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
 import { LiveBoard } from '../../backend/web/ui/Whiteboard';
-import { talk, type TalkState } from './talkSession';
+import type { TalkSession, TalkState } from './talkSession';
 
 /** MallBoardState is what the board's button and overlay show. */
 export interface MallBoardState {
@@ -19,11 +20,12 @@ export interface MallBoardState {
   unseen: number;
 }
 
-class MallBoard {
+/** MallBoard follows the whiteboard of the talk session's call. */
+export class MallBoard {
   private state: MallBoardState = { board: null, live: false, open: false, unseen: 0 };
   private readonly listeners = new Set<(s: MallBoardState) => void>();
 
-  constructor() {
+  constructor(private readonly talk: TalkSession) {
     talk.subscribe((s) => this.follow(s));
     talk.listen((m) => {
       const b = this.state.board;
@@ -64,7 +66,7 @@ class MallBoard {
     const live = c?.phase === 'active';
     const entryId = live ? c?.queue?.entryId : undefined;
     if (entryId && this.state.board?.current.entryId !== entryId) {
-      const board = new LiveBoard(entryId, (m) => talk.send(m));
+      const board = new LiveBoard(entryId, (m) => this.talk.send(m));
       this.set({ board, live: true, open: false, unseen: 0 });
       void board.load();
       return;
@@ -78,15 +80,23 @@ class MallBoard {
   }
 }
 
-/** mallBoard is the page's one whiteboard follower. */
-export const mallBoard = new MallBoard();
+/** MallBoardContext hands the page's whiteboard follower to the views (MallCallProvider makes it). */
+export const MallBoardContext = createContext<MallBoard | null>(null);
+
+/** useMallBoardFollower is the page's whiteboard follower. */
+export function useMallBoardFollower(): MallBoard {
+  const b = useContext(MallBoardContext);
+  if (!b) throw new Error('useMallBoardFollower: no MallCallProvider above');
+  return b;
+}
 
 /** useMallBoard follows the whiteboard of the call. */
 export function useMallBoard(): MallBoardState {
+  const mallBoard = useMallBoardFollower();
   const [s, setS] = useState(mallBoard.current);
   useEffect(() => {
     setS(mallBoard.current);
     return mallBoard.subscribe(setS);
-  }, []);
+  }, [mallBoard]);
   return s;
 }

@@ -19,6 +19,7 @@ import type {
   ClientMessage,
   DialData,
   QueueFallbackData,
+  QueueOffer,
   RtcOfferData,
   ServerMessage,
 } from './protocol';
@@ -84,6 +85,10 @@ export interface CallView {
   endedAt: number | null;
   /** queue is set once the call waits in (or came through) a store's queue. */
   queue: QueueView | null;
+  /** offer is the queue part of the call.incoming this device answered (an agent's desk). */
+  offer: QueueOffer | null;
+  /** peerAvatar: (callee) the caller called behind an avatar. */
+  peerAvatar: boolean;
 }
 
 /** IncomingCall is a call ringing this device. */
@@ -91,6 +96,10 @@ export interface IncomingCall {
   callId: string;
   from: CallParty;
   video: boolean;
+  /** avatar: the caller calls behind an avatar. */
+  avatar: boolean;
+  /** queue is set when a store's shopper is offered to this agent. */
+  queue?: QueueOffer;
   at: number;
 }
 
@@ -213,12 +222,21 @@ export class CallClient {
    * shopper asks about).
    */
   dial(number: string, mode: CallMode, peer: CallParty, context?: DialData['context']): void {
+    const data: DialData = { number, video: mode === 'video', avatar: mode === 'avatar' };
+    if (context) data.context = context;
+    this.place(data, mode, peer);
+  }
+
+  /** dialCallback calls back the shopper of a store's queue entry (call.dial {callback}). */
+  dialCallback(entryId: string, mode: CallMode, peer: CallParty): void {
+    this.place({ callback: entryId, video: mode === 'video' }, mode, peer);
+  }
+
+  private place(data: DialData, mode: CallMode, peer: CallParty): void {
     if (this.cur && !this.cur.closed) return;
     this.clearDismiss();
     const c = this.begin('caller', null, mode, peer, mode === 'video');
     c.view.phase = 'dialing';
-    const data: DialData = { number, video: mode === 'video', avatar: mode === 'avatar' };
-    if (context) data.context = context;
     const sent = this.opts.send({ type: 'call.dial', data });
     if (!sent) {
       this.finish(c, { error: 'The phone is not connected right now. Try again in a moment.' }, true);
@@ -236,6 +254,8 @@ export class CallClient {
     this.incoming = this.incoming.filter((i) => i.callId !== callId);
     const c = this.begin('callee', callId, withVideo ? 'video' : 'voice', ring.from, ring.video);
     c.view.phase = 'answering';
+    c.view.offer = ring.queue ?? null;
+    c.view.peerAvatar = ring.avatar;
     this.changed();
     if (!this.opts.send({ type: 'call.answer', data: { callId } })) {
       this.finish(c, { error: 'The phone is not connected right now.' }, true);
@@ -383,7 +403,9 @@ export class CallClient {
       case 'call.incoming': {
         const d = m.data;
         if (!d?.callId || this.incoming.some((i) => i.callId === d.callId) || this.cur?.view.id === d.callId) return true;
-        this.incoming = [...this.incoming, { callId: d.callId, from: d.from ?? { name: 'Someone' }, video: !!d.video, at: Date.now() }];
+        const ring: IncomingCall = { callId: d.callId, from: d.from ?? { name: 'Someone' }, video: !!d.video, avatar: !!d.avatar, at: Date.now() };
+        if (d.queue) ring.queue = d.queue;
+        this.incoming = [...this.incoming, ring];
         this.changed();
         return true;
       }
@@ -547,6 +569,8 @@ export class CallClient {
       videoAsk: 'none',
       endedAt: null,
       queue: null,
+      offer: null,
+      peerAvatar: false,
     };
     const c: Internal = {
       view,

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { callStats, enrollMember, launchBrowser, startServer, uniqueEmail, waitFor, mediaFlows } from './server.mjs';
+import { callStats, enrollMember, peerState, launchBrowser, startServer, uniqueEmail, waitFor, mediaFlows } from './server.mjs';
 
 const shots = process.env.LIVEMALL_SHOTS || '/tmp/shots';
 mkdirSync(shots, { recursive: true });
@@ -132,7 +132,7 @@ test('two phones call by number with media both ways; a call to someone offline 
     await waitForPhase(A.page, 'ended');
     await waitForPhase(B.page, 'ended');
     await callScreen(B.page).getByText('Call ended.').first().waitFor();
-    assert.equal(await A.page.evaluate(() => window.__lmCall?.pc?.connectionState ?? 'none'), 'closed', 'the peer connection is closed');
+    assert.equal(await peerState(A.page), 'closed', 'the peer connection is closed');
     await closeCallScreen(A.page);
 
     // The history shows the answered call on both sides.

@@ -191,7 +191,42 @@ export async function launchBrowser() {
         '`apt-get install -y chromium` (or set LIVEMALL_CHROMIUM). Browser tests are never skipped.',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs });
+  return watchPeerConnections(await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs }));
+}
+
+/**
+ * watchPeerConnections makes every context of browser note the peer
+ * connections its pages open, so callStats can read the current call's
+ * without the apps exposing their call client: the test's init script wraps
+ * RTCPeerConnection and keeps each one it makes on window.__testPeerConnections.
+ */
+function watchPeerConnections(browser) {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    await context.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      if (!Native || window.__testPeerConnections) return;
+      const seen = [];
+      Object.defineProperty(window, '__testPeerConnections', { value: seen });
+      window.RTCPeerConnection = class extends Native {
+        constructor(...a) {
+          super(...a);
+          seen.push(this);
+        }
+      };
+    });
+    return context;
+  };
+  return browser;
+}
+
+/**
+ * peerState is the connection state of the page's current call (the last
+ * peer connection it opened), or 'none'.
+ */
+export function peerState(page) {
+  return page.evaluate(() => window.__testPeerConnections?.at(-1)?.connectionState ?? 'none');
 }
 
 /**
@@ -202,7 +237,7 @@ export async function launchBrowser() {
 export async function launchBrowserProcess() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}.`);
   const server = await chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: chromiumArgs });
-  const browser = await chromium.connect(server.wsEndpoint());
+  const browser = watchPeerConnections(await chromium.connect(server.wsEndpoint()));
   const pid = server.process().pid;
   return {
     browser,
@@ -294,13 +329,14 @@ export async function enrollMember(browser, member, opts) {
 }
 
 /**
- * callStats reads the page's current call (window.__lmCall.pc) and sums the
+ * callStats reads the page's current call (the last peer connection it
+ * opened, see watchPeerConnections) and sums the
  * bytes received and sent per kind from its inbound-rtp / outbound-rtp
  * stats; null when there is no peer connection.
  */
 export function callStats(page) {
   return page.evaluate(async () => {
-    const pc = window.__lmCall?.pc;
+    const pc = window.__testPeerConnections?.at(-1);
     if (!pc) return null;
     const out = { audioIn: 0, videoIn: 0, audioOut: 0, videoOut: 0, framesDecoded: 0, state: pc.connectionState };
     (await pc.getStats()).forEach((s) => {

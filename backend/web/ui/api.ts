@@ -92,6 +92,59 @@ export interface Department {
   products: Product[];
 }
 
+/** OrderState is an order's state as the server names it. */
+export type OrderState =
+  | 'draft'
+  | 'awaiting_verification'
+  | 'signed'
+  | 'paid'
+  | 'confirmed'
+  | 'refused'
+  | 'abandoned';
+
+/** CartLine is one cart line (mall.CartItemView); prices come from the catalog, never the client. */
+export interface CartLine {
+  productId: number;
+  sku: string;
+  storeSlug: string;
+  name: string;
+  unitPriceMinor: number;
+  quantity: number;
+  lineTotalMinor: number;
+  ageLimit: number;
+  imageUrl: string;
+  /** suggested: a sales agent put it into the cart during a call; suggestReason says why. */
+  suggested: boolean;
+  suggestReason?: string;
+  /** accepted: the shopper kept the agent's suggestion. */
+  accepted: boolean;
+}
+
+export type CreditState = 'sent' | 'submitted' | 'approved' | 'declined';
+
+/**
+ * CreditApplication is a store credit application (mall.CreditView); an
+ * approved one is a credit line. applicant is there for the store's supervisors.
+ */
+export interface CreditApplication {
+  id: string;
+  store: StoreRef;
+  state: CreditState;
+  applicant?: { name: string; email: string };
+  fullName: string;
+  employer: string;
+  monthlyIncomeMinor: number;
+  requestedLimitMinor: number;
+  limitMinor: number;
+  usedMinor: number;
+  remainingMinor: number;
+  currency: string;
+  decisionReason: string;
+  createdAt: string;
+  submittedAt: string | null;
+  decidedAt: string | null;
+}
+
 /** Enrollment is whom an enrollment or recovery link belongs to. */
 export interface Enrollment {
   name: string;
@@ -188,6 +241,7 @@ export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
   del: <T = void>(path: string) => request<T>('DELETE', path),
 
   /** me returns the signed-in account, or null when signed out (401). */

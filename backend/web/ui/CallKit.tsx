@@ -1,0 +1,95 @@
+// The pieces of a call screen every app shares: the video tile, the choice of
+// how to join (camera, voice, avatar) and the line saying where the call
+// stands. Each app keeps its own words and classes; the logic lives here once.
+
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import { outcomeText, type CallMode, type CallView } from '../../../media/client/call';
+import { MicIcon, UserIcon, VideoIcon } from './icons';
+
+export interface VideoTileProps {
+  stream: MediaStream | null;
+  /** muted is set for this side's own preview. */
+  muted: boolean;
+  class: string;
+  label: string;
+  testid?: string;
+}
+
+/** VideoTile plays a stream in a <video>, again whenever its tracks change. */
+export function VideoTile({ stream, muted, class: cls, label, testid }: VideoTileProps) {
+  const el = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const v = el.current;
+    if (!v) return;
+    if (v.srcObject !== stream) v.srcObject = stream;
+    if (stream) v.play().catch(() => {});
+  }, [stream, stream?.getTracks().length]);
+  return <video ref={el} class={cls} autoplay playsinline muted={muted} aria-label={label} data-testid={testid} />;
+}
+
+const modes: CallMode[] = ['video', 'voice', 'avatar'];
+
+const modeIcon = (m: CallMode): ComponentChildren =>
+  m === 'video' ? <VideoIcon size={16} /> : m === 'voice' ? <MicIcon size={16} /> : <UserIcon size={16} />;
+
+export interface CallModePickerProps {
+  mode: CallMode;
+  onMode(m: CallMode): void;
+  /** name is the radio group's name (unique on the page). */
+  name: string;
+  /** label is the group's accessible name. */
+  label: string;
+  /** names and hints are each mode's label and tooltip, in the app's words. */
+  names: Record<CallMode, string>;
+  hints: Record<CallMode, string>;
+  /** groupClass and optionClass style the group and each option (the option gets is-on when chosen). */
+  groupClass: string;
+  optionClass: string;
+}
+
+/** CallModePicker is the segmented choice of how to call: camera, voice or avatar. */
+export function CallModePicker({ mode, onMode, name, label, names, hints, groupClass, optionClass }: CallModePickerProps) {
+  return (
+    <div class={groupClass} role="radiogroup" aria-label={label}>
+      {modes.map((m) => (
+        <label key={m} class={`${optionClass}${mode === m ? ' is-on' : ''}`} title={hints[m]} data-mode={m}>
+          <input type="radio" name={name} value={m} checked={mode === m} onChange={() => onMode(m)} />
+          {modeIcon(m)}
+          <span>{names[m]}</span>
+        </label>
+      ))}
+    </div>
+  );
+}
+
+/** PhaseText is an app's words for some phases of a call; the rest are shared. */
+export type PhaseText = Partial<Record<CallView['phase'], (c: CallView, now: number) => string>>;
+
+/**
+ * callStatusText is the one line saying where the call stands at now (ms);
+ * words gives the app's own text for the phases it names.
+ */
+export function callStatusText(c: CallView, now: number, words: PhaseText = {}): string {
+  const own = words[c.phase];
+  if (own) return own(c, now);
+  switch (c.phase) {
+    case 'dialing':
+      return 'Calling…';
+    case 'ringing':
+      return c.role === 'caller' ? 'Ringing…' : 'Incoming call';
+    case 'answering':
+      return 'Connecting…';
+    case 'active':
+      return 'Connected';
+    case 'queued':
+      return 'Waiting…';
+    case 'mailbox':
+    case 'recording':
+      return 'Leaving a message';
+    case 'callback':
+      return 'Call back later';
+    case 'ended':
+      return outcomeText(c);
+  }
+}
