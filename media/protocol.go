@@ -25,9 +25,10 @@ type MessageType struct {
 }
 
 // Protocol is the signaling protocol, defined once: SIGNALING.md describes
-// it, the TypeScript client (media/client/protocol.ts) declares the same
-// types, and a test checks both against this list and against the
-// handlers a node registers.
+// it, media/tsproto.Payloads gives each message's Go struct (from which
+// media/client/messages.gen.ts is generated), and tests check the
+// TypeScript, the document and the handlers a node registers against this
+// list.
 var Protocol = []MessageType{
 	{"ping", ToServer, "none"},
 	{"heartbeat", ToServer, "none; keeps the device's presence alive"},
