@@ -259,6 +259,9 @@ func (cl *call) handle(env roomEnvelope) error {
 		if err := json.Unmarshal(m.Data, &o); err != nil {
 			return apperr.New(apperr.Invalid, "queue.offer is malformed: %v", err)
 		}
+		if len(o.Queue) > 0 && o.Queue[0] != '{' && string(o.Queue) != "null" {
+			return apperr.New(apperr.Invalid, "queue.offer is malformed: its queue must be an object")
+		}
 		return cl.offer(o)
 	case "queue.choose":
 		return cl.choose(from, m)
