@@ -26,7 +26,7 @@ const (
 type AgentState struct {
 	AccountID string     `gorm:"column:account_id;primaryKey" json:"-"`
 	StoreID   int64      `gorm:"column:store_id" json:"-"`
-	State     string     `gorm:"column:state" json:"state"`
+	State     string     `gorm:"column:state" json:"state" ts:"'offline' | 'available' | 'ringing' | 'on_call' | 'wrap_up' | 'away'"`
 	Since     time.Time  `gorm:"column:since" json:"since"`
 	IdleSince time.Time  `gorm:"column:idle_since" json:"-"`
 	WrapUntil *time.Time `gorm:"column:wrap_until" json:"wrapUntil,omitempty"`

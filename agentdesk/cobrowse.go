@@ -2,7 +2,6 @@ package agentdesk
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
@@ -90,32 +89,6 @@ func NewCobrowse(sig *media.Signaling, peers EngagementPeers, limits CobrowseLim
 	sig.Handle("cobrowse.point", cb.handlePoint)
 	sig.Handle("cobrowse.stop", cb.handleStop)
 	return cb
-}
-
-// cobrowseEntry is the data of cobrowse.request, cobrowse.start and
-// cobrowse.stop.
-type cobrowseEntry struct {
-	EntryID string `json:"entryId" required:"true"`
-}
-
-// cobrowseEvents is the data of cobrowse.events, both ways.
-type cobrowseEvents struct {
-	EntryID string            `json:"entryId" required:"true"`
-	Events  []json.RawMessage `json:"events"`
-}
-
-// cobrowseNavigate is the data of cobrowse.navigate.
-type cobrowseNavigate struct {
-	EntryID string `json:"entryId" required:"true"`
-	Path    string `json:"path" required:"true"`
-}
-
-// cobrowsePoint is the data of cobrowse.point: a spot on the shopper's
-// viewport, each coordinate a fraction from 0 to 1.
-type cobrowsePoint struct {
-	EntryID string   `json:"entryId" required:"true"`
-	X       *float64 `json:"x" required:"true"`
-	Y       *float64 `json:"y" required:"true"`
 }
 
 // handleRequest passes the agent's request to see the screen to the

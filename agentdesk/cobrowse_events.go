@@ -207,13 +207,22 @@ func (s *eventSanitizer) sanitizeEvents(raw []json.RawMessage) ([]json.RawMessag
 		if err := s.sanitizeData(typ, data); err != nil {
 			return nil, eventError(i, "%s", err.Error())
 		}
-		clean, err := json.Marshal(map[string]any{"type": typ, "data": data, "timestamp": timestamp})
+		clean, err := json.Marshal(rrwebEvent{Type: typ, Data: data, Timestamp: timestamp})
 		if err != nil {
 			return nil, eventError(i, "cannot be encoded again")
 		}
 		out = append(out, clean)
 	}
 	return out, nil
+}
+
+// rrwebEvent is one cleaned event of a "cobrowse.events" batch. Data stays
+// a tree of JSON values: it is rrweb's open snapshot and mutation format,
+// checked node by node rather than typed.
+type rrwebEvent struct {
+	Type      int            `json:"type"`
+	Data      map[string]any `json:"data"`
+	Timestamp float64        `json:"timestamp"`
 }
 
 // decodeNumber decodes a JSON number into dst; null and absence fail.

@@ -151,7 +151,7 @@ func (r *Router) handleSuggest(c *fiber.Ctx, catalog *mall.Catalog) error {
 		req.Quantity = 1
 	}
 	store := r.storeRef(c.UserContext(), e.StoreID)
-	slug := store["slug"].(string)
+	slug := store.Slug
 	if req.Reason == "" {
 		req.Reason = "Suggested by your sales agent"
 		if cart, err := r.carts.View(c.UserContext(), e.shopperOf()); err == nil {

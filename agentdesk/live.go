@@ -7,11 +7,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/livemall/livemall/mall"
+	"github.com/livemall/livemall/media"
 )
 
 // LiveView is a store's contact center right now, as its supervisor sees it.
 type LiveView struct {
-	Store                map[string]any `json:"store"`
+	Store                media.StoreRef `json:"store"`
 	QueueLength          int            `json:"queueLength"`
 	Callbacks            int            `json:"callbacks"`
 	LongestWaitSeconds   int            `json:"longestWaitSeconds"`
@@ -224,7 +225,7 @@ func (l *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		if err != nil {
 			continue
 		}
-		slug, _ := v.Store["slug"].(string)
+		slug := v.Store.Slug
 		ch <- prometheus.MustNewConstMetric(descQueue, prometheus.GaugeValue, float64(v.QueueLength), slug)
 		ch <- prometheus.MustNewConstMetric(descLongest, prometheus.GaugeValue, float64(v.LongestWaitSeconds), slug)
 		counts := map[string]int{AgentOffline: 0, AgentAvailable: 0, AgentRinging: 0, AgentOnCall: 0, AgentWrapUp: 0, AgentAway: 0}

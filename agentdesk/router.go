@@ -223,12 +223,12 @@ func (r *Router) deliver(ctx context.Context, e *QueueEntry, agentID string) err
 		return apperr.New(apperr.Unavailable, "the agent has no device online")
 	}
 	if e.Callback {
-		shopper := map[string]any{"name": e.ShopperName, "guest": e.AccountID == nil}
+		shopper := CallbackShopper{Name: e.ShopperName, Guest: e.AccountID == nil}
 		if e.ShopperNumber != nil {
-			shopper["number"], shopper["display"] = *e.ShopperNumber, e.ShopperNumber.String()
+			shopper.Number, shopper.Display = new(*e.ShopperNumber), e.ShopperNumber.String()
 		}
 		for _, d := range devices {
-			r.sig.SendToDevice(d, "queue.callback", map[string]any{"entryId": e.ID, "shopper": shopper, "context": e.contextOf()})
+			r.sig.SendToDevice(d, "queue.callback", QueueCallbackData{EntryID: e.ID, Shopper: shopper, Context: e.contextOf()})
 		}
 		return nil
 	}
@@ -239,8 +239,12 @@ func (r *Router) deliver(ctx context.Context, e *QueueEntry, agentID string) err
 	if secs < 1 {
 		secs = 1
 	}
+	offer, err := json.Marshal(QueueOffer{EntryID: e.ID, Store: store, RingSeconds: secs, Context: e.contextOf()})
+	if err != nil {
+		return err
+	}
 	return r.calls.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
-		Queue: map[string]any{"entryId": e.ID, "store": store, "ringSeconds": secs, "context": e.contextOf()}})
+		Queue: offer})
 }
 
 // undeliverable puts an agent back after an offer that never reached the
@@ -290,10 +294,10 @@ func (r *Router) onlineAgents(ctx context.Context, storeID int64) ([]string, err
 }
 
 // storeRef names a store for messages.
-func (r *Router) storeRef(ctx context.Context, storeID int64) map[string]any {
+func (r *Router) storeRef(ctx context.Context, storeID int64) media.StoreRef {
 	var s struct{ Slug, Name string }
 	r.db.WithContext(ctx).Table("stores").Select("slug, name").Where("id = ?", storeID).Take(&s)
-	return map[string]any{"slug": s.Slug, "name": s.Name}
+	return media.StoreRef{Slug: s.Slug, Name: s.Name}
 }
 
 // agentChanged pushes the agent's state to their devices.

@@ -104,8 +104,8 @@ func (r *Router) offerFallback(ctx context.Context, e *QueueEntry, reason string
 	if res.Error != nil || res.RowsAffected != 1 {
 		return
 	}
-	r.sig.SendToConn(e.ConnID, "queue.fallback", map[string]any{"callId": e.CallID, "entryId": e.ID, "reason": reason,
-		"choices": []string{"message", "callback", "wait"}})
+	r.sig.SendToConn(e.ConnID, "queue.fallback", QueueFallbackData{CallID: e.CallID, EntryID: e.ID, Reason: reason,
+		Choices: []string{"message", "callback", "wait"}})
 }
 
 // pushPositions tells every shopper in the store's line where they stand
@@ -128,13 +128,13 @@ func (r *Router) pushPositions(ctx context.Context, storeID int64) {
 		if e.State == EntryCallback || e.Callback {
 			state = "callback"
 		}
-		r.sig.SendToConn(e.ConnID, "call.state", map[string]any{"callId": e.CallID, "state": state, "entryId": e.ID, "position": pos,
-			"waitSeconds": estimateWait(pos, len(online), handle), "store": store})
+		r.sig.SendToConn(e.ConnID, "call.state", directory.CallStateData{CallID: e.CallID, State: state, EntryID: e.ID, Position: pos,
+			WaitSeconds: new(estimateWait(pos, len(online), handle)), Store: &store})
 	}
 	var staff []string
 	db.Table("accounts").Where("store_id = ?", storeID).Pluck("id", &staff)
 	for _, d := range r.devicesOf(ctx, staff) {
-		r.sig.SendToDevice(d, "queue.changed", map[string]any{"store": store["slug"], "waiting": len(line)})
+		r.sig.SendToDevice(d, "queue.changed", QueueChangedData{Store: store.Slug, Waiting: len(line)})
 	}
 }
 

@@ -96,18 +96,6 @@ func (r boardRow) item() (BoardItem, error) {
 	return it, nil
 }
 
-// boardDrawn is the data of board.item sent to both parties.
-type boardDrawn struct {
-	EntryID string    `json:"entryId"`
-	Item    BoardItem `json:"item"`
-}
-
-// boardErased is the data of board.erased sent to both parties.
-type boardErased struct {
-	EntryID string `json:"entryId"`
-	ItemID  int64  `json:"itemId"`
-}
-
 func (w *Whiteboard) handleDraw(ctx context.Context, c *media.Conn, m media.Message) error {
 	if err := takeToken(c, boardBucketKey, w.limits.Rate, w.limits.Burst, w.limits.Now()); err != nil {
 		return apperr.New(apperr.RateLimited, "too many whiteboard messages: at most %g a second; this one was dropped", w.limits.Rate)

@@ -33,11 +33,11 @@ const (
 // whatever their size.
 type BoardItem struct {
 	ID        int64         `json:"id"`
-	Kind      string        `json:"kind"`   // stroke, text or product
-	Author    string        `json:"author"` // shopper or agent
+	Kind      string        `json:"kind" ts:"'stroke' | 'text' | 'product'"`
+	Author    string        `json:"author" ts:"'shopper' | 'agent'"`
 	Color     string        `json:"color,omitempty"`
 	Width     float64       `json:"width,omitempty"`
-	Points    [][2]float64  `json:"points,omitempty"`
+	Points    [][2]float64  `json:"points,omitempty" ts:"[number, number][]"`
 	Text      string        `json:"text,omitempty"`
 	X         float64       `json:"x"`
 	Y         float64       `json:"y"`
@@ -53,25 +53,6 @@ type BoardProduct struct {
 	Currency   string `json:"currency"`
 	Image      string `json:"image"`
 	Path       string `json:"path"`
-}
-
-// boardDraw is the data of board.draw.
-type boardDraw struct {
-	EntryID string      `json:"entryId" required:"true"`
-	Kind    string      `json:"kind" required:"true"`
-	Color   string      `json:"color"`
-	Width   *float64    `json:"width"`
-	Points  [][]float64 `json:"points"`
-	Text    string      `json:"text"`
-	X       *float64    `json:"x"`
-	Y       *float64    `json:"y"`
-	SKU     string      `json:"sku"`
-}
-
-// boardErase is the data of board.erase.
-type boardErase struct {
-	EntryID string `json:"entryId" required:"true"`
-	ItemID  *int64 `json:"itemId" required:"true"`
 }
 
 var (

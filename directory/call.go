@@ -16,6 +16,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/web"
 	"github.com/livemall/livemall/media"
 )
 
@@ -105,32 +106,32 @@ func turnUser(p party) string {
 // signaling to its device, tagged with the call and the ICE servers.
 func (cl *call) signalTo(p party) func(typ string, data any) {
 	return func(typ string, data any) {
-		m, _ := data.(map[string]any)
-		if m == nil {
-			m = map[string]any{}
+		switch d := data.(type) {
+		case *media.RtcOfferData:
+			d.CallID = cl.rec.ID
+			if cl.c.cfg.ICEServers != nil {
+				d.ICEServers = cl.c.cfg.ICEServers(turnUser(p))
+			}
+		case *media.RtcCandidateData:
+			d.CallID = cl.rec.ID
 		}
-		m["callId"] = cl.rec.ID
-		if typ == "rtc.offer" && cl.c.cfg.ICEServers != nil {
-			m["iceServers"] = cl.c.cfg.ICEServers(turnUser(p))
-		}
-		if err := cl.c.sig.SendToConn(p.ConnID, typ, m); err != nil {
+		if err := cl.c.sig.SendToConn(p.ConnID, typ, data); err != nil {
 			slog.Warn("signal participant", "call", cl.rec.ID, "type", typ, "err", err)
 		}
 	}
 }
 
-// send tells one side about the call.
-func (cl *call) send(p party, typ string, data map[string]any) {
-	data["callId"] = cl.rec.ID
-	cl.c.sig.SendToConn(p.ConnID, typ, data)
+// sendState tells one side that the call moved.
+func (cl *call) sendState(p party, d CallStateData) {
+	d.CallID = cl.rec.ID
+	cl.c.sig.SendToConn(p.ConnID, "call.state", d)
 }
 
 // peerInfo describes the other side to one side.
-func peerInfo(name string, number *Number) map[string]any {
-	out := map[string]any{"name": name}
+func peerInfo(name string, number *Number) *CallParty {
+	out := &CallParty{Name: name}
 	if number != nil {
-		out["number"] = *number
-		out["display"] = number.String()
+		out.Number, out.Display = new(*number), number.String()
 	}
 	return out
 }
@@ -145,7 +146,7 @@ func (cl *call) start(res *Resolution) {
 	case cl.greeting:
 		done := outcomeAnswered
 		cl.state, cl.rec.Outcome = callMailbox, &done
-		cl.send(cl.caller, "call.state", map[string]any{"state": callMailbox, "greeting": "Record your greeting after the tone; hang up when you are done.", "maxSeconds": int(greetingMax.Seconds()), "ownGreeting": true})
+		cl.sendState(cl.caller, CallStateData{State: callMailbox, Greeting: "Record your greeting after the tone; hang up when you are done.", MaxSeconds: new(int(greetingMax.Seconds())), OwnGreeting: true})
 		go cl.recordMessage()
 		return
 	case res.State == StateOffline || len(res.Ring) == 0:
@@ -155,10 +156,10 @@ func (cl *call) start(res *Resolution) {
 		cl.toMailbox(outcomeBusy)
 		return
 	}
-	cl.send(cl.caller, "call.state", map[string]any{"state": callRinging, "peer": callee, "video": cl.rec.Video})
+	cl.sendState(cl.caller, CallStateData{State: callRinging, Peer: callee, Video: new(cl.rec.Video)})
 	for _, t := range res.Ring {
 		cl.ringDevices = append(cl.ringDevices, t.DeviceID)
-		cl.c.sig.SendToDevice(t.DeviceID, "call.incoming", map[string]any{"callId": cl.rec.ID, "from": peerInfo(cl.callerName, cl.rec.CallerNumber), "video": cl.rec.Video, "avatar": cl.avatar})
+		cl.c.sig.SendToDevice(t.DeviceID, "call.incoming", CallIncomingData{CallID: cl.rec.ID, From: *peerInfo(cl.callerName, cl.rec.CallerNumber), Video: cl.rec.Video, Avatar: cl.avatar})
 	}
 	cl.ringTimer = time.AfterFunc(cl.c.cfg.RingTimeout, func() {
 		cl.mu.Lock()
@@ -183,10 +184,10 @@ func (cl *call) stopRinging(reason string) {
 		cl.ringTimer.Stop()
 	}
 	for _, d := range cl.ringDevices {
-		cl.c.sig.SendToDevice(d, "call.state", map[string]any{"callId": cl.rec.ID, "state": callEnded, "reason": reason})
+		cl.c.sig.SendToDevice(d, "call.state", CallStateData{CallID: cl.rec.ID, State: callEnded, Reason: new(reason)})
 	}
 	for _, id := range cl.ringConns {
-		cl.c.sig.SendToConn(id, "call.state", map[string]any{"callId": cl.rec.ID, "state": callEnded, "reason": reason})
+		cl.c.sig.SendToConn(id, "call.state", CallStateData{CallID: cl.rec.ID, State: callEnded, Reason: new(reason)})
 	}
 	cl.ringDevices, cl.ringConns = nil, nil
 }
@@ -204,7 +205,7 @@ func (cl *call) onMessage(msg *nats.Msg) {
 		if apperr.Code(err) == apperr.Internal {
 			slog.Error("call message", "call", cl.rec.ID, "type", env.Message.Type, "err", err)
 		}
-		reply, _ = json.Marshal(map[string]any{"error": map[string]string{"code": apperr.Code(err), "message": apperr.Message(err)}})
+		reply, _ = json.Marshal(roomVerdict{Error: &web.ErrorDetail{Code: apperr.Code(err), Message: apperr.Message(err)}})
 	}
 	if msg.Reply != "" {
 		msg.Respond(reply)
@@ -223,10 +224,7 @@ func (cl *call) handle(env roomEnvelope) error {
 	case "call.decline":
 		return cl.decline(from)
 	case "rtc.answer":
-		var d struct {
-			CallID string `json:"callId"`
-			SDP    string `json:"sdp"`
-		}
+		var d RtcAnswerData
 		if err := decodeData(m, &d); err != nil || d.SDP == "" {
 			return apperr.New(apperr.Invalid, "rtc.answer needs data {callId, sdp}")
 		}
@@ -239,10 +237,7 @@ func (cl *call) handle(env roomEnvelope) error {
 		}
 		return nil
 	case "rtc.candidate":
-		var d struct {
-			CallID    string                  `json:"callId"`
-			Candidate webrtc.ICECandidateInit `json:"candidate"`
-		}
+		var d media.RtcCandidateData
 		if err := decodeData(m, &d); err != nil {
 			return err
 		}
@@ -264,6 +259,9 @@ func (cl *call) handle(env roomEnvelope) error {
 		if err := json.Unmarshal(m.Data, &o); err != nil {
 			return apperr.New(apperr.Invalid, "queue.offer is malformed: %v", err)
 		}
+		if len(o.Queue) > 0 && o.Queue[0] != '{' && string(o.Queue) != "null" {
+			return apperr.New(apperr.Invalid, "queue.offer is malformed: its queue must be an object")
+		}
 		return cl.offer(o)
 	case "queue.choose":
 		return cl.choose(from, m)
@@ -274,7 +272,7 @@ func (cl *call) handle(env roomEnvelope) error {
 		if m.Type == "call.video.live" {
 			return cl.videoLive()
 		}
-		var d struct{ Reason string }
+		var d CallEndData
 		json.Unmarshal(m.Data, &d)
 		go cl.end(outcomeAnswered, d.Reason)
 		return nil
@@ -334,18 +332,18 @@ func (cl *call) answer(from party) error {
 	}
 	for _, d := range cl.ringDevices {
 		if d != from.DeviceID {
-			cl.c.sig.SendToDevice(d, "call.state", map[string]any{"callId": cl.rec.ID, "state": callEnded, "reason": "answered on another device"})
+			cl.c.sig.SendToDevice(d, "call.state", CallStateData{CallID: cl.rec.ID, State: callEnded, Reason: new("answered on another device")})
 		}
 	}
 	cl.ringDevices = nil
 	cl.ringConns = nil
-	toCaller := map[string]any{"state": callActive}
-	toCallee := map[string]any{"state": callActive, "peer": peerInfo(cl.callerName, cl.rec.CallerNumber)}
+	toCaller := CallStateData{State: callActive}
+	toCallee := CallStateData{State: callActive, Peer: peerInfo(cl.callerName, cl.rec.CallerNumber)}
 	if cl.queue != nil {
-		toCaller["peer"], toCaller["entryId"], toCallee["entryId"] = peerInfo(cl.calleeName, nil), cl.queue.entryID, cl.queue.entryID
+		toCaller.Peer, toCaller.EntryID, toCallee.EntryID = peerInfo(cl.calleeName, nil), cl.queue.entryID, cl.queue.entryID
 	}
-	cl.send(cl.caller, "call.state", toCaller)
-	cl.send(callee, "call.state", toCallee)
+	cl.sendState(cl.caller, toCaller)
+	cl.sendState(callee, toCallee)
 	cl.c.dir.touch(cl.caller.AccountID, callee.AccountID)
 	return nil
 }
@@ -405,10 +403,7 @@ func (cl *call) relayVideoChoice(from party, m media.Message) error {
 	if cl.state != callActive || cl.callee == nil {
 		return apperr.New(apperr.Conflict, "the call is not connected")
 	}
-	var d struct {
-		CallID string `json:"callId"`
-		Accept *bool  `json:"accept"`
-	}
+	var d VideoChoiceData
 	if err := decodeData(m, &d); err != nil {
 		return err
 	}
@@ -418,11 +413,7 @@ func (cl *call) relayVideoChoice(from party, m media.Message) error {
 	} else if from.ConnID != cl.caller.ConnID {
 		return apperr.New(apperr.Forbidden, "you are not in this call")
 	}
-	out := map[string]any{}
-	if d.Accept != nil {
-		out["accept"] = *d.Accept
-	}
-	cl.send(to, m.Type, out)
+	cl.c.sig.SendToConn(to.ConnID, m.Type, VideoChoiceData{CallID: cl.rec.ID, Accept: d.Accept})
 	return nil
 }
 
@@ -452,8 +443,8 @@ func (cl *call) toMailbox(outcome string) {
 	cl.state = callMailbox
 	cl.rec.Outcome = &outcome
 	cl.c.db.Model(&CallRecord{}).Where("id = ?", cl.rec.ID).Updates(map[string]any{"state": callMailbox, "outcome": outcome})
-	cl.send(cl.caller, "call.state", map[string]any{"state": callMailbox, "outcome": outcome, "peer": peerInfo(cl.calleeName, &cl.rec.CalleeNumber),
-		"greeting": fmt.Sprintf("%s cannot take your call right now. Leave a message after the tone.", cl.calleeName), "maxSeconds": int(cl.c.cfg.MaxMessage.Seconds())})
+	cl.sendState(cl.caller, CallStateData{State: callMailbox, Outcome: outcome, Peer: peerInfo(cl.calleeName, &cl.rec.CalleeNumber),
+		Greeting: fmt.Sprintf("%s cannot take your call right now. Leave a message after the tone.", cl.calleeName), MaxSeconds: new(int(cl.c.cfg.MaxMessage.Seconds()))})
 	go cl.recordMessage()
 }
 
@@ -500,7 +491,7 @@ func (cl *call) recordMessage() {
 		}
 	}))
 	cl.mu.Unlock()
-	cl.send(cl.caller, "call.state", map[string]any{"state": "recording", "maxSeconds": int(cl.c.cfg.MaxMessage.Seconds())})
+	cl.sendState(cl.caller, CallStateData{State: "recording", MaxSeconds: new(int(cl.c.cfg.MaxMessage.Seconds()))})
 	// Video is recorded from a keyframe on: ask until one has come.
 	for rec.NeedsKeyframe() && cl.ctx.Err() == nil {
 		caller.RequestKeyframe()
@@ -560,10 +551,10 @@ func (cl *call) end(outcome, reason string) {
 	if cl.queue != nil {
 		cl.c.queue.Ended(context.Background(), cl.queue.entryID)
 	}
-	done := map[string]any{"state": callEnded, "outcome": outcome, "reason": reason}
-	cl.send(cl.caller, "call.state", done)
+	done := CallStateData{State: callEnded, Outcome: outcome, Reason: new(reason)}
+	cl.sendState(cl.caller, done)
 	if callee != nil {
-		cl.send(*callee, "call.state", map[string]any{"state": callEnded, "outcome": outcome, "reason": reason})
+		cl.sendState(*callee, done)
 	}
 	if answeredAt != nil && cl.rec.CalleeAccountID != nil {
 		cl.c.dir.touch(cl.caller.AccountID, *cl.rec.CalleeAccountID)

@@ -146,25 +146,6 @@ func (c *Calls) logGreeting(accountID string, err error) {
 	slog.Warn("own greeting unusable, playing the default", "account", accountID, "err", err)
 }
 
-// callRef is the part of every call message that names the call.
-type callRef struct {
-	CallID string `json:"callId"`
-}
-
-// dialRequest is the data of call.dial.
-type dialRequest struct {
-	Number   string       `json:"number"`
-	Video    bool         `json:"video"`
-	Avatar   bool         `json:"avatar"`
-	Context  *dialContext `json:"context"`
-	Callback string       `json:"callback"`
-}
-
-// dialContext is what a shopper's call to a store says about them.
-type dialContext struct {
-	ProductID int64 `json:"productId"`
-}
-
 // party is one side of a call as the room knows it.
 type party struct {
 	ConnID    string `json:"connId"`

@@ -81,7 +81,7 @@ func (c *Calls) notifyMailbox(ctx context.Context, accountID string) {
 	var devices []string
 	c.db.WithContext(ctx).Model(&deviceAccount{}).Where("account_id = ?", accountID).Pluck("device_id", &devices)
 	for _, d := range devices {
-		c.sig.SendToDevice(d, "mailbox.count", map[string]any{"accountId": accountID, "unheard": n})
+		c.sig.SendToDevice(d, "mailbox.count", MailboxCountData{AccountID: accountID, Unheard: n})
 	}
 }
 

@@ -53,12 +53,14 @@ type QueuedCall struct {
 // QueueOffer is the contact center's offer of a queued call to an agent,
 // sent to the node that hosts the call.
 type QueueOffer struct {
-	EntryID     string         `json:"entryId"`
-	AgentID     string         `json:"agentId"`
-	AgentName   string         `json:"agentName"`
-	Devices     []string       `json:"devices"`
-	RingSeconds int            `json:"ringSeconds"`
-	Queue       map[string]any `json:"queue"`
+	EntryID     string   `json:"entryId"`
+	AgentID     string   `json:"agentId"`
+	AgentName   string   `json:"agentName"`
+	Devices     []string `json:"devices"`
+	RingSeconds int      `json:"ringSeconds"`
+	// Queue is the contact center's part of "call.incoming" (its
+	// agentdesk.QueueOffer), passed on as it came.
+	Queue json.RawMessage `json:"queue"`
 }
 
 // CallbackTarget is the shopper an agent calls back: a member at their
@@ -123,8 +125,8 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	cl.mu.Lock()
 	cl.queue = link
 	cl.mu.Unlock()
-	cl.send(cl.caller, "call.state", map[string]any{"state": "queued", "entryId": link.entryID, "video": rec.Video,
-		"peer": peerInfo(res.Party.Name, &res.Number), "store": map[string]any{"slug": res.Party.Store.Slug, "name": res.Party.Name}})
+	cl.sendState(cl.caller, CallStateData{State: "queued", EntryID: link.entryID, Video: new(rec.Video),
+		Peer: peerInfo(res.Party.Name, &res.Number), Store: &media.StoreRef{Slug: res.Party.Store.Slug, Name: res.Party.Name}})
 	err = c.queue.Enter(ctx, QueuedCall{EntryID: link.entryID, CallID: rec.ID, Node: c.node, ConnID: conn.ID, DeviceID: conn.DeviceID,
 		AccountID: conn.AccountID, Guest: conn.Guest, ShopperName: cl.callerName, ShopperNumber: rec.CallerNumber,
 		StoreID: store.ID, ProductID: productID, Video: rec.Video})
@@ -144,7 +146,7 @@ func (cl *call) offer(o QueueOffer) error {
 	}
 	agent := o.AgentID
 	cl.rec.CalleeAccountID, cl.calleeName = &agent, o.AgentName
-	incoming := map[string]any{"callId": cl.rec.ID, "from": peerInfo(cl.callerName, cl.rec.CallerNumber), "video": cl.rec.Video, "avatar": cl.avatar, "queue": o.Queue}
+	incoming := CallIncomingData{CallID: cl.rec.ID, From: *peerInfo(cl.callerName, cl.rec.CallerNumber), Video: cl.rec.Video, Avatar: cl.avatar, Queue: o.Queue}
 	for _, d := range o.Devices {
 		cl.ringDevices = append(cl.ringDevices, d)
 		cl.c.sig.SendToDevice(d, "call.incoming", incoming)
@@ -173,10 +175,7 @@ func (cl *call) lapse(agentID string, timedOut bool) {
 
 // choose applies the shopper's answer to a fallback offer.
 func (cl *call) choose(from party, m media.Message) error {
-	var d struct {
-		CallID string `json:"callId"`
-		Choice string `json:"choice"`
-	}
+	var d QueueChooseData
 	if err := decodeData(m, &d); err != nil {
 		return err
 	}
@@ -209,7 +208,7 @@ func (cl *call) choose(from party, m media.Message) error {
 		defer cl.mu.Unlock()
 		cl.toMailbox(outcomeNoAnswer)
 	case "callback":
-		cl.send(cl.caller, "call.state", map[string]any{"state": "callback", "entryId": entry})
+		cl.sendState(cl.caller, CallStateData{State: "callback", EntryID: entry})
 		cl.end(outcomeCancelled, "you will be called back")
 	}
 	return nil
@@ -267,8 +266,8 @@ func (c *Calls) dialCallback(ctx context.Context, conn *media.Conn, req dialRequ
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	cl.queue, cl.calleeGuest, cl.ringConns = link, t.Guest, []string{t.ConnID}
-	cl.send(cl.caller, "call.state", map[string]any{"state": callRinging, "peer": peerInfo(t.Name, nil), "video": rec.Video, "entryId": t.EntryID})
-	cl.c.sig.SendToConn(t.ConnID, "call.incoming", map[string]any{"callId": rec.ID, "from": peerInfo(cl.callerName+" of "+t.StoreName, nil), "video": rec.Video, "avatar": req.Avatar})
+	cl.sendState(cl.caller, CallStateData{State: callRinging, Peer: peerInfo(t.Name, nil), Video: new(rec.Video), EntryID: t.EntryID})
+	cl.c.sig.SendToConn(t.ConnID, "call.incoming", CallIncomingData{CallID: rec.ID, From: *peerInfo(cl.callerName+" of "+t.StoreName, nil), Video: rec.Video, Avatar: req.Avatar})
 	cl.ringTimer = time.AfterFunc(c.cfg.RingTimeout, func() {
 		cl.mu.Lock()
 		ringing := cl.state == callRinging
@@ -317,7 +316,7 @@ func (c *Calls) VideoLive(ctx context.Context, callID string) error {
 
 // EndCall ends a call from the server's side, telling both sides why.
 func (c *Calls) EndCall(ctx context.Context, callID, reason string) error {
-	return c.ask(ctx, callID, "call.end", map[string]string{"reason": reason})
+	return c.ask(ctx, callID, "call.end", CallEndData{Reason: reason})
 }
 
 // ask sends the contact center's request to the node hosting the call.

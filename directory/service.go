@@ -98,7 +98,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, js jetstream
 		}
 		s.touchSub = sub
 	}
-	sig.HelloField(func(*media.Conn) (string, any) { return "heartbeatSeconds", cfg.Heartbeat.Seconds() })
+	sig.HelloField(func(_ *media.Conn, h *media.HelloData) { h.HeartbeatSeconds = cfg.Heartbeat.Seconds() })
 	sig.OnOpen(s.deviceOnline)
 	sig.OnClose(s.deviceGone)
 	sig.Handle("heartbeat", func(ctx context.Context, c *media.Conn, _ media.Message) error { return s.announce(ctx, c) })
@@ -196,11 +196,6 @@ func (s *Service) SignedOut(ctx context.Context, accountID, deviceID string) err
 	return nil
 }
 
-// setPresence is the data of a presence.set message.
-type setPresence struct {
-	State State `json:"state"`
-}
-
 func (s *Service) handleSetPresence(ctx context.Context, c *media.Conn, m media.Message) error {
 	var req setPresence
 	if len(m.Data) == 0 {
@@ -229,15 +224,9 @@ func (s *Service) handleWatch(ctx context.Context, c *media.Conn, _ media.Messag
 		return err
 	}
 	for id, st := range states {
-		c.SendData("presence", presenceEvent{AccountID: id, State: st})
+		c.SendData("presence", PresenceData{AccountID: id, State: st})
 	}
 	return nil
-}
-
-// presenceEvent is the data of a "presence" message.
-type presenceEvent struct {
-	AccountID string `json:"accountId"`
-	State     State  `json:"state"`
 }
 
 // pushChanges turns presence record changes into account state changes and
@@ -282,7 +271,7 @@ func (s *Service) broadcast(states map[string]State) {
 			s.last[id] = st
 		}
 		for _, c := range s.watchers {
-			c.SendData("presence", presenceEvent{AccountID: id, State: st})
+			c.SendData("presence", PresenceData{AccountID: id, State: st})
 		}
 	}
 }

@@ -27,7 +27,7 @@ func joinForAnswer(t testing.TB, sfu *SFU) (*Participant, string) {
 	p, err := room.Join("caller", func(typ string, data any) {
 		if typ == "rtc.offer" {
 			mu.Lock()
-			offer = data.(map[string]any)["sdp"].(string)
+			offer = data.(*RtcOfferData).SDP
 			mu.Unlock()
 		}
 	})

@@ -74,7 +74,7 @@ func newParticipant(api *webrtc.API, id string, signal func(typ string, data any
 	pc.OnTrack(p.onTrack)
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
-			signal("rtc.candidate", map[string]any{"candidate": c.ToJSON()})
+			signal("rtc.candidate", &RtcCandidateData{Candidate: c.ToJSON()})
 		}
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
@@ -95,7 +95,7 @@ func newParticipant(api *webrtc.API, id string, signal func(typ string, data any
 	if err := pc.SetLocalDescription(offer); err != nil {
 		return fail(err)
 	}
-	signal("rtc.offer", map[string]any{"sdp": offer.SDP})
+	signal("rtc.offer", &RtcOfferData{SDP: offer.SDP})
 	return p, nil
 }
 

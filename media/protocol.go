@@ -1,5 +1,13 @@
 package media
 
+import (
+	"github.com/pion/webrtc/v4"
+
+	"github.com/livemall/livemall/backend/web"
+)
+
+//go:generate go run ./cmd/tsproto -o client/messages.gen.ts
+
 // Direction says who sends a message type.
 type Direction int
 
@@ -17,9 +25,10 @@ type MessageType struct {
 }
 
 // Protocol is the signaling protocol, defined once: SIGNALING.md describes
-// it, the TypeScript client (media/client/protocol.ts) declares the same
-// types, and a test checks both against this list and against the
-// handlers a node registers.
+// it, media/tsproto.Payloads gives each message's Go struct (from which
+// media/client/messages.gen.ts is generated), and tests check the
+// TypeScript, the document and the handlers a node registers against this
+// list.
 var Protocol = []MessageType{
 	{"ping", ToServer, "none"},
 	{"heartbeat", ToServer, "none; keeps the device's presence alive"},
@@ -66,6 +75,57 @@ var Protocol = []MessageType{
 	{"call.video.request", ToDevice, `{"callId"}`},
 	{"call.video.response", ToDevice, `{"callId", "accept"}`},
 	{"mailbox.count", ToDevice, `{"accountId", "unheard"}`},
+}
+
+// The payloads below are the data of the messages media itself sends or
+// that every slice shares. Each slice declares its own in its messages.go;
+// media/cmd/tsproto lists them all and writes their TypeScript twins to
+// media/client/messages.gen.ts. A struct tag ts:"…" gives a field's
+// TypeScript type where Go's type says too little (a string that takes
+// a few values, a browser type).
+
+// HelloData is the data of "hello", the first message on every connection.
+type HelloData struct {
+	AccountID string `json:"accountId"`
+	DeviceID  string `json:"deviceId"`
+	// Node is the server node holding this connection.
+	Node string `json:"node"`
+	// Guest says the connection belongs to a mall guest, not a member.
+	Guest bool `json:"guest"`
+	// HeartbeatSeconds is how often the device must send "heartbeat"; the
+	// slice that keeps presence fills it in (see Signaling.HelloField).
+	HeartbeatSeconds float64 `json:"heartbeatSeconds"`
+}
+
+// ErrorData is the data of "error": the JSON error body of the HTTP API
+// plus the type of the message it answers, so a client with several
+// messages in flight knows which one was refused.
+type ErrorData struct {
+	web.ErrorDetail
+	// For is the type of the message this error answers ("" for none).
+	For string `json:"for,omitempty"`
+}
+
+// RtcOfferData is the data of "rtc.offer": the server's SDP offer for one
+// device's media connection. The participant fills SDP; the call fills
+// CallID and the short-lived TURN servers.
+type RtcOfferData struct {
+	CallID     string             `json:"callId"`
+	SDP        string             `json:"sdp"`
+	ICEServers []webrtc.ICEServer `json:"iceServers,omitempty" ts:"RTCIceServer[]"`
+}
+
+// RtcCandidateData is the data of "rtc.candidate", either way: one
+// trickled ICE candidate of a call's media connection.
+type RtcCandidateData struct {
+	CallID    string                  `json:"callId"`
+	Candidate webrtc.ICECandidateInit `json:"candidate" ts:"RTCIceCandidateInit"`
+}
+
+// StoreRef names a store in messages: its slug (for links) and name.
+type StoreRef struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
 }
 
 // Handled lists the message types a device may send that have a handler.

@@ -65,7 +65,7 @@ type Signaling struct {
 	guests   map[string]bool
 	onOpen   []func(ctx context.Context, c *Conn) error
 	onClose  []func(c *Conn)
-	hello    []func(c *Conn) (string, any)
+	hello    []func(c *Conn, h *HelloData)
 	conns    sync.Map // conn id -> *Conn
 }
 
@@ -96,8 +96,8 @@ func (s *Signaling) OnOpen(f func(ctx context.Context, c *Conn) error) {
 // OnClose runs f when a connection closes, however it closed.
 func (s *Signaling) OnClose(f func(c *Conn)) { s.onClose = append(s.onClose, f) }
 
-// HelloField adds a field to the hello message.
-func (s *Signaling) HelloField(f func(c *Conn) (string, any)) { s.hello = append(s.hello, f) }
+// HelloField lets f fill in its part of the hello message.
+func (s *Signaling) HelloField(f func(c *Conn, h *HelloData)) { s.hello = append(s.hello, f) }
 
 // Conns calls f for each open connection on this node until f returns false.
 func (s *Signaling) Conns(f func(c *Conn) bool) {
@@ -207,10 +207,9 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 		defer unsubscribe()
 	}
 
-	hello := map[string]any{"accountId": accountID, "deviceId": deviceID, "node": s.Node, "guest": c.Guest != ""}
+	hello := HelloData{AccountID: accountID, DeviceID: deviceID, Node: s.Node, Guest: c.Guest != ""}
 	for _, f := range s.hello {
-		k, v := f(c)
-		hello[k] = v
+		f(c, &hello)
 	}
 	c.SendData("hello", hello)
 	for _, f := range s.onOpen {
@@ -337,19 +336,11 @@ func ParseMessage(raw []byte) (Message, error) {
 	return m, nil
 }
 
-// signalError is the data of an "error" message: the JSON error body plus
-// the type of the message it answers, so a client with several messages in
-// flight knows which one was refused.
-type signalError struct {
-	web.ErrorDetail
-	For string `json:"for,omitempty"`
-}
-
 // errorMessage wraps an error answering a message of type forType ("" for
 // none) as a signaling "error" message.
 func errorMessage(err error, forType string) Message {
 	_, body := web.Describe(err)
-	data, _ := json.Marshal(signalError{ErrorDetail: body.Error, For: forType})
+	data, _ := json.Marshal(ErrorData{ErrorDetail: body.Error, For: forType})
 	return Message{Type: "error", Data: data}
 }
 

@@ -1,0 +1,545 @@
+// generated — do not edit: the Go structs in media/tsproto.Payloads are the
+// source; change them and run go generate ./media/... (go run ./media/cmd/tsproto).
+//
+// The data of every signaling message (media/SIGNALING.md), one interface
+// per Go struct that builds or decodes it, and the messages each side sends.
+
+/**
+ * SetPresenceData is the data of "presence.set": the member's chosen state.
+ *
+ * Go: directory.SetPresenceData.
+ */
+export interface SetPresenceData {
+  state: 'available' | 'away';
+}
+
+/**
+ * DialData is the data of "call.dial": a number to call (with context
+ * when it is a store's sales number), or the queue entry an agent calls
+ * back. Video false is a voice call; Avatar hides the caller's camera.
+ *
+ * Go: directory.DialData.
+ */
+export interface DialData {
+  number?: string;
+  video: boolean;
+  avatar?: boolean;
+  context?: DialContext;
+  callback?: string;
+}
+
+/**
+ * CallRef is the data of the messages that only name a call:
+ * "call.answer", "call.decline", "call.hangup" and "call.video.request".
+ *
+ * Go: directory.CallRef.
+ */
+export interface CallRef {
+  callId: string;
+}
+
+/**
+ * RtcAnswerData is the data of "rtc.answer": the device's SDP answer to
+ * the server's "rtc.offer".
+ *
+ * Go: directory.RtcAnswerData.
+ */
+export interface RtcAnswerData {
+  callId: string;
+  sdp: string;
+}
+
+/**
+ * RtcCandidateData is the data of "rtc.candidate", either way: one
+ * trickled ICE candidate of a call's media connection.
+ *
+ * Go: media.RtcCandidateData.
+ */
+export interface RtcCandidateData {
+  callId: string;
+  candidate: RTCIceCandidateInit;
+}
+
+/**
+ * VideoChoiceData is the data of "call.video.request" (no Accept) and
+ * "call.video.response", relayed between the two sides of a call.
+ *
+ * Go: directory.VideoChoiceData.
+ */
+export interface VideoChoiceData {
+  callId: string;
+  accept?: boolean;
+}
+
+/**
+ * QueueChooseData is the data of "queue.choose": a waiting shopper's
+ * answer to "queue.fallback".
+ *
+ * Go: directory.QueueChooseData.
+ */
+export interface QueueChooseData {
+  callId: string;
+  choice: 'message' | 'callback' | 'wait';
+}
+
+/**
+ * CobrowseEntry is the data of "cobrowse.request", "cobrowse.start" and
+ * "cobrowse.stop", both ways.
+ *
+ * Go: agentdesk.CobrowseEntry.
+ */
+export interface CobrowseEntry {
+  entryId: string;
+}
+
+/**
+ * CobrowseEvents is the data of "cobrowse.events", both ways: a batch of
+ * rrweb events ({type, data, timestamp}), cleaned by the server.
+ *
+ * Go: agentdesk.CobrowseEvents.
+ */
+export interface CobrowseEvents {
+  entryId: string;
+  events: unknown[];
+}
+
+/**
+ * CobrowseNavigate is the data of "cobrowse.navigate": a mall page the
+ * agent opens for the shopper.
+ *
+ * Go: agentdesk.CobrowseNavigate.
+ */
+export interface CobrowseNavigate {
+  entryId: string;
+  path: string;
+}
+
+/**
+ * CobrowsePoint is the data of "cobrowse.point": a spot on the shopper's
+ * viewport, each coordinate a fraction from 0 to 1.
+ *
+ * Go: agentdesk.CobrowsePoint.
+ */
+export interface CobrowsePoint {
+  entryId: string;
+  x: number;
+  y: number;
+}
+
+/**
+ * BoardDrawData is the data of "board.draw": a stroke (Points, Color,
+ * Width), a line of text (Text, X, Y, Color) or a product card by SKU (X, Y).
+ *
+ * Go: agentdesk.BoardDrawData.
+ */
+export interface BoardDrawData {
+  entryId: string;
+  kind: 'stroke' | 'text' | 'product';
+  color?: string;
+  width?: number;
+  points?: [number, number][];
+  text?: string;
+  x?: number;
+  y?: number;
+  sku?: string;
+}
+
+/**
+ * BoardEraseData is the data of "board.erase".
+ *
+ * Go: agentdesk.BoardEraseData.
+ */
+export interface BoardEraseData {
+  entryId: string;
+  itemId: number;
+}
+
+/**
+ * HelloData is the data of "hello", the first message on every connection.
+ *
+ * Go: media.HelloData.
+ */
+export interface HelloData {
+  accountId: string;
+  deviceId: string;
+  /** Node is the server node holding this connection. */
+  node: string;
+  /** Guest says the connection belongs to a mall guest, not a member. */
+  guest: boolean;
+  /**
+   * HeartbeatSeconds is how often the device must send "heartbeat"; the
+   * slice that keeps presence fills it in (see Signaling.HelloField).
+   */
+  heartbeatSeconds: number;
+}
+
+/**
+ * ErrorData is the data of "error": the JSON error body of the HTTP API
+ * plus the type of the message it answers, so a client with several
+ * messages in flight knows which one was refused.
+ *
+ * Go: media.ErrorData.
+ */
+export interface ErrorData {
+  code: string;
+  message: string;
+  /** For is the type of the message this error answers ("" for none). */
+  for?: string;
+}
+
+/**
+ * PresenceData is the data of "presence": a watched member's state changed.
+ *
+ * Go: directory.PresenceData.
+ */
+export interface PresenceData {
+  accountId: string;
+  state: 'available' | 'busy' | 'away' | 'offline';
+}
+
+/**
+ * CallStateData is the data of "call.state": a call moved. Pointer fields
+ * are absent from states that do not carry them and present (even when
+ * zero) in those that do.
+ *
+ * Go: directory.CallStateData.
+ */
+export interface CallStateData {
+  callId: string;
+  state: 'ringing' | 'queued' | 'callback' | 'active' | 'mailbox' | 'recording' | 'ended';
+  peer?: CallParty;
+  video?: boolean;
+  /** Outcome is how the call ended, or why it went to the mailbox. */
+  outcome?: 'answered' | 'declined' | 'no_answer' | 'busy' | 'offline' | 'cancelled' | 'failed';
+  reason?: string;
+  /** Greeting is the text of the callee's greeting (mailbox state). */
+  greeting?: string;
+  /** MaxSeconds is the longest message the mailbox records. */
+  maxSeconds?: number;
+  /** OwnGreeting says the caller records their own greeting. */
+  ownGreeting?: boolean;
+  /** EntryID names the queue entry (the engagement) of a call to a store. */
+  entryId?: string;
+  /** Position is the shopper's place in the store's queue (1 = next). */
+  position?: number;
+  /** WaitSeconds is the estimated wait in the queue. */
+  waitSeconds?: number;
+  /** Store is the store whose queue the call waits in. */
+  store?: StoreRef;
+}
+
+/**
+ * CallIncomingData is the data of "call.incoming": this device rings.
+ * Avatar says the caller hides behind an avatar; Queue is the contact
+ * center's offer (agentdesk.QueueOffer) when a store's shopper is offered
+ * to an agent.
+ *
+ * Go: directory.CallIncomingData.
+ */
+export interface CallIncomingData {
+  callId: string;
+  from: CallParty;
+  video: boolean;
+  avatar: boolean;
+  queue?: QueueOffer;
+}
+
+/**
+ * QueueFallbackData is the data of "queue.fallback": no agent can take the
+ * shopper's call now, and these are the shopper's choices.
+ *
+ * Go: agentdesk.QueueFallbackData.
+ */
+export interface QueueFallbackData {
+  callId: string;
+  entryId: string;
+  reason: 'no_agents' | 'max_wait';
+  choices: ('message' | 'callback' | 'wait')[];
+}
+
+/**
+ * QueueCallbackData is the data of "queue.callback": a shopper who asked
+ * for a call back is this agent's to call now.
+ *
+ * Go: agentdesk.QueueCallbackData.
+ */
+export interface QueueCallbackData {
+  entryId: string;
+  shopper: CallbackShopper;
+  context: ShopperContext;
+}
+
+/**
+ * QueueChangedData is the data of "queue.changed" to a store's staff: how
+ * many shoppers its line holds now.
+ *
+ * Go: agentdesk.QueueChangedData.
+ */
+export interface QueueChangedData {
+  store: string;
+  waiting: number;
+}
+
+/**
+ * AgentState is an agent's routing state. IdleSince orders the available
+ * agents: the one idle longest is offered the next shopper.
+ *
+ * Go: agentdesk.AgentState.
+ */
+export interface AgentState {
+  state: 'offline' | 'available' | 'ringing' | 'on_call' | 'wrap_up' | 'away';
+  since: string;
+  wrapUntil?: string;
+  entryId?: string;
+}
+
+/**
+ * BoardItemData is the data of "board.item", sent to both parties: an
+ * item as stored.
+ *
+ * Go: agentdesk.BoardItemData.
+ */
+export interface BoardItemData {
+  entryId: string;
+  item: BoardItem;
+}
+
+/**
+ * BoardErasedData is the data of "board.erased", sent to both parties.
+ *
+ * Go: agentdesk.BoardErasedData.
+ */
+export interface BoardErasedData {
+  entryId: string;
+  itemId: number;
+}
+
+/**
+ * RtcOfferData is the data of "rtc.offer": the server's SDP offer for one
+ * device's media connection. The participant fills SDP; the call fills
+ * CallID and the short-lived TURN servers.
+ *
+ * Go: media.RtcOfferData.
+ */
+export interface RtcOfferData {
+  callId: string;
+  sdp: string;
+  iceServers?: RTCIceServer[];
+}
+
+/**
+ * MailboxCountData is the data of "mailbox.count": the member's unheard
+ * messages changed.
+ *
+ * Go: directory.MailboxCountData.
+ */
+export interface MailboxCountData {
+  accountId: string;
+  unheard: number;
+}
+
+/**
+ * QueueOffer is the queue part of "call.incoming" on an agent's desk: the
+ * shopper the contact center offers this agent, and for how long it rings.
+ *
+ * Go: agentdesk.QueueOffer.
+ */
+export interface QueueOffer {
+  entryId: string;
+  store: StoreRef;
+  ringSeconds: number;
+  context: ShopperContext;
+}
+
+/**
+ * DialContext is what a shopper's call to a store says about them.
+ *
+ * Go: directory.DialContext.
+ */
+export interface DialContext {
+  productId?: number;
+}
+
+/**
+ * CallParty names the other side of a call: Number is 12 digits and
+ * Display the same grouped 4-4-4, both absent when the side has no number.
+ *
+ * Go: directory.CallParty.
+ */
+export interface CallParty {
+  name: string;
+  number?: string;
+  display?: string;
+}
+
+/**
+ * StoreRef names a store in messages: its slug (for links) and name.
+ *
+ * Go: media.StoreRef.
+ */
+export interface StoreRef {
+  slug: string;
+  name: string;
+}
+
+/**
+ * CallbackShopper is the shopper of a call back: a member with their
+ * number (12 digits, and grouped 4-4-4 in Display), or a guest.
+ *
+ * Go: agentdesk.CallbackShopper.
+ */
+export interface CallbackShopper {
+  name: string;
+  number?: string;
+  display?: string;
+  guest: boolean;
+}
+
+/**
+ * ShopperContext is what the agent's desk is shown about a shopper: the
+ * product they called from, their cart, and verified facts — never their
+ * birth date.
+ *
+ * Go: agentdesk.ShopperContext.
+ */
+export interface ShopperContext {
+  product?: ContextProduct;
+  cart: ContextCart;
+  member: boolean;
+  facts: ContextFacts;
+}
+
+/**
+ * BoardItem is one thing on a whiteboard. Positions are fractions from 0 to
+ * 1 of the board's width and height, so both parties' boards agree
+ * whatever their size.
+ *
+ * Go: agentdesk.BoardItem.
+ */
+export interface BoardItem {
+  id: number;
+  kind: 'stroke' | 'text' | 'product';
+  author: 'shopper' | 'agent';
+  color?: string;
+  width?: number;
+  points?: [number, number][];
+  text?: string;
+  x: number;
+  y: number;
+  product?: BoardProduct;
+  createdAt: string;
+}
+
+/**
+ * ContextProduct is the product a shopper called from.
+ *
+ * Go: agentdesk.ContextProduct.
+ */
+export interface ContextProduct {
+  id: number;
+  name: string;
+  sku: string;
+  priceMinor: number;
+  currency: string;
+  image: string;
+  ageLimit: number;
+  path: string;
+}
+
+/**
+ * ContextCart is the shopper's cart when they called.
+ *
+ * Go: agentdesk.ContextCart.
+ */
+export interface ContextCart {
+  lines: ContextLine[];
+  totalMinor: number;
+  currency: string;
+}
+
+/**
+ * ContextFacts are verified facts about a member shopper.
+ *
+ * Go: agentdesk.ContextFacts.
+ */
+export interface ContextFacts {
+  over18?: boolean;
+  over21?: boolean;
+  emailVerified?: boolean;
+}
+
+/**
+ * BoardProduct is a product card on a board, as the catalog describes it.
+ *
+ * Go: agentdesk.BoardProduct.
+ */
+export interface BoardProduct {
+  sku: string;
+  name: string;
+  priceMinor: number;
+  currency: string;
+  image: string;
+  path: string;
+}
+
+/**
+ * ContextLine is one line of the cart.
+ *
+ * Go: agentdesk.ContextLine.
+ */
+export interface ContextLine {
+  productId: number;
+  name: string;
+  quantity: number;
+  unitPriceMinor: number;
+}
+
+/** ServerMessage is any message the server sends. */
+export type ServerMessage =
+  | { type: 'hello'; v: number; data: HelloData }
+  | { type: 'pong'; v: number; data?: undefined }
+  | { type: 'error'; v: number; data: ErrorData }
+  | { type: 'presence'; v: number; data: PresenceData }
+  | { type: 'call.state'; v: number; data: CallStateData }
+  | { type: 'call.incoming'; v: number; data: CallIncomingData }
+  | { type: 'queue.fallback'; v: number; data: QueueFallbackData }
+  | { type: 'queue.callback'; v: number; data: QueueCallbackData }
+  | { type: 'queue.changed'; v: number; data: QueueChangedData }
+  | { type: 'agent.state'; v: number; data: AgentState }
+  | { type: 'cobrowse.request'; v: number; data: CobrowseEntry }
+  | { type: 'cobrowse.start'; v: number; data: CobrowseEntry }
+  | { type: 'cobrowse.events'; v: number; data: CobrowseEvents }
+  | { type: 'cobrowse.navigate'; v: number; data: CobrowseNavigate }
+  | { type: 'cobrowse.point'; v: number; data: CobrowsePoint }
+  | { type: 'cobrowse.stop'; v: number; data: CobrowseEntry }
+  | { type: 'board.item'; v: number; data: BoardItemData }
+  | { type: 'board.erased'; v: number; data: BoardErasedData }
+  | { type: 'rtc.offer'; v: number; data: RtcOfferData }
+  | { type: 'rtc.candidate'; v: number; data: RtcCandidateData }
+  | { type: 'call.video.request'; v: number; data: VideoChoiceData }
+  | { type: 'call.video.response'; v: number; data: VideoChoiceData }
+  | { type: 'mailbox.count'; v: number; data: MailboxCountData };
+
+/** ClientMessage is any message the client may send (v is added on send). */
+export type ClientMessage =
+  | { type: 'ping' }
+  | { type: 'heartbeat' }
+  | { type: 'presence.set'; data: SetPresenceData }
+  | { type: 'directory.watch' }
+  | { type: 'call.dial'; data: DialData }
+  | { type: 'call.answer'; data: CallRef }
+  | { type: 'call.decline'; data: CallRef }
+  | { type: 'call.hangup'; data: CallRef }
+  | { type: 'rtc.answer'; data: RtcAnswerData }
+  | { type: 'rtc.candidate'; data: RtcCandidateData }
+  | { type: 'call.video.request'; data: CallRef }
+  | { type: 'call.video.response'; data: VideoChoiceData }
+  | { type: 'queue.choose'; data: QueueChooseData }
+  | { type: 'cobrowse.request'; data: CobrowseEntry }
+  | { type: 'cobrowse.start'; data: CobrowseEntry }
+  | { type: 'cobrowse.events'; data: CobrowseEvents }
+  | { type: 'cobrowse.navigate'; data: CobrowseNavigate }
+  | { type: 'cobrowse.point'; data: CobrowsePoint }
+  | { type: 'cobrowse.stop'; data: CobrowseEntry }
+  | { type: 'board.draw'; data: BoardDrawData }
+  | { type: 'board.erase'; data: BoardEraseData };
