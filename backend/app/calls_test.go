@@ -119,20 +119,44 @@ func TestCallerCancelsWhileRinging(t *testing.T) {
 	pb.expect("error", "no such call", 5*time.Second)
 }
 
-// leaveMessage has the caller's phone wait for the greeting, send media for
-// d and hang up; it returns the call id.
-func leaveMessage(t *testing.T, pa *phone, number, wantOutcome string, d time.Duration) string {
+// leaveMessage has the caller's phone leave a message of d of media. Like a
+// caller who waits for the tone, the phone holds its media from the
+// greeting on; once told it is recording it sends d of media (counted in
+// its media timestamps, so a busy machine sends as much, only later), holds
+// again, waits until the node received every audio packet it sent, and
+// hangs up. It returns the call id and the media time the phone sent while
+// recorded (the longer of its two tracks).
+func leaveMessage(t *testing.T, pa *phone, number, wantOutcome string, d time.Duration) (id string, sent time.Duration) {
 	t.Helper()
 	m := pa.expect("call.state", `"state":"mailbox"`, 10*time.Second)
+	pa.holdMedia()
+	defer pa.resumeMedia() // the phone's next call sends from the start
 	if !strings.Contains(string(m.Data), `"outcome":"`+wantOutcome+`"`) {
 		t.Fatalf("mailbox for the wrong reason: %s", m.Data)
 	}
-	id := callIDOf(m)
+	id = callIDOf(m)
 	pa.expect("call.state", `"state":"recording"`, 30*time.Second)
-	time.Sleep(d) // the message's length: media flows meanwhile
+	room := pa.c.app.SFU.Room(id)
+	if room == nil || room.Participant("caller") == nil {
+		t.Fatalf("call %s records but has no caller in its room", id)
+	}
+	caller := room.Participant("caller")
+	audio0, video0, packets0 := pa.sentMedia()
+	got0, _ := caller.Received()
+	pa.resumeMedia()
+	waitFor(t, d+time.Minute, "the phone to send the message's media", func() bool {
+		audio, _, _ := pa.sentMedia()
+		return audio-audio0 >= d
+	})
+	pa.holdMedia()
+	audio, video, packets := pa.sentMedia()
+	waitFor(t, 30*time.Second, "the node to receive the message's audio", func() bool {
+		got, _ := caller.Received()
+		return got-got0 >= packets-packets0
+	})
 	pa.send("call.hangup", map[string]any{"callId": id})
 	pa.expect("call.state", `"state":"ended"`, 10*time.Second)
-	return id
+	return id, max(audio-audio0, video-video0)
 }
 
 // mailbox lists a client's messages.
@@ -161,7 +185,7 @@ func TestOfflineCalleeGetsAFiveSecondVideoMessage(t *testing.T) {
 	pa := newPhone(t, alice, base)
 	carolNumber := carol.myNumber()
 	pa.send("call.dial", map[string]any{"number": carolNumber, "video": true})
-	leaveMessage(t, pa, carolNumber, "offline", 5*time.Second)
+	_, sent := leaveMessage(t, pa, carolNumber, "offline", 5*time.Second)
 
 	var msgs []struct {
 		ID, FromName, ContentType, MediaURL string
@@ -179,6 +203,12 @@ func TestOfflineCalleeGetsAFiveSecondVideoMessage(t *testing.T) {
 	if m.DurationMS < 4500 || m.DurationMS > 5500 {
 		t.Fatalf("message lasts %d ms, want 5 s ± 0.5 s", m.DurationMS)
 	}
+	// The stored length is the media the phone sent while recorded (from
+	// the RTP timestamps it stamped), within two video frames.
+	if diff := time.Duration(m.DurationMS)*time.Millisecond - sent; diff < -2*time.Second/30 || diff > 2*time.Second/30 {
+		t.Fatalf("message lasts %d ms, but the phone sent %v of media while recorded", m.DurationMS, sent)
+	}
+	t.Logf("message lasts %d ms; the phone sent %v of media while recorded", m.DurationMS, sent)
 	r := carol.must(200, "GET", m.MediaURL, nil)
 	if len(r.Body) < 10000 || r.Body[:4] != "\x1a\x45\xdf\xa3" {
 		t.Fatalf("message file is %d bytes, starting %q: not WebM", len(r.Body), r.Body[:min(4, len(r.Body))])
