@@ -288,7 +288,8 @@ func TestBusyAndUnansweredCallsGoToTheMailbox(t *testing.T) {
 // a second per call, each encrypted, forwarded and decrypted) forty pion
 // phones and the SFU under -race on two cores starve ICE until calls fail,
 // which measures the race detector, not the node; the sfu benchmark
-// measures full-rate calls.
+// measures full-rate calls. It counts what arrived, never how fast: the
+// deadlines only bound a machine that makes no progress at all.
 func TestTwentyConcurrentCallsOnOneNode(t *testing.T) {
 	a := newTestApp(t)
 	base := serveOnLoopback(t, a)
@@ -307,7 +308,7 @@ func TestTwentyConcurrentCallsOnOneNode(t *testing.T) {
 		id := callIDOf(p.caller.expect("call.state", `"state":"ringing"`, 30*time.Second))
 		p.callee.expect("call.incoming", id, 30*time.Second)
 		p.callee.send("call.answer", map[string]any{"callId": id})
-		waitMediaWithin(t, time.Minute, p.caller, p.callee)
+		waitMediaWithin(t, 3*time.Minute, p.caller, p.callee)
 	}
 	if got := a.Calls.ActiveCalls(); got != n {
 		t.Fatalf("node hosts %d calls, want %d", got, n)
@@ -323,7 +324,19 @@ func TestTwentyConcurrentCallsOnOneNode(t *testing.T) {
 			phones = append(phones, ph)
 		}
 	}
-	waitFor(t, time.Minute, "media on all forty phones at once", func() bool {
+	defer func() {
+		if t.Failed() {
+			for i, ph := range phones {
+				a, v := ph.received()
+				ph.mu.Lock()
+				state := ph.pc.ConnectionState()
+				ph.mu.Unlock()
+				t.Logf("phone %2d (%s): %d audio, %d video packets since all calls were up; connection %s", i, ph.callID, a-before[i].audio, v-before[i].video, state)
+			}
+			t.Logf("node hosts %d calls", a.Calls.ActiveCalls())
+		}
+	}()
+	waitFor(t, 5*time.Minute, "media on all forty phones at once", func() bool {
 		for i, ph := range phones {
 			a, v := ph.received()
 			if a-before[i].audio < 25 || v-before[i].video < 25 {
