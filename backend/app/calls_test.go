@@ -302,7 +302,7 @@ func TestTwentyConcurrentCallsOnOneNode(t *testing.T) {
 		p.caller.slow, p.callee.slow = true, true
 		pairs[i] = p
 		num := d.myNumber()
-		waitFor(t, 5*time.Second, "callee online", func() bool { return c.resolve(num).State == "available" })
+		waitFor(t, time.Minute, "callee online", func() bool { return c.resolve(num).State == "available" })
 		p.caller.send("call.dial", map[string]any{"number": num, "video": true})
 		// Generous waits: a loaded CI machine, not the node, sets the pace.
 		id := callIDOf(p.caller.expect("call.state", `"state":"ringing"`, 30*time.Second))
