@@ -31,7 +31,7 @@ func waitMediaWithin(t *testing.T, d time.Duration, phones ...*phone) {
 		if t.Failed() {
 			for i, p := range phones {
 				a, v := p.received()
-				t.Logf("phone %d received %d audio, %d video packets", i, a, v)
+				t.Logf("phone %d received %d audio, %d video packets; %s", i, a, v, p.describe())
 			}
 		}
 	}()
@@ -328,10 +328,7 @@ func TestTwentyConcurrentCallsOnOneNode(t *testing.T) {
 		if t.Failed() {
 			for i, ph := range phones {
 				a, v := ph.received()
-				ph.mu.Lock()
-				state := ph.pc.ConnectionState()
-				ph.mu.Unlock()
-				t.Logf("phone %2d (%s): %d audio, %d video packets since all calls were up; connection %s", i, ph.callID, a-before[i].audio, v-before[i].video, state)
+				t.Logf("phone %2d: %d audio, %d video packets since all calls were up; %s", i, a-before[i].audio, v-before[i].video, ph.describe())
 			}
 			t.Logf("node hosts %d calls", a.Calls.ActiveCalls())
 		}

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -399,6 +400,33 @@ func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{
 			}
 		}
 	}
+}
+
+// describe tells, for a failing test's log, the phone's call, its
+// connection's state and the signaling messages it has not read yet.
+func (p *phone) describe() string {
+	p.mu.Lock()
+	pc, id := p.pc, p.callID
+	p.mu.Unlock()
+	state := "no peer connection"
+	if pc != nil {
+		state = "connection " + pc.ConnectionState().String() + ", ICE " + pc.ICEConnectionState().String()
+	}
+	var unread []string
+	for len(unread) < 10 {
+		select {
+		case m, ok := <-p.msgs:
+			if !ok {
+				unread = append(unread, "(socket closed)")
+				return fmt.Sprintf("call %s, %s, unread %s", id, state, strings.Join(unread, " "))
+			}
+			unread = append(unread, m.Type+" "+string(m.Data))
+			continue
+		default:
+		}
+		break
+	}
+	return fmt.Sprintf("call %s, %s, unread %s", id, state, strings.Join(unread, " "))
 }
 
 // received reports the audio and video packets this phone received.
