@@ -3,14 +3,43 @@
 # fuzz runs, the TypeScript check and the browser tests in Chromium. Each
 # suite prints how many tests it ran; a suite that ran nothing, skipped a
 # test or cannot find Chromium or PostgreSQL fails.
+#
+#   scripts/test.sh --busy   the same, with two busy loops (one per core of
+#                            a 2-core machine) running beside the suites, so
+#                            that a test that measures the machine's speed
+#                            instead of what arrived fails here, not in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+busy=0
+for arg in "$@"; do
+  case $arg in
+    --busy) busy=1 ;;
+    *) echo "usage: scripts/test.sh [--busy]" >&2; exit 2 ;;
+  esac
+done
 export GOTOOLCHAIN=local
 logs=$(mktemp -d /tmp/livemall-test.XXXXXX)
 summary=()
 pgdir=""
-cleanup() { [ -n "$pgdir" ] && bash scripts/postgres.sh stop "$pgdir" || true; }
+busy_pids=()
+cleanup() {
+  if [ ${#busy_pids[@]} -gt 0 ]; then
+    kill "${busy_pids[@]}" 2>/dev/null || true
+    wait "${busy_pids[@]}" 2>/dev/null || true
+    echo "== --busy: stopped the busy loops (pids ${busy_pids[*]})"
+  fi
+  [ -n "$pgdir" ] && bash scripts/postgres.sh stop "$pgdir" || true
+}
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+if [ "$busy" = 1 ]; then
+  for _ in 1 2; do
+    sh -c 'while :; do :; done' &
+    busy_pids+=($!)
+  done
+  echo "== --busy: two busy loops run beside the suites (pids ${busy_pids[*]}); stopped on any exit"
+fi
 
 # count_go LOG NAME: summarise a `go test -v` log and fail on failures, skips
 # or an empty run.

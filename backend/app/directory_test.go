@@ -103,10 +103,13 @@ func (c *client) dialSocketStatus(base, device string) (*websocket.Conn, int) {
 	return conn, 101
 }
 
-// next reads one message, failing after 5 s.
+// next reads one message, failing after 30 s.
 func (s *socket) next() media.Message {
 	s.t.Helper()
-	s.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	// A deadline for a server that makes no progress, not a speed: under
+	// load (two busy loops beside forty pion phones under -race) a hello
+	// took longer than 5 s.
+	s.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	var m media.Message
 	if err := s.conn.ReadJSON(&m); err != nil {
 		s.t.Fatalf("read signaling: %v", err)

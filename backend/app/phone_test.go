@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -37,10 +38,20 @@ type phone struct {
 	// slow paces the test media down (video 5 frames a second, audio a
 	// packet every 100 ms): for tests of many calls at once, where full
 	// rate under -race would measure the race detector, not the node.
-	slow     bool
-	got      [2]atomic.Int64 // audio, video packets received
-	sendStop chan struct{}   // closed when the phone closes
-	pcStop   chan struct{}   // closed when the current peer connection is replaced
+	slow bool
+	got  [2]atomic.Int64 // audio, video packets received
+	// sent is the media time each track stamped (audio, video, in
+	// nanoseconds), samples how many samples it wrote: what the phone
+	// sent, whatever the machine's speed.
+	sent    [2]atomic.Int64
+	samples [2]atomic.Int64
+	// held is closed on resume; while it is non-nil the senders write
+	// nothing (holdMedia), like a caller who waits for the tone. sendMu
+	// orders holdMedia after any write in progress.
+	sendMu   sync.RWMutex
+	held     chan struct{}
+	sendStop chan struct{} // closed when the phone closes
+	pcStop   chan struct{} // closed when the current peer connection is replaced
 	closed   atomic.Bool
 }
 
@@ -233,8 +244,99 @@ func (p *phone) onOffer(data json.RawMessage) error {
 	return nil
 }
 
-// sendVP8 loops the VP8 fixture at 30 frames per second.
+// mediaClock paces a sender by its media timestamps: sample n is due at
+// base + the media time sent before it. A sender the machine starved sends
+// what is overdue at once instead of skipping it (a time.Ticker drops the
+// ticks a slow reader misses), so the media a phone sends in a stretch of
+// wall time lasts that long on a busy machine too.
+type mediaClock struct {
+	base time.Time
+	sent time.Duration
+}
+
+// due waits until the next sample is due, or while the media is held; it
+// reports false once the phone or the peer connection stops.
+func (p *phone) due(c *mediaClock, stop chan struct{}) bool {
+	p.sendMu.RLock()
+	held := p.held
+	p.sendMu.RUnlock()
+	if held != nil {
+		select {
+		case <-held:
+			c.base = time.Now().Add(-c.sent) // no burst for the held time
+		case <-stop:
+			return false
+		case <-p.sendStop:
+			return false
+		}
+	}
+	if c.base.IsZero() {
+		c.base = time.Now()
+	}
+	wait := time.NewTimer(time.Until(c.base.Add(c.sent)))
+	defer wait.Stop()
+	select {
+	case <-wait.C:
+		return true
+	case <-stop:
+		return false
+	case <-p.sendStop:
+		return false
+	}
+}
+
+// write writes a sample of track idx (0 audio, 1 video) and counts it,
+// unless the media is held: then it reports false and the sample waits.
+func (p *phone) write(idx int, track *webrtc.TrackLocalStaticSample, s media.Sample, c *mediaClock) bool {
+	p.sendMu.RLock()
+	defer p.sendMu.RUnlock()
+	if p.held != nil {
+		return false
+	}
+	if err := track.WriteSample(s); err != nil {
+		return true // the connection is closing: the sender stops at its next wait
+	}
+	c.sent += s.Duration
+	p.sent[idx].Add(int64(s.Duration))
+	p.samples[idx].Add(1)
+	return true
+}
+
+// holdMedia stops the phone's media: once it returns no sample is
+// written until resumeMedia.
+func (p *phone) holdMedia() {
+	p.sendMu.Lock()
+	defer p.sendMu.Unlock()
+	if p.held == nil {
+		p.held = make(chan struct{})
+	}
+}
+
+// resumeMedia lets the senders go on from where they were held.
+func (p *phone) resumeMedia() {
+	p.sendMu.Lock()
+	defer p.sendMu.Unlock()
+	if p.held != nil {
+		close(p.held)
+		p.held = nil
+	}
+}
+
+// sentMedia reports the media time the audio and video tracks stamped and
+// the audio samples (one RTP packet each) written so far.
+func (p *phone) sentMedia() (audio, video time.Duration, audioPackets int64) {
+	p.sendMu.Lock() // no write in progress: the three agree
+	defer p.sendMu.Unlock()
+	return time.Duration(p.sent[0].Load()), time.Duration(p.sent[1].Load()), p.samples[0].Load()
+}
+
+// sendVP8 loops the VP8 fixture at 30 frames per second of media time.
 func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
+	frameTime := time.Second / 30
+	if p.slow {
+		frameTime = time.Second / 5
+	}
+	var clock mediaClock
 	for {
 		f, err := os.Open("../../media/testdata/vp8-6s.ivf")
 		if err != nil {
@@ -247,11 +349,6 @@ func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}
 			p.t.Errorf("read VP8 fixture: %v", err)
 			return
 		}
-		frameTime := time.Second / 30
-		if p.slow {
-			frameTime = time.Second / 5
-		}
-		tick := time.NewTicker(frameTime)
 		for {
 			frame, _, err := r.ParseNextFrame()
 			if errors.Is(err, io.EOF) {
@@ -260,25 +357,21 @@ func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}
 			if err != nil {
 				break
 			}
-			select {
-			case <-p.sendStop:
-				tick.Stop()
-				f.Close()
-				return
-			case <-stop:
-				tick.Stop()
-				f.Close()
-				return
-			case <-tick.C:
+			for {
+				if !p.due(&clock, stop) {
+					f.Close()
+					return
+				}
+				if p.write(1, track, media.Sample{Data: frame, Duration: frameTime}, &clock) {
+					break
+				}
 			}
-			track.WriteSample(media.Sample{Data: frame, Duration: frameTime})
 		}
-		tick.Stop()
 		f.Close()
 	}
 }
 
-// sendOpus loops the Opus fixture's packets, one per 20 ms.
+// sendOpus loops the Opus fixture's packets, 20 ms of media each.
 func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
 	data, err := os.ReadFile("../../media/testdata/opus-6s.ogg")
 	if err != nil {
@@ -294,20 +387,46 @@ func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{
 	if p.slow {
 		packetTime = 100 * time.Millisecond
 	}
-	tick := time.NewTicker(packetTime)
-	defer tick.Stop()
+	var clock mediaClock
 	for {
 		for _, pkt := range packets {
-			select {
-			case <-p.sendStop:
-				return
-			case <-stop:
-				return
-			case <-tick.C:
+			for {
+				if !p.due(&clock, stop) {
+					return
+				}
+				if p.write(0, track, media.Sample{Data: pkt, Duration: packetTime}, &clock) {
+					break
+				}
 			}
-			track.WriteSample(media.Sample{Data: pkt, Duration: packetTime})
 		}
 	}
+}
+
+// describe tells, for a failing test's log, the phone's call, its
+// connection's state and the signaling messages it has not read yet.
+func (p *phone) describe() string {
+	p.mu.Lock()
+	pc, id := p.pc, p.callID
+	p.mu.Unlock()
+	state := "no peer connection"
+	if pc != nil {
+		state = "connection " + pc.ConnectionState().String() + ", ICE " + pc.ICEConnectionState().String()
+	}
+	var unread []string
+	for len(unread) < 10 {
+		select {
+		case m, ok := <-p.msgs:
+			if !ok {
+				unread = append(unread, "(socket closed)")
+				return fmt.Sprintf("call %s, %s, unread %s", id, state, strings.Join(unread, " "))
+			}
+			unread = append(unread, m.Type+" "+string(m.Data))
+			continue
+		default:
+		}
+		break
+	}
+	return fmt.Sprintf("call %s, %s, unread %s", id, state, strings.Join(unread, " "))
 }
 
 // received reports the audio and video packets this phone received.

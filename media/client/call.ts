@@ -465,10 +465,14 @@ export class CallClient {
         return true;
       }
       case 'error': {
-        // An error right after dialing is the dial's: nobody has the number,
-        // your own number, too many calls.
+        // An error right after dialing is the dial's (nobody has the number,
+        // your own number, too many calls) when it answers call.dial: the
+        // desk dialing a call back asks to co-browse at once, and that
+        // refusal, sent straight back, can overtake the call's first
+        // message, which comes over NATS.
         const c = this.cur;
-        if (c && !c.closed && c.view.phase === 'dialing' && c.view.id === null) {
+        const answers = m.data?.for;
+        if (c && !c.closed && c.view.phase === 'dialing' && c.view.id === null && (!answers || answers === 'call.dial')) {
           this.finish(c, { error: m.data?.message || 'The call could not be placed.' }, true);
           return true;
         }
