@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -37,7 +38,7 @@ type Router struct {
 	db    *gorm.DB
 	sig   *media.Signaling
 	dir   *directory.Service
-	calls *directory.Calls
+	rooms Rooms
 	carts *mall.Carts
 	cfg   RouterConfig
 	log   *slog.Logger
@@ -48,9 +49,21 @@ type Router struct {
 	stopOnce sync.Once
 }
 
-// NewRouter plugs routing into calls and the signaling of this node and
-// starts its loop. Close stops it.
-func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, calls *directory.Calls, carts *mall.Carts, cfg RouterConfig) *Router {
+// Rooms is what routing needs from the calls: requests to the room of a
+// queued call, on whichever node hosts it (directory.Rooms implements it).
+type Rooms interface {
+	// Offer asks the call's room to ring the agent.
+	Offer(ctx context.Context, callID string, o directory.QueueOffer) error
+	// VideoLive confirms the shopper's camera is live in the call now.
+	VideoLive(ctx context.Context, callID string) error
+	// EndCall ends the call from the server's side, telling both sides why.
+	EndCall(ctx context.Context, callID, reason string) error
+}
+
+// NewRouter plugs routing into the signaling of this node and starts its
+// loop; the calls' rooms are reached through rooms. The calls take the
+// router as their directory.Queue. Close stops it.
+func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, carts *mall.Carts, cfg RouterConfig) *Router {
 	if cfg.RingTimeout == 0 {
 		cfg.RingTimeout = 15 * time.Second
 	}
@@ -60,9 +73,8 @@ func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, calls 
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	r := &Router{db: db, sig: sig, dir: dir, calls: calls, carts: carts, cfg: cfg, log: slog.With("part", "router"),
+	r := &Router{db: db, sig: sig, dir: dir, rooms: rooms, carts: carts, cfg: cfg, log: slog.With("part", "router"),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
-	calls.SetQueue(r)
 	sig.OnOpen(r.connOpened)
 	sig.OnClose(r.connClosed)
 	go r.loop()
@@ -239,7 +251,7 @@ func (r *Router) deliver(ctx context.Context, e *QueueEntry, agentID string) err
 	if secs < 1 {
 		secs = 1
 	}
-	return r.calls.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
+	return r.rooms.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
 		Queue: map[string]any{"entryId": e.ID, "store": store, "ringSeconds": secs, "context": e.contextOf()}})
 }
 
@@ -272,20 +284,15 @@ func (r *Router) undeliverable(ctx context.Context, e *QueueEntry, agentID strin
 
 // onlineAgents lists the store's agents whose devices are online now.
 func (r *Router) onlineAgents(ctx context.Context, storeID int64) ([]string, error) {
-	var ids []string
-	if err := r.db.WithContext(ctx).Table("accounts").Where("store_id = ? AND role = ?", storeID, "agent").Pluck("id", &ids).Error; err != nil {
-		return nil, err
-	}
-	states, err := r.dir.States(ctx, ids)
+	states, err := r.dir.OnlineAgents(ctx, storeID)
 	if err != nil {
 		return nil, err
 	}
-	out := ids[:0]
-	for _, id := range ids {
-		if states[id] != directory.StateOffline {
-			out = append(out, id)
-		}
+	out := make([]string, 0, len(states))
+	for id := range states {
+		out = append(out, id)
 	}
+	slices.Sort(out)
 	return out, nil
 }
 

@@ -81,10 +81,6 @@ type queueLink struct {
 	callback  bool // an agent calling a shopper back
 }
 
-// SetQueue plugs the contact center in; without it a store's sales number
-// cannot be called.
-func (c *Calls) SetQueue(q Queue) { c.queue = q }
-
 // NewEntryID returns a fresh queue entry id.
 func NewEntryID() string {
 	b := make([]byte, 12)
@@ -283,21 +279,6 @@ func (c *Calls) dialCallback(ctx context.Context, conn *media.Conn, req dialRequ
 	return nil
 }
 
-// Offer hands a queued call to an agent: the contact center, on any node,
-// asks the node hosting the call to ring the agent. An error means the call
-// could not take the offer (it ended, or its node is gone).
-func (c *Calls) Offer(ctx context.Context, callID string, o QueueOffer) error {
-	data, _ := json.Marshal(o)
-	env, _ := json.Marshal(roomEnvelope{Message: media.Message{Type: "queue.offer", V: media.ProtocolVersion, Data: data}})
-	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	reply, err := c.bus.RequestWithContext(rctx, roomSubject(callID), env)
-	if err != nil {
-		return fmt.Errorf("offer call %s: %w", callID, err)
-	}
-	return verdictOf(reply.Data)
-}
-
 // verdictOf turns a room's reply into an error, or nil.
 func verdictOf(reply []byte) error {
 	var verdict struct {
@@ -307,30 +288,6 @@ func verdictOf(reply []byte) error {
 		return apperr.New(verdict.Error.Code, "%s", verdict.Error.Message)
 	}
 	return nil
-}
-
-// VideoLive asks the node hosting the call whether the shopper's camera is
-// live now: video packets keep arriving from them (not an avatar).
-func (c *Calls) VideoLive(ctx context.Context, callID string) error {
-	return c.ask(ctx, callID, "call.video.live", nil)
-}
-
-// EndCall ends a call from the server's side, telling both sides why.
-func (c *Calls) EndCall(ctx context.Context, callID, reason string) error {
-	return c.ask(ctx, callID, "call.end", map[string]string{"reason": reason})
-}
-
-// ask sends the contact center's request to the node hosting the call.
-func (c *Calls) ask(ctx context.Context, callID, typ string, data any) error {
-	raw, _ := json.Marshal(data)
-	env, _ := json.Marshal(roomEnvelope{Message: media.Message{Type: typ, V: media.ProtocolVersion, Data: raw}})
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	reply, err := c.bus.RequestWithContext(rctx, roomSubject(callID), env)
-	if err != nil {
-		return apperr.New(apperr.Conflict, "the call has ended")
-	}
-	return verdictOf(reply.Data)
 }
 
 // videoLive reports whether video keeps arriving from the shopper's side

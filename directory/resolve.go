@@ -27,7 +27,7 @@ type Resolution struct {
 
 // Resolve answers for any number: a member or agent rings their devices; a
 // store's sales number is answered by its queue, available while any of
-// its staff is online. A number nobody holds is NotFound.
+// its agents is online (OnlineAgents). A number nobody holds is NotFound.
 func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) {
 	rec, err := s.Numbers.FindNumber(ctx, num)
 	if err != nil {
@@ -41,11 +41,7 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 			return nil, fmt.Errorf("load store of %s: %w", num, err)
 		}
 		res.Party.Name, res.Party.Store = store.Name, &store
-		var staff []string
-		if err := db.Table("accounts").Where("store_id = ?", *rec.StoreID).Pluck("id", &staff).Error; err != nil {
-			return nil, err
-		}
-		states, err := s.States(ctx, staff)
+		states, err := s.OnlineAgents(ctx, *rec.StoreID)
 		if err != nil {
 			return nil, err
 		}

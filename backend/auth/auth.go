@@ -54,6 +54,9 @@ type Config struct {
 	FreshFor time.Duration
 	// Now returns the current time; tests replace it to expire ceremonies.
 	Now func() time.Time
+	// Hooks let other slices take part in sign-up, sign-in and sign-out
+	// (the directory's numbers and presence); the zero value has none.
+	Hooks Hooks
 }
 
 // Service does the sign-up, sign-in and session work over the database.
@@ -96,7 +99,7 @@ func New(db *gorm.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	return &Service{db: db, wa: wa, cfg: cfg}, nil
+	return &Service{db: db, wa: wa, cfg: cfg, hooks: cfg.Hooks}, nil
 }
 
 // now returns the service's current time in UTC.

@@ -139,14 +139,14 @@ func ProductImageURL(storeSlug, sku string) string {
 
 // Routes registers the public, read-only catalog API on api, the /api/v1
 // group. Errors are returned for web.ErrorHandler to answer.
-func (c *Catalog) Routes(api fiber.Router) {
+func (c *Storefront) Routes(api fiber.Router) {
 	api.Get("/stores", c.handleListStores)
 	api.Get("/stores/:slug", c.handleShowStore)
 	api.Get("/stores/:slug/products/:sku", c.handleShowProduct)
 	api.Get("/stores/:slug/products/:sku/image.svg", c.handleProductImage)
 }
 
-func (c *Catalog) handleListStores(ctx *fiber.Ctx) error {
+func (c *Storefront) handleListStores(ctx *fiber.Ctx) error {
 	listings, err := c.ListStores(ctx.UserContext())
 	if err != nil {
 		return err
@@ -176,7 +176,7 @@ func (c *Catalog) handleListStores(ctx *fiber.Ctx) error {
 	return ctx.JSON(resp)
 }
 
-func (c *Catalog) handleShowStore(ctx *fiber.Ctx) error {
+func (c *Storefront) handleShowStore(ctx *fiber.Ctx) error {
 	store, err := c.storeFromPath(ctx)
 	if err != nil {
 		return err
@@ -199,7 +199,7 @@ func (c *Catalog) handleShowStore(ctx *fiber.Ctx) error {
 	return ctx.JSON(storeResponse{Store: views[0], Departments: departments})
 }
 
-func (c *Catalog) handleShowProduct(ctx *fiber.Ctx) error {
+func (c *Storefront) handleShowProduct(ctx *fiber.Ctx) error {
 	store, product, err := c.productFromPath(ctx)
 	if err != nil {
 		return err
@@ -229,7 +229,7 @@ func (c *Catalog) handleShowProduct(ctx *fiber.Ctx) error {
 	return ctx.JSON(productResponse{Store: views[0], Product: detail})
 }
 
-func (c *Catalog) handleProductImage(ctx *fiber.Ctx) error {
+func (c *Storefront) handleProductImage(ctx *fiber.Ctx) error {
 	store, product, err := c.productFromPath(ctx)
 	if err != nil {
 		return err
