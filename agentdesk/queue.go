@@ -132,9 +132,8 @@ func (r *Router) shopperContext(ctx context.Context, qc directory.QueuedCall) Sh
 			EmailVerifiedAt *time.Time
 		}
 		db.Table("accounts AS a").Select("a.birth_date, p.email_verified_at").Joins("LEFT JOIN member_profiles p ON p.account_id = a.id").Where("a.id = ?", qc.AccountID).Take(&a)
-		if born, err := time.Parse("2006-01-02", a.BirthDate); err == nil {
-			now := time.Now().UTC()
-			over18, over21 := !born.AddDate(18, 0, 0).After(now), !born.AddDate(21, 0, 0).After(now)
+		if age, ok := mall.AgeOn(a.BirthDate, time.Now().UTC()); ok { // the mall's one age rule
+			over18, over21 := age >= 18, age >= 21
 			out.Facts.Over18, out.Facts.Over21 = &over18, &over21
 		}
 		verified := a.EmailVerifiedAt != nil

@@ -38,8 +38,9 @@ type Router struct {
 	db    *gorm.DB
 	sig   *media.Signaling
 	dir   *directory.Service
-	rooms Rooms
-	carts *mall.Carts
+	rooms  Rooms
+	stores Stores
+	carts  *mall.Carts
 	cfg   RouterConfig
 	log   *slog.Logger
 
@@ -60,10 +61,16 @@ type Rooms interface {
 	EndCall(ctx context.Context, callID, reason string) error
 }
 
+// Stores is what routing needs from the mall: the stores' names (the
+// catalog, *mall.Catalog, implements it).
+type Stores interface {
+	StoreRef(ctx context.Context, storeID int64) (mall.StoreRef, error)
+}
+
 // NewRouter plugs routing into the signaling of this node and starts its
 // loop; the calls' rooms are reached through rooms. The calls take the
 // router as their directory.Queue. Close stops it.
-func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, carts *mall.Carts, cfg RouterConfig) *Router {
+func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, stores Stores, carts *mall.Carts, cfg RouterConfig) *Router {
 	if cfg.RingTimeout == 0 {
 		cfg.RingTimeout = 15 * time.Second
 	}
@@ -73,7 +80,7 @@ func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms 
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	r := &Router{db: db, sig: sig, dir: dir, rooms: rooms, carts: carts, cfg: cfg, log: slog.With("part", "router"),
+	r := &Router{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, carts: carts, cfg: cfg, log: slog.With("part", "router"),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
 	sig.OnOpen(r.connOpened)
 	sig.OnClose(r.connClosed)
@@ -298,8 +305,7 @@ func (r *Router) onlineAgents(ctx context.Context, storeID int64) ([]string, err
 
 // storeRef names a store for messages.
 func (r *Router) storeRef(ctx context.Context, storeID int64) map[string]any {
-	var s struct{ Slug, Name string }
-	r.db.WithContext(ctx).Table("stores").Select("slug, name").Where("id = ?", storeID).Take(&s)
+	s, _ := r.stores.StoreRef(ctx, storeID)
 	return map[string]any{"slug": s.Slug, "name": s.Name}
 }
 
@@ -317,9 +323,7 @@ func (r *Router) agentChanged(ctx context.Context, accountID string) {
 
 // devicesOf lists the devices the accounts are signed in on.
 func (r *Router) devicesOf(ctx context.Context, accountIDs []string) []string {
-	var devices []string
-	r.db.WithContext(ctx).Table("device_accounts").Distinct("device_id").Where("account_id IN ?", accountIDs).Pluck("device_id", &devices)
-	return devices
+	return r.dir.DevicesOf(ctx, accountIDs)
 }
 
 // contextJSON encodes a shopper context for storage.

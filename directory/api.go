@@ -37,6 +37,30 @@ func (n *Numbers) SalesNumbers(ctx context.Context, storeIDs []int64) (map[int64
 	return out, nil
 }
 
+// SalesNumber returns the sales number of the store; "" when it has none.
+func (n *Numbers) SalesNumber(ctx context.Context, storeID int64) (Number, error) {
+	nums, err := n.SalesNumbers(ctx, []int64{storeID})
+	return Number(nums[storeID]), err
+}
+
+// PrimaryNumber returns the number a member is called back on: their
+// primary number, else their oldest; "" when they hold none.
+func (n *Numbers) PrimaryNumber(ctx context.Context, accountID string) (Number, error) {
+	var num string
+	err := n.db.WithContext(ctx).Table("numbers").Where("account_id = ?", accountID).Order("is_primary DESC, created_at").Limit(1).Pluck("number", &num).Error
+	if err != nil {
+		return "", fmt.Errorf("primary number of %s: %w", accountID, err)
+	}
+	return Number(num), nil
+}
+
+// DevicesOf lists the devices the accounts are signed in on.
+func (s *Service) DevicesOf(ctx context.Context, accountIDs []string) []string {
+	var devices []string
+	s.db.WithContext(ctx).Table("device_accounts").Distinct("device_id").Where("account_id IN ?", accountIDs).Pluck("device_id", &devices)
+	return devices
+}
+
 // OnlineAgents is the one rule for "which of a store's staff are online":
 // the store's agents (the staff who can take a call; supervisors are not
 // counted) whose presence is not offline, each with their presence state.

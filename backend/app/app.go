@@ -253,7 +253,7 @@ func (a *App) startRouter(carts *mall.Carts) {
 	if wrap == 0 {
 		wrap = time.Nanosecond // no wrap-up: the agent is free at once
 	}
-	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, directory.NewRooms(a.Bus.Conn), carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
+	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, directory.NewRooms(a.Bus.Conn), a.Catalog, carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
 	agentdesk.NewCobrowse(a.Signaling, a.Router, agentdesk.CobrowseLimits{})
 	a.Boards = agentdesk.NewWhiteboard(a.DB.DB, a.Signaling, a.Router, a.Catalog, agentdesk.BoardLimits{})
 }
