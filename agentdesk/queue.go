@@ -109,13 +109,9 @@ func (r *Router) shopperContext(ctx context.Context, qc directory.QueuedCall) Sh
 	db := r.db.WithContext(ctx)
 	out := ShopperContext{Member: qc.AccountID != "", Cart: ContextCart{Lines: []ContextLine{}, Currency: mall.Currency}}
 	if qc.ProductID != 0 {
-		var p struct {
-			mall.Product
-			StoreSlug string
-		}
-		if db.Table("products AS p").Select("p.*, s.slug AS store_slug").Joins("JOIN stores s ON s.id = p.store_id").Where("p.id = ?", qc.ProductID).Take(&p).Error == nil {
+		if p, slug, err := r.stores.ProductInStore(ctx, qc.ProductID); err == nil {
 			out.Product = &ContextProduct{ID: p.ID, Name: p.Name, SKU: p.SKU, PriceMinor: p.PriceMinor, Currency: mall.Currency, AgeLimit: p.AgeLimit,
-				Image: mall.ProductImageURL(p.StoreSlug, p.SKU), Path: "/store/" + p.StoreSlug + "/product/" + p.SKU}
+				Image: mall.ProductImageURL(slug, p.SKU), Path: "/store/" + slug + "/product/" + p.SKU}
 		}
 	}
 	if r.carts != nil {

@@ -61,10 +61,12 @@ type Rooms interface {
 	EndCall(ctx context.Context, callID, reason string) error
 }
 
-// Stores is what routing needs from the mall: the stores' names (the
-// catalog, *mall.Catalog, implements it).
+// Stores is what routing needs from the mall: the stores' names and
+// waits, and the product a shopper calls about (the catalog,
+// *mall.Catalog, implements it).
 type Stores interface {
 	StoreRef(ctx context.Context, storeID int64) (mall.StoreRef, error)
+	ProductInStore(ctx context.Context, productID int64) (mall.Product, string, error)
 }
 
 // NewRouter plugs routing into the signaling of this node and starts its

@@ -94,15 +94,14 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	if c.queue == nil || res.Party.Store == nil {
 		return apperr.New(apperr.Unavailable, "%s takes no calls right now", res.Party.Name)
 	}
-	var store struct{ ID int64 }
-	if err := c.db.WithContext(ctx).Table("stores").Select("id").Where("slug = ?", res.Party.Store.Slug).Take(&store).Error; err != nil {
-		return fmt.Errorf("load store: %w", err)
-	}
+	storeID := res.Party.StoreID
 	var productID int64
 	if req.Context != nil && req.Context.ProductID != 0 {
-		var n int64
-		c.db.WithContext(ctx).Table("products").Where("id = ? AND store_id = ?", req.Context.ProductID, store.ID).Count(&n)
-		if n == 0 {
+		sold, err := c.dir.stores.SellsProduct(ctx, storeID, req.Context.ProductID)
+		if err != nil {
+			return fmt.Errorf("check product: %w", err)
+		}
+		if !sold {
 			return apperr.New(apperr.Invalid, "product %d is not sold by %s", req.Context.ProductID, res.Party.Name)
 		}
 		productID = req.Context.ProductID
@@ -115,7 +114,7 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	if err != nil {
 		return err
 	}
-	link := &queueLink{entryID: NewEntryID(), storeID: store.ID, storeName: res.Party.Name}
+	link := &queueLink{entryID: NewEntryID(), storeID: storeID, storeName: res.Party.Name}
 	cl.mu.Lock()
 	cl.queue = link
 	cl.mu.Unlock()
@@ -123,7 +122,7 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 		"peer": peerInfo(res.Party.Name, &res.Number), "store": map[string]any{"slug": res.Party.Store.Slug, "name": res.Party.Name}})
 	err = c.queue.Enter(ctx, QueuedCall{EntryID: link.entryID, CallID: rec.ID, Node: c.node, ConnID: conn.ID, DeviceID: conn.DeviceID,
 		AccountID: conn.AccountID, Guest: conn.Guest, ShopperName: cl.callerName, ShopperNumber: rec.CallerNumber,
-		StoreID: store.ID, ProductID: productID, Video: rec.Video})
+		StoreID: storeID, ProductID: productID, Video: rec.Video})
 	if err != nil {
 		cl.end(outcomeFailed, "the store's queue could not take the call")
 		return err

@@ -13,6 +13,8 @@ type Party struct {
 	Name      string         `json:"name"`
 	AccountID string         `json:"accountId,omitempty"`
 	Store     *auth.StoreRef `json:"store,omitempty"`
+	// StoreID is the store of a sales number (0 for others).
+	StoreID int64 `json:"-"`
 }
 
 // Resolution is a number resolved to its party, its state and the devices
@@ -36,11 +38,11 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 	res := &Resolution{Number: num, Display: num.String(), Party: Party{Type: rec.PartyType}, State: StateOffline, Ring: []RingTarget{}}
 	db := s.db.WithContext(ctx)
 	if rec.PartyType == PartyQueue {
-		var store auth.StoreRef
-		if err := db.Table("stores").Select("slug, name").Where("id = ?", *rec.StoreID).Take(&store).Error; err != nil {
+		slug, name, err := s.stores.StoreName(ctx, *rec.StoreID)
+		if err != nil {
 			return nil, fmt.Errorf("load store of %s: %w", num, err)
 		}
-		res.Party.Name, res.Party.Store = store.Name, &store
+		res.Party.Name, res.Party.Store, res.Party.StoreID = name, &auth.StoreRef{Slug: slug, Name: name}, *rec.StoreID
 		states, err := s.OnlineAgents(ctx, *rec.StoreID)
 		if err != nil {
 			return nil, err

@@ -19,3 +19,31 @@ func (c *Catalog) StoreRef(ctx context.Context, storeID int64) (StoreRef, error)
 	}
 	return s, nil
 }
+
+// StoreName returns the slug and name of the store with id storeID.
+func (c *Catalog) StoreName(ctx context.Context, storeID int64) (slug, name string, err error) {
+	s, err := c.StoreRef(ctx, storeID)
+	return s.Slug, s.Name, err
+}
+
+// SellsProduct reports whether the store lists the product (retired or
+// not: a shopper may call about a product they viewed a moment ago).
+func (c *Catalog) SellsProduct(ctx context.Context, storeID, productID int64) (bool, error) {
+	var n int64
+	err := c.db.WithContext(ctx).Model(&Product{}).Where("id = ? AND store_id = ?", productID, storeID).Count(&n).Error
+	return n > 0, err
+}
+
+// ProductInStore returns the product with id productID and the slug of
+// its store; a missing product is an error wrapping gorm.ErrRecordNotFound.
+func (c *Catalog) ProductInStore(ctx context.Context, productID int64) (Product, string, error) {
+	var p struct {
+		Product
+		StoreSlug string
+	}
+	err := c.db.WithContext(ctx).Table("products AS p").Select("p.*, s.slug AS store_slug").Joins("JOIN stores s ON s.id = p.store_id").Where("p.id = ?", productID).Take(&p).Error
+	if err != nil {
+		return Product{}, "", fmt.Errorf("product %d: %w", productID, err)
+	}
+	return p.Product, p.StoreSlug, nil
+}

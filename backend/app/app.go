@@ -170,7 +170,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	sig.AllowGuests("ping", "heartbeat", "call.dial", "call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate",
 		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop",
 		"board.draw", "board.erase")
-	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
+	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, svc.Catalog, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
 	if err != nil {
 		b.Close()
 		svc.DB.Close()
