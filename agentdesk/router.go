@@ -35,14 +35,14 @@ type RouterConfig struct {
 // transaction with conditional updates, so two nodes never give one agent
 // two shoppers or one shopper two agents.
 type Router struct {
-	db    *gorm.DB
-	sig   *media.Signaling
-	dir   *directory.Service
+	db     *gorm.DB
+	sig    *media.Signaling
+	dir    *directory.Service
 	rooms  Rooms
 	stores Stores
 	carts  *mall.Carts
-	cfg   RouterConfig
-	log   *slog.Logger
+	cfg    RouterConfig
+	log    *slog.Logger
 
 	kicks    chan int64
 	stop     chan struct{}
