@@ -69,8 +69,8 @@ type Stores interface {
 	ProductInStore(ctx context.Context, productID int64) (mall.Product, string, error)
 }
 
-// NewRouter plugs routing into the signaling of this node and starts its
-// loop; the calls' rooms are reached through rooms. The calls take the
+// NewRouter starts routing on this node (Signals plugs it into the
+// node's signaling); the calls' rooms are reached through rooms. The calls take the
 // router as their directory.Queue. Close stops it.
 func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, stores Stores, carts *mall.Carts, cfg RouterConfig) *Router {
 	if cfg.RingTimeout == 0 {
@@ -84,10 +84,16 @@ func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms 
 	}
 	r := &Router{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, carts: carts, cfg: cfg, log: slog.With("part", "router"),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
-	sig.OnOpen(r.connOpened)
-	sig.OnClose(r.connClosed)
 	go r.loop()
 	return r
+}
+
+// Signals tells routing of the signaling connections that open and close
+// (agents coming online and going away). Call it once, before the
+// signaling routes serve.
+func (r *Router) Signals() {
+	r.sig.OnOpen(r.connOpened)
+	r.sig.OnClose(r.connClosed)
 }
 
 // Close stops the router's loop.

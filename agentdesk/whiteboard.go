@@ -61,13 +61,17 @@ func (l BoardLimits) withDefaults() BoardLimits {
 	return l
 }
 
-// NewWhiteboard registers the board.* handlers on sig. Call it before the
-// signaling routes serve.
+// NewWhiteboard returns the engagements' whiteboards over sig; Signals
+// registers their messages.
 func NewWhiteboard(db *gorm.DB, sig *media.Signaling, peers EngagementPeers, catalog *mall.Catalog, limits BoardLimits) *Whiteboard {
-	w := &Whiteboard{db: db, sig: sig, peers: peers, catalog: catalog, limits: limits.withDefaults()}
-	sig.Handle("board.draw", w.handleDraw)
-	sig.Handle("board.erase", w.handleErase)
-	return w
+	return &Whiteboard{db: db, sig: sig, peers: peers, catalog: catalog, limits: limits.withDefaults()}
+}
+
+// Signals registers the board.* handlers on the signaling the whiteboards
+// were built with. Call it once, before the signaling routes serve.
+func (w *Whiteboard) Signals() {
+	w.sig.Handle("board.draw", w.handleDraw)
+	w.sig.Handle("board.erase", w.handleErase)
 }
 
 // boardRow is how a board item is stored; Body holds the BoardItem's

@@ -106,7 +106,8 @@ type Calls struct {
 	conns map[string]map[string]bool
 }
 
-// NewCalls plugs the call messages into the signaling of the node. queue
+// NewCalls returns the calls of this node (Signals plugs their messages
+// into its signaling). queue
 // is the contact center; without it (nil) a store's sales number cannot be
 // called.
 func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, bus *nats.Conn, blobs blob.Store, node string, queue Queue, cfg CallsConfig) (*Calls, error) {
@@ -128,12 +129,18 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 	}
 	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, queue: queue, rooms: NewRooms(bus), blobs: blobs, cfg: cfg, node: node, greeting: greeting, tone: tailOf(greeting, toneLength),
 		calls: map[string]*call{}, conns: map[string]map[string]bool{}}
-	sig.Handle("call.dial", c.handleDial)
-	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose"} {
-		sig.Handle(typ, c.relayToRoom)
-	}
-	sig.OnClose(c.connClosed)
 	return c, nil
+}
+
+// Signals registers the call messages on the signaling the calls were
+// built with, and hangs up a closing connection's calls. Call it once,
+// before the signaling routes serve.
+func (c *Calls) Signals() {
+	c.sig.Handle("call.dial", c.handleDial)
+	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose"} {
+		c.sig.Handle(typ, c.relayToRoom)
+	}
+	c.sig.OnClose(c.connClosed)
 }
 
 // tailOf returns the packets that make up the last d of pkts (20 ms each).

@@ -107,14 +107,21 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		}
 		s.touchSub = sub
 	}
-	sig.HelloField(func(*media.Conn) (string, any) { return "heartbeatSeconds", cfg.Heartbeat.Seconds() })
+	go s.pushChanges()
+	return s, nil
+}
+
+// Signals registers the directory's message types and connection hooks on
+// the signaling it was built with (presence, heartbeats, the watch of
+// numbers). Call it once, before the signaling routes serve.
+func (s *Service) Signals() {
+	sig := s.sig
+	sig.HelloField(func(*media.Conn) (string, any) { return "heartbeatSeconds", s.cfg.Heartbeat.Seconds() })
 	sig.OnOpen(s.deviceOnline)
 	sig.OnClose(s.deviceGone)
 	sig.Handle("heartbeat", func(ctx context.Context, c *media.Conn, _ media.Message) error { return s.announce(ctx, c) })
 	sig.Handle("presence.set", s.handleSetPresence)
 	sig.Handle("directory.watch", s.handleWatch)
-	go s.pushChanges()
-	return s, nil
 }
 
 // Close stops pushing presence changes and closes the presence watch.

@@ -45,6 +45,7 @@ type App struct {
 	Directory *directory.Service
 	Calls     *directory.Calls
 	Router    *agentdesk.Router
+	Cobrowse  *agentdesk.Cobrowse   // co-browsing in engagements
 	Boards    *agentdesk.Whiteboard // the engagements' shared whiteboards
 	Shop      *mall.Shop
 	Closing   *mall.Closing // age checks, order signatures, store credit; the engagement layer wires its hooks
@@ -254,7 +255,7 @@ func (a *App) startRouter(carts *mall.Carts) {
 		wrap = time.Nanosecond // no wrap-up: the agent is free at once
 	}
 	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, directory.NewRooms(a.Bus.Conn), a.Catalog, carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
-	agentdesk.NewCobrowse(a.Signaling, a.Router, agentdesk.CobrowseLimits{})
+	a.Cobrowse = agentdesk.NewCobrowse(a.Signaling, a.Router, agentdesk.CobrowseLimits{})
 	a.Boards = agentdesk.NewWhiteboard(a.DB.DB, a.Signaling, a.Router, a.Catalog, agentdesk.BoardLimits{})
 }
 
@@ -355,6 +356,13 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Boards.Routes(api, a.Shop.ShopperOf)
 	reg.MustRegister(a.Router.Collector())
 	a.Verifier.Routes(api)
+	// Signaling messages, in the order the slices were once built: the
+	// connection hooks run in this order.
+	a.Directory.Signals()
+	a.Calls.Signals()
+	a.Router.Signals()
+	a.Cobrowse.Signals()
+	a.Boards.Signals()
 	a.Signaling.Routes(api)
 	api.All("/*", func(c *fiber.Ctx) error {
 		return apperr.New(apperr.NotFound, "no API endpoint %s %s", c.Method(), c.Path())
