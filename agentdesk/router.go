@@ -67,6 +67,7 @@ type Rooms interface {
 type Stores interface {
 	StoreRef(ctx context.Context, storeID int64) (mall.StoreRef, error)
 	ProductInStore(ctx context.Context, productID int64) (mall.Product, string, error)
+	StoreIDs(ctx context.Context) ([]int64, error)
 }
 
 // NewRouter starts routing on this node (Signals plugs it into the

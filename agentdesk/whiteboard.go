@@ -175,11 +175,17 @@ func (w *Whiteboard) save(ctx context.Context, entryID, role, accountID string, 
 // productCard is the card of a product of the engagement's store, filled
 // from the catalog: what the client sent is only the SKU.
 func (w *Whiteboard) productCard(ctx context.Context, entryID, sku string) (*BoardProduct, error) {
-	var slug string
-	if err := w.db.WithContext(ctx).Table("queue_entries e").Joins("JOIN stores s ON s.id = e.store_id").Where("e.id = ?", entryID).Pluck("s.slug", &slug).Error; err != nil {
+	var storeID int64
+	if err := w.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ?", entryID).Pluck("store_id", &storeID).Error; err != nil {
 		return nil, err
 	}
-	store, err := w.catalog.StoreBySlug(ctx, slug)
+	ref, err := w.catalog.StoreRef(ctx, storeID)
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.New(apperr.NotFound, "the engagement's store is gone")
+	} else if err != nil {
+		return nil, err
+	}
+	store, err := w.catalog.StoreBySlug(ctx, ref.Slug)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +246,9 @@ func (w *Whiteboard) boardOf(ctx context.Context, e *QueueEntry) (*Board, error)
 		return nil, err
 	}
 	b := &Board{EntryID: e.ID, Items: make([]BoardItem, 0, len(rows))}
-	if err := w.db.WithContext(ctx).Table("stores").Select("slug, name").Where("id = ?", e.StoreID).Take(&b.Store).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+	if ref, err := w.catalog.StoreRef(ctx, e.StoreID); err == nil {
+		b.Store = storeBrief{Slug: ref.Slug, Name: ref.Name}
+	} else if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, err
 	}
 	for _, r := range rows {

@@ -47,3 +47,10 @@ func (c *Catalog) ProductInStore(ctx context.Context, productID int64) (Product,
 	}
 	return p.Product, p.StoreSlug, nil
 }
+
+// StoreIDs returns the ids of every store, in id order.
+func (c *Catalog) StoreIDs(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := c.db.WithContext(ctx).Model(&Store{}).Order("id").Pluck("id", &ids).Error
+	return ids, err
+}

@@ -109,12 +109,12 @@ func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx con
 	// Sign-up and sign-in reach the directory: numbers for new accounts,
 	// device sign-ins, the verification mail after sign-up.
 	hooks := numbers.AuthHooks(verifier.SendVerificationAfterSignUp, signedOut)
-	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks})
+	catalog := mall.NewCatalog(db.DB)
+	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks, Stores: catalog})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	catalog := mall.NewCatalog(db.DB)
 	return &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog), Numbers: numbers, Verifier: verifier}, nil
 }
 

@@ -6,6 +6,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -57,6 +58,15 @@ type Config struct {
 	// Hooks let other slices take part in sign-up, sign-in and sign-out
 	// (the directory's numbers and presence); the zero value has none.
 	Hooks Hooks
+	// Stores names the store of a staff account in its view; nil leaves
+	// the store out.
+	Stores StoreNames
+}
+
+// StoreNames is what auth needs from the mall, which owns the stores
+// (*mall.Catalog implements it).
+type StoreNames interface {
+	StoreName(ctx context.Context, storeID int64) (slug, name string, err error)
 }
 
 // Service does the sign-up, sign-in and session work over the database.
