@@ -78,17 +78,22 @@ type Cobrowse struct {
 	limits CobrowseLimits
 }
 
-// NewCobrowse registers the cobrowse.* handlers on sig. Call it before the
-// signaling routes serve.
+// NewCobrowse returns co-browsing over sig between the peers of an
+// engagement; Signals registers its messages.
 func NewCobrowse(sig *media.Signaling, peers EngagementPeers, limits CobrowseLimits) *Cobrowse {
-	cb := &Cobrowse{sig: sig, peers: peers, limits: limits.withDefaults()}
+	return &Cobrowse{sig: sig, peers: peers, limits: limits.withDefaults()}
+}
+
+// Signals registers the cobrowse.* handlers on the signaling co-browsing
+// was built with. Call it once, before the signaling routes serve.
+func (cb *Cobrowse) Signals() {
+	sig := cb.sig
 	sig.Handle("cobrowse.request", cb.handleRequest)
 	sig.Handle("cobrowse.start", cb.handleStart)
 	sig.Handle("cobrowse.events", cb.handleEvents)
 	sig.Handle("cobrowse.navigate", cb.handleNavigate)
 	sig.Handle("cobrowse.point", cb.handlePoint)
 	sig.Handle("cobrowse.stop", cb.handleStop)
-	return cb
 }
 
 // handleRequest passes the agent's request to see the screen to the

@@ -64,7 +64,7 @@ func newRelayNode(t *testing.T, limits CobrowseLimits) *relayNode {
 	}
 	base := "http://" + ln.Addr().String()
 	sig := &media.Signaling{PublicURL: base, Node: "test", Bus: b.Conn}
-	NewCobrowse(sig, twoParties{sig}, limits)
+	NewCobrowse(sig, twoParties{sig}, limits).Signals()
 	app := fiber.New(fiber.Config{ErrorHandler: web.ErrorHandler, DisableStartupMessage: true})
 	app.Use(func(c *fiber.Ctx) error {
 		if id := c.Get("X-Account"); id != "" {

@@ -30,7 +30,7 @@ func (r *Router) VideoWitness(ctx context.Context, agentID, shopperID string) er
 	if err != nil {
 		return err
 	}
-	return r.calls.VideoLive(ctx, e.CallID)
+	return r.rooms.VideoLive(ctx, e.CallID)
 }
 
 // EndForRefusedOrder ends the call of the shopper whose order was refused,
@@ -42,7 +42,7 @@ func (r *Router) EndForRefusedOrder(ctx context.Context, o *mall.Order, reason s
 	var entries []QueueEntry
 	r.db.WithContext(ctx).Where("state = ? AND account_id = ? AND store_id = ?", EntryConnected, *o.AccountID, o.StoreID).Find(&entries)
 	for _, e := range entries {
-		if err := r.calls.EndCall(ctx, e.CallID, "the order was refused: "+reason); err != nil {
+		if err := r.rooms.EndCall(ctx, e.CallID, "the order was refused: "+reason); err != nil {
 			r.log.Info("end call of refused order", "entry", e.ID, "err", err)
 		}
 	}

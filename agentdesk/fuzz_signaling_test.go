@@ -43,6 +43,7 @@ func newFuzzRelay(tb testing.TB) *fuzzRelay {
 	sig := &media.Signaling{PublicURL: base, Node: "fuzz", Bus: b.Conn}
 	// No rate limit: the fuzzer sends far more than a browser may.
 	cb := NewCobrowse(sig, twoParties{sig}, CobrowseLimits{Rate: 1e12, Burst: 1 << 40})
+	cb.Signals()
 	app := fiber.New(fiber.Config{ErrorHandler: web.ErrorHandler, DisableStartupMessage: true})
 	app.Use(func(c *fiber.Ctx) error {
 		if id := c.Get("X-Account"); id != "" {

@@ -218,8 +218,7 @@ func (l *liveCollector) Describe(ch chan<- *prometheus.Desc) {
 func (l *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var stores []int64
-	l.r.db.WithContext(ctx).Table("stores").Order("id").Pluck("id", &stores)
+	stores, _ := l.r.stores.StoreIDs(ctx)
 	for _, id := range stores {
 		v, err := l.r.Live(ctx, id)
 		if err != nil {

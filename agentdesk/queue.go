@@ -109,13 +109,9 @@ func (r *Router) shopperContext(ctx context.Context, qc directory.QueuedCall) Sh
 	db := r.db.WithContext(ctx)
 	out := ShopperContext{Member: qc.AccountID != "", Cart: ContextCart{Lines: []ContextLine{}, Currency: mall.Currency}}
 	if qc.ProductID != 0 {
-		var p struct {
-			mall.Product
-			StoreSlug string
-		}
-		if db.Table("products AS p").Select("p.*, s.slug AS store_slug").Joins("JOIN stores s ON s.id = p.store_id").Where("p.id = ?", qc.ProductID).Take(&p).Error == nil {
+		if p, slug, err := r.stores.ProductInStore(ctx, qc.ProductID); err == nil {
 			out.Product = &ContextProduct{ID: p.ID, Name: p.Name, SKU: p.SKU, PriceMinor: p.PriceMinor, Currency: mall.Currency, AgeLimit: p.AgeLimit,
-				Image: mall.ProductImageURL(p.StoreSlug, p.SKU), Path: "/store/" + p.StoreSlug + "/product/" + p.SKU}
+				Image: mall.ProductImageURL(slug, p.SKU), Path: "/store/" + slug + "/product/" + p.SKU}
 		}
 	}
 	if r.carts != nil {
@@ -132,9 +128,8 @@ func (r *Router) shopperContext(ctx context.Context, qc directory.QueuedCall) Sh
 			EmailVerifiedAt *time.Time
 		}
 		db.Table("accounts AS a").Select("a.birth_date, p.email_verified_at").Joins("LEFT JOIN member_profiles p ON p.account_id = a.id").Where("a.id = ?", qc.AccountID).Take(&a)
-		if born, err := time.Parse("2006-01-02", a.BirthDate); err == nil {
-			now := time.Now().UTC()
-			over18, over21 := !born.AddDate(18, 0, 0).After(now), !born.AddDate(21, 0, 0).After(now)
+		if age, ok := mall.AgeOn(a.BirthDate, time.Now().UTC()); ok { // the mall's one age rule
+			over18, over21 := age >= 18, age >= 21
 			out.Facts.Over18, out.Facts.Over21 = &over18, &over21
 		}
 		verified := a.EmailVerifiedAt != nil

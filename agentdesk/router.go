@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,13 +35,14 @@ type RouterConfig struct {
 // transaction with conditional updates, so two nodes never give one agent
 // two shoppers or one shopper two agents.
 type Router struct {
-	db    *gorm.DB
-	sig   *media.Signaling
-	dir   *directory.Service
-	calls *directory.Calls
-	carts *mall.Carts
-	cfg   RouterConfig
-	log   *slog.Logger
+	db     *gorm.DB
+	sig    *media.Signaling
+	dir    *directory.Service
+	rooms  Rooms
+	stores Stores
+	carts  *mall.Carts
+	cfg    RouterConfig
+	log    *slog.Logger
 
 	kicks    chan int64
 	stop     chan struct{}
@@ -48,9 +50,30 @@ type Router struct {
 	stopOnce sync.Once
 }
 
-// NewRouter plugs routing into calls and the signaling of this node and
-// starts its loop. Close stops it.
-func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, calls *directory.Calls, carts *mall.Carts, cfg RouterConfig) *Router {
+// Rooms is what routing needs from the calls: requests to the room of a
+// queued call, on whichever node hosts it (directory.Rooms implements it).
+type Rooms interface {
+	// Offer asks the call's room to ring the agent.
+	Offer(ctx context.Context, callID string, o directory.QueueOffer) error
+	// VideoLive confirms the shopper's camera is live in the call now.
+	VideoLive(ctx context.Context, callID string) error
+	// EndCall ends the call from the server's side, telling both sides why.
+	EndCall(ctx context.Context, callID, reason string) error
+}
+
+// Stores is what routing needs from the mall: the stores' names and
+// waits, and the product a shopper calls about (the catalog,
+// *mall.Catalog, implements it).
+type Stores interface {
+	StoreRef(ctx context.Context, storeID int64) (mall.StoreRef, error)
+	ProductInStore(ctx context.Context, productID int64) (mall.Product, string, error)
+	StoreIDs(ctx context.Context) ([]int64, error)
+}
+
+// NewRouter starts routing on this node (Signals plugs it into the
+// node's signaling); the calls' rooms are reached through rooms. The calls take the
+// router as their directory.Queue. Close stops it.
+func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, stores Stores, carts *mall.Carts, cfg RouterConfig) *Router {
 	if cfg.RingTimeout == 0 {
 		cfg.RingTimeout = 15 * time.Second
 	}
@@ -60,13 +83,18 @@ func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, calls 
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	r := &Router{db: db, sig: sig, dir: dir, calls: calls, carts: carts, cfg: cfg, log: slog.With("part", "router"),
+	r := &Router{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, carts: carts, cfg: cfg, log: slog.With("part", "router"),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
-	calls.SetQueue(r)
-	sig.OnOpen(r.connOpened)
-	sig.OnClose(r.connClosed)
 	go r.loop()
 	return r
+}
+
+// Signals tells routing of the signaling connections that open and close
+// (agents coming online and going away). Call it once, before the
+// signaling routes serve.
+func (r *Router) Signals() {
+	r.sig.OnOpen(r.connOpened)
+	r.sig.OnClose(r.connClosed)
 }
 
 // Close stops the router's loop.
@@ -243,7 +271,7 @@ func (r *Router) deliver(ctx context.Context, e *QueueEntry, agentID string) err
 	if err != nil {
 		return err
 	}
-	return r.calls.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
+	return r.rooms.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
 		Queue: offer})
 }
 
@@ -276,27 +304,21 @@ func (r *Router) undeliverable(ctx context.Context, e *QueueEntry, agentID strin
 
 // onlineAgents lists the store's agents whose devices are online now.
 func (r *Router) onlineAgents(ctx context.Context, storeID int64) ([]string, error) {
-	var ids []string
-	if err := r.db.WithContext(ctx).Table("accounts").Where("store_id = ? AND role = ?", storeID, "agent").Pluck("id", &ids).Error; err != nil {
-		return nil, err
-	}
-	states, err := r.dir.States(ctx, ids)
+	states, err := r.dir.OnlineAgents(ctx, storeID)
 	if err != nil {
 		return nil, err
 	}
-	out := ids[:0]
-	for _, id := range ids {
-		if states[id] != directory.StateOffline {
-			out = append(out, id)
-		}
+	out := make([]string, 0, len(states))
+	for id := range states {
+		out = append(out, id)
 	}
+	slices.Sort(out)
 	return out, nil
 }
 
 // storeRef names a store for messages.
 func (r *Router) storeRef(ctx context.Context, storeID int64) media.StoreRef {
-	var s struct{ Slug, Name string }
-	r.db.WithContext(ctx).Table("stores").Select("slug, name").Where("id = ?", storeID).Take(&s)
+	s, _ := r.stores.StoreRef(ctx, storeID)
 	return media.StoreRef{Slug: s.Slug, Name: s.Name}
 }
 
@@ -314,9 +336,7 @@ func (r *Router) agentChanged(ctx context.Context, accountID string) {
 
 // devicesOf lists the devices the accounts are signed in on.
 func (r *Router) devicesOf(ctx context.Context, accountIDs []string) []string {
-	var devices []string
-	r.db.WithContext(ctx).Table("device_accounts").Distinct("device_id").Where("account_id IN ?", accountIDs).Pluck("device_id", &devices)
-	return devices
+	return r.dir.DevicesOf(ctx, accountIDs)
 }
 
 // contextJSON encodes a shopper context for storage.

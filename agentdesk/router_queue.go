@@ -200,19 +200,15 @@ func (r *Router) CallBack(ctx context.Context, agentID, entryID string) (*direct
 		if !ok {
 			return apperr.New(apperr.Conflict, "you are not free to call back")
 		}
-		var store struct{ Name string }
-		tx.Table("stores").Select("name").Where("id = ?", e.StoreID).Take(&store)
-		var queue string
-		tx.Table("numbers").Where("store_id = ? AND party_type = ?", e.StoreID, "queue").Limit(1).Pluck("number", &queue)
-		t = directory.CallbackTarget{EntryID: e.ID, StoreName: store.Name, Name: e.ShopperName, Queue: directory.Number(queue)}
+		store, _ := r.stores.StoreRef(ctx, e.StoreID)
+		queue, _ := r.dir.Numbers.SalesNumber(ctx, e.StoreID)
+		t = directory.CallbackTarget{EntryID: e.ID, StoreName: store.Name, Name: e.ShopperName, Queue: queue}
 		if e.AccountID != nil {
-			var num string
-			tx.Table("numbers").Where("account_id = ?", *e.AccountID).Order("is_primary DESC, created_at").Limit(1).Pluck("number", &num)
+			num, _ := r.dir.Numbers.PrimaryNumber(ctx, *e.AccountID)
 			if num == "" {
 				return apperr.New(apperr.Conflict, "%s has no number to call back", e.ShopperName)
 			}
-			n := directory.Number(num)
-			t.Number = &n
+			t.Number = &num
 		} else {
 			t.Guest, t.ConnID = *e.GuestHash, e.ConnID
 		}

@@ -55,19 +55,24 @@ func (r *Router) sweep(ctx context.Context) {
 		}
 	}
 
-	var waiting []struct {
-		QueueEntry
-		MaxWaitSeconds int
-	}
-	db.Table("queue_entries AS e").Select("e.*, s.max_wait_seconds").Joins("JOIN stores s ON s.id = e.store_id").
-		Where("e.state IN ?", inLine).Order("e.entered_at").Scan(&waiting)
+	var waiting []QueueEntry
+	db.Where("state IN ?", inLine).Order("entered_at").Find(&waiting)
 	stores := map[int64]bool{}
 	noAgents := map[int64]bool{}
+	maxWait := map[int64]time.Duration{}
 	for _, w := range waiting {
 		if !stores[w.StoreID] {
 			stores[w.StoreID] = true
 			online, err := r.onlineAgents(ctx, w.StoreID)
 			noAgents[w.StoreID] = err == nil && len(online) == 0
+			if ref, err := r.stores.StoreRef(ctx, w.StoreID); err == nil {
+				maxWait[w.StoreID] = time.Duration(ref.MaxWaitSeconds) * time.Second
+			} else {
+				maxWait[w.StoreID] = -1 // the store is gone: its line is not swept
+			}
+		}
+		if maxWait[w.StoreID] < 0 {
+			continue
 		}
 		if w.State != EntryWaiting {
 			continue
@@ -78,9 +83,9 @@ func (r *Router) sweep(ctx context.Context) {
 		}
 		switch {
 		case noAgents[w.StoreID] && w.FallbackAt == nil:
-			r.offerFallback(ctx, &w.QueueEntry, "no_agents")
-		case now.Sub(since) >= time.Duration(w.MaxWaitSeconds)*time.Second:
-			r.offerFallback(ctx, &w.QueueEntry, "max_wait")
+			r.offerFallback(ctx, &w, "no_agents")
+		case now.Sub(since) >= maxWait[w.StoreID]:
+			r.offerFallback(ctx, &w, "max_wait")
 		}
 	}
 	for id := range stores {

@@ -61,13 +61,17 @@ func (l BoardLimits) withDefaults() BoardLimits {
 	return l
 }
 
-// NewWhiteboard registers the board.* handlers on sig. Call it before the
-// signaling routes serve.
+// NewWhiteboard returns the engagements' whiteboards over sig; Signals
+// registers their messages.
 func NewWhiteboard(db *gorm.DB, sig *media.Signaling, peers EngagementPeers, catalog *mall.Catalog, limits BoardLimits) *Whiteboard {
-	w := &Whiteboard{db: db, sig: sig, peers: peers, catalog: catalog, limits: limits.withDefaults()}
-	sig.Handle("board.draw", w.handleDraw)
-	sig.Handle("board.erase", w.handleErase)
-	return w
+	return &Whiteboard{db: db, sig: sig, peers: peers, catalog: catalog, limits: limits.withDefaults()}
+}
+
+// Signals registers the board.* handlers on the signaling the whiteboards
+// were built with. Call it once, before the signaling routes serve.
+func (w *Whiteboard) Signals() {
+	w.sig.Handle("board.draw", w.handleDraw)
+	w.sig.Handle("board.erase", w.handleErase)
 }
 
 // boardRow is how a board item is stored; Body holds the BoardItem's
@@ -159,11 +163,17 @@ func (w *Whiteboard) save(ctx context.Context, entryID, role, accountID string, 
 // productCard is the card of a product of the engagement's store, filled
 // from the catalog: what the client sent is only the SKU.
 func (w *Whiteboard) productCard(ctx context.Context, entryID, sku string) (*BoardProduct, error) {
-	var slug string
-	if err := w.db.WithContext(ctx).Table("queue_entries e").Joins("JOIN stores s ON s.id = e.store_id").Where("e.id = ?", entryID).Pluck("s.slug", &slug).Error; err != nil {
+	var storeID int64
+	if err := w.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ?", entryID).Pluck("store_id", &storeID).Error; err != nil {
 		return nil, err
 	}
-	store, err := w.catalog.StoreBySlug(ctx, slug)
+	ref, err := w.catalog.StoreRef(ctx, storeID)
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.New(apperr.NotFound, "the engagement's store is gone")
+	} else if err != nil {
+		return nil, err
+	}
+	store, err := w.catalog.StoreBySlug(ctx, ref.Slug)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +234,9 @@ func (w *Whiteboard) boardOf(ctx context.Context, e *QueueEntry) (*Board, error)
 		return nil, err
 	}
 	b := &Board{EntryID: e.ID, Items: make([]BoardItem, 0, len(rows))}
-	if err := w.db.WithContext(ctx).Table("stores").Select("slug, name").Where("id = ?", e.StoreID).Take(&b.Store).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+	if ref, err := w.catalog.StoreRef(ctx, e.StoreID); err == nil {
+		b.Store = storeBrief{Slug: ref.Slug, Name: ref.Name}
+	} else if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, err
 	}
 	for _, r := range rows {

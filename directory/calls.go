@@ -98,15 +98,19 @@ type Calls struct {
 	greeting [][]byte
 	tone     [][]byte // the default greeting's closing tone
 
-	queue Queue // the contact center, for calls to a store's sales number
+	queue Queue  // the contact center, for calls to a store's sales number
+	rooms *Rooms // requests to the rooms of calls, on any node
 
 	mu    sync.Mutex
 	calls map[string]*call // hosted on this node
 	conns map[string]map[string]bool
 }
 
-// NewCalls plugs the call messages into the signaling of the node.
-func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, bus *nats.Conn, blobs blob.Store, node string, cfg CallsConfig) (*Calls, error) {
+// NewCalls returns the calls of this node (Signals plugs their messages
+// into its signaling). queue
+// is the contact center; without it (nil) a store's sales number cannot be
+// called.
+func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, bus *nats.Conn, blobs blob.Store, node string, queue Queue, cfg CallsConfig) (*Calls, error) {
 	if cfg.RingTimeout == 0 {
 		cfg.RingTimeout = 25 * time.Second
 	}
@@ -123,14 +127,20 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 	if err != nil {
 		return nil, fmt.Errorf("default greeting: %w", err)
 	}
-	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, blobs: blobs, cfg: cfg, node: node, greeting: greeting, tone: tailOf(greeting, toneLength),
+	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, queue: queue, rooms: NewRooms(bus), blobs: blobs, cfg: cfg, node: node, greeting: greeting, tone: tailOf(greeting, toneLength),
 		calls: map[string]*call{}, conns: map[string]map[string]bool{}}
-	sig.Handle("call.dial", c.handleDial)
-	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose"} {
-		sig.Handle(typ, c.relayToRoom)
-	}
-	sig.OnClose(c.connClosed)
 	return c, nil
+}
+
+// Signals registers the call messages on the signaling the calls were
+// built with, and hangs up a closing connection's calls. Call it once,
+// before the signaling routes serve.
+func (c *Calls) Signals() {
+	c.sig.Handle("call.dial", c.handleDial)
+	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose"} {
+		c.sig.Handle(typ, c.relayToRoom)
+	}
+	c.sig.OnClose(c.connClosed)
 }
 
 // tailOf returns the packets that make up the last d of pkts (20 ms each).
@@ -304,21 +314,8 @@ func (c *Calls) relayToRoom(ctx context.Context, conn *media.Conn, m media.Messa
 		// Never issued, so never a room: the same answer as an ended call.
 		return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
 	}
-	env, _ := json.Marshal(roomEnvelope{From: partyOfConn(conn), Message: m})
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	reply, err := c.bus.RequestWithContext(rctx, roomSubject(ref.CallID), env)
-	if err != nil {
-		if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
-			return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
-		}
-		return fmt.Errorf("relay %s: %w", m.Type, err)
-	}
-	var verdict struct {
-		Error *struct{ Code, Message string } `json:"error"`
-	}
-	if json.Unmarshal(reply.Data, &verdict) == nil && verdict.Error != nil {
-		return apperr.New(verdict.Error.Code, "%s", verdict.Error.Message)
+	if err := c.rooms.request(ctx, ref.CallID, partyOfConn(conn), m); err != nil {
+		return err
 	}
 	if m.Type == "call.answer" {
 		c.trackConn(conn.ID, ref.CallID)

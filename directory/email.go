@@ -84,6 +84,15 @@ func NewEmailVerifier(db *gorm.DB, sender mail.Sender, publicURL string) *EmailV
 // whatever the reason, so that the answer tells nothing about the token.
 var errEmailTokenUnknown = apperr.New(apperr.NotFound, "this verification link is unknown, expired or already used")
 
+// SendVerificationAfterSignUp mails a new member the link that verifies
+// their address (auth's SignedUp hook). It cannot undo the sign-up: a
+// failure is logged, and the member can ask for the link again.
+func (v *EmailVerifier) SendVerificationAfterSignUp(ctx context.Context, acc *auth.Account) {
+	if err := v.SendVerification(ctx, acc.ID); err != nil {
+		slog.Warn("send email verification", "account", acc.ID, "err", err)
+	}
+}
+
 // SendVerification mails the account a link that verifies its address,
 // valid 48 hours; earlier links stay valid until they expire. It refuses
 // with Conflict when the address is verified already, NotFound when the

@@ -45,29 +45,22 @@ type Message struct {
 func (Message) TableName() string { return "messages" }
 
 // saveMessage finishes a recording, stores its file in the blob store and
-// lists it in the callee's mailbox (fileRecording: row first, as pending).
+// lists it in the callee's mailbox (saveRecording: row first, as pending).
 // A recording that holds no media leaves no message (media.ErrEmptyRecording).
 func (c *Calls) saveMessage(rec *CallRecord, callerName string, r *media.Recorder) error {
-	res, err := r.Finish()
+	var msg *Message
+	err := c.saveRecording(r, "msg_", path.Join("mailbox", *rec.CalleeAccountID), func(id, key string, res media.RecordingResult) recordingRow {
+		callID := rec.ID
+		msg = &Message{ID: id, AccountID: *rec.CalleeAccountID, Number: rec.CalleeNumber, CallID: &callID, FromAccountID: rec.CallerAccountID,
+			FromName: callerName, FromNumber: rec.CallerNumber, BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm",
+			DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: time.Now().UTC(), Status: messagePending, Node: c.node}
+		return msg
+	})
 	if err != nil {
 		return err
 	}
-	defer removeQuietly(res.Path)
-	id := "msg_" + newCallID()[5:]
-	ext := ".ogg"
-	if res.ContentType == "video/webm" {
-		ext = ".webm"
-	}
-	key := path.Join("mailbox", *rec.CalleeAccountID, id+ext)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	callID := rec.ID
-	msg := &Message{ID: id, AccountID: *rec.CalleeAccountID, Number: rec.CalleeNumber, CallID: &callID, FromAccountID: rec.CallerAccountID,
-		FromName: callerName, FromNumber: rec.CallerNumber, BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm",
-		DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: time.Now().UTC(), Status: messagePending, Node: c.node}
-	if err := c.fileRecording(ctx, msg, id, key, res); err != nil {
-		return err
-	}
 	c.notifyMailbox(ctx, msg.AccountID)
 	return nil
 }

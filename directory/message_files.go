@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -40,6 +41,28 @@ var mailboxTables = []string{Message{}.TableName(), StoreMessage{}.TableName()}
 // recordingRow is a row that owns a recording: a *Message or a
 // *StoreMessage, with Status messagePending.
 type recordingRow interface{ TableName() string }
+
+// saveRecording is the one way a recorded message is kept: it finishes r,
+// names the message prefix + a fresh id, keys its file under dir (.ogg for
+// audio, .webm for video), builds its row with rowOf and files it
+// (fileRecording). The scratch file is removed in every case. A recording
+// that holds no media keeps nothing (media.ErrEmptyRecording).
+func (c *Calls) saveRecording(r *media.Recorder, prefix, dir string, rowOf func(id, key string, res media.RecordingResult) recordingRow) error {
+	res, err := r.Finish()
+	if err != nil {
+		return err
+	}
+	defer removeQuietly(res.Path)
+	id := prefix + newCallID()[5:]
+	ext := ".ogg"
+	if res.ContentType == "video/webm" {
+		ext = ".webm"
+	}
+	key := path.Join(dir, id+ext)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return c.fileRecording(ctx, rowOf(id, key, res), id, key, res)
+}
 
 // fileRecording stores the finished recording res under key for row,
 // whose id is id: it inserts row (pending), puts the file, then marks the

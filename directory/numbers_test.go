@@ -24,11 +24,10 @@ func newNumbersFixture(t *testing.T, start int64) *numbersFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(db.DB, auth.Config{PublicURL: "http://localhost:8080"})
+	a, err := auth.New(db.DB, auth.Config{PublicURL: "http://localhost:8080", Hooks: n.AuthHooks(nil, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetHooks(n.AuthHooks(nil, nil))
 	return &numbersFixture{numbers: n, auth: a}
 }
 

@@ -83,10 +83,6 @@ type queueLink struct {
 	callback  bool // an agent calling a shopper back
 }
 
-// SetQueue plugs the contact center in; without it a store's sales number
-// cannot be called.
-func (c *Calls) SetQueue(q Queue) { c.queue = q }
-
 // NewEntryID returns a fresh queue entry id.
 func NewEntryID() string {
 	b := make([]byte, 12)
@@ -100,15 +96,14 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	if c.queue == nil || res.Party.Store == nil {
 		return apperr.New(apperr.Unavailable, "%s takes no calls right now", res.Party.Name)
 	}
-	var store struct{ ID int64 }
-	if err := c.db.WithContext(ctx).Table("stores").Select("id").Where("slug = ?", res.Party.Store.Slug).Take(&store).Error; err != nil {
-		return fmt.Errorf("load store: %w", err)
-	}
+	storeID := res.Party.StoreID
 	var productID int64
 	if req.Context != nil && req.Context.ProductID != 0 {
-		var n int64
-		c.db.WithContext(ctx).Table("products").Where("id = ? AND store_id = ?", req.Context.ProductID, store.ID).Count(&n)
-		if n == 0 {
+		sold, err := c.dir.stores.SellsProduct(ctx, storeID, req.Context.ProductID)
+		if err != nil {
+			return fmt.Errorf("check product: %w", err)
+		}
+		if !sold {
 			return apperr.New(apperr.Invalid, "product %d is not sold by %s", req.Context.ProductID, res.Party.Name)
 		}
 		productID = req.Context.ProductID
@@ -121,7 +116,7 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	if err != nil {
 		return err
 	}
-	link := &queueLink{entryID: NewEntryID(), storeID: store.ID, storeName: res.Party.Name}
+	link := &queueLink{entryID: NewEntryID(), storeID: storeID, storeName: res.Party.Name}
 	cl.mu.Lock()
 	cl.queue = link
 	cl.mu.Unlock()
@@ -129,7 +124,7 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 		Peer: peerInfo(res.Party.Name, &res.Number), Store: &media.StoreRef{Slug: res.Party.Store.Slug, Name: res.Party.Name}})
 	err = c.queue.Enter(ctx, QueuedCall{EntryID: link.entryID, CallID: rec.ID, Node: c.node, ConnID: conn.ID, DeviceID: conn.DeviceID,
 		AccountID: conn.AccountID, Guest: conn.Guest, ShopperName: cl.callerName, ShopperNumber: rec.CallerNumber,
-		StoreID: store.ID, ProductID: productID, Video: rec.Video})
+		StoreID: storeID, ProductID: productID, Video: rec.Video})
 	if err != nil {
 		cl.end(outcomeFailed, "the store's queue could not take the call")
 		return err
@@ -282,21 +277,6 @@ func (c *Calls) dialCallback(ctx context.Context, conn *media.Conn, req dialRequ
 	return nil
 }
 
-// Offer hands a queued call to an agent: the contact center, on any node,
-// asks the node hosting the call to ring the agent. An error means the call
-// could not take the offer (it ended, or its node is gone).
-func (c *Calls) Offer(ctx context.Context, callID string, o QueueOffer) error {
-	data, _ := json.Marshal(o)
-	env, _ := json.Marshal(roomEnvelope{Message: media.Message{Type: "queue.offer", V: media.ProtocolVersion, Data: data}})
-	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	reply, err := c.bus.RequestWithContext(rctx, roomSubject(callID), env)
-	if err != nil {
-		return fmt.Errorf("offer call %s: %w", callID, err)
-	}
-	return verdictOf(reply.Data)
-}
-
 // verdictOf turns a room's reply into an error, or nil.
 func verdictOf(reply []byte) error {
 	var verdict struct {
@@ -306,30 +286,6 @@ func verdictOf(reply []byte) error {
 		return apperr.New(verdict.Error.Code, "%s", verdict.Error.Message)
 	}
 	return nil
-}
-
-// VideoLive asks the node hosting the call whether the shopper's camera is
-// live now: video packets keep arriving from them (not an avatar).
-func (c *Calls) VideoLive(ctx context.Context, callID string) error {
-	return c.ask(ctx, callID, "call.video.live", nil)
-}
-
-// EndCall ends a call from the server's side, telling both sides why.
-func (c *Calls) EndCall(ctx context.Context, callID, reason string) error {
-	return c.ask(ctx, callID, "call.end", CallEndData{Reason: reason})
-}
-
-// ask sends the contact center's request to the node hosting the call.
-func (c *Calls) ask(ctx context.Context, callID, typ string, data any) error {
-	raw, _ := json.Marshal(data)
-	env, _ := json.Marshal(roomEnvelope{Message: media.Message{Type: typ, V: media.ProtocolVersion, Data: raw}})
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	reply, err := c.bus.RequestWithContext(rctx, roomSubject(callID), env)
-	if err != nil {
-		return apperr.New(apperr.Conflict, "the call has ended")
-	}
-	return verdictOf(reply.Data)
 }
 
 // videoLive reports whether video keeps arriving from the shopper's side

@@ -13,6 +13,8 @@ type Party struct {
 	Name      string         `json:"name"`
 	AccountID string         `json:"accountId,omitempty"`
 	Store     *auth.StoreRef `json:"store,omitempty"`
+	// StoreID is the store of a sales number (0 for others).
+	StoreID int64 `json:"-"`
 }
 
 // Resolution is a number resolved to its party, its state and the devices
@@ -27,7 +29,7 @@ type Resolution struct {
 
 // Resolve answers for any number: a member or agent rings their devices; a
 // store's sales number is answered by its queue, available while any of
-// its staff is online. A number nobody holds is NotFound.
+// its agents is online (OnlineAgents). A number nobody holds is NotFound.
 func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) {
 	rec, err := s.Numbers.FindNumber(ctx, num)
 	if err != nil {
@@ -36,16 +38,12 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 	res := &Resolution{Number: num, Display: num.String(), Party: Party{Type: rec.PartyType}, State: StateOffline, Ring: []RingTarget{}}
 	db := s.db.WithContext(ctx)
 	if rec.PartyType == PartyQueue {
-		var store auth.StoreRef
-		if err := db.Table("stores").Select("slug, name").Where("id = ?", *rec.StoreID).Take(&store).Error; err != nil {
+		slug, name, err := s.stores.StoreName(ctx, *rec.StoreID)
+		if err != nil {
 			return nil, fmt.Errorf("load store of %s: %w", num, err)
 		}
-		res.Party.Name, res.Party.Store = store.Name, &store
-		var staff []string
-		if err := db.Table("accounts").Where("store_id = ?", *rec.StoreID).Pluck("id", &staff).Error; err != nil {
-			return nil, err
-		}
-		states, err := s.States(ctx, staff)
+		res.Party.Name, res.Party.Store, res.Party.StoreID = name, &auth.StoreRef{Slug: slug, Name: name}, *rec.StoreID
+		states, err := s.OnlineAgents(ctx, *rec.StoreID)
 		if err != nil {
 			return nil, err
 		}

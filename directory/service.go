@@ -37,6 +37,7 @@ type Config struct {
 type Service struct {
 	db       *gorm.DB
 	Numbers  *Numbers
+	stores   Stores
 	presence *Presence
 	sig      *media.Signaling
 	cfg      Config
@@ -64,9 +65,17 @@ func (s *Service) touch(accountIDs ...string) {
 	s.sig.Bus.Publish(touchSubject, raw)
 }
 
+// Stores is what the directory needs from the mall, which owns the
+// stores: their names for a sales number's party, and whether a store
+// sells the product a shopper calls about (*mall.Catalog implements it).
+type Stores interface {
+	StoreName(ctx context.Context, storeID int64) (slug, name string, err error)
+	SellsProduct(ctx context.Context, storeID, productID int64) (bool, error)
+}
+
 // NewService opens presence on js and plugs the directory's message types
-// into sig. Close stops it.
-func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, js jetstream.JetStream, sig *media.Signaling, cfg Config) (*Service, error) {
+// into sig; sales numbers name their stores through stores. Close stops it.
+func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Stores, js jetstream.JetStream, sig *media.Signaling, cfg Config) (*Service, error) {
 	if cfg.PresenceTTL == 0 {
 		cfg.PresenceTTL = 60 * time.Second
 	}
@@ -80,7 +89,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, js jetstream
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, Numbers: numbers, presence: p, sig: sig, cfg: cfg,
+	s := &Service{db: db, Numbers: numbers, stores: stores, presence: p, sig: sig, cfg: cfg,
 		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), touched: make(chan []string, 256)}
 	if sig.Bus != nil {
 		sub, err := sig.Bus.Subscribe(touchSubject, func(m *nats.Msg) {
@@ -98,14 +107,21 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, js jetstream
 		}
 		s.touchSub = sub
 	}
-	sig.HelloField(func(_ *media.Conn, h *media.HelloData) { h.HeartbeatSeconds = cfg.Heartbeat.Seconds() })
+	go s.pushChanges()
+	return s, nil
+}
+
+// Signals registers the directory's message types and connection hooks on
+// the signaling it was built with (presence, heartbeats, the watch of
+// numbers). Call it once, before the signaling routes serve.
+func (s *Service) Signals() {
+	sig := s.sig
+	sig.HelloField(func(_ *media.Conn, h *media.HelloData) { h.HeartbeatSeconds = s.cfg.Heartbeat.Seconds() })
 	sig.OnOpen(s.deviceOnline)
 	sig.OnClose(s.deviceGone)
 	sig.Handle("heartbeat", func(ctx context.Context, c *media.Conn, _ media.Message) error { return s.announce(ctx, c) })
 	sig.Handle("presence.set", s.handleSetPresence)
 	sig.Handle("directory.watch", s.handleWatch)
-	go s.pushChanges()
-	return s, nil
 }
 
 // Close stops pushing presence changes and closes the presence watch.

@@ -1,7 +1,6 @@
 package directory
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path"
@@ -42,26 +41,15 @@ type StoreMessage struct {
 func (StoreMessage) TableName() string { return "store_messages" }
 
 // saveStoreMessage finishes a recording left for a store and files it in
-// the store's mailbox (fileRecording: row first, as pending).
+// the store's mailbox (saveRecording: row first, as pending).
 func (c *Calls) saveStoreMessage(rec *CallRecord, link *queueLink, callerName string, r *media.Recorder) error {
-	res, err := r.Finish()
+	err := c.saveRecording(r, "smsg_", path.Join("stores", fmt.Sprint(link.storeID), "mailbox"), func(id, key string, res media.RecordingResult) recordingRow {
+		entry := link.entryID
+		return &StoreMessage{ID: id, StoreID: link.storeID, EntryID: &entry, FromAccountID: rec.CallerAccountID, FromName: callerName, FromNumber: rec.CallerNumber,
+			BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm", DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes,
+			CreatedAt: time.Now().UTC(), Status: messagePending, Node: c.node}
+	})
 	if err != nil {
-		return err
-	}
-	defer removeQuietly(res.Path)
-	id := "smsg_" + newCallID()[5:]
-	ext := ".ogg"
-	if res.ContentType == "video/webm" {
-		ext = ".webm"
-	}
-	key := path.Join("stores", fmt.Sprint(link.storeID), "mailbox", id+ext)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	entry := link.entryID
-	msg := &StoreMessage{ID: id, StoreID: link.storeID, EntryID: &entry, FromAccountID: rec.CallerAccountID, FromName: callerName, FromNumber: rec.CallerNumber,
-		BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm", DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes,
-		CreatedAt: time.Now().UTC(), Status: messagePending, Node: c.node}
-	if err := c.fileRecording(ctx, msg, id, key, res); err != nil {
 		return fmt.Errorf("file store message: %w", err)
 	}
 	return nil

@@ -35,23 +35,29 @@ func (AgeCheck) TableName() string { return "age_checks" }
 // by the birth date they registered, backed by the agent's look at them on
 // live video.
 type AgeChecks struct {
-	db *gorm.DB
+	db      *gorm.DB
+	witness Witness // nil: no age can be verified
 
-	// OnRefused, when set, is called after an order was refused by an age
-	// check (underage, or a guest), so the app can end the call and tell
-	// the shopper why.
-	OnRefused func(ctx context.Context, order *Order, reason string)
-	// VideoWitness confirms that the agent is in an engagement with the
-	// shopper and sees their live camera (avatar off); an error says why
-	// not. Without it no age can be verified.
-	VideoWitness func(ctx context.Context, agentAccountID, shopperAccountID string) error
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
 
-// NewAgeChecks returns the age check service.
-func NewAgeChecks(db *gorm.DB) *AgeChecks {
-	return &AgeChecks{db: db, Now: time.Now}
+// Witness is what age checks need from the contact center, which owns
+// the engagements (agentdesk.Router implements it).
+type Witness interface {
+	// VideoWitness confirms that the agent is in an engagement with the
+	// shopper and sees their live camera (avatar off); an error says why
+	// not.
+	VideoWitness(ctx context.Context, agentAccountID, shopperAccountID string) error
+	// EndForRefusedOrder is told after an order was refused by an age check
+	// (underage, or a guest), to end the call and tell the shopper why.
+	EndForRefusedOrder(ctx context.Context, order *Order, reason string)
+}
+
+// NewAgeChecks returns the age check service; witness confirms live video
+// and hears of refusals. Without a witness (nil) no age can be verified.
+func NewAgeChecks(db *gorm.DB, witness Witness) *AgeChecks {
+	return &AgeChecks{db: db, witness: witness, Now: time.Now}
 }
 
 // AgeCheckOutcome is what an age check did to the order.
@@ -141,10 +147,10 @@ func (ac *AgeChecks) CheckAge(ctx context.Context, staff *auth.Account, orderID 
 	if !videoConfirmed {
 		return nil, apperr.New(apperr.Invalid, "confirm that you saw the shopper on live video (camera on, avatar off) before you verify their age")
 	}
-	if ac.VideoWitness == nil {
+	if ac.witness == nil {
 		return nil, apperr.New(apperr.Conflict, "live video cannot be confirmed here: verify the shopper's age during a video call with them")
 	}
-	if err := ac.VideoWitness(ctx, staff.ID, shopper.ID); err != nil {
+	if err := ac.witness.VideoWitness(ctx, staff.ID, shopper.ID); err != nil {
 		if c := apperr.Code(err); c != apperr.Internal {
 			return nil, err
 		}
@@ -165,7 +171,7 @@ func (ac *AgeChecks) CheckAge(ctx context.Context, staff *auth.Account, orderID 
 }
 
 // refuse moves the order to refused with the reason, recording check if
-// given, in one transaction; OnRefused is told after the commit.
+// given, in one transaction; the witness is told after the commit.
 func (ac *AgeChecks) refuse(ctx context.Context, o *Order, actor, reason string, check *AgeCheck) (*AgeCheckOutcome, error) {
 	err := ac.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if check != nil {
@@ -178,8 +184,8 @@ func (ac *AgeChecks) refuse(ctx context.Context, o *Order, actor, reason string,
 	if err != nil {
 		return nil, err
 	}
-	if ac.OnRefused != nil {
-		ac.OnRefused(ctx, o, reason)
+	if ac.witness != nil {
+		ac.witness.EndForRefusedOrder(ctx, o, reason)
 	}
 	return &AgeCheckOutcome{Order: o, Reason: reason}, nil
 }

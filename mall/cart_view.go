@@ -7,10 +7,15 @@ import (
 	"fmt"
 )
 
-// StoreRef names a store in carts and orders.
+// StoreRef names a store in carts and orders, and for other slices
+// (Catalog.StoreRef).
 type StoreRef struct {
+	ID   int64  `json:"-"`
 	Slug string `json:"slug"`
 	Name string `json:"name"`
+	// MaxWaitSeconds is how long a shopper waits in the store's line
+	// before being offered a message or a call back.
+	MaxWaitSeconds int `json:"-"`
 }
 
 // CartItemView is a cart line with its price from the catalog.

@@ -20,10 +20,7 @@ import (
 // Catalog reads the mall's stores and products. It is safe for concurrent
 // use; every method runs its queries on the database it was made with.
 type Catalog struct {
-	db           *gorm.DB
-	agentsOnline AgentsOnline
-	queueStatus  QueueStatus
-	visitors     VisitorsIn
+	db *gorm.DB
 }
 
 // NewCatalog returns a Catalog over db, which must be migrated.

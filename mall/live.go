@@ -2,18 +2,51 @@ package mall
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
 
-// AgentsOnline counts, per store, the staff who are available now. The
-// directory provides it (presence lives there); nil means none known.
-type AgentsOnline func(ctx context.Context, storeIDs []int64) map[int64]int
+// Storefront serves the public catalog API: the stores with their live
+// parts (sales number, agents online, the line, visitors, shoppers inside)
+// and their products. The live parts come from the slices that own them,
+// through the interfaces below, declared here where they are used.
+type Storefront struct {
+	*Catalog
+	numbers  SalesNumbers
+	lines    SalesLines
+	visitors Visitors
+}
 
-// SetAgentsOnline installs the presence lookup used in store views.
-func (c *Catalog) SetAgentsOnline(f AgentsOnline) { c.agentsOnline = f }
+// SalesNumbers gives each store's sales number; the directory owns the
+// numbers (directory.Numbers implements it).
+type SalesNumbers interface {
+	// SalesNumbers returns the 12-digit sales number of each of the stores
+	// that has one.
+	SalesNumbers(ctx context.Context, storeIDs []int64) (map[int64]string, error)
+}
+
+// SalesLines gives each store's sales line; the contact center owns the
+// agents and the queue (agentdesk.Router implements it).
+type SalesLines interface {
+	// QueueStatus reports each store's line; its AgentsFree is the count
+	// the store views show as agents online.
+	QueueStatus(ctx context.Context, storeIDs []int64) map[int64]QueueView
+}
+
+// Visitors lists, per store, the members shown on its building (the mall
+// presence, *Presence, implements it).
+type Visitors interface {
+	VisitorsIn(ctx context.Context, storeIDs []int64) map[int64][]VisitorView
+}
+
+// NewStorefront returns the public catalog API over catalog. Each live
+// source may be nil: its parts are then left out of the views.
+func NewStorefront(catalog *Catalog, numbers SalesNumbers, lines SalesLines, visitors Visitors) *Storefront {
+	return &Storefront{Catalog: catalog, numbers: numbers, lines: lines, visitors: visitors}
+}
 
 // QueueView is a store's sales line as the skyline shows it: open with
 // agents free, busy with the current wait, or closed (nobody signed in).
@@ -24,38 +57,23 @@ type QueueView struct {
 	AgentsFree  int    `json:"agentsFree"`
 }
 
-// QueueStatus reports each store's line; the contact center provides it.
-type QueueStatus func(ctx context.Context, storeIDs []int64) map[int64]QueueView
-
-// SetQueueStatus installs the contact center's view of the stores' lines.
-func (c *Catalog) SetQueueStatus(f QueueStatus) { c.queueStatus = f }
-
-// VisitorsIn lists, per store, the members shown on its building; the
-// mall presence provides it.
-type VisitorsIn func(ctx context.Context, storeIDs []int64) map[int64][]VisitorView
-
-// SetVisitors installs the lookup of the members shown on the buildings.
-func (c *Catalog) SetVisitors(f VisitorsIn) { c.visitors = f }
-
 // shoppingWindow is how recently a cart must have changed for its shopper
 // to count as inside the store.
 const shoppingWindow = 15 * time.Minute
 
 // decorate adds the live parts to store views: the sales number, the
 // agents available and the shoppers inside (carts touched recently).
-func (c *Catalog) decorate(ctx context.Context, views []StoreView, ids []int64) {
+func (c *Storefront) decorate(ctx context.Context, views []StoreView, ids []int64) {
 	if len(ids) == 0 {
 		return
 	}
 	db := c.db.WithContext(ctx)
-	var numbers []struct {
-		StoreID int64
-		Number  string
-	}
-	db.Table("numbers").Select("store_id, number").Where("party_type = ? AND store_id IN ?", "queue", ids).Scan(&numbers)
-	sales := map[int64]string{}
-	for _, n := range numbers {
-		sales[n.StoreID] = n.Number
+	var sales map[int64]string
+	if c.numbers != nil {
+		var err error
+		if sales, err = c.numbers.SalesNumbers(ctx, ids); err != nil {
+			slog.Warn("sales numbers", "err", err)
+		}
 	}
 	var inside []struct {
 		StoreID int64
@@ -66,17 +84,13 @@ func (c *Catalog) decorate(ctx context.Context, views []StoreView, ids []int64) 
 	for _, s := range inside {
 		shoppers[s.StoreID] = s.N
 	}
-	var agents map[int64]int
-	if c.agentsOnline != nil {
-		agents = c.agentsOnline(ctx, ids)
-	}
 	var queues map[int64]QueueView
-	if c.queueStatus != nil {
-		queues = c.queueStatus(ctx, ids)
+	if c.lines != nil {
+		queues = c.lines.QueueStatus(ctx, ids)
 	}
 	var visitors map[int64][]VisitorView
 	if c.visitors != nil {
-		visitors = c.visitors(ctx, ids)
+		visitors = c.visitors.VisitorsIn(ctx, ids)
 	}
 	for i, id := range ids {
 		if v := visitors[id]; len(v) > 0 {
@@ -86,9 +100,10 @@ func (c *Catalog) decorate(ctx context.Context, views []StoreView, ids []int64) 
 			views[i].SalesNumber = n
 			views[i].SalesDisplay = n[:4] + " " + n[4:8] + " " + n[8:]
 		}
-		views[i].AgentsOnline = agents[id]
 		views[i].ShoppersInside = shoppers[id]
 		if q, ok := queues[id]; ok {
+			// One count, one rule: the agents who can take a call now.
+			views[i].AgentsOnline = q.AgentsFree
 			views[i].Queue = &q
 		}
 	}
@@ -107,7 +122,7 @@ type productHit struct {
 
 // search finds products on sale whose name or department holds q, across
 // all stores.
-func (c *Catalog) search(ctx *fiber.Ctx, q string) ([]productHit, error) {
+func (c *Storefront) search(ctx *fiber.Ctx, q string) ([]productHit, error) {
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
 	var rows []struct {
 		Product

@@ -57,12 +57,17 @@ type Orders struct {
 	carts    *Carts
 	provider PaymentProvider
 	hold     time.Duration // how long an unconfirmed payment holds its stock
+	agents   WithAgent     // nil: nobody shops with an agent
+}
 
-	// NeedsSignature, when set, is asked at a member's checkout whether the
-	// order must be signed with their passkey before payment (the app says
-	// yes while the shopper is with an agent). Age-restricted orders always
-	// must. Guests cannot sign, so it is not asked for them.
-	NeedsSignature func(ctx context.Context, s Shopper) bool
+// WithAgent is what checkout needs from the contact center, which owns the
+// engagements (agentdesk.Router implements it).
+type WithAgent interface {
+	// InEngagement reports whether the member shops with an agent now: the
+	// order must then be signed with their passkey before payment.
+	// Age-restricted orders always must; guests cannot sign, so it is not
+	// asked for them.
+	InEngagement(ctx context.Context, s Shopper) bool
 }
 
 // DefaultPaymentHold is how long an unconfirmed payment holds its stock
@@ -71,12 +76,13 @@ const DefaultPaymentHold = 15 * time.Minute
 
 // NewOrders returns the order service paying through provider. An
 // unconfirmed payment holds its order's stock for hold (0 means
-// DefaultPaymentHold); SweepHolds ends the holds.
-func NewOrders(db *gorm.DB, carts *Carts, provider PaymentProvider, hold time.Duration) *Orders {
+// DefaultPaymentHold); SweepHolds ends the holds. agents, when not nil,
+// tells which members shop with an agent.
+func NewOrders(db *gorm.DB, carts *Carts, provider PaymentProvider, hold time.Duration, agents WithAgent) *Orders {
 	if hold <= 0 {
 		hold = DefaultPaymentHold
 	}
-	return &Orders{db: db, carts: carts, provider: provider, hold: hold}
+	return &Orders{db: db, carts: carts, provider: provider, hold: hold, agents: agents}
 }
 
 // Provider is the payment provider orders are paid with.
@@ -96,7 +102,7 @@ func actorOf(s Shopper) string {
 func (os *Orders) Checkout(ctx context.Context, s Shopper) (*Order, error) {
 	var order *Order
 	var cartID string
-	withAgent := s.AccountID != "" && os.NeedsSignature != nil && os.NeedsSignature(ctx, s)
+	withAgent := s.AccountID != "" && os.agents != nil && os.agents.InEngagement(ctx, s)
 	err := os.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		c, err := cartOf(tx, s, false)
 		if err != nil {

@@ -26,7 +26,7 @@ func newShopFixture(t testing.TB, provider PaymentProvider) *shopFixture {
 	}
 	cat := NewCatalog(db.DB)
 	carts := NewCarts(db.DB, cat, nil)
-	return &shopFixture{t: t, carts: carts, orders: NewOrders(db.DB, carts, provider, 0), catalog: cat}
+	return &shopFixture{t: t, carts: carts, orders: NewOrders(db.DB, carts, provider, 0, nil), catalog: cat}
 }
 
 func guest(n int) Shopper { return Shopper{GuestHash: fmt.Sprintf("guest-%04d", n)} }

@@ -291,7 +291,7 @@ func TestUnconfirmedPaymentReleasesStockAfterTheHold(t *testing.T) {
 	}
 	// After it, from two nodes at once: each intent is canceled at Stripe,
 	// then its stock released, once.
-	other := NewOrders(f.orders.db, f.carts, prov, 0)
+	other := NewOrders(f.orders.db, f.carts, prov, 0, nil)
 	var wg sync.WaitGroup
 	closed := make([]int, 2)
 	for i, os := range []*Orders{f.orders, other} {
@@ -326,7 +326,7 @@ func TestUnconfirmedPaymentReleasesStockAfterTheHold(t *testing.T) {
 	}
 
 	// The sweep a node runs ends holds by itself.
-	short := NewOrders(f.orders.db, f.carts, prov, 50*time.Millisecond)
+	short := NewOrders(f.orders.db, f.carts, prov, 50*time.Millisecond, nil)
 	so := stripeOrder{s: guest(43), p: f.product("casa-cucina", false)}
 	f.carts.AddItem(ctx, so.s, "casa-cucina", so.p.SKU, 1, nil)
 	so.before = f.stock(so.p.ID)

@@ -39,9 +39,7 @@ type Shop struct {
 	Orders *Orders
 	// Secure sets the Secure attribute on the guest cookie (HTTPS sites).
 	Secure bool
-	// Limits bounds new guests per client address and cart event streams
-	// per shopper; nil limits nothing.
-	Limits *limits.Counter
+	limits *limits.Counter // nil limits nothing
 
 	devices GuestDevices // nil: guests get their device at their first socket
 
@@ -50,9 +48,10 @@ type Shop struct {
 }
 
 // NewShop returns the HTTP side of carts and orders; devices, when not
-// nil, issues the device of each new guest.
-func NewShop(carts *Carts, orders *Orders, secure bool, devices GuestDevices) *Shop {
-	return &Shop{Carts: carts, Orders: orders, Secure: secure, devices: devices, closing: make(chan struct{})}
+// nil, issues the device of each new guest. lim bounds new guests per
+// client address and cart event streams per shopper; nil limits nothing.
+func NewShop(carts *Carts, orders *Orders, secure bool, devices GuestDevices, lim *limits.Counter) *Shop {
+	return &Shop{Carts: carts, Orders: orders, Secure: secure, devices: devices, limits: lim, closing: make(chan struct{})}
 }
 
 // Close ends the open cart event streams, so a shutdown does not wait for
@@ -84,7 +83,7 @@ func (h *Shop) shopperMaybeNew(c *fiber.Ctx, create bool) (s Shopper, ok bool, e
 		if !create {
 			return Shopper{}, false, nil
 		}
-		if l := h.Limits; l != nil {
+		if l := h.limits; l != nil {
 			if err := l.Take(c.UserContext(), l.Rules.NewGuests, web.ClientIP(c)); err != nil {
 				return Shopper{}, false, err
 			}
@@ -114,7 +113,7 @@ func (h *Shop) ShopperOf(c *fiber.Ctx) (Shopper, bool) { return h.shopper(c, fal
 
 // GuestOf names the request's guest shopper by the guest cookie, without
 // creating one: "" for none (the signaling WebSocket asks this).
-func (h *Shop) GuestOf(c *fiber.Ctx) string {
+func GuestOf(c *fiber.Ctx) string {
 	if auth.CurrentAccount(c) != nil {
 		return ""
 	}
@@ -264,7 +263,7 @@ func (h *Shop) handleCartEvents(c *fiber.Ctx) error {
 		return err
 	}
 	var lease *limits.Lease
-	if l := h.Limits; l != nil {
+	if l := h.limits; l != nil {
 		// Each stream holds a subscription and a connection for minutes:
 		// one shopper may hold only a few, across nodes.
 		if lease, err = l.Hold(ctx, l.Rules.CartStreams, s.key()); err != nil {

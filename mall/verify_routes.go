@@ -21,10 +21,10 @@ type Closing struct {
 }
 
 // NewClosing builds the age check, signing and credit services over the
-// shop's database; passkeys come from a.
-func NewClosing(shop *Shop, a *auth.Service) *Closing {
+// shop's database; passkeys come from a, live video from witness.
+func NewClosing(shop *Shop, a *auth.Service, witness Witness) *Closing {
 	db := shop.Orders.db
-	return &Closing{Shop: shop, AgeChecks: NewAgeChecks(db), Signatures: NewSignatures(db, a), Credit: NewCredit(db)}
+	return &Closing{Shop: shop, AgeChecks: NewAgeChecks(db, witness), Signatures: NewSignatures(db, a), Credit: NewCredit(db)}
 }
 
 // Routes registers the age check, signing and credit endpoints on api.

@@ -45,6 +45,7 @@ type App struct {
 	Directory *directory.Service
 	Calls     *directory.Calls
 	Router    *agentdesk.Router
+	Cobrowse  *agentdesk.Cobrowse   // co-browsing in engagements
 	Boards    *agentdesk.Whiteboard // the engagements' shared whiteboards
 	Shop      *mall.Shop
 	Closing   *mall.Closing // age checks, order signatures, store credit; the engagement layer wires its hooks
@@ -67,27 +68,30 @@ type App struct {
 // Services is the part of App that commands without a server (seed, agent
 // add) need: the database and the slices' services.
 type Services struct {
-	DB       *database.DB
-	Auth     *auth.Service
-	Catalog  *mall.Catalog
-	Staff    *agentdesk.Staff
-	Numbers  *directory.Numbers
-	Verifier *directory.EmailVerifier
+	DB      *database.DB
+	Auth    *auth.Service
+	Catalog *mall.Catalog
+	Staff   *agentdesk.Staff
+	// Storefront serves the public catalog API with the stores' live parts.
+	Storefront *mall.Storefront
+	Numbers    *directory.Numbers
+	Verifier   *directory.EmailVerifier
 }
 
 // OpenServices opens and migrates the database and builds the services.
 // cfg.PublicURL must be set (it is the WebAuthn origin).
 func OpenServices(ctx context.Context, cfg config.Config) (*Services, error) {
+	return openServices(ctx, cfg, nil)
+}
+
+// openServices builds the services; signedOut, when not nil, is auth's
+// sign-out hook (presence and routing, on a node that serves).
+func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx context.Context, accountID, deviceID string) error) (*Services, error) {
 	db, err := database.Open(ctx, database.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
 	if err != nil {
 		return nil, err
 	}
 	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL})
-	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -102,21 +106,35 @@ func OpenServices(ctx context.Context, cfg config.Config) (*Services, error) {
 		return nil, err
 	}
 	verifier := directory.NewEmailVerifier(db.DB, sender, cfg.PublicURL)
+	// Sign-up and sign-in reach the directory: numbers for new accounts,
+	// device sign-ins, the verification mail after sign-up.
+	hooks := numbers.AuthHooks(verifier.SendVerificationAfterSignUp, signedOut)
 	catalog := mall.NewCatalog(db.DB)
-	svc := &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog), Numbers: numbers, Verifier: verifier}
-	a.SetHooks(svc.authHooks(nil))
-	return svc, nil
+	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks, Stores: catalog})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog), Numbers: numbers, Verifier: verifier}, nil
 }
 
-// authHooks connects sign-up and sign-in to the directory: numbers for new
-// accounts, device sign-ins, the verification mail after sign-up, and
-// signedOut (presence) when a node runs.
-func (s *Services) authHooks(signedOut func(ctx context.Context, accountID, deviceID string) error) auth.Hooks {
-	return s.Numbers.AuthHooks(func(ctx context.Context, acc *auth.Account) {
-		if err := s.Verifier.SendVerification(ctx, acc.ID); err != nil {
-			slog.Warn("send email verification", "account", acc.ID, "err", err)
-		}
-	}, signedOut)
+// signOuts is auth's sign-out hook on a serving node: the directory ends
+// the device's presence and the router takes the agent out of routing.
+// It is the one value New binds late: auth is built first (signaling
+// checks devices through it) and the directory and router are built on
+// signaling, so New fills them in once they exist, before serving.
+type signOuts struct {
+	dir    *directory.Service
+	router *agentdesk.Router
+}
+
+func (s *signOuts) signedOut(ctx context.Context, accountID, deviceID string) error {
+	if s.dir == nil {
+		return nil // a sign-out before the node is up has no presence to end
+	}
+	err := s.dir.SignedOut(ctx, accountID, deviceID)
+	s.router.AgentSignedOut(ctx, accountID)
+	return err
 }
 
 // mailSender sends through SMTP when configured, else into the outbox.
@@ -130,7 +148,8 @@ func mailSender(cfg config.Config) (mail.Sender, error) {
 // New opens everything a node needs and builds its HTTP app. cfg.PublicURL
 // must be set. Close releases what New opened.
 func New(ctx context.Context, cfg config.Config) (*App, error) {
-	svc, err := OpenServices(ctx, cfg)
+	late := &signOuts{}
+	svc, err := openServices(ctx, cfg, late.signedOut)
 	if err != nil {
 		return nil, err
 	}
@@ -148,24 +167,31 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		svc.DB.Close()
 		return nil, err
 	}
-	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node, Bus: b.Conn, Limits: counter, Device: svc.Auth.DeviceOf}
-	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
+	sig := &media.Signaling{PublicURL: cfg.PublicURL, Node: cfg.Node, Bus: b.Conn, Limits: counter, Device: svc.Auth.DeviceOf, Guest: mall.GuestOf}
+	sig.AllowGuests("ping", "heartbeat", "call.dial", "call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate",
+		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop",
+		"board.draw", "board.erase")
+	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, svc.Catalog, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
 	if err != nil {
 		b.Close()
 		svc.DB.Close()
 		return nil, err
 	}
-	svc.Auth.SetHooks(svc.authHooks(dir.SignedOut))
 	a := &App{Services: *svc, Config: cfg, Bus: b, Signaling: sig, Directory: dir, Limits: counter}
+	// In dependency order: carts, the router (on the carts and the calls'
+	// rooms), the calls (queueing through the router), then orders and
+	// the closing of orders, which ask the router about engagements.
+	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
+	a.startRouter(carts)
 	if err := a.startCalls(); err != nil {
 		a.Shutdown()
 		return nil, err
 	}
-	if err := a.startShop(); err != nil {
+	if err := a.startShop(carts); err != nil {
 		a.Shutdown()
 		return nil, err
 	}
-	a.startRouter()
+	late.dir, late.router = dir, a.Router
 	// The CSRF key is shared through NATS so that every node issues and
 	// accepts the same tokens.
 	csrfKey, err := b.SharedSecret(ctx, "csrf")
@@ -181,7 +207,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 // Stripe mode, else offline test payments (chosen explicitly: serve
 // refuses to pick them silently). It starts the sweep that ends the holds
 // of unconfirmed payments.
-func (a *App) startShop() error {
+func (a *App) startShop(carts *mall.Carts) error {
 	cfg := a.Config
 	var provider mall.PaymentProvider = mall.Offline{}
 	if cfg.StripeMode() {
@@ -190,19 +216,15 @@ func (a *App) startShop() error {
 			return err
 		}
 		provider = s
-		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret}
 	}
-	a.Catalog.SetAgentsOnline(a.agentsOnline)
 	a.MallPresence = mall.NewPresence(a.DB.DB, a.Catalog)
-	a.Catalog.SetVisitors(a.MallPresence.VisitorsIn)
-	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
-	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold)
+	a.Storefront = mall.NewStorefront(a.Catalog, a.Numbers, a.Router, a.MallPresence)
+	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold, a.Router)
 	a.stopSweep = sweepHolds(orders)
-	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth)
-	a.Shop.Limits = a.Limits
-	a.Closing = mall.NewClosing(a.Shop, a.Auth)
-	if a.Webhook != nil {
-		a.Webhook.Orders = orders
+	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth, a.Limits)
+	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Router)
+	if cfg.StripeMode() {
+		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret, Orders: orders}
 	}
 	return nil
 }
@@ -225,55 +247,16 @@ func sweepHolds(orders *mall.Orders) (stop func()) {
 }
 
 // startRouter starts the contact center's routing on this node: calls to
-// a store's sales number queue for its agents; guests may open the
-// signaling socket to call a store.
-func (a *App) startRouter() {
+// a store's sales number queue for its agents; co-browsing and the
+// whiteboards ride on its engagements.
+func (a *App) startRouter(carts *mall.Carts) {
 	wrap := a.Config.WrapUp
 	if wrap == 0 {
 		wrap = time.Nanosecond // no wrap-up: the agent is free at once
 	}
-	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, a.Calls, a.Shop.Carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
-	a.Catalog.SetQueueStatus(a.Router.QueueStatus)
-	agentdesk.NewCobrowse(a.Signaling, a.Router, agentdesk.CobrowseLimits{})
+	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, directory.NewRooms(a.Bus.Conn), a.Catalog, carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
+	a.Cobrowse = agentdesk.NewCobrowse(a.Signaling, a.Router, agentdesk.CobrowseLimits{})
 	a.Boards = agentdesk.NewWhiteboard(a.DB.DB, a.Signaling, a.Router, a.Catalog, agentdesk.BoardLimits{})
-	a.Shop.Orders.NeedsSignature = a.Router.InEngagement
-	a.Closing.AgeChecks.VideoWitness = a.Router.VideoWitness
-	a.Closing.AgeChecks.OnRefused = a.Router.EndForRefusedOrder
-	a.Signaling.Guest = a.Shop.GuestOf
-	a.Signaling.AllowGuests("ping", "heartbeat", "call.dial", "call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate",
-		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop",
-		"board.draw", "board.erase")
-	a.Auth.SetHooks(a.authHooks(func(ctx context.Context, accountID, deviceID string) error {
-		err := a.Directory.SignedOut(ctx, accountID, deviceID)
-		a.Router.AgentSignedOut(ctx, accountID)
-		return err
-	}))
-}
-
-// agentsOnline counts each store's available staff, from presence.
-func (a *App) agentsOnline(ctx context.Context, storeIDs []int64) map[int64]int {
-	var staff []struct {
-		ID      string
-		StoreID int64
-	}
-	if err := a.DB.WithContext(ctx).Table("accounts").Select("id, store_id").Where("store_id IN ?", storeIDs).Scan(&staff).Error; err != nil {
-		return nil
-	}
-	ids := make([]string, len(staff))
-	for i, s := range staff {
-		ids[i] = s.ID
-	}
-	states, err := a.Directory.States(ctx, ids)
-	if err != nil {
-		return nil
-	}
-	out := map[int64]int{}
-	for _, s := range staff {
-		if states[s.ID] == directory.StateAvailable {
-			out[s.StoreID]++
-		}
-	}
-	return out
 }
 
 // startCalls opens the SFU, the TURN server, the blob store and the call
@@ -317,7 +300,7 @@ func (a *App) startCalls() error {
 		}
 		return a.TURN.ICEServers(host, user, time.Now())
 	}
-	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, blobs, cfg.Node, directory.CallsConfig{
+	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, blobs, cfg.Node, a.Router, directory.CallsConfig{
 		RingTimeout: cfg.RingTimeout, ScratchDir: scratch, ICEServers: iceServers, Limits: a.Limits,
 	})
 	if err != nil {
@@ -356,7 +339,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	api.Get("/csrf", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"token": web.CSRFToken(c)}) })
 	a.Auth.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
 	a.Auth.AdminRoutes(api)
-	a.Catalog.Routes(api)
+	a.Storefront.Routes(api)
 	a.Catalog.EditRoutes(api)
 	a.MallPresence.Routes(api)
 	a.Shop.Routes(api)
@@ -373,6 +356,13 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Boards.Routes(api, a.Shop.ShopperOf)
 	reg.MustRegister(a.Router.Collector())
 	a.Verifier.Routes(api)
+	// Signaling messages, in the order the slices were once built: the
+	// connection hooks run in this order.
+	a.Directory.Signals()
+	a.Calls.Signals()
+	a.Router.Signals()
+	a.Cobrowse.Signals()
+	a.Boards.Signals()
 	a.Signaling.Routes(api)
 	api.All("/*", func(c *fiber.Ctx) error {
 		return apperr.New(apperr.NotFound, "no API endpoint %s %s", c.Method(), c.Path())

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/livemall/livemall/backend/config"
+	"github.com/livemall/livemall/directory"
 )
 
 // cartOf reads the client's cart.
@@ -246,4 +247,45 @@ func TestPaymentsFollowTheChosenMode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStoreViewCountsAgreeWithOnlyASupervisorOnline shows the store view's
+// two counts of agents (agentsOnline and the line's agentsFree) follow one
+// rule: a supervisor online takes no calls, so neither counts them.
+func TestStoreViewCountsAgreeWithOnlyASupervisorOnline(t *testing.T) {
+	a := newTestApp(t)
+	base := serveOnLoopback(t, a)
+	type storeView struct {
+		Store struct {
+			AgentsOnline int
+			Queue        *struct {
+				State      string
+				AgentsFree int
+			}
+		}
+	}
+	shopper := newClient(t, a)
+	view := func() storeView {
+		var v storeView
+		shopper.must(200, "GET", "/api/v1/stores/vinoteca-rossi", nil).json(t, &v)
+		if v.Store.Queue == nil {
+			t.Fatalf("store view without its line: %+v", v)
+		}
+		return v
+	}
+	supervisor := signedInAs(t, a, "supervisor", "vinoteca-rossi")
+	supervisor.openSocket(base)
+	waitFor(t, 3*time.Second, "the supervisor's presence", func() bool {
+		states, err := a.Directory.States(t.Context(), []string{supervisor.accountID()})
+		return err == nil && states[supervisor.accountID()] != directory.StateOffline
+	})
+	if v := view(); v.Store.AgentsOnline != 0 || v.Store.Queue.AgentsFree != 0 || v.Store.Queue.State != "closed" {
+		t.Fatalf("only a supervisor online: agentsOnline %d, line %+v", v.Store.AgentsOnline, *v.Store.Queue)
+	}
+	agent := signedInAs(t, a, "agent", "vinoteca-rossi")
+	agent.openSocket(base)
+	waitFor(t, 3*time.Second, "the agent to count on both", func() bool {
+		v := view()
+		return v.Store.AgentsOnline == 1 && v.Store.Queue.AgentsFree == 1
+	})
 }

@@ -85,10 +85,38 @@ func (c *client) sign(id string) response {
 	return c.do("POST", "/api/v1/orders/"+id+"/sign/finish", c.beginSign(id))
 }
 
-// refusals records what the OnRefused hook was told.
+// refusals records what the age checks' witness was told of refusals.
 type refusals struct {
-	mu  sync.Mutex
-	got map[string]string
+	mu     sync.Mutex
+	got    map[string]string
+	camera map[string]bool
+}
+
+// EndForRefusedOrder records the refusal.
+func (r *refusals) EndForRefusedOrder(_ context.Context, o *mall.Order, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got[o.ID] = reason
+}
+
+// VideoWitness says yes unless camera[shopper] is false.
+func (r *refusals) VideoWitness(_ context.Context, agent, shopper string) error {
+	if on, ok := r.camera[shopper]; ok && !on {
+		return apperr.New(apperr.Conflict, "the shopper's camera is off")
+	}
+	return nil
+}
+
+// alwaysWithAgent says every member shops with an agent.
+type alwaysWithAgent struct{}
+
+func (alwaysWithAgent) InEngagement(context.Context, mall.Shopper) bool { return true }
+
+// withAgentSigning rebuilds the app's orders so that members' orders are
+// placed with an agent (or, with agents nil, never).
+func withAgentSigning(a *App, agents mall.WithAgent) {
+	o := a.Shop.Orders
+	a.Shop.Orders = mall.NewOrders(a.DB.DB, a.Shop.Carts, o.Provider(), o.Hold(), agents)
 }
 
 func (r *refusals) reason(id string) string {
@@ -101,18 +129,8 @@ func (r *refusals) reason(id string) string {
 // video witness says yes unless camera[shopper] is false, and refusals are
 // recorded.
 func withVerificationHooks(a *App, camera map[string]bool) *refusals {
-	r := &refusals{got: map[string]string{}}
-	a.Closing.AgeChecks.OnRefused = func(_ context.Context, o *mall.Order, reason string) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.got[o.ID] = reason
-	}
-	a.Closing.AgeChecks.VideoWitness = func(_ context.Context, agent, shopper string) error {
-		if on, ok := camera[shopper]; ok && !on {
-			return apperr.New(apperr.Conflict, "the shopper's camera is off")
-		}
-		return nil
-	}
+	r := &refusals{got: map[string]string{}, camera: camera}
+	a.Closing.AgeChecks = mall.NewAgeChecks(a.DB.DB, r)
 	return r
 }
 
@@ -205,7 +223,7 @@ func TestAgeCheckRefusesUnderageAndGuestsAndNeedsLiveVideo(t *testing.T) {
 		})
 	}
 	agent.t = t
-	a.Closing.AgeChecks.VideoWitness = nil
+	a.Closing.AgeChecks = mall.NewAgeChecks(a.DB.DB, nil) // no video witness
 	if r := agent.ageCheck(ao.Order.ID, true); r.Status != 409 || !strings.Contains(r.Body, "live video cannot be confirmed") {
 		t.Fatalf("without a video witness: %d %s", r.Status, r.Body)
 	}
@@ -282,7 +300,7 @@ func TestSignedOrderIsPaidAndUnsignedIsNot(t *testing.T) {
 	}
 
 	// Orders placed with an agent need a signature too; guests are not asked.
-	a.Shop.Orders.NeedsSignature = func(context.Context, mall.Shopper) bool { return true }
+	withAgentSigning(a, alwaysWithAgent{})
 	with := adult.buy(wineStore, "VR-OPENER", 1)
 	if with.Order.State != "draft" || !with.Order.NeedsSignature {
 		t.Fatalf("order with an agent: %+v", with.Order)
@@ -301,7 +319,7 @@ func TestSignedOrderIsPaidAndUnsignedIsNot(t *testing.T) {
 	guest.must(200, "POST", "/api/v1/orders/"+g.Order.ID+"/pay", "{}")
 
 	// Ordinary self-checkout stays as it was: no signature, paid at once.
-	a.Shop.Orders.NeedsSignature = nil
+	withAgentSigning(a, nil)
 	self := adult.buy(wineStore, "VR-OPENER", 1)
 	adult.must(409, "POST", "/api/v1/orders/"+self.Order.ID+"/sign/begin", "{}")
 	adult.must(200, "POST", "/api/v1/orders/"+self.Order.ID+"/pay", "{}")
@@ -310,7 +328,7 @@ func TestSignedOrderIsPaidAndUnsignedIsNot(t *testing.T) {
 
 func TestSigningRefusesChangedOrdersReplaysAndNoUserVerification(t *testing.T) {
 	a := newTestApp(t)
-	a.Shop.Orders.NeedsSignature = func(context.Context, mall.Shopper) bool { return true }
+	withAgentSigning(a, alwaysWithAgent{})
 	m := shopperBorn(t, a, "Careful Shopper", bornYearsAgo(35))
 	state := func(id string) string { return m.order(id).Order.State }
 

@@ -6,6 +6,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -54,6 +55,18 @@ type Config struct {
 	FreshFor time.Duration
 	// Now returns the current time; tests replace it to expire ceremonies.
 	Now func() time.Time
+	// Hooks let other slices take part in sign-up, sign-in and sign-out
+	// (the directory's numbers and presence); the zero value has none.
+	Hooks Hooks
+	// Stores names the store of a staff account in its view; nil leaves
+	// the store out.
+	Stores StoreNames
+}
+
+// StoreNames is what auth needs from the mall, which owns the stores
+// (*mall.Catalog implements it).
+type StoreNames interface {
+	StoreName(ctx context.Context, storeID int64) (slug, name string, err error)
 }
 
 // Service does the sign-up, sign-in and session work over the database.
@@ -96,7 +109,7 @@ func New(db *gorm.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	return &Service{db: db, wa: wa, cfg: cfg}, nil
+	return &Service{db: db, wa: wa, cfg: cfg, hooks: cfg.Hooks}, nil
 }
 
 // now returns the service's current time in UTC.

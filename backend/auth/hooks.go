@@ -26,9 +26,6 @@ type Hooks struct {
 	SignedOut func(ctx context.Context, accountID, deviceID string) error
 }
 
-// SetHooks installs the hooks; call it before serving.
-func (s *Service) SetHooks(h Hooks) { s.hooks = h }
-
 func (s *Service) accountCreated(tx *gorm.DB, a *Account, n NewAccount) error {
 	if s.hooks.AccountCreated == nil {
 		return nil

@@ -28,12 +28,12 @@ type AccountView struct {
 // View returns a's API view, with its store for staff.
 func (s *Service) View(c *fiber.Ctx, a *Account) (AccountView, error) {
 	v := AccountView{ID: a.ID, Name: a.Name, Email: a.Email, Role: a.Role}
-	if a.StoreID != nil {
-		var st StoreRef
-		if err := s.db.WithContext(c.UserContext()).Table("stores").Select("slug, name").Where("id = ?", *a.StoreID).Take(&st).Error; err != nil {
+	if a.StoreID != nil && s.cfg.Stores != nil {
+		slug, name, err := s.cfg.Stores.StoreName(c.UserContext(), *a.StoreID)
+		if err != nil {
 			return v, err
 		}
-		v.Store = &st
+		v.Store = &StoreRef{Slug: slug, Name: name}
 	}
 	return v, nil
 }

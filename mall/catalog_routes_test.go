@@ -20,7 +20,7 @@ import (
 func newTestApp(db *gorm.DB) *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: web.ErrorHandler})
 	api := app.Group("/api/v1")
-	NewCatalog(db).Routes(api)
+	NewStorefront(NewCatalog(db), nil, nil, nil).Routes(api)
 	return app
 }
 
