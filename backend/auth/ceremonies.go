@@ -160,3 +160,50 @@ func insertPasskey(tx *gorm.DB, accountID string, cred *webauthn.Credential, now
 	}
 	return nil
 }
+
+// finishLink is the common end of the two ceremonies a link starts
+// (enrollment and recovery): it uses up the ceremony of the given kind,
+// checks that it was begun for this link (linkHash of its data is the
+// token's hash; otherwise Invalid, naming the link kind), verifies the new
+// passkey and, in one transaction holding the account's lock, runs redeem
+// (the link's own rule), stores the passkey and starts a session on the
+// browser's device.
+func (s *Service) finishLink(ctx context.Context, kind string, linkHash func(*ceremonyData) string, linkName, token, ceremonyID string, credential []byte, device Device,
+	redeem func(tx *gorm.DB, a *Account, cred *webauthn.Credential, now time.Time) error) (*Account, string, error) {
+	c, d, err := s.consume(ctx, ceremonyID, kind)
+	if err != nil {
+		return nil, "", err
+	}
+	if h := linkHash(d); h == "" || h != hashToken(token) || c.AccountID == nil {
+		return nil, "", apperr.New(apperr.Invalid, "this passkey request belongs to another %s link", linkName)
+	}
+	a, err := s.FindAccountByID(ctx, *c.AccountID)
+	if err != nil {
+		return nil, "", err
+	}
+	cred, err := s.verifyRegistration(a, d.Session, credential)
+	if err != nil {
+		return nil, "", err
+	}
+	var session string
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockAccount(tx, a.ID); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := redeem(tx, a, cred, now); err != nil {
+			return err
+		}
+		if err := insertPasskey(tx, a.ID, cred, now); err != nil {
+			return err
+		}
+		if session, err = s.startSession(tx, a.ID, device); err != nil {
+			return err
+		}
+		return s.runSignedIn(tx, a, device.ID)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return a, session, nil
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"gorm.io/gorm"
 
 	"github.com/livemall/livemall/backend/apperr"
@@ -134,49 +135,18 @@ func (s *Service) BeginRecovery(ctx context.Context, token string) (*Options, er
 // account's unused enrollment links, stores the passkey and starts a
 // session on the browser's device. A link used or expired meanwhile is NotFound.
 func (s *Service) FinishRecovery(ctx context.Context, token, ceremonyID string, credential []byte, device Device) (*Account, string, error) {
-	c, d, err := s.consume(ctx, ceremonyID, ceremonyRecover)
-	if err != nil {
-		return nil, "", err
-	}
-	if d.RecoveryHash == "" || d.RecoveryHash != hashToken(token) || c.AccountID == nil {
-		return nil, "", apperr.New(apperr.Invalid, "this passkey request belongs to another recovery link")
-	}
-	a, err := s.FindAccountByID(ctx, *c.AccountID)
-	if err != nil {
-		return nil, "", err
-	}
-	cred, err := s.verifyRegistration(a, d.Session, credential)
-	if err != nil {
-		return nil, "", err
-	}
-	var session string
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockAccount(tx, a.ID); err != nil {
-			return err
-		}
-		now := s.now()
-		res := tx.Model(&Recovery{}).
-			Where("token_hash = ? AND account_id = ? AND used_at IS NULL AND expires_at > ?", d.RecoveryHash, a.ID, now).
-			Updates(map[string]any{"used_at": now, "passkey_id": passkeyID(cred.ID)})
-		if res.Error != nil {
-			return fmt.Errorf("redeem recovery: %w", res.Error)
-		}
-		if res.RowsAffected != 1 {
-			return errRecoveryGone()
-		}
-		if err := revokeEnrollments(tx, a.ID, now); err != nil {
-			return err
-		}
-		if err := insertPasskey(tx, a.ID, cred, now); err != nil {
-			return err
-		}
-		if session, err = s.startSession(tx, a.ID, device); err != nil {
-			return err
-		}
-		return s.runSignedIn(tx, a, device.ID)
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	return a, session, nil
+	link := func(d *ceremonyData) string { return d.RecoveryHash }
+	return s.finishLink(ctx, ceremonyRecover, link, "recovery", token, ceremonyID, credential, device,
+		func(tx *gorm.DB, a *Account, cred *webauthn.Credential, now time.Time) error {
+			res := tx.Model(&Recovery{}).
+				Where("token_hash = ? AND account_id = ? AND used_at IS NULL AND expires_at > ?", hashToken(token), a.ID, now).
+				Updates(map[string]any{"used_at": now, "passkey_id": passkeyID(cred.ID)})
+			if res.Error != nil {
+				return fmt.Errorf("redeem recovery: %w", res.Error)
+			}
+			if res.RowsAffected != 1 {
+				return errRecoveryGone()
+			}
+			return revokeEnrollments(tx, a.ID, now)
+		})
 }

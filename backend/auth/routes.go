@@ -125,22 +125,13 @@ func (s *Service) handleSignUpBegin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignUpFinish(c *fiber.Ctx) error {
-	device, err := s.browserDevice(c)
-	if err != nil {
-		return err
-	}
-	var req finishRequest
-	if err := web.DecodeJSON(c, &req); err != nil {
-		return err
-	}
-	a, token, err := s.FinishSignUp(c.UserContext(), req.Ceremony, req.Credential, device)
-	if err != nil {
-		return err
-	}
-	if s.hooks.SignedUp != nil {
-		s.hooks.SignedUp(c.UserContext(), a)
-	}
-	return s.signedIn(c, fiber.StatusCreated, a, token, device)
+	return s.finishSignedIn(c, fiber.StatusCreated, func(ctx context.Context, ceremonyID string, credential []byte, device Device) (*Account, string, error) {
+		a, token, err := s.FinishSignUp(ctx, ceremonyID, credential, device)
+		if err == nil && s.hooks.SignedUp != nil {
+			s.hooks.SignedUp(ctx, a)
+		}
+		return a, token, err
+	})
 }
 
 func (s *Service) handleSignInBegin(c *fiber.Ctx) error {
@@ -155,6 +146,13 @@ func (s *Service) handleSignInBegin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignInFinish(c *fiber.Ctx) error {
+	return s.finishSignedIn(c, fiber.StatusOK, s.FinishSignIn)
+}
+
+// finishSignedIn decodes a finish step on the browser's device, runs finish
+// with its ceremony and credential and, when it succeeds, answers with status
+// and the new session's cookie.
+func (s *Service) finishSignedIn(c *fiber.Ctx, status int, finish func(ctx context.Context, ceremonyID string, credential []byte, device Device) (*Account, string, error)) error {
 	device, err := s.browserDevice(c)
 	if err != nil {
 		return err
@@ -163,11 +161,11 @@ func (s *Service) handleSignInFinish(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	a, token, err := s.FinishSignIn(c.UserContext(), req.Ceremony, req.Credential, device)
+	a, token, err := finish(c.UserContext(), req.Ceremony, req.Credential, device)
 	if err != nil {
 		return err
 	}
-	return s.signedIn(c, fiber.StatusOK, a, token, device)
+	return s.signedIn(c, status, a, token, device)
 }
 
 func (s *Service) handleSignOut(c *fiber.Ctx) error {
@@ -338,19 +336,10 @@ func (s *Service) handleLinkBegin(l oneTimeLink) fiber.Handler {
 // browser in on its device.
 func (s *Service) handleLinkFinish(l oneTimeLink) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		device, err := s.browserDevice(c)
-		if err != nil {
-			return err
-		}
-		var req finishRequest
-		if err := web.DecodeJSON(c, &req); err != nil {
-			return err
-		}
-		a, token, err := l.finish(c.UserContext(), c.Params("token"), req.Ceremony, req.Credential, device)
-		if err != nil {
-			return err
-		}
-		return s.signedIn(c, fiber.StatusOK, a, token, device)
+		token := c.Params("token")
+		return s.finishSignedIn(c, fiber.StatusOK, func(ctx context.Context, ceremonyID string, credential []byte, device Device) (*Account, string, error) {
+			return l.finish(ctx, token, ceremonyID, credential, device)
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -244,44 +245,14 @@ func (s *Service) BeginEnrollment(ctx context.Context, token string) (*Options, 
 // and starts a session. An account that gained a passkey meanwhile (another
 // link, a recovery) is a Conflict with AlreadyEnrolledMessage.
 func (s *Service) FinishEnrollment(ctx context.Context, token, ceremonyID string, credential []byte, device Device) (*Account, string, error) {
-	c, d, err := s.consume(ctx, ceremonyID, ceremonyEnroll)
-	if err != nil {
-		return nil, "", err
-	}
-	if d.EnrollmentHash != hashToken(token) || c.AccountID == nil {
-		return nil, "", apperr.New(apperr.Invalid, "this passkey request belongs to another enrollment link")
-	}
-	a, err := s.FindAccountByID(ctx, *c.AccountID)
-	if err != nil {
-		return nil, "", err
-	}
-	cred, err := s.verifyRegistration(a, d.Session, credential)
-	if err != nil {
-		return nil, "", err
-	}
-	var session string
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockAccount(tx, a.ID); err != nil {
-			return err
-		}
-		if has, err := hasPasskey(tx, a.ID); err != nil {
-			return err
-		} else if has {
-			return errAlreadyEnrolled()
-		}
-		if err := s.redeemEnrollment(tx, d.EnrollmentHash, a.ID); err != nil {
-			return err
-		}
-		if err := insertPasskey(tx, a.ID, cred, s.now()); err != nil {
-			return err
-		}
-		if session, err = s.startSession(tx, a.ID, device); err != nil {
-			return err
-		}
-		return s.runSignedIn(tx, a, device.ID)
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	return a, session, nil
+	link := func(d *ceremonyData) string { return d.EnrollmentHash }
+	return s.finishLink(ctx, ceremonyEnroll, link, "enrollment", token, ceremonyID, credential, device,
+		func(tx *gorm.DB, a *Account, _ *webauthn.Credential, _ time.Time) error {
+			if has, err := hasPasskey(tx, a.ID); err != nil {
+				return err
+			} else if has {
+				return errAlreadyEnrolled()
+			}
+			return s.redeemEnrollment(tx, hashToken(token), a.ID)
+		})
 }
