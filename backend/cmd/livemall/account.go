@@ -46,24 +46,20 @@ func runAccount(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("account recover: --by: %s", errorText(err))
 		}
 	}
-	cfg.PublicURL = cfg.PublicURLForLinks()
-	svc, err := app.OpenServices(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer svc.DB.Close()
-	a, err := svc.Auth.FindAccountByEmail(ctx, email)
-	if err != nil {
-		return fmt.Errorf("account recover: %s", errorText(err))
-	}
-	issuer := issuerName(by)
-	token, err := svc.Auth.IssueRecovery(ctx, a.ID, issuer)
-	if err != nil {
-		return fmt.Errorf("account recover: %s", errorText(err))
-	}
-	fmt.Fprintf(stdout, "recovery for %s %s <%s>, issued by %s\n", a.Role, a.Name, a.Email, issuer)
-	fmt.Fprintf(stdout, "recovery link (one-time, valid 1 hour; adds a passkey): %s\n", auth.RecoveryLink(cfg.PublicURL, a.Role, token))
-	return nil
+	return withServices(ctx, &cfg, func(svc *app.Services) error {
+		a, err := svc.Auth.FindAccountByEmail(ctx, email)
+		if err != nil {
+			return fmt.Errorf("account recover: %s", errorText(err))
+		}
+		issuer := issuerName(by)
+		token, err := svc.Auth.IssueRecovery(ctx, a.ID, issuer)
+		if err != nil {
+			return fmt.Errorf("account recover: %s", errorText(err))
+		}
+		fmt.Fprintf(stdout, "recovery for %s %s <%s>, issued by %s\n", a.Role, a.Name, a.Email, issuer)
+		fmt.Fprintf(stdout, "recovery link (one-time, valid 1 hour; adds a passkey): %s\n", auth.RecoveryLink(cfg.PublicURL, a.Role, token))
+		return nil
+	})
 }
 
 // issuerName is who the audit records as issuing a recovery link: the OS
@@ -104,20 +100,17 @@ func runRevoke(ctx context.Context, args []string, stdout io.Writer) error {
 	if email == "" {
 		return errors.New("account revoke: --email is required")
 	}
-	svc, err := app.OpenServices(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer svc.DB.Close()
-	a, err := svc.Auth.FindAccountByEmail(ctx, email)
-	if err != nil {
-		return fmt.Errorf("account revoke: %s", errorText(err))
-	}
-	r, err := svc.Auth.RevokeAccess(ctx, a.ID, passkeys)
-	if err != nil {
-		return fmt.Errorf("account revoke: %s", errorText(err))
-	}
-	fmt.Fprintf(stdout, "revoked for %s %s <%s>: %d sessions ended, %d unused links killed, %d passkeys removed\n",
-		a.Role, a.Name, a.Email, r.Sessions, r.Links, r.Passkeys)
-	return nil
+	return withServices(ctx, &cfg, func(svc *app.Services) error {
+		a, err := svc.Auth.FindAccountByEmail(ctx, email)
+		if err != nil {
+			return fmt.Errorf("account revoke: %s", errorText(err))
+		}
+		r, err := svc.Auth.RevokeAccess(ctx, a.ID, passkeys)
+		if err != nil {
+			return fmt.Errorf("account revoke: %s", errorText(err))
+		}
+		fmt.Fprintf(stdout, "revoked for %s %s <%s>: %d sessions ended, %d unused links killed, %d passkeys removed\n",
+			a.Role, a.Name, a.Email, r.Sessions, r.Links, r.Passkeys)
+		return nil
+	})
 }

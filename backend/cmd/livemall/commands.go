@@ -69,24 +69,20 @@ func runSeed(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(os.Stderr, "usage: livemall seed --demo [flags]  (the demo is the only seed there is)")
 		return errUsage
 	}
-	cfg.PublicURL = cfg.PublicURLForLinks()
-	svc, err := app.OpenServices(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer svc.DB.Close()
-	rep, err := svc.SeedDemo(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "demo mall: %d stores, %d products, %d add-on relations; created %d staff and %d members now\n",
-		rep.Stores, rep.Products, rep.AddOns, rep.Staff, rep.Members)
-	links, err := svc.DemoEnrollmentLinks(ctx, cfg.PublicURL)
-	if err != nil {
-		return err
-	}
-	printWelcome(stdout, "once `livemall serve` runs, the apps are at", cfg.PublicURL, links)
-	return nil
+	return withServices(ctx, &cfg, func(svc *app.Services) error {
+		rep, err := svc.SeedDemo(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "demo mall: %d stores, %d products, %d add-on relations; created %d staff and %d members now\n",
+			rep.Stores, rep.Products, rep.AddOns, rep.Staff, rep.Members)
+		links, err := svc.DemoEnrollmentLinks(ctx, cfg.PublicURL)
+		if err != nil {
+			return err
+		}
+		printWelcome(stdout, "once `livemall serve` runs, the apps are at", cfg.PublicURL, links)
+		return nil
+	})
 }
 
 // runAgent is `livemall agent add`.
@@ -108,17 +104,13 @@ func runAgent(ctx context.Context, args []string, stdout io.Writer) error {
 	if n.StoreSlug == "" || n.Email == "" {
 		return errors.New("agent add: --store and --email are required")
 	}
-	cfg.PublicURL = cfg.PublicURLForLinks()
-	svc, err := app.OpenServices(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer svc.DB.Close()
-	added, err := svc.Staff.AddStaffMember(ctx, n)
-	if err != nil {
-		return fmt.Errorf("agent add: %s", errorText(err))
-	}
-	fmt.Fprintf(stdout, "added %s %s <%s> to %s\n", added.Account.Role, added.Account.Name, added.Account.Email, added.Store.Name)
-	fmt.Fprintf(stdout, "enrollment link (one-time, valid 7 days): %s\n", auth.EnrollmentLink(cfg.PublicURL, added.Account.Role, added.EnrollmentToken))
-	return nil
+	return withServices(ctx, &cfg, func(svc *app.Services) error {
+		added, err := svc.Staff.AddStaffMember(ctx, n)
+		if err != nil {
+			return fmt.Errorf("agent add: %s", errorText(err))
+		}
+		fmt.Fprintf(stdout, "added %s %s <%s> to %s\n", added.Account.Role, added.Account.Name, added.Account.Email, added.Store.Name)
+		fmt.Fprintf(stdout, "enrollment link (one-time, valid 7 days): %s\n", auth.EnrollmentLink(cfg.PublicURL, added.Account.Role, added.EnrollmentToken))
+		return nil
+	})
 }

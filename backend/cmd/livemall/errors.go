@@ -1,6 +1,12 @@
 package main
 
-import "github.com/livemall/livemall/backend/apperr"
+import (
+	"context"
+
+	"github.com/livemall/livemall/backend/app"
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/config"
+)
 
 // errorText is the message of an apperr for the terminal, or the error
 // itself for anything else.
@@ -9,4 +15,17 @@ func errorText(err error) string {
 		return apperr.Message(err)
 	}
 	return err.Error()
+}
+
+// withServices runs a command's work on the services of cfg, closing the
+// database after. Links the work prints point where people reach the
+// server (cfg.PublicURLForLinks), which it sets as cfg.PublicURL.
+func withServices(ctx context.Context, cfg *config.Config, run func(svc *app.Services) error) error {
+	cfg.PublicURL = cfg.PublicURLForLinks()
+	svc, err := app.OpenServices(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	return run(svc)
 }

@@ -37,44 +37,40 @@ func runMember(ctx context.Context, args []string, stdout io.Writer) error {
 	if n.Name == "" || n.Email == "" || n.BirthDate == "" {
 		return errors.New("member add: --name, --email and --birthdate are required")
 	}
-	cfg.PublicURL = cfg.PublicURLForLinks()
-	svc, err := app.OpenServices(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer svc.DB.Close()
-	if n.Vanity != "" {
-		num, err := directory.ParseNumber(n.Vanity)
-		if err != nil {
-			return fmt.Errorf("member add: --vanity: %s", errorText(err))
+	return withServices(ctx, &cfg, func(svc *app.Services) error {
+		if n.Vanity != "" {
+			num, err := directory.ParseNumber(n.Vanity)
+			if err != nil {
+				return fmt.Errorf("member add: --vanity: %s", errorText(err))
+			}
+			if err := svc.Numbers.CheckFree(ctx, num); err != nil {
+				return fmt.Errorf("member add: %s", errorText(err))
+			}
 		}
-		if err := svc.Numbers.CheckFree(ctx, num); err != nil {
+		a, err := svc.Auth.CreateAccount(ctx, n)
+		if err != nil {
 			return fmt.Errorf("member add: %s", errorText(err))
 		}
-	}
-	a, err := svc.Auth.CreateAccount(ctx, n)
-	if err != nil {
-		return fmt.Errorf("member add: %s", errorText(err))
-	}
-	if err := svc.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return svc.Verifier.MarkVerified(ctx, tx, a.ID)
-	}); err != nil {
-		return err
-	}
-	nums, err := svc.Numbers.NumbersOf(ctx, a.ID)
-	if err != nil || len(nums) == 0 {
-		return fmt.Errorf("member add: no number was given out: %v", err)
-	}
-	token, err := svc.Auth.IssueEnrollment(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	note := ""
-	if n.Vanity != "" && nums[0].Kind != directory.KindVanity {
-		note = " (the vanity number was taken a moment ago; this is the next free one)"
-	}
-	fmt.Fprintf(stdout, "added member %s <%s>\n", a.Name, a.Email)
-	fmt.Fprintf(stdout, "number: %s%s\n", nums[0].Number, note)
-	fmt.Fprintf(stdout, "enrollment link (one-time, valid 7 days): %s\n", auth.EnrollmentLink(cfg.PublicURL, a.Role, token))
-	return nil
+		if err := svc.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return svc.Verifier.MarkVerified(ctx, tx, a.ID)
+		}); err != nil {
+			return err
+		}
+		nums, err := svc.Numbers.NumbersOf(ctx, a.ID)
+		if err != nil || len(nums) == 0 {
+			return fmt.Errorf("member add: no number was given out: %v", err)
+		}
+		token, err := svc.Auth.IssueEnrollment(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		note := ""
+		if n.Vanity != "" && nums[0].Kind != directory.KindVanity {
+			note = " (the vanity number was taken a moment ago; this is the next free one)"
+		}
+		fmt.Fprintf(stdout, "added member %s <%s>\n", a.Name, a.Email)
+		fmt.Fprintf(stdout, "number: %s%s\n", nums[0].Number, note)
+		fmt.Fprintf(stdout, "enrollment link (one-time, valid 7 days): %s\n", auth.EnrollmentLink(cfg.PublicURL, a.Role, token))
+		return nil
+	})
 }
