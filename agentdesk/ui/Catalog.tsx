@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AddOnKind, Product } from '../../backend/web/ui/api';
 import { StoreIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
+import { Loading, StatusLines } from './StatusLines';
 import { formatMoney } from '../../backend/web/ui/money';
 import {
   catalog,
@@ -74,19 +75,10 @@ export function Catalog({ slug, storeName }: { slug: string; storeName: string }
         />
       )}
 
-      <p class={notice ? 'status status-ok' : 'status'} role="status">
-        {notice}
-      </p>
-      {error && (
-        <p class="status status-error" role="alert">
-          {error}
-        </p>
-      )}
+      <StatusLines notice={notice} error={error} />
 
       {products === null && !error ? (
-        <p class="status status-busy" aria-busy="true">
-          <span class="spinner" aria-hidden="true" /> Loading products…
-        </p>
+        <Loading what="products" />
       ) : products && products.length === 0 ? (
         <p class="muted catalog-empty">No products on sale yet. Add the first one.</p>
       ) : products ? (
@@ -123,6 +115,35 @@ export function Catalog({ slug, storeName }: { slug: string; storeName: string }
 }
 
 type Panel = 'none' | 'edit' | 'addons' | 'retire';
+
+/** PanelButton opens or closes one of a product row's panels. */
+function PanelButton({
+  panel,
+  open,
+  label,
+  danger,
+  onToggle,
+  children,
+}: {
+  panel: Exclude<Panel, 'none'>;
+  open: Panel;
+  label: string;
+  danger?: boolean;
+  onToggle: (p: Panel) => void;
+  children: string;
+}) {
+  return (
+    <button
+      type="button"
+      class={danger ? 'btn btn-ghost btn-sm catalog-danger' : 'btn btn-ghost btn-sm'}
+      aria-expanded={open === panel}
+      aria-label={label}
+      onClick={() => onToggle(panel)}
+    >
+      {children}
+    </button>
+  );
+}
 
 function ProductRow({
   product: p,
@@ -169,33 +190,15 @@ function ProductRow({
         <td class={p.stock === 0 ? 'num catalog-out' : 'num'}>{p.stock}</td>
         <td>{p.ageLimit > 0 ? <span class="badge badge-age">{p.ageLimit}+</span> : <span class="muted">—</span>}</td>
         <td class="catalog-actions">
-          <button
-            type="button"
-            class="btn btn-ghost btn-sm"
-            aria-expanded={panel === 'edit'}
-            aria-label={`Edit ${p.name}`}
-            onClick={() => toggle('edit')}
-          >
+          <PanelButton panel="edit" open={panel} label={`Edit ${p.name}`} onToggle={toggle}>
             Edit
-          </button>
-          <button
-            type="button"
-            class="btn btn-ghost btn-sm"
-            aria-expanded={panel === 'addons'}
-            aria-label={`Add-ons of ${p.name}`}
-            onClick={() => toggle('addons')}
-          >
+          </PanelButton>
+          <PanelButton panel="addons" open={panel} label={`Add-ons of ${p.name}`} onToggle={toggle}>
             Add-ons
-          </button>
-          <button
-            type="button"
-            class="btn btn-ghost btn-sm catalog-danger"
-            aria-expanded={panel === 'retire'}
-            aria-label={`Retire ${p.name}`}
-            onClick={() => toggle('retire')}
-          >
+          </PanelButton>
+          <PanelButton panel="retire" open={panel} label={`Retire ${p.name}`} onToggle={toggle} danger>
             Retire
-          </button>
+          </PanelButton>
         </td>
       </tr>
       {panel !== 'none' && (
@@ -491,9 +494,7 @@ function AddOnsEditor({
         Add-ons suggested with {product.name}
       </h3>
       {rows === null ? (
-        <p class="status status-busy" aria-busy="true">
-          <span class="spinner" aria-hidden="true" /> Loading add-ons…
-        </p>
+        <Loading what="add-ons" />
       ) : (
         <>
           {rows.length === 0 && <p class="muted small">No add-ons yet.</p>}

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type CreditApplication, type CreditState } from '../../backend/web/ui/api';
 import { ShieldIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
+import { Loading, StatusLines } from './StatusLines';
 import { eurosToMinor, minorToEuros } from './catalogApi';
 import { formatMoney } from '../../backend/web/ui/money';
 
@@ -69,18 +70,9 @@ export function CreditReview({ storeName }: { storeName: string }) {
           Refresh
         </button>
       </div>
-      <p class={notice ? 'status status-ok' : 'status'} role="status">
-        {notice}
-      </p>
-      {error && (
-        <p class="status status-error" role="alert">
-          {error}
-        </p>
-      )}
+      <StatusLines notice={notice} error={error} />
       {sorted === null && !error ? (
-        <p class="status status-busy" aria-busy="true">
-          <span class="spinner" aria-hidden="true" /> Loading applications…
-        </p>
+        <Loading what="applications" />
       ) : sorted && sorted.length === 0 ? (
         <p class="muted catalog-empty">No credit applications yet. Agents send them to members during a call.</p>
       ) : sorted ? (
