@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -116,32 +114,18 @@ func measureCentrifugo(bin string, o options, src *sources) (float64, error) {
 // connectCentrifugo opens count client connections and sends each the
 // connect command, 32 at a time.
 func connectCentrifugo(addr string, count int, src *sources) ([]*websocket.Conn, error) {
-	out := make([]*websocket.Conn, 0, count)
-	var (
-		mu    sync.Mutex
-		wg    sync.WaitGroup
-		next  atomic.Int64
-		first error
-	)
-	for w := 0; w < 32; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for int(next.Add(1)) <= count {
-				conn, err := dialCentrifugo(addr, src)
-				mu.Lock()
-				if err != nil && first == nil {
-					first = err
-				}
-				if conn != nil {
-					out = append(out, conn)
-				}
-				mu.Unlock()
-			}
-		}()
+	out := make([]*websocket.Conn, count)
+	first := inParallel(32, count, func(i int) (err error) {
+		out[i], err = dialCentrifugo(addr, src)
+		return err
+	})
+	kept := out[:0]
+	for _, c := range out {
+		if c != nil {
+			kept = append(kept, c)
+		}
 	}
-	wg.Wait()
-	return out, first
+	return kept, first
 }
 
 func dialCentrifugo(addr string, src *sources) (*websocket.Conn, error) {

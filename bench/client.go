@@ -112,25 +112,8 @@ func (m *member) must(want int, method, path string, body, v any) error {
 // reads back their account id and number.
 func (n *node) signUp(name, email string) (*member, error) {
 	m := &member{n: n, name: name}
-	if err := m.must(200, "GET", "/api/v1/csrf", nil, nil); err != nil {
-		return nil, err
-	}
-	var b struct {
-		Ceremony string          `json:"ceremony"`
-		Options  json.RawMessage `json:"options"`
-	}
-	if err := m.must(200, "POST", "/api/v1/auth/signup/begin", map[string]string{"name": name, "email": email, "birthDate": "1990-01-01", "address": "1 Bench St, Springfield"}, &b); err != nil {
-		return nil, err
-	}
-	opts, err := virtualwebauthn.ParseAttestationOptions(string(b.Options))
-	if err != nil {
-		return nil, err
-	}
-	authr := virtualwebauthn.NewAuthenticator()
-	authr.Options.UserHandle = []byte(opts.UserID)
-	rp := virtualwebauthn.RelyingParty{Name: "livemall", ID: "localhost", Origin: n.origin}
-	cred := json.RawMessage(virtualwebauthn.CreateAttestationResponse(rp, authr, newCredential(), *opts))
-	if err := m.must(201, "POST", "/api/v1/auth/signup/finish", map[string]any{"ceremony": b.Ceremony, "credential": cred}, nil); err != nil {
+	begin := map[string]string{"name": name, "email": email, "birthDate": "1990-01-01", "address": "1 Bench St, Springfield"}
+	if err := m.registerPasskey("/api/v1/auth/signup", begin, 201); err != nil {
 		return nil, err
 	}
 	var me struct {
@@ -139,29 +122,71 @@ func (n *node) signUp(name, email string) (*member, error) {
 	if err := m.must(200, "GET", "/api/v1/directory/me", nil, &me); err != nil {
 		return nil, err
 	}
+	id, err := m.signedInAs()
+	if err != nil {
+		return nil, err
+	}
+	if len(me.Numbers) == 0 || id == "" {
+		return nil, fmt.Errorf("sign-up of %s gave no number or account", name)
+	}
+	m.number, m.accountID = me.Numbers[0].Number, id
+	return m, nil
+}
+
+// registerPasskey registers a virtual passkey as a browser does: it takes
+// the CSRF cookie, posts begin (with the begin body) under base, creates
+// the passkey the options ask for and posts it to finish, which must answer
+// finishStatus (the session cookie comes with that answer).
+func (m *member) registerPasskey(base string, begin any, finishStatus int) error {
+	if err := m.must(200, "GET", "/api/v1/csrf", nil, nil); err != nil {
+		return err
+	}
+	var b struct {
+		Ceremony string          `json:"ceremony"`
+		Options  json.RawMessage `json:"options"`
+	}
+	if err := m.must(200, "POST", base+"/begin", begin, &b); err != nil {
+		return err
+	}
+	opts, err := virtualwebauthn.ParseAttestationOptions(string(b.Options))
+	if err != nil {
+		return err
+	}
+	authr := virtualwebauthn.NewAuthenticator()
+	authr.Options.UserHandle = []byte(opts.UserID)
+	rp := virtualwebauthn.RelyingParty{Name: "livemall", ID: "localhost", Origin: m.n.origin}
+	cred := json.RawMessage(virtualwebauthn.CreateAttestationResponse(rp, authr, newCredential(), *opts))
+	return m.must(finishStatus, "POST", base+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": cred}, nil)
+}
+
+// signedInAs reads back the id of the signed-in account (GET /api/v1/me).
+func (m *member) signedInAs() (string, error) {
 	var session struct {
 		Account struct{ ID string }
 	}
-	if err := m.must(200, "GET", "/api/v1/me", nil, &session); err != nil {
-		return nil, err
-	}
-	if len(me.Numbers) == 0 || session.Account.ID == "" {
-		return nil, fmt.Errorf("sign-up of %s gave no number or account", name)
-	}
-	m.number, m.accountID = me.Numbers[0].Number, session.Account.ID
-	return m, nil
+	err := m.must(200, "GET", "/api/v1/me", nil, &session)
+	return session.Account.ID, err
 }
 
 // signUpMany signs up count members named prefix-i, eight at a time.
 func (n *node) signUpMany(prefix string, count int) ([]*member, error) {
 	out := make([]*member, count)
+	err := inParallel(8, count, func(i int) (err error) {
+		out[i], err = n.signUp(fmt.Sprintf("Bench %s %d", prefix, i), fmt.Sprintf("%s-%d@bench.example.com", prefix, i))
+		return err
+	})
+	return out, err
+}
+
+// inParallel runs do(0) … do(count-1) on workers goroutines, each taking
+// the next i, and returns the error of the lowest i that failed, if any.
+func inParallel(workers, count int, do func(i int) error) error {
+	errs := make([]error, count)
 	var (
-		wg    sync.WaitGroup
-		next  atomic.Int64
-		first error
-		mu    sync.Mutex
+		wg   sync.WaitGroup
+		next atomic.Int64
 	)
-	for w := 0; w < 8; w++ {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -170,18 +195,17 @@ func (n *node) signUpMany(prefix string, count int) ([]*member, error) {
 				if i >= count {
 					return
 				}
-				m, err := n.signUp(fmt.Sprintf("Bench %s %d", prefix, i), fmt.Sprintf("%s-%d@bench.example.com", prefix, i))
-				mu.Lock()
-				if err != nil && first == nil {
-					first = err
-				}
-				out[i] = m
-				mu.Unlock()
+				errs[i] = do(i)
 			}
 		}()
 	}
 	wg.Wait()
-	return out, first
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newCredential returns a virtual passkey whose public key coordinates are

@@ -106,32 +106,12 @@ func runPresence(o options) (*report, error) {
 // openDevices connects count devices spread over the members, 32 at a time.
 func openDevices(members []*member, count int, src *sources) ([]*websocket.Conn, error) {
 	out := make([]*websocket.Conn, count)
-	var (
-		wg    sync.WaitGroup
-		next  atomic.Int64
-		mu    sync.Mutex
-		first error
-	)
-	for w := 0; w < 32; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= count {
-					return
-				}
-				conn, err := members[i%len(members)].openSocket(fmt.Sprintf("bench-dev-%06d", i), src)
-				mu.Lock()
-				out[i] = conn
-				if err != nil && first == nil {
-					first = fmt.Errorf("device %d: %w", i, err)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	first := inParallel(32, count, func(i int) (err error) {
+		if out[i], err = members[i%len(members)].openSocket(fmt.Sprintf("bench-dev-%06d", i), src); err != nil {
+			return fmt.Errorf("device %d: %w", i, err)
+		}
+		return nil
+	})
 	kept := out[:0]
 	for _, c := range out {
 		if c != nil {

@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/descope/virtualwebauthn"
 	"github.com/fasthttp/websocket"
 )
 
@@ -551,32 +550,19 @@ func dialAll(shoppers []*shopper, number string, timeout time.Duration) ([]queue
 // time.
 func openGuests(n *node, src *sources, count int, stopBeats chan struct{}) ([]*shopper, error) {
 	out := make([]*shopper, count)
-	errs := make([]error, count)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= count {
-					return
-				}
-				out[i], errs[i] = n.openGuest(fmt.Sprintf("bench-shopper-%04d", i), src)
-			}
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			for _, s := range out {
-				if s != nil {
-					s.conn.Close()
-				}
-			}
-			return nil, fmt.Errorf("guest %d: %w", i, err)
+	err := inParallel(8, count, func(i int) (err error) {
+		if out[i], err = n.openGuest(fmt.Sprintf("bench-shopper-%04d", i), src); err != nil {
+			return fmt.Errorf("guest %d: %w", i, err)
 		}
+		return nil
+	})
+	if err != nil {
+		for _, s := range out {
+			if s != nil {
+				s.conn.Close()
+			}
+		}
+		return nil, err
 	}
 	for _, s := range out {
 		go heartbeat(stopBeats, func() { s.send("heartbeat", nil) })
@@ -623,33 +609,13 @@ func (n *node) openGuest(device string, src *sources) (*shopper, error) {
 // the desk's first sign-in does, and reads back the account id.
 func (n *node) enroll(token, name string) (*member, error) {
 	m := &member{n: n, name: name}
-	if err := m.must(200, "GET", "/api/v1/csrf", nil, nil); err != nil {
+	if err := m.registerPasskey("/api/v1/auth/enrollments/"+token, map[string]any{}, 200); err != nil {
 		return nil, err
 	}
-	var b struct {
-		Ceremony string          `json:"ceremony"`
-		Options  json.RawMessage `json:"options"`
-	}
-	if err := m.must(200, "POST", "/api/v1/auth/enrollments/"+token+"/begin", map[string]any{}, &b); err != nil {
-		return nil, err
-	}
-	opts, err := virtualwebauthn.ParseAttestationOptions(string(b.Options))
+	id, err := m.signedInAs()
 	if err != nil {
 		return nil, err
 	}
-	authr := virtualwebauthn.NewAuthenticator()
-	authr.Options.UserHandle = []byte(opts.UserID)
-	rp := virtualwebauthn.RelyingParty{Name: "livemall", ID: "localhost", Origin: n.origin}
-	cred := json.RawMessage(virtualwebauthn.CreateAttestationResponse(rp, authr, newCredential(), *opts))
-	if err := m.must(200, "POST", "/api/v1/auth/enrollments/"+token+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": cred}, nil); err != nil {
-		return nil, err
-	}
-	var session struct {
-		Account struct{ ID string }
-	}
-	if err := m.must(200, "GET", "/api/v1/me", nil, &session); err != nil {
-		return nil, err
-	}
-	m.accountID = session.Account.ID
+	m.accountID = id
 	return m, nil
 }
