@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,11 +40,7 @@ func runDial(o options) (*report, error) {
 	r.set("callers", o.callers, "")
 	r.set("callees", o.callees, "")
 	r.set("target_rate", o.rate, "dials/s")
-	plan, err := loadMedia(o.mediaDir)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := startChild("node", childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile}, o.workDir, o.pin)
+	plan, srv, err := startMediaNode(o)
 	if err != nil {
 		return nil, err
 	}

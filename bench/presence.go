@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +20,8 @@ func runPresence(o options) (*report, error) {
 	r.set("devices", o.devices, "")
 	r.set("watchers", o.watchers, "")
 	r.set("heartbeat_s", o.heartbeat.Seconds(), "s")
-	args := childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile,
-		Heartbeat: o.heartbeat, PresenceTTL: 3 * o.heartbeat}
+	args := o.nodeArgs()
+	args.Heartbeat, args.PresenceTTL = o.heartbeat, 3*o.heartbeat
 	srv, err := startChild("node", args, o.workDir, o.pin)
 	if err != nil {
 		return nil, err

@@ -64,6 +64,26 @@ type child struct {
 	log   string
 }
 
+// nodeArgs are the child arguments every run gives its node: the data
+// directory under the work directory, the database and the CPU profile.
+func (o options) nodeArgs() childArgs {
+	return childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile}
+}
+
+// startMediaNode loads the media plan and starts a node with nodeArgs: how
+// the runs that carry calls begin.
+func startMediaNode(o options) (*mediaPlan, *child, error) {
+	plan, err := loadMedia(o.mediaDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := startChild("node", o.nodeArgs(), o.workDir, o.pin)
+	if err != nil {
+		return nil, nil, err
+	}
+	return plan, srv, nil
+}
+
 // startChild starts this binary again in the given mode and waits until it
 // serves. pin runs it on CPU 0 with taskset.
 func startChild(mode string, args childArgs, logDir string, pin bool) (*child, error) {

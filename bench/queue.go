@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -45,8 +44,9 @@ func runQueue(o options) (*report, error) {
 		return nil, fmt.Errorf("queue needs at least one agent, shopper and round")
 	}
 	wrap := o.wrapUp
-	srv, err := startChild("node", childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile,
-		WrapUp: &wrap, Agents: o.agents, AgentStore: queueStore, PresenceTTL: 10 * time.Minute, Heartbeat: time.Minute}, o.workDir, o.pin)
+	args := o.nodeArgs()
+	args.WrapUp, args.Agents, args.AgentStore, args.PresenceTTL, args.Heartbeat = &wrap, o.agents, queueStore, 10*time.Minute, time.Minute
+	srv, err := startChild("node", args, o.workDir, o.pin)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/at-wat/ebml-go"
@@ -19,11 +18,7 @@ func runRecord(o options) (*report, error) {
 	r := newReport("record")
 	r.set("recordings", o.recordings, "")
 	r.set("window_s", o.duration.Seconds(), "s")
-	plan, err := loadMedia(o.mediaDir)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := startChild("node", childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile}, o.workDir, o.pin)
+	plan, srv, err := startMediaNode(o)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func runResolve(o options) (*report, error) {
 	r.set("database", dialect, "")
 	r.set("workers", o.workers, "")
 	r.set("window_s", o.duration.Seconds(), "s")
-	args := childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile}
+	args := o.nodeArgs()
 	srv, err := startChild("node", args, o.workDir, o.pin)
 	if err != nil {
 		return nil, err

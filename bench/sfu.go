@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 )
 
@@ -14,11 +13,7 @@ func runSFU(o options) (*report, error) {
 	r := newReport("sfu")
 	r.set("calls", o.calls, "")
 	r.set("window_s", o.duration.Seconds(), "s")
-	plan, err := loadMedia(o.mediaDir)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := startChild("node", childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile}, o.workDir, o.pin)
+	plan, srv, err := startMediaNode(o)
 	if err != nil {
 		return nil, err
 	}
