@@ -72,20 +72,11 @@ func runDial(o options) (*report, error) {
 		callees = append(callees, p)
 		defer p.close()
 	}
-	type caller struct {
-		p  *phone
-		ch chan wsMessage
+	callers, err := connectCallers(callerMembers, src, plan)
+	if err != nil {
+		return nil, err
 	}
-	var callers []caller
-	for i, m := range callerMembers {
-		ch, on := callMsgs()
-		p, err := connectPhone(m, fmt.Sprintf("bench-caller-%04d", i), src, plan, on)
-		if err != nil {
-			return nil, err
-		}
-		callers = append(callers, caller{p, ch})
-		defer p.close()
-	}
+	defer closeCallers(callers)
 	time.Sleep(time.Second)
 
 	// Ring phase: dial tokens at the target rate, taken by idle callers.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -223,6 +224,36 @@ func (p *phone) close() {
 	}
 	p.mu.Unlock()
 	p.conn.Close()
+}
+
+// caller is a phone that dials, with its call messages in ch.
+type caller struct {
+	p  *phone
+	ch chan wsMessage
+}
+
+// connectCallers connects a phone for each member (device bench-caller-i)
+// whose messages go to its own channel (callMsgs). If one fails, the ones
+// connected so far are closed; else closeCallers closes them.
+func connectCallers(members []*member, src *sources, plan *mediaPlan) ([]caller, error) {
+	var callers []caller
+	for i, m := range members {
+		ch, on := callMsgs()
+		p, err := connectPhone(m, fmt.Sprintf("bench-caller-%04d", i), src, plan, on)
+		if err != nil {
+			closeCallers(callers)
+			return nil, err
+		}
+		callers = append(callers, caller{p, ch})
+	}
+	return callers, nil
+}
+
+// closeCallers hangs up the callers' phones.
+func closeCallers(callers []caller) {
+	for _, c := range callers {
+		c.p.close()
+	}
 }
 
 // callMsgs routes a phone's messages into a channel for one goroutine.

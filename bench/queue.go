@@ -109,20 +109,13 @@ func runQueue(o options) (*report, error) {
 		callees = append(callees, p)
 		go heartbeat(stopBeats, func() { p.sendMsg("heartbeat", nil) })
 	}
-	type caller struct {
-		p  *phone
-		ch chan wsMessage
+	callers, err := connectCallers(callerMembers, src, nil)
+	if err != nil {
+		return nil, err
 	}
-	var callers []caller
-	for i, m := range callerMembers {
-		ch, on := callMsgs()
-		p, err := connectPhone(m, fmt.Sprintf("bench-caller-%04d", i), src, nil, on)
-		if err != nil {
-			return nil, err
-		}
-		defer p.close()
-		callers = append(callers, caller{p, ch})
-		go heartbeat(stopBeats, func() { p.sendMsg("heartbeat", nil) })
+	defer closeCallers(callers)
+	for _, c := range callers {
+		go heartbeat(stopBeats, func() { c.p.sendMsg("heartbeat", nil) })
 	}
 	time.Sleep(500 * time.Millisecond)
 
