@@ -29,14 +29,12 @@
 // Screenshots go to $LIVEMALL_SHOTS (default /tmp/shots).
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { demoStaff, enrollMember, enrollStaff, launchBrowser, startServer, uniqueEmail, waitFor } from './server.mjs';
+import { demoStaff, enrollMember, enrollStaff, launchBrowser, startServer, uniqueEmail, waitFor, shotsDir } from './server.mjs';
 
-const shots = process.env.LIVEMALL_SHOTS || '/tmp/shots';
-mkdirSync(shots, { recursive: true });
+const shots = shotsDir();
 
 let server;
 let browser;

@@ -7,20 +7,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { launchBrowser, launchBrowserProcess, meStatus, newPasskeyPage, signUp, startServer, uniqueEmail, waitFor } from './server.mjs';
+import { test } from 'node:test';
+import { launchBrowserProcess, meStatus, newPasskeyPage, signUp, uniqueEmail, waitFor, serverAndBrowser } from './server.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ serveArgs: ['--presence-ttl', '3s', '--heartbeat-interval', '1s'] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser({ serveArgs: ['--presence-ttl', '3s', '--heartbeat-interval', '1s'] }, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** enroll opens a member's enrollment link in a fresh context and registers a passkey. */

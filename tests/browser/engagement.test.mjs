@@ -16,13 +16,11 @@
 // Screenshots go to $LIVEMALL_SHOTS (default /tmp/shots).
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { callStats, demoStaff, enrollMember, enrollStaff, launchBrowser, startServer, uniqueEmail, waitFor, mediaFlows } from './server.mjs';
+import { test } from 'node:test';
+import { demoStaff, enrollMember, enrollStaff, uniqueEmail, waitFor, mediaFlows, serverAndBrowser, shotsDir, callFromProduct } from './server.mjs';
 
-const shots = process.env.LIVEMALL_SHOTS || '/tmp/shots';
-mkdirSync(shots, { recursive: true });
+const shots = shotsDir();
 
 const STORE = 'vinoteca-rossi';
 const WINE = 'VR-BAROLO-18';
@@ -31,14 +29,9 @@ const ADDON = 'VR-DECANT';
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ demo: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser({ demo: true }, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -76,23 +69,7 @@ async function vinotecaAgent() {
  */
 async function engage(A, S) {
   await A.page.locator('.agent-pill[data-state=available]').waitFor({ timeout: 15_000 });
-  await S.page.goto(`${server.url}/store/${STORE}/product/${WINE}`);
-  const detail = S.page.locator('.product-detail');
-  await detail.waitFor();
-  await detail.locator('.btn-add-lg').click();
-  await waitFor('the Barolo in the cart', () =>
-    S.page.evaluate((sku) => fetch('/api/v1/cart').then((r) => r.json()).then((b) => b.cart.items.some((i) => i.sku === sku)), WINE),
-  );
-  await detail.getByRole('button', { name: 'Talk to a sales agent' }).first().click();
-  await S.page.locator('[data-testid=talk-call]').click();
-
-  const ring = A.page.locator('[data-testid=incoming-call]');
-  await ring.waitFor({ timeout: 20_000 });
-  const entryId = await ring.getAttribute('data-entry-id');
-  assert.match(entryId ?? '', /^qe_/);
-  await ring.locator('[data-testid=answer]').click();
-  await A.page.locator('.desk-call[data-phase=active]').waitFor({ timeout: 15_000 });
-  await S.page.locator('[data-testid=talk-panel][data-phase=active]').waitFor({ timeout: 15_000 });
+  const entryId = await callFromProduct(server, A, S, STORE, WINE);
   await mediaFlows(A.page, 'agent');
   await mediaFlows(S.page, 'shopper');
   return entryId;

@@ -3,20 +3,15 @@
 // recover` prints a one-hour link that adds a passkey on a new device, once.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchBrowser, meStatus, newPasskeyPage, startServer, uniqueEmail } from './server.mjs';
+import { test } from 'node:test';
+import { meStatus, newPasskeyPage, startServer, uniqueEmail, serverAndBrowser } from './server.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser({}, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('agent enrolls by link and lands on the desk', { timeout: 90_000 }, async () => {

@@ -2,20 +2,15 @@
 // and signs back in without typing a username.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchBrowser, meStatus, newPasskeyPage, signUp, startServer, uniqueEmail } from './server.mjs';
+import { test } from 'node:test';
+import { meStatus, newPasskeyPage, signUp, uniqueEmail, serverAndBrowser } from './server.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser({}, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('member signs up, out and back in on the phone, then in the mall', { timeout: 90_000 }, async () => {

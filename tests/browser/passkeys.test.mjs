@@ -1,20 +1,15 @@
 // A signed-in member adds a second passkey (another device) and can sign in with it.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchBrowser, meStatus, newPasskeyPage, signUp, startServer, uniqueEmail, waitFor } from './server.mjs';
+import { test } from 'node:test';
+import { meStatus, newPasskeyPage, signUp, uniqueEmail, waitFor, serverAndBrowser } from './server.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser({}, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('member adds a second passkey and signs in with it', { timeout: 90_000 }, async () => {

@@ -7,25 +7,18 @@
 // Screenshots go to $LIVEMALL_SHOTS (default /tmp/shots).
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { callStats, demoStaff, enrollMember, enrollStaff, launchBrowser, startServer, uniqueEmail, waitFor, mediaFlows } from './server.mjs';
+import { test } from 'node:test';
+import { demoStaff, enrollMember, enrollStaff, uniqueEmail, waitFor, mediaFlows, serverAndBrowser, shotsDir } from './server.mjs';
 
-const shots = process.env.LIVEMALL_SHOTS || '/tmp/shots';
-mkdirSync(shots, { recursive: true });
+const shots = shotsDir();
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ demo: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser({ demo: true }, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

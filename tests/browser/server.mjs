@@ -5,11 +5,13 @@
 // `npx vite build` before `go build`). Nothing here is skipped: a missing binary
 // or a missing Chromium fails the test with a message saying what to install.
 
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
@@ -396,4 +398,56 @@ export async function enrollStaff(browser, link, opts) {
   await p.page.getByRole('button', { name: 'Register my passkey' }).click();
   await p.page.locator('#desk-title').waitFor();
   return p;
+}
+
+/**
+ * serverAndBrowser starts a server (with startServer's options) and Chromium
+ * before a test file's tests, hands both to ready(server, browser), and
+ * closes them after the file's tests.
+ */
+export function serverAndBrowser(opts, ready) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer(opts);
+    browser = await launchBrowser();
+    ready(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+}
+
+/** shotsDir is where screenshots go: $LIVEMALL_SHOTS (default /tmp/shots), created. */
+export function shotsDir() {
+  const dir = process.env.LIVEMALL_SHOTS || '/tmp/shots';
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * callFromProduct has the shopper (S) put a product of the store in the cart
+ * from its page and talk to a sales agent; the agent (A) answers the ring on
+ * the desk, and both see the call active. It returns the ring's queue entry id.
+ */
+export async function callFromProduct(server, A, S, store, sku) {
+  await S.page.goto(`${server.url}/store/${store}/product/${encodeURIComponent(sku)}`);
+  const detail = S.page.locator('.product-detail');
+  await detail.waitFor();
+  await detail.locator('.btn-add-lg').click();
+  await waitFor(`${sku} in the cart`, () =>
+    S.page.evaluate((sku) => fetch('/api/v1/cart').then((r) => r.json()).then((b) => b.cart.items.some((i) => i.sku === sku)), sku),
+  );
+  await detail.getByRole('button', { name: 'Talk to a sales agent' }).first().click();
+  await S.page.locator('[data-testid=talk-call]').click();
+
+  const ring = A.page.locator('[data-testid=incoming-call]');
+  await ring.waitFor({ timeout: 20_000 });
+  const entryId = await ring.getAttribute('data-entry-id');
+  assert.match(entryId ?? '', /^qe_/);
+  await ring.locator('[data-testid=answer]').click();
+  await A.page.locator('.desk-call[data-phase=active]').waitFor({ timeout: 15_000 });
+  await S.page.locator('[data-testid=talk-panel][data-phase=active]').waitFor({ timeout: 15_000 });
+  return entryId;
 }

@@ -4,20 +4,15 @@
 // product cannot be paid for before a sales agent has verified the buyer's age.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchBrowser, newPasskeyPage, startServer, waitFor } from './server.mjs';
+import { test } from 'node:test';
+import { newPasskeyPage, waitFor, serverAndBrowser } from './server.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser({}, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** pickProducts finds a store with two in-stock unrestricted products, and an 18+/21+ product anywhere. */

@@ -2,20 +2,15 @@
 // browser's back button walks the history.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { enrollMember, launchBrowser, newPasskeyPage, startServer, uniqueEmail, waitFor } from './server.mjs';
+import { test } from 'node:test';
+import { enrollMember, newPasskeyPage, uniqueEmail, waitFor, serverAndBrowser } from './server.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser({}, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('skyline shows every store and navigates with history', { timeout: 90_000 }, async () => {

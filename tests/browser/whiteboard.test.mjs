@@ -14,27 +14,20 @@
 // Screenshots go to $LIVEMALL_SHOTS (default /tmp/shots).
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { enrollMember, enrollStaff, launchBrowser, startServer, uniqueEmail, waitFor } from './server.mjs';
+import { test } from 'node:test';
+import { enrollMember, enrollStaff, uniqueEmail, waitFor, serverAndBrowser, shotsDir, callFromProduct } from './server.mjs';
 
-const shots = process.env.LIVEMALL_SHOTS || '/tmp/shots';
-mkdirSync(shots, { recursive: true });
+const shots = shotsDir();
 
 const STORE = 'vinoteca-rossi';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ demo: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+serverAndBrowser({ demo: true }, (s, b) => {
+  server = s;
+  browser = b;
 });
 
 /**
@@ -80,23 +73,8 @@ test('agent and shopper share one whiteboard during the call, and the order keep
     await A.page.locator('.agent-pill[data-state=available]').waitFor({ timeout: 15_000 });
 
     // --- The shopper puts a product in the cart and calls; the agent answers.
-    await S.page.goto(`${server.url}/store/${STORE}/product/${encodeURIComponent(product.sku)}`);
-    const detail = S.page.locator('.product-detail');
-    await detail.waitFor();
-    await detail.locator('.btn-add-lg').click();
-    await waitFor('the product in the cart', () =>
-      S.page.evaluate((sku) => fetch('/api/v1/cart').then((r) => r.json()).then((b) => b.cart.items.some((i) => i.sku === sku)), product.sku),
-    );
-    await detail.getByRole('button', { name: 'Talk to a sales agent' }).first().click();
-    await S.page.locator('[data-testid=talk-call]').click();
-    const ring = A.page.locator('[data-testid=incoming-call]');
-    await ring.waitFor({ timeout: 20_000 });
-    const entryId = await ring.getAttribute('data-entry-id');
-    assert.match(entryId ?? '', /^qe_/);
-    await ring.locator('[data-testid=answer]').click();
-    await A.page.locator('.desk-call[data-phase=active]').waitFor({ timeout: 15_000 });
+    const entryId = await callFromProduct(server, A, S, STORE, product.sku);
     const dock = S.page.locator('[data-testid=talk-panel]');
-    await S.page.locator('[data-testid=talk-panel][data-phase=active]').waitFor({ timeout: 15_000 });
     // The engagement tools above the board have loaded (the board does not move while the agent draws).
     await A.page.locator('[data-testid=engagement-cart] .eng-line').first().waitFor({ timeout: 15_000 });
 
