@@ -84,59 +84,53 @@ type sendCounts struct {
 // 1/30 s (when video), an Opus packet every 20 ms.
 func (p *mediaPlan) send(stop <-chan struct{}, video bool, c *sendCounts, write func(kind int, pkt *rtp.Packet) error) {
 	ssrc := [2]uint32{uint32(time.Now().UnixNano()), uint32(time.Now().UnixNano() >> 8)}
-	go func() {
-		var seq uint16
-		var ts uint32
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc[0], Marker: i == 0},
-				Payload: p.opus[i%len(p.opus)]}
-			seq, ts = seq+1, ts+960
-			if write(kindAudio, pkt) == nil {
-				c.packets[kindAudio].Add(1)
-				if c.marked.Load() {
-					c.markedAudio.Add(1)
-				}
+	var seqA, seqV uint16
+	var tsA, tsV uint32
+	go paced(stop, 20*time.Millisecond, func(i int) {
+		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seqA, Timestamp: tsA, SSRC: ssrc[0], Marker: i == 0},
+			Payload: p.opus[i%len(p.opus)]}
+		seqA, tsA = seqA+1, tsA+960
+		if write(kindAudio, pkt) == nil {
+			c.packets[kindAudio].Add(1)
+			if c.marked.Load() {
+				c.markedAudio.Add(1)
 			}
 		}
-	}()
+	})
 	if !video {
 		return
 	}
-	go func() {
-		var seq uint16
-		var ts uint32
-		tick := time.NewTicker(time.Second / 30)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			n := i % len(p.frames)
-			frame := p.frames[n]
-			if c.marked.Load() && (p.keys[n] || c.keySeen.Load()) {
-				c.keySeen.Store(true)
-				c.markedFrames.Add(1)
-			}
-			for j, payload := range frame {
-				pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc[1], Marker: j == len(frame)-1},
-					Payload: payload}
-				seq++
-				if write(kindVideo, pkt) == nil {
-					c.packets[kindVideo].Add(1)
-				}
-			}
-			ts += 3000
+	go paced(stop, time.Second/30, func(i int) {
+		n := i % len(p.frames)
+		frame := p.frames[n]
+		if c.marked.Load() && (p.keys[n] || c.keySeen.Load()) {
+			c.keySeen.Store(true)
+			c.markedFrames.Add(1)
 		}
-	}()
+		for j, payload := range frame {
+			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seqV, Timestamp: tsV, SSRC: ssrc[1], Marker: j == len(frame)-1},
+				Payload: payload}
+			seqV++
+			if write(kindVideo, pkt) == nil {
+				c.packets[kindVideo].Add(1)
+			}
+		}
+		tsV += 3000
+	})
+}
+
+// paced calls tick(0), tick(1), … once per every until stop closes.
+func paced(stop <-chan struct{}, every time.Duration, tick func(i int)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		tick(i)
+	}
 }
 
 // total is every packet counted.

@@ -85,11 +85,7 @@ func (s *Service) BeginSignUp(ctx context.Context, n NewAccount) (*Options, erro
 	if err != nil {
 		return nil, fmt.Errorf("begin sign-up: %w", err)
 	}
-	id, err := s.beginCeremony(ctx, ceremonySignUp, nil, ceremonyData{Session: *sess, SignUp: &n, UserHandle: a.UserHandle})
-	if err != nil {
-		return nil, err
-	}
-	return &Options{Ceremony: id, Options: creation}, nil
+	return s.beginCeremony(ctx, ceremonySignUp, nil, ceremonyData{Session: *sess, SignUp: &n, UserHandle: a.UserHandle}, creation)
 }
 
 // FinishSignUp verifies the new passkey and, in one transaction, creates the

@@ -51,23 +51,23 @@ type ceremonyData struct {
 	RecoveryHash string `json:"recoveryHash,omitempty"`
 }
 
-// beginCeremony stores a new ceremony and returns its id. Expired ceremonies
-// are swept on the way, so the table does not grow.
-func (s *Service) beginCeremony(ctx context.Context, kind string, accountID *string, d ceremonyData) (string, error) {
+// beginCeremony stores a new ceremony and returns its id with the browser's
+// options. Expired ceremonies are swept on the way, so the table does not grow.
+func (s *Service) beginCeremony(ctx context.Context, kind string, accountID *string, d ceremonyData, browser any) (*Options, error) {
 	raw, err := json.Marshal(d)
 	if err != nil {
-		return "", fmt.Errorf("encode ceremony: %w", err)
+		return nil, fmt.Errorf("encode ceremony: %w", err)
 	}
 	now := s.now()
 	c := ceremony{ID: randomToken(24), Kind: kind, AccountID: accountID, Data: string(raw), ExpiresAt: now.Add(s.cfg.CeremonyTTL)}
 	db := s.db.WithContext(ctx)
 	if err := db.Where("expires_at < ?", now).Delete(&ceremony{}).Error; err != nil {
-		return "", fmt.Errorf("sweep ceremonies: %w", err)
+		return nil, fmt.Errorf("sweep ceremonies: %w", err)
 	}
 	if err := db.Create(&c).Error; err != nil {
-		return "", fmt.Errorf("store ceremony: %w", err)
+		return nil, fmt.Errorf("store ceremony: %w", err)
 	}
-	return c.ID, nil
+	return &Options{Ceremony: c.ID, Options: browser}, nil
 }
 
 // takeCeremony deletes the ceremony in tx and returns what it remembered. A

@@ -135,16 +135,32 @@ func (s *Service) handleSignUpFinish(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignInBegin(c *fiber.Ctx) error {
+	return answerBegin(c, s.BeginSignIn)
+}
+
+// answerBegin answers a begin step that takes no input (`{}` or no body)
+// with the options begin returns.
+func answerBegin(c *fiber.Ctx, begin func(ctx context.Context) (*Options, error)) error {
 	if err := decodeOptional(c, &emptyRequest{}); err != nil {
 		return err
 	}
-	opts, err := s.BeginSignIn(c.UserContext())
+	opts, err := begin(c.UserContext())
 	if err != nil {
 		return err
 	}
 	return c.JSON(opts)
 }
 
+// accountFinish is the signed-in account and the body of a finish step it
+// posts.
+func accountFinish(c *fiber.Ctx) (*Account, finishRequest, error) {
+	var req finishRequest
+	a, err := RequireAccount(c)
+	if err != nil {
+		return nil, req, err
+	}
+	return a, req, web.DecodeJSON(c, &req)
+}
 func (s *Service) handleSignInFinish(c *fiber.Ctx) error {
 	return s.finishSignedIn(c, fiber.StatusOK, s.FinishSignIn)
 }
@@ -218,23 +234,13 @@ func (s *Service) handlePasskeyBegin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := decodeOptional(c, &emptyRequest{}); err != nil {
-		return err
-	}
-	opts, err := s.BeginAddPasskey(c.UserContext(), a, c.Cookies(SessionCookie))
-	if err != nil {
-		return err
-	}
-	return c.JSON(opts)
+	return answerBegin(c, func(ctx context.Context) (*Options, error) {
+		return s.BeginAddPasskey(ctx, a, c.Cookies(SessionCookie))
+	})
 }
-
 func (s *Service) handlePasskeyFinish(c *fiber.Ctx) error {
-	a, err := RequireAccount(c)
+	a, req, err := accountFinish(c)
 	if err != nil {
-		return err
-	}
-	var req finishRequest
-	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	p, err := s.FinishAddPasskey(c.UserContext(), a, req.Ceremony, req.Credential)
@@ -243,29 +249,18 @@ func (s *Service) handlePasskeyFinish(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"passkey": viewPasskey(*p)})
 }
-
 func (s *Service) handleReverifyBegin(c *fiber.Ctx) error {
 	a, err := RequireAccount(c)
 	if err != nil {
 		return err
 	}
-	if err := decodeOptional(c, &emptyRequest{}); err != nil {
-		return err
-	}
-	opts, err := s.BeginReverify(c.UserContext(), a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(opts)
+	return answerBegin(c, func(ctx context.Context) (*Options, error) {
+		return s.BeginReverify(ctx, a)
+	})
 }
-
 func (s *Service) handleReverifyFinish(c *fiber.Ctx) error {
-	a, err := RequireAccount(c)
+	a, req, err := accountFinish(c)
 	if err != nil {
-		return err
-	}
-	var req finishRequest
-	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	if err := s.FinishReverify(c.UserContext(), a, c.Cookies(SessionCookie), req.Ceremony, req.Credential); err != nil {
@@ -321,14 +316,10 @@ func (s *Service) handleLink(l oneTimeLink) fiber.Handler {
 // handleLinkBegin starts registering a passkey with the link.
 func (s *Service) handleLinkBegin(l oneTimeLink) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := decodeOptional(c, &emptyRequest{}); err != nil {
-			return err
-		}
-		opts, err := l.begin(c.UserContext(), c.Params("token"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(opts)
+		token := c.Params("token")
+		return answerBegin(c, func(ctx context.Context) (*Options, error) {
+			return l.begin(ctx, token)
+		})
 	}
 }
 

@@ -20,11 +20,7 @@ func (s *Service) BeginSignIn(ctx context.Context) (*Options, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin sign-in: %w", err)
 	}
-	id, err := s.beginCeremony(ctx, ceremonySignIn, nil, ceremonyData{Session: *sess})
-	if err != nil {
-		return nil, err
-	}
-	return &Options{Ceremony: id, Options: assertion}, nil
+	return s.beginCeremony(ctx, ceremonySignIn, nil, ceremonyData{Session: *sess}, assertion)
 }
 
 // FinishSignIn verifies the assertion, checks and stores the sign counter
@@ -132,11 +128,7 @@ func (s *Service) beginRegistration(ctx context.Context, a *Account, kind string
 		return nil, fmt.Errorf("begin %s: %w", kind, err)
 	}
 	d.Session = *sess
-	id, err := s.beginCeremony(ctx, kind, &a.ID, d)
-	if err != nil {
-		return nil, err
-	}
-	return &Options{Ceremony: id, Options: creation}, nil
+	return s.beginCeremony(ctx, kind, &a.ID, d, creation)
 }
 
 // BeginReverify starts a ceremony in which the signed-in account confirms,
@@ -153,11 +145,7 @@ func (s *Service) BeginReverify(ctx context.Context, a *Account) (*Options, erro
 	if err != nil {
 		return nil, fmt.Errorf("begin reverify: %w", err)
 	}
-	id, err := s.beginCeremony(ctx, ceremonyReverify, &a.ID, ceremonyData{Session: *sess})
-	if err != nil {
-		return nil, err
-	}
-	return &Options{Ceremony: id, Options: assertion}, nil
+	return s.beginCeremony(ctx, ceremonyReverify, &a.ID, ceremonyData{Session: *sess}, assertion)
 }
 
 // FinishReverify verifies the assertion (one of a's passkeys, user
@@ -233,11 +221,7 @@ func (s *Service) BeginEnrollment(ctx context.Context, token string) (*Options, 
 	if err != nil {
 		return nil, fmt.Errorf("begin enrollment: %w", err)
 	}
-	id, err := s.beginCeremony(ctx, ceremonyEnroll, &a.ID, ceremonyData{Session: *sess, EnrollmentHash: e.TokenHash})
-	if err != nil {
-		return nil, err
-	}
-	return &Options{Ceremony: id, Options: creation}, nil
+	return s.beginCeremony(ctx, ceremonyEnroll, &a.ID, ceremonyData{Session: *sess, EnrollmentHash: e.TokenHash}, creation)
 }
 
 // FinishEnrollment verifies the passkey and, in one transaction, uses up the
