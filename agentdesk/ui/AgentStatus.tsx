@@ -5,16 +5,7 @@
 import type { SignalingState } from '../../media/client/signaling';
 import type { AgentStateName } from '../../media/client/protocol';
 import { useNow } from './CallContext';
-import { clock, type AgentStatus as Status } from './deskApi';
-
-const labels: Record<AgentStateName, string> = {
-  offline: 'Offline',
-  available: 'Available',
-  ringing: 'Ringing',
-  on_call: 'On a call',
-  wrap_up: 'Wrap-up',
-  away: 'Away',
-};
+import { agentStateNames, clock, type AgentStatus as Status } from './deskApi';
 
 export interface AgentStatusProps {
   status: Status | null;
@@ -46,7 +37,7 @@ export function AgentStatus({ status, signal, busy, error, callbackDue, onChoose
     <div class="agent-status">
       <p class={`agent-pill state-${state}`} role="status" aria-live="polite" data-state={state}>
         <span class="agent-dot" aria-hidden="true" />
-        <span class="agent-label">{state === 'ringing' && callbackDue ? 'Call back due' : labels[state]}</span>
+        <span class="agent-label">{state === 'ringing' && callbackDue ? 'Call back due' : agentStateNames[state]}</span>
         {detail && <span class="agent-since">{detail}</span>}
       </p>
       <div class="agent-switch" role="group" aria-label="Your availability" data-testid="agent-state" data-state={state}>

@@ -5,18 +5,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HeadsetIcon } from '../../backend/web/ui/icons';
 import { errorMessage, initials } from '../../backend/web/ui/session';
-import type { AgentStateName } from '../../media/client/protocol';
 import { useNow } from './CallContext';
-import { clock, deskApi, type LiveFigures } from './deskApi';
-
-const stateNames: Record<AgentStateName, string> = {
-  offline: 'Offline',
-  available: 'Available',
-  ringing: 'Ringing',
-  on_call: 'On a call',
-  wrap_up: 'Wrap-up',
-  away: 'Away',
-};
+import { agentStateNames, clock, deskApi, type LiveFigures } from './deskApi';
 
 function percent(ratio: number | undefined): string {
   return typeof ratio === 'number' && Number.isFinite(ratio) ? `${Math.round(ratio * 100)}%` : '–';
@@ -113,7 +103,7 @@ export function LiveView({ storeName, version }: { storeName: string; version: n
                     </span>
                     <span class={`agent-pill state-${a.state}`} data-state={a.state}>
                       <span class="agent-dot" aria-hidden="true" />
-                      <span class="agent-label">{stateNames[a.state] ?? a.state}</span>
+                      <span class="agent-label">{agentStateNames[a.state] ?? a.state}</span>
                       {!Number.isNaN(since) && a.state !== 'offline' && <span class="agent-since">{clock((now - since) / 1000)}</span>}
                     </span>
                   </li>

@@ -7,6 +7,16 @@ import { api } from '../../backend/web/ui/api';
 export { clock } from '../../backend/web/ui/clock';
 import type { AgentStateName, QueueContext } from '../../media/client/protocol';
 
+/** agentStateNames are the agent states as the desk shows them. */
+export const agentStateNames: Record<AgentStateName, string> = {
+  offline: 'Offline',
+  available: 'Available',
+  ringing: 'Ringing',
+  on_call: 'On a call',
+  wrap_up: 'Wrap-up',
+  away: 'Away',
+};
+
 /** AgentStatus is GET /desk/agent: the signed-in agent's routing state and phone number. */
 export interface AgentStatus {
   state: AgentStateName;
