@@ -114,18 +114,7 @@ func measureCentrifugo(bin string, o options, src *sources) (float64, error) {
 // connectCentrifugo opens count client connections and sends each the
 // connect command, 32 at a time.
 func connectCentrifugo(addr string, count int, src *sources) ([]*websocket.Conn, error) {
-	out := make([]*websocket.Conn, count)
-	first := inParallel(32, count, func(i int) (err error) {
-		out[i], err = dialCentrifugo(addr, src)
-		return err
-	})
-	kept := out[:0]
-	for _, c := range out {
-		if c != nil {
-			kept = append(kept, c)
-		}
-	}
-	return kept, first
+	return openConns(count, func(int) (*websocket.Conn, error) { return dialCentrifugo(addr, src) })
 }
 
 func dialCentrifugo(addr string, src *sources) (*websocket.Conn, error) {

@@ -104,12 +104,22 @@ func runPresence(o options) (*report, error) {
 
 // openDevices connects count devices spread over the members, 32 at a time.
 func openDevices(members []*member, count int, src *sources) ([]*websocket.Conn, error) {
+	return openConns(count, func(i int) (*websocket.Conn, error) {
+		conn, err := members[i%len(members)].openSocket(fmt.Sprintf("bench-dev-%06d", i), src)
+		if err != nil {
+			return conn, fmt.Errorf("device %d: %w", i, err)
+		}
+		return conn, nil
+	})
+}
+
+// openConns opens count sockets, 32 at a time, and returns those that
+// opened with the error of the first that failed.
+func openConns(count int, open func(i int) (*websocket.Conn, error)) ([]*websocket.Conn, error) {
 	out := make([]*websocket.Conn, count)
 	first := inParallel(32, count, func(i int) (err error) {
-		if out[i], err = members[i%len(members)].openSocket(fmt.Sprintf("bench-dev-%06d", i), src); err != nil {
-			return fmt.Errorf("device %d: %w", i, err)
-		}
-		return nil
+		out[i], err = open(i)
+		return err
 	})
 	kept := out[:0]
 	for _, c := range out {

@@ -106,26 +106,36 @@ func (s *Service) FinishSignUp(ctx context.Context, ceremonyID string, credentia
 	if err != nil {
 		return nil, "", err
 	}
-	var token string
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	token, err := s.signInWith(ctx, a, device, func(tx *gorm.DB) error {
 		if err := insertAccount(tx, a); err != nil {
 			return err
 		}
 		if err := s.accountCreated(tx, a, *d.SignUp); err != nil {
 			return err
 		}
-		if err := insertPasskey(tx, a.ID, cred, s.now()); err != nil {
-			return err
-		}
-		if token, err = s.startSession(tx, a.ID, device); err != nil {
-			return err
-		}
-		return s.runSignedIn(tx, a, device.ID)
+		return insertPasskey(tx, a.ID, cred, s.now())
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	return a, token, nil
+}
+
+// signInWith runs work and starts a session for a on device in one
+// transaction, with the signed-in hooks. It returns the session cookie value.
+func (s *Service) signInWith(ctx context.Context, a *Account, device Device, work func(tx *gorm.DB) error) (string, error) {
+	var token string
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := work(tx); err != nil {
+			return err
+		}
+		var err error
+		if token, err = s.startSession(tx, a.ID, device); err != nil {
+			return err
+		}
+		return s.runSignedIn(tx, a, device.ID)
+	})
+	return token, err
 }
 
 // verifyRegistration parses and checks an attestation response.
@@ -181,8 +191,7 @@ func (s *Service) finishLink(ctx context.Context, kind string, linkHash func(*ce
 	if err != nil {
 		return nil, "", err
 	}
-	var session string
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	session, err := s.signInWith(ctx, a, device, func(tx *gorm.DB) error {
 		if err := lockAccount(tx, a.ID); err != nil {
 			return err
 		}
@@ -190,13 +199,7 @@ func (s *Service) finishLink(ctx context.Context, kind string, linkHash func(*ce
 		if err := redeem(tx, a, cred, now); err != nil {
 			return err
 		}
-		if err := insertPasskey(tx, a.ID, cred, now); err != nil {
-			return err
-		}
-		if session, err = s.startSession(tx, a.ID, device); err != nil {
-			return err
-		}
-		return s.runSignedIn(tx, a, device.ID)
+		return insertPasskey(tx, a.ID, cred, now)
 	})
 	if err != nil {
 		return nil, "", err

@@ -64,15 +64,8 @@ func (s *Service) FinishSignIn(ctx context.Context, ceremonyID string, credentia
 	if cred.Authenticator.CloneWarning {
 		return nil, "", apperr.New(apperr.Unauthorized, "this passkey's signature counter went backwards, so it may have been copied: sign-in refused")
 	}
-	var token string
-	err = db.Transaction(func(tx *gorm.DB) error {
-		if err := s.recordPasskeyUse(tx, cred, oldCounts[passkeyID(cred.ID)]); err != nil {
-			return err
-		}
-		if token, err = s.startSession(tx, account.ID, device); err != nil {
-			return err
-		}
-		return s.runSignedIn(tx, account, device.ID)
+	token, err := s.signInWith(ctx, account, device, func(tx *gorm.DB) error {
+		return s.recordPasskeyUse(tx, cred, oldCounts[passkeyID(cred.ID)])
 	})
 	if err != nil {
 		return nil, "", err
