@@ -8,6 +8,7 @@ package mall
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // StoreRef returns the store with id storeID; a missing store is an
@@ -53,4 +54,51 @@ func (c *Catalog) StoreIDs(ctx context.Context) ([]int64, error) {
 	var ids []int64
 	err := c.db.WithContext(ctx).Model(&Store{}).Order("id").Pluck("id", &ids).Error
 	return ids, err
+}
+
+// OrderParty is who placed an order, where and when.
+type OrderParty struct {
+	StoreID   int64
+	AccountID *string
+	GuestHash *string
+	CreatedAt time.Time
+}
+
+// OrderPartyOf returns who placed the order with id orderID; a missing
+// order is an error wrapping gorm.ErrRecordNotFound.
+func (c *Catalog) OrderPartyOf(ctx context.Context, orderID string) (OrderParty, error) {
+	var o OrderParty
+	err := c.db.WithContext(ctx).Table("orders").Select("store_id, account_id, guest_hash, created_at").Where("id = ?", orderID).Take(&o).Error
+	if err != nil {
+		return OrderParty{}, fmt.Errorf("order %s: %w", orderID, err)
+	}
+	return o, nil
+}
+
+// OrderSummary is an order as the desk lists it.
+type OrderSummary struct {
+	ID                string    `json:"id"`
+	State             string    `json:"state"`
+	TotalMinor        int64     `json:"totalMinor"`
+	Currency          string    `json:"currency"`
+	NeedsVerification bool      `json:"needsVerification"`
+	NeedsSignature    bool      `json:"needsSignature"`
+	CreatedAt         time.Time `json:"createdAt"`
+}
+
+// OrdersSince lists up to limit orders the shopper (a member by account
+// id, else a guest by hash) placed in the store since since, newest first.
+func (c *Catalog) OrdersSince(ctx context.Context, storeID int64, s Shopper, since time.Time, limit int) ([]OrderSummary, error) {
+	out := []OrderSummary{}
+	q := c.db.WithContext(ctx).Table("orders").Select("id, state, total_minor, currency, needs_verification, needs_signature, created_at").
+		Where("store_id = ? AND created_at >= ?", storeID, since)
+	if s.AccountID != "" {
+		q = q.Where("account_id = ?", s.AccountID)
+	} else {
+		q = q.Where("guest_hash = ?", s.GuestHash)
+	}
+	if err := q.Order("created_at DESC").Limit(limit).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("orders of store %d: %w", storeID, err)
+	}
+	return out, nil
 }
