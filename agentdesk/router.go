@@ -71,6 +71,7 @@ type Stores interface {
 	ProductInStore(ctx context.Context, productID int64) (mall.Product, string, error)
 	StoreIDs(ctx context.Context) ([]int64, error)
 	OrdersSince(ctx context.Context, storeID int64, s mall.Shopper, since time.Time, limit int) ([]mall.OrderSummary, error)
+	PaidOrdersSince(ctx context.Context, storeID int64, since time.Time) ([]mall.PaidOrder, error)
 }
 
 // Accounts is what the contact center needs from auth, which owns the

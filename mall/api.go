@@ -102,3 +102,48 @@ func (c *Catalog) OrdersSince(ctx context.Context, storeID int64, s Shopper, sin
 	}
 	return out, nil
 }
+
+// PaidOrder is a paid (or confirmed) order as the contact center's
+// figures need it: who placed it, when, and which agents suggested a line
+// of it.
+type PaidOrder struct {
+	OrderParty
+	// SuggestedBy lists the agents who suggested one of its lines.
+	SuggestedBy []string
+}
+
+// PaidOrdersSince returns the store's paid and confirmed orders created at
+// or after since, in two queries (the orders, then their suggested lines).
+func (c *Catalog) PaidOrdersSince(ctx context.Context, storeID int64, since time.Time) ([]PaidOrder, error) {
+	db := c.db.WithContext(ctx)
+	var rows []struct {
+		ID string
+		OrderParty
+	}
+	if err := db.Table("orders").Select("id, store_id, account_id, guest_hash, created_at").
+		Where("store_id = ? AND state IN ? AND created_at >= ?", storeID, []string{"paid", "confirmed"}, since).Order("created_at, id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("paid orders of store %d: %w", storeID, err)
+	}
+	out := make([]PaidOrder, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(rows))
+	at := make(map[string]int, len(rows))
+	for i, r := range rows {
+		ids[i], at[r.ID] = r.ID, i
+		out[i].OrderParty = r.OrderParty
+	}
+	var lines []struct {
+		OrderID     string
+		SuggestedBy string
+	}
+	if err := db.Table("order_lines").Distinct("order_id", "suggested_by").Where("order_id IN ? AND suggested_by IS NOT NULL", ids).Scan(&lines).Error; err != nil {
+		return nil, fmt.Errorf("suggested lines of store %d: %w", storeID, err)
+	}
+	for _, l := range lines {
+		i := at[l.OrderID]
+		out[i].SuggestedBy = append(out[i].SuggestedBy, l.SuggestedBy)
+	}
+	return out, nil
+}
