@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"fmt"
+
 	"gorm.io/gorm"
 
 	"github.com/livemall/livemall/backend/auth"
