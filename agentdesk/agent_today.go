@@ -45,13 +45,15 @@ func (r *Router) agentToday(ctx context.Context, agentID string, storeID int64) 
 	if out.Served == 0 {
 		return out, nil
 	}
-	var sold int64
-	if err := db.Table("queue_entries AS e").Where("e.agent_account_id = ? AND e.store_id = ? AND e.answered_at >= ?", agentID, storeID, day).
-		Where("e.outcome = ? OR EXISTS (SELECT 1 FROM orders o WHERE o.store_id = e.store_id AND o.state IN ? AND o.created_at >= e.entered_at AND (o.account_id = e.account_id OR o.guest_hash = e.guest_hash))",
-			"sold", []string{"paid", "confirmed"}).Count(&sold).Error; err != nil {
+	orders, err := r.paidOrders(ctx, storeID, served)
+	if err != nil {
 		return out, err
 	}
-	out.Sold = int(sold)
+	for i := range served {
+		if soldIn(&served[i], orders) {
+			out.Sold++
+		}
+	}
 	attach, err := r.attachRates(ctx, storeID, day)
 	if err != nil {
 		return out, err

@@ -10,6 +10,7 @@ import (
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/backend/web"
+	"github.com/livemall/livemall/mall"
 )
 
 // Routes registers the desk's call handling: the agent's state, the
@@ -34,8 +35,8 @@ func (r *Router) handleAgent(c *fiber.Ctx) error {
 		return err
 	}
 	out := fiber.Map{"state": s.State, "since": s.Since, "wrapUntil": s.WrapUntil, "entryId": s.EntryID, "store": r.storeRef(c.UserContext(), *a.StoreID)}
-	var num string
-	r.db.WithContext(c.UserContext()).Table("numbers").Where("account_id = ?", a.ID).Order("is_primary DESC, created_at").Limit(1).Pluck("number", &num)
+	n, _ := r.dir.Numbers.PrimaryNumber(c.UserContext(), a.ID)
+	num := string(n)
 	if len(num) == 12 {
 		out["number"], out["display"] = num, num[:4]+" "+num[4:8]+" "+num[8:]
 	}
@@ -160,37 +161,25 @@ func (r *Router) handleEngagement(c *fiber.Ctx) error {
 	}
 	out["orders"] = r.ordersOf(c, &e)
 	if e.AgentAccountID != nil {
-		var agent struct{ Name string }
-		r.db.WithContext(c.UserContext()).Table("accounts").Select("name").Where("id = ?", *e.AgentAccountID).Take(&agent)
-		out["agent"] = agent.Name
+		agents, _ := r.accounts.Refs(c.UserContext(), []string{*e.AgentAccountID})
+		out["agent"] = agents[*e.AgentAccountID].Name
 	}
 	return c.JSON(out)
 }
 
-// engagementOrder is an order the shopper placed in the store during (or
-// since) the engagement.
-type engagementOrder struct {
-	ID                string    `json:"id"`
-	State             string    `json:"state"`
-	TotalMinor        int64     `json:"totalMinor"`
-	Currency          string    `json:"currency"`
-	NeedsVerification bool      `json:"needsVerification"`
-	NeedsSignature    bool      `json:"needsSignature"`
-	CreatedAt         time.Time `json:"createdAt"`
-}
-
 // ordersOf lists the shopper's orders in the engagement's store since they
 // called, newest first.
-func (r *Router) ordersOf(c *fiber.Ctx, e *QueueEntry) []engagementOrder {
-	out := []engagementOrder{}
-	q := r.db.WithContext(c.UserContext()).Table("orders").Select("id, state, total_minor, currency, needs_verification, needs_signature, created_at").
-		Where("store_id = ? AND created_at >= ?", e.StoreID, e.EnteredAt)
+func (r *Router) ordersOf(c *fiber.Ctx, e *QueueEntry) []mall.OrderSummary {
+	s := mall.Shopper{}
 	if e.AccountID != nil {
-		q = q.Where("account_id = ?", *e.AccountID)
-	} else {
-		q = q.Where("guest_hash = ?", *e.GuestHash)
+		s.AccountID = *e.AccountID
+	} else if e.GuestHash != nil {
+		s.GuestHash = *e.GuestHash
 	}
-	q.Order("created_at DESC").Limit(10).Scan(&out)
+	out, err := r.stores.OrdersSince(c.UserContext(), e.StoreID, s, e.EnteredAt, 10)
+	if err != nil {
+		return []mall.OrderSummary{}
+	}
 	return out
 }
 

@@ -1,11 +1,14 @@
 package agentdesk
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/mall"
 	"github.com/livemall/livemall/media"
 )
@@ -63,21 +66,31 @@ func (r *Router) Live(ctx context.Context, storeID int64) (*LiveView, error) {
 	if err != nil {
 		return nil, err
 	}
-	var agents []struct {
-		ID        string
-		Name      string
-		State     *string
-		Since     *time.Time
-		WrapUntil *time.Time
-	}
-	if err := db.Table("accounts AS a").Select("a.id, a.name, s.state, s.since, s.wrap_until").Joins("LEFT JOIN agent_states s ON s.account_id = a.id").
-		Where("a.store_id = ? AND a.role = ?", storeID, "agent").Order("a.name").Scan(&agents).Error; err != nil {
+	ids, err := r.accounts.StaffOf(ctx, storeID, auth.RoleAgent)
+	if err != nil {
 		return nil, err
 	}
+	refs, err := r.accounts.Refs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var states []AgentState
+	if err := db.Where("account_id IN ?", ids).Find(&states).Error; err != nil {
+		return nil, err
+	}
+	stateOf := make(map[string]AgentState, len(states))
+	for _, s := range states {
+		stateOf[s.AccountID] = s
+	}
+	agents := make([]auth.AccountRef, 0, len(refs))
+	for _, a := range refs {
+		agents = append(agents, a)
+	}
+	slices.SortFunc(agents, func(a, b auth.AccountRef) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
 	for _, a := range agents {
 		st := AgentState{State: AgentOffline, Since: now}
-		if a.State != nil {
-			st.State, st.Since, st.WrapUntil = *a.State, *a.Since, a.WrapUntil
+		if s, ok := stateOf[a.ID]; ok {
+			st.State, st.Since, st.WrapUntil = s.State, s.Since, s.WrapUntil
 		}
 		st = st.effective(now)
 		la := LiveAgent{Name: a.Name, State: st.State, Since: st.Since}
@@ -118,10 +131,16 @@ func (r *Router) Live(ctx context.Context, storeID int64) (*LiveView, error) {
 		out.AverageHandleSeconds = handle.Seconds() / float64(handled)
 	}
 	if out.AnsweredToday > 0 {
-		var sold int64
-		db.Table("queue_entries AS e").Where("e.store_id = ? AND e.entered_at >= ? AND e.answered_at IS NOT NULL", storeID, day).
-			Where("e.outcome = ? OR EXISTS (SELECT 1 FROM orders o WHERE o.store_id = e.store_id AND o.state IN ? AND o.created_at >= e.entered_at AND (o.account_id = e.account_id OR o.guest_hash = e.guest_hash))",
-				"sold", []string{"paid", "confirmed"}).Count(&sold)
+		orders, err := r.paidOrders(ctx, storeID, today)
+		if err != nil {
+			return nil, err
+		}
+		var sold int
+		for i := range today {
+			if today[i].AnsweredAt != nil && soldIn(&today[i], orders) {
+				sold++
+			}
+		}
 		out.Conversion = float64(sold) / float64(out.AnsweredToday)
 	}
 	return out, nil
@@ -141,22 +160,62 @@ func (a attachment) rate() float64 {
 // attachRates counts, per agent, today's answered engagements and those
 // that ended in a paid order holding an add-on the agent suggested.
 func (r *Router) attachRates(ctx context.Context, storeID int64, day time.Time) (map[string]attachment, error) {
-	var rows []struct {
-		AgentAccountID string
-		Served         int
-		Attached       int
+	var entries []QueueEntry
+	if err := r.db.WithContext(ctx).Where("store_id = ? AND entered_at >= ? AND answered_at IS NOT NULL AND agent_account_id IS NOT NULL", storeID, day).
+		Find(&entries).Error; err != nil {
+		return nil, err
 	}
-	err := r.db.WithContext(ctx).Table("queue_entries AS e").
-		Select(`e.agent_account_id, COUNT(*) AS served, SUM(CASE WHEN EXISTS (SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.id
-			WHERE o.store_id = e.store_id AND o.state IN ('paid', 'confirmed') AND o.created_at >= e.entered_at AND l.suggested_by = e.agent_account_id
-			AND (o.account_id = e.account_id OR o.guest_hash = e.guest_hash)) THEN 1 ELSE 0 END) AS attached`).
-		Where("e.store_id = ? AND e.entered_at >= ? AND e.answered_at IS NOT NULL AND e.agent_account_id IS NOT NULL", storeID, day).
-		Group("e.agent_account_id").Scan(&rows).Error
-	out := make(map[string]attachment, len(rows))
-	for _, row := range rows {
-		out[row.AgentAccountID] = attachment{served: row.Served, attached: row.Attached}
+	orders, err := r.paidOrders(ctx, storeID, entries)
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	out := map[string]attachment{}
+	for i := range entries {
+		e := &entries[i]
+		a := out[*e.AgentAccountID]
+		a.served++
+		if slices.ContainsFunc(orders, func(o mall.PaidOrder) bool {
+			return placedIn(e, &o) && slices.Contains(o.SuggestedBy, *e.AgentAccountID)
+		}) {
+			a.attached++
+		}
+		out[*e.AgentAccountID] = a
+	}
+	return out, nil
+}
+
+// paidOrders returns the store's paid orders placed since the earliest of
+// the entries began (the mall owns the orders).
+func (r *Router) paidOrders(ctx context.Context, storeID int64, entries []QueueEntry) ([]mall.PaidOrder, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	since := entries[0].EnteredAt
+	for _, e := range entries[1:] {
+		if e.EnteredAt.Before(since) {
+			since = e.EnteredAt
+		}
+	}
+	return r.stores.PaidOrdersSince(ctx, storeID, since)
+}
+
+// placedIn reports whether the shopper of the engagement e placed the
+// order o with e's store since e began.
+func placedIn(e *QueueEntry, o *mall.PaidOrder) bool {
+	if o.StoreID != e.StoreID || o.CreatedAt.Before(e.EnteredAt) {
+		return false
+	}
+	return (o.AccountID != nil && e.AccountID != nil && *o.AccountID == *e.AccountID) ||
+		(o.GuestHash != nil && e.GuestHash != nil && *o.GuestHash == *e.GuestHash)
+}
+
+// soldIn reports whether the engagement e ended in a sale: outcome "sold",
+// or a paid order of its shopper in the store since it began.
+func soldIn(e *QueueEntry, orders []mall.PaidOrder) bool {
+	if e.Outcome != nil && *e.Outcome == "sold" {
+		return true
+	}
+	return slices.ContainsFunc(orders, func(o mall.PaidOrder) bool { return placedIn(e, &o) })
 }
 
 // QueueStatus says, per store, whether the skyline shows it open with

@@ -106,7 +106,6 @@ type ContextFacts struct {
 
 // shopperContext gathers what the desk shows about a queued call.
 func (r *Router) shopperContext(ctx context.Context, qc directory.QueuedCall) ShopperContext {
-	db := r.db.WithContext(ctx)
 	out := ShopperContext{Member: qc.AccountID != "", Cart: ContextCart{Lines: []ContextLine{}, Currency: mall.Currency}}
 	if qc.ProductID != 0 {
 		if p, slug, err := r.stores.ProductInStore(ctx, qc.ProductID); err == nil {
@@ -123,16 +122,13 @@ func (r *Router) shopperContext(ctx context.Context, qc directory.QueuedCall) Sh
 		}
 	}
 	if qc.AccountID != "" {
-		var a struct {
-			BirthDate       string
-			EmailVerifiedAt *time.Time
-		}
-		db.Table("accounts AS a").Select("a.birth_date, p.email_verified_at").Joins("LEFT JOIN member_profiles p ON p.account_id = a.id").Where("a.id = ?", qc.AccountID).Take(&a)
+		refs, _ := r.accounts.Refs(ctx, []string{qc.AccountID})
+		a := refs[qc.AccountID]
 		if age, ok := mall.AgeOn(a.BirthDate, time.Now().UTC()); ok { // the mall's one age rule
 			over18, over21 := age >= 18, age >= 21
 			out.Facts.Over18, out.Facts.Over21 = &over18, &over21
 		}
-		verified := a.EmailVerifiedAt != nil
+		verified, _ := r.dir.EmailVerified(ctx, qc.AccountID)
 		out.Facts.EmailVerified = &verified
 	}
 	return out

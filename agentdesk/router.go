@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/directory"
 	"github.com/livemall/livemall/mall"
 	"github.com/livemall/livemall/media"
@@ -35,14 +36,15 @@ type RouterConfig struct {
 // transaction with conditional updates, so two nodes never give one agent
 // two shoppers or one shopper two agents.
 type Router struct {
-	db     *gorm.DB
-	sig    *media.Signaling
-	dir    *directory.Service
-	rooms  Rooms
-	stores Stores
-	carts  *mall.Carts
-	cfg    RouterConfig
-	log    *slog.Logger
+	db       *gorm.DB
+	sig      *media.Signaling
+	dir      *directory.Service
+	rooms    Rooms
+	stores   Stores
+	accounts Accounts
+	carts    *mall.Carts
+	cfg      RouterConfig
+	log      *slog.Logger
 
 	kicks    chan int64
 	stop     chan struct{}
@@ -68,12 +70,22 @@ type Stores interface {
 	StoreRef(ctx context.Context, storeID int64) (mall.StoreRef, error)
 	ProductInStore(ctx context.Context, productID int64) (mall.Product, string, error)
 	StoreIDs(ctx context.Context) ([]int64, error)
+	OrdersSince(ctx context.Context, storeID int64, s mall.Shopper, since time.Time, limit int) ([]mall.OrderSummary, error)
+	PaidOrdersSince(ctx context.Context, storeID int64, since time.Time) ([]mall.PaidOrder, error)
+}
+
+// Accounts is what the contact center needs from auth, which owns the
+// accounts: names, roles and stores, and a store's staff (*auth.Accounts
+// implements it).
+type Accounts interface {
+	Refs(ctx context.Context, ids []string) (map[string]auth.AccountRef, error)
+	StaffOf(ctx context.Context, storeID int64, roles ...auth.Role) ([]string, error)
 }
 
 // NewRouter starts routing on this node (Signals plugs it into the
 // node's signaling); the calls' rooms are reached through rooms. The calls take the
 // router as their directory.Queue. Close stops it.
-func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, stores Stores, carts *mall.Carts, cfg RouterConfig) *Router {
+func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, stores Stores, accounts Accounts, carts *mall.Carts, cfg RouterConfig) *Router {
 	if cfg.RingTimeout == 0 {
 		cfg.RingTimeout = 15 * time.Second
 	}
@@ -83,7 +95,7 @@ func NewRouter(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms 
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	r := &Router{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, carts: carts, cfg: cfg, log: slog.With("part", "router"),
+	r := &Router{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "router"),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
 	go r.loop()
 	return r
@@ -260,8 +272,8 @@ func (r *Router) deliver(ctx context.Context, e *QueueEntry, agentID string) err
 		}
 		return nil
 	}
-	var agent struct{ Name string }
-	r.db.WithContext(ctx).Table("accounts").Select("name").Where("id = ?", agentID).Take(&agent)
+	agents, _ := r.accounts.Refs(ctx, []string{agentID})
+	agent := agents[agentID]
 	store := r.storeRef(ctx, e.StoreID)
 	secs := int(r.cfg.RingTimeout / time.Second)
 	if secs < 1 {

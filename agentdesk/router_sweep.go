@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/directory"
 	"github.com/livemall/livemall/media"
 )
@@ -136,8 +137,7 @@ func (r *Router) pushPositions(ctx context.Context, storeID int64) {
 		r.sig.SendToConn(e.ConnID, "call.state", directory.CallStateData{CallID: e.CallID, State: state, EntryID: e.ID, Position: pos,
 			WaitSeconds: new(estimateWait(pos, len(online), handle)), Store: &store})
 	}
-	var staff []string
-	db.Table("accounts").Where("store_id = ?", storeID).Pluck("id", &staff)
+	staff, _ := r.accounts.StaffOf(ctx, storeID)
 	for _, d := range r.devicesOf(ctx, staff) {
 		r.sig.SendToDevice(d, "queue.changed", QueueChangedData{Store: store.Slug, Waiting: len(line)})
 	}
@@ -180,11 +180,9 @@ func (r *Router) connOpened(ctx context.Context, c *media.Conn) error {
 	if c.AccountID == "" {
 		return nil
 	}
-	var a struct {
-		Role    string
-		StoreID *int64
-	}
-	if err := r.db.WithContext(ctx).Table("accounts").Select("role, store_id").Where("id = ?", c.AccountID).Take(&a).Error; err != nil || a.Role != "agent" || a.StoreID == nil {
+	refs, err := r.accounts.Refs(ctx, []string{c.AccountID})
+	a, ok := refs[c.AccountID]
+	if err != nil || !ok || a.Role != auth.RoleAgent || a.StoreID == nil {
 		return nil
 	}
 	r.agentOnline(ctx, c.AccountID, *a.StoreID)

@@ -50,8 +50,8 @@ type orderRef struct {
 
 func (w *Whiteboard) handleOrderBoard(c *fiber.Ctx, shopperOf ShopperOf) error {
 	db := w.db.WithContext(c.UserContext())
-	var o orderRef
-	err := db.Table("orders").Select("store_id, account_id, guest_hash, created_at").Where("id = ?", c.Params("id")).Take(&o).Error
+	p, err := w.catalog.OrderPartyOf(c.UserContext(), c.Params("id"))
+	o := orderRef(p)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return apperr.New(apperr.NotFound, "no order %q of yours", c.Params("id"))
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/media"
 )
 
@@ -66,9 +67,9 @@ func (s *Service) DevicesOf(ctx context.Context, accountIDs []string) []string {
 // counted) whose presence is not offline, each with their presence state.
 // Routing, the sales number's state and the store views all ask it.
 func (s *Service) OnlineAgents(ctx context.Context, storeID int64) (map[string]State, error) {
-	var ids []string
-	if err := s.db.WithContext(ctx).Table("accounts").Where("store_id = ? AND role = ?", storeID, "agent").Pluck("id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("agents of store %d: %w", storeID, err)
+	ids, err := s.accounts.StaffOf(ctx, storeID, auth.RoleAgent)
+	if err != nil {
+		return nil, err
 	}
 	states, err := s.States(ctx, ids)
 	if err != nil {
@@ -140,4 +141,27 @@ func (r *Rooms) VideoLive(ctx context.Context, callID string) error {
 // EndCall ends a call from the server's side, telling both sides why.
 func (r *Rooms) EndCall(ctx context.Context, callID, reason string) error {
 	return r.ask(ctx, callID, "call.end", CallEndData{Reason: reason})
+}
+
+// EmailVerified reports whether the member's email address is verified.
+func (s *Service) EmailVerified(ctx context.Context, accountID string) (bool, error) {
+	at, err := emailVerifiedAt(s.db.WithContext(ctx), accountID)
+	return at != nil, err
+}
+
+// ShownInMall returns which of the members chose to be seen in the mall,
+// in one query; a member without a profile is not shown.
+func (s *Service) ShownInMall(ctx context.Context, accountIDs []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(accountIDs))
+	if len(accountIDs) == 0 {
+		return out, nil
+	}
+	var ids []string
+	if err := s.db.WithContext(ctx).Model(&Profile{}).Where("account_id IN ? AND show_in_mall", accountIDs).Pluck("account_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("load mall visibility: %w", err)
+	}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }

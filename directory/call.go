@@ -58,11 +58,10 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, ctx: ctx, cancel: cancel, greeting: selfGreeting, avatar: req.Avatar}
-	var name struct{ Name string }
 	if caller.AccountID != "" {
-		c.db.Table("accounts").Select("name").Where("id = ?", caller.AccountID).Take(&name)
+		refs, _ := c.dir.accounts.Refs(ctx, []string{caller.AccountID})
+		cl.callerName = refs[caller.AccountID].Name
 	}
-	cl.callerName = name.Name
 	if cl.callerName == "" {
 		cl.callerName = "Guest"
 	}

@@ -68,16 +68,23 @@ func (emailInviteRow) TableName() string { return "invites" }
 // links sent by mail, and sends the invitations members write to friends.
 type EmailVerifier struct {
 	db        *gorm.DB
+	accounts  Locker
 	sender    mail.Sender
 	publicURL string
 	now       func() time.Time
 }
 
+// Locker is what the invitations need from auth, which owns the accounts:
+// to lock an inviter's account in a transaction (*auth.Accounts implements it).
+type Locker interface {
+	Lock(tx *gorm.DB, accountID string) error
+}
+
 // NewEmailVerifier returns an EmailVerifier storing tokens and invitations
 // in db and sending through sender; links in the messages start with
-// publicURL (the origin browsers use).
-func NewEmailVerifier(db *gorm.DB, sender mail.Sender, publicURL string) *EmailVerifier {
-	return &EmailVerifier{db: db, sender: sender, publicURL: strings.TrimSuffix(publicURL, "/"), now: time.Now}
+// publicURL (the origin browsers use); inviters are locked through accounts.
+func NewEmailVerifier(db *gorm.DB, accounts Locker, sender mail.Sender, publicURL string) *EmailVerifier {
+	return &EmailVerifier{db: db, accounts: accounts, sender: sender, publicURL: strings.TrimSuffix(publicURL, "/"), now: time.Now}
 }
 
 // errEmailTokenUnknown answers every verification token that does not work,
@@ -219,9 +226,7 @@ func (v *EmailVerifier) Invite(ctx context.Context, inviter *auth.Account, email
 	err = v.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Lock the inviter so that concurrent invitations count one after
 		// the other (PostgreSQL; SQLite has one writer at a time anyway).
-		var locked []string
-		if err := tx.Table("accounts").Clauses(clause.Locking{Strength: "UPDATE"}).
-			Where("id = ?", inviter.ID).Pluck("id", &locked).Error; err != nil {
+		if err := v.accounts.Lock(tx, inviter.ID); err != nil {
 			return err
 		}
 		var sent int64

@@ -45,7 +45,7 @@ func newEmailTestEnv(t *testing.T) *emailTestEnv {
 	}
 	e := &emailTestEnv{db: db.DB, auth: as, outbox: filepath.Join(t.TempDir(), "outbox"),
 		clock: time.Now().UTC().Truncate(time.Second)}
-	e.v = NewEmailVerifier(db.DB, mail.NewOutbox(e.outbox, "livemall <noreply@livemall.test>"), "http://localhost:8080/")
+	e.v = NewEmailVerifier(db.DB, auth.NewAccounts(db.DB), mail.NewOutbox(e.outbox, "livemall <noreply@livemall.test>"), "http://localhost:8080/")
 	e.v.now = func() time.Time { return e.clock }
 	return e
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"gorm.io/gorm"
+
 	"github.com/livemall/livemall/backend/auth"
 )
 
@@ -36,7 +38,6 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 		return nil, err
 	}
 	res := &Resolution{Number: num, Display: num.String(), Party: Party{Type: rec.PartyType}, State: StateOffline, Ring: []RingTarget{}}
-	db := s.db.WithContext(ctx)
 	if rec.PartyType == PartyQueue {
 		slug, name, err := s.stores.StoreName(ctx, *rec.StoreID)
 		if err != nil {
@@ -54,10 +55,12 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 		}
 		return res, nil
 	}
-	var a struct {
-		Name string
+	refs, err := s.accounts.Refs(ctx, []string{*rec.AccountID})
+	a, ok := refs[*rec.AccountID]
+	if err == nil && !ok {
+		err = gorm.ErrRecordNotFound
 	}
-	if err := db.Table("accounts").Select("name").Where("id = ?", *rec.AccountID).Take(&a).Error; err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("load party of %s: %w", num, err)
 	}
 	res.Party.Name, res.Party.AccountID = a.Name, *rec.AccountID

@@ -87,13 +87,11 @@ func (s *Service) ringTargets(ctx context.Context, accountIDs []string) (map[str
 		AccountID string
 		DeviceID  string
 		RingMode  *RingMode
-		Role      auth.Role
 		Kind      string
 		Label     string
 	}
 	err := s.db.WithContext(ctx).Table("device_accounts AS d").
-		Select("d.account_id, d.device_id, p.ring_mode, a.role, dv.kind, dv.label").
-		Joins("JOIN accounts a ON a.id = d.account_id").
+		Select("d.account_id, d.device_id, p.ring_mode, dv.kind, dv.label").
 		Joins("JOIN devices dv ON dv.id = d.device_id").
 		Joins("LEFT JOIN member_profiles p ON p.account_id = d.account_id").
 		Where("d.account_id IN ?", accountIDs).
@@ -102,9 +100,17 @@ func (s *Service) ringTargets(ctx context.Context, accountIDs []string) (map[str
 	if err != nil {
 		return nil, fmt.Errorf("load ring devices: %w", err)
 	}
+	accounts, err := s.accounts.Refs(ctx, accountIDs)
+	if err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
 	for _, r := range rows {
-		all := r.Role != auth.RoleMember || (r.RingMode != nil && *r.RingMode == RingAll)
+		a, ok := accounts[r.AccountID]
+		if !ok {
+			continue
+		}
+		all := a.Role != auth.RoleMember || (r.RingMode != nil && *r.RingMode == RingAll)
 		if seen[r.AccountID] && !all {
 			continue // only the newest device rings
 		}

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/backend/limits"
 	"github.com/livemall/livemall/media"
 )
@@ -38,6 +39,7 @@ type Service struct {
 	db       *gorm.DB
 	Numbers  *Numbers
 	stores   Stores
+	accounts Accounts
 	presence *Presence
 	sig      *media.Signaling
 	cfg      Config
@@ -73,9 +75,17 @@ type Stores interface {
 	SellsProduct(ctx context.Context, storeID, productID int64) (bool, error)
 }
 
+// Accounts is what the directory needs from auth, which owns the accounts:
+// their names and roles, and a store's agents (*auth.Accounts implements it).
+type Accounts interface {
+	Refs(ctx context.Context, ids []string) (map[string]auth.AccountRef, error)
+	StaffOf(ctx context.Context, storeID int64, roles ...auth.Role) ([]string, error)
+}
+
 // NewService opens presence on js and plugs the directory's message types
-// into sig; sales numbers name their stores through stores. Close stops it.
-func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Stores, js jetstream.JetStream, sig *media.Signaling, cfg Config) (*Service, error) {
+// into sig; sales numbers name their stores through stores, people are
+// named through accounts. Close stops it.
+func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Stores, accounts Accounts, js jetstream.JetStream, sig *media.Signaling, cfg Config) (*Service, error) {
 	if cfg.PresenceTTL == 0 {
 		cfg.PresenceTTL = 60 * time.Second
 	}
@@ -89,7 +99,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, Numbers: numbers, stores: stores, presence: p, sig: sig, cfg: cfg,
+	s := &Service{db: db, Numbers: numbers, stores: stores, accounts: accounts, presence: p, sig: sig, cfg: cfg,
 		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), touched: make(chan []string, 256)}
 	if sig.Bus != nil {
 		sub, err := sig.Bus.Subscribe(touchSubject, func(m *nats.Msg) {

@@ -8,6 +8,7 @@ package mall
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // StoreRef returns the store with id storeID; a missing store is an
@@ -53,4 +54,96 @@ func (c *Catalog) StoreIDs(ctx context.Context) ([]int64, error) {
 	var ids []int64
 	err := c.db.WithContext(ctx).Model(&Store{}).Order("id").Pluck("id", &ids).Error
 	return ids, err
+}
+
+// OrderParty is who placed an order, where and when.
+type OrderParty struct {
+	StoreID   int64
+	AccountID *string
+	GuestHash *string
+	CreatedAt time.Time
+}
+
+// OrderPartyOf returns who placed the order with id orderID; a missing
+// order is an error wrapping gorm.ErrRecordNotFound.
+func (c *Catalog) OrderPartyOf(ctx context.Context, orderID string) (OrderParty, error) {
+	var o OrderParty
+	err := c.db.WithContext(ctx).Table("orders").Select("store_id, account_id, guest_hash, created_at").Where("id = ?", orderID).Take(&o).Error
+	if err != nil {
+		return OrderParty{}, fmt.Errorf("order %s: %w", orderID, err)
+	}
+	return o, nil
+}
+
+// OrderSummary is an order as the desk lists it.
+type OrderSummary struct {
+	ID                string    `json:"id"`
+	State             string    `json:"state"`
+	TotalMinor        int64     `json:"totalMinor"`
+	Currency          string    `json:"currency"`
+	NeedsVerification bool      `json:"needsVerification"`
+	NeedsSignature    bool      `json:"needsSignature"`
+	CreatedAt         time.Time `json:"createdAt"`
+}
+
+// OrdersSince lists up to limit orders the shopper (a member by account
+// id, else a guest by hash) placed in the store since since, newest first.
+func (c *Catalog) OrdersSince(ctx context.Context, storeID int64, s Shopper, since time.Time, limit int) ([]OrderSummary, error) {
+	out := []OrderSummary{}
+	q := c.db.WithContext(ctx).Table("orders").Select("id, state, total_minor, currency, needs_verification, needs_signature, created_at").
+		Where("store_id = ? AND created_at >= ?", storeID, since)
+	if s.AccountID != "" {
+		q = q.Where("account_id = ?", s.AccountID)
+	} else {
+		q = q.Where("guest_hash = ?", s.GuestHash)
+	}
+	if err := q.Order("created_at DESC").Limit(limit).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("orders of store %d: %w", storeID, err)
+	}
+	return out, nil
+}
+
+// PaidOrder is a paid (or confirmed) order as the contact center's
+// figures need it: who placed it, when, and which agents suggested a line
+// of it.
+type PaidOrder struct {
+	OrderParty
+	// SuggestedBy lists the agents who suggested one of its lines.
+	SuggestedBy []string
+}
+
+// PaidOrdersSince returns the store's paid and confirmed orders created at
+// or after since, in two queries (the orders, then their suggested lines).
+func (c *Catalog) PaidOrdersSince(ctx context.Context, storeID int64, since time.Time) ([]PaidOrder, error) {
+	db := c.db.WithContext(ctx)
+	var rows []struct {
+		ID string
+		OrderParty
+	}
+	if err := db.Table("orders").Select("id, store_id, account_id, guest_hash, created_at").
+		Where("store_id = ? AND state IN ? AND created_at >= ?", storeID, []string{"paid", "confirmed"}, since).Order("created_at, id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("paid orders of store %d: %w", storeID, err)
+	}
+	out := make([]PaidOrder, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(rows))
+	at := make(map[string]int, len(rows))
+	for i, r := range rows {
+		ids[i], at[r.ID] = r.ID, i
+		out[i].OrderParty = r.OrderParty
+	}
+	var lines []struct {
+		OrderID     string
+		SuggestedBy string
+	}
+	if err := db.Table("order_lines").Distinct("order_id", "suggested_by").Where("order_id IN ? AND suggested_by IS NOT NULL", ids).Scan(&lines).Error; err != nil {
+		return nil, fmt.Errorf("suggested lines of store %d: %w", storeID, err)
+	}
+	for _, l := range lines {
+		i := at[l.OrderID]
+		out[i].SuggestedBy = append(out[i].SuggestedBy, l.SuggestedBy)
+	}
+	return out, nil
 }

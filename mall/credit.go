@@ -167,14 +167,15 @@ func ParseCreditDecision(body []byte) (CreditDecision, error) {
 
 // Credit keeps store credit applications and credit lines.
 type Credit struct {
-	db *gorm.DB
+	db       *gorm.DB
+	accounts Accounts
 	// OnCreditSent, when set, is called after staff sent an application,
 	// so the app can tell the member (a signaling notice).
 	OnCreditSent func(ctx context.Context, app *CreditApplication)
 }
 
 // NewCredit returns the store credit service.
-func NewCredit(db *gorm.DB) *Credit { return &Credit{db: db} }
+func NewCredit(db *gorm.DB, accounts Accounts) *Credit { return &Credit{db: db, accounts: accounts} }
 
 // staffStore returns the store a staff account works for.
 func staffStore(staff *auth.Account) (int64, error) {
@@ -193,11 +194,11 @@ func (cr *Credit) SendApplication(ctx context.Context, staff *auth.Account, acco
 		return nil, err
 	}
 	db := cr.db.WithContext(ctx)
-	var n int64
-	if err := db.Model(&auth.Account{}).Where("id = ? AND role = ?", accountID, auth.RoleMember).Count(&n).Error; err != nil {
+	refs, err := cr.accounts.Refs(ctx, []string{accountID})
+	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
+	if refs[accountID].Role != auth.RoleMember {
 		return nil, apperr.New(apperr.NotFound, "no member %q", accountID)
 	}
 	now := time.Now().UTC()

@@ -38,15 +38,31 @@ type VisitorView struct {
 // mall is looking at. It keeps one row per member in the database, so every
 // node sees the same visitors; rows older than the window are ignored.
 type Presence struct {
-	db      *gorm.DB
-	catalog *Catalog
-	window  atomic.Int64 // nanoseconds
+	db       *gorm.DB
+	catalog  *Catalog
+	shown    ShownInMall
+	accounts Accounts
+	window   atomic.Int64 // nanoseconds
+}
+
+// ShownInMall is what the mall presence needs from the directory, which
+// owns the members' profiles: which members chose to be seen in the mall
+// (*directory.Service implements it).
+type ShownInMall interface {
+	ShownInMall(ctx context.Context, accountIDs []string) (map[string]bool, error)
+}
+
+// Accounts is what the mall needs from auth, which owns the accounts:
+// names and roles (*auth.Accounts implements it).
+type Accounts interface {
+	Refs(ctx context.Context, ids []string) (map[string]auth.AccountRef, error)
 }
 
 // NewPresence returns the mall presence over db, looking stores up in
-// catalog, with the default visitor window.
-func NewPresence(db *gorm.DB, catalog *Catalog) *Presence {
-	p := &Presence{db: db, catalog: catalog}
+// catalog, who may be seen up in shown and names up in accounts, with the
+// default visitor window.
+func NewPresence(db *gorm.DB, catalog *Catalog, shown ShownInMall, accounts Accounts) *Presence {
+	p := &Presence{db: db, catalog: catalog, shown: shown, accounts: accounts}
 	p.window.Store(int64(DefaultVisitorWindow))
 	return p
 }
@@ -70,15 +86,15 @@ func (presenceRow) TableName() string { return "mall_presence" }
 // they are); it reports whether the member is shown.
 func (p *Presence) RecordVisit(ctx context.Context, accountID string, storeID int64) (bool, error) {
 	db := p.db.WithContext(ctx)
-	var shown []bool
-	if err := db.Table("member_profiles").Where("account_id = ?", accountID).Pluck("show_in_mall", &shown).Error; err != nil {
+	shown, err := p.shown.ShownInMall(ctx, []string{accountID})
+	if err != nil {
 		return false, fmt.Errorf("read mall visibility: %w", err)
 	}
-	if len(shown) == 0 || !shown[0] {
+	if !shown[accountID] {
 		return false, nil
 	}
 	row := presenceRow{AccountID: accountID, StoreID: storeID, SeenAt: time.Now().UTC()}
-	err := db.Clauses(clause.OnConflict{
+	err = db.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "account_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"store_id", "seen_at"}),
 	}).Create(&row).Error
@@ -100,25 +116,41 @@ func (p *Presence) VisitorsIn(ctx context.Context, storeIDs []int64) map[int64][
 	var rows []struct {
 		AccountID string
 		StoreID   int64
-		Name      string
 	}
-	// The window function keeps the query to 8 rows a store however busy
-	// downtown is; both SQLite and PostgreSQL have it.
-	err := p.db.WithContext(ctx).Raw(`SELECT account_id, store_id, name FROM (
-		SELECT v.account_id, v.store_id, a.name,
-			ROW_NUMBER() OVER (PARTITION BY v.store_id ORDER BY v.seen_at DESC, v.account_id) AS rank
-		FROM mall_presence v
-		JOIN member_profiles m ON m.account_id = v.account_id AND m.show_in_mall
-		JOIN accounts a ON a.id = v.account_id
-		WHERE v.store_id IN ? AND v.seen_at > ?
-	) ranked WHERE rank <= ? ORDER BY store_id, rank`, storeIDs, cutoff, MaxVisitorsShown).Scan(&rows).Error
+	// The sightings in the window, newest first per store; the directory
+	// says who may be seen and auth names them, each in one query.
+	err := p.db.WithContext(ctx).Model(&presenceRow{}).Select("account_id, store_id").
+		Where("store_id IN ? AND seen_at > ?", storeIDs, cutoff).
+		Order("store_id, seen_at DESC, account_id").Scan(&rows).Error
 	if err != nil {
 		// Visitors are decoration: a failed lookup shows empty buildings.
 		return nil
 	}
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.AccountID)
+	}
+	shown, err := p.shown.ShownInMall(ctx, ids)
+	if err != nil {
+		return nil
+	}
+	ids = ids[:0]
+	for _, r := range rows {
+		if shown[r.AccountID] {
+			ids = append(ids, r.AccountID)
+		}
+	}
+	names, err := p.accounts.Refs(ctx, ids)
+	if err != nil {
+		return nil
+	}
 	out := map[int64][]VisitorView{}
 	for _, r := range rows {
-		out[r.StoreID] = append(out[r.StoreID], NewVisitorView(r.AccountID, r.Name))
+		a, ok := names[r.AccountID]
+		if !shown[r.AccountID] || !ok || len(out[r.StoreID]) >= MaxVisitorsShown {
+			continue
+		}
+		out[r.StoreID] = append(out[r.StoreID], NewVisitorView(r.AccountID, a.Name))
 	}
 	for _, vs := range out {
 		slices.SortStableFunc(vs, func(a, b VisitorView) int { return strings.Compare(a.Name, b.Name) })

@@ -21,10 +21,11 @@ type Closing struct {
 }
 
 // NewClosing builds the age check, signing and credit services over the
-// shop's database; passkeys come from a, live video from witness.
-func NewClosing(shop *Shop, a *auth.Service, witness Witness) *Closing {
+// shop's database; passkeys come from a, members' roles from accounts,
+// live video from witness.
+func NewClosing(shop *Shop, a *auth.Service, accounts Accounts, witness Witness) *Closing {
 	db := shop.Orders.db
-	return &Closing{Shop: shop, AgeChecks: NewAgeChecks(db, witness), Signatures: NewSignatures(db, a), Credit: NewCredit(db)}
+	return &Closing{Shop: shop, AgeChecks: NewAgeChecks(db, witness), Signatures: NewSignatures(db, a), Credit: NewCredit(db, accounts)}
 }
 
 // Routes registers the age check, signing and credit endpoints on api.

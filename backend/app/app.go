@@ -76,6 +76,8 @@ type Services struct {
 	Storefront *mall.Storefront
 	Numbers    *directory.Numbers
 	Verifier   *directory.EmailVerifier
+	// Accounts is auth's reads of the accounts for the other slices.
+	Accounts *auth.Accounts
 }
 
 // OpenServices opens and migrates the database and builds the services.
@@ -105,7 +107,8 @@ func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx con
 		db.Close()
 		return nil, err
 	}
-	verifier := directory.NewEmailVerifier(db.DB, sender, cfg.PublicURL)
+	accounts := auth.NewAccounts(db.DB)
+	verifier := directory.NewEmailVerifier(db.DB, accounts, sender, cfg.PublicURL)
 	// Sign-up and sign-in reach the directory: numbers for new accounts,
 	// device sign-ins, the verification mail after sign-up.
 	hooks := numbers.AuthHooks(verifier.SendVerificationAfterSignUp, signedOut)
@@ -115,7 +118,7 @@ func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx con
 		db.Close()
 		return nil, err
 	}
-	return &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog), Numbers: numbers, Verifier: verifier}, nil
+	return &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog), Numbers: numbers, Verifier: verifier, Accounts: accounts}, nil
 }
 
 // signOuts is auth's sign-out hook on a serving node: the directory ends
@@ -171,7 +174,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	sig.AllowGuests("ping", "heartbeat", "call.dial", "call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate",
 		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop",
 		"board.draw", "board.erase")
-	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, svc.Catalog, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
+	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, svc.Catalog, svc.Accounts, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
 	if err != nil {
 		b.Close()
 		svc.DB.Close()
@@ -217,12 +220,12 @@ func (a *App) startShop(carts *mall.Carts) error {
 		}
 		provider = s
 	}
-	a.MallPresence = mall.NewPresence(a.DB.DB, a.Catalog)
+	a.MallPresence = mall.NewPresence(a.DB.DB, a.Catalog, a.Directory, a.Accounts)
 	a.Storefront = mall.NewStorefront(a.Catalog, a.Numbers, a.Router, a.MallPresence)
 	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold, a.Router)
 	a.stopSweep = sweepHolds(orders)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth, a.Limits)
-	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Router)
+	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Accounts, a.Router)
 	if cfg.StripeMode() {
 		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret, Orders: orders}
 	}
@@ -254,7 +257,7 @@ func (a *App) startRouter(carts *mall.Carts) {
 	if wrap == 0 {
 		wrap = time.Nanosecond // no wrap-up: the agent is free at once
 	}
-	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, directory.NewRooms(a.Bus.Conn), a.Catalog, carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
+	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, directory.NewRooms(a.Bus.Conn), a.Catalog, a.Accounts, carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
 	a.Cobrowse = agentdesk.NewCobrowse(a.Signaling, a.Router, agentdesk.CobrowseLimits{})
 	a.Boards = agentdesk.NewWhiteboard(a.DB.DB, a.Signaling, a.Router, a.Catalog, agentdesk.BoardLimits{})
 }
