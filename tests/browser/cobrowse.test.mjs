@@ -243,6 +243,10 @@ test('the shopper’s page reaches the desk with nothing typed, nothing scriptab
     await S.page.locator('#s-data').evaluate((el, v) => el.setAttribute('data-customer', `${v}-changed`), SENTINELS.data);
     await S.page.locator('#s-short').pressSequentially('x');
     await S.page.locator('#s-long').pressSequentially(SENTINELS.long);
+    // The recorder samples inputs 'last': a field's (masked) value is sent
+    // when the shopper leaves it (rrweb listens to 'change'), so leave it as
+    // a shopper would. Before, the test relied on focus moving by chance.
+    await S.page.locator('#s-long').blur();
     await S.page.evaluate(() => document.getElementById('sentinels').setAttribute('title', 'sentinels-typed'));
 
     // Events keep their order: once the last marker reached the desk, so did everything typed before it.
