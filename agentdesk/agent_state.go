@@ -70,7 +70,7 @@ func moveAgent(tx *gorm.DB, accountID, from string, changes map[string]any) (boo
 
 // SetAgentState is the agent's own choice: available or away. Becoming
 // available ends a wrap-up early; a ringing or busy agent cannot choose.
-func (r *Router) SetAgentState(ctx context.Context, accountID string, storeID int64, state string) (*AgentState, error) {
+func (r *Queue) SetAgentState(ctx context.Context, accountID string, storeID int64, state string) (*AgentState, error) {
 	if state != AgentAvailable && state != AgentAway {
 		return nil, apperr.New(apperr.Invalid, "state must be available or away, not %q", state)
 	}
@@ -112,7 +112,7 @@ func (r *Router) SetAgentState(ctx context.Context, accountID string, storeID in
 }
 
 // AgentStateOf returns an agent's state as of now.
-func (r *Router) AgentStateOf(ctx context.Context, accountID string, storeID int64) (*AgentState, error) {
+func (r *Queue) AgentStateOf(ctx context.Context, accountID string, storeID int64) (*AgentState, error) {
 	s, err := agentStateOf(r.db.WithContext(ctx), accountID, storeID)
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (r *Router) AgentStateOf(ctx context.Context, accountID string, storeID int
 
 // agentOnline is called when an agent's desk connects: an offline agent
 // becomes available.
-func (r *Router) agentOnline(ctx context.Context, accountID string, storeID int64) {
+func (r *Queue) agentOnline(ctx context.Context, accountID string, storeID int64) {
 	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		cur, err := agentStateOf(tx, accountID, storeID)
 		if err != nil || cur.State != AgentOffline {
@@ -142,7 +142,7 @@ func (r *Router) agentOnline(ctx context.Context, accountID string, storeID int6
 
 // agentOffline takes an agent out of routing: signed out, or their devices
 // went quiet. An agent in a call stays in it until it ends.
-func (r *Router) agentOffline(ctx context.Context, accountID string) {
+func (r *Queue) agentOffline(ctx context.Context, accountID string) {
 	now := time.Now().UTC()
 	res := r.db.WithContext(ctx).Model(&AgentState{}).Where("account_id = ? AND state IN ?", accountID, []string{AgentAvailable, AgentAway, AgentWrapUp}).
 		Updates(map[string]any{"state": AgentOffline, "since": now, "wrap_until": nil, "entry_id": nil})

@@ -22,10 +22,10 @@ type AgentToday struct {
 }
 
 // agentToday computes AgentToday for one agent of the store.
-func (r *Router) agentToday(ctx context.Context, agentID string, storeID int64) (AgentToday, error) {
+func (g *Engagements) agentToday(ctx context.Context, agentID string, storeID int64) (AgentToday, error) {
 	var out AgentToday
 	day := time.Now().UTC().Truncate(24 * time.Hour)
-	db := r.db.WithContext(ctx)
+	db := g.db.WithContext(ctx)
 	var served []QueueEntry
 	if err := db.Where("agent_account_id = ? AND store_id = ? AND answered_at >= ?", agentID, storeID, day).Find(&served).Error; err != nil {
 		return out, err
@@ -45,7 +45,7 @@ func (r *Router) agentToday(ctx context.Context, agentID string, storeID int64) 
 	if out.Served == 0 {
 		return out, nil
 	}
-	orders, err := r.paidOrders(ctx, storeID, served)
+	orders, err := g.paidOrders(ctx, storeID, served)
 	if err != nil {
 		return out, err
 	}
@@ -54,7 +54,7 @@ func (r *Router) agentToday(ctx context.Context, agentID string, storeID int64) 
 			out.Sold++
 		}
 	}
-	attach, err := r.attachRates(ctx, storeID, day)
+	attach, err := g.attachRates(ctx, storeID, day)
 	if err != nil {
 		return out, err
 	}

@@ -1,33 +1,43 @@
 package agentdesk
 
-// What the contact center offers other slices. Its methods stay beside
-// the code they belong to (the Router's split is a later step); this file
-// lists them, and the compiler holds the Router to each interface another
-// slice declares where it uses it:
+// What the contact center offers other slices. Its three parts each keep
+// their methods beside their code; this file lists them, and the compiler
+// holds each part to the interfaces other slices declare where they use
+// them:
 //
-//   - directory.Queue (the calls): Enter, Answered, OfferLapsed, Chose,
-//     Ended, CallBack — a queued call's life in the store's line.
-//   - mall.SalesLines (the store views): QueueStatus — the line's state,
+//   - Queue, the distribution (queue*.go, agent_state.go):
+//     directory.Queue (the calls) — Enter, Answered, OfferLapsed, Chose,
+//     Ended, CallBack, a queued call's life in the store's line;
+//     mall.SalesLines (the store views) — QueueStatus, the line's state,
 //     wait and agents free, the one count of agents online.
-//   - mall.WithAgent (checkout): InEngagement.
-//   - mall.Witness (age checks): VideoWitness, EndForRefusedOrder.
+//   - Engagements, an answered call's life (engagement*.go, live.go,
+//     agent_today.go): mall.WithAgent (checkout) — InEngagement;
+//     mall.Witness (age checks) — VideoWitness, EndForRefusedOrder;
+//     EngagementPeers (co-browsing, whiteboards) — Peer.
+//   - Desk, the desk's HTTP handlers (desk.go), offers only its routes.
 //
-// What it needs from others is declared where it is used: Rooms and
-// Stores (router.go), EngagementPeers (cobrowse.go), and the directory's
-// OnlineAgents and DevicesOf.
+// What it needs from others is declared where it is used: Rooms, Stores
+// and Accounts (queue.go), LiveCalls and Sales (engagements.go), Numbers
+// (desk.go), and the directory's OnlineAgents and DevicesOf.
 
 import (
+	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/directory"
 	"github.com/livemall/livemall/mall"
 )
 
 var (
-	_ directory.Queue  = (*Router)(nil)
-	_ mall.SalesLines  = (*Router)(nil)
-	_ mall.WithAgent   = (*Router)(nil)
-	_ mall.Witness     = (*Router)(nil)
+	_ directory.Queue  = (*Queue)(nil)
+	_ mall.SalesLines  = (*Queue)(nil)
+	_ mall.WithAgent   = (*Engagements)(nil)
+	_ mall.Witness     = (*Engagements)(nil)
+	_ EngagementPeers  = (*Engagements)(nil)
 	_ Rooms            = (*directory.Rooms)(nil)
+	_ LiveCalls        = (*directory.Rooms)(nil)
 	_ Stores           = (*mall.Catalog)(nil)
+	_ Sales            = (*mall.Catalog)(nil)
+	_ Accounts         = (*auth.Accounts)(nil)
+	_ Numbers          = (*directory.Numbers)(nil)
 	_ mall.Visitors    = (*mall.Presence)(nil)
 	_ directory.Stores = (*mall.Catalog)(nil)
 )

@@ -2,40 +2,10 @@ package agentdesk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
-	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
-
-	"github.com/livemall/livemall/backend/apperr"
-	"github.com/livemall/livemall/backend/auth"
-	"github.com/livemall/livemall/backend/web"
 	"github.com/livemall/livemall/mall"
 )
-
-// CartRoutes registers the agent's side of the shared cart: the shopper's
-// cart in a live engagement, suggestions for it, and adding to it.
-func (r *Router) CartRoutes(api fiber.Router, catalog *mall.Catalog) {
-	staff := auth.RequireRole(auth.RoleAgent, auth.RoleSupervisor)
-	api.Get("/desk/engagements/:entry/cart", staff, func(c *fiber.Ctx) error { return r.handleEngagementCart(c, catalog) })
-	api.Post("/desk/engagements/:entry/cart/items", staff, func(c *fiber.Ctx) error { return r.handleSuggest(c, catalog) })
-}
-
-// engagementOfAgent returns the live engagement the signed-in agent is
-// serving; any other entry is NotFound.
-func (r *Router) engagementOfAgent(c *fiber.Ctx) (*QueueEntry, *auth.Account, error) {
-	a, err := staffAccount(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	var e QueueEntry
-	err = r.db.WithContext(c.UserContext()).Where("id = ? AND agent_account_id = ? AND store_id = ? AND state = ?", c.Params("entry"), a.ID, *a.StoreID, EntryConnected).Take(&e).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil, apperr.New(apperr.NotFound, "no live engagement %q of yours", c.Params("entry"))
-	}
-	return &e, a, err
-}
 
 // shopperOf is the shopper of an engagement, as the mall knows them.
 func (e *QueueEntry) shopperOf() mall.Shopper {
@@ -67,7 +37,7 @@ const maxSuggestions = 8
 // suggestionsFor lists add-ons for the cart's products: the catalog's
 // explicit relations first, then what others bought with them; nothing
 // already in the cart, each product once.
-func suggestionsFor(ctx context.Context, catalog *mall.Catalog, cart *mall.CartView) ([]Suggestion, error) {
+func suggestionsFor(ctx context.Context, catalog Sales, cart *mall.CartView) ([]Suggestion, error) {
 	out := []Suggestion{}
 	if cart.Store == nil {
 		return out, nil
@@ -115,58 +85,38 @@ func suggestionsFor(ctx context.Context, catalog *mall.Catalog, cart *mall.CartV
 	return out, nil
 }
 
-func (r *Router) handleEngagementCart(c *fiber.Ctx, catalog *mall.Catalog) error {
-	e, _, err := r.engagementOfAgent(c)
+// Cart returns the shopper's cart in the engagement e and the add-ons the
+// desk suggests for it.
+func (g *Engagements) Cart(ctx context.Context, e *QueueEntry) (*mall.CartView, []Suggestion, error) {
+	cart, err := g.carts.View(ctx, e.shopperOf())
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	cart, err := r.carts.View(c.UserContext(), e.shopperOf())
+	sugg, err := suggestionsFor(ctx, g.sales, cart)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	sugg, err := suggestionsFor(c.UserContext(), catalog, cart)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"cart": cart, "suggestions": sugg})
+	return cart, sugg, nil
 }
 
-// suggestRequest is the body of POST /desk/engagements/{entry}/cart/items.
-type suggestRequest struct {
-	SKU      string `json:"sku" required:"true"`
-	Quantity int    `json:"quantity"`
-	Reason   string `json:"reason"`
-}
-
-func (r *Router) handleSuggest(c *fiber.Ctx, catalog *mall.Catalog) error {
-	e, a, err := r.engagementOfAgent(c)
-	if err != nil {
-		return err
+// Suggest adds quantity of the product sku to the cart of the shopper of
+// the engagement e, as suggested by the agent, and returns the cart. An
+// empty reason takes the suggestion's own reason when the desk lists the
+// product, else "Suggested by your sales agent".
+func (g *Engagements) Suggest(ctx context.Context, e *QueueEntry, agentID, sku string, quantity int, reason string) (*mall.CartView, error) {
+	if quantity == 0 {
+		quantity = 1
 	}
-	var req suggestRequest
-	if err := web.DecodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.Quantity == 0 {
-		req.Quantity = 1
-	}
-	store := r.storeRef(c.UserContext(), e.StoreID)
-	slug := store.Slug
-	if req.Reason == "" {
-		req.Reason = "Suggested by your sales agent"
-		if cart, err := r.carts.View(c.UserContext(), e.shopperOf()); err == nil {
-			if sugg, err := suggestionsFor(c.UserContext(), catalog, cart); err == nil {
-				for _, s := range sugg {
-					if s.SKU == req.SKU {
-						req.Reason = s.Reason
-					}
+	if reason == "" {
+		reason = "Suggested by your sales agent"
+		if _, sugg, err := g.Cart(ctx, e); err == nil {
+			for _, s := range sugg {
+				if s.SKU == sku {
+					reason = s.Reason
 				}
 			}
 		}
 	}
-	cart, err := r.carts.Suggest(c.UserContext(), e.shopperOf(), slug, req.SKU, req.Quantity, a.ID, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"cart": cart})
+	store := storeRefOf(ctx, g.sales, e.StoreID)
+	return g.carts.Suggest(ctx, e.shopperOf(), store.Slug, sku, quantity, agentID, reason)
 }

@@ -43,11 +43,11 @@ type LiveAgent struct {
 const serviceLevel = 20 * time.Second
 
 // Live computes the store's live figures. "Today" starts at midnight UTC.
-func (r *Router) Live(ctx context.Context, storeID int64) (*LiveView, error) {
-	db := r.db.WithContext(ctx)
+func (g *Engagements) Live(ctx context.Context, storeID int64) (*LiveView, error) {
+	db := g.db.WithContext(ctx)
 	now := time.Now().UTC()
 	day := now.Truncate(24 * time.Hour)
-	out := &LiveView{Store: r.storeRef(ctx, storeID), Agents: []LiveAgent{}}
+	out := &LiveView{Store: storeRefOf(ctx, g.sales, storeID), Agents: []LiveAgent{}}
 	var line []QueueEntry
 	if err := db.Where("store_id = ? AND state IN ?", storeID, []string{EntryWaiting, EntryOffered, EntryCallback}).Order("entered_at").Find(&line).Error; err != nil {
 		return nil, err
@@ -62,15 +62,15 @@ func (r *Router) Live(ctx context.Context, storeID int64) (*LiveView, error) {
 			out.LongestWaitSeconds = w
 		}
 	}
-	attach, err := r.attachRates(ctx, storeID, day)
+	attach, err := g.attachRates(ctx, storeID, day)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := r.accounts.StaffOf(ctx, storeID, auth.RoleAgent)
+	ids, err := g.accounts.StaffOf(ctx, storeID, auth.RoleAgent)
 	if err != nil {
 		return nil, err
 	}
-	refs, err := r.accounts.Refs(ctx, ids)
+	refs, err := g.accounts.Refs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (r *Router) Live(ctx context.Context, storeID int64) (*LiveView, error) {
 		out.AverageHandleSeconds = handle.Seconds() / float64(handled)
 	}
 	if out.AnsweredToday > 0 {
-		orders, err := r.paidOrders(ctx, storeID, today)
+		orders, err := g.paidOrders(ctx, storeID, today)
 		if err != nil {
 			return nil, err
 		}
@@ -159,13 +159,13 @@ func (a attachment) rate() float64 {
 
 // attachRates counts, per agent, today's answered engagements and those
 // that ended in a paid order holding an add-on the agent suggested.
-func (r *Router) attachRates(ctx context.Context, storeID int64, day time.Time) (map[string]attachment, error) {
+func (g *Engagements) attachRates(ctx context.Context, storeID int64, day time.Time) (map[string]attachment, error) {
 	var entries []QueueEntry
-	if err := r.db.WithContext(ctx).Where("store_id = ? AND entered_at >= ? AND answered_at IS NOT NULL AND agent_account_id IS NOT NULL", storeID, day).
+	if err := g.db.WithContext(ctx).Where("store_id = ? AND entered_at >= ? AND answered_at IS NOT NULL AND agent_account_id IS NOT NULL", storeID, day).
 		Find(&entries).Error; err != nil {
 		return nil, err
 	}
-	orders, err := r.paidOrders(ctx, storeID, entries)
+	orders, err := g.paidOrders(ctx, storeID, entries)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (r *Router) attachRates(ctx context.Context, storeID int64, day time.Time) 
 
 // paidOrders returns the store's paid orders placed since the earliest of
 // the entries began (the mall owns the orders).
-func (r *Router) paidOrders(ctx context.Context, storeID int64, entries []QueueEntry) ([]mall.PaidOrder, error) {
+func (g *Engagements) paidOrders(ctx context.Context, storeID int64, entries []QueueEntry) ([]mall.PaidOrder, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}
@@ -196,7 +196,7 @@ func (r *Router) paidOrders(ctx context.Context, storeID int64, entries []QueueE
 			since = e.EnteredAt
 		}
 	}
-	return r.stores.PaidOrdersSince(ctx, storeID, since)
+	return g.sales.PaidOrdersSince(ctx, storeID, since)
 }
 
 // placedIn reports whether the shopper of the engagement e placed the
@@ -218,44 +218,11 @@ func soldIn(e *QueueEntry, orders []mall.PaidOrder) bool {
 	return slices.ContainsFunc(orders, func(o mall.PaidOrder) bool { return placedIn(e, &o) })
 }
 
-// QueueStatus says, per store, whether the skyline shows it open with
-// agents free, busy with the current wait, or closed.
-func (r *Router) QueueStatus(ctx context.Context, storeIDs []int64) map[int64]mall.QueueView {
-	out := make(map[int64]mall.QueueView, len(storeIDs))
-	now := time.Now().UTC()
-	for _, id := range storeIDs {
-		online, err := r.onlineAgents(ctx, id)
-		if err != nil {
-			continue
-		}
-		v := mall.QueueView{State: "closed"}
-		if len(online) > 0 {
-			var states []AgentState
-			r.db.WithContext(ctx).Where("account_id IN ?", online).Find(&states)
-			for _, s := range states {
-				if s.effective(now).State == AgentAvailable {
-					v.AgentsFree++
-				}
-			}
-			var waiting int64
-			r.db.WithContext(ctx).Model(&QueueEntry{}).Where("store_id = ? AND state IN ?", id, []string{EntryWaiting, EntryOffered}).Count(&waiting)
-			v.Waiting = int(waiting)
-			v.State = "open"
-			if v.AgentsFree == 0 || v.Waiting >= v.AgentsFree {
-				v.State = "busy"
-				v.WaitSeconds = estimateWait(v.Waiting+1, len(online), r.averageHandle(ctx, id))
-			}
-		}
-		out[id] = v
-	}
-	return out
-}
-
 // Collector exports every store's live figures as Prometheus metrics,
 // computed when scraped.
-func (r *Router) Collector() prometheus.Collector { return &liveCollector{r: r} }
+func (g *Engagements) Collector() prometheus.Collector { return &liveCollector{g: g} }
 
-type liveCollector struct{ r *Router }
+type liveCollector struct{ g *Engagements }
 
 var (
 	descQueue    = prometheus.NewDesc("livemall_queue_length", "Shoppers waiting in the store's queue.", []string{"store"}, nil)
@@ -277,9 +244,9 @@ func (l *liveCollector) Describe(ch chan<- *prometheus.Desc) {
 func (l *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	stores, _ := l.r.stores.StoreIDs(ctx)
+	stores, _ := l.g.sales.StoreIDs(ctx)
 	for _, id := range stores {
-		v, err := l.r.Live(ctx, id)
+		v, err := l.g.Live(ctx, id)
 		if err != nil {
 			continue
 		}

@@ -3,152 +3,365 @@ package agentdesk
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/directory"
 	"github.com/livemall/livemall/mall"
+	"github.com/livemall/livemall/media"
 )
 
-// Queue entry states: waiting → offered → connected → served, or
-// abandoned, callback (waits for a call back keeping its place), message
-// (left a message for the store).
-const (
-	EntryWaiting   = "waiting"
-	EntryOffered   = "offered"
-	EntryConnected = "connected"
-	EntryServed    = "served"
-	EntryAbandoned = "abandoned"
-	EntryCallback  = "callback"
-	EntryMessage   = "message"
-)
-
-// inLine are the states of entries that hold a place in the queue.
-var inLine = []string{EntryWaiting, EntryCallback}
-
-// QueueEntry is one shopper in (or served by) a store's queue; once an
-// agent answers it is the engagement.
-type QueueEntry struct {
-	ID             string            `gorm:"column:id;primaryKey"`
-	StoreID        int64             `gorm:"column:store_id"`
-	CallID         string            `gorm:"column:call_id"`
-	Node           string            `gorm:"column:node"`
-	ConnID         string            `gorm:"column:conn_id"`
-	AgentConnID    *string           `gorm:"column:agent_conn_id"`
-	DeviceID       string            `gorm:"column:device_id"`
-	AccountID      *string           `gorm:"column:account_id"`
-	GuestHash      *string           `gorm:"column:guest_hash"`
-	ShopperName    string            `gorm:"column:shopper_name"`
-	ShopperNumber  *directory.Number `gorm:"column:shopper_number"`
-	ProductID      *int64            `gorm:"column:product_id"`
-	Context        string            `gorm:"column:context"`
-	Video          bool              `gorm:"column:video"`
-	State          string            `gorm:"column:state"`
-	Callback       bool              `gorm:"column:callback"`
-	AgentAccountID *string           `gorm:"column:agent_account_id"`
-	EnteredAt      time.Time         `gorm:"column:entered_at"`
-	OfferedAt      *time.Time        `gorm:"column:offered_at"`
-	AnsweredAt     *time.Time        `gorm:"column:answered_at"`
-	EndedAt        *time.Time        `gorm:"column:ended_at"`
-	FallbackAt     *time.Time        `gorm:"column:fallback_at"`
-	Outcome        *string           `gorm:"column:outcome"`
-	Note           string            `gorm:"column:note"`
-	WrappedAt      *time.Time        `gorm:"column:wrapped_at"`
+// QueueConfig tunes routing.
+type QueueConfig struct {
+	// RingTimeout is how long an agent's desk rings before the shopper is
+	// offered to the next agent (and the agent is set away).
+	RingTimeout time.Duration
+	// WrapUp is the time after a call an agent is held out of routing.
+	WrapUp time.Duration
+	// Tick is how often each node sweeps timers: wrap-ups that ended,
+	// offers nobody took, shoppers past the store's maximum wait.
+	Tick time.Duration
 }
 
-// TableName tells GORM where queue entries live.
-func (QueueEntry) TableName() string { return "queue_entries" }
+// Queue is the automatic call distributor: it offers each store's waiting
+// shoppers, oldest first, to the agent idle longest, rings the agent,
+// takes lapsed offers back, holds agents in wrap-up and sweeps the timers.
+// It owns the agents' routing state. Every node runs one; they share the
+// queue through the database, where each assignment is one transaction
+// with conditional updates, so two nodes never give one agent two
+// shoppers or one shopper two agents. What happens once an agent answers
+// belongs to the Engagements.
+type Queue struct {
+	db       *gorm.DB
+	sig      *media.Signaling
+	dir      *directory.Service
+	rooms    Rooms
+	stores   Stores
+	accounts Accounts
+	carts    *mall.Carts
+	cfg      QueueConfig
+	log      *slog.Logger
 
-// ShopperContext is what the agent's desk is shown about a shopper: the
-// product they called from, their cart, and verified facts — never their
-// birth date.
-type ShopperContext struct {
-	Product *ContextProduct `json:"product,omitempty"`
-	Cart    ContextCart     `json:"cart"`
-	Member  bool            `json:"member"`
-	Facts   ContextFacts    `json:"facts"`
+	kicks    chan int64
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
 }
 
-// ContextProduct is the product a shopper called from.
-type ContextProduct struct {
-	ID         int64  `json:"id"`
-	Name       string `json:"name"`
-	SKU        string `json:"sku"`
-	PriceMinor int64  `json:"priceMinor"`
-	Currency   string `json:"currency"`
-	Image      string `json:"image"`
-	AgeLimit   int    `json:"ageLimit"`
-	Path       string `json:"path"`
+// Rooms is what routing needs from the calls: requests to the room of a
+// queued call, on whichever node hosts it (directory.Rooms implements it).
+type Rooms interface {
+	// Offer asks the call's room to ring the agent.
+	Offer(ctx context.Context, callID string, o directory.QueueOffer) error
 }
 
-// ContextCart is the shopper's cart when they called.
-type ContextCart struct {
-	Lines      []ContextLine `json:"lines"`
-	TotalMinor int64         `json:"totalMinor"`
-	Currency   string        `json:"currency"`
+// Stores is what routing needs from the mall: the stores' names and
+// waits, and the product a shopper calls about (the catalog,
+// *mall.Catalog, implements it).
+type Stores interface {
+	StoreRef(ctx context.Context, storeID int64) (mall.StoreRef, error)
+	ProductInStore(ctx context.Context, productID int64) (mall.Product, string, error)
 }
 
-// ContextLine is one line of the cart.
-type ContextLine struct {
-	ProductID      int64  `json:"productId"`
-	Name           string `json:"name"`
-	Quantity       int    `json:"quantity"`
-	UnitPriceMinor int64  `json:"unitPriceMinor"`
+// Accounts is what the contact center needs from auth, which owns the
+// accounts: names, roles and stores, and a store's staff (*auth.Accounts
+// implements it).
+type Accounts interface {
+	Refs(ctx context.Context, ids []string) (map[string]auth.AccountRef, error)
+	StaffOf(ctx context.Context, storeID int64, roles ...auth.Role) ([]string, error)
 }
 
-// ContextFacts are verified facts about a member shopper.
-type ContextFacts struct {
-	Over18        *bool `json:"over18,omitempty"`
-	Over21        *bool `json:"over21,omitempty"`
-	EmailVerified *bool `json:"emailVerified,omitempty"`
-}
-
-// shopperContext gathers what the desk shows about a queued call.
-func (r *Router) shopperContext(ctx context.Context, qc directory.QueuedCall) ShopperContext {
-	out := ShopperContext{Member: qc.AccountID != "", Cart: ContextCart{Lines: []ContextLine{}, Currency: mall.Currency}}
-	if qc.ProductID != 0 {
-		if p, slug, err := r.stores.ProductInStore(ctx, qc.ProductID); err == nil {
-			out.Product = &ContextProduct{ID: p.ID, Name: p.Name, SKU: p.SKU, PriceMinor: p.PriceMinor, Currency: mall.Currency, AgeLimit: p.AgeLimit,
-				Image: mall.ProductImageURL(slug, p.SKU), Path: "/store/" + slug + "/product/" + p.SKU}
-		}
+// NewQueue starts routing on this node (Signals plugs it into the node's
+// signaling); the calls' rooms are reached through rooms, the shoppers'
+// carts (for the context the agent sees; nil leaves it empty) through
+// carts. The calls take the queue as their directory.Queue. Close stops it.
+func NewQueue(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, stores Stores, accounts Accounts, carts *mall.Carts, cfg QueueConfig) *Queue {
+	if cfg.RingTimeout == 0 {
+		cfg.RingTimeout = 15 * time.Second
 	}
-	if r.carts != nil {
-		if v, err := r.carts.View(ctx, mall.Shopper{AccountID: qc.AccountID, GuestHash: qc.Guest}); err == nil {
-			for _, it := range v.Items {
-				out.Cart.Lines = append(out.Cart.Lines, ContextLine{ProductID: it.ProductID, Name: it.Name, Quantity: it.Quantity, UnitPriceMinor: it.UnitPriceMinor})
+	if cfg.WrapUp == 0 {
+		cfg.WrapUp = 30 * time.Second
+	}
+	if cfg.Tick == 0 {
+		cfg.Tick = time.Second
+	}
+	r := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "queue"),
+		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
+	go r.loop()
+	return r
+}
+
+// Signals tells routing of the signaling connections that open and close
+// (agents coming online and going away). Call it once, before the
+// signaling routes serve.
+func (r *Queue) Signals() {
+	r.sig.OnOpen(r.connOpened)
+	r.sig.OnClose(r.connClosed)
+}
+
+// Close stops the queue's loop.
+func (r *Queue) Close() {
+	r.stopOnce.Do(func() { close(r.stop) })
+	<-r.done
+}
+
+// kick asks the loop to route the store's queue now.
+func (r *Queue) kick(storeID int64) {
+	select {
+	case r.kicks <- storeID:
+	default: // the loop is busy; its next tick routes every store
+	}
+}
+
+// pushEvery bounds how often a store's line is told its positions: a burst
+// of arrivals must not flood every waiting shopper's socket.
+const pushEvery = 300 * time.Millisecond
+
+// loop routes stores when kicked, sweeps timers every tick, and tells the
+// lines of the stores that changed where they stand, at most every
+// pushEvery.
+func (r *Queue) loop() {
+	defer close(r.done)
+	t := time.NewTicker(r.cfg.Tick)
+	defer t.Stop()
+	push := time.NewTicker(pushEvery)
+	defer push.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dirty := map[int64]bool{}
+	for {
+		select {
+		case <-r.stop:
+			return
+		case id := <-r.kicks:
+			kicked := map[int64]bool{id: true}
+			for drained := false; !drained; {
+				select {
+				case id := <-r.kicks:
+					kicked[id] = true
+				default:
+					drained = true
+				}
 			}
-			out.Cart.TotalMinor = v.TotalMinor
+			for id := range kicked {
+				r.match(ctx, id)
+				dirty[id] = true
+			}
+		case <-push.C:
+			for id := range dirty {
+				r.pushPositions(ctx, id)
+				delete(dirty, id)
+			}
+		case <-t.C:
+			r.sweep(ctx)
 		}
 	}
-	if qc.AccountID != "" {
-		refs, _ := r.accounts.Refs(ctx, []string{qc.AccountID})
-		a := refs[qc.AccountID]
-		if age, ok := mall.AgeOn(a.BirthDate, time.Now().UTC()); ok { // the mall's one age rule
-			over18, over21 := age >= 18, age >= 21
-			out.Facts.Over18, out.Facts.Over21 = &over18, &over21
-		}
-		verified, _ := r.dir.EmailVerified(ctx, qc.AccountID)
-		out.Facts.EmailVerified = &verified
-	}
-	return out
 }
 
-// entryOf loads a queue entry.
-func entryOf(tx *gorm.DB, id string) (*QueueEntry, error) {
-	var e QueueEntry
-	if err := tx.Where("id = ?", id).Take(&e).Error; err != nil {
+var (
+	errNoMatch = errors.New("nobody to match")
+	errRaced   = errors.New("another node moved first")
+)
+
+// match offers the store's waiting shoppers to its free agents until one
+// side runs out.
+func (r *Queue) match(ctx context.Context, storeID int64) {
+	for attempt := 0; attempt < 200; attempt++ {
+		online, err := r.onlineAgents(ctx, storeID)
+		if err != nil {
+			r.log.Warn("online agents", "store", storeID, "err", err)
+			return
+		}
+		if len(online) == 0 {
+			return
+		}
+		e, agentID, err := r.assign(ctx, storeID, online)
+		switch {
+		case errors.Is(err, errNoMatch):
+			return
+		case errors.Is(err, errRaced):
+			continue
+		case err != nil:
+			// A unique-index refusal lands here too: the database would not
+			// give the agent a second shopper. Someone else moved; try again.
+			r.log.Debug("assign", "store", storeID, "err", err)
+			continue
+		}
+		r.agentChanged(ctx, agentID)
+		if err := r.deliver(ctx, e, agentID); err != nil {
+			r.log.Info("offer not delivered", "entry", e.ID, "err", err)
+			r.undeliverable(ctx, e, agentID)
+		}
+	}
+}
+
+// assign pairs the store's first shopper in line with its longest-idle
+// free agent, in one transaction.
+func (r *Queue) assign(ctx context.Context, storeID int64, online []string) (*QueueEntry, string, error) {
+	var entry QueueEntry
+	var agentID string
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		if err := tx.Where("store_id = ? AND state IN ?", storeID, inLine).Order("entered_at, id").Take(&entry).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return errNoMatch
+			}
+			return err
+		}
+		var a AgentState
+		err := tx.Where("store_id = ? AND account_id IN ? AND (state = ? OR (state = ? AND wrap_until <= ?))", storeID, online, AgentAvailable, AgentWrapUp, now).
+			Order("idle_since, account_id").Take(&a).Error
+		if err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return errNoMatch
+			}
+			return err
+		}
+		ok, err := moveAgent(tx, a.AccountID, a.State, map[string]any{"state": AgentRinging, "since": now, "entry_id": entry.ID, "wrap_until": nil})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errRaced
+		}
+		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", entry.ID, entry.State).
+			Updates(map[string]any{"state": EntryOffered, "agent_account_id": a.AccountID, "offered_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return errRaced
+		}
+		agentID = a.AccountID
+		return nil
+	})
+	return &entry, agentID, err
+}
+
+// deliver rings the agent: a queued call through the node that hosts it, a
+// call back as a card on the agent's desk.
+func (r *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) error {
+	targets, err := r.dir.RingTargetsOf(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	devices := make([]string, 0, len(targets))
+	for _, t := range targets {
+		devices = append(devices, t.DeviceID)
+	}
+	if len(devices) == 0 {
+		return apperr.New(apperr.Unavailable, "the agent has no device online")
+	}
+	if e.Callback {
+		shopper := CallbackShopper{Name: e.ShopperName, Guest: e.AccountID == nil}
+		if e.ShopperNumber != nil {
+			shopper.Number, shopper.Display = new(*e.ShopperNumber), e.ShopperNumber.String()
+		}
+		for _, d := range devices {
+			r.sig.SendToDevice(d, "queue.callback", QueueCallbackData{EntryID: e.ID, Shopper: shopper, Context: e.contextOf()})
+		}
+		return nil
+	}
+	agents, _ := r.accounts.Refs(ctx, []string{agentID})
+	agent := agents[agentID]
+	store := r.storeRef(ctx, e.StoreID)
+	secs := int(r.cfg.RingTimeout / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	offer, err := json.Marshal(QueueOffer{EntryID: e.ID, Store: store, RingSeconds: secs, Context: e.contextOf()})
+	if err != nil {
+		return err
+	}
+	return r.rooms.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
+		Queue: offer})
+}
+
+// undeliverable puts an agent back after an offer that never reached the
+// call: the shopper's call is gone, so the entry is abandoned.
+func (r *Queue) undeliverable(ctx context.Context, e *QueueEntry, agentID string) {
+	now := time.Now().UTC()
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		state := EntryAbandoned
+		if e.Callback {
+			state = EntryCallback // the agent's desk was not reachable: keep the place
+		}
+		changes := map[string]any{"state": state}
+		if state == EntryAbandoned {
+			changes["ended_at"] = now
+		} else {
+			changes["agent_account_id"], changes["offered_at"] = nil, nil
+		}
+		if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, EntryOffered).Updates(changes).Error; err != nil {
+			return err
+		}
+		_, err := moveAgent(tx, agentID, AgentRinging, map[string]any{"state": AgentAvailable, "since": now, "entry_id": nil})
+		return err
+	})
+	if err != nil {
+		r.log.Warn("undo offer", "entry", e.ID, "err", err)
+	}
+	r.agentChanged(ctx, agentID)
+}
+
+// onlineAgents lists the store's agents whose devices are online now.
+func (r *Queue) onlineAgents(ctx context.Context, storeID int64) ([]string, error) {
+	states, err := r.dir.OnlineAgents(ctx, storeID)
+	if err != nil {
 		return nil, err
 	}
-	return &e, nil
+	out := make([]string, 0, len(states))
+	for id := range states {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
-// contextOf decodes an entry's stored context.
-func (e *QueueEntry) contextOf() ShopperContext {
-	var c ShopperContext
-	json.Unmarshal([]byte(e.Context), &c)
-	if c.Cart.Lines == nil {
-		c.Cart.Lines = []ContextLine{}
+// storeRef names a store for messages.
+func (r *Queue) storeRef(ctx context.Context, storeID int64) media.StoreRef {
+	return storeRefOf(ctx, r.stores, storeID)
+}
+
+// storeNames is the one thing every part of the contact center asks the
+// mall: a store's name (*mall.Catalog implements it).
+type storeNames interface {
+	StoreRef(ctx context.Context, storeID int64) (mall.StoreRef, error)
+}
+
+// storeRefOf names a store for messages; a store that cannot be read is
+// named by nothing.
+func storeRefOf(ctx context.Context, stores storeNames, storeID int64) media.StoreRef {
+	s, _ := stores.StoreRef(ctx, storeID)
+	return media.StoreRef{Slug: s.Slug, Name: s.Name}
+}
+
+// agentChanged pushes the agent's state to their devices.
+func (r *Queue) agentChanged(ctx context.Context, accountID string) {
+	var s AgentState
+	if err := r.db.WithContext(ctx).Where("account_id = ?", accountID).Take(&s).Error; err != nil {
+		return
 	}
-	return c
+	eff := s.effective(time.Now().UTC())
+	for _, d := range r.devicesOf(ctx, []string{accountID}) {
+		r.sig.SendToDevice(d, "agent.state", eff)
+	}
+}
+
+// devicesOf lists the devices the accounts are signed in on.
+func (r *Queue) devicesOf(ctx context.Context, accountIDs []string) []string {
+	return r.dir.DevicesOf(ctx, accountIDs)
+}
+
+// contextJSON encodes a shopper context for storage.
+func contextJSON(c ShopperContext) string {
+	raw, _ := json.Marshal(c)
+	return string(raw)
 }

@@ -18,7 +18,7 @@ import (
 
 // BenchmarkRouterAssign times one routing decision: the transaction that
 // pairs a store's first shopper in line with its longest-idle free agent
-// (Router.assign), on the test database (SQLite, or PostgreSQL in the
+// (Queue.assign), on the test database (SQLite, or PostgreSQL in the
 // PostgreSQL run). Between iterations, with the timer stopped, the pair is
 // put back (the shopper at the end of the line, the agent free), so the
 // line and the free agents keep their size.
@@ -43,8 +43,8 @@ func BenchmarkRouterAssign(b *testing.B) {
 
 // routingBench seeds the demo mall, gives its first store agents free
 // agents (idle since different moments) and line waiting guests, and
-// returns a router over that database with the store and its agents.
-func routingBench(b *testing.B, line, agents int) (*Router, int64, []string) {
+// returns a queue over that database with the store and its agents.
+func routingBench(b *testing.B, line, agents int) (*Queue, int64, []string) {
 	b.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(b).DB
@@ -80,7 +80,7 @@ func routingBench(b *testing.B, line, agents int) (*Router, int64, []string) {
 			b.Fatalf("queue entry: %v", err)
 		}
 	}
-	return &Router{db: db}, storeID, online
+	return &Queue{db: db}, storeID, online
 }
 
 // putBack returns an assigned shopper to the end of the line and the agent

@@ -44,7 +44,6 @@ type App struct {
 	Signaling *media.Signaling
 	Directory *directory.Service
 	Calls     *directory.Calls
-	Router    *agentdesk.Router
 	Cobrowse  *agentdesk.Cobrowse   // co-browsing in engagements
 	Boards    *agentdesk.Whiteboard // the engagements' shared whiteboards
 	Shop      *mall.Shop
@@ -53,6 +52,11 @@ type App struct {
 	SFU       *media.SFU
 	TURN      *media.TURNServer
 	Fiber     *fiber.App
+	// The contact center: the queue (call distribution), the engagements
+	// (answered calls: cart, age checks, live view), the desk's handlers.
+	Queue       *agentdesk.Queue
+	Engagements *agentdesk.Engagements
+	Desk        *agentdesk.Desk
 	// Limits counts the abuse limits in NATS, shared by every node.
 	Limits *limits.Counter
 	// Metrics is the Prometheus registry ServeMetrics serves, apart from
@@ -122,13 +126,13 @@ func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx con
 }
 
 // signOuts is auth's sign-out hook on a serving node: the directory ends
-// the device's presence and the router takes the agent out of routing.
+// the device's presence and the queue takes the agent out of routing.
 // It is the one value New binds late: auth is built first (signaling
-// checks devices through it) and the directory and router are built on
+// checks devices through it) and the directory and queue are built on
 // signaling, so New fills them in once they exist, before serving.
 type signOuts struct {
-	dir    *directory.Service
-	router *agentdesk.Router
+	dir   *directory.Service
+	queue *agentdesk.Queue
 }
 
 func (s *signOuts) signedOut(ctx context.Context, accountID, deviceID string) error {
@@ -136,7 +140,7 @@ func (s *signOuts) signedOut(ctx context.Context, accountID, deviceID string) er
 		return nil // a sign-out before the node is up has no presence to end
 	}
 	err := s.dir.SignedOut(ctx, accountID, deviceID)
-	s.router.AgentSignedOut(ctx, accountID)
+	s.queue.AgentSignedOut(ctx, accountID)
 	return err
 }
 
@@ -181,11 +185,12 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{Services: *svc, Config: cfg, Bus: b, Signaling: sig, Directory: dir, Limits: counter}
-	// In dependency order: carts, the router (on the carts and the calls'
-	// rooms), the calls (queueing through the router), then orders and
-	// the closing of orders, which ask the router about engagements.
+	// In dependency order: carts, the contact center (the queue and the
+	// engagements, on the carts and the calls' rooms), the calls (queueing
+	// through the queue), then orders and the closing of orders, which ask
+	// the engagements.
 	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
-	a.startRouter(carts)
+	a.startContactCenter(carts)
 	if err := a.startCalls(); err != nil {
 		a.Shutdown()
 		return nil, err
@@ -194,7 +199,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		a.Shutdown()
 		return nil, err
 	}
-	late.dir, late.router = dir, a.Router
+	late.dir, late.queue = dir, a.Queue
 	// The CSRF key is shared through NATS so that every node issues and
 	// accepts the same tokens.
 	csrfKey, err := b.SharedSecret(ctx, "csrf")
@@ -221,11 +226,11 @@ func (a *App) startShop(carts *mall.Carts) error {
 		provider = s
 	}
 	a.MallPresence = mall.NewPresence(a.DB.DB, a.Catalog, a.Directory, a.Accounts)
-	a.Storefront = mall.NewStorefront(a.Catalog, a.Numbers, a.Router, a.MallPresence)
-	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold, a.Router)
+	a.Storefront = mall.NewStorefront(a.Catalog, a.Numbers, a.Queue, a.MallPresence)
+	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold, a.Engagements)
 	a.stopSweep = sweepHolds(orders)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth, a.Limits)
-	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Accounts, a.Router)
+	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Accounts, a.Engagements)
 	if cfg.StripeMode() {
 		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret, Orders: orders}
 	}
@@ -249,17 +254,21 @@ func sweepHolds(orders *mall.Orders) (stop func()) {
 	}
 }
 
-// startRouter starts the contact center's routing on this node: calls to
-// a store's sales number queue for its agents; co-browsing and the
-// whiteboards ride on its engagements.
-func (a *App) startRouter(carts *mall.Carts) {
+// startContactCenter starts the contact center on this node: calls to a
+// store's sales number queue for its agents (the Queue); an answered call
+// is an engagement (the Engagements), which co-browsing and the
+// whiteboards ride on; the Desk serves both to the agents.
+func (a *App) startContactCenter(carts *mall.Carts) {
 	wrap := a.Config.WrapUp
 	if wrap == 0 {
 		wrap = time.Nanosecond // no wrap-up: the agent is free at once
 	}
-	a.Router = agentdesk.NewRouter(a.DB.DB, a.Signaling, a.Directory, directory.NewRooms(a.Bus.Conn), a.Catalog, a.Accounts, carts, agentdesk.RouterConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
-	a.Cobrowse = agentdesk.NewCobrowse(a.Signaling, a.Router, agentdesk.CobrowseLimits{})
-	a.Boards = agentdesk.NewWhiteboard(a.DB.DB, a.Signaling, a.Router, a.Catalog, agentdesk.BoardLimits{})
+	rooms := directory.NewRooms(a.Bus.Conn)
+	a.Queue = agentdesk.NewQueue(a.DB.DB, a.Signaling, a.Directory, rooms, a.Catalog, a.Accounts, carts, agentdesk.QueueConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
+	a.Engagements = agentdesk.NewEngagements(a.DB.DB, rooms, a.Catalog, a.Accounts, carts)
+	a.Desk = agentdesk.NewDesk(a.Queue, a.Engagements, a.Catalog, a.Numbers)
+	a.Cobrowse = agentdesk.NewCobrowse(a.Signaling, a.Engagements, agentdesk.CobrowseLimits{})
+	a.Boards = agentdesk.NewWhiteboard(a.DB.DB, a.Signaling, a.Engagements, a.Catalog, agentdesk.BoardLimits{})
 }
 
 // startCalls opens the SFU, the TURN server, the blob store and the call
@@ -303,7 +312,7 @@ func (a *App) startCalls() error {
 		}
 		return a.TURN.ICEServers(host, user, time.Now())
 	}
-	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, blobs, cfg.Node, a.Router, directory.CallsConfig{
+	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, blobs, cfg.Node, a.Queue, directory.CallsConfig{
 		RingTimeout: cfg.RingTimeout, ScratchDir: scratch, ICEServers: iceServers, Limits: a.Limits,
 	})
 	if err != nil {
@@ -354,16 +363,15 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Directory.Routes(api)
 	a.Calls.Routes(api)
 	a.Calls.StoreMailboxRoutes(api)
-	a.Router.Routes(api)
-	a.Router.CartRoutes(api, a.Catalog)
+	a.Desk.Routes(api)
 	a.Boards.Routes(api, a.Shop.ShopperOf)
-	reg.MustRegister(a.Router.Collector())
+	reg.MustRegister(a.Engagements.Collector())
 	a.Verifier.Routes(api)
 	// Signaling messages, in the order the slices were once built: the
 	// connection hooks run in this order.
 	a.Directory.Signals()
 	a.Calls.Signals()
-	a.Router.Signals()
+	a.Queue.Signals()
 	a.Cobrowse.Signals()
 	a.Boards.Signals()
 	a.Signaling.Routes(api)
@@ -425,8 +433,8 @@ func (a *App) Shutdown() error {
 	if a.stopSweep != nil {
 		a.stopSweep()
 	}
-	if a.Router != nil {
-		a.Router.Close()
+	if a.Queue != nil {
+		a.Queue.Close()
 	}
 	if a.Calls != nil {
 		a.Calls.Close()

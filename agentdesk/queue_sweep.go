@@ -14,7 +14,7 @@ import (
 // available, offers nobody took go back in line, agents whose devices went
 // quiet go offline, shoppers past the store's maximum wait are offered a
 // message or a call back, and every store with shoppers in line is routed.
-func (r *Router) sweep(ctx context.Context) {
+func (r *Queue) sweep(ctx context.Context) {
 	now := time.Now().UTC()
 	db := r.db.WithContext(ctx)
 
@@ -99,7 +99,7 @@ func (r *Router) sweep(ctx context.Context) {
 
 // offerFallback offers a waiting shopper a message or a call back, once
 // per wait (a node that loses the race to record it sends nothing).
-func (r *Router) offerFallback(ctx context.Context, e *QueueEntry, reason string) {
+func (r *Queue) offerFallback(ctx context.Context, e *QueueEntry, reason string) {
 	q := r.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, EntryWaiting)
 	if e.FallbackAt == nil {
 		q = q.Where("fallback_at IS NULL")
@@ -116,10 +116,9 @@ func (r *Router) offerFallback(ctx context.Context, e *QueueEntry, reason string
 
 // pushPositions tells every shopper in the store's line where they stand
 // and how long it should take, and the store's desks how many wait.
-func (r *Router) pushPositions(ctx context.Context, storeID int64) {
-	db := r.db.WithContext(ctx)
-	var line []QueueEntry
-	if err := db.Where("store_id = ? AND state IN ?", storeID, []string{EntryWaiting, EntryOffered, EntryCallback}).Order("entered_at, id").Find(&line).Error; err != nil {
+func (r *Queue) pushPositions(ctx context.Context, storeID int64) {
+	line, err := r.Line(ctx, storeID)
+	if err != nil {
 		return
 	}
 	online, _ := r.onlineAgents(ctx, storeID)
@@ -157,7 +156,7 @@ func estimateWait(pos, agents int, handle time.Duration) int {
 const defaultHandle = 3 * time.Minute
 
 // averageHandle is the mean length of the store's last 20 answered calls.
-func (r *Router) averageHandle(ctx context.Context, storeID int64) time.Duration {
+func (r *Queue) averageHandle(ctx context.Context, storeID int64) time.Duration {
 	var rows []struct {
 		AnsweredAt time.Time
 		EndedAt    time.Time
@@ -176,7 +175,7 @@ func (r *Router) averageHandle(ctx context.Context, storeID int64) time.Duration
 }
 
 // connOpened makes an agent whose desk connects available.
-func (r *Router) connOpened(ctx context.Context, c *media.Conn) error {
+func (r *Queue) connOpened(ctx context.Context, c *media.Conn) error {
 	if c.AccountID == "" {
 		return nil
 	}
@@ -190,7 +189,7 @@ func (r *Router) connOpened(ctx context.Context, c *media.Conn) error {
 }
 
 // connClosed takes an agent offline when their last device went away.
-func (r *Router) connClosed(c *media.Conn) {
+func (r *Queue) connClosed(c *media.Conn) {
 	if c.AccountID == "" {
 		return
 	}
@@ -203,6 +202,6 @@ func (r *Router) connClosed(c *media.Conn) {
 }
 
 // AgentSignedOut takes an agent offline at sign-out.
-func (r *Router) AgentSignedOut(ctx context.Context, accountID string) {
+func (r *Queue) AgentSignedOut(ctx context.Context, accountID string) {
 	r.agentOffline(ctx, accountID)
 }

@@ -2,23 +2,18 @@ package agentdesk
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/directory"
-	"github.com/livemall/livemall/media"
 )
-
-// The Router is the calls' queue.
-var _ directory.Queue = (*Router)(nil)
 
 // Enter puts a shopper's call in the store's queue, with the context the
 // agent will see. With no agent online the shopper is offered a message or
 // a call back at once.
-func (r *Router) Enter(ctx context.Context, qc directory.QueuedCall) error {
+func (r *Queue) Enter(ctx context.Context, qc directory.QueuedCall) error {
 	e := &QueueEntry{ID: qc.EntryID, StoreID: qc.StoreID, CallID: qc.CallID, Node: qc.Node, ConnID: qc.ConnID, DeviceID: qc.DeviceID,
 		ShopperName: qc.ShopperName, ShopperNumber: qc.ShopperNumber, Context: contextJSON(r.shopperContext(ctx, qc)), Video: qc.Video,
 		State: EntryWaiting, EnteredAt: time.Now().UTC()}
@@ -43,7 +38,7 @@ func (r *Router) Enter(ctx context.Context, qc directory.QueuedCall) error {
 
 // Answered connects the agent who picked up, if the offer is still theirs:
 // the entry and the agent move together, in one transaction.
-func (r *Router) Answered(ctx context.Context, entryID, agentID, agentConnID string) error {
+func (r *Queue) Answered(ctx context.Context, entryID, agentID, agentConnID string) error {
 	var storeID int64
 	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
@@ -75,7 +70,7 @@ func (r *Router) Answered(ctx context.Context, entryID, agentID, agentConnID str
 // OfferLapsed puts the shopper back at the head of the line after the
 // agent declined or let it ring out (timedOut); either way the agent is set
 // away, so the shopper is not offered straight back to them.
-func (r *Router) OfferLapsed(ctx context.Context, entryID, agentID string, timedOut bool) {
+func (r *Queue) OfferLapsed(ctx context.Context, entryID, agentID string, timedOut bool) {
 	storeID, err := r.takeBack(ctx, entryID, agentID)
 	if err != nil {
 		r.log.Warn("take back offer", "entry", entryID, "err", err)
@@ -86,7 +81,7 @@ func (r *Router) OfferLapsed(ctx context.Context, entryID, agentID string, timed
 }
 
 // takeBack returns an offered entry to the line and moves its agent on.
-func (r *Router) takeBack(ctx context.Context, entryID, agentID string) (int64, error) {
+func (r *Queue) takeBack(ctx context.Context, entryID, agentID string) (int64, error) {
 	var storeID int64
 	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		e, err := entryOf(tx, entryID)
@@ -110,7 +105,7 @@ func (r *Router) takeBack(ctx context.Context, entryID, agentID string) (int64, 
 }
 
 // Chose records the shopper's answer to a fallback offer.
-func (r *Router) Chose(ctx context.Context, entryID, choice string) error {
+func (r *Queue) Chose(ctx context.Context, entryID, choice string) error {
 	changes := map[string]any{}
 	switch choice {
 	case "message":
@@ -138,7 +133,7 @@ func (r *Router) Chose(ctx context.Context, entryID, choice string) error {
 // Ended settles an entry whose call is over: a shopper who left before an
 // agent answered abandoned the queue; a connected one was served and their
 // agent goes into wrap-up.
-func (r *Router) Ended(ctx context.Context, entryID string) {
+func (r *Queue) Ended(ctx context.Context, entryID string) {
 	var e *QueueEntry
 	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -182,7 +177,7 @@ func (r *Router) Ended(ctx context.Context, entryID string) {
 
 // CallBack hands the agent the shopper they were offered to call back and
 // puts the agent on the call.
-func (r *Router) CallBack(ctx context.Context, agentID, entryID string) (*directory.CallbackTarget, error) {
+func (r *Queue) CallBack(ctx context.Context, agentID, entryID string) (*directory.CallbackTarget, error) {
 	var t directory.CallbackTarget
 	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		e, err := entryOf(tx, entryID)
@@ -219,27 +214,4 @@ func (r *Router) CallBack(ctx context.Context, agentID, entryID string) (*direct
 	}
 	r.agentChanged(ctx, agentID)
 	return &t, nil
-}
-
-// Peer returns the connection on the other side of a live engagement, as
-// seen from the sender, and the sender's role ("shopper" or "agent").
-func (r *Router) Peer(ctx context.Context, entryID string, from *media.Conn) (string, string, error) {
-	e, err := entryOf(r.db.WithContext(ctx), entryID)
-	notFound := apperr.New(apperr.NotFound, "no live engagement %q of yours", entryID)
-	if err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return "", "", notFound
-		}
-		return "", "", err
-	}
-	if e.State != EntryConnected || e.AgentConnID == nil {
-		return "", "", notFound
-	}
-	switch {
-	case from.ID == e.ConnID:
-		return *e.AgentConnID, "shopper", nil
-	case from.ID == *e.AgentConnID && e.AgentAccountID != nil && from.AccountID == *e.AgentAccountID:
-		return e.ConnID, "agent", nil
-	}
-	return "", "", notFound
 }
