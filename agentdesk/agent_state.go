@@ -70,12 +70,12 @@ func moveAgent(tx *gorm.DB, accountID, from string, changes map[string]any) (boo
 
 // SetAgentState is the agent's own choice: available or away. Becoming
 // available ends a wrap-up early; a ringing or busy agent cannot choose.
-func (r *Queue) SetAgentState(ctx context.Context, accountID string, storeID int64, state string) (*AgentState, error) {
+func (q *Queue) SetAgentState(ctx context.Context, accountID string, storeID int64, state string) (*AgentState, error) {
 	if state != AgentAvailable && state != AgentAway {
 		return nil, apperr.New(apperr.Invalid, "state must be available or away, not %q", state)
 	}
 	var out *AgentState
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		cur, err := agentStateOf(tx, accountID, storeID)
 		if err != nil {
 			return err
@@ -106,14 +106,14 @@ func (r *Queue) SetAgentState(ctx context.Context, accountID string, storeID int
 	if err != nil {
 		return nil, err
 	}
-	r.agentChanged(ctx, accountID)
-	r.kick(storeID)
+	q.agentChanged(ctx, accountID)
+	q.kick(storeID)
 	return out, nil
 }
 
 // AgentStateOf returns an agent's state as of now.
-func (r *Queue) AgentStateOf(ctx context.Context, accountID string, storeID int64) (*AgentState, error) {
-	s, err := agentStateOf(r.db.WithContext(ctx), accountID, storeID)
+func (q *Queue) AgentStateOf(ctx context.Context, accountID string, storeID int64) (*AgentState, error) {
+	s, err := agentStateOf(q.db.WithContext(ctx), accountID, storeID)
 	if err != nil {
 		return nil, err
 	}
@@ -123,8 +123,8 @@ func (r *Queue) AgentStateOf(ctx context.Context, accountID string, storeID int6
 
 // agentOnline is called when an agent's desk connects: an offline agent
 // becomes available.
-func (r *Queue) agentOnline(ctx context.Context, accountID string, storeID int64) {
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (q *Queue) agentOnline(ctx context.Context, accountID string, storeID int64) {
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		cur, err := agentStateOf(tx, accountID, storeID)
 		if err != nil || cur.State != AgentOffline {
 			return err
@@ -134,20 +134,20 @@ func (r *Queue) agentOnline(ctx context.Context, accountID string, storeID int64
 		return err
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
-		r.log.Warn("agent online", "account", accountID, "err", err)
+		q.log.Warn("agent online", "account", accountID, "err", err)
 	}
-	r.agentChanged(ctx, accountID)
-	r.kick(storeID)
+	q.agentChanged(ctx, accountID)
+	q.kick(storeID)
 }
 
 // agentOffline takes an agent out of routing: signed out, or their devices
 // went quiet. An agent in a call stays in it until it ends.
-func (r *Queue) agentOffline(ctx context.Context, accountID string) {
+func (q *Queue) agentOffline(ctx context.Context, accountID string) {
 	now := time.Now().UTC()
-	res := r.db.WithContext(ctx).Model(&AgentState{}).Where("account_id = ? AND state IN ?", accountID, []string{AgentAvailable, AgentAway, AgentWrapUp}).
+	res := q.db.WithContext(ctx).Model(&AgentState{}).Where("account_id = ? AND state IN ?", accountID, []string{AgentAvailable, AgentAway, AgentWrapUp}).
 		Updates(map[string]any{"state": AgentOffline, "since": now, "wrap_until": nil, "entry_id": nil})
 	if res.Error == nil && res.RowsAffected > 0 {
-		r.agentChanged(ctx, accountID)
+		q.agentChanged(ctx, accountID)
 	}
 }
 

@@ -92,30 +92,30 @@ func NewQueue(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms R
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	r := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "queue"),
+	q := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "queue"),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
-	go r.loop()
-	return r
+	go q.loop()
+	return q
 }
 
 // Signals tells routing of the signaling connections that open and close
 // (agents coming online and going away). Call it once, before the
 // signaling routes serve.
-func (r *Queue) Signals() {
-	r.sig.OnOpen(r.connOpened)
-	r.sig.OnClose(r.connClosed)
+func (q *Queue) Signals() {
+	q.sig.OnOpen(q.connOpened)
+	q.sig.OnClose(q.connClosed)
 }
 
 // Close stops the queue's loop.
-func (r *Queue) Close() {
-	r.stopOnce.Do(func() { close(r.stop) })
-	<-r.done
+func (q *Queue) Close() {
+	q.stopOnce.Do(func() { close(q.stop) })
+	<-q.done
 }
 
 // kick asks the loop to route the store's queue now.
-func (r *Queue) kick(storeID int64) {
+func (q *Queue) kick(storeID int64) {
 	select {
-	case r.kicks <- storeID:
+	case q.kicks <- storeID:
 	default: // the loop is busy; its next tick routes every store
 	}
 }
@@ -127,9 +127,9 @@ const pushEvery = 300 * time.Millisecond
 // loop routes stores when kicked, sweeps timers every tick, and tells the
 // lines of the stores that changed where they stand, at most every
 // pushEvery.
-func (r *Queue) loop() {
-	defer close(r.done)
-	t := time.NewTicker(r.cfg.Tick)
+func (q *Queue) loop() {
+	defer close(q.done)
+	t := time.NewTicker(q.cfg.Tick)
 	defer t.Stop()
 	push := time.NewTicker(pushEvery)
 	defer push.Stop()
@@ -138,29 +138,29 @@ func (r *Queue) loop() {
 	dirty := map[int64]bool{}
 	for {
 		select {
-		case <-r.stop:
+		case <-q.stop:
 			return
-		case id := <-r.kicks:
+		case id := <-q.kicks:
 			kicked := map[int64]bool{id: true}
 			for drained := false; !drained; {
 				select {
-				case id := <-r.kicks:
+				case id := <-q.kicks:
 					kicked[id] = true
 				default:
 					drained = true
 				}
 			}
 			for id := range kicked {
-				r.match(ctx, id)
+				q.match(ctx, id)
 				dirty[id] = true
 			}
 		case <-push.C:
 			for id := range dirty {
-				r.pushPositions(ctx, id)
+				q.pushPositions(ctx, id)
 				delete(dirty, id)
 			}
 		case <-t.C:
-			r.sweep(ctx)
+			q.sweep(ctx)
 		}
 	}
 }
@@ -172,17 +172,17 @@ var (
 
 // match offers the store's waiting shoppers to its free agents until one
 // side runs out.
-func (r *Queue) match(ctx context.Context, storeID int64) {
+func (q *Queue) match(ctx context.Context, storeID int64) {
 	for attempt := 0; attempt < 200; attempt++ {
-		online, err := r.onlineAgents(ctx, storeID)
+		online, err := q.onlineAgents(ctx, storeID)
 		if err != nil {
-			r.log.Warn("online agents", "store", storeID, "err", err)
+			q.log.Warn("online agents", "store", storeID, "err", err)
 			return
 		}
 		if len(online) == 0 {
 			return
 		}
-		e, agentID, err := r.assign(ctx, storeID, online)
+		e, agentID, err := q.assign(ctx, storeID, online)
 		switch {
 		case errors.Is(err, errNoMatch):
 			return
@@ -191,23 +191,23 @@ func (r *Queue) match(ctx context.Context, storeID int64) {
 		case err != nil:
 			// A unique-index refusal lands here too: the database would not
 			// give the agent a second shopper. Someone else moved; try again.
-			r.log.Debug("assign", "store", storeID, "err", err)
+			q.log.Debug("assign", "store", storeID, "err", err)
 			continue
 		}
-		r.agentChanged(ctx, agentID)
-		if err := r.deliver(ctx, e, agentID); err != nil {
-			r.log.Info("offer not delivered", "entry", e.ID, "err", err)
-			r.undeliverable(ctx, e, agentID)
+		q.agentChanged(ctx, agentID)
+		if err := q.deliver(ctx, e, agentID); err != nil {
+			q.log.Info("offer not delivered", "entry", e.ID, "err", err)
+			q.undeliverable(ctx, e, agentID)
 		}
 	}
 }
 
 // assign pairs the store's first shopper in line with its longest-idle
 // free agent, in one transaction.
-func (r *Queue) assign(ctx context.Context, storeID int64, online []string) (*QueueEntry, string, error) {
+func (q *Queue) assign(ctx context.Context, storeID int64, online []string) (*QueueEntry, string, error) {
 	var entry QueueEntry
 	var agentID string
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
 		if err := tx.Where("store_id = ? AND state IN ?", storeID, inLine).Order("entered_at, id").Take(&entry).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -247,8 +247,8 @@ func (r *Queue) assign(ctx context.Context, storeID int64, online []string) (*Qu
 
 // deliver rings the agent: a queued call through the node that hosts it, a
 // call back as a card on the agent's desk.
-func (r *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) error {
-	targets, err := r.dir.RingTargetsOf(ctx, agentID)
+func (q *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) error {
+	targets, err := q.dir.RingTargetsOf(ctx, agentID)
 	if err != nil {
 		return err
 	}
@@ -265,14 +265,14 @@ func (r *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) erro
 			shopper.Number, shopper.Display = new(*e.ShopperNumber), e.ShopperNumber.String()
 		}
 		for _, d := range devices {
-			r.sig.SendToDevice(d, "queue.callback", QueueCallbackData{EntryID: e.ID, Shopper: shopper, Context: e.contextOf()})
+			q.sig.SendToDevice(d, "queue.callback", QueueCallbackData{EntryID: e.ID, Shopper: shopper, Context: e.contextOf()})
 		}
 		return nil
 	}
-	agents, _ := r.accounts.Refs(ctx, []string{agentID})
+	agents, _ := q.accounts.Refs(ctx, []string{agentID})
 	agent := agents[agentID]
-	store := r.storeRef(ctx, e.StoreID)
-	secs := int(r.cfg.RingTimeout / time.Second)
+	store := q.storeRef(ctx, e.StoreID)
+	secs := int(q.cfg.RingTimeout / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
@@ -280,15 +280,15 @@ func (r *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) erro
 	if err != nil {
 		return err
 	}
-	return r.rooms.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
+	return q.rooms.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
 		Queue: offer})
 }
 
 // undeliverable puts an agent back after an offer that never reached the
 // call: the shopper's call is gone, so the entry is abandoned.
-func (r *Queue) undeliverable(ctx context.Context, e *QueueEntry, agentID string) {
+func (q *Queue) undeliverable(ctx context.Context, e *QueueEntry, agentID string) {
 	now := time.Now().UTC()
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		state := EntryAbandoned
 		if e.Callback {
 			state = EntryCallback // the agent's desk was not reachable: keep the place
@@ -306,14 +306,14 @@ func (r *Queue) undeliverable(ctx context.Context, e *QueueEntry, agentID string
 		return err
 	})
 	if err != nil {
-		r.log.Warn("undo offer", "entry", e.ID, "err", err)
+		q.log.Warn("undo offer", "entry", e.ID, "err", err)
 	}
-	r.agentChanged(ctx, agentID)
+	q.agentChanged(ctx, agentID)
 }
 
 // onlineAgents lists the store's agents whose devices are online now.
-func (r *Queue) onlineAgents(ctx context.Context, storeID int64) ([]string, error) {
-	states, err := r.dir.OnlineAgents(ctx, storeID)
+func (q *Queue) onlineAgents(ctx context.Context, storeID int64) ([]string, error) {
+	states, err := q.dir.OnlineAgents(ctx, storeID)
 	if err != nil {
 		return nil, err
 	}
@@ -326,8 +326,8 @@ func (r *Queue) onlineAgents(ctx context.Context, storeID int64) ([]string, erro
 }
 
 // storeRef names a store for messages.
-func (r *Queue) storeRef(ctx context.Context, storeID int64) media.StoreRef {
-	return storeRefOf(ctx, r.stores, storeID)
+func (q *Queue) storeRef(ctx context.Context, storeID int64) media.StoreRef {
+	return storeRefOf(ctx, q.stores, storeID)
 }
 
 // storeNames is the one thing every part of the contact center asks the
@@ -344,20 +344,20 @@ func storeRefOf(ctx context.Context, stores storeNames, storeID int64) media.Sto
 }
 
 // agentChanged pushes the agent's state to their devices.
-func (r *Queue) agentChanged(ctx context.Context, accountID string) {
+func (q *Queue) agentChanged(ctx context.Context, accountID string) {
 	var s AgentState
-	if err := r.db.WithContext(ctx).Where("account_id = ?", accountID).Take(&s).Error; err != nil {
+	if err := q.db.WithContext(ctx).Where("account_id = ?", accountID).Take(&s).Error; err != nil {
 		return
 	}
 	eff := s.effective(time.Now().UTC())
-	for _, d := range r.devicesOf(ctx, []string{accountID}) {
-		r.sig.SendToDevice(d, "agent.state", eff)
+	for _, d := range q.devicesOf(ctx, []string{accountID}) {
+		q.sig.SendToDevice(d, "agent.state", eff)
 	}
 }
 
 // devicesOf lists the devices the accounts are signed in on.
-func (r *Queue) devicesOf(ctx context.Context, accountIDs []string) []string {
-	return r.dir.DevicesOf(ctx, accountIDs)
+func (q *Queue) devicesOf(ctx context.Context, accountIDs []string) []string {
+	return q.dir.DevicesOf(ctx, accountIDs)
 }
 
 // contextJSON encodes a shopper context for storage.

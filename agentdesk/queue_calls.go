@@ -13,9 +13,9 @@ import (
 // Enter puts a shopper's call in the store's queue, with the context the
 // agent will see. With no agent online the shopper is offered a message or
 // a call back at once.
-func (r *Queue) Enter(ctx context.Context, qc directory.QueuedCall) error {
+func (q *Queue) Enter(ctx context.Context, qc directory.QueuedCall) error {
 	e := &QueueEntry{ID: qc.EntryID, StoreID: qc.StoreID, CallID: qc.CallID, Node: qc.Node, ConnID: qc.ConnID, DeviceID: qc.DeviceID,
-		ShopperName: qc.ShopperName, ShopperNumber: qc.ShopperNumber, Context: contextJSON(r.shopperContext(ctx, qc)), Video: qc.Video,
+		ShopperName: qc.ShopperName, ShopperNumber: qc.ShopperNumber, Context: contextJSON(q.shopperContext(ctx, qc)), Video: qc.Video,
 		State: EntryWaiting, EnteredAt: time.Now().UTC()}
 	if qc.AccountID != "" {
 		e.AccountID = &qc.AccountID
@@ -25,22 +25,22 @@ func (r *Queue) Enter(ctx context.Context, qc directory.QueuedCall) error {
 	if qc.ProductID != 0 {
 		e.ProductID = &qc.ProductID
 	}
-	if err := r.db.WithContext(ctx).Create(e).Error; err != nil {
+	if err := q.db.WithContext(ctx).Create(e).Error; err != nil {
 		return err
 	}
-	online, err := r.onlineAgents(ctx, qc.StoreID)
+	online, err := q.onlineAgents(ctx, qc.StoreID)
 	if err == nil && len(online) == 0 {
-		r.offerFallback(ctx, e, "no_agents")
+		q.offerFallback(ctx, e, "no_agents")
 	}
-	r.kick(qc.StoreID)
+	q.kick(qc.StoreID)
 	return nil
 }
 
 // Answered connects the agent who picked up, if the offer is still theirs:
 // the entry and the agent move together, in one transaction.
-func (r *Queue) Answered(ctx context.Context, entryID, agentID, agentConnID string) error {
+func (q *Queue) Answered(ctx context.Context, entryID, agentID, agentConnID string) error {
 	var storeID int64
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
 		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ? AND agent_account_id = ?", entryID, EntryOffered, agentID).
 			Updates(map[string]any{"state": EntryConnected, "answered_at": now, "agent_conn_id": agentConnID})
@@ -62,28 +62,28 @@ func (r *Queue) Answered(ctx context.Context, entryID, agentID, agentConnID stri
 	if err != nil {
 		return err
 	}
-	r.agentChanged(ctx, agentID)
-	r.kick(storeID)
+	q.agentChanged(ctx, agentID)
+	q.kick(storeID)
 	return nil
 }
 
 // OfferLapsed puts the shopper back at the head of the line after the
 // agent declined or let it ring out (timedOut); either way the agent is set
 // away, so the shopper is not offered straight back to them.
-func (r *Queue) OfferLapsed(ctx context.Context, entryID, agentID string, timedOut bool) {
-	storeID, err := r.takeBack(ctx, entryID, agentID)
+func (q *Queue) OfferLapsed(ctx context.Context, entryID, agentID string, timedOut bool) {
+	storeID, err := q.takeBack(ctx, entryID, agentID)
 	if err != nil {
-		r.log.Warn("take back offer", "entry", entryID, "err", err)
+		q.log.Warn("take back offer", "entry", entryID, "err", err)
 		return
 	}
-	r.agentChanged(ctx, agentID)
-	r.kick(storeID)
+	q.agentChanged(ctx, agentID)
+	q.kick(storeID)
 }
 
 // takeBack returns an offered entry to the line and moves its agent on.
-func (r *Queue) takeBack(ctx context.Context, entryID, agentID string) (int64, error) {
+func (q *Queue) takeBack(ctx context.Context, entryID, agentID string) (int64, error) {
 	var storeID int64
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		e, err := entryOf(tx, entryID)
 		if err != nil {
 			return err
@@ -105,7 +105,7 @@ func (r *Queue) takeBack(ctx context.Context, entryID, agentID string) (int64, e
 }
 
 // Chose records the shopper's answer to a fallback offer.
-func (r *Queue) Chose(ctx context.Context, entryID, choice string) error {
+func (q *Queue) Chose(ctx context.Context, entryID, choice string) error {
 	changes := map[string]any{}
 	switch choice {
 	case "message":
@@ -117,7 +117,7 @@ func (r *Queue) Chose(ctx context.Context, entryID, choice string) error {
 	default:
 		return apperr.New(apperr.Invalid, "choice must be message, callback or wait, not %q", choice)
 	}
-	res := r.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ? AND state = ?", entryID, EntryWaiting).Updates(changes)
+	res := q.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ? AND state = ?", entryID, EntryWaiting).Updates(changes)
 	if res.Error != nil {
 		return res.Error
 	}
@@ -125,17 +125,17 @@ func (r *Queue) Chose(ctx context.Context, entryID, choice string) error {
 		return apperr.New(apperr.Conflict, "your place in the queue has changed: an agent may be picking up")
 	}
 	var storeID int64
-	r.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ?", entryID).Pluck("store_id", &storeID)
-	r.kick(storeID)
+	q.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ?", entryID).Pluck("store_id", &storeID)
+	q.kick(storeID)
 	return nil
 }
 
 // Ended settles an entry whose call is over: a shopper who left before an
 // agent answered abandoned the queue; a connected one was served and their
 // agent goes into wrap-up.
-func (r *Queue) Ended(ctx context.Context, entryID string) {
+func (q *Queue) Ended(ctx context.Context, entryID string) {
 	var e *QueueEntry
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if e, err = entryOf(tx, entryID); err != nil {
 			return err
@@ -154,7 +154,7 @@ func (r *Queue) Ended(ctx context.Context, entryID string) {
 			if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, e.State).Updates(map[string]any{"state": EntryServed, "ended_at": now}).Error; err != nil {
 				return err
 			}
-			wrapUntil := now.Add(r.cfg.WrapUp)
+			wrapUntil := now.Add(q.cfg.WrapUp)
 			if e.AgentAccountID != nil {
 				_, err := moveAgent(tx.Where("entry_id = ?", e.ID), *e.AgentAccountID, AgentOnCall,
 					map[string]any{"state": AgentWrapUp, "since": now, "wrap_until": wrapUntil, "idle_since": wrapUntil})
@@ -166,20 +166,20 @@ func (r *Queue) Ended(ctx context.Context, entryID string) {
 		return nil
 	})
 	if err != nil {
-		r.log.Warn("end queue entry", "entry", entryID, "err", err)
+		q.log.Warn("end queue entry", "entry", entryID, "err", err)
 		return
 	}
 	if e.AgentAccountID != nil {
-		r.agentChanged(ctx, *e.AgentAccountID)
+		q.agentChanged(ctx, *e.AgentAccountID)
 	}
-	r.kick(e.StoreID)
+	q.kick(e.StoreID)
 }
 
 // CallBack hands the agent the shopper they were offered to call back and
 // puts the agent on the call.
-func (r *Queue) CallBack(ctx context.Context, agentID, entryID string) (*directory.CallbackTarget, error) {
+func (q *Queue) CallBack(ctx context.Context, agentID, entryID string) (*directory.CallbackTarget, error) {
 	var t directory.CallbackTarget
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		e, err := entryOf(tx, entryID)
 		if err != nil || !e.Callback || e.State != EntryOffered || e.AgentAccountID == nil || *e.AgentAccountID != agentID {
 			return apperr.New(apperr.NotFound, "no call back %q is waiting for you", entryID)
@@ -195,11 +195,11 @@ func (r *Queue) CallBack(ctx context.Context, agentID, entryID string) (*directo
 		if !ok {
 			return apperr.New(apperr.Conflict, "you are not free to call back")
 		}
-		store, _ := r.stores.StoreRef(ctx, e.StoreID)
-		queue, _ := r.dir.Numbers.SalesNumber(ctx, e.StoreID)
+		store, _ := q.stores.StoreRef(ctx, e.StoreID)
+		queue, _ := q.dir.Numbers.SalesNumber(ctx, e.StoreID)
 		t = directory.CallbackTarget{EntryID: e.ID, StoreName: store.Name, Name: e.ShopperName, Queue: queue}
 		if e.AccountID != nil {
-			num, _ := r.dir.Numbers.PrimaryNumber(ctx, *e.AccountID)
+			num, _ := q.dir.Numbers.PrimaryNumber(ctx, *e.AccountID)
 			if num == "" {
 				return apperr.New(apperr.Conflict, "%s has no number to call back", e.ShopperName)
 			}
@@ -212,6 +212,6 @@ func (r *Queue) CallBack(ctx context.Context, agentID, entryID string) (*directo
 	if err != nil {
 		return nil, err
 	}
-	r.agentChanged(ctx, agentID)
+	q.agentChanged(ctx, agentID)
 	return &t, nil
 }

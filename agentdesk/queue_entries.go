@@ -105,16 +105,16 @@ type ContextFacts struct {
 }
 
 // shopperContext gathers what the desk shows about a queued call.
-func (r *Queue) shopperContext(ctx context.Context, qc directory.QueuedCall) ShopperContext {
+func (q *Queue) shopperContext(ctx context.Context, qc directory.QueuedCall) ShopperContext {
 	out := ShopperContext{Member: qc.AccountID != "", Cart: ContextCart{Lines: []ContextLine{}, Currency: mall.Currency}}
 	if qc.ProductID != 0 {
-		if p, slug, err := r.stores.ProductInStore(ctx, qc.ProductID); err == nil {
+		if p, slug, err := q.stores.ProductInStore(ctx, qc.ProductID); err == nil {
 			out.Product = &ContextProduct{ID: p.ID, Name: p.Name, SKU: p.SKU, PriceMinor: p.PriceMinor, Currency: mall.Currency, AgeLimit: p.AgeLimit,
 				Image: mall.ProductImageURL(slug, p.SKU), Path: "/store/" + slug + "/product/" + p.SKU}
 		}
 	}
-	if r.carts != nil {
-		if v, err := r.carts.View(ctx, mall.Shopper{AccountID: qc.AccountID, GuestHash: qc.Guest}); err == nil {
+	if q.carts != nil {
+		if v, err := q.carts.View(ctx, mall.Shopper{AccountID: qc.AccountID, GuestHash: qc.Guest}); err == nil {
 			for _, it := range v.Items {
 				out.Cart.Lines = append(out.Cart.Lines, ContextLine{ProductID: it.ProductID, Name: it.Name, Quantity: it.Quantity, UnitPriceMinor: it.UnitPriceMinor})
 			}
@@ -122,13 +122,13 @@ func (r *Queue) shopperContext(ctx context.Context, qc directory.QueuedCall) Sho
 		}
 	}
 	if qc.AccountID != "" {
-		refs, _ := r.accounts.Refs(ctx, []string{qc.AccountID})
+		refs, _ := q.accounts.Refs(ctx, []string{qc.AccountID})
 		a := refs[qc.AccountID]
 		if age, ok := mall.AgeOn(a.BirthDate, time.Now().UTC()); ok { // the mall's one age rule
 			over18, over21 := age >= 18, age >= 21
 			out.Facts.Over18, out.Facts.Over21 = &over18, &over21
 		}
-		verified, _ := r.dir.EmailVerified(ctx, qc.AccountID)
+		verified, _ := q.dir.EmailVerified(ctx, qc.AccountID)
 		out.Facts.EmailVerified = &verified
 	}
 	return out

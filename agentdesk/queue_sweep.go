@@ -14,29 +14,29 @@ import (
 // available, offers nobody took go back in line, agents whose devices went
 // quiet go offline, shoppers past the store's maximum wait are offered a
 // message or a call back, and every store with shoppers in line is routed.
-func (r *Queue) sweep(ctx context.Context) {
+func (q *Queue) sweep(ctx context.Context) {
 	now := time.Now().UTC()
-	db := r.db.WithContext(ctx)
+	db := q.db.WithContext(ctx)
 
 	var wrapped []AgentState
 	db.Where("state = ? AND wrap_until <= ?", AgentWrapUp, now).Find(&wrapped)
 	for _, a := range wrapped {
 		if ok, _ := moveAgent(db.Where("wrap_until <= ?", now), a.AccountID, AgentWrapUp, map[string]any{"state": AgentAvailable, "since": *a.WrapUntil, "wrap_until": nil, "entry_id": nil}); ok {
-			r.agentChanged(ctx, a.AccountID)
+			q.agentChanged(ctx, a.AccountID)
 		}
 	}
 
 	// An offer outlives its ring only when the node hosting the call is
 	// gone or the agent never dialled a call back.
 	var stale []QueueEntry
-	db.Where("state = ? AND offered_at < ?", EntryOffered, now.Add(-r.cfg.RingTimeout-10*time.Second)).Find(&stale)
+	db.Where("state = ? AND offered_at < ?", EntryOffered, now.Add(-q.cfg.RingTimeout-10*time.Second)).Find(&stale)
 	for _, e := range stale {
 		switch {
 		case e.AgentAccountID == nil:
 		case e.Callback:
-			r.OfferLapsed(ctx, e.ID, *e.AgentAccountID, true) // back in line for a call back
+			q.OfferLapsed(ctx, e.ID, *e.AgentAccountID, true) // back in line for a call back
 		default:
-			r.Ended(ctx, e.ID) // the call's node would have moved it on: the call is gone
+			q.Ended(ctx, e.ID) // the call's node would have moved it on: the call is gone
 		}
 	}
 
@@ -47,10 +47,10 @@ func (r *Queue) sweep(ctx context.Context) {
 		for i, a := range present {
 			ids[i] = a.AccountID
 		}
-		if states, err := r.dir.States(ctx, ids); err == nil {
+		if states, err := q.dir.States(ctx, ids); err == nil {
 			for _, id := range ids {
 				if states[id] == directory.StateOffline {
-					r.agentOffline(ctx, id)
+					q.agentOffline(ctx, id)
 				}
 			}
 		}
@@ -64,9 +64,9 @@ func (r *Queue) sweep(ctx context.Context) {
 	for _, w := range waiting {
 		if !stores[w.StoreID] {
 			stores[w.StoreID] = true
-			online, err := r.onlineAgents(ctx, w.StoreID)
+			online, err := q.onlineAgents(ctx, w.StoreID)
 			noAgents[w.StoreID] = err == nil && len(online) == 0
-			if ref, err := r.stores.StoreRef(ctx, w.StoreID); err == nil {
+			if ref, err := q.stores.StoreRef(ctx, w.StoreID); err == nil {
 				maxWait[w.StoreID] = time.Duration(ref.MaxWaitSeconds) * time.Second
 			} else {
 				maxWait[w.StoreID] = -1 // the store is gone: its line is not swept
@@ -84,46 +84,46 @@ func (r *Queue) sweep(ctx context.Context) {
 		}
 		switch {
 		case noAgents[w.StoreID] && w.FallbackAt == nil:
-			r.offerFallback(ctx, &w, "no_agents")
+			q.offerFallback(ctx, &w, "no_agents")
 		case now.Sub(since) >= maxWait[w.StoreID]:
-			r.offerFallback(ctx, &w, "max_wait")
+			q.offerFallback(ctx, &w, "max_wait")
 		}
 	}
 	for id := range stores {
-		r.match(ctx, id)
+		q.match(ctx, id)
 		if now.Second()%5 == 0 {
-			r.pushPositions(ctx, id)
+			q.pushPositions(ctx, id)
 		}
 	}
 }
 
 // offerFallback offers a waiting shopper a message or a call back, once
 // per wait (a node that loses the race to record it sends nothing).
-func (r *Queue) offerFallback(ctx context.Context, e *QueueEntry, reason string) {
-	q := r.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, EntryWaiting)
+func (q *Queue) offerFallback(ctx context.Context, e *QueueEntry, reason string) {
+	still := q.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, EntryWaiting)
 	if e.FallbackAt == nil {
-		q = q.Where("fallback_at IS NULL")
+		still = still.Where("fallback_at IS NULL")
 	} else {
-		q = q.Where("fallback_at = ?", *e.FallbackAt)
+		still = still.Where("fallback_at = ?", *e.FallbackAt)
 	}
-	res := q.Update("fallback_at", time.Now().UTC())
+	res := still.Update("fallback_at", time.Now().UTC())
 	if res.Error != nil || res.RowsAffected != 1 {
 		return
 	}
-	r.sig.SendToConn(e.ConnID, "queue.fallback", QueueFallbackData{CallID: e.CallID, EntryID: e.ID, Reason: reason,
+	q.sig.SendToConn(e.ConnID, "queue.fallback", QueueFallbackData{CallID: e.CallID, EntryID: e.ID, Reason: reason,
 		Choices: []string{"message", "callback", "wait"}})
 }
 
 // pushPositions tells every shopper in the store's line where they stand
 // and how long it should take, and the store's desks how many wait.
-func (r *Queue) pushPositions(ctx context.Context, storeID int64) {
-	line, err := r.Line(ctx, storeID)
+func (q *Queue) pushPositions(ctx context.Context, storeID int64) {
+	line, err := q.Line(ctx, storeID)
 	if err != nil {
 		return
 	}
-	online, _ := r.onlineAgents(ctx, storeID)
-	handle := r.averageHandle(ctx, storeID)
-	store := r.storeRef(ctx, storeID)
+	online, _ := q.onlineAgents(ctx, storeID)
+	handle := q.averageHandle(ctx, storeID)
+	store := q.storeRef(ctx, storeID)
 	for i, e := range line {
 		pos := i + 1
 		if e.State == EntryOffered {
@@ -133,12 +133,12 @@ func (r *Queue) pushPositions(ctx context.Context, storeID int64) {
 		if e.State == EntryCallback || e.Callback {
 			state = "callback"
 		}
-		r.sig.SendToConn(e.ConnID, "call.state", directory.CallStateData{CallID: e.CallID, State: state, EntryID: e.ID, Position: pos,
+		q.sig.SendToConn(e.ConnID, "call.state", directory.CallStateData{CallID: e.CallID, State: state, EntryID: e.ID, Position: pos,
 			WaitSeconds: new(estimateWait(pos, len(online), handle)), Store: &store})
 	}
-	staff, _ := r.accounts.StaffOf(ctx, storeID)
-	for _, d := range r.devicesOf(ctx, staff) {
-		r.sig.SendToDevice(d, "queue.changed", QueueChangedData{Store: store.Slug, Waiting: len(line)})
+	staff, _ := q.accounts.StaffOf(ctx, storeID)
+	for _, d := range q.devicesOf(ctx, staff) {
+		q.sig.SendToDevice(d, "queue.changed", QueueChangedData{Store: store.Slug, Waiting: len(line)})
 	}
 }
 
@@ -156,52 +156,52 @@ func estimateWait(pos, agents int, handle time.Duration) int {
 const defaultHandle = 3 * time.Minute
 
 // averageHandle is the mean length of the store's last 20 answered calls.
-func (r *Queue) averageHandle(ctx context.Context, storeID int64) time.Duration {
+func (q *Queue) averageHandle(ctx context.Context, storeID int64) time.Duration {
 	var rows []struct {
 		AnsweredAt time.Time
 		EndedAt    time.Time
 	}
-	r.db.WithContext(ctx).Model(&QueueEntry{}).Select("answered_at, ended_at").
+	q.db.WithContext(ctx).Model(&QueueEntry{}).Select("answered_at, ended_at").
 		Where("store_id = ? AND state = ? AND answered_at IS NOT NULL AND ended_at IS NOT NULL", storeID, EntryServed).
 		Order("ended_at DESC").Limit(20).Scan(&rows)
 	if len(rows) == 0 {
 		return defaultHandle
 	}
 	var sum time.Duration
-	for _, r := range rows {
-		sum += r.EndedAt.Sub(r.AnsweredAt)
+	for _, row := range rows {
+		sum += row.EndedAt.Sub(row.AnsweredAt)
 	}
 	return sum / time.Duration(len(rows))
 }
 
 // connOpened makes an agent whose desk connects available.
-func (r *Queue) connOpened(ctx context.Context, c *media.Conn) error {
+func (q *Queue) connOpened(ctx context.Context, c *media.Conn) error {
 	if c.AccountID == "" {
 		return nil
 	}
-	refs, err := r.accounts.Refs(ctx, []string{c.AccountID})
+	refs, err := q.accounts.Refs(ctx, []string{c.AccountID})
 	a, ok := refs[c.AccountID]
 	if err != nil || !ok || a.Role != auth.RoleAgent || a.StoreID == nil {
 		return nil
 	}
-	r.agentOnline(ctx, c.AccountID, *a.StoreID)
+	q.agentOnline(ctx, c.AccountID, *a.StoreID)
 	return nil
 }
 
 // connClosed takes an agent offline when their last device went away.
-func (r *Queue) connClosed(c *media.Conn) {
+func (q *Queue) connClosed(c *media.Conn) {
 	if c.AccountID == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	states, err := r.dir.States(ctx, []string{c.AccountID})
+	states, err := q.dir.States(ctx, []string{c.AccountID})
 	if err == nil && states[c.AccountID] == directory.StateOffline {
-		r.agentOffline(ctx, c.AccountID)
+		q.agentOffline(ctx, c.AccountID)
 	}
 }
 
 // AgentSignedOut takes an agent offline at sign-out.
-func (r *Queue) AgentSignedOut(ctx context.Context, accountID string) {
-	r.agentOffline(ctx, accountID)
+func (q *Queue) AgentSignedOut(ctx context.Context, accountID string) {
+	q.agentOffline(ctx, accountID)
 }
