@@ -14,7 +14,7 @@ import (
 
 // Queue is the contact center as calls see it: a call to a store's sales
 // number waits in the store's queue until the contact center offers it to
-// an agent. agentdesk.Router implements it; the same calls code runs on
+// an agent. agentdesk.Queue implements it; the same calls code runs on
 // every node, and the queue lives in the database.
 type Queue interface {
 	// Enter puts a new queued call in its store's queue.

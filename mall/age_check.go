@@ -43,7 +43,7 @@ type AgeChecks struct {
 }
 
 // Witness is what age checks need from the contact center, which owns
-// the engagements (agentdesk.Router implements it).
+// the engagements (agentdesk.Engagements implements it).
 type Witness interface {
 	// VideoWitness confirms that the agent is in an engagement with the
 	// shopper and sees their live camera (avatar off); an error says why

@@ -29,7 +29,7 @@ type SalesNumbers interface {
 }
 
 // SalesLines gives each store's sales line; the contact center owns the
-// agents and the queue (agentdesk.Router implements it).
+// agents and the queue (agentdesk.Queue implements it).
 type SalesLines interface {
 	// QueueStatus reports each store's line; its AgentsFree is the count
 	// the store views show as agents online.

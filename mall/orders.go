@@ -61,7 +61,7 @@ type Orders struct {
 }
 
 // WithAgent is what checkout needs from the contact center, which owns the
-// engagements (agentdesk.Router implements it).
+// engagements (agentdesk.Engagements implements it).
 type WithAgent interface {
 	// InEngagement reports whether the member shops with an agent now: the
 	// order must then be signed with their passkey before payment.
