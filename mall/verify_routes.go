@@ -277,6 +277,25 @@ func (h *Closing) creditViews(c *fiber.Ctx, apps []CreditApplication, withApplic
 	return out, nil
 }
 
+// sendCredits answers {"applications": [...]} with the views of apps
+// (see creditViews).
+func (h *Closing) sendCredits(c *fiber.Ctx, apps []CreditApplication, withApplicant bool) error {
+	out, err := h.creditViews(c, apps, withApplicant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"applications": out})
+}
+
+// sendCredit answers {"application": ...} with the view of app.
+func (h *Closing) sendCredit(c *fiber.Ctx, app *CreditApplication, withApplicant bool) error {
+	out, err := h.creditViews(c, []CreditApplication{*app}, withApplicant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"application": out[0]})
+}
+
 // sendCreditRequest is the body of POST /desk/credit-applications.
 type sendCreditRequest struct {
 	AccountID string `json:"accountId" required:"true"`
@@ -303,11 +322,7 @@ func (h *Closing) handleStoreCredit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, apps, true)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"applications": out})
+	return h.sendCredits(c, apps, true)
 }
 
 func (h *Closing) handleDecideCredit(c *fiber.Ctx) error {
@@ -322,11 +337,7 @@ func (h *Closing) handleDecideCredit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, []CreditApplication{*app}, true)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"application": out[0]})
+	return h.sendCredit(c, app, true)
 }
 
 func (h *Closing) handleMyCredit(c *fiber.Ctx) error {
@@ -338,11 +349,7 @@ func (h *Closing) handleMyCredit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, apps, false)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"applications": out})
+	return h.sendCredits(c, apps, false)
 }
 
 func (h *Closing) handleMyCreditOne(c *fiber.Ctx) error {
@@ -354,11 +361,7 @@ func (h *Closing) handleMyCreditOne(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, []CreditApplication{*app}, false)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"application": out[0]})
+	return h.sendCredit(c, app, false)
 }
 
 func (h *Closing) handleFillCredit(c *fiber.Ctx) error {
@@ -377,9 +380,5 @@ func (h *Closing) handleFillCredit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, []CreditApplication{*app}, false)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"application": out[0]})
+	return h.sendCredit(c, app, false)
 }
