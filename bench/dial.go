@@ -46,11 +46,7 @@ func runDial(o options) (*report, error) {
 	}
 	defer srv.stop()
 	n := newNode(srv.Addr)
-	callerMembers, err := n.signUpMany("caller", o.callers)
-	if err != nil {
-		return nil, err
-	}
-	calleeMembers, err := n.signUpMany("callee", o.callees)
+	callerMembers, calleeMembers, err := n.signUpTwo("caller", o.callers, "callee", o.callees)
 	if err != nil {
 		return nil, err
 	}
