@@ -10,7 +10,7 @@ import type { CallClient, CallView } from '../../media/client/call';
 import type { QueueContext } from '../../media/client/protocol';
 import { CallContext, shopperName, useNow } from './CallContext';
 import { clock } from './deskApi';
-import { callStatusText, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
+import { callStatusText, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
 
 /** deskWords are the desk's words for the phases it says differently. */
 const deskWords: PhaseText = {
@@ -41,8 +41,6 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
   const now = useNow(live && c.phase === 'active');
   const name = context ? shopperName(c.peer.name) : c.peer.name || 'Unknown caller';
   const showRemote = live && c.remoteVideoLive;
-  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
-  const showSelf = live && c.sendingVideo && hasCamera;
   const camOn = c.sendingVideo || !c.localStream;
   const canAsk = c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'waiting';
   const cancel = c.phase === 'dialing' || (c.phase === 'ringing' && c.role === 'caller');
@@ -79,20 +77,7 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
               </p>
             </div>
           )}
-          {live && (
-            <div class="desk-self">
-              {showSelf ? (
-                <VideoTile stream={c.localStream} muted class="desk-self-video" label="Your camera" />
-              ) : (
-                <span class="desk-self-off">
-                  <span class="avatar avatar-sm" aria-hidden="true">
-                    {initials(selfName)}
-                  </span>
-                  {c.localStream ? 'Camera off' : 'Starting…'}
-                </span>
-              )}
-            </div>
-          )}
+          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'desk-self', video: 'desk-self-video', off: 'desk-self-off', avatar: 'avatar avatar-sm' }} />}
           {c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'none' && (
             <p class="desk-toast" role="status">
               {c.videoAsk === 'waiting'

@@ -17,7 +17,7 @@ import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallMode, CallView } from '../../media/client/call';
 import type { PresenceState } from './directoryApi';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
-import { CallModePicker, callStatusText, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
+import { CallModePicker, callStatusText, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
 
 export { clock, useTick };
 
@@ -121,8 +121,6 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
   const inMailbox = c.phase === 'mailbox' || c.phase === 'recording';
   const showRemoteVideo = live && c.remoteVideoLive && !inMailbox;
   const hidden = c.mode === 'avatar' && !c.sendingVideo;
-  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
-  const showLocalVideo = live && c.sendingVideo && hasCamera;
   const text = stateText(c, now);
   // Until the devices are open the camera button shows its default, disabled.
   const camOn = c.sendingVideo || !c.localStream;
@@ -207,20 +205,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
             </div>
           )}
 
-          {live && (
-            <div class={`self-view${showLocalVideo ? '' : ' is-off'}`}>
-              {showLocalVideo ? (
-                <VideoTile stream={c.localStream} muted class="local-video" label="Your camera" />
-              ) : (
-                <div class="self-avatar">
-                  <span class="avatar" aria-hidden="true">
-                    {initials(selfName)}
-                  </span>
-                  <span class="self-note">{hidden ? 'Hidden behind your avatar' : c.localStream ? 'Camera off' : 'Starting…'}</span>
-                </div>
-              )}
-            </div>
-          )}
+          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'self-view', video: 'local-video', off: 'self-avatar', avatar: 'avatar', note: 'self-note' }} />}
 
           {c.videoAsked && (
             <div class="call-prompt" role="alertdialog" aria-labelledby="ask-t">

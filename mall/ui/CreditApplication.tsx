@@ -6,6 +6,7 @@ import { errorMessage } from '../../backend/web/ui/session';
 import { capitalize } from './AddToCart';
 import { ErrorCard } from './ErrorCard';
 import { formatMoney } from '../../backend/web/ui/money';
+import { Facts } from '../../backend/web/ui/Facts';
 import { formatWhen } from './OrderPage';
 import { creditPath, linkClick, storePath } from './router';
 import { shop, type CreditApplication, type CreditState } from './shopApi';
@@ -143,16 +144,13 @@ function Outcome({ app: a }: { app: CreditApplication }) {
             <p>
               Pay orders at {a.store.name} with it: choose <strong>Pay with store credit</strong> at checkout.
             </p>
-            <dl class="credit-facts credit-balance">
-              <div>
-                <dt>Used</dt>
-                <dd>{formatMoney(a.usedMinor, a.currency)}</dd>
-              </div>
-              <div>
-                <dt>Left to spend</dt>
-                <dd class="price">{formatMoney(a.remainingMinor, a.currency)}</dd>
-              </div>
-            </dl>
+            <Facts
+              class="credit-facts credit-balance"
+              facts={[
+                ['Used', formatMoney(a.usedMinor, a.currency)],
+                ['Left to spend', formatMoney(a.remainingMinor, a.currency), 'price'],
+              ]}
+            />
             {a.decisionReason && <p class="muted small">{capitalize(a.decisionReason)}.</p>}
             <a class="btn btn-primary" href={storePath(a.store.slug)} onClick={linkClick(storePath(a.store.slug))}>
               Shop at {a.store.name}
@@ -177,24 +175,15 @@ function Outcome({ app: a }: { app: CreditApplication }) {
         <h2 id="credit-answers-title" class="card-title">
           Your application
         </h2>
-        <dl class="credit-facts">
-          <div>
-            <dt>Name</dt>
-            <dd>{a.fullName}</dd>
-          </div>
-          <div>
-            <dt>Employer</dt>
-            <dd>{a.employer}</dd>
-          </div>
-          <div>
-            <dt>Monthly income</dt>
-            <dd>{formatMoney(a.monthlyIncomeMinor, a.currency)}</dd>
-          </div>
-          <div>
-            <dt>Limit asked for</dt>
-            <dd>{formatMoney(a.requestedLimitMinor, a.currency)}</dd>
-          </div>
-        </dl>
+        <Facts
+          class="credit-facts"
+          facts={[
+            ['Name', a.fullName],
+            ['Employer', a.employer],
+            ['Monthly income', formatMoney(a.monthlyIncomeMinor, a.currency)],
+            ['Limit asked for', formatMoney(a.requestedLimitMinor, a.currency)],
+          ]}
+        />
         {a.submittedAt && <p class="muted small">Sent to {a.store.name} {formatWhen(a.submittedAt)}</p>}
       </section>
     </>

@@ -7,30 +7,15 @@ import { HangUpIcon, MicIcon, MicOffIcon, UserIcon, VideoIcon, VideoOffIcon } fr
 import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallMode, CallView } from '../../media/client/call';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
-import { CallModePicker, VideoTile } from '../../backend/web/ui/CallKit';
+import { CallModePicker, SelfView as SelfViewKit, VideoTile } from '../../backend/web/ui/CallKit';
 
 
 export { clock, useTick };
 
 /** SelfView is the shopper's own picture: the camera, or their initials when it is off or hidden. */
-export function SelfView({ call: c, selfName, large }: { call: CallView; selfName: string; large?: boolean }) {
-  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
-  const hidden = c.mode === 'avatar' && !c.sendingVideo;
-  const on = c.sendingVideo && hasCamera;
-  return (
-    <div class={`talk-self${large ? ' is-large' : ''}${on ? '' : ' is-off'}`}>
-      {on ? (
-        <VideoTile stream={c.localStream} muted class="talk-local-video" label="Your camera" />
-      ) : (
-        <div class="talk-self-avatar">
-          <span class="avatar" aria-hidden="true">
-            {initials(selfName)}
-          </span>
-          <span class="talk-self-note">{hidden ? 'Hidden behind your avatar' : c.localStream ? 'Camera off' : 'Starting…'}</span>
-        </div>
-      )}
-    </div>
-  );
+export function SelfView({ call, selfName, large }: { call: CallView; selfName: string; large?: boolean }) {
+  const classes = { root: `talk-self${large ? ' is-large' : ''}`, video: 'talk-local-video', off: 'talk-self-avatar', avatar: 'avatar', note: 'talk-self-note' };
+  return <SelfViewKit call={call} selfName={selfName} classes={classes} />;
 }
 
 /** AgentStage is the connected call: the agent's video with the shopper's own in a corner. */

@@ -6,6 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { outcomeText, type CallMode, type CallView } from '../../../media/client/call';
 import { MicIcon, UserIcon, VideoIcon } from './icons';
+import { initials } from './session';
 
 export interface VideoTileProps {
   stream: MediaStream | null;
@@ -92,4 +93,36 @@ export function callStatusText(c: CallView, now: number, words: PhaseText = {}):
     case 'ended':
       return outcomeText(c);
   }
+}
+
+/** SelfViewClasses are the classes an app gives the parts of its self-view. */
+export interface SelfViewClasses {
+  /** root is the frame's class; " is-off" is added while there is no video. */
+  root: string;
+  video: string;
+  /** off is the class of what stands in for the video: the initials and the note. */
+  off: string;
+  avatar: string;
+  note?: string;
+}
+
+/** SelfView is this side's own picture in a call: the camera, or their initials and why there is no video (off, hidden behind the avatar, starting). */
+export function SelfView({ call: c, selfName, classes }: { call: CallView; selfName: string; classes: SelfViewClasses }) {
+  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
+  const hidden = c.mode === 'avatar' && !c.sendingVideo;
+  const on = c.sendingVideo && hasCamera;
+  return (
+    <div class={`${classes.root}${on ? '' : ' is-off'}`}>
+      {on ? (
+        <VideoTile stream={c.localStream} muted class={classes.video} label="Your camera" />
+      ) : (
+        <div class={classes.off}>
+          <span class={classes.avatar} aria-hidden="true">
+            {initials(selfName)}
+          </span>
+          <span class={classes.note}>{hidden ? 'Hidden behind your avatar' : c.localStream ? 'Camera off' : 'Starting…'}</span>
+        </div>
+      )}
+    </div>
+  );
 }
