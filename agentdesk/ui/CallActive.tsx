@@ -55,14 +55,14 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
               {name}
             </h2>
           </div>
-          <p class="desk-call-status" role="status" aria-live="polite">
+          <p class="call-status" role="status" aria-live="polite">
             {c.phase === 'active' && <span class="live-dot" aria-hidden="true" />}
             {statusText(c, now)}
           </p>
         </header>
 
         <div class="desk-stage">
-          <VideoTile stream={c.remoteStream} muted={false} testid="remote-video" class={`desk-remote${showRemote ? '' : ' is-off'}`} label={`${name}'s video`} />
+          <VideoTile stream={c.remoteStream} muted={false} testid="remote-video" class={`remote-video${showRemote ? '' : ' is-off'}`} label={`${name}'s video`} />
           {!showRemote && (
             <div class="desk-stage-empty">
               <span class={`avatar desk-stage-avatar${live && !c.connectedAt ? ' is-ringing' : ''}`} aria-hidden="true">
@@ -77,7 +77,7 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
               </p>
             </div>
           )}
-          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'desk-self', video: 'desk-self-video', off: 'desk-self-off', avatar: 'avatar avatar-sm' }} />}
+          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'desk-self', off: 'desk-self-off', avatar: 'avatar avatar-sm' }} />}
           {c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'none' && (
             <p class="desk-toast" role="status">
               {c.videoAsk === 'waiting'

@@ -14,7 +14,7 @@ export { clock, useTick };
 
 /** SelfView is the shopper's own picture: the camera, or their initials when it is off or hidden. */
 export function SelfView({ call, selfName, large }: { call: CallView; selfName: string; large?: boolean }) {
-  const classes = { root: `talk-self${large ? ' is-large' : ''}`, video: 'talk-local-video', off: 'talk-self-avatar', avatar: 'avatar', note: 'talk-self-note' };
+  const classes = { root: `talk-self${large ? ' is-large' : ''}`, off: 'talk-self-avatar', avatar: 'avatar', note: 'talk-self-note' };
   return <SelfViewKit call={call} selfName={selfName} classes={classes} />;
 }
 
@@ -27,7 +27,7 @@ export function AgentStage({ call: c, client, selfName }: { call: CallView; clie
       <VideoTile
         stream={c.remoteStream}
         muted={false}
-        class={`talk-remote-video${c.remoteVideoLive ? '' : ' is-off'}`}
+        class={`remote-video talk-remote-video${c.remoteVideoLive ? '' : ' is-off'}`}
         label={`${agent}'s video`}
         testid="remote-video"
       />

@@ -99,7 +99,8 @@ export function callStatusText(c: CallView, now: number, words: PhaseText = {}):
 export interface SelfViewClasses {
   /** root is the frame's class; " is-off" is added while there is no video. */
   root: string;
-  video: string;
+  /** video is a class the video gets besides theme.css's self-video. */
+  video?: string;
   /** off is the class of what stands in for the video: the initials and the note. */
   off: string;
   avatar: string;
@@ -114,7 +115,7 @@ export function SelfView({ call: c, selfName, classes }: { call: CallView; selfN
   return (
     <div class={`${classes.root}${on ? '' : ' is-off'}`}>
       {on ? (
-        <VideoTile stream={c.localStream} muted class={classes.video} label="Your camera" />
+        <VideoTile stream={c.localStream} muted class={classes.video ? `self-video ${classes.video}` : 'self-video'} label="Your camera" />
       ) : (
         <div class={classes.off}>
           <span class={classes.avatar} aria-hidden="true">
