@@ -413,14 +413,7 @@ function ProductForm({
           {error}
         </p>
       )}
-      <div class="catalog-buttons">
-        <button type="submit" class="btn btn-primary btn-sm" disabled={busy}>
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-        <button type="button" class="btn btn-secondary btn-sm" disabled={busy} onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons label={submitLabel} busy={busy} onCancel={onCancel} />
     </form>
   );
 }
@@ -549,14 +542,7 @@ function AddOnsEditor({
           {error}
         </p>
       )}
-      <div class="catalog-buttons">
-        <button type="submit" class="btn btn-primary btn-sm" disabled={busy || rows === null}>
-          {busy ? 'Saving…' : 'Save add-ons'}
-        </button>
-        <button type="button" class="btn btn-secondary btn-sm" disabled={busy} onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons label="Save add-ons" busy={busy} disabled={rows === null} onCancel={onCancel} />
     </form>
   );
 }
@@ -573,6 +559,20 @@ function SelectField(props: { id: string; label: string; value: string; options:
           </option>
         ))}
       </select>
+    </div>
+  );
+}
+
+/** FormButtons are a catalog form's submit button (label, "Saving…" while busy) and Cancel. */
+function FormButtons({ label, busy, disabled, onCancel }: { label: string; busy: boolean; disabled?: boolean; onCancel(): void }) {
+  return (
+    <div class="catalog-buttons">
+      <button type="submit" class="btn btn-primary btn-sm" disabled={busy || disabled}>
+        {busy ? 'Saving…' : label}
+      </button>
+      <button type="button" class="btn btn-secondary btn-sm" disabled={busy} onClick={onCancel}>
+        Cancel
+      </button>
     </div>
   );
 }

@@ -3,11 +3,11 @@
 // (mirrored, or their avatar when hiding), the "show your video?" prompt, and
 // the call buttons: mute, camera, hang up.
 
-import { HangUpIcon, MicIcon, MicOffIcon, UserIcon, VideoIcon, VideoOffIcon } from '../../backend/web/ui/icons';
+import { HangUpIcon, UserIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallMode, CallView } from '../../media/client/call';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
-import { CallModePicker, SelfView as SelfViewKit, VideoTile } from '../../backend/web/ui/CallKit';
+import { CallModePicker, CameraButton, MuteButton, SelfView as SelfViewKit, VideoTile } from '../../backend/web/ui/CallKit';
 
 
 export { clock, useTick };
@@ -77,37 +77,15 @@ export function CallButtons({
   onHangUp(): void;
 }) {
   const hidden = c.mode === 'avatar' && !c.sendingVideo;
-  const camOn = c.sendingVideo || !c.localStream;
   const inMailbox = c.phase === 'mailbox' || c.phase === 'recording';
   const talking = c.phase === 'active' || inMailbox;
   return (
     <div class="talk-controls">
       {talking && (
-        <button
-          type="button"
-          class={`talk-btn${c.muted ? ' is-off' : ''}`}
-          aria-pressed={c.muted}
-          data-testid="mute"
-          onClick={() => client.toggleMute()}
-          disabled={!c.localStream}
-        >
-          {c.muted ? <MicOffIcon size={20} /> : <MicIcon size={20} />}
-          <span>{c.muted ? 'Unmute' : 'Mute'}</span>
-        </button>
+        <MuteButton call={c} client={client} class="talk-btn" size={20} testid="mute" />
       )}
       {talking && !hidden && (
-        <button
-          type="button"
-          class={`talk-btn${camOn ? '' : ' is-off'}`}
-          aria-pressed={!camOn}
-          aria-label={camOn ? 'Turn camera off' : 'Turn camera on'}
-          data-testid="camera"
-          onClick={() => void client.setCamera(!c.sendingVideo)}
-          disabled={!c.localStream || c.phase === 'recording'}
-        >
-          {camOn ? <VideoIcon size={20} /> : <VideoOffIcon size={20} />}
-          <span>{camOn ? 'Camera' : 'Camera off'}</span>
-        </button>
+        <CameraButton call={c} client={client} class="talk-btn" size={20} testid="camera" disabled={c.phase === 'recording'} />
       )}
       {c.phase === 'active' && hidden && (
         <button type="button" class="talk-btn" data-testid="show-video" onClick={() => void client.setCamera(true)} disabled={!c.localStream}>

@@ -4,8 +4,8 @@
 
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { outcomeText, type CallMode, type CallView } from '../../../media/client/call';
-import { MicIcon, UserIcon, VideoIcon } from './icons';
+import { outcomeText, type CallClient, type CallMode, type CallView } from '../../../media/client/call';
+import { MicIcon, MicOffIcon, UserIcon, VideoIcon, VideoOffIcon } from './icons';
 import { initials } from './session';
 
 export interface VideoTileProps {
@@ -125,5 +125,45 @@ export function SelfView({ call: c, selfName, classes }: { call: CallView; selfN
         </div>
       )}
     </div>
+  );
+}
+
+/** CallButtonProps place a call button: its class (" is-off" is added while it is off), icon size and test id. */
+export interface CallButtonProps {
+  call: CallView;
+  client: CallClient;
+  class: string;
+  size: number;
+  testid?: string;
+  /** disabled disables the button besides while there is no local stream. */
+  disabled?: boolean;
+}
+
+/** MuteButton mutes and unmutes this side's microphone. */
+export function MuteButton({ call: c, client, class: cls, size, testid }: CallButtonProps) {
+  return (
+    <button type="button" class={`${cls}${c.muted ? ' is-off' : ''}`} aria-pressed={c.muted} data-testid={testid} onClick={() => client.toggleMute()} disabled={!c.localStream}>
+      {c.muted ? <MicOffIcon size={size} /> : <MicIcon size={size} />}
+      <span>{c.muted ? 'Unmute' : 'Mute'}</span>
+    </button>
+  );
+}
+
+/** CameraButton turns this side's camera off and on (on while the stream is still starting). */
+export function CameraButton({ call: c, client, class: cls, size, testid, disabled }: CallButtonProps) {
+  const camOn = c.sendingVideo || !c.localStream;
+  return (
+    <button
+      type="button"
+      class={`${cls}${camOn ? '' : ' is-off'}`}
+      aria-pressed={!camOn}
+      aria-label={camOn ? 'Turn camera off' : 'Turn camera on'}
+      data-testid={testid}
+      onClick={() => void client.setCamera(!c.sendingVideo)}
+      disabled={!c.localStream || disabled}
+    >
+      {camOn ? <VideoIcon size={size} /> : <VideoOffIcon size={size} />}
+      <span>{camOn ? 'Camera' : 'Camera off'}</span>
+    </button>
   );
 }
