@@ -87,18 +87,12 @@ func runQueue(o options) (*report, error) {
 		return nil, err
 	}
 	rg := &rings{at: map[string]chan time.Time{}}
-	var callees []*phone
-	for i, m := range calleeMembers {
-		p, err := connectPhone(m, fmt.Sprintf("bench-callee-%04d", i), src, nil, func(_ *phone, msg wsMessage, at time.Time) {
-			if msg.Type == "call.incoming" {
-				rg.slot(callIDOf(msg)) <- at
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-		defer p.close()
-		callees = append(callees, p)
+	callees, err := connectRingCallees(calleeMembers, src, nil, rg)
+	if err != nil {
+		return nil, err
+	}
+	defer closePhones(callees)
+	for _, p := range callees {
 		go heartbeat(stopBeats, func() { p.sendMsg("heartbeat", nil) })
 	}
 	callers, err := connectCallers(callerMembers, src, nil)
