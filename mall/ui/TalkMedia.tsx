@@ -82,18 +82,18 @@ export function CallButtons({
   return (
     <div class="talk-controls">
       {talking && (
-        <MuteButton call={c} client={client} class="talk-btn" size={20} testid="mute" />
+        <MuteButton call={c} client={client} class="call-btn talk-btn" size={20} testid="mute" />
       )}
       {talking && !hidden && (
-        <CameraButton call={c} client={client} class="talk-btn" size={20} testid="camera" disabled={c.phase === 'recording'} />
+        <CameraButton call={c} client={client} class="call-btn talk-btn" size={20} testid="camera" disabled={c.phase === 'recording'} />
       )}
       {c.phase === 'active' && hidden && (
-        <button type="button" class="talk-btn" data-testid="show-video" onClick={() => void client.setCamera(true)} disabled={!c.localStream}>
+        <button type="button" class="call-btn talk-btn" data-testid="show-video" onClick={() => void client.setCamera(true)} disabled={!c.localStream}>
           <UserIcon size={20} />
           <span>Show my video</span>
         </button>
       )}
-      <button type="button" class="talk-btn talk-btn-hangup" data-testid="hangup" onClick={onHangUp}>
+      <button type="button" class="call-btn call-btn-hangup talk-btn" data-testid="hangup" onClick={onHangUp}>
         <HangUpIcon size={22} />
         <span>{hangLabel}</span>
       </button>
