@@ -76,7 +76,7 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
               </p>
             </div>
           )}
-          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'desk-self', off: 'desk-self-off', avatar: 'avatar avatar-sm' }} />}
+          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'self-corner desk-self', off: 'self-off desk-self-off', avatar: 'avatar avatar-sm' }} />}
           {c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'none' && (
             <p class="desk-toast" role="status">
               {c.videoAsk === 'waiting'

@@ -197,7 +197,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
             </div>
           )}
 
-          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'self-view', video: 'local-video', off: 'self-avatar', avatar: 'avatar', note: 'self-note' }} />}
+          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'self-corner self-view', video: 'local-video', off: 'self-off self-avatar', avatar: 'avatar', note: 'self-note' }} />}
 
           {c.videoAsked && (
             <div class="call-prompt" role="alertdialog" aria-labelledby="ask-t">
