@@ -255,12 +255,12 @@ func (h *Closing) creditViews(c *fiber.Ctx, apps []CreditApplication, withApplic
 		for _, a := range apps {
 			ids = append(ids, a.AccountID)
 		}
-		var accs []auth.Account
-		if err := h.Shop.Orders.db.WithContext(c.UserContext()).Where("id IN ?", ids).Find(&accs).Error; err != nil {
+		refs, err := h.Credit.accounts.Refs(c.UserContext(), ids)
+		if err != nil {
 			return nil, err
 		}
-		for _, a := range accs {
-			people[a.ID] = &Applicant{Name: a.Name, Email: a.Email}
+		for id, a := range refs {
+			people[id] = &Applicant{Name: a.Name, Email: a.Email}
 		}
 	}
 	out := make([]CreditView, 0, len(apps))
