@@ -367,7 +367,7 @@ function OrderPanel({ name, engaged, order, videoLive, onChecked, onRefused }: O
 
 function AgeFact({ ok, label }: { ok: boolean | undefined; label: string }) {
   return (
-    <li class={`fact ${ok ? 'fact-ok' : ok === false ? 'fact-no' : 'fact-none'}`}>
+    <li class={`fact ${ok ? 'tone-ok' : ok === false ? 'tone-warn' : 'tone-muted'}`}>
       {ok ? <CheckIcon size={14} /> : <ShieldIcon size={14} />}
       {ok ? `Over ${label}` : `Not verified over ${label}`}
     </li>

@@ -19,10 +19,18 @@ const stateNames: Record<CreditState, string> = {
   declined: 'Declined',
 };
 
+/** stateTones colour the states: waiting on the shopper, on the store, done well or not. */
+const stateTones: Record<CreditState, string> = {
+  sent: 'tone-warn',
+  submitted: 'tone-accent',
+  approved: 'tone-ok',
+  declined: 'tone-danger',
+};
+
 /** CreditStateBadge shows where an application stands. */
 function CreditStateBadge({ state }: { state: CreditState }) {
   return (
-    <span class={`badge credit-badge credit-${state}`} data-state={state}>
+    <span class={`badge credit-badge ${stateTones[state]}`} data-state={state}>
       {stateNames[state]}
     </span>
   );
