@@ -63,7 +63,7 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
         <div class="desk-stage">
           <VideoTile stream={c.remoteStream} muted={false} testid="remote-video" class={`remote-video${showRemote ? '' : ' is-off'}`} label={`${name}'s video`} />
           {!showRemote && (
-            <div class="desk-stage-empty">
+            <div class="stage-placeholder desk-stage-empty">
               <span class={`avatar desk-stage-avatar${live && !c.connectedAt ? ' is-ringing' : ''}`} aria-hidden="true">
                 {initials(name)}
               </span>

@@ -162,7 +162,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
         <div class="call-stage">
           <VideoTile stream={c.remoteStream} muted={false} class={`remote-video${showRemoteVideo ? '' : ' is-off'}`} label={`${peerName}'s video`} />
           {!showRemoteVideo && (
-            <div class="remote-placeholder">
+            <div class="stage-placeholder remote-placeholder">
               <div class={`call-avatar-ring${waiting ? ' is-ringing' : ''}`} aria-hidden="true">
                 <span class="avatar call-avatar">{inMailbox ? <VoicemailIcon size={34} /> : initials(peerName)}</span>
               </div>

@@ -32,7 +32,7 @@ export function AgentStage({ call: c, client, selfName }: { call: CallView; clie
         testid="remote-video"
       />
       {!c.remoteVideoLive && (
-        <div class="talk-remote-placeholder">
+        <div class="stage-placeholder talk-remote-placeholder">
           <span class="avatar talk-agent-avatar" aria-hidden="true">
             {initials(agent)}
           </span>
