@@ -64,7 +64,7 @@ export function CallContext({ context, name, storeSlug, dark }: CallContextProps
         </div>
       </div>
       {ctx && (
-        <ul class="ctx-facts" aria-label="Verified facts">
+        <ul class="chips ctx-facts" aria-label="Verified facts">
           <Fact ok={ctx.facts?.over18} yes="Over 18" no="Not verified over 18" />
           <Fact ok={ctx.facts?.over21} yes="Over 21" no="Not verified over 21" />
           <Fact ok={ctx.facts?.emailVerified} yes="Email verified" no="Email not verified" />

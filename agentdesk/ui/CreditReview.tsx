@@ -77,7 +77,7 @@ export function CreditReview({ storeName }: { storeName: string }) {
       ) : sorted && sorted.length === 0 ? (
         <p class="muted catalog-empty">No credit applications yet. Agents send them to members during a call.</p>
       ) : sorted ? (
-        <ul class="credit-apps">
+        <ul class="stack-list credit-apps">
           {sorted.map((a) => (
             <ApplicationRow
               key={a.id}

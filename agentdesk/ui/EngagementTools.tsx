@@ -338,7 +338,7 @@ function OrderPanel({ name, engaged, order, videoLive, onChecked, onRefused }: O
                 Age check
               </h3>
               <p class="small">It holds age-restricted products. Look at {name} on live video, then confirm: livemall checks their registered birth date.</p>
-              <ul class="ctx-facts" aria-label="Verified facts">
+              <ul class="chips ctx-facts" aria-label="Verified facts">
                 <AgeFact ok={facts.over18} label="18" />
                 <AgeFact ok={facts.over21} label="21" />
               </ul>

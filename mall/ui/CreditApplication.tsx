@@ -90,7 +90,7 @@ function Applications() {
       {load.data.length === 0 ? (
         <p class="muted">No store has sent you a credit application yet. A sales agent can send you one during a call.</p>
       ) : (
-        <ul class="credit-list">
+        <ul class="stack-list credit-list">
           {load.data.map((a) => (
             <li key={a.id} class="card credit-row">
               <a href={creditPath(a.id)} onClick={linkClick(creditPath(a.id))}>

@@ -14,7 +14,7 @@ export { clock, useTick };
 
 /** SelfView is the shopper's own picture: the camera, or their initials when it is off or hidden. */
 export function SelfView({ call, selfName, large }: { call: CallView; selfName: string; large?: boolean }) {
-  const classes = { root: `talk-self${large ? ' is-large' : ''}`, off: 'talk-self-avatar', avatar: 'avatar', note: 'talk-self-note' };
+  const classes = { root: `talk-self${large ? ' is-large' : ''}`, off: 'self-off talk-self-avatar', avatar: 'avatar', note: 'talk-self-note' };
   return <SelfViewKit call={call} selfName={selfName} classes={classes} />;
 }
 
