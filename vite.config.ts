@@ -1,16 +1,40 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-// One build, three apps. The Go server embeds backend/web/dist and maps
-// / -> app/mall/ui/index.html, /desk/ -> app/agentdesk/ui/index.html and
-// /phone/ -> app/directory/ui/index.html; hashed files live under /assets/.
+// The three pages share their head (charset, viewport, theme colour, icon)
+// and body (the app's root and its script, ./main.tsx beside each page):
+// each index.html marks their places with <!-- livemall:head ... --> and
+// <!-- livemall:body ... --> and keeps only its own description and title.
+function sharedPartials(): Plugin {
+  const partials = ['head', 'body'].map((name) => ({
+    marker: new RegExp(`^[ \\t]*<!-- livemall:${name}\\b[^>]*-->`, 'm'),
+    html: readFileSync(resolve(root, `backend/web/ui/${name}.html`), 'utf8').trimEnd(),
+    name,
+  }));
+  return {
+    name: 'livemall-shared-partials',
+    transformIndexHtml: {
+      order: 'pre',
+      handler(html, ctx) {
+        for (const p of partials) {
+          if (!p.marker.test(html)) throw new Error(`${ctx.filename} has no <!-- livemall:${p.name} --> marker`);
+          html = html.replace(p.marker, p.html);
+        }
+        return html;
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root,
   base: '/',
   publicDir: false,
+  plugins: [sharedPartials()],
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: 'backend/web/dist/app',

@@ -52,15 +52,7 @@ func (l CobrowseLimits) withDefaults() CobrowseLimits {
 	if l.MaxEvents <= 0 {
 		l.MaxEvents = 200
 	}
-	if l.Rate <= 0 {
-		l.Rate = 30
-	}
-	if l.Burst <= 0 {
-		l.Burst = 60
-	}
-	if l.Now == nil {
-		l.Now = time.Now
-	}
+	l.Rate, l.Burst, l.Now = rateDefaults(l.Rate, l.Burst, l.Now, 30, 60)
 	return l
 }
 
@@ -99,25 +91,17 @@ func (cb *Cobrowse) Signals() {
 // handleRequest passes the agent's request to see the screen to the
 // shopper, whose page asks them.
 func (cb *Cobrowse) handleRequest(ctx context.Context, c *media.Conn, m media.Message) error {
-	var d cobrowseEntry
-	peer, err := cb.admit(ctx, c, m, &d, cobrowseAgent)
-	if err != nil {
-		return err
-	}
-	return cb.sig.SendToConn(peer, "cobrowse.request", d)
+	return relay(cb, ctx, c, m, cobrowseAgent, "cobrowse.request", func(*cobrowseEntry) error { return nil })
 }
 
 // handleStart is the shopper's consent: from now on, until cobrowse.stop,
 // this connection's events for the engagement are relayed. The consent
 // lives on the connection (in this node's memory): a new socket asks again.
 func (cb *Cobrowse) handleStart(ctx context.Context, c *media.Conn, m media.Message) error {
-	var d cobrowseEntry
-	peer, err := cb.admit(ctx, c, m, &d, cobrowseShopper)
-	if err != nil {
-		return err
-	}
-	c.Set(streamKey(d.EntryID), newEventSanitizer(cb.sig.PublicURL))
-	return cb.sig.SendToConn(peer, "cobrowse.start", d)
+	return relay(cb, ctx, c, m, cobrowseShopper, "cobrowse.start", func(d *cobrowseEntry) error {
+		c.Set(streamKey(d.EntryID), newEventSanitizer(cb.sig.PublicURL))
+		return nil
+	})
 }
 
 func (cb *Cobrowse) handleEvents(ctx context.Context, c *media.Conn, m media.Message) error {
@@ -153,39 +137,40 @@ func (cb *Cobrowse) handleEvents(ctx context.Context, c *media.Conn, m media.Mes
 }
 
 func (cb *Cobrowse) handleNavigate(ctx context.Context, c *media.Conn, m media.Message) error {
-	var d cobrowseNavigate
-	peer, err := cb.admit(ctx, c, m, &d, cobrowseAgent)
-	if err != nil {
-		return err
-	}
-	if err := checkMallPath(d.Path); err != nil {
-		return err
-	}
-	return cb.sig.SendToConn(peer, "cobrowse.navigate", d)
+	return relay(cb, ctx, c, m, cobrowseAgent, "cobrowse.navigate", func(d *cobrowseNavigate) error { return checkMallPath(d.Path) })
 }
 
 func (cb *Cobrowse) handlePoint(ctx context.Context, c *media.Conn, m media.Message) error {
-	var d cobrowsePoint
-	peer, err := cb.admit(ctx, c, m, &d, cobrowseAgent)
-	if err != nil {
-		return err
-	}
-	for _, v := range []float64{*d.X, *d.Y} {
-		if math.IsNaN(v) || v < 0 || v > 1 {
-			return apperr.New(apperr.Invalid, "a pointer position is a fraction of the shopper's screen, from 0 to 1")
+	return relay(cb, ctx, c, m, cobrowseAgent, "cobrowse.point", func(d *cobrowsePoint) error {
+		for _, v := range []float64{*d.X, *d.Y} {
+			if math.IsNaN(v) || v < 0 || v > 1 {
+				return apperr.New(apperr.Invalid, "a pointer position is a fraction of the shopper's screen, from 0 to 1")
+			}
 		}
-	}
-	return cb.sig.SendToConn(peer, "cobrowse.point", d)
+		return nil
+	})
 }
 
 func (cb *Cobrowse) handleStop(ctx context.Context, c *media.Conn, m media.Message) error {
-	var d cobrowseEntry
-	peer, err := cb.admit(ctx, c, m, &d, "")
+	return relay(cb, ctx, c, m, "", "cobrowse.stop", func(d *cobrowseEntry) error {
+		c.Set(streamKey(d.EntryID), nil)
+		return nil
+	})
+}
+
+// relay admits m from c as a T (see admit; role, when set, is the role the
+// sender must have), runs then on it, and sends it to the other party as a
+// message of type typ. An error of then refuses the message.
+func relay[T any](cb *Cobrowse, ctx context.Context, c *media.Conn, m media.Message, role, typ string, then func(d *T) error) error {
+	var d T
+	peer, err := cb.admit(ctx, c, m, &d, role)
 	if err != nil {
 		return err
 	}
-	c.Set(streamKey(d.EntryID), nil)
-	return cb.sig.SendToConn(peer, "cobrowse.stop", d)
+	if err := then(&d); err != nil {
+		return err
+	}
+	return cb.sig.SendToConn(peer, typ, d)
 }
 
 // admit charges the connection's token bucket, decodes m's data strictly
@@ -242,10 +227,7 @@ const bucketKey = "cobrowse.bucket"
 // allow takes a token from the connection's co-browse bucket or refuses
 // the message.
 func (cb *Cobrowse) allow(c *media.Conn) error {
-	if err := takeToken(c, bucketKey, cb.limits.Rate, cb.limits.Burst, cb.limits.Now()); err != nil {
-		return apperr.New(apperr.RateLimited, "too many co-browse messages: at most %g a second; this one was dropped", cb.limits.Rate)
-	}
-	return nil
+	return takeToken(c, bucketKey, "co-browse", cb.limits.Rate, cb.limits.Burst, cb.limits.Now())
 }
 
 // mallPathPattern matches the pages of the mall's router (mall/ui/router.ts):

@@ -1,11 +1,11 @@
 package agentdesk
 
 import (
-	"errors"
 	"math"
 	"sync"
 	"time"
 
+	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/media"
 )
 
@@ -17,12 +17,25 @@ type tokenBucket struct {
 	last   time.Time
 }
 
-// errNoToken says a connection sent faster than its bucket allows.
-var errNoToken = errors.New("rate limited")
+// rateDefaults returns rate, burst and now with the zero ones replaced by
+// defRate, defBurst and time.Now.
+func rateDefaults(rate float64, burst int, now func() time.Time, defRate float64, defBurst int) (float64, int, func() time.Time) {
+	if rate <= 0 {
+		rate = defRate
+	}
+	if burst <= 0 {
+		burst = defBurst
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return rate, burst, now
+}
 
 // takeToken takes a token from the bucket the connection keeps under key
-// (created full on first use), or returns errNoToken.
-func takeToken(c *media.Conn, key string, rate float64, burst int, now time.Time) error {
+// (created full on first use), or refuses the message as RateLimited,
+// naming what kind of messages come too fast.
+func takeToken(c *media.Conn, key, what string, rate float64, burst int, now time.Time) error {
 	b, _ := c.Get(key).(*tokenBucket)
 	if b == nil {
 		// A connection's messages are handled one at a time, so nobody
@@ -37,7 +50,7 @@ func takeToken(c *media.Conn, key string, rate float64, burst int, now time.Time
 	}
 	b.last = now
 	if b.tokens < 1 {
-		return errNoToken
+		return apperr.New(apperr.RateLimited, "too many %s messages: at most %g a second; this one was dropped", what, rate)
 	}
 	b.tokens--
 	return nil

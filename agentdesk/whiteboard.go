@@ -49,15 +49,7 @@ func (l BoardLimits) withDefaults() BoardLimits {
 	if l.MaxMessageBytes <= 0 {
 		l.MaxMessageBytes = 32 << 10
 	}
-	if l.Rate <= 0 {
-		l.Rate = 20
-	}
-	if l.Burst <= 0 {
-		l.Burst = 40
-	}
-	if l.Now == nil {
-		l.Now = time.Now
-	}
+	l.Rate, l.Burst, l.Now = rateDefaults(l.Rate, l.Burst, l.Now, 20, 40)
 	return l
 }
 
@@ -101,8 +93,8 @@ func (r boardRow) item() (BoardItem, error) {
 }
 
 func (w *Whiteboard) handleDraw(ctx context.Context, c *media.Conn, m media.Message) error {
-	if err := takeToken(c, boardBucketKey, w.limits.Rate, w.limits.Burst, w.limits.Now()); err != nil {
-		return apperr.New(apperr.RateLimited, "too many whiteboard messages: at most %g a second; this one was dropped", w.limits.Rate)
+	if err := takeToken(c, boardBucketKey, "whiteboard", w.limits.Rate, w.limits.Burst, w.limits.Now()); err != nil {
+		return err
 	}
 	if len(m.Data) > w.limits.MaxMessageBytes {
 		return apperr.New(apperr.TooLarge, "a whiteboard item may be at most %d KiB; draw it in shorter strokes", w.limits.MaxMessageBytes>>10)
@@ -189,8 +181,8 @@ func (w *Whiteboard) productCard(ctx context.Context, entryID, sku string) (*Boa
 }
 
 func (w *Whiteboard) handleErase(ctx context.Context, c *media.Conn, m media.Message) error {
-	if err := takeToken(c, boardBucketKey, w.limits.Rate, w.limits.Burst, w.limits.Now()); err != nil {
-		return apperr.New(apperr.RateLimited, "too many whiteboard messages: at most %g a second; this one was dropped", w.limits.Rate)
+	if err := takeToken(c, boardBucketKey, "whiteboard", w.limits.Rate, w.limits.Burst, w.limits.Now()); err != nil {
+		return err
 	}
 	d, err := parseBoardErase(m.Data)
 	if err != nil {

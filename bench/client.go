@@ -178,6 +178,18 @@ func (n *node) signUpMany(prefix string, count int) ([]*member, error) {
 	return out, err
 }
 
+// signUpTwo signs up two groups of members (see signUpMany): na named
+// a-i and nb named b-i.
+func (n *node) signUpTwo(a string, na int, b string, nb int) (as, bs []*member, err error) {
+	if as, err = n.signUpMany(a, na); err != nil {
+		return nil, nil, err
+	}
+	if bs, err = n.signUpMany(b, nb); err != nil {
+		return nil, nil, err
+	}
+	return as, bs, nil
+}
+
 // inParallel runs do(0) … do(count-1) on workers goroutines, each taking
 // the next i, and returns the error of the lowest i that failed, if any.
 func inParallel(workers, count int, do func(i int) error) error {

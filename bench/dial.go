@@ -46,32 +46,17 @@ func runDial(o options) (*report, error) {
 	}
 	defer srv.stop()
 	n := newNode(srv.Addr)
-	callerMembers, err := n.signUpMany("caller", o.callers)
-	if err != nil {
-		return nil, err
-	}
-	calleeMembers, err := n.signUpMany("callee", o.callees)
+	callerMembers, calleeMembers, err := n.signUpTwo("caller", o.callers, "callee", o.callees)
 	if err != nil {
 		return nil, err
 	}
 	src := &sources{n: 2}
 	rg := &rings{at: map[string]chan time.Time{}}
-	var callees []*phone
-	for i, m := range calleeMembers {
-		p, err := connectPhone(m, fmt.Sprintf("bench-callee-%04d", i), src, plan, func(p *phone, msg wsMessage, at time.Time) {
-			if msg.Type == "call.incoming" {
-				rg.slot(callIDOf(msg)) <- at
-				if p.answer.Load() {
-					p.sendMsg("call.answer", map[string]any{"callId": callIDOf(msg)})
-				}
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-		callees = append(callees, p)
-		defer p.close()
+	callees, err := connectRingCallees(calleeMembers, src, plan, rg)
+	if err != nil {
+		return nil, err
 	}
+	defer closePhones(callees)
 	callers, err := connectCallers(callerMembers, src, plan)
 	if err != nil {
 		return nil, err

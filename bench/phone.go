@@ -249,6 +249,37 @@ func connectCallers(members []*member, src *sources, plan *mediaPlan) ([]caller,
 	return callers, nil
 }
 
+// connectRingCallees connects a phone for each member (bench-callee-i)
+// that puts the time each call.incoming arrived into rg and answers it
+// while the phone's answer flag is set. On an error it closes the phones
+// it connected.
+func connectRingCallees(members []*member, src *sources, plan *mediaPlan, rg *rings) ([]*phone, error) {
+	var callees []*phone
+	for i, m := range members {
+		p, err := connectPhone(m, fmt.Sprintf("bench-callee-%04d", i), src, plan, func(p *phone, msg wsMessage, at time.Time) {
+			if msg.Type == "call.incoming" {
+				rg.slot(callIDOf(msg)) <- at
+				if p.answer.Load() {
+					p.sendMsg("call.answer", map[string]any{"callId": callIDOf(msg)})
+				}
+			}
+		})
+		if err != nil {
+			closePhones(callees)
+			return nil, err
+		}
+		callees = append(callees, p)
+	}
+	return callees, nil
+}
+
+// closePhones hangs up the phones.
+func closePhones(phones []*phone) {
+	for _, p := range phones {
+		p.close()
+	}
+}
+
 // closeCallers hangs up the callers' phones.
 func closeCallers(callers []caller) {
 	for _, c := range callers {

@@ -28,11 +28,7 @@ func runPresence(o options) (*report, error) {
 	}
 	defer srv.stop()
 	n := newNode(srv.Addr)
-	bulk, err := n.signUpMany("presence", min(50, max(1, o.devices)))
-	if err != nil {
-		return nil, err
-	}
-	flippers, err := n.signUpMany("flip", o.flips)
+	bulk, flippers, err := n.signUpTwo("presence", min(50, max(1, o.devices)), "flip", o.flips)
 	if err != nil {
 		return nil, err
 	}

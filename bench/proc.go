@@ -70,6 +70,25 @@ func (o options) nodeArgs() childArgs {
 	return childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile}
 }
 
+// dialect names the node's database: "postgres" with a database URL,
+// else "sqlite".
+func (o options) dialect() string {
+	if o.databaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// mediaScenario starts the report of a media scenario (scenario, its
+// count under countKey, the measuring window) and a media node for it.
+func mediaScenario(o options, scenario, countKey string, count int) (*report, *mediaPlan, *child, error) {
+	r := newReport(scenario)
+	r.set(countKey, count, "")
+	r.set("window_s", o.duration.Seconds(), "s")
+	plan, srv, err := startMediaNode(o)
+	return r, plan, srv, err
+}
+
 // startMediaNode loads the media plan and starts a node with nodeArgs: how
 // the runs that carry calls begin.
 func startMediaNode(o options) (*mediaPlan, *child, error) {

@@ -30,11 +30,7 @@ const queueStore = "north-peak-outfitters"
 // wrap-up's end, as the server told the desk) to its next ring.
 func runQueue(o options) (*report, error) {
 	r := newReport("queue")
-	dbName := "sqlite"
-	if o.databaseURL != "" {
-		dbName = "postgres"
-	}
-	r.set("database", dbName, "")
+	r.set("database", o.dialect(), "")
 	r.set("agents", o.agents, "")
 	r.set("shoppers", o.shoppers, "")
 	r.set("rounds", o.rounds, "")
@@ -86,27 +82,17 @@ func runQueue(o options) (*report, error) {
 		}
 	}()
 
-	callerMembers, err := n.signUpMany("caller", o.agents)
-	if err != nil {
-		return nil, err
-	}
-	calleeMembers, err := n.signUpMany("callee", o.agents)
+	callerMembers, calleeMembers, err := n.signUpTwo("caller", o.agents, "callee", o.agents)
 	if err != nil {
 		return nil, err
 	}
 	rg := &rings{at: map[string]chan time.Time{}}
-	var callees []*phone
-	for i, m := range calleeMembers {
-		p, err := connectPhone(m, fmt.Sprintf("bench-callee-%04d", i), src, nil, func(_ *phone, msg wsMessage, at time.Time) {
-			if msg.Type == "call.incoming" {
-				rg.slot(callIDOf(msg)) <- at
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-		defer p.close()
-		callees = append(callees, p)
+	callees, err := connectRingCallees(calleeMembers, src, nil, rg)
+	if err != nil {
+		return nil, err
+	}
+	defer closePhones(callees)
+	for _, p := range callees {
 		go heartbeat(stopBeats, func() { p.sendMsg("heartbeat", nil) })
 	}
 	callers, err := connectCallers(callerMembers, src, nil)
@@ -194,8 +180,8 @@ func runQueue(o options) (*report, error) {
 	r.setLatency("direct_dial_to_ring_alone", directAlone)
 	r.set("ratio_join_to_ring_alone_p99_to_direct", ratio(alone.pct(99), directAlone.pct(99)), "×")
 	r.set("direct_failed_dials", directFailed.Load(), "")
-	r.target("queue", qp99 < 5 && dbName == "postgres", "join → agent ring p99 %.2f ms with one shopper per free agent at once, %.2f ms alone, on %s (target < 5 ms on PostgreSQL)",
-		qp99, alone.pct(99), dbName)
+	r.target("queue", qp99 < 5 && o.dialect() == "postgres", "join → agent ring p99 %.2f ms with one shopper per free agent at once, %.2f ms alone, on %s (target < 5 ms on PostgreSQL)",
+		qp99, alone.pct(99), o.dialect())
 
 	// Phase 2: the burst.
 	if err := d.waitFree(rung); err != nil {

@@ -15,10 +15,7 @@ import (
 // recorded stream costs over a forwarded one, and media sent during the
 // recording that is missing from the file.
 func runRecord(o options) (*report, error) {
-	r := newReport("record")
-	r.set("recordings", o.recordings, "")
-	r.set("window_s", o.duration.Seconds(), "s")
-	plan, srv, err := startMediaNode(o)
+	r, plan, srv, err := mediaScenario(o, "record", "recordings", o.recordings)
 	if err != nil {
 		return nil, err
 	}
@@ -39,11 +36,7 @@ func runRecord(o options) (*report, error) {
 		return nil, err
 	}
 
-	callers, err := n.signUpMany("rec-caller", o.recordings)
-	if err != nil {
-		return nil, err
-	}
-	offline, err := n.signUpMany("rec-offline", o.recordings)
+	callers, offline, err := n.signUpTwo("rec-caller", o.recordings, "rec-offline", o.recordings)
 	if err != nil {
 		return nil, err
 	}

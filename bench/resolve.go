@@ -22,11 +22,7 @@ import (
 // number lookup with database/sql on the same database.
 func runResolve(o options) (*report, error) {
 	r := newReport("resolve")
-	dialect := "sqlite"
-	if o.databaseURL != "" {
-		dialect = "postgres"
-	}
-	r.set("database", dialect, "")
+	r.set("database", o.dialect(), "")
 	r.set("workers", o.workers, "")
 	r.set("window_s", o.duration.Seconds(), "s")
 	args := o.nodeArgs()
@@ -81,7 +77,7 @@ func runResolve(o options) (*report, error) {
 	rd, rc := ratio(node.rps(), driver.rps()), ratio(node.rps(), bare.rps())
 	r.set("ratio_to_bare_driver", rd, "×")
 	r.set("ratio_to_bare_const", rc, "×")
-	r.target("resolve", rd >= 0.8, "node/bare-driver throughput %.2f× (target ≥ 0.8× on %s)", rd, dialect)
+	r.target("resolve", rd >= 0.8, "node/bare-driver throughput %.2f× (target ≥ 0.8× on %s)", rd, o.dialect())
 	return r, nil
 }
 

@@ -10,10 +10,7 @@ import (
 // CPU per forwarded packet, loss, and goroutines and RSS per call; then
 // the same packets through a plain UDP relay.
 func runSFU(o options) (*report, error) {
-	r := newReport("sfu")
-	r.set("calls", o.calls, "")
-	r.set("window_s", o.duration.Seconds(), "s")
-	plan, srv, err := startMediaNode(o)
+	r, plan, srv, err := mediaScenario(o, "sfu", "calls", o.calls)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 // Profile is what a member chose about being found and rung.
 type Profile struct {
 	AccountID       string     `gorm:"column:account_id;primaryKey"`
+	Name            string     `gorm:"column:name"` // the member's display name, kept current by auth's Renamed hook
 	Listed          bool       `gorm:"column:listed"`
 	Interests       string     `gorm:"column:interests"` // ",cooking,hiking," for exact matching
 	RingMode        RingMode   `gorm:"column:ring_mode"`
@@ -51,7 +52,17 @@ func (n *Numbers) AuthHooks(afterSignUp func(ctx context.Context, a *auth.Accoun
 		SignedIn:       recordDeviceSignIn,
 		SignedOut:      signedOut,
 		SignedUp:       afterSignUp,
+		Renamed:        profileRenamed,
 	}
+}
+
+// profileRenamed keeps the name on a member's profile current, in the
+// transaction that renames the account.
+func profileRenamed(tx *gorm.DB, a *auth.Account) error {
+	if a.Role != auth.RoleMember {
+		return nil
+	}
+	return tx.Model(&Profile{}).Where("account_id = ?", a.ID).Update("name", a.Name).Error
 }
 
 // checkSignUp refuses a sign-up that asks for an invalid or taken number.
@@ -101,7 +112,7 @@ func (n *Numbers) accountCreated(tx *gorm.DB, a *auth.Account, na auth.NewAccoun
 	if a.Role != auth.RoleMember {
 		return nil
 	}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Profile{AccountID: a.ID, Listed: true, RingMode: RingNewest}).Error
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Profile{AccountID: a.ID, Name: a.Name, Listed: true, RingMode: RingNewest}).Error
 }
 
 // recordDeviceSignIn makes deviceID the account's newest device.

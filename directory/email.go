@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -68,22 +67,25 @@ func (emailInviteRow) TableName() string { return "invites" }
 // links sent by mail, and sends the invitations members write to friends.
 type EmailVerifier struct {
 	db        *gorm.DB
-	accounts  Locker
+	accounts  VerifierAccounts
 	sender    mail.Sender
 	publicURL string
 	now       func() time.Time
 }
 
-// Locker is what the invitations need from auth, which owns the accounts:
-// to lock an inviter's account in a transaction (*auth.Accounts implements it).
-type Locker interface {
+// VerifierAccounts is what verification and invitations need from auth,
+// which owns the accounts: to read the name and address a link is mailed
+// to, and to lock an inviter's account in a transaction (*auth.Accounts
+// implements it).
+type VerifierAccounts interface {
+	Ref(ctx context.Context, id string) (ref auth.AccountRef, ok bool, err error)
 	Lock(tx *gorm.DB, accountID string) error
 }
 
 // NewEmailVerifier returns an EmailVerifier storing tokens and invitations
 // in db and sending through sender; links in the messages start with
 // publicURL (the origin browsers use); inviters are locked through accounts.
-func NewEmailVerifier(db *gorm.DB, accounts Locker, sender mail.Sender, publicURL string) *EmailVerifier {
+func NewEmailVerifier(db *gorm.DB, accounts VerifierAccounts, sender mail.Sender, publicURL string) *EmailVerifier {
 	return &EmailVerifier{db: db, accounts: accounts, sender: sender, publicURL: strings.TrimSuffix(publicURL, "/"), now: time.Now}
 }
 
@@ -107,15 +109,15 @@ func (v *EmailVerifier) SendVerificationAfterSignUp(ctx context.Context, acc *au
 // outside any transaction: it writes through its own handle before sending.
 func (v *EmailVerifier) SendVerification(ctx context.Context, accountID string) error {
 	now := v.now().UTC()
-	var a auth.Account
+	a, ok, err := v.accounts.Ref(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("send verification: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("send verification: %w", apperr.New(apperr.NotFound, "no such account"))
+	}
 	token := emailNewToken()
-	err := v.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Select("id, name, email").Where("id = ?", accountID).Take(&a).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return apperr.New(apperr.NotFound, "no such account")
-		} else if err != nil {
-			return err
-		}
+	err = v.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		verified, err := emailVerifiedAt(tx, accountID)
 		if err != nil {
 			return err

@@ -54,11 +54,11 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 	if f.Limit < 1 || f.Limit > 100 {
 		return nil, "", apperr.New(apperr.Invalid, "limit must be between 1 and 100")
 	}
-	q := s.db.WithContext(ctx).Table("accounts AS a").
-		Select("a.id AS account_id, a.name, n.number, p.interests").
-		Joins("JOIN member_profiles p ON p.account_id = a.id").
-		Joins("JOIN numbers n ON n.account_id = a.id AND n.is_primary").
-		Where("a.role = ? AND p.listed AND p.email_verified_at IS NOT NULL", "member")
+	// Only members' profiles carry a name (see migration 00015).
+	q := s.db.WithContext(ctx).Table("member_profiles AS p").
+		Select("p.account_id, p.name, n.number, p.interests").
+		Joins("JOIN numbers n ON n.account_id = p.account_id AND n.is_primary").
+		Where("p.name <> '' AND p.listed AND p.email_verified_at IS NOT NULL")
 	if query := strings.TrimSpace(f.Query); query != "" {
 		if len(query) > 100 {
 			return nil, "", apperr.New(apperr.Invalid, "search text is longer than 100 characters")
@@ -70,9 +70,9 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 				}
 				return -1
 			}, query)
-			q = q.Where("EXISTS (SELECT 1 FROM numbers x WHERE x.account_id = a.id AND x.number LIKE ?)", digits+"%")
+			q = q.Where("EXISTS (SELECT 1 FROM numbers x WHERE x.account_id = p.account_id AND x.number LIKE ?)", digits+"%")
 		} else {
-			q = q.Where("LOWER(a.name) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(query))+"%")
+			q = q.Where("LOWER(p.name) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(query))+"%")
 		}
 	}
 	if f.Interest != "" {
@@ -91,14 +91,14 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 		if len(ids) == 0 {
 			return []Listing{}, "", nil
 		}
-		q = q.Where("a.id IN ?", ids)
+		q = q.Where("p.account_id IN ?", ids)
 	}
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		q = q.Where("(LOWER(a.name) > ? OR (LOWER(a.name) = ? AND a.id > ?))", c.Name, c.Name, c.ID)
+		q = q.Where("(LOWER(p.name) > ? OR (LOWER(p.name) = ? AND p.account_id > ?))", c.Name, c.Name, c.ID)
 	}
 	var rows []struct {
 		AccountID string
@@ -106,7 +106,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 		Number    Number
 		Interests string
 	}
-	if err := q.Order("LOWER(a.name), a.id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+	if err := q.Order("LOWER(p.name), p.account_id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list directory: %w", err)
 	}
 	next := ""

@@ -227,13 +227,23 @@ func (c *Catalog) productJSON(ctx *fiber.Ctx, status int, store *Store, p *Produ
 	return ctx.Status(status).JSON(fiber.Map{"product": NewProductView(store.Slug, *p)})
 }
 
-func (c *Catalog) handleCreateProduct(ctx *fiber.Ctx) error {
+// ownStoreAnd returns the staff member's own store and the request's
+// body, decoded.
+func ownStoreAnd[T any](c *Catalog, ctx *fiber.Ctx) (*Store, T, error) {
+	var in T
 	store, err := c.ownStore(ctx)
 	if err != nil {
-		return err
+		return nil, in, err
 	}
-	var in ProductInput
 	if err := web.DecodeJSON(ctx, &in); err != nil {
+		return nil, in, err
+	}
+	return store, in, nil
+}
+
+func (c *Catalog) handleCreateProduct(ctx *fiber.Ctx) error {
+	store, in, err := ownStoreAnd[ProductInput](c, ctx)
+	if err != nil {
 		return err
 	}
 	p, err := c.CreateProduct(ctx.UserContext(), store.ID, in)
@@ -244,12 +254,8 @@ func (c *Catalog) handleCreateProduct(ctx *fiber.Ctx) error {
 }
 
 func (c *Catalog) handleUpdateProduct(ctx *fiber.Ctx) error {
-	store, err := c.ownStore(ctx)
+	store, in, err := ownStoreAnd[ProductInput](c, ctx)
 	if err != nil {
-		return err
-	}
-	var in ProductInput
-	if err := web.DecodeJSON(ctx, &in); err != nil {
 		return err
 	}
 	p, err := c.UpdateProduct(ctx.UserContext(), store, ctx.Params("sku"), in)
@@ -277,21 +283,13 @@ type addOnsRequest struct {
 }
 
 func (c *Catalog) handleSetAddOns(ctx *fiber.Ctx) error {
-	store, err := c.ownStore(ctx)
+	store, req, err := ownStoreAnd[addOnsRequest](c, ctx)
 	if err != nil {
-		return err
-	}
-	var req addOnsRequest
-	if err := web.DecodeJSON(ctx, &req); err != nil {
 		return err
 	}
 	addOns, err := c.SetAddOns(ctx.UserContext(), store, ctx.Params("sku"), req.AddOns)
 	if err != nil {
 		return err
 	}
-	out := make([]AddOnView, len(addOns))
-	for i, a := range addOns {
-		out[i] = AddOnView{Kind: a.Kind, Reason: a.Reason, Product: NewProductView(store.Slug, a.Product)}
-	}
-	return ctx.JSON(fiber.Map{"addOns": out})
+	return ctx.JSON(fiber.Map{"addOns": addOnViews(store.Slug, addOns)})
 }

@@ -194,9 +194,24 @@ func (c *Storefront) handleShowStore(ctx *fiber.Ctx) error {
 		}
 		departments[n-1].Products = append(departments[n-1].Products, NewProductView(store.Slug, p))
 	}
-	views := []StoreView{NewStoreView(*store, len(products))}
+	return ctx.JSON(storeResponse{Store: c.storeView(ctx, store, len(products)), Departments: departments})
+}
+
+// storeView is the view of one store with count products on sale,
+// decorated as the store list's are.
+func (c *Storefront) storeView(ctx *fiber.Ctx, store *Store, count int) StoreView {
+	views := []StoreView{NewStoreView(*store, count)}
 	c.decorate(ctx.UserContext(), views, []int64{store.ID})
-	return ctx.JSON(storeResponse{Store: views[0], Departments: departments})
+	return views[0]
+}
+
+// addOnViews are the views of a product's add-ons in the store with slug.
+func addOnViews(slug string, addOns []AddOn) []AddOnView {
+	out := make([]AddOnView, len(addOns))
+	for i, a := range addOns {
+		out[i] = AddOnView{Kind: a.Kind, Reason: a.Reason, Product: NewProductView(slug, a.Product)}
+	}
+	return out
 }
 
 func (c *Storefront) handleShowProduct(ctx *fiber.Ctx) error {
@@ -212,10 +227,7 @@ func (c *Storefront) handleShowProduct(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	detail := ProductDetailView{ProductView: NewProductView(store.Slug, *product), AddOns: make([]AddOnView, len(addOns))}
-	for i, a := range addOns {
-		detail.AddOns[i] = AddOnView{Kind: a.Kind, Reason: a.Reason, Product: NewProductView(store.Slug, a.Product)}
-	}
+	detail := ProductDetailView{ProductView: NewProductView(store.Slug, *product), AddOns: addOnViews(store.Slug, addOns)}
 	also, err := c.ListCoPurchases(ctx.UserContext(), product, 4)
 	if err != nil {
 		return err
@@ -224,9 +236,7 @@ func (c *Storefront) handleShowProduct(ctx *fiber.Ctx) error {
 	for i, a := range also {
 		detail.AlsoBought[i] = AlsoBoughtView{Product: NewProductView(store.Slug, a.Product), Orders: a.Orders}
 	}
-	views := []StoreView{NewStoreView(*store, count)}
-	c.decorate(ctx.UserContext(), views, []int64{store.ID})
-	return ctx.JSON(productResponse{Store: views[0], Product: detail})
+	return ctx.JSON(productResponse{Store: c.storeView(ctx, store, count), Product: detail})
 }
 
 func (c *Storefront) handleProductImage(ctx *fiber.Ctx) error {

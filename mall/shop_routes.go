@@ -175,15 +175,9 @@ func (h *Shop) handleAddItem(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	s, err := h.shopperOrNew(c)
-	if err != nil {
-		return err
-	}
-	v, err := h.Carts.AddItem(c.UserContext(), s, req.Store, req.SKU, req.Quantity, nil)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"cart": v})
+	return h.changeCart(c, func(ctx context.Context, s Shopper) (*CartView, error) {
+		return h.Carts.AddItem(ctx, s, req.Store, req.SKU, req.Quantity, nil)
+	})
 }
 
 // quantityRequest is the body of PUT /cart/items/{store}/{sku}.
@@ -196,15 +190,9 @@ func (h *Shop) handleSetQuantity(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	s, err := h.shopperOrNew(c)
-	if err != nil {
-		return err
-	}
-	v, err := h.Carts.SetQuantity(c.UserContext(), s, c.Params("store"), c.Params("sku"), req.Quantity)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"cart": v})
+	return h.changeCart(c, func(ctx context.Context, s Shopper) (*CartView, error) {
+		return h.Carts.SetQuantity(ctx, s, c.Params("store"), c.Params("sku"), req.Quantity)
+	})
 }
 
 func (h *Shop) handleAcceptSuggestion(c *fiber.Ctx) error {
@@ -220,27 +208,13 @@ func (h *Shop) handleAcceptSuggestion(c *fiber.Ctx) error {
 }
 
 func (h *Shop) handleRemoveItem(c *fiber.Ctx) error {
-	s, err := h.shopperOrNew(c)
-	if err != nil {
-		return err
-	}
-	v, err := h.Carts.RemoveItem(c.UserContext(), s, c.Params("store"), c.Params("sku"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"cart": v})
+	return h.changeCart(c, func(ctx context.Context, s Shopper) (*CartView, error) {
+		return h.Carts.RemoveItem(ctx, s, c.Params("store"), c.Params("sku"))
+	})
 }
 
 func (h *Shop) handleClear(c *fiber.Ctx) error {
-	s, err := h.shopperOrNew(c)
-	if err != nil {
-		return err
-	}
-	v, err := h.Carts.Clear(c.UserContext(), s)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"cart": v})
+	return h.changeCart(c, h.Carts.Clear)
 }
 
 // handleCartEvents streams the cart as Server-Sent Events: a snapshot at
@@ -329,11 +303,7 @@ func (h *Shop) handleCheckout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.Orders.View(c.UserContext(), o)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"order": v})
+	return h.sendOrder(c.Status(fiber.StatusCreated), o)
 }
 
 // ownOrder loads the shopper's order from the path.
@@ -348,21 +318,14 @@ func (h *Shop) ownOrder(c *fiber.Ctx) (Shopper, *Order, error) {
 
 func (h *Shop) handleOrders(c *fiber.Ctx) error {
 	s, ok := h.shopper(c, false)
-	out := []*OrderView{}
-	if ok {
-		orders, err := h.Orders.ListOrders(c.UserContext(), s)
-		if err != nil {
-			return err
-		}
-		for i := range orders {
-			v, err := h.Orders.View(c.UserContext(), &orders[i])
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
+	if !ok {
+		return h.sendOrders(c, nil)
 	}
-	return c.JSON(fiber.Map{"orders": out})
+	orders, err := h.Orders.ListOrders(c.UserContext(), s)
+	if err != nil {
+		return err
+	}
+	return h.sendOrders(c, orders)
 }
 
 func (h *Shop) handleOrder(c *fiber.Ctx) error {
@@ -370,11 +333,7 @@ func (h *Shop) handleOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.Orders.View(c.UserContext(), o)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"order": v})
+	return h.sendOrder(c, o)
 }
 
 func (h *Shop) handlePay(c *fiber.Ctx) error {
@@ -424,11 +383,7 @@ func (h *Shop) handleAbandon(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.Orders.View(c.UserContext(), o)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"order": v})
+	return h.sendOrder(c, o)
 }
 
 // handleStoreOrders lists the staff member's own store's orders: the store
@@ -442,15 +397,7 @@ func (h *Shop) handleStoreOrders(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]*OrderView, 0, len(orders))
-	for i := range orders {
-		v, err := h.Orders.View(c.UserContext(), &orders[i])
-		if err != nil {
-			return err
-		}
-		out = append(out, v)
-	}
-	return c.JSON(fiber.Map{"orders": out})
+	return h.sendOrders(c, orders)
 }
 
 // key names the shopper for limits: "a:" and the account, or "g:" and the
@@ -460,4 +407,40 @@ func (s Shopper) key() string {
 		return "a:" + s.AccountID
 	}
 	return "g:" + s.GuestHash
+}
+
+// changeCart runs change on the cart of the request's shopper (a new guest
+// when there is none yet) and answers with the cart as change left it.
+func (h *Shop) changeCart(c *fiber.Ctx, change func(ctx context.Context, s Shopper) (*CartView, error)) error {
+	s, err := h.shopperOrNew(c)
+	if err != nil {
+		return err
+	}
+	v, err := change(c.UserContext(), s)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cart": v})
+}
+
+// sendOrder answers {"order": ...} with the view of o.
+func (h *Shop) sendOrder(c *fiber.Ctx, o *Order) error {
+	v, err := h.Orders.View(c.UserContext(), o)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"order": v})
+}
+
+// sendOrders answers {"orders": [...]} with the views of orders.
+func (h *Shop) sendOrders(c *fiber.Ctx, orders []Order) error {
+	out := make([]*OrderView, 0, len(orders))
+	for i := range orders {
+		v, err := h.Orders.View(c.UserContext(), &orders[i])
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	return c.JSON(fiber.Map{"orders": out})
 }

@@ -255,12 +255,12 @@ func (h *Closing) creditViews(c *fiber.Ctx, apps []CreditApplication, withApplic
 		for _, a := range apps {
 			ids = append(ids, a.AccountID)
 		}
-		var accs []auth.Account
-		if err := h.Shop.Orders.db.WithContext(c.UserContext()).Where("id IN ?", ids).Find(&accs).Error; err != nil {
+		refs, err := h.Credit.accounts.Refs(c.UserContext(), ids)
+		if err != nil {
 			return nil, err
 		}
-		for _, a := range accs {
-			people[a.ID] = &Applicant{Name: a.Name, Email: a.Email}
+		for id, a := range refs {
+			people[id] = &Applicant{Name: a.Name, Email: a.Email}
 		}
 	}
 	out := make([]CreditView, 0, len(apps))
@@ -275,6 +275,25 @@ func (h *Closing) creditViews(c *fiber.Ctx, apps []CreditApplication, withApplic
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// sendCredits answers {"applications": [...]} with the views of apps
+// (see creditViews).
+func (h *Closing) sendCredits(c *fiber.Ctx, apps []CreditApplication, withApplicant bool) error {
+	out, err := h.creditViews(c, apps, withApplicant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"applications": out})
+}
+
+// sendCredit answers {"application": ...} with the view of app.
+func (h *Closing) sendCredit(c *fiber.Ctx, app *CreditApplication, withApplicant bool) error {
+	out, err := h.creditViews(c, []CreditApplication{*app}, withApplicant)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"application": out[0]})
 }
 
 // sendCreditRequest is the body of POST /desk/credit-applications.
@@ -303,11 +322,7 @@ func (h *Closing) handleStoreCredit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, apps, true)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"applications": out})
+	return h.sendCredits(c, apps, true)
 }
 
 func (h *Closing) handleDecideCredit(c *fiber.Ctx) error {
@@ -322,11 +337,7 @@ func (h *Closing) handleDecideCredit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, []CreditApplication{*app}, true)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"application": out[0]})
+	return h.sendCredit(c, app, true)
 }
 
 func (h *Closing) handleMyCredit(c *fiber.Ctx) error {
@@ -338,11 +349,7 @@ func (h *Closing) handleMyCredit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, apps, false)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"applications": out})
+	return h.sendCredits(c, apps, false)
 }
 
 func (h *Closing) handleMyCreditOne(c *fiber.Ctx) error {
@@ -354,11 +361,7 @@ func (h *Closing) handleMyCreditOne(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, []CreditApplication{*app}, false)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"application": out[0]})
+	return h.sendCredit(c, app, false)
 }
 
 func (h *Closing) handleFillCredit(c *fiber.Ctx) error {
@@ -377,9 +380,5 @@ func (h *Closing) handleFillCredit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.creditViews(c, []CreditApplication{*app}, false)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"application": out[0]})
+	return h.sendCredit(c, app, false)
 }

@@ -1,9 +1,7 @@
 import { useState } from 'preact/hooks';
 import { accountLinkFrom, type AccountLink } from '../../backend/web/ui/accountLink';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
-import { AccountChip } from '../../backend/web/ui/AccountChip';
-import { Footer } from '../../backend/web/ui/Footer';
-import { Topbar } from '../../backend/web/ui/Topbar';
+import { AppFrame } from '../../backend/web/ui/AppFrame';
 import { isStaff, useSession } from '../../backend/web/ui/session';
 import { DeskHome } from './DeskHome';
 import { EnrollCard } from './EnrollCard';
@@ -55,22 +53,8 @@ export function App() {
   }
 
   return (
-    <>
-      <a class="skip-link" href="#main">
-        Skip to content
-      </a>
-      <Topbar app="desk" home="/desk/" current="desk">
-        <AccountChip account={account} />
-      </Topbar>
-      <main id="main" class="page">
-        {view}
-        {session.error && (
-          <p class="status status-error" role="alert">
-            {session.error}
-          </p>
-        )}
-      </main>
-      <Footer note="The desk is for store staff. Staff join by an enrollment link." />
-    </>
+    <AppFrame app="desk" account={account} error={session.error} footer="The desk is for store staff. Staff join by an enrollment link.">
+      {view}
+    </AppFrame>
   );
 }

@@ -4,13 +4,13 @@
 // shopper's context beside it, and the slot where the co-browse view goes.
 
 import type { ComponentChildren } from 'preact';
-import { HangUpIcon, MicIcon, MicOffIcon, StoreIcon, VideoIcon, VideoOffIcon } from '../../backend/web/ui/icons';
+import { HangUpIcon, StoreIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallView } from '../../media/client/call';
 import type { QueueContext } from '../../media/client/protocol';
 import { CallContext, shopperName, useNow } from './CallContext';
 import { clock } from './deskApi';
-import { callStatusText, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
+import { CameraButton, callStatusText, MuteButton, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
 
 /** deskWords are the desk's words for the phases it says differently. */
 const deskWords: PhaseText = {
@@ -41,9 +41,6 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
   const now = useNow(live && c.phase === 'active');
   const name = context ? shopperName(c.peer.name) : c.peer.name || 'Unknown caller';
   const showRemote = live && c.remoteVideoLive;
-  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
-  const showSelf = live && c.sendingVideo && hasCamera;
-  const camOn = c.sendingVideo || !c.localStream;
   const canAsk = c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'waiting';
   const cancel = c.phase === 'dialing' || (c.phase === 'ringing' && c.role === 'caller');
 
@@ -57,16 +54,16 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
               {name}
             </h2>
           </div>
-          <p class="desk-call-status" role="status" aria-live="polite">
+          <p class="call-status" role="status" aria-live="polite">
             {c.phase === 'active' && <span class="live-dot" aria-hidden="true" />}
             {statusText(c, now)}
           </p>
         </header>
 
         <div class="desk-stage">
-          <VideoTile stream={c.remoteStream} muted={false} testid="remote-video" class={`desk-remote${showRemote ? '' : ' is-off'}`} label={`${name}'s video`} />
+          <VideoTile stream={c.remoteStream} muted={false} testid="remote-video" class={`remote-video${showRemote ? '' : ' is-off'}`} label={`${name}'s video`} />
           {!showRemote && (
-            <div class="desk-stage-empty">
+            <div class="stage-placeholder desk-stage-empty">
               <span class={`avatar desk-stage-avatar${live && !c.connectedAt ? ' is-ringing' : ''}`} aria-hidden="true">
                 {initials(name)}
               </span>
@@ -79,20 +76,7 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
               </p>
             </div>
           )}
-          {live && (
-            <div class="desk-self">
-              {showSelf ? (
-                <VideoTile stream={c.localStream} muted class="desk-self-video" label="Your camera" />
-              ) : (
-                <span class="desk-self-off">
-                  <span class="avatar avatar-sm" aria-hidden="true">
-                    {initials(selfName)}
-                  </span>
-                  {c.localStream ? 'Camera off' : 'Starting…'}
-                </span>
-              )}
-            </div>
-          )}
+          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'self-corner desk-self', off: 'self-off desk-self-off', avatar: 'avatar avatar-sm' }} />}
           {c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'none' && (
             <p class="desk-toast" role="status">
               {c.videoAsk === 'waiting'
@@ -108,21 +92,8 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
         <footer class="desk-controls">
           {live ? (
             <>
-              <button type="button" class={`call-btn${c.muted ? ' is-off' : ''}`} aria-pressed={c.muted} onClick={() => client.toggleMute()} disabled={!c.localStream}>
-                {c.muted ? <MicOffIcon size={22} /> : <MicIcon size={22} />}
-                <span>{c.muted ? 'Unmute' : 'Mute'}</span>
-              </button>
-              <button
-                type="button"
-                class={`call-btn${camOn ? '' : ' is-off'}`}
-                aria-pressed={!camOn}
-                aria-label={camOn ? 'Turn camera off' : 'Turn camera on'}
-                onClick={() => void client.setCamera(!c.sendingVideo)}
-                disabled={!c.localStream}
-              >
-                {camOn ? <VideoIcon size={22} /> : <VideoOffIcon size={22} />}
-                <span>{camOn ? 'Camera' : 'Camera off'}</span>
-              </button>
+              <MuteButton call={c} client={client} class="call-btn" size={22} />
+              <CameraButton call={c} client={client} class="call-btn" size={22} />
               {canAsk && (
                 <button type="button" class="call-btn" data-testid="ask-video" onClick={() => client.askForVideo()}>
                   <VideoIcon size={22} />

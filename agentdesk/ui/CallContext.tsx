@@ -17,7 +17,7 @@ export function shopperName(name: string | undefined | null): string {
 function Fact({ ok, yes, no }: { ok: boolean | undefined; yes: string; no: string }) {
   if (ok === undefined) return null;
   return (
-    <li class={`fact ${ok ? 'fact-ok' : 'fact-no'}`}>
+    <li class={`fact ${ok ? 'tone-ok' : 'tone-warn'}`}>
       {ok ? <CheckIcon size={14} /> : <ShieldIcon size={14} />}
       {ok ? yes : no}
     </li>
@@ -64,12 +64,12 @@ export function CallContext({ context, name, storeSlug, dark }: CallContextProps
         </div>
       </div>
       {ctx && (
-        <ul class="ctx-facts" aria-label="Verified facts">
+        <ul class="chips ctx-facts" aria-label="Verified facts">
           <Fact ok={ctx.facts?.over18} yes="Over 18" no="Not verified over 18" />
           <Fact ok={ctx.facts?.over21} yes="Over 21" no="Not verified over 21" />
           <Fact ok={ctx.facts?.emailVerified} yes="Email verified" no="Email not verified" />
           {!member && ctx.facts?.over18 === undefined && ctx.facts?.over21 === undefined && (
-            <li class="fact fact-none">No verified facts for a guest</li>
+            <li class="fact tone-muted">No verified facts for a guest</li>
           )}
         </ul>
       )}

@@ -4,6 +4,7 @@ import { StoreIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
 import { Loading, StatusLines } from './StatusLines';
 import { formatMoney } from '../../backend/web/ui/money';
+import { TableHead } from '../../backend/web/ui/TableHead';
 import {
   catalog,
   eurosToMinor,
@@ -85,23 +86,17 @@ export function Catalog({ slug, storeName }: { slug: string; storeName: string }
         <div class="catalog-scroll">
           <table class="catalog-table">
             <caption class="sr-only">Products of {storeName}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">SKU</th>
-                <th scope="col">Department</th>
-                <th scope="col" class="num">
-                  Price
-                </th>
-                <th scope="col" class="num">
-                  Stock
-                </th>
-                <th scope="col">Age</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                { label: 'Product' },
+                { label: 'SKU' },
+                { label: 'Department' },
+                { label: 'Price', class: 'num' },
+                { label: 'Stock', class: 'num' },
+                { label: 'Age' },
+                { label: 'Actions', srOnly: true },
+              ]}
+            />
             <tbody>
               {products.map((p) => (
                 <ProductRow key={p.sku} product={p} all={products} slug={slug} onChanged={done} />
@@ -418,14 +413,7 @@ function ProductForm({
           {error}
         </p>
       )}
-      <div class="catalog-buttons">
-        <button type="submit" class="btn btn-primary btn-sm" disabled={busy}>
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-        <button type="button" class="btn btn-secondary btn-sm" disabled={busy} onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons label={submitLabel} busy={busy} onCancel={onCancel} />
     </form>
   );
 }
@@ -501,32 +489,24 @@ function AddOnsEditor({
           <ul class="addon-list">
             {rows.map((r, i) => (
               <li key={r.key} class="addon-row">
-                <div class="field">
-                  <label for={`${base}-p${r.key}`}>Product {i + 1}</label>
-                  <select id={`${base}-p${r.key}`} value={r.sku} onChange={(e) => update(r.key, { sku: e.currentTarget.value })}>
-                    <option value="">Choose a product…</option>
-                    {others.map((o) => (
-                      <option key={o.sku} value={o.sku}>
-                        {o.name} ({o.sku})
-                      </option>
-                    ))}
-                    {r.sku && !others.some((o) => o.sku === r.sku) && <option value={r.sku}>{r.sku}</option>}
-                  </select>
-                </div>
-                <div class="field">
-                  <label for={`${base}-k${r.key}`}>Kind</label>
-                  <select
-                    id={`${base}-k${r.key}`}
-                    value={r.kind}
-                    onChange={(e) => update(r.key, { kind: e.currentTarget.value as AddOnKind })}
-                  >
-                    {kinds.map((k) => (
-                      <option key={k} value={k}>
-                        {kindNames[k]}
-                      </option>
-                    ))}
-                  </select>
-                </div>
+                <SelectField
+                  id={`${base}-p${r.key}`}
+                  label={`Product ${i + 1}`}
+                  value={r.sku}
+                  options={[
+                    { value: '', label: 'Choose a product…' },
+                    ...others.map((o) => ({ value: o.sku, label: `${o.name} (${o.sku})` })),
+                    ...(r.sku && !others.some((o) => o.sku === r.sku) ? [{ value: r.sku, label: r.sku }] : []),
+                  ]}
+                  onChange={(sku) => update(r.key, { sku })}
+                />
+                <SelectField
+                  id={`${base}-k${r.key}`}
+                  label="Kind"
+                  value={r.kind}
+                  options={kinds.map((k) => ({ value: k, label: kindNames[k] }))}
+                  onChange={(kind) => update(r.key, { kind: kind as AddOnKind })}
+                />
                 <div class="field addon-reason">
                   <label for={`${base}-r${r.key}`}>Reason</label>
                   <input
@@ -562,14 +542,37 @@ function AddOnsEditor({
           {error}
         </p>
       )}
-      <div class="catalog-buttons">
-        <button type="submit" class="btn btn-primary btn-sm" disabled={busy || rows === null}>
-          {busy ? 'Saving…' : 'Save add-ons'}
-        </button>
-        <button type="button" class="btn btn-secondary btn-sm" disabled={busy} onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons label="Save add-ons" busy={busy} disabled={rows === null} onCancel={onCancel} />
     </form>
+  );
+}
+
+/** SelectField is a labelled field choosing one of options by value. */
+function SelectField(props: { id: string; label: string; value: string; options: { value: string; label: string }[]; onChange(value: string): void }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** FormButtons are a catalog form's submit button (label, "Saving…" while busy) and Cancel. */
+function FormButtons({ label, busy, disabled, onCancel }: { label: string; busy: boolean; disabled?: boolean; onCancel(): void }) {
+  return (
+    <div class="catalog-buttons">
+      <button type="submit" class="btn btn-primary btn-sm" disabled={busy || disabled}>
+        {busy ? 'Saving…' : label}
+      </button>
+      <button type="button" class="btn btn-secondary btn-sm" disabled={busy} onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
   );
 }

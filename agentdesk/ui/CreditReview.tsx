@@ -8,6 +8,7 @@ import { errorMessage } from '../../backend/web/ui/session';
 import { Loading, StatusLines } from './StatusLines';
 import { eurosToMinor, minorToEuros } from './catalogApi';
 import { formatMoney } from '../../backend/web/ui/money';
+import { Facts } from '../../backend/web/ui/Facts';
 
 /** credit is the supervisor's credit endpoints. */
 export const credit = {
@@ -76,7 +77,7 @@ export function CreditReview({ storeName }: { storeName: string }) {
       ) : sorted && sorted.length === 0 ? (
         <p class="muted catalog-empty">No credit applications yet. Agents send them to members during a call.</p>
       ) : sorted ? (
-        <ul class="credit-apps">
+        <ul class="stack-list credit-apps">
           {sorted.map((a) => (
             <ApplicationRow
               key={a.id}
@@ -135,34 +136,16 @@ function ApplicationRow({ app: a, onDecided }: { app: CreditApplication; onDecid
         <span class={`badge credit-state credit-state-${a.state}`}>{stateNames[a.state]}</span>
       </div>
       {a.state !== 'sent' && (
-        <dl class="credit-app-facts">
-          <div>
-            <dt>Employer</dt>
-            <dd>{a.employer}</dd>
-          </div>
-          <div>
-            <dt>Monthly income</dt>
-            <dd>{formatMoney(a.monthlyIncomeMinor, a.currency)}</dd>
-          </div>
-          <div>
-            <dt>Asks for</dt>
-            <dd>{formatMoney(a.requestedLimitMinor, a.currency)}</dd>
-          </div>
-          {a.state === 'approved' && (
-            <div>
-              <dt>Limit · left</dt>
-              <dd>
-                {formatMoney(a.limitMinor, a.currency)} · {formatMoney(a.remainingMinor, a.currency)}
-              </dd>
-            </div>
-          )}
-          {a.submittedAt && (
-            <div>
-              <dt>Submitted</dt>
-              <dd>{when.format(new Date(a.submittedAt))}</dd>
-            </div>
-          )}
-        </dl>
+        <Facts
+          class="credit-app-facts"
+          facts={[
+            ['Employer', a.employer],
+            ['Monthly income', formatMoney(a.monthlyIncomeMinor, a.currency)],
+            ['Asks for', formatMoney(a.requestedLimitMinor, a.currency)],
+            a.state === 'approved' && ['Limit · left', `${formatMoney(a.limitMinor, a.currency)} · ${formatMoney(a.remainingMinor, a.currency)}`],
+            a.submittedAt && ['Submitted', when.format(new Date(a.submittedAt))],
+          ]}
+        />
       )}
       {a.state === 'declined' && a.decisionReason && <p class="muted small">Reason: {a.decisionReason}</p>}
       {a.state === 'submitted' && (

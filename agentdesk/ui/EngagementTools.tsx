@@ -338,7 +338,7 @@ function OrderPanel({ name, engaged, order, videoLive, onChecked, onRefused }: O
                 Age check
               </h3>
               <p class="small">It holds age-restricted products. Look at {name} on live video, then confirm: livemall checks their registered birth date.</p>
-              <ul class="ctx-facts" aria-label="Verified facts">
+              <ul class="chips ctx-facts" aria-label="Verified facts">
                 <AgeFact ok={facts.over18} label="18" />
                 <AgeFact ok={facts.over21} label="21" />
               </ul>
@@ -367,7 +367,7 @@ function OrderPanel({ name, engaged, order, videoLive, onChecked, onRefused }: O
 
 function AgeFact({ ok, label }: { ok: boolean | undefined; label: string }) {
   return (
-    <li class={`fact ${ok ? 'fact-ok' : ok === false ? 'fact-no' : 'fact-none'}`}>
+    <li class={`fact ${ok ? 'tone-ok' : ok === false ? 'tone-warn' : 'tone-muted'}`}>
       {ok ? <CheckIcon size={14} /> : <ShieldIcon size={14} />}
       {ok ? `Over ${label}` : `Not verified over ${label}`}
     </li>

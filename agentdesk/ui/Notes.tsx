@@ -37,7 +37,7 @@ export function StaffIntro() {
 export function MembersOnlyNote() {
   return (
     <section class="card members-note" role="note" aria-labelledby="members-note-title">
-      <span class="note-icon" aria-hidden="true">
+      <span class="card-icon" aria-hidden="true">
         <ShieldIcon size={28} />
       </span>
       <h1 id="members-note-title" class="note-title">

@@ -6,7 +6,7 @@
 import { api, type CartLine, type OrderState, type StoreRef } from '../../backend/web/ui/api';
 
 export type { CartLine, OrderState };
-import type { QueueContext } from '../../media/client/protocol';
+import type { BoardProduct, QueueContext } from '../../media/client/protocol';
 
 /** EngagementOrder is one of the shopper's orders in the store since they called. */
 export interface EngagementOrder {
@@ -45,14 +45,8 @@ export interface ShopperCart {
 /** SuggestionKind says how an add-on relates to the cart. */
 export type SuggestionKind = 'accessory' | 'warranty' | 'bundle' | 'co-purchase';
 
-/** Suggestion is an add-on the desk offers for the cart, with its reason. */
-export interface Suggestion {
-  sku: string;
-  name: string;
-  priceMinor: number;
-  currency: string;
-  image: string;
-  path: string;
+/** Suggestion is an add-on the desk offers for the cart, with its reason: a product card as the board shows it, and why. */
+export interface Suggestion extends BoardProduct {
   kind: SuggestionKind;
   reason: string;
   /** for names the cart item it goes with. */

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -107,6 +108,34 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (*Account, er
 		return nil, err
 	}
 	return a, nil
+}
+
+// Rename changes the account's name (trimmed, 1 to 100 characters) and
+// runs the Renamed hook in the same transaction. An unknown account is
+// NotFound; a name that breaks the rules is Invalid and changes nothing.
+func (s *Service) Rename(ctx context.Context, accountID, name string) (*Account, error) {
+	name = strings.TrimSpace(name)
+	if err := validateName(name); err != nil {
+		return nil, err
+	}
+	var a Account
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Account{}).Where("id = ?", accountID).Update("name", name)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return apperr.New(apperr.NotFound, "no such account")
+		}
+		if err := tx.Where("id = ?", accountID).Take(&a).Error; err != nil {
+			return err
+		}
+		return s.runRenamed(tx, &a)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rename account: %w", err)
+	}
+	return &a, nil
 }
 
 // FindAccountByID returns the account, or a NotFound error.

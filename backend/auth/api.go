@@ -12,11 +12,12 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// AccountRef is what other slices may know of an account: its name, role,
-// birth date (members) and the store it works for (staff).
+// AccountRef is what other slices may know of an account: its name, email,
+// role, birth date (members) and the store it works for (staff).
 type AccountRef struct {
 	ID        string
 	Name      string
+	Email     string
 	Role      Role
 	BirthDate string
 	StoreID   *int64
@@ -38,7 +39,7 @@ func (a *Accounts) Refs(ctx context.Context, ids []string) (map[string]AccountRe
 		return out, nil
 	}
 	var rows []AccountRef
-	if err := a.db.WithContext(ctx).Table("accounts").Select("id, name, role, birth_date, store_id").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+	if err := a.db.WithContext(ctx).Table("accounts").Select("id, name, email, role, birth_date, store_id").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
 	for _, r := range rows {

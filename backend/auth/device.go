@@ -288,40 +288,53 @@ func DescribeUserAgent(ua string) (kind, label string) {
 	default:
 		kind = DeviceComputer
 	}
-	browser := "Web browser"
-	switch {
-	case has("Edg/", "EdgA/", "EdgiOS/"):
-		browser = "Edge"
-	case has("OPR/", "Opera"):
-		browser = "Opera"
-	case has("SamsungBrowser/"):
-		browser = "Samsung Internet"
-	case has("Firefox/", "FxiOS/"):
-		browser = "Firefox"
-	case has("Chrome/", "CriOS/", "Chromium/"):
-		browser = "Chrome"
-	case has("Safari/"):
-		browser = "Safari"
-	}
-	os := ""
-	switch {
-	case has("Windows"):
-		os = "Windows"
-	case has("iPad"):
-		os = "iPadOS"
-	case has("iPhone", "iPod"):
-		os = "iOS"
-	case has("Android"):
-		os = "Android"
-	case has("CrOS"):
-		os = "ChromeOS"
-	case has("Macintosh", "Mac OS X"):
-		os = "macOS"
-	case has("Linux"):
-		os = "Linux"
-	}
+	browser := firstNamed(ua, uaBrowsers, "Web browser")
+	os := firstNamed(ua, uaSystems, "")
 	if os == "" {
 		return kind, browser
 	}
 	return kind, browser + " on " + os
+}
+
+// uaName is the name of a browser or operating system whose user agent
+// holds any of marks.
+type uaName struct {
+	name  string
+	marks []string
+}
+
+// uaBrowsers and uaSystems are checked in order: the first match names the
+// browser (Edge and Opera also say Chrome and Safari) and the system (an
+// iPad also says Macintosh).
+var (
+	uaBrowsers = []uaName{
+		{"Edge", []string{"Edg/", "EdgA/", "EdgiOS/"}},
+		{"Opera", []string{"OPR/", "Opera"}},
+		{"Samsung Internet", []string{"SamsungBrowser/"}},
+		{"Firefox", []string{"Firefox/", "FxiOS/"}},
+		{"Chrome", []string{"Chrome/", "CriOS/", "Chromium/"}},
+		{"Safari", []string{"Safari/"}},
+	}
+	uaSystems = []uaName{
+		{"Windows", []string{"Windows"}},
+		{"iPadOS", []string{"iPad"}},
+		{"iOS", []string{"iPhone", "iPod"}},
+		{"Android", []string{"Android"}},
+		{"ChromeOS", []string{"CrOS"}},
+		{"macOS", []string{"Macintosh", "Mac OS X"}},
+		{"Linux", []string{"Linux"}},
+	}
+)
+
+// firstNamed returns the name of the first of names whose marks ua holds,
+// or otherwise.
+func firstNamed(ua string, names []uaName, otherwise string) string {
+	for _, n := range names {
+		for _, m := range n.marks {
+			if strings.Contains(ua, m) {
+				return n.name
+			}
+		}
+	}
+	return otherwise
 }

@@ -24,6 +24,9 @@ type Hooks struct {
 	SignedUp func(ctx context.Context, a *Account)
 	// SignedOut runs when a session bound to a device ends.
 	SignedOut func(ctx context.Context, accountID, deviceID string) error
+	// Renamed runs in the transaction that changes an account's name, with
+	// the account as renamed (to keep copies of the name current).
+	Renamed func(tx *gorm.DB, a *Account) error
 }
 
 func (s *Service) accountCreated(tx *gorm.DB, a *Account, n NewAccount) error {
@@ -38,4 +41,11 @@ func (s *Service) runSignedIn(tx *gorm.DB, a *Account, device string) error {
 		return nil
 	}
 	return s.hooks.SignedIn(tx, a, device)
+}
+
+func (s *Service) runRenamed(tx *gorm.DB, a *Account) error {
+	if s.hooks.Renamed == nil {
+		return nil
+	}
+	return s.hooks.Renamed(tx, a)
 }

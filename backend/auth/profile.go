@@ -19,11 +19,8 @@ func validateNewAccount(n *NewAccount, now time.Time) error {
 	if !n.Role.Valid() {
 		return apperr.New(apperr.Invalid, "role %q is not one of member, agent, supervisor, admin", n.Role)
 	}
-	if n.Name == "" {
-		return apperr.New(apperr.Invalid, "name is required")
-	}
-	if utf8.RuneCountInString(n.Name) > 100 {
-		return apperr.New(apperr.Invalid, "name is longer than 100 characters")
+	if err := validateName(n.Name); err != nil {
+		return err
 	}
 	if err := validateEmail(n.Email); err != nil {
 		return err
@@ -48,6 +45,17 @@ func validateNewAccount(n *NewAccount, now time.Time) error {
 	}
 	if utf8.RuneCountInString(n.Address) > 300 {
 		return apperr.New(apperr.Invalid, "postal address is longer than 300 characters")
+	}
+	return nil
+}
+
+// validateName accepts a trimmed display name of 1 to 100 characters.
+func validateName(name string) error {
+	if name == "" {
+		return apperr.New(apperr.Invalid, "name is required")
+	}
+	if utf8.RuneCountInString(name) > 100 {
+		return apperr.New(apperr.Invalid, "name is longer than 100 characters")
 	}
 	return nil
 }

@@ -1,10 +1,8 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { accountLinkFrom } from '../../backend/web/ui/accountLink';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
-import { AccountChip } from '../../backend/web/ui/AccountChip';
 import type { Account } from '../../backend/web/ui/api';
-import { Footer } from '../../backend/web/ui/Footer';
-import { Topbar } from '../../backend/web/ui/Topbar';
+import { AppFrame } from '../../backend/web/ui/AppFrame';
 import { errorMessage, useSession, type Session } from '../../backend/web/ui/session';
 import { UnverifiedBanner, VerifyOutcome, type VerifyResult } from './Banners';
 import type { CallMode } from '../../media/client/call';
@@ -104,24 +102,16 @@ export function App() {
   }
 
   return (
-    <>
-      <a class="skip-link" href="#main">
-        Skip to content
-      </a>
-      <Topbar app="phone" home="/phone/" current="phone">
-        <AccountChip account={account} />
-      </Topbar>
-      <main id="main" class={`page ${account && !link ? 'page-phone' : 'page-narrow'}`}>
-        {verify && <VerifyOutcome result={verify} onDismiss={() => setVerify(null)} />}
-        {view}
-        {session.error && (
-          <p class="status status-error" role="alert">
-            {session.error}
-          </p>
-        )}
-      </main>
-      <Footer note="Your number is yours for life. Calls go straight from your browser; missed ones can leave you a message." />
-    </>
+    <AppFrame
+      app="phone"
+      account={account}
+      mainClass={`page ${account && !link ? 'page-phone' : 'page-narrow'}`}
+      error={session.error}
+      footer="Your number is yours for life. Calls go straight from your browser; missed ones can leave you a message."
+    >
+      {verify && <VerifyOutcome result={verify} onDismiss={() => setVerify(null)} />}
+      {view}
+    </AppFrame>
   );
 }
 

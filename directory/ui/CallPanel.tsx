@@ -5,19 +5,12 @@
 // and the "show your video?" exchange between a hidden caller and the callee.
 
 import { useEffect, useRef } from 'preact/hooks';
-import {
-  HangUpIcon,
-  MicIcon,
-  MicOffIcon,
-  VideoIcon,
-  VideoOffIcon,
-  VoicemailIcon,
-} from '../../backend/web/ui/icons';
+import { HangUpIcon, VideoIcon, VoicemailIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallMode, CallView } from '../../media/client/call';
 import type { PresenceState } from './directoryApi';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
-import { CallModePicker, callStatusText, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
+import { CallModePicker, CameraButton, callStatusText, MuteButton, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
 
 export { clock, useTick };
 
@@ -121,11 +114,8 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
   const inMailbox = c.phase === 'mailbox' || c.phase === 'recording';
   const showRemoteVideo = live && c.remoteVideoLive && !inMailbox;
   const hidden = c.mode === 'avatar' && !c.sendingVideo;
-  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
-  const showLocalVideo = live && c.sendingVideo && hasCamera;
   const text = stateText(c, now);
   // Until the devices are open the camera button shows its default, disabled.
-  const camOn = c.sendingVideo || !c.localStream;
   const recordedShare = c.phase === 'recording' ? Math.min(1, (now - (c.recordingAt ?? now)) / 1000 / c.maxSeconds) : 0;
   const canAskVideo = c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'waiting';
 
@@ -172,7 +162,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
         <div class="call-stage">
           <VideoTile stream={c.remoteStream} muted={false} class={`remote-video${showRemoteVideo ? '' : ' is-off'}`} label={`${peerName}'s video`} />
           {!showRemoteVideo && (
-            <div class="remote-placeholder">
+            <div class="stage-placeholder remote-placeholder">
               <div class={`call-avatar-ring${waiting ? ' is-ringing' : ''}`} aria-hidden="true">
                 <span class="avatar call-avatar">{inMailbox ? <VoicemailIcon size={34} /> : initials(peerName)}</span>
               </div>
@@ -207,20 +197,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
             </div>
           )}
 
-          {live && (
-            <div class={`self-view${showLocalVideo ? '' : ' is-off'}`}>
-              {showLocalVideo ? (
-                <VideoTile stream={c.localStream} muted class="local-video" label="Your camera" />
-              ) : (
-                <div class="self-avatar">
-                  <span class="avatar" aria-hidden="true">
-                    {initials(selfName)}
-                  </span>
-                  <span class="self-note">{hidden ? 'Hidden behind your avatar' : c.localStream ? 'Camera off' : 'Starting…'}</span>
-                </div>
-              )}
-            </div>
-          )}
+          {live && <SelfView call={c} selfName={selfName} classes={{ root: 'self-corner self-view', video: 'local-video', off: 'self-off self-avatar', avatar: 'avatar', note: 'self-note' }} />}
 
           {c.videoAsked && (
             <div class="call-prompt" role="alertdialog" aria-labelledby="ask-t">
@@ -256,29 +233,8 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
         <footer class="call-controls">
           {live ? (
             <>
-              <button
-                type="button"
-                class={`call-btn${c.muted ? ' is-off' : ''}`}
-                aria-pressed={c.muted}
-                onClick={() => client.toggleMute()}
-                disabled={!c.localStream}
-              >
-                {c.muted ? <MicOffIcon size={22} /> : <MicIcon size={22} />}
-                <span>{c.muted ? 'Unmute' : 'Mute'}</span>
-              </button>
-              {!hidden && (
-                <button
-                  type="button"
-                  class={`call-btn${camOn ? '' : ' is-off'}`}
-                  aria-pressed={!camOn}
-                  aria-label={camOn ? 'Turn camera off' : 'Turn camera on'}
-                  onClick={() => void client.setCamera(!c.sendingVideo)}
-                  disabled={!c.localStream || inMailbox}
-                >
-                  {camOn ? <VideoIcon size={22} /> : <VideoOffIcon size={22} />}
-                  <span>{camOn ? 'Camera' : 'Camera off'}</span>
-                </button>
-              )}
+              <MuteButton call={c} client={client} class="call-btn" size={22} />
+              {!hidden && <CameraButton call={c} client={client} class="call-btn" size={22} disabled={inMailbox} />}
               {canAskVideo && (
                 <button type="button" class="call-btn" onClick={() => client.askForVideo()}>
                   <VideoIcon size={22} />

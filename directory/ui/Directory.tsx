@@ -11,6 +11,7 @@ import type { CallMode } from '../../media/client/call';
 import type { CallTarget } from './CallPanel';
 import { directoryApi, type Member } from './directoryApi';
 import { Light } from './Light';
+import { TableHead } from '../../backend/web/ui/TableHead';
 import type { PhoneSignal } from './usePhoneSignal';
 
 const pageSize = 20;
@@ -213,21 +214,15 @@ export function Directory({ accountId, signal, onCall, mode, myInterests }: Dire
       <div class="table-wrap" aria-busy={loading}>
         <table class="directory-table">
           <caption class="sr-only">Members{filtered ? ' matching your filters' : ''}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Status</th>
-              <th scope="col">Name</th>
-              <th scope="col" class="col-number">
-                Number
-              </th>
-              <th scope="col" class="col-interests">
-                Interests
-              </th>
-              <th scope="col">
-                <span class="sr-only">Call</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              { label: 'Status' },
+              { label: 'Name' },
+              { label: 'Number', class: 'col-number' },
+              { label: 'Interests', class: 'col-interests' },
+              { label: 'Call', srOnly: true },
+            ]}
+          />
           <tbody>
             {members.map((m) => {
               const me = m.accountId === accountId;

@@ -6,7 +6,7 @@ import { capitalize } from './AddToCart';
 import { useCart } from './cart';
 import { plural } from './format';
 import { formatMoney } from '../../backend/web/ui/money';
-import { AgeBadge } from './ProductCard';
+import { AgeBadge, ProductImageLink, ProductName } from './ProductCard';
 import { QuantityStepper } from './QuantityStepper';
 import { linkClick, navigate, orderPath, productPath, storePath } from './router';
 import { shop, type Cart, type CartLine } from './shopApi';
@@ -156,16 +156,12 @@ function CartRow({ item, currency }: { item: CartLine; currency: string }) {
 
   return (
     <li class="cart-item" data-sku={item.sku}>
-      <a href={to} onClick={linkClick(to)} class="cart-item-image" tabIndex={-1} aria-hidden="true">
-        <img src={item.imageUrl} alt="" width="88" height="88" loading="lazy" />
-      </a>
+      <ProductImageLink to={to} class="cart-item-image" src={item.imageUrl} size={88} />
       <div class="cart-item-body">
-        <h3 class="cart-item-name">
-          <a href={to} onClick={linkClick(to)}>
-            {item.name}
-          </a>{' '}
+        <ProductName to={to} class="cart-item-name" name={item.name}>
+          {' '}
           <AgeBadge limit={item.ageLimit} />
-        </h3>
+        </ProductName>
         <p class="muted small">{formatMoney(item.unitPriceMinor, currency)} each</p>
         {item.suggested && <CartSuggestion item={item} />}
         <div class="cart-item-controls">

@@ -6,6 +6,7 @@ import { errorMessage } from '../../backend/web/ui/session';
 import { capitalize } from './AddToCart';
 import { ErrorCard } from './ErrorCard';
 import { formatMoney } from '../../backend/web/ui/money';
+import { Facts } from '../../backend/web/ui/Facts';
 import { formatWhen } from './OrderPage';
 import { creditPath, linkClick, storePath } from './router';
 import { shop, type CreditApplication, type CreditState } from './shopApi';
@@ -18,10 +19,18 @@ const stateNames: Record<CreditState, string> = {
   declined: 'Declined',
 };
 
+/** stateTones colour the states: waiting on the shopper, on the store, done well or not. */
+const stateTones: Record<CreditState, string> = {
+  sent: 'tone-warn',
+  submitted: 'tone-accent',
+  approved: 'tone-ok',
+  declined: 'tone-danger',
+};
+
 /** CreditStateBadge shows where an application stands. */
 function CreditStateBadge({ state }: { state: CreditState }) {
   return (
-    <span class={`badge credit-badge credit-${state}`} data-state={state}>
+    <span class={`badge credit-badge ${stateTones[state]}`} data-state={state}>
       {stateNames[state]}
     </span>
   );
@@ -81,7 +90,7 @@ function Applications() {
       {load.data.length === 0 ? (
         <p class="muted">No store has sent you a credit application yet. A sales agent can send you one during a call.</p>
       ) : (
-        <ul class="credit-list">
+        <ul class="stack-list credit-list">
           {load.data.map((a) => (
             <li key={a.id} class="card credit-row">
               <a href={creditPath(a.id)} onClick={linkClick(creditPath(a.id))}>
@@ -143,16 +152,13 @@ function Outcome({ app: a }: { app: CreditApplication }) {
             <p>
               Pay orders at {a.store.name} with it: choose <strong>Pay with store credit</strong> at checkout.
             </p>
-            <dl class="credit-facts credit-balance">
-              <div>
-                <dt>Used</dt>
-                <dd>{formatMoney(a.usedMinor, a.currency)}</dd>
-              </div>
-              <div>
-                <dt>Left to spend</dt>
-                <dd class="price">{formatMoney(a.remainingMinor, a.currency)}</dd>
-              </div>
-            </dl>
+            <Facts
+              class="credit-facts credit-balance"
+              facts={[
+                ['Used', formatMoney(a.usedMinor, a.currency)],
+                ['Left to spend', formatMoney(a.remainingMinor, a.currency), 'price'],
+              ]}
+            />
             {a.decisionReason && <p class="muted small">{capitalize(a.decisionReason)}.</p>}
             <a class="btn btn-primary" href={storePath(a.store.slug)} onClick={linkClick(storePath(a.store.slug))}>
               Shop at {a.store.name}
@@ -177,24 +183,15 @@ function Outcome({ app: a }: { app: CreditApplication }) {
         <h2 id="credit-answers-title" class="card-title">
           Your application
         </h2>
-        <dl class="credit-facts">
-          <div>
-            <dt>Name</dt>
-            <dd>{a.fullName}</dd>
-          </div>
-          <div>
-            <dt>Employer</dt>
-            <dd>{a.employer}</dd>
-          </div>
-          <div>
-            <dt>Monthly income</dt>
-            <dd>{formatMoney(a.monthlyIncomeMinor, a.currency)}</dd>
-          </div>
-          <div>
-            <dt>Limit asked for</dt>
-            <dd>{formatMoney(a.requestedLimitMinor, a.currency)}</dd>
-          </div>
-        </dl>
+        <Facts
+          class="credit-facts"
+          facts={[
+            ['Name', a.fullName],
+            ['Employer', a.employer],
+            ['Monthly income', formatMoney(a.monthlyIncomeMinor, a.currency)],
+            ['Limit asked for', formatMoney(a.requestedLimitMinor, a.currency)],
+          ]}
+        />
         {a.submittedAt && <p class="muted small">Sent to {a.store.name} {formatWhen(a.submittedAt)}</p>}
       </section>
     </>

@@ -8,6 +8,7 @@ import { ErrorCard } from './ErrorCard';
 import { shop, type MallStore, type ProductHit } from './shopApi';
 import { PersonIcon, SearchIcon } from './shopIcons';
 import { QueueBadge } from './QueueState';
+import { ProductName } from './ProductCard';
 
 type Stores = { state: 'loading' } | { state: 'error'; message: string } | { state: 'done'; stores: MallStore[] };
 type Search = { q: string; stores: MallStore[]; products: ProductHit[] };
@@ -188,11 +189,7 @@ function SearchResults({
               <li key={`${p.storeSlug}/${p.sku}`} class="hit" data-sku={p.sku} style={{ '--brand': store?.brandColor }}>
                 <img src={p.imageUrl} alt="" width="64" height="64" loading="lazy" />
                 <div class="hit-body">
-                  <h3 class="hit-name">
-                    <a href={to} onClick={linkClick(to)}>
-                      {p.name}
-                    </a>
-                  </h3>
+                  <ProductName to={to} class="hit-name" name={p.name} />
                   <p class="muted small hit-store">
                     <span class="hit-swatch" aria-hidden="true" />
                     {store?.name ?? p.storeName ?? p.storeSlug}

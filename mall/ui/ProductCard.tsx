@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { Product } from '../../backend/web/ui/api';
 import { AddToCart } from './AddToCart';
 import type { MallStore } from './shopApi';
@@ -15,6 +16,27 @@ export function AgeBadge({ limit }: { limit: number }) {
   );
 }
 
+/** ProductImageLink is a product's picture linking to its page; screen readers skip it, as the name links there too. */
+export function ProductImageLink({ to, class: cls, src, size }: { to: string; class: string; src: string; size: number }) {
+  return (
+    <a href={to} class={cls} onClick={linkClick(to)} tabIndex={-1} aria-hidden="true">
+      <img src={src} alt="" width={size} height={size} loading="lazy" />
+    </a>
+  );
+}
+
+/** ProductName is a product's name as a heading of class cls, linking to its page; children follow the link. */
+export function ProductName({ to, class: cls, name, children }: { to: string; class: string; name: string; children?: ComponentChildren }) {
+  return (
+    <h3 class={cls}>
+      <a href={to} onClick={linkClick(to)}>
+        {name}
+      </a>
+      {children}
+    </h3>
+  );
+}
+
 /** Stock says whether a product can be had now. */
 export function Stock({ stock }: { stock: number }) {
   if (stock <= 0) return <span class="stock stock-out">Out of stock</span>;
@@ -27,15 +49,9 @@ export function ProductCard({ store, product }: { store: MallStore; product: Pro
   const to = productPath(store.slug, product.sku);
   return (
     <article class="product-card" data-sku={product.sku}>
-      <a href={to} class="product-image" onClick={linkClick(to)} tabIndex={-1} aria-hidden="true">
-        <img src={product.imageUrl} alt="" loading="lazy" width="320" height="320" />
-      </a>
+      <ProductImageLink to={to} class="product-image" src={product.imageUrl} size={320} />
       <div class="product-body">
-        <h3 class="product-name">
-          <a href={to} onClick={linkClick(to)}>
-            {product.name}
-          </a>
-        </h3>
+        <ProductName to={to} class="product-name" name={product.name} />
         <div class="product-meta">
           <span class="price">{formatMoney(product.priceMinor, product.currency)}</span>
           <AgeBadge limit={product.ageLimit} />

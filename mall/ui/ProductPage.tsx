@@ -101,7 +101,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
           <div class="section-head">
             <h2 id="addons-title">Goes well with</h2>
           </div>
-          <ul class="addon-list">
+          <ul class="stack-list addon-list">
             {addOns.map((a) => {
               const to = productPath(store.slug, a.product.sku);
               return (
@@ -129,7 +129,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
           <div class="section-head">
             <h2 id="also-title">Shoppers also bought</h2>
           </div>
-          <ul class="addon-list">
+          <ul class="stack-list addon-list">
             {alsoBought.map((a) => {
               const to = productPath(store.slug, a.product.sku);
               return (

@@ -186,7 +186,7 @@ export function TalkDock({ account }: { account: Account | null }) {
       )}
       {stage === 'connecting' && (
         <div class="talk-controls">
-          <button type="button" class="talk-btn talk-btn-hangup" data-testid="hangup" onClick={() => talk.close()}>
+          <button type="button" class="call-btn call-btn-hangup talk-btn" data-testid="hangup" onClick={() => talk.close()}>
             <HangUpIcon size={22} />
             <span>Cancel</span>
           </button>

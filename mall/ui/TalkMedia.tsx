@@ -3,34 +3,19 @@
 // (mirrored, or their avatar when hiding), the "show your video?" prompt, and
 // the call buttons: mute, camera, hang up.
 
-import { HangUpIcon, MicIcon, MicOffIcon, UserIcon, VideoIcon, VideoOffIcon } from '../../backend/web/ui/icons';
+import { HangUpIcon, UserIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallMode, CallView } from '../../media/client/call';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
-import { CallModePicker, VideoTile } from '../../backend/web/ui/CallKit';
+import { CallModePicker, CameraButton, MuteButton, SelfView as SelfViewKit, VideoTile } from '../../backend/web/ui/CallKit';
 
 
 export { clock, useTick };
 
 /** SelfView is the shopper's own picture: the camera, or their initials when it is off or hidden. */
-export function SelfView({ call: c, selfName, large }: { call: CallView; selfName: string; large?: boolean }) {
-  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
-  const hidden = c.mode === 'avatar' && !c.sendingVideo;
-  const on = c.sendingVideo && hasCamera;
-  return (
-    <div class={`talk-self${large ? ' is-large' : ''}${on ? '' : ' is-off'}`}>
-      {on ? (
-        <VideoTile stream={c.localStream} muted class="talk-local-video" label="Your camera" />
-      ) : (
-        <div class="talk-self-avatar">
-          <span class="avatar" aria-hidden="true">
-            {initials(selfName)}
-          </span>
-          <span class="talk-self-note">{hidden ? 'Hidden behind your avatar' : c.localStream ? 'Camera off' : 'Starting…'}</span>
-        </div>
-      )}
-    </div>
-  );
+export function SelfView({ call, selfName, large }: { call: CallView; selfName: string; large?: boolean }) {
+  const classes = { root: `talk-self${large ? ' is-large' : ''}`, off: 'self-off talk-self-avatar', avatar: 'avatar', note: 'talk-self-note' };
+  return <SelfViewKit call={call} selfName={selfName} classes={classes} />;
 }
 
 /** AgentStage is the connected call: the agent's video with the shopper's own in a corner. */
@@ -42,12 +27,12 @@ export function AgentStage({ call: c, client, selfName }: { call: CallView; clie
       <VideoTile
         stream={c.remoteStream}
         muted={false}
-        class={`talk-remote-video${c.remoteVideoLive ? '' : ' is-off'}`}
+        class={`remote-video talk-remote-video${c.remoteVideoLive ? '' : ' is-off'}`}
         label={`${agent}'s video`}
         testid="remote-video"
       />
       {!c.remoteVideoLive && (
-        <div class="talk-remote-placeholder">
+        <div class="stage-placeholder talk-remote-placeholder">
           <span class="avatar talk-agent-avatar" aria-hidden="true">
             {initials(agent)}
           </span>
@@ -92,45 +77,23 @@ export function CallButtons({
   onHangUp(): void;
 }) {
   const hidden = c.mode === 'avatar' && !c.sendingVideo;
-  const camOn = c.sendingVideo || !c.localStream;
   const inMailbox = c.phase === 'mailbox' || c.phase === 'recording';
   const talking = c.phase === 'active' || inMailbox;
   return (
     <div class="talk-controls">
       {talking && (
-        <button
-          type="button"
-          class={`talk-btn${c.muted ? ' is-off' : ''}`}
-          aria-pressed={c.muted}
-          data-testid="mute"
-          onClick={() => client.toggleMute()}
-          disabled={!c.localStream}
-        >
-          {c.muted ? <MicOffIcon size={20} /> : <MicIcon size={20} />}
-          <span>{c.muted ? 'Unmute' : 'Mute'}</span>
-        </button>
+        <MuteButton call={c} client={client} class="call-btn talk-btn" size={20} testid="mute" />
       )}
       {talking && !hidden && (
-        <button
-          type="button"
-          class={`talk-btn${camOn ? '' : ' is-off'}`}
-          aria-pressed={!camOn}
-          aria-label={camOn ? 'Turn camera off' : 'Turn camera on'}
-          data-testid="camera"
-          onClick={() => void client.setCamera(!c.sendingVideo)}
-          disabled={!c.localStream || c.phase === 'recording'}
-        >
-          {camOn ? <VideoIcon size={20} /> : <VideoOffIcon size={20} />}
-          <span>{camOn ? 'Camera' : 'Camera off'}</span>
-        </button>
+        <CameraButton call={c} client={client} class="call-btn talk-btn" size={20} testid="camera" disabled={c.phase === 'recording'} />
       )}
       {c.phase === 'active' && hidden && (
-        <button type="button" class="talk-btn" data-testid="show-video" onClick={() => void client.setCamera(true)} disabled={!c.localStream}>
+        <button type="button" class="call-btn talk-btn" data-testid="show-video" onClick={() => void client.setCamera(true)} disabled={!c.localStream}>
           <UserIcon size={20} />
           <span>Show my video</span>
         </button>
       )}
-      <button type="button" class="talk-btn talk-btn-hangup" data-testid="hangup" onClick={onHangUp}>
+      <button type="button" class="call-btn call-btn-hangup talk-btn" data-testid="hangup" onClick={onHangUp}>
         <HangUpIcon size={22} />
         <span>{hangLabel}</span>
       </button>

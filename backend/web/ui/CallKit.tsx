@@ -4,8 +4,9 @@
 
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { outcomeText, type CallMode, type CallView } from '../../../media/client/call';
-import { MicIcon, UserIcon, VideoIcon } from './icons';
+import { outcomeText, type CallClient, type CallMode, type CallView } from '../../../media/client/call';
+import { MicIcon, MicOffIcon, UserIcon, VideoIcon, VideoOffIcon } from './icons';
+import { initials } from './session';
 
 export interface VideoTileProps {
   stream: MediaStream | null;
@@ -92,4 +93,77 @@ export function callStatusText(c: CallView, now: number, words: PhaseText = {}):
     case 'ended':
       return outcomeText(c);
   }
+}
+
+/** SelfViewClasses are the classes an app gives the parts of its self-view. */
+export interface SelfViewClasses {
+  /** root is the frame's class; " is-off" is added while there is no video. */
+  root: string;
+  /** video is a class the video gets besides theme.css's self-video. */
+  video?: string;
+  /** off is the class of what stands in for the video: the initials and the note. */
+  off: string;
+  avatar: string;
+  note?: string;
+}
+
+/** SelfView is this side's own picture in a call: the camera, or their initials and why there is no video (off, hidden behind the avatar, starting). */
+export function SelfView({ call: c, selfName, classes }: { call: CallView; selfName: string; classes: SelfViewClasses }) {
+  const hasCamera = (c.localStream?.getVideoTracks().length ?? 0) > 0;
+  const hidden = c.mode === 'avatar' && !c.sendingVideo;
+  const on = c.sendingVideo && hasCamera;
+  return (
+    <div class={`${classes.root}${on ? '' : ' is-off'}`}>
+      {on ? (
+        <VideoTile stream={c.localStream} muted class={classes.video ? `self-video ${classes.video}` : 'self-video'} label="Your camera" />
+      ) : (
+        <div class={classes.off}>
+          <span class={classes.avatar} aria-hidden="true">
+            {initials(selfName)}
+          </span>
+          <span class={classes.note}>{hidden ? 'Hidden behind your avatar' : c.localStream ? 'Camera off' : 'Starting…'}</span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** CallButtonProps place a call button: its class (" is-off" is added while it is off), icon size and test id. */
+export interface CallButtonProps {
+  call: CallView;
+  client: CallClient;
+  class: string;
+  size: number;
+  testid?: string;
+  /** disabled disables the button besides while there is no local stream. */
+  disabled?: boolean;
+}
+
+/** MuteButton mutes and unmutes this side's microphone. */
+export function MuteButton({ call: c, client, class: cls, size, testid }: CallButtonProps) {
+  return (
+    <button type="button" class={`${cls}${c.muted ? ' is-off' : ''}`} aria-pressed={c.muted} data-testid={testid} onClick={() => client.toggleMute()} disabled={!c.localStream}>
+      {c.muted ? <MicOffIcon size={size} /> : <MicIcon size={size} />}
+      <span>{c.muted ? 'Unmute' : 'Mute'}</span>
+    </button>
+  );
+}
+
+/** CameraButton turns this side's camera off and on (on while the stream is still starting). */
+export function CameraButton({ call: c, client, class: cls, size, testid, disabled }: CallButtonProps) {
+  const camOn = c.sendingVideo || !c.localStream;
+  return (
+    <button
+      type="button"
+      class={`${cls}${camOn ? '' : ' is-off'}`}
+      aria-pressed={!camOn}
+      aria-label={camOn ? 'Turn camera off' : 'Turn camera on'}
+      data-testid={testid}
+      onClick={() => void client.setCamera(!c.sendingVideo)}
+      disabled={!c.localStream || disabled}
+    >
+      {camOn ? <VideoIcon size={size} /> : <VideoOffIcon size={size} />}
+      <span>{camOn ? 'Camera' : 'Camera off'}</span>
+    </button>
+  );
 }

@@ -74,7 +74,7 @@ export function EnrollmentCard({ link, session, onDone, words, facts }: Enrollme
   const w = words(e, recovering);
   return (
     <section class="card enroll-card" aria-labelledby="enroll-title">
-      <span class="enroll-icon" aria-hidden="true">
+      <span class="card-icon" aria-hidden="true">
         <KeyIcon size={28} />
       </span>
       <p class="eyebrow">{w.eyebrow}</p>

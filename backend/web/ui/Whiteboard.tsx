@@ -16,6 +16,7 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { BoardDrawData, BoardItem, BoardProduct, ClientMessage, ServerMessage } from '../../../media/client/protocol';
 import { api } from './api';
+import { Svg } from './icons';
 import { errorMessage } from './session';
 import './whiteboard.css';
 
@@ -691,29 +692,29 @@ export function capPoints(points: [number, number][]): [number, number][] {
 }
 
 const PenIcon = () => (
-  <svg class="icon" width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+  <Svg size={18}>
     <path d="M12 20h9" />
     <path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z" />
-  </svg>
+  </Svg>
 );
 const TextIcon = () => (
-  <svg class="icon" width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+  <Svg size={18}>
     <path d="M4 7V4h16v3" />
     <path d="M9 20h6" />
     <path d="M12 4v16" />
-  </svg>
+  </Svg>
 );
 const CardIcon = () => (
-  <svg class="icon" width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+  <Svg size={18}>
     <rect x="3" y="5" width="18" height="14" rx="2" />
     <rect x="6" y="8" width="5" height="5" rx="1" />
     <path d="M14 9h4M14 13h3" />
-  </svg>
+  </Svg>
 );
 const EraserIcon = () => (
-  <svg class="icon" width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+  <Svg size={18}>
     <path d="m7 21-4.3-4.3a1 1 0 0 1 0-1.4l10-10a1 1 0 0 1 1.4 0l5.6 5.6a1 1 0 0 1 0 1.4L11 21" />
     <path d="M22 21H7" />
     <path d="m5 11 9 9" />
-  </svg>
+  </Svg>
 );
