@@ -15,7 +15,7 @@ import (
 )
 
 // EngagementPeers finds the other party of a live engagement. The router
-// (Router.Peer) implements it; the co-browse relay needs nothing else of it.
+// (Engagements.Peer) implements it; the co-browse relay needs nothing else of it.
 type EngagementPeers interface {
 	// Peer returns the signaling connection of the other party of the live
 	// engagement entryID, as seen from the sender conn, and the sender's
