@@ -20,15 +20,10 @@ func (e *QueueEntry) shopperOf() mall.Shopper {
 
 // Suggestion is an add-on the desk offers for what is in the cart.
 type Suggestion struct {
-	SKU        string `json:"sku"`
-	Name       string `json:"name"`
-	PriceMinor int64  `json:"priceMinor"`
-	Currency   string `json:"currency"`
-	Image      string `json:"image"`
-	Path       string `json:"path"`
-	Kind       string `json:"kind"` // accessory, warranty, bundle, or co-purchase
-	Reason     string `json:"reason"`
-	For        string `json:"for"` // the cart item it goes with
+	BoardProduct        // the product's card, as the board shows it
+	Kind         string `json:"kind"` // accessory, warranty, bundle, or co-purchase
+	Reason       string `json:"reason"`
+	For          string `json:"for"` // the cart item it goes with
 }
 
 // maxSuggestions bounds the list the desk shows.
@@ -55,8 +50,7 @@ func suggestionsFor(ctx context.Context, catalog Sales, cart *mall.CartView) ([]
 			return
 		}
 		seen[p.SKU] = true
-		out = append(out, Suggestion{SKU: p.SKU, Name: p.Name, PriceMinor: p.PriceMinor, Currency: mall.Currency, Image: mall.ProductImageURL(store.Slug, p.SKU),
-			Path: "/store/" + store.Slug + "/product/" + p.SKU, Kind: kind, Reason: reason, For: forName})
+		out = append(out, Suggestion{BoardProduct: productCard(store.Slug, &p), Kind: kind, Reason: reason, For: forName})
 	}
 	products := make([]*mall.Product, 0, len(cart.Items))
 	for _, it := range cart.Items {

@@ -176,8 +176,8 @@ func (w *Whiteboard) productCard(ctx context.Context, entryID, sku string) (*Boa
 	if !p.OnSale() {
 		return nil, apperr.New(apperr.Conflict, "%s is no longer sold, so it cannot go on the board", p.Name)
 	}
-	return &BoardProduct{SKU: p.SKU, Name: p.Name, PriceMinor: p.PriceMinor, Currency: p.Currency,
-		Image: mall.ProductImageURL(store.Slug, p.SKU), Path: "/store/" + store.Slug + "/product/" + p.SKU}, nil
+	card := productCard(store.Slug, p)
+	return &card, nil
 }
 
 func (w *Whiteboard) handleErase(ctx context.Context, c *media.Conn, m media.Message) error {

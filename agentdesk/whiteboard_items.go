@@ -10,6 +10,7 @@ import (
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/web"
+	"github.com/livemall/livemall/mall"
 )
 
 // The kinds of whiteboard item.
@@ -53,6 +54,12 @@ type BoardProduct struct {
 	Currency   string `json:"currency"`
 	Image      string `json:"image"`
 	Path       string `json:"path"`
+}
+
+// productCard describes a product of the store for a board or a suggestion.
+func productCard(storeSlug string, p *mall.Product) BoardProduct {
+	return BoardProduct{SKU: p.SKU, Name: p.Name, PriceMinor: p.PriceMinor, Currency: p.Currency,
+		Image: mall.ProductImageURL(storeSlug, p.SKU), Path: "/store/" + storeSlug + "/product/" + p.SKU}
 }
 
 var (
