@@ -1,117 +1,84 @@
-package app
+package app_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/directory"
 )
-
-// lockedBuffer collects log lines written from other goroutines (the
-// server's, a child process's reader) while the test reads them.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// captureLog sends the warnings logged until the test ends to the returned
-// buffer as well as to stderr.
-func captureLog(t *testing.T) *lockedBuffer {
-	buf := &lockedBuffer{}
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(io.MultiWriter(buf, os.Stderr), &slog.HandlerOptions{Level: slog.LevelWarn})))
-	t.Cleanup(func() { slog.SetDefault(old) })
-	return buf
-}
 
 var issuedDeviceID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func TestSocketCannotAttachToAnotherMembersDevice(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
-	victim := member(t, a, "Vera Victim")
-	victimNumber := victim.myNumber()
-	pv := newPhone(t, victim, base)
-	if !issuedDeviceID.MatchString(victim.device) {
-		t.Fatalf("the victim's device id %q is not 128 issued bits in hex", victim.device)
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
+	victim := apptest.Member(t, a, "Vera Victim")
+	victimNumber := victim.MyNumber()
+	pv := apptest.NewPhone(t, victim, base)
+	if !issuedDeviceID.MatchString(victim.Device) {
+		t.Fatalf("the victim's device id %q is not 128 issued bits in hex", victim.Device)
 	}
-	attacker := member(t, a, "Mallory Attacker")
-	logs := captureLog(t)
+	attacker := apptest.Member(t, a, "Mallory Attacker")
+	logs := apptest.CaptureLog(t)
 
 	// Naming the victim's device, an invented one or one with a guest
 	// cookie is refused before any upgrade.
-	guest := newClient(t, a)
-	guest.must(200, "POST", "/api/v1/guest", nil)
-	if guest.cookies["lm_device"] == "" {
+	guest := apptest.NewClient(t, a)
+	guest.Must(200, "POST", "/api/v1/guest", nil)
+	if guest.Cookies["lm_device"] == "" {
 		t.Fatal("a new guest got no device cookie")
 	}
 	for _, tt := range []struct {
 		name   string
-		who    *client
+		who    *apptest.Client
 		device string
 	}{
-		{"member asks for the victim's device", attacker, victim.device},
+		{"member asks for the victim's device", attacker, victim.Device},
 		{"member asks for an invented device", attacker, "family-tablet"},
-		{"guest asks for the victim's device", guest, victim.device},
+		{"guest asks for the victim's device", guest, victim.Device},
 	} {
-		if conn, status := tt.who.dialSocketStatus(base, tt.device); conn != nil || status != 403 {
+		if conn, status := tt.who.DialSocketStatus(base, tt.device); conn != nil || status != 403 {
 			t.Fatalf("%s: upgrade status %d, want 403", tt.name, status)
 		}
 	}
 	if !strings.Contains(logs.String(), "not bound to its session") {
 		t.Fatalf("the refusals were not logged: %q", logs.String())
 	}
-	if strings.Contains(logs.String(), victim.cookies["lm_session"]) {
+	if strings.Contains(logs.String(), victim.Cookies["lm_session"]) {
 		t.Fatal("the log carries a session cookie")
 	}
 
 	// The device cookie is a secret token, not the device id: planting the
 	// victim's id as one's device cookie and signing in gets a device of
 	// one's own.
-	attacker.cookies["lm_device"] = victim.device
-	if r := attacker.signIn(); r.Status != 200 {
+	attacker.Cookies["lm_device"] = victim.Device
+	if r := attacker.SignIn(); r.Status != 200 {
 		t.Fatalf("sign in: %d %s", r.Status, r.Body)
 	}
-	s := attacker.openSocket(base)
-	if attacker.device == victim.device || !issuedDeviceID.MatchString(attacker.device) {
-		t.Fatalf("the attacker got device %q (victim's %q)", attacker.device, victim.device)
+	s := attacker.OpenSocket(base)
+	if attacker.Device == victim.Device || !issuedDeviceID.MatchString(attacker.Device) {
+		t.Fatalf("the attacker got device %q (victim's %q)", attacker.Device, victim.Device)
 	}
 	// Its own device, named, is fine.
-	if _, hello := attacker.dialSocket(base, attacker.device); hello.Type != "hello" {
+	if _, hello := attacker.DialSocket(base, attacker.Device); hello.Type != "hello" {
 		t.Fatalf("own device refused: %+v", hello)
 	}
 
 	// A call to the victim rings the victim's device and nothing reaches
 	// the attacker's socket.
-	caller := member(t, a, "Carl Caller")
-	pc := newPhone(t, caller, base)
-	waitFor(t, 3*time.Second, "the victim online", func() bool { return caller.resolve(victimNumber).State == directory.StateAvailable })
-	pc.send("call.dial", map[string]any{"number": victimNumber})
-	id := callIDOf(pc.expect("call.state", `"state":"ringing"`, 5*time.Second))
-	pv.expect("call.incoming", id, 5*time.Second)
-	s.send("ping", "")
+	caller := apptest.Member(t, a, "Carl Caller")
+	pc := apptest.NewPhone(t, caller, base)
+	apptest.WaitFor(t, 3*time.Second, "the victim online", func() bool { return caller.Resolve(victimNumber).State == directory.StateAvailable })
+	pc.Send("call.dial", map[string]any{"number": victimNumber})
+	id := apptest.CallIDOf(pc.Expect("call.state", `"state":"ringing"`, 5*time.Second))
+	pv.Expect("call.incoming", id, 5*time.Second)
+	s.Send("ping", "")
 	for {
-		m := s.next()
+		m := s.Next()
 		if m.Type == "pong" {
 			break
 		}
@@ -119,29 +86,29 @@ func TestSocketCannotAttachToAnotherMembersDevice(t *testing.T) {
 			t.Fatalf("the attacker's socket got the victim's %s %s", m.Type, m.Data)
 		}
 	}
-	pc.send("call.hangup", map[string]any{"callId": id})
-	pv.expect("call.state", `"state":"ended"`, 5*time.Second)
+	pc.Send("call.hangup", map[string]any{"callId": id})
+	pv.Expect("call.state", `"state":"ended"`, 5*time.Second)
 }
 
 func TestResolveRevealsNoDeviceIDs(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
-	caller := member(t, a, "Rita Resolver")
-	m := member(t, a, "Otto Owner")
-	num := m.myNumber()
-	m.openSocket(base)
-	laptop := m.device
-	m.useBrowser("phone", uaPhone)
-	if r := m.signIn(); r.Status != 200 {
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
+	caller := apptest.Member(t, a, "Rita Resolver")
+	m := apptest.Member(t, a, "Otto Owner")
+	num := m.MyNumber()
+	m.OpenSocket(base)
+	laptop := m.Device
+	m.UseBrowser("phone", apptest.UAPhone)
+	if r := m.SignIn(); r.Status != 200 {
 		t.Fatalf("sign in on the phone: %d %s", r.Status, r.Body)
 	}
-	m.openSocket(base)
-	phone := m.device
-	m.must(200, "PATCH", "/api/v1/directory/me", `{"ringMode":"all"}`)
-	waitFor(t, 3*time.Second, "both devices to ring", func() bool { return len(caller.resolve(num).Ring) == 2 })
+	m.OpenSocket(base)
+	phone := m.Device
+	m.Must(200, "PATCH", "/api/v1/directory/me", `{"ringMode":"all"}`)
+	apptest.WaitFor(t, 3*time.Second, "both devices to ring", func() bool { return len(caller.Resolve(num).Ring) == 2 })
 
 	for _, path := range []string{"/api/v1/numbers/" + num, "/api/v1/directory", "/api/v1/directory?online=true", "/api/v1/directory?q=Otto"} {
-		body := caller.must(200, "GET", path, nil).Body
+		body := caller.Must(200, "GET", path, nil).Body
 		for _, id := range []string{laptop, phone} {
 			if strings.Contains(body, id) {
 				t.Fatalf("%s reveals device %s: %s", path, id, body)
@@ -153,7 +120,7 @@ func TestResolveRevealsNoDeviceIDs(t *testing.T) {
 	}
 	// Ring targets show kind and label only.
 	var raw struct{ Ring []map[string]any }
-	caller.must(200, "GET", "/api/v1/numbers/"+num, nil).json(t, &raw)
+	caller.Must(200, "GET", "/api/v1/numbers/"+num, nil).JSON(t, &raw)
 	got := map[string]bool{}
 	for _, r := range raw.Ring {
 		if len(r) != 2 || r["kind"] == nil || r["label"] == nil {
@@ -161,7 +128,7 @@ func TestResolveRevealsNoDeviceIDs(t *testing.T) {
 		}
 		got[r["kind"].(string)+"/"+r["label"].(string)] = true
 	}
-	if !got["computer/"+labelComputer] || !got["phone/"+labelPhone] {
+	if !got["computer/"+apptest.LabelComputer] || !got["phone/"+apptest.LabelPhone] {
 		t.Fatalf("ring targets %v", raw.Ring)
 	}
 	// The owner sees their own devices, with this browser marked.
@@ -171,8 +138,8 @@ func TestResolveRevealsNoDeviceIDs(t *testing.T) {
 			Current         bool
 		}
 	}
-	m.must(200, "GET", "/api/v1/directory/me", nil).json(t, &me)
-	if len(me.Devices) != 2 || me.Devices[0].ID != phone || !me.Devices[0].Current || me.Devices[0].Label != labelPhone ||
+	m.Must(200, "GET", "/api/v1/directory/me", nil).JSON(t, &me)
+	if len(me.Devices) != 2 || me.Devices[0].ID != phone || !me.Devices[0].Current || me.Devices[0].Label != apptest.LabelPhone ||
 		me.Devices[1].ID != laptop || me.Devices[1].Current || me.Devices[1].Kind != "computer" {
 		t.Fatalf("own devices %+v", me.Devices)
 	}
@@ -184,7 +151,7 @@ func TestResolveRevealsNoDeviceIDs(t *testing.T) {
 			}
 		}
 	}
-	caller.must(200, "GET", "/api/v1/openapi.json", nil).json(t, &doc)
+	caller.Must(200, "GET", "/api/v1/openapi.json", nil).JSON(t, &doc)
 	rt, ok := doc.Components.Schemas["RingTarget"]
 	if !ok || len(rt.Properties) != 2 || rt.Properties["kind"] == nil || rt.Properties["label"] == nil {
 		t.Fatalf("openapi RingTarget %+v", rt)
@@ -192,44 +159,44 @@ func TestResolveRevealsNoDeviceIDs(t *testing.T) {
 }
 
 func TestSharedDeviceAnswersForEveryMemberOnIt(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
-	caller := member(t, a, "Cora Caller")
-	stranger := member(t, a, "Stan Stranger")
-	mum := newClient(t, a)
-	mum.ua = uaTablet // the family tablet
-	mum.signUp("Mum", "mum.shared@example.com", "1970-01-01")
-	mumNum := mum.myNumber()
-	kid := mum.sameBrowser()
-	kid.signUp("Kid", "kid.shared@example.com", "2000-01-01")
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
+	caller := apptest.Member(t, a, "Cora Caller")
+	stranger := apptest.Member(t, a, "Stan Stranger")
+	mum := apptest.NewClient(t, a)
+	mum.UA = apptest.UATablet // the family tablet
+	mum.SignUp("Mum", "mum.shared@example.com", "1970-01-01")
+	mumNum := mum.MyNumber()
+	kid := mum.SameBrowser()
+	kid.SignUp("Kid", "kid.shared@example.com", "2000-01-01")
 
-	pc, ps := newPhone(t, caller, base), newPhone(t, stranger, base)
-	tablet := newPhone(t, kid, base) // the kid is signed in on the tablet now
-	waitFor(t, 3*time.Second, "the tablet to ring for mum", func() bool { return devices(caller.resolve(mumNum)) == labelTablet })
+	pc, ps := apptest.NewPhone(t, caller, base), apptest.NewPhone(t, stranger, base)
+	tablet := apptest.NewPhone(t, kid, base) // the kid is signed in on the tablet now
+	apptest.WaitFor(t, 3*time.Second, "the tablet to ring for mum", func() bool { return apptest.Devices(caller.Resolve(mumNum)) == apptest.LabelTablet })
 	// One device carries both of them.
 	var me struct{ Devices []struct{ ID string } }
-	kid.must(200, "GET", "/api/v1/directory/me", nil).json(t, &me)
+	kid.Must(200, "GET", "/api/v1/directory/me", nil).JSON(t, &me)
 	var onTablet int64
-	a.DB.Table("device_accounts").Where("device_id = ?", kid.device).Count(&onTablet)
-	if len(me.Devices) != 1 || me.Devices[0].ID != kid.device || onTablet != 2 {
-		t.Fatalf("the kid's devices %+v, %d members on the tablet %s: want one device carrying both", me.Devices, onTablet, kid.device)
+	a.DB.Table("device_accounts").Where("device_id = ?", kid.Device).Count(&onTablet)
+	if len(me.Devices) != 1 || me.Devices[0].ID != kid.Device || onTablet != 2 {
+		t.Fatalf("the kid's devices %+v, %d members on the tablet %s: want one device carrying both", me.Devices, onTablet, kid.Device)
 	}
 
-	pc.send("call.dial", map[string]any{"number": mumNum, "video": true})
-	id := callIDOf(pc.expect("call.state", `"state":"ringing"`, 5*time.Second))
-	tablet.expect("call.incoming", id, 5*time.Second)
+	pc.Send("call.dial", map[string]any{"number": mumNum, "video": true})
+	id := apptest.CallIDOf(pc.Expect("call.state", `"state":"ringing"`, 5*time.Second))
+	tablet.Expect("call.incoming", id, 5*time.Second)
 	// Someone on another device may not pick it up.
-	ps.send("call.answer", map[string]any{"callId": id})
-	ps.expect("error", "not for you", 5*time.Second)
+	ps.Send("call.answer", map[string]any{"callId": id})
+	ps.Expect("error", "not for you", 5*time.Second)
 	// The kid answers mum's call on the tablet.
-	tablet.send("call.answer", map[string]any{"callId": id})
-	pc.expect("call.state", `"state":"active"`, 5*time.Second)
-	tablet.expect("call.state", `"state":"active"`, 5*time.Second)
-	waitMedia(t, pc, tablet)
-	tablet.send("call.hangup", map[string]any{"callId": id})
-	pc.expect("call.state", `"state":"ended"`, 5*time.Second)
-	waitFor(t, 3*time.Second, "the call record", func() bool {
-		st, out := callRecord(t, a, id)
+	tablet.Send("call.answer", map[string]any{"callId": id})
+	pc.Expect("call.state", `"state":"active"`, 5*time.Second)
+	tablet.Expect("call.state", `"state":"active"`, 5*time.Second)
+	apptest.WaitMedia(t, pc, tablet)
+	tablet.Send("call.hangup", map[string]any{"callId": id})
+	pc.Expect("call.state", `"state":"ended"`, 5*time.Second)
+	apptest.WaitFor(t, 3*time.Second, "the call record", func() bool {
+		st, out := apptest.CallRecord(t, a, id)
 		return st == "ended" && out == "answered"
 	})
 }

@@ -1,30 +1,15 @@
-package app
+package app_test
 
 import (
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/directory"
 )
 
-// listing is the answer of GET /directory.
-type listing struct {
-	Members []struct {
-		AccountID, Name, Number, Display, State string
-		Interests                               []string
-	}
-	NextCursor *string
-}
-
-func (c *client) list(query string) listing {
-	c.t.Helper()
-	var l listing
-	c.must(200, "GET", "/api/v1/directory?"+query, nil).json(c.t, &l)
-	return l
-}
-
-func names(l listing) string {
+func names(l apptest.Listing) string {
 	var out []string
 	for _, m := range l.Members {
 		out = append(out, m.Name)
@@ -33,11 +18,11 @@ func names(l listing) string {
 }
 
 func TestDirectoryListsVerifiedListedMembers(t *testing.T) {
-	a := newTestApp(t)
-	c := newClient(t, a)
-	c.signUp("Zed Unverified", "zed@example.com", "1990-01-01")
+	a := apptest.New(t)
+	c := apptest.NewClient(t, a)
+	c.SignUp("Zed Unverified", "zed@example.com", "1990-01-01")
 
-	all := c.list("")
+	all := c.List("")
 	if got := names(all); got != "Ana Souza,Ben Okafor,Clara Weiss,Dev Patel,Emma Lindqvist,Farid Haddad" {
 		t.Fatalf("directory = %s (an unverified member must not be listed)", got)
 	}
@@ -46,17 +31,17 @@ func TestDirectoryListsVerifiedListedMembers(t *testing.T) {
 			t.Fatalf("listing %+v", m)
 		}
 	}
-	if got := names(c.list("q=" + url.QueryEscape("WEISS"))); got != "Clara Weiss" {
+	if got := names(c.List("q=" + url.QueryEscape("WEISS"))); got != "Clara Weiss" {
 		t.Fatalf("q=clara: %s", got)
 	}
-	if got := names(c.list("interest=wine")); got != "Ana Souza,Farid Haddad" {
+	if got := names(c.List("interest=wine")); got != "Ana Souza,Farid Haddad" {
 		t.Fatalf("interest=wine: %s", got)
 	}
 	prefix := all.Members[0].Number[:9]
-	if got := c.list("q=" + url.QueryEscape(directory.Number(all.Members[0].Number).String()[:11])); len(got.Members) == 0 || got.Members[0].Number[:9] != prefix {
+	if got := c.List("q=" + url.QueryEscape(directory.Number(all.Members[0].Number).String()[:11])); len(got.Members) == 0 || got.Members[0].Number[:9] != prefix {
 		t.Fatalf("number prefix search: %+v", got)
 	}
-	if got := names(c.list("q=%25")); got != "" {
+	if got := names(c.List("q=%25")); got != "" {
 		t.Fatalf("a literal %% must not match everyone: %s", got)
 	}
 
@@ -68,7 +53,7 @@ func TestDirectoryListsVerifiedListedMembers(t *testing.T) {
 		if cursor != "" {
 			q += "&cursor=" + url.QueryEscape(cursor)
 		}
-		page := c.list(q)
+		page := c.List(q)
 		paged = append(paged, names(page))
 		if page.NextCursor == nil {
 			break
@@ -83,29 +68,29 @@ func TestDirectoryListsVerifiedListedMembers(t *testing.T) {
 	var anaID string
 	a.DB.Table("accounts").Where("email = ?", "ana@demo.livemall.example").Pluck("id", &anaID)
 	a.DB.Table("member_profiles").Where("account_id = ?", anaID).Update("listed", false)
-	if strings.Contains(names(c.list("")), "Ana Souza") {
+	if strings.Contains(names(c.List("")), "Ana Souza") {
 		t.Fatal("an unlisted member is listed")
 	}
-	if r := c.resolve(all.Members[0].Number); r.Party.Name != "Ana Souza" {
+	if r := c.Resolve(all.Members[0].Number); r.Party.Name != "Ana Souza" {
 		t.Fatalf("unlisted number resolves to %+v", r.Party)
 	}
-	if got := c.list("online=true"); len(got.Members) != 0 {
+	if got := c.List("online=true"); len(got.Members) != 0 {
 		t.Fatalf("online=true with nobody online: %s", names(got))
 	}
 }
 
 func TestDirectoryAPIErrorCases(t *testing.T) {
-	a := newTestApp(t)
-	m := newClient(t, a)
-	m.signUp("Mia", "mia@example.com", "1990-01-01")
-	anon := newClient(t, a)
-	agent := signedInAs(t, a, "agent", "lumen-electronics")
+	a := apptest.New(t)
+	m := apptest.NewClient(t, a)
+	m.SignUp("Mia", "mia@example.com", "1990-01-01")
+	anon := apptest.NewClient(t, a)
+	agent := apptest.SignedInAs(t, a, "agent", "lumen-electronics")
 	var taken string
 	a.DB.Table("numbers").Where("party_type = ?", "queue").Limit(1).Pluck("number", &taken)
 
 	tests := []struct {
 		name         string
-		who          *client
+		who          *apptest.Client
 		method, path string
 		body         string
 		want         int
@@ -141,22 +126,22 @@ func TestDirectoryAPIErrorCases(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.who
-			c.t = t
+			c.T = t
 			var body any
 			if tt.body != "" {
 				body = tt.body
 			}
 			var headers []string
 			if tt.name == "bad device parameter" {
-				headers = []string{"Connection", "Upgrade", "Upgrade", "websocket", "Origin", testOrigin}
+				headers = []string{"Connection", "Upgrade", "Upgrade", "websocket", "Origin", apptest.Origin}
 			}
-			r := c.do(tt.method, tt.path, body, headers...)
+			r := c.Do(tt.method, tt.path, body, headers...)
 			if r.Status != tt.want {
 				t.Fatalf("status %d, want %d: %s", r.Status, tt.want, r.Body)
 			}
 			if tt.message != "" {
 				var e struct{ Error struct{ Message string } }
-				r.json(t, &e)
+				r.JSON(t, &e)
 				if !strings.Contains(e.Error.Message, tt.message) {
 					t.Fatalf("message %q, want %q", e.Error.Message, tt.message)
 				}
@@ -164,11 +149,11 @@ func TestDirectoryAPIErrorCases(t *testing.T) {
 		})
 	}
 	// A member holds at most five numbers.
-	m.t = t
+	m.T = t
 	for _, n := range []string{"777777777771", "777777777772", "777777777773"} {
-		m.must(201, "POST", "/api/v1/directory/me/numbers", `{"number":"`+n+`"}`)
+		m.Must(201, "POST", "/api/v1/directory/me/numbers", `{"number":"`+n+`"}`)
 	}
-	if r := m.do("POST", "/api/v1/directory/me/numbers", `{"number":"777777777774"}`); r.Status != 409 || !strings.Contains(r.Body, "the most one member may hold") {
+	if r := m.Do("POST", "/api/v1/directory/me/numbers", `{"number":"777777777774"}`); r.Status != 409 || !strings.Contains(r.Body, "the most one member may hold") {
 		t.Fatalf("sixth number: %d %s", r.Status, r.Body)
 	}
 }

@@ -1,12 +1,14 @@
-package app
+package app_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/livemall/livemall/backend/app/apptest"
 )
 
 func TestAPIErrorCases(t *testing.T) {
-	a := newTestApp(t)
+	a := apptest.New(t)
 	valid := func(over string) string {
 		fields := map[string]string{"name": `"Ana"`, "email": `"ana.t@example.com"`, "birthDate": `"1990-01-01"`, "address": `"Main St 1"`}
 		k, v, _ := strings.Cut(over, "=")
@@ -59,12 +61,12 @@ func TestAPIErrorCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newClient(t, a)
+			c := apptest.NewClient(t, a)
 			var body any
 			if tt.body != "" || tt.method == "POST" {
 				body = tt.body
 			}
-			r := c.do(tt.method, tt.path, body, tt.headers...)
+			r := c.Do(tt.method, tt.path, body, tt.headers...)
 			if r.Status != tt.want {
 				t.Fatalf("status %d, want %d: %.300s", r.Status, tt.want, r.Body)
 			}
@@ -74,7 +76,7 @@ func TestAPIErrorCases(t *testing.T) {
 			var e struct {
 				Error struct{ Code, Message string }
 			}
-			r.json(t, &e)
+			r.JSON(t, &e)
 			if e.Error.Code != tt.code {
 				t.Fatalf("body %.300s, want error code %q", r.Body, tt.code)
 			}
@@ -91,18 +93,18 @@ func TestAPIErrorCases(t *testing.T) {
 }
 
 func TestReadyzFollowsTheDatabase(t *testing.T) {
-	a := newTestApp(t)
-	c := newClient(t, a)
-	c.must(200, "GET", "/healthz", nil)
-	c.must(200, "GET", "/readyz", nil)
+	a := apptest.New(t)
+	c := apptest.NewClient(t, a)
+	c.Must(200, "GET", "/healthz", nil)
+	c.Must(200, "GET", "/readyz", nil)
 	// Metrics live on their own listener (TestMetricsOnlyOnTheirOwnListener).
-	if r := c.do("GET", "/metrics", nil); r.Status != 404 || strings.Contains(r.Body, "livemall_http_requests_total") {
+	if r := c.Do("GET", "/metrics", nil); r.Status != 404 || strings.Contains(r.Body, "livemall_http_requests_total") {
 		t.Fatalf("metrics on the public port: %d %.200s", r.Status, r.Body)
 	}
 	a.DB.Close()
-	r := c.do("GET", "/readyz", nil)
+	r := c.Do("GET", "/readyz", nil)
 	if r.Status != 503 || !strings.Contains(r.Body, "database does not answer") {
 		t.Fatalf("readyz with the database closed: %d %s", r.Status, r.Body)
 	}
-	c.must(200, "GET", "/healthz", nil)
+	c.Must(200, "GET", "/healthz", nil)
 }

@@ -1,34 +1,17 @@
-package app
+package app_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/livemall/livemall/backend/app"
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/auth"
 )
 
-// apiError is the JSON error body every refusal carries.
-type apiError struct {
-	Error struct{ Code, Message string }
-}
-
-// refused fails the test unless r is the error want/code with a message
-// containing message.
-func refused(t *testing.T, what string, r response, want int, code, message string) {
-	t.Helper()
-	var e apiError
-	if r.Status != want {
-		t.Fatalf("%s: status %d, want %d; body %s", what, r.Status, want, r.Body)
-	}
-	r.json(t, &e)
-	if e.Error.Code != code || !strings.Contains(e.Error.Message, message) {
-		t.Fatalf("%s: error %+v, want code %q with %q", what, e.Error, code, message)
-	}
-}
-
 // passkeyCount returns how many passkeys the account has.
-func passkeyCount(t *testing.T, a *App, accountID string) int {
+func passkeyCount(t *testing.T, a *app.App, accountID string) int {
 	t.Helper()
 	ps, err := a.Auth.ListPasskeys(t.Context(), accountID)
 	if err != nil {
@@ -38,9 +21,9 @@ func passkeyCount(t *testing.T, a *App, accountID string) int {
 }
 
 func TestEnrollmentLinkIsDeadOnceTheAccountHasAPasskey(t *testing.T) {
-	a := newTestApp(t)
+	a := apptest.New(t)
 	ctx := t.Context()
-	added, err := a.Staff.AddStaffMember(ctx, agentdeskMember("lumen-electronics", "twice.linked@example.com"))
+	added, err := a.Staff.AddStaffMember(ctx, apptest.AgentdeskMember("lumen-electronics", "twice.linked@example.com"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,17 +39,17 @@ func TestEnrollmentLinkIsDeadOnceTheAccountHasAPasskey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	early := newClient(t, a)
-	var earlyBegun begun
-	early.must(200, "POST", "/api/v1/auth/enrollments/"+third+"/begin", "{}").json(t, &earlyBegun)
+	early := apptest.NewClient(t, a)
+	var earlyBegun apptest.Begun
+	early.Must(200, "POST", "/api/v1/auth/enrollments/"+third+"/begin", "{}").JSON(t, &earlyBegun)
 
 	// Before anyone enrolls, both links open.
-	holder := newClient(t, a)
-	holder.must(200, "GET", "/api/v1/auth/enrollments/"+second, nil)
+	holder := apptest.NewClient(t, a)
+	holder.Must(200, "GET", "/api/v1/auth/enrollments/"+second, nil)
 
 	// The person enrolls with the first link.
-	person := newClient(t, a)
-	if r := person.enroll(first); r.Status != 200 {
+	person := apptest.NewClient(t, a)
+	if r := person.Enroll(first); r.Status != 200 {
 		t.Fatalf("enroll with the first link: %d %s", r.Status, r.Body)
 	}
 	if n := passkeyCount(t, a, acc); n != 1 {
@@ -76,14 +59,14 @@ func TestEnrollmentLinkIsDeadOnceTheAccountHasAPasskey(t *testing.T) {
 	// Every other link of the account is dead, with the clear message, on
 	// every step; the holder of an old link gets no session and no passkey.
 	for _, tok := range []string{second, first} {
-		refused(t, "look up an old link", holder.do("GET", "/api/v1/auth/enrollments/"+tok, nil), 409, "conflict", auth.AlreadyEnrolledMessage)
-		refused(t, "begin with an old link", holder.do("POST", "/api/v1/auth/enrollments/"+tok+"/begin", "{}"), 409, "conflict", "sign in with your passkey, or ask an admin for a recovery link")
+		apptest.Refused(t, "look up an old link", holder.Do("GET", "/api/v1/auth/enrollments/"+tok, nil), 409, "conflict", auth.AlreadyEnrolledMessage)
+		apptest.Refused(t, "begin with an old link", holder.Do("POST", "/api/v1/auth/enrollments/"+tok+"/begin", "{}"), 409, "conflict", "sign in with your passkey, or ask an admin for a recovery link")
 	}
-	refused(t, "finish a ceremony begun before the enrollment",
-		early.do("POST", "/api/v1/auth/enrollments/"+third+"/finish", map[string]any{"ceremony": earlyBegun.Ceremony, "credential": early.register(earlyBegun)}),
+	apptest.Refused(t, "finish a ceremony begun before the enrollment",
+		early.Do("POST", "/api/v1/auth/enrollments/"+third+"/finish", map[string]any{"ceremony": earlyBegun.Ceremony, "credential": early.Register(earlyBegun)}),
 		409, "conflict", auth.AlreadyEnrolledMessage)
-	holder.must(401, "GET", "/api/v1/me", nil)
-	early.must(401, "GET", "/api/v1/me", nil)
+	holder.Must(401, "GET", "/api/v1/me", nil)
+	early.Must(401, "GET", "/api/v1/me", nil)
 	if n := passkeyCount(t, a, acc); n != 1 {
 		t.Fatalf("passkeys after the old links were tried: %d, want 1", n)
 	}
@@ -101,11 +84,11 @@ func TestEnrollmentLinkIsDeadOnceTheAccountHasAPasskey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused(t, "a new link for an enrolled account", holder.do("GET", "/api/v1/auth/enrollments/"+late, nil), 409, "conflict", auth.AlreadyEnrolledMessage)
-	refused(t, "begin with a new link for an enrolled account", holder.do("POST", "/api/v1/auth/enrollments/"+late+"/begin", "{}"), 409, "conflict", auth.AlreadyEnrolledMessage)
+	apptest.Refused(t, "a new link for an enrolled account", holder.Do("GET", "/api/v1/auth/enrollments/"+late, nil), 409, "conflict", auth.AlreadyEnrolledMessage)
+	apptest.Refused(t, "begin with a new link for an enrolled account", holder.Do("POST", "/api/v1/auth/enrollments/"+late+"/begin", "{}"), 409, "conflict", auth.AlreadyEnrolledMessage)
 
 	// serve --demo no longer prints a link for the enrolled person.
-	links, err := a.DemoEnrollmentLinks(ctx, testOrigin)
+	links, err := a.DemoEnrollmentLinks(ctx, apptest.Origin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,30 +100,30 @@ func TestEnrollmentLinkIsDeadOnceTheAccountHasAPasskey(t *testing.T) {
 
 	// Links of accounts without a passkey keep their old answers: unknown or
 	// expired is 404.
-	other, err := a.Staff.AddStaffMember(ctx, agentdeskMember("lumen-electronics", "not.yet@example.com"))
+	other, err := a.Staff.AddStaffMember(ctx, apptest.AgentdeskMember("lumen-electronics", "not.yet@example.com"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := a.DB.Exec("UPDATE enrollments SET expires_at = ? WHERE account_id = ?", time.Now().UTC().Add(-time.Second), other.Account.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	refused(t, "expired link", holder.do("GET", "/api/v1/auth/enrollments/"+other.EnrollmentToken, nil), 404, "not_found", "unknown, expired or already used")
-	refused(t, "unknown link", holder.do("GET", "/api/v1/auth/enrollments/not-a-token", nil), 404, "not_found", "unknown, expired or already used")
+	apptest.Refused(t, "expired link", holder.Do("GET", "/api/v1/auth/enrollments/"+other.EnrollmentToken, nil), 404, "not_found", "unknown, expired or already used")
+	apptest.Refused(t, "unknown link", holder.Do("GET", "/api/v1/auth/enrollments/not-a-token", nil), 404, "not_found", "unknown, expired or already used")
 
 	// The person signs in with their passkey, as the message says.
-	person.must(204, "POST", "/api/v1/auth/signout", nil)
-	if r := person.signIn(); r.Status != 200 {
+	person.Must(204, "POST", "/api/v1/auth/signout", nil)
+	if r := person.SignIn(); r.Status != 200 {
 		t.Fatalf("sign in after enrollment: %d %s", r.Status, r.Body)
 	}
 }
 
 func TestDemoEnrollmentLinksLastADay(t *testing.T) {
-	a := newTestApp(t)
-	links, err := a.DemoEnrollmentLinks(t.Context(), testOrigin)
+	a := apptest.New(t)
+	links, err := a.DemoEnrollmentLinks(t.Context(), apptest.Origin)
 	if err != nil || len(links) == 0 {
 		t.Fatalf("demo links: %v, %v", links, err)
 	}
-	admin, err := a.Auth.FindAccountByEmail(t.Context(), DemoAdminEmail)
+	admin, err := a.Auth.FindAccountByEmail(t.Context(), app.DemoAdminEmail)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,43 +140,43 @@ func TestDemoEnrollmentLinksLastADay(t *testing.T) {
 }
 
 func TestRecoveryLinkAddsAPasskeyOnceAndIsAudited(t *testing.T) {
-	a := newTestApp(t)
+	a := apptest.New(t)
 	ctx := t.Context()
-	owner := newClient(t, a)
-	owner.signUp("Lena Lost", "lena@example.com", "1991-03-03")
-	acc := owner.accountID()
+	owner := apptest.NewClient(t, a)
+	owner.SignUp("Lena Lost", "lena@example.com", "1991-03-03")
+	acc := owner.AccountID()
 	const issuer = "Ops Lead (os user root@desk-1)"
 
 	token, err := a.Auth.IssueRecovery(ctx, acc, issuer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := auth.RecoveryLink(testOrigin, auth.RoleMember, token)
-	if !strings.HasPrefix(link, testOrigin+"/phone/?recover=") {
+	link := auth.RecoveryLink(apptest.Origin, auth.RoleMember, token)
+	if !strings.HasPrefix(link, apptest.Origin+"/phone/?recover=") {
 		t.Fatalf("member recovery link %q", link)
 	}
 
 	// The person, on a new device with a new passkey, opens the link.
-	device := newClient(t, a)
-	r := device.must(200, "GET", "/api/v1/auth/recoveries/"+token, nil)
+	device := apptest.NewClient(t, a)
+	r := device.Must(200, "GET", "/api/v1/auth/recoveries/"+token, nil)
 	if !strings.Contains(r.Body, `"recovery"`) || !strings.Contains(r.Body, "Lena Lost") {
 		t.Fatalf("recovery info: %s", r.Body)
 	}
-	var b begun
-	device.must(200, "POST", "/api/v1/auth/recoveries/"+token+"/begin", "{}").json(t, &b)
+	var b apptest.Begun
+	device.Must(200, "POST", "/api/v1/auth/recoveries/"+token+"/begin", "{}").JSON(t, &b)
 	// A second ceremony on the same link, begun before the first finishes.
-	racer := newClient(t, a)
-	var rb begun
-	racer.must(200, "POST", "/api/v1/auth/recoveries/"+token+"/begin", "{}").json(t, &rb)
+	racer := apptest.NewClient(t, a)
+	var rb apptest.Begun
+	racer.Must(200, "POST", "/api/v1/auth/recoveries/"+token+"/begin", "{}").JSON(t, &rb)
 	// The existing passkey is excluded, so no authenticator registers it twice.
-	if !strings.Contains(string(b.Options), b64(owner.cred.ID)) {
+	if !strings.Contains(string(b.Options), apptest.B64(owner.Cred.ID)) {
 		t.Fatalf("recovery options do not exclude the existing passkey: %s", b.Options)
 	}
-	r = device.do("POST", "/api/v1/auth/recoveries/"+token+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": device.register(b)})
+	r = device.Do("POST", "/api/v1/auth/recoveries/"+token+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": device.Register(b)})
 	if r.Status != 200 || !strings.Contains(r.Body, "Lena Lost") {
 		t.Fatalf("finish recovery: %d %s", r.Status, r.Body)
 	}
-	if device.accountID() != acc {
+	if device.AccountID() != acc {
 		t.Fatalf("recovery signed in another account")
 	}
 	if n := passkeyCount(t, a, acc); n != 2 {
@@ -201,19 +184,19 @@ func TestRecoveryLinkAddsAPasskeyOnceAndIsAudited(t *testing.T) {
 	}
 
 	// Used once: a second use, on any step, is refused and adds nothing.
-	refused(t, "look up a used recovery link", racer.do("GET", "/api/v1/auth/recoveries/"+token, nil), 404, "not_found", "ask an admin for a new one")
-	refused(t, "begin with a used recovery link", racer.do("POST", "/api/v1/auth/recoveries/"+token+"/begin", "{}"), 404, "not_found", "unknown, expired or already used")
-	refused(t, "finish a ceremony begun before the link was used",
-		racer.do("POST", "/api/v1/auth/recoveries/"+token+"/finish", map[string]any{"ceremony": rb.Ceremony, "credential": racer.register(rb)}),
+	apptest.Refused(t, "look up a used recovery link", racer.Do("GET", "/api/v1/auth/recoveries/"+token, nil), 404, "not_found", "ask an admin for a new one")
+	apptest.Refused(t, "begin with a used recovery link", racer.Do("POST", "/api/v1/auth/recoveries/"+token+"/begin", "{}"), 404, "not_found", "unknown, expired or already used")
+	apptest.Refused(t, "finish a ceremony begun before the link was used",
+		racer.Do("POST", "/api/v1/auth/recoveries/"+token+"/finish", map[string]any{"ceremony": rb.Ceremony, "credential": racer.Register(rb)}),
 		404, "not_found", "already used")
-	racer.must(401, "GET", "/api/v1/me", nil)
+	racer.Must(401, "GET", "/api/v1/me", nil)
 	if n := passkeyCount(t, a, acc); n != 2 {
 		t.Fatalf("passkeys after the second use: %d, want 2", n)
 	}
 
 	// The new passkey signs in on its own.
-	device.must(204, "POST", "/api/v1/auth/signout", nil)
-	if r := device.signIn(); r.Status != 200 || !strings.Contains(r.Body, "Lena Lost") {
+	device.Must(204, "POST", "/api/v1/auth/signout", nil)
+	if r := device.SignIn(); r.Status != 200 || !strings.Contains(r.Body, "Lena Lost") {
 		t.Fatalf("sign in with the recovered passkey: %d %s", r.Status, r.Body)
 	}
 
@@ -222,8 +205,8 @@ func TestRecoveryLinkAddsAPasskeyOnceAndIsAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	late := newClient(t, a)
-	late.must(200, "POST", "/api/v1/auth/recoveries/"+expiring+"/begin", "{}").json(t, &b)
+	late := apptest.NewClient(t, a)
+	late.Must(200, "POST", "/api/v1/auth/recoveries/"+expiring+"/begin", "{}").JSON(t, &b)
 	var life struct{ CreatedAt, ExpiresAt time.Time }
 	if err := a.DB.Table("account_recoveries").Select("created_at, expires_at").Where("account_id = ? AND used_at IS NULL", acc).Take(&life).Error; err != nil {
 		t.Fatal(err)
@@ -235,10 +218,10 @@ func TestRecoveryLinkAddsAPasskeyOnceAndIsAudited(t *testing.T) {
 		time.Now().UTC().Add(-time.Second), acc).Error; err != nil {
 		t.Fatal(err)
 	}
-	refused(t, "finish after the hour",
-		late.do("POST", "/api/v1/auth/recoveries/"+expiring+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": late.register(b)}),
+	apptest.Refused(t, "finish after the hour",
+		late.Do("POST", "/api/v1/auth/recoveries/"+expiring+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": late.Register(b)}),
 		404, "not_found", "expired")
-	refused(t, "look up an expired recovery link", late.do("GET", "/api/v1/auth/recoveries/"+expiring, nil), 404, "not_found", "expired")
+	apptest.Refused(t, "look up an expired recovery link", late.Do("GET", "/api/v1/auth/recoveries/"+expiring, nil), 404, "not_found", "expired")
 	if n := passkeyCount(t, a, acc); n != 2 {
 		t.Fatalf("passkeys after the expired link: %d, want 2", n)
 	}
@@ -264,20 +247,20 @@ func TestRecoveryLinkAddsAPasskeyOnceAndIsAudited(t *testing.T) {
 	}
 
 	// Refusals around the link.
-	other := newClient(t, a)
+	other := apptest.NewClient(t, a)
 	another, err := a.Auth.IssueRecovery(ctx, acc, issuer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ob begun
-	other.must(200, "POST", "/api/v1/auth/recoveries/"+another+"/begin", "{}").json(t, &ob)
-	refused(t, "a ceremony of one link finished on another",
-		other.do("POST", "/api/v1/auth/recoveries/"+token+"/finish", map[string]any{"ceremony": ob.Ceremony, "credential": other.register(ob)}),
+	var ob apptest.Begun
+	other.Must(200, "POST", "/api/v1/auth/recoveries/"+another+"/begin", "{}").JSON(t, &ob)
+	apptest.Refused(t, "a ceremony of one link finished on another",
+		other.Do("POST", "/api/v1/auth/recoveries/"+token+"/finish", map[string]any{"ceremony": ob.Ceremony, "credential": other.Register(ob)}),
 		400, "invalid", "another recovery link")
-	refused(t, "an enrollment ceremony finished as a recovery", other.do("POST", "/api/v1/auth/enrollments/"+another+"/finish", map[string]any{"ceremony": ob.Ceremony, "credential": other.register(ob)}),
+	apptest.Refused(t, "an enrollment ceremony finished as a recovery", other.Do("POST", "/api/v1/auth/enrollments/"+another+"/finish", map[string]any{"ceremony": ob.Ceremony, "credential": other.Register(ob)}),
 		400, "invalid", "unknown, expired or already used")
-	refused(t, "unknown recovery link", other.do("GET", "/api/v1/auth/recoveries/nope", nil), 404, "not_found", "recovery link")
-	refused(t, "overlong recovery token", other.do("GET", "/api/v1/auth/recoveries/"+strings.Repeat("a", 65), nil), 404, "not_found", "recovery link")
+	apptest.Refused(t, "unknown recovery link", other.Do("GET", "/api/v1/auth/recoveries/nope", nil), 404, "not_found", "recovery link")
+	apptest.Refused(t, "overlong recovery token", other.Do("GET", "/api/v1/auth/recoveries/"+strings.Repeat("a", 65), nil), 404, "not_found", "recovery link")
 	if _, err := a.Auth.IssueRecovery(ctx, acc, " \t"); err == nil || !strings.Contains(err.Error(), "who issues") {
 		t.Fatalf("recovery without an issuer: %v", err)
 	}
@@ -287,10 +270,10 @@ func TestRecoveryLinkAddsAPasskeyOnceAndIsAudited(t *testing.T) {
 }
 
 func TestAddingAPasskeyNeedsAFreshVerification(t *testing.T) {
-	a := newTestApp(t)
-	c := newClient(t, a)
-	c.signUp("Fay Fresh", "fay@example.com", "1980-05-05")
-	acc := c.accountID()
+	a := apptest.New(t)
+	c := apptest.NewClient(t, a)
+	c.SignUp("Fay Fresh", "fay@example.com", "1980-05-05")
+	acc := c.AccountID()
 	stale := func() {
 		t.Helper()
 		if err := a.DB.Exec("UPDATE sessions SET verified_at = ? WHERE account_id = ?", time.Now().UTC().Add(-6*time.Minute), acc).Error; err != nil {
@@ -301,40 +284,40 @@ func TestAddingAPasskeyNeedsAFreshVerification(t *testing.T) {
 	// A session whose last passkey check is old (a stolen or forgotten
 	// cookie) cannot add a passkey.
 	stale()
-	refused(t, "add a passkey on a stale session", c.do("POST", "/api/v1/auth/passkeys/begin", "{}"), 403, "forbidden", "confirm it is you")
+	apptest.Refused(t, "add a passkey on a stale session", c.Do("POST", "/api/v1/auth/passkeys/begin", "{}"), 403, "forbidden", "confirm it is you")
 
 	// Without user verification the re-check fails.
-	var b begun
-	c.must(200, "POST", "/api/v1/auth/reverify/begin", "{}").json(t, &b)
-	c.authr.Options.UserNotVerified = true
-	refused(t, "reverify without user verification", c.do("POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.assert(b)}), 400, "invalid", "could not be verified")
-	c.authr.Options.UserNotVerified = false
-	refused(t, "still stale", c.do("POST", "/api/v1/auth/passkeys/begin", "{}"), 403, "forbidden", "confirm it is you")
+	var b apptest.Begun
+	c.Must(200, "POST", "/api/v1/auth/reverify/begin", "{}").JSON(t, &b)
+	c.Authr.Options.UserNotVerified = true
+	apptest.Refused(t, "reverify without user verification", c.Do("POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Assert(b)}), 400, "invalid", "could not be verified")
+	c.Authr.Options.UserNotVerified = false
+	apptest.Refused(t, "still stale", c.Do("POST", "/api/v1/auth/passkeys/begin", "{}"), 403, "forbidden", "confirm it is you")
 
 	// Another account's passkey cannot vouch for this session.
-	intruder := newClient(t, a)
-	intruder.signUp("Ivan Intruder", "ivan@example.com", "1980-06-06")
-	c.must(200, "POST", "/api/v1/auth/reverify/begin", "{}").json(t, &b)
-	refused(t, "reverify with another account's passkey", c.do("POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": b.Ceremony, "credential": intruder.assert(b)}), 400, "invalid", "not one of your account's")
+	intruder := apptest.NewClient(t, a)
+	intruder.SignUp("Ivan Intruder", "ivan@example.com", "1980-06-06")
+	c.Must(200, "POST", "/api/v1/auth/reverify/begin", "{}").JSON(t, &b)
+	apptest.Refused(t, "reverify with another account's passkey", c.Do("POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": b.Ceremony, "credential": intruder.Assert(b)}), 400, "invalid", "not one of your account's")
 	// Nor finish a ceremony begun by another account.
-	var ib begun
-	intruder.must(200, "POST", "/api/v1/auth/reverify/begin", "{}").json(t, &ib)
-	refused(t, "finish another account's reverify", c.do("POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": ib.Ceremony, "credential": c.assert(ib)}), 403, "forbidden", "another account")
+	var ib apptest.Begun
+	intruder.Must(200, "POST", "/api/v1/auth/reverify/begin", "{}").JSON(t, &ib)
+	apptest.Refused(t, "finish another account's reverify", c.Do("POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": ib.Ceremony, "credential": c.Assert(ib)}), 403, "forbidden", "another account")
 
 	// With the account's own passkey, user verified, the session is fresh again.
-	c.must(200, "POST", "/api/v1/auth/reverify/begin", "{}").json(t, &b)
-	c.must(204, "POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.assert(b)})
-	phone := newClient(t, a)
-	phone.cookies = c.cookies
-	phone.must(200, "POST", "/api/v1/auth/passkeys/begin", "{}").json(t, &b)
-	phone.must(201, "POST", "/api/v1/auth/passkeys/finish", map[string]any{"ceremony": b.Ceremony, "credential": phone.register(b)})
+	c.Must(200, "POST", "/api/v1/auth/reverify/begin", "{}").JSON(t, &b)
+	c.Must(204, "POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Assert(b)})
+	phone := apptest.NewClient(t, a)
+	phone.Cookies = c.Cookies
+	phone.Must(200, "POST", "/api/v1/auth/passkeys/begin", "{}").JSON(t, &b)
+	phone.Must(201, "POST", "/api/v1/auth/passkeys/finish", map[string]any{"ceremony": b.Ceremony, "credential": phone.Register(b)})
 	if n := passkeyCount(t, a, acc); n != 2 {
 		t.Fatalf("passkeys: %d, want 2", n)
 	}
 
 	// Signed out, neither step is open.
-	anon := newClient(t, a)
-	refused(t, "reverify signed out", anon.do("POST", "/api/v1/auth/reverify/begin", "{}"), 401, "unauthorized", "sign in")
-	refused(t, "reverify finish signed out", anon.do("POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": b.Ceremony, "credential": "x"}), 401, "unauthorized", "sign in")
-	refused(t, "reverify with a body", c.do("POST", "/api/v1/auth/reverify/begin", `{"account":"x"}`), 400, "invalid", "unknown field")
+	anon := apptest.NewClient(t, a)
+	apptest.Refused(t, "reverify signed out", anon.Do("POST", "/api/v1/auth/reverify/begin", "{}"), 401, "unauthorized", "sign in")
+	apptest.Refused(t, "reverify finish signed out", anon.Do("POST", "/api/v1/auth/reverify/finish", map[string]any{"ceremony": b.Ceremony, "credential": "x"}), 401, "unauthorized", "sign in")
+	apptest.Refused(t, "reverify with a body", c.Do("POST", "/api/v1/auth/reverify/begin", `{"account":"x"}`), 400, "invalid", "unknown field")
 }

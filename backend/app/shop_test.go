@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"bufio"
@@ -7,57 +7,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/config"
 	"github.com/livemall/livemall/directory"
 )
 
-// cartOf reads the client's cart.
-func (c *client) cart() (items int, version int64, body string) {
-	c.t.Helper()
-	var v struct {
-		Cart struct {
-			Items   []struct{ Quantity int }
-			Version int64
-		}
-	}
-	r := c.must(200, "GET", "/api/v1/cart", nil)
-	r.json(c.t, &v)
-	for _, i := range v.Cart.Items {
-		items += i.Quantity
-	}
-	return items, v.Cart.Version, r.Body
-}
-
-// productOf finds a product SKU of a store, with or without an age limit.
-func productOf(t *testing.T, a *App, store string, aged bool) string {
-	t.Helper()
-	var sku string
-	q := a.DB.Table("products p").Joins("JOIN stores s ON s.id = p.store_id").Where("s.slug = ? AND p.retired_at IS NULL", store)
-	if aged {
-		q = q.Where("p.age_limit > 0")
-	} else {
-		q = q.Where("p.age_limit = 0")
-	}
-	q.Order("p.sku").Limit(1).Pluck("p.sku", &sku)
-	if sku == "" {
-		t.Fatalf("no product in %s", store)
-	}
-	return sku
-}
-
 func TestCartRefusesBadInputAndStaysAsItWas(t *testing.T) {
-	a := newTestApp(t)
-	c := newClient(t, a)
-	sku := productOf(t, a, "lumen-electronics", false)
-	other := productOf(t, a, "casa-cucina", false)
-	c.must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "lumen-electronics", "sku": sku, "quantity": 2})
+	a := apptest.New(t)
+	c := apptest.NewClient(t, a)
+	sku := apptest.ProductOf(t, a, "lumen-electronics", false)
+	other := apptest.ProductOf(t, a, "casa-cucina", false)
+	c.Must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "lumen-electronics", "sku": sku, "quantity": 2})
 	var low string
 	a.DB.Table("products").Where("sku <> ?", sku).Where("store_id = (SELECT id FROM stores WHERE slug = 'lumen-electronics') AND age_limit = 0").Limit(1).Pluck("sku", &low)
 	a.DB.Exec("UPDATE products SET stock = 1 WHERE sku = ?", low)
 	var retired string
 	a.DB.Table("products").Where("sku NOT IN ?", []string{sku, low}).Where("store_id = (SELECT id FROM stores WHERE slug = 'lumen-electronics')").Limit(1).Pluck("sku", &retired)
 	a.DB.Exec("UPDATE products SET retired_at = CURRENT_TIMESTAMP WHERE sku = ?", retired)
-	items, version, _ := c.cart()
+	items, version, _ := c.Cart()
 
 	tests := []struct {
 		name, method, path, body string
@@ -83,58 +50,58 @@ func TestCartRefusesBadInputAndStaysAsItWas(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c.t = t
+			c.T = t
 			var body any
 			if tt.body != "" {
 				body = tt.body
 			}
-			r := c.do(tt.method, tt.path, body)
+			r := c.Do(tt.method, tt.path, body)
 			if r.Status != tt.want || !strings.Contains(r.Body, tt.message) {
 				t.Fatalf("status %d, want %d with %q: %s", r.Status, tt.want, tt.message, r.Body)
 			}
-			if n, v, _ := c.cart(); n != items || v != version {
+			if n, v, _ := c.Cart(); n != items || v != version {
 				t.Fatalf("the cart changed: %d items v%d, was %d v%d", n, v, items, version)
 			}
 		})
 	}
-	c.t = t
+	c.T = t
 	// Empty cart checkout is refused; a guest sees only their own orders.
-	stranger := newClient(t, a)
-	stranger.must(409, "POST", "/api/v1/checkout", "{}")
+	stranger := apptest.NewClient(t, a)
+	stranger.Must(409, "POST", "/api/v1/checkout", "{}")
 	var checkout struct{ Order struct{ ID, State string } }
-	c.must(201, "POST", "/api/v1/checkout", "{}").json(t, &checkout)
-	stranger.must(404, "GET", "/api/v1/orders/"+checkout.Order.ID, nil)
-	stranger.must(404, "POST", "/api/v1/orders/"+checkout.Order.ID+"/pay", "{}")
+	c.Must(201, "POST", "/api/v1/checkout", "{}").JSON(t, &checkout)
+	stranger.Must(404, "GET", "/api/v1/orders/"+checkout.Order.ID, nil)
+	stranger.Must(404, "POST", "/api/v1/orders/"+checkout.Order.ID+"/pay", "{}")
 	var paid struct {
 		Order struct {
 			State       string
 			TestPayment bool
 		}
 	}
-	c.must(200, "POST", "/api/v1/orders/"+checkout.Order.ID+"/pay", "{}").json(t, &paid)
+	c.Must(200, "POST", "/api/v1/orders/"+checkout.Order.ID+"/pay", "{}").JSON(t, &paid)
 	if paid.Order.State != "confirmed" || !paid.Order.TestPayment {
 		t.Fatalf("offline payment: %+v", paid.Order)
 	}
 	// The store's staff see the order; another store's staff do not.
-	lumen := signedInAs(t, a, "agent", "lumen-electronics")
-	casa := signedInAs(t, a, "agent", "casa-cucina")
-	if r := lumen.must(200, "GET", "/api/v1/desk/orders", nil); !strings.Contains(r.Body, checkout.Order.ID) {
+	lumen := apptest.SignedInAs(t, a, "agent", "lumen-electronics")
+	casa := apptest.SignedInAs(t, a, "agent", "casa-cucina")
+	if r := lumen.Must(200, "GET", "/api/v1/desk/orders", nil); !strings.Contains(r.Body, checkout.Order.ID) {
 		t.Fatalf("the store's agent does not see its order")
 	}
-	if r := casa.must(200, "GET", "/api/v1/desk/orders", nil); strings.Contains(r.Body, checkout.Order.ID) {
+	if r := casa.Must(200, "GET", "/api/v1/desk/orders", nil); strings.Contains(r.Body, checkout.Order.ID) {
 		t.Fatalf("another store's agent sees the order")
 	}
-	c.must(401, "GET", "/api/v1/desk/orders", nil)
+	c.Must(401, "GET", "/api/v1/desk/orders", nil)
 }
 
 func TestTwoTabsOnOneCartStayInStep(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
-	tab1 := newClient(t, a)
-	sku := productOf(t, a, "north-peak-outfitters", false)
-	tab1.must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "north-peak-outfitters", "sku": sku, "quantity": 1})
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
+	tab1 := apptest.NewClient(t, a)
+	sku := apptest.ProductOf(t, a, "north-peak-outfitters", false)
+	tab1.Must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "north-peak-outfitters", "sku": sku, "quantity": 1})
 	req, _ := http.NewRequest("GET", base+"/api/v1/cart/events", nil)
-	req.AddCookie(&http.Cookie{Name: "lm_guest", Value: tab1.cookies["lm_guest"]})
+	req.AddCookie(&http.Cookie{Name: "lm_guest", Value: tab1.Cookies["lm_guest"]})
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -167,29 +134,29 @@ func TestTwoTabsOnOneCartStayInStep(t *testing.T) {
 	t0 := time.Now()
 	next(`"quantity":1`)
 	t.Logf("first event after %v", time.Since(t0))
-	tab2 := newClient(t, a)
-	tab2.cookies = tab1.cookies // the same browser, another tab
-	tab2.must(200, "PUT", "/api/v1/cart/items/north-peak-outfitters/"+sku, `{"quantity":3}`)
+	tab2 := apptest.NewClient(t, a)
+	tab2.Cookies = tab1.Cookies // the same browser, another tab
+	tab2.Must(200, "PUT", "/api/v1/cart/items/north-peak-outfitters/"+sku, `{"quantity":3}`)
 	t1 := time.Now()
 	next(`"quantity":3`)
 	t.Logf("second event after %v", time.Since(t1))
 }
 
 func TestStripeWebhookIsExemptFromCSRFButNeedsItsSignature(t *testing.T) {
-	a := newTestApp(t, func(c *config.Config) {
+	a := apptest.New(t, func(c *config.Config) {
 		c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIURL = "sk_test_x", "whsec_x", "http://127.0.0.1:1"
 	})
-	c := newClient(t, a)
-	c.noCSRF, c.origin = true, ""
-	r := c.do("POST", "/api/v1/webhooks/stripe", `{"id":"evt_1","type":"payment_intent.succeeded"}`, "Stripe-Signature", "t=1,v1=00")
+	c := apptest.NewClient(t, a)
+	c.NoCSRF, c.Origin = true, ""
+	r := c.Do("POST", "/api/v1/webhooks/stripe", `{"id":"evt_1","type":"payment_intent.succeeded"}`, "Stripe-Signature", "t=1,v1=00")
 	if r.Status != 400 || !strings.Contains(r.Body, "webhook refused") {
 		t.Fatalf("unsigned webhook: %d %s", r.Status, r.Body)
 	}
 }
 
 func TestStoresShowSalesNumberLiveAgentsAndSearch(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
 	var list struct {
 		Stores []struct {
 			Slug, SalesNumber, SalesDisplay string
@@ -197,28 +164,28 @@ func TestStoresShowSalesNumberLiveAgentsAndSearch(t *testing.T) {
 		}
 		Products []struct{ StoreSlug, SKU, Name string }
 	}
-	shopper := newClient(t, a)
-	shopper.must(200, "GET", "/api/v1/stores", nil).json(t, &list)
+	shopper := apptest.NewClient(t, a)
+	shopper.Must(200, "GET", "/api/v1/stores", nil).JSON(t, &list)
 	for _, s := range list.Stores {
 		if len(s.SalesNumber) != 12 || s.SalesDisplay == "" || s.AgentsOnline != 0 {
 			t.Fatalf("store %+v", s)
 		}
 	}
-	agent := signedInAs(t, a, "agent", "vinoteca-rossi")
-	agent.openSocket(base)
-	shopper.must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "vinoteca-rossi", "sku": productOf(t, a, "vinoteca-rossi", false), "quantity": 1})
-	waitFor(t, 3*time.Second, "the agent to count as online", func() bool {
+	agent := apptest.SignedInAs(t, a, "agent", "vinoteca-rossi")
+	agent.OpenSocket(base)
+	shopper.Must(200, "POST", "/api/v1/cart/items", map[string]any{"store": "vinoteca-rossi", "sku": apptest.ProductOf(t, a, "vinoteca-rossi", false), "quantity": 1})
+	apptest.WaitFor(t, 3*time.Second, "the agent to count as online", func() bool {
 		var one struct {
 			Store struct{ AgentsOnline, ShoppersInside int }
 		}
-		shopper.must(200, "GET", "/api/v1/stores/vinoteca-rossi", nil).json(t, &one)
+		shopper.Must(200, "GET", "/api/v1/stores/vinoteca-rossi", nil).JSON(t, &one)
 		return one.Store.AgentsOnline == 1 && one.Store.ShoppersInside == 1
 	})
-	shopper.must(200, "GET", "/api/v1/stores?q=tent", nil).json(t, &list)
+	shopper.Must(200, "GET", "/api/v1/stores?q=tent", nil).JSON(t, &list)
 	if len(list.Products) == 0 || !strings.Contains(strings.ToLower(list.Products[0].Name), "tent") {
 		t.Fatalf("search for tent: %+v", list.Products)
 	}
-	shopper.must(400, "GET", "/api/v1/stores?q="+strings.Repeat("x", 101), nil)
+	shopper.Must(400, "GET", "/api/v1/stores?q="+strings.Repeat("x", 101), nil)
 }
 
 func TestPaymentsFollowTheChosenMode(t *testing.T) {
@@ -235,13 +202,13 @@ func TestPaymentsFollowTheChosenMode(t *testing.T) {
 		{"offline chosen despite the keys", "offline", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newTestApp(t, stripeKeys, func(c *config.Config) { c.Payments = tt.payments })
+			a := apptest.New(t, stripeKeys, func(c *config.Config) { c.Payments = tt.payments })
 			if got := a.Shop.Orders.Provider().Name(); (got == "stripe") != tt.stripe {
 				t.Fatalf("provider %s, want stripe %v", got, tt.stripe)
 			}
-			c := newClient(t, a)
-			c.noCSRF, c.origin = true, ""
-			r := c.do("POST", "/api/v1/webhooks/stripe", `{}`, "Stripe-Signature", "t=1,v1=00")
+			c := apptest.NewClient(t, a)
+			c.NoCSRF, c.Origin = true, ""
+			r := c.Do("POST", "/api/v1/webhooks/stripe", `{}`, "Stripe-Signature", "t=1,v1=00")
 			if want := map[bool]int{true: 400, false: 404}[tt.stripe]; r.Status != want {
 				t.Fatalf("webhook route: %d, want %d: %s", r.Status, want, r.Body)
 			}
@@ -253,8 +220,8 @@ func TestPaymentsFollowTheChosenMode(t *testing.T) {
 // two counts of agents (agentsOnline and the line's agentsFree) follow one
 // rule: a supervisor online takes no calls, so neither counts them.
 func TestStoreViewCountsAgreeWithOnlyASupervisorOnline(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
 	type storeView struct {
 		Store struct {
 			AgentsOnline int
@@ -264,27 +231,27 @@ func TestStoreViewCountsAgreeWithOnlyASupervisorOnline(t *testing.T) {
 			}
 		}
 	}
-	shopper := newClient(t, a)
+	shopper := apptest.NewClient(t, a)
 	view := func() storeView {
 		var v storeView
-		shopper.must(200, "GET", "/api/v1/stores/vinoteca-rossi", nil).json(t, &v)
+		shopper.Must(200, "GET", "/api/v1/stores/vinoteca-rossi", nil).JSON(t, &v)
 		if v.Store.Queue == nil {
 			t.Fatalf("store view without its line: %+v", v)
 		}
 		return v
 	}
-	supervisor := signedInAs(t, a, "supervisor", "vinoteca-rossi")
-	supervisor.openSocket(base)
-	waitFor(t, 3*time.Second, "the supervisor's presence", func() bool {
-		states, err := a.Directory.States(t.Context(), []string{supervisor.accountID()})
-		return err == nil && states[supervisor.accountID()] != directory.StateOffline
+	supervisor := apptest.SignedInAs(t, a, "supervisor", "vinoteca-rossi")
+	supervisor.OpenSocket(base)
+	apptest.WaitFor(t, 3*time.Second, "the supervisor's presence", func() bool {
+		states, err := a.Directory.States(t.Context(), []string{supervisor.AccountID()})
+		return err == nil && states[supervisor.AccountID()] != directory.StateOffline
 	})
 	if v := view(); v.Store.AgentsOnline != 0 || v.Store.Queue.AgentsFree != 0 || v.Store.Queue.State != "closed" {
 		t.Fatalf("only a supervisor online: agentsOnline %d, line %+v", v.Store.AgentsOnline, *v.Store.Queue)
 	}
-	agent := signedInAs(t, a, "agent", "vinoteca-rossi")
-	agent.openSocket(base)
-	waitFor(t, 3*time.Second, "the agent to count on both", func() bool {
+	agent := apptest.SignedInAs(t, a, "agent", "vinoteca-rossi")
+	agent.OpenSocket(base)
+	apptest.WaitFor(t, 3*time.Second, "the agent to count on both", func() bool {
 		v := view()
 		return v.Store.AgentsOnline == 1 && v.Store.Queue.AgentsFree == 1
 	})

@@ -1,4 +1,4 @@
-package app
+package apptest
 
 import (
 	"bytes"
@@ -18,15 +18,16 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
+	"github.com/livemall/livemall/backend/app"
 	"github.com/livemall/livemall/backend/config"
 	"github.com/livemall/livemall/backend/database/dbtest"
 )
 
-const testOrigin = "http://localhost:8080"
+const Origin = "http://localhost:8080"
 
 // newTestApp starts a node on a fresh database (SQLite, or PostgreSQL in the
 // PostgreSQL run) with an embedded NATS, seeded with the demo mall.
-func newTestApp(t *testing.T, tweak ...func(*config.Config)) *App {
+func New(t *testing.T, tweak ...func(*config.Config)) *app.App {
 	t.Helper()
 	cfg := config.Default()
 	db := dbtest.Config(t)
@@ -35,14 +36,14 @@ func newTestApp(t *testing.T, tweak ...func(*config.Config)) *App {
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
-	cfg.PublicURL = testOrigin
+	cfg.PublicURL = Origin
 	cfg.Node = "test-node"
 	cfg.TURNAddr = ""
 	cfg.AuthRateLimit = 1000
 	for _, f := range tweak {
 		f(&cfg)
 	}
-	a, err := New(context.Background(), cfg)
+	a, err := app.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}
@@ -57,84 +58,84 @@ func newTestApp(t *testing.T, tweak ...func(*config.Config)) *App {
 // the site's Origin, and holds a virtual authenticator with one passkey.
 // useBrowser moves the person to another browser; sameBrowser puts another
 // person on this one.
-type client struct {
-	t       *testing.T
-	app     *App
-	cookies map[string]string
-	origin  string
-	noCSRF  bool
+type Client struct {
+	T       *testing.T
+	App     *app.App
+	Cookies map[string]string
+	Origin  string
+	NoCSRF  bool
 	// ua is the browser's User-Agent: the server names the devices it
 	// issues after it.
-	ua string
+	UA string
 	// device is the id of the device the server issued to this browser, as
 	// the hello of its last signaling socket named it.
-	device string
+	Device string
 	// jars keeps each browser's cookies and User-Agent while the person uses
 	// another (useBrowser).
 	jars   map[string]browserJar
 	on     string // the browser in use, "" for the first
-	remote string // base URL of a server in another process; empty sends to app in process
+	Remote string // base URL of a server in another process; empty sends to app in process
 
-	authr virtualwebauthn.Authenticator
-	cred  virtualwebauthn.Credential
-	rp    virtualwebauthn.RelyingParty
+	Authr virtualwebauthn.Authenticator
+	Cred  virtualwebauthn.Credential
+	RP    virtualwebauthn.RelyingParty
 }
 
-func newClient(t *testing.T, a *App) *client {
-	return &client{t: t, app: a, cookies: map[string]string{}, origin: testOrigin, ua: uaComputer,
-		authr: virtualwebauthn.NewAuthenticator(),
-		cred:  newCredential(t),
-		rp:    virtualwebauthn.RelyingParty{Name: "livemall", ID: "localhost", Origin: testOrigin}}
+func NewClient(t *testing.T, a *app.App) *Client {
+	return &Client{T: t, App: a, Cookies: map[string]string{}, Origin: Origin, UA: UAComputer,
+		Authr: virtualwebauthn.NewAuthenticator(),
+		Cred:  NewCredential(t),
+		RP:    virtualwebauthn.RelyingParty{Name: "livemall", ID: "localhost", Origin: Origin}}
 }
 
 // User-Agents of the test browsers, and the labels the server gives them.
 const (
-	uaComputer = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
-	uaPhone    = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36"
-	uaTablet   = "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+	UAComputer = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0"
+	UAPhone    = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36"
+	UATablet   = "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
 
-	labelComputer = "Firefox on Linux"
-	labelPhone    = "Chrome on Android"
-	labelTablet   = "Safari on iPadOS"
+	LabelComputer = "Firefox on Linux"
+	LabelPhone    = "Chrome on Android"
+	LabelTablet   = "Safari on iPadOS"
 )
 
 // browserJar is one browser's state: its cookies (session, device, CSRF)
 // and User-Agent.
 type browserJar struct {
-	cookies map[string]string
-	ua      string
-	device  string
+	Cookies map[string]string
+	UA      string
+	Device  string
 }
 
 // useBrowser moves the person to the browser called name, with its own
 // cookies (so its own session and device), created with User-Agent ua the
 // first time; "" is the browser the client started on. The passkey stays
 // the person's.
-func (c *client) useBrowser(name, ua string) {
+func (c *Client) UseBrowser(name, ua string) {
 	if c.jars == nil {
 		c.jars = map[string]browserJar{}
 	}
-	c.jars[c.on] = browserJar{cookies: c.cookies, ua: c.ua, device: c.device}
+	c.jars[c.on] = browserJar{Cookies: c.Cookies, UA: c.UA, Device: c.Device}
 	j, ok := c.jars[name]
 	if !ok {
-		j = browserJar{cookies: map[string]string{}, ua: ua}
+		j = browserJar{Cookies: map[string]string{}, UA: ua}
 	}
-	c.cookies, c.ua, c.device, c.on = j.cookies, j.ua, j.device, name
+	c.Cookies, c.UA, c.Device, c.on = j.Cookies, j.UA, j.Device, name
 }
 
 // sameBrowser returns another person (with their own passkey) on the
 // client's browser: they share its cookies, so whoever signs in last holds
 // the session, and the browser keeps one device for all of them.
-func (c *client) sameBrowser() *client {
-	o := newClient(c.t, c.app)
-	o.cookies, o.ua = c.cookies, c.ua
+func (c *Client) SameBrowser() *Client {
+	o := NewClient(c.T, c.App)
+	o.Cookies, o.UA = c.Cookies, c.UA
 	return o
 }
 
 // newCredential returns a virtual passkey whose public key coordinates are
 // full length: virtualwebauthn drops leading zero bytes (big.Int.Bytes), and
 // a key with a short coordinate (1 in 128) is one no real authenticator makes.
-func newCredential(t *testing.T) virtualwebauthn.Credential {
+func NewCredential(t *testing.T) virtualwebauthn.Credential {
 	for {
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
@@ -152,13 +153,13 @@ func newCredential(t *testing.T) virtualwebauthn.Credential {
 }
 
 // response is what a request returned.
-type response struct {
+type Response struct {
 	Status int
 	Body   string
 }
 
 // json decodes the body into v.
-func (r response) json(t *testing.T, v any) {
+func (r Response) JSON(t *testing.T, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
 		t.Fatalf("decode %q: %v", r.Body, err)
@@ -167,8 +168,8 @@ func (r response) json(t *testing.T, v any) {
 
 // do sends a request; body may be nil, a string (sent as is) or a value
 // (sent as JSON).
-func (c *client) do(method, path string, body any, headers ...string) response {
-	c.t.Helper()
+func (c *Client) Do(method, path string, body any, headers ...string) Response {
+	c.T.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -186,113 +187,113 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if method != http.MethodGet {
-		if c.origin != "" {
-			req.Header.Set("Origin", c.origin)
+		if c.Origin != "" {
+			req.Header.Set("Origin", c.Origin)
 		}
-		if !c.noCSRF {
-			if _, ok := c.cookies["lm_csrf"]; !ok {
-				c.do(http.MethodGet, "/api/v1/csrf", nil)
+		if !c.NoCSRF {
+			if _, ok := c.Cookies["lm_csrf"]; !ok {
+				c.Do(http.MethodGet, "/api/v1/csrf", nil)
 			}
-			req.Header.Set("X-CSRF-Token", c.cookies["lm_csrf"])
+			req.Header.Set("X-CSRF-Token", c.Cookies["lm_csrf"])
 		}
 	}
-	if c.ua != "" {
-		req.Header.Set("User-Agent", c.ua)
+	if c.UA != "" {
+		req.Header.Set("User-Agent", c.UA)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	for k, v := range c.cookies {
+	for k, v := range c.Cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
 	var res *http.Response
 	var err error
-	if c.remote != "" {
+	if c.Remote != "" {
 		res, err = c.sendRemote(req)
 	} else {
-		res, err = c.app.Fiber.Test(req, -1)
+		res, err = c.App.Fiber.Test(req, -1)
 	}
 	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
+		c.T.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer res.Body.Close()
 	for _, ck := range res.Cookies() {
 		if ck.MaxAge < 0 || ck.Value == "" {
-			delete(c.cookies, ck.Name)
+			delete(c.Cookies, ck.Name)
 		} else {
-			c.cookies[ck.Name] = ck.Value
+			c.Cookies[ck.Name] = ck.Value
 		}
 	}
 	raw, _ := io.ReadAll(res.Body)
-	return response{Status: res.StatusCode, Body: string(raw)}
+	return Response{Status: res.StatusCode, Body: string(raw)}
 }
 
 // must sends a request and fails the test unless the status is want.
-func (c *client) must(want int, method, path string, body any) response {
-	c.t.Helper()
-	r := c.do(method, path, body)
+func (c *Client) Must(want int, method, path string, body any) Response {
+	c.T.Helper()
+	r := c.Do(method, path, body)
 	if r.Status != want {
-		c.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, r.Status, want, r.Body)
+		c.T.Fatalf("%s %s: status %d, want %d; body %s", method, path, r.Status, want, r.Body)
 	}
 	return r
 }
 
 // begun is the answer of a begin step.
-type begun struct {
+type Begun struct {
 	Ceremony string          `json:"ceremony"`
 	Options  json.RawMessage `json:"options"`
 }
 
 // register answers a registration ceremony's options with the client's
 // passkey, as a browser's credential.toJSON() would.
-func (c *client) register(b begun) json.RawMessage {
-	c.t.Helper()
+func (c *Client) Register(b Begun) json.RawMessage {
+	c.T.Helper()
 	opts, err := virtualwebauthn.ParseAttestationOptions(string(b.Options))
 	if err != nil {
-		c.t.Fatalf("parse creation options: %v", err)
+		c.T.Fatalf("parse creation options: %v", err)
 	}
-	c.authr.Options.UserHandle = []byte(opts.UserID)
-	return json.RawMessage(virtualwebauthn.CreateAttestationResponse(c.rp, c.authr, c.cred, *opts))
+	c.Authr.Options.UserHandle = []byte(opts.UserID)
+	return json.RawMessage(virtualwebauthn.CreateAttestationResponse(c.RP, c.Authr, c.Cred, *opts))
 }
 
 // assert answers a sign-in ceremony's options with the client's passkey and
 // advances its counter.
-func (c *client) assert(b begun) json.RawMessage {
-	c.t.Helper()
+func (c *Client) Assert(b Begun) json.RawMessage {
+	c.T.Helper()
 	opts, err := virtualwebauthn.ParseAssertionOptions(string(b.Options))
 	if err != nil {
-		c.t.Fatalf("parse request options: %v", err)
+		c.T.Fatalf("parse request options: %v", err)
 	}
-	c.cred.Counter++
-	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(c.rp, c.authr, c.cred, *opts))
+	c.Cred.Counter++
+	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(c.RP, c.Authr, c.Cred, *opts))
 }
 
 // signUp creates a member with the client's passkey and signs in.
-func (c *client) signUp(name, email, birthDate string) {
-	c.t.Helper()
-	var b begun
-	c.must(200, "POST", "/api/v1/auth/signup/begin", map[string]string{"name": name, "email": email, "birthDate": birthDate, "address": "1 Main St, Springfield"}).json(c.t, &b)
-	c.must(201, "POST", "/api/v1/auth/signup/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.register(b)})
+func (c *Client) SignUp(name, email, birthDate string) {
+	c.T.Helper()
+	var b Begun
+	c.Must(200, "POST", "/api/v1/auth/signup/begin", map[string]string{"name": name, "email": email, "birthDate": birthDate, "address": "1 Main St, Springfield"}).JSON(c.T, &b)
+	c.Must(201, "POST", "/api/v1/auth/signup/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Register(b)})
 }
 
 // signIn signs in with the client's passkey, usernameless.
-func (c *client) signIn() response {
-	c.t.Helper()
-	var b begun
-	c.must(200, "POST", "/api/v1/auth/signin/begin", "{}").json(c.t, &b)
-	return c.do("POST", "/api/v1/auth/signin/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.assert(b)})
+func (c *Client) SignIn() Response {
+	c.T.Helper()
+	var b Begun
+	c.Must(200, "POST", "/api/v1/auth/signin/begin", "{}").JSON(c.T, &b)
+	return c.Do("POST", "/api/v1/auth/signin/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Assert(b)})
 }
 
 // enroll redeems an enrollment link's token with the client's passkey.
-func (c *client) enroll(token string) response {
-	c.t.Helper()
-	var b begun
-	c.must(200, "POST", "/api/v1/auth/enrollments/"+token+"/begin", "{}").json(c.t, &b)
-	return c.do("POST", "/api/v1/auth/enrollments/"+token+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.register(b)})
+func (c *Client) Enroll(token string) Response {
+	c.T.Helper()
+	var b Begun
+	c.Must(200, "POST", "/api/v1/auth/enrollments/"+token+"/begin", "{}").JSON(c.T, &b)
+	return c.Do("POST", "/api/v1/auth/enrollments/"+token+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Register(b)})
 }
 
 // tokenOf extracts the enroll token from a link.
-func tokenOf(t *testing.T, link string) string {
+func TokenOf(t *testing.T, link string) string {
 	t.Helper()
 	_, tok, ok := strings.Cut(link, "?enroll=")
 	if !ok {
@@ -302,10 +303,10 @@ func tokenOf(t *testing.T, link string) string {
 }
 
 // b64 is base64url without padding.
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+func B64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func WaitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
