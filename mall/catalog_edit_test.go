@@ -1,4 +1,4 @@
-package app_test
+package mall_test
 
 import (
 	"strings"

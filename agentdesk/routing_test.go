@@ -1,4 +1,4 @@
-package app_test
+package agentdesk_test
 
 import (
 	"encoding/json"
