@@ -88,66 +88,35 @@ func TestDirectoryAPIErrorCases(t *testing.T) {
 	var taken string
 	a.DB.Table("numbers").Where("party_type = ?", "queue").Limit(1).Pluck("number", &taken)
 
-	tests := []struct {
-		name         string
-		who          *apptest.Client
-		method, path string
-		body         string
-		want         int
-		message      string
-	}{
-		{"resolve needs a session", anon, "GET", "/api/v1/numbers/200000000001", "", 401, "sign in"},
-		{"resolve letters", m, "GET", "/api/v1/numbers/2000abcd0001", "", 400, "is not a digit"},
-		{"resolve 11 digits", m, "GET", "/api/v1/numbers/20000000001", "", 400, "has 11"},
-		{"resolve 13 digits", m, "GET", "/api/v1/numbers/2000000000011", "", 400, "has 13"},
-		{"resolve first digit 1", m, "GET", "/api/v1/numbers/100000000001", "", 400, "from 2 to 9"},
-		{"resolve nobody", m, "GET", "/api/v1/numbers/999999999990", "", 404, "nobody has the number 9999 9999 9990"},
-		{"availability bad", anon, "GET", "/api/v1/numbers/0000/availability", "", 400, "has 4"},
-		{"directory needs a session", anon, "GET", "/api/v1/directory", "", 401, "sign in"},
-		{"directory bad limit", m, "GET", "/api/v1/directory?limit=500", "", 400, "between 1 and 100"},
-		{"directory limit not a number", m, "GET", "/api/v1/directory?limit=ten", "", 400, "whole number"},
-		{"directory bad online", m, "GET", "/api/v1/directory?online=maybe", "", 400, "true or false"},
-		{"directory bad cursor", m, "GET", "/api/v1/directory?cursor=xyz", "", 400, "cursor"},
-		{"directory bad interest", m, "GET", "/api/v1/directory?interest=%3Cscript%3E", "", 400, "letters, digits"},
-		{"me is for members", agent, "GET", "/api/v1/directory/me", "", 403, "role"},
-		{"patch unknown field", m, "PATCH", "/api/v1/directory/me", `{"number":"x"}`, 400, "unknown field"},
-		{"patch bad ring mode", m, "PATCH", "/api/v1/directory/me", `{"ringMode":"loud"}`, 400, "ring mode"},
-		{"patch too many interests", m, "PATCH", "/api/v1/directory/me", `{"interests":["a","b","c","d","e","f","g","h","i","j","k"]}`, 400, "at most 10"},
-		{"patch bad interest", m, "PATCH", "/api/v1/directory/me", `{"interests":["ok","not ok!"]}`, 400, "letters, digits"},
-		{"add number missing", m, "POST", "/api/v1/directory/me/numbers", `{}`, 400, `"number" is required`},
-		{"add number invalid", m, "POST", "/api/v1/directory/me/numbers", `{"number":"12"}`, 400, "has 2"},
-		{"add number taken", m, "POST", "/api/v1/directory/me/numbers", `{"number":"` + taken + `"}`, 409, "free numbers close to it"},
-		{"add number free", m, "POST", "/api/v1/directory/me/numbers", `{"number":"7777-7777-7777"}`, 201, ""},
-		{"add number twice", m, "POST", "/api/v1/directory/me/numbers", `{"number":"7777 7777 7777"}`, 409, "is taken"},
-		{"signup vanity invalid", anon, "POST", "/api/v1/auth/signup/begin", `{"name":"N","email":"n@example.com","birthDate":"1990-01-01","address":"x","vanityNumber":"77"}`, 400, "has 2"},
-		{"signup vanity taken", anon, "POST", "/api/v1/auth/signup/begin", `{"name":"N","email":"n@example.com","birthDate":"1990-01-01","address":"x","vanityNumber":"` + taken + `"}`, 409, "is taken"},
-		{"bad device parameter", m, "GET", "/api/v1/ws?device=../../etc", "", 400, "device id"},
+	tests := []apptest.Scenario{
+		{Name: "resolve needs a session", Who: "signed out", Method: "GET", Path: "/api/v1/numbers/200000000001", Status: 401, Text: "sign in"},
+		{Name: "resolve letters", Who: "member", Method: "GET", Path: "/api/v1/numbers/2000abcd0001", Status: 400, Text: "is not a digit"},
+		{Name: "resolve 11 digits", Who: "member", Method: "GET", Path: "/api/v1/numbers/20000000001", Status: 400, Text: "has 11"},
+		{Name: "resolve 13 digits", Who: "member", Method: "GET", Path: "/api/v1/numbers/2000000000011", Status: 400, Text: "has 13"},
+		{Name: "resolve first digit 1", Who: "member", Method: "GET", Path: "/api/v1/numbers/100000000001", Status: 400, Text: "from 2 to 9"},
+		{Name: "resolve nobody", Who: "member", Method: "GET", Path: "/api/v1/numbers/999999999990", Status: 404, Text: "nobody has the number 9999 9999 9990"},
+		{Name: "availability bad", Who: "signed out", Method: "GET", Path: "/api/v1/numbers/0000/availability", Status: 400, Text: "has 4"},
+		{Name: "directory needs a session", Who: "signed out", Method: "GET", Path: "/api/v1/directory", Status: 401, Text: "sign in"},
+		{Name: "directory bad limit", Who: "member", Method: "GET", Path: "/api/v1/directory?limit=500", Status: 400, Text: "between 1 and 100"},
+		{Name: "directory limit not a number", Who: "member", Method: "GET", Path: "/api/v1/directory?limit=ten", Status: 400, Text: "whole number"},
+		{Name: "directory bad online", Who: "member", Method: "GET", Path: "/api/v1/directory?online=maybe", Status: 400, Text: "true or false"},
+		{Name: "directory bad cursor", Who: "member", Method: "GET", Path: "/api/v1/directory?cursor=xyz", Status: 400, Text: "cursor"},
+		{Name: "directory bad interest", Who: "member", Method: "GET", Path: "/api/v1/directory?interest=%3Cscript%3E", Status: 400, Text: "letters, digits"},
+		{Name: "me is for members", Who: "agent", Method: "GET", Path: "/api/v1/directory/me", Status: 403, Text: "role"},
+		{Name: "patch unknown field", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"number":"x"}`, Status: 400, Text: "unknown field"},
+		{Name: "patch bad ring mode", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"ringMode":"loud"}`, Status: 400, Text: "ring mode"},
+		{Name: "patch too many interests", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"interests":["a","b","c","d","e","f","g","h","i","j","k"]}`, Status: 400, Text: "at most 10"},
+		{Name: "patch bad interest", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"interests":["ok","not ok!"]}`, Status: 400, Text: "letters, digits"},
+		{Name: "add number missing", Who: "member", Method: "POST", Path: "/api/v1/directory/me/numbers", Body: `{}`, Status: 400, Text: `"number" is required`},
+		{Name: "add number invalid", Who: "member", Method: "POST", Path: "/api/v1/directory/me/numbers", Body: `{"number":"12"}`, Status: 400, Text: "has 2"},
+		{Name: "add number taken", Who: "member", Method: "POST", Path: "/api/v1/directory/me/numbers", Body: `{"number":"` + taken + `"}`, Status: 409, Text: "free numbers close to it"},
+		{Name: "add number free", Who: "member", Method: "POST", Path: "/api/v1/directory/me/numbers", Body: `{"number":"7777-7777-7777"}`, Status: 201},
+		{Name: "add number twice", Who: "member", Method: "POST", Path: "/api/v1/directory/me/numbers", Body: `{"number":"7777 7777 7777"}`, Status: 409, Text: "is taken"},
+		{Name: "signup vanity invalid", Who: "signed out", Method: "POST", Path: "/api/v1/auth/signup/begin", Body: `{"name":"N","email":"n@example.com","birthDate":"1990-01-01","address":"x","vanityNumber":"77"}`, Status: 400, Text: "has 2"},
+		{Name: "signup vanity taken", Who: "signed out", Method: "POST", Path: "/api/v1/auth/signup/begin", Body: `{"name":"N","email":"n@example.com","birthDate":"1990-01-01","address":"x","vanityNumber":"` + taken + `"}`, Status: 409, Text: "is taken"},
+		{Name: "bad device parameter", Who: "member", Method: "GET", Path: "/api/v1/ws?device=../../etc", Headers: []string{"Connection", "Upgrade", "Upgrade", "websocket", "Origin", apptest.Origin}, Status: 400, Text: "device id"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := tt.who
-			c.T = t
-			var body any
-			if tt.body != "" {
-				body = tt.body
-			}
-			var headers []string
-			if tt.name == "bad device parameter" {
-				headers = []string{"Connection", "Upgrade", "Upgrade", "websocket", "Origin", apptest.Origin}
-			}
-			r := c.Do(tt.method, tt.path, body, headers...)
-			if r.Status != tt.want {
-				t.Fatalf("status %d, want %d: %s", r.Status, tt.want, r.Body)
-			}
-			if tt.message != "" {
-				var e struct{ Error struct{ Message string } }
-				r.JSON(t, &e)
-				if !strings.Contains(e.Error.Message, tt.message) {
-					t.Fatalf("message %q, want %q", e.Error.Message, tt.message)
-				}
-			}
-		})
-	}
+	apptest.RunScenarios(t, a, apptest.Actors{"signed out": anon, "member": m, "agent": agent}, tests)
 	// A member holds at most five numbers.
 	m.T = t
 	for _, n := range []string{"777777777771", "777777777772", "777777777773"} {

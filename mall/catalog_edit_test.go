@@ -16,39 +16,32 @@ func TestSupervisorsEditTheirOwnCatalog(t *testing.T) {
 	other := apptest.SignedInAs(t, a, auth.RoleSupervisor, "lumen-electronics")
 	newProduct := `{"sku":"CC-TEST-1","name":"Test Pan","description":"A pan","department":"Cookware","priceMinor":2599,"stock":5,"ageLimit":0}`
 
-	for who, c := range map[string]*apptest.Client{"agent": agent, "member": member} {
-		if r := c.Do("POST", "/api/v1/desk/catalog/products", newProduct); r.Status != 403 {
-			t.Fatalf("%s creating a product: %d %s", who, r.Status, r.Body)
-		}
-	}
-	apptest.NewClient(t, a).Must(401, "POST", "/api/v1/desk/catalog/products", newProduct)
+	actors := apptest.Actors{"supervisor": sup, "agent": agent, "member": member}
+	const products = "/api/v1/desk/catalog/products"
+	// Only a supervisor creates products.
+	apptest.RunScenarios(t, a, actors, []apptest.Scenario{
+		{Name: "agent creating a product", Who: "agent", Method: "POST", Path: products, Body: newProduct, Status: 403},
+		{Name: "member creating a product", Who: "member", Method: "POST", Path: products, Body: newProduct, Status: 403},
+		{Name: "signed out creating a product", Method: "POST", Path: products, Body: newProduct, Status: 401},
+	})
 
 	sup.Must(201, "POST", "/api/v1/desk/catalog/products", newProduct)
 	if r := sup.Must(200, "GET", "/api/v1/stores/casa-cucina", nil); !strings.Contains(r.Body, "Test Pan") {
 		t.Fatal("the new product is not in the store")
 	}
-	for _, tt := range []struct {
-		method, path, body string
-		want               int
-		message            string
-	}{
-		{"POST", "/api/v1/desk/catalog/products", newProduct, 409, "already"},
-		{"POST", "/api/v1/desk/catalog/products", `{"sku":"X-1","name":"","department":"D","priceMinor":1,"stock":1}`, 400, "name must be"},
-		{"POST", "/api/v1/desk/catalog/products", `{"sku":"X-1","name":"N","department":"D","priceMinor":-1,"stock":1}`, 400, "priceMinor"},
-		{"POST", "/api/v1/desk/catalog/products", `{"sku":"X-1","name":"N","department":"D","priceMinor":1,"stock":1,"ageLimit":16}`, 400, "0, 18 or 21"},
-		{"POST", "/api/v1/desk/catalog/products", `{"sku":"bad sku","name":"N","department":"D","priceMinor":1,"stock":1}`, 400, "SKU"},
-		{"POST", "/api/v1/desk/catalog/products", `{"sku":"X-1","name":"N","priceMinor":1,"stock":1}`, 400, "department"},
-		{"POST", "/api/v1/desk/catalog/products", `{"sku":"X-1","name":"N","department":"D","priceMinor":1,"stock":1,"storeId":9}`, 400, "unknown field"},
-		{"PATCH", "/api/v1/desk/catalog/products/CC-TEST-1", `{"sku":"CC-OTHER"}`, 400, "cannot change"},
-		{"PATCH", "/api/v1/desk/catalog/products/NOPE-1", `{"stock":1}`, 404, "no product"},
-		{"PUT", "/api/v1/desk/catalog/products/CC-TEST-1/addons", `{"addOns":[{"sku":"CC-TEST-1","kind":"accessory","reason":"r"}]}`, 400, "its own add-on"},
-		{"PUT", "/api/v1/desk/catalog/products/CC-TEST-1/addons", `{"addOns":[{"sku":"CC-TEST-1","kind":"gift","reason":"r"}]}`, 400, "accessory, warranty or bundle"},
-	} {
-		r := sup.Do(tt.method, tt.path, tt.body)
-		if r.Status != tt.want || !strings.Contains(r.Body, tt.message) {
-			t.Fatalf("%s %s %s: %d %s, want %d with %q", tt.method, tt.path, tt.body, r.Status, r.Body, tt.want, tt.message)
-		}
-	}
+	apptest.RunScenarios(t, a, actors, []apptest.Scenario{
+		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: newProduct, Status: 409, Text: "already"},
+		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"","department":"D","priceMinor":1,"stock":1}`, Status: 400, Text: "name must be"},
+		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","department":"D","priceMinor":-1,"stock":1}`, Status: 400, Text: "priceMinor"},
+		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","department":"D","priceMinor":1,"stock":1,"ageLimit":16}`, Status: 400, Text: "0, 18 or 21"},
+		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"bad sku","name":"N","department":"D","priceMinor":1,"stock":1}`, Status: 400, Text: "SKU"},
+		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","priceMinor":1,"stock":1}`, Status: 400, Text: "department"},
+		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","department":"D","priceMinor":1,"stock":1,"storeId":9}`, Status: 400, Text: "unknown field"},
+		{Who: "supervisor", Method: "PATCH", Path: "/api/v1/desk/catalog/products/CC-TEST-1", Body: `{"sku":"CC-OTHER"}`, Status: 400, Text: "cannot change"},
+		{Who: "supervisor", Method: "PATCH", Path: "/api/v1/desk/catalog/products/NOPE-1", Body: `{"stock":1}`, Status: 404, Text: "no product"},
+		{Who: "supervisor", Method: "PUT", Path: "/api/v1/desk/catalog/products/CC-TEST-1/addons", Body: `{"addOns":[{"sku":"CC-TEST-1","kind":"accessory","reason":"r"}]}`, Status: 400, Text: "its own add-on"},
+		{Who: "supervisor", Method: "PUT", Path: "/api/v1/desk/catalog/products/CC-TEST-1/addons", Body: `{"addOns":[{"sku":"CC-TEST-1","kind":"gift","reason":"r"}]}`, Status: 400, Text: "accessory, warranty or bundle"},
+	})
 	r := sup.Must(200, "PATCH", "/api/v1/desk/catalog/products/CC-TEST-1", `{"priceMinor":1999,"stock":9}`)
 	if !strings.Contains(r.Body, `"priceMinor":1999`) || !strings.Contains(r.Body, `"stock":9`) {
 		t.Fatalf("edit: %s", r.Body)

@@ -174,51 +174,24 @@ func TestMallPresenceErrorCases(t *testing.T) {
 	guest := apptest.NewClient(t, a)
 	agent := apptest.SignedInAs(t, a, "agent", "lumen-electronics")
 
-	tests := []struct {
-		name         string
-		who          *apptest.Client
-		method, path string
-		body         string
-		want         int
-		message      string
-	}{
-		{"guests are never shown", guest, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`, 401, "sign in"},
-		{"agents are not shoppers", agent, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`, 403, "role"},
-		{"empty body", m, "POST", "/api/v1/mall/presence", ` `, 400, "body is empty"},
-		{"not an object", m, "POST", "/api/v1/mall/presence", `["lumen-electronics"]`, 400, "JSON object"},
-		{"store missing", m, "POST", "/api/v1/mall/presence", `{}`, 400, `"store" is required`},
-		{"store not a string", m, "POST", "/api/v1/mall/presence", `{"store":7}`, 400, "must be"},
-		{"unknown field", m, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics","page":"x"}`, 400, "unknown field"},
-		{"malformed", m, "POST", "/api/v1/mall/presence", `{"store":`, 400, "malformed JSON"},
-		{"trailing data", m, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"} {}`, 400, "after the object"},
-		{"bad slug", m, "POST", "/api/v1/mall/presence", `{"store":"../admin"}`, 400, "store slug"},
-		{"unknown store", m, "POST", "/api/v1/mall/presence", `{"store":"no-such-store"}`, 404, "no store"},
-		{"wrong verb", m, "GET", "/api/v1/mall/presence", "", 404, "no API endpoint"},
-		{"profile show not a boolean", m, "PATCH", "/api/v1/directory/me", `{"showInMall":"yes"}`, 400, "showInMall"},
-		{"profile show null changes nothing", m, "PATCH", "/api/v1/directory/me", `{"showInMall":null}`, 200, ""},
-		{"profile unknown field", m, "PATCH", "/api/v1/directory/me", `{"showInStore":true}`, 400, "unknown field"},
+	tests := []apptest.Scenario{
+		{Name: "guests are never shown", Who: "guest", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"lumen-electronics"}`, Status: 401, Text: "sign in"},
+		{Name: "agents are not shoppers", Who: "agent", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"lumen-electronics"}`, Status: 403, Text: "role"},
+		{Name: "empty body", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: ` `, Status: 400, Text: "body is empty"},
+		{Name: "not an object", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `["lumen-electronics"]`, Status: 400, Text: "JSON object"},
+		{Name: "store missing", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{}`, Status: 400, Text: `"store" is required`},
+		{Name: "store not a string", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":7}`, Status: 400, Text: "must be"},
+		{Name: "unknown field", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"lumen-electronics","page":"x"}`, Status: 400, Text: "unknown field"},
+		{Name: "malformed", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":`, Status: 400, Text: "malformed JSON"},
+		{Name: "trailing data", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"lumen-electronics"} {}`, Status: 400, Text: "after the object"},
+		{Name: "bad slug", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"../admin"}`, Status: 400, Text: "store slug"},
+		{Name: "unknown store", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"no-such-store"}`, Status: 404, Text: "no store"},
+		{Name: "wrong verb", Who: "member", Method: "GET", Path: "/api/v1/mall/presence", Status: 404, Text: "no API endpoint"},
+		{Name: "profile show not a boolean", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"showInMall":"yes"}`, Status: 400, Text: "showInMall"},
+		{Name: "profile show null changes nothing", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"showInMall":null}`, Status: 200},
+		{Name: "profile unknown field", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"showInStore":true}`, Status: 400, Text: "unknown field"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := tt.who
-			c.T = t
-			var body any
-			if tt.body != "" {
-				body = tt.body
-			}
-			r := c.Do(tt.method, tt.path, body)
-			if r.Status != tt.want {
-				t.Fatalf("status %d, want %d: %s", r.Status, tt.want, r.Body)
-			}
-			if tt.message != "" {
-				var e struct{ Error struct{ Message string } }
-				r.JSON(t, &e)
-				if !strings.Contains(e.Error.Message, tt.message) {
-					t.Fatalf("message %q, want %q", e.Error.Message, tt.message)
-				}
-			}
-		})
-	}
+	apptest.RunScenarios(t, a, apptest.Actors{"guest": guest, "member": m, "agent": agent}, tests)
 	// None of the refused requests left a trace.
 	var n int64
 	a.DB.Table("mall_presence").Count(&n)

@@ -26,44 +26,29 @@ func TestCartRefusesBadInputAndStaysAsItWas(t *testing.T) {
 	a.DB.Exec("UPDATE products SET retired_at = CURRENT_TIMESTAMP WHERE sku = ?", retired)
 	items, version, _ := c.Cart()
 
-	tests := []struct {
-		name, method, path, body string
-		want                     int
-		message                  string
-	}{
-		{"zero quantity", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":0}`, 400, "between 1 and 99, not 0"},
-		{"negative quantity", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":-3}`, 400, "between 1 and 99"},
-		{"absurd quantity", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":100000}`, 400, "between 1 and 99"},
-		{"over 99 in total", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":98}`, 400, "at most 99"},
-		{"quantity as text", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":"2"}`, 400, "must be an integer"},
-		{"price sent by the client", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + sku + `","quantity":1,"priceMinor":1}`, 400, "unknown field"},
-		{"unknown SKU", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"NOPE-1","quantity":1}`, 404, "no product"},
-		{"unknown store", "POST", "/api/v1/cart/items", `{"store":"no-such-store","sku":"` + sku + `","quantity":1}`, 404, "no store"},
-		{"malformed slug", "POST", "/api/v1/cart/items", `{"store":"Bad Slug","sku":"` + sku + `","quantity":1}`, 400, "slug"},
-		{"another store's product", "POST", "/api/v1/cart/items", `{"store":"casa-cucina","sku":"` + other + `","quantity":1}`, 409, "your cart holds items from"},
-		{"stock exhausted", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + low + `","quantity":2}`, 409, "only 1"},
-		{"retired product", "POST", "/api/v1/cart/items", `{"store":"lumen-electronics","sku":"` + retired + `","quantity":1}`, 409, "no longer sold"},
-		{"set quantity zero", "PUT", "/api/v1/cart/items/lumen-electronics/" + sku, `{"quantity":0}`, 400, "between 1 and 99, not 0"},
-		{"set quantity of a product not in the cart", "PUT", "/api/v1/cart/items/lumen-electronics/" + low, `{"quantity":1}`, 404, "not in your cart"},
-		{"remove a product not in the cart", "DELETE", "/api/v1/cart/items/lumen-electronics/" + low, "", 404, "not in your cart"},
-		{"order of someone else", "GET", "/api/v1/orders/ord_nope", "", 404, "no order"},
+	tests := []apptest.Scenario{
+		{Name: "zero quantity", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"lumen-electronics","sku":"` + sku + `","quantity":0}`, Status: 400, Text: "between 1 and 99, not 0"},
+		{Name: "negative quantity", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"lumen-electronics","sku":"` + sku + `","quantity":-3}`, Status: 400, Text: "between 1 and 99"},
+		{Name: "absurd quantity", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"lumen-electronics","sku":"` + sku + `","quantity":100000}`, Status: 400, Text: "between 1 and 99"},
+		{Name: "over 99 in total", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"lumen-electronics","sku":"` + sku + `","quantity":98}`, Status: 400, Text: "at most 99"},
+		{Name: "quantity as text", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"lumen-electronics","sku":"` + sku + `","quantity":"2"}`, Status: 400, Text: "must be an integer"},
+		{Name: "price sent by the client", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"lumen-electronics","sku":"` + sku + `","quantity":1,"priceMinor":1}`, Status: 400, Text: "unknown field"},
+		{Name: "unknown SKU", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"lumen-electronics","sku":"NOPE-1","quantity":1}`, Status: 404, Text: "no product"},
+		{Name: "unknown store", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"no-such-store","sku":"` + sku + `","quantity":1}`, Status: 404, Text: "no store"},
+		{Name: "malformed slug", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"Bad Slug","sku":"` + sku + `","quantity":1}`, Status: 400, Text: "slug"},
+		{Name: "another store's product", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"casa-cucina","sku":"` + other + `","quantity":1}`, Status: 409, Text: "your cart holds items from"},
+		{Name: "stock exhausted", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"lumen-electronics","sku":"` + low + `","quantity":2}`, Status: 409, Text: "only 1"},
+		{Name: "retired product", Who: "shopper", Method: "POST", Path: "/api/v1/cart/items", Body: `{"store":"lumen-electronics","sku":"` + retired + `","quantity":1}`, Status: 409, Text: "no longer sold"},
+		{Name: "set quantity zero", Who: "shopper", Method: "PUT", Path: "/api/v1/cart/items/lumen-electronics/" + sku, Body: `{"quantity":0}`, Status: 400, Text: "between 1 and 99, not 0"},
+		{Name: "set quantity of a product not in the cart", Who: "shopper", Method: "PUT", Path: "/api/v1/cart/items/lumen-electronics/" + low, Body: `{"quantity":1}`, Status: 404, Text: "not in your cart"},
+		{Name: "remove a product not in the cart", Who: "shopper", Method: "DELETE", Path: "/api/v1/cart/items/lumen-electronics/" + low, Status: 404, Text: "not in your cart"},
+		{Name: "order of someone else", Who: "shopper", Method: "GET", Path: "/api/v1/orders/ord_nope", Status: 404, Text: "no order"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c.T = t
-			var body any
-			if tt.body != "" {
-				body = tt.body
-			}
-			r := c.Do(tt.method, tt.path, body)
-			if r.Status != tt.want || !strings.Contains(r.Body, tt.message) {
-				t.Fatalf("status %d, want %d with %q: %s", r.Status, tt.want, tt.message, r.Body)
-			}
-			if n, v, _ := c.Cart(); n != items || v != version {
-				t.Fatalf("the cart changed: %d items v%d, was %d v%d", n, v, items, version)
-			}
-		})
-	}
+	apptest.RunScenarios(t, a, apptest.Actors{"shopper": c}, tests, func(t *testing.T, _ apptest.Scenario) {
+		if n, v, _ := c.Cart(); n != items || v != version {
+			t.Fatalf("the cart changed: %d items v%d, was %d v%d", n, v, items, version)
+		}
+	})
 	c.T = t
 	// Empty cart checkout is refused; a guest sees only their own orders.
 	stranger := apptest.NewClient(t, a)

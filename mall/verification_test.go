@@ -115,29 +115,15 @@ func TestAgeCheckRefusesUnderageAndGuestsAndNeedsLiveVideo(t *testing.T) {
 	// Of age: the agent must confirm live video, and the witness must agree.
 	adult := apptest.ShopperBorn(t, a, "Adult Shopper", apptest.BornYearsAgo(40))
 	ao := adult.Buy(apptest.WineStore, "VR-GRAPPA-BAR", 1)
-	cases := []struct {
-		name, body string
-		want       int
-		message    string
-	}{
-		{"no body", "", 400, "request body is empty"},
-		{"video not said", `{}`, 400, `\"videoConfirmed\" is required`},
-		{"video as text", `{"videoConfirmed":"yes"}`, 400, "must be true or false"},
-		{"unknown field", `{"videoConfirmed":true,"age":30}`, 400, "unknown field"},
-		{"not seen on video", `{"videoConfirmed":false}`, 400, "live video"},
+	ageCheck := "/api/v1/desk/orders/" + ao.Order.ID + "/age-check"
+	cases := []apptest.Scenario{
+		{Name: "no body", Who: "agent", Method: "POST", Path: ageCheck, Status: 400, Text: "request body is empty"},
+		{Name: "video not said", Who: "agent", Method: "POST", Path: ageCheck, Body: `{}`, Status: 400, Text: `"videoConfirmed" is required`},
+		{Name: "video as text", Who: "agent", Method: "POST", Path: ageCheck, Body: `{"videoConfirmed":"yes"}`, Status: 400, Text: "must be true or false"},
+		{Name: "unknown field", Who: "agent", Method: "POST", Path: ageCheck, Body: `{"videoConfirmed":true,"age":30}`, Status: 400, Text: "unknown field"},
+		{Name: "not seen on video", Who: "agent", Method: "POST", Path: ageCheck, Body: `{"videoConfirmed":false}`, Status: 400, Text: "live video"},
 	}
-	for _, tt := range cases {
-		t.Run(tt.name, func(t *testing.T) {
-			agent.T = t
-			var body any
-			if tt.body != "" {
-				body = tt.body
-			}
-			if r := agent.Do("POST", "/api/v1/desk/orders/"+ao.Order.ID+"/age-check", body); r.Status != tt.want || !strings.Contains(r.Body, tt.message) {
-				t.Fatalf("status %d, want %d with %q: %s", r.Status, tt.want, tt.message, r.Body)
-			}
-		})
-	}
+	apptest.RunScenarios(t, a, apptest.Actors{"agent": agent}, cases)
 	agent.T = t
 	a.Closing.AgeChecks = mall.NewAgeChecks(a.DB.DB, nil) // no video witness
 	if r := agent.AgeCheck(ao.Order.ID, true); r.Status != 409 || !strings.Contains(r.Body, "live video cannot be confirmed") {
@@ -306,29 +292,16 @@ func TestSigningRefusesChangedOrdersReplaysAndNoUserVerification(t *testing.T) {
 	m.Authr.Options.UserNotVerified = false
 	m.Must(200, "POST", "/api/v1/orders/"+o2.Order.ID+"/sign/finish", m.BeginSign(o2.Order.ID))
 
-	bad := []struct {
-		name, body string
-		message    string
-	}{
-		{"empty", "", "request body is empty"},
-		{"no ceremony", `{"credential":{}}`, `\"ceremony\" is required`},
-		{"credential as text", `{"ceremony":"x","credential":"abc"}`, "JSON object"},
-		{"unknown field", `{"ceremony":"x","credential":{},"order":"y"}`, "unknown field"},
-		{"unknown ceremony", `{"ceremony":"nope","credential":{"id":"x"}}`, "unknown, expired or already used"},
-	}
 	o4 := m.Buy(apptest.WineStore, "VR-GLASS-6", 1)
-	for _, tt := range bad {
-		t.Run(tt.name, func(t *testing.T) {
-			m.T = t
-			var body any
-			if tt.body != "" {
-				body = tt.body
-			}
-			if r := m.Do("POST", "/api/v1/orders/"+o4.Order.ID+"/sign/finish", body); r.Status != 400 || !strings.Contains(r.Body, tt.message) {
-				t.Fatalf("status %d, want 400 with %q: %s", r.Status, tt.message, r.Body)
-			}
-		})
+	signFinish := "/api/v1/orders/" + o4.Order.ID + "/sign/finish"
+	bad := []apptest.Scenario{
+		{Name: "empty", Who: "member", Method: "POST", Path: signFinish, Status: 400, Text: "request body is empty"},
+		{Name: "no ceremony", Who: "member", Method: "POST", Path: signFinish, Body: `{"credential":{}}`, Status: 400, Text: `"ceremony" is required`},
+		{Name: "credential as text", Who: "member", Method: "POST", Path: signFinish, Body: `{"ceremony":"x","credential":"abc"}`, Status: 400, Text: "JSON object"},
+		{Name: "unknown field", Who: "member", Method: "POST", Path: signFinish, Body: `{"ceremony":"x","credential":{},"order":"y"}`, Status: 400, Text: "unknown field"},
+		{Name: "unknown ceremony", Who: "member", Method: "POST", Path: signFinish, Body: `{"ceremony":"nope","credential":{"id":"x"}}`, Status: 400, Text: "unknown, expired or already used"},
 	}
+	apptest.RunScenarios(t, a, apptest.Actors{"member": m}, bad)
 }
 
 // creditApp is a credit application as the API answers it.
@@ -369,32 +342,22 @@ func TestStoreCreditApplicationDecisionAndPayment(t *testing.T) {
 	if len(mine.Applications) != 1 || mine.Applications[0].State != "sent" || mine.Applications[0].Store.Slug != apptest.WineStore {
 		t.Fatalf("applicant's list: %+v", mine)
 	}
+	application := "/api/v1/credit-applications/" + id
 	good := `{"fullName":"Credit Shopper","monthlyIncomeMinor":320000,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`
-	bad := []struct{ name, body, message string }{
-		{"empty", "", "request body is empty"},
-		{"not an object", `[]`, "expected a JSON object"},
-		{"no consent", `{"fullName":"Credit Shopper","monthlyIncomeMinor":320000,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":false}`, "consent"},
-		{"no income", `{"fullName":"Credit Shopper","employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, `\"monthlyIncomeMinor\" is required`},
-		{"negative income", `{"fullName":"Credit Shopper","monthlyIncomeMinor":-1,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, "monthly income"},
-		{"income as text", `{"fullName":"Credit Shopper","monthlyIncomeMinor":"lots","employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, "must be an integer"},
-		{"limit too high", `{"fullName":"Credit Shopper","monthlyIncomeMinor":1,"employer":"Acme Ltd","requestedLimitMinor":999999999,"consent":true}`, "requested limit"},
-		{"blank name", `{"fullName":"  ","monthlyIncomeMinor":1,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, `\"fullName\" is required`},
-		{"name with a newline", `{"fullName":"Credit\nShopper","monthlyIncomeMinor":1,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, "one line"},
-		{"the client sets its limit", `{"fullName":"Credit Shopper","monthlyIncomeMinor":1,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true,"limitMinor":20000}`, "unknown field"},
-		{"trailing data", good + `{}`, "after the object"},
+	bad := []apptest.Scenario{
+		{Name: "empty", Who: "member", Method: "PUT", Path: application, Status: 400, Text: "request body is empty"},
+		{Name: "not an object", Who: "member", Method: "PUT", Path: application, Body: `[]`, Status: 400, Text: "expected a JSON object"},
+		{Name: "no consent", Who: "member", Method: "PUT", Path: application, Body: `{"fullName":"Credit Shopper","monthlyIncomeMinor":320000,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":false}`, Status: 400, Text: "consent"},
+		{Name: "no income", Who: "member", Method: "PUT", Path: application, Body: `{"fullName":"Credit Shopper","employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, Status: 400, Text: `"monthlyIncomeMinor" is required`},
+		{Name: "negative income", Who: "member", Method: "PUT", Path: application, Body: `{"fullName":"Credit Shopper","monthlyIncomeMinor":-1,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, Status: 400, Text: "monthly income"},
+		{Name: "income as text", Who: "member", Method: "PUT", Path: application, Body: `{"fullName":"Credit Shopper","monthlyIncomeMinor":"lots","employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, Status: 400, Text: "must be an integer"},
+		{Name: "limit too high", Who: "member", Method: "PUT", Path: application, Body: `{"fullName":"Credit Shopper","monthlyIncomeMinor":1,"employer":"Acme Ltd","requestedLimitMinor":999999999,"consent":true}`, Status: 400, Text: "requested limit"},
+		{Name: "blank name", Who: "member", Method: "PUT", Path: application, Body: `{"fullName":"  ","monthlyIncomeMinor":1,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, Status: 400, Text: `"fullName" is required`},
+		{Name: "name with a newline", Who: "member", Method: "PUT", Path: application, Body: `{"fullName":"Credit\nShopper","monthlyIncomeMinor":1,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true}`, Status: 400, Text: "one line"},
+		{Name: "the client sets its limit", Who: "member", Method: "PUT", Path: application, Body: `{"fullName":"Credit Shopper","monthlyIncomeMinor":1,"employer":"Acme Ltd","requestedLimitMinor":20000,"consent":true,"limitMinor":20000}`, Status: 400, Text: "unknown field"},
+		{Name: "trailing data", Who: "member", Method: "PUT", Path: application, Body: good + `{}`, Status: 400, Text: "after the object"},
 	}
-	for _, tt := range bad {
-		t.Run(tt.name, func(t *testing.T) {
-			m.T = t
-			var body any
-			if tt.body != "" {
-				body = tt.body
-			}
-			if r := m.Do("PUT", "/api/v1/credit-applications/"+id, body); r.Status != 400 || !strings.Contains(r.Body, tt.message) {
-				t.Fatalf("status %d, want 400 with %q: %s", r.Status, tt.message, r.Body)
-			}
-		})
-	}
+	apptest.RunScenarios(t, a, apptest.Actors{"member": m}, bad)
 	m.T = t
 	stranger.Must(404, "GET", "/api/v1/credit-applications/"+id, nil)
 	stranger.Must(404, "PUT", "/api/v1/credit-applications/"+id, good)

@@ -11,54 +11,36 @@ import (
 func TestRoleBoundaries(t *testing.T) {
 	a := apptest.New(t)
 	const store = "lumen-electronics"
-	clients := map[string]*apptest.Client{
+	clients := apptest.Actors{
 		"anonymous":  apptest.NewClient(t, a),
 		"member":     apptest.SignedInAs(t, a, auth.RoleMember, store),
 		"agent":      apptest.SignedInAs(t, a, auth.RoleAgent, store),
 		"supervisor": apptest.SignedInAs(t, a, auth.RoleSupervisor, store),
 		"admin":      apptest.SignedInAs(t, a, auth.RoleAdmin, "mall"),
 	}
-	addStaff := `{"store":"casa-cucina","email":"x-%s@test.example"}`
-	tests := []struct {
-		who, method, path, body string
-		want                    int
-	}{
-		{"anonymous", "GET", "/api/v1/desk/store", "", 401},
-		{"member", "GET", "/api/v1/desk/store", "", 403},
-		{"agent", "GET", "/api/v1/desk/store", "", 200},
-		{"supervisor", "GET", "/api/v1/desk/store", "", 200},
-		{"admin", "GET", "/api/v1/desk/store", "", 403},
-		{"anonymous", "GET", "/api/v1/desk/team", "", 401},
-		{"member", "GET", "/api/v1/desk/team", "", 403},
-		{"agent", "GET", "/api/v1/desk/team", "", 403},
-		{"supervisor", "GET", "/api/v1/desk/team", "", 200},
-		{"anonymous", "GET", "/api/v1/admin/accounts", "", 401},
-		{"member", "GET", "/api/v1/admin/accounts", "", 403},
-		{"agent", "GET", "/api/v1/admin/accounts", "", 403},
-		{"supervisor", "GET", "/api/v1/admin/accounts", "", 403},
-		{"admin", "GET", "/api/v1/admin/accounts", "", 200},
-		{"member", "POST", "/api/v1/admin/staff", addStaff, 403},
-		{"agent", "POST", "/api/v1/admin/staff", addStaff, 403},
-		{"supervisor", "POST", "/api/v1/admin/staff", addStaff, 403},
-		{"admin", "POST", "/api/v1/admin/staff", addStaff, 201},
+	// staff is the body of an addition of staff, with an address of who's.
+	staff := func(who string) string { return `{"store":"casa-cucina","email":"x-` + who + `@test.example"}` }
+	tests := []apptest.Scenario{
+		{Who: "anonymous", Method: "GET", Path: "/api/v1/desk/store", Status: 401},
+		{Who: "member", Method: "GET", Path: "/api/v1/desk/store", Status: 403},
+		{Who: "agent", Method: "GET", Path: "/api/v1/desk/store", Status: 200},
+		{Who: "supervisor", Method: "GET", Path: "/api/v1/desk/store", Status: 200},
+		{Who: "admin", Method: "GET", Path: "/api/v1/desk/store", Status: 403},
+		{Who: "anonymous", Method: "GET", Path: "/api/v1/desk/team", Status: 401},
+		{Who: "member", Method: "GET", Path: "/api/v1/desk/team", Status: 403},
+		{Who: "agent", Method: "GET", Path: "/api/v1/desk/team", Status: 403},
+		{Who: "supervisor", Method: "GET", Path: "/api/v1/desk/team", Status: 200},
+		{Who: "anonymous", Method: "GET", Path: "/api/v1/admin/accounts", Status: 401},
+		{Who: "member", Method: "GET", Path: "/api/v1/admin/accounts", Status: 403},
+		{Who: "agent", Method: "GET", Path: "/api/v1/admin/accounts", Status: 403},
+		{Who: "supervisor", Method: "GET", Path: "/api/v1/admin/accounts", Status: 403},
+		{Who: "admin", Method: "GET", Path: "/api/v1/admin/accounts", Status: 200},
+		{Who: "member", Method: "POST", Path: "/api/v1/admin/staff", Body: staff("member"), Status: 403},
+		{Who: "agent", Method: "POST", Path: "/api/v1/admin/staff", Body: staff("agent"), Status: 403},
+		{Who: "supervisor", Method: "POST", Path: "/api/v1/admin/staff", Body: staff("supervisor"), Status: 403},
+		{Who: "admin", Method: "POST", Path: "/api/v1/admin/staff", Body: staff("admin"), Status: 201},
 	}
-	for _, tt := range tests {
-		t.Run(tt.who+" "+tt.method+" "+tt.path, func(t *testing.T) {
-			c := clients[tt.who]
-			c.T = t
-			var body any
-			if tt.body != "" {
-				body = strings.ReplaceAll(tt.body, "%s", tt.who)
-			}
-			r := c.Do(tt.method, tt.path, body)
-			if r.Status != tt.want {
-				t.Fatalf("status %d, want %d: %s", r.Status, tt.want, r.Body)
-			}
-			if tt.want >= 400 && !strings.Contains(r.Body, `"error":{"code":`) {
-				t.Fatalf("error body not in the vocabulary: %s", r.Body)
-			}
-		})
-	}
+	apptest.RunScenarios(t, a, clients, tests)
 	// A supervisor sees only their own store's team.
 	var team struct{ Team []struct{ Email string } }
 	clients["supervisor"].T = t
@@ -75,30 +57,30 @@ func TestRoleBoundaries(t *testing.T) {
 
 func TestCSRFAndOriginChecks(t *testing.T) {
 	a := apptest.New(t)
-	tests := []struct {
-		name    string
-		prepare func(c *apptest.Client)
-		headers []string
-		want    int
-		message string
-	}{
-		{"same origin with token", func(c *apptest.Client) {}, nil, 200, ""},
-		{"no token", func(c *apptest.Client) { c.NoCSRF = true }, nil, 403, "missing CSRF token"},
-		{"wrong token", func(c *apptest.Client) { c.Do("GET", "/api/v1/csrf", nil) }, []string{"X-CSRF-Token", "forged"}, 403, "invalid CSRF token"},
-		{"foreign origin", func(c *apptest.Client) { c.Origin = "https://evil.example" }, nil, 403, "cross-origin"},
-		{"null origin", func(c *apptest.Client) { c.Origin = "null" }, nil, 403, "cross-origin"},
-		{"cross-site fetch without origin", func(c *apptest.Client) { c.Origin = "" }, []string{"Sec-Fetch-Site", "cross-site"}, 403, "cross-origin"},
+	// Each browser is prepared before its request: with or without the
+	// CSRF token, from this origin, another or none.
+	browser := func(prepare func(c *apptest.Client)) *apptest.Client {
+		c := apptest.NewClient(t, a)
+		prepare(c)
+		return c
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := apptest.NewClient(t, a)
-			tt.prepare(c)
-			r := c.Do("POST", "/api/v1/auth/signin/begin", "{}", tt.headers...)
-			if r.Status != tt.want || !strings.Contains(r.Body, tt.message) {
-				t.Fatalf("status %d, want %d with %q: %s", r.Status, tt.want, tt.message, r.Body)
-			}
-		})
+	browsers := apptest.Actors{
+		"same origin with token":          browser(func(c *apptest.Client) {}),
+		"no token":                        browser(func(c *apptest.Client) { c.NoCSRF = true }),
+		"wrong token":                     browser(func(c *apptest.Client) { c.Do("GET", "/api/v1/csrf", nil) }),
+		"foreign origin":                  browser(func(c *apptest.Client) { c.Origin = "https://evil.example" }),
+		"null origin":                     browser(func(c *apptest.Client) { c.Origin = "null" }),
+		"cross-site fetch without origin": browser(func(c *apptest.Client) { c.Origin = "" }),
 	}
+	const signIn = "/api/v1/auth/signin/begin"
+	apptest.RunScenarios(t, a, browsers, []apptest.Scenario{
+		{Name: "same origin with token", Who: "same origin with token", Method: "POST", Path: signIn, Body: "{}", Status: 200},
+		{Name: "no token", Who: "no token", Method: "POST", Path: signIn, Body: "{}", Status: 403, Text: "missing CSRF token"},
+		{Name: "wrong token", Who: "wrong token", Method: "POST", Path: signIn, Body: "{}", Headers: []string{"X-CSRF-Token", "forged"}, Status: 403, Text: "invalid CSRF token"},
+		{Name: "foreign origin", Who: "foreign origin", Method: "POST", Path: signIn, Body: "{}", Status: 403, Text: "cross-origin"},
+		{Name: "null origin", Who: "null origin", Method: "POST", Path: signIn, Body: "{}", Status: 403, Text: "cross-origin"},
+		{Name: "cross-site fetch without origin", Who: "cross-site fetch without origin", Method: "POST", Path: signIn, Body: "{}", Headers: []string{"Sec-Fetch-Site", "cross-site"}, Status: 403, Text: "cross-origin"},
+	})
 	// Sign-out is state-changing too: without the token the session survives.
 	c := apptest.SignedInAs(t, a, auth.RoleMember, "x")
 	c.NoCSRF = true
