@@ -29,7 +29,7 @@ type wire struct {
 func openWire(t *testing.T, c *apptest.Client, base string, on func(w *wire, m lmmedia.Message)) *wire {
 	t.Helper()
 	s := c.OpenSocket(base)
-	s.Conn.SetReadDeadline(time.Time{}) // openSocket's hello read set one
+	s.Conn.SetReadDeadline(time.Time{}) // OpenSocket's hello read set one
 	w := &wire{Conn: s.Conn}
 	stop := make(chan struct{})
 	go func() {

@@ -8,7 +8,7 @@ import (
 	"github.com/livemall/livemall/backend/app"
 )
 
-// member signs up a client on its own device.
+// Member signs up a client on its own device.
 func Member(t *testing.T, a *app.App, name string) *Client {
 	t.Helper()
 	c := NewClient(t, a)
@@ -16,13 +16,13 @@ func Member(t *testing.T, a *app.App, name string) *Client {
 	return c
 }
 
-// waitMedia waits until both phones received audio and video.
+// WaitMedia waits until both phones received audio and video.
 func WaitMedia(t *testing.T, phones ...*Phone) {
 	t.Helper()
 	WaitMediaWithin(t, 20*time.Second, phones...)
 }
 
-// waitMediaWithin waits up to d until the phones received audio and video.
+// WaitMediaWithin waits up to d until the phones received audio and video.
 func WaitMediaWithin(t *testing.T, d time.Duration, phones ...*Phone) {
 	t.Helper()
 	defer func() {
@@ -44,7 +44,7 @@ func WaitMediaWithin(t *testing.T, d time.Duration, phones ...*Phone) {
 	})
 }
 
-// callRecord reads a call's stored record.
+// CallRecord reads a call's stored record.
 func CallRecord(t *testing.T, a *app.App, id string) (state, outcome string) {
 	t.Helper()
 	var r struct {
@@ -58,7 +58,7 @@ func CallRecord(t *testing.T, a *app.App, id string) (state, outcome string) {
 	return r.State, outcome
 }
 
-// mailbox lists a client's messages.
+// Mailbox lists a client's messages.
 func (c *Client) Mailbox() (msgs []struct {
 	ID, FromName, ContentType, MediaURL string
 	DurationMS                          int64

@@ -23,9 +23,10 @@ import (
 	"github.com/livemall/livemall/backend/database/dbtest"
 )
 
+// Origin is the public origin of the test nodes (and the WebAuthn origin).
 const Origin = "http://localhost:8080"
 
-// newTestApp starts a node on a fresh database (SQLite, or PostgreSQL in the
+// New starts a node on a fresh database (SQLite, or PostgreSQL in the
 // PostgreSQL run) with an embedded NATS, seeded with the demo mall.
 func New(t *testing.T, tweak ...func(*config.Config)) *app.App {
 	t.Helper()
@@ -54,9 +55,9 @@ func New(t *testing.T, tweak ...func(*config.Config)) *app.App {
 	return a
 }
 
-// client is a browser stand-in: it keeps cookies, sends the CSRF token and
+// Client is a browser stand-in: it keeps cookies, sends the CSRF token and
 // the site's Origin, and holds a virtual authenticator with one passkey.
-// useBrowser moves the person to another browser; sameBrowser puts another
+// UseBrowser moves the person to another browser; SameBrowser puts another
 // person on this one.
 type Client struct {
 	T       *testing.T
@@ -71,7 +72,7 @@ type Client struct {
 	// the hello of its last signaling socket named it.
 	Device string
 	// jars keeps each browser's cookies and User-Agent while the person uses
-	// another (useBrowser).
+	// another (UseBrowser).
 	jars   map[string]browserJar
 	on     string // the browser in use, "" for the first
 	Remote string // base URL of a server in another process; empty sends to app in process
@@ -81,6 +82,8 @@ type Client struct {
 	RP    virtualwebauthn.RelyingParty
 }
 
+// NewClient returns a browser stand-in for node a, with a passkey of its
+// own, on a computer.
 func NewClient(t *testing.T, a *app.App) *Client {
 	return &Client{T: t, App: a, Cookies: map[string]string{}, Origin: Origin, UA: UAComputer,
 		Authr: virtualwebauthn.NewAuthenticator(),
@@ -107,7 +110,7 @@ type browserJar struct {
 	Device  string
 }
 
-// useBrowser moves the person to the browser called name, with its own
+// UseBrowser moves the person to the browser called name, with its own
 // cookies (so its own session and device), created with User-Agent ua the
 // first time; "" is the browser the client started on. The passkey stays
 // the person's.
@@ -123,7 +126,7 @@ func (c *Client) UseBrowser(name, ua string) {
 	c.Cookies, c.UA, c.Device, c.on = j.Cookies, j.UA, j.Device, name
 }
 
-// sameBrowser returns another person (with their own passkey) on the
+// SameBrowser returns another person (with their own passkey) on the
 // client's browser: they share its cookies, so whoever signs in last holds
 // the session, and the browser keeps one device for all of them.
 func (c *Client) SameBrowser() *Client {
@@ -132,7 +135,7 @@ func (c *Client) SameBrowser() *Client {
 	return o
 }
 
-// newCredential returns a virtual passkey whose public key coordinates are
+// NewCredential returns a virtual passkey whose public key coordinates are
 // full length: virtualwebauthn drops leading zero bytes (big.Int.Bytes), and
 // a key with a short coordinate (1 in 128) is one no real authenticator makes.
 func NewCredential(t *testing.T) virtualwebauthn.Credential {
@@ -152,13 +155,13 @@ func NewCredential(t *testing.T) virtualwebauthn.Credential {
 	}
 }
 
-// response is what a request returned.
+// Response is what a request returned.
 type Response struct {
 	Status int
 	Body   string
 }
 
-// json decodes the body into v.
+// JSON decodes the body into v.
 func (r Response) JSON(t *testing.T, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
@@ -166,7 +169,7 @@ func (r Response) JSON(t *testing.T, v any) {
 	}
 }
 
-// do sends a request; body may be nil, a string (sent as is) or a value
+// Do sends a request; body may be nil, a string (sent as is) or a value
 // (sent as JSON).
 func (c *Client) Do(method, path string, body any, headers ...string) Response {
 	c.T.Helper()
@@ -228,7 +231,7 @@ func (c *Client) Do(method, path string, body any, headers ...string) Response {
 	return Response{Status: res.StatusCode, Body: string(raw)}
 }
 
-// must sends a request and fails the test unless the status is want.
+// Must sends a request and fails the test unless the status is want.
 func (c *Client) Must(want int, method, path string, body any) Response {
 	c.T.Helper()
 	r := c.Do(method, path, body)
@@ -238,13 +241,13 @@ func (c *Client) Must(want int, method, path string, body any) Response {
 	return r
 }
 
-// begun is the answer of a begin step.
+// Begun is the answer of a begin step.
 type Begun struct {
 	Ceremony string          `json:"ceremony"`
 	Options  json.RawMessage `json:"options"`
 }
 
-// register answers a registration ceremony's options with the client's
+// Register answers a registration ceremony's options with the client's
 // passkey, as a browser's credential.toJSON() would.
 func (c *Client) Register(b Begun) json.RawMessage {
 	c.T.Helper()
@@ -256,7 +259,7 @@ func (c *Client) Register(b Begun) json.RawMessage {
 	return json.RawMessage(virtualwebauthn.CreateAttestationResponse(c.RP, c.Authr, c.Cred, *opts))
 }
 
-// assert answers a sign-in ceremony's options with the client's passkey and
+// Assert answers a sign-in ceremony's options with the client's passkey and
 // advances its counter.
 func (c *Client) Assert(b Begun) json.RawMessage {
 	c.T.Helper()
@@ -268,7 +271,7 @@ func (c *Client) Assert(b Begun) json.RawMessage {
 	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(c.RP, c.Authr, c.Cred, *opts))
 }
 
-// signUp creates a member with the client's passkey and signs in.
+// SignUp creates a member with the client's passkey and signs in.
 func (c *Client) SignUp(name, email, birthDate string) {
 	c.T.Helper()
 	var b Begun
@@ -276,7 +279,7 @@ func (c *Client) SignUp(name, email, birthDate string) {
 	c.Must(201, "POST", "/api/v1/auth/signup/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Register(b)})
 }
 
-// signIn signs in with the client's passkey, usernameless.
+// SignIn signs in with the client's passkey, usernameless.
 func (c *Client) SignIn() Response {
 	c.T.Helper()
 	var b Begun
@@ -284,7 +287,7 @@ func (c *Client) SignIn() Response {
 	return c.Do("POST", "/api/v1/auth/signin/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Assert(b)})
 }
 
-// enroll redeems an enrollment link's token with the client's passkey.
+// Enroll redeems an enrollment link's token with the client's passkey.
 func (c *Client) Enroll(token string) Response {
 	c.T.Helper()
 	var b Begun
@@ -292,7 +295,7 @@ func (c *Client) Enroll(token string) Response {
 	return c.Do("POST", "/api/v1/auth/enrollments/"+token+"/finish", map[string]any{"ceremony": b.Ceremony, "credential": c.Register(b)})
 }
 
-// tokenOf extracts the enroll token from a link.
+// TokenOf extracts the enroll token from a link.
 func TokenOf(t *testing.T, link string) string {
 	t.Helper()
 	_, tok, ok := strings.Cut(link, "?enroll=")
@@ -302,10 +305,10 @@ func TokenOf(t *testing.T, link string) string {
 	return tok
 }
 
-// b64 is base64url without padding.
+// B64 is base64url without padding.
 func B64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-// waitFor polls cond until it holds or the deadline passes.
+// WaitFor polls cond until it holds or the deadline passes.
 func WaitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)

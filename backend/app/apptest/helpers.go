@@ -18,12 +18,12 @@ import (
 	"github.com/livemall/livemall/backend/auth"
 )
 
-// agentdeskMember describes an agent of the store to add.
+// AgentdeskMember describes an agent of the store to add.
 func AgentdeskMember(store, email string) agentdesk.NewStaffMember {
 	return agentdesk.NewStaffMember{StoreSlug: store, Email: email}
 }
 
-// signedInAs returns a client signed in with a fresh account of the role.
+// SignedInAs returns a client signed in with a fresh account of the role.
 func SignedInAs(t *testing.T, a *app.App, role auth.Role, store string) *Client {
 	t.Helper()
 	c := NewClient(t, a)
@@ -70,26 +70,28 @@ func (c *Client) sendRemote(req *http.Request) (*http.Response, error) {
 	return remoteHTTP.Do(req)
 }
 
-// lockedBuffer collects log lines written from other goroutines (the
+// LockedBuffer collects log lines written from other goroutines (the
 // server's, a child process's reader) while the test reads them.
 type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
+// Write appends p to the buffer.
 func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
+// String returns what was written so far.
 func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
 }
 
-// captureLog sends the warnings logged until the test ends to the returned
+// CaptureLog sends the warnings logged until the test ends to the returned
 // buffer as well as to stderr.
 func CaptureLog(t *testing.T) *LockedBuffer {
 	buf := &LockedBuffer{}
@@ -99,7 +101,7 @@ func CaptureLog(t *testing.T) *LockedBuffer {
 	return buf
 }
 
-// serveOnLoopback serves a on a random loopback port and returns its base URL.
+// ServeOnLoopback serves a on a random loopback port and returns its base URL.
 func ServeOnLoopback(t *testing.T, a *app.App) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -110,12 +112,12 @@ func ServeOnLoopback(t *testing.T, a *app.App) string {
 	return "http://" + ln.Addr().String()
 }
 
-// apiError is the JSON error body every refusal carries.
+// APIError is the JSON error body every refusal carries.
 type APIError struct {
 	Error struct{ Code, Message string }
 }
 
-// refused fails the test unless r is the error want/code with a message
+// Refused fails the test unless r is the error want/code with a message
 // containing message.
 func Refused(t *testing.T, what string, r Response, want int, code, message string) {
 	t.Helper()

@@ -21,7 +21,7 @@ import (
 	lmmedia "github.com/livemall/livemall/media"
 )
 
-// phone is a device in a call test: a signed-in client with a signaling
+// Phone is a device in a call test: a signed-in client with a signaling
 // socket read in the background and a pion peer connection that sends the
 // test media (VP8 video and Opus audio from media/testdata) and counts
 // what it receives.
@@ -46,8 +46,8 @@ type Phone struct {
 	sent    [2]atomic.Int64
 	samples [2]atomic.Int64
 	// held is closed on resume; while it is non-nil the senders write
-	// nothing (holdMedia), like a caller who waits for the tone. sendMu
-	// orders holdMedia after any write in progress.
+	// nothing (HoldMedia), like a caller who waits for the tone. sendMu
+	// orders HoldMedia after any write in progress.
 	sendMu   sync.RWMutex
 	held     chan struct{}
 	sendStop chan struct{} // closed when the phone closes
@@ -55,7 +55,7 @@ type Phone struct {
 	closed   atomic.Bool
 }
 
-// newPhone connects the client's device and starts reading its socket.
+// NewPhone connects the client's device and starts reading its socket.
 func NewPhone(t *testing.T, c *Client, base string) *Phone {
 	t.Helper()
 	p := &Phone{T: t, C: c, Sock: c.OpenSocket(base), Msgs: make(chan lmmedia.Message, 256), sendStop: make(chan struct{})}
@@ -65,7 +65,7 @@ func NewPhone(t *testing.T, c *Client, base string) *Phone {
 	return p
 }
 
-// heartbeat sends a heartbeat every 20 s, as the web client does: the
+// Heartbeat sends a heartbeat every 20 s, as the web client does: the
 // server closes a socket that says nothing for 90 s, which ended the
 // calls of long tests.
 func (p *Phone) Heartbeat() {
@@ -81,6 +81,7 @@ func (p *Phone) Heartbeat() {
 	}
 }
 
+// Close ends the phone: its media, peer connection and socket.
 func (p *Phone) Close() {
 	if p.closed.Swap(true) {
 		return
@@ -127,7 +128,7 @@ func (p *Phone) read() {
 	}
 }
 
-// send writes a signaling message with data.
+// Send writes a signaling message with data.
 func (p *Phone) Send(typ string, data any) {
 	raw, _ := json.Marshal(data)
 	msg, _ := json.Marshal(lmmedia.Message{Type: typ, V: 1, Data: raw})
@@ -136,7 +137,7 @@ func (p *Phone) Send(typ string, data any) {
 	p.Sock.Conn.WriteMessage(1, msg)
 }
 
-// expect waits for a message of the type whose data contains want.
+// Expect waits for a message of the type whose data contains want.
 func (p *Phone) Expect(typ, want string, within time.Duration) lmmedia.Message {
 	p.T.Helper()
 	deadline := time.After(within)
@@ -155,7 +156,7 @@ func (p *Phone) Expect(typ, want string, within time.Duration) lmmedia.Message {
 	}
 }
 
-// callIDOf extracts the callId of a message.
+// CallIDOf extracts the callId of a message.
 func CallIDOf(m lmmedia.Message) string {
 	var d struct {
 		CallID string `json:"callId"`
@@ -302,8 +303,8 @@ func (p *Phone) write(idx int, track *webrtc.TrackLocalStaticSample, s media.Sam
 	return true
 }
 
-// holdMedia stops the phone's media: once it returns no sample is
-// written until resumeMedia.
+// HoldMedia stops the phone's media: once it returns no sample is
+// written until ResumeMedia.
 func (p *Phone) HoldMedia() {
 	p.sendMu.Lock()
 	defer p.sendMu.Unlock()
@@ -312,7 +313,7 @@ func (p *Phone) HoldMedia() {
 	}
 }
 
-// resumeMedia lets the senders go on from where they were held.
+// ResumeMedia lets the senders go on from where they were held.
 func (p *Phone) ResumeMedia() {
 	p.sendMu.Lock()
 	defer p.sendMu.Unlock()
@@ -322,7 +323,7 @@ func (p *Phone) ResumeMedia() {
 	}
 }
 
-// sentMedia reports the media time the audio and video tracks stamped and
+// SentMedia reports the media time the audio and video tracks stamped and
 // the audio samples (one RTP packet each) written so far.
 func (p *Phone) SentMedia() (audio, video time.Duration, audioPackets int64) {
 	p.sendMu.Lock() // no write in progress: the three agree
@@ -402,7 +403,7 @@ func (p *Phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{
 	}
 }
 
-// describe tells, for a failing test's log, the phone's call, its
+// Describe tells, for a failing test's log, the phone's call, its
 // connection's state and the signaling messages it has not read yet.
 func (p *Phone) Describe() string {
 	p.mu.Lock()
@@ -429,5 +430,5 @@ func (p *Phone) Describe() string {
 	return fmt.Sprintf("call %s, %s, unread %s", id, state, strings.Join(unread, " "))
 }
 
-// received reports the audio and video packets this phone received.
+// Received reports the audio and video packets this phone received.
 func (p *Phone) Received() (int64, int64) { return p.got[0].Load(), p.got[1].Load() }

@@ -11,9 +11,10 @@ import (
 	"github.com/livemall/livemall/mall"
 )
 
+// RoutingStore is the demo store whose queues the routing tests use.
 const RoutingStore = "north-peak-outfitters"
 
-// agentOf adds an agent to the store and signs them in on their own device.
+// AgentOf adds an agent to the store and signs them in on their own device.
 func AgentOf(t *testing.T, a *app.App, store, name string) *Client {
 	t.Helper()
 	c := NewClient(t, a)
@@ -27,7 +28,7 @@ func AgentOf(t *testing.T, a *app.App, store, name string) *Client {
 	return c
 }
 
-// salesNumber is the store's sales number.
+// SalesNumber is the store's sales number.
 func SalesNumber(t *testing.T, a *app.App, store string) string {
 	t.Helper()
 	var n string
@@ -38,7 +39,7 @@ func SalesNumber(t *testing.T, a *app.App, store string) string {
 	return n
 }
 
-// storeProduct returns the id and name of one of the store's products.
+// StoreProduct returns the id and name of one of the store's products.
 func StoreProduct(t *testing.T, a *app.App, store string) (int64, string) {
 	t.Helper()
 	var p struct {
@@ -49,7 +50,7 @@ func StoreProduct(t *testing.T, a *app.App, store string) (int64, string) {
 	return p.ID, p.Name
 }
 
-// cartOf reads the client's cart.
+// Cart reads the client's cart.
 func (c *Client) Cart() (items int, version int64, body string) {
 	c.T.Helper()
 	var v struct {
@@ -66,7 +67,7 @@ func (c *Client) Cart() (items int, version int64, body string) {
 	return items, v.Cart.Version, r.Body
 }
 
-// productOf finds a product SKU of a store, with or without an age limit.
+// ProductOf finds a product SKU of a store, with or without an age limit.
 func ProductOf(t *testing.T, a *app.App, store string, aged bool) string {
 	t.Helper()
 	var sku string
@@ -83,9 +84,10 @@ func ProductOf(t *testing.T, a *app.App, store string, aged bool) string {
 	return sku
 }
 
+// WineStore is the demo store that sells age-limited products.
 const WineStore = "vinoteca-rossi"
 
-// orderAnswer is an order as the API answers it.
+// OrderAnswer is an order as the API answers it.
 type OrderAnswer struct {
 	Order struct {
 		ID, State      string
@@ -95,13 +97,13 @@ type OrderAnswer struct {
 	}
 }
 
-// bornYearsAgo returns the birth date of someone who turned years old a
+// BornYearsAgo returns the birth date of someone who turned years old a
 // month ago.
 func BornYearsAgo(years int) string {
 	return time.Now().UTC().AddDate(-years, -1, 0).Format(time.DateOnly)
 }
 
-// shopperBorn signs up a member with the given birth date.
+// ShopperBorn signs up a member with the given birth date.
 func ShopperBorn(t *testing.T, a *app.App, name, birth string) *Client {
 	t.Helper()
 	c := NewClient(t, a)
@@ -109,7 +111,7 @@ func ShopperBorn(t *testing.T, a *app.App, name, birth string) *Client {
 	return c
 }
 
-// accountID returns the signed-in client's account id.
+// AccountID returns the signed-in client's account id.
 func (c *Client) AccountID() string {
 	c.T.Helper()
 	var me struct{ Account struct{ ID string } }
@@ -117,7 +119,7 @@ func (c *Client) AccountID() string {
 	return me.Account.ID
 }
 
-// buy puts quantity of sku of store in the client's cart and checks out.
+// Buy puts quantity of sku of store in the client's cart and checks out.
 func (c *Client) Buy(store, sku string, quantity int) OrderAnswer {
 	c.T.Helper()
 	c.Must(200, "POST", "/api/v1/cart/items", map[string]any{"store": store, "sku": sku, "quantity": quantity})
@@ -126,7 +128,7 @@ func (c *Client) Buy(store, sku string, quantity int) OrderAnswer {
 	return o
 }
 
-// order reads one of the client's orders.
+// Order reads one of the client's orders.
 func (c *Client) Order(id string) OrderAnswer {
 	c.T.Helper()
 	var o OrderAnswer
@@ -134,13 +136,13 @@ func (c *Client) Order(id string) OrderAnswer {
 	return o
 }
 
-// ageCheck asks for an age check of an order.
+// AgeCheck asks for an age check of an order.
 func (c *Client) AgeCheck(id string, video bool) Response {
 	c.T.Helper()
 	return c.Do("POST", "/api/v1/desk/orders/"+id+"/age-check", map[string]bool{"videoConfirmed": video})
 }
 
-// beginSign begins signing an order and answers with the client's passkey,
+// BeginSign begins signing an order and answers with the client's passkey,
 // returning the finish body.
 func (c *Client) BeginSign(id string) map[string]any {
 	c.T.Helper()
@@ -149,13 +151,13 @@ func (c *Client) BeginSign(id string) map[string]any {
 	return map[string]any{"ceremony": b.Ceremony, "credential": c.Assert(b)}
 }
 
-// sign signs an order with the client's passkey.
+// Sign signs an order with the client's passkey.
 func (c *Client) Sign(id string) Response {
 	c.T.Helper()
 	return c.Do("POST", "/api/v1/orders/"+id+"/sign/finish", c.BeginSign(id))
 }
 
-// checkAgeInvariant fails the test if any order with an age-restricted line
+// CheckAgeInvariant fails the test if any order with an age-restricted line
 // ever reached paid or confirmed without an age check confirmed on video.
 // Any test may call it after its flows.
 func CheckAgeInvariant(t *testing.T, a *app.App) {

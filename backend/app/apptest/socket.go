@@ -14,13 +14,13 @@ import (
 	"github.com/livemall/livemall/media"
 )
 
-// shortPresence makes devices expire a second after their last heartbeat.
+// ShortPresence makes devices expire a second after their last heartbeat.
 func ShortPresence(c *config.Config) {
 	c.PresenceTTL = time.Second
 	c.Heartbeat = 500 * time.Millisecond
 }
 
-// myNumber returns the client's primary number.
+// MyNumber returns the client's primary number.
 func (c *Client) MyNumber() string {
 	c.T.Helper()
 	var me struct {
@@ -36,13 +36,13 @@ func (c *Client) MyNumber() string {
 	return me.Numbers[0].Number
 }
 
-// socket is a signaling connection of a test device.
+// Socket is a signaling connection of a test device.
 type Socket struct {
 	T    *testing.T
 	Conn *websocket.Conn
 }
 
-// openSocket connects the client's browser to the signaling socket of the
+// OpenSocket connects the client's browser to the signaling socket of the
 // app served at base; the server attaches it to the device bound to the
 // browser's session (or guest cookie), whose id the hello names.
 func (c *Client) OpenSocket(base string) *Socket {
@@ -59,9 +59,9 @@ func (c *Client) OpenSocket(base string) *Socket {
 	return s
 }
 
-// dialSocket opens the signaling socket with the browser's cookies, asking
+// DialSocket opens the signaling socket with the browser's cookies, asking
 // for device (none when ""), and returns it with its first message. A
-// refused upgrade fails the test; dialSocketStatus tells the status.
+// refused upgrade fails the test; DialSocketStatus tells the status.
 func (c *Client) DialSocket(base, device string) (*Socket, media.Message) {
 	c.T.Helper()
 	conn, status := c.DialSocketStatus(base, device)
@@ -72,7 +72,7 @@ func (c *Client) DialSocket(base, device string) (*Socket, media.Message) {
 	return s, s.Next()
 }
 
-// dialSocketStatus opens the signaling socket asking for device (none when
+// DialSocketStatus opens the signaling socket asking for device (none when
 // ""); it returns the connection, or nil and the status of the refused
 // upgrade.
 func (c *Client) DialSocketStatus(base, device string) (*websocket.Conn, int) {
@@ -100,7 +100,7 @@ func (c *Client) DialSocketStatus(base, device string) (*websocket.Conn, int) {
 	return conn, 101
 }
 
-// next reads one message, failing after 30 s.
+// Next reads one message, failing after 30 s.
 func (s *Socket) Next() media.Message {
 	s.T.Helper()
 	// A deadline for a server that makes no progress, not a speed: under
@@ -114,7 +114,7 @@ func (s *Socket) Next() media.Message {
 	return m
 }
 
-// send writes a message of the given type.
+// Send writes a message of the given type.
 func (s *Socket) Send(typ string, data string) {
 	s.T.Helper()
 	msg := `{"type":"` + typ + `","v":1`
@@ -126,7 +126,7 @@ func (s *Socket) Send(typ string, data string) {
 	}
 }
 
-// resolve resolves a number as the client.
+// Resolve resolves a number as the client.
 func (c *Client) Resolve(number string) directory.Resolution {
 	c.T.Helper()
 	var r directory.Resolution
@@ -134,7 +134,7 @@ func (c *Client) Resolve(number string) directory.Resolution {
 	return r
 }
 
-// devices lists the labels of the devices a resolution rings, sorted.
+// Devices lists the labels of the devices a resolution rings, sorted.
 func Devices(r directory.Resolution) string {
 	var labels []string
 	for _, t := range r.Ring {
@@ -144,7 +144,7 @@ func Devices(r directory.Resolution) string {
 	return strings.Join(labels, ",")
 }
 
-// listing is the answer of GET /directory.
+// Listing is the answer of GET /directory.
 type Listing struct {
 	Members []struct {
 		AccountID, Name, Number, Display, State string
@@ -153,6 +153,7 @@ type Listing struct {
 	NextCursor *string
 }
 
+// List reads the member directory with the query string query.
 func (c *Client) List(query string) Listing {
 	c.T.Helper()
 	var l Listing
