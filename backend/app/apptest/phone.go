@@ -339,7 +339,7 @@ func (p *Phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}
 	}
 	var clock mediaClock
 	for {
-		f, err := os.Open("../../media/testdata/vp8-6s.ivf")
+		f, err := os.Open(Fixture("media/testdata/vp8-6s.ivf"))
 		if err != nil {
 			p.T.Errorf("open VP8 fixture: %v", err)
 			return
@@ -374,7 +374,7 @@ func (p *Phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}
 
 // sendOpus loops the Opus fixture's packets, 20 ms of media each.
 func (p *Phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
-	data, err := os.ReadFile("../../media/testdata/opus-6s.ogg")
+	data, err := os.ReadFile(Fixture("media/testdata/opus-6s.ogg"))
 	if err != nil {
 		p.T.Errorf("open Opus fixture: %v", err)
 		return
