@@ -32,19 +32,13 @@ func TestSocketCannotAttachToAnotherMembersDevice(t *testing.T) {
 	if guest.Cookies["lm_device"] == "" {
 		t.Fatal("a new guest got no device cookie")
 	}
-	for _, tt := range []struct {
-		name   string
-		who    *apptest.Client
-		device string
-	}{
-		{"member asks for the victim's device", attacker, victim.Device},
-		{"member asks for an invented device", attacker, "family-tablet"},
-		{"guest asks for the victim's device", guest, victim.Device},
-	} {
-		if conn, status := tt.who.DialSocketStatus(base, tt.device); conn != nil || status != 403 {
-			t.Fatalf("%s: upgrade status %d, want 403", tt.name, status)
-		}
-	}
+	upgrade := []string{"Connection", "Upgrade", "Upgrade", "websocket", "Origin", apptest.Origin}
+	const ws = "/api/v1/ws?device="
+	apptest.RunScenarios(t, a, apptest.Actors{"member": attacker, "guest": guest}, []apptest.Scenario{
+		{Name: "member asks for the victim's device", Who: "member", Method: "GET", Path: ws + victim.Device, Headers: upgrade, Status: 403},
+		{Name: "member asks for an invented device", Who: "member", Method: "GET", Path: ws + "family-tablet", Headers: upgrade, Status: 403},
+		{Name: "guest asks for the victim's device", Who: "guest", Method: "GET", Path: ws + victim.Device, Headers: upgrade, Status: 403},
+	})
 	if !strings.Contains(logs.String(), "not bound to its session") {
 		t.Fatalf("the refusals were not logged: %q", logs.String())
 	}
