@@ -30,17 +30,17 @@ func TestSupervisorsEditTheirOwnCatalog(t *testing.T) {
 		t.Fatal("the new product is not in the store")
 	}
 	apptest.RunScenarios(t, a, actors, []apptest.Scenario{
-		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: newProduct, Status: 409, Text: "already"},
-		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"","department":"D","priceMinor":1,"stock":1}`, Status: 400, Text: "name must be"},
-		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","department":"D","priceMinor":-1,"stock":1}`, Status: 400, Text: "priceMinor"},
-		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","department":"D","priceMinor":1,"stock":1,"ageLimit":16}`, Status: 400, Text: "0, 18 or 21"},
-		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"bad sku","name":"N","department":"D","priceMinor":1,"stock":1}`, Status: 400, Text: "SKU"},
-		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","priceMinor":1,"stock":1}`, Status: 400, Text: "department"},
-		{Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","department":"D","priceMinor":1,"stock":1,"storeId":9}`, Status: 400, Text: "unknown field"},
-		{Who: "supervisor", Method: "PATCH", Path: "/api/v1/desk/catalog/products/CC-TEST-1", Body: `{"sku":"CC-OTHER"}`, Status: 400, Text: "cannot change"},
-		{Who: "supervisor", Method: "PATCH", Path: "/api/v1/desk/catalog/products/NOPE-1", Body: `{"stock":1}`, Status: 404, Text: "no product"},
-		{Who: "supervisor", Method: "PUT", Path: "/api/v1/desk/catalog/products/CC-TEST-1/addons", Body: `{"addOns":[{"sku":"CC-TEST-1","kind":"accessory","reason":"r"}]}`, Status: 400, Text: "its own add-on"},
-		{Who: "supervisor", Method: "PUT", Path: "/api/v1/desk/catalog/products/CC-TEST-1/addons", Body: `{"addOns":[{"sku":"CC-TEST-1","kind":"gift","reason":"r"}]}`, Status: 400, Text: "accessory, warranty or bundle"},
+		{Name: "a SKU already in the catalog", Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: newProduct, Status: 409, Text: "already"},
+		{Name: "blank name", Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"","department":"D","priceMinor":1,"stock":1}`, Status: 400, Text: "name must be"},
+		{Name: "negative price", Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","department":"D","priceMinor":-1,"stock":1}`, Status: 400, Text: "priceMinor"},
+		{Name: "age limit 16", Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","department":"D","priceMinor":1,"stock":1,"ageLimit":16}`, Status: 400, Text: "0, 18 or 21"},
+		{Name: "SKU with a space", Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"bad sku","name":"N","department":"D","priceMinor":1,"stock":1}`, Status: 400, Text: "SKU"},
+		{Name: "no department", Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","priceMinor":1,"stock":1}`, Status: 400, Text: "department"},
+		{Name: "the client names the store", Who: "supervisor", Method: "POST", Path: "/api/v1/desk/catalog/products", Body: `{"sku":"X-1","name":"N","department":"D","priceMinor":1,"stock":1,"storeId":9}`, Status: 400, Text: "unknown field"},
+		{Name: "the SKU cannot change", Who: "supervisor", Method: "PATCH", Path: "/api/v1/desk/catalog/products/CC-TEST-1", Body: `{"sku":"CC-OTHER"}`, Status: 400, Text: "cannot change"},
+		{Name: "unknown product", Who: "supervisor", Method: "PATCH", Path: "/api/v1/desk/catalog/products/NOPE-1", Body: `{"stock":1}`, Status: 404, Text: "no product"},
+		{Name: "a product as its own add-on", Who: "supervisor", Method: "PUT", Path: "/api/v1/desk/catalog/products/CC-TEST-1/addons", Body: `{"addOns":[{"sku":"CC-TEST-1","kind":"accessory","reason":"r"}]}`, Status: 400, Text: "its own add-on"},
+		{Name: "unknown add-on kind", Who: "supervisor", Method: "PUT", Path: "/api/v1/desk/catalog/products/CC-TEST-1/addons", Body: `{"addOns":[{"sku":"CC-TEST-1","kind":"gift","reason":"r"}]}`, Status: 400, Text: "accessory, warranty or bundle"},
 	})
 	r := sup.Must(200, "PATCH", "/api/v1/desk/catalog/products/CC-TEST-1", `{"priceMinor":1999,"stock":9}`)
 	if !strings.Contains(r.Body, `"priceMinor":1999`) || !strings.Contains(r.Body, `"stock":9`) {
