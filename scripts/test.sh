@@ -72,7 +72,10 @@ go vet ./...
 # memory per goroutine) they measure the detector, not the node, so they run
 # in a pass of their own without -race, on both databases; the same code
 # paths run under -race in the call and routing tests.
+# They live beside what they load: the forty phones in directory (calls),
+# the hundred shoppers in backend/app (two nodes); load_pkgs names both.
 load_tests='^(TestTwentyConcurrentCallsOnOneNode|TestHundredShoppersFiveAgentsOverTwoNodes)$'
+load_pkgs=(./directory/ ./backend/app/)
 
 echo "== go test -race (SQLite)"
 go test -race -count=1 -p 2 -timeout 30m -v -skip "$load_tests" ./... >"$logs/sqlite.log" 2>&1 || true
@@ -89,7 +92,7 @@ count_go "$logs/postgres.log" "Go suite on PostgreSQL"
 
 echo "== load tests, without -race (SQLite, PostgreSQL)"
 for db in sqlite postgres; do
-  LIVEMALL_TEST_DATABASE=$db go test -count=1 -timeout 30m -v -run "$load_tests" ./backend/app/ >"$logs/load-$db.log" 2>&1 || true
+  LIVEMALL_TEST_DATABASE=$db go test -count=1 -p 1 -timeout 30m -v -run "$load_tests" "${load_pkgs[@]}" >"$logs/load-$db.log" 2>&1 || true
   count_go "$logs/load-$db.log" "Load tests on $db"
   for t in TestTwentyConcurrentCallsOnOneNode TestHundredShoppersFiveAgentsOverTwoNodes; do
     grep -q -- "--- PASS: $t " "$logs/load-$db.log" || { echo "load test $t did not run on $db"; exit 1; }

@@ -1,106 +1,50 @@
-package app
+package app_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/livemall/livemall/agentdesk"
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/auth"
 )
 
-// agentdeskMember describes an agent of the store to add.
-func agentdeskMember(store, email string) agentdesk.NewStaffMember {
-	return agentdesk.NewStaffMember{StoreSlug: store, Email: email}
-}
-
-// signedInAs returns a client signed in with a fresh account of the role.
-func signedInAs(t *testing.T, a *App, role auth.Role, store string) *client {
-	t.Helper()
-	c := newClient(t, a)
-	email := string(role) + "." + store + ".x@test.example"
-	switch role {
-	case auth.RoleMember:
-		c.signUp("Member", email, "1990-01-01")
-		return c
-	case auth.RoleAgent, auth.RoleSupervisor:
-		added, err := a.Staff.AddStaffMember(t.Context(), agentdesk.NewStaffMember{StoreSlug: store, Email: email, Supervisor: role == auth.RoleSupervisor})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r := c.enroll(added.EnrollmentToken); r.Status != 200 {
-			t.Fatalf("enroll %s: %d %s", role, r.Status, r.Body)
-		}
-		return c
-	}
-	acc, err := a.Auth.CreateAccount(t.Context(), auth.NewAccount{Role: auth.RoleAdmin, Name: "Admin", Email: email})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := a.Auth.IssueEnrollment(t.Context(), acc.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := c.enroll(tok); r.Status != 200 {
-		t.Fatalf("enroll admin: %d %s", r.Status, r.Body)
-	}
-	return c
-}
-
 func TestRoleBoundaries(t *testing.T) {
-	a := newTestApp(t)
+	a := apptest.New(t)
 	const store = "lumen-electronics"
-	clients := map[string]*client{
-		"anonymous":  newClient(t, a),
-		"member":     signedInAs(t, a, auth.RoleMember, store),
-		"agent":      signedInAs(t, a, auth.RoleAgent, store),
-		"supervisor": signedInAs(t, a, auth.RoleSupervisor, store),
-		"admin":      signedInAs(t, a, auth.RoleAdmin, "mall"),
+	clients := apptest.Actors{
+		"anonymous":  apptest.NewClient(t, a),
+		"member":     apptest.SignedInAs(t, a, auth.RoleMember, store),
+		"agent":      apptest.SignedInAs(t, a, auth.RoleAgent, store),
+		"supervisor": apptest.SignedInAs(t, a, auth.RoleSupervisor, store),
+		"admin":      apptest.SignedInAs(t, a, auth.RoleAdmin, "mall"),
 	}
-	addStaff := `{"store":"casa-cucina","email":"x-%s@test.example"}`
-	tests := []struct {
-		who, method, path, body string
-		want                    int
-	}{
-		{"anonymous", "GET", "/api/v1/desk/store", "", 401},
-		{"member", "GET", "/api/v1/desk/store", "", 403},
-		{"agent", "GET", "/api/v1/desk/store", "", 200},
-		{"supervisor", "GET", "/api/v1/desk/store", "", 200},
-		{"admin", "GET", "/api/v1/desk/store", "", 403},
-		{"anonymous", "GET", "/api/v1/desk/team", "", 401},
-		{"member", "GET", "/api/v1/desk/team", "", 403},
-		{"agent", "GET", "/api/v1/desk/team", "", 403},
-		{"supervisor", "GET", "/api/v1/desk/team", "", 200},
-		{"anonymous", "GET", "/api/v1/admin/accounts", "", 401},
-		{"member", "GET", "/api/v1/admin/accounts", "", 403},
-		{"agent", "GET", "/api/v1/admin/accounts", "", 403},
-		{"supervisor", "GET", "/api/v1/admin/accounts", "", 403},
-		{"admin", "GET", "/api/v1/admin/accounts", "", 200},
-		{"member", "POST", "/api/v1/admin/staff", addStaff, 403},
-		{"agent", "POST", "/api/v1/admin/staff", addStaff, 403},
-		{"supervisor", "POST", "/api/v1/admin/staff", addStaff, 403},
-		{"admin", "POST", "/api/v1/admin/staff", addStaff, 201},
+	// staff is the body of an addition of staff, with an address of who's.
+	staff := func(who string) string { return `{"store":"casa-cucina","email":"x-` + who + `@test.example"}` }
+	tests := []apptest.Scenario{
+		{Who: "anonymous", Method: "GET", Path: "/api/v1/desk/store", Status: 401},
+		{Who: "member", Method: "GET", Path: "/api/v1/desk/store", Status: 403},
+		{Who: "agent", Method: "GET", Path: "/api/v1/desk/store", Status: 200},
+		{Who: "supervisor", Method: "GET", Path: "/api/v1/desk/store", Status: 200},
+		{Who: "admin", Method: "GET", Path: "/api/v1/desk/store", Status: 403},
+		{Who: "anonymous", Method: "GET", Path: "/api/v1/desk/team", Status: 401},
+		{Who: "member", Method: "GET", Path: "/api/v1/desk/team", Status: 403},
+		{Who: "agent", Method: "GET", Path: "/api/v1/desk/team", Status: 403},
+		{Who: "supervisor", Method: "GET", Path: "/api/v1/desk/team", Status: 200},
+		{Who: "anonymous", Method: "GET", Path: "/api/v1/admin/accounts", Status: 401},
+		{Who: "member", Method: "GET", Path: "/api/v1/admin/accounts", Status: 403},
+		{Who: "agent", Method: "GET", Path: "/api/v1/admin/accounts", Status: 403},
+		{Who: "supervisor", Method: "GET", Path: "/api/v1/admin/accounts", Status: 403},
+		{Who: "admin", Method: "GET", Path: "/api/v1/admin/accounts", Status: 200},
+		{Who: "member", Method: "POST", Path: "/api/v1/admin/staff", Body: staff("member"), Status: 403},
+		{Who: "agent", Method: "POST", Path: "/api/v1/admin/staff", Body: staff("agent"), Status: 403},
+		{Who: "supervisor", Method: "POST", Path: "/api/v1/admin/staff", Body: staff("supervisor"), Status: 403},
+		{Who: "admin", Method: "POST", Path: "/api/v1/admin/staff", Body: staff("admin"), Status: 201},
 	}
-	for _, tt := range tests {
-		t.Run(tt.who+" "+tt.method+" "+tt.path, func(t *testing.T) {
-			c := clients[tt.who]
-			c.t = t
-			var body any
-			if tt.body != "" {
-				body = strings.ReplaceAll(tt.body, "%s", tt.who)
-			}
-			r := c.do(tt.method, tt.path, body)
-			if r.Status != tt.want {
-				t.Fatalf("status %d, want %d: %s", r.Status, tt.want, r.Body)
-			}
-			if tt.want >= 400 && !strings.Contains(r.Body, `"error":{"code":`) {
-				t.Fatalf("error body not in the vocabulary: %s", r.Body)
-			}
-		})
-	}
+	apptest.RunScenarios(t, a, clients, tests)
 	// A supervisor sees only their own store's team.
 	var team struct{ Team []struct{ Email string } }
-	clients["supervisor"].t = t
-	clients["supervisor"].must(200, "GET", "/api/v1/desk/team", nil).json(t, &team)
+	clients["supervisor"].T = t
+	clients["supervisor"].Must(200, "GET", "/api/v1/desk/team", nil).JSON(t, &team)
 	for _, m := range team.Team {
 		if strings.Contains(m.Email, "casa-cucina") {
 			t.Fatalf("supervisor of %s sees %s", store, m.Email)
@@ -112,34 +56,34 @@ func TestRoleBoundaries(t *testing.T) {
 }
 
 func TestCSRFAndOriginChecks(t *testing.T) {
-	a := newTestApp(t)
-	tests := []struct {
-		name    string
-		prepare func(c *client)
-		headers []string
-		want    int
-		message string
-	}{
-		{"same origin with token", func(c *client) {}, nil, 200, ""},
-		{"no token", func(c *client) { c.noCSRF = true }, nil, 403, "missing CSRF token"},
-		{"wrong token", func(c *client) { c.do("GET", "/api/v1/csrf", nil) }, []string{"X-CSRF-Token", "forged"}, 403, "invalid CSRF token"},
-		{"foreign origin", func(c *client) { c.origin = "https://evil.example" }, nil, 403, "cross-origin"},
-		{"null origin", func(c *client) { c.origin = "null" }, nil, 403, "cross-origin"},
-		{"cross-site fetch without origin", func(c *client) { c.origin = "" }, []string{"Sec-Fetch-Site", "cross-site"}, 403, "cross-origin"},
+	a := apptest.New(t)
+	// Each browser is prepared before its request: with or without the
+	// CSRF token, from this origin, another or none.
+	browser := func(prepare func(c *apptest.Client)) *apptest.Client {
+		c := apptest.NewClient(t, a)
+		prepare(c)
+		return c
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := newClient(t, a)
-			tt.prepare(c)
-			r := c.do("POST", "/api/v1/auth/signin/begin", "{}", tt.headers...)
-			if r.Status != tt.want || !strings.Contains(r.Body, tt.message) {
-				t.Fatalf("status %d, want %d with %q: %s", r.Status, tt.want, tt.message, r.Body)
-			}
-		})
+	browsers := apptest.Actors{
+		"same origin with token":          browser(func(c *apptest.Client) {}),
+		"no token":                        browser(func(c *apptest.Client) { c.NoCSRF = true }),
+		"wrong token":                     browser(func(c *apptest.Client) { c.Do("GET", "/api/v1/csrf", nil) }),
+		"foreign origin":                  browser(func(c *apptest.Client) { c.Origin = "https://evil.example" }),
+		"null origin":                     browser(func(c *apptest.Client) { c.Origin = "null" }),
+		"cross-site fetch without origin": browser(func(c *apptest.Client) { c.Origin = "" }),
 	}
+	const signIn = "/api/v1/auth/signin/begin"
+	apptest.RunScenarios(t, a, browsers, []apptest.Scenario{
+		{Name: "same origin with token", Who: "same origin with token", Method: "POST", Path: signIn, Body: "{}", Status: 200},
+		{Name: "no token", Who: "no token", Method: "POST", Path: signIn, Body: "{}", Status: 403, Text: "missing CSRF token"},
+		{Name: "wrong token", Who: "wrong token", Method: "POST", Path: signIn, Body: "{}", Headers: []string{"X-CSRF-Token", "forged"}, Status: 403, Text: "invalid CSRF token"},
+		{Name: "foreign origin", Who: "foreign origin", Method: "POST", Path: signIn, Body: "{}", Status: 403, Text: "cross-origin"},
+		{Name: "null origin", Who: "null origin", Method: "POST", Path: signIn, Body: "{}", Status: 403, Text: "cross-origin"},
+		{Name: "cross-site fetch without origin", Who: "cross-site fetch without origin", Method: "POST", Path: signIn, Body: "{}", Headers: []string{"Sec-Fetch-Site", "cross-site"}, Status: 403, Text: "cross-origin"},
+	})
 	// Sign-out is state-changing too: without the token the session survives.
-	c := signedInAs(t, a, auth.RoleMember, "x")
-	c.noCSRF = true
-	c.must(403, "POST", "/api/v1/auth/signout", nil)
-	c.must(200, "GET", "/api/v1/me", nil)
+	c := apptest.SignedInAs(t, a, auth.RoleMember, "x")
+	c.NoCSRF = true
+	c.Must(403, "POST", "/api/v1/auth/signout", nil)
+	c.Must(200, "GET", "/api/v1/me", nil)
 }

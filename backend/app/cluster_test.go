@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"testing"
@@ -6,6 +6,8 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/livemall/livemall/backend/app"
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/config"
 	"github.com/livemall/livemall/backend/database/dbtest"
 	"github.com/livemall/livemall/directory"
@@ -29,7 +31,7 @@ func startNATS(t *testing.T) string {
 
 // twoNodes starts nodes "node-a" and "node-b" on one database and one
 // external NATS.
-func twoNodes(t *testing.T, tweak ...func(*config.Config)) (*App, *App) {
+func twoNodes(t *testing.T, tweak ...func(*config.Config)) (*app.App, *app.App) {
 	t.Helper()
 	natsURL := startNATS(t)
 	db := dbtest.Config(t)
@@ -42,7 +44,7 @@ func twoNodes(t *testing.T, tweak ...func(*config.Config)) (*App, *App) {
 			}
 		}
 	}
-	return newTestApp(t, append([]func(*config.Config){shared("node-a")}, tweak...)...), newTestApp(t, append([]func(*config.Config){shared("node-b")}, tweak...)...)
+	return apptest.New(t, append([]func(*config.Config){shared("node-a")}, tweak...)...), apptest.New(t, append([]func(*config.Config){shared("node-b")}, tweak...)...)
 }
 
 // TestTwoNodesShareOneDirectory runs two nodes on one database and one
@@ -50,28 +52,28 @@ func twoNodes(t *testing.T, tweak ...func(*config.Config)) (*App, *App) {
 // pushed to a watcher connected to node B.
 func TestTwoNodesShareOneDirectory(t *testing.T) {
 	nodeA, nodeB := twoNodes(t)
-	baseA, baseB := serveOnLoopback(t, nodeA), serveOnLoopback(t, nodeB)
+	baseA, baseB := apptest.ServeOnLoopback(t, nodeA), apptest.ServeOnLoopback(t, nodeB)
 
-	watcher := newClient(t, nodeB)
-	watcher.signUp("Watcher", "w-b@example.com", "1980-01-01")
-	ws := watcher.openSocket(baseB)
-	ws.send("directory.watch", "")
+	watcher := apptest.NewClient(t, nodeB)
+	watcher.SignUp("Watcher", "w-b@example.com", "1980-01-01")
+	ws := watcher.OpenSocket(baseB)
+	ws.Send("directory.watch", "")
 
-	m := newClient(t, nodeA)
-	m.signUp("Member on A", "m-a@example.com", "1980-01-01")
+	m := apptest.NewClient(t, nodeA)
+	m.SignUp("Member on A", "m-a@example.com", "1980-01-01")
 	var me struct{ Account struct{ ID string } }
-	m.must(200, "GET", "/api/v1/me", nil).json(t, &me)
-	num := m.myNumber()
-	m.openSocket(baseA)
+	m.Must(200, "GET", "/api/v1/me", nil).JSON(t, &me)
+	num := m.MyNumber()
+	m.OpenSocket(baseA)
 
-	waitFor(t, 5*time.Second, "node B to see the device online on node A", func() bool {
-		r := watcher.resolve(num)
+	apptest.WaitFor(t, 5*time.Second, "node B to see the device online on node A", func() bool {
+		r := watcher.Resolve(num)
 		targets, err := nodeB.Directory.RingTargetsOf(t.Context(), me.Account.ID)
 		return r.State == directory.StateAvailable && len(r.Ring) == 1 && err == nil && len(targets) == 1 && targets[0].Node == "node-a"
 	})
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		msg := ws.next()
+		msg := ws.Next()
 		if msg.Type == "presence" && string(msg.Data) == `{"accountId":"`+me.Account.ID+`","state":"available"}` {
 			break
 		}
@@ -85,26 +87,26 @@ func TestTwoNodesShareOneDirectory(t *testing.T) {
 // node B; the room lives on A and the callee's signaling crosses NATS.
 func TestCallAcrossTwoNodes(t *testing.T) {
 	nodeA, nodeB := twoNodes(t)
-	baseA, baseB := serveOnLoopback(t, nodeA), serveOnLoopback(t, nodeB)
-	alice, bob := member(t, nodeA, "Alice Node A"), member(t, nodeB, "Bob Node B")
-	pa, pb := newPhone(t, alice, baseA), newPhone(t, bob, baseB)
-	bobNumber := bob.myNumber()
+	baseA, baseB := apptest.ServeOnLoopback(t, nodeA), apptest.ServeOnLoopback(t, nodeB)
+	alice, bob := apptest.Member(t, nodeA, "Alice Node A"), apptest.Member(t, nodeB, "Bob Node B")
+	pa, pb := apptest.NewPhone(t, alice, baseA), apptest.NewPhone(t, bob, baseB)
+	bobNumber := bob.MyNumber()
 	var bobMe struct{ Account struct{ ID string } }
-	bob.must(200, "GET", "/api/v1/me", nil).json(t, &bobMe)
-	waitFor(t, 5*time.Second, "bob online on node B", func() bool {
-		r := alice.resolve(bobNumber)
+	bob.Must(200, "GET", "/api/v1/me", nil).JSON(t, &bobMe)
+	apptest.WaitFor(t, 5*time.Second, "bob online on node B", func() bool {
+		r := alice.Resolve(bobNumber)
 		targets, err := nodeA.Directory.RingTargetsOf(t.Context(), bobMe.Account.ID)
 		return r.State == directory.StateAvailable && len(r.Ring) == 1 && err == nil && len(targets) == 1 && targets[0].Node == "node-b"
 	})
-	pa.send("call.dial", map[string]any{"number": bobNumber, "video": true})
-	id := callIDOf(pa.expect("call.state", `"state":"ringing"`, 5*time.Second))
-	pb.expect("call.incoming", id, 5*time.Second)
-	pb.send("call.answer", map[string]any{"callId": id})
-	pb.expect("call.state", `"state":"active"`, 5*time.Second)
-	waitMedia(t, pa, pb)
+	pa.Send("call.dial", map[string]any{"number": bobNumber, "video": true})
+	id := apptest.CallIDOf(pa.Expect("call.state", `"state":"ringing"`, 5*time.Second))
+	pb.Expect("call.incoming", id, 5*time.Second)
+	pb.Send("call.answer", map[string]any{"callId": id})
+	pb.Expect("call.state", `"state":"active"`, 5*time.Second)
+	apptest.WaitMedia(t, pa, pb)
 	if nodeA.Calls.ActiveCalls() != 1 || nodeB.Calls.ActiveCalls() != 0 {
 		t.Fatalf("calls hosted: node A %d, node B %d; want the room on the caller's node", nodeA.Calls.ActiveCalls(), nodeB.Calls.ActiveCalls())
 	}
-	pb.send("call.hangup", map[string]any{"callId": id})
-	pa.expect("call.state", `"state":"ended"`, 5*time.Second)
+	pb.Send("call.hangup", map[string]any{"callId": id})
+	pa.Expect("call.state", `"state":"ended"`, 5*time.Second)
 }

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"bufio"
@@ -8,8 +8,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,30 +20,17 @@ import (
 	"github.com/at-wat/ebml-go/webm"
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/database"
 	"github.com/livemall/livemall/backend/database/dbtest"
 )
 
-// remoteHTTP carries the requests of clients of a server in another process.
-var remoteHTTP = &http.Client{Timeout: 30 * time.Second}
-
-// sendRemote sends a request built for the in-process app to the server at
-// c.remote instead, keeping its Host (the public origin's) and headers.
-func (c *client) sendRemote(req *http.Request) (*http.Response, error) {
-	u, err := url.Parse(c.remote + req.URL.RequestURI())
-	if err != nil {
-		return nil, err
-	}
-	req.URL, req.RequestURI = u, ""
-	return remoteHTTP.Do(req)
-}
-
 // childServer is `livemall serve` running as a child process.
 type childServer struct {
-	t    *testing.T
+	T    *testing.T
 	cmd  *exec.Cmd
 	base string
-	log  *lockedBuffer
+	log  *apptest.LockedBuffer
 	done chan struct{}
 }
 
@@ -62,7 +47,7 @@ func buildLivemall(t *testing.T) string {
 
 // startChild runs `livemall serve args...` and waits for its "serving" log
 // line; log collects everything it logs, across restarts.
-func startChild(t *testing.T, bin string, log *lockedBuffer, args ...string) *childServer {
+func startChild(t *testing.T, bin string, log *apptest.LockedBuffer, args ...string) *childServer {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	pr, pw := io.Pipe()
@@ -70,7 +55,7 @@ func startChild(t *testing.T, bin string, log *lockedBuffer, args ...string) *ch
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &childServer{t: t, cmd: cmd, log: log, done: make(chan struct{})}
+	s := &childServer{T: t, cmd: cmd, log: log, done: make(chan struct{})}
 	go func() { cmd.Wait(); pw.Close(); close(s.done) }()
 	t.Cleanup(s.kill)
 	urls := make(chan string, 1)
@@ -105,25 +90,25 @@ func (s *childServer) kill() {
 
 // stop ends the child with SIGTERM and waits for a clean exit.
 func (s *childServer) stop() {
-	s.t.Helper()
+	s.T.Helper()
 	s.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-s.done:
 		if s.cmd.ProcessState.ExitCode() != 0 {
-			s.t.Fatalf("livemall serve exited %d after SIGINT", s.cmd.ProcessState.ExitCode())
+			s.T.Fatalf("livemall serve exited %d after SIGINT", s.cmd.ProcessState.ExitCode())
 		}
 	case <-time.After(30 * time.Second):
-		s.t.Fatal("livemall serve still runs 30 s after SIGINT")
+		s.T.Fatal("livemall serve still runs 30 s after SIGINT")
 	}
 }
 
 // remoteMember signs up a member on the server at base, in a browser of
 // their own (the server issues its device).
-func remoteMember(t *testing.T, base, name string) *client {
+func remoteMember(t *testing.T, base, name string) *apptest.Client {
 	t.Helper()
-	c := newClient(t, nil)
-	c.remote = base
-	c.signUp(name, strings.ToLower(strings.ReplaceAll(name, " ", "."))+"@example.com", "1990-01-01")
+	c := apptest.NewClient(t, nil)
+	c.Remote = base
+	c.SignUp(name, strings.ToLower(strings.ReplaceAll(name, " ", "."))+"@example.com", "1990-01-01")
 	return c
 }
 
@@ -145,10 +130,10 @@ func killWhen(t *testing.T, what string, cond func() bool) {
 
 // callEnded drains a phone whose server was killed and reports whether the
 // call id had ended (its caller told so) before the socket closed.
-func callEnded(p *phone, id string) bool {
+func callEnded(p *apptest.Phone, id string) bool {
 	ended := false
-	for m := range p.msgs {
-		if m.Type == "call.state" && strings.Contains(string(m.Data), `"state":"ended"`) && callIDOf(m) == id {
+	for m := range p.Msgs {
+		if m.Type == "call.state" && strings.Contains(string(m.Data), `"state":"ended"`) && apptest.CallIDOf(m) == id {
 			ended = true
 		}
 	}
@@ -243,11 +228,11 @@ func TestKillDuringRecordingKeepsEveryFinishedMessage(t *testing.T) {
 		dataDir = t.TempDir()
 	}
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--turn-addr", "", "--metrics-addr", "", "--payments", "offline",
-		"--data", dataDir, "--public-url", testOrigin, "--node", "crash-test-node", "--auth-rate-limit", "1000", "--ring-timeout", "2s"}
+		"--data", dataDir, "--public-url", apptest.Origin, "--node", "crash-test-node", "--auth-rate-limit", "1000", "--ring-timeout", "2s"}
 	if db.URL != "" {
 		args = append(args, "--database-url", db.URL)
 	}
-	log := &lockedBuffer{}
+	log := &apptest.LockedBuffer{}
 	defer func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", log.String())
@@ -255,36 +240,36 @@ func TestKillDuringRecordingKeepsEveryFinishedMessage(t *testing.T) {
 	}()
 	srv := startChild(t, bin, log, args...)
 	alice, bob, carol := remoteMember(t, srv.base, "Alice Crash"), remoteMember(t, srv.base, "Bob Crash"), remoteMember(t, srv.base, "Carol Away")
-	carolNumber := carol.myNumber()
+	carolNumber := carol.MyNumber()
 	var me struct{ Account struct{ ID string } }
-	carol.must(200, "GET", "/api/v1/me", nil).json(t, &me)
+	carol.Must(200, "GET", "/api/v1/me", nil).JSON(t, &me)
 
 	// Carol records a short greeting (the default one lasts 7 s), then goes
 	// offline: every call to her goes straight to her mailbox.
-	pc := newPhone(t, carol, srv.base)
-	pc.noVideo = true
-	pc.send("call.dial", map[string]any{"number": carolNumber})
-	g := pc.expect("call.state", `"ownGreeting":true`, 10*time.Second)
-	pc.expect("call.state", `"state":"recording"`, 20*time.Second)
+	pc := apptest.NewPhone(t, carol, srv.base)
+	pc.NoVideo = true
+	pc.Send("call.dial", map[string]any{"number": carolNumber})
+	g := pc.Expect("call.state", `"ownGreeting":true`, 10*time.Second)
+	pc.Expect("call.state", `"state":"recording"`, 20*time.Second)
 	time.Sleep(600 * time.Millisecond) // the greeting's length
-	pc.send("call.hangup", map[string]any{"callId": callIDOf(g)})
-	pc.expect("call.state", `"state":"ended"`, 15*time.Second)
-	pc.close()
-	waitFor(t, 10*time.Second, "carol offline", func() bool { return alice.resolve(carolNumber).State == "offline" })
+	pc.Send("call.hangup", map[string]any{"callId": apptest.CallIDOf(g)})
+	pc.Expect("call.state", `"state":"ended"`, 15*time.Second)
+	pc.Close()
+	apptest.WaitFor(t, 10*time.Second, "carol offline", func() bool { return alice.Resolve(carolNumber).State == "offline" })
 
 	finished := map[string]bool{}        // calls whose caller was told they ended
 	killedRecording := map[string]bool{} // calls killed while recording
 	for i := range cycles {
-		pa, pb := newPhone(t, alice, srv.base), newPhone(t, bob, srv.base)
-		pb.send("call.dial", map[string]any{"number": carolNumber, "video": true})
-		pa.send("call.dial", map[string]any{"number": carolNumber, "video": true})
-		idB := callIDOf(pb.expect("call.state", `"state":"mailbox"`, 20*time.Second))
-		idA := callIDOf(pa.expect("call.state", `"state":"mailbox"`, 20*time.Second))
-		pb.expect("call.state", `"state":"recording"`, 30*time.Second)
-		pa.expect("call.state", `"state":"recording"`, 30*time.Second)
+		pa, pb := apptest.NewPhone(t, alice, srv.base), apptest.NewPhone(t, bob, srv.base)
+		pb.Send("call.dial", map[string]any{"number": carolNumber, "video": true})
+		pa.Send("call.dial", map[string]any{"number": carolNumber, "video": true})
+		idB := apptest.CallIDOf(pb.Expect("call.state", `"state":"mailbox"`, 20*time.Second))
+		idA := apptest.CallIDOf(pa.Expect("call.state", `"state":"mailbox"`, 20*time.Second))
+		pb.Expect("call.state", `"state":"recording"`, 30*time.Second)
+		pa.Expect("call.state", `"state":"recording"`, 30*time.Second)
 		time.Sleep(time.Second) // alice's message
-		pa.send("call.hangup", map[string]any{"callId": idA})
-		pa.expect("call.state", `"state":"ended"`, 20*time.Second)
+		pa.Send("call.hangup", map[string]any{"callId": idA})
+		pa.Expect("call.state", `"state":"ended"`, 20*time.Second)
 		finished[idA] = true
 
 		// Bob's message is in flight when the server dies: killed while
@@ -297,15 +282,15 @@ func TestKillDuringRecordingKeepsEveryFinishedMessage(t *testing.T) {
 		case 0:
 			killedRecording[idB] = true
 		case 1:
-			pb.send("call.hangup", map[string]any{"callId": idB})
+			pb.Send("call.hangup", map[string]any{"callId": idB})
 			killWhen(t, "the finished recording", func() bool {
 				return slices.ContainsFunc(filesUnder(t, filepath.Join(dataDir, "recording"), true), func(f string) bool { return strings.HasSuffix(f, ".webm") })
 			})
 		case 2:
-			pb.send("call.hangup", map[string]any{"callId": idB})
+			pb.Send("call.hangup", map[string]any{"callId": idB})
 			killWhen(t, "the message file", func() bool { return len(filesUnder(t, mailbox, false)) > before })
 		case 3:
-			pb.send("call.hangup", map[string]any{"callId": idB})
+			pb.Send("call.hangup", map[string]any{"callId": idB})
 			time.Sleep(time.Duration(i*7%60) * time.Millisecond)
 		}
 		srv.kill()
@@ -315,26 +300,26 @@ func TestKillDuringRecordingKeepsEveryFinishedMessage(t *testing.T) {
 			}
 			finished[idB] = true
 		}
-		pa.close()
-		pb.close()
+		pa.Close()
+		pb.Close()
 
 		srv = startChild(t, bin, log, args...)
-		alice.remote, bob.remote, carol.remote = srv.base, srv.base, srv.base
+		alice.Remote, bob.Remote, carol.Remote = srv.base, srv.base, srv.base
 		// Every message that finished so far is listed; all listed play.
-		msgs, _ := carol.mailbox()
+		msgs, _ := carol.Mailbox()
 		if len(msgs) < len(finished) {
 			t.Fatalf("cycle %d: %d messages listed after a restart, %d finished", i, len(msgs), len(finished))
 		}
 	}
 
 	// At the end: every listed message plays, each one's file is there.
-	msgs, unheard := carol.mailbox()
+	msgs, unheard := carol.Mailbox()
 	if unheard != len(msgs) {
 		t.Fatalf("%d messages, %d unheard", len(msgs), unheard)
 	}
 	listed := map[string]bool{}
 	for _, m := range msgs {
-		r := carol.must(200, "GET", m.MediaURL, nil)
+		r := carol.Must(200, "GET", m.MediaURL, nil)
 		if why := playable(m.ContentType, []byte(r.Body)); why != "" || m.DurationMS <= 0 {
 			t.Fatalf("message %s (%d ms, %d bytes) does not play: %s", m.ID, m.DurationMS, len(r.Body), why)
 		}

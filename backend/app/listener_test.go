@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"bufio"
@@ -11,27 +11,17 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/media"
 )
 
-// serveOnLoopback serves a on a random loopback port and returns its base URL.
-func serveOnLoopback(t *testing.T, a *App) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go a.Serve(ln)
-	return "http://" + ln.Addr().String()
-}
-
 func TestWebSocketUpgradeChecksOriginAndSession(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
 	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/api/v1/ws"
-	c := newClient(t, a)
-	c.signUp("Wes", "wes@example.com", "1991-03-03")
-	cookie := "lm_session=" + c.cookies["lm_session"]
+	c := apptest.NewClient(t, a)
+	c.SignUp("Wes", "wes@example.com", "1991-03-03")
+	cookie := "lm_session=" + c.Cookies["lm_session"]
 
 	dial := func(origin, cookie string) (*websocket.Conn, int) {
 		h := http.Header{}
@@ -56,10 +46,10 @@ func TestWebSocketUpgradeChecksOriginAndSession(t *testing.T) {
 	if _, status := dial("", cookie); status != 403 {
 		t.Fatalf("no origin: %d, want 403", status)
 	}
-	if _, status := dial(testOrigin, ""); status != 401 {
+	if _, status := dial(apptest.Origin, ""); status != 401 {
 		t.Fatalf("no session: %d, want 401", status)
 	}
-	conn, status := dial(testOrigin, cookie)
+	conn, status := dial(apptest.Origin, cookie)
 	if conn == nil {
 		t.Fatalf("same origin with session: %d", status)
 	}
@@ -95,10 +85,10 @@ func TestWebSocketUpgradeChecksOriginAndSession(t *testing.T) {
 }
 
 func TestBodyOverTheLimitIs413(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
-	c := newClient(t, a)
-	c.do("GET", "/api/v1/csrf", nil)
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
+	c := apptest.NewClient(t, a)
+	c.Do("GET", "/api/v1/csrf", nil)
 	// Announce a 2 MiB body and send only the headers: the server must refuse
 	// on the length alone, without reading (or waiting for) the body.
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
@@ -107,7 +97,7 @@ func TestBodyOverTheLimitIs413(t *testing.T) {
 	}
 	defer conn.Close()
 	fmt.Fprintf(conn, "POST /api/v1/auth/signup/begin HTTP/1.1\r\nHost: localhost:8080\r\nContent-Type: application/json\r\n"+
-		"Content-Length: %d\r\nX-CSRF-Token: %s\r\nCookie: lm_csrf=%s\r\n\r\n{\"name\":\"", 2<<20, c.cookies["lm_csrf"], c.cookies["lm_csrf"])
+		"Content-Length: %d\r\nX-CSRF-Token: %s\r\nCookie: lm_csrf=%s\r\n\r\n{\"name\":\"", 2<<20, c.Cookies["lm_csrf"], c.Cookies["lm_csrf"])
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)

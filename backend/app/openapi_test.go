@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livemall/livemall/backend/app"
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/config"
 )
 
@@ -24,10 +26,10 @@ var fiberParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 func TestOpenAPICoversRoutes(t *testing.T) {
 	// Stripe configured, so that its webhook route is registered and checked
 	// too; nothing here calls Stripe.
-	a := newTestApp(t, func(c *config.Config) {
+	a := apptest.New(t, func(c *config.Config) {
 		c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIURL = "sk_test_x", "whsec_x", "http://127.0.0.1:1"
 	})
-	c := newClient(t, a)
+	c := apptest.NewClient(t, a)
 
 	// The document is served, as JSON, and parses.
 	req := httptest.NewRequest("GET", "/api/v1/openapi.json", nil)
@@ -40,16 +42,16 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("GET /api/v1/openapi.json: content type %q, want application/json", ct)
 	}
-	r := c.must(200, "GET", "/api/v1/openapi.json", nil)
+	r := c.Must(200, "GET", "/api/v1/openapi.json", nil)
 	var doc struct {
 		OpenAPI string                                `json:"openapi"`
 		Paths   map[string]map[string]json.RawMessage `json:"paths"`
 	}
-	r.json(t, &doc)
+	r.JSON(t, &doc)
 	if !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("openapi is %q, want 3.x", doc.OpenAPI)
 	}
-	if r.Body != string(openAPI) {
+	if r.Body != string(app.OpenAPI) {
 		t.Fatalf("served document differs from the embedded openapi.json")
 	}
 

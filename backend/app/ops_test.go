@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"bufio"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/livemall/livemall/backend/app"
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/config"
 	"github.com/livemall/livemall/backend/limits"
 )
@@ -24,8 +26,8 @@ import (
 // the JSON 404 of any unknown path, and the metrics listener serves the
 // counters, including the requests the public port answered.
 func TestMetricsOnlyOnTheirOwnListener(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -84,12 +86,12 @@ type attempt struct {
 
 // dialSocket opens the signaling socket of a client at base, returning the
 // connection, or the refusal.
-func dialSocket(t *testing.T, c *client, base string) (*socket, attempt) {
+func dialSocket(t *testing.T, c *apptest.Client, base string) (*apptest.Socket, attempt) {
 	t.Helper()
 	h := http.Header{}
-	h.Set("Origin", testOrigin)
+	h.Set("Origin", apptest.Origin)
 	var cookies []string
-	for k, v := range c.cookies {
+	for k, v := range c.Cookies {
 		cookies = append(cookies, k+"="+v)
 	}
 	h.Set("Cookie", strings.Join(cookies, "; "))
@@ -102,8 +104,8 @@ func dialSocket(t *testing.T, c *client, base string) (*socket, attempt) {
 		return nil, attempt{res.StatusCode, res.Header.Get("Retry-After"), string(body)}
 	}
 	t.Cleanup(func() { conn.Close() })
-	s := &socket{t: t, conn: conn}
-	if m := s.next(); m.Type != "hello" {
+	s := &apptest.Socket{T: t, Conn: conn}
+	if m := s.Next(); m.Type != "hello" {
 		t.Fatalf("first message %+v, want hello", m)
 	}
 	return s, attempt{status: 101}
@@ -111,10 +113,10 @@ func dialSocket(t *testing.T, c *client, base string) (*socket, attempt) {
 
 // openCartStream opens GET /api/v1/cart/events at base with the client's
 // cookies and reads the first event; a refusal is returned as is.
-func openCartStream(t *testing.T, c *client, base string) (io.Closer, attempt) {
+func openCartStream(t *testing.T, c *apptest.Client, base string) (io.Closer, attempt) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", base+"/api/v1/cart/events", nil)
-	for k, v := range c.cookies {
+	for k, v := range c.Cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
 	res, err := http.DefaultClient.Do(req)
@@ -137,7 +139,7 @@ func openCartStream(t *testing.T, c *client, base string) (io.Closer, attempt) {
 // fromAddress sends a request without cookies through the node's trusted
 // proxy (the in-process test peer) for the client address xff, with the
 // CSRF token of nobody's session on a POST.
-func fromAddress(t *testing.T, node *App, method, path, xff string) attempt {
+func fromAddress(t *testing.T, node *app.App, method, path, xff string) attempt {
 	t.Helper()
 	send := func(method string, token string) *http.Response {
 		var body io.Reader
@@ -149,7 +151,7 @@ func fromAddress(t *testing.T, node *App, method, path, xff string) attempt {
 		req.Header.Set("X-Forwarded-For", xff)
 		if token != "" {
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Origin", testOrigin)
+			req.Header.Set("Origin", apptest.Origin)
 			req.Header.Set("X-CSRF-Token", token)
 		}
 		res, err := node.Fiber.Test(req, -1)
@@ -193,20 +195,20 @@ type limitCase struct {
 func TestAbuseLimitsHoldAcrossNodes(t *testing.T) {
 	const max = 3
 	nodeA, nodeB := twoNodes(t, smallLimits(max), func(c *config.Config) { c.TrustedProxies = []string{"0.0.0.0/32"} })
-	nodes := []*App{nodeA, nodeB}
-	bases := []string{serveOnLoopback(t, nodeA), serveOnLoopback(t, nodeB)}
+	nodes := []*app.App{nodeA, nodeB}
+	bases := []string{apptest.ServeOnLoopback(t, nodeA), apptest.ServeOnLoopback(t, nodeB)}
 
-	member := newClient(t, nodeA)
-	member.signUp("Lim Its", "limits@example.com", "1980-01-01")
-	guestOn := func(node *App, addr string) *client {
-		g := newClient(t, node)
-		if r := g.do("POST", "/api/v1/guest", map[string]any{}, "X-Forwarded-For", addr); r.Status != 200 {
+	member := apptest.NewClient(t, nodeA)
+	member.SignUp("Lim Its", "limits@example.com", "1980-01-01")
+	guestOn := func(node *app.App, addr string) *apptest.Client {
+		g := apptest.NewClient(t, node)
+		if r := g.Do("POST", "/api/v1/guest", map[string]any{}, "X-Forwarded-For", addr); r.Status != 200 {
 			t.Fatalf("new guest: %d %s", r.Status, r.Body)
 		}
 		return g
 	}
 	sockGuest, dialGuest, cartGuest := guestOn(nodeA, "198.51.100.7"), guestOn(nodeB, "198.51.100.8"), guestOn(nodeA, "198.51.100.9")
-	var dialSockets []*socket
+	var dialSockets []*apptest.Socket
 	for i := range nodes {
 		s, a := dialSocket(t, dialGuest, bases[i])
 		if a.status != 101 {
@@ -222,13 +224,13 @@ func TestAbuseLimitsHoldAcrossNodes(t *testing.T) {
 		}
 		return a
 	}
-	socketOf := func(c *client) func(t *testing.T, n int) attempt {
+	socketOf := func(c *apptest.Client) func(t *testing.T, n int) attempt {
 		return func(t *testing.T, n int) attempt {
 			s, a := dialSocket(t, c, bases[n])
 			if s == nil {
 				return a
 			}
-			return hold(s.conn, a)
+			return hold(s.Conn, a)
 		}
 	}
 
@@ -250,9 +252,9 @@ func TestAbuseLimitsHoldAcrossNodes(t *testing.T) {
 		}}, // a stream learns that its reader left only when a keep-alive write fails, 15-30 s later
 		{name: "call.dial per minute per guest", try: func(t *testing.T, n int) attempt {
 			s := dialSockets[n]
-			s.send("call.dial", `{"number":"987654321098","video":false}`)
+			s.Send("call.dial", `{"number":"987654321098","video":false}`)
 			for {
-				m := s.next()
+				m := s.Next()
 				var e struct{ Code, Message, For string }
 				if m.Type != "error" || json.Unmarshal(m.Data, &e) != nil || e.For != "call.dial" {
 					continue // presence and the like
@@ -290,7 +292,7 @@ func TestAbuseLimitsHoldAcrossNodes(t *testing.T) {
 				return
 			}
 			tt.release()
-			waitFor(t, 5*time.Second, "a closed slot to free up", func() bool {
+			apptest.WaitFor(t, 5*time.Second, "a closed slot to free up", func() bool {
 				a := tt.try(t, 1)
 				return a.status == 200 || a.status == 101
 			})

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/config"
 	"github.com/livemall/livemall/backend/limits"
 	lmmedia "github.com/livemall/livemall/media"
@@ -21,15 +22,15 @@ import (
 // and hands every message to on (no WebRTC: the server's side of each
 // call still opens, which is what routing needs).
 type wire struct {
-	conn *websocket.Conn
+	Conn *websocket.Conn
 	mu   sync.Mutex
 }
 
-func openWire(t *testing.T, c *client, base string, on func(w *wire, m lmmedia.Message)) *wire {
+func openWire(t *testing.T, c *apptest.Client, base string, on func(w *wire, m lmmedia.Message)) *wire {
 	t.Helper()
-	s := c.openSocket(base)
-	s.conn.SetReadDeadline(time.Time{}) // openSocket's hello read set one
-	w := &wire{conn: s.conn}
+	s := c.OpenSocket(base)
+	s.Conn.SetReadDeadline(time.Time{}) // OpenSocket's hello read set one
+	w := &wire{Conn: s.Conn}
 	stop := make(chan struct{})
 	go func() {
 		// Heartbeats keep presence (and the server's read deadline) alive.
@@ -38,7 +39,7 @@ func openWire(t *testing.T, c *client, base string, on func(w *wire, m lmmedia.M
 			case <-stop:
 				return
 			case <-time.After(10 * time.Second):
-				w.send("heartbeat", "null")
+				w.Send("heartbeat", "null")
 			}
 		}
 	}()
@@ -46,7 +47,7 @@ func openWire(t *testing.T, c *client, base string, on func(w *wire, m lmmedia.M
 		defer close(stop)
 		for {
 			var m lmmedia.Message
-			if err := w.conn.ReadJSON(&m); err != nil {
+			if err := w.Conn.ReadJSON(&m); err != nil {
 				return
 			}
 			on(w, m)
@@ -55,14 +56,14 @@ func openWire(t *testing.T, c *client, base string, on func(w *wire, m lmmedia.M
 	return w
 }
 
-func (w *wire) send(typ, data string) {
+func (w *wire) Send(typ, data string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	msg := `{"type":"` + typ + `","v":1}`
 	if data != "null" {
 		msg = `{"type":"` + typ + `","v":1,"data":` + data + `}`
 	}
-	w.conn.WriteMessage(websocket.TextMessage, []byte(msg))
+	w.Conn.WriteMessage(websocket.TextMessage, []byte(msg))
 }
 
 // TestHundredShoppersFiveAgentsOverTwoNodes runs 100 guest shoppers and 5
@@ -83,9 +84,9 @@ func TestHundredShoppersFiveAgentsOverTwoNodes(t *testing.T) {
 		c.Limits = limits.Off()
 	}
 	na, nb := twoNodes(t, quick)
-	baseA, baseB := serveOnLoopback(t, na), serveOnLoopback(t, nb)
+	baseA, baseB := apptest.ServeOnLoopback(t, na), apptest.ServeOnLoopback(t, nb)
 	na.DB.Exec("UPDATE stores SET max_wait_seconds = 3600")
-	sales := salesNumber(t, na, routingStore)
+	sales := apptest.SalesNumber(t, na, apptest.RoutingStore)
 
 	var offers, lapsed atomic.Int64
 	for i := 0; i < 5; i++ {
@@ -93,7 +94,7 @@ func TestHundredShoppersFiveAgentsOverTwoNodes(t *testing.T) {
 		if i >= 3 {
 			node, base = nb, baseB
 		}
-		ag := agentOf(t, node, routingStore, fmt.Sprintf("Load Agent %d", i))
+		ag := apptest.AgentOf(t, node, apptest.RoutingStore, fmt.Sprintf("Load Agent %d", i))
 		var agMu sync.Mutex
 		name := fmt.Sprint("agent", i)
 		openWire(t, ag, base, func(w *wire, m lmmedia.Message) {
@@ -103,9 +104,9 @@ func TestHundredShoppersFiveAgentsOverTwoNodes(t *testing.T) {
 			switch {
 			case m.Type == "call.incoming":
 				offers.Add(1)
-				w.send("call.answer", fmt.Sprintf(`{"callId":%q}`, callIDOf(m)))
+				w.Send("call.answer", fmt.Sprintf(`{"callId":%q}`, apptest.CallIDOf(m)))
 			case m.Type == "call.state" && strings.Contains(string(m.Data), `"state":"active"`):
-				w.send("call.hangup", fmt.Sprintf(`{"callId":%q}`, callIDOf(m)))
+				w.Send("call.hangup", fmt.Sprintf(`{"callId":%q}`, apptest.CallIDOf(m)))
 			case m.Type == "agent.state" && strings.Contains(string(m.Data), `"state":"away"`):
 				// On a loaded machine an answer can come too late and the
 				// agent is set away, as routing should; like a person at the
@@ -114,12 +115,12 @@ func TestHundredShoppersFiveAgentsOverTwoNodes(t *testing.T) {
 				go func() {
 					agMu.Lock()
 					defer agMu.Unlock()
-					ag.do("PUT", "/api/v1/desk/agent/state", map[string]any{"state": "available"})
+					ag.Do("PUT", "/api/v1/desk/agent/state", map[string]any{"state": "available"})
 				}()
 			}
 		})
 	}
-	waitFor(t, 10*time.Second, "five agents available", func() bool {
+	apptest.WaitFor(t, 10*time.Second, "five agents available", func() bool {
 		var n int64
 		na.DB.Table("agent_states").Where("state = ?", "available").Count(&n)
 		return n == 5
@@ -136,14 +137,14 @@ func TestHundredShoppersFiveAgentsOverTwoNodes(t *testing.T) {
 		if i%2 == 1 {
 			node, base = nb, baseB
 		}
-		g := newClient(t, node)
-		g.must(200, "POST", "/api/v1/guest", nil)
+		g := apptest.NewClient(t, node)
+		g.Must(200, "POST", "/api/v1/guest", nil)
 		var once atomic.Bool
 		var done sync.Once
 		wg.Add(1)
 		w := openWire(t, g, base, func(w *wire, m lmmedia.Message) {
 			if os.Getenv("LOAD_DEBUG") == "shoppers" {
-				fmt.Println("shopper", g.device, m.Type, string(m.Data))
+				fmt.Println("shopper", g.Device, m.Type, string(m.Data))
 			}
 			switch {
 			case m.Type == "call.state" && strings.Contains(string(m.Data), `"state":"active"`):
@@ -157,7 +158,7 @@ func TestHundredShoppersFiveAgentsOverTwoNodes(t *testing.T) {
 				done.Do(wg.Done)
 			}
 		})
-		w.send("call.dial", fmt.Sprintf(`{"number":%q,"video":false}`, sales))
+		w.Send("call.dial", fmt.Sprintf(`{"number":%q,"video":false}`, sales))
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
@@ -198,7 +199,7 @@ func TestHundredShoppersFiveAgentsOverTwoNodes(t *testing.T) {
 	if twice.Load() != 0 || fallbacks.Load() != 0 || served.Load() != int64(shoppers) {
 		t.Fatalf("served %d (twice: %d), fallbacks %d, of %d", served.Load(), twice.Load(), fallbacks.Load(), shoppers)
 	}
-	waitFor(t, 30*time.Second, "every entry settled", func() bool {
+	apptest.WaitFor(t, 30*time.Second, "every entry settled", func() bool {
 		var open int64
 		na.DB.Table("queue_entries").Where("state NOT IN ?", []string{"served", "abandoned"}).Count(&open)
 		return open == 0

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/config"
 )
 
@@ -22,7 +23,7 @@ func TestPagesSendSecurityHeaders(t *testing.T) {
 		stripe bool
 	}{{"offline", false}, {"stripe", true}} {
 		t.Run(mode.name, func(t *testing.T) {
-			a := newTestApp(t, func(c *config.Config) {
+			a := apptest.New(t, func(c *config.Config) {
 				if mode.stripe {
 					c.Payments = "stripe"
 					c.StripeSecretKey, c.StripeWebhookSecret, c.StripeAPIURL = "sk_test_x", "whsec_x", "http://127.0.0.1:1"

@@ -1,4 +1,4 @@
-package app
+package agentdesk_test
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/auth"
 	lmmedia "github.com/livemall/livemall/media"
 )
@@ -49,21 +50,21 @@ type boardAnswer struct {
 // on the call — for the shopper, the agent and the store's supervisor
 // only.
 func TestWhiteboardIsSharedAndReopensFromTheOrder(t *testing.T) {
-	a := newTestApp(t)
-	base := serveOnLoopback(t, a)
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
 	const store = "vinoteca-rossi"
-	shopper := shopperBorn(t, a, "Bea Board", bornYearsAgo(35))
-	shopper.must(200, "POST", "/api/v1/cart/items", map[string]any{"store": store, "sku": "VR-DECANT", "quantity": 1})
+	shopper := apptest.ShopperBorn(t, a, "Bea Board", apptest.BornYearsAgo(35))
+	shopper.Must(200, "POST", "/api/v1/cart/items", map[string]any{"store": store, "sku": "VR-DECANT", "quantity": 1})
 	e := engage(t, a, base, store, "VR-DECANT", shopper, "Wanda Agent")
 
-	draw := func(p *phone, data map[string]any) {
+	draw := func(p *apptest.Phone, data map[string]any) {
 		data["entryId"] = e.entry
-		p.send("board.draw", data)
+		p.Send("board.draw", data)
 	}
 	draw(e.sp, map[string]any{"kind": "stroke", "points": [][2]float64{{0.1, 0.1}, {0.2, 0.25}, {0.3, 0.2}}, "color": "#E11D48", "width": 4})
 	var ids []int64
-	for _, p := range []*phone{e.sp, e.ap} {
-		id, kind, author := boardItemOf(t, p.expect("board.item", `"kind":"stroke"`, 5*time.Second))
+	for _, p := range []*apptest.Phone{e.sp, e.ap} {
+		id, kind, author := boardItemOf(t, p.Expect("board.item", `"kind":"stroke"`, 5*time.Second))
 		if kind != "stroke" || author != "shopper" {
 			t.Fatalf("stroke arrived as %s by %s", kind, author)
 		}
@@ -73,15 +74,15 @@ func TestWhiteboardIsSharedAndReopensFromTheOrder(t *testing.T) {
 		t.Fatalf("the two parties saw different ids for one stroke: %v", ids)
 	}
 	draw(e.ap, map[string]any{"kind": "product", "sku": "VR-BAROLO-18", "x": 0.6, "y": 0.4})
-	for _, p := range []*phone{e.sp, e.ap} {
-		m := p.expect("board.item", `"kind":"product"`, 5*time.Second)
+	for _, p := range []*apptest.Phone{e.sp, e.ap} {
+		m := p.Expect("board.item", `"kind":"product"`, 5*time.Second)
 		if !strings.Contains(string(m.Data), `"name":"Barolo`) || !strings.Contains(string(m.Data), `"path":"/store/vinoteca-rossi/product/VR-BAROLO-18"`) {
 			t.Fatalf("the product card is not filled from the catalog: %s", m.Data)
 		}
 	}
 	draw(e.ap, map[string]any{"kind": "text", "text": "  Breathes in 30 minutes  ", "x": 0.1, "y": 0.8})
-	textID, _, author := boardItemOf(t, e.sp.expect("board.item", `"text":"Breathes in 30 minutes"`, 5*time.Second))
-	e.ap.expect("board.item", `"kind":"text"`, 5*time.Second)
+	textID, _, author := boardItemOf(t, e.sp.Expect("board.item", `"text":"Breathes in 30 minutes"`, 5*time.Second))
+	e.ap.Expect("board.item", `"kind":"text"`, 5*time.Second)
 	if author != "agent" {
 		t.Fatalf("the text's author is %s", author)
 	}
@@ -99,20 +100,20 @@ func TestWhiteboardIsSharedAndReopensFromTheOrder(t *testing.T) {
 	}
 	for _, b := range bad {
 		draw(e.sp, b.data)
-		if m := e.sp.expect("error", `"code":"`+b.code+`"`, 5*time.Second); !strings.Contains(string(m.Data), `"for":"board.draw"`) {
+		if m := e.sp.Expect("error", `"code":"`+b.code+`"`, 5*time.Second); !strings.Contains(string(m.Data), `"for":"board.draw"`) {
 			t.Fatalf("the error does not say which message it answers: %s", m.Data)
 		}
 	}
-	outsider := member(t, a, "Olga Outsider")
-	op := newPhone(t, outsider, base)
-	op.send("board.draw", map[string]any{"entryId": e.entry, "kind": "text", "text": "hi", "x": 0.5, "y": 0.5})
-	op.expect("error", `"code":"not_found"`, 5*time.Second)
+	outsider := apptest.Member(t, a, "Olga Outsider")
+	op := apptest.NewPhone(t, outsider, base)
+	op.Send("board.draw", map[string]any{"entryId": e.entry, "kind": "text", "text": "hi", "x": 0.5, "y": 0.5})
+	op.Expect("error", `"code":"not_found"`, 5*time.Second)
 
-	e.sp.send("board.erase", map[string]any{"entryId": e.entry, "itemId": textID})
-	e.ap.expect("board.erased", `"itemId":`, 5*time.Second)
-	e.sp.expect("board.erased", `"itemId":`, 5*time.Second)
-	e.sp.send("board.erase", map[string]any{"entryId": e.entry, "itemId": textID})
-	e.sp.expect("error", `"code":"not_found"`, 5*time.Second)
+	e.sp.Send("board.erase", map[string]any{"entryId": e.entry, "itemId": textID})
+	e.ap.Expect("board.erased", `"itemId":`, 5*time.Second)
+	e.sp.Expect("board.erased", `"itemId":`, 5*time.Second)
+	e.sp.Send("board.erase", map[string]any{"entryId": e.entry, "itemId": textID})
+	e.sp.Expect("error", `"code":"not_found"`, 5*time.Second)
 
 	check := func(b boardAnswer, who string) {
 		t.Helper()
@@ -122,35 +123,35 @@ func TestWhiteboardIsSharedAndReopensFromTheOrder(t *testing.T) {
 		}
 	}
 	var b boardAnswer
-	shopper.must(200, "GET", "/api/v1/boards/"+e.entry, nil).json(t, &b)
+	shopper.Must(200, "GET", "/api/v1/boards/"+e.entry, nil).JSON(t, &b)
 	check(b, "the shopper")
-	e.agent.must(200, "GET", "/api/v1/boards/"+e.entry, nil).json(t, &b)
+	e.agent.Must(200, "GET", "/api/v1/boards/"+e.entry, nil).JSON(t, &b)
 	check(b, "the agent")
-	sup := signedInAs(t, a, auth.RoleSupervisor, store)
-	sup.must(200, "GET", "/api/v1/boards/"+e.entry, nil).json(t, &b)
+	sup := apptest.SignedInAs(t, a, auth.RoleSupervisor, store)
+	sup.Must(200, "GET", "/api/v1/boards/"+e.entry, nil).JSON(t, &b)
 	check(b, "the store's supervisor")
-	outsider.must(404, "GET", "/api/v1/boards/"+e.entry, nil)
-	signedInAs(t, a, auth.RoleSupervisor, "north-peak-outfitters").must(404, "GET", "/api/v1/boards/"+e.entry, nil)
-	agentOf(t, a, store, "Other Agent").must(404, "GET", "/api/v1/boards/"+e.entry, nil)
-	newClient(t, a).must(404, "GET", "/api/v1/boards/"+e.entry, nil)
+	outsider.Must(404, "GET", "/api/v1/boards/"+e.entry, nil)
+	apptest.SignedInAs(t, a, auth.RoleSupervisor, "north-peak-outfitters").Must(404, "GET", "/api/v1/boards/"+e.entry, nil)
+	apptest.AgentOf(t, a, store, "Other Agent").Must(404, "GET", "/api/v1/boards/"+e.entry, nil)
+	apptest.NewClient(t, a).Must(404, "GET", "/api/v1/boards/"+e.entry, nil)
 
 	// The order placed on the call reopens the same board, after the call.
-	var o orderAnswer
-	shopper.must(201, "POST", "/api/v1/checkout", "{}").json(t, &o)
-	e.ap.send("call.hangup", map[string]any{"callId": e.callID})
-	waitFor(t, 5*time.Second, "served", func() bool { return entryState(a, e.entry) == "served" })
-	shopper.must(200, "GET", "/api/v1/orders/"+o.Order.ID+"/board", nil).json(t, &b)
+	var o apptest.OrderAnswer
+	shopper.Must(201, "POST", "/api/v1/checkout", "{}").JSON(t, &o)
+	e.ap.Send("call.hangup", map[string]any{"callId": e.callID})
+	apptest.WaitFor(t, 5*time.Second, "served", func() bool { return entryState(a, e.entry) == "served" })
+	shopper.Must(200, "GET", "/api/v1/orders/"+o.Order.ID+"/board", nil).JSON(t, &b)
 	check(b, "the shopper, from the order")
-	sup.must(200, "GET", "/api/v1/orders/"+o.Order.ID+"/board", nil).json(t, &b)
+	sup.Must(200, "GET", "/api/v1/orders/"+o.Order.ID+"/board", nil).JSON(t, &b)
 	check(b, "the supervisor, from the order")
-	outsider.must(404, "GET", "/api/v1/orders/"+o.Order.ID+"/board", nil)
-	shopper.must(404, "GET", "/api/v1/orders/ord_nope/board", nil)
+	outsider.Must(404, "GET", "/api/v1/orders/"+o.Order.ID+"/board", nil)
+	shopper.Must(404, "GET", "/api/v1/orders/ord_nope/board", nil)
 
 	// An order bought alone has no board, and says why.
-	solo := member(t, a, "Sol Alone")
-	solo.must(200, "POST", "/api/v1/cart/items", map[string]any{"store": store, "sku": "VR-DECANT", "quantity": 1})
-	solo.must(201, "POST", "/api/v1/checkout", "{}").json(t, &o)
-	if r := solo.do("GET", "/api/v1/orders/"+o.Order.ID+"/board", nil); r.Status != 404 || !strings.Contains(string(r.Body), "not placed during a call") {
+	solo := apptest.Member(t, a, "Sol Alone")
+	solo.Must(200, "POST", "/api/v1/cart/items", map[string]any{"store": store, "sku": "VR-DECANT", "quantity": 1})
+	solo.Must(201, "POST", "/api/v1/checkout", "{}").JSON(t, &o)
+	if r := solo.Do("GET", "/api/v1/orders/"+o.Order.ID+"/board", nil); r.Status != 404 || !strings.Contains(string(r.Body), "not placed during a call") {
 		t.Fatalf("board of an order bought alone: %d %s", r.Status, r.Body)
 	}
 }

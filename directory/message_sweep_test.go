@@ -1,4 +1,4 @@
-package app
+package directory_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/blob"
 	"github.com/livemall/livemall/directory"
 )
@@ -19,13 +20,13 @@ import (
 // others dropped with their file, files without a row removed, greetings
 // and other nodes' recent saves left alone.
 func TestStartSettlesWhatACrashLeft(t *testing.T) {
-	a := newTestApp(t)
+	a := apptest.New(t)
 	ctx := context.Background()
-	carol := member(t, a, "Carol Sweep")
+	carol := apptest.Member(t, a, "Carol Sweep")
 	var me struct{ Account struct{ ID string } }
-	carol.must(200, "GET", "/api/v1/me", nil).json(t, &me)
+	carol.Must(200, "GET", "/api/v1/me", nil).JSON(t, &me)
 	acct := me.Account.ID
-	number := directory.Number(strings.ReplaceAll(carol.myNumber(), " ", ""))
+	number := directory.Number(strings.ReplaceAll(carol.MyNumber(), " ", ""))
 	var storeID int64
 	if err := a.DB.Table("stores").Select("id").Order("id").Limit(1).Scan(&storeID).Error; err != nil || storeID == 0 {
 		t.Fatalf("no demo store: %v", err)
@@ -80,11 +81,11 @@ func TestStartSettlesWhatACrashLeft(t *testing.T) {
 	}
 
 	// Before the sweep, nothing pending is shown, played or counted.
-	if msgs, unheard := carol.mailbox(); len(msgs) != 1 || msgs[0].ID != "msg_ready" || unheard != 1 {
+	if msgs, unheard := carol.Mailbox(); len(msgs) != 1 || msgs[0].ID != "msg_ready" || unheard != 1 {
 		t.Fatalf("before the sweep the mailbox shows %+v (%d unheard), want only msg_ready", msgs, unheard)
 	}
-	carol.must(404, "GET", "/api/v1/mailbox/msg_whole/media", nil)
-	carol.must(404, "DELETE", "/api/v1/mailbox/msg_whole", nil)
+	carol.Must(404, "GET", "/api/v1/mailbox/msg_whole/media", nil)
+	carol.Must(404, "DELETE", "/api/v1/mailbox/msg_whole", nil)
 
 	swept, err := a.Calls.SweepMessages(ctx)
 	if err != nil {
@@ -94,7 +95,7 @@ func TestStartSettlesWhatACrashLeft(t *testing.T) {
 		t.Fatalf("swept %+v, want %+v", swept, want)
 	}
 	var ids []string
-	msgs, _ := carol.mailbox()
+	msgs, _ := carol.Mailbox()
 	for _, m := range msgs {
 		ids = append(ids, m.ID)
 	}
@@ -102,7 +103,7 @@ func TestStartSettlesWhatACrashLeft(t *testing.T) {
 	if want := []string{"msg_abandoned", "msg_ready", "msg_whole"}; !slices.Equal(ids, want) {
 		t.Fatalf("after the sweep the mailbox shows %v, want %v", ids, want)
 	}
-	if r := carol.must(200, "GET", "/api/v1/mailbox/msg_whole/media", nil); r.Body != "whole" {
+	if r := carol.Must(200, "GET", "/api/v1/mailbox/msg_whole/media", nil); r.Body != "whole" {
 		t.Fatalf("recovered message plays %q", r.Body)
 	}
 	var status []struct{ ID, Status string }
@@ -127,7 +128,7 @@ func TestStartSettlesWhatACrashLeft(t *testing.T) {
 		t.Fatalf("files after the sweep:\n%v\nwant\n%v", keys, want)
 	}
 	for id, wantState := range map[string]string{"call_crashed": "ended/failed", "call_on_b": "active/"} {
-		if st, out := callRecord(t, a, id); st+"/"+out != wantState {
+		if st, out := apptest.CallRecord(t, a, id); st+"/"+out != wantState {
 			t.Fatalf("call %s is %s/%s, want %s", id, st, out, wantState)
 		}
 	}

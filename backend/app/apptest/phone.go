@@ -1,4 +1,4 @@
-package app
+package apptest
 
 import (
 	"encoding/json"
@@ -21,24 +21,24 @@ import (
 	lmmedia "github.com/livemall/livemall/media"
 )
 
-// phone is a device in a call test: a signed-in client with a signaling
+// Phone is a device in a call test: a signed-in client with a signaling
 // socket read in the background and a pion peer connection that sends the
 // test media (VP8 video and Opus audio from media/testdata) and counts
 // what it receives.
-type phone struct {
-	t    *testing.T
-	c    *client
-	sock *socket
-	msgs chan lmmedia.Message
+type Phone struct {
+	T    *testing.T
+	C    *Client
+	Sock *Socket
+	Msgs chan lmmedia.Message
 
 	mu      sync.Mutex
 	pc      *webrtc.PeerConnection
 	callID  string
-	noVideo bool
+	NoVideo bool
 	// slow paces the test media down (video 5 frames a second, audio a
 	// packet every 100 ms): for tests of many calls at once, where full
 	// rate under -race would measure the race detector, not the node.
-	slow bool
+	Slow bool
 	got  [2]atomic.Int64 // audio, video packets received
 	// sent is the media time each track stamped (audio, video, in
 	// nanoseconds), samples how many samples it wrote: what the phone
@@ -46,8 +46,8 @@ type phone struct {
 	sent    [2]atomic.Int64
 	samples [2]atomic.Int64
 	// held is closed on resume; while it is non-nil the senders write
-	// nothing (holdMedia), like a caller who waits for the tone. sendMu
-	// orders holdMedia after any write in progress.
+	// nothing (HoldMedia), like a caller who waits for the tone. sendMu
+	// orders HoldMedia after any write in progress.
 	sendMu   sync.RWMutex
 	held     chan struct{}
 	sendStop chan struct{} // closed when the phone closes
@@ -55,20 +55,20 @@ type phone struct {
 	closed   atomic.Bool
 }
 
-// newPhone connects the client's device and starts reading its socket.
-func newPhone(t *testing.T, c *client, base string) *phone {
+// NewPhone connects the client's device and starts reading its socket.
+func NewPhone(t *testing.T, c *Client, base string) *Phone {
 	t.Helper()
-	p := &phone{t: t, c: c, sock: c.openSocket(base), msgs: make(chan lmmedia.Message, 256), sendStop: make(chan struct{})}
+	p := &Phone{T: t, C: c, Sock: c.OpenSocket(base), Msgs: make(chan lmmedia.Message, 256), sendStop: make(chan struct{})}
 	go p.read()
-	go p.heartbeat()
-	t.Cleanup(p.close)
+	go p.Heartbeat()
+	t.Cleanup(p.Close)
 	return p
 }
 
-// heartbeat sends a heartbeat every 20 s, as the web client does: the
+// Heartbeat sends a heartbeat every 20 s, as the web client does: the
 // server closes a socket that says nothing for 90 s, which ended the
 // calls of long tests.
-func (p *phone) heartbeat() {
+func (p *Phone) Heartbeat() {
 	tick := time.NewTicker(20 * time.Second)
 	defer tick.Stop()
 	for {
@@ -76,12 +76,13 @@ func (p *phone) heartbeat() {
 		case <-p.sendStop:
 			return
 		case <-tick.C:
-			p.send("heartbeat", nil)
+			p.Send("heartbeat", nil)
 		}
 	}
 }
 
-func (p *phone) close() {
+// Close ends the phone: its media, peer connection and socket.
+func (p *Phone) Close() {
 	if p.closed.Swap(true) {
 		return
 	}
@@ -92,23 +93,23 @@ func (p *phone) close() {
 	if pc != nil {
 		pc.Close()
 	}
-	p.sock.conn.Close()
+	p.Sock.Conn.Close()
 }
 
 // read dispatches WebRTC signaling to the peer connection and queues the
 // rest for the test.
-func (p *phone) read() {
-	p.sock.conn.SetReadDeadline(time.Time{})
+func (p *Phone) read() {
+	p.Sock.Conn.SetReadDeadline(time.Time{})
 	for {
 		var m lmmedia.Message
-		if err := p.sock.conn.ReadJSON(&m); err != nil {
-			close(p.msgs)
+		if err := p.Sock.Conn.ReadJSON(&m); err != nil {
+			close(p.Msgs)
 			return
 		}
 		switch m.Type {
 		case "rtc.offer":
 			if err := p.onOffer(m.Data); err != nil {
-				p.t.Errorf("answer offer: %v", err)
+				p.T.Errorf("answer offer: %v", err)
 			}
 		case "rtc.candidate":
 			var d struct {
@@ -122,41 +123,41 @@ func (p *phone) read() {
 				pc.AddICECandidate(d.Candidate)
 			}
 		default:
-			p.msgs <- m
+			p.Msgs <- m
 		}
 	}
 }
 
-// send writes a signaling message with data.
-func (p *phone) send(typ string, data any) {
+// Send writes a signaling message with data.
+func (p *Phone) Send(typ string, data any) {
 	raw, _ := json.Marshal(data)
 	msg, _ := json.Marshal(lmmedia.Message{Type: typ, V: 1, Data: raw})
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.sock.conn.WriteMessage(1, msg)
+	p.Sock.Conn.WriteMessage(1, msg)
 }
 
-// expect waits for a message of the type whose data contains want.
-func (p *phone) expect(typ, want string, within time.Duration) lmmedia.Message {
-	p.t.Helper()
+// Expect waits for a message of the type whose data contains want.
+func (p *Phone) Expect(typ, want string, within time.Duration) lmmedia.Message {
+	p.T.Helper()
 	deadline := time.After(within)
 	for {
 		select {
-		case m, ok := <-p.msgs:
+		case m, ok := <-p.Msgs:
 			if !ok {
-				p.t.Fatalf("socket closed while waiting for %s %s", typ, want)
+				p.T.Fatalf("socket closed while waiting for %s %s", typ, want)
 			}
 			if m.Type == typ && strings.Contains(string(m.Data), want) {
 				return m
 			}
 		case <-deadline:
-			p.t.Fatalf("no %s with %q within %v", typ, want, within)
+			p.T.Fatalf("no %s with %q within %v", typ, want, within)
 		}
 	}
 }
 
-// callIDOf extracts the callId of a message.
-func callIDOf(m lmmedia.Message) string {
+// CallIDOf extracts the callId of a message.
+func CallIDOf(m lmmedia.Message) string {
 	var d struct {
 		CallID string `json:"callId"`
 	}
@@ -177,7 +178,7 @@ var testAPI = func() *webrtc.API {
 }()
 
 // onOffer answers the server's offer, sending the test media.
-func (p *phone) onOffer(data json.RawMessage) error {
+func (p *Phone) onOffer(data json.RawMessage) error {
 	var d struct {
 		CallID string `json:"callId"`
 		SDP    string `json:"sdp"`
@@ -194,7 +195,7 @@ func (p *phone) onOffer(data json.RawMessage) error {
 		return err
 	}
 	var video *webrtc.TrackLocalStaticSample
-	if !p.noVideo {
+	if !p.NoVideo {
 		video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "phone")
 		if _, err := pc.AddTrack(video); err != nil {
 			return err
@@ -214,7 +215,7 @@ func (p *phone) onOffer(data json.RawMessage) error {
 	})
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
-			p.send("rtc.candidate", map[string]any{"callId": d.CallID, "candidate": c.ToJSON()})
+			p.Send("rtc.candidate", map[string]any{"callId": d.CallID, "candidate": c.ToJSON()})
 		}
 	})
 	p.mu.Lock()
@@ -236,7 +237,7 @@ func (p *phone) onOffer(data json.RawMessage) error {
 	if err := pc.SetLocalDescription(answer); err != nil {
 		return err
 	}
-	p.send("rtc.answer", map[string]any{"callId": d.CallID, "sdp": answer.SDP})
+	p.Send("rtc.answer", map[string]any{"callId": d.CallID, "sdp": answer.SDP})
 	go p.sendOpus(audio, stop)
 	if video != nil {
 		go p.sendVP8(video, stop)
@@ -256,7 +257,7 @@ type mediaClock struct {
 
 // due waits until the next sample is due, or while the media is held; it
 // reports false once the phone or the peer connection stops.
-func (p *phone) due(c *mediaClock, stop chan struct{}) bool {
+func (p *Phone) due(c *mediaClock, stop chan struct{}) bool {
 	p.sendMu.RLock()
 	held := p.held
 	p.sendMu.RUnlock()
@@ -287,7 +288,7 @@ func (p *phone) due(c *mediaClock, stop chan struct{}) bool {
 
 // write writes a sample of track idx (0 audio, 1 video) and counts it,
 // unless the media is held: then it reports false and the sample waits.
-func (p *phone) write(idx int, track *webrtc.TrackLocalStaticSample, s media.Sample, c *mediaClock) bool {
+func (p *Phone) write(idx int, track *webrtc.TrackLocalStaticSample, s media.Sample, c *mediaClock) bool {
 	p.sendMu.RLock()
 	defer p.sendMu.RUnlock()
 	if p.held != nil {
@@ -302,9 +303,9 @@ func (p *phone) write(idx int, track *webrtc.TrackLocalStaticSample, s media.Sam
 	return true
 }
 
-// holdMedia stops the phone's media: once it returns no sample is
-// written until resumeMedia.
-func (p *phone) holdMedia() {
+// HoldMedia stops the phone's media: once it returns no sample is
+// written until ResumeMedia.
+func (p *Phone) HoldMedia() {
 	p.sendMu.Lock()
 	defer p.sendMu.Unlock()
 	if p.held == nil {
@@ -312,8 +313,8 @@ func (p *phone) holdMedia() {
 	}
 }
 
-// resumeMedia lets the senders go on from where they were held.
-func (p *phone) resumeMedia() {
+// ResumeMedia lets the senders go on from where they were held.
+func (p *Phone) ResumeMedia() {
 	p.sendMu.Lock()
 	defer p.sendMu.Unlock()
 	if p.held != nil {
@@ -322,31 +323,31 @@ func (p *phone) resumeMedia() {
 	}
 }
 
-// sentMedia reports the media time the audio and video tracks stamped and
+// SentMedia reports the media time the audio and video tracks stamped and
 // the audio samples (one RTP packet each) written so far.
-func (p *phone) sentMedia() (audio, video time.Duration, audioPackets int64) {
+func (p *Phone) SentMedia() (audio, video time.Duration, audioPackets int64) {
 	p.sendMu.Lock() // no write in progress: the three agree
 	defer p.sendMu.Unlock()
 	return time.Duration(p.sent[0].Load()), time.Duration(p.sent[1].Load()), p.samples[0].Load()
 }
 
 // sendVP8 loops the VP8 fixture at 30 frames per second of media time.
-func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
+func (p *Phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
 	frameTime := time.Second / 30
-	if p.slow {
+	if p.Slow {
 		frameTime = time.Second / 5
 	}
 	var clock mediaClock
 	for {
-		f, err := os.Open("../../media/testdata/vp8-6s.ivf")
+		f, err := os.Open(Fixture("media/testdata/vp8-6s.ivf"))
 		if err != nil {
-			p.t.Errorf("open VP8 fixture: %v", err)
+			p.T.Errorf("open VP8 fixture: %v", err)
 			return
 		}
 		r, _, err := ivfreader.NewWith(f)
 		if err != nil {
 			f.Close()
-			p.t.Errorf("read VP8 fixture: %v", err)
+			p.T.Errorf("read VP8 fixture: %v", err)
 			return
 		}
 		for {
@@ -372,19 +373,19 @@ func (p *phone) sendVP8(track *webrtc.TrackLocalStaticSample, stop chan struct{}
 }
 
 // sendOpus loops the Opus fixture's packets, 20 ms of media each.
-func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
-	data, err := os.ReadFile("../../media/testdata/opus-6s.ogg")
+func (p *Phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{}) {
+	data, err := os.ReadFile(Fixture("media/testdata/opus-6s.ogg"))
 	if err != nil {
-		p.t.Errorf("open Opus fixture: %v", err)
+		p.T.Errorf("open Opus fixture: %v", err)
 		return
 	}
 	packets, err := lmmedia.OpusPackets(data)
 	if err != nil {
-		p.t.Errorf("read Opus fixture: %v", err)
+		p.T.Errorf("read Opus fixture: %v", err)
 		return
 	}
 	packetTime := 20 * time.Millisecond
-	if p.slow {
+	if p.Slow {
 		packetTime = 100 * time.Millisecond
 	}
 	var clock mediaClock
@@ -402,9 +403,9 @@ func (p *phone) sendOpus(track *webrtc.TrackLocalStaticSample, stop chan struct{
 	}
 }
 
-// describe tells, for a failing test's log, the phone's call, its
+// Describe tells, for a failing test's log, the phone's call, its
 // connection's state and the signaling messages it has not read yet.
-func (p *phone) describe() string {
+func (p *Phone) Describe() string {
 	p.mu.Lock()
 	pc, id := p.pc, p.callID
 	p.mu.Unlock()
@@ -415,7 +416,7 @@ func (p *phone) describe() string {
 	var unread []string
 	for len(unread) < 10 {
 		select {
-		case m, ok := <-p.msgs:
+		case m, ok := <-p.Msgs:
 			if !ok {
 				unread = append(unread, "(socket closed)")
 				return fmt.Sprintf("call %s, %s, unread %s", id, state, strings.Join(unread, " "))
@@ -429,5 +430,5 @@ func (p *phone) describe() string {
 	return fmt.Sprintf("call %s, %s, unread %s", id, state, strings.Join(unread, " "))
 }
 
-// received reports the audio and video packets this phone received.
-func (p *phone) received() (int64, int64) { return p.got[0].Load(), p.got[1].Load() }
+// Received reports the audio and video packets this phone received.
+func (p *Phone) Received() (int64, int64) { return p.got[0].Load(), p.got[1].Load() }

@@ -1,10 +1,12 @@
-package app
+package mall_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/livemall/livemall/backend/app/apptest"
 )
 
 // storeVisitors is a store's visitors as GET /stores shows them, by slug.
@@ -15,16 +17,16 @@ type storeVisitors map[string][]struct {
 }
 
 // visitorsDowntown lists every store's visitors as anyone (a guest) sees them.
-func visitorsDowntown(t *testing.T, c *client) storeVisitors {
+func visitorsDowntown(t *testing.T, c *apptest.Client) storeVisitors {
 	t.Helper()
-	c.t = t
+	c.T = t
 	var resp struct {
 		Stores []struct {
 			Slug     string          `json:"slug"`
 			Visitors json.RawMessage `json:"visitors"`
 		} `json:"stores"`
 	}
-	c.must(200, "GET", "/api/v1/stores", nil).json(t, &resp)
+	c.Must(200, "GET", "/api/v1/stores", nil).JSON(t, &resp)
 	out := storeVisitors{}
 	for _, s := range resp.Stores {
 		if string(s.Visitors) == "null" || len(s.Visitors) == 0 {
@@ -53,21 +55,21 @@ func (v storeVisitors) names(slug string) string {
 }
 
 func TestMallVisitorsShowOptedInMembersInTheirStore(t *testing.T) {
-	a := newTestApp(t)
-	guest := newClient(t, a)
-	ana := member(t, a, "Ana Lima")
-	bo := member(t, a, "Bo Berg")
+	a := apptest.New(t)
+	guest := apptest.NewClient(t, a)
+	ana := apptest.Member(t, a, "Ana Lima")
+	bo := apptest.Member(t, a, "Bo Berg")
 
 	// Opted out by default: the visit is not even recorded.
 	var me struct {
 		ShowInMall bool `json:"showInMall"`
 	}
-	ana.must(200, "GET", "/api/v1/directory/me", nil).json(t, &me)
+	ana.Must(200, "GET", "/api/v1/directory/me", nil).JSON(t, &me)
 	if me.ShowInMall {
 		t.Fatal("a new member is shown in the mall without choosing it")
 	}
 	var shown struct{ Shown bool }
-	ana.must(200, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`).json(t, &shown)
+	ana.Must(200, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`).JSON(t, &shown)
 	if shown.Shown {
 		t.Fatal("presence of a member who did not opt in reported as shown")
 	}
@@ -75,16 +77,16 @@ func TestMallVisitorsShowOptedInMembersInTheirStore(t *testing.T) {
 		t.Fatalf("visitors before opting in: %q", got)
 	}
 
-	ana.must(200, "PATCH", "/api/v1/directory/me", `{"showInMall":true}`).json(t, &me)
+	ana.Must(200, "PATCH", "/api/v1/directory/me", `{"showInMall":true}`).JSON(t, &me)
 	if !me.ShowInMall {
 		t.Fatal("PATCH showInMall true did not stick")
 	}
-	ana.must(200, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`).json(t, &shown)
+	ana.Must(200, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`).JSON(t, &shown)
 	if !shown.Shown {
 		t.Fatal("presence of an opted-in member reported as not shown")
 	}
 	// Bo looks at a store too but never opted in.
-	bo.must(200, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`)
+	bo.Must(200, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`)
 
 	v := visitorsDowntown(t, guest)
 	if got := v.names("lumen-electronics"); got != "Ana" {
@@ -98,7 +100,7 @@ func TestMallVisitorsShowOptedInMembersInTheirStore(t *testing.T) {
 		t.Fatalf("Vinoteca's visitors %q, want none", got)
 	}
 	// Nothing private leaks: no email, no surname, no number, no birth date.
-	body := guest.must(200, "GET", "/api/v1/stores", nil).Body
+	body := guest.Must(200, "GET", "/api/v1/stores", nil).Body
 	for _, secret := range []string{"ana.lima@example.com", "Lima", "1990-01-01"} {
 		if strings.Contains(body, secret) {
 			t.Fatalf("stores API shows %q", secret)
@@ -110,32 +112,32 @@ func TestMallVisitorsShowOptedInMembersInTheirStore(t *testing.T) {
 			Visitors []struct{ Name string } `json:"visitors"`
 		} `json:"store"`
 	}
-	guest.must(200, "GET", "/api/v1/stores/lumen-electronics", nil).json(t, &one)
+	guest.Must(200, "GET", "/api/v1/stores/lumen-electronics", nil).JSON(t, &one)
 	if len(one.Store.Visitors) != 1 || one.Store.Visitors[0].Name != "Ana" {
 		t.Fatalf("store page visitors %+v", one.Store.Visitors)
 	}
 
 	// Moving to another store moves the avatar.
-	ana.must(200, "POST", "/api/v1/mall/presence", `{"store":"vinoteca-rossi"}`)
+	ana.Must(200, "POST", "/api/v1/mall/presence", `{"store":"vinoteca-rossi"}`)
 	v = visitorsDowntown(t, guest)
 	if v.names("lumen-electronics") != "" || v.names("vinoteca-rossi") != "Ana" {
 		t.Fatalf("after moving: Lumen %q, Vinoteca %q", v.names("lumen-electronics"), v.names("vinoteca-rossi"))
 	}
 
 	// Opting out removes her at once, before the window runs out.
-	ana.must(200, "PATCH", "/api/v1/directory/me", `{"showInMall":false}`)
+	ana.Must(200, "PATCH", "/api/v1/directory/me", `{"showInMall":false}`)
 	if got := visitorsDowntown(t, guest).names("vinoteca-rossi"); got != "" {
 		t.Fatalf("visitors after opting out: %q", got)
 	}
 }
 
 func TestMallVisitorsExpireAfterTheWindow(t *testing.T) {
-	a := newTestApp(t)
+	a := apptest.New(t)
 	a.MallPresence.SetWindow(time.Second)
-	guest := newClient(t, a)
-	cy := member(t, a, "Cyrano")
-	cy.must(200, "PATCH", "/api/v1/directory/me", `{"showInMall":true}`)
-	cy.must(200, "POST", "/api/v1/mall/presence", `{"store":"casa-cucina"}`)
+	guest := apptest.NewClient(t, a)
+	cy := apptest.Member(t, a, "Cyrano")
+	cy.Must(200, "PATCH", "/api/v1/directory/me", `{"showInMall":true}`)
+	cy.Must(200, "POST", "/api/v1/mall/presence", `{"store":"casa-cucina"}`)
 	v := visitorsDowntown(t, guest)
 	if got := v.names("casa-cucina"); got != "Cyrano" {
 		t.Fatalf("visitors %q, want Cyrano", got)
@@ -143,23 +145,23 @@ func TestMallVisitorsExpireAfterTheWindow(t *testing.T) {
 	if v["casa-cucina"][0].Initials != "C" {
 		t.Fatalf("one-word name initials %q", v["casa-cucina"][0].Initials)
 	}
-	waitFor(t, 3*time.Second, "Cyrano to leave Casa Cucina", func() bool {
+	apptest.WaitFor(t, 3*time.Second, "Cyrano to leave Casa Cucina", func() bool {
 		return visitorsDowntown(t, guest).names("casa-cucina") == ""
 	})
 	// A heartbeat brings her back.
-	cy.must(200, "POST", "/api/v1/mall/presence", `{"store":"casa-cucina"}`)
+	cy.Must(200, "POST", "/api/v1/mall/presence", `{"store":"casa-cucina"}`)
 	if got := visitorsDowntown(t, guest).names("casa-cucina"); got != "Cyrano" {
 		t.Fatalf("visitors after a new heartbeat %q, want Cyrano", got)
 	}
 }
 
 func TestMallVisitorsAtMostEightPerStore(t *testing.T) {
-	a := newTestApp(t)
-	guest := newClient(t, a)
+	a := apptest.New(t)
+	guest := apptest.NewClient(t, a)
 	for _, name := range []string{"Ann A", "Ben B", "Cat C", "Dan D", "Eve E", "Fay F", "Gus G", "Hal H", "Ivy I"} {
-		m := member(t, a, name)
-		m.must(200, "PATCH", "/api/v1/directory/me", `{"showInMall":true}`)
-		m.must(200, "POST", "/api/v1/mall/presence", `{"store":"north-peak-outfitters"}`)
+		m := apptest.Member(t, a, name)
+		m.Must(200, "PATCH", "/api/v1/directory/me", `{"showInMall":true}`)
+		m.Must(200, "POST", "/api/v1/mall/presence", `{"store":"north-peak-outfitters"}`)
 	}
 	if got := len(visitorsDowntown(t, guest)["north-peak-outfitters"]); got != 8 {
 		t.Fatalf("%d visitors shown, want 8", got)
@@ -167,56 +169,29 @@ func TestMallVisitorsAtMostEightPerStore(t *testing.T) {
 }
 
 func TestMallPresenceErrorCases(t *testing.T) {
-	a := newTestApp(t)
-	m := member(t, a, "Dee Ray")
-	guest := newClient(t, a)
-	agent := signedInAs(t, a, "agent", "lumen-electronics")
+	a := apptest.New(t)
+	m := apptest.Member(t, a, "Dee Ray")
+	guest := apptest.NewClient(t, a)
+	agent := apptest.SignedInAs(t, a, "agent", "lumen-electronics")
 
-	tests := []struct {
-		name         string
-		who          *client
-		method, path string
-		body         string
-		want         int
-		message      string
-	}{
-		{"guests are never shown", guest, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`, 401, "sign in"},
-		{"agents are not shoppers", agent, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"}`, 403, "role"},
-		{"empty body", m, "POST", "/api/v1/mall/presence", ` `, 400, "body is empty"},
-		{"not an object", m, "POST", "/api/v1/mall/presence", `["lumen-electronics"]`, 400, "JSON object"},
-		{"store missing", m, "POST", "/api/v1/mall/presence", `{}`, 400, `"store" is required`},
-		{"store not a string", m, "POST", "/api/v1/mall/presence", `{"store":7}`, 400, "must be"},
-		{"unknown field", m, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics","page":"x"}`, 400, "unknown field"},
-		{"malformed", m, "POST", "/api/v1/mall/presence", `{"store":`, 400, "malformed JSON"},
-		{"trailing data", m, "POST", "/api/v1/mall/presence", `{"store":"lumen-electronics"} {}`, 400, "after the object"},
-		{"bad slug", m, "POST", "/api/v1/mall/presence", `{"store":"../admin"}`, 400, "store slug"},
-		{"unknown store", m, "POST", "/api/v1/mall/presence", `{"store":"no-such-store"}`, 404, "no store"},
-		{"wrong verb", m, "GET", "/api/v1/mall/presence", "", 404, "no API endpoint"},
-		{"profile show not a boolean", m, "PATCH", "/api/v1/directory/me", `{"showInMall":"yes"}`, 400, "showInMall"},
-		{"profile show null changes nothing", m, "PATCH", "/api/v1/directory/me", `{"showInMall":null}`, 200, ""},
-		{"profile unknown field", m, "PATCH", "/api/v1/directory/me", `{"showInStore":true}`, 400, "unknown field"},
+	tests := []apptest.Scenario{
+		{Name: "guests are never shown", Who: "guest", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"lumen-electronics"}`, Status: 401, Text: "sign in"},
+		{Name: "agents are not shoppers", Who: "agent", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"lumen-electronics"}`, Status: 403, Text: "role"},
+		{Name: "empty body", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: ` `, Status: 400, Text: "body is empty"},
+		{Name: "not an object", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `["lumen-electronics"]`, Status: 400, Text: "JSON object"},
+		{Name: "store missing", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{}`, Status: 400, Text: `"store" is required`},
+		{Name: "store not a string", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":7}`, Status: 400, Text: "must be"},
+		{Name: "unknown field", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"lumen-electronics","page":"x"}`, Status: 400, Text: "unknown field"},
+		{Name: "malformed", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":`, Status: 400, Text: "malformed JSON"},
+		{Name: "trailing data", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"lumen-electronics"} {}`, Status: 400, Text: "after the object"},
+		{Name: "bad slug", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"../admin"}`, Status: 400, Text: "store slug"},
+		{Name: "unknown store", Who: "member", Method: "POST", Path: "/api/v1/mall/presence", Body: `{"store":"no-such-store"}`, Status: 404, Text: "no store"},
+		{Name: "wrong verb", Who: "member", Method: "GET", Path: "/api/v1/mall/presence", Status: 404, Text: "no API endpoint"},
+		{Name: "profile show not a boolean", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"showInMall":"yes"}`, Status: 400, Text: "showInMall"},
+		{Name: "profile show null changes nothing", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"showInMall":null}`, Status: 200},
+		{Name: "profile unknown field", Who: "member", Method: "PATCH", Path: "/api/v1/directory/me", Body: `{"showInStore":true}`, Status: 400, Text: "unknown field"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := tt.who
-			c.t = t
-			var body any
-			if tt.body != "" {
-				body = tt.body
-			}
-			r := c.do(tt.method, tt.path, body)
-			if r.Status != tt.want {
-				t.Fatalf("status %d, want %d: %s", r.Status, tt.want, r.Body)
-			}
-			if tt.message != "" {
-				var e struct{ Error struct{ Message string } }
-				r.json(t, &e)
-				if !strings.Contains(e.Error.Message, tt.message) {
-					t.Fatalf("message %q, want %q", e.Error.Message, tt.message)
-				}
-			}
-		})
-	}
+	apptest.RunScenarios(t, a, apptest.Actors{"guest": guest, "member": m, "agent": agent}, tests)
 	// None of the refused requests left a trace.
 	var n int64
 	a.DB.Table("mall_presence").Count(&n)
