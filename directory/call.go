@@ -66,7 +66,17 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 		cl.callerName = "Guest"
 	}
 	sub, err := c.bus.Subscribe(roomSubject(rec.ID), cl.onMessage)
+	if err == nil {
+		// The server must know the room before anyone can learn of the
+		// call: the queue on another node offers it an agent as soon as
+		// its row is written, and a request that finds no subscriber yet
+		// would take the call for ended.
+		err = c.bus.Flush()
+	}
 	if err != nil {
+		if sub != nil {
+			sub.Unsubscribe()
+		}
 		room.Close()
 		cancel()
 		return nil, err

@@ -35,8 +35,9 @@ func (AgeCheck) TableName() string { return "age_checks" }
 // by the birth date they registered, backed by the agent's look at them on
 // live video.
 type AgeChecks struct {
-	db      *gorm.DB
-	witness Witness // nil: no age can be verified
+	db       *gorm.DB
+	accounts Accounts // the shoppers' birth dates
+	witness  Witness  // nil: no age can be verified
 
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
@@ -54,10 +55,11 @@ type Witness interface {
 	EndForRefusedOrder(ctx context.Context, order *Order, reason string)
 }
 
-// NewAgeChecks returns the age check service; witness confirms live video
-// and hears of refusals. Without a witness (nil) no age can be verified.
-func NewAgeChecks(db *gorm.DB, witness Witness) *AgeChecks {
-	return &AgeChecks{db: db, witness: witness, Now: time.Now}
+// NewAgeChecks returns the age check service; accounts tells the shoppers'
+// birth dates, witness confirms live video and hears of refusals. Without a
+// witness (nil) no age can be verified.
+func NewAgeChecks(db *gorm.DB, accounts Accounts, witness Witness) *AgeChecks {
+	return &AgeChecks{db: db, accounts: accounts, witness: witness, Now: time.Now}
 }
 
 // AgeCheckOutcome is what an age check did to the order.
@@ -130,9 +132,13 @@ func (ac *AgeChecks) CheckAge(ctx context.Context, staff *auth.Account, orderID 
 		reason := fmt.Sprintf("guests cannot buy age-restricted items: sign up with your birth date to buy %s (%d+)", item, age)
 		return ac.refuse(ctx, &o, actor, reason, nil)
 	}
-	var shopper auth.Account
-	if err := db.Where("id = ?", *o.AccountID).Take(&shopper).Error; err != nil {
+	refs, err := ac.accounts.Refs(ctx, []string{*o.AccountID})
+	if err != nil {
 		return nil, fmt.Errorf("load shopper: %w", err)
+	}
+	shopper, ok := refs[*o.AccountID]
+	if !ok {
+		return nil, fmt.Errorf("load shopper: no account %s", *o.AccountID)
 	}
 	now := ac.Now().UTC()
 	years, ok := AgeOn(shopper.BirthDate, now)

@@ -60,7 +60,7 @@ func (r *refusals) Reason(id string) string {
 // recorded.
 func withVerificationHooks(a *app.App, camera map[string]bool) *refusals {
 	r := &refusals{got: map[string]string{}, camera: camera}
-	a.Closing.AgeChecks = mall.NewAgeChecks(a.DB.DB, r)
+	a.Closing.AgeChecks = mall.NewAgeChecks(a.DB.DB, a.Accounts, r)
 	return r
 }
 
@@ -125,7 +125,7 @@ func TestAgeCheckRefusesUnderageAndGuestsAndNeedsLiveVideo(t *testing.T) {
 	}
 	apptest.RunScenarios(t, a, apptest.Actors{"agent": agent}, cases)
 	agent.T = t
-	a.Closing.AgeChecks = mall.NewAgeChecks(a.DB.DB, nil) // no video witness
+	a.Closing.AgeChecks = mall.NewAgeChecks(a.DB.DB, a.Accounts, nil) // no video witness
 	if r := agent.AgeCheck(ao.Order.ID, true); r.Status != 409 || !strings.Contains(r.Body, "live video cannot be confirmed") {
 		t.Fatalf("without a video witness: %d %s", r.Status, r.Body)
 	}

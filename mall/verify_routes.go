@@ -25,7 +25,7 @@ type Closing struct {
 // live video from witness.
 func NewClosing(shop *Shop, a *auth.Service, accounts Accounts, witness Witness) *Closing {
 	db := shop.Orders.db
-	return &Closing{Shop: shop, AgeChecks: NewAgeChecks(db, witness), Signatures: NewSignatures(db, a), Credit: NewCredit(db, accounts)}
+	return &Closing{Shop: shop, AgeChecks: NewAgeChecks(db, accounts, witness), Signatures: NewSignatures(db, a), Credit: NewCredit(db, accounts)}
 }
 
 // Routes registers the age check, signing and credit endpoints on api.

@@ -40,6 +40,10 @@ var (
 	tableCall = regexp.MustCompile(`\bTable\(\s*"([a-z_]+)`)
 	modelCall = regexp.MustCompile(`\bModel\(\s*&(?:[a-z]+\.)?([A-Z][A-Za-z0-9]*)\{`)
 	sqlWord   = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_]+)`)
+	// A variable of another slice's model type that a query fills:
+	// var x auth.Account … Take(&x).
+	modelVar  = regexp.MustCompile(`\bvar\s+([a-zA-Z_][A-Za-z0-9_]*)\s+(?:\[\])?\*?(?:auth|mall|directory|agentdesk|media)\.([A-Z][A-Za-z0-9]*)\b`)
+	filledVar = regexp.MustCompile(`\b(?:Take|Find|First|Last|Scan)\(\s*&([a-zA-Z_][A-Za-z0-9_]*)\s*\)`)
 	tableName = regexp.MustCompile(`func \(\*?([A-Z][A-Za-z0-9]*)\) TableName\(\) string \{\s*return "([a-z_]+)"`)
 )
 
@@ -51,7 +55,8 @@ type crossing struct {
 
 // queriedTables lists the tables that the Go source src queries: names in
 // Table("x"), Model(&T{}) (by T's TableName in models, else GORM's default
-// name) and SQL in string literals (FROM, JOIN, UPDATE, INSERT INTO,
+// name), variables of another slice's model type filled by Take, Find,
+// First, Last or Scan, and SQL in string literals (FROM, JOIN, UPDATE, INSERT INTO,
 // DELETE FROM). Only names in known count, so prose is not mistaken for SQL.
 func queriedTables(file string, src []byte, models map[string]string, known map[string]string) []struct {
 	line  int
@@ -86,9 +91,22 @@ func queriedTables(file string, src []byte, models map[string]string, known map[
 			add(line, strings.ToLower(m[1]))
 		}
 	}
+	typeOf := map[string]string{} // variable → the other slice's model type
 	for i, text := range strings.Split(string(src), "\n") {
 		if strings.HasPrefix(strings.TrimSpace(text), "//") {
 			continue
+		}
+		for _, m := range modelVar.FindAllStringSubmatch(text, -1) {
+			typeOf[m[1]] = m[2]
+		}
+		for _, m := range filledVar.FindAllStringSubmatch(text, -1) {
+			if typ, ok := typeOf[m[1]]; ok {
+				t, ok := models[typ]
+				if !ok {
+					t = schema.NamingStrategy{}.TableName(typ)
+				}
+				add(i+1, t)
+			}
 		}
 		for _, m := range tableCall.FindAllStringSubmatch(text, -1) {
 			add(i+1, m[1])
@@ -229,6 +247,10 @@ func storeName(db *gorm.DB, id int64) string {
 	db.Model(&Order{}).Where("store_id = ?", id).Count(&n)
 	db.Raw("SELECT 1 FROM queue_entries e JOIN carts c ON c.id = e.cart_id").Scan(&x)
 	db.Exec("UPDATE agent_states SET state = 'away'")
+	var shopper auth.Account
+	db.Where("id = ?", id).Take(&shopper)
+	var own QueueEntry
+	db.Take(&own)
 	return name
 }
 `)
@@ -237,7 +259,7 @@ func storeName(db *gorm.DB, id int64) string {
 		for _, c := range got {
 			lines = append(lines, c.pos+" "+c.table+" ("+c.owner+")")
 		}
-		want := []string{"agentdesk/planted.go:8 carts (mall)", "agentdesk/planted.go:6 stores (mall)", "agentdesk/planted.go:7 orders (mall)"}
+		want := []string{"agentdesk/planted.go:8 carts (mall)", "agentdesk/planted.go:6 stores (mall)", "agentdesk/planted.go:7 orders (mall)", "agentdesk/planted.go:11 accounts (auth)"}
 		if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("found:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 		}
