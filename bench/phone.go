@@ -12,6 +12,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	lmmedia "github.com/livemall/livemall/media"
 )
 
 // phone is a member's device in the call scenarios: a signaling socket and,
@@ -77,22 +79,20 @@ func (p *phone) read() {
 				p.onOffer(m.Data)
 			}
 		case "rtc.candidate":
-			var d struct {
-				Candidate webrtc.ICECandidateInit `json:"candidate"`
-			}
-			json.Unmarshal(m.Data, &d)
-			p.mu.Lock()
-			pc := p.pc
-			p.mu.Unlock()
-			if pc != nil {
-				pc.AddICECandidate(d.Candidate)
-			}
+			lmmedia.AddTrickled(p.peer(), m.Data)
 		default:
 			if p.onMsg != nil {
 				p.onMsg(p, m, at)
 			}
 		}
 	}
+}
+
+// peer is the phone's current peer connection, nil before an offer.
+func (p *phone) peer() *webrtc.PeerConnection {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pc
 }
 
 // sendMsg writes a signaling message.

@@ -87,13 +87,17 @@ func (p *Phone) Close() {
 		return
 	}
 	close(p.sendStop)
-	p.mu.Lock()
-	pc := p.pc
-	p.mu.Unlock()
-	if pc != nil {
+	if pc := p.peer(); pc != nil {
 		pc.Close()
 	}
 	p.Sock.Conn.Close()
+}
+
+// peer is the phone's current peer connection, nil before an offer.
+func (p *Phone) peer() *webrtc.PeerConnection {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pc
 }
 
 // read dispatches WebRTC signaling to the peer connection and queues the
@@ -112,16 +116,7 @@ func (p *Phone) read() {
 				p.T.Errorf("answer offer: %v", err)
 			}
 		case "rtc.candidate":
-			var d struct {
-				Candidate webrtc.ICECandidateInit `json:"candidate"`
-			}
-			json.Unmarshal(m.Data, &d)
-			p.mu.Lock()
-			pc := p.pc
-			p.mu.Unlock()
-			if pc != nil {
-				pc.AddICECandidate(d.Candidate)
-			}
+			lmmedia.AddTrickled(p.peer(), m.Data)
 		default:
 			p.Msgs <- m
 		}
