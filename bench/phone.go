@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -39,17 +37,7 @@ type phone struct {
 
 // benchAPI is pion as the app's test phones configure it: loopback
 // candidates, UDP4, no mDNS, default interceptors.
-var benchAPI = func() *webrtc.API {
-	m := &webrtc.MediaEngine{}
-	m.RegisterDefaultCodecs()
-	reg := &interceptor.Registry{}
-	webrtc.RegisterDefaultInterceptors(m, reg)
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
-}()
+var benchAPI = lmmedia.NewLoopbackClientAPI()
 
 // connectPhone opens the member's device socket and starts reading it.
 func connectPhone(m *member, device string, src *sources, plan *mediaPlan, onMsg func(*phone, wsMessage, time.Time)) (*phone, error) {

@@ -1,13 +1,9 @@
 package app_test
 
 import (
-	"log/slog"
-	"os"
 	"testing"
+
+	"github.com/livemall/livemall/backend/app/apptest"
 )
 
-func TestMain(m *testing.M) {
-	// Keep test output to failures and counts: start-up logs are noise here.
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { apptest.Main(m) }

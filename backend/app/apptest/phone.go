@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
@@ -160,17 +158,7 @@ func CallIDOf(m lmmedia.Message) string {
 	return d.CallID
 }
 
-var testAPI = func() *webrtc.API {
-	m := &webrtc.MediaEngine{}
-	m.RegisterDefaultCodecs()
-	reg := &interceptor.Registry{}
-	webrtc.RegisterDefaultInterceptors(m, reg)
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
-}()
+var testAPI = lmmedia.NewLoopbackClientAPI()
 
 // onOffer answers the server's offer, sending the test media.
 func (p *Phone) onOffer(data json.RawMessage) error {
