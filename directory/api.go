@@ -87,10 +87,6 @@ func (s *Service) OnlineAgents(ctx context.Context, storeID int64) (map[string]S
 // roomTimeout bounds every request to a call's room.
 const roomTimeout = 5 * time.Second
 
-// noResponderRetry is the first pause before a request that found no room
-// is sent again (then twice and four times as long).
-const noResponderRetry = 50 * time.Millisecond
-
 // Rooms sends requests to the room of a call, on whichever node hosts it.
 // It is the one way in: the calls relay the devices' messages through it,
 // and the contact center offers calls, checks video and ends calls.
@@ -109,16 +105,6 @@ func (r *Rooms) request(ctx context.Context, callID string, from party, m media.
 	rctx, cancel := context.WithTimeout(ctx, roomTimeout)
 	defer cancel()
 	reply, err := r.bus.RequestWithContext(rctx, roomSubject(callID), env)
-	for wait := noResponderRetry; errors.Is(err, nats.ErrNoResponders) && wait <= 4*noResponderRetry; wait *= 2 {
-		// In a NATS cluster a new room's subscription reaches the other
-		// servers a moment after it is made: ask again briefly before
-		// taking the call for ended.
-		select {
-		case <-rctx.Done():
-		case <-time.After(wait):
-			reply, err = r.bus.RequestWithContext(rctx, roomSubject(callID), env)
-		}
-	}
 	if err != nil {
 		if errors.Is(err, nats.ErrNoResponders) {
 			return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
