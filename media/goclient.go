@@ -14,8 +14,11 @@ import (
 
 // NewLoopbackClientAPI returns pion as the Go phones use it against a node
 // on this machine: default codecs and interceptors, loopback candidates,
-// UDP4, no mDNS.
-func NewLoopbackClientAPI() *webrtc.API {
+// no mDNS, over the networks given (UDP4 when none).
+func NewLoopbackClientAPI(networks ...webrtc.NetworkType) *webrtc.API {
+	if len(networks) == 0 {
+		networks = []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+	}
 	m := &webrtc.MediaEngine{}
 	m.RegisterDefaultCodecs()
 	reg := &interceptor.Registry{}
@@ -23,7 +26,7 @@ func NewLoopbackClientAPI() *webrtc.API {
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetNetworkTypes(networks)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 }
 

@@ -3,6 +3,7 @@ package media
 import (
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -18,6 +19,15 @@ type SFUConfig struct {
 	Loopback bool
 	// MaxRooms bounds the rooms one node carries at once (0: 1000).
 	MaxRooms int
+	// UDPPort carries all of the node's WebRTC media on one UDP port (ICE
+	// UDP mux); 0 lets each connection take a port of its own.
+	UDPPort int
+	// TCPPort offers ICE-TCP on one TCP port, for clients whose UDP is
+	// blocked; 0 offers no TCP.
+	TCPPort int
+	// PublicIPs are the node's public IPv4 addresses behind a 1:1 NAT:
+	// they are announced beside the host candidates.
+	PublicIPs []string
 }
 
 // SFU forwards media between the participants of rooms. Each call is one
@@ -25,6 +35,8 @@ type SFUConfig struct {
 type SFU struct {
 	api *webrtc.API
 	cfg SFUConfig
+	// closers release the shared media ports at Close.
+	closers []func() error
 
 	mu    sync.Mutex
 	rooms map[string]*Room
@@ -50,10 +62,59 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(cfg.Loopback)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
-	return &SFU{api: api, cfg: cfg, rooms: map[string]*Room{}}, nil
+	sfu := &SFU{cfg: cfg, rooms: map[string]*Room{}}
+	if err := sfu.openPorts(&se); err != nil {
+		sfu.Close()
+		return nil, err
+	}
+	sfu.api = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	return sfu, nil
+}
+
+// openPorts sets up the ports media arrives on: one shared UDP port and
+// one ICE-TCP port when configured, and the public addresses to announce.
+func (s *SFU) openPorts(se *webrtc.SettingEngine) error {
+	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+	if s.cfg.UDPPort > 0 {
+		opts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4)}
+		if s.cfg.Loopback {
+			opts = append(opts, ice.UDPMuxFromPortWithLoopback())
+		}
+		mux, err := ice.NewMultiUDPMuxFromPort(s.cfg.UDPPort, opts...)
+		if err != nil {
+			return fmt.Errorf("media UDP port %d: %w", s.cfg.UDPPort, err)
+		}
+		s.closers = append(s.closers, mux.Close)
+		se.SetICEUDPMux(mux)
+	}
+	if s.cfg.TCPPort > 0 {
+		l, err := net.ListenTCP("tcp4", &net.TCPAddr{Port: s.cfg.TCPPort})
+		if err != nil {
+			return fmt.Errorf("media TCP port %d: %w", s.cfg.TCPPort, err)
+		}
+		mux := webrtc.NewICETCPMux(nil, l, 8)
+		s.closers = append(s.closers, mux.Close)
+		se.SetICETCPMux(mux)
+		networks = append(networks, webrtc.NetworkTypeTCP4)
+	}
+	se.SetNetworkTypes(networks)
+	if len(s.cfg.PublicIPs) > 0 {
+		for _, ip := range s.cfg.PublicIPs {
+			if a := net.ParseIP(ip); a == nil || a.To4() == nil {
+				return fmt.Errorf("public IPs: %q is not an IPv4 address", ip)
+			}
+		}
+		// Appended as host candidates on the same ports: clients on the
+		// node's own network keep the private addresses, others reach the
+		// public one, and the media still arrives on the one port.
+		err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{External: s.cfg.PublicIPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteAppend})
+		if err != nil {
+			return fmt.Errorf("public IPs %v: %w", s.cfg.PublicIPs, err)
+		}
+	}
+	return nil
 }
 
 // OpenRoom creates the room with the given id.
@@ -102,6 +163,10 @@ func (s *SFU) Close() {
 	for _, r := range rooms {
 		r.Close()
 	}
+	for _, c := range s.closers {
+		c()
+	}
+	s.closers = nil
 }
 
 // Room is one call's media: its participants and who hears whom.

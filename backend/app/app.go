@@ -276,7 +276,7 @@ func (a *App) startContactCenter(carts *mall.Carts) {
 func (a *App) startCalls() error {
 	cfg := a.Config
 	var err error
-	if a.SFU, err = media.NewSFU(media.SFUConfig{Loopback: cfg.WebRTCLoopback}); err != nil {
+	if a.SFU, err = media.NewSFU(media.SFUConfig{Loopback: cfg.WebRTCLoopback, UDPPort: cfg.MediaUDPPort, TCPPort: cfg.MediaTCPPort, PublicIPs: cfg.PublicIPs}); err != nil {
 		return err
 	}
 	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"))

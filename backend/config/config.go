@@ -71,6 +71,15 @@ type Config struct {
 	TURNAllowPrivate bool
 	// WebRTCLoopback offers loopback ICE candidates (single-host setups).
 	WebRTCLoopback bool
+	// MediaUDPPort carries all WebRTC media of the node on one UDP port;
+	// 0 gives each connection a port of its own.
+	MediaUDPPort int
+	// MediaTCPPort offers ICE-TCP on one TCP port for clients without
+	// UDP; 0 offers none.
+	MediaTCPPort int
+	// PublicIPs are the node's public IPv4 addresses behind a 1:1 NAT,
+	// announced in the media candidates.
+	PublicIPs []string
 	// StripeSecretKey turns on Stripe payments (sk_…) unless Payments says
 	// offline.
 	StripeSecretKey string
@@ -157,6 +166,12 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.TURNSecret, "turn-secret", cfg.TURNSecret, "secret shared by all nodes to sign TURN credentials (env LIVEMALL_TURN_SECRET)")
 	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
+	fs.IntVar(&cfg.MediaUDPPort, "media-udp-port", cfg.MediaUDPPort, "one UDP port for all WebRTC media of this node; 0 uses a port per connection (env LIVEMALL_MEDIA_UDP_PORT)")
+	fs.IntVar(&cfg.MediaTCPPort, "media-tcp-port", cfg.MediaTCPPort, "TCP port for WebRTC media (ICE-TCP) when a client's UDP is blocked; 0 turns it off (env LIVEMALL_MEDIA_TCP_PORT)")
+	fs.Func("public-ip", "public IPv4 address of this node behind a 1:1 NAT, announced to clients; repeatable or comma-separated (env LIVEMALL_PUBLIC_IP)", func(s string) error {
+		cfg.PublicIPs = append(cfg.PublicIPs, splitList(s)...)
+		return nil
+	})
 	fs.StringVar(&cfg.StripeSecretKey, "stripe-secret-key", cfg.StripeSecretKey, "Stripe secret key; turns on Stripe payments unless --payments offline (env LIVEMALL_STRIPE_SECRET_KEY)")
 	fs.StringVar(&cfg.StripePublishableKey, "stripe-publishable-key", cfg.StripePublishableKey, "Stripe publishable key (env LIVEMALL_STRIPE_PUBLISHABLE_KEY)")
 	fs.StringVar(&cfg.StripeWebhookSecret, "stripe-webhook-secret", cfg.StripeWebhookSecret, "Stripe webhook signing secret (env LIVEMALL_STRIPE_WEBHOOK_SECRET)")
@@ -223,6 +238,16 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 			}
 		}
 	}
+	for k, p := range map[string]*int{"LIVEMALL_MEDIA_UDP_PORT": &cfg.MediaUDPPort, "LIVEMALL_MEDIA_TCP_PORT": &cfg.MediaTCPPort} {
+		if v := getenv(k); v != "" {
+			if _, err := fmt.Sscanf(v, "%d", p); err != nil {
+				return fmt.Errorf("%s=%q: not a port number", k, v)
+			}
+		}
+	}
+	if v := getenv("LIVEMALL_PUBLIC_IP"); v != "" {
+		cfg.PublicIPs = append(cfg.PublicIPs, splitList(v)...)
+	}
 	if v := getenv("LIVEMALL_AUTH_RATE_LIMIT"); v != "" {
 		if _, err := fmt.Sscanf(v, "%d", &cfg.AuthRateLimit); err != nil {
 			return fmt.Errorf("LIVEMALL_AUTH_RATE_LIMIT=%q: not a number", v)
@@ -259,6 +284,16 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.NumberBlockStart < 200000000000 || cfg.NumberBlockStart > 999999999999 {
 		return fmt.Errorf("--number-block-start %d must be a 12-digit number starting with 2–9", cfg.NumberBlockStart)
+	}
+	for flagName, port := range map[string]int{"--media-udp-port": cfg.MediaUDPPort, "--media-tcp-port": cfg.MediaTCPPort} {
+		if port < 0 || port > 65535 {
+			return fmt.Errorf("%s %d must be a port number (1–65535), or 0", flagName, port)
+		}
+	}
+	for _, ip := range cfg.PublicIPs {
+		if parsed := net.ParseIP(ip); parsed == nil || parsed.To4() == nil {
+			return fmt.Errorf("--public-ip %q must be an IPv4 address like 203.0.113.7", ip)
+		}
 	}
 	if cfg.Node == "" {
 		host, err := os.Hostname()
@@ -343,4 +378,15 @@ func (cfg *Config) ChoosePayments() error {
 // secret key alone means Stripe.
 func (cfg *Config) StripeMode() bool {
 	return cfg.Payments == "stripe" || (cfg.Payments == "" && cfg.StripeSecretKey != "")
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -63,6 +63,13 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"zero rate limit", nil, []string{"--auth-rate-limit", "0"}, "at least 1"},
 		{"rate limit env not a number", map[string]string{"LIVEMALL_AUTH_RATE_LIMIT": "many"}, nil, "not a number"},
 		{"empty data dir", nil, []string{"--data", ""}, "must not be empty"},
+		{"negative media UDP port", nil, []string{"--media-udp-port", "-1"}, "--media-udp-port -1"},
+		{"media UDP port too high", nil, []string{"--media-udp-port", "70000"}, "--media-udp-port 70000"},
+		{"media TCP port too high", nil, []string{"--media-tcp-port", "65536"}, "--media-tcp-port 65536"},
+		{"media port env not a number", map[string]string{"LIVEMALL_MEDIA_TCP_PORT": "tcp"}, nil, "LIVEMALL_MEDIA_TCP_PORT=\"tcp\": not a port number"},
+		{"public IP a host name", nil, []string{"--public-ip", "mall.example.com"}, `--public-ip "mall.example.com"`},
+		{"public IP IPv6", nil, []string{"--public-ip", "2001:db8::1"}, "IPv4"},
+		{"public IP in env list bad", map[string]string{"LIVEMALL_PUBLIC_IP": "203.0.113.7,300.1.1.1"}, nil, `--public-ip "300.1.1.1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,5 +112,18 @@ func TestTrustedProxiesTakesAList(t *testing.T) {
 	want := []string{"192.0.2.1", "10.0.0.0/8", "192.0.2.7", "2001:db8::/32", "198.51.100.3"}
 	if err != nil || strings.Join(cfg.TrustedProxies, " ") != strings.Join(want, " ") {
 		t.Fatalf("trusted proxies %q (%v), want %q", cfg.TrustedProxies, err, want)
+	}
+}
+
+// TestMediaSettingsComeFromFlagsAndTheEnvironment: the media ports and
+// public IPs are read from LIVEMALL_* and flags; public IPs add up.
+func TestMediaSettingsComeFromFlagsAndTheEnvironment(t *testing.T) {
+	cfg, err := parse(t, map[string]string{"LIVEMALL_MEDIA_UDP_PORT": "50000", "LIVEMALL_PUBLIC_IP": "203.0.113.7"},
+		"--media-tcp-port", "50001", "--public-ip", "198.51.100.2, 198.51.100.3")
+	if err != nil || cfg.MediaUDPPort != 50000 || cfg.MediaTCPPort != 50001 {
+		t.Fatalf("media ports %d/%d (%v), want 50000/50001", cfg.MediaUDPPort, cfg.MediaTCPPort, err)
+	}
+	if got, want := strings.Join(cfg.PublicIPs, " "), "203.0.113.7 198.51.100.2 198.51.100.3"; got != want {
+		t.Fatalf("public IPs %q, want %q", got, want)
 	}
 }

@@ -29,6 +29,7 @@ type Phone struct {
 	Sock *Socket
 	Msgs chan lmmedia.Message
 
+	api     *webrtc.API // pion as this phone's network allows it
 	mu      sync.Mutex
 	pc      *webrtc.PeerConnection
 	callID  string
@@ -56,7 +57,15 @@ type Phone struct {
 // NewPhone connects the client's device and starts reading its socket.
 func NewPhone(t *testing.T, c *Client, base string) *Phone {
 	t.Helper()
-	p := &Phone{T: t, C: c, Sock: c.OpenSocket(base), Msgs: make(chan lmmedia.Message, 256), sendStop: make(chan struct{})}
+	return NewPhoneOn(t, c, base, testAPI)
+}
+
+// NewPhoneOn is NewPhone with the phone's media on api: a phone that may
+// only use some networks (lmmedia.NewLoopbackClientAPI(webrtc.NetworkTypeTCP4)
+// has no UDP).
+func NewPhoneOn(t *testing.T, c *Client, base string, api *webrtc.API) *Phone {
+	t.Helper()
+	p := &Phone{T: t, C: c, Sock: c.OpenSocket(base), Msgs: make(chan lmmedia.Message, 256), sendStop: make(chan struct{}), api: api}
 	go p.read()
 	go p.Heartbeat()
 	t.Cleanup(p.Close)
@@ -169,7 +178,7 @@ func (p *Phone) onOffer(data json.RawMessage) error {
 	if err := json.Unmarshal(data, &d); err != nil {
 		return err
 	}
-	pc, err := testAPI.NewPeerConnection(webrtc.Configuration{})
+	pc, err := p.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return err
 	}
@@ -411,6 +420,20 @@ func (p *Phone) Describe() string {
 		break
 	}
 	return fmt.Sprintf("call %s, %s, unread %s", id, state, strings.Join(unread, " "))
+}
+
+// SelectedPair returns the ICE candidate pair the phone's media uses now,
+// nil before it is connected.
+func (p *Phone) SelectedPair() *webrtc.ICECandidatePair {
+	pc := p.peer()
+	if pc == nil || pc.SCTP() == nil {
+		return nil
+	}
+	pair, err := pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil {
+		return nil
+	}
+	return pair
 }
 
 // Received reports the audio and video packets this phone received.

@@ -1,0 +1,69 @@
+package directory_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/livemall/livemall/backend/app/apptest"
+	"github.com/livemall/livemall/backend/config"
+	lmmedia "github.com/livemall/livemall/media"
+)
+
+// freePort returns a port of network ("tcp4" or "udp4") that nothing
+// listens on now.
+func freePort(t *testing.T, network string) int {
+	t.Helper()
+	if network == "tcp4" {
+		l, err := net.Listen(network, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}
+	c, err := net.ListenPacket(network, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// TestCallCarriesMediaWhenUDPIsBlocked: the node carries all UDP media on
+// one port and offers ICE-TCP on another; a phone that has no UDP at all
+// has a call with media both ways over TCP, with a phone on UDP that
+// reaches the node on its one UDP port.
+func TestCallCarriesMediaWhenUDPIsBlocked(t *testing.T) {
+	udpPort, tcpPort := freePort(t, "udp4"), freePort(t, "tcp4")
+	a := apptest.New(t, func(c *config.Config) { c.MediaUDPPort, c.MediaTCPPort = udpPort, tcpPort })
+	base := apptest.ServeOnLoopback(t, a)
+	alice, bob := apptest.Member(t, a, "Alice Tcp"), apptest.Member(t, a, "Bob Udp")
+	pa := apptest.NewPhoneOn(t, alice, base, lmmedia.NewLoopbackClientAPI(webrtc.NetworkTypeTCP4))
+	pb := apptest.NewPhone(t, bob, base)
+	bobNumber := bob.MyNumber()
+	apptest.WaitFor(t, 3*time.Second, "bob online", func() bool { return alice.Resolve(bobNumber).State == "available" })
+
+	pa.Send("call.dial", map[string]any{"number": bobNumber, "video": true})
+	id := apptest.CallIDOf(pa.Expect("call.state", `"state":"ringing"`, 5*time.Second))
+	pb.Expect("call.incoming", id, 5*time.Second)
+	pb.Send("call.answer", map[string]any{"callId": id})
+	pa.Expect("call.state", `"state":"active"`, 5*time.Second)
+	pb.Expect("call.state", `"state":"active"`, 5*time.Second)
+	apptest.WaitMedia(t, pa, pb)
+
+	tcp, udp := pa.SelectedPair(), pb.SelectedPair()
+	if tcp == nil || udp == nil {
+		t.Fatalf("no selected candidate pair: TCP phone %v, UDP phone %v", tcp, udp)
+	}
+	if tcp.Local.Protocol != webrtc.ICEProtocolTCP || tcp.Remote.Protocol != webrtc.ICEProtocolTCP || int(tcp.Remote.Port) != tcpPort {
+		t.Fatalf("the phone without UDP uses %s, want TCP to the node's media TCP port %d", tcp, tcpPort)
+	}
+	if udp.Remote.Protocol != webrtc.ICEProtocolUDP || int(udp.Remote.Port) != udpPort {
+		t.Fatalf("the UDP phone uses %s, want the node's one media UDP port %d", udp, udpPort)
+	}
+	pb.Send("call.hangup", map[string]any{"callId": id})
+	pa.Expect("call.state", `"state":"ended"`, 5*time.Second)
+}
