@@ -1,7 +1,6 @@
 package directory_test
 
 import (
-	"net"
 	"testing"
 	"time"
 
@@ -12,32 +11,12 @@ import (
 	lmmedia "github.com/livemall/livemall/media"
 )
 
-// freePort returns a port of network ("tcp4" or "udp4") that nothing
-// listens on now.
-func freePort(t *testing.T, network string) int {
-	t.Helper()
-	if network == "tcp4" {
-		l, err := net.Listen(network, "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
-	}
-	c, err := net.ListenPacket(network, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
 // TestCallCarriesMediaWhenUDPIsBlocked: the node carries all UDP media on
 // one port and offers ICE-TCP on another; a phone that has no UDP at all
 // has a call with media both ways over TCP, with a phone on UDP that
 // reaches the node on its one UDP port.
 func TestCallCarriesMediaWhenUDPIsBlocked(t *testing.T) {
-	udpPort, tcpPort := freePort(t, "udp4"), freePort(t, "tcp4")
+	udpPort, tcpPort := apptest.FreePort(t, "udp4"), apptest.FreePort(t, "tcp4")
 	a := apptest.New(t, func(c *config.Config) { c.MediaUDPPort, c.MediaTCPPort = udpPort, tcpPort })
 	base := apptest.ServeOnLoopback(t, a)
 	alice, bob := apptest.Member(t, a, "Alice Tcp"), apptest.Member(t, a, "Bob Udp")

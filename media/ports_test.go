@@ -1,4 +1,4 @@
-package media
+package media_test
 
 import (
 	"net"
@@ -6,35 +6,18 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// freeMediaPort returns a port of network ("tcp4" or "udp4") that nothing
-// listens on now.
-func freeMediaPort(t *testing.T, network string) int {
-	t.Helper()
-	if network == "tcp4" {
-		l, err := net.Listen(network, "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
-	}
-	c, err := net.ListenPacket(network, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
+	"github.com/livemall/livemall/backend/app/apptest"
+	"github.com/livemall/livemall/media"
+)
 
 // TestNodeAnnouncesItsMediaPortsAndPublicIP: with one UDP port, one TCP
 // port and a public IP, every UDP candidate the node offers is on the UDP
 // port, it offers passive ICE-TCP on the TCP port, and it announces the
 // public IP beside its host candidates.
 func TestNodeAnnouncesItsMediaPortsAndPublicIP(t *testing.T) {
-	udpPort, tcpPort := freeMediaPort(t, "udp4"), freeMediaPort(t, "tcp4")
-	sfu, err := NewSFU(SFUConfig{Loopback: true, UDPPort: udpPort, TCPPort: tcpPort, PublicIPs: []string{"203.0.113.7"}})
+	udpPort, tcpPort := apptest.FreePort(t, "udp4"), apptest.FreePort(t, "tcp4")
+	sfu, err := media.NewSFU(media.SFUConfig{Loopback: true, UDPPort: udpPort, TCPPort: tcpPort, PublicIPs: []string{"203.0.113.7"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +28,7 @@ func TestNodeAnnouncesItsMediaPortsAndPublicIP(t *testing.T) {
 	}
 	cands := make(chan string, 64)
 	if _, err := room.Join("a", func(typ string, data any) {
-		if c, ok := data.(*RtcCandidateData); ok {
+		if c, ok := data.(*media.RtcCandidateData); ok {
 			cands <- c.Candidate.Candidate
 		}
 	}); err != nil {
@@ -97,21 +80,21 @@ func TestMediaPortInUseIsAClearError(t *testing.T) {
 	udpPort, tcpPort := udp.LocalAddr().(*net.UDPAddr).Port, tcp.Addr().(*net.TCPAddr).Port
 	for _, tt := range []struct {
 		name string
-		cfg  SFUConfig
+		cfg  media.SFUConfig
 		want string
 	}{
-		{"UDP port taken", SFUConfig{UDPPort: udpPort}, "media UDP port " + strconv.Itoa(udpPort)},
-		{"TCP port taken", SFUConfig{TCPPort: tcpPort}, "media TCP port " + strconv.Itoa(tcpPort)},
-		{"bad public IP", SFUConfig{PublicIPs: []string{"not-an-ip"}}, "public IPs"},
+		{"UDP port taken", media.SFUConfig{UDPPort: udpPort}, "media UDP port " + strconv.Itoa(udpPort)},
+		{"TCP port taken", media.SFUConfig{TCPPort: tcpPort}, "media TCP port " + strconv.Itoa(tcpPort)},
+		{"bad public IP", media.SFUConfig{PublicIPs: []string{"not-an-ip"}}, "public IPs"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			sfu, err := NewSFU(tt.cfg)
+			sfu, err := media.NewSFU(tt.cfg)
 			if err == nil {
 				sfu.Close()
-				t.Fatalf("NewSFU started on %+v, want an error naming %q", tt.cfg, tt.want)
+				t.Fatalf("media.NewSFU started on %+v, want an error naming %q", tt.cfg, tt.want)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("NewSFU error %q, want it to name %q", err, tt.want)
+				t.Fatalf("media.NewSFU error %q, want it to name %q", err, tt.want)
 			}
 		})
 	}

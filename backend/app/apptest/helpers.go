@@ -130,3 +130,23 @@ func Refused(t *testing.T, what string, r Response, want int, code, message stri
 		t.Fatalf("%s: error %+v, want code %q with %q", what, e.Error, code, message)
 	}
 }
+
+// FreePort returns a port of network ("tcp4" or "udp4") on which nothing
+// listens now, for a node told to listen on a fixed port.
+func FreePort(t *testing.T, network string) int {
+	t.Helper()
+	if network == "tcp4" {
+		l, err := net.Listen(network, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}
+	c, err := net.ListenPacket(network, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
