@@ -160,7 +160,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATSURL, DataDir: cfg.DataDir, Name: "livemall"})
+	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATSURL, DataDir: cfg.DataDir, Name: "livemall", Replicas: cfg.NATSReplicas})
 	if err != nil {
 		svc.DB.Close()
 		return nil, err

@@ -25,12 +25,18 @@ type Config struct {
 	DataDir string
 	// Name identifies this node's connection.
 	Name string
+	// Replicas is how many copies JetStream keeps of every bucket and
+	// stream the app creates (1 alone, 3 in a cluster); 0 means 1.
+	Replicas int
 }
 
 // Bus is a connection to NATS with JetStream.
 type Bus struct {
 	Conn     *nats.Conn
 	JS       jetstream.JetStream
+	// Replicas is how many copies to ask for when creating a bucket or
+	// stream (at least 1).
+	Replicas int
 	embedded *server.Server
 }
 
@@ -75,7 +81,8 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 		}
 		return nil, fmt.Errorf("open JetStream: %w", err)
 	}
-	return &Bus{Conn: nc, JS: js, embedded: ns}, nil
+	replicas := max(cfg.Replicas, 1)
+	return &Bus{Conn: nc, JS: js, Replicas: replicas, embedded: ns}, nil
 }
 
 // Ping checks that NATS answers a round trip.
@@ -113,6 +120,7 @@ func (b *Bus) SharedSecret(ctx context.Context, name string) ([]byte, error) {
 		Bucket:      secretsBucket,
 		Description: "secrets shared by every livemall node",
 		Storage:     jetstream.FileStorage,
+		Replicas:    b.Replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", secretsBucket, err)

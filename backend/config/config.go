@@ -26,6 +26,9 @@ type Config struct {
 	DatabaseURL string
 	// NATSURL selects an external NATS; empty means the embedded server.
 	NATSURL string
+	// NATSReplicas is how many copies JetStream keeps of every bucket and
+	// stream the app creates: 1 alone, 3 in a NATS cluster.
+	NATSReplicas int
 	// PublicURL is the origin browsers use (scheme://host[:port]). It is the
 	// WebAuthn relying party origin, the allowed Origin for state-changing
 	// requests and the base of printed links. Empty means
@@ -113,6 +116,7 @@ func Default() Config {
 	return Config{
 		Addr:             ":8080",
 		DataDir:          "./data",
+		NATSReplicas:     1,
 		AuthRateLimit:    30,
 		ShutdownTimeout:  4 * time.Second,
 		PresenceTTL:      60 * time.Second,
@@ -137,6 +141,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory for SQLite, embedded NATS and files (env LIVEMALL_DATA)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL postgres://…; empty uses SQLite in the data dir (env LIVEMALL_DATABASE_URL)")
 	fs.StringVar(&cfg.NATSURL, "nats-url", cfg.NATSURL, "external NATS URL nats://…; empty embeds a NATS server (env LIVEMALL_NATS_URL)")
+	fs.IntVar(&cfg.NATSReplicas, "nats-replicas", cfg.NATSReplicas, "copies JetStream keeps of each bucket and stream: 1 alone, 3 in a NATS cluster (env LIVEMALL_NATS_REPLICAS)")
 	fs.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "origin browsers use, e.g. https://mall.example.com (env LIVEMALL_PUBLIC_URL)")
 	fs.Func("trusted-proxy", "address of a trusted reverse proxy; repeatable (env LIVEMALL_TRUSTED_PROXIES, comma-separated)", func(s string) error {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, s)
@@ -238,6 +243,11 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 			}
 		}
 	}
+	if v := getenv("LIVEMALL_NATS_REPLICAS"); v != "" {
+		if _, err := fmt.Sscanf(v, "%d", &cfg.NATSReplicas); err != nil {
+			return fmt.Errorf("LIVEMALL_NATS_REPLICAS=%q: not a number", v)
+		}
+	}
 	for k, p := range map[string]*int{"LIVEMALL_MEDIA_UDP_PORT": &cfg.MediaUDPPort, "LIVEMALL_MEDIA_TCP_PORT": &cfg.MediaTCPPort} {
 		if v := getenv(k); v != "" {
 			if _, err := fmt.Sscanf(v, "%d", p); err != nil {
@@ -263,6 +273,9 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 func (cfg *Config) Validate() error {
 	if cfg.DataDir == "" {
 		return errors.New("--data must not be empty")
+	}
+	if cfg.NATSReplicas < 1 || cfg.NATSReplicas > 5 {
+		return fmt.Errorf("--nats-replicas %d must be 1 to 5 (JetStream's limit)", cfg.NATSReplicas)
 	}
 	if cfg.AuthRateLimit < 1 {
 		return errors.New("--auth-rate-limit must be at least 1")

@@ -69,6 +69,9 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"media port env not a number", map[string]string{"LIVEMALL_MEDIA_TCP_PORT": "tcp"}, nil, "LIVEMALL_MEDIA_TCP_PORT=\"tcp\": not a port number"},
 		{"public IP a host name", nil, []string{"--public-ip", "mall.example.com"}, `--public-ip "mall.example.com"`},
 		{"public IP IPv6", nil, []string{"--public-ip", "2001:db8::1"}, "IPv4"},
+		{"zero NATS replicas", nil, []string{"--nats-replicas", "0"}, "--nats-replicas 0 must be 1 to 5"},
+		{"six NATS replicas", nil, []string{"--nats-replicas", "6"}, "--nats-replicas 6"},
+		{"NATS replicas env not a number", map[string]string{"LIVEMALL_NATS_REPLICAS": "three"}, nil, `LIVEMALL_NATS_REPLICAS="three": not a number`},
 		{"public IP in env list bad", map[string]string{"LIVEMALL_PUBLIC_IP": "203.0.113.7,300.1.1.1"}, nil, `--public-ip "300.1.1.1"`},
 	}
 	for _, tt := range tests {
