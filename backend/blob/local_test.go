@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,9 +38,10 @@ func tmpEntries(t *testing.T, l *Local) []string {
 	return names
 }
 
-func TestBlobRoundTrip(t *testing.T) {
+func TestBlobRoundTrip(t *testing.T) { eachStore(t, testBlobRoundTrip) }
+
+func testBlobRoundTrip(t *testing.T, l Store) {
 	ctx := t.Context()
-	l := newTestLocal(t)
 	body := bytes.Repeat([]byte("voicemail "), 10_000)
 	before := time.Now().Add(-time.Second)
 
@@ -107,17 +109,20 @@ func TestBlobRoundTrip(t *testing.T) {
 	if err := l.Delete(ctx, "voicemail/2026/abc-1.webm"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Delete twice: %v, want ErrNotFound", err)
 	}
-	if _, err := os.Stat(filepath.Join(l.Dir(), "voicemail/2026/.abc-1.webm.meta")); !os.IsNotExist(err) {
-		t.Errorf("sidecar left after Delete: %v", err)
+	if l, ok := l.(*Local); ok {
+		if _, err := os.Stat(filepath.Join(l.Dir(), "voicemail/2026/.abc-1.webm.meta")); !os.IsNotExist(err) {
+			t.Errorf("sidecar left after Delete: %v", err)
+		}
 	}
-	if left := tmpEntries(t, l); len(left) != 0 {
-		t.Errorf("temp folder not empty: %v", left)
+	if left := leftovers(t, l); len(left) != 0 {
+		t.Errorf("unfinished uploads left: %v", left)
 	}
 }
 
-func TestBlobNotFound(t *testing.T) {
+func TestBlobNotFound(t *testing.T) { eachStore(t, testBlobNotFound) }
+
+func testBlobNotFound(t *testing.T, l Store) {
 	ctx := t.Context()
-	l := newTestLocal(t)
 	if _, err := l.Put(ctx, "a/b", strings.NewReader("x"), "text/plain"); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
@@ -130,6 +135,25 @@ func TestBlobNotFound(t *testing.T) {
 			t.Errorf("Delete(%q) = %v, want ErrNotFound", key, err)
 		}
 	}
+	if _, err := l.Put(ctx, "c", strings.NewReader("x"), "not a type"); apperr.Code(err) != apperr.Invalid {
+		t.Errorf("Put with a bad content type = %v, want invalid", err)
+	}
+	if _, _, err := l.Open(ctx, "c"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Open after a refused Put = %v, want ErrNotFound", err)
+	}
+	if left := leftovers(t, l); len(left) != 0 {
+		t.Errorf("unfinished uploads left: %v", left)
+	}
+}
+
+// TestLocalKeysAreFilesOrFolders: on disk "a" is a folder of other blobs
+// or a blob, never both; Objects has no folders (TestObjectsHaveNoFolders).
+func TestLocalKeysAreFilesOrFolders(t *testing.T) {
+	ctx := t.Context()
+	l := newTestLocal(t)
+	if _, err := l.Put(ctx, "a/b", strings.NewReader("x"), "text/plain"); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
 	// "a" is a folder of other blobs and "a/b" a blob: neither can become
 	// the other.
 	if _, err := l.Put(ctx, "a", strings.NewReader("x"), ""); apperr.Code(err) != apperr.Conflict {
@@ -137,9 +161,6 @@ func TestBlobNotFound(t *testing.T) {
 	}
 	if _, err := l.Put(ctx, "a/b/c", strings.NewReader("x"), ""); apperr.Code(err) != apperr.Conflict {
 		t.Errorf("Put through a file = %v, want conflict", err)
-	}
-	if _, err := l.Put(ctx, "c", strings.NewReader("x"), "not a type"); apperr.Code(err) != apperr.Invalid {
-		t.Errorf("Put with a bad content type = %v, want invalid", err)
 	}
 	if left := tmpEntries(t, l); len(left) != 0 {
 		t.Errorf("temp folder not empty: %v", left)
@@ -181,7 +202,6 @@ func TestBlobKeys(t *testing.T) {
 		{strings.Repeat("x/", maxKeyLen/2) + "x", false},
 	}
 	ctx := t.Context()
-	l := newTestLocal(t)
 	for _, tt := range tests {
 		err := CheckKey(tt.key)
 		if (err == nil) != tt.ok {
@@ -194,16 +214,30 @@ func TestBlobKeys(t *testing.T) {
 		if apperr.Code(err) != apperr.Invalid {
 			t.Errorf("CheckKey(%.40q) code = %q, want invalid", tt.key, apperr.Code(err))
 		}
-		if _, err := l.Put(ctx, tt.key, strings.NewReader("x"), ""); apperr.Code(err) != apperr.Invalid {
-			t.Errorf("Put(%.40q) = %v, want invalid", tt.key, err)
-		}
-		if _, _, err := l.Open(ctx, tt.key); apperr.Code(err) != apperr.Invalid {
-			t.Errorf("Open(%.40q) = %v, want invalid", tt.key, err)
-		}
-		if err := l.Delete(ctx, tt.key); apperr.Code(err) != apperr.Invalid {
-			t.Errorf("Delete(%.40q) = %v, want invalid", tt.key, err)
-		}
 	}
+	// Every store refuses the same keys, before touching anything.
+	eachStore(t, func(t *testing.T, l Store) {
+		for _, tt := range tests {
+			if tt.ok {
+				continue
+			}
+			if _, err := l.Put(ctx, tt.key, strings.NewReader("x"), ""); apperr.Code(err) != apperr.Invalid {
+				t.Errorf("Put(%.40q) = %v, want invalid", tt.key, err)
+			}
+			if _, _, err := l.Open(ctx, tt.key); apperr.Code(err) != apperr.Invalid {
+				t.Errorf("Open(%.40q) = %v, want invalid", tt.key, err)
+			}
+			if err := l.Delete(ctx, tt.key); apperr.Code(err) != apperr.Invalid {
+				t.Errorf("Delete(%.40q) = %v, want invalid", tt.key, err)
+			}
+			if _, err := l.List(ctx, tt.key); tt.key != "" && apperr.Code(err) != apperr.Invalid {
+				t.Errorf("List(%.40q) = %v, want invalid", tt.key, err)
+			}
+		}
+		if got := keysOf(t, l, ""); len(got) != 0 {
+			t.Errorf("refused keys left blobs: %v", got)
+		}
+	})
 }
 
 // failingReader yields n bytes, then fails.
@@ -224,35 +258,47 @@ func (r *failingReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func TestBlobInterruptedPut(t *testing.T) {
+func TestBlobInterruptedPut(t *testing.T) { eachStore(t, testBlobInterruptedPut) }
+
+func testBlobInterruptedPut(t *testing.T, l Store) {
 	ctx := t.Context()
-	l := newTestLocal(t)
 	broken := errors.New("connection reset")
 
-	// A new key stays absent.
-	_, err := l.Put(ctx, "voicemail/new.ogg", &failingReader{n: 100_000, err: broken}, "audio/ogg")
-	if !errors.Is(err, broken) {
-		t.Fatalf("Put = %v, want the reader's error", err)
-	}
-	if _, _, err := l.Open(ctx, "voicemail/new.ogg"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("Open after failed Put = %v, want ErrNotFound", err)
+	// A new key stays absent, whether the reader fails within the first
+	// chunk or after several (the object store's are 128 KiB).
+	for _, n := range []int{100_000, 5*objectChunkSize + 1000} {
+		_, err := l.Put(ctx, "voicemail/new.ogg", &failingReader{n: n, err: broken}, "audio/ogg")
+		if !errors.Is(err, broken) {
+			t.Fatalf("Put = %v, want the reader's error", err)
+		}
+		if _, _, err := l.Open(ctx, "voicemail/new.ogg"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("Open after failed Put = %v, want ErrNotFound", err)
+		}
+		if got := keysOf(t, l, ""); len(got) != 0 {
+			t.Fatalf("List after failed Put = %v, want none", got)
+		}
 	}
 
 	// An existing key keeps its old content.
 	if _, err := l.Put(ctx, "voicemail/old.ogg", strings.NewReader("old"), "audio/ogg"); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
-	if _, err := l.Put(ctx, "voicemail/old.ogg", &failingReader{n: 10, err: broken}, "audio/ogg"); !errors.Is(err, broken) {
-		t.Fatalf("Put = %v, want the reader's error", err)
-	}
-	f, info, err := l.Open(ctx, "voicemail/old.ogg")
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	b, _ := io.ReadAll(f)
-	f.Close()
-	if string(b) != "old" || info.Size != 3 {
-		t.Fatalf("after failed replace: %q %+v", b, info)
+	for _, n := range []int{10, 3*objectChunkSize + 10} {
+		if _, err := l.Put(ctx, "voicemail/old.ogg", &failingReader{n: n, err: broken}, "video/webm"); !errors.Is(err, broken) {
+			t.Fatalf("Put = %v, want the reader's error", err)
+		}
+		f, info, err := l.Open(ctx, "voicemail/old.ogg")
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		b, _ := io.ReadAll(f)
+		f.Close()
+		if string(b) != "old" || info.Size != 3 || info.ContentType != "audio/ogg" {
+			t.Fatalf("after failed replace: %q %+v", b, info)
+		}
+		if got := keysOf(t, l, "voicemail"); !slices.Equal(got, []string{"voicemail/old.ogg"}) {
+			t.Fatalf("List after failed replace = %v", got)
+		}
 	}
 
 	// A context that ends midway stops the copy the same way.
@@ -268,8 +314,8 @@ func TestBlobInterruptedPut(t *testing.T) {
 		t.Fatalf("Open after canceled Put = %v, want ErrNotFound", err)
 	}
 
-	if left := tmpEntries(t, l); len(left) != 0 {
-		t.Errorf("temp files left behind: %v", left)
+	if left := leftovers(t, l); len(left) != 0 {
+		t.Errorf("unfinished uploads left behind: %v", left)
 	}
 }
 
