@@ -109,7 +109,8 @@ func (o *Objects) open(ctx context.Context) (jetstream.ObjectStore, jetstream.St
 // lost forgets the bucket when err says it is gone, so the next call
 // creates it again.
 func (o *Objects) lost(err error) {
-	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrNoStreamResponse) {
+	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
 		o.mu.Lock()
 		o.obs, o.str = nil, nil
 		o.mu.Unlock()
