@@ -3,12 +3,12 @@ package directory
 import (
 	"context"
 	"errors"
-	"io"
+	"net/http"
 	"path"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"gorm.io/gorm"
 
 	"github.com/livemall/livemall/backend/apperr"
@@ -158,7 +158,10 @@ func (c *Calls) handleMessageMedia(ctx *fiber.Ctx) error {
 	return c.sendRecording(ctx, m.BlobKey, m.ContentType)
 }
 
-// sendRecording answers with a message's recording from the blob store.
+// sendRecording answers with a message's recording from the blob store,
+// whichever node stored it. http.ServeContent answers Range requests (a
+// player seeking), If-Modified-Since and HEAD, reading only the chunks it
+// needs.
 func (c *Calls) sendRecording(ctx *fiber.Ctx, key, contentType string) error {
 	f, info, err := c.blobs.Open(ctx.UserContext(), key)
 	if errors.Is(err, blob.ErrNotFound) {
@@ -168,14 +171,11 @@ func (c *Calls) sendRecording(ctx *fiber.Ctx, key, contentType string) error {
 		return err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return err
-	}
-	ctx.Set(fiber.HeaderContentType, contentType)
-	ctx.Set(fiber.HeaderCacheControl, "private, max-age=3600")
-	ctx.Set(fiber.HeaderContentLength, strconv.FormatInt(info.Size, 10))
-	return ctx.Send(data)
+	return adaptor.HTTPHandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(fiber.HeaderContentType, contentType)
+		w.Header().Set(fiber.HeaderCacheControl, "private, max-age=3600")
+		http.ServeContent(w, r, "", info.ModTime, f)
+	})(ctx)
 }
 
 // markRequest is the body of PATCH /mailbox/{id}.

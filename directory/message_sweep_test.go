@@ -2,14 +2,12 @@ package directory_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/livemall/livemall/backend/app/apptest"
-	"github.com/livemall/livemall/backend/blob"
 	"github.com/livemall/livemall/directory"
 )
 
@@ -31,10 +29,7 @@ func TestStartSettlesWhatACrashLeft(t *testing.T) {
 	if err := a.DB.Table("stores").Select("id").Order("id").Limit(1).Scan(&storeID).Error; err != nil || storeID == 0 {
 		t.Fatalf("no demo store: %v", err)
 	}
-	blobs, err := blob.NewLocal(filepath.Join(a.Config.DataDir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs := a.Blobs
 	put := func(key, body string) {
 		t.Helper()
 		if _, err := blobs.Put(ctx, key, strings.NewReader(body), "video/webm"); err != nil {

@@ -66,6 +66,10 @@ type App struct {
 	// MallPresence shows members who chose to be seen on the buildings.
 	MallPresence *mall.Presence
 
+	// Blobs keeps recordings and greetings in the NATS object store, shared
+	// by every node on the same NATS.
+	Blobs *blob.Objects
+
 	stopSweep func() // ends the sweep of payment holds
 }
 
@@ -279,12 +283,17 @@ func (a *App) startCalls() error {
 	if a.SFU, err = media.NewSFU(media.SFUConfig{Loopback: cfg.WebRTCLoopback, UDPPort: cfg.MediaUDPPort, TCPPort: cfg.MediaTCPPort, PublicIPs: cfg.PublicIPs}); err != nil {
 		return err
 	}
-	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"))
-	if err != nil {
+	// One store for one node and many: the object store on the node's
+	// NATS. What older versions kept in DATA/blobs moves in once.
+	bctx, bcancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer bcancel()
+	if a.Blobs, err = blob.NewObjects(bctx, a.Bus.JS, blob.ObjectsConfig{Replicas: a.Bus.Replicas}); err != nil {
 		return err
 	}
-	if _, err := blobs.SweepTemp(); err != nil {
-		slog.Warn("sweep blob store", "err", err)
+	if moved, err := blob.MoveLocal(bctx, filepath.Join(cfg.DataDir, "blobs"), a.Blobs); err != nil {
+		return fmt.Errorf("move local files into the object store: %w", err)
+	} else if moved != (blob.Moved{}) {
+		slog.Info("moved local files into the object store", "moved", moved.Moved, "bytes", moved.Bytes, "left_on_disk", moved.Failed)
 	}
 	scratch := filepath.Join(cfg.DataDir, "recording")
 	if n, err := media.SweepRecorderScratch(scratch); err != nil {
@@ -312,7 +321,7 @@ func (a *App) startCalls() error {
 		}
 		return a.TURN.ICEServers(host, user, time.Now())
 	}
-	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, blobs, cfg.Node, a.Queue, directory.CallsConfig{
+	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, a.Blobs, cfg.Node, a.Queue, directory.CallsConfig{
 		RingTimeout: cfg.RingTimeout, ScratchDir: scratch, ICEServers: iceServers, Limits: a.Limits,
 	})
 	if err != nil {
