@@ -295,6 +295,13 @@ func (a *App) startCalls() error {
 	} else if moved != (blob.Moved{}) {
 		slog.Info("moved local files into the object store", "moved", moved.Moved, "bytes", moved.Bytes, "left_on_disk", moved.Failed)
 	}
+	// Uploads a killed process left take space, never show; an hour is
+	// far longer than any Put still running on another node.
+	if n, err := a.Blobs.SweepChunks(bctx, time.Hour); err != nil {
+		slog.Warn("sweep unfinished uploads", "err", err)
+	} else if n > 0 {
+		slog.Info("removed unfinished uploads", "count", n)
+	}
 	scratch := filepath.Join(cfg.DataDir, "recording")
 	if n, err := media.SweepRecorderScratch(scratch); err != nil {
 		slog.Warn("sweep recordings", "err", err)

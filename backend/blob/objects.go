@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"mime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -423,4 +424,57 @@ func (f fullReader) Read(p []byte) (int, error) {
 		err = nil
 	}
 	return n, err
+}
+
+// SweepChunks purges the chunks that no blob's meta names and whose first
+// chunk is older than age: what Puts in processes killed midway left. A
+// younger one may belong to a Put still running on another node, so it
+// stays until a later sweep. It reports how many uploads it purged.
+func (o *Objects) SweepChunks(ctx context.Context, age time.Duration) (int, error) {
+	obs, str, err := o.open(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("sweep chunks: %w", err)
+	}
+	prefix := "$O." + o.cfg.Bucket + ".C."
+	si, err := str.Info(ctx, jetstream.WithSubjectFilter(prefix+">"))
+	if err != nil {
+		o.lost(err)
+		return 0, fmt.Errorf("sweep chunks: %w", err)
+	}
+	if len(si.State.Subjects) == 0 {
+		return 0, nil
+	}
+	all, err := obs.List(ctx, jetstream.ListObjectsShowDeleted())
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return 0, fmt.Errorf("sweep chunks: %w", err)
+	}
+	named := map[string]bool{}
+	for _, oi := range all {
+		named[prefix+oi.NUID] = true
+	}
+	swept := 0
+	for subj := range si.State.Subjects {
+		if named[subj] {
+			continue
+		}
+		first, err := str.GetMsg(ctx, 1, jetstream.WithGetMsgSubject(subj))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return swept, fmt.Errorf("sweep chunks: %w", err)
+		}
+		if time.Since(first.Time) < age {
+			continue
+		}
+		// The meta may have come since the listing: look again.
+		if again, err := obs.List(ctx, jetstream.ListObjectsShowDeleted()); err == nil && slices.ContainsFunc(again, func(oi *jetstream.ObjectInfo) bool { return prefix+oi.NUID == subj }) {
+			continue
+		}
+		if err := str.Purge(ctx, jetstream.WithPurgeSubject(subj)); err != nil {
+			return swept, fmt.Errorf("sweep chunks: %w", err)
+		}
+		swept++
+	}
+	return swept, nil
 }

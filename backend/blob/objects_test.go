@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // patterned returns n bytes that differ from one offset to the next, so a
@@ -341,5 +342,44 @@ func TestMoveLocalKeepsWhatItCouldNotMove(t *testing.T) {
 	}
 	if left := keysOf(t, l, ""); strings.Join(left, " ") != "b" {
 		t.Fatalf("left on disk after a stopped move: %v", left)
+	}
+}
+
+// TestObjectsSweepChunksOfKilledPuts: chunks that no meta names (a Put
+// killed midway) are purged once old enough; blobs and younger uploads
+// stay.
+func TestObjectsSweepChunksOfKilledPuts(t *testing.T) {
+	ctx := t.Context()
+	o := newTestObjects(t)
+	mustPut(t, o, "kept", string(patterned(2*objectChunkSize)), "")
+	mustPut(t, o, "gone", "x", "")
+	if err := o.Delete(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := o.js.Publish(ctx, "$O."+o.Bucket()+".C.killed", patterned(objectChunkSize)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := o.SweepChunks(ctx, time.Hour); err != nil || n != 0 {
+		t.Fatalf("SweepChunks(1h) = %d, %v; want the young upload kept", n, err)
+	}
+	if stray := strayChunks(t, o); len(stray) != 1 {
+		t.Fatalf("stray chunks = %v, want the killed upload", stray)
+	}
+	if n, err := o.SweepChunks(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("SweepChunks(0) = %d, %v; want 1", n, err)
+	}
+	if stray := strayChunks(t, o); len(stray) != 0 {
+		t.Fatalf("stray chunks after the sweep = %v", stray)
+	}
+	f, _, err := o.Open(ctx, "kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(f)
+	f.Close()
+	if err != nil || !bytes.Equal(b, patterned(2*objectChunkSize)) {
+		t.Fatalf("kept blob after the sweep: %d bytes, %v", len(b), err)
 	}
 }
