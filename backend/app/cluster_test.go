@@ -48,7 +48,7 @@ func startNATSCluster(t *testing.T) string {
 	var routes []string
 	ports := make([]int, n)
 	for i := range n {
-		ports[i] = apptest.FreePort(t, "tcp")
+		ports[i] = apptest.FreePort(t, "tcp4")
 		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", ports[i]))
 	}
 	var urls []string
