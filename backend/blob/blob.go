@@ -1,7 +1,8 @@
-// Package blob keeps files that outlive a request — voice and video mail,
-// for now — behind one small interface, so that the local disk store used by
-// a single node can later be joined by an object store without the slices
-// noticing.
+// Package blob keeps files that outlive a request — voice and video mail
+// and greetings — behind one small interface. Every node uses Objects, the
+// JetStream object store on its NATS, so any node serves any file; Local,
+// files in a folder, is what older versions used, and MoveLocal moves its
+// files into Objects once.
 package blob
 
 import (
@@ -52,7 +53,10 @@ type Store interface {
 	// Put stores everything r yields under key, replacing any blob already
 	// there. The blob becomes visible only once it is complete and durable:
 	// when r fails or ctx ends midway, Put returns the error and the key
-	// keeps its previous content (or stays absent).
+	// keeps its previous content (or stays absent). Local, whose keys are
+	// files and folders, refuses with apperr.Conflict a key that runs
+	// through or over another ("a/b/c" or "a" beside "a/b"); Objects has
+	// no folders and takes both.
 	Put(ctx context.Context, key string, r io.Reader, contentType string) (Info, error)
 	// Open returns the blob under key, ready to read from its start, and its
 	// Info. When there is none it returns an error wrapping ErrNotFound.
