@@ -383,3 +383,42 @@ func TestObjectsSweepChunksOfKilledPuts(t *testing.T) {
 		t.Fatalf("kept blob after the sweep: %d bytes, %v", len(b), err)
 	}
 }
+
+// FuzzObjectsSeekRead moves an object-store File around with any sequence
+// of seeks and reads and checks every answer against a bytes.Reader on the
+// same content: the File is what http.ServeContent turns Range headers
+// into.
+func FuzzObjectsSeekRead(f *testing.F) {
+	body := patterned(3*objectChunkSize + 5000)
+	o := newTestObjects(f)
+	if _, err := o.Put(context.Background(), "fuzz/blob", bytes.NewReader(body), ""); err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte{0, 0, 10, 2, 0xff, 0x9c, 1, 0, 0})
+	f.Add([]byte{30, 0x0d, 0x80, 5, 0x27, 0x10, 2, 0, 0, 200, 0, 1})
+	f.Add([]byte{255, 0, 0, 255, 0x80, 0, 3, 0x10, 0})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		file, _, err := o.Open(t.Context(), "fuzz/blob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer file.Close()
+		want := bytes.NewReader(body)
+		for i := 0; i+2 < len(ops) && i < 60; i += 3 {
+			whence := int(ops[i] % 3)
+			off := int64(int16(uint16(ops[i+1])<<8|uint16(ops[i+2]))) * 37
+			g, gerr := file.Seek(off, whence)
+			w, werr := want.Seek(off, whence)
+			if (gerr == nil) != (werr == nil) || gerr == nil && g != w {
+				t.Fatalf("op %d: Seek(%d, %d) = %d, %v; want %d, %v", i/3, off, whence, g, gerr, w, werr)
+			}
+			n := int(ops[i]/3) * 1543
+			gb, wb := make([]byte, n), make([]byte, n)
+			gn, gerr := io.ReadFull(file, gb)
+			wn, werr := io.ReadFull(want, wb)
+			if gn != wn || !errors.Is(gerr, werr) && (gerr == nil || werr == nil || gerr.Error() != werr.Error()) || !bytes.Equal(gb[:gn], wb[:wn]) {
+				t.Fatalf("op %d: read %d at %d: %d bytes, %v; want %d bytes, %v", i/3, n, w, gn, gerr, wn, werr)
+			}
+		}
+	})
+}
