@@ -285,12 +285,14 @@ func (a *App) startCalls() error {
 	}
 	// One store for one node and many: the object store on the node's
 	// NATS. What older versions kept in DATA/blobs moves in once.
-	bctx, bcancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	bctx, bcancel := context.WithTimeout(context.Background(), time.Minute)
 	defer bcancel()
 	if a.Blobs, err = blob.NewObjects(bctx, a.Bus.JS, blob.ObjectsConfig{Replicas: a.Bus.Replicas}); err != nil {
 		return err
 	}
-	if moved, err := blob.MoveLocal(bctx, filepath.Join(cfg.DataDir, "blobs"), a.Blobs); err != nil {
+	// No deadline on the move: each Put has its own timeout, and a store
+	// too big for one would otherwise never finish starting.
+	if moved, err := blob.MoveLocal(context.Background(), filepath.Join(cfg.DataDir, "blobs"), a.Blobs); err != nil {
 		return fmt.Errorf("move local files into the object store: %w", err)
 	} else if moved != (blob.Moved{}) {
 		slog.Info("moved local files into the object store", "moved", moved.Moved, "bytes", moved.Bytes, "left_on_disk", moved.Failed)
