@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Moved is what MoveLocal did.
@@ -94,20 +95,43 @@ func moveOne(ctx context.Context, src *Local, dst Store, key string) (int64, err
 		return 0, fmt.Errorf("move %q: %d bytes stored of %d", key, put.Size, info.Size)
 	}
 	want := h.Sum(nil)
-	g, got, err := dst.Open(ctx, key)
-	if err != nil {
-		return 0, err
+	// A replica of a clustered bucket may answer a read a moment before
+	// it has the new blob: check a few times before giving up.
+	var verr error
+	for attempt := range 4 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+			}
+		}
+		if verr = sameContent(ctx, dst, key, info.Size, want); verr == nil {
+			break
+		}
 	}
-	h.Reset()
-	_, err = io.Copy(h, g)
-	g.Close()
-	if err != nil {
-		return 0, err
-	}
-	if got.Size != info.Size || !bytes.Equal(h.Sum(nil), want) {
-		return 0, fmt.Errorf("move %q: the stored copy differs", key)
+	if verr != nil {
+		return 0, verr
 	}
 	return info.Size, src.Delete(ctx, key)
+}
+
+// sameContent reports, as a nil error, whether dst holds size bytes whose
+// SHA-256 is sum under key.
+func sameContent(ctx context.Context, dst Store, key string, size int64, sum []byte) error {
+	g, got, err := dst.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, g); err != nil {
+		return err
+	}
+	if got.Size != size || !bytes.Equal(h.Sum(nil), sum) {
+		return fmt.Errorf("move %q: the stored copy differs", key)
+	}
+	return nil
 }
 
 // removeEmptyDirs removes the folders under dir that hold no file, deepest
