@@ -147,6 +147,8 @@ interface Internal {
   lostTimer: ReturnType<typeof setTimeout> | null;
   /** wasConnected: the media connected once (a failure after that is a lost connection). */
   wasConnected: boolean;
+  /** watch reads the inbound packet count every second while the call is active. */
+  watch: ReturnType<typeof setInterval> | null;
 }
 
 /**
@@ -155,6 +157,15 @@ interface Internal {
  * last packet; a short network blip recovers well within this.
  */
 export const lostGrace = 3_500;
+
+/**
+ * silenceGrace is how long an active call may receive no packet at all
+ * before it is taken for lost. Both sides always send audio while a call
+ * is active (a muted microphone sends silence), so nothing arriving means
+ * the path through the node is gone; ICE notices only after several
+ * seconds more (Chromium: about 7 s).
+ */
+export const silenceGrace = 3_000;
 
 /** lostText is what a call that lost its connection says. */
 export const lostText = 'Connection lost';
@@ -644,6 +655,7 @@ export class CallClient {
       dialed: null,
       lostTimer: null,
       wasConnected: false,
+      watch: null,
     };
     this.cur = c;
     c.media = this.localMedia(c, mode);
@@ -737,6 +749,7 @@ export class CallClient {
           }, lostGrace);
         }
       };
+      this.watchInbound(c, pc);
     }
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     // An m-line we have no track for yet (voice, avatar) still answers
@@ -792,6 +805,39 @@ export class CallClient {
     this.finish(c, { lost: true, reason: 'connection lost' });
   }
 
+  /** watchInbound ends an active call that receives nothing for silenceGrace. */
+  private watchInbound(c: Internal, pc: RTCPeerConnection) {
+    let last = -1;
+    let since = 0;
+    let reading = false;
+    c.watch = setInterval(() => {
+      if (c.closed || reading) return;
+      if (c.view.phase !== 'active' || !c.wasConnected) {
+        last = -1;
+        return;
+      }
+      reading = true;
+      pc.getStats()
+        .then((stats) => {
+          let packets = 0;
+          stats.forEach((r) => {
+            if (r.type === 'inbound-rtp') packets += (r as RTCInboundRtpStreamStats).packetsReceived ?? 0;
+          });
+          const now = Date.now();
+          if (packets !== last) {
+            last = packets;
+            since = now;
+          } else if (now - since >= silenceGrace && !c.closed) {
+            this.connectionLost(c);
+          }
+        })
+        .catch(() => {})
+        .finally(() => {
+          reading = false;
+        });
+    }, 1_000);
+  }
+
   private clearLost(c: Internal) {
     if (c.lostTimer !== null) clearTimeout(c.lostTimer);
     c.lostTimer = null;
@@ -799,6 +845,8 @@ export class CallClient {
 
   private release(c: Internal) {
     this.clearLost(c);
+    if (c.watch !== null) clearInterval(c.watch);
+    c.watch = null;
     for (const t of c.view.localStream?.getTracks() ?? []) t.stop();
     c.media.then((s) => {
       if (this.cur !== c || c.closed) for (const t of s?.getTracks() ?? []) t.stop();
