@@ -197,7 +197,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
                 <div class="call-lost" role="alert">
                   <p class="call-outcome">{text}</p>
                   <p class="muted-light small">
-                    {canCallBack(c) ? `The call with ${peerName} dropped. Call back to pick up where you left off.` : `The call with ${peerName} dropped.`}
+                    {canCallBack(c) ? `The call with ${peerName} dropped. Call back to carry on.` : `The call with ${peerName} dropped.`}
                   </p>
                 </div>
               ) : c.phase === 'ended' ? (
