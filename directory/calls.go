@@ -399,8 +399,9 @@ func (c *Calls) ActiveCalls() int {
 	return len(c.calls)
 }
 
-// Close stops the sweep of lost calls, stops answering other nodes' pings
-// and ends every call hosted here.
+// Close stops the sweep of lost calls, ends every call hosted here and
+// then stops answering other nodes' pings (so no other node takes them for
+// lost while they end).
 func (c *Calls) Close() {
 	select {
 	case <-c.stopSweep:
@@ -408,7 +409,7 @@ func (c *Calls) Close() {
 		close(c.stopSweep)
 	}
 	<-c.sweepDone
-	c.pingSub.Unsubscribe()
+	defer c.pingSub.Unsubscribe()
 	c.mu.Lock()
 	calls := make([]*call, 0, len(c.calls))
 	for _, cl := range c.calls {
