@@ -106,6 +106,12 @@ func TestCallOnADeadNodeEndsAsConnectionLost(t *testing.T) {
 	if st := carol.Resolve(bobNumber).State; st != "busy" {
 		t.Fatalf("bob in a call is %s, want busy", st)
 	}
+	// Someone else hanging up a call they are not in ends nothing.
+	pd.Send("call.hangup", map[string]any{"callId": talk})
+	apptest.WaitMedia(t, pa, pb)
+	if st, _ := apptest.CallRecord(t, nodeB, talk); st != "active" {
+		t.Fatalf("a stranger's hang-up left the call %s, want active", st)
+	}
 
 	// Nodes A and C die: what the rest of the cluster sees of a SIGKILL is
 	// a node's NATS connection gone (its rooms' and its ping's

@@ -201,7 +201,7 @@ export function TalkDock({ account }: { account: Account | null }) {
               {c?.lost ? 'Call back' : 'Call again'}
             </button>
           )}
-          <button type="button" class="btn btn-primary btn-sm" data-testid="talk-close" onClick={() => talk.close()}>
+          <button type="button" class={`btn btn-sm ${c?.lost ? 'btn-secondary' : 'btn-primary'}`} data-testid="talk-close" onClick={() => talk.close()}>
             Close
           </button>
         </footer>
