@@ -97,6 +97,10 @@ type Rooms struct {
 // NewRooms returns the requests to call rooms over bus.
 func NewRooms(bus *nats.Conn) *Rooms { return &Rooms{bus: bus} }
 
+// errNoRoom is what a request to a call's room gets when no node hosts it:
+// the call ended, or its node is gone.
+var errNoRoom = apperr.New(apperr.NotFound, "there is no such call, or it has ended")
+
 // request sends m, from the party from, to the room of callID and returns
 // the room's verdict. No room listening (the call ended, or its node is
 // gone) is NotFound; a room that does not answer in time is Unavailable.
@@ -107,7 +111,7 @@ func (r *Rooms) request(ctx context.Context, callID string, from party, m media.
 	reply, err := r.bus.RequestWithContext(rctx, roomSubject(callID), env)
 	if err != nil {
 		if errors.Is(err, nats.ErrNoResponders) {
-			return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
+			return errNoRoom
 		}
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
 			// The room may yet have acted on it: "no such call" would be a

@@ -42,6 +42,10 @@ type CallsConfig struct {
 	// Limits counts each guest's call.dial messages
 	// (limits.Rules.GuestDials); nil limits nothing.
 	Limits *limits.Counter
+	// LostCallSweep is how often this node looks for calls whose room's
+	// node is gone (SweepLostCalls); 0 means every 15 s, negative never.
+	// The app sweeps every heartbeat interval.
+	LostCallSweep time.Duration
 }
 
 // CallRecord is the stored record of a call.
@@ -104,6 +108,10 @@ type Calls struct {
 	mu    sync.Mutex
 	calls map[string]*call // hosted on this node
 	conns map[string]map[string]bool
+
+	pingSub   *nats.Subscription // answers other nodes asking whether this one is up
+	stopSweep chan struct{}
+	sweepDone chan struct{}
 }
 
 // NewCalls returns the calls of this node (Signals plugs their messages
@@ -128,7 +136,18 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 		return nil, fmt.Errorf("default greeting: %w", err)
 	}
 	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, queue: queue, rooms: NewRooms(bus), blobs: blobs, cfg: cfg, node: node, greeting: greeting, tone: tailOf(greeting, toneLength),
-		calls: map[string]*call{}, conns: map[string]map[string]bool{}}
+		calls: map[string]*call{}, conns: map[string]map[string]bool{}, stopSweep: make(chan struct{}), sweepDone: make(chan struct{})}
+	if c.pingSub, err = c.answerPings(); err != nil {
+		return nil, err
+	}
+	if cfg.LostCallSweep == 0 {
+		cfg.LostCallSweep = defaultLostCallSweep
+	}
+	if cfg.LostCallSweep > 0 {
+		go c.sweepLostCalls(cfg.LostCallSweep, c.stopSweep, c.sweepDone)
+	} else {
+		close(c.sweepDone)
+	}
 	return c, nil
 }
 
@@ -315,6 +334,11 @@ func (c *Calls) relayToRoom(ctx context.Context, conn *media.Conn, m media.Messa
 		return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
 	}
 	if err := c.rooms.request(ctx, ref.CallID, partyOfConn(conn), m); err != nil {
+		if m.Type == "call.hangup" && errors.Is(err, errNoRoom) {
+			// A device hangs up a call whose room is gone: its node may
+			// have died with it.
+			go c.checkLostCall(ref.CallID)
+		}
 		return err
 	}
 	if m.Type == "call.answer" {
@@ -375,8 +399,17 @@ func (c *Calls) ActiveCalls() int {
 	return len(c.calls)
 }
 
-// Close ends every call hosted here.
+// Close stops the sweep of lost calls, ends every call hosted here and
+// then stops answering other nodes' pings (so no other node takes them for
+// lost while they end).
 func (c *Calls) Close() {
+	select {
+	case <-c.stopSweep:
+	default:
+		close(c.stopSweep)
+	}
+	<-c.sweepDone
+	defer c.pingSub.Unsubscribe()
 	c.mu.Lock()
 	calls := make([]*call, 0, len(c.calls))
 	for _, cl := range c.calls {

@@ -4,9 +4,9 @@
 // shopper's context beside it, and the slot where the co-browse view goes.
 
 import type { ComponentChildren } from 'preact';
-import { HangUpIcon, StoreIcon, VideoIcon } from '../../backend/web/ui/icons';
+import { HangUpIcon, PhoneIcon, StoreIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
-import type { CallClient, CallView } from '../../media/client/call';
+import { canCallBack, type CallClient, type CallView } from '../../media/client/call';
 import type { QueueContext } from '../../media/client/protocol';
 import { CallContext, shopperName, useNow } from './CallContext';
 import { clock } from './deskApi';
@@ -106,9 +106,17 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
               </button>
             </>
           ) : (
-            <button type="button" class="btn btn-secondary" onClick={() => client.dismiss()}>
-              Close
-            </button>
+            <>
+              {canCallBack(c) && (
+                <button type="button" class="call-btn call-btn-callback" data-testid="call-back" onClick={() => client.callBack()}>
+                  <PhoneIcon size={22} />
+                  <span>Call back</span>
+                </button>
+              )}
+              <button type="button" class="btn btn-secondary" onClick={() => client.dismiss()}>
+                Close
+              </button>
+            </>
           )}
         </footer>
       </div>

@@ -332,6 +332,7 @@ func (a *App) startCalls() error {
 	}
 	a.Calls, err = directory.NewCalls(a.DB.DB, a.Directory, a.Signaling, a.SFU, a.Bus.Conn, a.Blobs, cfg.Node, a.Queue, directory.CallsConfig{
 		RingTimeout: cfg.RingTimeout, ScratchDir: scratch, ICEServers: iceServers, Limits: a.Limits,
+		LostCallSweep: cfg.Heartbeat, // a dead node's calls end within a heartbeat or two
 	})
 	if err != nil {
 		return err

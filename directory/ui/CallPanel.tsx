@@ -5,9 +5,9 @@
 // and the "show your video?" exchange between a hidden caller and the callee.
 
 import { useEffect, useRef } from 'preact/hooks';
-import { HangUpIcon, VideoIcon, VoicemailIcon } from '../../backend/web/ui/icons';
+import { HangUpIcon, PhoneIcon, VideoIcon, VoicemailIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
-import type { CallClient, CallMode, CallView } from '../../media/client/call';
+import { canCallBack, type CallClient, type CallMode, type CallView } from '../../media/client/call';
 import type { PresenceState } from './directoryApi';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
 import { CallModePicker, CameraButton, callStatusText, MuteButton, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
@@ -153,7 +153,9 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
             {c.phase === 'recording' && <span class="rec-dot" aria-hidden="true" />}
             {live
               ? text
-              : c.connectedAt && c.endedAt
+              : c.lost
+                ? text
+                : c.connectedAt && c.endedAt
                 ? `Ended · ${clock((c.endedAt - c.connectedAt) / 1000, true)}`
                 : 'Ended'}
           </p>
@@ -191,6 +193,13 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
                 </div>
               ) : c.phase === 'active' ? (
                 <p class="muted-light small">{c.video || c.role === 'callee' ? `${peerName} is not sending video.` : 'Voice call'}</p>
+              ) : c.phase === 'ended' && c.lost ? (
+                <div class="call-lost" role="alert">
+                  <p class="call-outcome">{text}</p>
+                  <p class="muted-light small">
+                    {canCallBack(c) ? `The call with ${peerName} dropped. Call back to carry on.` : `The call with ${peerName} dropped.`}
+                  </p>
+                </div>
               ) : c.phase === 'ended' ? (
                 <p class="call-outcome">{text}</p>
               ) : null}
@@ -253,6 +262,16 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
               >
                 <HangUpIcon size={24} />
                 <span>{hangLabel}</span>
+              </button>
+            </>
+          ) : canCallBack(c) ? (
+            <>
+              <button ref={mainBtn} type="button" class="call-btn call-btn-callback" onClick={() => client.callBack()}>
+                <PhoneIcon size={22} />
+                <span>Call back</span>
+              </button>
+              <button type="button" class="btn btn-secondary call-close" onClick={() => client.dismiss()}>
+                Close
               </button>
             </>
           ) : (

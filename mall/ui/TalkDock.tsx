@@ -59,6 +59,7 @@ function stageOf(s: TalkState, c: CallView | null): Stage {
 
 /** endedText is how the call ended, in the shopper's words. */
 function endedText(c: CallView): string {
+  if (c.lost) return outcomeText(c);
   if (c.error) return c.error;
   if (c.reason === 'left the queue') return 'You left the queue.';
   // The server ends the call when the agent's age check refuses the order.
@@ -131,7 +132,7 @@ export function TalkDock({ account }: { account: Account | null }) {
       status = 'Call back arranged';
       break;
     case 'ended':
-      status = 'Ended';
+      status = c?.lost ? 'Connection lost' : 'Ended';
   }
 
   return (
@@ -195,11 +196,12 @@ export function TalkDock({ account }: { account: Account | null }) {
       {(stage === 'ended' || stage === 'failed' || stage === 'callback') && (
         <footer class="talk-dock-foot">
           {stage !== 'callback' && (
-            <button type="button" class="btn btn-secondary btn-sm" onClick={() => talk.retry()}>
-              Call again
+            // After a lost connection, ringing the store again is the way back.
+            <button type="button" class={`btn btn-sm ${c?.lost ? 'btn-primary' : 'btn-secondary'}`} data-testid="talk-again" onClick={() => talk.retry()}>
+              {c?.lost ? 'Call back' : 'Call again'}
             </button>
           )}
-          <button type="button" class="btn btn-primary btn-sm" data-testid="talk-close" onClick={() => talk.close()}>
+          <button type="button" class={`btn btn-sm ${c?.lost ? 'btn-secondary' : 'btn-primary'}`} data-testid="talk-close" onClick={() => talk.close()}>
             Close
           </button>
         </footer>
@@ -398,7 +400,7 @@ function Callback({ q, store, member, memberNumber }: { q: QueueView | null; sto
 
 function Ended({ c, now }: { c: CallView; now: number }) {
   const lasted = c.connectedAt && c.endedAt ? clock((c.endedAt - c.connectedAt) / 1000) : '';
-  const bad = !!c.error || c.reason.startsWith('the order was refused');
+  const bad = !!c.error || c.lost || c.reason.startsWith('the order was refused');
   void now;
   return (
     <div class="talk-center talk-ended">
@@ -408,6 +410,7 @@ function Ended({ c, now }: { c: CallView; now: number }) {
       <p class="talk-big" data-testid="talk-outcome">
         {endedText(c)}
       </p>
+      {c.lost && <p class="small">The call with {c.peer.name || 'the store'} dropped. Call back to ring the store again.</p>}
       {lasted && <p class="small muted-light">The call lasted {lasted}.</p>}
     </div>
   );

@@ -89,6 +89,13 @@ export interface CallView {
   offer: QueueOffer | null;
   /** peerAvatar: (callee) the caller called behind an avatar. */
   peerAvatar: boolean;
+  /**
+   * lost is set when the call ended because the connection was lost: the
+   * signaling socket dropped, or the media stopped for longer than a short
+   * grace (the node hosting the call's room died, say). The screen says
+   * "Connection lost" and offers to call back (canCallBack, callBack).
+   */
+  lost: boolean;
 }
 
 /** IncomingCall is a call ringing this device. */
@@ -134,12 +141,49 @@ interface Internal {
   /** offers are applied one after the other. */
   chain: Promise<void>;
   closed: boolean;
+  /** dialed is what this side dialed (a caller), to dial it again after a lost connection. */
+  dialed: DialData | null;
+  /** lostTimer ends the call when the media stays disconnected past lostGrace. */
+  lostTimer: ReturnType<typeof setTimeout> | null;
+  /** wasConnected: the media connected once (a failure after that is a lost connection). */
+  wasConnected: boolean;
+  /** watch reads the inbound packet count every second while the call is active. */
+  watch: ReturnType<typeof setInterval> | null;
+}
+
+/**
+ * lostGrace is how long the media may stay "disconnected" before the call
+ * is taken for lost. Chromium reports disconnected about 2.5 s after the
+ * last packet; a short network blip recovers well within this.
+ */
+export const lostGrace = 3_500;
+
+/**
+ * silenceGrace is how long an active call may receive no packet at all
+ * before it is taken for lost. Both sides always send audio while a call
+ * is active (a muted microphone sends silence), so nothing arriving means
+ * the path through the node is gone; ICE notices only after several
+ * seconds more (Chromium: about 7 s).
+ */
+export const silenceGrace = 3_000;
+
+/** lostText is what a call that lost its connection says. */
+export const lostText = 'Connection lost';
+
+/**
+ * canCallBack reports whether an ended call can be called again with
+ * callBack: it lost its connection, and this side dialed it or knows the
+ * other side's number.
+ */
+export function canCallBack(v: Pick<CallView, 'lost' | 'phase' | 'role' | 'peer'>): boolean {
+  return v.lost && v.phase === 'ended' && (v.role === 'caller' || !!v.peer.number);
 }
 
 const videoConstraints: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24 } };
 
 /** outcomeText says in words how a call ended, from the caller's or callee's side. */
-export function outcomeText(v: Pick<CallView, 'outcome' | 'reason' | 'role' | 'peer' | 'error'>): string {
+export function outcomeText(v: Pick<CallView, 'outcome' | 'reason' | 'role' | 'peer' | 'error' | 'lost'>): string {
+  if (v.lost) return lostText;
   if (v.error) return v.error;
   const name = v.peer.name || 'They';
   switch (v.reason) {
@@ -237,6 +281,7 @@ export class CallClient {
     this.clearDismiss();
     const c = this.begin('caller', null, mode, peer, mode === 'video');
     c.view.phase = 'dialing';
+    c.dialed = data;
     const sent = this.opts.send({ type: 'call.dial', data });
     if (!sent) {
       this.finish(c, { error: 'The phone is not connected right now. Try again in a moment.' }, true);
@@ -306,6 +351,22 @@ export class CallClient {
     this.patch(c, { queue: { ...c.view.queue, fallback: null, chosen: choice }, notice: '' });
   }
 
+  /**
+   * callBack calls again after the connection was lost (see canCallBack):
+   * the caller dials what it dialed, the callee dials the caller's number,
+   * in the same mode.
+   */
+  callBack(): void {
+    const c = this.cur;
+    if (!c || !c.closed || !canCallBack(c.view)) return;
+    const v = c.view;
+    if (v.role === 'caller' && c.dialed) {
+      this.place(c.dialed, v.mode, v.peer);
+    } else if (v.peer.number) {
+      this.dial(v.peer.number, v.mode === 'avatar' ? 'voice' : v.mode, v.peer);
+    }
+  }
+
   /** dismiss closes the screen of an ended call. */
   dismiss(): void {
     if (this.cur && !this.cur.closed) return;
@@ -373,10 +434,14 @@ export class CallClient {
     if (accept) void this.setCamera(true);
   }
 
-  /** signalLost ends everything: the server hangs up a device's calls when its socket closes. */
+  /**
+   * signalLost ends everything: the server hangs up a device's calls when
+   * its socket closes, and a socket that closed under a call may have lost
+   * the node hosting its room.
+   */
   signalLost(): void {
     const c = this.cur;
-    if (c && !c.closed) this.finish(c, { error: 'The connection to livemall dropped, so the call ended.' }, true);
+    if (c && !c.closed) this.finish(c, { lost: true, reason: 'connection lost' }, true);
     if (this.incoming.length) {
       this.incoming = [];
       this.changed();
@@ -472,6 +537,9 @@ export class CallClient {
         // message, which comes over NATS.
         const c = this.cur;
         const answers = m.data?.for;
+        // A hang-up the room never got (it ended, or its node is gone) has
+        // nothing to tell the person: the call is over here already.
+        if (answers === 'call.hangup') return true;
         if (c && !c.closed && c.view.phase === 'dialing' && c.view.id === null && (!answers || answers === 'call.dial')) {
           this.finish(c, { error: m.data?.message || 'The call could not be placed.' }, true);
           return true;
@@ -575,6 +643,7 @@ export class CallClient {
       queue: null,
       offer: null,
       peerAvatar: false,
+      lost: false,
     };
     const c: Internal = {
       view,
@@ -583,6 +652,10 @@ export class CallClient {
       pendingCandidates: [],
       chain: Promise.resolve(),
       closed: false,
+      dialed: null,
+      lostTimer: null,
+      wasConnected: false,
+      watch: null,
     };
     this.cur = c;
     c.media = this.localMedia(c, mode);
@@ -659,8 +732,24 @@ export class CallClient {
       pc.onconnectionstatechange = () => {
         const s = thePc.connectionState;
         this.patch(c, { media: s });
-        if (s === 'failed' && !c.closed) this.finish(c, { error: 'The media connection failed, so the call ended.' });
+        if (c.closed) return;
+        if (s === 'connected') {
+          c.wasConnected = true;
+          this.clearLost(c);
+        } else if (s === 'failed' && !c.wasConnected) {
+          this.finish(c, { error: 'The media connection failed, so the call ended.' });
+        } else if (s === 'failed') {
+          this.connectionLost(c);
+        } else if (s === 'disconnected' && c.lostTimer === null) {
+          // The media stopped: the other side's network, or the node that
+          // carries the call, is gone. A blip comes back within the grace.
+          c.lostTimer = setTimeout(() => {
+            c.lostTimer = null;
+            if (thePc.connectionState !== 'connected') this.connectionLost(c);
+          }, lostGrace);
+        }
       };
+      this.watchInbound(c, pc);
     }
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     // An m-line we have no track for yet (voice, avatar) still answers
@@ -701,12 +790,63 @@ export class CallClient {
     if (this.cur === c) {
       this.changed();
       this.clearDismiss();
-      // The summary stays a few seconds, longer when something went wrong.
-      if (phase === 'ended') this.dismissTimer = setTimeout(() => this.dismiss(), c.view.error ? 12_000 : 5_000);
+      // The summary stays a few seconds, longer when something went wrong;
+      // a lost call stays until closed or called back.
+      if (phase === 'ended' && !c.view.lost) this.dismissTimer = setTimeout(() => this.dismiss(), c.view.error ? 12_000 : 5_000);
     }
   }
 
+  /**
+   * connectionLost ends a call whose media stopped. The room is told (it may
+   * be alive, with only this side's network gone); a room that is gone makes
+   * the node that takes the hang-up look for the dead node's calls.
+   */
+  private connectionLost(c: Internal) {
+    this.finish(c, { lost: true, reason: 'connection lost' });
+  }
+
+  /** watchInbound ends an active call that receives nothing for silenceGrace. */
+  private watchInbound(c: Internal, pc: RTCPeerConnection) {
+    let last = -1;
+    let since = 0;
+    let reading = false;
+    c.watch = setInterval(() => {
+      if (c.closed || reading) return;
+      if (c.view.phase !== 'active' || !c.wasConnected) {
+        last = -1;
+        return;
+      }
+      reading = true;
+      pc.getStats()
+        .then((stats) => {
+          let packets = 0;
+          stats.forEach((r) => {
+            if (r.type === 'inbound-rtp') packets += (r as RTCInboundRtpStreamStats).packetsReceived ?? 0;
+          });
+          const now = Date.now();
+          if (packets !== last) {
+            last = packets;
+            since = now;
+          } else if (now - since >= silenceGrace && !c.closed) {
+            this.connectionLost(c);
+          }
+        })
+        .catch(() => {})
+        .finally(() => {
+          reading = false;
+        });
+    }, 1_000);
+  }
+
+  private clearLost(c: Internal) {
+    if (c.lostTimer !== null) clearTimeout(c.lostTimer);
+    c.lostTimer = null;
+  }
+
   private release(c: Internal) {
+    this.clearLost(c);
+    if (c.watch !== null) clearInterval(c.watch);
+    c.watch = null;
     for (const t of c.view.localStream?.getTracks() ?? []) t.stop();
     c.media.then((s) => {
       if (this.cur !== c || c.closed) for (const t of s?.getTracks() ?? []) t.stop();
