@@ -2,9 +2,17 @@ package media
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"log/slog"
+	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -292,31 +300,79 @@ func TestTURNICEServers(t *testing.T) {
 	t.Parallel()
 	srv := startTestTURN(t, TURNConfig{})
 	port := strconv.Itoa(srv.Addr().Port)
+	if srv.TCPAddr().Port != srv.Addr().Port || srv.TLSAddr() != nil {
+		t.Fatalf("UDP %v, TCP %v, TLS %v: want TCP on the UDP port and no TLS without a certificate", srv.Addr(), srv.TCPAddr(), srv.TLSAddr())
+	}
 	now := time.Now()
-	for host, want := range map[string]string{
-		"turn.example.com": "turn:turn.example.com:" + port + "?transport=udp",
-		"2001:db8::1":      "turn:[2001:db8::1]:" + port + "?transport=udp",
-		"":                 "turn:127.0.0.1:" + port + "?transport=udp",
+	for host, hostPort := range map[string]string{
+		"turn.example.com": "turn.example.com:" + port,
+		"2001:db8::1":      "[2001:db8::1]:" + port,
+		"":                 "127.0.0.1:" + port,
 	} {
+		want := []string{"turn:" + hostPort + "?transport=udp", "turn:" + hostPort + "?transport=tcp"}
 		servers := srv.ICEServers(host, "alice", now)
-		if len(servers) != 1 || len(servers[0].URLs) != 1 || servers[0].URLs[0] != want {
-			t.Fatalf("ICEServers(%q) = %+v, want one server %s", host, servers, want)
+		if len(servers) != 1 || strings.Join(servers[0].URLs, " ") != strings.Join(want, " ") {
+			t.Fatalf("ICEServers(%q) = %+v, want one server with %v", host, servers, want)
 		}
 		username, password, _ := srv.Credentials("alice", now)
 		if servers[0].Username != username || servers[0].Credential != password {
 			t.Errorf("ICEServers(%q) credential = %q/%v, want %q/%q", host, servers[0].Username, servers[0].Credential, username, password)
 		}
 	}
+
+	// With a certificate, TURN over TLS on its own port joins them.
+	dir := t.TempDir()
+	certFile, keyFile := writeTestCert(t, dir)
+	tlsSrv := startTestTURN(t, TURNConfig{TLSCertFile: certFile, TLSKeyFile: keyFile, TLSAddr: "127.0.0.1:0"})
+	tlsPort := strconv.Itoa(tlsSrv.TLSAddr().Port)
+	servers := tlsSrv.ICEServers("turn.example.com", "alice", now)
+	if len(servers) != 1 || len(servers[0].URLs) != 3 || servers[0].URLs[2] != "turns:turn.example.com:"+tlsPort+"?transport=tcp" {
+		t.Fatalf("ICEServers with TLS = %+v, want the turns: URL on port %s third", servers, tlsPort)
+	}
+}
+
+// writeTestCert writes a self-signed certificate for localhost and its key
+// into dir.
+func writeTestCert(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }
 
 func TestStartTURNConfig(t *testing.T) {
 	t.Parallel()
+	dir := t.TempDir()
+	certFile, keyFile := writeTestCert(t, dir)
 	for name, cfg := range map[string]TURNConfig{
-		"no secret":      {ListenAddr: "127.0.0.1:0"},
-		"bad listen":     {ListenAddr: "127.0.0.1", Secret: turnTestSecret},
-		"hostname":       {ListenAddr: "localhost:0", Secret: turnTestSecret},
-		"bad public IP":  {ListenAddr: "127.0.0.1:0", PublicIP: "turn.example.com", Secret: turnTestSecret},
-		"family differs": {ListenAddr: "127.0.0.1:0", PublicIP: "2001:db8::1", Secret: turnTestSecret},
+		"no secret":        {ListenAddr: "127.0.0.1:0"},
+		"bad listen":       {ListenAddr: "127.0.0.1", Secret: turnTestSecret},
+		"hostname":         {ListenAddr: "localhost:0", Secret: turnTestSecret},
+		"bad public IP":    {ListenAddr: "127.0.0.1:0", PublicIP: "turn.example.com", Secret: turnTestSecret},
+		"family differs":   {ListenAddr: "127.0.0.1:0", PublicIP: "2001:db8::1", Secret: turnTestSecret},
+		"cert without key": {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSCertFile: certFile},
+		"key without cert": {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSKeyFile: keyFile},
+		"cert unreadable":  {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSCertFile: filepath.Join(dir, "missing.pem"), TLSKeyFile: keyFile},
+		"cert is the key":  {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSCertFile: keyFile, TLSKeyFile: keyFile},
+		"bad TLS address":  {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSCertFile: certFile, TLSKeyFile: keyFile, TLSAddr: "127.0.0.1"},
 	} {
 		if srv, err := StartTURN(cfg); err == nil {
 			_ = srv.Close()
