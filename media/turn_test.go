@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -386,6 +387,104 @@ func TestStartTURNConfig(t *testing.T) {
 	}
 	if a := srv.Addr(); a.Port == 0 || !a.IP.Equal(net.IPv4(127, 0, 0, 1)) {
 		t.Errorf("Addr() = %v", a)
+	}
+}
+
+// TestTURNStreamConnectionsAreBounded: the TCP and TLS listeners of the
+// TURN server hold a bounded number of connections, close those idle too
+// long, and close TLS connections whose handshake does not finish, without
+// holding up the next client.
+func TestTURNStreamConnectionsAreBounded(t *testing.T) {
+	t.Parallel()
+	quiet := slog.New(slog.DiscardHandler)
+	listen := func() net.Listener {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	dial := func(l net.Listener) net.Conn {
+		c, err := net.Dial("tcp4", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	closedByServer := func(c net.Conn) bool {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err := c.Read(make([]byte, 1))
+		var ne net.Error
+		return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+	}
+	accepted := func(l net.Listener) chan net.Conn {
+		ch := make(chan net.Conn, 8)
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					close(ch)
+					return
+				}
+				ch <- c
+			}
+		}()
+		return ch
+	}
+
+	// Two slots: the third connection is closed, a slot freed takes the next.
+	tcp := newTURNStreamListenerWithin(listen(), nil, quiet, 2, time.Hour, time.Hour)
+	defer tcp.Close()
+	got := accepted(tcp)
+	dial(tcp)
+	dial(tcp)
+	first, second := <-got, <-got
+	if third := dial(tcp); !closedByServer(third) {
+		t.Fatal("a third connection beyond the limit of two stayed open")
+	}
+	first.Close()
+	dial(tcp)
+	if c := <-got; c == nil {
+		t.Fatal("no connection accepted after a slot was freed")
+	}
+	second.Close()
+
+	// A connection that says nothing is closed after the idle time.
+	idle := newTURNStreamListenerWithin(listen(), nil, quiet, 2, 50*time.Millisecond, time.Hour)
+	defer idle.Close()
+	idleGot := accepted(idle)
+	dial(idle)
+	c := <-idleGot
+	var ne net.Error
+	if _, err := c.Read(make([]byte, 1)); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("read on an idle connection: %v, want a timeout", err)
+	}
+
+	// TLS: a client that never finishes its handshake, and one that sends
+	// garbage, are closed; a real client meanwhile gets through.
+	certFile, keyFile := writeTestCert(t, t.TempDir())
+	cert, err := LoadTURNCertificate(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsL := newTURNStreamListenerWithin(listen(), &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}, quiet, 8, time.Hour, 200*time.Millisecond)
+	defer tlsL.Close()
+	tlsGot := accepted(tlsL)
+	silent, garbage := dial(tlsL), dial(tlsL)
+	if _, err := garbage.Write([]byte("GET / HTTP/1.0\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	good, err := tls.Dial("tcp4", tlsL.Addr().String(), &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // the listener's bounds are tested here, not the certificate
+	if err != nil {
+		t.Fatalf("TLS client: %v", err)
+	}
+	defer good.Close()
+	if c := <-tlsGot; c == nil {
+		t.Fatal("the TLS client was not accepted")
+	}
+	if !closedByServer(silent) || !closedByServer(garbage) {
+		t.Fatal("a TLS connection without a finished handshake stayed open")
 	}
 }
 
