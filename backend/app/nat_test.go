@@ -61,7 +61,7 @@ func newNATLab(t *testing.T) *natLab {
 		publicIP: fmt.Sprintf("10.92.%d.1", s),
 		private:  fmt.Sprintf("10.91.%d.2", s),
 	}
-	outside, public := fmt.Sprintf("lmn%dh", pid), fmt.Sprintf("lmn%dg", pid) // test ns ─ router
+	outside, public := fmt.Sprintf("lmn%dh", pid), fmt.Sprintf("lmn%dg", pid)  // test ns ─ router
 	inside, nodeSide := fmt.Sprintf("lmn%dr", pid), fmt.Sprintf("lmn%dn", pid) // router ─ node
 	privateNet := fmt.Sprintf("10.91.%d.0/24", s)
 
