@@ -53,8 +53,9 @@ func newNATLab(t *testing.T) *natLab {
 			t.Fatalf("%s not found (%v): install iproute2 and nftables (scripts/deps.sh does)", tool, err)
 		}
 	}
+	sweepStaleNATLabs(t)
 	pid := os.Getpid()
-	s := pid%200 + 20 // the third octet of both subnets
+	s := natSubnet(pid)
 	lab := &natLab{
 		node:     fmt.Sprintf("lmnat-%d-node", pid),
 		router:   fmt.Sprintf("lmnat-%d-router", pid),
@@ -65,16 +66,7 @@ func newNATLab(t *testing.T) *natLab {
 	inside, nodeSide := fmt.Sprintf("lmn%dr", pid), fmt.Sprintf("lmn%dn", pid) // router ─ node
 	privateNet := fmt.Sprintf("10.91.%d.0/24", s)
 
-	t.Cleanup(func() {
-		// Deleting a namespace destroys its veth ends and with them their
-		// peers; the route is this namespace's own.
-		for _, args := range [][]string{
-			{"netns", "del", lab.node}, {"netns", "del", lab.router},
-			{"link", "del", outside}, {"route", "del", "unreachable", privateNet},
-		} {
-			_ = exec.Command("ip", args...).Run()
-		}
-	})
+	t.Cleanup(func() { removeNATLab(pid) })
 	if out, err := exec.Command("ip", "netns", "add", lab.router).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add %s: %v: %s\nthis test needs network namespaces (root with CAP_NET_ADMIN and CAP_SYS_ADMIN)", lab.router, err, out)
 	}
@@ -130,6 +122,48 @@ func newNATLab(t *testing.T) *natLab {
 `, public, lab.publicIP, lab.private, public, privateNet, public)
 	runIP(t, rules, "ip", "netns", "exec", lab.router, "nft", "-f", "-")
 	return lab
+}
+
+// natSubnet is the third octet of the lab subnets of the test process pid.
+func natSubnet(pid int) int { return pid%200 + 20 }
+
+// removeNATLab removes what newNATLab built for the test process pid.
+// Deleting a namespace destroys its veth ends and with them their peers;
+// the route is the test's namespace's own.
+func removeNATLab(pid int) {
+	for _, args := range [][]string{
+		{"netns", "del", fmt.Sprintf("lmnat-%d-node", pid)}, {"netns", "del", fmt.Sprintf("lmnat-%d-router", pid)},
+		{"link", "del", fmt.Sprintf("lmn%dh", pid)}, {"route", "del", "unreachable", fmt.Sprintf("10.91.%d.0/24", natSubnet(pid))},
+	} {
+		_ = exec.Command("ip", args...).Run()
+	}
+}
+
+// sweepStaleNATLabs removes the labs of test processes that no longer run
+// (killed by a timeout before their cleanup), whose addresses a new lab
+// could otherwise collide with.
+func sweepStaleNATLabs(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		rest, ok := strings.CutPrefix(name, "lmnat-")
+		if !ok {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			t.Logf("removing the NAT lab of process %d, which is gone", pid)
+			removeNATLab(pid)
+		}
+	}
 }
 
 // TestCallThroughNATWithPublicIP: the node runs in a network namespace
