@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha1" //nolint:gosec // TURN REST credentials are defined as HMAC-SHA1.
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,8 +25,10 @@ import (
 
 const (
 	turnDefaultListenAddr = ":3478"
-	turnDefaultRealm      = "livemall"
-	turnDefaultTTL        = 10 * time.Minute
+	// turnDefaultTLSAddr is the standard port of TURN over TLS (RFC 8656).
+	turnDefaultTLSAddr = ":5349"
+	turnDefaultRealm   = "livemall"
+	turnDefaultTTL     = 10 * time.Minute
 	// turnMaxAllocationsPerUser bounds the relay sockets one user can hold:
 	// the TURN server shares the process's file descriptors with everything
 	// else. A browser needs about one allocation per network interface and
@@ -36,9 +40,16 @@ const (
 // its flags; the zero value of each optional field picks the documented
 // default.
 type TURNConfig struct {
-	// ListenAddr is the UDP address to listen on, e.g. ":3478" (the
-	// default) or "127.0.0.1:0" in tests.
+	// ListenAddr is the address to listen on, over UDP and TCP on the same
+	// port, e.g. ":3478" (the default) or "127.0.0.1:0" in tests (a port
+	// free for both).
 	ListenAddr string
+	// TLSCertFile and TLSKeyFile, both or neither, are the PEM certificate
+	// chain and key of TURN over TLS ("turns:"), served on TLSAddr.
+	TLSCertFile, TLSKeyFile string
+	// TLSAddr is the TCP address of TURN over TLS; it defaults to ":5349".
+	// Unused without a certificate.
+	TLSAddr string
 	// PublicIP is the relay address announced to clients. It defaults to
 	// the listen IP, or 127.0.0.1 when listening on all interfaces — which
 	// only works for browsers on this machine, so production sets it. The
@@ -58,12 +69,17 @@ type TURNConfig struct {
 	AllowPrivatePeers bool
 }
 
-// TURNServer is a running TURN server (RFC 8656, UDP) that authenticates
+// TURNServer is a running TURN server (RFC 8656) that authenticates
 // clients with short-lived TURN REST credentials and refuses to relay to
-// internal addresses. It is safe for concurrent use.
+// internal addresses. Clients reach it over UDP, over TCP on the same port
+// (for networks that block UDP), and over TLS when it has a certificate
+// (for networks that only let HTTPS-like traffic out); the relays it
+// allocates are UDP. It is safe for concurrent use.
 type TURNServer struct {
 	server       *turn.Server
 	addr         *net.UDPAddr
+	tcpAddr      *net.TCPAddr
+	tlsAddr      *net.TCPAddr // nil without TLS
 	publicIP     net.IP
 	realm        string
 	secret       []byte
@@ -120,12 +136,42 @@ func StartTURN(cfg TURNConfig) (*TURNServer, error) {
 		relayBind = listenIP.String()
 	}
 
-	conn, err := net.ListenPacket(network, listenAddr)
+	var cert *tls.Certificate
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		return nil, errors.New("start turn: TLS needs both a certificate and a key file")
+	}
+	if cfg.TLSCertFile != "" {
+		if cert, err = LoadTURNCertificate(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			return nil, fmt.Errorf("start turn: %w", err)
+		}
+	}
+
+	tcpNetwork := "tcp4"
+	if network == "udp6" {
+		tcpNetwork = "tcp6"
+	}
+	conn, tcpListener, err := listenUDPAndTCP(network, tcpNetwork, listenAddr)
 	if err != nil {
 		return nil, fmt.Errorf("start turn: %w", err)
 	}
+	var tlsListener net.Listener
+	if cert != nil {
+		tlsAddr := cfg.TLSAddr
+		if tlsAddr == "" {
+			tlsAddr = turnDefaultTLSAddr
+		}
+		inner, err := net.Listen(tcpNetwork, tlsAddr)
+		if err != nil {
+			_ = conn.Close()
+			_ = tcpListener.Close()
+			return nil, fmt.Errorf("start turn: TLS: %w", err)
+		}
+		tlsListener = newTURNStreamListener(inner, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}, log)
+	}
+	tcpListener = newTURNStreamListener(tcpListener, nil, log)
 	t := &TURNServer{
 		addr:         conn.LocalAddr().(*net.UDPAddr),
+		tcpAddr:      tcpListener.Addr().(*net.TCPAddr),
 		publicIP:     publicIP,
 		realm:        cfg.Realm,
 		secret:       append([]byte(nil), cfg.Secret...),
@@ -144,6 +190,20 @@ func StartTURN(cfg TURNConfig) (*TURNServer, error) {
 		log.Warn("turn relays to private and loopback addresses (testing only)")
 	}
 
+	if tlsListener != nil {
+		t.tlsAddr = tlsListener.Addr().(*net.TCPAddr)
+	}
+
+	// One relay generator and permission policy whichever way a client
+	// reaches the server: the relays are UDP in every case.
+	relays := &turnRelayGenerator{
+		RelayAddressGeneratorStatic: turn.RelayAddressGeneratorStatic{RelayAddress: publicIP, Address: relayBind},
+		self:                        &net.UDPAddr{IP: publicIP, Port: t.addr.Port},
+	}
+	listeners := []turn.ListenerConfig{{Listener: tcpListener, RelayAddressGenerator: relays, PermissionHandler: t.permit}}
+	if tlsListener != nil {
+		listeners = append(listeners, turn.ListenerConfig{Listener: tlsListener, RelayAddressGenerator: relays, PermissionHandler: t.permit})
+	}
 	t.server, err = turn.NewServer(turn.ServerConfig{
 		Realm:         t.realm,
 		AuthHandler:   t.authenticate,
@@ -155,20 +215,76 @@ func StartTURN(cfg TURNConfig) (*TURNServer, error) {
 			OnAllocationDeleted: t.onAllocationDeleted,
 		},
 		PacketConnConfigs: []turn.PacketConnConfig{{
-			PacketConn: conn,
-			RelayAddressGenerator: &turnRelayGenerator{
-				RelayAddressGeneratorStatic: turn.RelayAddressGeneratorStatic{RelayAddress: publicIP, Address: relayBind},
-				self:                        &net.UDPAddr{IP: publicIP, Port: t.addr.Port},
-			},
-			PermissionHandler: t.permit,
+			PacketConn:            conn,
+			RelayAddressGenerator: relays,
+			PermissionHandler:     t.permit,
 		}},
+		ListenerConfigs: listeners,
 	})
 	if err != nil {
 		_ = conn.Close()
+		_ = tcpListener.Close()
+		if tlsListener != nil {
+			_ = tlsListener.Close()
+		}
 		return nil, fmt.Errorf("start turn: %w", err)
 	}
-	log.Info("turn listening", "addr", t.addr.String(), "relay_ip", publicIP.String(), "realm", t.realm)
+	attrs := []any{"addr", t.addr.String(), "tcp_addr", t.tcpAddr.String(), "relay_ip", publicIP.String(), "realm", t.realm}
+	if t.tlsAddr != nil {
+		attrs = append(attrs, "tls_addr", t.tlsAddr.String())
+	}
+	log.Info("turn listening", attrs...)
 	return t, nil
+}
+
+// LoadTURNCertificate reads the PEM certificate chain and key of TURN over
+// TLS. Its error names the files and says whether they could not be read,
+// do not parse, or do not belong together.
+func LoadTURNCertificate(certFile, keyFile string) (*tls.Certificate, error) {
+	for _, f := range []string{certFile, keyFile} {
+		if _, err := os.ReadFile(f); err != nil { //nolint:gosec // the operator names the files
+			return nil, fmt.Errorf("TURN TLS: cannot read %s: %w", f, err)
+		}
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TURN TLS: certificate %s and key %s: %w", certFile, keyFile, err)
+	}
+	return &cert, nil
+}
+
+// turnPortTries bounds the search for a port free over both UDP and TCP
+// when the listen address asks for any port (tests).
+const turnPortTries = 20
+
+// listenUDPAndTCP listens on addr over UDP and TCP on the same port, as
+// clients expect ("turn:host:port?transport=udp" and "…=tcp" differ only
+// in transport). With port 0 it tries ports the system picks for UDP until
+// one is free over TCP too.
+func listenUDPAndTCP(udpNetwork, tcpNetwork, addr string) (net.PacketConn, net.Listener, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	tries := 1
+	if port == "0" {
+		tries = turnPortTries
+	}
+	var lastErr error
+	for range tries {
+		conn, err := net.ListenPacket(udpNetwork, addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		udpPort := conn.LocalAddr().(*net.UDPAddr).Port
+		ln, err := net.Listen(tcpNetwork, net.JoinHostPort(host, strconv.Itoa(udpPort)))
+		if err == nil {
+			return conn, ln, nil
+		}
+		_ = conn.Close()
+		lastErr = fmt.Errorf("TCP on the UDP port %d: %w", udpPort, err)
+	}
+	return nil, nil, lastErr
 }
 
 // Close stops the server and releases every allocation.
@@ -186,6 +302,22 @@ func (t *TURNServer) Addr() *net.UDPAddr {
 	return &a
 }
 
+// TCPAddr is the TCP address the server listens on: the UDP port, over TCP.
+func (t *TURNServer) TCPAddr() *net.TCPAddr {
+	a := *t.tcpAddr
+	return &a
+}
+
+// TLSAddr is the address of TURN over TLS, or nil when the server has no
+// certificate.
+func (t *TURNServer) TLSAddr() *net.TCPAddr {
+	if t.tlsAddr == nil {
+		return nil
+	}
+	a := *t.tlsAddr
+	return &a
+}
+
 // Credentials issues a TURN REST credential (draft-uberti-behave-turn-rest)
 // for user, valid for starting allocations until expires (now plus the
 // credential TTL, to the second): username is "<expiry unix seconds>:<user>"
@@ -199,16 +331,28 @@ func (t *TURNServer) Credentials(user string, now time.Time) (username, password
 }
 
 // ICEServers returns the ICE server list the signaling layer hands to a
-// browser: this TURN server as "turn:host:port?transport=udp", with a fresh
-// credential for user. host is the name browsers reach the server by; when
-// empty the public IP is used.
+// browser: this TURN server as "turn:host:port?transport=udp", the same
+// port over TCP ("?transport=tcp"), and with a certificate
+// "turns:host:tlsport?transport=tcp", all with one fresh credential for
+// user. ICE tries them after the direct paths, so a client behind a
+// firewall that blocks UDP, or lets only TLS out, still connects. host is
+// the name browsers reach the server by (and the name the TLS certificate
+// must carry); when empty the public IP is used.
 func (t *TURNServer) ICEServers(host string, user string, now time.Time) []webrtc.ICEServer {
 	if host == "" {
 		host = t.publicIP.String()
 	}
 	username, password, _ := t.Credentials(user, now)
+	port := strconv.Itoa(t.addr.Port)
+	urls := []string{
+		"turn:" + net.JoinHostPort(host, port) + "?transport=udp",
+		"turn:" + net.JoinHostPort(host, port) + "?transport=tcp",
+	}
+	if t.tlsAddr != nil {
+		urls = append(urls, "turns:"+net.JoinHostPort(host, strconv.Itoa(t.tlsAddr.Port))+"?transport=tcp")
+	}
 	return []webrtc.ICEServer{{
-		URLs:           []string{"turn:" + net.JoinHostPort(host, strconv.Itoa(t.addr.Port)) + "?transport=udp"},
+		URLs:           urls,
 		Username:       username,
 		Credential:     password,
 		CredentialType: webrtc.ICECredentialTypePassword,

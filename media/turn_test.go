@@ -2,9 +2,18 @@ package media
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"log/slog"
+	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -292,31 +301,79 @@ func TestTURNICEServers(t *testing.T) {
 	t.Parallel()
 	srv := startTestTURN(t, TURNConfig{})
 	port := strconv.Itoa(srv.Addr().Port)
+	if srv.TCPAddr().Port != srv.Addr().Port || srv.TLSAddr() != nil {
+		t.Fatalf("UDP %v, TCP %v, TLS %v: want TCP on the UDP port and no TLS without a certificate", srv.Addr(), srv.TCPAddr(), srv.TLSAddr())
+	}
 	now := time.Now()
-	for host, want := range map[string]string{
-		"turn.example.com": "turn:turn.example.com:" + port + "?transport=udp",
-		"2001:db8::1":      "turn:[2001:db8::1]:" + port + "?transport=udp",
-		"":                 "turn:127.0.0.1:" + port + "?transport=udp",
+	for host, hostPort := range map[string]string{
+		"turn.example.com": "turn.example.com:" + port,
+		"2001:db8::1":      "[2001:db8::1]:" + port,
+		"":                 "127.0.0.1:" + port,
 	} {
+		want := []string{"turn:" + hostPort + "?transport=udp", "turn:" + hostPort + "?transport=tcp"}
 		servers := srv.ICEServers(host, "alice", now)
-		if len(servers) != 1 || len(servers[0].URLs) != 1 || servers[0].URLs[0] != want {
-			t.Fatalf("ICEServers(%q) = %+v, want one server %s", host, servers, want)
+		if len(servers) != 1 || strings.Join(servers[0].URLs, " ") != strings.Join(want, " ") {
+			t.Fatalf("ICEServers(%q) = %+v, want one server with %v", host, servers, want)
 		}
 		username, password, _ := srv.Credentials("alice", now)
 		if servers[0].Username != username || servers[0].Credential != password {
 			t.Errorf("ICEServers(%q) credential = %q/%v, want %q/%q", host, servers[0].Username, servers[0].Credential, username, password)
 		}
 	}
+
+	// With a certificate, TURN over TLS on its own port joins them.
+	dir := t.TempDir()
+	certFile, keyFile := writeTestCert(t, dir)
+	tlsSrv := startTestTURN(t, TURNConfig{TLSCertFile: certFile, TLSKeyFile: keyFile, TLSAddr: "127.0.0.1:0"})
+	tlsPort := strconv.Itoa(tlsSrv.TLSAddr().Port)
+	servers := tlsSrv.ICEServers("turn.example.com", "alice", now)
+	if len(servers) != 1 || len(servers[0].URLs) != 3 || servers[0].URLs[2] != "turns:turn.example.com:"+tlsPort+"?transport=tcp" {
+		t.Fatalf("ICEServers with TLS = %+v, want the turns: URL on port %s third", servers, tlsPort)
+	}
+}
+
+// writeTestCert writes a self-signed certificate for localhost and its key
+// into dir.
+func writeTestCert(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }
 
 func TestStartTURNConfig(t *testing.T) {
 	t.Parallel()
+	dir := t.TempDir()
+	certFile, keyFile := writeTestCert(t, dir)
 	for name, cfg := range map[string]TURNConfig{
-		"no secret":      {ListenAddr: "127.0.0.1:0"},
-		"bad listen":     {ListenAddr: "127.0.0.1", Secret: turnTestSecret},
-		"hostname":       {ListenAddr: "localhost:0", Secret: turnTestSecret},
-		"bad public IP":  {ListenAddr: "127.0.0.1:0", PublicIP: "turn.example.com", Secret: turnTestSecret},
-		"family differs": {ListenAddr: "127.0.0.1:0", PublicIP: "2001:db8::1", Secret: turnTestSecret},
+		"no secret":        {ListenAddr: "127.0.0.1:0"},
+		"bad listen":       {ListenAddr: "127.0.0.1", Secret: turnTestSecret},
+		"hostname":         {ListenAddr: "localhost:0", Secret: turnTestSecret},
+		"bad public IP":    {ListenAddr: "127.0.0.1:0", PublicIP: "turn.example.com", Secret: turnTestSecret},
+		"family differs":   {ListenAddr: "127.0.0.1:0", PublicIP: "2001:db8::1", Secret: turnTestSecret},
+		"cert without key": {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSCertFile: certFile},
+		"key without cert": {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSKeyFile: keyFile},
+		"cert unreadable":  {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSCertFile: filepath.Join(dir, "missing.pem"), TLSKeyFile: keyFile},
+		"cert is the key":  {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSCertFile: keyFile, TLSKeyFile: keyFile},
+		"bad TLS address":  {ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, TLSCertFile: certFile, TLSKeyFile: keyFile, TLSAddr: "127.0.0.1"},
 	} {
 		if srv, err := StartTURN(cfg); err == nil {
 			_ = srv.Close()
@@ -330,6 +387,104 @@ func TestStartTURNConfig(t *testing.T) {
 	}
 	if a := srv.Addr(); a.Port == 0 || !a.IP.Equal(net.IPv4(127, 0, 0, 1)) {
 		t.Errorf("Addr() = %v", a)
+	}
+}
+
+// TestTURNStreamConnectionsAreBounded: the TCP and TLS listeners of the
+// TURN server hold a bounded number of connections, close those idle too
+// long, and close TLS connections whose handshake does not finish, without
+// holding up the next client.
+func TestTURNStreamConnectionsAreBounded(t *testing.T) {
+	t.Parallel()
+	quiet := slog.New(slog.DiscardHandler)
+	listen := func() net.Listener {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	dial := func(l net.Listener) net.Conn {
+		c, err := net.Dial("tcp4", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	closedByServer := func(c net.Conn) bool {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err := c.Read(make([]byte, 1))
+		var ne net.Error
+		return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+	}
+	accepted := func(l net.Listener) chan net.Conn {
+		ch := make(chan net.Conn, 8)
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					close(ch)
+					return
+				}
+				ch <- c
+			}
+		}()
+		return ch
+	}
+
+	// Two slots: the third connection is closed, a slot freed takes the next.
+	tcp := newTURNStreamListenerWithin(listen(), nil, quiet, 2, time.Hour, time.Hour)
+	defer tcp.Close()
+	got := accepted(tcp)
+	dial(tcp)
+	dial(tcp)
+	first, second := <-got, <-got
+	if third := dial(tcp); !closedByServer(third) {
+		t.Fatal("a third connection beyond the limit of two stayed open")
+	}
+	first.Close()
+	dial(tcp)
+	if c := <-got; c == nil {
+		t.Fatal("no connection accepted after a slot was freed")
+	}
+	second.Close()
+
+	// A connection that says nothing is closed after the idle time.
+	idle := newTURNStreamListenerWithin(listen(), nil, quiet, 2, 50*time.Millisecond, time.Hour)
+	defer idle.Close()
+	idleGot := accepted(idle)
+	dial(idle)
+	c := <-idleGot
+	var ne net.Error
+	if _, err := c.Read(make([]byte, 1)); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("read on an idle connection: %v, want a timeout", err)
+	}
+
+	// TLS: a client that never finishes its handshake, and one that sends
+	// garbage, are closed; a real client meanwhile gets through.
+	certFile, keyFile := writeTestCert(t, t.TempDir())
+	cert, err := LoadTURNCertificate(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsL := newTURNStreamListenerWithin(listen(), &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}, quiet, 8, time.Hour, 200*time.Millisecond)
+	defer tlsL.Close()
+	tlsGot := accepted(tlsL)
+	silent, garbage := dial(tlsL), dial(tlsL)
+	if _, err := garbage.Write([]byte("GET / HTTP/1.0\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	good, err := tls.Dial("tcp4", tlsL.Addr().String(), &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // the listener's bounds are tested here, not the certificate
+	if err != nil {
+		t.Fatalf("TLS client: %v", err)
+	}
+	defer good.Close()
+	if c := <-tlsGot; c == nil {
+		t.Fatal("the TLS client was not accepted")
+	}
+	if !closedByServer(silent) || !closedByServer(garbage) {
+		t.Fatal("a TLS connection without a finished handshake stayed open")
 	}
 }
 

@@ -316,7 +316,8 @@ func (a *App) startCalls() error {
 			secret = make([]byte, 32)
 			rand.Read(secret)
 		}
-		if a.TURN, err = media.StartTURN(media.TURNConfig{ListenAddr: cfg.TURNAddr, PublicIP: cfg.TURNPublicIP, Secret: secret, AllowPrivatePeers: cfg.TURNAllowPrivate}); err != nil {
+		if a.TURN, err = media.StartTURN(media.TURNConfig{ListenAddr: cfg.TURNAddr, PublicIP: cfg.TURNPublicIP, Secret: secret, AllowPrivatePeers: cfg.TURNAllowPrivate,
+			TLSCertFile: cfg.TURNTLSCert, TLSKeyFile: cfg.TURNTLSKey, TLSAddr: cfg.TURNTLSAddr}); err != nil {
 			return fmt.Errorf("start TURN on %s: %w", cfg.TURNAddr, err)
 		}
 	}

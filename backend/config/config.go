@@ -4,6 +4,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -72,6 +73,11 @@ type Config struct {
 	TURNSecret string
 	// TURNAllowPrivate lets TURN relay to private addresses (local tests).
 	TURNAllowPrivate bool
+	// TURNTLSCert and TURNTLSKey, both or neither, are the PEM files of
+	// TURN over TLS ("turns:"), served on TURNTLSAddr.
+	TURNTLSCert, TURNTLSKey string
+	// TURNTLSAddr is the TCP address of TURN over TLS (default ":5349").
+	TURNTLSAddr string
 	// WebRTCLoopback offers loopback ICE candidates (single-host setups).
 	WebRTCLoopback bool
 	// MediaUDPPort carries all WebRTC media of the node on one UDP port;
@@ -127,6 +133,7 @@ func Default() Config {
 		AgentRingTimeout: 15 * time.Second,
 		WrapUp:           30 * time.Second,
 		TURNAddr:         ":3478",
+		TURNTLSAddr:      ":5349",
 		WebRTCLoopback:   true,
 		PaymentHold:      15 * time.Minute,
 		MetricsAddr:      "127.0.0.1:9464",
@@ -169,6 +176,9 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.TURNAddr, "turn-addr", cfg.TURNAddr, "UDP address of the built-in TURN server; empty turns it off (env LIVEMALL_TURN_ADDR)")
 	fs.StringVar(&cfg.TURNPublicIP, "turn-public-ip", cfg.TURNPublicIP, "relay IP the TURN server announces (env LIVEMALL_TURN_PUBLIC_IP)")
 	fs.StringVar(&cfg.TURNSecret, "turn-secret", cfg.TURNSecret, "secret shared by all nodes to sign TURN credentials (env LIVEMALL_TURN_SECRET)")
+	fs.StringVar(&cfg.TURNTLSCert, "turn-tls-cert", cfg.TURNTLSCert, "PEM certificate chain for TURN over TLS (turns:), with --turn-tls-key (env LIVEMALL_TURN_TLS_CERT)")
+	fs.StringVar(&cfg.TURNTLSKey, "turn-tls-key", cfg.TURNTLSKey, "PEM private key for TURN over TLS, with --turn-tls-cert (env LIVEMALL_TURN_TLS_KEY)")
+	fs.StringVar(&cfg.TURNTLSAddr, "turn-tls-addr", cfg.TURNTLSAddr, "TCP address of TURN over TLS when it has a certificate (env LIVEMALL_TURN_TLS_ADDR)")
 	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
 	fs.IntVar(&cfg.MediaUDPPort, "media-udp-port", cfg.MediaUDPPort, "one UDP port for all WebRTC media of this node; 0 uses a port per connection (env LIVEMALL_MEDIA_UDP_PORT)")
@@ -201,6 +211,9 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_TURN_ADDR":      &cfg.TURNAddr,
 		"LIVEMALL_TURN_PUBLIC_IP": &cfg.TURNPublicIP,
 		"LIVEMALL_TURN_SECRET":    &cfg.TURNSecret,
+		"LIVEMALL_TURN_TLS_CERT":  &cfg.TURNTLSCert,
+		"LIVEMALL_TURN_TLS_KEY":   &cfg.TURNTLSKey,
+		"LIVEMALL_TURN_TLS_ADDR":  &cfg.TURNTLSAddr,
 		"LIVEMALL_PAYMENTS":       &cfg.Payments,
 		"LIVEMALL_METRICS_ADDR":   &cfg.MetricsAddr,
 	}
@@ -303,6 +316,9 @@ func (cfg *Config) Validate() error {
 			return fmt.Errorf("%s %d must be a port number (1–65535), or 0", flagName, port)
 		}
 	}
+	if err := cfg.validateTURNTLS(); err != nil {
+		return err
+	}
 	for _, ip := range cfg.PublicIPs {
 		if parsed := net.ParseIP(ip); parsed == nil || parsed.To4() == nil {
 			return fmt.Errorf("--public-ip %q must be an IPv4 address like 203.0.113.7", ip)
@@ -328,6 +344,33 @@ func (cfg *Config) Validate() error {
 				return fmt.Errorf("trusted proxy %q (--trusted-proxies, --trusted-proxy) is not an IP address or CIDR range", p)
 			}
 		}
+	}
+	return nil
+}
+
+// validateTURNTLS checks the TURN over TLS settings: both files or
+// neither, readable, a certificate and key that belong together, and the
+// TURN server on.
+func (cfg *Config) validateTURNTLS() error {
+	if cfg.TURNTLSCert == "" && cfg.TURNTLSKey == "" {
+		return nil
+	}
+	if cfg.TURNTLSCert == "" || cfg.TURNTLSKey == "" {
+		return errors.New("--turn-tls-cert and --turn-tls-key go together: give both or neither")
+	}
+	if cfg.TURNAddr == "" {
+		return errors.New("--turn-tls-cert needs the TURN server on (--turn-addr)")
+	}
+	if _, _, err := net.SplitHostPort(cfg.TURNTLSAddr); err != nil {
+		return fmt.Errorf("--turn-tls-addr %q must be an address like :5349", cfg.TURNTLSAddr)
+	}
+	for flagName, f := range map[string]string{"--turn-tls-cert": cfg.TURNTLSCert, "--turn-tls-key": cfg.TURNTLSKey} {
+		if _, err := os.ReadFile(f); err != nil { //nolint:gosec // the operator names the file
+			return fmt.Errorf("%s %s cannot be read: %w", flagName, f, err)
+		}
+	}
+	if _, err := tls.LoadX509KeyPair(cfg.TURNTLSCert, cfg.TURNTLSKey); err != nil {
+		return fmt.Errorf("--turn-tls-cert %s and --turn-tls-key %s are not a matching PEM certificate and key: %w", cfg.TURNTLSCert, cfg.TURNTLSKey, err)
 	}
 	return nil
 }

@@ -73,6 +73,14 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"six NATS replicas", nil, []string{"--nats-replicas", "6"}, "--nats-replicas 6"},
 		{"NATS replicas env not a number", map[string]string{"LIVEMALL_NATS_REPLICAS": "three"}, nil, `LIVEMALL_NATS_REPLICAS="three": not a number`},
 		{"public IP in env list bad", map[string]string{"LIVEMALL_PUBLIC_IP": "203.0.113.7,300.1.1.1"}, nil, `--public-ip "300.1.1.1"`},
+		{"TURN TLS cert without key", nil, []string{"--turn-tls-cert", "testdata/turn-cert.pem"}, "--turn-tls-cert and --turn-tls-key go together"},
+		{"TURN TLS key without cert in env", map[string]string{"LIVEMALL_TURN_TLS_KEY": "testdata/turn-key.pem"}, nil, "give both or neither"},
+		{"TURN TLS cert unreadable", nil, []string{"--turn-tls-cert", "testdata/missing.pem", "--turn-tls-key", "testdata/turn-key.pem"}, "--turn-tls-cert testdata/missing.pem cannot be read"},
+		{"TURN TLS key unreadable", nil, []string{"--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata"}, "--turn-tls-key testdata cannot be read"},
+		{"TURN TLS key of another certificate", nil, []string{"--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/other-key.pem"}, "not a matching PEM certificate and key"},
+		{"TURN TLS files not PEM", nil, []string{"--turn-tls-cert", "config_test.go", "--turn-tls-key", "config_test.go"}, "not a matching PEM certificate and key"},
+		{"TURN TLS without TURN", nil, []string{"--turn-addr", "", "--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/turn-key.pem"}, "needs the TURN server on"},
+		{"TURN TLS address without port", nil, []string{"--turn-tls-addr", "5349", "--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/turn-key.pem"}, `--turn-tls-addr "5349"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +89,20 @@ func TestBadSettingsAreRefused(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestTURNTLSSettings: a matching certificate and key, from flags or the
+// environment, pass; the TLS address defaults to the standard :5349.
+func TestTURNTLSSettings(t *testing.T) {
+	cfg, err := parse(t, nil, "--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/turn-key.pem")
+	if err != nil || cfg.TURNTLSAddr != ":5349" {
+		t.Fatalf("flags: addr %q, err %v", cfg.TURNTLSAddr, err)
+	}
+	env := map[string]string{"LIVEMALL_TURN_TLS_CERT": "testdata/turn-cert.pem", "LIVEMALL_TURN_TLS_KEY": "testdata/turn-key.pem", "LIVEMALL_TURN_TLS_ADDR": "127.0.0.1:15349"}
+	cfg, err = parse(t, env)
+	if err != nil || cfg.TURNTLSCert != "testdata/turn-cert.pem" || cfg.TURNTLSKey != "testdata/turn-key.pem" || cfg.TURNTLSAddr != "127.0.0.1:15349" {
+		t.Fatalf("env: %q %q %q, err %v", cfg.TURNTLSCert, cfg.TURNTLSKey, cfg.TURNTLSAddr, err)
 	}
 }
 

@@ -29,7 +29,10 @@ type Phone struct {
 	Sock *Socket
 	Msgs chan lmmedia.Message
 
-	api     *webrtc.API // pion as this phone's network allows it
+	api *webrtc.API // pion as this phone's network allows it
+	// ice builds the phone's ICE configuration from the ICE servers (TURN)
+	// the node offers with a call; nil uses none (direct paths only).
+	ice     func(offered []webrtc.ICEServer) webrtc.Configuration
 	mu      sync.Mutex
 	pc      *webrtc.PeerConnection
 	callID  string
@@ -51,6 +54,11 @@ type Phone struct {
 	held     chan struct{}
 	sendStop chan struct{} // closed when the phone closes
 	pcStop   chan struct{} // closed when the current peer connection is replaced
+	// trickled keeps the server's candidates of the current call (read
+	// goroutine only): the server may trickle some before its offer
+	// arrives, as the web client's pendingCandidates allows, and onOffer
+	// adds those of the offer's ICE session.
+	trickled []trickledCandidate
 	closed   atomic.Bool
 }
 
@@ -65,7 +73,16 @@ func NewPhone(t *testing.T, c *Client, base string) *Phone {
 // has no UDP).
 func NewPhoneOn(t *testing.T, c *Client, base string, api *webrtc.API) *Phone {
 	t.Helper()
-	p := &Phone{T: t, C: c, Sock: c.OpenSocket(base), Msgs: make(chan lmmedia.Message, 256), sendStop: make(chan struct{}), api: api}
+	return NewPhoneUsing(t, c, base, api, nil)
+}
+
+// NewPhoneUsing is NewPhoneOn with the phone's ICE configuration built by
+// ice from the ICE servers the node offers with each call, as a browser
+// builds its RTCPeerConnection: a phone limited to relayed candidates, or
+// to some of the TURN URLs, is tested that way.
+func NewPhoneUsing(t *testing.T, c *Client, base string, api *webrtc.API, ice func(offered []webrtc.ICEServer) webrtc.Configuration) *Phone {
+	t.Helper()
+	p := &Phone{T: t, C: c, Sock: c.OpenSocket(base), Msgs: make(chan lmmedia.Message, 256), sendStop: make(chan struct{}), api: api, ice: ice}
 	go p.read()
 	go p.Heartbeat()
 	t.Cleanup(p.Close)
@@ -100,6 +117,10 @@ func (p *Phone) Close() {
 	p.Sock.Conn.Close()
 }
 
+// PeerConnection is the phone's current peer connection, nil before the
+// first offer: for tests that read its statistics.
+func (p *Phone) PeerConnection() *webrtc.PeerConnection { return p.peer() }
+
 // peer is the phone's current peer connection, nil before an offer.
 func (p *Phone) peer() *webrtc.PeerConnection {
 	p.mu.Lock()
@@ -123,9 +144,54 @@ func (p *Phone) read() {
 				p.T.Errorf("answer offer: %v", err)
 			}
 		case "rtc.candidate":
+			p.rememberCandidate(m.Data)
 			lmmedia.AddTrickled(p.peer(), m.Data)
 		default:
 			p.Msgs <- m
+		}
+	}
+}
+
+// trickledCandidate is a candidate the server trickled, with its call.
+type trickledCandidate struct {
+	callID string
+	data   json.RawMessage
+}
+
+// maxTrickled bounds the candidates a phone keeps for one call.
+const maxTrickled = 64
+
+// rememberCandidate keeps a trickled candidate for the offer of its call
+// (the read goroutine's; candidates of earlier calls are dropped).
+func (p *Phone) rememberCandidate(data json.RawMessage) {
+	var d struct {
+		CallID string `json:"callId"`
+	}
+	if json.Unmarshal(data, &d) != nil {
+		return
+	}
+	if len(p.trickled) > 0 && p.trickled[0].callID != d.CallID {
+		p.trickled = nil
+	}
+	if len(p.trickled) < maxTrickled {
+		p.trickled = append(p.trickled, trickledCandidate{callID: d.CallID, data: append(json.RawMessage(nil), data...)})
+	}
+}
+
+// addEarlyCandidates adds to pc the kept candidates of call callID that
+// belong to the ICE session of the offer sdp (its ice-ufrag): those that
+// came before the offer had no peer connection to go to.
+func (p *Phone) addEarlyCandidates(pc *webrtc.PeerConnection, callID, sdp string) {
+	var ufrag string
+	for _, line := range strings.Split(sdp, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=ice-ufrag:"); ok {
+			ufrag = v
+			break
+		}
+	}
+	for _, c := range p.trickled {
+		if c.callID == callID && ufrag != "" && strings.Contains(string(c.data), " ufrag "+ufrag+" ") {
+			lmmedia.AddTrickled(pc, c.data)
 		}
 	}
 }
@@ -172,13 +238,18 @@ var testAPI = lmmedia.NewLoopbackClientAPI()
 // onOffer answers the server's offer, sending the test media.
 func (p *Phone) onOffer(data json.RawMessage) error {
 	var d struct {
-		CallID string `json:"callId"`
-		SDP    string `json:"sdp"`
+		CallID     string             `json:"callId"`
+		SDP        string             `json:"sdp"`
+		ICEServers []webrtc.ICEServer `json:"iceServers"`
 	}
 	if err := json.Unmarshal(data, &d); err != nil {
 		return err
 	}
-	pc, err := p.api.NewPeerConnection(webrtc.Configuration{})
+	conf := webrtc.Configuration{}
+	if p.ice != nil {
+		conf = p.ice(d.ICEServers)
+	}
+	pc, err := p.api.NewPeerConnection(conf)
 	if err != nil {
 		return err
 	}
@@ -222,6 +293,7 @@ func (p *Phone) onOffer(data json.RawMessage) error {
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: d.SDP}); err != nil {
 		return err
 	}
+	p.addEarlyCandidates(pc, d.CallID, d.SDP)
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
 		return err
