@@ -215,3 +215,50 @@ func (q *Queue) CallBack(ctx context.Context, agentID, entryID string) (*directo
 	q.agentChanged(ctx, agentID)
 	return &t, nil
 }
+
+// Rejoin moves the shopper's place in the store's line to their new call
+// qc when their earlier call was lost: a waiting entry of the same shopper
+// (account, or guest cookie) whose call no node hosts any more, or whose
+// place is kept without a call within the reconnect grace. The entry keeps
+// its id and arrival time, so the shopper keeps their place or better.
+// Each move is one guarded update (the entry must still be waiting on the
+// call it was seen on), so two nodes never resume one place twice.
+func (q *Queue) Rejoin(ctx context.Context, qc directory.QueuedCall) (string, bool) {
+	db := q.db.WithContext(ctx)
+	mine := db.Where("store_id = ? AND state = ? AND callback = ?", qc.StoreID, EntryWaiting, false)
+	switch {
+	case qc.AccountID != "":
+		mine = mine.Where("account_id = ?", qc.AccountID)
+	case qc.Guest != "":
+		mine = mine.Where("guest_hash = ?", qc.Guest)
+	default:
+		return "", false
+	}
+	var held []QueueEntry
+	if err := mine.Order("entered_at, id").Find(&held).Error; err != nil {
+		q.log.Warn("find a lost place", "err", err)
+		return "", false
+	}
+	graceStart := time.Now().UTC().Add(-q.cfg.ReconnectGrace)
+	for _, e := range held {
+		if e.CallID == qc.CallID {
+			continue
+		}
+		if e.ConnID != "" && q.rooms.Hosted(ctx, e.CallID) {
+			continue // that call lives on (another tab): its place is its own
+		}
+		still := db.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ? AND conn_id = ?", e.ID, EntryWaiting, e.CallID, e.ConnID)
+		if e.ConnID == "" {
+			still = still.Where("ended_at >= ?", graceStart)
+		}
+		res := still.Updates(map[string]any{"call_id": qc.CallID, "node": qc.Node, "conn_id": qc.ConnID, "device_id": qc.DeviceID,
+			"video": qc.Video, "ended_at": nil})
+		if res.Error != nil || res.RowsAffected != 1 {
+			continue
+		}
+		q.log.Info("shopper rejoined their place", "entry", e.ID, "node", qc.Node)
+		q.kick(e.StoreID)
+		return e.ID, true
+	}
+	return "", false
+}

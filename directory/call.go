@@ -274,6 +274,11 @@ func (cl *call) handle(env roomEnvelope) error {
 		return cl.offer(o)
 	case "queue.choose":
 		return cl.choose(from, m)
+	case "call.ping":
+		if from.ConnID != "" {
+			return apperr.New(apperr.Forbidden, "only the contact center asks that")
+		}
+		return nil // the room is here
 	case "call.video.live", "call.end":
 		if from.ConnID != "" {
 			return apperr.New(apperr.Forbidden, "only the contact center asks that")
