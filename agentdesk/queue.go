@@ -244,7 +244,9 @@ func (q *Queue) assign(ctx context.Context, storeID int64, online []string) (*Qu
 		if !ok {
 			return errRaced
 		}
-		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", entry.ID, entry.State).
+		// The call is part of the guard: a shopper who rejoined their place
+		// meanwhile moved it to a new call, which this offer must not miss.
+		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ?", entry.ID, entry.State, entry.CallID).
 			Updates(map[string]any{"state": EntryOffered, "agent_account_id": a.AccountID, "offered_at": now})
 		if res.Error != nil {
 			return res.Error
@@ -321,7 +323,7 @@ func (q *Queue) undeliverable(ctx context.Context, e *QueueEntry, agentID string
 		default:
 			changes["agent_account_id"], changes["offered_at"] = nil, nil
 		}
-		if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, EntryOffered).Updates(changes).Error; err != nil {
+		if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ?", e.ID, EntryOffered, e.CallID).Updates(changes).Error; err != nil {
 			return err
 		}
 		_, err := moveAgent(tx, agentID, AgentRinging, map[string]any{"state": AgentAvailable, "since": now, "entry_id": nil})

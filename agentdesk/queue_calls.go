@@ -2,6 +2,7 @@ package agentdesk
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -225,40 +226,71 @@ func (q *Queue) CallBack(ctx context.Context, agentID, entryID string) (*directo
 // call it was seen on), so two nodes never resume one place twice.
 func (q *Queue) Rejoin(ctx context.Context, qc directory.QueuedCall) (string, bool) {
 	db := q.db.WithContext(ctx)
-	mine := db.Where("store_id = ? AND state = ? AND callback = ?", qc.StoreID, EntryWaiting, false)
-	switch {
-	case qc.AccountID != "":
-		mine = mine.Where("account_id = ?", qc.AccountID)
-	case qc.Guest != "":
-		mine = mine.Where("guest_hash = ?", qc.Guest)
-	default:
+	if qc.AccountID == "" && qc.Guest == "" {
 		return "", false
 	}
-	var held []QueueEntry
-	if err := mine.Order("entered_at, id").Find(&held).Error; err != nil {
-		q.log.Warn("find a lost place", "err", err)
-		return "", false
+	find := func() ([]QueueEntry, error) {
+		mine := db.Where("store_id = ? AND state IN ? AND callback = ?", qc.StoreID, []string{EntryWaiting, EntryOffered}, false)
+		if qc.AccountID != "" {
+			mine = mine.Where("account_id = ?", qc.AccountID)
+		} else {
+			mine = mine.Where("guest_hash = ?", qc.Guest)
+		}
+		var held []QueueEntry
+		err := mine.Order("entered_at, id").Find(&held).Error
+		return held, err
 	}
+	// A place being offered to an agent when its call was lost comes back
+	// to the line a moment later (the offer fails at once: no room
+	// answers); wait for that rather than open a second place. A place
+	// that moves while it is being taken back is looked at again.
 	graceStart := time.Now().UTC().Add(-q.cfg.ReconnectGrace)
-	for _, e := range held {
-		if e.CallID == qc.CallID {
+	for try := 0; try < 30; try++ {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return "", false
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		held, err := find()
+		if err != nil {
+			q.log.Warn("find a lost place", "err", err)
+			return "", false
+		}
+		if slices.ContainsFunc(held, func(e QueueEntry) bool {
+			return e.State == EntryOffered && e.CallID != qc.CallID && !q.rooms.Hosted(ctx, e.CallID)
+		}) {
 			continue
 		}
-		if e.ConnID != "" && q.rooms.Hosted(ctx, e.CallID) {
-			continue // that call lives on (another tab): its place is its own
+		raced := false
+		for _, e := range held {
+			if e.State != EntryWaiting || e.CallID == qc.CallID {
+				continue
+			}
+			if e.ConnID == "" && (e.EndedAt == nil || e.EndedAt.Before(graceStart)) {
+				continue // kept past the grace: given up
+			}
+			if e.ConnID != "" && q.rooms.Hosted(ctx, e.CallID) {
+				continue // that call lives on (another tab): its place is its own
+			}
+			still := db.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ? AND conn_id = ?", e.ID, EntryWaiting, e.CallID, e.ConnID)
+			if e.ConnID == "" {
+				still = still.Where("ended_at >= ?", graceStart)
+			}
+			res := still.Updates(map[string]any{"call_id": qc.CallID, "node": qc.Node, "conn_id": qc.ConnID, "device_id": qc.DeviceID,
+				"video": qc.Video, "ended_at": nil})
+			if res.Error != nil || res.RowsAffected != 1 {
+				raced = true
+				continue
+			}
+			q.log.Info("shopper rejoined their place", "entry", e.ID, "node", qc.Node)
+			q.kick(e.StoreID)
+			return e.ID, true
 		}
-		still := db.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ? AND conn_id = ?", e.ID, EntryWaiting, e.CallID, e.ConnID)
-		if e.ConnID == "" {
-			still = still.Where("ended_at >= ?", graceStart)
+		if !raced {
+			return "", false
 		}
-		res := still.Updates(map[string]any{"call_id": qc.CallID, "node": qc.Node, "conn_id": qc.ConnID, "device_id": qc.DeviceID,
-			"video": qc.Video, "ended_at": nil})
-		if res.Error != nil || res.RowsAffected != 1 {
-			continue
-		}
-		q.log.Info("shopper rejoined their place", "entry", e.ID, "node", qc.Node)
-		q.kick(e.StoreID)
-		return e.ID, true
 	}
 	return "", false
 }

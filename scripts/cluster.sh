@@ -51,7 +51,14 @@ die() { echo "cluster: $*" >&2; exit 1; }
 ns_of() { echo "lmcl-${ID}-$1"; }   # node-1 -> lmcl-0-node-1
 idx_of() { echo "${1#node-}"; }      # node-1 -> 1
 ip_of() { echo "$NET.1$(idx_of "$1")"; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive FILE: the process named in FILE runs (a zombie, killed but not yet
+# reaped by whoever inherited it, does not count).
+alive() {
+  [ -f "$1" ] || return 1
+  local st
+  st=$(awk '{print $3}' "/proc/$(cat "$1")/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
 nats_urls() { echo "nats://$NET.1:4222,nats://$NET.1:4223,nats://$NET.1:4224"; }
 
 # wait_for WHAT SECONDS CMD...: polls CMD until it succeeds or time is up.
@@ -262,9 +269,9 @@ stop_pid() {
   local f=$1 pid
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$f"; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do alive "$f" || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
@@ -346,6 +353,7 @@ case "${1:-}" in
     alive "$STATE/$2.pid" || die "$2 is not running"
     say "SIGKILL $2 (pid $(cat "$STATE/$2.pid"))"
     kill -9 "$(cat "$STATE/$2.pid")"
+    for _ in $(seq 100); do alive "$STATE/$2.pid" || break; sleep 0.1; done
     ;;
   start)
     need_root start
