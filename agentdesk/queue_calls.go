@@ -294,3 +294,22 @@ func (q *Queue) Rejoin(ctx context.Context, qc directory.QueuedCall) (string, bo
 	}
 	return "", false
 }
+
+// Lost keeps the place of a waiting shopper whose socket went away: the
+// entry stays in line without a call (conn_id empty, ended_at when it was
+// lost), is not offered, and is given up after the reconnect grace unless
+// the shopper dials again (Rejoin). An entry that is not simply waiting on
+// that call any more (an agent is being offered it) ends as Ended would.
+func (q *Queue) Lost(ctx context.Context, entryID, callID string) {
+	res := q.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ? AND callback = ?", entryID, EntryWaiting, callID, false).
+		Updates(map[string]any{"conn_id": "", "ended_at": time.Now().UTC()})
+	if res.Error != nil || res.RowsAffected != 1 {
+		if e, err := entryOf(q.db.WithContext(ctx), entryID); err == nil && e.CallID == callID {
+			q.Ended(ctx, entryID)
+		}
+		return
+	}
+	var storeID int64
+	q.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ?", entryID).Pluck("store_id", &storeID)
+	q.kick(storeID)
+}

@@ -36,6 +36,10 @@ type Queue interface {
 	Chose(ctx context.Context, entryID, choice string) error
 	// Ended tells the queue that the entry's call is over, however it ended.
 	Ended(ctx context.Context, entryID string)
+	// Lost tells the queue that the call callID of a shopper waiting in
+	// line ended because their socket went away: the place is kept for the
+	// reconnect grace (see Rejoin), then given up.
+	Lost(ctx context.Context, entryID, callID string)
 	// CallBack hands an agent the shopper they were offered to call back.
 	CallBack(ctx context.Context, agentID, entryID string) (*CallbackTarget, error)
 }
