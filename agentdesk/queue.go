@@ -28,6 +28,11 @@ type QueueConfig struct {
 	// Tick is how often each node sweeps timers: wrap-ups that ended,
 	// offers nobody took, shoppers past the store's maximum wait.
 	Tick time.Duration
+	// ReconnectGrace is how long a shopper whose call was lost (its node
+	// died) keeps their place in line without a call: dialling the store
+	// again within it resumes the place (Rejoin); after it the place is
+	// given up. Default one minute.
+	ReconnectGrace time.Duration
 }
 
 // Queue is the automatic call distributor: it offers each store's waiting
@@ -58,8 +63,11 @@ type Queue struct {
 // Rooms is what routing needs from the calls: requests to the room of a
 // queued call, on whichever node hosts it (directory.Rooms implements it).
 type Rooms interface {
-	// Offer asks the call's room to ring the agent.
+	// Offer asks the call's room to ring the agent; a NotFound error means
+	// no node hosts the call any more.
 	Offer(ctx context.Context, callID string, o directory.QueueOffer) error
+	// Hosted reports whether a node still hosts the call's room.
+	Hosted(ctx context.Context, callID string) bool
 }
 
 // Stores is what routing needs from the mall: the stores' names and
@@ -91,6 +99,9 @@ func NewQueue(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms R
 	}
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
+	}
+	if cfg.ReconnectGrace <= 0 {
+		cfg.ReconnectGrace = time.Minute
 	}
 	q := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "queue"),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
@@ -197,7 +208,7 @@ func (q *Queue) match(ctx context.Context, storeID int64) {
 		q.agentChanged(ctx, agentID)
 		if err := q.deliver(ctx, e, agentID); err != nil {
 			q.log.Info("offer not delivered", "entry", e.ID, "err", err)
-			q.undeliverable(ctx, e, agentID)
+			q.undeliverable(ctx, e, agentID, apperr.Is(err, apperr.NotFound))
 		}
 	}
 }
@@ -209,7 +220,9 @@ func (q *Queue) assign(ctx context.Context, storeID int64, online []string) (*Qu
 	var agentID string
 	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
-		if err := tx.Where("store_id = ? AND state IN ?", storeID, inLine).Order("entered_at, id").Take(&entry).Error; err != nil {
+		// A place whose shopper lost their call (conn_id empty) is kept
+		// but not offered: nobody would answer.
+		if err := tx.Where("store_id = ? AND state IN ? AND conn_id <> ''", storeID, inLine).Order("entered_at, id").Take(&entry).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return errNoMatch
 			}
@@ -231,7 +244,9 @@ func (q *Queue) assign(ctx context.Context, storeID int64, online []string) (*Qu
 		if !ok {
 			return errRaced
 		}
-		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", entry.ID, entry.State).
+		// The call is part of the guard: a shopper who rejoined their place
+		// meanwhile moved it to a new call, which this offer must not miss.
+		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ?", entry.ID, entry.State, entry.CallID).
 			Updates(map[string]any{"state": EntryOffered, "agent_account_id": a.AccountID, "offered_at": now})
 		if res.Error != nil {
 			return res.Error
@@ -285,21 +300,30 @@ func (q *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) erro
 }
 
 // undeliverable puts an agent back after an offer that never reached the
-// call: the shopper's call is gone, so the entry is abandoned.
-func (q *Queue) undeliverable(ctx context.Context, e *QueueEntry, agentID string) {
+// call. A call that no node hosts any more (callGone: its node died) keeps
+// the shopper's place for the reconnect grace, without a call (conn_id
+// empty, ended_at when it was lost), for Rejoin; otherwise the entry is
+// abandoned.
+func (q *Queue) undeliverable(ctx context.Context, e *QueueEntry, agentID string, callGone bool) {
 	now := time.Now().UTC()
 	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		state := EntryAbandoned
-		if e.Callback {
+		switch {
+		case e.Callback:
 			state = EntryCallback // the agent's desk was not reachable: keep the place
+		case callGone:
+			state = EntryWaiting
 		}
 		changes := map[string]any{"state": state}
-		if state == EntryAbandoned {
+		switch state {
+		case EntryAbandoned:
 			changes["ended_at"] = now
-		} else {
+		case EntryWaiting:
+			changes["agent_account_id"], changes["offered_at"], changes["conn_id"], changes["ended_at"] = nil, nil, "", now
+		default:
 			changes["agent_account_id"], changes["offered_at"] = nil, nil
 		}
-		if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ?", e.ID, EntryOffered).Updates(changes).Error; err != nil {
+		if err := tx.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ?", e.ID, EntryOffered, e.CallID).Updates(changes).Error; err != nil {
 			return err
 		}
 		_, err := moveAgent(tx, agentID, AgentRinging, map[string]any{"state": AgentAvailable, "since": now, "entry_id": nil})

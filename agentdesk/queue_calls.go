@@ -2,6 +2,7 @@ package agentdesk
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -214,4 +215,101 @@ func (q *Queue) CallBack(ctx context.Context, agentID, entryID string) (*directo
 	}
 	q.agentChanged(ctx, agentID)
 	return &t, nil
+}
+
+// Rejoin moves the shopper's place in the store's line to their new call
+// qc when their earlier call was lost: a waiting entry of the same shopper
+// (account, or guest cookie) whose call no node hosts any more, or whose
+// place is kept without a call within the reconnect grace. The entry keeps
+// its id and arrival time, so the shopper keeps their place or better.
+// Each move is one guarded update (the entry must still be waiting on the
+// call it was seen on), so two nodes never resume one place twice.
+func (q *Queue) Rejoin(ctx context.Context, qc directory.QueuedCall) (string, bool) {
+	db := q.db.WithContext(ctx)
+	if qc.AccountID == "" && qc.Guest == "" {
+		return "", false
+	}
+	find := func() ([]QueueEntry, error) {
+		mine := db.Where("store_id = ? AND state IN ? AND callback = ?", qc.StoreID, []string{EntryWaiting, EntryOffered}, false)
+		if qc.AccountID != "" {
+			mine = mine.Where("account_id = ?", qc.AccountID)
+		} else {
+			mine = mine.Where("guest_hash = ?", qc.Guest)
+		}
+		var held []QueueEntry
+		err := mine.Order("entered_at, id").Find(&held).Error
+		return held, err
+	}
+	// A place being offered to an agent when its call was lost comes back
+	// to the line a moment later (the offer fails at once: no room
+	// answers); wait for that rather than open a second place. A place
+	// that moves while it is being taken back is looked at again.
+	graceStart := time.Now().UTC().Add(-q.cfg.ReconnectGrace)
+	for try := 0; try < 30; try++ {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return "", false
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		held, err := find()
+		if err != nil {
+			q.log.Warn("find a lost place", "err", err)
+			return "", false
+		}
+		if slices.ContainsFunc(held, func(e QueueEntry) bool {
+			return e.State == EntryOffered && e.CallID != qc.CallID && !q.rooms.Hosted(ctx, e.CallID)
+		}) {
+			continue
+		}
+		raced := false
+		for _, e := range held {
+			if e.State != EntryWaiting || e.CallID == qc.CallID {
+				continue
+			}
+			if e.ConnID == "" && (e.EndedAt == nil || e.EndedAt.Before(graceStart)) {
+				continue // kept past the grace: given up
+			}
+			if e.ConnID != "" && q.rooms.Hosted(ctx, e.CallID) {
+				continue // that call lives on (another tab): its place is its own
+			}
+			still := db.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ? AND conn_id = ?", e.ID, EntryWaiting, e.CallID, e.ConnID)
+			if e.ConnID == "" {
+				still = still.Where("ended_at >= ?", graceStart)
+			}
+			res := still.Updates(map[string]any{"call_id": qc.CallID, "node": qc.Node, "conn_id": qc.ConnID, "device_id": qc.DeviceID,
+				"video": qc.Video, "ended_at": nil})
+			if res.Error != nil || res.RowsAffected != 1 {
+				raced = true
+				continue
+			}
+			q.log.Info("shopper rejoined their place", "entry", e.ID, "node", qc.Node)
+			q.kick(e.StoreID)
+			return e.ID, true
+		}
+		if !raced {
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// Lost keeps the place of a waiting shopper whose socket went away: the
+// entry stays in line without a call (conn_id empty, ended_at when it was
+// lost), is not offered, and is given up after the reconnect grace unless
+// the shopper dials again (Rejoin). An entry that is not simply waiting on
+// that call any more (an agent is being offered it) ends as Ended would.
+func (q *Queue) Lost(ctx context.Context, entryID, callID string) {
+	res := q.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ? AND callback = ?", entryID, EntryWaiting, callID, false).
+		Updates(map[string]any{"conn_id": "", "ended_at": time.Now().UTC()})
+	if res.Error != nil || res.RowsAffected != 1 {
+		if e, err := entryOf(q.db.WithContext(ctx), entryID); err == nil && e.CallID == callID {
+			q.Ended(ctx, entryID)
+		}
+		return
+	}
+	var storeID int64
+	q.db.WithContext(ctx).Model(&QueueEntry{}).Where("id = ?", entryID).Pluck("store_id", &storeID)
+	q.kick(storeID)
 }

@@ -56,6 +56,11 @@ func (q *Queue) sweep(ctx context.Context) {
 		}
 	}
 
+	// Places kept for shoppers whose call was lost are given up once the
+	// reconnect grace is over.
+	db.Model(&QueueEntry{}).Where("state = ? AND conn_id = '' AND ended_at < ?", EntryWaiting, now.Add(-q.cfg.ReconnectGrace)).
+		Update("state", EntryAbandoned)
+
 	var waiting []QueueEntry
 	db.Where("state IN ?", inLine).Order("entered_at").Find(&waiting)
 	stores := map[int64]bool{}
@@ -75,8 +80,8 @@ func (q *Queue) sweep(ctx context.Context) {
 		if maxWait[w.StoreID] < 0 {
 			continue
 		}
-		if w.State != EntryWaiting {
-			continue
+		if w.State != EntryWaiting || w.ConnID == "" {
+			continue // a place without a call hears nothing until its shopper is back
 		}
 		since := w.EnteredAt
 		if w.FallbackAt != nil {
@@ -126,8 +131,8 @@ func (q *Queue) pushPositions(ctx context.Context, storeID int64) {
 	store := q.storeRef(ctx, storeID)
 	for i, e := range line {
 		pos := i + 1
-		if e.State == EntryOffered {
-			continue // an agent's desk rings: the shopper hears next from the call
+		if e.State == EntryOffered || e.ConnID == "" {
+			continue // an agent's desk rings, or the shopper's call was lost: nobody to tell
 		}
 		state := "queued"
 		if e.State == EntryCallback || e.Callback {

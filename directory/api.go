@@ -136,6 +136,14 @@ func (r *Rooms) Offer(ctx context.Context, callID string, o QueueOffer) error {
 	return r.ask(ctx, callID, "queue.offer", o)
 }
 
+// Hosted reports whether a node still hosts the call's room: false only
+// when no room answers at all (the call ended, or its node is gone); a room
+// that is slow to answer counts as hosted, so a live call is never taken
+// for a dead one.
+func (r *Rooms) Hosted(ctx context.Context, callID string) bool {
+	return !apperr.Is(r.ask(ctx, callID, "call.ping", nil), apperr.NotFound)
+}
+
 // VideoLive asks the node hosting the call whether the shopper's camera is
 // live now: video packets keep arriving from them (not an avatar).
 func (r *Rooms) VideoLive(ctx context.Context, callID string) error {

@@ -41,6 +41,7 @@ type call struct {
 	recorder    *media.Recorder
 	sub         *nats.Subscription
 	ended       bool
+	lost        bool // the waiting shopper's socket went away (see roomEnvelope.Lost)
 	greeting    bool // the caller records their own greeting
 	avatar      bool // the caller hides behind an avatar
 	queue       *queueLink
@@ -224,8 +225,22 @@ func (cl *call) onMessage(msg *nats.Msg) {
 // handle applies one message to the call's state machine.
 func (cl *call) handle(env roomEnvelope) error {
 	from, m := env.From, env.Message
+	cl.mu.Lock()
+	ended := cl.ended
+	cl.mu.Unlock()
+	if ended && m.Type != "call.ping" {
+		// The room still listens while its end settles the queue entry
+		// (see end); for everything else the call is gone.
+		return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
+	}
 	switch m.Type {
 	case "call.hangup":
+		if env.Lost {
+			cl.mu.Lock()
+			// Only a shopper still waiting for an agent keeps a place.
+			cl.lost = from.ConnID == cl.caller.ConnID && cl.state == callRinging && cl.queue != nil && !cl.queue.callback && cl.rec.CalleeAccountID == nil
+			cl.mu.Unlock()
+		}
 		cl.hangUp(from)
 		return nil
 	case "call.answer":
@@ -274,6 +289,11 @@ func (cl *call) handle(env roomEnvelope) error {
 		return cl.offer(o)
 	case "queue.choose":
 		return cl.choose(from, m)
+	case "call.ping":
+		if from.ConnID != "" {
+			return apperr.New(apperr.Forbidden, "only the contact center asks that")
+		}
+		return nil // the room is here
 	case "call.video.live", "call.end":
 		if from.ConnID != "" {
 			return apperr.New(apperr.Forbidden, "only the contact center asks that")
@@ -538,7 +558,6 @@ func (cl *call) end(outcome, reason string) {
 	cl.mu.Unlock()
 
 	cl.cancel()
-	cl.sub.Unsubscribe()
 	cl.room.Close()
 	cl.c.mu.Lock()
 	delete(cl.c.calls, cl.rec.ID)
@@ -558,8 +577,19 @@ func (cl *call) end(outcome, reason string) {
 		}
 	}
 	if cl.queue != nil {
-		cl.c.queue.Ended(context.Background(), cl.queue.entryID)
+		cl.mu.Lock()
+		lost := cl.lost
+		cl.mu.Unlock()
+		if lost {
+			cl.c.queue.Lost(context.Background(), cl.queue.entryID, cl.rec.ID)
+		} else {
+			cl.c.queue.Ended(context.Background(), cl.queue.entryID)
+		}
 	}
+	// The room answers until its queue entry is settled: a shopper who
+	// dials again meanwhile finds this call still hosted, so Rejoin does
+	// not take a place that Ended is about to close.
+	cl.sub.Unsubscribe()
 	done := CallStateData{State: callEnded, Outcome: outcome, Reason: new(reason)}
 	cl.sendState(cl.caller, done)
 	if callee != nil {

@@ -352,6 +352,10 @@ func (c *Calls) relayToRoom(ctx context.Context, conn *media.Conn, m media.Messa
 type roomEnvelope struct {
 	From    party         `json:"from"`
 	Message media.Message `json:"message"`
+	// Lost marks the hang-up a node sends for a device whose socket went
+	// away (never set from a device's message): a shopper waiting in a
+	// store's line keeps their place for the reconnect grace.
+	Lost bool `json:"lost,omitempty"`
 }
 
 func roomSubject(callID string) string { return "lm.room." + callID }
@@ -375,7 +379,7 @@ func (c *Calls) connClosed(conn *media.Conn) {
 	c.mu.Unlock()
 	for id := range ids {
 		data, _ := json.Marshal(callRef{CallID: id})
-		env, _ := json.Marshal(roomEnvelope{From: partyOfConn(conn), Message: media.Message{Type: "call.hangup", V: media.ProtocolVersion, Data: data}})
+		env, _ := json.Marshal(roomEnvelope{From: partyOfConn(conn), Message: media.Message{Type: "call.hangup", V: media.ProtocolVersion, Data: data}, Lost: true})
 		c.bus.Publish(roomSubject(id), env)
 	}
 }

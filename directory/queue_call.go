@@ -19,6 +19,12 @@ import (
 type Queue interface {
 	// Enter puts a new queued call in its store's queue.
 	Enter(ctx context.Context, qc QueuedCall) error
+	// Rejoin gives a shopper who dials the store again the place in line
+	// their lost call held (its node died, or its socket dropped within
+	// the reconnect grace): the entry moves to the new call, keeping its
+	// id and arrival time. ok is false when there is no such place; then
+	// the call enters the queue anew.
+	Rejoin(ctx context.Context, qc QueuedCall) (entryID string, ok bool)
 	// Answered confirms, in one transaction, that the agent who picks up
 	// still holds the offer; an error refuses the answer.
 	Answered(ctx context.Context, entryID, agentID, agentConnID string) error
@@ -30,6 +36,10 @@ type Queue interface {
 	Chose(ctx context.Context, entryID, choice string) error
 	// Ended tells the queue that the entry's call is over, however it ended.
 	Ended(ctx context.Context, entryID string)
+	// Lost tells the queue that the call callID of a shopper waiting in
+	// line ended because their socket went away: the place is kept for the
+	// reconnect grace (see Rejoin), then given up.
+	Lost(ctx context.Context, entryID, callID string)
 	// CallBack hands an agent the shopper they were offered to call back.
 	CallBack(ctx context.Context, agentID, entryID string) (*CallbackTarget, error)
 }
@@ -117,14 +127,24 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 		return err
 	}
 	link := &queueLink{entryID: NewEntryID(), storeID: storeID, storeName: res.Party.Name}
+	qc := QueuedCall{EntryID: link.entryID, CallID: rec.ID, Node: c.node, ConnID: conn.ID, DeviceID: conn.DeviceID,
+		AccountID: conn.AccountID, Guest: conn.Guest, ShopperName: cl.callerName, ShopperNumber: rec.CallerNumber,
+		StoreID: storeID, ProductID: productID, Video: rec.Video}
+	// The lock is held while the entry may move to this call, so an offer
+	// for it (from any node, once it is moved) waits to see its id.
 	cl.mu.Lock()
 	cl.queue = link
+	rejoined := false
+	if id, ok := c.queue.Rejoin(ctx, qc); ok {
+		link.entryID, rejoined = id, true
+	}
 	cl.mu.Unlock()
 	cl.sendState(cl.caller, CallStateData{State: "queued", EntryID: link.entryID, Video: new(rec.Video),
 		Peer: peerInfo(res.Party.Name, &res.Number), Store: &media.StoreRef{Slug: res.Party.Store.Slug, Name: res.Party.Name}})
-	err = c.queue.Enter(ctx, QueuedCall{EntryID: link.entryID, CallID: rec.ID, Node: c.node, ConnID: conn.ID, DeviceID: conn.DeviceID,
-		AccountID: conn.AccountID, Guest: conn.Guest, ShopperName: cl.callerName, ShopperNumber: rec.CallerNumber,
-		StoreID: storeID, ProductID: productID, Video: rec.Video})
+	if rejoined {
+		return nil
+	}
+	err = c.queue.Enter(ctx, qc)
 	if err != nil {
 		cl.end(outcomeFailed, "the store's queue could not take the call")
 		return err

@@ -268,7 +268,8 @@ func (a *App) startContactCenter(carts *mall.Carts) {
 		wrap = time.Nanosecond // no wrap-up: the agent is free at once
 	}
 	rooms := directory.NewRooms(a.Bus.Conn)
-	a.Queue = agentdesk.NewQueue(a.DB.DB, a.Signaling, a.Directory, rooms, a.Catalog, a.Accounts, carts, agentdesk.QueueConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap})
+	a.Queue = agentdesk.NewQueue(a.DB.DB, a.Signaling, a.Directory, rooms, a.Catalog, a.Accounts, carts, agentdesk.QueueConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap,
+		ReconnectGrace: 3 * a.Config.Heartbeat})
 	a.Engagements = agentdesk.NewEngagements(a.DB.DB, rooms, a.Catalog, a.Accounts, carts)
 	a.Desk = agentdesk.NewDesk(a.Queue, a.Engagements, a.Catalog, a.Numbers)
 	a.Cobrowse = agentdesk.NewCobrowse(a.Signaling, a.Engagements, agentdesk.CobrowseLimits{})
