@@ -268,6 +268,11 @@ func (p *Presence) apply(e jetstream.KeyValueEntry) []string {
 // Announce writes (or refreshes) a record with the presence TTL. Every
 // heartbeat announces again, which pushes the expiry out.
 func (p *Presence) Announce(ctx context.Context, rec PresenceRecord) error {
+	if !p.bus.Conn.IsConnected() {
+		// Fail at once rather than hold the socket's reader until a
+		// timeout: the bus announces every device again when NATS is back.
+		return fmt.Errorf("announce presence: the NATS connection is %s", p.bus.Conn.Status())
+	}
 	rec.At = time.Now().UTC()
 	raw, err := json.Marshal(rec)
 	if err != nil {
@@ -283,6 +288,11 @@ func (p *Presence) Announce(ctx context.Context, rec PresenceRecord) error {
 
 // Withdraw removes a record at once, when its connection closes cleanly.
 func (p *Presence) Withdraw(ctx context.Context, deviceID, connID string) error {
+	if !p.bus.Conn.IsConnected() {
+		// The bus withdraws this node's closed connections when NATS is
+		// back (and the record expires anyway).
+		return fmt.Errorf("withdraw presence: the NATS connection is %s", p.bus.Conn.Status())
+	}
 	p.watchMu.Lock()
 	kv := p.kv
 	p.watchMu.Unlock()

@@ -232,6 +232,10 @@ func (s *Service) announce(ctx context.Context, c *media.Conn) error {
 	if state == "" {
 		state = StateAvailable
 	}
+	// A heartbeat that NATS does not take within an interval is late
+	// anyway; the socket's reader must not wait longer.
+	ctx, cancel := context.WithTimeout(ctx, max(s.cfg.Heartbeat, time.Second))
+	defer cancel()
 	return s.presence.Announce(ctx, PresenceRecord{DeviceID: c.DeviceID, ConnID: c.ID, Node: s.cfg.Node, State: state, Accounts: accounts})
 }
 

@@ -299,6 +299,9 @@ func (c *Counter) load(ctx context.Context, subj string) ([]slot, uint64, error)
 // on nobody having written in between; it retries on a lost race. An error
 // from f is returned as is, with nothing written.
 func (c *Counter) update(ctx context.Context, r Rule, key string, f func([]slot, time.Time) ([]slot, error)) error {
+	if !c.bus.Conn.IsConnected() {
+		return c.failOpen(r, nats.ErrConnectionReconnecting) // at once: NATS is away
+	}
 	subj := subject(r, key)
 	ctx, cancel := context.WithTimeout(ctx, answerWithin)
 	defer cancel()
