@@ -51,10 +51,10 @@ func (r PresenceRecord) key() string { return r.DeviceID + "." + r.ConnID }
 // the same on every node, whichever node wrote a record.
 type Presence struct {
 	bus *bus.Bus
-	kv  jetstream.KeyValue
 	ttl time.Duration
 
 	mu       sync.RWMutex
+	kv       jetstream.KeyValue // the bucket, replaced by Reopen
 	records  map[string]PresenceRecord // by key
 	byDevice map[string]map[string]bool
 
@@ -121,7 +121,10 @@ func (p *Presence) Reopen(ctx context.Context) error {
 		wcancel()
 		return fmt.Errorf("watch presence: %w", err)
 	}
-	p.kv, p.watcher, p.unwatch, p.stopped = kv, w, wcancel, &atomic.Bool{}
+	p.mu.Lock()
+	p.kv = kv
+	p.mu.Unlock()
+	p.watcher, p.unwatch, p.stopped = w, wcancel, &atomic.Bool{}
 	p.followed = make(chan struct{})
 	ready := make(chan struct{})
 	go p.follow(w, ready, p.followed, p.stopped)
@@ -293,9 +296,9 @@ func (p *Presence) Withdraw(ctx context.Context, deviceID, connID string) error 
 		// back (and the record expires anyway).
 		return fmt.Errorf("withdraw presence: the NATS connection is %s", p.bus.Conn.Status())
 	}
-	p.watchMu.Lock()
+	p.mu.RLock()
 	kv := p.kv
-	p.watchMu.Unlock()
+	p.mu.RUnlock()
 	err := kv.Purge(ctx, deviceID+"."+connID, jetstream.PurgeTTL(time.Second))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		p.bus.Trouble(err)

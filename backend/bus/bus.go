@@ -30,7 +30,9 @@ import (
 type Config struct {
 	// URL of an external NATS; empty embeds a server.
 	URL string
-	// DataDir is where the embedded server keeps JetStream (DataDir/nats).
+	// DataDir is where the embedded server keeps JetStream: DataDir/nats,
+	// or DataDir/nats/<ServerName> in a cluster (so that nodes sharing a
+	// data dir on one machine keep their stores apart).
 	DataDir string
 	// Name identifies this node's connection.
 	Name string
@@ -164,6 +166,7 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 			opts.Cluster.Name = "livemall"
 		}
 		opts.Routes = routes
+		opts.StoreDir = filepath.Join(opts.StoreDir, opts.ServerName)
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -377,7 +380,11 @@ func (b *Bus) KeyValue(ctx context.Context, cfg jetstream.KeyValueConfig, d Dura
 			return nil, err
 		}
 	}
-	kv, err := b.JS.CreateOrUpdateKeyValue(ctx, cfg)
+	var kv jetstream.KeyValue
+	err := retry(ctx, func(ctx context.Context) (err error) {
+		kv, err = b.JS.CreateOrUpdateKeyValue(ctx, cfg)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open bucket %s: %w", cfg.Bucket, err)
 	}
@@ -393,17 +400,65 @@ func (b *Bus) Stream(ctx context.Context, cfg jetstream.StreamConfig, d Durabili
 			return nil, err
 		}
 	}
-	st, err := b.JS.CreateOrUpdateStream(ctx, cfg)
+	var st jetstream.Stream
+	err := retry(ctx, func(ctx context.Context) (err error) {
+		st, err = b.JS.CreateOrUpdateStream(ctx, cfg)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open stream %s: %w", cfg.Name, err)
 	}
 	return st, nil
 }
 
+// retry runs create until it succeeds, fails for good, or ctx ends (at
+// most a minute when ctx has no deadline). In a cluster a replicated
+// stream answers only once its group has elected a leader, which may take
+// longer than one request's timeout; creating again is harmless.
+func retry(ctx context.Context, create func(ctx context.Context) error) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+	}
+	for {
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := create(actx)
+		cancel()
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// transient reports whether a JetStream error may pass by itself: a
+// timeout, no responder, or a cluster without a leader or enough peers yet.
+func transient(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		// nats-server's codes: 10008 cluster not available, 10023
+		// insufficient resources, 10005 no suitable peers (yet).
+		return apiErr.Code == 503 || apiErr.Code == 500 || apiErr.ErrorCode == 10008 || apiErr.ErrorCode == 10023 || apiErr.ErrorCode == 10005
+	}
+	return false
+}
+
 // dropIfStoredOtherwise deletes the stream when it exists in memory: the
 // storage of a stream cannot be changed in place.
 func (b *Bus) dropIfStoredOtherwise(ctx context.Context, name string) error {
-	st, err := b.JS.Stream(ctx, name)
+	var st jetstream.Stream
+	err := retry(ctx, func(ctx context.Context) (err error) {
+		st, err = b.JS.Stream(ctx, name)
+		return err
+	})
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil
 	}
