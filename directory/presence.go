@@ -54,7 +54,7 @@ type Presence struct {
 	ttl time.Duration
 
 	mu       sync.RWMutex
-	kv       jetstream.KeyValue // the bucket, replaced by Reopen
+	kv       jetstream.KeyValue        // the bucket, replaced by Reopen
 	records  map[string]PresenceRecord // by key
 	byDevice map[string]map[string]bool
 
