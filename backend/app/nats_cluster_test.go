@@ -98,6 +98,7 @@ func TestEmbeddedNATSFormsAClusterOfThree(t *testing.T) {
 			t.Fatalf("%s asks for %d replicas, want 3", a.Config.Node, a.Bus.Replicas)
 		}
 	}
+	checkStreamsOnDisk(t, nodeA)
 	info, err := nodeA.Bus.JS.Stream(t.Context(), "KV_presence")
 	if err != nil || info.CachedInfo().Config.Replicas != 3 || info.CachedInfo().Cluster == nil || len(info.CachedInfo().Cluster.Replicas) != 2 {
 		t.Fatalf("presence stream: %+v %v, want 3 replicas on disk", info, err)

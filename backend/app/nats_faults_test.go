@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livemall/livemall/backend/app"
 	"github.com/livemall/livemall/backend/app/apptest"
@@ -178,6 +179,27 @@ func hasConn(a *app.App, deviceID string) bool {
 	return found
 }
 
+// checkStreamsOnDisk fails unless every stream in a's NATS is on disk
+// with the node's replicas, and the app's own (presence, limits, secrets)
+// are among them.
+func checkStreamsOnDisk(t *testing.T, a *app.App) {
+	t.Helper()
+	want := map[string]bool{"KV_presence": true, "LM_LIMITS": true, "KV_lm_secrets": true}
+	streams := a.Bus.JS.ListStreams(t.Context())
+	for info := range streams.Info() {
+		delete(want, info.Config.Name)
+		if info.Config.Storage != jetstream.FileStorage || info.Config.Replicas != a.Bus.Replicas {
+			t.Errorf("stream %s: storage %v, %d replicas; want file storage, %d", info.Config.Name, info.Config.Storage, info.Config.Replicas, a.Bus.Replicas)
+		}
+	}
+	if err := streams.Err(); err != nil {
+		t.Fatalf("list streams: %v", err)
+	}
+	if len(want) > 0 {
+		t.Fatalf("streams missing: %v", want)
+	}
+}
+
 // TestPresenceRecoversAfterNATSRestart runs a node on an external
 // nats-server process that is killed with SIGKILL and started again, on
 // the same store and on a fresh one (the store lost, so every bucket is
@@ -247,6 +269,7 @@ func TestPresenceRecoversAfterNATSRestart(t *testing.T) {
 			if st := stateOf(t, a, leaver.account); st != directory.StateOffline {
 				t.Fatalf("the leaver is %q, want offline", st)
 			}
+			checkStreamsOnDisk(t, a)
 		})
 	}
 }

@@ -308,7 +308,7 @@ func (b *Bus) check() {
 	}
 	b.recovered.Store(wanted)
 	b.setErr(nil)
-	slog.Info("NATS recovered: buckets and streams re-created, presence announced again")
+	slog.Info("NATS recovered: what was missing is re-created", "recoveries", len(recovers))
 }
 
 func (b *Bus) setErr(err error) {
@@ -446,7 +446,7 @@ func transient(err error) bool {
 	if errors.As(err, &apiErr) {
 		// nats-server's codes: 10008 cluster not available, 10023
 		// insufficient resources, 10005 no suitable peers (yet).
-		return apiErr.Code == 503 || apiErr.Code == 500 || apiErr.ErrorCode == 10008 || apiErr.ErrorCode == 10023 || apiErr.ErrorCode == 10005
+		return apiErr.Code == 503 || apiErr.ErrorCode == 10008 || apiErr.ErrorCode == 10023 || apiErr.ErrorCode == 10005
 	}
 	return false
 }
