@@ -117,18 +117,18 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 		b.shutdownEmbedded()
 		return nil, fmt.Errorf("open JetStream: %w", err)
 	}
-	if err := b.waitJetStream(ctx, cmp(cfg.WaitJetStream, 60*time.Second)); err != nil {
+	if err := b.waitJetStream(ctx, orDefault(cfg.WaitJetStream, 60*time.Second)); err != nil {
 		nc.Close()
 		b.shutdownEmbedded()
 		return nil, err
 	}
 	b.wanted.Store(0) // the connection's first events are no fault
-	go b.watch(cmp(cfg.CheckEvery, time.Second))
+	go b.watch(orDefault(cfg.CheckEvery, time.Second))
 	return b, nil
 }
 
-// cmp returns d, or def when d is not set.
-func cmp(d, def time.Duration) time.Duration {
+// orDefault returns d, or def when d is not set.
+func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
 		return def
 	}
