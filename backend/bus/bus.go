@@ -68,6 +68,8 @@ type Bus struct {
 	// stream (at least 1).
 	Replicas int
 	embedded *server.Server
+	// clustered is set when the embedded server is routed to others.
+	clustered bool
 
 	mu        sync.Mutex
 	recovers  []recoverer
@@ -103,7 +105,7 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.embedded = ns
+		b.embedded, b.clustered = ns, len(cfg.Routes) > 0
 		opts = append(opts, nats.InProcessServer(ns))
 	}
 	nc, err := nats.Connect(url, append(opts, nats.Timeout(5*time.Second))...)
@@ -212,6 +214,11 @@ func (b *Bus) jetStreamAnswers(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Alone reports whether this node is the only user of its NATS: an
+// embedded server without routes. What such a NATS holds of the node's
+// open things died with the node's previous process.
+func (b *Bus) Alone() bool { return b.embedded != nil && !b.clustered }
 
 // OnRecover registers fn to run, in registration order, each time
 // JetStream answers again after a fault (a NATS restart, a lost store, a

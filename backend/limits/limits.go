@@ -133,6 +133,19 @@ func Open(ctx context.Context, b *bus.Bus, rules Rules) (*Counter, error) {
 		return nil, fmt.Errorf("open limits stream: %w", err)
 	}
 	c := &Counter{bus: b, js: b.JS, stream: st, Rules: rules}
+	if b.Alone() {
+		// The stream is on disk, but nothing is open on a node that just
+		// started: the leases its previous process held (sockets, carts)
+		// died with it. Rate-limit slots stay.
+		for _, r := range []Rule{rules.AccountSockets, rules.GuestSockets, rules.CartStreams} {
+			if r.Name == "" {
+				continue
+			}
+			if err := st.Purge(ctx, jetstream.WithPurgeSubject(subjectPre+r.Name+".>")); err != nil {
+				return nil, fmt.Errorf("release the previous process's leases: %w", err)
+			}
+		}
+	}
 	b.OnRecover(streamName, func(ctx context.Context) error {
 		_, err := b.Stream(ctx, streamConfig, bus.Soft)
 		return err

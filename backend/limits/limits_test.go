@@ -153,3 +153,41 @@ func TestCounterLetsThroughWhenNATSDoesNotAnswer(t *testing.T) {
 		t.Fatalf("took %v to let through", d)
 	}
 }
+
+// TestAStartingNodeAloneOnItsNATSReleasesItsOldLeases: limits live on
+// disk, so they survive a restart of a node with an embedded NATS; the
+// leases its previous process held (its sockets died with it) are
+// released at start, while rate-limit slots still count.
+func TestAStartingNodeAloneOnItsNATSReleasesItsOldLeases(t *testing.T) {
+	dir := t.TempDir()
+	rules := Rules{AccountSockets: Rule{Name: "account-sockets", Max: 2, Message: "wait %d s"}, GuestDials: Rule{Name: "guest-dials", Max: 2, Per: time.Hour, Message: "wait %d s"}}
+	open := func() (*bus.Bus, *Counter) {
+		b, err := bus.Open(context.Background(), bus.Config{DataDir: dir, Name: "limits-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Open(context.Background(), b, rules)
+		if err != nil {
+			b.Close()
+			t.Fatal(err)
+		}
+		return b, c
+	}
+	ctx := context.Background()
+	b, c := open()
+	if _, err := c.Hold(ctx, rules.AccountSockets, "acct"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Take(ctx, rules.GuestDials, "guest"); err != nil {
+		t.Fatal(err)
+	}
+	b.Close() // the lease is never released: the process ends
+	b, c = open()
+	defer b.Close()
+	if n, err := c.Count(ctx, rules.AccountSockets, "acct"); err != nil || n != 0 {
+		t.Fatalf("leases after the restart: %d %v, want 0", n, err)
+	}
+	if n, err := c.Count(ctx, rules.GuestDials, "guest"); err != nil || n != 1 {
+		t.Fatalf("rate slots after the restart: %d %v, want 1 (on disk)", n, err)
+	}
+}
