@@ -112,7 +112,11 @@ func (p *Presence) Reopen(ctx context.Context) error {
 	go func() {
 		select {
 		case <-ctx.Done():
-			wcancel()
+			select {
+			case <-started: // ctx ended after the start: the watch stays
+			default:
+				wcancel()
+			}
 		case <-started:
 		}
 	}()

@@ -133,21 +133,19 @@ func (s *Service) recoverPresence(ctx context.Context) error {
 	if err := s.presence.Reopen(ctx); err != nil {
 		return err
 	}
-	var conns []*media.Conn
-	s.sig.Conns(func(c *media.Conn) bool {
-		if c.DeviceID != "" && c.Guest == "" {
-			conns = append(conns, c)
-		}
-		return true
-	})
-	live := map[string]bool{}
-	for _, c := range conns {
+	for _, c := range s.liveConns() {
 		if err := s.announce(ctx, c); err != nil {
 			return fmt.Errorf("announce device %s again: %w", c.DeviceID, err)
 		}
+	}
+	// Records first, then the connections: a record implies its
+	// connection was registered before it, so one missing now has closed.
+	records := s.presence.NodeRecords(s.cfg.Node)
+	live := map[string]bool{}
+	for _, c := range s.liveConns() {
 		live[c.DeviceID+"."+c.ID] = true
 	}
-	for _, r := range s.presence.NodeRecords(s.cfg.Node) {
+	for _, r := range records {
 		if !live[r.key()] {
 			if err := s.presence.Withdraw(ctx, r.DeviceID, r.ConnID); err != nil {
 				return err
@@ -155,6 +153,18 @@ func (s *Service) recoverPresence(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// liveConns returns this node's open connections of devices (not guests).
+func (s *Service) liveConns() []*media.Conn {
+	var conns []*media.Conn
+	s.sig.Conns(func(c *media.Conn) bool {
+		if c.DeviceID != "" && c.Guest == "" {
+			conns = append(conns, c)
+		}
+		return true
+	})
+	return conns
 }
 
 // Signals registers the directory's message types and connection hooks on
