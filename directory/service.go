@@ -133,9 +133,14 @@ func (s *Service) recoverPresence(ctx context.Context) error {
 	if err := s.presence.Reopen(ctx); err != nil {
 		return err
 	}
+	// A device that cannot be announced now is announced by its next
+	// heartbeat: it does not hold the recovery back.
+	failed := 0
 	for _, c := range s.liveConns() {
 		if err := s.announce(ctx, c); err != nil {
-			return fmt.Errorf("announce device %s again: %w", c.DeviceID, err)
+			if failed++; failed == 1 {
+				slog.Warn("announce a device again after a NATS fault", "device", c.DeviceID, "err", err)
+			}
 		}
 	}
 	// Records first, then the connections: a record implies its

@@ -291,7 +291,12 @@ func (b *Bus) check() {
 		}
 	}()
 	if err := b.jetStreamAnswers(ctx); err != nil {
-		b.wanted.Add(1) // recover once it answers; the next tick checks again
+		// Gone (disconnected, or a server without JetStream yet): recover
+		// once it answers. Only slow (a busy server, a leader election):
+		// not ready, but nothing was lost.
+		if !b.Conn.IsConnected() || Missing(err) {
+			b.wanted.Add(1)
+		}
 		b.setErr(err)
 		return
 	}
