@@ -64,6 +64,7 @@ func embeddedCluster(t *testing.T) (apps []*app.App, stop func(*app.App)) {
 	}
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
+	began := time.Now()
 	for i := range names {
 		wg.Add(1)
 		go func() {
@@ -72,6 +73,7 @@ func embeddedCluster(t *testing.T) (apps []*app.App, stop func(*app.App)) {
 		}()
 	}
 	wg.Wait()
+	t.Logf("three nodes up in %v", time.Since(began))
 	for i, a := range apps {
 		if a != nil {
 			t.Cleanup(func() { stop(a) })
@@ -120,7 +122,9 @@ func TestEmbeddedNATSFormsAClusterOfThree(t *testing.T) {
 	for msg := ws.Next(); msg.Type != "presence" || string(msg.Data) != want; msg = ws.Next() {
 	}
 
+	t.Logf("device seen on C; closing B")
 	stop(nodeB)
+	t.Logf("B closed")
 	second := connectDevice(t, nodeA, baseA, "second-on-a", time.Second)
 	apptest.WaitFor(t, within, "node C to see a device connecting to A after B is gone", func() bool {
 		return stateOf(t, nodeC, second.account) == directory.StateAvailable
