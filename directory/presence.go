@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/livemall/livemall/backend/bus"
 )
 
 // State is how reachable a party is.
@@ -46,75 +50,194 @@ func (r PresenceRecord) key() string { return r.DeviceID + "." + r.ConnID }
 // TTLs, and this node's cache of it, kept current by a watch. The cache is
 // the same on every node, whichever node wrote a record.
 type Presence struct {
-	js  jetstream.JetStream
-	kv  jetstream.KeyValue
+	bus *bus.Bus
 	ttl time.Duration
 
 	mu       sync.RWMutex
+	kv       jetstream.KeyValue        // the bucket, replaced by Reopen
 	records  map[string]PresenceRecord // by key
 	byDevice map[string]map[string]bool
 
-	watcher jetstream.KeyWatcher
-	changes chan []string // accounts whose records changed
-	done    chan struct{}
+	watchMu  sync.Mutex // held while the watch is replaced
+	watcher  jetstream.KeyWatcher
+	unwatch  context.CancelFunc // ends the current watch's context
+	stopped  *atomic.Bool       // set when the current watch is stopped on purpose
+	followed chan struct{}      // closed when the current watch's follower ends
+	changes  chan []string      // accounts whose records changed
 }
 
-// OpenPresence opens (or creates) the presence bucket and starts watching
-// it; it returns once the cache holds the current records. ttl is how long
-// a record lives without a heartbeat (at least 1 s).
-func OpenPresence(ctx context.Context, js jetstream.JetStream, ttl time.Duration) (*Presence, error) {
+// presenceConfig is the presence bucket: soft state, on disk with the
+// bus's replicas so that it outlives a NATS restart and a lost server.
+var presenceConfig = jetstream.KeyValueConfig{
+	Bucket:         presenceBucket,
+	Description:    "livemall presence: which devices are online, on which node",
+	History:        1,
+	LimitMarkerTTL: time.Second,
+}
+
+// OpenPresence opens (or creates) the presence bucket on b (file storage,
+// b.Replicas copies) and starts watching it; it returns once the cache
+// holds the current records. ttl is how long a record lives without a
+// heartbeat (at least 1 s). Reopen re-creates the bucket and the watch
+// after a NATS fault.
+func OpenPresence(ctx context.Context, b *bus.Bus, ttl time.Duration) (*Presence, error) {
 	if ttl < time.Second {
 		return nil, fmt.Errorf("presence TTL %v is below 1s", ttl)
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:         presenceBucket,
-		Description:    "livemall presence: which devices are online, on which node",
-		History:        1,
-		LimitMarkerTTL: time.Second,
-		Storage:        jetstream.MemoryStorage,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open presence bucket: %w", err)
-	}
-	w, err := kv.WatchAll(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("watch presence: %w", err)
-	}
-	p := &Presence{js: js, kv: kv, ttl: ttl, records: map[string]PresenceRecord{}, byDevice: map[string]map[string]bool{},
-		watcher: w, changes: make(chan []string, 1024), done: make(chan struct{})}
-	ready := make(chan struct{})
-	go p.follow(ready)
-	select {
-	case <-ready:
-	case <-ctx.Done():
-		w.Stop()
-		return nil, ctx.Err()
+	p := &Presence{bus: b, ttl: ttl, records: map[string]PresenceRecord{}, byDevice: map[string]map[string]bool{},
+		changes: make(chan []string, 1024)}
+	if err := p.Reopen(ctx); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
-// follow applies every KV update to the cache and reports the accounts it
-// touched on p.changes.
-func (p *Presence) follow(ready chan struct{}) {
-	defer close(p.done)
-	initial := true
-	for e := range p.watcher.Updates() {
+// Reopen creates the presence bucket if NATS lost it, replaces the watch
+// and rebuilds the cache from what the bucket holds now, reporting on
+// Changes the accounts whose records differ from the old cache. It is
+// safe to call at any time; calls are serialized.
+func (p *Presence) Reopen(ctx context.Context) error {
+	p.watchMu.Lock()
+	defer p.watchMu.Unlock()
+	kv, err := p.bus.KeyValue(ctx, presenceConfig, bus.Soft)
+	if err != nil {
+		return fmt.Errorf("open presence bucket: %w", err)
+	}
+	p.stopWatch()
+	// The watch lives until stopped: its context must outlive ctx (ending
+	// it ends the subscription), yet ctx bounds the start.
+	wctx, wcancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	defer close(started)
+	go func() {
+		select {
+		case <-ctx.Done():
+			select {
+			case <-started: // ctx ended after the start: the watch stays
+			default:
+				wcancel()
+			}
+		case <-started:
+		}
+	}()
+	w, err := kv.WatchAll(wctx)
+	if err != nil {
+		wcancel()
+		return fmt.Errorf("watch presence: %w", err)
+	}
+	p.mu.Lock()
+	p.kv = kv
+	p.mu.Unlock()
+	p.watcher, p.unwatch, p.stopped = w, wcancel, &atomic.Bool{}
+	p.followed = make(chan struct{})
+	ready := make(chan struct{})
+	go p.follow(w, ready, p.followed, p.stopped)
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		p.stopWatch()
+		return ctx.Err()
+	}
+}
+
+// stopWatch stops the current watch and waits for its follower. The
+// caller holds watchMu.
+func (p *Presence) stopWatch() {
+	if p.watcher == nil {
+		return
+	}
+	p.stopped.Store(true)
+	p.watcher.Stop()
+	p.unwatch()
+	select {
+	case <-p.followed:
+	case <-time.After(2 * time.Second):
+	}
+	p.watcher = nil
+}
+
+// follow loads the watch's initial records into a fresh cache, swaps it
+// in and signals ready, then applies every update and reports the
+// accounts it touched on p.changes. When the watch ends without Stop (NATS
+// lost the bucket), it asks the bus to recover.
+func (p *Presence) follow(w jetstream.KeyWatcher, ready, done chan struct{}, stopped *atomic.Bool) {
+	defer close(done)
+	initial := map[string]PresenceRecord{}
+	loading := true
+	for e := range w.Updates() {
 		if e == nil {
-			if initial {
-				initial = false
+			if loading {
+				loading = false
+				p.report(p.replace(initial))
 				close(ready)
 			}
 			continue
 		}
-		touched := p.apply(e)
-		if !initial && len(touched) > 0 {
-			select {
-			case p.changes <- touched:
-			default:
-				slog.Warn("presence changes dropped: the consumer is behind")
+		if loading {
+			if rec, ok := decode(e); ok {
+				initial[e.Key()] = rec
+			} else {
+				delete(initial, e.Key())
 			}
+			continue
+		}
+		p.report(p.apply(e))
+	}
+	if !stopped.Load() {
+		p.bus.Trouble(jetstream.ErrBucketNotFound) // the watch ended by itself
+	}
+}
+
+// report sends touched accounts to p.changes without blocking.
+func (p *Presence) report(touched []string) {
+	if len(touched) == 0 {
+		return
+	}
+	select {
+	case p.changes <- touched:
+	default:
+		slog.Warn("presence changes dropped: the consumer is behind")
+	}
+}
+
+// replace swaps in a whole new cache and returns the accounts of every
+// record that differs between the old and the new one.
+func (p *Presence) replace(records map[string]PresenceRecord) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var touched []string
+	for k, old := range p.records {
+		if rec, ok := records[k]; !ok || rec.State != old.State || !slices.Equal(rec.Accounts, old.Accounts) {
+			touched = append(touched, old.Accounts...)
 		}
 	}
+	byDevice := map[string]map[string]bool{}
+	for k, rec := range records {
+		if old, ok := p.records[k]; !ok || rec.State != old.State || !slices.Equal(rec.Accounts, old.Accounts) {
+			touched = append(touched, rec.Accounts...)
+		}
+		if byDevice[rec.DeviceID] == nil {
+			byDevice[rec.DeviceID] = map[string]bool{}
+		}
+		byDevice[rec.DeviceID][k] = true
+	}
+	p.records, p.byDevice = records, byDevice
+	return touched
+}
+
+// decode reads a put entry's record; ok is false for a deletion or an
+// unreadable value.
+func decode(e jetstream.KeyValueEntry) (PresenceRecord, bool) {
+	var rec PresenceRecord
+	if e.Operation() != jetstream.KeyValuePut {
+		return rec, false
+	}
+	if err := json.Unmarshal(e.Value(), &rec); err != nil {
+		slog.Warn("presence record unreadable", "key", e.Key(), "err", err)
+		return rec, false
+	}
+	return rec, true
 }
 
 // apply updates the cache with one entry and returns the accounts whose
@@ -137,9 +260,8 @@ func (p *Presence) apply(e jetstream.KeyValueEntry) []string {
 		}
 		return touched
 	}
-	var rec PresenceRecord
-	if err := json.Unmarshal(e.Value(), &rec); err != nil {
-		slog.Warn("presence record unreadable", "key", e.Key(), "err", err)
+	rec, ok := decode(e)
+	if !ok {
 		return touched
 	}
 	p.records[e.Key()] = rec
@@ -153,13 +275,19 @@ func (p *Presence) apply(e jetstream.KeyValueEntry) []string {
 // Announce writes (or refreshes) a record with the presence TTL. Every
 // heartbeat announces again, which pushes the expiry out.
 func (p *Presence) Announce(ctx context.Context, rec PresenceRecord) error {
+	if !p.bus.Conn.IsConnected() {
+		// Fail at once rather than hold the socket's reader until a
+		// timeout: the bus announces every device again when NATS is back.
+		return fmt.Errorf("announce presence: the NATS connection is %s", p.bus.Conn.Status())
+	}
 	rec.At = time.Now().UTC()
 	raw, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	_, err = p.js.Publish(ctx, "$KV."+presenceBucket+"."+rec.key(), raw, jetstream.WithMsgTTL(p.ttl))
+	_, err = p.bus.JS.Publish(ctx, "$KV."+presenceBucket+"."+rec.key(), raw, jetstream.WithMsgTTL(p.ttl))
 	if err != nil {
+		p.bus.Trouble(err)
 		return fmt.Errorf("announce presence: %w", err)
 	}
 	return nil
@@ -167,8 +295,17 @@ func (p *Presence) Announce(ctx context.Context, rec PresenceRecord) error {
 
 // Withdraw removes a record at once, when its connection closes cleanly.
 func (p *Presence) Withdraw(ctx context.Context, deviceID, connID string) error {
-	err := p.kv.Purge(ctx, deviceID+"."+connID, jetstream.PurgeTTL(time.Second))
+	if !p.bus.Conn.IsConnected() {
+		// The bus withdraws this node's closed connections when NATS is
+		// back (and the record expires anyway).
+		return fmt.Errorf("withdraw presence: the NATS connection is %s", p.bus.Conn.Status())
+	}
+	p.mu.RLock()
+	kv := p.kv
+	p.mu.RUnlock()
+	err := kv.Purge(ctx, deviceID+"."+connID, jetstream.PurgeTTL(time.Second))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		p.bus.Trouble(err)
 		return fmt.Errorf("withdraw presence: %w", err)
 	}
 	return nil
@@ -207,11 +344,22 @@ func (p *Presence) OnlineAccounts() map[string]bool {
 // Changes delivers the accounts whose presence records changed.
 func (p *Presence) Changes() <-chan []string { return p.changes }
 
+// NodeRecords returns the live records written by node.
+func (p *Presence) NodeRecords(node string) []PresenceRecord {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var out []PresenceRecord
+	for _, r := range p.records {
+		if r.Node == node {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Close stops watching.
 func (p *Presence) Close() {
-	p.watcher.Stop()
-	select {
-	case <-p.done:
-	case <-time.After(2 * time.Second):
-	}
+	p.watchMu.Lock()
+	defer p.watchMu.Unlock()
+	p.stopWatch()
 }

@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
+	"github.com/livemall/livemall/backend/bus"
 	"github.com/livemall/livemall/backend/limits"
 	"github.com/livemall/livemall/media"
 )
@@ -82,10 +82,12 @@ type Accounts interface {
 	StaffOf(ctx context.Context, storeID int64, roles ...auth.Role) ([]string, error)
 }
 
-// NewService opens presence on js and plugs the directory's message types
+// NewService opens presence on b and plugs the directory's message types
 // into sig; sales numbers name their stores through stores, people are
-// named through accounts. Close stops it.
-func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Stores, accounts Accounts, js jetstream.JetStream, sig *media.Signaling, cfg Config) (*Service, error) {
+// named through accounts. After a NATS fault it re-creates presence and
+// announces this node's devices again (see recoverPresence). Close stops
+// it.
+func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Stores, accounts Accounts, b *bus.Bus, sig *media.Signaling, cfg Config) (*Service, error) {
 	if cfg.PresenceTTL == 0 {
 		cfg.PresenceTTL = 60 * time.Second
 	}
@@ -95,7 +97,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 	if cfg.Heartbeat >= cfg.PresenceTTL {
 		return nil, fmt.Errorf("heartbeat interval %v must be shorter than the presence TTL %v", cfg.Heartbeat, cfg.PresenceTTL)
 	}
-	p, err := OpenPresence(ctx, js, cfg.PresenceTTL)
+	p, err := OpenPresence(ctx, b, cfg.PresenceTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +120,56 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		s.touchSub = sub
 	}
 	go s.pushChanges()
+	b.OnRecover("presence", s.recoverPresence)
 	return s, nil
+}
+
+// recoverPresence runs when JetStream answers again after a fault (a
+// restart, a lost store, a new leader): it re-creates the bucket and the
+// watch, announces every device connected to this node again, and
+// withdraws this node's records whose connections closed meanwhile (their
+// withdrawal could not reach NATS).
+func (s *Service) recoverPresence(ctx context.Context) error {
+	if err := s.presence.Reopen(ctx); err != nil {
+		return err
+	}
+	// A device that cannot be announced now is announced by its next
+	// heartbeat: it does not hold the recovery back.
+	failed := 0
+	for _, c := range s.liveConns() {
+		if err := s.announce(ctx, c); err != nil {
+			if failed++; failed == 1 {
+				slog.Warn("announce a device again after a NATS fault", "device", c.DeviceID, "err", err)
+			}
+		}
+	}
+	// Records first, then the connections: a record implies its
+	// connection was registered before it, so one missing now has closed.
+	records := s.presence.NodeRecords(s.cfg.Node)
+	live := map[string]bool{}
+	for _, c := range s.liveConns() {
+		live[c.DeviceID+"."+c.ID] = true
+	}
+	for _, r := range records {
+		if !live[r.key()] {
+			if err := s.presence.Withdraw(ctx, r.DeviceID, r.ConnID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// liveConns returns this node's open connections of devices (not guests).
+func (s *Service) liveConns() []*media.Conn {
+	var conns []*media.Conn
+	s.sig.Conns(func(c *media.Conn) bool {
+		if c.DeviceID != "" && c.Guest == "" {
+			conns = append(conns, c)
+		}
+		return true
+	})
+	return conns
 }
 
 // Signals registers the directory's message types and connection hooks on
@@ -196,6 +247,10 @@ func (s *Service) announce(ctx context.Context, c *media.Conn) error {
 	if state == "" {
 		state = StateAvailable
 	}
+	// A heartbeat that NATS does not take within an interval is late
+	// anyway; the socket's reader must not wait longer.
+	ctx, cancel := context.WithTimeout(ctx, max(s.cfg.Heartbeat, time.Second))
+	defer cancel()
 	return s.presence.Announce(ctx, PresenceRecord{DeviceID: c.DeviceID, ConnID: c.ID, Node: s.cfg.Node, State: state, Accounts: accounts})
 }
 

@@ -164,15 +164,19 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATSURL, DataDir: cfg.DataDir, Name: "livemall", Replicas: cfg.NATSReplicas})
+	if cfg.Node == "" {
+		cfg.Node, _ = os.Hostname()
+	}
+	// JetStream is checked often enough that presence is announced again
+	// within two heartbeats of NATS coming back.
+	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATSURL, DataDir: cfg.DataDir, Name: "livemall", Replicas: cfg.NATSReplicas,
+		ServerName: cfg.Node, Routes: cfg.NATSRoutes, ClusterAddr: cfg.NATSClusterAddr, ClusterName: cfg.NATSClusterName,
+		CheckEvery: min(time.Second, cfg.Heartbeat/2)})
 	if err != nil {
 		svc.DB.Close()
 		return nil, err
 	}
-	if cfg.Node == "" {
-		cfg.Node, _ = os.Hostname()
-	}
-	counter, err := limits.Open(ctx, b.JS, cfg.Limits)
+	counter, err := limits.Open(ctx, b, cfg.Limits)
 	if err != nil {
 		b.Close()
 		svc.DB.Close()
@@ -182,7 +186,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	sig.AllowGuests("ping", "heartbeat", "call.dial", "call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate",
 		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop",
 		"board.draw", "board.erase")
-	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, svc.Catalog, svc.Accounts, b.JS, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
+	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, svc.Catalog, svc.Accounts, b, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
 	if err != nil {
 		b.Close()
 		svc.DB.Close()
@@ -403,7 +407,10 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	return f
 }
 
-// handleReady answers 200 when the database and NATS answer, 503 otherwise.
+// handleReady answers 200 when the database and NATS JetStream answer and
+// what the node keeps in JetStream is in place; 503 with the reason
+// otherwise (NATS restarting, a cluster without a leader, buckets being
+// re-created).
 func (a *App) handleReady(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
@@ -413,7 +420,7 @@ func (a *App) handleReady(c *fiber.Ctx) error {
 	}
 	if err := a.Bus.Ping(ctx); err != nil {
 		slog.Warn("not ready: NATS", "err", err)
-		return apperr.New(apperr.Unavailable, "NATS does not answer")
+		return apperr.New(apperr.Unavailable, "NATS is not ready: %v", err)
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/livemall/livemall/backend/bus"
 	"github.com/livemall/livemall/backend/limits"
 )
 
@@ -30,6 +31,15 @@ type Config struct {
 	// NATSReplicas is how many copies JetStream keeps of every bucket and
 	// stream the app creates: 1 alone, 3 in a NATS cluster.
 	NATSReplicas int
+	// NATSRoutes are the cluster addresses (nats://host:6222) of the other
+	// nodes' embedded NATS servers: with them the embedded servers form one
+	// JetStream cluster. Not with NATSURL.
+	NATSRoutes []string
+	// NATSClusterAddr is where the embedded server listens for routes
+	// (default ":6222" when NATSRoutes are given).
+	NATSClusterAddr string
+	// NATSClusterName names the embedded cluster (default "livemall").
+	NATSClusterName string
 	// PublicURL is the origin browsers use (scheme://host[:port]). It is the
 	// WebAuthn relying party origin, the allowed Origin for state-changing
 	// requests and the base of printed links. Empty means
@@ -149,6 +159,12 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL postgres://…; empty uses SQLite in the data dir (env LIVEMALL_DATABASE_URL)")
 	fs.StringVar(&cfg.NATSURL, "nats-url", cfg.NATSURL, "external NATS URL nats://…; empty embeds a NATS server (env LIVEMALL_NATS_URL)")
 	fs.IntVar(&cfg.NATSReplicas, "nats-replicas", cfg.NATSReplicas, "copies JetStream keeps of each bucket and stream: 1 alone, 3 in a NATS cluster (env LIVEMALL_NATS_REPLICAS)")
+	fs.Func("nats-routes", "comma-separated cluster addresses nats://host:6222 of the other nodes' embedded NATS, forming one JetStream cluster; repeatable (env LIVEMALL_NATS_ROUTES)", func(s string) error {
+		cfg.NATSRoutes = append(cfg.NATSRoutes, splitList(s)...)
+		return nil
+	})
+	fs.StringVar(&cfg.NATSClusterAddr, "nats-cluster-addr", cfg.NATSClusterAddr, "where the embedded NATS listens for routes from the other nodes; default :6222 with --nats-routes (env LIVEMALL_NATS_CLUSTER_ADDR)")
+	fs.StringVar(&cfg.NATSClusterName, "nats-cluster-name", cfg.NATSClusterName, "name of the embedded NATS cluster, the same on every node (env LIVEMALL_NATS_CLUSTER_NAME)")
 	fs.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "origin browsers use, e.g. https://mall.example.com (env LIVEMALL_PUBLIC_URL)")
 	fs.Func("trusted-proxy", "address of a trusted reverse proxy; repeatable (env LIVEMALL_TRUSTED_PROXIES, comma-separated)", func(s string) error {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, s)
@@ -200,22 +216,24 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 // ApplyEnv overrides cfg with the LIVEMALL_* variables that getenv returns.
 func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 	str := map[string]*string{
-		"LIVEMALL_ADDR":           &cfg.Addr,
-		"LIVEMALL_DATA":           &cfg.DataDir,
-		"LIVEMALL_DATABASE_URL":   &cfg.DatabaseURL,
-		"LIVEMALL_NATS_URL":       &cfg.NATSURL,
-		"LIVEMALL_PUBLIC_URL":     &cfg.PublicURL,
-		"LIVEMALL_NODE":           &cfg.Node,
-		"LIVEMALL_SMTP_URL":       &cfg.SMTPURL,
-		"LIVEMALL_MAIL_FROM":      &cfg.MailFrom,
-		"LIVEMALL_TURN_ADDR":      &cfg.TURNAddr,
-		"LIVEMALL_TURN_PUBLIC_IP": &cfg.TURNPublicIP,
-		"LIVEMALL_TURN_SECRET":    &cfg.TURNSecret,
-		"LIVEMALL_TURN_TLS_CERT":  &cfg.TURNTLSCert,
-		"LIVEMALL_TURN_TLS_KEY":   &cfg.TURNTLSKey,
-		"LIVEMALL_TURN_TLS_ADDR":  &cfg.TURNTLSAddr,
-		"LIVEMALL_PAYMENTS":       &cfg.Payments,
-		"LIVEMALL_METRICS_ADDR":   &cfg.MetricsAddr,
+		"LIVEMALL_ADDR":              &cfg.Addr,
+		"LIVEMALL_DATA":              &cfg.DataDir,
+		"LIVEMALL_DATABASE_URL":      &cfg.DatabaseURL,
+		"LIVEMALL_NATS_URL":          &cfg.NATSURL,
+		"LIVEMALL_PUBLIC_URL":        &cfg.PublicURL,
+		"LIVEMALL_NODE":              &cfg.Node,
+		"LIVEMALL_SMTP_URL":          &cfg.SMTPURL,
+		"LIVEMALL_MAIL_FROM":         &cfg.MailFrom,
+		"LIVEMALL_TURN_ADDR":         &cfg.TURNAddr,
+		"LIVEMALL_TURN_PUBLIC_IP":    &cfg.TURNPublicIP,
+		"LIVEMALL_TURN_SECRET":       &cfg.TURNSecret,
+		"LIVEMALL_TURN_TLS_CERT":     &cfg.TURNTLSCert,
+		"LIVEMALL_TURN_TLS_KEY":      &cfg.TURNTLSKey,
+		"LIVEMALL_TURN_TLS_ADDR":     &cfg.TURNTLSAddr,
+		"LIVEMALL_PAYMENTS":          &cfg.Payments,
+		"LIVEMALL_METRICS_ADDR":      &cfg.MetricsAddr,
+		"LIVEMALL_NATS_CLUSTER_ADDR": &cfg.NATSClusterAddr,
+		"LIVEMALL_NATS_CLUSTER_NAME": &cfg.NATSClusterName,
 	}
 	// The Stripe settings, as their flags' help promises.
 	str["LIVEMALL_STRIPE_SECRET_KEY"] = &cfg.StripeSecretKey
@@ -268,6 +286,9 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 			}
 		}
 	}
+	if v := getenv("LIVEMALL_NATS_ROUTES"); v != "" {
+		cfg.NATSRoutes = append(cfg.NATSRoutes, splitList(v)...)
+	}
 	if v := getenv("LIVEMALL_PUBLIC_IP"); v != "" {
 		cfg.PublicIPs = append(cfg.PublicIPs, splitList(v)...)
 	}
@@ -289,6 +310,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.NATSReplicas < 1 || cfg.NATSReplicas > 5 {
 		return fmt.Errorf("--nats-replicas %d must be 1 to 5 (JetStream's limit)", cfg.NATSReplicas)
+	}
+	if err := cfg.validateNATSCluster(); err != nil {
+		return err
 	}
 	if cfg.AuthRateLimit < 1 {
 		return errors.New("--auth-rate-limit must be at least 1")
@@ -434,6 +458,30 @@ func (cfg *Config) ChoosePayments() error {
 // secret key alone means Stripe.
 func (cfg *Config) StripeMode() bool {
 	return cfg.Payments == "stripe" || (cfg.Payments == "" && cfg.StripeSecretKey != "")
+}
+
+// validateNATSCluster checks the embedded cluster's flags: routes and an
+// external NATS exclude each other, and the addresses must parse.
+func (cfg *Config) validateNATSCluster() error {
+	if len(cfg.NATSRoutes) == 0 {
+		if cfg.NATSClusterAddr != "" {
+			return errors.New("--nats-cluster-addr needs --nats-routes (the other nodes' embedded NATS)")
+		}
+		return nil
+	}
+	if cfg.NATSURL != "" {
+		return errors.New("--nats-routes joins the embedded NATS servers into a cluster; --nats-url uses an external NATS: use one or the other")
+	}
+	if _, err := bus.ParseRoutes(cfg.NATSRoutes); err != nil {
+		return fmt.Errorf("--nats-routes: %w", err)
+	}
+	if _, _, err := bus.ParseClusterAddr(cfg.NATSClusterAddr); err != nil {
+		return fmt.Errorf("--nats-cluster-addr: %w", err)
+	}
+	if strings.ContainsAny(cfg.NATSClusterName, " .*>\t") {
+		return fmt.Errorf("--nats-cluster-name %q must have no spaces, dots or wildcards", cfg.NATSClusterName)
+	}
+	return nil
 }
 
 // splitList splits a comma-separated list, dropping blanks.

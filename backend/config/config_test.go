@@ -72,6 +72,16 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"zero NATS replicas", nil, []string{"--nats-replicas", "0"}, "--nats-replicas 0 must be 1 to 5"},
 		{"six NATS replicas", nil, []string{"--nats-replicas", "6"}, "--nats-replicas 6"},
 		{"NATS replicas env not a number", map[string]string{"LIVEMALL_NATS_REPLICAS": "three"}, nil, `LIVEMALL_NATS_REPLICAS="three": not a number`},
+		{"NATS routes with an external NATS", nil, []string{"--nats-url", "nats://n1:4222", "--nats-routes", "nats://b:6222"}, "use one or the other"},
+		{"NATS routes env with an external NATS", map[string]string{"LIVEMALL_NATS_ROUTES": "nats://b:6222", "LIVEMALL_NATS_URL": "nats://n1:4222"}, nil, "use one or the other"},
+		{"NATS route not a URL", nil, []string{"--nats-routes", "b:6222"}, `NATS route "b:6222" must look like nats://host:6222`},
+		{"NATS route http", nil, []string{"--nats-routes", "nats://a:6222,http://b:6222"}, `NATS route "http://b:6222"`},
+		{"NATS route without port", nil, []string{"--nats-routes", "nats://b"}, "want host:port"},
+		{"NATS route port 0", nil, []string{"--nats-routes", "nats://b:0"}, "must be 1 to 65535"},
+		{"NATS route with a user", nil, []string{"--nats-routes", "nats://u:p@b:6222"}, "must look like"},
+		{"NATS cluster address bad port", nil, []string{"--nats-routes", "nats://b:6222", "--nats-cluster-addr", ":70000"}, `--nats-cluster-addr: NATS cluster address ":70000"`},
+		{"NATS cluster address without routes", nil, []string{"--nats-cluster-addr", ":6222"}, "--nats-cluster-addr needs --nats-routes"},
+		{"NATS cluster name with a dot", nil, []string{"--nats-routes", "nats://b:6222", "--nats-cluster-name", "shop.one"}, "--nats-cluster-name"},
 		{"public IP in env list bad", map[string]string{"LIVEMALL_PUBLIC_IP": "203.0.113.7,300.1.1.1"}, nil, `--public-ip "300.1.1.1"`},
 		{"TURN TLS cert without key", nil, []string{"--turn-tls-cert", "testdata/turn-cert.pem"}, "--turn-tls-cert and --turn-tls-key go together"},
 		{"TURN TLS key without cert in env", map[string]string{"LIVEMALL_TURN_TLS_KEY": "testdata/turn-key.pem"}, nil, "give both or neither"},
@@ -103,6 +113,18 @@ func TestTURNTLSSettings(t *testing.T) {
 	cfg, err = parse(t, env)
 	if err != nil || cfg.TURNTLSCert != "testdata/turn-cert.pem" || cfg.TURNTLSKey != "testdata/turn-key.pem" || cfg.TURNTLSAddr != "127.0.0.1:15349" {
 		t.Fatalf("env: %q %q %q, err %v", cfg.TURNTLSCert, cfg.TURNTLSKey, cfg.TURNTLSAddr, err)
+	}
+}
+
+// TestNATSClusterSettings: routes come from the repeatable, comma-separated
+// flag and from LIVEMALL_NATS_ROUTES; the cluster address and name from
+// their flags or environment.
+func TestNATSClusterSettings(t *testing.T) {
+	cfg, err := parse(t, map[string]string{"LIVEMALL_NATS_ROUTES": "nats://a:6222", "LIVEMALL_NATS_CLUSTER_NAME": "shop"},
+		"--nats-routes", "nats://b:6222, nats://c:6222", "--nats-cluster-addr", "10.0.0.2:7222", "--nats-replicas", "3")
+	want := "nats://a:6222 nats://b:6222 nats://c:6222"
+	if err != nil || strings.Join(cfg.NATSRoutes, " ") != want || cfg.NATSClusterAddr != "10.0.0.2:7222" || cfg.NATSClusterName != "shop" || cfg.NATSReplicas != 3 {
+		t.Fatalf("cluster settings %q %q %q %d (%v)", cfg.NATSRoutes, cfg.NATSClusterAddr, cfg.NATSClusterName, cfg.NATSReplicas, err)
 	}
 }
 

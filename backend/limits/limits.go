@@ -30,6 +30,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/bus"
 )
 
 // Rule is one limit: at most Max slots per key. A rule with Per > 0 is a
@@ -101,31 +102,55 @@ const (
 // Counter takes and releases slots in NATS. A nil *Counter limits nothing.
 // It is safe for concurrent use.
 type Counter struct {
+	bus    *bus.Bus
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	// Rules are the limits in force.
 	Rules Rules
 }
 
-// Open creates (or updates) the LM_LIMITS stream, in memory: limits are
-// soft state and start afresh when NATS restarts.
-func Open(ctx context.Context, js jetstream.JetStream, rules Rules) (*Counter, error) {
-	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:              streamName,
-		Subjects:          []string{subjectPre + ">"},
-		Storage:           jetstream.MemoryStorage,
-		MaxMsgsPerSubject: 1,
-		AllowMsgTTL:       true,
-		Discard:           jetstream.DiscardOld,
-		// Reads go straight to the stream, not through the JetStream API
-		// queue, which backs up under load; a stale read only fails the
-		// compare-and-set, which then reads again.
-		AllowDirect: true,
-	})
+// streamConfig is the LM_LIMITS stream. Limits are soft state: they are
+// kept on disk with the bus's replicas so that they survive a NATS restart
+// and a lost server, and re-created empty when NATS lost them.
+var streamConfig = jetstream.StreamConfig{
+	Name:              streamName,
+	Subjects:          []string{subjectPre + ">"},
+	MaxMsgsPerSubject: 1,
+	AllowMsgTTL:       true,
+	Discard:           jetstream.DiscardOld,
+	// Reads go straight to the stream, not through the JetStream API
+	// queue, which backs up under load; a stale read only fails the
+	// compare-and-set, which then reads again.
+	AllowDirect: true,
+}
+
+// Open creates (or updates) the LM_LIMITS stream on b (file storage,
+// b.Replicas copies) and re-creates it whenever NATS comes back without
+// it.
+func Open(ctx context.Context, b *bus.Bus, rules Rules) (*Counter, error) {
+	st, err := b.Stream(ctx, streamConfig, bus.Soft)
 	if err != nil {
 		return nil, fmt.Errorf("open limits stream: %w", err)
 	}
-	return &Counter{js: js, stream: st, Rules: rules}, nil
+	c := &Counter{bus: b, js: b.JS, stream: st, Rules: rules}
+	if b.Alone() {
+		// The stream is on disk, but nothing is open on a node that just
+		// started: the leases its previous process held (sockets, carts)
+		// died with it. Rate-limit slots stay.
+		for _, r := range []Rule{rules.AccountSockets, rules.GuestSockets, rules.CartStreams} {
+			if r.Name == "" {
+				continue
+			}
+			if err := st.Purge(ctx, jetstream.WithPurgeSubject(subjectPre+r.Name+".>")); err != nil {
+				return nil, fmt.Errorf("release the previous process's leases: %w", err)
+			}
+		}
+	}
+	b.OnRecover(streamName, func(ctx context.Context) error {
+		_, err := b.Stream(ctx, streamConfig, bus.Soft)
+		return err
+	})
+	return c, nil
 }
 
 // slot is one counted thing: an event of a rate limit or a lease.
@@ -287,13 +312,16 @@ func (c *Counter) load(ctx context.Context, subj string) ([]slot, uint64, error)
 // on nobody having written in between; it retries on a lost race. An error
 // from f is returned as is, with nothing written.
 func (c *Counter) update(ctx context.Context, r Rule, key string, f func([]slot, time.Time) ([]slot, error)) error {
+	if !c.bus.Conn.IsConnected() {
+		return c.failOpen(r, nats.ErrConnectionReconnecting) // at once: NATS is away
+	}
 	subj := subject(r, key)
 	ctx, cancel := context.WithTimeout(ctx, answerWithin)
 	defer cancel()
 	for attempt := 0; attempt < casAttempts; attempt++ {
 		slots, seq, err := c.load(ctx, subj)
 		if err != nil {
-			return failOpen(r, err)
+			return c.failOpen(r, err)
 		}
 		now := time.Now()
 		next, err := f(prune(slots, now), now)
@@ -317,13 +345,13 @@ func (c *Counter) update(ctx context.Context, r Rule, key string, f func([]slot,
 		}
 		var apiErr *jetstream.APIError
 		if !errors.As(err, &apiErr) || (apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence && apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
-			return failOpen(r, err)
+			return c.failOpen(r, err)
 		}
 		// Lost the race: wait a little, at random, and read again.
 		n, _ := rand.Int(rand.Reader, big.NewInt(int64(2+attempt)))
 		select {
 		case <-ctx.Done():
-			return failOpen(r, ctx.Err())
+			return c.failOpen(r, ctx.Err())
 		case <-time.After(time.Duration(n.Int64()+1) * time.Millisecond):
 		}
 	}
@@ -334,7 +362,8 @@ func (c *Counter) update(ctx context.Context, r Rule, key string, f func([]slot,
 // limits are a defence against abuse, and a slow or restarting NATS must not
 // lock every shopper out. A lease taken this way counts again at its first
 // refresh.
-func failOpen(r Rule, err error) error {
+func (c *Counter) failOpen(r Rule, err error) error {
+	c.bus.Trouble(err)
 	if !errors.Is(err, nats.ErrConnectionClosed) && !errors.Is(err, nats.ErrConnectionDraining) {
 		slog.Warn("limits: NATS did not answer, letting the action through", "rule", r.Name, "err", err)
 	}

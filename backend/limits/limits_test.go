@@ -8,17 +8,28 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/bus"
 )
 
 // openCounters returns n counters on one embedded NATS, each on its own
 // connection, as n nodes would have.
 func openCounters(t *testing.T, n int, rules Rules) []*Counter {
 	t.Helper()
-	ns, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoSigs: true, NoLog: true})
+	ns := startNATS(t)
+	t.Cleanup(ns.Shutdown)
+	var out []*Counter
+	for i := 0; i < n; i++ {
+		out = append(out, openCounter(t, ns, rules))
+	}
+	return out
+}
+
+// startNATS runs a NATS server with JetStream on a random loopback port.
+func startNATS(t *testing.T) *server.Server {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,22 +37,22 @@ func openCounters(t *testing.T, n int, rules Rules) []*Counter {
 	if !ns.ReadyForConnections(10 * time.Second) {
 		t.Fatal("NATS did not start")
 	}
-	t.Cleanup(ns.Shutdown)
-	var out []*Counter
-	for i := 0; i < n; i++ {
-		nc, err := nats.Connect("", nats.InProcessServer(ns))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		js, _ := jetstream.New(nc)
-		c, err := Open(context.Background(), js, rules)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, c)
+	return ns
+}
+
+// openCounter opens a counter on its own connection to ns, as a node would.
+func openCounter(t *testing.T, ns *server.Server, rules Rules) *Counter {
+	t.Helper()
+	b, err := bus.Open(context.Background(), bus.Config{URL: ns.ClientURL(), Name: "limits-test"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	t.Cleanup(b.Close)
+	c, err := Open(context.Background(), b, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // TestCounterRacesNeverOverfill: many takers on several connections race
@@ -128,24 +139,8 @@ func TestLeasesHoldAndRelease(t *testing.T) {
 // TestCounterLetsThroughWhenNATSDoesNotAnswer: with NATS gone, limits let
 // actions through (within answerWithin) rather than lock everyone out.
 func TestCounterLetsThroughWhenNATSDoesNotAnswer(t *testing.T) {
-	ns, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS did not start")
-	}
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	c, err := Open(context.Background(), js, Rules{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := startNATS(t)
+	c := openCounter(t, ns, Rules{})
 	ns.Shutdown()
 	start := time.Now()
 	if err := c.Take(context.Background(), Rule{Name: "r", Max: 1, Per: time.Minute}, "k"); err != nil {
@@ -156,5 +151,43 @@ func TestCounterLetsThroughWhenNATSDoesNotAnswer(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*answerWithin+time.Second {
 		t.Fatalf("took %v to let through", d)
+	}
+}
+
+// TestAStartingNodeAloneOnItsNATSReleasesItsOldLeases: limits live on
+// disk, so they survive a restart of a node with an embedded NATS; the
+// leases its previous process held (its sockets died with it) are
+// released at start, while rate-limit slots still count.
+func TestAStartingNodeAloneOnItsNATSReleasesItsOldLeases(t *testing.T) {
+	dir := t.TempDir()
+	rules := Rules{AccountSockets: Rule{Name: "account-sockets", Max: 2, Message: "wait %d s"}, GuestDials: Rule{Name: "guest-dials", Max: 2, Per: time.Hour, Message: "wait %d s"}}
+	open := func() (*bus.Bus, *Counter) {
+		b, err := bus.Open(context.Background(), bus.Config{DataDir: dir, Name: "limits-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Open(context.Background(), b, rules)
+		if err != nil {
+			b.Close()
+			t.Fatal(err)
+		}
+		return b, c
+	}
+	ctx := context.Background()
+	b, c := open()
+	if _, err := c.Hold(ctx, rules.AccountSockets, "acct"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Take(ctx, rules.GuestDials, "guest"); err != nil {
+		t.Fatal(err)
+	}
+	b.Close() // the lease is never released: the process ends
+	b, c = open()
+	defer b.Close()
+	if n, err := c.Count(ctx, rules.AccountSockets, "acct"); err != nil || n != 0 {
+		t.Fatalf("leases after the restart: %d %v, want 0", n, err)
+	}
+	if n, err := c.Count(ctx, rules.GuestDials, "guest"); err != nil || n != 1 {
+		t.Fatalf("rate slots after the restart: %d %v, want 1 (on disk)", n, err)
 	}
 }

@@ -43,6 +43,29 @@ func TestServeRefusesClusterWithoutTURNSecret(t *testing.T) {
 	}
 }
 
+// TestServeRefusesEmbeddedClusterMistakes: --nats-routes (the embedded
+// NATS of several nodes) needs --turn-secret like --nats-url, and the two
+// NATS choices exclude each other; each refusal is one line, exit 1.
+func TestServeRefusesEmbeddedClusterMistakes(t *testing.T) {
+	base := []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "", "--payments", "offline"}
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"routes without a TURN secret", []string{"--nats-routes", "nats://127.0.0.1:1", "--turn-addr", "127.0.0.1:0"}, "--turn-secret"},
+		{"routes and an external NATS", []string{"--nats-routes", "nats://127.0.0.1:1", "--nats-url", "nats://127.0.0.1:2", "--turn-addr", ""}, "use one or the other"},
+		{"a bad route", []string{"--nats-routes", "127.0.0.1:6222", "--turn-addr", ""}, "must look like nats://host:6222"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := livemall(t, append(append(append([]string{}, base...), dbFlags(t)...), tt.args...)...)
+			if code != 1 || !strings.Contains(stderr, tt.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Fatalf("exit %d, stderr %q; want exit 1 and one line with %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
 // TestServeMetricsOnTheirOwnListener: serve answers /metrics on
 // --metrics-addr with the counters of the public port, whose own /metrics
 // is a 404.

@@ -75,13 +75,14 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// checkClusterTURN refuses a cluster node (--nats-url) with TURN on and no
+// checkClusterTURN refuses a cluster node (--nats-url or --nats-routes)
+// with TURN on and no
 // --turn-secret: each node would make up its own secret, and a browser
 // given credentials by one node would be refused by the TURN server of
 // another.
 func checkClusterTURN(cfg config.Config) error {
-	if cfg.NATSURL != "" && cfg.TURNAddr != "" && cfg.TURNSecret == "" {
-		return errors.New("--nats-url runs several nodes: give them all the same --turn-secret (or LIVEMALL_TURN_SECRET), or turn the built-in TURN server off with --turn-addr \"\"; a secret made up per node breaks TURN credentials across nodes")
+	if (cfg.NATSURL != "" || len(cfg.NATSRoutes) > 0) && cfg.TURNAddr != "" && cfg.TURNSecret == "" {
+		return errors.New("--nats-url or --nats-routes runs several nodes: give them all the same --turn-secret (or LIVEMALL_TURN_SECRET), or turn the built-in TURN server off with --turn-addr \"\"; a secret made up per node breaks TURN credentials across nodes")
 	}
 	return nil
 }
