@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -200,9 +199,8 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		return nil, err
 	}
 	late.dir, late.queue = dir, a.Queue
-	// The CSRF key is shared through NATS so that every node issues and
-	// accepts the same tokens.
-	csrfKey, err := b.SharedSecret(ctx, "csrf")
+	// Every node issues and accepts the same CSRF tokens (secrets.go).
+	csrfKey, err := a.csrfKey(ctx)
 	if err != nil {
 		a.Shutdown()
 		return nil, err
@@ -293,10 +291,9 @@ func (a *App) startCalls() error {
 		slog.Info("removed unfinished recordings", "count", n)
 	}
 	if cfg.TURNAddr != "" {
-		secret := []byte(cfg.TURNSecret)
-		if len(secret) == 0 {
-			secret = make([]byte, 32)
-			rand.Read(secret)
+		secret, err := a.turnSecret() // the same on every node (secrets.go)
+		if err != nil {
+			return err
 		}
 		if a.TURN, err = media.StartTURN(media.TURNConfig{ListenAddr: cfg.TURNAddr, PublicIP: cfg.TURNPublicIP, Secret: secret, AllowPrivatePeers: cfg.TURNAllowPrivate}); err != nil {
 			return fmt.Errorf("start TURN on %s: %w", cfg.TURNAddr, err)

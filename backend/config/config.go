@@ -68,8 +68,14 @@ type Config struct {
 	// TURNPublicIP is the relay address the TURN server announces.
 	TURNPublicIP string
 	// TURNSecret signs the short-lived TURN credentials; nodes share it.
-	// Empty makes one up at start (fine for a single node).
+	// Empty takes the secret from ClusterSecret, else from NATS (the
+	// lm_secrets bucket), so the nodes of one NATS agree.
 	TURNSecret string
+	// ClusterSecret is one secret (at least 32 characters) every node of a
+	// deployment is given: the TURN credential secret and the CSRF key are
+	// derived from it (HKDF-SHA256), so nodes agree without NATS. Empty
+	// leaves them to TURNSecret and NATS.
+	ClusterSecret string
 	// TURNAllowPrivate lets TURN relay to private addresses (local tests).
 	TURNAllowPrivate bool
 	// WebRTCLoopback offers loopback ICE candidates (single-host setups).
@@ -110,6 +116,9 @@ type Config struct {
 	// are documented in limits.Default; benchmarks turn them off).
 	Limits limits.Rules
 }
+
+// MinClusterSecret is the shortest --cluster-secret Validate accepts.
+const MinClusterSecret = 32
 
 // Default returns the built-in defaults.
 func Default() Config {
@@ -169,6 +178,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.TURNAddr, "turn-addr", cfg.TURNAddr, "UDP address of the built-in TURN server; empty turns it off (env LIVEMALL_TURN_ADDR)")
 	fs.StringVar(&cfg.TURNPublicIP, "turn-public-ip", cfg.TURNPublicIP, "relay IP the TURN server announces (env LIVEMALL_TURN_PUBLIC_IP)")
 	fs.StringVar(&cfg.TURNSecret, "turn-secret", cfg.TURNSecret, "secret shared by all nodes to sign TURN credentials (env LIVEMALL_TURN_SECRET)")
+	fs.StringVar(&cfg.ClusterSecret, "cluster-secret", cfg.ClusterSecret, "one secret of at least 32 characters, the same on every node, from which the TURN and CSRF keys are derived (env LIVEMALL_CLUSTER_SECRET)")
 	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
 	fs.IntVar(&cfg.MediaUDPPort, "media-udp-port", cfg.MediaUDPPort, "one UDP port for all WebRTC media of this node; 0 uses a port per connection (env LIVEMALL_MEDIA_UDP_PORT)")
@@ -201,6 +211,7 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_TURN_ADDR":      &cfg.TURNAddr,
 		"LIVEMALL_TURN_PUBLIC_IP": &cfg.TURNPublicIP,
 		"LIVEMALL_TURN_SECRET":    &cfg.TURNSecret,
+		"LIVEMALL_CLUSTER_SECRET": &cfg.ClusterSecret,
 		"LIVEMALL_PAYMENTS":       &cfg.Payments,
 		"LIVEMALL_METRICS_ADDR":   &cfg.MetricsAddr,
 	}
@@ -302,6 +313,12 @@ func (cfg *Config) Validate() error {
 		if port < 0 || port > 65535 {
 			return fmt.Errorf("%s %d must be a port number (1–65535), or 0", flagName, port)
 		}
+	}
+	if cfg.ClusterSecret != "" && len(cfg.ClusterSecret) < MinClusterSecret {
+		return fmt.Errorf("--cluster-secret must be at least %d characters (it has %d); make one with: openssl rand -base64 32", MinClusterSecret, len(cfg.ClusterSecret))
+	}
+	if cfg.ClusterSecret != "" && cfg.TURNSecret != "" {
+		return errors.New("give --cluster-secret or --turn-secret, not both: the TURN secret is derived from the cluster secret")
 	}
 	for _, ip := range cfg.PublicIPs {
 		if parsed := net.ParseIP(ip); parsed == nil || parsed.To4() == nil {

@@ -72,6 +72,9 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"zero NATS replicas", nil, []string{"--nats-replicas", "0"}, "--nats-replicas 0 must be 1 to 5"},
 		{"six NATS replicas", nil, []string{"--nats-replicas", "6"}, "--nats-replicas 6"},
 		{"NATS replicas env not a number", map[string]string{"LIVEMALL_NATS_REPLICAS": "three"}, nil, `LIVEMALL_NATS_REPLICAS="three": not a number`},
+		{"cluster secret too short", nil, []string{"--cluster-secret", "short"}, "--cluster-secret must be at least 32 characters (it has 5)"},
+		{"cluster secret env too short", map[string]string{"LIVEMALL_CLUSTER_SECRET": "0123456789abcdef0123456789abcde"}, nil, "at least 32 characters (it has 31)"},
+		{"cluster and TURN secret both", nil, []string{"--cluster-secret", "0123456789abcdef0123456789abcdef", "--turn-secret", "x"}, "not both"},
 		{"public IP in env list bad", map[string]string{"LIVEMALL_PUBLIC_IP": "203.0.113.7,300.1.1.1"}, nil, `--public-ip "300.1.1.1"`},
 	}
 	for _, tt := range tests {

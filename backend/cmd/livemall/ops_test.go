@@ -11,21 +11,25 @@ import (
 	"time"
 )
 
-// TestServeRefusesClusterWithoutTURNSecret: with --nats-url and TURN on,
-// serve needs --turn-secret (a secret made up per node breaks TURN
-// credentials across nodes); with the secret, or TURN off, it gets past
-// that check (and then fails on the NATS nobody runs).
-func TestServeRefusesClusterWithoutTURNSecret(t *testing.T) {
+// TestServeOnNATSNeedsNoTURNSecret: serve used to refuse --nats-url with
+// TURN on and no --turn-secret (a secret made up per node broke TURN
+// credentials across nodes). Nodes now share the TURN secret through NATS
+// or derive it from --cluster-secret, so no secret is required; a cluster
+// secret that is too short, or given beside --turn-secret, is refused in
+// one line before anything starts.
+func TestServeOnNATSNeedsNoTURNSecret(t *testing.T) {
 	nats := []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "", "--payments", "offline", "--nats-url", "nats://127.0.0.1:1"}
 	tests := []struct {
 		name    string
 		args    []string
-		refused bool
+		refused string // what the one-line refusal names; "" gets past the secrets
 	}{
-		{"no secret", []string{"--turn-addr", "127.0.0.1:0"}, true},
-		{"no secret in the environment either", []string{"--turn-addr", "127.0.0.1:0", "--turn-secret", ""}, true},
-		{"a secret", []string{"--turn-addr", "127.0.0.1:0", "--turn-secret", "shared-by-all-nodes"}, false},
-		{"TURN off", []string{"--turn-addr", ""}, false},
+		{"no secret", []string{"--turn-addr", "127.0.0.1:0"}, ""},
+		{"a TURN secret", []string{"--turn-addr", "127.0.0.1:0", "--turn-secret", "shared-by-all-nodes"}, ""},
+		{"a cluster secret", []string{"--turn-addr", "127.0.0.1:0", "--cluster-secret", strings.Repeat("k", 32)}, ""},
+		{"TURN off", []string{"--turn-addr", ""}, ""},
+		{"a short cluster secret", []string{"--cluster-secret", "short"}, "--cluster-secret must be at least 32 characters"},
+		{"both secrets", []string{"--cluster-secret", strings.Repeat("k", 32), "--turn-secret", "x"}, "not both"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,11 +37,14 @@ func TestServeRefusesClusterWithoutTURNSecret(t *testing.T) {
 			if code == 0 {
 				t.Fatalf("serve exited 0 with no NATS to reach: %s", stderr)
 			}
-			if got := strings.Contains(stderr, "--turn-secret"); got != tt.refused {
-				t.Fatalf("refused for the secret: %v, want %v; stderr %q", got, tt.refused, stderr)
+			if tt.refused == "" {
+				if strings.Contains(stderr, "secret") {
+					t.Fatalf("refused for a secret: %q", stderr)
+				}
+				return
 			}
-			if tt.refused && (code != 1 || strings.Count(strings.TrimSpace(stderr), "\n") != 0) {
-				t.Fatalf("exit %d, stderr %q; want exit 1 and one line", code, stderr)
+			if !strings.Contains(stderr, tt.refused) || code != 1 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Fatalf("exit %d, stderr %q; want exit 1 and one line naming %q", code, stderr, tt.refused)
 			}
 		})
 	}
