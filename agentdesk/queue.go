@@ -48,6 +48,7 @@ type Queue struct {
 	carts    *mall.Carts
 	cfg      QueueConfig
 	log      *slog.Logger
+	metrics  *queueMetrics // exported by Collector (metrics.go)
 
 	kicks    chan int64
 	stop     chan struct{}
@@ -92,7 +93,7 @@ func NewQueue(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms R
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	q := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "queue"),
+	q := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "queue"), metrics: newQueueMetrics(),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
 	go q.loop()
 	return q
@@ -198,6 +199,8 @@ func (q *Queue) match(ctx context.Context, storeID int64) {
 		if err := q.deliver(ctx, e, agentID); err != nil {
 			q.log.Info("offer not delivered", "entry", e.ID, "err", err)
 			q.undeliverable(ctx, e, agentID)
+		} else {
+			q.metrics.rang(e.EnteredAt)
 		}
 	}
 }

@@ -362,7 +362,10 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Calls.StoreMailboxRoutes(api)
 	a.Desk.Routes(api)
 	a.Boards.Routes(api, a.Shop.ShopperOf)
-	reg.MustRegister(a.Engagements.Collector())
+	reg.MustRegister(a.Engagements.Collector(), a.Queue.Collector(), a.Calls.Collector(), a.SFU.Collector(), a.Signaling.Collector(), dependencyCollector{a})
+	if a.TURN != nil {
+		reg.MustRegister(a.TURN.Collector())
+	}
 	a.Verifier.Routes(api)
 	// Signaling messages, in the order the slices were once built: the
 	// connection hooks run in this order.

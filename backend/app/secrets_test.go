@@ -30,21 +30,28 @@ func allocateWith(t *testing.T, srv *media.TURNServer, username, password string
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	addr := srv.Addr().String()
-	c, err := turn.NewClient(&turn.ClientConfig{STUNServerAddr: addr, TURNServerAddr: addr, Conn: conn,
-		Username: username, Password: password, RTO: 100 * time.Millisecond, LoggerFactory: quietPion{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := turnClient(t, srv.Addr().String(), conn, username, password)
 	defer c.Close()
-	if err := c.Listen(); err != nil {
-		t.Fatal(err)
-	}
 	relay, err := c.Allocate()
 	if err != nil {
 		return err
 	}
 	return relay.Close()
+}
+
+// turnClient is a listening pion TURN client of the server at addr.
+func turnClient(t *testing.T, addr string, conn net.PacketConn, username, password string) *turn.Client {
+	t.Helper()
+	c, err := turn.NewClient(&turn.ClientConfig{STUNServerAddr: addr, TURNServerAddr: addr, Conn: conn,
+		Username: username, Password: password, RTO: 100 * time.Millisecond, LoggerFactory: quietPion{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Listen(); err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	return c
 }
 
 // credentialOf issues node's TURN credential for a user.
