@@ -50,7 +50,7 @@ func (s *SFU) Collector() prometheus.Collector {
 	return Collectors{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "livemall_sfu_rooms", Help: "Rooms (calls) open on this node's SFU."},
 			func() float64 { return float64(s.RoomCount()) }),
-		counter("livemall_sfu_packets_in_total", "RTP packets the SFU received from devices.", &s.stats.packetsIn),
+		counter("livemall_sfu_packets_in_total", "RTP packets devices sent to the SFU.", &s.stats.packetsIn),
 		counter("livemall_sfu_packets_out_total", "RTP packets the SFU sent to devices.", &s.stats.packetsOut),
 		counter("livemall_sfu_packets_lost_total", "RTP packets missing from the streams devices sent (sequence gaps on arrival).", &s.stats.lost),
 		counter("livemall_sfu_nacks_received_total", "Packets devices asked the SFU to send again (RTCP NACK).", &s.stats.nacksReceived),
