@@ -251,6 +251,11 @@ func (l *liveCollector) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		slug := v.Store.Slug
+		if slug == "" {
+			// The store could not be named (a busy database): two such
+			// would be duplicate series and fail the whole scrape.
+			continue
+		}
 		ch <- prometheus.MustNewConstMetric(descQueue, prometheus.GaugeValue, float64(v.QueueLength), slug)
 		ch <- prometheus.MustNewConstMetric(descLongest, prometheus.GaugeValue, float64(v.LongestWaitSeconds), slug)
 		counts := map[string]int{AgentOffline: 0, AgentAvailable: 0, AgentRinging: 0, AgentOnCall: 0, AgentWrapUp: 0, AgentAway: 0}

@@ -53,6 +53,7 @@ type Queue struct {
 	carts    *mall.Carts
 	cfg      QueueConfig
 	log      *slog.Logger
+	metrics  *queueMetrics // exported by Collector (metrics.go)
 
 	kicks    chan int64
 	stop     chan struct{}
@@ -103,7 +104,7 @@ func NewQueue(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms R
 	if cfg.ReconnectGrace <= 0 {
 		cfg.ReconnectGrace = time.Minute
 	}
-	q := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "queue"),
+	q := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "queue"), metrics: newQueueMetrics(),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
 	go q.loop()
 	return q
@@ -209,6 +210,8 @@ func (q *Queue) match(ctx context.Context, storeID int64) {
 		if err := q.deliver(ctx, e, agentID); err != nil {
 			q.log.Info("offer not delivered", "entry", e.ID, "err", err)
 			q.undeliverable(ctx, e, agentID, apperr.Is(err, apperr.NotFound))
+		} else {
+			q.metrics.rang(e.EnteredAt)
 		}
 	}
 }

@@ -352,6 +352,7 @@ func (cl *call) answer(from party) error {
 	p.OnMediaStopped(func() { cl.hangUp(callee) })
 	caller := cl.room.Participant("caller")
 	cl.stops = append(cl.stops, caller.ForwardTo(p), p.ForwardTo(caller))
+	go cl.c.metrics.awaitConnected(cl.ctx, cl.rec.StartedAt, caller, p)
 	now := time.Now().UTC()
 	cl.answeredAt = &now
 	cl.state = callActive
@@ -563,6 +564,7 @@ func (cl *call) end(outcome, reason string) {
 	delete(cl.c.calls, cl.rec.ID)
 	cl.c.mu.Unlock()
 	cl.c.finishRecord(cl.rec.ID, outcome, answeredAt)
+	cl.c.metrics.ended(outcome)
 	if recorder != nil && cl.greeting {
 		if err := cl.c.saveGreeting(cl.caller.AccountID, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
 			slog.Error("save greeting", "call", cl.rec.ID, "err", err)

@@ -105,6 +105,8 @@ type Calls struct {
 	queue Queue  // the contact center, for calls to a store's sales number
 	rooms *Rooms // requests to the rooms of calls, on any node
 
+	metrics *callMetrics // exported by Collector (metrics.go)
+
 	mu    sync.Mutex
 	calls map[string]*call // hosted on this node
 	conns map[string]map[string]bool
@@ -136,7 +138,7 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 		return nil, fmt.Errorf("default greeting: %w", err)
 	}
 	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, queue: queue, rooms: NewRooms(bus), blobs: blobs, cfg: cfg, node: node, greeting: greeting, tone: tailOf(greeting, toneLength),
-		calls: map[string]*call{}, conns: map[string]map[string]bool{}, stopSweep: make(chan struct{}), sweepDone: make(chan struct{})}
+		calls: map[string]*call{}, conns: map[string]map[string]bool{}, stopSweep: make(chan struct{}), sweepDone: make(chan struct{}), metrics: newCallMetrics()}
 	if c.pingSub, err = c.answerPings(); err != nil {
 		return nil, err
 	}
@@ -155,7 +157,7 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 // built with, and hangs up a closing connection's calls. Call it once,
 // before the signaling routes serve.
 func (c *Calls) Signals() {
-	c.sig.Handle("call.dial", c.handleDial)
+	c.sig.Handle("call.dial", c.metrics.countDial(c.handleDial))
 	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose"} {
 		c.sig.Handle(typ, c.relayToRoom)
 	}

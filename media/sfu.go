@@ -37,6 +37,8 @@ type SFU struct {
 	cfg SFUConfig
 	// closers release the shared media ports at Close.
 	closers []func() error
+	// stats are the media counters Collector exports (metrics.go).
+	stats sfuStats
 
 	mu    sync.Mutex
 	rooms map[string]*Room
@@ -59,11 +61,12 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
+	sfu := &SFU{cfg: cfg, rooms: map[string]*Room{}}
+	reg.Add(statsInterceptorFactory{stats: &sfu.stats})
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(cfg.Loopback)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
-	sfu := &SFU{cfg: cfg, rooms: map[string]*Room{}}
 	if err := sfu.openPorts(&se); err != nil {
 		sfu.Close()
 		return nil, err

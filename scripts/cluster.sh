@@ -209,7 +209,7 @@ start_node() {
   # shellcheck disable=SC2086 # NODE_FLAGS is a list of flags
   ip netns exec "$ns" "$BIN" serve --addr :8080 --data "$STATE/$n" --node "$n" \
     --database-url "$(node_database_url)" --nats-url "$(nats_urls)" --nats-replicas 3 \
-    --public-url "$PUBLIC_URL" --turn-secret "$(cat "$STATE/turn-secret")" \
+    --public-url "$PUBLIC_URL" --cluster-secret "$(cat "$STATE/cluster-secret")" \
     --turn-public-ip "$ip" --turn-allow-private --media-udp-port 7882 --media-tcp-port 7883 --public-ip "$ip" \
     --trusted-proxies "$NET.1" --metrics-addr "$ip:9464" --payments offline "${demo[@]}" ${NODE_FLAGS:-} \
     >"$STATE/$n.out" 2>"$STATE/$n.log" &
@@ -235,7 +235,7 @@ up() {
     build
     # What kill/start/status need later.
     printf 'PORT=%q\nPUBLIC_URL=%q\nNODE_FLAGS=%q\nBIN=%q\n' "$PORT" "$PUBLIC_URL" "${NODE_FLAGS:-}" "$BIN" >"$STATE/env"
-    openssl rand -hex 32 >"$STATE/turn-secret"
+    openssl rand -hex 32 >"$STATE/cluster-secret"
     network_up
     postgres_up
     nats_up

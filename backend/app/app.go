@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -208,9 +207,8 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		return nil, err
 	}
 	late.dir, late.queue = dir, a.Queue
-	// The CSRF key is shared through NATS so that every node issues and
-	// accepts the same tokens.
-	csrfKey, err := b.SharedSecret(ctx, "csrf")
+	// Every node issues and accepts the same CSRF tokens (secrets.go).
+	csrfKey, err := a.csrfKey(ctx)
 	if err != nil {
 		a.Shutdown()
 		return nil, err
@@ -316,10 +314,9 @@ func (a *App) startCalls() error {
 		slog.Info("removed unfinished recordings", "count", n)
 	}
 	if cfg.TURNAddr != "" {
-		secret := []byte(cfg.TURNSecret)
-		if len(secret) == 0 {
-			secret = make([]byte, 32)
-			rand.Read(secret)
+		secret, err := a.turnSecret() // the same on every node (secrets.go)
+		if err != nil {
+			return err
 		}
 		if a.TURN, err = media.StartTURN(media.TURNConfig{ListenAddr: cfg.TURNAddr, PublicIP: cfg.TURNPublicIP, Secret: secret, AllowPrivatePeers: cfg.TURNAllowPrivate,
 			TLSCertFile: cfg.TURNTLSCert, TLSKeyFile: cfg.TURNTLSKey, TLSAddr: cfg.TURNTLSAddr}); err != nil {
@@ -390,7 +387,10 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Calls.StoreMailboxRoutes(api)
 	a.Desk.Routes(api)
 	a.Boards.Routes(api, a.Shop.ShopperOf)
-	reg.MustRegister(a.Engagements.Collector())
+	reg.MustRegister(a.Engagements.Collector(), a.Queue.Collector(), a.Calls.Collector(), a.SFU.Collector(), a.Signaling.Collector(), dependencyCollector{a})
+	if a.TURN != nil {
+		reg.MustRegister(a.TURN.Collector())
+	}
 	a.Verifier.Routes(api)
 	// Signaling messages, in the order the slices were once built: the
 	// connection hooks run in this order.

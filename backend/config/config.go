@@ -79,8 +79,14 @@ type Config struct {
 	// TURNPublicIP is the relay address the TURN server announces.
 	TURNPublicIP string
 	// TURNSecret signs the short-lived TURN credentials; nodes share it.
-	// Empty makes one up at start (fine for a single node).
+	// Empty takes the secret from ClusterSecret, else from NATS (the
+	// lm_secrets bucket), so the nodes of one NATS agree.
 	TURNSecret string
+	// ClusterSecret is one secret (at least 32 characters) every node of a
+	// deployment is given: the TURN credential secret and the CSRF key are
+	// derived from it (HKDF-SHA256), so nodes agree without NATS. Empty
+	// leaves them to TURNSecret and NATS.
+	ClusterSecret string
 	// TURNAllowPrivate lets TURN relay to private addresses (local tests).
 	TURNAllowPrivate bool
 	// TURNTLSCert and TURNTLSKey, both or neither, are the PEM files of
@@ -126,6 +132,9 @@ type Config struct {
 	// are documented in limits.Default; benchmarks turn them off).
 	Limits limits.Rules
 }
+
+// MinClusterSecret is the shortest --cluster-secret Validate accepts.
+const MinClusterSecret = 32
 
 // Default returns the built-in defaults.
 func Default() Config {
@@ -195,6 +204,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.TURNTLSCert, "turn-tls-cert", cfg.TURNTLSCert, "PEM certificate chain for TURN over TLS (turns:), with --turn-tls-key (env LIVEMALL_TURN_TLS_CERT)")
 	fs.StringVar(&cfg.TURNTLSKey, "turn-tls-key", cfg.TURNTLSKey, "PEM private key for TURN over TLS, with --turn-tls-cert (env LIVEMALL_TURN_TLS_KEY)")
 	fs.StringVar(&cfg.TURNTLSAddr, "turn-tls-addr", cfg.TURNTLSAddr, "TCP address of TURN over TLS when it has a certificate (env LIVEMALL_TURN_TLS_ADDR)")
+	fs.StringVar(&cfg.ClusterSecret, "cluster-secret", cfg.ClusterSecret, "one secret of at least 32 characters, the same on every node, from which the TURN and CSRF keys are derived (env LIVEMALL_CLUSTER_SECRET)")
 	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
 	fs.IntVar(&cfg.MediaUDPPort, "media-udp-port", cfg.MediaUDPPort, "one UDP port for all WebRTC media of this node; 0 uses a port per connection (env LIVEMALL_MEDIA_UDP_PORT)")
@@ -234,6 +244,7 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_METRICS_ADDR":      &cfg.MetricsAddr,
 		"LIVEMALL_NATS_CLUSTER_ADDR": &cfg.NATSClusterAddr,
 		"LIVEMALL_NATS_CLUSTER_NAME": &cfg.NATSClusterName,
+		"LIVEMALL_CLUSTER_SECRET":    &cfg.ClusterSecret,
 	}
 	// The Stripe settings, as their flags' help promises.
 	str["LIVEMALL_STRIPE_SECRET_KEY"] = &cfg.StripeSecretKey
@@ -342,6 +353,12 @@ func (cfg *Config) Validate() error {
 	}
 	if err := cfg.validateTURNTLS(); err != nil {
 		return err
+	}
+	if cfg.ClusterSecret != "" && len(cfg.ClusterSecret) < MinClusterSecret {
+		return fmt.Errorf("--cluster-secret must be at least %d characters (it has %d); make one with: openssl rand -base64 32", MinClusterSecret, len(cfg.ClusterSecret))
+	}
+	if cfg.ClusterSecret != "" && cfg.TURNSecret != "" {
+		return errors.New("give --cluster-secret or --turn-secret, not both: the TURN secret is derived from the cluster secret")
 	}
 	for _, ip := range cfg.PublicIPs {
 		if parsed := net.ParseIP(ip); parsed == nil || parsed.To4() == nil {

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -106,8 +107,12 @@ func observe(reg *prometheus.Registry) fiber.Handler {
 			status, _ = Describe(err)
 		}
 		route := c.Route().Path
-		requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
-		duration.WithLabelValues(c.Method(), route).Observe(time.Since(start).Seconds())
+		// c.Method() points into fasthttp's reused request buffer: a label
+		// kept by the registry must own its bytes, or a later request
+		// rewrites it ("POST" became "POS") and scrapes fail on duplicates.
+		method := strings.Clone(c.Method())
+		requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 		if status >= 500 {
 			slog.Warn("request", "method", c.Method(), "path", c.Path(), "status", status, "took", time.Since(start))
 		} else {

@@ -11,21 +11,25 @@ import (
 	"time"
 )
 
-// TestServeRefusesClusterWithoutTURNSecret: with --nats-url and TURN on,
-// serve needs --turn-secret (a secret made up per node breaks TURN
-// credentials across nodes); with the secret, or TURN off, it gets past
-// that check (and then fails on the NATS nobody runs).
-func TestServeRefusesClusterWithoutTURNSecret(t *testing.T) {
+// TestServeOnNATSNeedsNoTURNSecret: serve used to refuse --nats-url with
+// TURN on and no --turn-secret (a secret made up per node broke TURN
+// credentials across nodes). Nodes now share the TURN secret through NATS
+// or derive it from --cluster-secret, so no secret is required; a cluster
+// secret that is too short, or given beside --turn-secret, is refused in
+// one line before anything starts.
+func TestServeOnNATSNeedsNoTURNSecret(t *testing.T) {
 	nats := []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "", "--payments", "offline", "--nats-url", "nats://127.0.0.1:1"}
 	tests := []struct {
 		name    string
 		args    []string
-		refused bool
+		refused string // what the one-line refusal names; "" gets past the secrets
 	}{
-		{"no secret", []string{"--turn-addr", "127.0.0.1:0"}, true},
-		{"no secret in the environment either", []string{"--turn-addr", "127.0.0.1:0", "--turn-secret", ""}, true},
-		{"a secret", []string{"--turn-addr", "127.0.0.1:0", "--turn-secret", "shared-by-all-nodes"}, false},
-		{"TURN off", []string{"--turn-addr", ""}, false},
+		{"no secret", []string{"--turn-addr", "127.0.0.1:0"}, ""},
+		{"a TURN secret", []string{"--turn-addr", "127.0.0.1:0", "--turn-secret", "shared-by-all-nodes"}, ""},
+		{"a cluster secret", []string{"--turn-addr", "127.0.0.1:0", "--cluster-secret", strings.Repeat("k", 32)}, ""},
+		{"TURN off", []string{"--turn-addr", ""}, ""},
+		{"a short cluster secret", []string{"--cluster-secret", "short"}, "--cluster-secret must be at least 32 characters"},
+		{"both secrets", []string{"--cluster-secret", strings.Repeat("k", 32), "--turn-secret", "x"}, "not both"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,19 +37,23 @@ func TestServeRefusesClusterWithoutTURNSecret(t *testing.T) {
 			if code == 0 {
 				t.Fatalf("serve exited 0 with no NATS to reach: %s", stderr)
 			}
-			if got := strings.Contains(stderr, "--turn-secret"); got != tt.refused {
-				t.Fatalf("refused for the secret: %v, want %v; stderr %q", got, tt.refused, stderr)
+			if tt.refused == "" {
+				if strings.Contains(stderr, "secret") {
+					t.Fatalf("refused for a secret: %q", stderr)
+				}
+				return
 			}
-			if tt.refused && (code != 1 || strings.Count(strings.TrimSpace(stderr), "\n") != 0) {
-				t.Fatalf("exit %d, stderr %q; want exit 1 and one line", code, stderr)
+			if !strings.Contains(stderr, tt.refused) || code != 1 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Fatalf("exit %d, stderr %q; want exit 1 and one line naming %q", code, stderr, tt.refused)
 			}
 		})
 	}
 }
 
 // TestServeRefusesEmbeddedClusterMistakes: --nats-routes (the embedded
-// NATS of several nodes) needs --turn-secret like --nats-url, and the two
-// NATS choices exclude each other; each refusal is one line, exit 1.
+// NATS of several nodes) and --nats-url exclude each other, and a route
+// must be a nats:// URL; each refusal is one line, exit 1. (Like --nats-url,
+// routes need no TURN secret: nodes share it through NATS.)
 func TestServeRefusesEmbeddedClusterMistakes(t *testing.T) {
 	base := []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "", "--payments", "offline"}
 	for _, tt := range []struct {
@@ -53,7 +61,6 @@ func TestServeRefusesEmbeddedClusterMistakes(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"routes without a TURN secret", []string{"--nats-routes", "nats://127.0.0.1:1", "--turn-addr", "127.0.0.1:0"}, "--turn-secret"},
 		{"routes and an external NATS", []string{"--nats-routes", "nats://127.0.0.1:1", "--nats-url", "nats://127.0.0.1:2", "--turn-addr", ""}, "use one or the other"},
 		{"a bad route", []string{"--nats-routes", "127.0.0.1:6222", "--turn-addr", ""}, "must look like nats://host:6222"},
 	} {

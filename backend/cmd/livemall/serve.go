@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,9 +30,6 @@ type Main struct {
 // Run listens, opens everything (seeding the demo first if asked and the
 // database is empty) and serves in the background.
 func (m *Main) Run(ctx context.Context) error {
-	if err := checkClusterTURN(m.Config); err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
@@ -72,18 +68,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.err = make(chan error, 1)
 	go func() { m.err <- a.Serve(ln) }()
 	slog.Info("serving", "addr", ln.Addr().String(), "url", m.Config.PublicURL)
-	return nil
-}
-
-// checkClusterTURN refuses a cluster node (--nats-url or --nats-routes)
-// with TURN on and no
-// --turn-secret: each node would make up its own secret, and a browser
-// given credentials by one node would be refused by the TURN server of
-// another.
-func checkClusterTURN(cfg config.Config) error {
-	if (cfg.NATSURL != "" || len(cfg.NATSRoutes) > 0) && cfg.TURNAddr != "" && cfg.TURNSecret == "" {
-		return errors.New("--nats-url or --nats-routes runs several nodes: give them all the same --turn-secret (or LIVEMALL_TURN_SECRET), or turn the built-in TURN server off with --turn-addr \"\"; a secret made up per node breaks TURN credentials across nodes")
-	}
 	return nil
 }
 
