@@ -290,7 +290,10 @@ func (a *App) startCalls() error {
 	// NATS. What older versions kept in DATA/blobs moves in once.
 	bctx, bcancel := context.WithTimeout(context.Background(), time.Minute)
 	defer bcancel()
-	if a.Blobs, err = blob.NewObjects(bctx, a.Bus.JS, blob.ObjectsConfig{Replicas: a.Bus.Replicas}); err != nil {
+	if err = bus.Retry(bctx, func(ctx context.Context) (err error) {
+		a.Blobs, err = blob.NewObjects(ctx, a.Bus.JS, blob.ObjectsConfig{Replicas: a.Bus.Replicas})
+		return err
+	}); err != nil {
 		return err
 	}
 	// No deadline on the move: each Put has its own timeout, and a store

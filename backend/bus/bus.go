@@ -423,6 +423,13 @@ func (b *Bus) Stream(ctx context.Context, cfg jetstream.StreamConfig, d Durabili
 	return st, nil
 }
 
+// Retry runs create the way KeyValue and Stream do: again while JetStream
+// is still electing leaders (see retry). Slices that create their own
+// JetStream assets (the object store) open them through it.
+func Retry(ctx context.Context, create func(ctx context.Context) error) error {
+	return retry(ctx, create)
+}
+
 // retry runs create until it succeeds, fails for good, or ctx ends (at
 // most a minute when ctx has no deadline). In a cluster a replicated
 // stream answers only once its group has elected a leader, which may take
