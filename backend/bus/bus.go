@@ -511,7 +511,11 @@ func (b *Bus) SharedSecret(ctx context.Context, name string) ([]byte, error) {
 		return nil, err
 	}
 	for attempt := 0; attempt < 3; attempt++ {
-		if e, err := kv.Get(ctx, name); err == nil && len(e.Value()) == 32 {
+		// In a fresh cluster the bucket may answer only once its group has
+		// a leader: reads and writes retry like its creation did.
+		var e jetstream.KeyValueEntry
+		err := retry(ctx, func(ctx context.Context) (err error) { e, err = kv.Get(ctx, name); return err })
+		if err == nil && len(e.Value()) == 32 {
 			b.holdSecret(name, e.Value())
 			return e.Value(), nil
 		} else if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -519,7 +523,8 @@ func (b *Bus) SharedSecret(ctx context.Context, name string) ([]byte, error) {
 		}
 		secret := make([]byte, 32)
 		rand.Read(secret)
-		if _, err := kv.Create(ctx, name, secret); err == nil {
+		err = retry(ctx, func(ctx context.Context) (err error) { _, err = kv.Create(ctx, name, secret); return err })
+		if err == nil {
 			b.holdSecret(name, secret)
 			return secret, nil
 		} else if !errors.Is(err, jetstream.ErrKeyExists) {
