@@ -55,6 +55,10 @@ type TURNConfig struct {
 	// only works for browsers on this machine, so production sets it. The
 	// listener and the relays use this address's family (IPv4 or IPv6).
 	PublicIP string
+	// RelayPortMin and RelayPortMax, both or neither, bound the UDP ports
+	// relays are allocated from (inclusive), so a container or firewall can
+	// publish exactly those; zero lets the system pick any free port.
+	RelayPortMin, RelayPortMax uint16
 	// Realm defaults to "livemall".
 	Realm string
 	// Secret is the HMAC key shared with whoever issues credentials
@@ -96,6 +100,9 @@ type TURNServer struct {
 func StartTURN(cfg TURNConfig) (*TURNServer, error) {
 	if len(cfg.Secret) == 0 {
 		return nil, errors.New("start turn: secret is required")
+	}
+	if (cfg.RelayPortMin == 0) != (cfg.RelayPortMax == 0) || cfg.RelayPortMin > cfg.RelayPortMax {
+		return nil, fmt.Errorf("start turn: relay port range %d-%d: give both ends, first ≤ last", cfg.RelayPortMin, cfg.RelayPortMax)
 	}
 	listenAddr := cfg.ListenAddr
 	if listenAddr == "" {
@@ -197,8 +204,16 @@ func StartTURN(cfg TURNConfig) (*TURNServer, error) {
 	// One relay generator and permission policy whichever way a client
 	// reaches the server: the relays are UDP in every case.
 	relays := &turnRelayGenerator{
-		RelayAddressGeneratorStatic: turn.RelayAddressGeneratorStatic{RelayAddress: publicIP, Address: relayBind},
-		self:                        &net.UDPAddr{IP: publicIP, Port: t.addr.Port},
+		RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: publicIP, Address: relayBind},
+		self:                  &net.UDPAddr{IP: publicIP, Port: t.addr.Port},
+	}
+	if cfg.RelayPortMin != 0 {
+		relays.RelayAddressGenerator = &turn.RelayAddressGeneratorPortRange{
+			RelayAddress: publicIP, Address: relayBind, MinPort: cfg.RelayPortMin, MaxPort: cfg.RelayPortMax,
+			// Every port of a small range is tried before giving up.
+			MaxRetries: 4 * (int(cfg.RelayPortMax-cfg.RelayPortMin) + 1),
+		}
+		relays.min, relays.max = int(cfg.RelayPortMin), int(cfg.RelayPortMax)
 	}
 	listeners := []turn.ListenerConfig{{Listener: tcpListener, RelayAddressGenerator: relays, PermissionHandler: t.permit}}
 	if tlsListener != nil {
@@ -513,18 +528,25 @@ func turnPeerAllowed(ip net.IP) bool {
 	return true
 }
 
-// turnRelayGenerator is pion's static relay generator whose relays refuse
-// to send to the TURN server's own listening address: a client must not
-// nest allocations through the server to multiply its traffic. The relay
-// address itself stays reachable, so two clients relayed by this server can
-// still talk to each other when PublicIP is public.
+// turnRelayGenerator is one of pion's relay generators (any port, or a
+// port range) whose relays refuse to send to the TURN server's own
+// listening address: a client must not nest allocations through the server
+// to multiply its traffic. The relay address itself stays reachable, so two
+// clients relayed by this server can still talk to each other when PublicIP
+// is public. With a range, a port a client asks for must lie inside it.
 type turnRelayGenerator struct {
-	turn.RelayAddressGeneratorStatic
-	self *net.UDPAddr
+	turn.RelayAddressGenerator
+	self     *net.UDPAddr
+	min, max int // the relay port range; both zero for any port
 }
 
+var errTURNRelayPortOutsideRange = errors.New("turn relay port requested outside the configured range")
+
 func (g *turnRelayGenerator) AllocatePacketConn(conf turn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
-	conn, addr, err := g.RelayAddressGeneratorStatic.AllocatePacketConn(conf)
+	if g.max != 0 && conf.RequestedPort != 0 && (conf.RequestedPort < g.min || conf.RequestedPort > g.max) {
+		return nil, nil, errTURNRelayPortOutsideRange
+	}
+	conn, addr, err := g.RelayAddressGenerator.AllocatePacketConn(conf)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/big"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -388,6 +389,87 @@ func TestStartTURNConfig(t *testing.T) {
 	if a := srv.Addr(); a.Port == 0 || !a.IP.Equal(net.IPv4(127, 0, 0, 1)) {
 		t.Errorf("Addr() = %v", a)
 	}
+}
+
+// TestTURNRelaysComeFromTheConfiguredPortRange: with a relay port range,
+// every relay is allocated inside it (so a container can publish exactly
+// those ports), an exhausted range refuses the next allocation until one
+// closes, and a client cannot ask for a port outside it.
+func TestTURNRelaysComeFromTheConfiguredPortRange(t *testing.T) {
+	t.Parallel()
+	lo := freeUDPPortRange(t, 3)
+	srv := startTestTURN(t, TURNConfig{ListenAddr: "127.0.0.1:0", RelayPortMin: lo, RelayPortMax: lo + 2})
+	username, password, _ := srv.Credentials("alice", time.Now())
+	var relays []net.PacketConn
+	for range 3 {
+		relay, err := newTestTURNClient(t, srv, username, password).Allocate()
+		if err != nil {
+			t.Fatalf("allocate %d: %v", len(relays)+1, err)
+		}
+		t.Cleanup(func() { _ = relay.Close() })
+		port := relay.LocalAddr().(*net.UDPAddr).Port
+		if port < int(lo) || port > int(lo)+2 {
+			t.Errorf("relay on port %d, outside %d-%d", port, lo, lo+2)
+		}
+		relays = append(relays, relay)
+	}
+	if relay, err := newTestTURNClient(t, srv, username, password).Allocate(); err == nil {
+		_ = relay.Close()
+		t.Fatalf("a fourth relay was allocated on %v from a range of three", relay.LocalAddr())
+	}
+	if err := relays[0].Close(); err != nil {
+		t.Fatalf("close relay: %v", err)
+	}
+	// The server frees the port when it handles the client's refresh with
+	// lifetime 0; a new allocation may race it, so it is retried.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		relay, err := newTestTURNClient(t, srv, username, password).Allocate()
+		if err == nil {
+			t.Cleanup(func() { _ = relay.Close() })
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a freed port was not allocated again: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	g := &turnRelayGenerator{RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: net.IPv4(127, 0, 0, 1), Address: "127.0.0.1"},
+		self: srv.Addr(), min: int(lo), max: int(lo) + 2}
+	if conn, _, err := g.AllocatePacketConn(turn.AllocateListenerConfig{Network: "udp4", RequestedPort: int(lo) + 3}); !errors.Is(err, errTURNRelayPortOutsideRange) {
+		if conn != nil {
+			_ = conn.Close()
+		}
+		t.Errorf("requested port outside the range: err = %v", err)
+	}
+	if _, err := StartTURN(TURNConfig{ListenAddr: "127.0.0.1:0", Secret: turnTestSecret, RelayPortMin: lo}); err == nil {
+		t.Errorf("a range without its last port started")
+	}
+}
+
+// freeUDPPortRange finds n consecutive UDP ports on loopback, below the
+// system's ephemeral range, that are free now.
+func freeUDPPortRange(t *testing.T, n int) uint16 {
+	t.Helper()
+	for try := 0; try < 100; try++ {
+		lo := 20000 + mathrand.IntN(10000)
+		var held []net.PacketConn
+		for p := lo; p < lo+n; p++ {
+			c, err := net.ListenPacket("udp4", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				break
+			}
+			held = append(held, c)
+		}
+		for _, c := range held {
+			_ = c.Close()
+		}
+		if len(held) == n {
+			return uint16(lo)
+		}
+	}
+	t.Fatalf("no %d free consecutive UDP ports", n)
+	return 0
 }
 
 // TestTURNStreamConnectionsAreBounded: the TCP and TLS listeners of the

@@ -321,8 +321,13 @@ func (a *App) startCalls() error {
 		if err != nil {
 			return err
 		}
+		relayMin, relayMax, err := cfg.RelayPortRange()
+		if err != nil {
+			return err
+		}
 		if a.TURN, err = media.StartTURN(media.TURNConfig{ListenAddr: cfg.TURNAddr, PublicIP: cfg.TURNPublicIP, Secret: secret, AllowPrivatePeers: cfg.TURNAllowPrivate,
-			TLSCertFile: cfg.TURNTLSCert, TLSKeyFile: cfg.TURNTLSKey, TLSAddr: cfg.TURNTLSAddr}); err != nil {
+			TLSCertFile: cfg.TURNTLSCert, TLSKeyFile: cfg.TURNTLSKey, TLSAddr: cfg.TURNTLSAddr,
+			RelayPortMin: relayMin, RelayPortMax: relayMax}); err != nil {
 			return fmt.Errorf("start TURN on %s: %w", cfg.TURNAddr, err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,6 +95,10 @@ type Config struct {
 	TURNTLSCert, TURNTLSKey string
 	// TURNTLSAddr is the TCP address of TURN over TLS (default ":5349").
 	TURNTLSAddr string
+	// TURNRelayPorts is the UDP port range "MIN-MAX" TURN relays are
+	// allocated from, so a container or firewall can publish them; empty
+	// lets the system pick any free port.
+	TURNRelayPorts string
 	// WebRTCLoopback offers loopback ICE candidates (single-host setups).
 	WebRTCLoopback bool
 	// MediaUDPPort carries all WebRTC media of the node on one UDP port;
@@ -204,6 +209,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.TURNTLSCert, "turn-tls-cert", cfg.TURNTLSCert, "PEM certificate chain for TURN over TLS (turns:), with --turn-tls-key (env LIVEMALL_TURN_TLS_CERT)")
 	fs.StringVar(&cfg.TURNTLSKey, "turn-tls-key", cfg.TURNTLSKey, "PEM private key for TURN over TLS, with --turn-tls-cert (env LIVEMALL_TURN_TLS_KEY)")
 	fs.StringVar(&cfg.TURNTLSAddr, "turn-tls-addr", cfg.TURNTLSAddr, "TCP address of TURN over TLS when it has a certificate (env LIVEMALL_TURN_TLS_ADDR)")
+	fs.StringVar(&cfg.TURNRelayPorts, "turn-relay-ports", cfg.TURNRelayPorts, "UDP port range MIN-MAX of TURN relays, e.g. 49160-49200, for containers and firewalls that publish them; empty picks any free port (env LIVEMALL_TURN_RELAY_PORTS)")
 	fs.StringVar(&cfg.ClusterSecret, "cluster-secret", cfg.ClusterSecret, "one secret of at least 32 characters, the same on every node, from which the TURN and CSRF keys are derived (env LIVEMALL_CLUSTER_SECRET)")
 	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
@@ -239,6 +245,7 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_TURN_SECRET":       &cfg.TURNSecret,
 		"LIVEMALL_TURN_TLS_CERT":     &cfg.TURNTLSCert,
 		"LIVEMALL_TURN_TLS_KEY":      &cfg.TURNTLSKey,
+		"LIVEMALL_TURN_RELAY_PORTS":  &cfg.TURNRelayPorts,
 		"LIVEMALL_TURN_TLS_ADDR":     &cfg.TURNTLSAddr,
 		"LIVEMALL_PAYMENTS":          &cfg.Payments,
 		"LIVEMALL_METRICS_ADDR":      &cfg.MetricsAddr,
@@ -354,6 +361,9 @@ func (cfg *Config) Validate() error {
 	if err := cfg.validateTURNTLS(); err != nil {
 		return err
 	}
+	if _, _, err := cfg.RelayPortRange(); err != nil {
+		return err
+	}
 	if cfg.ClusterSecret != "" && len(cfg.ClusterSecret) < MinClusterSecret {
 		return fmt.Errorf("--cluster-secret must be at least %d characters (it has %d); make one with: openssl rand -base64 32", MinClusterSecret, len(cfg.ClusterSecret))
 	}
@@ -414,6 +424,29 @@ func (cfg *Config) validateTURNTLS() error {
 		return fmt.Errorf("--turn-tls-cert %s and --turn-tls-key %s are not a matching PEM certificate and key: %w", cfg.TURNTLSCert, cfg.TURNTLSKey, err)
 	}
 	return nil
+}
+
+// RelayPortRange parses TURNRelayPorts: both zero when it is empty, else
+// the first and last port of the range. A range that starts below 1024,
+// is reversed, or is anything but two port numbers is refused.
+func (cfg *Config) RelayPortRange() (lo, hi uint16, err error) {
+	if cfg.TURNRelayPorts == "" {
+		return 0, 0, nil
+	}
+	bad := fmt.Errorf("--turn-relay-ports %q must be a UDP port range like 49160-49200 (1024–65535, first ≤ last)", cfg.TURNRelayPorts)
+	a, b, ok := strings.Cut(cfg.TURNRelayPorts, "-")
+	if !ok {
+		return 0, 0, bad
+	}
+	first, err1 := strconv.ParseUint(a, 10, 16)
+	last, err2 := strconv.ParseUint(b, 10, 16)
+	if err1 != nil || err2 != nil || first < 1024 || first > last {
+		return 0, 0, bad
+	}
+	if cfg.TURNAddr == "" {
+		return 0, 0, errors.New("--turn-relay-ports needs the TURN server on (--turn-addr)")
+	}
+	return uint16(first), uint16(last), nil
 }
 
 // WithListenPort fills in PublicURL from the port the server really listens

@@ -92,6 +92,12 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"TURN TLS key unreadable", nil, []string{"--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata"}, "--turn-tls-key testdata cannot be read"},
 		{"TURN TLS key of another certificate", nil, []string{"--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/other-key.pem"}, "not a matching PEM certificate and key"},
 		{"TURN TLS files not PEM", nil, []string{"--turn-tls-cert", "config_test.go", "--turn-tls-key", "config_test.go"}, "not a matching PEM certificate and key"},
+		{"TURN relay ports without a dash", nil, []string{"--turn-relay-ports", "49160"}, `--turn-relay-ports "49160" must be a UDP port range`},
+		{"TURN relay ports reversed", nil, []string{"--turn-relay-ports", "49200-49160"}, `--turn-relay-ports "49200-49160"`},
+		{"TURN relay ports privileged", nil, []string{"--turn-relay-ports", "80-90"}, `--turn-relay-ports "80-90"`},
+		{"TURN relay ports beyond 65535", nil, []string{"--turn-relay-ports", "60000-70000"}, `--turn-relay-ports "60000-70000"`},
+		{"TURN relay ports not numbers", nil, []string{"--turn-relay-ports", "a-b"}, `--turn-relay-ports "a-b"`},
+		{"TURN relay ports without TURN", nil, []string{"--turn-addr", "", "--turn-relay-ports", "49160-49200"}, "--turn-relay-ports needs the TURN server on"},
 		{"TURN TLS without TURN", nil, []string{"--turn-addr", "", "--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/turn-key.pem"}, "needs the TURN server on"},
 		{"TURN TLS address without port", nil, []string{"--turn-tls-addr", "5349", "--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/turn-key.pem"}, `--turn-tls-addr "5349"`},
 	}
@@ -116,6 +122,23 @@ func TestTURNTLSSettings(t *testing.T) {
 	cfg, err = parse(t, env)
 	if err != nil || cfg.TURNTLSCert != "testdata/turn-cert.pem" || cfg.TURNTLSKey != "testdata/turn-key.pem" || cfg.TURNTLSAddr != "127.0.0.1:15349" {
 		t.Fatalf("env: %q %q %q, err %v", cfg.TURNTLSCert, cfg.TURNTLSKey, cfg.TURNTLSAddr, err)
+	}
+}
+
+// TestTURNRelayPortRange: a range from the flag or LIVEMALL_TURN_RELAY_PORTS
+// parses to its first and last port; none means any free port.
+func TestTURNRelayPortRange(t *testing.T) {
+	cfg, err := parse(t, nil)
+	if lo, hi, rerr := cfg.RelayPortRange(); err != nil || rerr != nil || lo != 0 || hi != 0 {
+		t.Fatalf("default: %d-%d, %v %v", lo, hi, err, rerr)
+	}
+	cfg, err = parse(t, nil, "--turn-relay-ports", "49160-49200")
+	if lo, hi, rerr := cfg.RelayPortRange(); err != nil || rerr != nil || lo != 49160 || hi != 49200 {
+		t.Fatalf("flag: %d-%d, %v %v", lo, hi, err, rerr)
+	}
+	cfg, err = parse(t, map[string]string{"LIVEMALL_TURN_RELAY_PORTS": "50000-50000"})
+	if lo, hi, rerr := cfg.RelayPortRange(); err != nil || rerr != nil || lo != 50000 || hi != 50000 {
+		t.Fatalf("env: %d-%d, %v %v", lo, hi, err, rerr)
 	}
 }
 

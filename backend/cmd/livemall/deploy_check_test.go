@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -101,11 +102,22 @@ func (n node) ports(k known) (portSet, []string) {
 	add(cfg.Addr, "tcp", "http (--addr)")
 	add(cfg.MetricsAddr, "tcp", "metrics (--metrics-addr)")
 	add(cfg.TURNAddr, "udp", "turn (--turn-addr)")
+	add(cfg.TURNAddr, "tcp", "turn over TCP (--turn-addr)")
+	if cfg.TURNTLSCert != "" {
+		add(cfg.TURNTLSAddr, "tcp", "turn over TLS (--turn-tls-addr)")
+	}
 	if cfg.MediaUDPPort > 0 {
 		out[strconv.Itoa(cfg.MediaUDPPort)+"/udp"] = "media (--media-udp-port)"
 	}
 	if cfg.MediaTCPPort > 0 {
 		out[strconv.Itoa(cfg.MediaTCPPort)+"/tcp"] = "media (--media-tcp-port)"
+	}
+	if lo, hi, err := cfg.RelayPortRange(); err != nil {
+		problems = append(problems, fmt.Sprintf("%s: %v", n.where, err))
+	} else if hi != 0 {
+		for p := int(lo); p <= int(hi); p++ {
+			out[strconv.Itoa(p)+"/udp"] = "turn relay (--turn-relay-ports)"
+		}
 	}
 	if n.env["LIVEMALL_TURN_SECRET"] != "" || slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, "turn-secret") }) {
 		problems = append(problems, fmt.Sprintf("%s: sets the TURN secret itself; deployments give every node LIVEMALL_CLUSTER_SECRET only", n.where))
@@ -327,20 +339,22 @@ func checkCompose(src []byte, image dockerfile, k known) []string {
 		problems = append(problems, p...)
 		published := map[string]bool{}
 		for _, raw := range s.Ports {
-			host, container, proto, err := composePort(raw)
+			entries, err := composePorts(raw)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: ports: %v", where, err))
 				continue
 			}
-			key := container + "/" + proto
-			what, ok := listens[key]
-			switch {
-			case !ok:
-				problems = append(problems, fmt.Sprintf("%s: publishes %s, but the node listens on %v", where, key, sortedKeys(listens)))
-			case mustPublish(what) && host != container:
-				problems = append(problems, fmt.Sprintf("%s: publishes %s %s as %s outside; candidates announce %s, so both must be the same", where, what, key, host, container))
+			for _, e := range entries {
+				key := e.container + "/" + e.proto
+				what, ok := listens[key]
+				switch {
+				case !ok:
+					problems = append(problems, fmt.Sprintf("%s: publishes %s, but the node listens on %v", where, key, sortedKeys(listens)))
+				case mustPublish(what) && e.host != e.container:
+					problems = append(problems, fmt.Sprintf("%s: publishes %s %s as %s outside; candidates announce %s, so both must be the same", where, what, key, e.host, e.container))
+				}
+				published[key] = true
 			}
-			published[key] = true
 		}
 		for _, p := range sortedKeys(listens) {
 			if mustPublish(listens[p]) && !published[p] {
@@ -354,9 +368,15 @@ func checkCompose(src []byte, image dockerfile, k known) []string {
 	return problems
 }
 
-// composePort parses a compose ports entry, short ("[ip:]host:container[/proto]")
-// or long ({target, published, protocol}).
-func composePort(raw any) (host, container, proto string, err error) {
+// publishedPort is one port of a compose ports entry.
+type publishedPort struct{ host, container, proto string }
+
+// composePorts parses a compose ports entry, short
+// ("[ip:]host:container[/proto]", where host and container may be equal
+// ranges like "49160-49199:49160-49199/udp") or long ({target, published,
+// protocol}), into its ports.
+func composePorts(raw any) ([]publishedPort, error) {
+	var host, container, proto string
 	switch v := raw.(type) {
 	case map[string]any:
 		container, host, proto = fmt.Sprint(v["target"]), fmt.Sprint(v["published"]), "tcp"
@@ -378,16 +398,51 @@ func composePort(raw any) (host, container, proto string, err error) {
 			host = parts[len(parts)-2]
 		}
 	default:
-		return "", "", "", fmt.Errorf("entry %v: want \"host:container/proto\" or a mapping", raw)
-	}
-	if _, err := strconv.Atoi(container); err != nil {
-		return "", "", "", fmt.Errorf("entry %v: container port %q is not a number (ranges are not used here)", raw, container)
+		return nil, fmt.Errorf("entry %v: want \"host:container/proto\" or a mapping", raw)
 	}
 	proto = strings.ToLower(proto)
 	if proto != "tcp" && proto != "udp" {
-		return "", "", "", fmt.Errorf("entry %v: protocol %q", raw, proto)
+		return nil, fmt.Errorf("entry %v: protocol %q", raw, proto)
 	}
-	return host, container, proto, nil
+	first, last, err := portRange(container)
+	if err != nil {
+		return nil, fmt.Errorf("entry %v: container port %q: %v", raw, container, err)
+	}
+	hostFirst := -1
+	if host != "" {
+		hf, hl, err := portRange(host)
+		if err != nil {
+			return nil, fmt.Errorf("entry %v: host port %q: %v", raw, host, err)
+		}
+		if hl-hf != last-first {
+			return nil, fmt.Errorf("entry %v: host range %q and container range %q differ in length", raw, host, container)
+		}
+		hostFirst = hf
+	}
+	var out []publishedPort
+	for p := first; p <= last; p++ {
+		e := publishedPort{container: strconv.Itoa(p), proto: proto}
+		if hostFirst >= 0 {
+			e.host = strconv.Itoa(hostFirst + p - first)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// portRange parses "N" or "N-M" (N ≤ M), the port syntax of compose.
+func portRange(s string) (first, last int, err error) {
+	a, b, isRange := strings.Cut(s, "-")
+	if first, err = strconv.Atoi(a); err != nil || first < 1 || first > 65535 {
+		return 0, 0, errors.New("not a port number or range")
+	}
+	last = first
+	if isRange {
+		if last, err = strconv.Atoi(b); err != nil || last < first || last > 65535 {
+			return 0, 0, errors.New("not a port range N-M with N ≤ M")
+		}
+	}
+	return first, last, nil
 }
 
 var metricName = regexp.MustCompile(`\blivemall_[a-z0-9_]+`)

@@ -169,7 +169,7 @@ func TestDeployManifestsNameOnlyRealFlags(t *testing.T) {
 	})
 
 	t.Run("bad manifests are refused", func(t *testing.T) {
-		const dockerfileOK = "FROM scratch\nENV LIVEMALL_ADDR=:8080 LIVEMALL_METRICS_ADDR=:9464 LIVEMALL_MEDIA_UDP_PORT=50000 LIVEMALL_MEDIA_TCP_PORT=50000 LIVEMALL_TURN_ADDR=:3478\nEXPOSE 8080/tcp 9464/tcp 50000/udp 50000/tcp 3478/udp\nCMD [\"serve\"]\n"
+		const dockerfileOK = "FROM scratch\nENV LIVEMALL_ADDR=:8080 LIVEMALL_METRICS_ADDR=:9464 LIVEMALL_MEDIA_UDP_PORT=50000 LIVEMALL_MEDIA_TCP_PORT=50000 LIVEMALL_TURN_ADDR=:3478\nEXPOSE 8080/tcp 9464/tcp 50000/udp 50000/tcp 3478/udp 3478/tcp\nCMD [\"serve\"]\n"
 		goodImage, p := checkDockerfile([]byte(dockerfileOK), k)
 		if len(p) > 0 {
 			t.Fatalf("a good Dockerfile refused: %v", p)
@@ -178,7 +178,7 @@ func TestDeployManifestsNameOnlyRealFlags(t *testing.T) {
 			return "services:\n  livemall-1:\n    image: livemall:latest\n    environment:\n      LIVEMALL_CLUSTER_SECRET: ${LIVEMALL_CLUSTER_SECRET:?set it}\n" + env +
 				"    ports:\n" + ports
 		}
-		const goodPorts = "      - \"50000:50000/udp\"\n      - \"50000:50000/tcp\"\n      - \"3478:3478/udp\"\n"
+		const goodPorts = "      - \"50000:50000/udp\"\n      - \"50000:50000/tcp\"\n      - \"3478:3478/udp\"\n      - \"3478:3478/tcp\"\n"
 		if p := checkCompose([]byte(composeNode("", goodPorts)), goodImage, k); len(p) > 0 {
 			t.Fatalf("a good compose file refused: %v", p)
 		}
@@ -215,6 +215,7 @@ spec:
             - {name: media-udp, containerPort: 50000, hostPort: 50000, protocol: UDP}
             - {name: media-tcp, containerPort: 50000, hostPort: 50000}
             - {name: turn, containerPort: 3478, hostPort: 3478, protocol: UDP}
+            - {name: turn-tcp, containerPort: 3478, hostPort: 3478}
 `
 		const k8sProbes = `          livenessProbe: {httpGet: {path: /healthz, port: http}}
           readinessProbe: {httpGet: {path: /readyz, port: http}}
@@ -306,6 +307,24 @@ spec:
 				_, err := alertMetrics([]byte("groups: [{rules: [{alert: X}]}]\n"))
 				return []string{errString(err)}
 			}, "a rule without alert or expr"},
+			{"compose with relay ports unpublished", func() []string {
+				return checkCompose([]byte(composeNode("      LIVEMALL_TURN_RELAY_PORTS: \"49160-49162\"\n", goodPorts+"      - \"49160-49161:49160-49161/udp\"\n")), goodImage, k)
+			}, "turn relay (--turn-relay-ports) 49162/udp is not published"},
+			{"compose with relay ports moved outside", func() []string {
+				return checkCompose([]byte(composeNode("      LIVEMALL_TURN_RELAY_PORTS: \"49160-49161\"\n", goodPorts+"      - \"39160-39161:49160-49161/udp\"\n")), goodImage, k)
+			}, "publishes turn relay (--turn-relay-ports) 49160/udp as 39160 outside"},
+			{"compose with ranges of different lengths", func() []string {
+				return checkCompose([]byte(composeNode("", goodPorts+"      - \"49160-49170:49160-49161/udp\"\n")), goodImage, k)
+			}, "differ in length"},
+			{"compose with a reversed range", func() []string {
+				return checkCompose([]byte(composeNode("", goodPorts+"      - \"49161-49160/udp\"\n")), goodImage, k)
+			}, "not a port range N-M"},
+			{"compose with a bad relay range", func() []string {
+				return checkCompose([]byte(composeNode("      LIVEMALL_TURN_RELAY_PORTS: \"80\"\n", goodPorts)), goodImage, k)
+			}, "--turn-relay-ports \"80\""},
+			{"k8s relay ports without hostPorts", func() []string {
+				return checkK8s(k8sNode("          env: [{name: LIVEMALL_TURN_RELAY_PORTS, value: \"49160-49160\"}]\n", k8sPorts, k8sProbes), goodImage, k)
+			}, "listens on 49160/udp (turn relay (--turn-relay-ports)) without a containerPort"},
 			{"compose that is not YAML", func() []string {
 				return checkCompose([]byte("services: [\n"), goodImage, k)
 			}, "compose.yaml: yaml:"},
