@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -103,21 +104,62 @@ func (s *SFU) openPorts(se *webrtc.SettingEngine) error {
 	}
 	se.SetNetworkTypes(networks)
 	if len(s.cfg.PublicIPs) > 0 {
-		for _, ip := range s.cfg.PublicIPs {
-			if a := net.ParseIP(ip); a == nil || a.To4() == nil {
-				return fmt.Errorf("public IPs: %q is not an IPv4 address", ip)
-			}
-		}
-		// Appended as host candidates on the same ports: clients on the
-		// node's own network keep the private addresses, others reach the
-		// public one, and the media still arrives on the one port.
-		err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{External: s.cfg.PublicIPs,
-			AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteAppend})
+		rules, err := publicIPRules(s.cfg.PublicIPs, localIPv4s())
 		if err != nil {
-			return fmt.Errorf("public IPs %v: %w", s.cfg.PublicIPs, err)
+			return err
+		}
+		if len(rules) > 0 {
+			if err := se.SetICEAddressRewriteRules(rules...); err != nil {
+				return fmt.Errorf("public IPs %v: %w", s.cfg.PublicIPs, err)
+			}
 		}
 	}
 	return nil
+}
+
+// publicIPRules announces the public IPs as extra host candidates on the
+// same ports as each private address in locals. Each rule is pinned to one
+// private address: a catch-all rule would also append the public IP to the
+// loopback socket, and pion keeps the first candidate of an address, so
+// the public candidate could ride the loopback socket and never be
+// reachable (the socket of the real address then has no connection for
+// the call, and drops its checks). A public IP that is one of the node's
+// own addresses is a host candidate already and gets no rule.
+func publicIPRules(publicIPs, locals []string) ([]webrtc.ICEAddressRewriteRule, error) {
+	var external []string
+	for _, ip := range publicIPs {
+		if a := net.ParseIP(ip); a == nil || a.To4() == nil {
+			return nil, fmt.Errorf("public IPs: %q is not an IPv4 address", ip)
+		}
+		if !slices.Contains(locals, ip) && !slices.Contains(external, ip) {
+			external = append(external, ip)
+		}
+	}
+	if len(external) == 0 {
+		return nil, nil
+	}
+	var rules []webrtc.ICEAddressRewriteRule
+	for _, local := range locals {
+		rules = append(rules, webrtc.ICEAddressRewriteRule{External: external, Local: local,
+			AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteAppend})
+	}
+	return rules, nil
+}
+
+// localIPv4s are the node's IPv4 addresses other than loopback and
+// link-local: the addresses a public IP can stand for behind a 1:1 NAT.
+func localIPv4s() []string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			out = append(out, n.IP.String())
+		}
+	}
+	return out
 }
 
 // OpenRoom creates the room with the given id.

@@ -178,7 +178,7 @@ func TestCallThroughNATWithPublicIP(t *testing.T) {
 	const mediaPort = 50000 // the node's namespace is its own: no other process has ports there
 	args := []string{"netns", "exec", lab.node, bin, "serve", "--addr", "0.0.0.0:8080", "--turn-addr", "", "--metrics-addr", "",
 		"--payments", "offline", "--data", t.TempDir(), "--public-url", apptest.Origin, "--node", "nat-node", "--auth-rate-limit", "1000",
-		"--media-udp-port", strconv.Itoa(mediaPort), "--public-ip", lab.publicIP, "--webrtc-loopback=false"}
+		"--media-udp-port", strconv.Itoa(mediaPort), "--public-ip", lab.publicIP}
 	log := &apptest.LockedBuffer{}
 	defer func() {
 		if t.Failed() {

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,7 @@ export async function waitFor(what, check, { timeout = 10_000, interval = 100 } 
  * serveArgs are extra flags for `serve` (e.g. ['--presence-ttl', '3s']).
  */
 export async function startServer({ demo = false, serveArgs = [] } = {}) {
+  if (process.env.LIVEMALL_CLUSTER_DIR) return clusterServer();
   const bin = binary();
   const dataDir = mkdtempSync(join(tmpdir(), 'livemall-browser-'));
   const port = await freePort();
@@ -149,13 +150,17 @@ export async function startServer({ demo = false, serveArgs = [] } = {}) {
     throw new Error(`${e.message}\n--- livemall serve output ---\n${output}`);
   }
 
+  return serverHandle({ url, port, dataDir, cli, output: () => output, stop });
+}
+
+/**
+ * serverHandle is what startServer returns: the server's URL and CLI plus
+ * helpers that add staff and members through the CLI and read the API.
+ */
+function serverHandle(server) {
+  const { url, dataDir, cli } = server;
   return {
-    url,
-    port,
-    dataDir,
-    cli,
-    output: () => output,
-    stop,
+    ...server,
     /** addAgent runs `livemall agent add` and returns the enrollment link it prints. */
     async addAgent(store, email, { name } = {}) {
       const extra = name ? ['--name', name] : [];
@@ -183,6 +188,40 @@ export async function startServer({ demo = false, serveArgs = [] } = {}) {
       return res.json();
     },
   };
+}
+
+/**
+ * clusterServer stands for a cluster started by `scripts/cluster.sh up`
+ * (LIVEMALL_CLUSTER_DIR names its state directory, .cluster by default in
+ * the script): the tests talk to the balancer, the CLI writes to the
+ * cluster's PostgreSQL, and the demo staff links are those node-1 printed.
+ * The cluster is left running. Only tests that need no serve flags of
+ * their own make sense this way (e.g. engagement.test.mjs).
+ */
+function clusterServer() {
+  const dir = process.env.LIVEMALL_CLUSTER_DIR;
+  const read = (name) => readFileSync(join(dir, name), 'utf8');
+  const env = Object.fromEntries(
+    read('env')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^'(.*)'$/, '$1')]),
+  );
+  const url = env.PUBLIC_URL;
+  const bin = env.BIN;
+  const databaseURL = read('database-url').trim();
+  if (!url || !bin || !databaseURL) throw new Error(`${dir} is not the state of a running scripts/cluster.sh`);
+  const cli = async (...args) => {
+    const i = args.indexOf('--data');
+    if (i >= 0) args.splice(i, 2, '--database-url', databaseURL);
+    try {
+      const { stdout, stderr } = await execFileP(bin, args, { timeout: 60_000 });
+      return stdout + stderr;
+    } catch (e) {
+      throw new Error(`livemall ${args.join(' ')} failed (${e.code ?? e.signal}):\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
+  };
+  return serverHandle({ url, port: Number(new URL(url).port), dataDir: dir, cli, output: () => read('node-1.out'), stop: async () => {} });
 }
 
 /** launchBrowser starts headless Chromium, failing loudly when it is not installed. */
