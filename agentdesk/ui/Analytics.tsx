@@ -60,8 +60,18 @@ interface Series {
 
 /** BarChart stacks the series of each day into one bar; values are the y axis's unit. */
 function BarChart({ title, days, series, format, testid }: { title: string; days: ReportDay[]; series: Series[]; format: (v: number) => string; testid: string }) {
-  const W = 640;
-  const H = 200;
+  // The chart is drawn at its own width, so that its text keeps its size
+  // on a phone.
+  const box = useRef<HTMLElement>(null);
+  const [W, setW] = useState(640);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setW(Math.max(240, Math.round(el.clientWidth))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  const H = 180;
   const left = 52;
   const bottom = 24;
   const top = 10;
@@ -71,7 +81,7 @@ function BarChart({ title, days, series, format, testid }: { title: string; days
   const max = niceMax(Math.max(0, ...totals));
   const slot = plotW / Math.max(days.length, 1);
   const barW = Math.max(2, Math.min(36, slot * 0.68));
-  const labelEvery = Math.ceil(days.length / 12);
+  const labelEvery = Math.ceil(days.length / Math.max(3, Math.floor(plotW / 40)));
   const y = (v: number) => top + plotH - (v / max) * plotH;
   const summary = `${title}: ` + days.map((d, i) => `${d.day} ${format(totals[i])}`).join(', ');
   return (
@@ -87,7 +97,8 @@ function BarChart({ title, days, series, format, testid }: { title: string; days
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} preserveAspectRatio="none">
+      <div ref={box as never} class="chart-plot">
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={summary}>
         {[0, 0.5, 1].map((f) => (
           <g key={f}>
             <line class="chart-grid" x1={left} x2={W - 8} y1={y(max * f)} y2={y(max * f)} />
@@ -118,6 +129,7 @@ function BarChart({ title, days, series, format, testid }: { title: string; days
           );
         })}
       </svg>
+      </div>
     </figure>
   );
 }

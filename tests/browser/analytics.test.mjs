@@ -18,6 +18,8 @@ import { demoStaff, enrollStaff, serverAndBrowser, shotsDir } from './server.mjs
 
 const shots = shotsDir();
 const STORE = 'vinoteca-rossi';
+/** shot keeps the sticky top bar out of element screenshots. */
+const shot = { style: '.topbar { position: static !important; }' };
 
 let server;
 let browser;
@@ -135,8 +137,8 @@ test('the supervisor and the agent see their figures with charts, by range, and 
   const csv = await sup.page.evaluate(async (h) => (await fetch(h)).text(), href);
   assert.match(csv, /^period,agent,offered,answered,abandoned,/);
   assert.ok(csv.includes(',Bruno Costa,'), 'the export lists the agents');
-  await sup.page.screenshot({ path: join(shots, 'analytics-supervisor-1280-desk.png') });
-  await panel.screenshot({ path: join(shots, 'analytics-supervisor-1280.png') });
+  await sup.page.screenshot({ path: join(shots, 'analytics-supervisor-1280-desk.png'), ...shot });
+  await panel.screenshot({ path: join(shots, 'analytics-supervisor-1280.png'), ...shot });
 
   // A reversed custom range says what is wrong.
   await panel.getByRole('button', { name: 'Custom' }).click();
@@ -148,7 +150,7 @@ test('the supervisor and the agent see their figures with charts, by range, and 
   await sup.page.setViewportSize({ width: 390, height: 844 });
   await panel.getByRole('button', { name: '7 days' }).click();
   await panel.getByRole('alert').waitFor({ state: 'detached' });
-  await panel.screenshot({ path: join(shots, 'analytics-supervisor-390.png') });
+  await panel.screenshot({ path: join(shots, 'analytics-supervisor-390.png'), ...shot });
 
   // The agent sees their own figures, no one else's.
   const ag = await enrollStaff(browser, agentLink, { viewport: { width: 1280, height: 800 } });
@@ -156,9 +158,9 @@ test('the supervisor and the agent see their figures with charts, by range, and 
   await own.getByRole('heading', { name: 'Your figures' }).waitFor();
   await own.getByTestId('chart-calls').locator('svg').waitFor();
   assert.equal(await own.getByTestId('analytics-agents').count(), 0, 'an agent sees no table of colleagues');
-  await own.screenshot({ path: join(shots, 'analytics-agent-1280.png') });
+  await own.screenshot({ path: join(shots, 'analytics-agent-1280.png'), ...shot });
   await ag.page.setViewportSize({ width: 390, height: 844 });
-  await own.screenshot({ path: join(shots, 'analytics-agent-390.png') });
+  await own.screenshot({ path: join(shots, 'analytics-agent-390.png'), ...shot });
   await sup.context.close();
   await ag.context.close();
 });
