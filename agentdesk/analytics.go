@@ -12,7 +12,7 @@ import (
 	"github.com/livemall/livemall/media"
 )
 
-// How the analytics count (CONTACT_CENTER.md, "Analytics"):
+// How the analytics count (ANALYTICS.md says the same for readers):
 //
 //   - A call is offered on the day (store's time zone) it entered the
 //     store's line; it is answered when an agent answered it, abandoned

@@ -179,13 +179,16 @@ export function Analytics({ own }: { own: boolean }) {
   }, [ask]);
 
   const pick = (preset: RangeAsk['preset']) => {
-    if (preset === 'custom') setAsk({ preset, from, to });
-    else setAsk({ preset });
+    if (preset === 'custom') setAsk({ preset, from, to, agent: ask.agent });
+    else setAsk({ preset, agent: ask.agent });
   };
   const apply = (e: Event) => {
     e.preventDefault();
-    setAsk({ preset: 'custom', from, to });
+    setAsk({ preset: 'custom', from, to, agent: ask.agent });
   };
+  const focus = (agent?: string) => setAsk({ ...ask, agent });
+  // A supervisor looking at one agent of the store.
+  const oneAgent = !own && report?.agent ? report.agent : null;
 
   const cur = report?.currency ?? 'EUR';
   const money = (v: number) => formatMoney(Math.round(v), cur).replace(/[.,]00(?=\D*$)/, '');
@@ -193,12 +196,17 @@ export function Analytics({ own }: { own: boolean }) {
     <section class="card analytics" aria-labelledby="analytics-title" data-testid="analytics">
       <div class="analytics-head">
         <div>
-          <h2 id="analytics-title">{own ? 'Your figures' : 'Store figures'}</h2>
+          <h2 id="analytics-title">{own ? 'Your figures' : oneAgent ? `${oneAgent.name}'s figures` : 'Store figures'}</h2>
           <p class="muted small">
             {report
               ? `${report.range.from === report.range.to ? report.range.from : `${report.range.from} to ${report.range.to}`} · days in ${report.range.timeZone}`
               : 'Calls, service level and sales from calls.'}
           </p>
+          {oneAgent && (
+            <button type="button" class="btn btn-sm btn-ghost analytics-back" onClick={() => focus(undefined)}>
+              ← The whole store
+            </button>
+          )}
         </div>
         <div class="analytics-range" role="group" aria-label="Range">
           {presets.map((p) => (
@@ -270,13 +278,17 @@ export function Analytics({ own }: { own: boolean }) {
                 <tbody>
                   {report.agents.map((a) => (
                     <tr key={a.id}>
-                      <th scope="row">{a.name}</th>
-                      <td>{a.answered}</td>
-                      <td>{percent(a.serviceLevel)}</td>
-                      <td>{seconds(a.averageHandleSeconds)}</td>
-                      <td>{percent(a.conversion)}</td>
-                      <td>{percent(a.attachRate)}</td>
-                      <td>{formatMoney(a.addOnRevenueMinor, cur)}</td>
+                      <th scope="row">
+                        <button type="button" class="link-button" title={`Show ${a.name}'s figures by day`} onClick={() => focus(a.id)}>
+                          {a.name}
+                        </button>
+                      </th>
+                      <td data-label="Answered">{a.answered}</td>
+                      <td data-label="Service level">{percent(a.serviceLevel)}</td>
+                      <td data-label="Avg handle">{seconds(a.averageHandleSeconds)}</td>
+                      <td data-label="Conversion">{percent(a.conversion)}</td>
+                      <td data-label="Attach rate">{percent(a.attachRate)}</td>
+                      <td data-label="Add-on revenue">{formatMoney(a.addOnRevenueMinor, cur)}</td>
                     </tr>
                   ))}
                 </tbody>

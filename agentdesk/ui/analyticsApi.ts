@@ -1,5 +1,5 @@
 // The figures of a range of the store's days: GET /desk/analytics and its
-// CSV twin (agentdesk/analytics.go has the definitions; CONTACT_CENTER.md
+// CSV twin (agentdesk/analytics.go has the definitions; agentdesk/ANALYTICS.md
 // says how each is counted).
 
 import { api } from '../../backend/web/ui/api';
@@ -50,6 +50,8 @@ export interface RangeAsk {
   preset: 'today' | '7d' | '30d' | 'custom';
   from?: string;
   to?: string;
+  /** agent narrows a supervisor's figures to one agent of the store. */
+  agent?: string;
 }
 
 /** reportQuery is the query string of a range. */
@@ -59,6 +61,7 @@ export function reportQuery(r: RangeAsk): string {
     q.set('from', r.from ?? '');
     q.set('to', r.to ?? '');
   }
+  if (r.agent) q.set('agent', r.agent);
   return q.toString();
 }
 

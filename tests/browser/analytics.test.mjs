@@ -140,6 +140,14 @@ test('the supervisor and the agent see their figures with charts, by range, and 
   await sup.page.screenshot({ path: join(shots, 'analytics-supervisor-1280-desk.png'), ...shot });
   await panel.screenshot({ path: join(shots, 'analytics-supervisor-1280.png'), ...shot });
 
+  // One agent's figures, and back to the store's.
+  await agents.getByRole('button', { name: 'Bruno Costa' }).click();
+  await panel.getByRole('heading', { name: "Bruno Costa's figures" }).waitFor();
+  assert.equal(await panel.getByTestId('analytics-agents').count(), 0, "one agent's figures have no agents' table");
+  assert.match(await panel.getByTestId('analytics-csv').getAttribute('href'), /agent=/);
+  await panel.getByRole('button', { name: '← The whole store' }).click();
+  await panel.getByRole('heading', { name: 'Store figures' }).waitFor();
+
   // A reversed custom range says what is wrong.
   await panel.getByRole('button', { name: 'Custom' }).click();
   await panel.getByLabel('From', { exact: true }).fill('2026-03-05');
