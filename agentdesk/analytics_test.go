@@ -161,8 +161,8 @@ func seedHistory(t *testing.T, a *app.App) *history {
 	c7 := berlin(t, 3, "15:00:00")
 	call(s, "g6", A, "connected", c7, sec(40), none)
 	order(s, "ord_o5", "g6", "paid", 3000, c7.Add(sec(100)), line{0, 3000, 1, ""})
-	order(s, "ord_o5b", "g6", "signed", 9000, c7.Add(sec(110)), line{1, 9000, 1, A}) // not paid
-	order(s, "ord_o6", "g2", "paid", 6000, berlin(t, 3, "11:00:00"), line{0, 6000, 1, ""})  // 25 h after g2's call ended
+	order(s, "ord_o5b", "g6", "signed", 9000, c7.Add(sec(110)), line{1, 9000, 1, A})       // not paid
+	order(s, "ord_o6", "g2", "paid", 6000, berlin(t, 3, "11:00:00"), line{0, 6000, 1, ""}) // 25 h after g2's call ended
 	// 4 March.
 	call(s, "g7", B, "abandoned", berlin(t, 4, "08:00:00"), none, none)
 	call(s, "g10", "", "callback", berlin(t, 4, "10:00:00"), none, none)
