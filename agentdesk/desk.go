@@ -38,8 +38,9 @@ func NewDesk(queue *Queue, engagements *Engagements, stores Stores, numbers Numb
 
 // Routes registers the desk's call handling on api (the /api/v1 group):
 // the agent's state, the store's queue, wrap-ups, engagements and their
-// shared cart (the shopper's cart, suggestions for it, adding to it), and
-// the supervisor's live view.
+// shared cart (the shopper's cart, suggestions for it, adding to it), the
+// supervisor's live view, and the figures for a range of days
+// (analytics_routes.go).
 func (d *Desk) Routes(api fiber.Router) {
 	staff := auth.RequireRole(auth.RoleAgent, auth.RoleSupervisor)
 	api.Get("/desk/agent", staff, d.handleAgent)
@@ -48,6 +49,8 @@ func (d *Desk) Routes(api fiber.Router) {
 	api.Post("/desk/wrapups/:entry", staff, d.handleWrapUp)
 	api.Get("/desk/engagements/:entry", staff, d.handleEngagement)
 	api.Get("/desk/live", auth.RequireRole(auth.RoleSupervisor), d.handleLive)
+	api.Get("/desk/analytics", staff, d.handleAnalytics)
+	api.Get("/desk/analytics.csv", staff, d.handleAnalyticsCSV)
 	api.Get("/desk/engagements/:entry/cart", staff, d.handleEngagementCart)
 	api.Post("/desk/engagements/:entry/cart/items", staff, d.handleSuggest)
 }

@@ -51,6 +51,10 @@ type Sales interface {
 	ProductBySKU(ctx context.Context, store *mall.Store, sku string) (*mall.Product, error)
 	ListAddOnsOnSale(ctx context.Context, product *mall.Product) ([]mall.AddOn, error)
 	ListCoPurchases(ctx context.Context, product *mall.Product, limit int) ([]mall.CoPurchase, error)
+	// The analytics (analytics.go): the store's reporting terms and the
+	// orders paid in a span of time.
+	ReportTermsOf(ctx context.Context, storeID int64) (mall.ReportTerms, error)
+	SalesPaidBetween(ctx context.Context, storeID int64, from, to time.Time) ([]mall.PaidSale, error)
 }
 
 // NewEngagements serves the engagements over the queue's entries: the

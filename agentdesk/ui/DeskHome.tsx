@@ -3,6 +3,7 @@ import type { Account } from '../../backend/web/ui/api';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
 import { StoreIcon, UserIcon } from '../../backend/web/ui/icons';
 import { initials, roleName, type Session } from '../../backend/web/ui/session';
+import { Analytics } from './Analytics';
 import { CallDesk, DeskStatus, useDesk } from './CallDesk';
 import { Catalog } from './Catalog';
 import { CobrowseView, isMallPath } from './CobrowseView';
@@ -105,6 +106,8 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
           <AccountPanel session={session} />
         </aside>
       </div>
+
+      {store && <Analytics own={account.role !== 'supervisor'} />}
 
       {account.role === 'supervisor' && store && <Catalog slug={store.slug} storeName={store.name} />}
       {account.role === 'supervisor' && store && <CreditReview storeName={store.name} />}
