@@ -107,7 +107,7 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
       </div>
 
       {account.role === 'supervisor' && store && <Catalog slug={store.slug} storeName={store.name} />}
-      {account.role === 'supervisor' && store && <CreditReview storeName={store.name} />}
+      {account.role === 'supervisor' && store && <CreditReview storeName={store.name} onMessage={desk.signal.onMessage} />}
     </>
   );
 }
