@@ -14,6 +14,8 @@ package agentdesk
 //     agent_today.go): mall.WithAgent (checkout) — InEngagement;
 //     mall.Witness (age checks) — VideoWitness, EndForRefusedOrder;
 //     EngagementPeers (co-browsing, whiteboards) — Peer.
+//   - CreditCalls, store credit in the call (credit_calls.go):
+//     mall.CreditCalls — CreditCall, TellCredit, TellSupervisors.
 //   - Desk, the desk's HTTP handlers (desk.go), offers only its routes.
 //
 // What it needs from others is declared where it is used: Rooms, Stores
@@ -31,6 +33,7 @@ var (
 	_ mall.SalesLines  = (*Queue)(nil)
 	_ mall.WithAgent   = (*Engagements)(nil)
 	_ mall.Witness     = (*Engagements)(nil)
+	_ mall.CreditCalls = (*CreditCalls)(nil)
 	_ EngagementPeers  = (*Engagements)(nil)
 	_ Rooms            = (*directory.Rooms)(nil)
 	_ LiveCalls        = (*directory.Rooms)(nil)

@@ -196,6 +196,13 @@ func emailUpsertVerified(tx *gorm.DB, accountID string, at time.Time) error {
 	}).Create(map[string]any{"account_id": accountID, "email_verified_at": at}).Error
 }
 
+// EmailVerified reports whether the account's email address is verified
+// (false for an account without a profile).
+func (v *EmailVerifier) EmailVerified(ctx context.Context, accountID string) (bool, error) {
+	at, err := emailVerifiedAt(v.db.WithContext(ctx), accountID)
+	return at != nil, err
+}
+
 // emailVerifiedAt returns when the account's address was verified, or nil.
 func emailVerifiedAt(tx *gorm.DB, accountID string) (*time.Time, error) {
 	var rows []struct {

@@ -1,31 +1,45 @@
 package mall
 
 import (
-	"context"
-	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"gorm.io/gorm"
-
 	"github.com/livemall/livemall/backend/apperr"
-	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/backend/web"
 )
 
 // CreditState is where a store credit application stands.
 type CreditState string
 
-// Credit application states: sent by staff → submitted by the member →
-// approved or declined by a supervisor of the store.
+// Credit application states: sent by the agent in a call → (filled and
+// signed by the member) submitted by the agent → approved by the store's
+// rules or by a supervisor, or declined by a supervisor.
 const (
 	CreditSent      CreditState = "sent"
 	CreditSubmitted CreditState = "submitted"
 	CreditApproved  CreditState = "approved"
 	CreditDeclined  CreditState = "declined"
 )
+
+// CreditStep is how far the member got with a sent application.
+type CreditStep string
+
+// Steps of a sent application: opened in the call panel, being filled in
+// (some fields filled), filled in completely (ready to sign), signed with
+// the member's passkey (ready for the agent to submit).
+const (
+	CreditOpened  CreditStep = "opened"
+	CreditFilling CreditStep = "filling"
+	CreditFilled  CreditStep = "filled"
+	CreditSigned  CreditStep = "signed"
+)
+
+// CreditFields are the names of the application's fields, in the form's
+// order: what a progress report may list.
+var CreditFields = []string{"fullName", "employer", "monthlyIncome", "requestedLimit", "consent"}
 
 // CreditApplication is a member's application for store credit at one
 // store. An approved one is a credit line: LimitMinor, of which UsedMinor
@@ -36,6 +50,9 @@ type CreditApplication struct {
 	AccountID           string      `gorm:"column:account_id"`
 	SentBy              string      `gorm:"column:sent_by"`
 	State               CreditState `gorm:"column:state"`
+	EntryID             string      `gorm:"column:entry_id"`
+	Step                CreditStep  `gorm:"column:step"`
+	Filled              string      `gorm:"column:filled"` // comma-separated field names
 	FullName            string      `gorm:"column:full_name"`
 	Employer            string      `gorm:"column:employer"`
 	MonthlyIncomeMinor  int64       `gorm:"column:monthly_income_minor"`
@@ -47,8 +64,10 @@ type CreditApplication struct {
 	DecidedBy           *string     `gorm:"column:decided_by"`
 	DecisionReason      string      `gorm:"column:decision_reason"`
 	DecidedAt           *time.Time  `gorm:"column:decided_at"`
-	CreatedAt           time.Time   `gorm:"column:created_at"`
-	UpdatedAt           time.Time   `gorm:"column:updated_at"`
+	// DecidedAutomatically is set when the store's rules approved it.
+	DecidedAutomatically bool      `gorm:"column:decided_automatically"`
+	CreatedAt            time.Time `gorm:"column:created_at"`
+	UpdatedAt            time.Time `gorm:"column:updated_at"`
 }
 
 // TableName tells GORM where credit applications live.
@@ -165,146 +184,42 @@ func ParseCreditDecision(body []byte) (CreditDecision, error) {
 	return d, nil
 }
 
-// Credit keeps store credit applications and credit lines.
-type Credit struct {
-	db       *gorm.DB
-	accounts Accounts
-	// OnCreditSent, when set, is called after staff sent an application,
-	// so the app can tell the member (a signaling notice).
-	OnCreditSent func(ctx context.Context, app *CreditApplication)
+// CreditProgress is the body of PUT /credit-applications/{id}/progress:
+// the names of the fields the member has filled so far (never their
+// values), for the agent's desk.
+type CreditProgress struct {
+	Filled []string `json:"filled" required:"true"`
 }
 
-// NewCredit returns the store credit service.
-func NewCredit(db *gorm.DB, accounts Accounts) *Credit { return &Credit{db: db, accounts: accounts} }
-
-// staffStore returns the store a staff account works for.
-func staffStore(staff *auth.Account) (int64, error) {
-	if staff == nil || !staff.Role.IsStaff() || staff.StoreID == nil {
-		return 0, apperr.New(apperr.Forbidden, "your account belongs to no store")
-	}
-	return *staff.StoreID, nil
-}
-
-// SendApplication creates an application of the member accountID at the
-// staff member's store. Someone who is not a member is NotFound; a member
-// with an application there that is not declined is a Conflict.
-func (cr *Credit) SendApplication(ctx context.Context, staff *auth.Account, accountID string) (*CreditApplication, error) {
-	store, err := staffStore(staff)
-	if err != nil {
+// ParseCreditProgress decodes and checks a progress report: strict JSON,
+// each name one of CreditFields, none twice. It returns the names in the
+// form's order.
+func ParseCreditProgress(body []byte) ([]string, error) {
+	var p CreditProgress
+	if err := web.DecodeJSONBytes(body, &p); err != nil {
 		return nil, err
 	}
-	db := cr.db.WithContext(ctx)
-	refs, err := cr.accounts.Refs(ctx, []string{accountID})
-	if err != nil {
-		return nil, err
+	if p.Filled == nil {
+		return nil, apperr.New(apperr.Invalid, "field \"filled\" is required: a list of field names, possibly empty")
 	}
-	if refs[accountID].Role != auth.RoleMember {
-		return nil, apperr.New(apperr.NotFound, "no member %q", accountID)
+	if len(p.Filled) > len(CreditFields) {
+		return nil, apperr.New(apperr.Invalid, "filled lists %d fields; the application has %d", len(p.Filled), len(CreditFields))
 	}
-	now := time.Now().UTC()
-	app := &CreditApplication{ID: newID("cred"), StoreID: store, AccountID: accountID, SentBy: staff.ID, State: CreditSent, CreatedAt: now, UpdatedAt: now}
-	if err := db.Create(app).Error; err != nil {
-		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return nil, apperr.New(apperr.Conflict, "this member already has a credit application or credit line at your store")
+	seen := map[string]bool{}
+	for _, f := range p.Filled {
+		if !slices.Contains(CreditFields, f) {
+			return nil, apperr.New(apperr.Invalid, "%q is not a field of the application: use %s", f, strings.Join(CreditFields, ", "))
 		}
-		return nil, err
+		if seen[f] {
+			return nil, apperr.New(apperr.Invalid, "%q is listed twice", f)
+		}
+		seen[f] = true
 	}
-	if cr.OnCreditSent != nil {
-		cr.OnCreditSent(ctx, app)
+	out := []string{}
+	for _, f := range CreditFields {
+		if seen[f] {
+			out = append(out, f)
+		}
 	}
-	return app, nil
-}
-
-// ApplicationsOf returns the member's applications, newest first.
-func (cr *Credit) ApplicationsOf(ctx context.Context, accountID string) ([]CreditApplication, error) {
-	var out []CreditApplication
-	err := cr.db.WithContext(ctx).Where("account_id = ?", accountID).Order("created_at DESC, id").Limit(100).Find(&out).Error
-	return out, err
-}
-
-// ApplicationOf returns the member's application, or NotFound: someone
-// else's is indistinguishable from none.
-func (cr *Credit) ApplicationOf(ctx context.Context, accountID, id string) (*CreditApplication, error) {
-	var app CreditApplication
-	err := cr.db.WithContext(ctx).Where("id = ? AND account_id = ?", id, accountID).Take(&app).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, apperr.New(apperr.NotFound, "no credit application %q of yours", id)
-	}
-	return &app, err
-}
-
-// FillApplication stores the member's answers and submits the application,
-// which must be waiting for them.
-func (cr *Credit) FillApplication(ctx context.Context, accountID, id string, f CreditForm) (*CreditApplication, error) {
-	app, err := cr.ApplicationOf(ctx, accountID, id)
-	if err != nil {
-		return nil, err
-	}
-	if app.State != CreditSent {
-		return nil, apperr.New(apperr.Conflict, "this application is %s already and cannot be changed", app.State)
-	}
-	now := time.Now().UTC()
-	res := cr.db.WithContext(ctx).Model(&CreditApplication{}).Where("id = ? AND state = ?", app.ID, CreditSent).Updates(map[string]any{
-		"state": CreditSubmitted, "full_name": f.FullName, "employer": f.Employer, "monthly_income_minor": *f.MonthlyIncomeMinor,
-		"requested_limit_minor": f.RequestedLimitMinor, "consent_at": now, "submitted_at": now, "updated_at": now})
-	if res.Error != nil {
-		return nil, res.Error
-	}
-	if res.RowsAffected != 1 {
-		return nil, apperr.New(apperr.Conflict, "the application changed meanwhile: reload it")
-	}
-	return cr.ApplicationOf(ctx, accountID, id)
-}
-
-// StoreApplications returns the applications of a supervisor's store,
-// newest first. Agents may send applications but not read them.
-func (cr *Credit) StoreApplications(ctx context.Context, staff *auth.Account) ([]CreditApplication, error) {
-	store, err := staffStore(staff)
-	if err != nil {
-		return nil, err
-	}
-	if staff.Role != auth.RoleSupervisor {
-		return nil, apperr.New(apperr.Forbidden, "only supervisors read credit applications")
-	}
-	var out []CreditApplication
-	err = cr.db.WithContext(ctx).Where("store_id = ?", store).Order("created_at DESC, id").Limit(200).Find(&out).Error
-	return out, err
-}
-
-// Decide approves (with a limit) or declines a submitted application of the
-// supervisor's store; another store's application is NotFound.
-func (cr *Credit) Decide(ctx context.Context, staff *auth.Account, id string, d CreditDecision) (*CreditApplication, error) {
-	store, err := staffStore(staff)
-	if err != nil {
-		return nil, err
-	}
-	if staff.Role != auth.RoleSupervisor {
-		return nil, apperr.New(apperr.Forbidden, "only supervisors decide credit applications")
-	}
-	db := cr.db.WithContext(ctx)
-	var app CreditApplication
-	err = db.Where("id = ? AND store_id = ?", id, store).Take(&app).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, apperr.New(apperr.NotFound, "no credit application %q at your store", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if app.State != CreditSubmitted {
-		return nil, apperr.New(apperr.Conflict, "this application is %s: only a submitted application can be decided", app.State)
-	}
-	now := time.Now().UTC()
-	upd := map[string]any{"state": CreditDeclined, "decided_by": staff.ID, "decision_reason": d.Reason, "decided_at": now, "updated_at": now}
-	if *d.Approve {
-		upd["state"], upd["limit_minor"] = CreditApproved, d.LimitMinor
-	}
-	res := db.Model(&CreditApplication{}).Where("id = ? AND state = ?", app.ID, CreditSubmitted).Updates(upd)
-	if res.Error != nil {
-		return nil, res.Error
-	}
-	if res.RowsAffected != 1 {
-		return nil, apperr.New(apperr.Conflict, "the application changed meanwhile: reload it")
-	}
-	err = db.Where("id = ?", app.ID).Take(&app).Error
-	return &app, err
+	return out, nil
 }

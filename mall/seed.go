@@ -83,6 +83,9 @@ func seedStore(tx *gorm.DB, demo demoStore) (SeededStore, error) {
 	if err := tx.Where("slug = ?", s.Slug).Take(&s).Error; err != nil {
 		return SeededStore{}, err
 	}
+	if err := seedCreditRules(tx, s.ID); err != nil {
+		return SeededStore{}, err
+	}
 
 	products := make([]Product, len(demo.products))
 	for i, p := range demo.products {

@@ -306,35 +306,66 @@ func TestSigningRefusesChangedOrdersReplaysAndNoUserVerification(t *testing.T) {
 
 // creditApp is a credit application as the API answers it.
 type creditApp struct {
-	ID, State, FullName, DecisionReason     string
-	LimitMinor, UsedMinor, RemainingMinor   int64
-	Store                                   struct{ Slug string }
-	Applicant                               *struct{ Name, Email string }
-	MonthlyIncomeMinor, RequestedLimitMinor int64
+	ID, State, Step, FullName, DecisionReason string
+	LimitMinor, UsedMinor, RemainingMinor     int64
+	Store                                     struct{ Slug string }
+	Applicant                                 *struct{ Name, Email string }
+	MonthlyIncomeMinor, RequestedLimitMinor   int64
+}
+
+// liveEngagement puts a connected engagement of agent with the member in
+// the store's queue, as answering a call does, and returns its entry id.
+// The test needs no media here: the credit service asks only who is on
+// the call.
+func liveEngagement(t *testing.T, a *app.App, store string, agent, member *apptest.Client) string {
+	t.Helper()
+	var storeID int64
+	a.DB.Table("stores").Where("slug = ?", store).Pluck("id", &storeID)
+	id := fmt.Sprintf("qe_test_%d", time.Now().UnixNano())
+	now := time.Now().UTC()
+	err := a.DB.Table("queue_entries").Create(map[string]any{"id": id, "store_id": storeID, "call_id": "call_" + id, "node": "test",
+		"conn_id": "conn_shopper_" + id, "agent_conn_id": "conn_agent_" + id, "account_id": member.AccountID(), "shopper_name": "Shopper",
+		"context": "{}", "state": "connected", "agent_account_id": agent.AccountID(), "entered_at": now, "offered_at": now, "answered_at": now}).Error
+	if err != nil {
+		t.Fatalf("live engagement: %v", err)
+	}
+	return id
+}
+
+// signCredit signs the member's filled-in application with their passkey.
+func signCredit(c *apptest.Client, id string) map[string]any {
+	c.T.Helper()
+	var b apptest.Begun
+	c.Must(200, "POST", "/api/v1/credit-applications/"+id+"/sign/begin", "{}").JSON(c.T, &b)
+	return map[string]any{"ceremony": b.Ceremony, "credential": c.Assert(b)}
 }
 
 func TestStoreCreditApplicationDecisionAndPayment(t *testing.T) {
 	a := apptest.New(t)
 	withVerificationHooks(a, map[string]bool{})
-	var sent []string
-	a.Closing.Credit.OnCreditSent = func(_ context.Context, app *mall.CreditApplication) { sent = append(sent, app.AccountID) }
+	// Without rules every application goes to a supervisor.
+	a.DB.Exec("DELETE FROM credit_rules WHERE store_id = (SELECT id FROM stores WHERE slug = ?)", apptest.WineStore)
 	agent := apptest.SignedInAs(t, a, auth.RoleAgent, apptest.WineStore)
 	super := apptest.SignedInAs(t, a, auth.RoleSupervisor, apptest.WineStore)
 	otherSuper := apptest.SignedInAs(t, a, auth.RoleSupervisor, "casa-cucina")
 	m := apptest.ShopperBorn(t, a, "Credit Shopper", apptest.BornYearsAgo(45))
 	stranger := apptest.ShopperBorn(t, a, "Nosy Shopper", apptest.BornYearsAgo(45))
-	memberID := m.AccountID()
+	entry := liveEngagement(t, a, apptest.WineStore, agent, m)
 
-	agent.Must(404, "POST", "/api/v1/desk/credit-applications", map[string]string{"accountId": "ac_nobody"})
-	agent.Must(404, "POST", "/api/v1/desk/credit-applications", map[string]string{"accountId": super.AccountID()})
-	m.Must(403, "POST", "/api/v1/desk/credit-applications", map[string]string{"accountId": memberID})
+	agent.Must(404, "POST", "/api/v1/desk/credit-applications", map[string]string{"entryId": "qe_nobody"})
+	super.Must(404, "POST", "/api/v1/desk/credit-applications", map[string]string{"entryId": entry}) // not their call
+	m.Must(403, "POST", "/api/v1/desk/credit-applications", map[string]string{"entryId": entry})
 	var created struct{ Application map[string]any }
-	agent.Must(201, "POST", "/api/v1/desk/credit-applications", map[string]string{"accountId": memberID}).JSON(t, &created)
-	id, _ := created.Application["id"].(string)
-	if created.Application["state"] != "sent" || id == "" || len(sent) != 1 || sent[0] != memberID {
-		t.Fatalf("sent: %+v, hook %v", created.Application, sent)
+	agent.Must(201, "POST", "/api/v1/desk/credit-applications", map[string]string{"entryId": entry}).JSON(t, &created)
+	id, _ := created.Application["applicationId"].(string)
+	if created.Application["state"] != "sent" || created.Application["step"] != "opened" || id == "" {
+		t.Fatalf("sent: %+v", created.Application)
 	}
-	agent.Must(409, "POST", "/api/v1/desk/credit-applications", map[string]string{"accountId": memberID})
+	// Sent again in the call, it is the same application.
+	agent.Must(201, "POST", "/api/v1/desk/credit-applications", map[string]string{"entryId": entry}).JSON(t, &created)
+	if created.Application["applicationId"] != id {
+		t.Fatalf("sent again: %+v, want %s", created.Application, id)
+	}
 	agent.Must(403, "GET", "/api/v1/desk/credit-applications", nil)
 
 	var mine struct{ Applications []creditApp }
@@ -364,10 +395,26 @@ func TestStoreCreditApplicationDecisionAndPayment(t *testing.T) {
 	apptest.NewClient(t, a).Must(401, "GET", "/api/v1/credit-applications", nil)
 	var filled struct{ Application creditApp }
 	m.Must(200, "PUT", "/api/v1/credit-applications/"+id, good).JSON(t, &filled)
-	if filled.Application.State != "submitted" || filled.Application.MonthlyIncomeMinor != 320000 {
+	if filled.Application.State != "sent" || filled.Application.Step != "filled" || filled.Application.MonthlyIncomeMinor != 320000 {
 		t.Fatalf("filled: %+v", filled.Application)
 	}
+	agent.Must(409, "POST", "/api/v1/desk/credit-applications/"+id+"/submit", nil) // not signed yet
+	stranger.Must(404, "POST", "/api/v1/credit-applications/"+id+"/sign/begin", "{}")
+	m.Must(200, "POST", "/api/v1/credit-applications/"+id+"/sign/finish", signCredit(m, id)).JSON(t, &filled)
+	if filled.Application.Step != "signed" {
+		t.Fatalf("signed: %+v", filled.Application)
+	}
+	var evidence int64
+	a.DB.Table("credit_signatures").Where("application_id = ? AND account_id = ?", id, m.AccountID()).Count(&evidence)
+	if evidence != 1 {
+		t.Fatalf("%d signatures kept, want 1", evidence)
+	}
 	m.Must(409, "PUT", "/api/v1/credit-applications/"+id, good)
+	var submitted struct{ Application map[string]any }
+	agent.Must(200, "POST", "/api/v1/desk/credit-applications/"+id+"/submit", nil).JSON(t, &submitted)
+	if submitted.Application["state"] != "submitted" || submitted.Application["automatic"] != false {
+		t.Fatalf("submitted: %+v", submitted.Application)
+	}
 
 	// Only the store's supervisors read and decide it.
 	if r := otherSuper.Must(200, "GET", "/api/v1/desk/credit-applications", nil); strings.Contains(r.Body, id) {
@@ -408,7 +455,8 @@ func TestStoreCreditApplicationDecisionAndPayment(t *testing.T) {
 		t.Fatalf("line after payment: %+v", filled.Application)
 	}
 
-	// A second order over what remains changes nothing.
+	// The call ends; a second order over what remains changes nothing.
+	a.DB.Table("queue_entries").Where("id = ?", entry).Update("state", "served")
 	over := m.Buy(apptest.WineStore, "VR-DECANT", 1)
 	var stock int
 	a.DB.Table("products").Where("sku = ?", "VR-DECANT").Pluck("stock", &stock)

@@ -2,7 +2,6 @@ package mall
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -22,10 +21,12 @@ type Closing struct {
 
 // NewClosing builds the age check, signing and credit services over the
 // shop's database; passkeys come from a, members' roles from accounts,
-// live video from witness.
-func NewClosing(shop *Shop, a *auth.Service, accounts Accounts, witness Witness) *Closing {
+// live video from witness, the engagements credit is sent in from calls,
+// verified addresses from emails.
+func NewClosing(shop *Shop, a *auth.Service, accounts Accounts, witness Witness, calls CreditCalls, emails VerifiedEmails) *Closing {
 	db := shop.Orders.db
-	return &Closing{Shop: shop, AgeChecks: NewAgeChecks(db, accounts, witness), Signatures: NewSignatures(db, a), Credit: NewCredit(db, accounts)}
+	return &Closing{Shop: shop, AgeChecks: NewAgeChecks(db, accounts, witness), Signatures: NewSignatures(db, a),
+		Credit: NewCredit(db, accounts, calls, emails, a)}
 }
 
 // Routes registers the age check, signing and credit endpoints on api.
@@ -34,12 +35,7 @@ func (h *Closing) Routes(api fiber.Router) {
 	api.Post("/desk/orders/:id/age-check", staff, h.handleAgeCheck)
 	api.Post("/orders/:id/sign/begin", h.handleSignBegin)
 	api.Post("/orders/:id/sign/finish", h.handleSignFinish)
-	api.Post("/desk/credit-applications", staff, h.handleSendCredit)
-	api.Get("/desk/credit-applications", staff, h.handleStoreCredit)
-	api.Post("/desk/credit-applications/:id/decision", staff, h.handleDecideCredit)
-	api.Get("/credit-applications", h.handleMyCredit)
-	api.Get("/credit-applications/:id", h.handleMyCreditOne)
-	api.Put("/credit-applications/:id", h.handleFillCredit)
+	h.creditRoutes(api, staff)
 }
 
 // AgeCheckRequest is the body of POST /desk/orders/{id}/age-check.
@@ -188,197 +184,4 @@ func (h *Closing) handleSignFinish(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"order": v})
-}
-
-// CreditView is a credit application as its applicant and the store's
-// supervisors see it.
-type CreditView struct {
-	ID                  string      `json:"id"`
-	Store               StoreRef    `json:"store"`
-	State               CreditState `json:"state"`
-	Applicant           *Applicant  `json:"applicant,omitempty"`
-	FullName            string      `json:"fullName"`
-	Employer            string      `json:"employer"`
-	MonthlyIncomeMinor  int64       `json:"monthlyIncomeMinor"`
-	RequestedLimitMinor int64       `json:"requestedLimitMinor"`
-	LimitMinor          int64       `json:"limitMinor"`
-	UsedMinor           int64       `json:"usedMinor"`
-	RemainingMinor      int64       `json:"remainingMinor"`
-	Currency            string      `json:"currency"`
-	DecisionReason      string      `json:"decisionReason"`
-	CreatedAt           time.Time   `json:"createdAt"`
-	SubmittedAt         *time.Time  `json:"submittedAt"`
-	DecidedAt           *time.Time  `json:"decidedAt"`
-}
-
-// Applicant names the member who applies, for the store's supervisors.
-type Applicant struct {
-	Name  string `json:"name"`
-	Email string `json:"email"`
-}
-
-// creditSentView is what the sender of an application sees: not its data.
-type creditSentView struct {
-	ID        string      `json:"id"`
-	Store     StoreRef    `json:"store"`
-	State     CreditState `json:"state"`
-	CreatedAt time.Time   `json:"createdAt"`
-}
-
-// storeRefs returns the slugs and names of stores by id.
-func (h *Closing) storeRefs(c *fiber.Ctx, apps []CreditApplication) (map[int64]StoreRef, error) {
-	ids := []int64{}
-	for _, a := range apps {
-		ids = append(ids, a.StoreID)
-	}
-	var stores []Store
-	if err := h.Shop.Orders.db.WithContext(c.UserContext()).Where("id IN ?", ids).Find(&stores).Error; err != nil {
-		return nil, err
-	}
-	out := map[int64]StoreRef{}
-	for _, s := range stores {
-		out[s.ID] = StoreRef{Slug: s.Slug, Name: s.Name}
-	}
-	return out, nil
-}
-
-// creditViews returns the views of apps, with the applicants when
-// withApplicant is set.
-func (h *Closing) creditViews(c *fiber.Ctx, apps []CreditApplication, withApplicant bool) ([]CreditView, error) {
-	stores, err := h.storeRefs(c, apps)
-	if err != nil {
-		return nil, err
-	}
-	people := map[string]*Applicant{}
-	if withApplicant && len(apps) > 0 {
-		ids := make([]string, 0, len(apps))
-		for _, a := range apps {
-			ids = append(ids, a.AccountID)
-		}
-		refs, err := h.Credit.accounts.Refs(c.UserContext(), ids)
-		if err != nil {
-			return nil, err
-		}
-		for id, a := range refs {
-			people[id] = &Applicant{Name: a.Name, Email: a.Email}
-		}
-	}
-	out := make([]CreditView, 0, len(apps))
-	for _, a := range apps {
-		v := CreditView{ID: a.ID, Store: stores[a.StoreID], State: a.State, Applicant: people[a.AccountID], FullName: a.FullName,
-			Employer: a.Employer, MonthlyIncomeMinor: a.MonthlyIncomeMinor, RequestedLimitMinor: a.RequestedLimitMinor,
-			LimitMinor: a.LimitMinor, UsedMinor: a.UsedMinor, Currency: Currency, DecisionReason: a.DecisionReason,
-			CreatedAt: a.CreatedAt, SubmittedAt: a.SubmittedAt, DecidedAt: a.DecidedAt}
-		if a.State == CreditApproved {
-			v.RemainingMinor = a.LimitMinor - a.UsedMinor
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-// sendCredits answers {"applications": [...]} with the views of apps
-// (see creditViews).
-func (h *Closing) sendCredits(c *fiber.Ctx, apps []CreditApplication, withApplicant bool) error {
-	out, err := h.creditViews(c, apps, withApplicant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"applications": out})
-}
-
-// sendCredit answers {"application": ...} with the view of app.
-func (h *Closing) sendCredit(c *fiber.Ctx, app *CreditApplication, withApplicant bool) error {
-	out, err := h.creditViews(c, []CreditApplication{*app}, withApplicant)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"application": out[0]})
-}
-
-// sendCreditRequest is the body of POST /desk/credit-applications.
-type sendCreditRequest struct {
-	AccountID string `json:"accountId" required:"true"`
-}
-
-func (h *Closing) handleSendCredit(c *fiber.Ctx) error {
-	var req sendCreditRequest
-	if err := web.DecodeJSON(c, &req); err != nil {
-		return err
-	}
-	app, err := h.Credit.SendApplication(c.UserContext(), auth.CurrentAccount(c), req.AccountID)
-	if err != nil {
-		return err
-	}
-	stores, err := h.storeRefs(c, []CreditApplication{*app})
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"application": creditSentView{ID: app.ID, Store: stores[app.StoreID], State: app.State, CreatedAt: app.CreatedAt}})
-}
-
-func (h *Closing) handleStoreCredit(c *fiber.Ctx) error {
-	apps, err := h.Credit.StoreApplications(c.UserContext(), auth.CurrentAccount(c))
-	if err != nil {
-		return err
-	}
-	return h.sendCredits(c, apps, true)
-}
-
-func (h *Closing) handleDecideCredit(c *fiber.Ctx) error {
-	if _, err := decodeBody(c); err != nil {
-		return err
-	}
-	d, err := ParseCreditDecision(c.Body())
-	if err != nil {
-		return err
-	}
-	app, err := h.Credit.Decide(c.UserContext(), auth.CurrentAccount(c), c.Params("id"), d)
-	if err != nil {
-		return err
-	}
-	return h.sendCredit(c, app, true)
-}
-
-func (h *Closing) handleMyCredit(c *fiber.Ctx) error {
-	a, err := auth.RequireAccount(c)
-	if err != nil {
-		return err
-	}
-	apps, err := h.Credit.ApplicationsOf(c.UserContext(), a.ID)
-	if err != nil {
-		return err
-	}
-	return h.sendCredits(c, apps, false)
-}
-
-func (h *Closing) handleMyCreditOne(c *fiber.Ctx) error {
-	a, err := auth.RequireAccount(c)
-	if err != nil {
-		return err
-	}
-	app, err := h.Credit.ApplicationOf(c.UserContext(), a.ID, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return h.sendCredit(c, app, false)
-}
-
-func (h *Closing) handleFillCredit(c *fiber.Ctx) error {
-	a, err := auth.RequireAccount(c)
-	if err != nil {
-		return err
-	}
-	if _, err := decodeBody(c); err != nil {
-		return err
-	}
-	f, err := ParseCreditForm(c.Body())
-	if err != nil {
-		return err
-	}
-	app, err := h.Credit.FillApplication(c.UserContext(), a.ID, c.Params("id"), f)
-	if err != nil {
-		return err
-	}
-	return h.sendCredit(c, app, false)
 }

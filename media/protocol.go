@@ -70,6 +70,7 @@ var Protocol = []MessageType{
 	{"cobrowse.stop", ToDevice, `{"entryId"}`},
 	{"board.item", ToDevice, `{"entryId", "item": {"id", "kind", "author": "shopper" | "agent", "color"?, "width"?, "points"?, "text"?, "x", "y", "product"?: {"sku", "name", "priceMinor", "currency", "image", "path"}, "createdAt"}}`},
 	{"board.erased", ToDevice, `{"entryId", "itemId"}`},
+	{"credit.update", ToDevice, `{"applicationId", "entryId", "store", "state", "step", "filled", "requestedLimitMinor", "limitMinor", "currency", "automatic", "reason"}`},
 	{"rtc.offer", ToDevice, `{"callId", "sdp", "iceServers"?}`},
 	{"rtc.candidate", ToDevice, `{"callId", "candidate"}`},
 	{"call.video.request", ToDevice, `{"callId"}`},

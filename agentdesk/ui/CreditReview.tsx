@@ -9,6 +9,7 @@ import { Loading, StatusLines } from './StatusLines';
 import { eurosToMinor, minorToEuros } from './catalogApi';
 import { formatMoney } from '../../backend/web/ui/money';
 import { Facts } from '../../backend/web/ui/Facts';
+import type { DeskSignal } from './deskSignal';
 
 /** credit is the supervisor's credit endpoints. */
 export const credit = {
@@ -20,7 +21,7 @@ export const credit = {
 };
 
 const stateNames: Record<CreditState, string> = {
-  sent: 'Sent, not filled in',
+  sent: 'Being filled in, in a call',
   submitted: 'To decide',
   approved: 'Approved',
   declined: 'Declined',
@@ -28,8 +29,12 @@ const stateNames: Record<CreditState, string> = {
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-/** CreditReview lists the store's applications; submitted ones first. */
-export function CreditReview({ storeName }: { storeName: string }) {
+/**
+ * CreditReview lists the store's applications; submitted ones first. An
+ * application outside the store's rules arrives at once: the server pushes
+ * credit.update to the supervisors' desks (onMessage), and the list reloads.
+ */
+export function CreditReview({ storeName, onMessage }: { storeName: string; onMessage?: DeskSignal['onMessage'] }) {
   const [apps, setApps] = useState<CreditApplication[] | null>(null);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
@@ -45,6 +50,13 @@ export function CreditReview({ storeName }: { storeName: string }) {
   useEffect(() => {
     void load();
   }, []);
+  useEffect(
+    () =>
+      onMessage?.((m) => {
+        if (m.type === 'credit.update') void load();
+      }),
+    [onMessage],
+  );
 
   const order: Record<CreditState, number> = { submitted: 0, sent: 1, approved: 2, declined: 3 };
   const sorted = apps ? [...apps].sort((a, b) => order[a.state] - order[b.state]) : null;

@@ -110,7 +110,7 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
       {store && <Analytics own={account.role !== 'supervisor'} />}
 
       {account.role === 'supervisor' && store && <Catalog slug={store.slug} storeName={store.name} />}
-      {account.role === 'supervisor' && store && <CreditReview storeName={store.name} />}
+      {account.role === 'supervisor' && store && <CreditReview storeName={store.name} onMessage={desk.signal.onMessage} />}
     </>
   );
 }

@@ -12,6 +12,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { CheckIcon, ShieldIcon, StoreIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
 import { BoardPanel } from './BoardPanel';
+import { CreditProgress } from './CreditProgress';
 import type { Engaged } from './CallDesk';
 import { shopperName } from './CallContext';
 import { formatMoney } from '../../backend/web/ui/money';
@@ -95,7 +96,7 @@ export function EngagementTools({ engaged, live, videoLive, navigate, onRefused 
           onChecked={refresh}
           onRefused={onRefused}
         />
-        {engagement?.member && engagement.accountId && <CreditPanel accountId={engagement.accountId} name={name} />}
+        {engagement?.member && <CreditProgress entryId={entryId} name={name} />}
       </div>
       <BoardPanel entryId={entryId} shopperName={name} live={live} />
     </section>
@@ -371,45 +372,5 @@ function AgeFact({ ok, label }: { ok: boolean | undefined; label: string }) {
       {ok ? <CheckIcon size={14} /> : <ShieldIcon size={14} />}
       {ok ? `Over ${label}` : `Not verified over ${label}`}
     </li>
-  );
-}
-
-function CreditPanel({ accountId, name }: { accountId: string; name: string }) {
-  const [state, setState] = useState<'idle' | 'busy' | 'sent'>('idle');
-  const [error, setError] = useState('');
-  const send = async () => {
-    setState('busy');
-    setError('');
-    try {
-      await engagementApi.sendCredit(accountId);
-      setState('sent');
-    } catch (e) {
-      setError(errorMessage(e));
-      setState('idle');
-    }
-  };
-  return (
-    <section class="eng-panel" aria-labelledby="eng-credit-title" data-testid="engagement-credit">
-      <header class="eng-head">
-        <h2 id="eng-credit-title">Store credit</h2>
-      </header>
-      {state === 'sent' ? (
-        <p class="status-ok small" role="status" data-testid="credit-sent">
-          <CheckIcon size={14} /> Sent: {name} fills in the application in the mall; a supervisor decides.
-        </p>
-      ) : (
-        <>
-          <p class="small muted">Offer {name} a store credit line: they get the application in the mall.</p>
-          <button type="button" class="btn btn-secondary btn-sm" data-testid="send-credit" disabled={state === 'busy'} onClick={() => void send()}>
-            {state === 'busy' ? 'Sending…' : 'Send credit application'}
-          </button>
-        </>
-      )}
-      {error && (
-        <p class="status-error small" role="alert">
-          {error}
-        </p>
-      )}
-    </section>
   );
 }

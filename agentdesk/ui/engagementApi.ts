@@ -7,6 +7,7 @@ import { api, type CartLine, type OrderState, type StoreRef } from '../../backen
 
 export type { CartLine, OrderState };
 import type { BoardProduct, QueueContext } from '../../media/client/protocol';
+import type { CreditUpdate } from '../../media/client/messages.gen';
 
 /** EngagementOrder is one of the shopper's orders in the store since they called. */
 export interface EngagementOrder {
@@ -66,9 +67,9 @@ export interface AgeCheckResult {
   order: { id: string; state: OrderState };
 }
 
-/** SentCredit is the credit application sent to a member. */
-export interface SentCredit {
-  application: { id: string; state: string; createdAt: string; store: StoreRef };
+/** CreditAnswer is a credit application as the agent follows it: its progress, not the shopper's answers. */
+export interface CreditAnswer {
+  application: CreditUpdate;
 }
 
 const enc = encodeURIComponent;
@@ -80,7 +81,12 @@ export const engagementApi = {
   suggest: (entryId: string, sku: string, reason?: string) =>
     api.post<{ cart: ShopperCart }>(`/desk/engagements/${enc(entryId)}/cart/items`, reason ? { sku, reason } : { sku }),
   ageCheck: (orderId: string) => api.post<AgeCheckResult>(`/desk/orders/${enc(orderId)}/age-check`, { videoConfirmed: true }),
-  sendCredit: (accountId: string) => api.post<SentCredit>('/desk/credit-applications', { accountId }),
+  /** sendCredit opens a credit application in the shopper's call panel. */
+  sendCredit: (entryId: string) => api.post<CreditAnswer>('/desk/credit-applications', { entryId }).then((r) => r.application),
+  /** engagementCredit is the application sent in the engagement (404 when none). */
+  engagementCredit: (entryId: string) => api.get<CreditAnswer>(`/desk/engagement-credit/${enc(entryId)}`).then((r) => r.application),
+  /** submitCredit submits the signed application on the shopper's behalf. */
+  submitCredit: (id: string) => api.post<CreditAnswer>(`/desk/credit-applications/${enc(id)}/submit`, {}).then((r) => r.application),
 };
 
 /** orderStateText says an order's state in the agent's words. */

@@ -236,7 +236,8 @@ func (a *App) startShop(carts *mall.Carts) error {
 	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold, a.Engagements)
 	a.stopSweep = sweepHolds(orders)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth, a.Limits)
-	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Accounts, a.Engagements)
+	credit := agentdesk.NewCreditCalls(a.DB.DB, a.Signaling, a.Accounts, a.Directory)
+	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Accounts, a.Engagements, credit, a.Verifier)
 	if cfg.StripeMode() {
 		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret, Orders: orders}
 	}

@@ -1,5 +1,6 @@
-// CreditApplication: a store sent the member a credit application; they fill
-// it in here (/credit/{id}) and see the store's decision. /credit lists them.
+// CreditApplication: a store's agent sent the member a credit application in
+// a call (CreditCallCard shows it there); here (/credit/{id}) they can finish
+// it too and see the store's decision. /credit lists them.
 
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../../backend/web/ui/session';
@@ -11,6 +12,7 @@ import { formatWhen } from './OrderPage';
 import { creditPath, linkClick, storePath } from './router';
 import { shop, type CreditApplication, type CreditState } from './shopApi';
 import { CheckCircleIcon } from './shopIcons';
+import { CreditFlow } from './CreditCallCard';
 
 const stateNames: Record<CreditState, string> = {
   sent: 'Waiting for you',
@@ -134,7 +136,7 @@ function OneApplication({ id }: { id: string }) {
         </div>
         <CreditStateBadge state={a.state} />
       </div>
-      {a.state === 'sent' ? <ApplicationForm app={a} onSubmitted={set} /> : <Outcome app={a} />}
+      {a.state === 'sent' ? <CreditFlow app={a} onChange={set} agent="The store" /> : <Outcome app={a} />}
     </div>
   );
 }
@@ -195,86 +197,5 @@ function Outcome({ app: a }: { app: CreditApplication }) {
         {a.submittedAt && <p class="muted small">Sent to {a.store.name} {formatWhen(a.submittedAt)}</p>}
       </section>
     </>
-  );
-}
-
-function ApplicationForm({ app, onSubmitted }: { app: CreditApplication; onSubmitted(a: CreditApplication): void }) {
-  const [name, setName] = useState('');
-  const [employer, setEmployer] = useState('');
-  const [income, setIncome] = useState('');
-  const [limit, setLimit] = useState('');
-  const [consent, setConsent] = useState(false);
-  const [bad, setBad] = useState('');
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-
-  const fail = (field: string, msg: string) => {
-    setBad(field);
-    setError(msg);
-  };
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const monthlyIncomeMinor = eurosToCents(income);
-    const requestedLimitMinor = eurosToCents(limit);
-    if (name.trim().length < 2) return fail('name', 'Enter your full name.');
-    if (!employer.trim()) return fail('employer', 'Enter your employer, or "self-employed".');
-    if (monthlyIncomeMinor === null) return fail('income', 'Enter your monthly income in euros, like 2400.');
-    if (requestedLimitMinor === null || requestedLimitMinor < 100) return fail('limit', 'Enter the credit limit you ask for in euros, like 500.');
-    if (!consent) return fail('consent', 'Tick the box to agree to the credit check.');
-    fail('', '');
-    setBusy(true);
-    try {
-      onSubmitted(await shop.fillCreditApplication(app.id, { fullName: name.trim(), employer: employer.trim(), monthlyIncomeMinor, requestedLimitMinor, consent }));
-    } catch (err) {
-      const msg = errorMessage(err);
-      const field = /name/i.test(msg) ? 'name' : /employer/i.test(msg) ? 'employer' : /income/i.test(msg) ? 'income' : /limit/i.test(msg) ? 'limit' : /consent/i.test(msg) ? 'consent' : '';
-      fail(field, capitalize(msg) + '.');
-      setBusy(false);
-    }
-  };
-
-  const inv = (k: string) => (bad === k ? true : undefined);
-  const desc = (k: string) => (bad === k ? 'credit-err' : undefined);
-  return (
-    <form class="card credit-form" onSubmit={submit} noValidate aria-labelledby="credit-form-title">
-      <h2 id="credit-form-title">Apply for store credit at {app.store.name}</h2>
-      <p class="muted small">
-        {app.store.name} sent you this application. Once a supervisor approves it, you can pay orders there with your
-        credit line.
-      </p>
-      <div class="credit-fields">
-        <div class="field">
-          <label for="credit-name">Full name</label>
-          <input id="credit-name" value={name} onInput={(e) => setName(e.currentTarget.value)} autoComplete="name" aria-invalid={inv('name')} aria-describedby={desc('name')} />
-        </div>
-        <div class="field">
-          <label for="credit-employer">Employer</label>
-          <input id="credit-employer" value={employer} onInput={(e) => setEmployer(e.currentTarget.value)} autoComplete="organization" aria-invalid={inv('employer')} aria-describedby={desc('employer')} />
-        </div>
-        <div class="field">
-          <label for="credit-income">Monthly income (€)</label>
-          <input id="credit-income" value={income} onInput={(e) => setIncome(e.currentTarget.value)} inputMode="decimal" placeholder="2400" aria-invalid={inv('income')} aria-describedby={desc('income')} />
-        </div>
-        <div class="field">
-          <label for="credit-limit">Credit limit you ask for (€)</label>
-          <input id="credit-limit" value={limit} onInput={(e) => setLimit(e.currentTarget.value)} inputMode="decimal" placeholder="500" aria-invalid={inv('limit')} aria-describedby={desc('limit')} />
-          <p class="hint">Between €1 and €50,000.</p>
-        </div>
-      </div>
-      <label class="credit-consent">
-        <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.currentTarget.checked)} aria-invalid={inv('consent')} aria-describedby={desc('consent')} />
-        <span>I agree that {app.store.name} checks my credit before deciding.</span>
-      </label>
-      {error && (
-        <p id="credit-err" class="status status-error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit" class="btn btn-primary" disabled={busy}>
-        {busy && <span class="spinner" aria-hidden="true" />}
-        {busy ? 'Sending…' : 'Send application'}
-      </button>
-    </form>
   );
 }

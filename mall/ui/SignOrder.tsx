@@ -62,7 +62,7 @@ function assertionJSON(cred: PublicKeyCredential) {
 }
 
 /** signWithPasskey asks the browser's authenticator to sign the challenge. */
-async function signWithPasskey(options: PublicKeyCredentialRequestOptionsJSON): Promise<unknown> {
+export async function signWithPasskey(options: PublicKeyCredentialRequestOptionsJSON): Promise<unknown> {
   if (typeof window.PublicKeyCredential !== 'function' || !window.isSecureContext) {
     throw new ApiError(0, 'unavailable', 'This browser cannot use passkeys. Try a current Chrome, Edge, Safari or Firefox.');
   }

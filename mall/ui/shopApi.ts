@@ -171,6 +171,12 @@ export const shop = {
     api.get<CreditAnswer>(`/credit-applications/${encodeURIComponent(id)}`).then((r) => r.application),
   fillCreditApplication: (id: string, form: CreditForm) =>
     api.put<CreditAnswer>(`/credit-applications/${encodeURIComponent(id)}`, form).then((r) => r.application),
+  /** creditProgress tells the agent which fields are filled (names only). */
+  creditProgress: (id: string, filled: string[]) =>
+    api.put<CreditAnswer>(`/credit-applications/${encodeURIComponent(id)}/progress`, { filled }).then((r) => r.application),
+  creditSignBegin: (id: string) => api.post<SignBegun>(`/credit-applications/${encodeURIComponent(id)}/sign/begin`, {}),
+  creditSignFinish: (id: string, ceremony: string, credential: unknown) =>
+    api.post<CreditAnswer>(`/credit-applications/${encodeURIComponent(id)}/sign/finish`, { ceremony, credential }).then((r) => r.application),
   abandon: (id: string) => api.post<OrderAnswer>(`/orders/${encodeURIComponent(id)}/abandon`, {}).then((r) => r.order),
   orders: () => api.get<{ orders: Order[] }>('/orders').then((r) => r.orders ?? []),
   order: (id: string) => api.get<OrderAnswer>(`/orders/${encodeURIComponent(id)}`).then((r) => r.order),

@@ -315,6 +315,29 @@ export interface BoardErasedData {
 }
 
 /**
+ * CreditUpdate is the data of "credit.update": where a credit application
+ * of an engagement stands, as both parties of the call and the store's
+ * supervisors may see it. It carries no answer of the applicant's except
+ * the limit they ask for, which the agent needs to sell against.
+ *
+ * Go: mall.CreditUpdate.
+ */
+export interface CreditUpdate {
+  applicationId: string;
+  entryId: string;
+  store: string;
+  state: 'sent' | 'submitted' | 'approved' | 'declined';
+  step: 'opened' | 'filling' | 'filled' | 'signed';
+  filled: string[];
+  requestedLimitMinor: number;
+  limitMinor: number;
+  currency: string;
+  /** Automatic says the store's rules decided, not a supervisor. */
+  automatic: boolean;
+  reason: string;
+}
+
+/**
  * RtcOfferData is the data of "rtc.offer": the server's SDP offer for one
  * device's media connection. The participant fills SDP; the call fills
  * CallID and the short-lived TURN servers.
@@ -514,6 +537,7 @@ export type ServerMessage =
   | { type: 'cobrowse.stop'; v: number; data: CobrowseEntry }
   | { type: 'board.item'; v: number; data: BoardItemData }
   | { type: 'board.erased'; v: number; data: BoardErasedData }
+  | { type: 'credit.update'; v: number; data: CreditUpdate }
   | { type: 'rtc.offer'; v: number; data: RtcOfferData }
   | { type: 'rtc.candidate'; v: number; data: RtcCandidateData }
   | { type: 'call.video.request'; v: number; data: VideoChoiceData }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/livemall/livemall/agentdesk"
 	"github.com/livemall/livemall/directory"
+	"github.com/livemall/livemall/mall"
 	"github.com/livemall/livemall/media"
 )
 
@@ -76,6 +77,7 @@ var Payloads = []Payload{
 	{"cobrowse.stop", media.ToDevice, agentdesk.CobrowseEntry{}},
 	{"board.item", media.ToDevice, agentdesk.BoardItemData{}},
 	{"board.erased", media.ToDevice, agentdesk.BoardErasedData{}},
+	{"credit.update", media.ToDevice, mall.CreditUpdate{}},
 	{"rtc.offer", media.ToDevice, media.RtcOfferData{}},
 	{"rtc.candidate", media.ToDevice, media.RtcCandidateData{}},
 	{"call.video.request", media.ToDevice, directory.VideoChoiceData{}},

@@ -143,7 +143,18 @@ export interface CreditApplication {
   createdAt: string;
   submittedAt: string | null;
   decidedAt: string | null;
+  /** entryId is the engagement (call) the application was sent in. */
+  entryId: string;
+  /** step is how far the applicant got while it is sent. */
+  step: CreditStep;
+  /** filled names the fields filled so far. */
+  filled: string[];
+  /** automatic says the store's rules approved it, not a supervisor. */
+  automatic: boolean;
 }
+
+/** CreditStep is how far the applicant got with a sent application. */
+export type CreditStep = 'opened' | 'filling' | 'filled' | 'signed';
 
 /** Enrollment is whom an enrollment or recovery link belongs to. */
 export interface Enrollment {
