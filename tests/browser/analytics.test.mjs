@@ -29,12 +29,12 @@ serverAndBrowser({ demo: true }, (s, b) => {
   browser = b;
 });
 
-function haveSqlite() {
+/** needSqlite fails clearly when the sqlite3 command (scripts/deps.sh installs it) is missing. */
+function needSqlite() {
   try {
     execFileSync('sqlite3', ['-version'], { stdio: 'ignore' });
-    return true;
   } catch {
-    return false;
+    throw new Error('the sqlite3 command is missing: bash scripts/deps.sh (or apt-get install sqlite3) installs it');
   }
 }
 
@@ -112,10 +112,9 @@ test('the supervisor and the agent see their figures with charts, by range, and 
   const agentLink = staff.find((s) => s.role === 'agent').link;
   await server.addAgent(STORE, 'bruno.agent@vinoteca.test', { name: 'Bruno Costa' });
 
-  let seeded = 0;
-  if (haveSqlite()) {
-    seeded = seedMonth(server.dataDir, [`agent.${STORE}@demo.livemall.example`, 'bruno.agent@vinoteca.test']);
-  }
+  needSqlite();
+  const seeded = seedMonth(server.dataDir, [`agent.${STORE}@demo.livemall.example`, 'bruno.agent@vinoteca.test']);
+  assert.ok(seeded > 0, 'a month of history was written');
 
   const sup = await enrollStaff(browser, supervisorLink, { viewport: { width: 1280, height: 800 } });
   const panel = sup.page.getByTestId('analytics');
@@ -124,10 +123,8 @@ test('the supervisor and the agent see their figures with charts, by range, and 
   await panel.getByRole('button', { name: '30 days' }).click();
   await sup.page.waitForFunction(() => document.querySelectorAll('[data-testid=chart-calls] svg > g > title').length === 30);
   assert.equal(await panel.getByTestId('chart-revenue').locator('svg > g > title').count(), 30, 'the revenue chart has 30 days');
-  if (seeded) {
-    assert.equal(await panel.getByTestId('analytics-offered').textContent(), String(seeded), 'calls offered over 30 days are the calls written');
-    assert.ok((await sup.page.locator('[data-testid=chart-calls] rect.bar-answered').count()) >= 20, 'answered calls are drawn');
-  }
+  assert.equal(await panel.getByTestId('analytics-offered').textContent(), String(seeded), 'calls offered over 30 days are the calls written');
+  assert.ok((await sup.page.locator('[data-testid=chart-calls] rect.bar-answered').count()) >= 20, 'answered calls are drawn');
   const agents = panel.getByTestId('analytics-agents');
   await agents.getByRole('rowheader', { name: 'Bruno Costa' }).waitFor();
 
