@@ -4,12 +4,15 @@
 // shopper's context beside it, and the slot where the co-browse view goes.
 
 import type { ComponentChildren } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
 import { HangUpIcon, PhoneIcon, StoreIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import { canCallBack, type CallClient, type CallView } from '../../media/client/call';
 import type { QueueContext } from '../../media/client/protocol';
 import { CallContext, shopperName, useNow } from './CallContext';
 import { clock } from './deskApi';
+import type { ShopperCart } from './engagementApi';
+import { LiveCartContext } from './liveCart';
 import { CameraButton, callStatusText, MuteButton, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
 
 /** deskWords are the desk's words for the phases it says differently. */
@@ -43,8 +46,12 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
   const showRemote = live && c.remoteVideoLive;
   const canAsk = c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'waiting';
   const cancel = c.phase === 'dialing' || (c.phase === 'ringing' && c.role === 'caller');
+  // The engagement tools read the shared cart as it grows; the side panel shows theirs.
+  const [cart, setCart] = useState<ShopperCart | null>(null);
+  const liveCart = useMemo(() => ({ cart, publish: setCart }), [cart]);
 
   return (
+    <LiveCartContext.Provider value={liveCart}>
     <section class={`desk-call phase-${c.phase}`} aria-labelledby="desk-call-title" data-phase={c.phase} data-call-id={c.id ?? ''}>
       <div class="desk-call-main">
         <header class="desk-call-head">
@@ -146,5 +153,6 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
         </section>
       )}
     </section>
+    </LiveCartContext.Provider>
   );
 }
