@@ -75,6 +75,20 @@ function watchPlayErrors(page) {
   return seen;
 }
 
+/**
+ * watchCobrowseFrames collects the co-browse batches the shopper's page sends.
+ * The desk's replay calls play() on every <video> the recording says is
+ * playing, and its next snapshot removes them again: the call's own video
+ * must not be in the recording at all (no media state, no media events).
+ */
+function watchCobrowseFrames(page) {
+  const sent = [];
+  page.on('websocket', (ws) =>
+    ws.on('framesent', (f) => typeof f.payload === 'string' && f.payload.includes('"cobrowse.events"') && sent.push(f.payload)),
+  );
+  return sent;
+}
+
 /** shoot writes a screenshot of the viewport. */
 async function shoot(page, name) {
   await page.screenshot({ path: join(shots, `${name}.png`), timeout: 60_000 });
@@ -91,6 +105,7 @@ for (const size of [
     // The product page is checked at 1280×860 on the wide run, as the issue found it.
     const S = await enrollMember(browser, member, { viewport: size.tag === 'wide' ? { width: 1280, height: 860 } : viewport });
     const playErrors = watchPlayErrors(A.page);
+    const recorded = watchCobrowseFrames(S.page);
     try {
       await A.page.emulateMedia({ reducedMotion: 'reduce' });
       await S.page.emulateMedia({ reducedMotion: 'reduce' });
@@ -100,9 +115,21 @@ for (const size of [
       const wrap = await S.page.locator('.directory-card .table-wrap').evaluate((w) => ({ client: w.clientWidth, scroll: w.scrollWidth }));
       assert.ok(wrap.scroll <= wrap.client + 1, `the directory fits its card: ${wrap.scroll} px of table in ${wrap.client} px`);
       await reachable(S.page.locator('.directory-table tbody tr:not(.is-me) .col-call .btn').first(), 'the directory’s Call button');
-      await S.page.locator('.directory-card').screenshot({ path: join(shots, `phone-directory-${size.tag}.png`) });
+      await S.page.locator('.directory-card h2').evaluate((h) => h.scrollIntoView({ block: 'start' }));
+      await shoot(S.page, `phone-directory-${size.tag}`);
 
       await A.page.locator('.agent-pill[data-state=available]').waitFor({ timeout: 15_000 });
+
+      // --- The home page counts the open stores as their cards show them (it said "7 stores open" beside seven "Closed").
+      await S.page.goto(`${server.url}/`);
+      const head = S.page.locator('.store-list .section-head .muted');
+      await waitFor('the store count to agree with the cards', async () => {
+        const badges = await S.page.locator('.store-card .queue-badge').evaluateAll((els) => els.map((e) => e.getAttribute('data-queue-state')));
+        const open = badges.filter((b) => b !== 'closed').length;
+        const text = await head.innerText();
+        const want = open === 0 ? /none open/ : open === badges.length ? /all open/ : new RegExp(`^${open} of ${badges.length} stores open`);
+        return badges.length > 0 && open > 0 && want.test(text);
+      });
       await callFromProduct(server, A, S, STORE, ITEM);
       await mediaFlows(S.page, 'shopper');
       const dock = S.page.locator('[data-testid=talk-panel]');
@@ -170,6 +197,9 @@ for (const size of [
       await shoot(S.page, `ended-${size.tag}`);
 
       await A.page.locator('.desk-call[data-phase=active]').waitFor({ state: 'detached', timeout: 10_000 });
+      assert.ok(recorded.length > 0, 'the shopper’s page was recorded for the desk');
+      const media = recorded.filter((f) => f.includes('rr_mediaState') || /"source":7[,}]/.test(f));
+      assert.equal(media.length, 0, `the call's video is not in the co-browse recording: ${media[0]?.slice(0, 300)}`);
       assert.deepEqual(playErrors, [], 'the desk logged no interrupted play() during the call');
     } finally {
       await A.context.close();
