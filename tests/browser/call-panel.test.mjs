@@ -115,7 +115,7 @@ for (const size of [
       const wrap = await S.page.locator('.directory-card .table-wrap').evaluate((w) => ({ client: w.clientWidth, scroll: w.scrollWidth }));
       assert.ok(wrap.scroll <= wrap.client + 1, `the directory fits its card: ${wrap.scroll} px of table in ${wrap.client} px`);
       await reachable(S.page.locator('.directory-table tbody tr:not(.is-me) .col-call .btn').first(), 'the directory’s Call button');
-      await S.page.locator('.directory-card h2').evaluate((h) => h.scrollIntoView({ block: 'start' }));
+      await S.page.locator('.directory-card h2').evaluate((h) => h.scrollIntoView({ block: 'center' }));
       await shoot(S.page, `phone-directory-${size.tag}`);
 
       await A.page.locator('.agent-pill[data-state=available]').waitFor({ timeout: 15_000 });
@@ -130,6 +130,8 @@ for (const size of [
         const want = open === 0 ? /none open/ : open === badges.length ? /all open/ : new RegExp(`^${open} of ${badges.length} stores open`);
         return badges.length > 0 && open > 0 && want.test(text);
       });
+      await head.evaluate((h) => h.scrollIntoView({ block: 'center' }));
+      await shoot(S.page, `home-count-${size.tag}`);
       await callFromProduct(server, A, S, STORE, ITEM);
       await mediaFlows(S.page, 'shopper');
       const dock = S.page.locator('[data-testid=talk-panel]');
