@@ -4,7 +4,7 @@
 // shopper's context beside it, and the slot where the co-browse view goes.
 
 import type { ComponentChildren } from 'preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
 import { HangUpIcon, PhoneIcon, StoreIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import { canCallBack, type CallClient, type CallView } from '../../media/client/call';
@@ -38,20 +38,36 @@ export interface CallActiveProps {
   tools?: ComponentChildren;
 }
 
-/** CallActive is the call stage of the desk. */
-export function CallActive({ call: c, client, selfName, avatar, context, storeSlug, cobrowse, tools }: CallActiveProps) {
+/**
+ * CallActive is the call stage of the desk. It carries the call's live cart:
+ * the engagement tools read the shared cart as it grows, and the side panel
+ * shows theirs, this call's only (the desk keeps this component from one
+ * call to the next).
+ */
+export function CallActive(props: CallActiveProps) {
+  const [read, setRead] = useState<{ callId: string | null; cart: ShopperCart | null }>({ callId: null, cart: null });
+  const callId = props.call.id ?? null;
+  const callRef = useRef(callId);
+  callRef.current = callId;
+  const publish = useCallback((cart: ShopperCart | null) => setRead({ callId: callRef.current, cart }), []);
+  const liveCart = useMemo(() => ({ cart: read.callId === callId ? read.cart : null, publish }), [read, callId, publish]);
+  return (
+    <LiveCartContext.Provider value={liveCart}>
+      <CallStage {...props} />
+    </LiveCartContext.Provider>
+  );
+}
+
+/** CallStage is the call itself: video, controls, the shopper beside it and the slots. */
+function CallStage({ call: c, client, selfName, avatar, context, storeSlug, cobrowse, tools }: CallActiveProps) {
   const live = c.phase !== 'ended';
   const now = useNow(live && c.phase === 'active');
   const name = context ? shopperName(c.peer.name) : c.peer.name || 'Unknown caller';
   const showRemote = live && c.remoteVideoLive;
   const canAsk = c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'waiting';
   const cancel = c.phase === 'dialing' || (c.phase === 'ringing' && c.role === 'caller');
-  // The engagement tools read the shared cart as it grows; the side panel shows theirs.
-  const [cart, setCart] = useState<ShopperCart | null>(null);
-  const liveCart = useMemo(() => ({ cart, publish: setCart }), [cart]);
 
   return (
-    <LiveCartContext.Provider value={liveCart}>
     <section class={`desk-call phase-${c.phase}`} aria-labelledby="desk-call-title" data-phase={c.phase} data-call-id={c.id ?? ''}>
       <div class="desk-call-main">
         <header class="desk-call-head">
@@ -153,6 +169,5 @@ export function CallActive({ call: c, client, selfName, avatar, context, storeSl
         </section>
       )}
     </section>
-    </LiveCartContext.Provider>
   );
 }

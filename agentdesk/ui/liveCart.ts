@@ -7,7 +7,7 @@ import { createContext } from 'preact';
 import { useContext, useEffect } from 'preact/hooks';
 import type { ShopperCart } from './engagementApi';
 
-/** LiveCart is the newest cart the desk read in this call (null before the first), and how to replace it. */
+/** LiveCart is the newest cart the desk read in this call (null before the first), and how to replace it (publish keeps its identity). */
 export interface LiveCart {
   cart: ShopperCart | null;
   publish(cart: ShopperCart | null): void;
