@@ -1,7 +1,7 @@
 // TalkDock: the call panel beside the page while the shopper browses (a
 // column on wide screens, a bar at the bottom on narrow ones: see CallStack;
-// folded, it is that bar at any width). It carries a call to a store's sales line through every phase: waiting in
-// line (position and estimate, live), the other ways when no agent can take
+// folded, it is that bar at any width). It carries a call to a store's sales
+// line through every phase: waiting in line (position and estimate, live), the other ways when no agent can take
 // the call (a video message, a call back, keep waiting), the message itself,
 // the call with the agent, a call back ringing this page, and the outcome.
 
@@ -126,14 +126,16 @@ export function TalkDock({ account, children }: TalkDockProps) {
   const wide = useMatches(wideQuery);
   // What needs an answer opens a folded panel: a call back ringing, a choice to make, the agent asking to see you.
   const needsAnswer = stage === 'incoming' || !!c?.queue?.fallback || !!c?.videoAsked;
+  // A call that ended badly (lost, refused, failed) says why, with its Call back.
+  const badEnd = stage === 'ended' && !!c && (c.lost || !!c.error || c.reason.startsWith('the order was refused'));
   // On a narrow screen the open panel would lie over the page: once the call
   // is under way (or over) it folds to the bar, and the shopper opens it at will.
   useEffect(() => {
-    if (!wide && !needsAnswer && (stage === 'queued' || stage === 'active' || stage === 'ended' || stage === 'callback')) talk.setMinimized(true);
+    if (!wide && !needsAnswer && !badEnd && (stage === 'queued' || stage === 'active' || stage === 'ended' || stage === 'callback')) talk.setMinimized(true);
   }, [wide, stage]);
   useEffect(() => {
-    if (needsAnswer) talk.setMinimized(false);
-  }, [needsAnswer]);
+    if (needsAnswer || badEnd) talk.setMinimized(false);
+  }, [needsAnswer, badEnd]);
   if (!s.target) return null;
   const client = talk.callClient;
   const store = s.target.store;
