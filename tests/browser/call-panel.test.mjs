@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { enrollMember, enrollStaff, mediaFlows, serverAndBrowser, shotsDir, uniqueEmail, waitFor, callFromProduct } from './server.mjs';
+import { enrollMember, enrollStaff, serverAndBrowser, shotsDir, uniqueEmail, waitFor, callFromProduct } from './server.mjs';
 
 const shots = shotsDir();
 
@@ -133,7 +133,6 @@ for (const size of [
       await head.evaluate((h) => h.scrollIntoView({ block: 'center' }));
       await shoot(S.page, `home-count-${size.tag}`);
       await callFromProduct(server, A, S, STORE, ITEM);
-      await mediaFlows(S.page, 'shopper');
       const dock = S.page.locator('[data-testid=talk-panel]');
       assert.equal(await dock.getAttribute('data-layout'), size.tag === 'wide' ? 'column' : 'bar', 'the panel docks beside the page (wide) or folds to a bar (phone)');
 
@@ -203,6 +202,11 @@ for (const size of [
       const media = recorded.filter((f) => f.includes('rr_mediaState') || /"source":7[,}]/.test(f));
       assert.equal(media.length, 0, `the call's video is not in the co-browse recording: ${media[0]?.slice(0, 300)}`);
       assert.deepEqual(playErrors, [], 'the desk logged no interrupted play() during the call');
+    } catch (e) {
+      // What each side showed when it failed.
+      await shoot(S.page, `failed-shopper-${size.tag}`).catch(() => {});
+      await shoot(A.page, `failed-desk-${size.tag}`).catch(() => {});
+      throw e;
     } finally {
       await A.context.close();
       await S.context.close();
