@@ -182,16 +182,16 @@ for (const size of [
       await shoot(S.page, `checkout-in-call-${size.tag}`);
       await reachable(sign, 'Sign with your passkey');
       await sign.click();
-      await S.page.locator('[data-testid=order-state][data-state=signed]').waitFor({ timeout: 10_000 });
+      await S.page.locator('[data-testid=order-state][data-state=signed]').waitFor({ timeout: 20_000 });
       const pay = S.page.locator('.cart-summary').getByRole('button', { name: /^Pay / });
       await reachable(pay, 'the Payment card’s Pay button');
       await pay.click();
-      await S.page.getByRole('heading', { name: 'Order confirmed' }).waitFor({ timeout: 15_000 });
+      await S.page.getByRole('heading', { name: 'Order confirmed' }).waitFor({ timeout: 30_000 });
 
       // --- Hang up: the ended panel covers no part of the order total.
       await reachable(dock.locator('[data-testid=hangup]'), 'Hang up');
       await dock.locator('[data-testid=hangup]').click();
-      await S.page.locator('[data-testid=talk-panel][data-phase=ended]').waitFor({ timeout: 10_000 });
+      await S.page.locator('[data-testid=talk-panel][data-phase=ended]').waitFor({ timeout: 20_000 });
       await reachable(S.page.locator('.confirm-summary .totals-total dd'), 'the order total after hang-up');
       await reachable(dock.locator('[data-testid=talk-close]'), 'the ended panel’s Close');
       await S.page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
