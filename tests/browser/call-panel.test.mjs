@@ -56,14 +56,21 @@ async function reachable(locator, what) {
   assert.ok(hit.ok, `${what} is not covered at ${hit.at}; on top lies ${hit.top}`);
 }
 
-/** overlap is the area two elements' boxes share, in px². */
-async function overlap(a, b) {
-  const ra = await a.boundingBox();
-  const rb = await b.boundingBox();
-  if (!ra || !rb) return 0;
-  const w = Math.min(ra.x + ra.width, rb.x + rb.width) - Math.max(ra.x, rb.x);
-  const h = Math.min(ra.y + ra.height, rb.y + rb.height) - Math.max(ra.y, rb.y);
-  return w > 0 && h > 0 ? w * h : 0;
+/** overlap is the area two elements' boxes share, in px², both measured at the same moment. */
+async function overlap(page, a, b) {
+  return page.evaluate(
+    ([a, b]) => {
+      const ea = document.querySelector(a);
+      const eb = document.querySelector(b);
+      if (!ea || !eb) return 0;
+      const ra = ea.getBoundingClientRect();
+      const rb = eb.getBoundingClientRect();
+      const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      return w > 0 && h > 0 ? w * h : 0;
+    },
+    [a, b],
+  );
 }
 
 /** watchPlayErrors collects what the page logs about interrupted play() requests. */
@@ -140,7 +147,7 @@ for (const size of [
       const consent = S.page.locator('[data-testid=cobrowse-consent]');
       await consent.waitFor({ timeout: 20_000 });
       const hangup = dock.locator('[data-testid=hangup]');
-      assert.equal(await overlap(consent, dock), 0, 'the co-browse consent does not lie over the call panel');
+      assert.equal(await overlap(S.page, '[data-testid=cobrowse-consent]', '[data-testid=talk-panel]'), 0, 'the co-browse consent does not lie over the call panel');
       await reachable(hangup, 'the hang-up button with the co-browse consent open');
       await reachable(consent.getByRole('button', { name: 'Not now' }), 'the consent’s Not now');
       await shoot(S.page, `cobrowse-consent-${size.tag}`);
