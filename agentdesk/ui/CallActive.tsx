@@ -4,12 +4,15 @@
 // shopper's context beside it, and the slot where the co-browse view goes.
 
 import type { ComponentChildren } from 'preact';
+import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
 import { HangUpIcon, PhoneIcon, StoreIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import { canCallBack, type CallClient, type CallView } from '../../media/client/call';
 import type { QueueContext } from '../../media/client/protocol';
 import { CallContext, shopperName, useNow } from './CallContext';
 import { clock } from './deskApi';
+import type { ShopperCart } from './engagementApi';
+import { LiveCartContext } from './liveCart';
 import { CameraButton, callStatusText, MuteButton, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
 
 /** deskWords are the desk's words for the phases it says differently. */
@@ -35,8 +38,28 @@ export interface CallActiveProps {
   tools?: ComponentChildren;
 }
 
-/** CallActive is the call stage of the desk. */
-export function CallActive({ call: c, client, selfName, avatar, context, storeSlug, cobrowse, tools }: CallActiveProps) {
+/**
+ * CallActive is the call stage of the desk. It carries the call's live cart:
+ * the engagement tools read the shared cart as it grows, and the side panel
+ * shows theirs, this call's only (the desk keeps this component from one
+ * call to the next).
+ */
+export function CallActive(props: CallActiveProps) {
+  const [read, setRead] = useState<{ callId: string | null; cart: ShopperCart | null }>({ callId: null, cart: null });
+  const callId = props.call.id ?? null;
+  const callRef = useRef(callId);
+  callRef.current = callId;
+  const publish = useCallback((cart: ShopperCart | null) => setRead({ callId: callRef.current, cart }), []);
+  const liveCart = useMemo(() => ({ cart: read.callId === callId ? read.cart : null, publish }), [read, callId, publish]);
+  return (
+    <LiveCartContext.Provider value={liveCart}>
+      <CallStage {...props} />
+    </LiveCartContext.Provider>
+  );
+}
+
+/** CallStage is the call itself: video, controls, the shopper beside it and the slots. */
+function CallStage({ call: c, client, selfName, avatar, context, storeSlug, cobrowse, tools }: CallActiveProps) {
   const live = c.phase !== 'ended';
   const now = useNow(live && c.phase === 'active');
   const name = context ? shopperName(c.peer.name) : c.peer.name || 'Unknown caller';

@@ -5,6 +5,7 @@
 import { CheckIcon, ShieldIcon, StoreIcon, UserIcon } from '../../backend/web/ui/icons';
 import type { QueueContext } from '../../media/client/protocol';
 import { formatMoney } from '../../backend/web/ui/money';
+import { useLiveCart } from './liveCart';
 
 export { useNow } from '../../backend/web/ui/clock';
 
@@ -47,7 +48,13 @@ export function CallContext({ context, name, storeSlug, dark }: CallContextProps
   const member = !!ctx?.member;
   const p = ctx?.product;
   const href = ctx ? productHref(ctx, storeSlug) : null;
-  const lines = ctx?.cart?.lines ?? [];
+  // During a call the engagement tools' cart (read as it changes) wins over the one the queue offer carried.
+  const live = useLiveCart();
+  const lines = live
+    ? live.items.map((l) => ({ productId: l.productId, quantity: l.quantity, name: l.name, totalMinor: l.lineTotalMinor }))
+    : (ctx?.cart?.lines ?? []).map((l) => ({ productId: l.productId, quantity: l.quantity, name: l.name, totalMinor: l.unitPriceMinor * l.quantity }));
+  const currency = live ? live.currency : ctx?.cart.currency;
+  const total = live ? live.totalMinor : (ctx?.cart.totalMinor ?? 0);
   const ageWarn =
     p && p.ageLimit > 0 && !(p.ageLimit >= 21 ? ctx?.facts?.over21 : ctx?.facts?.over18 || ctx?.facts?.over21);
   return (
@@ -99,14 +106,14 @@ export function CallContext({ context, name, storeSlug, dark }: CallContextProps
 
       <h3 class="ctx-title">Cart</h3>
       {lines.length ? (
-        <table class="ctx-cart">
+        <table class="ctx-cart" data-testid="ctx-cart" data-items={lines.length}>
           <caption class="sr-only">{shopperName(name)}'s cart</caption>
           <tbody>
             {lines.map((l) => (
               <tr key={l.productId}>
                 <td class="ctx-qty">{l.quantity}×</td>
                 <td>{l.name}</td>
-                <td class="ctx-num">{formatMoney(l.unitPriceMinor * l.quantity, ctx?.cart.currency)}</td>
+                <td class="ctx-num">{formatMoney(l.totalMinor, currency)}</td>
               </tr>
             ))}
           </tbody>
@@ -115,7 +122,7 @@ export function CallContext({ context, name, storeSlug, dark }: CallContextProps
               <th colSpan={2} scope="row">
                 Total
               </th>
-              <td class="ctx-num">{formatMoney(ctx?.cart.totalMinor ?? 0, ctx?.cart.currency)}</td>
+              <td class="ctx-num">{formatMoney(total, currency)}</td>
             </tr>
           </tfoot>
         </table>

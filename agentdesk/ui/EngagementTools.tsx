@@ -15,6 +15,7 @@ import { BoardPanel } from './BoardPanel';
 import { CreditProgress } from './CreditProgress';
 import type { Engaged } from './CallDesk';
 import { shopperName } from './CallContext';
+import { usePublishCart } from './liveCart';
 import { formatMoney } from '../../backend/web/ui/money';
 import {
   engagementApi,
@@ -53,6 +54,7 @@ export function EngagementTools({ engaged, live, videoLive, navigate, onRefused 
   const [loadError, setLoadError] = useState('');
   const [tick, setTick] = useState(0);
   const refresh = useCallback(() => setTick((t) => t + 1), []);
+  usePublishCart(cart);
 
   // The cart and the engagement, now, every refreshEvery ms while the call
   // is live, and right after the agent's own actions (tick).

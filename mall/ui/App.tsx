@@ -4,6 +4,7 @@ import { Topbar } from '../../backend/web/ui/Topbar';
 import { useSession } from '../../backend/web/ui/session';
 import { CartProvider } from './cart';
 import { CartPage } from './CartPage';
+import { CallStack } from './CallStack';
 import { CobrowseBanner } from './CobrowseBanner';
 import { CreditPage } from './CreditApplication';
 import { HomePage } from './HomePage';
@@ -26,7 +27,6 @@ export function App() {
   return (
     <CartProvider who={session.loading ? '' : (session.account?.id ?? '')}>
       <MallCallProvider>
-        <CobrowseBanner />
         <a class="skip-link" href="#main">
           Skip to content
         </a>
@@ -46,7 +46,11 @@ export function App() {
             <ErrorCard title="Nothing at this address" message={`There is no page at ${route.path}.`} />
           )}
         </main>
-        <TalkDock account={session.loading ? null : session.account} />
+        {/* The call beside the page, never over it: the co-browse consent stacks above the panel. */}
+        <CallStack>
+          <CobrowseBanner />
+          <TalkDock account={session.loading ? null : session.account} />
+        </CallStack>
         <Footer note="Prices include VAT. Talk to a store's sales agents face to face from any product." />
       </MallCallProvider>
     </CartProvider>

@@ -7,7 +7,7 @@ import { Skyline } from './Skyline';
 import { ErrorCard } from './ErrorCard';
 import { shop, type MallStore, type ProductHit } from './shopApi';
 import { PersonIcon, SearchIcon } from './shopIcons';
-import { QueueBadge } from './QueueState';
+import { openText, QueueBadge } from './QueueState';
 import { ProductName } from './ProductCard';
 
 type Stores = { state: 'loading' } | { state: 'error'; message: string } | { state: 'done'; stores: MallStore[] };
@@ -211,7 +211,7 @@ function StoreList({ stores, byslug, filtered }: { stores: MallStore[]; byslug: 
       <div class="section-head">
         <h2 id="stores-title">{filtered ? 'Matching stores' : 'Stores'}</h2>
         <span class="muted">
-          {plural(stores.length, 'store', 'stores')} {filtered ? 'found' : 'open'}
+          {filtered ? `${plural(stores.length, 'store', 'stores')} found` : openText(stores.map((s) => byslug.get(s.slug) ?? s))}
         </span>
       </div>
       <ul class="store-grid">

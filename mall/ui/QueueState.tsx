@@ -36,6 +36,20 @@ export function queueLong(q: StoreQueue): string {
   }
 }
 
+/**
+ * openText counts the stores whose sales line is open (an agent signed in)
+ * by the same queue state their badges and signs show, so the count and the
+ * cards agree: "2 of 7 stores open", "7 stores, none open right now". Without
+ * queue states (a server that routes no calls) it only counts the stores.
+ */
+export function openText(stores: MallStore[]): string {
+  const all = plural(stores.length, 'store', 'stores');
+  if (!stores.some((s) => s.queue)) return all;
+  const open = stores.filter((s) => s.queue && s.queue.state !== 'closed').length;
+  if (open === 0) return `${all}, none open right now`;
+  return open === stores.length ? `${all}, all open` : `${open} of ${all} open`;
+}
+
 /** QueueBadge is the store's sales-line state as a pill. */
 export function QueueBadge({ queue, long }: { queue: StoreQueue | undefined; long?: boolean }) {
   if (!queue) return null;

@@ -1,9 +1,11 @@
-// TalkDock: the call panel docked bottom-right while the shopper browses. It
-// carries a call to a store's sales line through every phase: waiting in
-// line (position and estimate, live), the other ways when no agent can take
+// TalkDock: the call panel beside the page while the shopper browses (a
+// column on wide screens, a bar at the bottom on narrow ones: see CallStack;
+// folded, it is that bar at any width). It carries a call to a store's sales
+// line through every phase: waiting in line (position and estimate, live), the other ways when no agent can take
 // the call (a video message, a call back, keep waiting), the message itself,
 // the call with the agent, a call back ringing this page, and the outcome.
 
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Account } from '../../backend/web/ui/api';
 import {
@@ -26,6 +28,7 @@ import { CreditCallCard } from './CreditCallCard';
 import { AgentStage, CallButtons, clock, SelfView, useTick } from './TalkMedia';
 import { useTalk, useTalkSession, type TalkState } from './talkSession';
 import { IncomingCallCard, type IncomingCallClasses } from '../../backend/web/ui/IncomingCallCard';
+import { wideQuery } from './CallStack';
 
 /** ChevronIcon points down (fold away) or up (open again). */
 const ChevronIcon = (p: IconProps & { up?: boolean }) => (
@@ -90,19 +93,50 @@ function useMemberNumber(account: Account | null, on: boolean): string {
   return display;
 }
 
+/** useMatches follows a media query. */
+export function useMatches(query: string): boolean {
+  const [on, setOn] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const m = window.matchMedia(query);
+    const change = () => setOn(m.matches);
+    change();
+    m.addEventListener('change', change);
+    return () => m.removeEventListener('change', change);
+  }, [query]);
+  return on;
+}
+
+export interface TalkDockProps {
+  account: Account | null;
+  /**
+   * children are extra cards shown in the panel under the call (e.g. a
+   * credit application, a notice about the order): wrap each in a DockCard.
+   * They show in the open panel and in the folded bar alike.
+   */
+  children?: ComponentChildren;
+}
+
 /** TalkDock renders the open call panel, or nothing while it is closed. */
-export function TalkDock({ account }: { account: Account | null }) {
+export function TalkDock({ account, children }: TalkDockProps) {
   const talk = useTalkSession();
   const s = useTalk();
   const c = s.snap.call ?? s.last;
   const stage = s.target ? stageOf(s, c) : 'connecting';
   const memberNumber = useMemberNumber(account, stage === 'queued' || stage === 'callback');
   const now = useTick(s.target !== null && (stage === 'active' || stage === 'mailbox'));
+  const wide = useMatches(wideQuery);
   // What needs an answer opens a folded panel: a call back ringing, a choice to make, the agent asking to see you.
   const needsAnswer = stage === 'incoming' || !!c?.queue?.fallback || !!c?.videoAsked;
+  // A call that ended badly (lost, refused, failed) says why, with its Call back.
+  const badEnd = stage === 'ended' && !!c && (c.lost || !!c.error || c.reason.startsWith('the order was refused'));
+  // On a narrow screen the open panel would lie over the page: once the call
+  // is under way (or over) it folds to the bar, and the shopper opens it at will.
   useEffect(() => {
-    if (needsAnswer) talk.setMinimized(false);
-  }, [needsAnswer]);
+    if (!wide && !needsAnswer && !badEnd && (stage === 'queued' || stage === 'active' || stage === 'ended' || stage === 'callback')) talk.setMinimized(true);
+  }, [wide, stage]);
+  useEffect(() => {
+    if (needsAnswer || badEnd) talk.setMinimized(false);
+  }, [needsAnswer, badEnd]);
   if (!s.target) return null;
   const client = talk.callClient;
   const store = s.target.store;
@@ -139,6 +173,7 @@ export function TalkDock({ account }: { account: Account | null }) {
   return (
     <section
       class={`talk-dock stage-${stage}${s.minimized ? ' is-min' : ''}`}
+      data-layout={s.minimized ? 'bar' : wide ? 'column' : 'sheet'}
       role="region"
       aria-label={`Call with ${store.name}`}
       data-testid="talk-panel"
@@ -175,9 +210,15 @@ export function TalkDock({ account }: { account: Account | null }) {
         {stage === 'active' && c && client && <AgentStage call={c} client={client} selfName={selfName} />}
         {stage === 'active' && <SuggestionNotice />}
         {stage === 'active' && <CreditCallCard />}
-        {(stage === 'active' || stage === 'ended') && <BoardButton agent={agent} />}
+        {stage === 'active' && <BoardButton agent={agent} />}
         {stage === 'callback' && c && <Callback q={c.queue} store={store.name} member={account !== null} memberNumber={memberNumber} />}
         {stage === 'ended' && c && <Ended c={c} now={now} />}
+        {stage === 'ended' && <BoardButton agent={agent} />}
+        {children && (
+          <div class="talk-dock-cards" data-testid="talk-cards">
+            {children}
+          </div>
+        )}
       </div>
       {c && client && (stage === 'queued' || stage === 'active' || stage === 'mailbox') && (
         <CallButtons

@@ -92,8 +92,17 @@ export function maskValue(v: string): string {
 /** editableSelector names the elements whose text is masked as typed text. */
 const editableSelector = '[contenteditable]:not([contenteditable="false" i])';
 
-/** unrecorded is everything never recorded: payment fields, and hidden inputs (nothing to see, only values to leak). */
-const unrecorded = `${paymentSelector}, input[type="hidden" i]`;
+/**
+ * callMedia is the call's own video (the agent's face, the shopper's camera
+ * in the call panel): the agent has it live already, and replaying a
+ * MediaStream-fed <video> on the desk only makes rrweb's replayer call play()
+ * on an element its next snapshot removes ("The play() request was
+ * interrupted because the media was removed from the document").
+ */
+export const callMedia = '.call-stack video, .talk-dock video';
+
+/** unrecorded is everything never recorded: payment fields, hidden inputs (nothing to see, only values to leak), the call's video. */
+const unrecorded = `${paymentSelector}, input[type="hidden" i], ${callMedia}`;
 
 /**
  * maskEveryInput masks every input whatever its type (rrweb looks the tag
