@@ -56,6 +56,14 @@ export function CreditCallCard() {
     [talk, entryId],
   );
 
+  // The panel folds itself on a phone during a call; an application that
+  // waits for the shopper, or its decision, opens it again.
+  const needsShopper = app !== null && (app.state === 'sent' ? app.step !== 'signed' : app.state !== 'submitted');
+  const attentionKey = app ? `${app.id}:${app.state}:${app.step}` : '';
+  useEffect(() => {
+    if (needsShopper) talk.setMinimized(false);
+  }, [attentionKey]);
+
   if (!app || !entryId) return null;
   return <CreditFlow app={app} onChange={setApp} agent={agent} inCall />;
 }

@@ -56,6 +56,12 @@ async function shoot(page, name, focus) {
     await page.screenshot({ path: join(shots, `${name}-${w}x${h}.png`) });
   }
   if (before) await page.setViewportSize(before);
+  // A phone-sized panel folds itself during a call; open it again.
+  const folded = page.locator('[data-testid=talk-panel].is-min');
+  if (await folded.count()) {
+    await page.locator('[data-testid=talk-panel] .talk-dock-fold').click();
+    await page.locator('[data-testid=talk-panel]:not(.is-min)').waitFor();
+  }
 }
 
 /**
