@@ -35,8 +35,8 @@ func (q *Queue) QueueStatus(ctx context.Context, storeIDs []int64) map[int64]mal
 	}
 	for _, id := range storeIDs {
 		v := mall.QueueView{State: "closed", Waiting: waiting[id] + offered[id], InCall: inCall[id]}
-		load, free := q.lineLoad(ctx, id)
-		if len(load.Agents) > 0 {
+		load, free, online := q.lineLoad(ctx, id)
+		if online > 0 {
 			v.AgentsFree = free
 			v.State = "open"
 			if free == 0 || v.Waiting >= free {

@@ -126,7 +126,7 @@ func (q *Queue) pushPositions(ctx context.Context, storeID int64) {
 	if err != nil {
 		return
 	}
-	load, _ := q.lineLoad(ctx, storeID)
+	load, _, _ := q.lineLoad(ctx, storeID)
 	store := q.storeRef(ctx, storeID)
 	// A shopper whose offer rings already holds an agent: the estimate
 	// counts only the shoppers still waiting for one.

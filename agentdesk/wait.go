@@ -136,17 +136,17 @@ func AverageTalk(recent []time.Duration) time.Duration {
 }
 
 // lineLoad is what the estimate needs to know of a store's line right
-// now (see LineLoad), and how many of its agents are available.
-func (q *Queue) lineLoad(ctx context.Context, storeID int64) (LineLoad, int) {
+// now (see LineLoad), how many of its agents are available and how many
+// are online at all (away ones too).
+func (q *Queue) lineLoad(ctx context.Context, storeID int64) (l LineLoad, free, online int) {
 	recent := q.recentTalks(ctx, storeID)
-	l := LineLoad{Talk: AverageTalk(recent), WrapUp: q.cfg.WrapUp}
-	free := 0
-	online, err := q.onlineAgents(ctx, storeID)
-	if err != nil || len(online) == 0 {
-		return l, 0
+	l = LineLoad{Talk: AverageTalk(recent), WrapUp: q.cfg.WrapUp}
+	ids, err := q.onlineAgents(ctx, storeID)
+	if err != nil || len(ids) == 0 {
+		return l, 0, 0
 	}
 	var states []AgentState
-	q.db.WithContext(ctx).Where("account_id IN ?", online).Find(&states)
+	q.db.WithContext(ctx).Where("account_id IN ?", ids).Find(&states)
 	now := time.Now().UTC()
 	for _, s := range states {
 		e := s.effective(now)
@@ -159,7 +159,7 @@ func (q *Queue) lineLoad(ctx context.Context, storeID int64) (LineLoad, int) {
 		}
 		l.Agents = append(l.Agents, Remaining(e.State, e.Since, e.WrapUntil, now, recent, l.WrapUp))
 	}
-	return l, free
+	return l, free, len(ids)
 }
 
 // recentTalks lists the talk times (answered to ended) of the store's last

@@ -49,8 +49,9 @@ const (
 	// liveNodeGone drops the page counts of a node not heard for this long.
 	liveNodeGone = 3 * liveResync
 	// liveKeepalive is how often an idle stream sends a comment, which is
-	// also how soon a closed page stops counting.
-	liveKeepalive = 10 * time.Second
+	// also how soon a closed page stops counting (the second write after
+	// the browser left fails).
+	liveKeepalive = 5 * time.Second
 )
 
 // Limits on live streams.
