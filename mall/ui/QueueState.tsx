@@ -3,9 +3,9 @@
 // signed in (grey). Servers that do not route calls yet send no queue, and
 // then nothing is shown.
 
-import { useEffect, useState } from 'preact/hooks';
 import { plural } from './format';
-import { shop, type MallStore, type StoreQueue } from './shopApi';
+import type { StoreQueue } from './shopApi';
+import { useLiveStores, type StoreLive } from './liveStores';
 
 /** waitText is a wait estimate in whole minutes, never "0 min". */
 export function waitText(seconds: number): string {
@@ -65,30 +65,12 @@ export function QueueSign({ cx, y, queue }: { cx: number; y: number; queue: Stor
   );
 }
 
-/** refreshEvery is how often a store's live numbers are fetched again. */
-const refreshEvery = 20_000;
-
 /**
- * useLiveStore follows one store's live numbers (queue, agents online) from
- * GET /stores: now when on is set, then every 20 s while it stays set.
- * It returns undefined until the first answer, and when the store is not listed.
+ * useLiveStore is one store's live parts (queue, agents online, visitors) as
+ * the page's live stream last pushed them, while on is set; undefined before
+ * the stream's first event and when the store is not listed.
  */
-export function useLiveStore(slug: string, on = true): MallStore | undefined {
-  const [live, setLive] = useState<MallStore | undefined>(undefined);
-  useEffect(() => {
-    if (!on) return;
-    let alive = true;
-    const load = () =>
-      shop.stores().then(
-        (stores) => alive && setLive(stores.find((s) => s.slug === slug)),
-        () => {},
-      );
-    void load();
-    const t = setInterval(() => void load(), refreshEvery);
-    return () => {
-      alive = false;
-      clearInterval(t);
-    };
-  }, [slug, on]);
-  return live;
+export function useLiveStore(slug: string, on = true): StoreLive | undefined {
+  const live = useLiveStores().get(slug);
+  return on ? live : undefined;
 }
