@@ -457,11 +457,18 @@ func (l *LiveStores) handleLive(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
+	// The server's write timeout is set once per response; a stream that
+	// lives for minutes moves it along with every write.
+	conn := c.Context().Conn()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer l.closeStream(s, addr, storeID)
+		flush := func() bool {
+			_ = conn.SetWriteDeadline(time.Now().Add(3 * liveKeepalive))
+			return w.Flush() == nil
+		}
 		write := func(data []byte) bool {
 			fmt.Fprintf(w, "event: stores\ndata: %s\n\n", data)
-			return w.Flush() == nil
+			return flush()
 		}
 		if !write(initial) {
 			return
@@ -476,7 +483,7 @@ func (l *LiveStores) handleLive(c *fiber.Ctx) error {
 					return
 				}
 			case <-keepalive.C:
-				if _, err := w.WriteString(": keepalive\n\n"); err != nil || w.Flush() != nil {
+				if _, err := w.WriteString(": keepalive\n\n"); err != nil || !flush() {
 					return
 				}
 			case <-timeout:
