@@ -49,10 +49,19 @@ export function QueueBadge({ queue, long }: { queue: StoreQueue | undefined; lon
 
 const signColors: Record<StoreQueue['state'], string> = { open: '#22c55e', busy: '#f59e0b', closed: '#9aa0b8' };
 
-/** QueueSign is the same state drawn in the skyline, centred under a building at (cx, y). */
-export function QueueSign({ cx, y, queue }: { cx: number; y: number; queue: StoreQueue | undefined }) {
+/** signText is the sign's words under a building: the agents free, or the wait and the line, as room allows. */
+function signText(q: StoreQueue, room: number): string {
+  const fits = (t: string) => 24 + t.length * 6.4 <= room;
+  let long = '';
+  if (q.state === 'open' && q.agentsFree > 0) long = `Open · ${q.agentsFree} free`;
+  if (q.state === 'busy' && q.waiting > 0) long = `${waitText(q.waitSeconds)} · ${q.waiting} in line`;
+  return long && fits(long) ? long : queueShort(q);
+}
+
+/** QueueSign is the same state drawn in the skyline, centred under a building at (cx, y), at most room wide. */
+export function QueueSign({ cx, y, queue, room = 140 }: { cx: number; y: number; queue: StoreQueue | undefined; room?: number }) {
   if (!queue) return null;
-  const text = queueShort(queue);
+  const text = signText(queue, room);
   const w = 24 + text.length * 6.4;
   return (
     <g class={`queue-sign is-${queue.state}`} aria-hidden="true">

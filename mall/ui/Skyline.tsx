@@ -194,7 +194,8 @@ function EntranceGlow({ p }: { p: Placed }) {
   const x = p.x + (p.w - door) / 2;
   return (
     <g class="entrance-glow" aria-hidden="true">
-      <ellipse class="entrance-halo" cx={p.x + p.w / 2} cy={base - 4} rx={door * 1.9} ry={20} fill="url(#entrance-glow)" />
+      <rect x={x - door * 0.9} y={base - 40} width={door * 2.8} height={40} fill="url(#entrance-spill)" />
+      <ellipse class="entrance-halo" cx={p.x + p.w / 2} cy={base - 2} rx={door * 2.6} ry={24} fill="url(#entrance-glow)" />
       <rect x={x} y={base - 18} width={door} height={18} rx="2" fill="#ffc94a" />
       <rect x={x + 2.5} y={base - 15.5} width={door - 5} height={15.5} rx="1.5" fill="#fff6d1" />
       <rect x={p.x + p.w / 2 - door} y={base} width={door * 2} height={5} rx="2.5" fill="#ffd66b" opacity="0.55" />
@@ -228,7 +229,7 @@ function BuildingShape({ p, floorH, dim }: { p: Placed; floorH: number; dim: boo
       <text class="name-text" x={p.x + p.w / 2} y={base + 28} text-anchor="middle">
         {label(p.store.name, p.w)}
       </text>
-      <QueueSign cx={p.x + p.w / 2} y={base + 39} queue={queue} />
+      <QueueSign cx={p.x + p.w / 2} y={base + 39} queue={queue} room={p.w + gap - 4} />
     </a>
   );
 }
@@ -271,6 +272,10 @@ export function Skyline({ stores, lit = null }: { stores: MallStore[]; lit?: Set
             <stop offset="0" stop-color="#1e1b4b" />
             <stop offset="0.55" stop-color="#4c3bb8" />
             <stop offset="1" stop-color="#f59e8b" />
+          </linearGradient>
+          <linearGradient id="entrance-spill" x1="0" y1="1" x2="0" y2="0">
+            <stop offset="0" stop-color="#ffd66b" stop-opacity="0.55" />
+            <stop offset="1" stop-color="#ffd66b" stop-opacity="0" />
           </linearGradient>
           <radialGradient id="entrance-glow">
             <stop offset="0" stop-color="#ffe08a" stop-opacity="0.95" />
