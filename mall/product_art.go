@@ -69,6 +69,7 @@ var artKinds = []artKind{
 	{[]string{"whetstone"}, drawWhetstone},
 	{[]string{"block set", "knife block"}, drawKnifeBlock},
 	{[]string{"knife", "knives"}, drawKnife},
+	{[]string{"espresso maker", "moka"}, drawMoka},
 	{[]string{"stove"}, drawStove},
 	{[]string{"case"}, drawPhoneCase},
 	{[]string{"smartphone", "phone-x"}, drawPhone},
@@ -81,7 +82,6 @@ var artKinds = []artKind{
 	{[]string{"dutch oven", "pot"}, drawDutchOven},
 	{[]string{"pan"}, drawPan},
 	{[]string{"cutting board"}, drawBoard},
-	{[]string{"espresso maker", "moka"}, drawMoka},
 	{[]string{"grinder"}, drawGrinder},
 	{[]string{"beans", "coffee"}, drawCoffeeBag},
 	{[]string{"mill"}, drawMills},
@@ -94,7 +94,8 @@ var artKinds = []artKind{
 	{[]string{"robot"}, drawRobot},
 	{[]string{"telescope"}, drawTelescope},
 	{[]string{"star map"}, drawStarMap},
-	{[]string{"puzzle", "board game", "games"}, drawGameBox},
+	{[]string{"puzzle"}, drawPuzzle},
+	{[]string{"board game", "games"}, drawGameBox},
 	{[]string{"plush", "fox"}, drawFox},
 	{[]string{"batter"}, drawBatteries},
 	{[]string{"gift"}, drawGift},
@@ -511,6 +512,20 @@ func drawGameBox(w *bytes.Buffer, brand, accent rgb) {
 	for i := range 3 {
 		f(w, `<rect x="%.0f" y="%.0f" width="22" height="22" rx="4" fill="#f3ead2" transform="rotate(20 %.0f %.0f)"/>`, 100+float64(i)*46, 86-float64(i%2)*14, 111+float64(i)*46, 97-float64(i%2)*14)
 	}
+}
+
+func drawPuzzle(w *bytes.Buffer, _, _ rgb) {
+	// A box whose lid shows a night skyline, cut into pieces.
+	f(w, `<rect x="70" y="80" width="180" height="150" rx="8" fill="#312e81"/><rect x="70" y="222" width="180" height="22" rx="4" fill="#1e1b4b"/>`)
+	for i, h := range []float64{60, 96, 74, 120, 52, 88} {
+		x := 80.0 + float64(i)*28
+		f(w, `<rect x="%.0f" y="%.0f" width="24" height="%.0f" fill="%s"/>`, x, 222-h, h, []string{"#5b3df5", "#e11d48", "#0d9488", "#f59e0b", "#2563eb", "#9333ea"}[i])
+		for y := 222 - h + 8; y < 214; y += 14 {
+			f(w, `<rect x="%.0f" y="%.0f" width="6" height="6" fill="#fde68a"/>`, x+9, y)
+		}
+	}
+	f(w, `<path d="M130 80v142M190 80v142M70 150h180" stroke="#fff" stroke-opacity=".35" stroke-width="2" stroke-dasharray="10 4"/>`)
+	f(w, `<path d="M214 54h30v18a8 8 0 1 1 0 14v18h-30v-18a8 8 0 1 0 0-14z" fill="#f59e0b" transform="rotate(14 229 79)"/>`)
 }
 
 func drawFox(w *bytes.Buffer, _, _ rgb) {
