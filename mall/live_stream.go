@@ -181,6 +181,11 @@ func (l *LiveStores) receive(m *nats.Msg) {
 		if json.Unmarshal(m.Data, &h) != nil || h.Node == "" || h.Node == l.node {
 			return
 		}
+		for id, n := range h.Pages {
+			if n <= 0 {
+				delete(h.Pages, id) // a count is never negative; nothing to add
+			}
+		}
 		h.seen = time.Now()
 		l.mu.Lock()
 		old := l.remote[h.Node]
