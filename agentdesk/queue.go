@@ -380,6 +380,7 @@ func (q *Queue) agentChanged(ctx context.Context, accountID string) {
 	for _, d := range q.devicesOf(ctx, []string{accountID}) {
 		q.sig.SendToDevice(d, "agent.state", eff)
 	}
+	mall.PublishStoreChanged(q.sig.Bus, s.StoreID)
 }
 
 // devicesOf lists the devices the accounts are signed in on.

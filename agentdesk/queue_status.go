@@ -2,37 +2,47 @@ package agentdesk
 
 import (
 	"context"
-	"time"
 
 	"github.com/livemall/livemall/mall"
 )
 
 // QueueStatus says, per store, whether the skyline shows it open with
-// agents free, busy with the current wait, or closed.
+// agents free, busy with the current wait, or closed, how many shoppers
+// wait and how many are in a call with an agent.
 func (q *Queue) QueueStatus(ctx context.Context, storeIDs []int64) map[int64]mall.QueueView {
 	out := make(map[int64]mall.QueueView, len(storeIDs))
-	now := time.Now().UTC()
-	for _, id := range storeIDs {
-		online, err := q.onlineAgents(ctx, id)
-		if err != nil {
-			continue
+	if len(storeIDs) == 0 {
+		return out
+	}
+	var counts []struct {
+		StoreID int64
+		State   string
+		N       int
+	}
+	q.db.WithContext(ctx).Model(&QueueEntry{}).Select("store_id, state, COUNT(*) AS n").
+		Where("store_id IN ? AND state IN ?", storeIDs, []string{EntryWaiting, EntryOffered, EntryConnected}).
+		Group("store_id, state").Scan(&counts)
+	waiting, offered, inCall := map[int64]int{}, map[int64]int{}, map[int64]int{}
+	for _, c := range counts {
+		switch c.State {
+		case EntryWaiting:
+			waiting[c.StoreID] += c.N
+		case EntryOffered:
+			offered[c.StoreID] += c.N
+		default:
+			inCall[c.StoreID] += c.N
 		}
-		v := mall.QueueView{State: "closed"}
-		if len(online) > 0 {
-			var states []AgentState
-			q.db.WithContext(ctx).Where("account_id IN ?", online).Find(&states)
-			for _, s := range states {
-				if s.effective(now).State == AgentAvailable {
-					v.AgentsFree++
-				}
-			}
-			var waiting int64
-			q.db.WithContext(ctx).Model(&QueueEntry{}).Where("store_id = ? AND state IN ?", id, []string{EntryWaiting, EntryOffered}).Count(&waiting)
-			v.Waiting = int(waiting)
+	}
+	for _, id := range storeIDs {
+		v := mall.QueueView{State: "closed", Waiting: waiting[id] + offered[id], InCall: inCall[id]}
+		load, free, online := q.lineLoad(ctx, id)
+		if online > 0 {
+			v.AgentsFree = free
 			v.State = "open"
-			if v.AgentsFree == 0 || v.Waiting >= v.AgentsFree {
+			if free == 0 || v.Waiting >= free {
 				v.State = "busy"
-				v.WaitSeconds = estimateWait(v.Waiting+1, len(online), q.averageHandle(ctx, id))
+				// A shopper who joins now waits behind those not yet offered.
+				v.WaitSeconds = waitSeconds(waiting[id]+1, load)
 			}
 		}
 		out[id] = v

@@ -2,11 +2,11 @@ package agentdesk
 
 import (
 	"context"
-	"math"
 	"time"
 
 	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/directory"
+	"github.com/livemall/livemall/mall"
 	"github.com/livemall/livemall/media"
 )
 
@@ -126,57 +126,32 @@ func (q *Queue) pushPositions(ctx context.Context, storeID int64) {
 	if err != nil {
 		return
 	}
-	online, _ := q.onlineAgents(ctx, storeID)
-	handle := q.averageHandle(ctx, storeID)
+	load, _, _ := q.lineLoad(ctx, storeID)
 	store := q.storeRef(ctx, storeID)
+	// A shopper whose offer rings already holds an agent: the estimate
+	// counts only the shoppers still waiting for one.
+	unserved := 0
 	for i, e := range line {
 		pos := i + 1
-		if e.State == EntryOffered || e.ConnID == "" {
-			continue // an agent's desk rings, or the shopper's call was lost: nobody to tell
+		if e.State == EntryOffered {
+			continue // an agent's desk rings
+		}
+		unserved++
+		if e.ConnID == "" {
+			continue // the shopper's call was lost: nobody to tell
 		}
 		state := "queued"
 		if e.State == EntryCallback || e.Callback {
 			state = "callback"
 		}
 		q.sig.SendToConn(e.ConnID, "call.state", directory.CallStateData{CallID: e.CallID, State: state, EntryID: e.ID, Position: pos,
-			WaitSeconds: new(estimateWait(pos, len(online), handle)), Store: &store})
+			WaitSeconds: new(waitSeconds(unserved, load)), Store: &store})
 	}
 	staff, _ := q.accounts.StaffOf(ctx, storeID)
 	for _, d := range q.devicesOf(ctx, staff) {
 		q.sig.SendToDevice(d, "queue.changed", QueueChangedData{Store: store.Slug, Waiting: len(line)})
 	}
-}
-
-// estimateWait is the wait of the shopper at pos: the shoppers ahead share
-// the online agents, each taking the store's recent handle time.
-func estimateWait(pos, agents int, handle time.Duration) int {
-	if agents < 1 {
-		agents = 1
-	}
-	rounds := math.Ceil(float64(pos) / float64(agents))
-	return int(rounds * handle.Seconds() / 2)
-}
-
-// defaultHandle is the handle time assumed before a store has any history.
-const defaultHandle = 3 * time.Minute
-
-// averageHandle is the mean length of the store's last 20 answered calls.
-func (q *Queue) averageHandle(ctx context.Context, storeID int64) time.Duration {
-	var rows []struct {
-		AnsweredAt time.Time
-		EndedAt    time.Time
-	}
-	q.db.WithContext(ctx).Model(&QueueEntry{}).Select("answered_at, ended_at").
-		Where("store_id = ? AND state = ? AND answered_at IS NOT NULL AND ended_at IS NOT NULL", storeID, EntryServed).
-		Order("ended_at DESC").Limit(20).Scan(&rows)
-	if len(rows) == 0 {
-		return defaultHandle
-	}
-	var sum time.Duration
-	for _, row := range rows {
-		sum += row.EndedAt.Sub(row.AnsweredAt)
-	}
-	return sum / time.Duration(len(rows))
+	mall.PublishStoreChanged(q.sig.Bus, storeID)
 }
 
 // connOpened makes an agent whose desk connects available.

@@ -55,6 +55,8 @@ type QueueView struct {
 	WaitSeconds int    `json:"waitSeconds"`
 	Waiting     int    `json:"waiting"`
 	AgentsFree  int    `json:"agentsFree"`
+	// InCall is how many shoppers are in a call with the store's agents.
+	InCall int `json:"inCall"`
 }
 
 // shoppingWindow is how recently a cart must have changed for its shopper

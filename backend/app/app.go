@@ -81,6 +81,8 @@ type Services struct {
 	Staff   *agentdesk.Staff
 	// Storefront serves the public catalog API with the stores' live parts.
 	Storefront *mall.Storefront
+	// LiveStores pushes the stores' live parts to open mall pages.
+	LiveStores *mall.LiveStores
 	Numbers    *directory.Numbers
 	Verifier   *directory.EmailVerifier
 	// Accounts is auth's reads of the accounts for the other slices.
@@ -233,6 +235,11 @@ func (a *App) startShop(carts *mall.Carts) error {
 	}
 	a.MallPresence = mall.NewPresence(a.DB.DB, a.Catalog, a.Directory, a.Accounts)
 	a.Storefront = mall.NewStorefront(a.Catalog, a.Numbers, a.Queue, a.MallPresence)
+	live, err := mall.NewLiveStores(a.Storefront, a.Bus.Conn, cfg.Node)
+	if err != nil {
+		return err
+	}
+	a.LiveStores = live
 	orders := mall.NewOrders(a.DB.DB, carts, provider, cfg.PaymentHold, a.Engagements)
 	a.stopSweep = sweepHolds(orders)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth, a.Limits)
@@ -383,6 +390,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Auth.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
 	a.Auth.AdminRoutes(api)
 	a.Storefront.Routes(api)
+	a.LiveStores.Routes(api)
 	a.Catalog.EditRoutes(api)
 	a.MallPresence.Routes(api)
 	a.Shop.Routes(api)
@@ -463,6 +471,9 @@ func (a *App) Shutdown() error {
 	var err error
 	if a.Shop != nil {
 		a.Shop.Close()
+	}
+	if a.LiveStores != nil {
+		a.LiveStores.Close()
 	}
 	if a.Fiber != nil {
 		err = a.Fiber.ShutdownWithTimeout(a.Config.ShutdownTimeout)

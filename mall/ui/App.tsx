@@ -18,6 +18,7 @@ import { MallCallProvider } from './MallCallProvider';
 import { ErrorCard } from './ErrorCard';
 import { linkClick, useRoute } from './router';
 import { useMallPresence } from './Visitors';
+import { LiveStoresProvider } from './liveStores';
 
 /** App is the mall: the top bar with the cart and the account menu, and the routed page. */
 export function App() {
@@ -27,6 +28,7 @@ export function App() {
   return (
     <CartProvider who={session.loading ? '' : (session.account?.id ?? '')}>
       <MallCallProvider>
+        <LiveStoresProvider route={route}>
         <a class="skip-link" href="#main">
           Skip to content
         </a>
@@ -52,6 +54,7 @@ export function App() {
           <TalkDock account={session.loading ? null : session.account} />
         </CallStack>
         <Footer note="Prices include VAT. Talk to a store's sales agents face to face from any product." />
+        </LiveStoresProvider>
       </MallCallProvider>
     </CartProvider>
   );

@@ -9,12 +9,10 @@ import { shop, type MallStore, type ProductHit } from './shopApi';
 import { PersonIcon, SearchIcon } from './shopIcons';
 import { openText, QueueBadge } from './QueueState';
 import { ProductName } from './ProductCard';
+import { useLiveStores, withLive } from './liveStores';
 
 type Stores = { state: 'loading' } | { state: 'error'; message: string } | { state: 'done'; stores: MallStore[] };
 type Search = { q: string; stores: MallStore[]; products: ProductHit[] };
-
-/** refreshEvery is how often downtown's live parts (shoppers inside, agents, visitors) are fetched again while the page is visible. */
-const refreshEvery = 10_000;
 
 function initialQuery(): string {
   return new URLSearchParams(location.search).get('q') ?? '';
@@ -29,22 +27,18 @@ export function HomePage() {
 
   useEffect(() => {
     document.title = 'livemall — downtown';
-    let live = true;
-    const fetchStores = (first: boolean) =>
-      shop.stores().then(
-        (stores) => live && setLoad({ state: 'done', stores }),
-        (e: unknown) => live && first && setLoad({ state: 'error', message: errorMessage(e) }),
-      );
-    void fetchStores(true);
-    const t = setInterval(() => document.visibilityState === 'visible' && void fetchStores(false), refreshEvery);
-    const back = () => document.visibilityState === 'visible' && void fetchStores(false);
-    document.addEventListener('visibilitychange', back);
+    // The buildings load once; their live parts (agents, line, shoppers,
+    // visitors) arrive on the page's live stream, pushed, never polled.
+    let alive = true;
+    shop.stores().then(
+      (stores) => alive && setLoad({ state: 'done', stores }),
+      (e: unknown) => alive && setLoad({ state: 'error', message: errorMessage(e) }),
+    );
     return () => {
-      live = false;
-      clearInterval(t);
-      document.removeEventListener('visibilitychange', back);
+      alive = false;
     };
   }, []);
+  const live = useLiveStores();
 
   // The query lives in the address bar (replaced, not pushed), so a reload or
   // the back button from a result keeps it; answers for older queries are dropped.
@@ -76,7 +70,7 @@ export function HomePage() {
     };
   }, [term]);
 
-  const stores = load.state === 'done' ? load.stores : [];
+  const stores = load.state === 'done' ? load.stores.map((s) => withLive(s, live.get(s.slug))) : [];
   const searching = term !== '' && search !== null;
   const matched = searching ? search.stores : stores;
   // Buildings stay lit for stores that match by name or hold a matching product.
@@ -216,7 +210,7 @@ function StoreList({ stores, byslug, filtered }: { stores: MallStore[]; byslug: 
       </div>
       <ul class="store-grid">
         {stores.map((found) => {
-          // Live counts come from the periodic refresh of the full list.
+          // Live counts come from the live stream, laid over the full list.
           const s = byslug.get(found.slug) ?? found;
           const to = storePath(s.slug);
           return (

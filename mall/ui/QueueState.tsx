@@ -3,9 +3,9 @@
 // signed in (grey). Servers that do not route calls yet send no queue, and
 // then nothing is shown.
 
-import { useEffect, useState } from 'preact/hooks';
 import { plural } from './format';
-import { shop, type MallStore, type StoreQueue } from './shopApi';
+import type { MallStore, StoreQueue } from './shopApi';
+import { useLiveStores, type StoreLive } from './liveStores';
 
 /** waitText is a wait estimate in whole minutes, never "0 min". */
 export function waitText(seconds: number): string {
@@ -63,10 +63,19 @@ export function QueueBadge({ queue, long }: { queue: StoreQueue | undefined; lon
 
 const signColors: Record<StoreQueue['state'], string> = { open: '#22c55e', busy: '#f59e0b', closed: '#9aa0b8' };
 
-/** QueueSign is the same state drawn in the skyline, centred under a building at (cx, y). */
-export function QueueSign({ cx, y, queue }: { cx: number; y: number; queue: StoreQueue | undefined }) {
+/** signText is the sign's words under a building: the agents free, or the wait and the line, as room allows. */
+function signText(q: StoreQueue, room: number): string {
+  const fits = (t: string) => 24 + t.length * 6.4 <= room;
+  let long = '';
+  if (q.state === 'open' && q.agentsFree > 0) long = `Open · ${q.agentsFree} free`;
+  if (q.state === 'busy' && q.waiting > 0) long = `${waitText(q.waitSeconds)} · ${q.waiting} in line`;
+  return long && fits(long) ? long : queueShort(q);
+}
+
+/** QueueSign is the same state drawn in the skyline, centred under a building at (cx, y), at most room wide. */
+export function QueueSign({ cx, y, queue, room = 140 }: { cx: number; y: number; queue: StoreQueue | undefined; room?: number }) {
   if (!queue) return null;
-  const text = queueShort(queue);
+  const text = signText(queue, room);
   const w = 24 + text.length * 6.4;
   return (
     <g class={`queue-sign is-${queue.state}`} aria-hidden="true">
@@ -79,30 +88,12 @@ export function QueueSign({ cx, y, queue }: { cx: number; y: number; queue: Stor
   );
 }
 
-/** refreshEvery is how often a store's live numbers are fetched again. */
-const refreshEvery = 20_000;
-
 /**
- * useLiveStore follows one store's live numbers (queue, agents online) from
- * GET /stores: now when on is set, then every 20 s while it stays set.
- * It returns undefined until the first answer, and when the store is not listed.
+ * useLiveStore is one store's live parts (queue, agents online, visitors) as
+ * the page's live stream last pushed them, while on is set; undefined before
+ * the stream's first event and when the store is not listed.
  */
-export function useLiveStore(slug: string, on = true): MallStore | undefined {
-  const [live, setLive] = useState<MallStore | undefined>(undefined);
-  useEffect(() => {
-    if (!on) return;
-    let alive = true;
-    const load = () =>
-      shop.stores().then(
-        (stores) => alive && setLive(stores.find((s) => s.slug === slug)),
-        () => {},
-      );
-    void load();
-    const t = setInterval(() => void load(), refreshEvery);
-    return () => {
-      alive = false;
-      clearInterval(t);
-    };
-  }, [slug, on]);
-  return live;
+export function useLiveStore(slug: string, on = true): StoreLive | undefined {
+  const live = useLiveStores().get(slug);
+  return on ? live : undefined;
 }

@@ -187,24 +187,49 @@ function InsideSign({ p, count }: { p: Placed; count: number }) {
   );
 }
 
+/** EntranceGlow lights the shop door and the pavement in front of it: someone is shopping in the store now. */
+function EntranceGlow({ p }: { p: Placed }) {
+  const base = H - ground;
+  const door = Math.min(26, p.w * 0.24);
+  const x = p.x + (p.w - door) / 2;
+  return (
+    <g class="entrance-glow" aria-hidden="true">
+      <rect x={x - door * 0.9} y={base - 40} width={door * 2.8} height={40} fill="url(#entrance-spill)" />
+      <ellipse class="entrance-halo" cx={p.x + p.w / 2} cy={base - 2} rx={door * 2.6} ry={24} fill="url(#entrance-glow)" />
+      <rect x={x} y={base - 18} width={door} height={18} rx="2" fill="#ffc94a" />
+      <rect x={x + 2.5} y={base - 15.5} width={door - 5} height={15.5} rx="1.5" fill="#fff6d1" />
+      <rect x={p.x + p.w / 2 - door} y={base} width={door * 2} height={5} rx="2.5" fill="#ffd66b" opacity="0.55" />
+    </g>
+  );
+}
+
 function BuildingShape({ p, floorH, dim }: { p: Placed; floorH: number; dim: boolean }) {
   const base = H - ground;
   const to = storePath(p.store.slug);
   const inside = (p.store as MallStore).shoppersInside ?? 0;
   const queue = (p.store as MallStore).queue;
   const visitors = (p.store as WithVisitors).visitors ?? [];
-  const about = `${p.store.name}: ${p.store.tagline}${inside > 0 ? ` — ${inside} ${inside === 1 ? 'shopper' : 'shoppers'} inside` : ''}${visitors.length > 0 ? `. ${visitorsLabel(visitors)}` : ''}${queue ? `. ${queueLong(queue)}` : ''}`;
+  const shopping = (p.store as { shoppingNow?: boolean }).shoppingNow === true;
+  const about = `${p.store.name}: ${p.store.tagline}${shopping ? ' — someone is shopping here now' : ''}${inside > 0 ? ` — ${inside} ${inside === 1 ? 'shopper' : 'shoppers'} inside` : ''}${visitors.length > 0 ? `. ${visitorsLabel(visitors)}` : ''}${queue ? `. ${queueLong(queue)}` : ''}`;
   return (
-    <a href={to} class={`building${dim ? ' dim' : ''}`} data-slug={p.store.slug} aria-label={about} onClick={linkClick(to)}>
+    <a
+      href={to}
+      class={`building${dim ? ' dim' : ''}${shopping ? ' is-shopping' : ''}`}
+      data-slug={p.store.slug}
+      data-shopping={shopping ? 'true' : 'false'}
+      aria-label={about}
+      onClick={linkClick(to)}
+    >
       <title>{about}</title>
       <BuildingBody p={p} floorH={floorH} />
+      {shopping && <EntranceGlow p={p} />}
       {inside > 0 && <InsideSign p={p} count={inside} />}
       <VisitorsOnBuilding visitors={visitors} cx={p.x + p.w / 2} y={base - 6} w={p.w} />
       <rect class="name-plate" x={p.x} y={base + 12} width={p.w} height={24} rx="6" fill="#ffffff" />
       <text class="name-text" x={p.x + p.w / 2} y={base + 28} text-anchor="middle">
         {label(p.store.name, p.w)}
       </text>
-      <QueueSign cx={p.x + p.w / 2} y={base + 39} queue={queue} />
+      <QueueSign cx={p.x + p.w / 2} y={base + 39} queue={queue} room={p.w + gap - 4} />
     </a>
   );
 }
@@ -248,6 +273,15 @@ export function Skyline({ stores, lit = null }: { stores: MallStore[]; lit?: Set
             <stop offset="0.55" stop-color="#4c3bb8" />
             <stop offset="1" stop-color="#f59e8b" />
           </linearGradient>
+          <linearGradient id="entrance-spill" x1="0" y1="1" x2="0" y2="0">
+            <stop offset="0" stop-color="#ffd66b" stop-opacity="0.55" />
+            <stop offset="1" stop-color="#ffd66b" stop-opacity="0" />
+          </linearGradient>
+          <radialGradient id="entrance-glow">
+            <stop offset="0" stop-color="#ffe08a" stop-opacity="0.95" />
+            <stop offset="0.45" stop-color="#ffc94a" stop-opacity="0.45" />
+            <stop offset="1" stop-color="#ffc94a" stop-opacity="0" />
+          </radialGradient>
         </defs>
         <rect width={width} height={H} fill="url(#sky)" />
         <circle cx={width - 90} cy={70} r={26} fill="#fff4d6" opacity="0.9" />

@@ -10,6 +10,7 @@ import { ProductCard } from './ProductCard';
 import { useLoad } from './useLoad';
 import type { MallStore } from './shopApi';
 import { QueueBadge, useLiveStore } from './QueueState';
+import { withLive } from './liveStores';
 import { TalkButton } from './TalkButton';
 import { VisitorsRow, type WithVisitors } from './Visitors';
 
@@ -47,7 +48,7 @@ export function StorePage({ slug }: { slug: string }) {
     return <ErrorCard title={load.notFound ? 'This store is not in the mall' : 'The store did not load'} message={load.message} />;
   }
   const { store, departments } = load.data;
-  const live: MallStore = { ...store, queue: liveNow?.queue ?? (store as MallStore).queue };
+  const live: MallStore = withLive(store as MallStore, liveNow);
   const total = departments.reduce((n, d) => n + d.products.length, 0);
   return (
     <>
@@ -59,7 +60,7 @@ export function StorePage({ slug }: { slug: string }) {
             <> · {live.agentsOnline > 0 ? `${plural(live.agentsOnline, 'agent', 'agents')} online` : 'no agents online'}</>
           )}
         </p>
-        <VisitorsRow visitors={(liveNow as WithVisitors | undefined)?.visitors ?? (store as WithVisitors).visitors ?? []} />
+        <VisitorsRow visitors={liveNow?.visitors ?? (store as WithVisitors).visitors ?? []} />
         <div class="store-talk">
           <QueueBadge queue={live.queue} long />
           <TalkButton store={live} />

@@ -63,8 +63,8 @@ export function TalkButton({
   const live = useLiveStore(store.slug, open);
   const queue = live?.queue ?? store.queue;
   const agents = live?.agentsOnline ?? store.agentsOnline;
-  const salesNumber = store.salesNumber || live?.salesNumber || '';
-  const salesDisplay = store.salesDisplay || live?.salesDisplay || '';
+  const salesNumber = store.salesNumber || '';
+  const salesDisplay = store.salesDisplay || '';
   const onCall = session.target !== null && talk.busy;
 
   useEffect(() => {

@@ -26,6 +26,8 @@ export interface StoreQueue {
   waitSeconds: number;
   waiting: number;
   agentsFree: number;
+  /** inCall is how many shoppers talk with the store's agents now. */
+  inCall?: number;
 }
 
 /** Cart is the shopper's cart; id is "" until the first item goes in. */

@@ -1,9 +1,17 @@
 // The mall's skyline: one building per store, each opens its store, and the
-// browser's back button walks the history.
+// browser's back button walks the history. Each building shows its store's
+// live state pushed over the page's one live stream (never polled): agents
+// free, shoppers in line, the wait; its entrance glows while someone shops
+// there.
+//
+// Screenshots go to $LIVEMALL_SHOTS (default /tmp/shots).
 
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { enrollMember, newPasskeyPage, uniqueEmail, waitFor, serverAndBrowser } from './server.mjs';
+import { enrollMember, enrollStaff, newPasskeyPage, uniqueEmail, waitFor, serverAndBrowser, shotsDir } from './server.mjs';
+
+const shots = shotsDir();
 
 let server;
 let browser;
@@ -98,7 +106,7 @@ test('a member who opts in appears on the building of the store they are in, liv
     assert.equal(await building.locator('.visitor-initials').textContent(), 'AL');
     assert.match(await building.getAttribute('aria-label'), /1 member inside: Ana\b/);
 
-    // She opts out: the guest's skyline drops her at its next refresh, without a reload.
+    // She opts out: the guest's skyline drops her at the stream's next resync, without a reload.
     await phone.page.goto(`${server.url}/phone/`);
     await phone.page.getByText('Show me in the mall', { exact: true }).click();
     await phone.page.getByText('You are no longer shown in the mall.').waitFor();
@@ -107,5 +115,82 @@ test('a member who opts in appears on the building of the store they are in, liv
   } finally {
     await guest.context.close();
     await phone.context.close();
+  }
+});
+
+test('live states reach an open home page pushed, without reload or polling; the entrance glows while someone shops', { timeout: 180_000 }, async () => {
+  const { stores } = await server.api('/stores');
+  const store = stores[2] ?? stores[0];
+  const { departments } = await server.api(`/stores/${store.slug}`);
+  const product = departments.flatMap((d) => d.products).find((p) => p.ageLimit === 0 && p.stock > 0);
+  assert.ok(product, `${store.name} sells a product without an age limit`);
+
+  const home = await newPasskeyPage(browser, { viewport: { width: 1280, height: 800 } });
+  let A;
+  let S;
+  try {
+    // Every request the home page makes is counted: the store list loads
+    // once, the live stream opens once, and nothing is fetched again.
+    const requests = [];
+    home.page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    const storeLoads = () => requests.filter((p) => p === '/api/v1/stores').length;
+    const streams = () => requests.filter((p) => p === '/api/v1/mall/live').length;
+    const opened = Date.now();
+    await home.page.goto(`${server.url}/`);
+    await home.page.evaluate(() => (window.__notReloaded = true));
+    const building = home.page.locator(`svg.skyline a.building[data-slug="${store.slug}"]`);
+    await building.locator('.queue-sign.is-closed').waitFor();
+    assert.equal(await building.getAttribute('data-shopping'), 'false', 'nobody shops there yet');
+    assert.equal(await building.locator('.entrance-glow').count(), 0);
+
+    // An agent signs in to the desk: the building turns open, with an agent free.
+    A = await enrollStaff(browser, await server.addAgent(store.slug, uniqueEmail('sky-agent'), { name: 'Nora Sky' }));
+    await A.page.locator('.agent-pill[data-state=available]').waitFor({ timeout: 15_000 });
+    await building.locator('.queue-sign.is-open').waitFor({ timeout: 15_000 });
+    assert.match(await building.getAttribute('aria-label'), /Open: 1 agent free to talk now/);
+
+    // The agent steps away: busy, with a wait.
+    const availability = A.page.locator('[data-testid=agent-state]');
+    await availability.locator('button[value=away]').click();
+    await A.page.locator('.agent-pill[data-state=away]').waitFor();
+    await building.locator('.queue-sign.is-busy').waitFor({ timeout: 15_000 });
+
+    // A shopper opens a product of the store: its entrance glows downtown.
+    const member = await server.addMember('Teo Ruiz', uniqueEmail('teo'));
+    S = await enrollMember(browser, member);
+    await S.page.goto(`${server.url}/store/${store.slug}/product/${encodeURIComponent(product.sku)}`);
+    await S.page.locator('.product-detail').waitFor();
+    await building.locator('.entrance-glow').waitFor({ timeout: 15_000 });
+    assert.equal(await building.getAttribute('data-shopping'), 'true');
+    assert.match(await building.getAttribute('aria-label'), /someone is shopping here now/);
+
+    // They ask to talk; nobody is free, so they queue: the building says so.
+    await S.page.locator('.product-detail').getByRole('button', { name: 'Talk to a sales agent' }).first().click();
+    await S.page.locator('[data-testid=talk-call]').click();
+    await S.page.locator('[data-testid=queue-position]').waitFor({ timeout: 15_000 });
+    await waitFor('the line on the building', async () => /1 shopper in line/.test(await building.getAttribute('aria-label')), { timeout: 15_000 });
+    assert.match(await building.locator('.queue-sign').textContent(), /~\d+ min( · 1 in line| wait)/);
+    await home.page.screenshot({ path: join(shots, 'skyline-live-1280.png') });
+    await home.page.setViewportSize({ width: 390, height: 844 });
+    await building.scrollIntoViewIfNeeded();
+    await home.page.screenshot({ path: join(shots, 'skyline-live-390.png') });
+    await home.page.setViewportSize({ width: 1280, height: 800 });
+
+    // All of it arrived on the one stream: the page never reloaded, loaded the
+    // stores once and did not poll them, over longer than the old 10 s refresh.
+    await waitFor('longer than the old refresh period', async () => Date.now() - opened > 12_000, { timeout: 20_000 });
+    assert.equal(await home.page.evaluate(() => window.__notReloaded), true, 'the page was not reloaded');
+    assert.equal(storeLoads(), 1, `GET /api/v1/stores was requested ${storeLoads()} times: ${requests.join(' ')}`);
+    assert.equal(streams(), 1, 'one live stream');
+
+    // The shopper leaves: the line empties and, once their page is gone, the glow goes out.
+    await S.context.close();
+    S = null;
+    await building.locator('.entrance-glow').waitFor({ state: 'detached', timeout: 30_000 });
+    assert.doesNotMatch(await building.getAttribute('aria-label'), /in line/);
+  } finally {
+    await S?.context.close();
+    await A?.context.close();
+    await home.context.close();
   }
 });
