@@ -263,6 +263,9 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, error) {
 	if start.Before(now.Add(time.Duration(st.LeadMinutes) * time.Minute)) {
 		return nil, apperr.New(apperr.Invalid, "that time is too soon: %s takes bookings at least %d minutes ahead", store.Name, st.LeadMinutes)
 	}
+	if !start.Before(now.AddDate(0, 0, st.HorizonDays)) {
+		return nil, apperr.New(apperr.Invalid, "%s offers no video call at that time: bookings open %d days ahead", store.Name, st.HorizonDays)
+	}
 	if s.cfg.Limits != nil {
 		for _, key := range []string{"ip:" + req.ClientIP, "email:" + strings.ToLower(email), "account:" + req.ShopperID} {
 			if strings.HasSuffix(key, ":") {
