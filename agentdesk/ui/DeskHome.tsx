@@ -7,6 +7,7 @@ import { CallDesk, DeskStatus, useDesk } from './CallDesk';
 import { Catalog } from './Catalog';
 import { CobrowseView, isMallPath } from './CobrowseView';
 import { CreditReview } from './CreditReview';
+import { AppointmentHours, DeskAppointments } from './Appointments';
 import { EngagementTools } from './EngagementTools';
 import { TodayTile } from './TodayTile';
 
@@ -106,6 +107,8 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
         </aside>
       </div>
 
+      {store && <DeskAppointments mine={account.id} />}
+      {account.role === 'supervisor' && store && <AppointmentHours />}
       {account.role === 'supervisor' && store && <Catalog slug={store.slug} storeName={store.name} />}
       {account.role === 'supervisor' && store && <CreditReview storeName={store.name} />}
     </>

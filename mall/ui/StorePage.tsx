@@ -11,6 +11,7 @@ import { useLoad } from './useLoad';
 import type { MallStore } from './shopApi';
 import { QueueBadge, useLiveStore } from './QueueState';
 import { TalkButton } from './TalkButton';
+import { BookCallButton } from './BookCall';
 import { VisitorsRow, type WithVisitors } from './Visitors';
 
 /** StoreBanner is the store's sign: brand colour, name and tagline. */
@@ -63,6 +64,7 @@ export function StorePage({ slug }: { slug: string }) {
         <div class="store-talk">
           <QueueBadge queue={live.queue} long />
           <TalkButton store={live} />
+          <BookCallButton store={live} />
         </div>
       </StoreBanner>
       {departments.length > 1 && (
