@@ -50,6 +50,14 @@ function apiCall(page, method, path, body) {
   );
 }
 
+/** booked waits for the dialog's confirmation, failing with the error it shows instead. */
+async function booked(dialog) {
+  await dialog.locator('[data-testid=book-confirmation], [data-testid=book-error]').first().waitFor({ timeout: 20_000 });
+  const err = dialog.locator('[data-testid=book-error]');
+  if ((await err.count()) > 0) assert.fail(`booking refused: ${await err.innerText()}`);
+  return dialog.locator('[data-testid=book-confirmation]');
+}
+
 /** staffOf returns the demo agent and supervisor of the store. */
 async function staffOf(slug) {
   const { stores } = await server.api('/stores');
@@ -76,26 +84,31 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
     await S.page.goto(`${server.url}${productPath}`);
     await S.page.locator('.product-detail [data-testid=book-call]').click();
     const dialog = S.page.locator('[data-testid=book-dialog]');
-    await dialog.locator('.book-time').first().waitFor({ timeout: 10_000 });
+    await dialog.locator('.book-time').first().waitFor({ timeout: 30_000 });
     await dialog.locator('.book-time').nth(2).click();
     await dialog.getByLabel('Your name').fill('Ana Lima');
     await S.page.screenshot({ path: join(shots, 'book-dialog-1280.png') });
     const mobile = await phone.newPage();
     await mobile.goto(`${server.url}${productPath}`);
     await mobile.locator('.product-detail [data-testid=book-call]').click();
-    await mobile.locator('[data-testid=book-dialog] .book-time').first().waitFor({ timeout: 10_000 });
+    await mobile.locator('[data-testid=book-dialog] .book-time').first().waitFor({ timeout: 30_000 });
     await mobile.locator('[data-testid=book-dialog] .book-time').nth(1).click();
     await mobile.screenshot({ path: join(shots, 'book-dialog-390.png') });
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
 
     // --- The supervisor makes the store bookable now: one-minute calls,
-    // no lead time, the agent working all day every day.
+    // no lead time, the agent working for the next half hour.
     const hours = await apiCall(SV.page, 'GET', '/desk/appointment-hours');
     assert.equal(hours.status, 200, JSON.stringify(hours.body));
     const agentRow = hours.body.agents.find((a) => a.name === agent.name);
     assert.ok(agentRow, `the hours list the agent ${agent.name}: ${JSON.stringify(hours.body.agents)}`);
-    const week = [0, 1, 2, 3, 4, 5, 6].map((d) => ({ agentId: agentRow.id, weekday: d, start: '00:00', end: '24:00' }));
+    // Today (UTC) from now for half an hour, so the dialog lists a few
+    // dozen one-minute slots.
+    const now = new Date();
+    const hhmm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    const from = now.getUTCHours() * 60 + now.getUTCMinutes();
+    const week = [{ agentId: agentRow.id, weekday: now.getUTCDay(), start: hhmm(from), end: hhmm(Math.min(from + 30, 24 * 60)) }];
     const set = await apiCall(SV.page, 'PUT', '/desk/appointment-hours', {
       settings: { timeZone: 'UTC', slotMinutes: 1, leadMinutes: 0, horizonDays: 1, noShowMinutes: 5 },
       hours: week,
@@ -109,12 +122,12 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
     await mobile.reload();
     await mobile.locator('.product-detail [data-testid=book-call]').click();
     const mDialog = mobile.locator('[data-testid=book-dialog]');
-    await mDialog.locator('.book-time').nth(8).waitFor({ timeout: 10_000 });
+    await mDialog.locator('.book-time').nth(8).waitFor({ timeout: 30_000 });
     await mDialog.locator('.book-time').nth(8).click();
     await mDialog.getByLabel('Your name').fill('Bo Berg');
     await mDialog.getByLabel('Email for the confirmation').fill('bo.berg@example.com');
     await mDialog.locator('[data-testid=book-submit]').click();
-    await mDialog.locator('[data-testid=book-confirmation]').waitFor({ timeout: 10_000 });
+    await booked(mDialog);
     await mobile.screenshot({ path: join(shots, 'book-confirmation-390.png') });
 
 
@@ -122,7 +135,7 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
     // (time enough for the checks below before it starts).
     await S.page.reload();
     await S.page.locator('.product-detail [data-testid=book-call]').click();
-    await dialog.locator('.book-time').first().waitFor({ timeout: 10_000 });
+    await dialog.locator('.book-time').first().waitFor({ timeout: 30_000 });
     const starts = await dialog.locator('.book-time input').evaluateAll((els) => els.map((e) => e.value));
     const pick = starts.find((s) => Date.parse(s) - Date.now() >= 75_000);
     assert.ok(pick, `a slot at least 75 s ahead among ${starts.slice(0, 5)}`);
@@ -130,8 +143,7 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
     await dialog.getByLabel('Your name').fill('Ana Lima');
     await dialog.getByLabel('Email for the confirmation').fill('ana.lima@example.com');
     await dialog.locator('[data-testid=book-submit]').click();
-    const done = dialog.locator('[data-testid=book-confirmation]');
-    await done.waitFor({ timeout: 10_000 });
+    const done = await booked(dialog);
     assert.match(await done.innerText(), /ana\.lima@example\.com/);
     await S.page.screenshot({ path: join(shots, 'book-confirmation-1280.png') });
 
