@@ -6,18 +6,23 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/livemall/livemall/backend/auth"
 )
 
 // SeedDemoHours gives the demo mall something to book: every store
 // without booking rules gets Europe/Berlin and the defaults, and each of
 // its agents without working hours gets Monday to Saturday 09:00–18:00.
-// Running it again changes nothing.
-func SeedDemoHours(ctx context.Context, db *gorm.DB) error {
+// Running it again changes nothing. stores lists the mall's stores and
+// accounts their staff.
+func SeedDemoHours(ctx context.Context, db *gorm.DB, stores interface {
+	StoreIDs(ctx context.Context) ([]int64, error)
+}, accounts Accounts) error {
+	storeIDs, err := stores.StoreIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("demo hours: stores: %w", err)
+	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var storeIDs []int64
-		if err := tx.Table("stores").Order("id").Pluck("id", &storeIDs).Error; err != nil {
-			return fmt.Errorf("demo hours: stores: %w", err)
-		}
 		for _, id := range storeIDs {
 			var n int64
 			if err := tx.Model(&settingsRow{}).Where("store_id = ?", id).Count(&n).Error; err != nil {
@@ -30,12 +35,18 @@ func SeedDemoHours(ctx context.Context, db *gorm.DB) error {
 					return fmt.Errorf("demo hours: settings: %w", err)
 				}
 			}
-			var agents []string
-			if err := tx.Table("accounts").Where("store_id = ? AND role = ? AND NOT EXISTS (SELECT 1 FROM agent_hours h WHERE h.agent_id = accounts.id)", id, "agent").
-				Order("id").Pluck("id", &agents).Error; err != nil {
+			agents, err := accounts.StaffOf(ctx, id, auth.RoleAgent)
+			if err != nil {
 				return fmt.Errorf("demo hours: agents: %w", err)
 			}
 			for _, a := range agents {
+				var has int64
+				if err := tx.Model(&hoursRow{}).Where("agent_id = ?", a).Count(&has).Error; err != nil {
+					return fmt.Errorf("demo hours: %w", err)
+				}
+				if has > 0 {
+					continue
+				}
 				for d := 1; d <= 6; d++ {
 					if err := tx.Create(&hoursRow{StoreID: id, AgentID: a, Weekday: d, StartMinute: 9 * 60, EndMinute: 18 * 60}).Error; err != nil {
 						return fmt.Errorf("demo hours: %w", err)

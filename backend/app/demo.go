@@ -42,7 +42,7 @@ func (s *Services) SeedDemo(ctx context.Context) (*DemoReport, error) {
 	if out.Staff, err = s.Staff.SeedDemoStaff(ctx, rep.Stores); err != nil {
 		return nil, fmt.Errorf("seed demo staff: %w", err)
 	}
-	if err := appointments.SeedDemoHours(ctx, s.DB.DB); err != nil {
+	if err := appointments.SeedDemoHours(ctx, s.DB.DB, s.Catalog, s.Accounts); err != nil {
 		return nil, err
 	}
 	if out.Members, err = directory.SeedDemoMembers(ctx, s.DB.DB, s.Auth, s.Verifier, time.Now()); err != nil {

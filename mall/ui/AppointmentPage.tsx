@@ -185,8 +185,8 @@ export function AppointmentPage({ token }: { token: string }) {
         </p>
       )}
       <div class="book-actions">
-        {live && (
-          <button type="button" class="btn btn-primary" disabled={!canJoin || busy || onCall} onClick={join} data-testid="appointment-join">
+        {live && !onCall && (
+          <button type="button" class="btn btn-primary" disabled={!canJoin || busy} onClick={join} data-testid="appointment-join">
             <VideoIcon size={18} />
             Join the call
           </button>
