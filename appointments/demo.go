@@ -22,6 +22,14 @@ func SeedDemoHours(ctx context.Context, db *gorm.DB, stores interface {
 	if err != nil {
 		return fmt.Errorf("demo hours: stores: %w", err)
 	}
+	// Read the staff before the transaction: SQLite has one writer, and
+	// the accounts are read on another connection.
+	agentsOf := map[int64][]string{}
+	for _, id := range storeIDs {
+		if agentsOf[id], err = accounts.StaffOf(ctx, id, auth.RoleAgent); err != nil {
+			return fmt.Errorf("demo hours: agents: %w", err)
+		}
+	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, id := range storeIDs {
 			var n int64
@@ -35,11 +43,7 @@ func SeedDemoHours(ctx context.Context, db *gorm.DB, stores interface {
 					return fmt.Errorf("demo hours: settings: %w", err)
 				}
 			}
-			agents, err := accounts.StaffOf(ctx, id, auth.RoleAgent)
-			if err != nil {
-				return fmt.Errorf("demo hours: agents: %w", err)
-			}
-			for _, a := range agents {
+			for _, a := range agentsOf[id] {
 				var has int64
 				if err := tx.Model(&hoursRow{}).Where("agent_id = ?", a).Count(&has).Error; err != nil {
 					return fmt.Errorf("demo hours: %w", err)
