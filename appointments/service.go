@@ -8,6 +8,7 @@ package appointments
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -61,6 +62,11 @@ type Config struct {
 	JoinEarly time.Duration
 	// Tick is how often Run sweeps reminders and no-shows; default 15 s.
 	Tick time.Duration
+	// LinkKey, the same on every node, derives each booking's token from
+	// its id (HMAC-SHA256), so a reminder can carry the link though only
+	// the token's hash is stored. Without it tokens are random and the
+	// reminder points to the confirmation's link.
+	LinkKey []byte
 }
 
 // Service books, cancels and joins appointments and keeps the working
@@ -276,7 +282,8 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, error) {
 			}
 		}
 	}
-	token, hash := newToken()
+	id := newID()
+	token, hash := s.tokenFor(id)
 	var booked *Appointment
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		slots, err := s.freeSlots(ctx, tx, store.ID, st, loc, start, start.Add(time.Second))
@@ -304,7 +311,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, error) {
 			if clash > 0 {
 				continue
 			}
-			a := &Appointment{ID: newID(), StoreID: store.ID, AgentID: agent, Name: name, Email: email, ProductSKU: req.ProductSKU,
+			a := &Appointment{ID: id, StoreID: store.ID, AgentID: agent, Name: name, Email: email, ProductSKU: req.ProductSKU,
 				StartsAt: slot.Start, EndsAt: slot.End, Status: StatusBooked, TokenHash: hash, CreatedAt: now, UpdatedAt: now}
 			if req.ShopperID != "" {
 				a.ShopperID = &req.ShopperID
@@ -354,6 +361,18 @@ func newToken() (token, hash string) {
 	b := make([]byte, 32)
 	rand.Read(b)
 	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token)
+}
+
+// tokenFor returns the token of the appointment id and its stored hash:
+// derived from LinkKey when set, else random.
+func (s *Service) tokenFor(id string) (token, hash string) {
+	if len(s.cfg.LinkKey) == 0 {
+		return newToken()
+	}
+	m := hmac.New(sha256.New, s.cfg.LinkKey)
+	m.Write([]byte("appointment-link\x00" + id))
+	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 	return token, hashToken(token)
 }
 

@@ -72,7 +72,7 @@ func newFixture(t *testing.T) *fixture {
 
 // node is another node's service on the same database and clock.
 func (f *fixture) node(outbox string) *appointments.Service {
-	return appointments.New(f.a.DB.DB, f.a.Catalog, f.a.Accounts, mail.NewOutbox(outbox, "shop@test.example"), appointments.Config{PublicURL: "http://localhost:8080", Now: f.clock.Now})
+	return appointments.New(f.a.DB.DB, f.a.Catalog, f.a.Accounts, mail.NewOutbox(outbox, "shop@test.example"), appointments.Config{PublicURL: "http://localhost:8080", Now: f.clock.Now, LinkKey: []byte("the nodes' shared key")})
 }
 
 // schedule gives the agents Monday 09:00–11:00 in Berlin, 30-minute slots.
@@ -105,8 +105,8 @@ func mails(t *testing.T, dir, want string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(decodeQP(string(b)), want) {
-			out = append(out, string(b))
+		if text := decodeQP(string(b)); strings.Contains(text, want) {
+			out = append(out, text)
 		}
 	}
 	return out
@@ -320,7 +320,8 @@ func TestBookingRefusals(t *testing.T) {
 func TestReminderSentOnceByTwoNodes(t *testing.T) {
 	f := newFixture(t)
 	f.schedule(t, f.agents[0])
-	if _, err := f.book(t, berlin(10, 0), "ana@example.com"); err != nil {
+	ana, err := f.book(t, berlin(10, 0), "ana@example.com")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.book(t, berlin(10, 30), "bo@example.com"); err != nil {
@@ -353,6 +354,11 @@ func TestReminderSentOnceByTwoNodes(t *testing.T) {
 	count := func(to string) int { return len(mails(t, outA, "To: "+to)) + len(mails(t, outB, "To: "+to)) }
 	if a, b := count("ana@example.com"), count("bo@example.com"); a != 1 || b != 0 {
 		t.Fatalf("at 09:00: %d reminders to ana, %d to bo; want 1 and 0", a, b)
+	}
+	// The reminder carries the booking's own link, though only its hash is
+	// stored: both nodes derive it from the shared key.
+	if got := append(mails(t, outA, "To: ana@example.com"), mails(t, outB, "To: ana@example.com")...); !strings.Contains(got[0], "http://localhost:8080/appointments/"+ana.Token) {
+		t.Fatalf("the reminder lacks the link %s:\n%s", ana.Token, got[0])
 	}
 	f.clock.Set(berlin(9, 35))
 	sweepAll()

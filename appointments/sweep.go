@@ -124,13 +124,16 @@ func (s *Service) sendConfirmation(ctx context.Context, a *Appointment, token st
 	}
 }
 
-// sendReminder emails the reminder. The token is not kept, so the
-// reminder points to the confirmation's link.
+// sendReminder emails the reminder, with the booking's link when links
+// are derived (LinkKey); else it points to the confirmation's link.
 func (s *Service) sendReminder(ctx context.Context, a *Appointment) error {
 	store := s.storeName(ctx, a)
-	text := fmt.Sprintf("Hello %s,\n\nyour video call with %s starts soon: %s.\n\n"+
-		"Open the link in your booking confirmation at the time to join; the store's agent will ring you there.\n",
-		a.Name, store, s.when(ctx, a))
+	join := "Open the link in your booking confirmation at the time to join; the store's agent will ring you there.\n"
+	if len(s.cfg.LinkKey) > 0 {
+		token, _ := s.tokenFor(a.ID)
+		join = fmt.Sprintf("At the time, open this link to join; the store's agent will ring you there:\n%s\n\nCan't make it? Cancel on the same page.\n", s.Link(token))
+	}
+	text := fmt.Sprintf("Hello %s,\n\nyour video call with %s starts soon: %s.\n\n%s", a.Name, store, s.when(ctx, a), join)
 	return s.mail.Send(ctx, mail.Message{To: a.Email, Subject: "Reminder: your video call with " + store, Text: text})
 }
 

@@ -213,7 +213,10 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		a.Shutdown()
 		return nil, err
 	}
-	a.startAppointments()
+	if err := a.startAppointments(ctx); err != nil {
+		a.Shutdown()
+		return nil, err
+	}
 	late.dir, late.queue = dir, a.Queue
 	// Every node issues and accepts the same CSRF tokens (secrets.go).
 	csrfKey, err := a.csrfKey(ctx)
@@ -253,9 +256,14 @@ func (a *App) startShop(carts *mall.Carts) error {
 
 // startAppointments builds the appointments and starts their sweep of
 // reminders and no-shows on this node (every node sweeps; each reminder is
-// claimed by one).
-func (a *App) startAppointments() {
-	a.Appointments = appointments.New(a.DB.DB, a.Catalog, a.Accounts, a.Mail, appointments.Config{PublicURL: a.Config.PublicURL, Limits: a.Limits})
+// claimed by one). Every node derives the same booking links from one
+// key, so that whichever node sends a reminder can put the link in it.
+func (a *App) startAppointments(ctx context.Context) error {
+	key, err := a.appointmentKey(ctx)
+	if err != nil {
+		return fmt.Errorf("appointment link key: %w", err)
+	}
+	a.Appointments = appointments.New(a.DB.DB, a.Catalog, a.Accounts, a.Mail, appointments.Config{PublicURL: a.Config.PublicURL, Limits: a.Limits, LinkKey: key})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -266,6 +274,16 @@ func (a *App) startAppointments() {
 		cancel()
 		<-done
 	}
+	return nil
+}
+
+// appointmentKey is the key booking links are derived from: from the
+// cluster secret when one is set, else shared by the nodes through NATS.
+func (a *App) appointmentKey(ctx context.Context) ([]byte, error) {
+	if a.Config.ClusterSecret != "" {
+		return deriveKey(a.Config.ClusterSecret, "livemall appointment-links v1"), nil
+	}
+	return a.Bus.SharedSecret(ctx, "appointments")
 }
 
 // sweepHolds runs orders' sweep of payment holds, a few times per hold and
