@@ -270,3 +270,29 @@ func FuzzICS(f *testing.F) {
 		}
 	})
 }
+
+func FuzzLoadZone(f *testing.F) {
+	for _, s := range []string{"Europe/Berlin", "UTC", "../x", "Local", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		loc, err := LoadZone(s)
+		if err == nil && (loc == nil || loc == time.Local) {
+			t.Fatalf("LoadZone(%q) = %v, want a named zone", s, loc)
+		}
+		if err != nil && !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("LoadZone(%q): %v is not an invalid error", s, err)
+		}
+	})
+}
+
+func FuzzValidToken(f *testing.F) {
+	tok, _ := newToken()
+	f.Add(tok)
+	f.Add("apt_")
+	f.Fuzz(func(t *testing.T, s string) {
+		if validToken(s) && (len(s) != 47 || s[:4] != "apt_") {
+			t.Fatalf("validToken(%q) accepted a token of the wrong shape", s)
+		}
+	})
+}
