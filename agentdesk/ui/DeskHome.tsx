@@ -8,6 +8,7 @@ import { CallDesk, DeskStatus, useDesk } from './CallDesk';
 import { Catalog } from './Catalog';
 import { CobrowseView, isMallPath } from './CobrowseView';
 import { CreditReview } from './CreditReview';
+import { AppointmentHours, DeskAppointments } from './Appointments';
 import { EngagementTools } from './EngagementTools';
 import { TodayTile } from './TodayTile';
 
@@ -107,6 +108,8 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
         </aside>
       </div>
 
+      {store && <DeskAppointments mine={account.id} />}
+      {account.role === 'supervisor' && store && <AppointmentHours />}
       {store && <Analytics own={account.role !== 'supervisor'} />}
 
       {account.role === 'supervisor' && store && <Catalog slug={store.slug} storeName={store.name} />}

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/livemall/livemall/agentdesk"
+	"github.com/livemall/livemall/appointments"
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/backend/blob"
@@ -69,7 +70,11 @@ type App struct {
 	// by every node on the same NATS.
 	Blobs *blob.Objects
 
-	stopSweep func() // ends the sweep of payment holds
+	// Appointments books video calls with the stores at set times.
+	Appointments *appointments.Service
+
+	stopSweep        func() // ends the sweep of payment holds
+	stopAppointments func() // ends the sweep of reminders and no-shows
 }
 
 // Services is the part of App that commands without a server (seed, agent
@@ -87,6 +92,8 @@ type Services struct {
 	Verifier   *directory.EmailVerifier
 	// Accounts is auth's reads of the accounts for the other slices.
 	Accounts *auth.Accounts
+	// Mail sends the emails (SMTP or the outbox).
+	Mail mail.Sender
 }
 
 // OpenServices opens and migrates the database and builds the services.
@@ -127,7 +134,7 @@ func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx con
 		db.Close()
 		return nil, err
 	}
-	return &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog), Numbers: numbers, Verifier: verifier, Accounts: accounts}, nil
+	return &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog), Numbers: numbers, Verifier: verifier, Accounts: accounts, Mail: sender}, nil
 }
 
 // signOuts is auth's sign-out hook on a serving node: the directory ends
@@ -208,6 +215,10 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		a.Shutdown()
 		return nil, err
 	}
+	if err := a.startAppointments(ctx); err != nil {
+		a.Shutdown()
+		return nil, err
+	}
 	late.dir, late.queue = dir, a.Queue
 	// Every node issues and accepts the same CSRF tokens (secrets.go).
 	csrfKey, err := a.csrfKey(ctx)
@@ -249,6 +260,38 @@ func (a *App) startShop(carts *mall.Carts) error {
 		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret, Orders: orders}
 	}
 	return nil
+}
+
+// startAppointments builds the appointments and starts their sweep of
+// reminders and no-shows on this node (every node sweeps; each reminder is
+// claimed by one). Every node derives the same booking links from one
+// key, so that whichever node sends a reminder can put the link in it.
+func (a *App) startAppointments(ctx context.Context) error {
+	key, err := a.appointmentKey(ctx)
+	if err != nil {
+		return fmt.Errorf("appointment link key: %w", err)
+	}
+	a.Appointments = appointments.New(a.DB.DB, a.Catalog, a.Accounts, a.Mail, appointments.Config{PublicURL: a.Config.PublicURL, Limits: a.Limits, LinkKey: key})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Appointments.Run(ctx)
+	}()
+	a.stopAppointments = func() {
+		cancel()
+		<-done
+	}
+	return nil
+}
+
+// appointmentKey is the key booking links are derived from: from the
+// cluster secret when one is set, else shared by the nodes through NATS.
+func (a *App) appointmentKey(ctx context.Context) ([]byte, error) {
+	if a.Config.ClusterSecret != "" {
+		return deriveKey(a.Config.ClusterSecret, "livemall appointment-links v1"), nil
+	}
+	return a.Bus.SharedSecret(ctx, "appointments")
 }
 
 // sweepHolds runs orders' sweep of payment holds, a few times per hold and
@@ -403,6 +446,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Calls.Routes(api)
 	a.Calls.StoreMailboxRoutes(api)
 	a.Desk.Routes(api)
+	a.Appointments.Routes(api)
 	a.Boards.Routes(api, a.Shop.ShopperOf)
 	reg.MustRegister(a.Engagements.Collector(), a.Queue.Collector(), a.Calls.Collector(), a.SFU.Collector(), a.Signaling.Collector(), dependencyCollector{a})
 	if a.TURN != nil {
@@ -480,6 +524,9 @@ func (a *App) Shutdown() error {
 	}
 	if a.stopSweep != nil {
 		a.stopSweep()
+	}
+	if a.stopAppointments != nil {
+		a.stopAppointments()
 	}
 	if a.Queue != nil {
 		a.Queue.Close()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/livemall/livemall/agentdesk"
+	"github.com/livemall/livemall/appointments"
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/directory"
@@ -40,6 +41,9 @@ func (s *Services) SeedDemo(ctx context.Context) (*DemoReport, error) {
 	}
 	if out.Staff, err = s.Staff.SeedDemoStaff(ctx, rep.Stores); err != nil {
 		return nil, fmt.Errorf("seed demo staff: %w", err)
+	}
+	if err := appointments.SeedDemoHours(ctx, s.DB.DB, s.Catalog, s.Accounts); err != nil {
+		return nil, err
 	}
 	if out.Members, err = directory.SeedDemoMembers(ctx, s.DB.DB, s.Auth, s.Verifier, time.Now()); err != nil {
 		return nil, fmt.Errorf("seed demo members: %w", err)

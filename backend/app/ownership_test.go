@@ -27,6 +27,7 @@ var tableOwners = []struct {
 	{"mall", []string{"mall"}, []string{"stores", "products", "product_addons", "carts", "cart_items", "orders", "order_lines", "order_events", "age_checks", "order_sign_ceremonies", "order_signatures", "credit_applications", "credit_charges", "credit_sign_ceremonies", "credit_signatures", "credit_rules", "payment_attempts", "webhook_events", "mall_presence"}},
 	{"agentdesk", []string{"agentdesk"}, []string{"agent_states", "queue_entries", "board_items"}},
 	{"media", []string{"media"}, nil},
+	{"appointments", []string{"appointments"}, []string{"appointment_settings", "agent_hours", "appointments"}},
 }
 
 // knownCrossings are the queries of another slice's table that are left

@@ -7,6 +7,7 @@ import { CartPage } from './CartPage';
 import { CallStack } from './CallStack';
 import { CobrowseBanner } from './CobrowseBanner';
 import { CreditPage } from './CreditApplication';
+import { AppointmentNotice, AppointmentPage } from './AppointmentPage';
 import { HomePage } from './HomePage';
 import { OrderPage } from './OrderPage';
 import { OrdersPage } from './OrdersPage';
@@ -29,6 +30,7 @@ export function App() {
     <CartProvider who={session.loading ? '' : (session.account?.id ?? '')}>
       <MallCallProvider>
         <LiveStoresProvider route={route}>
+        <AppointmentNotice path={route.page === 'appointment' ? `/appointments/${route.token}` : ''} />
         <a class="skip-link" href="#main">
           Skip to content
         </a>
@@ -44,6 +46,7 @@ export function App() {
           {route.page === 'orders' && <OrdersPage signedIn={session.account !== null} />}
           {route.page === 'order' && <OrderPage id={route.id} />}
           {route.page === 'credit' && !session.loading && <CreditPage id={route.id} signedIn={session.account !== null} />}
+          {route.page === 'appointment' && <AppointmentPage token={route.token} />}
           {route.page === 'missing' && (
             <ErrorCard title="Nothing at this address" message={`There is no page at ${route.path}.`} />
           )}

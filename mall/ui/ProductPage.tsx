@@ -6,6 +6,7 @@ import { ErrorCard } from './ErrorCard';
 import { AgeBadge, Stock } from './ProductCard';
 import { AddToCart } from './AddToCart';
 import { TalkButton } from './TalkButton';
+import { BookCallButton } from './BookCall';
 import { useLoad } from './useLoad';
 import { shop, type MallStore } from './shopApi';
 
@@ -87,6 +88,7 @@ export function ProductPage({ slug, sku }: { slug: string; sku: string }) {
           )}
           <AddToCart store={store.slug} product={product} withQuantity />
           <TalkButton store={store} product={product} />
+          <BookCallButton store={store} product={product} />
           <p class="muted small sold-by">
             Sold by{' '}
             <a href={storeTo} onClick={linkClick(storeTo)}>

@@ -12,6 +12,7 @@ import type { MallStore } from './shopApi';
 import { QueueBadge, useLiveStore } from './QueueState';
 import { withLive } from './liveStores';
 import { TalkButton } from './TalkButton';
+import { BookCallButton } from './BookCall';
 import { VisitorsRow, type WithVisitors } from './Visitors';
 
 /** StoreBanner is the store's sign: brand colour, name and tagline. */
@@ -64,6 +65,7 @@ export function StorePage({ slug }: { slug: string }) {
         <div class="store-talk">
           <QueueBadge queue={live.queue} long />
           <TalkButton store={live} />
+          <BookCallButton store={live} />
         </div>
       </StoreBanner>
       {departments.length > 1 && (

@@ -11,6 +11,7 @@ export type Route =
   | { page: 'orders' }
   | { page: 'order'; id: string }
   | { page: 'credit'; id: string }
+  | { page: 'appointment'; token: string }
   | { page: 'missing'; path: string };
 
 /** parseRoute maps a pathname to a route; unknown paths are 'missing'. */
@@ -24,6 +25,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'cart' && parts.length === 1) return { page: 'cart' };
   if (parts[0] === 'orders' && parts.length === 1) return { page: 'orders' };
   if (parts[0] === 'orders' && parts.length === 2) return { page: 'order', id: parts[1] };
+  if (parts[0] === 'appointments' && parts.length === 2) return { page: 'appointment', token: parts[1] };
   if (parts[0] === 'credit' && parts.length <= 2) return { page: 'credit', id: parts[1] ?? '' };
   return { page: 'missing', path };
 }
