@@ -69,7 +69,12 @@ type App struct {
 	// by every node on the same NATS.
 	Blobs *blob.Objects
 
-	stopSweep func() // ends the sweep of payment holds
+	// AgeJudgements keeps the agent's own age judgements with their still
+	// frames, swept after each store's retention period.
+	AgeJudgements *mall.AgeJudgements
+
+	stopSweep         func() // ends the sweep of payment holds
+	stopEvidenceSweep func() // ends the sweep of age check frames
 }
 
 // Services is the part of App that commands without a server (seed, agent
@@ -237,6 +242,11 @@ func (a *App) startShop(carts *mall.Carts) error {
 	a.stopSweep = sweepHolds(orders)
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth, a.Limits)
 	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Accounts, a.Engagements)
+	a.AgeJudgements = mall.NewAgeJudgements(a.Closing, a.Blobs, a.Engagements)
+	ectx, ecancel := context.WithCancel(context.Background())
+	edone := make(chan struct{})
+	go func() { defer close(edone); a.AgeJudgements.RunSweeps(ectx, time.Hour) }()
+	a.stopEvidenceSweep = func() { ecancel(); <-edone }
 	if cfg.StripeMode() {
 		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret, Orders: orders}
 	}
@@ -381,6 +391,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.MallPresence.Routes(api)
 	a.Shop.Routes(api)
 	a.Closing.Routes(api)
+	a.AgeJudgements.Routes(api)
 	if a.Webhook != nil {
 		a.Webhook.Route(api)
 	}
@@ -463,6 +474,9 @@ func (a *App) Shutdown() error {
 	}
 	if a.stopSweep != nil {
 		a.stopSweep()
+	}
+	if a.stopEvidenceSweep != nil {
+		a.stopEvidenceSweep()
 	}
 	if a.Queue != nil {
 		a.Queue.Close()
