@@ -22,6 +22,7 @@ import { outcomeText, type CallClient, type CallView, type QueueView } from '../
 import { waitText } from './QueueState';
 import { BoardButton, BoardOverlay } from './BoardDock';
 import { SuggestionNotice } from './SuggestionNotice';
+import { AgeNotice } from './AgeNotice';
 import { AgentStage, CallButtons, clock, SelfView, useTick } from './TalkMedia';
 import { useTalk, useTalkSession, type TalkState } from './talkSession';
 import { IncomingCallCard, type IncomingCallClasses } from '../../backend/web/ui/IncomingCallCard';
@@ -173,6 +174,7 @@ export function TalkDock({ account }: { account: Account | null }) {
         {stage === 'mailbox' && c && <Mailbox c={c} store={store.name} now={now} selfName={selfName} />}
         {stage === 'active' && c && client && <AgentStage call={c} client={client} selfName={selfName} />}
         {stage === 'active' && <SuggestionNotice />}
+        {stage === 'active' && <AgeNotice store={store.slug} />}
         {(stage === 'active' || stage === 'ended') && <BoardButton agent={agent} />}
         {stage === 'callback' && c && <Callback q={c.queue} store={store.name} member={account !== null} memberNumber={memberNumber} />}
         {stage === 'ended' && c && <Ended c={c} now={now} />}
