@@ -126,23 +126,34 @@ export function AgeJudgement({ entryId, name, avatar, cart, order, context, vide
   );
 }
 
+/** decisionText names a recorded decision for the desk. */
+function decisionText(d: Judged['decision']): string {
+  switch (d) {
+    case 'confirmed':
+      return 'Age verified on live video';
+    case 'looks_underage':
+      return 'Refused: does not look old enough';
+    case 'not_account_holder':
+      return 'Refused: not the account holder';
+    default:
+      return 'Refused by their registered birth date';
+  }
+}
+
 function Outcome({ done, name }: { done: Judged; name: string }) {
   const kept = new Date(done.keepUntil).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  let text = '';
+  if (done.verified) text = `${name} may now sign and pay.`;
+  else if (done.decision === 'refused_by_record') text = `The order was refused: ${done.reason ?? ''}`;
+  else text = `${done.removed.join(', ')} left the ${done.order ? 'order' : 'cart'}. ${name} sees why; the call goes on for the rest.`;
   return (
     <div class={`age-outcome ${done.verified ? 'is-ok' : 'is-refused'}`} data-testid="age-outcome" data-decision={done.decision} role="status">
       <img class="age-frame" src={done.frameUrl} alt={`Still frame of ${name}'s video`} width={96} height={72} data-testid="age-frame" />
-      <div>
-        {done.verified ? (
-          <p class="age-outcome-title">
-            <CheckIcon size={14} /> Age verified on live video.
-          </p>
-        ) : done.decision === 'refused_by_record' ? (
-          <p class="age-outcome-title">The order was refused: {done.reason}</p>
-        ) : (
-          <p class="age-outcome-title">
-            {done.removed.join(', ')} left the {done.order ? 'order' : 'cart'}. {name} sees why; the call goes on for the rest.
-          </p>
-        )}
+      <div class="age-outcome-body">
+        <p class="age-outcome-title">
+          {done.verified ? <CheckIcon size={14} /> : <ShieldIcon size={14} />} {decisionText(done.decision)}
+        </p>
+        <p class="small">{text}</p>
         <p class="small muted">Frame kept as evidence until {kept}.</p>
       </div>
     </div>

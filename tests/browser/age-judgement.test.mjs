@@ -64,6 +64,9 @@ test("the agent judges the shopper doesn't look 18+: the wine leaves the cart, t
     await mediaFlows(A.page, 'agent');
     await mediaFlows(S.page, 'shopper');
     assert.deepEqual(await cartSKUs(S.page), [WINE, OPENER].sort());
+    // The desk asks to co-browse; not now (it would cover the phone's screen).
+    await S.page.locator('[data-testid=cobrowse-consent]').getByRole('button', { name: 'Not now' }).click({ noWaitAfter: true, timeout: 30_000 });
+    await S.page.locator('[data-testid=cobrowse-consent]').waitFor({ state: 'detached', timeout: 10_000 });
 
     // Before the check the shopper is told the frame is kept, and for how long.
     const dock = S.page.locator('[data-testid=talk-panel]');
@@ -89,6 +92,7 @@ test("the agent judges the shopper doesn't look 18+: the wine leaves the cart, t
     await S.page.setViewportSize({ width: 390, height: 844 });
     await panel.scrollIntoViewIfNeeded();
     await A.page.screenshot({ path: join(shots, 'age-desk-controls-390.png') });
+    await before.scrollIntoViewIfNeeded();
     await S.page.screenshot({ path: join(shots, 'age-shopper-before-390.png') });
     await A.page.setViewportSize({ width: 1280, height: 800 });
     await S.page.setViewportSize({ width: 1280, height: 800 });
@@ -97,6 +101,7 @@ test("the agent judges the shopper doesn't look 18+: the wine leaves the cart, t
     await refuse.click(deskClick);
     const outcome = panel.locator('[data-testid=age-outcome][data-decision=looks_underage]');
     await outcome.waitFor({ timeout: 15_000 });
+    assert.match(await outcome.innerText(), /Refused: does not look old enough/);
     assert.match(await outcome.innerText(), /Barolo DOCG 2018 left the cart/);
 
     // The shopper's cart loses the wine, keeps the corkscrew, and the call panel says why.
@@ -142,6 +147,8 @@ test("the agent judges the shopper doesn't look 18+: the wine leaves the cart, t
     // The same pages on a phone.
     await S.page.setViewportSize({ width: 390, height: 844 });
     await A.page.setViewportSize({ width: 390, height: 844 });
+    // On a phone the shopper folds the call panel to read the page.
+    await dock.getByRole('button', { name: 'Fold the call panel away' }).click();
     await S.page.locator('.cart-page [data-testid=age-refusal]').scrollIntoViewIfNeeded();
     await S.page.screenshot({ path: join(shots, 'age-shopper-cart-390.png') });
     await panel.scrollIntoViewIfNeeded();
