@@ -100,7 +100,10 @@ test("the agent judges the shopper doesn't look 18+: the wine leaves the cart, t
     // --- "Doesn't look 18+".
     await refuse.click(deskClick);
     const outcome = panel.locator('[data-testid=age-outcome][data-decision=looks_underage]');
-    await outcome.waitFor({ timeout: 15_000 });
+    await panel.locator('[data-testid=age-outcome], .status-error').first().waitFor({ timeout: 30_000 });
+    const refused = await panel.locator('.status-error').count();
+    assert.equal(refused, 0, `the desk shows an error: ${refused && (await panel.locator('.status-error').innerText())}`);
+    await outcome.waitFor();
     assert.match(await outcome.innerText(), /Refused: does not look old enough/);
     assert.match(await outcome.innerText(), /Barolo DOCG 2018 left the cart/);
 
