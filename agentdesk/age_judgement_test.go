@@ -55,7 +55,9 @@ type judged struct {
 // cartSKUs returns the SKUs in the shopper's cart.
 func cartSKUs(t *testing.T, c *apptest.Client) []string {
 	t.Helper()
-	var cart struct{ Cart struct{ Items []struct{ SKU string } } }
+	var cart struct {
+		Cart struct{ Items []struct{ SKU string } }
+	}
 	c.Must(200, "GET", "/api/v1/cart", nil).JSON(t, &cart)
 	var out []string
 	for _, it := range cart.Cart.Items {
