@@ -210,9 +210,17 @@ func TestAgeCheckFrameIsKeptForTheStoreOnlyAndSweptAfterRetention(t *testing.T) 
 		t.Fatalf("sweep within the period: %d %v", n, err)
 	}
 	e.agent.Must(200, "GET", out.FrameURL, nil)
+	// A frame no judgement names (its node died before the row) goes too.
+	orphan := "age-evidence/" + storeIDOf(t, a, store) + "/agj_orphan.jpg"
+	if _, err := a.Blobs.Put(ctx, orphan, bytes.NewReader(frame), "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
 	j.Now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
-	if n, err := j.SweepEvidence(ctx); err != nil || n != 1 {
-		t.Fatalf("sweep after the period: %d %v", n, err)
+	if n, err := j.SweepEvidence(ctx); err != nil || n != 2 {
+		t.Fatalf("sweep after the period: %d %v, want the frame and the orphan", n, err)
+	}
+	if _, _, err := a.Blobs.Open(ctx, orphan); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("the orphan frame: %v", err)
 	}
 	if r := e.agent.Do("GET", out.FrameURL, nil); r.Status != 404 || !strings.Contains(r.Body, "retention") {
 		t.Fatalf("swept frame: %d %s", r.Status, r.Body)

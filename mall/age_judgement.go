@@ -450,13 +450,20 @@ func (j *AgeJudgements) RecentFor(ctx context.Context, s Shopper) ([]AgeJudgemen
 	return out, err
 }
 
+// orphanGrace is how old a frame without a judgement must be before the
+// sweep deletes it: younger ones may belong to a judgement being recorded.
+const orphanGrace = time.Hour
+
 // SweepEvidence deletes the frames kept past their store's retention
-// period and clears their keys; the judgements stay as the record. It
-// returns how many frames it deleted. A frame already gone counts as
-// deleted; a row another node cleared meanwhile is skipped.
+// period and clears their keys; the judgements stay as the record. It also
+// deletes frames older than an hour that no judgement names (a process that
+// died between storing a frame and recording its judgement). It returns
+// how many frames it deleted. A frame already gone counts as deleted; a
+// row another node cleared meanwhile is skipped.
 func (j *AgeJudgements) SweepEvidence(ctx context.Context) (int, error) {
+	now := j.Now().UTC()
 	var due []AgeJudgement
-	if err := j.db.WithContext(ctx).Where("frame_key IS NOT NULL AND keep_until < ?", j.Now().UTC()).Order("keep_until").Limit(500).Find(&due).Error; err != nil {
+	if err := j.db.WithContext(ctx).Where("frame_key IS NOT NULL AND keep_until < ?", now).Order("keep_until").Limit(500).Find(&due).Error; err != nil {
 		return 0, err
 	}
 	n := 0
@@ -469,6 +476,43 @@ func (j *AgeJudgements) SweepEvidence(ctx context.Context) (int, error) {
 			return n, res.Error
 		}
 		n += int(res.RowsAffected)
+	}
+	orphans, err := j.sweepOrphans(ctx, now)
+	return n + orphans, err
+}
+
+// sweepOrphans deletes the frames older than orphanGrace whose key no
+// judgement holds.
+func (j *AgeJudgements) sweepOrphans(ctx context.Context, now time.Time) (int, error) {
+	files, err := j.blobs.List(ctx, "age-evidence")
+	if err != nil {
+		return 0, fmt.Errorf("list age check frames: %w", err)
+	}
+	old := map[string]bool{}
+	keys := []string{}
+	for _, f := range files {
+		if f.ModTime.Before(now.Add(-orphanGrace)) {
+			old[f.Key] = true
+			keys = append(keys, f.Key)
+		}
+	}
+	for len(keys) > 0 {
+		batch := keys[:min(len(keys), 500)]
+		keys = keys[len(batch):]
+		var held []string
+		if err := j.db.WithContext(ctx).Model(&AgeJudgement{}).Where("frame_key IN ?", batch).Pluck("frame_key", &held).Error; err != nil {
+			return 0, err
+		}
+		for _, k := range held {
+			delete(old, k)
+		}
+	}
+	n := 0
+	for k := range old {
+		if err := j.blobs.Delete(ctx, k); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			return n, fmt.Errorf("delete orphan frame %s: %w", k, err)
+		}
+		n++
 	}
 	return n, nil
 }
