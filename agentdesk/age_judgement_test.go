@@ -324,3 +324,25 @@ func TestAgeJudgementRefusesBadRequests(t *testing.T) {
 		t.Fatalf("after one refusal and a double decision: %d judgements, %d files, want 1 and 1", n, len(files))
 	}
 }
+
+// TestAgeConfirmOfAnUnderageShopperIsRefusedByTheRecord: confirming on the
+// desk an order of a shopper whose birth date shows them under age refuses
+// the order (and ends the call, as before); the frame is kept with it.
+func TestAgeConfirmOfAnUnderageShopperIsRefusedByTheRecord(t *testing.T) {
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
+	const store = "vinoteca-rossi"
+	shopper := apptest.ShopperBorn(t, a, "Teo Minor", apptest.BornYearsAgo(17))
+	shopper.Must(200, "POST", "/api/v1/cart/items", map[string]any{"store": store, "sku": "VR-BAROLO-18", "quantity": 1})
+	e := engage(t, a, base, store, "VR-BAROLO-18", shopper, "Ivo Agent")
+	var o apptest.OrderAnswer
+	shopper.Must(201, "POST", "/api/v1/checkout", "{}").JSON(t, &o)
+	var out judged
+	e.agent.Must(201, "POST", "/api/v1/desk/engagements/"+e.entry+"/age-check", judgement("confirm", stillFrame(t))).JSON(t, &out)
+	if out.Verified || out.Decision != "refused_by_record" || out.Order == nil || out.Order.State != "refused" || !strings.Contains(out.Reason, "under 18") {
+		t.Fatalf("confirm of an underage shopper: %+v", out)
+	}
+	e.sp.Expect("call.state", `"state":"ended"`, 10*time.Second)
+	e.agent.Must(200, "GET", out.FrameURL, nil)
+	apptest.CheckAgeInvariant(t, a)
+}

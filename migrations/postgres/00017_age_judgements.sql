@@ -15,7 +15,7 @@ CREATE TABLE age_judgements (
     guest_hash TEXT,
     agent_account_id TEXT NOT NULL REFERENCES accounts (id),
     order_id TEXT REFERENCES orders (id) ON DELETE SET NULL,
-    decision TEXT NOT NULL CHECK (decision IN ('confirmed', 'looks_underage', 'not_account_holder', 'underage_by_birthdate')),
+    decision TEXT NOT NULL CHECK (decision IN ('confirmed', 'looks_underage', 'not_account_holder', 'refused_by_record')),
     required_age INTEGER NOT NULL CHECK (required_age IN (18, 21)),
     removed TEXT NOT NULL DEFAULT '',
     reason TEXT NOT NULL DEFAULT '',
