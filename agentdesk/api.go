@@ -13,6 +13,7 @@ package agentdesk
 //   - Engagements, an answered call's life (engagement*.go, live.go,
 //     agent_today.go): mall.WithAgent (checkout) — InEngagement;
 //     mall.Witness (age checks) — VideoWitness, EndForRefusedOrder;
+//     mall.Engaged (the agent's age judgement) — EngagedShopper;
 //     EngagementPeers (co-browsing, whiteboards) — Peer.
 //   - CreditCalls, store credit in the call (credit_calls.go):
 //     mall.CreditCalls — CreditCall, TellCredit, TellSupervisors.
@@ -34,6 +35,7 @@ var (
 	_ mall.WithAgent   = (*Engagements)(nil)
 	_ mall.Witness     = (*Engagements)(nil)
 	_ mall.CreditCalls = (*CreditCalls)(nil)
+	_ mall.Engaged     = (*Engagements)(nil)
 	_ EngagementPeers  = (*Engagements)(nil)
 	_ Rooms            = (*directory.Rooms)(nil)
 	_ LiveCalls        = (*directory.Rooms)(nil)

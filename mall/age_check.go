@@ -108,6 +108,14 @@ func AgeOn(birth string, day time.Time) (age int, ok bool) {
 // the VideoWitness hook) and then moves to draft, ready to sign. The check
 // and the move are one transaction.
 func (ac *AgeChecks) CheckAge(ctx context.Context, staff *auth.Account, orderID string, videoConfirmed bool) (*AgeCheckOutcome, error) {
+	return ac.checkAge(ctx, staff, orderID, videoConfirmed, nil)
+}
+
+// checkAge is CheckAge that also records ev, the agent's judgement with its
+// still frame (nil: none), in the transaction that moves the order: as
+// confirmed when the order is verified, as refused by the record when the
+// birth date (or its absence) refuses it.
+func (ac *AgeChecks) checkAge(ctx context.Context, staff *auth.Account, orderID string, videoConfirmed bool, ev *AgeJudgement) (*AgeCheckOutcome, error) {
 	db := ac.db.WithContext(ctx)
 	var o Order
 	err := db.Where("id = ?", orderID).Take(&o).Error
@@ -130,7 +138,7 @@ func (ac *AgeChecks) CheckAge(ctx context.Context, staff *auth.Account, orderID 
 	actor := "staff:" + staff.ID
 	if o.AccountID == nil {
 		reason := fmt.Sprintf("guests cannot buy age-restricted items: sign up with your birth date to buy %s (%d+)", item, age)
-		return ac.refuse(ctx, &o, actor, reason, nil)
+		return ac.refuse(ctx, &o, actor, reason, nil, ev.refusedByRecord(o.ID, age, reason))
 	}
 	refs, err := ac.accounts.Refs(ctx, []string{*o.AccountID})
 	if err != nil {
@@ -144,11 +152,12 @@ func (ac *AgeChecks) CheckAge(ctx context.Context, staff *auth.Account, orderID 
 	years, ok := AgeOn(shopper.BirthDate, now)
 	if !ok {
 		reason := fmt.Sprintf("the shopper's account has no birth date, so %s (%d+) cannot be sold to them", item, age)
-		return ac.refuse(ctx, &o, actor, reason, nil)
+		return ac.refuse(ctx, &o, actor, reason, nil, ev.refusedByRecord(o.ID, age, reason))
 	}
 	check := AgeCheck{OrderID: o.ID, AccountID: shopper.ID, RequiredAge: age, BirthdateShowsAge: years >= age, CheckedBy: staff.ID, CheckedAt: now}
 	if !check.BirthdateShowsAge {
-		return ac.refuse(ctx, &o, actor, fmt.Sprintf("the shopper is under %d", age), &check)
+		reason := fmt.Sprintf("the shopper is under %d", age)
+		return ac.refuse(ctx, &o, actor, reason, &check, ev.refusedByRecord(o.ID, age, reason))
 	}
 	if !videoConfirmed {
 		return nil, apperr.New(apperr.Invalid, "confirm that you saw the shopper on live video (camera on, avatar off) before you verify their age")
@@ -168,6 +177,12 @@ func (ac *AgeChecks) CheckAge(ctx context.Context, staff *auth.Account, orderID 
 		if err := tx.Create(&check).Error; err != nil {
 			return err
 		}
+		if ev != nil {
+			ev.OrderID, ev.Decision, ev.RequiredAge = &o.ID, DecisionConfirmed, age
+			if err := tx.Create(ev).Error; err != nil {
+				return err
+			}
+		}
 		return move(tx, &o, OrderDraft, actor, fmt.Sprintf("age %d+ verified by birth date and on live video by %s", age, staff.Name))
 	})
 	if err != nil {
@@ -176,12 +191,17 @@ func (ac *AgeChecks) CheckAge(ctx context.Context, staff *auth.Account, orderID 
 	return &AgeCheckOutcome{Order: &o, Verified: true}, nil
 }
 
-// refuse moves the order to refused with the reason, recording check if
-// given, in one transaction; the witness is told after the commit.
-func (ac *AgeChecks) refuse(ctx context.Context, o *Order, actor, reason string, check *AgeCheck) (*AgeCheckOutcome, error) {
+// refuse moves the order to refused with the reason, recording check and
+// ev if given, in one transaction; the witness is told after the commit.
+func (ac *AgeChecks) refuse(ctx context.Context, o *Order, actor, reason string, check *AgeCheck, ev *AgeJudgement) (*AgeCheckOutcome, error) {
 	err := ac.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if check != nil {
 			if err := tx.Create(check).Error; err != nil {
+				return err
+			}
+		}
+		if ev != nil {
+			if err := tx.Create(ev).Error; err != nil {
 				return err
 			}
 		}

@@ -2,15 +2,17 @@
 // shopper's cart as it changes (lines the agent suggested marked, and
 // whether the shopper kept them), add-ons to suggest into it with one
 // click (and to show on the shopper's screen through co-browse), the
-// shopper's latest order in the store with its age check on live video,
+// shopper's latest order in the store, the age check on live video
+// (AgeJudgement),
 // and a store-credit application for members.
 //
 //   <EngagementTools engaged={e} live videoLive={call.remoteVideoLive}
 //                    navigate={(path) => signal.send({type: 'cobrowse.navigate', …})} />
 
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { CheckIcon, ShieldIcon, StoreIcon, VideoIcon } from '../../backend/web/ui/icons';
+import { CheckIcon, ShieldIcon, StoreIcon } from '../../backend/web/ui/icons';
 import { errorMessage } from '../../backend/web/ui/session';
+import { AgeJudgement } from './AgeJudgement';
 import { BoardPanel } from './BoardPanel';
 import { CreditProgress } from './CreditProgress';
 import type { Engaged } from './CallDesk';
@@ -20,7 +22,6 @@ import { formatMoney } from '../../backend/web/ui/money';
 import {
   engagementApi,
   orderStateText,
-  type AgeCheckResult,
   type CartLine,
   type EngagementOrder,
   type LiveEngagement,
@@ -90,14 +91,18 @@ export function EngagementTools({ engaged, live, videoLive, navigate, onRefused 
       <CartPanel name={name} cart={cart} error={loadError} />
       <SuggestionsPanel entryId={entryId} name={name} suggestions={suggestions} navigate={navigate} onChanged={(c) => (setCart(c), refresh())} />
       <div class="eng-col">
-        <OrderPanel
+        <AgeJudgement
+          entryId={entryId}
           name={name}
-          engaged={engaged}
+          avatar={engaged.avatar}
+          cart={cart}
           order={engagement?.orders?.[0] ?? null}
+          context={engaged.context ?? undefined}
           videoLive={videoLive}
-          onChecked={refresh}
+          onDone={refresh}
           onRefused={onRefused}
         />
+        <OrderPanel name={name} order={engagement?.orders?.[0] ?? null} />
         {engagement?.member && <CreditProgress entryId={entryId} name={name} />}
       </div>
       <BoardPanel entryId={entryId} shopperName={name} live={live} />
@@ -279,37 +284,10 @@ function SuggestionsPanel({ entryId, name, suggestions, navigate, onChanged }: S
 
 interface OrderPanelProps {
   name: string;
-  engaged: Engaged;
   order: EngagementOrder | null;
-  videoLive: boolean;
-  onChecked(): void;
-  onRefused?(reason: string): void;
 }
 
-function OrderPanel({ name, engaged, order, videoLive, onChecked, onRefused }: OrderPanelProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-  const [result, setResult] = useState<(AgeCheckResult & { orderId: string }) | null>(null);
-  const facts = engaged.context?.facts ?? {};
-  const mine = result && order && result.orderId === order.id ? result : null;
-  const state = order?.state;
-
-  const check = async () => {
-    if (!order) return;
-    setBusy(true);
-    setError('');
-    try {
-      const r = await engagementApi.ageCheck(order.id);
-      setResult({ ...r, orderId: order.id });
-      if (!r.verified) onRefused?.(r.reason || 'the shopper is not old enough');
-      onChecked();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
+function OrderPanel({ name, order }: OrderPanelProps) {
   return (
     <section class="eng-panel" data-testid="engagement-order" aria-labelledby="eng-order-title" data-order-id={order?.id ?? ''}>
       <header class="eng-head">
@@ -324,55 +302,14 @@ function OrderPanel({ name, engaged, order, videoLive, onChecked, onRefused }: O
             {order.state === 'confirmed' ? <CheckIcon size={16} /> : order.state === 'refused' ? <ShieldIcon size={16} /> : <span class="eng-state-dot" aria-hidden="true" />}
             <span>{order.state === 'draft' && !order.needsSignature ? 'Placed: waiting for payment' : orderStateText(order.state)}</span>
           </p>
-          {state === 'confirmed' && <p class="eng-success">Order confirmed: paid in full. Thank {name} and wrap up.</p>}
-          {state === 'refused' && (
+          {order.state === 'confirmed' && <p class="eng-success">Order confirmed: paid in full. Thank {name} and wrap up.</p>}
+          {order.state === 'refused' && (
             <p class="eng-refused" role="alert">
-              The order was refused{mine?.reason ? `: ${mine.reason}` : '.'} Nothing was charged.
+              The order was refused. Nothing was charged.
             </p>
-          )}
-          {mine?.verified && state !== 'awaiting_verification' && state !== 'refused' && (
-            <p class="eng-verified small">
-              <CheckIcon size={14} /> Age verified on live video.
-            </p>
-          )}
-          {state === 'awaiting_verification' && (
-            <div class="eng-agecheck" aria-labelledby="eng-age-title">
-              <h3 id="eng-age-title" class="ctx-title">
-                Age check
-              </h3>
-              <p class="small">It holds age-restricted products. Look at {name} on live video, then confirm: livemall checks their registered birth date.</p>
-              <ul class="chips ctx-facts" aria-label="Verified facts">
-                <AgeFact ok={facts.over18} label="18" />
-                <AgeFact ok={facts.over21} label="21" />
-              </ul>
-              <button type="button" class="btn btn-primary" data-testid="age-check" disabled={busy || !videoLive} onClick={() => void check()}>
-                <VideoIcon size={16} /> {busy ? 'Checking…' : 'I see them on live video — confirm age'}
-              </button>
-              {!videoLive && (
-                <p class="hint" data-testid="age-check-hint">
-                  {engaged.avatar
-                    ? `${name} is behind an avatar: use "Ask for live video" in the call, then confirm once you see them.`
-                    : `${name}'s camera is off: ask them to turn it on, then confirm once you see them.`}
-                </p>
-              )}
-              {error && (
-                <p class="status-error small" role="alert">
-                  {error}
-                </p>
-              )}
-            </div>
           )}
         </>
       )}
     </section>
-  );
-}
-
-function AgeFact({ ok, label }: { ok: boolean | undefined; label: string }) {
-  return (
-    <li class={`fact ${ok ? 'tone-ok' : ok === false ? 'tone-warn' : 'tone-muted'}`}>
-      {ok ? <CheckIcon size={14} /> : <ShieldIcon size={14} />}
-      {ok ? `Over ${label}` : `Not verified over ${label}`}
-    </li>
   );
 }

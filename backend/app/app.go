@@ -72,9 +72,13 @@ type App struct {
 
 	// Appointments books video calls with the stores at set times.
 	Appointments *appointments.Service
+	// AgeJudgements keeps the agent's own age judgements with their still
+	// frames, swept after each store's retention period.
+	AgeJudgements *mall.AgeJudgements
 
-	stopSweep        func() // ends the sweep of payment holds
-	stopAppointments func() // ends the sweep of reminders and no-shows
+	stopSweep         func() // ends the sweep of payment holds
+	stopAppointments  func() // ends the sweep of reminders and no-shows
+	stopEvidenceSweep func() // ends the sweep of age check frames
 }
 
 // Services is the part of App that commands without a server (seed, agent
@@ -256,6 +260,11 @@ func (a *App) startShop(carts *mall.Carts) error {
 	a.Shop = mall.NewShop(carts, orders, strings.HasPrefix(cfg.PublicURL, "https://"), a.Auth, a.Limits)
 	credit := agentdesk.NewCreditCalls(a.DB.DB, a.Signaling, a.Accounts, a.Directory)
 	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Accounts, a.Engagements, credit, a.Verifier)
+	a.AgeJudgements = mall.NewAgeJudgements(a.Closing, a.Blobs, a.Engagements)
+	ectx, ecancel := context.WithCancel(context.Background())
+	edone := make(chan struct{})
+	go func() { defer close(edone); a.AgeJudgements.RunSweeps(ectx, time.Hour) }()
+	a.stopEvidenceSweep = func() { ecancel(); <-edone }
 	if cfg.StripeMode() {
 		a.Webhook = &mall.StripeWebhook{Secret: cfg.StripeWebhookSecret, Orders: orders}
 	}
@@ -438,6 +447,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.MallPresence.Routes(api)
 	a.Shop.Routes(api)
 	a.Closing.Routes(api)
+	a.AgeJudgements.Routes(api)
 	if a.Webhook != nil {
 		a.Webhook.Route(api)
 	}
@@ -527,6 +537,9 @@ func (a *App) Shutdown() error {
 	}
 	if a.stopAppointments != nil {
 		a.stopAppointments()
+	}
+	if a.stopEvidenceSweep != nil {
+		a.stopEvidenceSweep()
 	}
 	if a.Queue != nil {
 		a.Queue.Close()

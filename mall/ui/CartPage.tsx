@@ -10,6 +10,7 @@ import { AgeBadge, ProductImageLink, ProductName } from './ProductCard';
 import { QuantityStepper } from './QuantityStepper';
 import { linkClick, navigate, orderPath, productPath, storePath } from './router';
 import { shop, type Cart, type CartLine } from './shopApi';
+import { AgeNotice } from './AgeNotice';
 import { suggestionText, SuggestionActions, useAgentName } from './SuggestionNotice';
 import { AlertIcon, CartIcon, RemoveIcon } from './shopIcons';
 
@@ -35,6 +36,7 @@ export function CartPage() {
           </span>
         )}
       </div>
+      <AgeNotice />
       {cart.items.length === 0 ? <EmptyCart /> : <FullCart cart={cart} />}
     </div>
   );

@@ -15,6 +15,7 @@ import { canPay, mustSign, orderNumber, shop, stateName, type CreditApplication,
 import { AlertIcon, CheckCircleIcon } from './shopIcons';
 import { SignOrder } from './SignOrder';
 import { useTalk } from './talkSession';
+import { AgeNotice } from './AgeNotice';
 
 /** StateBadge shows an order's state in words and colour. */
 export function StateBadge({ state }: { state: OrderState }) {
@@ -201,6 +202,7 @@ function Checkout({ order, onChange }: { order: Order; onChange(o: Order): void 
         </div>
       )}
 
+      {order.state === 'awaiting_verification' && <AgeNotice store={order.store.slug} pending />}
       {closed && reason && <RefusalNote state={order.state} reason={reason} />}
 
       <div class="cart-layout">

@@ -25,6 +25,7 @@ import { waitText } from './QueueState';
 import { BoardButton, BoardOverlay } from './BoardDock';
 import { SuggestionNotice } from './SuggestionNotice';
 import { CreditCallCard } from './CreditCallCard';
+import { AgeNotice } from './AgeNotice';
 import { AgentStage, CallButtons, clock, SelfView, useTick } from './TalkMedia';
 import { useTalk, useTalkSession, type TalkState } from './talkSession';
 import { IncomingCallCard, type IncomingCallClasses } from '../../backend/web/ui/IncomingCallCard';
@@ -209,6 +210,7 @@ export function TalkDock({ account, children }: TalkDockProps) {
         {stage === 'mailbox' && c && <Mailbox c={c} store={store.name} now={now} selfName={selfName} />}
         {stage === 'active' && c && client && <AgentStage call={c} client={client} selfName={selfName} />}
         {stage === 'active' && <SuggestionNotice />}
+        {stage === 'active' && <AgeNotice store={store.slug} />}
         {stage === 'active' && <CreditCallCard />}
         {stage === 'active' && <BoardButton agent={agent} />}
         {stage === 'callback' && c && <Callback q={c.queue} store={store.name} member={account !== null} memberNumber={memberNumber} />}

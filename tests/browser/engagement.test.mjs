@@ -147,7 +147,8 @@ test('a member buys wine with an add-on on a video call: suggestion kept, age ch
     await deskOrder.locator('[data-testid=engagement-order-state][data-state=awaiting_verification]').waitFor({ timeout: 15_000 });
     assert.equal(await deskOrder.getAttribute('data-order-id'), orderId, 'the desk shows the order the shopper placed');
     await A.page.locator('[data-testid=age-check]:not([disabled])').click({ ...deskClick, timeout: 15_000 });
-    await S.page.locator('[data-testid=order-state][data-state=draft]').waitFor({ timeout: 10_000 });
+    // The check now uploads a still frame of the shopper's video first: allow for a slow machine.
+    await S.page.locator('[data-testid=order-state][data-state=draft]').waitFor({ timeout: 30_000 });
     await S.page.locator('.page-head').getByText('Awaiting your signature').waitFor();
     assert.equal(await S.page.getByRole('button', { name: /^Pay / }).count(), 0, 'no Pay before the signature');
 
@@ -190,7 +191,7 @@ test('an underage member’s wine order is refused at the age check and the call
     await A.page.locator('[data-testid=age-check]:not([disabled])').click({ ...deskClick, timeout: 15_000 });
 
     // The shopper's page says why, in words; the call panel too.
-    await S.page.locator('[data-testid=order-state][data-state=refused]').waitFor({ timeout: 10_000 });
+    await S.page.locator('[data-testid=order-state][data-state=refused]').waitFor({ timeout: 30_000 });
     const reason = await S.page.locator('[data-testid=order-reason]').innerText();
     assert.match(reason, /refused/i);
     assert.match(reason, /you are under 18/i, `the shopper reads why: ${reason}`);
