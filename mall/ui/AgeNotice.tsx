@@ -13,6 +13,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ShieldIcon } from '../../backend/web/ui/icons';
 import { api } from '../../backend/web/ui/api';
 import { useCart } from './cart';
+import { useTalkSession } from './talkSession';
 import './age-notice.css';
 
 /** AgeRefusal is one of GET /age-checks' notices: why items left the shopper's order. */
@@ -41,11 +42,14 @@ export interface AgeNoticeProps {
   store?: string;
   /** pending says an order of the store awaits its age check now. */
   pending?: boolean;
+  /** inCallPanel opens a folded call panel when a notice appears: the shopper must read it. */
+  inCallPanel?: boolean;
 }
 
 /** AgeNotice renders the before-the-check notice and the latest refusal, or nothing. */
-export function AgeNotice({ store, pending = false }: AgeNoticeProps) {
+export function AgeNotice({ store, pending = false, inCallPanel = false }: AgeNoticeProps) {
   const { cart } = useCart();
+  const talk = useTalkSession();
   const [refusals, setRefusals] = useState<AgeRefusal[]>([]);
   const [days, setDays] = useState<number | null>(null);
   const [, setClosed] = useState(0);
@@ -78,6 +82,10 @@ export function AgeNotice({ store, pending = false }: AgeNoticeProps) {
   }, [before, checkStore]);
 
   const latest = refusals.find((r) => (!store || r.store.slug === store) && !dismissed.has(r.id));
+  const shown = `${before}:${latest?.id ?? ''}`;
+  useEffect(() => {
+    if (inCallPanel && (before || latest)) talk.setMinimized(false);
+  }, [shown]);
   if (!before && !latest) return null;
   return (
     <div class="age-notices">

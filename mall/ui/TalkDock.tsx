@@ -210,7 +210,7 @@ export function TalkDock({ account, children }: TalkDockProps) {
         {stage === 'mailbox' && c && <Mailbox c={c} store={store.name} now={now} selfName={selfName} />}
         {stage === 'active' && c && client && <AgentStage call={c} client={client} selfName={selfName} />}
         {stage === 'active' && <SuggestionNotice />}
-        {stage === 'active' && <AgeNotice store={store.slug} />}
+        {stage === 'active' && <AgeNotice store={store.slug} inCallPanel />}
         {stage === 'active' && <CreditCallCard />}
         {stage === 'active' && <BoardButton agent={agent} />}
         {stage === 'callback' && c && <Callback q={c.queue} store={store.name} member={account !== null} memberNumber={memberNumber} />}

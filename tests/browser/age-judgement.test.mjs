@@ -47,6 +47,13 @@ function cartSKUs(page) {
   );
 }
 
+/** setFolded folds the shopper's call panel to its bar, or opens it, unless it is so already. */
+async function setFolded(page, folded) {
+  const isMin = (await page.locator('[data-testid=talk-panel].is-min').count()) > 0;
+  if (isMin !== folded) await page.locator('[data-testid=talk-panel] .talk-dock-fold').click();
+  await page.locator(folded ? '[data-testid=talk-panel].is-min' : '[data-testid=talk-panel]:not(.is-min)').waitFor();
+}
+
 test("the agent judges the shopper doesn't look 18+: the wine leaves the cart, the shopper sees why, the frame is kept", { timeout: 240_000 }, async () => {
   const A = await enrollStaff(browser, await server.addAgent(STORE, uniqueEmail('nina'), { name: 'Nina Ferri' }), { viewport: { width: 1280, height: 800 } });
   const member = await server.addMember('Ruby Fresh', uniqueEmail('ruby'), { birthdate: birthDate(19) });
@@ -92,6 +99,7 @@ test("the agent judges the shopper doesn't look 18+: the wine leaves the cart, t
     await S.page.setViewportSize({ width: 390, height: 844 });
     await panel.scrollIntoViewIfNeeded();
     await A.page.screenshot({ path: join(shots, 'age-desk-controls-390.png') });
+    await setFolded(S.page, false); // a phone-sized panel folds itself during a call
     await before.scrollIntoViewIfNeeded();
     await S.page.screenshot({ path: join(shots, 'age-shopper-before-390.png') });
     await A.page.setViewportSize({ width: 1280, height: 800 });
@@ -150,8 +158,8 @@ test("the agent judges the shopper doesn't look 18+: the wine leaves the cart, t
     // The same pages on a phone.
     await S.page.setViewportSize({ width: 390, height: 844 });
     await A.page.setViewportSize({ width: 390, height: 844 });
-    // On a phone the shopper folds the call panel to read the page.
-    await dock.getByRole('button', { name: 'Fold the call panel away' }).click();
+    // On a phone the call panel is a bar, folded, under the page.
+    await setFolded(S.page, true);
     await S.page.locator('.cart-page [data-testid=age-refusal]').scrollIntoViewIfNeeded();
     await S.page.screenshot({ path: join(shots, 'age-shopper-cart-390.png') });
     await panel.scrollIntoViewIfNeeded();
