@@ -24,7 +24,9 @@ func TestCreditRefusals(t *testing.T) {
 	guestEntry := liveEngagement(t, a, apptest.WineStore, otherAgent, stranger)
 	a.DB.Table("queue_entries").Where("id = ?", guestEntry).Updates(map[string]any{"account_id": nil, "guest_hash": "g_hash"})
 
-	var sent struct{ Application struct{ ApplicationID string } }
+	var sent struct {
+		Application struct{ ApplicationID string }
+	}
 	agent.Must(201, "POST", "/api/v1/desk/credit-applications", map[string]string{"entryId": entry}).JSON(t, &sent)
 	app := "/api/v1/credit-applications/" + sent.Application.ApplicationID
 	desk := "/api/v1/desk/credit-applications/" + sent.Application.ApplicationID
