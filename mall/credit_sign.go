@@ -114,38 +114,18 @@ func (cr *Credit) BeginSigning(ctx context.Context, accountID, id string) (*Sign
 	return &SignBegun{Ceremony: c.ID, Options: opts, OrderHash: c.FormHash}, nil
 }
 
-// useCreditCeremony spends the ceremony in a transaction of its own, so it
-// is used even when the assertion that follows fails.
+// useCreditCeremony spends the application's ceremony (see
+// spendCeremony); a foreign or expired one is refused.
 func (cr *Credit) useCreditCeremony(ctx context.Context, id, accountID, appID string) (*creditCeremony, error) {
-	refused := apperr.New(apperr.Invalid, "this signing request is unknown, expired or already used: start signing again")
-	if id == "" || len(id) > 64 {
-		return nil, refused
-	}
-	var c creditCeremony
 	now := cr.Now().UTC()
-	err := cr.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("id = ?", id).Take(&c).Error; err != nil {
-			return err
-		}
-		res := tx.Model(&creditCeremony{}).Where("id = ? AND used_at IS NULL", id).Update("used_at", now)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return refused
-		}
-		return nil
-	})
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, refused
-	}
+	c, err := spendCeremony[creditCeremony](ctx, cr.db, id, now)
 	if err != nil {
 		return nil, err
 	}
 	if c.AccountID != accountID || c.ApplicationID != appID || !now.Before(c.ExpiresAt) {
-		return nil, refused
+		return nil, errCeremonyRefused
 	}
-	return &c, nil
+	return c, nil
 }
 
 // FinishSigning verifies the member's assertion over their answers and

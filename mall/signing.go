@@ -188,37 +188,52 @@ func (sg *Signatures) BeginSigning(ctx context.Context, accountID string, o *Ord
 	return &SignBegun{Ceremony: c.ID, Options: opts, OrderHash: c.OrderHash}, nil
 }
 
-// useCeremony marks the ceremony used in a transaction of its own, so that
-// it is spent even when the assertion that follows fails. An unknown, used,
-// expired or foreign ceremony is refused.
+// useCeremony spends the order's ceremony (see spendCeremony); a foreign
+// or expired one is refused.
 func (sg *Signatures) useCeremony(ctx context.Context, id, accountID, orderID string) (*signCeremony, error) {
-	refused := apperr.New(apperr.Invalid, "this signing request is unknown, expired or already used: start signing again")
-	if id == "" || len(id) > 64 {
-		return nil, refused
-	}
-	var c signCeremony
 	now := time.Now().UTC()
-	err := sg.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("id = ?", id).Take(&c).Error; err != nil {
-			return err
-		}
-		res := tx.Model(&signCeremony{}).Where("id = ? AND used_at IS NULL", id).Update("used_at", now)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return refused
-		}
-		return nil
-	})
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, refused
-	}
+	c, err := spendCeremony[signCeremony](ctx, sg.db, id, now)
 	if err != nil {
 		return nil, err
 	}
 	if c.AccountID != accountID || c.OrderID != orderID || !now.Before(c.ExpiresAt) {
-		return nil, refused
+		return nil, errCeremonyRefused
+	}
+	return c, nil
+}
+
+// errCeremonyRefused answers every signing request that is unknown, used,
+// expired or someone else's, alike.
+var errCeremonyRefused = apperr.New(apperr.Invalid, "this signing request is unknown, expired or already used: start signing again")
+
+// spendCeremony marks the passkey signing ceremony id (an order's or a
+// credit application's, C being its row type) used, in a transaction of
+// its own, so that it is spent even when the assertion that follows fails.
+// An unknown or already used ceremony is refused; the caller checks whose
+// it is and that it has not expired.
+func spendCeremony[C any](ctx context.Context, db *gorm.DB, id string, now time.Time) (*C, error) {
+	if id == "" || len(id) > 64 {
+		return nil, errCeremonyRefused
+	}
+	var c C
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", id).Take(&c).Error; err != nil {
+			return err
+		}
+		res := tx.Model(new(C)).Where("id = ? AND used_at IS NULL", id).Update("used_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return errCeremonyRefused
+		}
+		return nil
+	})
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errCeremonyRefused
+	}
+	if err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
