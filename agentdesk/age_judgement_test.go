@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"strings"
 	"testing"
 	"time"
@@ -17,22 +14,6 @@ import (
 	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/backend/blob"
 )
-
-// stillFrame returns a small JPEG as the desk's canvas makes one.
-func stillFrame(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
-	for x := 0; x < 64; x++ {
-		for y := 0; y < 48; y++ {
-			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 128, 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // judgement is the body of an age judgement with frame taken now.
 func judgement(decision string, frame []byte) map[string]string {
@@ -88,7 +69,7 @@ func TestAgentRefusalTakesRestrictedItemsOutAndTheCallGoesOn(t *testing.T) {
 	path := "/api/v1/desk/engagements/" + e.entry + "/age-check"
 
 	var out judged
-	e.agent.Must(201, "POST", path, judgement("looks_underage", stillFrame(t))).JSON(t, &out)
+	e.agent.Must(201, "POST", path, judgement("looks_underage", apptest.StillFrame(t))).JSON(t, &out)
 	if out.Decision != "looks_underage" || out.Verified || len(out.Removed) != 1 || out.Removed[0] != "Barolo DOCG 2018" || out.Order != nil ||
 		!strings.Contains(out.Reason, "18 or over") || !strings.Contains(out.Reason, "go on with the rest") {
 		t.Fatalf("refusal: %+v", out)
@@ -121,7 +102,7 @@ func TestAgentRefusalTakesRestrictedItemsOutAndTheCallGoesOn(t *testing.T) {
 	if o.Order.State != "awaiting_verification" {
 		t.Fatalf("order %+v", o.Order)
 	}
-	e.agent.Must(201, "POST", path, judgement("not_account_holder", stillFrame(t))).JSON(t, &out)
+	e.agent.Must(201, "POST", path, judgement("not_account_holder", apptest.StillFrame(t))).JSON(t, &out)
 	if out.Order == nil || out.Order.ID != o.Order.ID || out.Order.State != "draft" || len(out.Removed) != 1 || !strings.Contains(out.Reason, "account holder") {
 		t.Fatalf("refusal of the order's line: %+v", out)
 	}
@@ -135,10 +116,10 @@ func TestAgentRefusalTakesRestrictedItemsOutAndTheCallGoesOn(t *testing.T) {
 		t.Fatalf("the order's last event: %+v", ev)
 	}
 	// Decided once: nothing age-restricted is left to refuse or confirm.
-	if r := e.agent.Do("POST", path, judgement("looks_underage", stillFrame(t))); r.Status != 409 || !strings.Contains(r.Body, "nothing to refuse") {
+	if r := e.agent.Do("POST", path, judgement("looks_underage", apptest.StillFrame(t))); r.Status != 409 || !strings.Contains(r.Body, "nothing to refuse") {
 		t.Fatalf("second refusal: %d %s", r.Status, r.Body)
 	}
-	if r := e.agent.Do("POST", path, judgement("confirm", stillFrame(t))); r.Status != 409 || !strings.Contains(r.Body, "no order") {
+	if r := e.agent.Do("POST", path, judgement("confirm", apptest.StillFrame(t))); r.Status != 409 || !strings.Contains(r.Body, "no order") {
 		t.Fatalf("confirm after the refusal: %d %s", r.Status, r.Body)
 	}
 	var n int64
@@ -174,7 +155,7 @@ func TestAgeCheckFrameIsKeptForTheStoreOnlyAndSweptAfterRetention(t *testing.T) 
 	}
 	var o apptest.OrderAnswer
 	shopper.Must(201, "POST", "/api/v1/checkout", "{}").JSON(t, &o)
-	frame := stillFrame(t)
+	frame := apptest.StillFrame(t)
 	var out judged
 	e.agent.Must(201, "POST", "/api/v1/desk/engagements/"+e.entry+"/age-check", judgement("confirm", frame)).JSON(t, &out)
 	if !out.Verified || out.Decision != "confirmed" || out.Order == nil || out.Order.State != "draft" {
@@ -271,7 +252,7 @@ func TestAgeJudgementRefusesBadRequests(t *testing.T) {
 		"member":    shopper,
 	}
 	path := "/api/v1/desk/engagements/" + e.entry + "/age-check"
-	frame := stillFrame(t)
+	frame := apptest.StillFrame(t)
 	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00")
 	big := append(append([]byte{}, frame...), make([]byte, 300<<10)...)
 	fakeJPEG := append([]byte{0xff, 0xd8, 0xff, 0xe0}, []byte("not really")...)
@@ -338,7 +319,7 @@ func TestAgeConfirmOfAnUnderageShopperIsRefusedByTheRecord(t *testing.T) {
 	var o apptest.OrderAnswer
 	shopper.Must(201, "POST", "/api/v1/checkout", "{}").JSON(t, &o)
 	var out judged
-	e.agent.Must(201, "POST", "/api/v1/desk/engagements/"+e.entry+"/age-check", judgement("confirm", stillFrame(t))).JSON(t, &out)
+	e.agent.Must(201, "POST", "/api/v1/desk/engagements/"+e.entry+"/age-check", judgement("confirm", apptest.StillFrame(t))).JSON(t, &out)
 	if out.Verified || out.Decision != "refused_by_record" || out.Order == nil || out.Order.State != "refused" || !strings.Contains(out.Reason, "under 18") {
 		t.Fatalf("confirm of an underage shopper: %+v", out)
 	}

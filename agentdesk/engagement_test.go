@@ -91,7 +91,7 @@ func TestAgentSellsAnAgeRestrictedOrderOnAVideoCall(t *testing.T) {
 	shopper.Must(201, "POST", "/api/v1/checkout", "{}").JSON(t, &o)
 	// Signing before the age check, or paying before signing, is refused.
 	shopper.Must(409, "POST", "/api/v1/orders/"+o.Order.ID+"/pay", "{}")
-	if r := e.agent.AgeCheck(o.Order.ID, true); r.Status != 200 {
+	if r := e.agent.Judge(e.entry, "confirm"); r.Status != 201 {
 		t.Fatalf("age check on live video: %d %s", r.Status, r.Body)
 	}
 	if r := shopper.Sign(o.Order.ID); r.Status != 200 {
@@ -159,13 +159,20 @@ func TestAgeCheckNeedsTheShoppersLiveVideo(t *testing.T) {
 	sp.Expect("call.state", `"state":"active"`, 10*time.Second)
 	var o apptest.OrderAnswer
 	shopper.Must(201, "POST", "/api/v1/checkout", "{}").JSON(t, &o)
-	if r := ag.AgeCheck(o.Order.ID, true); r.Status != 409 || !strings.Contains(string(r.Body), "camera") {
+	entry := dataOf(t, q)["entryId"].(string)
+	if r := ag.Judge(entry, "confirm"); r.Status != 409 || !strings.Contains(string(r.Body), "camera") {
 		t.Fatalf("age check without the shopper's video: %d %s", r.Status, r.Body)
 	}
-	// An agent who is not on a call with the shopper cannot check them.
+	// An agent who is not on the call with the shopper cannot check them:
+	// the engagement is not theirs.
 	other := apptest.AgentOf(t, a, store, "Ida Agent")
-	if r := other.AgeCheck(o.Order.ID, true); r.Status != 409 || !strings.Contains(string(r.Body), "not on a call") {
+	if r := other.Judge(entry, "confirm"); r.Status != 404 {
 		t.Fatalf("age check by an agent not on the call: %d %s", r.Status, r.Body)
+	}
+	var n int64
+	a.DB.Table("age_checks").Count(&n)
+	if st := shopper.Order(o.Order.ID).Order.State; st != "awaiting_verification" || n != 0 {
+		t.Fatalf("refused checks left the order %s with %d age checks", st, n)
 	}
 }
 
@@ -181,7 +188,7 @@ func TestUnderageOrderIsRefusedAndTheCallEnds(t *testing.T) {
 	e := engage(t, a, base, store, "VR-BAROLO-18", shopper, "Lia Agent")
 	var o apptest.OrderAnswer
 	shopper.Must(201, "POST", "/api/v1/checkout", "{}").JSON(t, &o)
-	e.agent.AgeCheck(o.Order.ID, true)
+	e.agent.Judge(e.entry, "confirm")
 	ended := e.sp.Expect("call.state", `"state":"ended"`, 10*time.Second)
 	if !strings.Contains(string(ended.Data), "refused") || !strings.Contains(string(ended.Data), "under 18") {
 		t.Fatalf("the call ended without saying why: %s", ended.Data)

@@ -64,6 +64,26 @@ func withVerificationHooks(a *app.App, camera map[string]bool) *refusals {
 	return r
 }
 
+// checkAge runs the order's age check on behalf of staff outside a call
+// (the witness hook stands for the video) and fails the test on an error.
+func checkAge(t *testing.T, staff *apptest.Client, orderID string) *mall.AgeCheckOutcome {
+	t.Helper()
+	out, err := staff.CheckAgeOutsideACall(orderID, true)
+	if err != nil {
+		t.Fatalf("age check of %s: %v", orderID, err)
+	}
+	return out
+}
+
+// ageCheckRefused checks that the age check is refused with code and text.
+func ageCheckRefused(t *testing.T, staff *apptest.Client, orderID string, video bool, code, text string) {
+	t.Helper()
+	_, err := staff.CheckAgeOutsideACall(orderID, video)
+	if !apperr.Is(err, code) || !strings.Contains(err.Error(), text) {
+		t.Fatalf("age check of %s: %v, want %s with %q", orderID, err, code, text)
+	}
+}
+
 func TestAgeCheckRefusesUnderageAndGuestsAndNeedsLiveVideo(t *testing.T) {
 	a := apptest.New(t)
 	agent := apptest.SignedInAs(t, a, auth.RoleAgent, apptest.WineStore)
@@ -76,15 +96,11 @@ func TestAgeCheckRefusesUnderageAndGuestsAndNeedsLiveVideo(t *testing.T) {
 		t.Fatalf("age-restricted order: %+v", yo.Order)
 	}
 	refused := withVerificationHooks(a, map[string]bool{})
-	stranger.Must(404, "POST", "/api/v1/desk/orders/"+yo.Order.ID+"/age-check", `{"videoConfirmed":true}`)
-	young.Must(403, "POST", "/api/v1/desk/orders/"+yo.Order.ID+"/age-check", `{"videoConfirmed":true}`)
-	apptest.NewClient(t, a).Must(401, "POST", "/api/v1/desk/orders/"+yo.Order.ID+"/age-check", `{"videoConfirmed":true}`)
-	var out struct {
-		Verified bool
-		Reason   string
-		Order    struct{ State string }
-	}
-	agent.Must(200, "POST", "/api/v1/desk/orders/"+yo.Order.ID+"/age-check", `{"videoConfirmed":true}`).JSON(t, &out)
+	// Only staff of the order's store reach it (the route's refusals are
+	// TestAgeJudgementRefusesBadRequests's).
+	ageCheckRefused(t, stranger, yo.Order.ID, true, apperr.NotFound, "no order")
+	ageCheckRefused(t, young, yo.Order.ID, true, apperr.NotFound, "no order")
+	out := checkAge(t, agent, yo.Order.ID)
 	if out.Verified || out.Reason != "the shopper is under 21" || out.Order.State != "refused" {
 		t.Fatalf("underage: %+v", out)
 	}
@@ -104,7 +120,7 @@ func TestAgeCheckRefusesUnderageAndGuestsAndNeedsLiveVideo(t *testing.T) {
 	// A guest cannot buy an 18+ item: refused with the sign-up message.
 	guest := apptest.NewClient(t, a)
 	g := guest.Buy(apptest.WineStore, "VR-BAROLO-18", 1)
-	agent.Must(200, "POST", "/api/v1/desk/orders/"+g.Order.ID+"/age-check", `{"videoConfirmed":true}`).JSON(t, &out)
+	out = checkAge(t, agent, g.Order.ID)
 	if out.Verified || !strings.Contains(out.Reason, "sign up with your birth date to buy Barolo DOCG 2018") || out.Order.State != "refused" {
 		t.Fatalf("guest: %+v", out)
 	}
@@ -115,24 +131,11 @@ func TestAgeCheckRefusesUnderageAndGuestsAndNeedsLiveVideo(t *testing.T) {
 	// Of age: the agent must confirm live video, and the witness must agree.
 	adult := apptest.ShopperBorn(t, a, "Adult Shopper", apptest.BornYearsAgo(40))
 	ao := adult.Buy(apptest.WineStore, "VR-GRAPPA-BAR", 1)
-	ageCheck := "/api/v1/desk/orders/" + ao.Order.ID + "/age-check"
-	cases := []apptest.Scenario{
-		{Name: "no body", Who: "agent", Method: "POST", Path: ageCheck, Status: 400, Text: "request body is empty"},
-		{Name: "video not said", Who: "agent", Method: "POST", Path: ageCheck, Body: `{}`, Status: 400, Text: `"videoConfirmed" is required`},
-		{Name: "video as text", Who: "agent", Method: "POST", Path: ageCheck, Body: `{"videoConfirmed":"yes"}`, Status: 400, Text: "must be true or false"},
-		{Name: "unknown field", Who: "agent", Method: "POST", Path: ageCheck, Body: `{"videoConfirmed":true,"age":30}`, Status: 400, Text: "unknown field"},
-		{Name: "not seen on video", Who: "agent", Method: "POST", Path: ageCheck, Body: `{"videoConfirmed":false}`, Status: 400, Text: "live video"},
-	}
-	apptest.RunScenarios(t, a, apptest.Actors{"agent": agent}, cases)
-	agent.T = t
+	ageCheckRefused(t, agent, ao.Order.ID, false, apperr.Invalid, "live video")
 	a.Closing.AgeChecks = mall.NewAgeChecks(a.DB.DB, a.Accounts, nil) // no video witness
-	if r := agent.AgeCheck(ao.Order.ID, true); r.Status != 409 || !strings.Contains(r.Body, "live video cannot be confirmed") {
-		t.Fatalf("without a video witness: %d %s", r.Status, r.Body)
-	}
+	ageCheckRefused(t, agent, ao.Order.ID, true, apperr.Conflict, "live video cannot be confirmed")
 	withVerificationHooks(a, map[string]bool{adult.AccountID(): false})
-	if r := agent.AgeCheck(ao.Order.ID, true); r.Status != 409 || !strings.Contains(r.Body, "camera is off") {
-		t.Fatalf("camera off: %d %s", r.Status, r.Body)
-	}
+	ageCheckRefused(t, agent, ao.Order.ID, true, apperr.Conflict, "camera is off")
 	if o := adult.Order(ao.Order.ID); o.Order.State != "awaiting_verification" {
 		t.Fatalf("a refused check moved the order to %s", o.Order.State)
 	}
@@ -142,7 +145,7 @@ func TestAgeCheckRefusesUnderageAndGuestsAndNeedsLiveVideo(t *testing.T) {
 		t.Fatalf("%d age checks stored for checks that did not happen", n)
 	}
 	withVerificationHooks(a, map[string]bool{})
-	agent.Must(200, "POST", "/api/v1/desk/orders/"+ao.Order.ID+"/age-check", `{"videoConfirmed":true}`).JSON(t, &out)
+	out = checkAge(t, agent, ao.Order.ID)
 	if !out.Verified || out.Order.State != "draft" {
 		t.Fatalf("of age: %+v", out)
 	}
@@ -161,9 +164,9 @@ func TestAgeCheckRefusesUnderageAndGuestsAndNeedsLiveVideo(t *testing.T) {
 		t.Fatalf("event: %+v", e)
 	}
 	// Checked once: a second check is refused; orders without age limits have none.
-	agent.Must(409, "POST", "/api/v1/desk/orders/"+ao.Order.ID+"/age-check", `{"videoConfirmed":true}`)
+	ageCheckRefused(t, agent, ao.Order.ID, true, apperr.Conflict, "not awaiting age verification")
 	plain := adult.Buy(apptest.WineStore, "VR-OPENER", 1)
-	agent.Must(409, "POST", "/api/v1/desk/orders/"+plain.Order.ID+"/age-check", `{"videoConfirmed":true}`)
+	ageCheckRefused(t, agent, plain.Order.ID, true, apperr.Conflict, "no age-restricted items")
 	apptest.CheckAgeInvariant(t, a)
 }
 
@@ -174,7 +177,7 @@ func TestSignedOrderIsPaidAndUnsignedIsNot(t *testing.T) {
 	adult := apptest.ShopperBorn(t, a, "Signing Shopper", apptest.BornYearsAgo(30))
 	o := adult.Buy(apptest.WineStore, "VR-BAROLO-18", 2)
 	adult.Must(409, "POST", "/api/v1/orders/"+o.Order.ID+"/sign/begin", "{}") // age not verified yet
-	agent.Must(200, "POST", "/api/v1/desk/orders/"+o.Order.ID+"/age-check", `{"videoConfirmed":true}`)
+	checkAge(t, agent, o.Order.ID)
 	if r := adult.Do("POST", "/api/v1/orders/"+o.Order.ID+"/pay", "{}"); r.Status != 409 || !strings.Contains(r.Body, "must be signed with your passkey") {
 		t.Fatalf("unsigned pay: %d %s", r.Status, r.Body)
 	}
@@ -441,7 +444,7 @@ func TestStoreCreditApplicationDecisionAndPayment(t *testing.T) {
 
 	// Pay with credit: a verified, signed 49.00 order fits the 100.00 line.
 	o := m.Buy(apptest.WineStore, "VR-BAROLO-18", 1)
-	agent.Must(200, "POST", "/api/v1/desk/orders/"+o.Order.ID+"/age-check", `{"videoConfirmed":true}`)
+	checkAge(t, agent, o.Order.ID)
 	m.Must(409, "POST", "/api/v1/orders/"+o.Order.ID+"/pay", `{"method":"credit"}`) // not signed
 	m.Must(200, "POST", "/api/v1/orders/"+o.Order.ID+"/sign/finish", m.BeginSign(o.Order.ID))
 	m.Must(400, "POST", "/api/v1/orders/"+o.Order.ID+"/pay", `{"method":"cheque"}`)
@@ -487,12 +490,12 @@ func TestNoAgeRestrictedOrderIsEverPaidWithoutAVideoCheck(t *testing.T) {
 	// The flows: verified, signed and paid; underage; guest; ordinary.
 	adult := apptest.ShopperBorn(t, a, "Invariant Adult", apptest.BornYearsAgo(50))
 	o := adult.Buy(apptest.WineStore, "VR-PROS-NV", 2)
-	agent.Must(200, "POST", "/api/v1/desk/orders/"+o.Order.ID+"/age-check", `{"videoConfirmed":true}`)
+	checkAge(t, agent, o.Order.ID)
 	adult.Must(200, "POST", "/api/v1/orders/"+o.Order.ID+"/sign/finish", adult.BeginSign(o.Order.ID))
 	adult.Must(200, "POST", "/api/v1/orders/"+o.Order.ID+"/pay", "{}")
 	young := apptest.ShopperBorn(t, a, "Invariant Teen", apptest.BornYearsAgo(17))
 	y := young.Buy(apptest.WineStore, "VR-PROS-NV", 1)
-	agent.Must(200, "POST", "/api/v1/desk/orders/"+y.Order.ID+"/age-check", `{"videoConfirmed":true}`)
+	checkAge(t, agent, y.Order.ID)
 	young.Must(409, "POST", "/api/v1/orders/"+y.Order.ID+"/pay", "{}")
 	guest := apptest.NewClient(t, a)
 	g := guest.Buy(apptest.WineStore, "VR-PROS-NV", 1)

@@ -73,14 +73,6 @@ func TestParsePayMethodAndAgeCheckAndSignFinish(t *testing.T) {
 			t.Errorf("%s: %v", body, err)
 		}
 	}
-	for _, body := range []string{`{}`, `{"videoConfirmed":null}`, `{"videoConfirmed":"true"}`, `{"videoConfirmed":true,"x":1}`} {
-		if _, err := ParseAgeCheckRequest([]byte(body)); !apperr.Is(err, apperr.Invalid) {
-			t.Errorf("%s: %v", body, err)
-		}
-	}
-	if v, err := ParseAgeCheckRequest([]byte(`{"videoConfirmed":false}`)); err != nil || v {
-		t.Fatalf("video false: %v %v", v, err)
-	}
 	for _, body := range []string{`{}`, `{"ceremony":"c"}`, `{"ceremony":"c","credential":null}`, `{"ceremony":"c","credential":[1]}`, `{"ceremony":"c","credential":"x"}`} {
 		if _, err := ParseSignFinishRequest([]byte(body)); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("%s: %v", body, err)
@@ -160,12 +152,10 @@ func FuzzParseSignFinishRequest(f *testing.F) {
 	})
 }
 
-func FuzzParseAgeCheckAndPayBodies(f *testing.F) {
-	f.Add([]byte(`{"videoConfirmed":true}`))
+func FuzzParsePayBody(f *testing.F) {
 	f.Add([]byte(`{"method":"credit"}`))
+	f.Add([]byte(`{"method":"offline"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		_, err := ParseAgeCheckRequest(body)
-		checkParsed(t, err)
 		m, err := ParsePayMethod(body, "offline")
 		checkParsed(t, err)
 		if err == nil && m != "offline" && m != StoreCreditProvider {

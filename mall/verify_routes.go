@@ -29,32 +29,13 @@ func NewClosing(shop *Shop, a *auth.Service, accounts Accounts, witness Witness,
 		Credit: NewCredit(db, accounts, calls, emails, a)}
 }
 
-// Routes registers the age check, signing and credit endpoints on api.
+// Routes registers the signing and credit endpoints on api (the age check is
+// the engagement's: AgeJudgements.Routes).
 func (h *Closing) Routes(api fiber.Router) {
 	staff := auth.RequireRole(auth.RoleAgent, auth.RoleSupervisor)
-	api.Post("/desk/orders/:id/age-check", staff, h.handleAgeCheck)
 	api.Post("/orders/:id/sign/begin", h.handleSignBegin)
 	api.Post("/orders/:id/sign/finish", h.handleSignFinish)
 	h.creditRoutes(api, staff)
-}
-
-// AgeCheckRequest is the body of POST /desk/orders/{id}/age-check.
-type AgeCheckRequest struct {
-	// VideoConfirmed is the agent's word that they saw the shopper on live
-	// video, camera on and avatar off.
-	VideoConfirmed *bool `json:"videoConfirmed"`
-}
-
-// ParseAgeCheckRequest decodes the age check body strictly.
-func ParseAgeCheckRequest(body []byte) (bool, error) {
-	var r AgeCheckRequest
-	if err := web.DecodeJSONBytes(body, &r); err != nil {
-		return false, err
-	}
-	if r.VideoConfirmed == nil {
-		return false, apperr.New(apperr.Invalid, "field \"videoConfirmed\" is required: true once you saw the shopper on live video")
-	}
-	return *r.VideoConfirmed, nil
 }
 
 // SignFinishRequest is the body of POST /orders/{id}/sign/finish.
@@ -97,32 +78,6 @@ func ParsePayMethod(body []byte, provider string) (string, error) {
 		return StoreCreditProvider, nil
 	}
 	return "", apperr.New(apperr.Invalid, "payment method %q is not offered: send \"credit\" for store credit, or leave it out", r.Method)
-}
-
-// ageCheckView answers an age check.
-type ageCheckView struct {
-	Verified bool       `json:"verified"`
-	Reason   string     `json:"reason,omitempty"`
-	Order    *OrderView `json:"order"`
-}
-
-func (h *Closing) handleAgeCheck(c *fiber.Ctx) error {
-	if _, err := decodeBody(c); err != nil {
-		return err
-	}
-	video, err := ParseAgeCheckRequest(c.Body())
-	if err != nil {
-		return err
-	}
-	out, err := h.AgeChecks.CheckAge(c.UserContext(), auth.CurrentAccount(c), c.Params("id"), video)
-	if err != nil {
-		return err
-	}
-	v, err := h.Shop.Orders.View(c.UserContext(), out.Order)
-	if err != nil {
-		return err
-	}
-	return c.JSON(ageCheckView{Verified: out.Verified, Reason: out.Reason, Order: v})
 }
 
 // decodeBody checks the content type of a JSON body and returns it.

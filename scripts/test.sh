@@ -127,7 +127,14 @@ echo "== fuzz: $fuzzed targets ran without a crasher"
 echo "== browser tests (Chromium, Playwright)"
 go build -o "$logs/livemall" ./backend/cmd/livemall
 LIVEMALL_BIN="$logs/livemall" node --test --test-concurrency=1 tests/browser/ 2>&1 | tee "$logs/browser.log" | grep -vE '^\s*$' | tail -40
-grep -qE '^# fail 0$' "$logs/browser.log" || { echo "browser suite failed"; exit 1; }
+# A failing browser test is told last, with its error, so that the tail of
+# the run (all a CI page may show) names it.
+if ! grep -qE '^# fail 0$' "$logs/browser.log"; then
+  echo "== browser tests that failed, with their errors:"
+  awk '/^not ok/ {p=1} p && /^  \.\.\.$/ {print; p=0} p' "$logs/browser.log" | grep -vE '^\s*at ' | head -80
+  echo "browser suite failed: $(grep -cE '^not ok' "$logs/browser.log") test file(s) with failures; names above"
+  exit 1
+fi
 btests=$(sed -nE 's/^# tests ([0-9]+)$/\1/p' "$logs/browser.log")
 bskip=$(sed -nE 's/^# skipped ([0-9]+)$/\1/p' "$logs/browser.log")
 [ "${btests:-0}" -gt 0 ] || { echo "browser suite ran no tests"; exit 1; }

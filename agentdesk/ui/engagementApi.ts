@@ -60,13 +60,6 @@ export interface EngagementCart {
   suggestions: Suggestion[];
 }
 
-/** AgeCheckResult is what an age check did: verified, or refused with a reason. */
-export interface AgeCheckResult {
-  verified: boolean;
-  reason?: string;
-  order: { id: string; state: OrderState };
-}
-
 /** CreditAnswer is a credit application as the agent follows it: its progress, not the shopper's answers. */
 export interface CreditAnswer {
   application: CreditUpdate;
@@ -80,7 +73,6 @@ export const engagementApi = {
   cart: (entryId: string) => api.get<EngagementCart>(`/desk/engagements/${enc(entryId)}/cart`),
   suggest: (entryId: string, sku: string, reason?: string) =>
     api.post<{ cart: ShopperCart }>(`/desk/engagements/${enc(entryId)}/cart/items`, reason ? { sku, reason } : { sku }),
-  ageCheck: (orderId: string) => api.post<AgeCheckResult>(`/desk/orders/${enc(orderId)}/age-check`, { videoConfirmed: true }),
   /** sendCredit opens a credit application in the shopper's call panel. */
   sendCredit: (entryId: string) => api.post<CreditAnswer>('/desk/credit-applications', { entryId }).then((r) => r.application),
   /** engagementCredit is the application sent in the engagement (404 when none). */

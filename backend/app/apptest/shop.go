@@ -1,13 +1,19 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/livemall/livemall/agentdesk"
 	"github.com/livemall/livemall/backend/app"
+	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/mall"
 )
 
@@ -136,10 +142,47 @@ func (c *Client) Order(id string) OrderAnswer {
 	return o
 }
 
-// AgeCheck asks for an age check of an order.
-func (c *Client) AgeCheck(id string, video bool) Response {
+// Judge gives the agent's age judgement (confirm, looks_underage or
+// not_account_holder) in the engagement entry, with a still frame taken
+// now, as the desk does during the call.
+func (c *Client) Judge(entry, decision string) Response {
 	c.T.Helper()
-	return c.Do("POST", "/api/v1/desk/orders/"+id+"/age-check", map[string]bool{"videoConfirmed": video})
+	return c.Do("POST", "/api/v1/desk/engagements/"+entry+"/age-check", Judgement(c.T, decision))
+}
+
+// Judgement is the body of an age judgement with a still frame taken now.
+func Judgement(t *testing.T, decision string) map[string]string {
+	t.Helper()
+	return map[string]string{"decision": decision, "frame": base64.StdEncoding.EncodeToString(StillFrame(t)), "frameAt": time.Now().UTC().Format(time.RFC3339Nano)}
+}
+
+// StillFrame returns a small JPEG as the desk's canvas makes one.
+func StillFrame(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for x := 0; x < 64; x++ {
+		for y := 0; y < 48; y++ {
+			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 128, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// CheckAgeOutsideACall runs an order's age check on behalf of the client,
+// a member of staff, through the service itself: the HTTP route asks for
+// a call and its still frame, which tests of the order's own rules (a
+// video witness hook, no call) have not got.
+func (c *Client) CheckAgeOutsideACall(orderID string, video bool) (*mall.AgeCheckOutcome, error) {
+	c.T.Helper()
+	var acc auth.Account
+	if err := c.App.DB.Where("id = ?", c.AccountID()).Take(&acc).Error; err != nil {
+		c.T.Fatalf("load staff account: %v", err)
+	}
+	return c.App.Closing.AgeChecks.CheckAge(c.T.Context(), &acc, orderID, video)
 }
 
 // BeginSign begins signing an order and answers with the client's passkey,
