@@ -245,6 +245,9 @@ func (cs *Carts) addItem(ctx context.Context, s Shopper, storeSlug, sku string, 
 			tx.Where("id = ?", *c.StoreID).Take(&other)
 			return apperr.New(apperr.Conflict, "your cart holds items from %s: check out or empty it before shopping at %s", other.Name, st.Name)
 		}
+		if err := refusedAgeHolds(tx, s, st, p); err != nil {
+			return err
+		}
 		var item CartItem
 		err := tx.Where("cart_id = ? AND product_id = ?", c.ID, p.ID).Take(&item).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
