@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,6 +35,7 @@ import (
 	"github.com/livemall/livemall/directory"
 	"github.com/livemall/livemall/mall"
 	"github.com/livemall/livemall/media"
+	"github.com/livemall/livemall/push"
 )
 
 // App is a running livemall node's parts.
@@ -72,6 +74,8 @@ type App struct {
 
 	// Appointments books video calls with the stores at set times.
 	Appointments *appointments.Service
+	// Push reaches members' devices while their app is closed (Web Push).
+	Push *push.Service
 	// AgeJudgements keeps the agent's own age judgements with their still
 	// frames, swept after each store's retention period.
 	AgeJudgements *mall.AgeJudgements
@@ -149,6 +153,7 @@ func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx con
 type signOuts struct {
 	dir   *directory.Service
 	queue *agentdesk.Queue
+	push  *push.Service
 }
 
 func (s *signOuts) signedOut(ctx context.Context, accountID, deviceID string) error {
@@ -157,6 +162,10 @@ func (s *signOuts) signedOut(ctx context.Context, accountID, deviceID string) er
 	}
 	err := s.dir.SignedOut(ctx, accountID, deviceID)
 	s.queue.AgentSignedOut(ctx, accountID)
+	// The next member on this browser must not get this one's pushes.
+	if perr := s.push.SignedOut(ctx, accountID, deviceID); perr != nil && err == nil {
+		err = perr
+	}
 	return err
 }
 
@@ -223,7 +232,16 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		a.Shutdown()
 		return nil, err
 	}
-	late.dir, late.queue = dir, a.Queue
+	subject := cfg.VAPIDSubject
+	if from, err := netmail.ParseAddress(cfg.MailFrom); subject == "" && err == nil {
+		subject = "mailto:" + from.Address
+	}
+	if a.Push, err = push.New(ctx, a.DB.DB, push.Config{Subject: subject, PublicKey: cfg.VAPIDPublicKey, PrivateKey: cfg.VAPIDPrivateKey,
+		AllowLocalEndpoints: cfg.PushAllowLocalEndpoints}); err != nil {
+		a.Shutdown()
+		return nil, err
+	}
+	late.dir, late.queue, late.push = dir, a.Queue, a.Push
 	// Every node issues and accepts the same CSRF tokens (secrets.go).
 	csrfKey, err := a.csrfKey(ctx)
 	if err != nil {
@@ -457,6 +475,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Calls.StoreMailboxRoutes(api)
 	a.Desk.Routes(api)
 	a.Appointments.Routes(api)
+	a.Push.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
 	a.Boards.Routes(api, a.Shop.ShopperOf)
 	reg.MustRegister(a.Engagements.Collector(), a.Queue.Collector(), a.Calls.Collector(), a.SFU.Collector(), a.Signaling.Collector(), dependencyCollector{a})
 	if a.TURN != nil {

@@ -88,6 +88,17 @@ type Config struct {
 	// derived from it (HKDF-SHA256), so nodes agree without NATS. Empty
 	// leaves them to TURNSecret and NATS.
 	ClusterSecret string
+	// VAPIDPublicKey and VAPIDPrivateKey, both or neither, are the Web Push
+	// key pair (base64url P-256); neither keeps the pair the first node
+	// made in the database.
+	VAPIDPublicKey, VAPIDPrivateKey string
+	// VAPIDSubject is the contact push services may write to about this
+	// server (mailto: or https:).
+	VAPIDSubject string
+	// PushAllowLocalEndpoints accepts push subscriptions on http:// and
+	// local addresses: tests only (no flag), else the server would post
+	// wherever a client points it.
+	PushAllowLocalEndpoints bool
 	// TURNAllowPrivate lets TURN relay to private addresses (local tests).
 	TURNAllowPrivate bool
 	// TURNTLSCert and TURNTLSKey, both or neither, are the PEM files of
@@ -211,6 +222,9 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.TURNTLSAddr, "turn-tls-addr", cfg.TURNTLSAddr, "TCP address of TURN over TLS when it has a certificate (env LIVEMALL_TURN_TLS_ADDR)")
 	fs.StringVar(&cfg.TURNRelayPorts, "turn-relay-ports", cfg.TURNRelayPorts, "UDP port range MIN-MAX of TURN relays, e.g. 49160-49200, for containers and firewalls that publish them; empty picks any free port (env LIVEMALL_TURN_RELAY_PORTS)")
 	fs.StringVar(&cfg.ClusterSecret, "cluster-secret", cfg.ClusterSecret, "one secret of at least 32 characters, the same on every node, from which the TURN and CSRF keys are derived (env LIVEMALL_CLUSTER_SECRET)")
+	fs.StringVar(&cfg.VAPIDPublicKey, "vapid-public-key", cfg.VAPIDPublicKey, "Web Push VAPID public key (base64url P-256), with --vapid-private-key; empty keeps the pair made at the first start in the database (env LIVEMALL_VAPID_PUBLIC_KEY)")
+	fs.StringVar(&cfg.VAPIDPrivateKey, "vapid-private-key", cfg.VAPIDPrivateKey, "Web Push VAPID private key (base64url), with --vapid-public-key (env LIVEMALL_VAPID_PRIVATE_KEY)")
+	fs.StringVar(&cfg.VAPIDSubject, "vapid-subject", cfg.VAPIDSubject, "contact push services may write to about this server, mailto:you@example.com or an https URL (env LIVEMALL_VAPID_SUBJECT)")
 	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
 	fs.IntVar(&cfg.MediaUDPPort, "media-udp-port", cfg.MediaUDPPort, "one UDP port for all WebRTC media of this node; 0 uses a port per connection (env LIVEMALL_MEDIA_UDP_PORT)")
@@ -252,6 +266,9 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_NATS_CLUSTER_ADDR": &cfg.NATSClusterAddr,
 		"LIVEMALL_NATS_CLUSTER_NAME": &cfg.NATSClusterName,
 		"LIVEMALL_CLUSTER_SECRET":    &cfg.ClusterSecret,
+		"LIVEMALL_VAPID_PUBLIC_KEY":  &cfg.VAPIDPublicKey,
+		"LIVEMALL_VAPID_PRIVATE_KEY": &cfg.VAPIDPrivateKey,
+		"LIVEMALL_VAPID_SUBJECT":     &cfg.VAPIDSubject,
 	}
 	// The Stripe settings, as their flags' help promises.
 	str["LIVEMALL_STRIPE_SECRET_KEY"] = &cfg.StripeSecretKey
@@ -349,6 +366,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.WrapUp < 0 {
 		return errors.New("--wrap-up must not be negative")
+	}
+	if (cfg.VAPIDPublicKey == "") != (cfg.VAPIDPrivateKey == "") {
+		return errors.New("give --vapid-public-key and --vapid-private-key together, or neither")
+	}
+	if cfg.VAPIDSubject != "" && !strings.HasPrefix(cfg.VAPIDSubject, "mailto:") && !strings.HasPrefix(cfg.VAPIDSubject, "https://") {
+		return fmt.Errorf("--vapid-subject %q must be a mailto: or https:// URL", cfg.VAPIDSubject)
 	}
 	if cfg.NumberBlockStart < 200000000000 || cfg.NumberBlockStart > 999999999999 {
 		return fmt.Errorf("--number-block-start %d must be a 12-digit number starting with 2–9", cfg.NumberBlockStart)

@@ -98,6 +98,9 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"TURN relay ports beyond 65535", nil, []string{"--turn-relay-ports", "60000-70000"}, `--turn-relay-ports "60000-70000"`},
 		{"TURN relay ports not numbers", nil, []string{"--turn-relay-ports", "a-b"}, `--turn-relay-ports "a-b"`},
 		{"TURN relay ports without TURN", nil, []string{"--turn-addr", "", "--turn-relay-ports", "49160-49200"}, "--turn-relay-ports needs the TURN server on"},
+		{"VAPID public key alone", nil, []string{"--vapid-public-key", "x"}, "give --vapid-public-key and --vapid-private-key together"},
+		{"VAPID private key alone", nil, []string{"--vapid-private-key", "x"}, "give --vapid-public-key and --vapid-private-key together"},
+		{"VAPID subject not a contact", nil, []string{"--vapid-subject", "ops@example.com"}, "must be a mailto: or https:// URL"},
 		{"TURN TLS without TURN", nil, []string{"--turn-addr", "", "--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/turn-key.pem"}, "needs the TURN server on"},
 		{"TURN TLS address without port", nil, []string{"--turn-tls-addr", "5349", "--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/turn-key.pem"}, `--turn-tls-addr "5349"`},
 	}

@@ -1,0 +1,9 @@
+package push_test
+
+import (
+	"testing"
+
+	"github.com/livemall/livemall/backend/app/apptest"
+)
+
+func TestMain(m *testing.M) { apptest.Main(m) }
