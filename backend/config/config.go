@@ -96,7 +96,7 @@ type Config struct {
 	// server (mailto: or https:).
 	VAPIDSubject string
 	// PushAllowLocalEndpoints accepts push subscriptions on http:// and
-	// local addresses: tests only (no flag), else the server would post
+	// local addresses: local testing only, else the server would post
 	// wherever a client points it.
 	PushAllowLocalEndpoints bool
 	// TURNAllowPrivate lets TURN relay to private addresses (local tests).
@@ -226,6 +226,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.VAPIDPrivateKey, "vapid-private-key", cfg.VAPIDPrivateKey, "Web Push VAPID private key (base64url), with --vapid-public-key (env LIVEMALL_VAPID_PRIVATE_KEY)")
 	fs.StringVar(&cfg.VAPIDSubject, "vapid-subject", cfg.VAPIDSubject, "contact push services may write to about this server, mailto:you@example.com or an https URL (env LIVEMALL_VAPID_SUBJECT)")
 	fs.BoolVar(&cfg.TURNAllowPrivate, "turn-allow-private", cfg.TURNAllowPrivate, "let TURN relay to private and loopback addresses: local testing only")
+	fs.BoolVar(&cfg.PushAllowLocalEndpoints, "push-allow-local-endpoints", cfg.PushAllowLocalEndpoints, "accept push subscriptions on http:// and local addresses: local testing only (the server posts to them)")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
 	fs.IntVar(&cfg.MediaUDPPort, "media-udp-port", cfg.MediaUDPPort, "one UDP port for all WebRTC media of this node; 0 uses a port per connection (env LIVEMALL_MEDIA_UDP_PORT)")
 	fs.IntVar(&cfg.MediaTCPPort, "media-tcp-port", cfg.MediaTCPPort, "TCP port for WebRTC media (ICE-TCP) when a client's UDP is blocked; 0 turns it off (env LIVEMALL_MEDIA_TCP_PORT)")
