@@ -572,9 +572,17 @@ func (cl *call) end(outcome, reason string) {
 			slog.Error("save store message", "call", cl.rec.ID, "err", err)
 		}
 	} else if recorder != nil {
-		if err := cl.c.saveMessage(cl.rec, cl.callerName, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
+		err := cl.c.saveMessage(cl.rec, cl.callerName, recorder)
+		switch {
+		case err == nil:
+			cl.notify(NoticeMessage)
+		case errors.Is(err, media.ErrEmptyRecording):
+			cl.notify(NoticeMissedCall)
+		default:
 			slog.Error("save message", "call", cl.rec.ID, "err", err)
 		}
+	} else if answeredAt == nil && cl.queue == nil && !cl.greeting && slices.Contains(missedOutcomes, outcome) {
+		cl.notify(NoticeMissedCall)
 	}
 	if cl.queue != nil {
 		cl.mu.Lock()

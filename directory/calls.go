@@ -102,9 +102,10 @@ type Calls struct {
 	greeting [][]byte
 	tone     [][]byte // the default greeting's closing tone
 
-	queue  Queue  // the contact center, for calls to a store's sales number
-	pushes Pushes // rings members whose apps are closed (ReachByPush); nil: nobody
-	rooms  *Rooms // requests to the rooms of calls, on any node
+	queue    Queue    // the contact center, for calls to a store's sales number
+	pushes   Pushes   // rings members whose apps are closed (ReachByPush); nil: nobody
+	notifier Notifier // tells members what they missed (NotifyMissed); nil: nobody
+	rooms    *Rooms   // requests to the rooms of calls, on any node
 
 	metrics *callMetrics // exported by Collector (metrics.go)
 

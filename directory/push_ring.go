@@ -195,3 +195,43 @@ func (c *Calls) handleDecline(ctx *fiber.Ctx) error {
 	}
 	return ctx.JSON(fiber.Map{"declined": true})
 }
+
+// Kinds of notice the calls give the Notifier.
+const (
+	NoticeMissedCall = "missed_call"
+	NoticeMessage    = "message"
+)
+
+// missedOutcomes are the ends of an unanswered call the callee is told of
+// (a call they declined they know of).
+var missedOutcomes = []string{outcomeNoAnswer, outcomeOffline, outcomeBusy, outcomeCancelled}
+
+// Notifier tells a member what they missed (package notices).
+type Notifier interface {
+	// Missed tells the account of a missed call or a new message (kind)
+	// from the caller (number as displayed, "" when none).
+	Missed(ctx context.Context, accountID, kind, callerName, callerNumber string, video bool)
+}
+
+// NotifyMissed makes the calls tell callees of missed calls and new
+// messages through n. Call it before serving; without it nobody is told.
+func (c *Calls) NotifyMissed(n Notifier) { c.notifier = n }
+
+// notify tells the callee of a member call what they missed, off the
+// call's path.
+func (cl *call) notify(kind string) {
+	n := cl.c.notifier
+	if n == nil || cl.rec.CalleeAccountID == nil {
+		return
+	}
+	number := ""
+	if cl.rec.CallerNumber != nil {
+		number = cl.rec.CallerNumber.String()
+	}
+	callee, name, video := *cl.rec.CalleeAccountID, cl.callerName, cl.rec.Video
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		n.Missed(ctx, callee, kind, name, number, video)
+	}()
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/config"
+	"github.com/livemall/livemall/push/pushtest"
 )
 
 // TestClosedTabMemberIsRungByPushThenAnswers: Bob has no app open but takes
@@ -22,25 +23,25 @@ import (
 func TestClosedTabMemberIsRungByPushThenAnswers(t *testing.T) {
 	a := apptest.New(t, withLocalPush, func(c *config.Config) { c.RingTimeout = 20 * time.Second })
 	base := apptest.ServeOnLoopback(t, a)
-	ps := newPushService(t, a.Push.PublicKey())
+	ps := pushtest.NewService(t, a.Push.PublicKey())
 	ann, bob := apptest.Member(t, a, "Ann Caller"), apptest.Member(t, a, "Bob Closed")
 	bobNumber := bob.MyNumber()
 	if st := ann.Resolve(bobNumber).State; st != "offline" {
 		t.Fatalf("Bob without app and push is %s, want offline", st)
 	}
-	endpoint, b := ps.endpoint("bob")
-	bob.Must(200, "PUT", "/api/v1/push/subscription", b.subscription(endpoint))
+	endpoint, b := ps.Endpoint("bob")
+	bob.Must(200, "PUT", "/api/v1/push/subscription", b.Subscription(endpoint))
 	apptest.WaitFor(t, 3*time.Second, "Bob reachable by push", func() bool { return ann.Resolve(bobNumber).State == "push" })
 
 	pa := apptest.NewPhone(t, ann, base)
 	pa.Send("call.dial", map[string]any{"number": bobNumber, "video": true})
 	id := apptest.CallIDOf(pa.Expect("call.state", `"state":"ringing"`, 5*time.Second))
-	apptest.WaitFor(t, 5*time.Second, "the ring at Bob's push service", func() bool { return len(ps.received(endpoint)) == 1 })
-	ring := ps.received(endpoint)[0]
+	apptest.WaitFor(t, 5*time.Second, "the ring at Bob's push service", func() bool { return len(ps.Received(endpoint)) == 1 })
+	ring := ps.Received(endpoint)[0]
 	if ring.Kind != "ring" || ring.CallID != id || ring.URL != "/phone/?answer="+id || ring.Title != "Ann Caller is calling" || !strings.Contains(ring.Body, "video call") {
 		t.Fatalf("the pushed ring: %+v", ring)
 	}
-	if h := ps.headers["/push/bob"]; h.Get("Urgency") != "high" || h.Get("TTL") != "20" {
+	if h := ps.Headers(endpoint); h.Get("Urgency") != "high" || h.Get("TTL") != "20" {
 		t.Fatalf("the ring's Urgency %q and TTL %q", h.Get("Urgency"), h.Get("TTL"))
 	}
 	// Answer: the phone opens and is rung as a device of Bob's.
@@ -58,7 +59,7 @@ func TestClosedTabMemberIsRungByPushThenAnswers(t *testing.T) {
 	// Decline from the notification: the caller goes to the mailbox.
 	pa.Send("call.dial", map[string]any{"number": bobNumber})
 	id2 := apptest.CallIDOf(pa.Expect("call.state", `"state":"ringing"`, 5*time.Second))
-	apptest.WaitFor(t, 5*time.Second, "the second ring", func() bool { return len(ps.received(endpoint)) == 2 })
+	apptest.WaitFor(t, 5*time.Second, "the second ring", func() bool { return len(ps.Received(endpoint)) == 2 })
 	cy := apptest.Member(t, a, "Cy Stranger")
 	if r := cy.Do("POST", "/api/v1/calls/"+id2+"/decline", nil); r.Status != 403 {
 		t.Fatalf("a stranger declines Bob's call: %d %s", r.Status, r.Body)
@@ -81,7 +82,7 @@ func TestClosedTabMemberIsRungByPushThenAnswers(t *testing.T) {
 	pa.Expect("call.state", `"state":"ended"`, 10*time.Second)
 
 	// The push service says the subscription is gone: the mailbox at once.
-	ps.answer(endpoint, http.StatusGone)
+	ps.Answer(endpoint, http.StatusGone)
 	pa.Send("call.dial", map[string]any{"number": bobNumber})
 	m = pa.Expect("call.state", `"state":"mailbox"`, 10*time.Second)
 	if !strings.Contains(string(m.Data), `"outcome":"offline"`) {

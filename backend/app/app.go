@@ -35,6 +35,7 @@ import (
 	"github.com/livemall/livemall/directory"
 	"github.com/livemall/livemall/mall"
 	"github.com/livemall/livemall/media"
+	"github.com/livemall/livemall/notices"
 	"github.com/livemall/livemall/push"
 )
 
@@ -76,6 +77,8 @@ type App struct {
 	Appointments *appointments.Service
 	// Push reaches members' devices while their app is closed (Web Push).
 	Push *push.Service
+	// Notices tell members of missed calls and new messages (push, email).
+	Notices *notices.Service
 	// AgeJudgements keeps the agent's own age judgements with their still
 	// frames, swept after each store's retention period.
 	AgeJudgements *mall.AgeJudgements
@@ -243,6 +246,8 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	}
 	late.dir, late.queue, late.push = dir, a.Queue, a.Push
 	a.Calls.ReachByPush(pushRings{a.Push})
+	a.Notices = notices.New(a.DB.DB, a.Push, a.Mail, noticeMembers{a.Accounts, a.Verifier}, cfg.PublicURL)
+	a.Calls.NotifyMissed(missedNotices{a.Notices})
 	a.Push.OnReachChanged(a.Directory.PushChanged)
 	// Every node issues and accepts the same CSRF tokens (secrets.go).
 	csrfKey, err := a.csrfKey(ctx)
@@ -479,6 +484,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Desk.Routes(api)
 	a.Appointments.Routes(api)
 	a.Push.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
+	a.Notices.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
 	a.Boards.Routes(api, a.Shop.ShopperOf)
 	reg.MustRegister(a.Engagements.Collector(), a.Queue.Collector(), a.Calls.Collector(), a.SFU.Collector(), a.Signaling.Collector(), dependencyCollector{a})
 	if a.TURN != nil {

@@ -28,6 +28,8 @@ var tableOwners = []struct {
 	{"agentdesk", []string{"agentdesk"}, []string{"agent_states", "queue_entries", "board_items"}},
 	{"media", []string{"media"}, nil},
 	{"appointments", []string{"appointments"}, []string{"appointment_settings", "agent_hours", "appointments"}},
+	{"push", []string{"push"}, []string{"vapid_keys", "push_subscriptions"}},
+	{"notices", []string{"notices"}, []string{"notice_settings"}},
 }
 
 // knownCrossings are the queries of another slice's table that are left

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/directory"
+	"github.com/livemall/livemall/notices"
 	"github.com/livemall/livemall/push"
 )
 
@@ -25,4 +27,19 @@ func (p pushRings) Ring(ctx context.Context, accountID string, r directory.PushR
 	d, err := p.Send(ctx, accountID, push.Message{Kind: "ring", Title: fmt.Sprintf("%s is calling", r.CallerName), Body: body,
 		URL: "/phone/?answer=" + r.CallID, CallID: r.CallID, Urgent: true, TTL: r.Expires})
 	return d.Sent, err
+}
+
+// noticeMembers is who a member is (auth) and whether their address is
+// verified (the directory's email verification), as notices need.
+type noticeMembers struct {
+	*auth.Accounts
+	*directory.EmailVerifier
+}
+
+// missedNotices are notices as the calls tell of what a member missed.
+type missedNotices struct{ *notices.Service }
+
+// Missed tells the account of a missed call or a new message.
+func (m missedNotices) Missed(ctx context.Context, accountID, kind, callerName, callerNumber string, video bool) {
+	m.Notify(ctx, notices.Notice{AccountID: accountID, Kind: kind, CallerName: callerName, CallerNumber: callerNumber, Video: video})
 }
