@@ -21,7 +21,17 @@ type engaged struct {
 // the product and the agent answer; both phones carry media.
 func engage(t *testing.T, a *app.App, base, store, sku string, shopper *apptest.Client, agentName string) *engaged {
 	t.Helper()
+	return engageWith(t, a, base, store, sku, shopper, agentName, nil)
+}
+
+// engageWith is engage with before run on the agent's client once they
+// are enrolled, before their desk connects (nil: nothing).
+func engageWith(t *testing.T, a *app.App, base, store, sku string, shopper *apptest.Client, agentName string, before func(ag *apptest.Client)) *engaged {
+	t.Helper()
 	ag := apptest.AgentOf(t, a, store, agentName)
+	if before != nil {
+		before(ag)
+	}
 	ap := apptest.NewPhone(t, ag, base)
 	id := ag.AccountID()
 	apptest.WaitFor(t, 5*time.Second, "agent available", func() bool { return agentState(a, id) == "available" })

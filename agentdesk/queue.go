@@ -54,6 +54,7 @@ type Queue struct {
 	cfg      QueueConfig
 	log      *slog.Logger
 	metrics  *queueMetrics // exported by Collector (metrics.go)
+	pusher   OfferPusher   // PushOffers; nil: only the open desk rings
 
 	kicks    chan int64
 	stop     chan struct{}
@@ -285,6 +286,7 @@ func (q *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) erro
 		for _, d := range devices {
 			q.sig.SendToDevice(d, "queue.callback", QueueCallbackData{EntryID: e.ID, Shopper: shopper, Context: e.contextOf()})
 		}
+		q.pushOffer(e, agentID, q.storeRef(ctx, e.StoreID).Name)
 		return nil
 	}
 	agents, _ := q.accounts.Refs(ctx, []string{agentID})
@@ -298,8 +300,12 @@ func (q *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) erro
 	if err != nil {
 		return err
 	}
-	return q.rooms.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
-		Queue: offer})
+	if err := q.rooms.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
+		Queue: offer}); err != nil {
+		return err
+	}
+	q.pushOffer(e, agentID, store.Name)
+	return nil
 }
 
 // undeliverable puts an agent back after an offer that never reached the

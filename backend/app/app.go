@@ -248,6 +248,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	a.Calls.ReachByPush(pushRings{a.Push})
 	a.Notices = notices.New(a.DB.DB, a.Push, a.Mail, noticeMembers{a.Accounts, a.Verifier}, cfg.PublicURL)
 	a.Calls.NotifyMissed(missedNotices{a.Notices})
+	a.Queue.PushOffers(pushOffers{a.Push})
 	a.Push.OnReachChanged(a.Directory.PushChanged)
 	// Every node issues and accepts the same CSRF tokens (secrets.go).
 	csrfKey, err := a.csrfKey(ctx)
