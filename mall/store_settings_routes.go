@@ -52,12 +52,13 @@ func (s *Settings) handleSave(c *fiber.Ctx) error {
 	if ct := c.Get(fiber.HeaderContentType); ct != "" && !strings.HasPrefix(strings.ToLower(ct), fiber.MIMEApplicationJSON) {
 		return apperr.New(apperr.Invalid, "content type %q is not supported: send application/json", ct)
 	}
-	// Counted before parsing, so a flood of bad bodies is limited too.
-	if err := s.limits.Take(c.UserContext(), s.rule, "account:"+a.ID); err != nil {
-		return err
-	}
 	in, err := ParseStoreSettings(c.Body())
 	if err != nil {
+		return err
+	}
+	// Counted once a save would reach the database: a refused body writes
+	// nothing and costs little.
+	if err := s.limits.Take(c.UserContext(), s.rule, "account:"+a.ID); err != nil {
 		return err
 	}
 	v, err := s.SaveSettings(c.UserContext(), id, in)
