@@ -113,8 +113,8 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
     const zone = await apiCall(SV.page, 'GET', '/desk/store-settings');
     assert.equal(zone.status, 200, JSON.stringify(zone.body));
     const { version, serviceLevelSeconds, credit } = zone.body;
-    const utc = await apiCall(SV.page, 'PUT', '/desk/store-settings', { version, timeZone: 'UTC', serviceLevelSeconds, credit });
-    assert.equal(utc.status, 200, JSON.stringify(utc.body));
+    const toUTC = await apiCall(SV.page, 'PUT', '/desk/store-settings', { version, timeZone: 'UTC', serviceLevelSeconds, credit });
+    assert.equal(toUTC.status, 200, JSON.stringify(toUTC.body));
     const set = await apiCall(SV.page, 'PUT', '/desk/appointment-hours', {
       settings: { timeZone: 'UTC', slotMinutes: 1, leadMinutes: 0, horizonDays: 1, noShowMinutes: 5 },
       hours: week,
