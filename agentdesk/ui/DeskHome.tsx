@@ -19,8 +19,9 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
   const desk = useDesk(account);
   // Why the last order was refused: the server ends that call, so the note outlives the call's tools.
   const [refusal, setRefusal] = useState('');
-  // The store's zone as last saved in its settings, for the hours editor.
-  const [zone, setZone] = useState('');
+  // The store's settings as last saved here: the hours editor shows the
+  // zone, and the figures reload (their days and service level follow them).
+  const [settings, setSettings] = useState({ zone: '', saves: 0 });
   const call = desk.calls.snap.call;
   return (
     <>
@@ -119,12 +120,12 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
       </div>
 
       {store && <DeskAppointments mine={account.id} />}
-      {account.role === 'supervisor' && store && <AppointmentHours timeZone={zone} />}
-      {store && <Analytics own={account.role !== 'supervisor'} />}
+      {account.role === 'supervisor' && store && <AppointmentHours timeZone={settings.zone} />}
+      {store && <Analytics key={settings.saves} own={account.role !== 'supervisor'} />}
 
       {account.role === 'supervisor' && store && <Catalog slug={store.slug} storeName={store.name} />}
       {account.role === 'supervisor' && store && <CreditReview storeName={store.name} onMessage={desk.signal.onMessage} />}
-      {account.role === 'supervisor' && store && <StoreSettings onSaved={(s) => setZone(s.timeZone)} />}
+      {account.role === 'supervisor' && store && <StoreSettings onSaved={(s) => setSettings((p) => ({ zone: s.timeZone, saves: p.saves + 1 }))} />}
     </>
   );
 }

@@ -65,6 +65,7 @@ test('a supervisor changes the time zone and the threshold, and they are kept; a
   await card.getByRole('button', { name: 'Save settings' }).click();
   await card.getByTestId('settings-saved').filter({ hasText: 'Saved at' }).waitFor();
   assert.equal(await page.locator('#appt-tz').inputValue(), 'America/New_York', 'the hours editor shows the saved zone');
+  await page.getByTestId('analytics').getByText('days in America/New_York').waitFor({ timeout: 10_000 });
   await card.screenshot({ path: join(shots, 'store-settings-1280.png'), ...shot });
   await page.screenshot({ path: join(shots, 'store-settings-desk-1280.png'), fullPage: true });
 
