@@ -11,7 +11,8 @@ import (
 )
 
 // SeedDemoHours gives the demo mall something to book: every store
-// without booking rules gets Europe/Berlin and the defaults, and each of
+// without booking rules gets the defaults (in the store's own time zone,
+// which the mall's demo seeds), and each of
 // its agents without working hours gets Monday to Saturday 09:00–18:00.
 // Running it again changes nothing. stores lists the mall's stores and
 // accounts their staff.
@@ -38,7 +39,7 @@ func SeedDemoHours(ctx context.Context, db *gorm.DB, stores interface {
 			}
 			if n == 0 {
 				st := defaultSettings(id)
-				st.TimeZone, st.UpdatedAt = "Europe/Berlin", time.Now().UTC()
+				st.UpdatedAt = time.Now().UTC()
 				if err := tx.Create(&st).Error; err != nil {
 					return fmt.Errorf("demo hours: settings: %w", err)
 				}

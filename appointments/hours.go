@@ -38,7 +38,7 @@ const maxRanges = 2000
 
 // ScheduleOf returns the store's rules and working hours.
 func (s *Service) ScheduleOf(ctx context.Context, storeID int64) (*Schedule, error) {
-	st, _, err := s.settings(ctx, storeID)
+	st, loc, err := s.settings(ctx, storeID)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (s *Service) ScheduleOf(ctx context.Context, storeID int64) (*Schedule, err
 	if err := s.db.WithContext(ctx).Where("store_id = ?", storeID).Order("agent_id, weekday, start_minute").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("working hours of store %d: %w", storeID, err)
 	}
-	out := &Schedule{Settings: Settings{TimeZone: st.TimeZone, SlotMinutes: st.SlotMinutes, LeadMinutes: st.LeadMinutes, HorizonDays: st.HorizonDays, NoShowMinutes: st.NoShowMinutes},
+	out := &Schedule{Settings: Settings{TimeZone: loc.String(), SlotMinutes: st.SlotMinutes, LeadMinutes: st.LeadMinutes, HorizonDays: st.HorizonDays, NoShowMinutes: st.NoShowMinutes},
 		Hours: make([]HoursView, len(rows)), Agents: []AgentView{}}
 	for i, r := range rows {
 		out.Hours[i] = HoursView{AgentID: r.AgentID, Weekday: r.Weekday, Start: FormatClock(r.StartMinute), End: FormatClock(r.EndMinute)}
@@ -69,13 +69,18 @@ func (s *Service) ScheduleOf(ctx context.Context, storeID int64) (*Schedule, err
 // transaction. Every range must name one of the store's staff, a weekday
 // 0–6 and a start before its end; ranges of one agent on one day must not
 // overlap; the rules must be in range (slot 1–240 minutes, lead 0–10080,
-// horizon 1–60 days, no-show 1–240 minutes) and the zone a known one.
-// Anything else is apperr.Invalid and changes nothing. Bookings already
-// made stand.
+// horizon 1–60 days, no-show 1–240 minutes). The time zone is the
+// store's, set in its settings: an empty one or the store's own is fine,
+// any other is refused rather than silently ignored. Anything else is
+// apperr.Invalid and changes nothing. Bookings already made stand.
 func (s *Service) SetSchedule(ctx context.Context, storeID int64, sc Schedule) (*Schedule, error) {
 	st := sc.Settings
-	if _, err := LoadZone(st.TimeZone); err != nil {
+	_, loc, err := s.settings(ctx, storeID)
+	if err != nil {
 		return nil, err
+	}
+	if st.TimeZone != "" && st.TimeZone != loc.String() {
+		return nil, apperr.New(apperr.Invalid, "the time zone is the store's (%s): change it in the store's settings, then save the hours", loc)
 	}
 	switch {
 	case st.SlotMinutes < 1 || st.SlotMinutes > 240:
@@ -120,7 +125,7 @@ func (s *Service) SetSchedule(ctx context.Context, storeID int64, sc Schedule) (
 		rows = append(rows, hoursRow{StoreID: storeID, AgentID: h.AgentID, Weekday: h.Weekday, StartMinute: start, EndMinute: end})
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		row := settingsRow{StoreID: storeID, TimeZone: st.TimeZone, SlotMinutes: st.SlotMinutes, LeadMinutes: st.LeadMinutes, HorizonDays: st.HorizonDays, NoShowMinutes: st.NoShowMinutes, UpdatedAt: s.now()}
+		row := settingsRow{StoreID: storeID, SlotMinutes: st.SlotMinutes, LeadMinutes: st.LeadMinutes, HorizonDays: st.HorizonDays, NoShowMinutes: st.NoShowMinutes, UpdatedAt: s.now()}
 		if err := tx.Where("store_id = ?", storeID).Delete(&settingsRow{}).Error; err != nil {
 			return fmt.Errorf("replace settings: %w", err)
 		}

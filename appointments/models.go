@@ -13,9 +13,9 @@ const (
 )
 
 // settingsRow is a store's booking rules (table appointment_settings).
+// Their time zone is the store's own (mall.Store.TimeZone).
 type settingsRow struct {
 	StoreID       int64     `gorm:"column:store_id;primaryKey"`
-	TimeZone      string    `gorm:"column:time_zone"`
 	SlotMinutes   int       `gorm:"column:slot_minutes"`
 	LeadMinutes   int       `gorm:"column:lead_minutes"`
 	HorizonDays   int       `gorm:"column:horizon_days"`
@@ -27,7 +27,7 @@ func (settingsRow) TableName() string { return "appointment_settings" }
 
 // defaultSettings are the rules of a store that set none.
 func defaultSettings(storeID int64) settingsRow {
-	return settingsRow{StoreID: storeID, TimeZone: "UTC", SlotMinutes: 30, LeadMinutes: 60, HorizonDays: 14, NoShowMinutes: 10}
+	return settingsRow{StoreID: storeID, SlotMinutes: 30, LeadMinutes: 60, HorizonDays: 14, NoShowMinutes: 10}
 }
 
 // hoursRow is one range of an agent's working hours (table agent_hours).

@@ -16,7 +16,7 @@ func openAllWeek(agent string, lead int) map[string]any {
 	for d := 0; d < 7; d++ {
 		hours = append(hours, map[string]any{"agentId": agent, "weekday": d, "start": "00:00", "end": "24:00"})
 	}
-	return map[string]any{"settings": map[string]any{"timeZone": "UTC", "slotMinutes": 30, "leadMinutes": lead, "horizonDays": 14, "noShowMinutes": 10}, "hours": hours}
+	return map[string]any{"settings": map[string]any{"slotMinutes": 30, "leadMinutes": lead, "horizonDays": 14, "noShowMinutes": 10}, "hours": hours}
 }
 
 func TestAppointmentAPIErrorCases(t *testing.T) {
@@ -32,6 +32,10 @@ func TestAppointmentAPIErrorCases(t *testing.T) {
 	sup.Must(200, "GET", "/api/v1/desk/appointment-hours", nil).JSON(t, &agents)
 	if len(agents.Agents) == 0 {
 		t.Fatalf("no agents listed")
+	}
+	// The store's one zone is UTC here, as its supervisor would set it.
+	if err := a.DB.Exec("UPDATE stores SET time_zone = 'UTC' WHERE slug = ?", store).Error; err != nil {
+		t.Fatal(err)
 	}
 	sup.Must(200, "PUT", "/api/v1/desk/appointment-hours", openAllWeek(agents.Agents[0].ID, 0))
 

@@ -30,9 +30,11 @@ import (
 	"github.com/livemall/livemall/mall"
 )
 
-// Stores is what booking needs from the catalog (*mall.Catalog).
+// Stores is what booking needs from the catalog (*mall.Catalog). A
+// store's time zone is the store's (mall.Store.TimeZone).
 type Stores interface {
 	StoreBySlug(ctx context.Context, slug string) (*mall.Store, error)
+	StoreByID(ctx context.Context, storeID int64) (*mall.Store, error)
 	StoreRef(ctx context.Context, storeID int64) (mall.StoreRef, error)
 	ProductBySKU(ctx context.Context, store *mall.Store, sku string) (*mall.Product, error)
 }
@@ -106,6 +108,8 @@ func New(db *gorm.DB, stores Stores, accounts Accounts, sender mail.Sender, cfg 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 
 // Settings are a store's booking rules as the API shows and takes them.
+// TimeZone is shown, not taken: it is the store's one zone, which its
+// supervisor sets in the store's settings (mall.Settings); a save ignores it.
 type Settings struct {
 	TimeZone      string `json:"timeZone"`
 	SlotMinutes   int    `json:"slotMinutes"`
@@ -114,8 +118,13 @@ type Settings struct {
 	NoShowMinutes int    `json:"noShowMinutes"`
 }
 
-// settings reads the store's rules, the defaults when it set none.
+// settings reads the store's rules, the defaults when it set none, and
+// the store's time zone.
 func (s *Service) settings(ctx context.Context, storeID int64) (settingsRow, *time.Location, error) {
+	store, err := s.stores.StoreByID(ctx, storeID)
+	if err != nil {
+		return settingsRow{}, nil, err
+	}
 	var rows []settingsRow
 	if err := s.db.WithContext(ctx).Where("store_id = ?", storeID).Limit(1).Find(&rows).Error; err != nil {
 		return settingsRow{}, nil, fmt.Errorf("appointment settings of store %d: %w", storeID, err)
@@ -124,8 +133,8 @@ func (s *Service) settings(ctx context.Context, storeID int64) (settingsRow, *ti
 	if len(rows) == 1 {
 		st = rows[0]
 	}
-	loc, err := time.LoadLocation(st.TimeZone)
-	if err != nil {
+	loc, err := time.LoadLocation(store.TimeZone)
+	if err != nil || store.TimeZone == "" {
 		loc = time.UTC // a zone the database once knew; slots stay usable
 	}
 	return st, loc, nil

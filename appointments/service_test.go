@@ -76,8 +76,12 @@ func (f *fixture) node(outbox string) *appointments.Service {
 }
 
 // schedule gives the agents Monday 09:00–11:00 in Berlin, 30-minute slots.
+// Berlin is the store's own zone, set as its supervisor would.
 func (f *fixture) schedule(t *testing.T, agents ...string) {
 	t.Helper()
+	if err := f.a.DB.Exec("UPDATE stores SET time_zone = ? WHERE id = ?", "Europe/Berlin", f.id).Error; err != nil {
+		t.Fatal(err)
+	}
 	var hours []appointments.HoursView
 	for _, id := range agents {
 		hours = append(hours, appointments.HoursView{AgentID: id, Weekday: 1, Start: "09:00", End: "11:00"})
@@ -286,19 +290,19 @@ func TestBookingRefusals(t *testing.T) {
 		text string
 	}{
 		{"unknown zone", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Mars/Base", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10}}, "time zone"},
-		{"slot too long", appointments.Schedule{Settings: appointments.Settings{TimeZone: "UTC", SlotMinutes: 241, HorizonDays: 14, NoShowMinutes: 10}}, "slot length"},
-		{"negative lead", appointments.Schedule{Settings: appointments.Settings{TimeZone: "UTC", SlotMinutes: 30, LeadMinutes: -1, HorizonDays: 14, NoShowMinutes: 10}}, "lead time"},
-		{"no horizon", appointments.Schedule{Settings: appointments.Settings{TimeZone: "UTC", SlotMinutes: 30, NoShowMinutes: 10}}, "days ahead"},
-		{"no no-show time", appointments.Schedule{Settings: appointments.Settings{TimeZone: "UTC", SlotMinutes: 30, HorizonDays: 14}}, "no-show"},
-		{"another store's agent", appointments.Schedule{Settings: appointments.Settings{TimeZone: "UTC", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
+		{"slot too long", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Europe/Berlin", SlotMinutes: 241, HorizonDays: 14, NoShowMinutes: 10}}, "slot length"},
+		{"negative lead", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Europe/Berlin", SlotMinutes: 30, LeadMinutes: -1, HorizonDays: 14, NoShowMinutes: 10}}, "lead time"},
+		{"no horizon", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Europe/Berlin", SlotMinutes: 30, NoShowMinutes: 10}}, "days ahead"},
+		{"no no-show time", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Europe/Berlin", SlotMinutes: 30, HorizonDays: 14}}, "no-show"},
+		{"another store's agent", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Europe/Berlin", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
 			Hours: []appointments.HoursView{{AgentID: "acc_nobody", Weekday: 1, Start: "09:00", End: "10:00"}}}, "not one of your store's agents"},
-		{"bad weekday", appointments.Schedule{Settings: appointments.Settings{TimeZone: "UTC", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
+		{"bad weekday", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Europe/Berlin", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
 			Hours: []appointments.HoursView{{AgentID: f.agents[0], Weekday: 7, Start: "09:00", End: "10:00"}}}, "weekday"},
-		{"bad clock", appointments.Schedule{Settings: appointments.Settings{TimeZone: "UTC", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
+		{"bad clock", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Europe/Berlin", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
 			Hours: []appointments.HoursView{{AgentID: f.agents[0], Weekday: 1, Start: "9:00", End: "10:00"}}}, "time of day"},
-		{"backwards", appointments.Schedule{Settings: appointments.Settings{TimeZone: "UTC", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
+		{"backwards", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Europe/Berlin", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
 			Hours: []appointments.HoursView{{AgentID: f.agents[0], Weekday: 1, Start: "10:00", End: "09:00"}}}, "begin before"},
-		{"overlapping", appointments.Schedule{Settings: appointments.Settings{TimeZone: "UTC", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
+		{"overlapping", appointments.Schedule{Settings: appointments.Settings{TimeZone: "Europe/Berlin", SlotMinutes: 30, HorizonDays: 14, NoShowMinutes: 10},
 			Hours: []appointments.HoursView{{AgentID: f.agents[0], Weekday: 1, Start: "09:00", End: "10:00"}, {AgentID: f.agents[0], Weekday: 1, Start: "09:30", End: "11:00"}}}, "overlaps"},
 	}
 	for _, tc := range bad {

@@ -7,8 +7,13 @@ package mall
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/livemall/livemall/backend/apperr"
 )
 
 // StoreRef returns the store with id storeID; a missing store is an
@@ -19,6 +24,20 @@ func (c *Catalog) StoreRef(ctx context.Context, storeID int64) (StoreRef, error)
 		return StoreRef{}, fmt.Errorf("store %d: %w", storeID, err)
 	}
 	return s, nil
+}
+
+// StoreByID returns the store with id storeID, or apperr.NotFound when
+// there is none.
+func (c *Catalog) StoreByID(ctx context.Context, storeID int64) (*Store, error) {
+	var s Store
+	err := c.db.WithContext(ctx).Where("id = ?", storeID).Take(&s).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.New(apperr.NotFound, "no store %d", storeID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store %d: %w", storeID, err)
+	}
+	return &s, nil
 }
 
 // StoreName returns the slug and name of the store with id storeID.

@@ -48,6 +48,7 @@ type Store struct {
 	OpeningHours    string    `gorm:"column:opening_hours"`
 	TaxRateBP       int       `gorm:"column:tax_rate_bp"` // VAT in basis points: 2000 is 20 %
 	SkylinePosition int       `gorm:"column:skyline_position"`
+	TimeZone        string    `gorm:"column:time_zone;default:UTC"` // IANA name; the store's days and slots (Settings sets it)
 	CreatedAt       time.Time `gorm:"column:created_at"`
 }
 

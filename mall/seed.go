@@ -65,9 +65,15 @@ func SeedDemo(ctx context.Context, db *gorm.DB) (SeedReport, error) {
 	return report, nil
 }
 
+// DemoTimeZone is the time zone the demo stores open in.
+const DemoTimeZone = "Europe/Berlin"
+
 // seedStore upserts one demo store with its products and add-ons.
 func seedStore(tx *gorm.DB, demo demoStore) (SeededStore, error) {
 	s := demo.store
+	if s.TimeZone == "" {
+		s.TimeZone = DemoTimeZone // a new store only: a reseed keeps the supervisor's zone
+	}
 	err := tx.Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "slug"}},
 		DoUpdates: clause.AssignmentColumns([]string{

@@ -145,7 +145,7 @@ export function DeskAppointments({ mine }: { mine: string }) {
 const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** AppointmentHours lets a supervisor set the booking rules and working hours. */
-export function AppointmentHours() {
+export function AppointmentHours({ timeZone }: { timeZone?: string } = {}) {
   const [sc, setSc] = useState<Schedule | null>(null);
   const [agent, setAgent] = useState('');
   const [error, setError] = useState('');
@@ -177,7 +177,8 @@ export function AppointmentHours() {
     setBusy(true);
     setError('');
     try {
-      setSc(await api.put<Schedule>('/desk/appointment-hours', { settings: sc.settings, hours: sc.hours }));
+      // The zone is the store's (Store settings): sent empty, the server keeps it.
+      setSc(await api.put<Schedule>('/desk/appointment-hours', { settings: { ...sc.settings, timeZone: '' }, hours: sc.hours }));
       setSaved('Saved: the mall offers the new times now.');
     } catch (err) {
       setError(errorMessage(err));
@@ -204,7 +205,10 @@ export function AppointmentHours() {
         <div class="appt-settings">
           <div class="field">
             <label for="appt-tz">Time zone</label>
-            <input id="appt-tz" value={sc.settings.timeZone} onInput={(e) => setSetting('timeZone', e.currentTarget.value)} />
+            <input id="appt-tz" value={timeZone || sc.settings.timeZone} readOnly aria-describedby="appt-tz-help" />
+            <a class="hint" id="appt-tz-help" href="#store-settings">
+              The store's; change it in Store settings
+            </a>
           </div>
           {num('slotMinutes', 'Call length (min)', 1, 240)}
           {num('leadMinutes', 'Book at least (min ahead)', 0, 10080)}

@@ -10,6 +10,7 @@ import { CobrowseView, isMallPath } from './CobrowseView';
 import { CreditReview } from './CreditReview';
 import { AppointmentHours, DeskAppointments } from './Appointments';
 import { EngagementTools } from './EngagementTools';
+import { StoreSettings } from './StoreSettings';
 import { TodayTile } from './TodayTile';
 
 /** DeskHome is the signed-in staff desk: who, which store, and the queue. */
@@ -18,6 +19,9 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
   const desk = useDesk(account);
   // Why the last order was refused: the server ends that call, so the note outlives the call's tools.
   const [refusal, setRefusal] = useState('');
+  // The store's settings as last saved here: the hours editor shows the
+  // zone, and the figures reload (their days and service level follow them).
+  const [settings, setSettings] = useState({ zone: '', saves: 0 });
   const call = desk.calls.snap.call;
   return (
     <>
@@ -100,6 +104,13 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
                 'Administrators see every store of the mall.'
               )}
             </p>
+            {store && account.role === 'supervisor' && (
+              <p class="small">
+                <a href="#store-settings" data-testid="settings-link">
+                  Store settings: time zone, service level, credit rules
+                </a>
+              </p>
+            )}
           </section>
         </div>
 
@@ -109,11 +120,12 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
       </div>
 
       {store && <DeskAppointments mine={account.id} />}
-      {account.role === 'supervisor' && store && <AppointmentHours />}
-      {store && <Analytics own={account.role !== 'supervisor'} />}
+      {account.role === 'supervisor' && store && <AppointmentHours timeZone={settings.zone} />}
+      {store && <Analytics key={settings.saves} own={account.role !== 'supervisor'} />}
 
       {account.role === 'supervisor' && store && <Catalog slug={store.slug} storeName={store.name} />}
       {account.role === 'supervisor' && store && <CreditReview storeName={store.name} onMessage={desk.signal.onMessage} />}
+      {account.role === 'supervisor' && store && <StoreSettings onSaved={(s) => setSettings((p) => ({ zone: s.timeZone, saves: p.saves + 1 }))} />}
     </>
   );
 }

@@ -82,6 +82,9 @@ type App struct {
 	// AgeJudgements keeps the agent's own age judgements with their still
 	// frames, swept after each store's retention period.
 	AgeJudgements *mall.AgeJudgements
+	// StoreSettings is the supervisors' editor of their store's time zone,
+	// service-level threshold and credit rules.
+	StoreSettings *mall.Settings
 
 	stopSweep         func() // ends the sweep of payment holds
 	stopAppointments  func() // ends the sweep of reminders and no-shows
@@ -287,6 +290,7 @@ func (a *App) startShop(carts *mall.Carts) error {
 	credit := agentdesk.NewCreditCalls(a.DB.DB, a.Signaling, a.Accounts, a.Directory)
 	a.Closing = mall.NewClosing(a.Shop, a.Auth, a.Accounts, a.Engagements, credit, a.Verifier)
 	a.AgeJudgements = mall.NewAgeJudgements(a.Closing, a.Blobs, a.Engagements)
+	a.StoreSettings = mall.NewSettings(a.DB.DB, a.Limits, limits.Rule{})
 	ectx, ecancel := context.WithCancel(context.Background())
 	edone := make(chan struct{})
 	go func() { defer close(edone); a.AgeJudgements.RunSweeps(ectx, time.Hour) }()
@@ -474,6 +478,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Shop.Routes(api)
 	a.Closing.Routes(api)
 	a.AgeJudgements.Routes(api)
+	a.StoreSettings.Routes(api)
 	if a.Webhook != nil {
 		a.Webhook.Route(api)
 	}

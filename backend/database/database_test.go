@@ -159,3 +159,77 @@ func TestSQLiteRunsInWALModeWithForeignKeys(t *testing.T) {
 		t.Fatalf("foreign_keys = %d, %v", fk, err)
 	}
 }
+
+// Migration 00022 makes stores.time_zone the store's one zone: a store
+// whose zone is still the default UTC takes its appointment zone; a store
+// that set its own keeps it; rolling back gives appointments the store's
+// zone again.
+func TestOneTimeZonePerStoreMigration(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, dbtest.Config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	current := func() int64 {
+		t.Helper()
+		st, err := db.MigrationStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v int64
+		for _, s := range st {
+			if s.AppliedAt != nil {
+				v = s.Version
+			}
+		}
+		return v
+	}
+	for current() >= 22 {
+		if err := db.MigrateDown(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.WithContext(ctx).Exec(q, args...).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	store := `INSERT INTO stores (id, slug, name, brand_color, building_floors, building_width, building_roof, tax_rate_bp, created_at, time_zone) VALUES (?, ?, 'S', '#112233', 3, 2, 'flat', 2000, ?, ?)`
+	exec(store, 1, "utc-with-appointments", now, "UTC")
+	exec(store, 2, "own-zone", now, "Asia/Tokyo")
+	exec(store, 3, "no-appointments", now, "UTC")
+	settings := `INSERT INTO appointment_settings (store_id, time_zone, updated_at) VALUES (?, ?, ?)`
+	exec(settings, 1, "Europe/Berlin", now)
+	exec(settings, 2, "Europe/Lisbon", now)
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	zones := func(q string) string {
+		t.Helper()
+		var z []string
+		if err := db.WithContext(ctx).Raw(q).Scan(&z).Error; err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(z, ",")
+	}
+	if got := zones(`SELECT time_zone FROM stores ORDER BY id`); got != "Europe/Berlin,Asia/Tokyo,UTC" {
+		t.Fatalf("stores' zones after 00022: %s", got)
+	}
+	if got := zones(`SELECT CAST(settings_version AS TEXT) FROM stores ORDER BY id`); got != "0,0,0" {
+		t.Fatalf("versions after 00022: %s", got)
+	}
+	for current() >= 22 {
+		if err := db.MigrateDown(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := zones(`SELECT time_zone FROM appointment_settings ORDER BY store_id`); got != "Europe/Berlin,Asia/Tokyo" {
+		t.Fatalf("appointment zones after rolling 00022 back: %s", got)
+	}
+}

@@ -109,6 +109,12 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
     const hhmm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
     const from = now.getUTCHours() * 60 + now.getUTCMinutes();
     const week = [{ agentId: agentRow.id, weekday: now.getUTCDay(), start: hhmm(from), end: hhmm(Math.min(from + 30, 24 * 60)) }];
+    // The store's one time zone is UTC for this test (the demo opens in Berlin).
+    const zone = await apiCall(SV.page, 'GET', '/desk/store-settings');
+    assert.equal(zone.status, 200, JSON.stringify(zone.body));
+    const { version, serviceLevelSeconds, credit } = zone.body;
+    const toUTC = await apiCall(SV.page, 'PUT', '/desk/store-settings', { version, timeZone: 'UTC', serviceLevelSeconds, credit });
+    assert.equal(toUTC.status, 200, JSON.stringify(toUTC.body));
     const set = await apiCall(SV.page, 'PUT', '/desk/appointment-hours', {
       settings: { timeZone: 'UTC', slotMinutes: 1, leadMinutes: 0, horizonDays: 1, noShowMinutes: 5 },
       hours: week,
