@@ -8,6 +8,7 @@ import { CheckIcon, CloseIcon } from '../../backend/web/ui/icons';
 import { checkNumber } from '../../backend/web/ui/numbers';
 import { errorMessage, initials } from '../../backend/web/ui/session';
 import { VanityField } from '../../backend/web/ui/VanityField';
+import { NoticeSettings } from './NoticeSettings';
 import { directoryApi, type Device, type MyPhone, type MyPhonePatch, type RingMode } from './directoryApi';
 import { Light } from './Light';
 import type { PhoneSignal } from './usePhoneSignal';
@@ -311,6 +312,8 @@ function Settings({ phone, onPhone }: { phone: MyPhone; onPhone(p: MyPhone): voi
           </ul>
         )}
       </fieldset>
+
+      <NoticeSettings emailVerified={phone.emailVerified} />
 
       <fieldset class="phone-section" disabled={busy}>
         <legend class="section-title">Directory listing</legend>
