@@ -188,13 +188,16 @@ func (p *Participant) isConnected() bool {
 // through the room for a keyframe.
 func (p *Participant) requestKeyframes() {
 	p.mu.Lock()
-	slots := append([]*slot{p.main}, p.extra...)
-	p.mu.Unlock()
-	for _, s := range slots {
+	var videos []*outTrack
+	for _, s := range append([]*slot{p.main}, p.extra...) {
 		if s.video != nil {
-			if src := s.video.source(); src != nil {
-				src.RequestKeyframe()
-			}
+			videos = append(videos, s.video)
+		}
+	}
+	p.mu.Unlock()
+	for _, o := range videos {
+		if src := o.source(); src != nil {
+			src.RequestKeyframe()
 		}
 	}
 }
