@@ -12,6 +12,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -61,6 +62,7 @@ type ClientPeer struct {
 	onPacket func(stream string, kind webrtc.RTPCodecType, pkt *rtp.Packet)
 	mu       sync.Mutex
 	counts   map[string]*[2]atomic.Int64
+	videos   map[string]webrtc.SSRC // each stream's video track
 	pending  []webrtc.ICECandidateInit
 }
 
@@ -72,7 +74,7 @@ func NewClientPeer(api *webrtc.API, conf webrtc.Configuration, onPacket func(str
 	if err != nil {
 		return nil, err
 	}
-	c := &ClientPeer{PC: pc, onPacket: onPacket, counts: map[string]*[2]atomic.Int64{}}
+	c := &ClientPeer{PC: pc, onPacket: onPacket, counts: map[string]*[2]atomic.Int64{}, videos: map[string]webrtc.SSRC{}}
 	pc.OnTrack(c.read)
 	return c, nil
 }
@@ -89,6 +91,9 @@ func (c *ClientPeer) read(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	if n == nil {
 		n = &[2]atomic.Int64{}
 		c.counts[stream] = n
+	}
+	if idx == 1 {
+		c.videos[stream] = tr.SSRC()
 	}
 	c.mu.Unlock()
 	for {
@@ -163,6 +168,18 @@ func (c *ClientPeer) Streams() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// RequestKeyframe sends a keyframe request (PLI) for the video of the
+// stream with the id, as a decoder that lost the picture does.
+func (c *ClientPeer) RequestKeyframe(stream string) error {
+	c.mu.Lock()
+	ssrc, ok := c.videos[stream]
+	c.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("no video has come on stream %q", stream)
+	}
+	return c.PC.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
 }
 
 // Close closes the peer connection.

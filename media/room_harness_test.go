@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
@@ -89,6 +90,7 @@ type device struct {
 	mu     sync.Mutex
 	roster *media.RoomRosterData
 	offers atomic.Int64
+	plis   atomic.Int64 // keyframe requests that reached this device's video
 }
 
 type signal struct {
@@ -118,11 +120,26 @@ func joinDevice(t *testing.T, room *media.Room, id string, tag uint32, role medi
 	d.cp = cp
 	audio, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", id)
 	video, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", id)
-	for _, tr := range []webrtc.TrackLocal{audio, video} {
-		if _, err := cp.PC.AddTrack(tr); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := cp.PC.AddTrack(audio); err != nil {
+		t.Fatal(err)
 	}
+	vs, err := cp.PC.AddTrack(video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			pkts, _, err := vs.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if _, ok := p.(*rtcp.PictureLossIndication); ok {
+					d.plis.Add(1)
+				}
+			}
+		}
+	}()
 	connected := make(chan struct{})
 	var once sync.Once
 	cp.PC.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
@@ -227,6 +244,21 @@ func (d *device) close() {
 // got is what the device received from the sender with the tag.
 func (d *device) got(tag uint32) (audio, video int64) {
 	return d.from[tag][0].Load(), d.from[tag][1].Load()
+}
+
+// streamOf is the stream the device receives member id on, from its
+// latest roster ("" when none).
+func (d *device) streamOf(id string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.roster != nil {
+		for _, m := range d.roster.Members {
+			if m.ID == id {
+				return m.Stream
+			}
+		}
+	}
+	return ""
 }
 
 // rosterIDs is the ids of the device's latest roster, and its own role.

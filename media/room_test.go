@@ -178,6 +178,36 @@ func TestLeavingThreePartyRoomKeepsTheOtherTwo(t *testing.T) {
 	}
 }
 
+// TestKeyframeRequestsGoToTheirSender has a receiver ask for a keyframe
+// on the stream of one sender: that sender gets the request, the other
+// does not, and a new receiver's arrival asks every sender it will see.
+func TestKeyframeRequestsGoToTheirSender(t *testing.T) {
+	_, room := newRoom(t, "keyframes")
+	a := joinDevice(t, room, "a", 1, media.RoleParty, "")
+	b := joinDevice(t, room, "b", 2, media.RoleParty, "")
+	expectMedia(t, []*device{a, b}, everyone(a, b))
+	before := a.plis.Load()
+	c := joinDevice(t, room, "c", 3, media.RoleParty, "")
+	expectMedia(t, []*device{a, b, c}, everyone(a, b, c))
+	if a.plis.Load() == before {
+		t.Error("a new receiver of a's video did not ask a for a keyframe")
+	}
+	for _, tc := range []struct{ asked, other *device }{{a, b}, {b, a}} {
+		stream := c.streamOf(tc.asked.id)
+		if stream == "" {
+			t.Fatalf("c's roster has no stream for %s", tc.asked.id)
+		}
+		asked, other := tc.asked.plis.Load(), tc.other.plis.Load()
+		if err := c.cp.RequestKeyframe(stream); err != nil {
+			t.Fatal(err)
+		}
+		apptest.WaitFor(t, 10*time.Second, "the keyframe request to reach "+tc.asked.id, func() bool { return tc.asked.plis.Load() > asked })
+		if n := tc.other.plis.Load() - other; n != 0 {
+			t.Errorf("c asked for %s's keyframe, and %s got %d requests too", tc.asked.id, tc.other.id, n)
+		}
+	}
+}
+
 // TestRoomRefusals checks the room's refusals: a ninth participant, an
 // unknown role, whispering to someone not in the room, to nobody or to
 // oneself, and changing or removing someone not in it.
