@@ -150,7 +150,7 @@ func (p *Participant) offer() error {
 // at once).
 func (p *Participant) negotiate() {
 	p.mu.Lock()
-	if p.offering || (p.pc.RemoteDescription() != nil && !p.isConnected()) {
+	if p.offering || (p.answered && !p.isConnected()) {
 		p.again = true
 		p.mu.Unlock()
 		return

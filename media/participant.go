@@ -54,6 +54,7 @@ type Participant struct {
 	// offering: an offer went out and its answer has not come; again: a
 	// change waits to be offered once it has (negotiate).
 	offering, again bool
+	answered        bool // an answer was applied
 	closing         bool
 	// role, whisperTo and roster are the room's (guarded by its lock).
 	role      Role
@@ -172,6 +173,7 @@ func (p *Participant) Answer(sdp string) error {
 	pending := p.pendingICE
 	p.pendingICE = nil
 	p.offering = false
+	p.answered = true
 	p.mu.Unlock()
 	p.requestKeyframes()
 	for _, c := range pending {
