@@ -3,8 +3,8 @@ package media_test
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/app/apptest"
+	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/media"
 )
 
