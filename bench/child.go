@@ -51,6 +51,8 @@ func runChild(mode string) int {
 		addr, stop, err = serveSQLCeiling(args)
 	case "relay":
 		addr, stop, err = serveRelay()
+	case "rooms":
+		addr, stop, err = serveRooms()
 	default:
 		err = fmt.Errorf("unknown child mode %q", mode)
 	}

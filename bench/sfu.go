@@ -8,7 +8,9 @@ import (
 // runSFU carries o.calls 1:1 calls through one node, each side sending
 // 720p VP8 and Opus from pion, and measures forwarded packets/s, server
 // CPU per forwarded packet, loss, and goroutines and RSS per call; then
-// the same packets through a plain UDP relay.
+// the same packets through a plain UDP relay; then rooms of four parties
+// on an SFU alone (rooms.go), for the cost of a forwarded packet in a
+// call of several.
 func runSFU(o options) (*report, error) {
 	r, plan, srv, err := mediaScenario(o, "sfu", "calls", o.calls)
 	if err != nil {
@@ -71,6 +73,18 @@ func runSFU(o options) (*report, error) {
 	us, relayUS := micros(cpu, fwd.window), micros(rcpu, rfwd)
 	r.set("ratio_cpu_to_relay", ratio(us, relayUS), "×")
 	perPart := float64(rss) / float64(2*o.calls) / (1 << 20)
+	// Rooms of four parties, as many senders as the 1:1 calls had: each
+	// packet in goes out three times.
+	rooms := max(1, o.calls/2)
+	rcpu4, rfwd4, err := measureRooms(o, plan, rooms)
+	if err != nil {
+		return nil, fmt.Errorf("%d-party rooms: %w", roomParties, err)
+	}
+	us4 := micros(rcpu4, rfwd4)
+	r.set("room4_rooms", rooms, "")
+	r.set("room4_forwarded_packets_per_s", float64(rfwd4)/o.duration.Seconds(), "pkt/s")
+	r.set("room4_server_cpu_us_per_forwarded_packet", us4, "µs")
+	r.set("ratio_room4_to_1to1_cpu_per_packet", ratio(us4, us), "×")
 	r.target("sfu_cpu", us > 0 && us <= 9.5, "%.1f µs of server CPU per forwarded packet (target ≤ 9.5 µs)", us)
 	r.target("sfu_memory", perPart <= 2, "%.2f MiB per participant (target ≤ 2 MiB)", perPart)
 	r.target("sfu_loss", loss < 0.1, "%.3f %% loss (target < 0.1 %%)", loss)

@@ -28,6 +28,11 @@ type Participant struct {
 	audioOut *webrtc.TrackLocalStaticRTP
 	videoOut *webrtc.TrackLocalStaticRTP
 	signal   func(typ string, data any)
+	// main is the first downstream slot: audioOut and videoOut, negotiated
+	// in the first offer. In a room's forwarding (a participant with a
+	// role) it carries the first sender; extra holds one slot for each
+	// further sender, added by renegotiation (downstream.go).
+	main *slot
 
 	mu         sync.Mutex
 	sinks      map[int]MediaSink
@@ -40,15 +45,44 @@ type Participant struct {
 	connected  chan struct{}
 	connOnce   sync.Once
 	pendingICE []webrtc.ICECandidateInit
-	// keyframeSource is whose video this participant receives; its
-	// keyframe requests go there.
+	// keyframeSource is whose video this participant receives when it is
+	// wired by hand (ForwardTo); its keyframe requests go there.
 	keyframeSource *Participant
+	// extra are the downstream slots after main (the room's lock guards
+	// changes; mu guards reading them outside it).
+	extra []*slot
+	// offering: an offer went out and its answer has not come; again: a
+	// change waits to be offered once it has (negotiate).
+	offering, again bool
+	answered        bool // an answer was applied
+	closing         bool
+	// role, whisperTo and roster are the room's (guarded by its lock).
+	role      Role
+	whisperTo string
+	roster    string
+	// trackSeq numbers the extra downstream tracks.
+	trackSeq int
 }
 
 // maxTracksPerParticipant bounds the upstream tracks a device may send.
 const maxTracksPerParticipant = 2
 
+// newParticipant builds a participant and sends the server's offer at once.
 func newParticipant(api *webrtc.API, id string, signal func(typ string, data any)) (*Participant, error) {
+	p, err := buildParticipant(api, id, signal)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.sendOffer(); err != nil {
+		p.pc.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// buildParticipant builds the peer connection with its main downstream
+// audio and video tracks; nothing is offered yet.
+func buildParticipant(api *webrtc.API, id string, signal func(typ string, data any)) (*Participant, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
@@ -64,12 +98,19 @@ func newParticipant(api *webrtc.API, id string, signal func(typ string, data any
 	if p.videoOut, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "livemall-"+id); err != nil {
 		return fail(err)
 	}
+	p.main = &slot{stream: "livemall-" + id}
 	for _, t := range []*webrtc.TrackLocalStaticRTP{p.audioOut, p.videoOut} {
 		sender, err := pc.AddTrack(t)
 		if err != nil {
 			return fail(err)
 		}
-		go p.readRTCP(sender)
+		o := newOutTrack(t, sender)
+		if t == p.audioOut {
+			p.main.audio = o
+		} else {
+			p.main.video = o
+		}
+		go p.readRTCP(sender, o)
 	}
 	pc.OnTrack(p.onTrack)
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
@@ -81,6 +122,7 @@ func newParticipant(api *webrtc.API, id string, signal func(typ string, data any
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
 			p.connOnce.Do(func() { close(p.connected) })
+			p.negotiateWaiting()
 		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 			// Disconnected is not the end: on a loaded machine consent checks
 			// can lapse for a moment and recover. Failed comes once ICE has
@@ -88,14 +130,6 @@ func newParticipant(api *webrtc.API, id string, signal func(typ string, data any
 			p.stopped()
 		}
 	})
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		return fail(err)
-	}
-	if err := pc.SetLocalDescription(offer); err != nil {
-		return fail(err)
-	}
-	signal("rtc.offer", &RtcOfferData{SDP: offer.SDP})
 	return p, nil
 }
 
@@ -120,20 +154,34 @@ func (p *Participant) stopped() {
 // Connected is closed once the participant's connection is up.
 func (p *Participant) Connected() <-chan struct{} { return p.connected }
 
-// Answer applies the device's SDP answer to the server's offer.
+// Answer applies the device's SDP answer to the server's latest offer. An
+// answer when no offer waits for one is refused. Once applied, a change
+// that came while the offer was out is offered (negotiate), and the
+// senders of the video the participant receives are asked for keyframes,
+// since tracks just negotiated start with none.
 func (p *Participant) Answer(sdp string) error {
+	p.mu.Lock()
+	waiting := p.offering
+	p.mu.Unlock()
+	if !waiting {
+		return errors.New("apply answer: no offer is waiting for an answer")
+	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("apply answer: %w", err)
 	}
 	p.mu.Lock()
 	pending := p.pendingICE
 	p.pendingICE = nil
+	p.offering = false
+	p.answered = true
 	p.mu.Unlock()
+	p.requestKeyframes()
 	for _, c := range pending {
 		if err := p.pc.AddICECandidate(c); err != nil {
 			return fmt.Errorf("add candidate: %w", err)
 		}
 	}
+	p.negotiateWaiting()
 	return nil
 }
 
@@ -190,9 +238,10 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 	}
 }
 
-// readRTCP drains a sender's RTCP and forwards keyframe requests upstream
-// through the forwarder that installed onPLI.
-func (p *Participant) readRTCP(sender *webrtc.RTPSender) {
+// readRTCP drains a downstream sender's RTCP and forwards keyframe
+// requests to the participant whose video that track carries (or, wired
+// by hand, to the keyframe source ForwardTo set).
+func (p *Participant) readRTCP(sender *webrtc.RTPSender, o *outTrack) {
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
@@ -201,9 +250,12 @@ func (p *Participant) readRTCP(sender *webrtc.RTPSender) {
 		for _, pkt := range pkts {
 			switch pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				p.mu.Lock()
-				f := p.keyframeSource
-				p.mu.Unlock()
+				f := o.source()
+				if f == nil {
+					p.mu.Lock()
+					f = p.keyframeSource
+					p.mu.Unlock()
+				}
 				if f != nil {
 					f.RequestKeyframe()
 				}
@@ -266,6 +318,9 @@ func (p *Participant) Received() (audio, video int64) {
 
 // Close ends the participant's connection.
 func (p *Participant) Close() {
+	p.mu.Lock()
+	p.closing = true
+	p.mu.Unlock()
 	if err := p.pc.Close(); err != nil {
 		slog.Debug("close peer connection", "participant", p.ID, "err", err)
 	}

@@ -215,6 +215,9 @@ func (s *SFU) Close() {
 }
 
 // Room is one call's media: its participants and who hears whom.
+// Participants joined with a role (JoinAs, SetRole) are forwarded by the
+// room itself (room.go); those joined with Join are wired by hand
+// (ForwardTo, AddSink), as 1:1 calls are.
 type Room struct {
 	ID  string
 	sfu *SFU
@@ -222,19 +225,25 @@ type Room struct {
 	mu     sync.Mutex
 	parts  map[string]*Participant
 	closed bool
+	// order is the participants with a role, in the order they got one.
+	order []string
+	// routes are the room's forwardings, by sender and receiver.
+	routes map[routeKey]*route
 }
 
 // Join adds a participant and starts negotiating with them: the server
 // offers a send-receive audio and video line, and signal carries the offer
-// and the server's ICE candidates to the participant's device.
+// and the server's ICE candidates to the participant's device. Its media
+// is wired by hand (ForwardTo, AddSink) until SetRole gives it a role.
+// A room holds at most MaxParticipants.
 func (r *Room) Join(id string, signal func(typ string, data any)) (*Participant, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return nil, errors.New("the call has ended")
 	}
-	if _, ok := r.parts[id]; ok {
-		return nil, fmt.Errorf("participant %s is in the room already", id)
+	if err := r.admits(id); err != nil {
+		return nil, err
 	}
 	p, err := newParticipant(r.sfu.api, id, signal)
 	if err != nil {
@@ -259,6 +268,10 @@ func (r *Room) Close() {
 		return
 	}
 	r.closed = true
+	for k, rt := range r.routes {
+		rt.stop()
+		delete(r.routes, k)
+	}
 	parts := r.parts
 	r.parts = map[string]*Participant{}
 	r.mu.Unlock()

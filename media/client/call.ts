@@ -20,6 +20,8 @@ import type {
   DialData,
   QueueFallbackData,
   QueueOffer,
+  RoomRosterData,
+  RosterMember,
   RtcOfferData,
   ServerMessage,
 } from './protocol';
@@ -61,6 +63,13 @@ export interface CallView {
   video: boolean;
   localStream: MediaStream | null;
   remoteStream: MediaStream | null;
+  /**
+   * others are the streams of further participants in a call of several
+   * (the first remote party stays on remoteStream), in arrival order.
+   */
+  others: RemoteStream[];
+  /** roster is the latest call.roster: this device's role and whom it may know of. */
+  roster: RoomRosterData | null;
   /** remoteVideoLive is true while frames arrive on the remote video track. */
   remoteVideoLive: boolean;
   /** sendingVideo is true while this side's camera goes out. */
@@ -96,6 +105,18 @@ export interface CallView {
    * "Connection lost" and offers to call back (canCallBack, callBack).
    */
   lost: boolean;
+}
+
+/**
+ * RemoteStream is the media of one more participant of a call of several:
+ * each sender after the first arrives on a MediaStream of its own, added
+ * by the server's renegotiation. member is who it is, from the latest
+ * call.roster (null until the roster names the stream).
+ */
+export interface RemoteStream {
+  id: string;
+  stream: MediaStream;
+  member: RosterMember | null;
 }
 
 /** IncomingCall is a call ringing this device. */
@@ -211,6 +232,20 @@ export function outcomeText(v: Pick<CallView, 'outcome' | 'reason' | 'role' | 'p
       return v.reason ? `The call failed: ${v.reason}.` : 'The call failed.';
   }
   return v.reason ? capitalize(v.reason) + '.' : 'Call ended.';
+}
+
+/**
+ * isMainLine says whether a transceiver is the connection's first of its
+ * kind: the lines this side sends on, which carry the first remote party.
+ */
+function isMainLine(pc: RTCPeerConnection, t: RTCRtpTransceiver): boolean {
+  const kind = t.receiver.track.kind;
+  return pc.getTransceivers().find((x) => x.receiver.track.kind === kind) === t;
+}
+
+/** memberOn is the roster's member whose media comes on the stream, or null. */
+function memberOn(roster: RoomRosterData | null, stream: string): RosterMember | null {
+  return roster?.members.find((m) => m.stream === stream) ?? null;
 }
 
 function emptyQueue(entryId: string): QueueView {
@@ -510,6 +545,14 @@ export class CallClient {
         }
         return true;
       }
+      case 'call.roster': {
+        const c = this.adopt(m.data?.callId);
+        if (c && !c.closed) {
+          const roster = m.data;
+          this.patch(c, { roster, others: c.view.others.map((o) => ({ ...o, member: memberOn(roster, o.id) })) });
+        }
+        return true;
+      }
       case 'queue.fallback': {
         const d = m.data;
         const c = this.adopt(d?.callId);
@@ -625,6 +668,8 @@ export class CallClient {
       video,
       localStream: null,
       remoteStream: null,
+      others: [],
+      roster: null,
       remoteVideoLive: false,
       sendingVideo: false,
       muted: false,
@@ -711,8 +756,13 @@ export class CallClient {
       c.view = { ...c.view, remoteStream: remote };
       // Local tracks first, so they take the offered sendrecv m-lines.
       for (const t of stream.getTracks()) pc.addTrack(t, stream);
+      const thePc = pc;
       pc.ontrack = (e) => {
         const track = e.track;
+        if (!isMainLine(thePc, e.transceiver)) {
+          this.addOther(c, e.streams[0] ?? new MediaStream([track]));
+          return;
+        }
         if (!remote.getTracks().includes(track)) remote.addTrack(track);
         if (track.kind === 'video') {
           const live = () => this.patch(c, { remoteVideoLive: !track.muted && track.readyState === 'live' });
@@ -728,7 +778,6 @@ export class CallClient {
           this.opts.send({ type: 'rtc.candidate', data: { callId: c.view.id, candidate: e.candidate.toJSON() } });
         }
       };
-      const thePc = pc;
       pc.onconnectionstatechange = () => {
         const s = thePc.connectionState;
         this.patch(c, { media: s });
@@ -751,11 +800,14 @@ export class CallClient {
       };
       this.watchInbound(c, pc);
     }
+    // A re-offer (a call of several gained or lost a sender) goes to the
+    // same connection: only the server offers, one offer at a time.
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-    // An m-line we have no track for yet (voice, avatar) still answers
-    // sendrecv, so a camera turned on later needs no renegotiation.
+    // The first audio and video m-line we have no track for yet (voice,
+    // avatar) still answers sendrecv, so a camera turned on later needs no
+    // renegotiation. Further lines only receive.
     for (const t of pc.getTransceivers()) {
-      if (t.direction === 'recvonly') t.direction = 'sendrecv';
+      if (t.direction === 'recvonly' && isMainLine(pc, t)) t.direction = 'sendrecv';
     }
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
@@ -764,6 +816,19 @@ export class CallClient {
     const pending = c.pendingCandidates;
     c.pendingCandidates = [];
     for (const cand of pending) await pc.addIceCandidate(cand).catch(() => {});
+  }
+
+  /** addOther shows the stream of one more participant, until its tracks are removed. */
+  private addOther(c: Internal, stream: MediaStream) {
+    if (c.view.others.some((o) => o.id === stream.id)) {
+      this.patch(c, { others: [...c.view.others] });
+      return;
+    }
+    stream.onremovetrack = () => {
+      if (stream.getTracks().length > 0) return;
+      this.patch(c, { others: c.view.others.filter((o) => o.stream !== stream) });
+    };
+    this.patch(c, { others: [...c.view.others, { id: stream.id, stream, member: memberOn(c.view.roster, stream.id) }] });
   }
 
   /**

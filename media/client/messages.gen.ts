@@ -351,6 +351,22 @@ export interface RtcOfferData {
 }
 
 /**
+ * RoomRosterData is the data of "call.roster", sent to each participant
+ * with a role whenever what it may know of the room changes: its own role
+ * and the others it may know of. A party knows the other parties and a
+ * whisperer whispering to it, never a listener; a listener or whisperer
+ * knows everyone. The call fills CallID.
+ *
+ * Go: media.RoomRosterData.
+ */
+export interface RoomRosterData {
+  callId: string;
+  /** Role is the receiving device's own role. */
+  role: 'party' | 'listener' | 'whisperer';
+  members: RosterMember[];
+}
+
+/**
  * MailboxCountData is the data of "mailbox.count": the member's unheard
  * messages changed.
  *
@@ -454,6 +470,25 @@ export interface BoardItem {
 }
 
 /**
+ * RosterMember is one participant in a "call.roster".
+ *
+ * Go: media.RosterMember.
+ */
+export interface RosterMember {
+  id: string;
+  role: 'party' | 'listener' | 'whisperer';
+  /**
+   * Stream is the id of the MediaStream the device receives this
+   * member's media on ("" when it receives none from them); the first
+   * stream of the connection may carry a different member after the
+   * one it carried leaves.
+   */
+  stream?: string;
+  /** WhisperTo names whom a whisperer whispers to. */
+  whisperTo?: string;
+}
+
+/**
  * ContextProduct is the product a shopper called from.
  *
  * Go: agentdesk.ContextProduct.
@@ -540,6 +575,7 @@ export type ServerMessage =
   | { type: 'credit.update'; v: number; data: CreditUpdate }
   | { type: 'rtc.offer'; v: number; data: RtcOfferData }
   | { type: 'rtc.candidate'; v: number; data: RtcCandidateData }
+  | { type: 'call.roster'; v: number; data: RoomRosterData }
   | { type: 'call.video.request'; v: number; data: VideoChoiceData }
   | { type: 'call.video.response'; v: number; data: VideoChoiceData }
   | { type: 'mailbox.count'; v: number; data: MailboxCountData };

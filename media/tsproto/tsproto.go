@@ -80,6 +80,7 @@ var Payloads = []Payload{
 	{"credit.update", media.ToDevice, mall.CreditUpdate{}},
 	{"rtc.offer", media.ToDevice, media.RtcOfferData{}},
 	{"rtc.candidate", media.ToDevice, media.RtcCandidateData{}},
+	{"call.roster", media.ToDevice, media.RoomRosterData{}},
 	{"call.video.request", media.ToDevice, directory.VideoChoiceData{}},
 	{"call.video.response", media.ToDevice, directory.VideoChoiceData{}},
 	{"mailbox.count", media.ToDevice, directory.MailboxCountData{}},
