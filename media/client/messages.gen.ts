@@ -375,12 +375,17 @@ export interface QueueOffer {
 }
 
 /**
- * DialContext is what a shopper's call to a store says about them.
+ * DialContext is what a shopper's call to a store says about them: the
+ * product they called from, and the capability token of the appointment
+ * they booked with the store when the call is that booked call (the queue
+ * then rings the agent they booked first; a token that does not check out
+ * is ignored, never refused).
  *
  * Go: directory.DialContext.
  */
 export interface DialContext {
   productId?: number;
+  appointment?: string;
 }
 
 /**
@@ -430,6 +435,8 @@ export interface ShopperContext {
   cart: ContextCart;
   member: boolean;
   facts: ContextFacts;
+  /** Booking is present when the call is a video call the shopper booked. */
+  booking?: ContextBooking;
 }
 
 /**
@@ -489,6 +496,18 @@ export interface ContextFacts {
   over18?: boolean;
   over21?: boolean;
   emailVerified?: boolean;
+}
+
+/**
+ * ContextBooking says a call is a booked appointment: when its slot
+ * starts and which agent it was booked with.
+ *
+ * Go: agentdesk.ContextBooking.
+ */
+export interface ContextBooking {
+  startsAt: string;
+  agentId: string;
+  agentName: string;
 }
 
 /**
