@@ -21,8 +21,9 @@ type Bookings interface {
 
 // BookedPreference is how long, from the moment a booked shopper joins
 // the line, their call is offered only to the agent they booked (while
-// that agent is online and not away). After it — or as soon as that agent
-// declines, lets it ring out, goes away or offline — any free agent of
+// that agent is online: busy, wrapping up or briefly away, they are still
+// the one the shopper booked). After it — or as soon as that agent
+// declines, lets it ring out or goes offline — any free agent of
 // the store may take the call; it keeps its place at the front of the
 // line either way. Two minutes: long enough for the booked agent to finish
 // a short call, short enough that a shopper who came at the agreed time is
@@ -49,14 +50,15 @@ func lineBefore(a, b *QueueEntry) bool {
 // for BookedPreference and the desk's context says whose appointment it
 // is. A token that does not check out (another store's, cancelled, missed,
 // over, not yet due, or not a token at all) leaves an ordinary call: it is
-// logged, never an error that would keep the shopper from the store.
+// logged as a warning (a refused capability token may be a guess), never
+// an error that would keep the shopper from the store.
 func (q *Queue) book(ctx context.Context, e *QueueEntry, c *ShopperContext, token string) {
 	if q.bookings == nil || token == "" {
 		return
 	}
 	agentID, startsAt, err := q.bookings.BookedAgent(ctx, e.StoreID, token)
 	if err != nil || agentID == "" {
-		q.log.Info("appointment token ignored: the call queues as any other", "store", e.StoreID, "entry", e.ID, "err", err)
+		q.log.Warn("appointment token ignored: the call queues as any other", "store", e.StoreID, "entry", e.ID, "err", err)
 		return
 	}
 	until := e.EnteredAt.Add(BookedPreference)
@@ -75,7 +77,7 @@ func endPreference(tx *gorm.DB, entryID, agentID string, now time.Time) error {
 // pickPair chooses, in tx, the next shopper of the store to offer and the
 // agent to ring: free agents are taken longest idle first, the line in
 // lineOrder. A booked entry whose preference holds (its agent is online
-// and not away, and BookedPreference has not passed) may go only to its
+// and BookedPreference has not passed) may go only to its
 // booked agent, and no other shopper takes that agent while it waits;
 // every other entry goes to the longest-idle free agent. So a booked call
 // whose agent is busy does not block the line behind it. errNoMatch says
@@ -86,13 +88,9 @@ func pickPair(tx *gorm.DB, storeID int64, online []string, now time.Time) (*Queu
 		return nil, nil, err
 	}
 	var free []*AgentState
-	var present []string
 	freeByID := map[string]*AgentState{}
 	for i := range agents {
 		a := &agents[i]
-		if a.State != AgentAway && a.State != AgentOffline {
-			present = append(present, a.AccountID)
-		}
 		if a.State == AgentAvailable || (a.State == AgentWrapUp && a.WrapUntil != nil && !a.WrapUntil.After(now)) {
 			free = append(free, a)
 			freeByID[a.AccountID] = a
@@ -107,10 +105,8 @@ func pickPair(tx *gorm.DB, storeID int64, online []string, now time.Time) (*Queu
 		return tx.Where("store_id = ? AND state IN ? AND conn_id <> ''", storeID, inLine)
 	}
 	var held []QueueEntry
-	if len(present) > 0 {
-		if err := inLineNow().Where("preferred_until > ? AND preferred_agent_id IN ?", now, present).Order(lineOrder).Find(&held).Error; err != nil {
-			return nil, nil, err
-		}
+	if err := inLineNow().Where("preferred_until > ? AND preferred_agent_id IN ?", now, online).Order(lineOrder).Find(&held).Error; err != nil {
+		return nil, nil, err
 	}
 	heldIDs := make([]string, 0, len(held))
 	reserved := map[string]bool{}
