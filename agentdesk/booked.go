@@ -14,9 +14,10 @@ import (
 // only its answer.
 type Bookings interface {
 	// BookedAgent returns the agent the appointment of token was booked
-	// with and the start of its slot, provided the appointment belongs to
-	// storeID and may be joined now; any other token is an error.
-	BookedAgent(ctx context.Context, storeID int64, token string) (agentID string, startsAt time.Time, err error)
+	// with, the name the shopper booked under and the start of its slot,
+	// provided the appointment belongs to storeID and may be joined now;
+	// any other token is an error.
+	BookedAgent(ctx context.Context, storeID int64, token string) (agentID, name string, startsAt time.Time, err error)
 }
 
 // BookedPreference is how long, from the moment a booked shopper joins
@@ -56,7 +57,7 @@ func (q *Queue) book(ctx context.Context, e *QueueEntry, c *ShopperContext, toke
 	if q.bookings == nil || token == "" {
 		return
 	}
-	agentID, startsAt, err := q.bookings.BookedAgent(ctx, e.StoreID, token)
+	agentID, name, startsAt, err := q.bookings.BookedAgent(ctx, e.StoreID, token)
 	if err != nil || agentID == "" {
 		q.log.Warn("appointment token ignored: the call queues as any other", "store", e.StoreID, "entry", e.ID, "err", err)
 		return
@@ -64,7 +65,7 @@ func (q *Queue) book(ctx context.Context, e *QueueEntry, c *ShopperContext, toke
 	until := e.EnteredAt.Add(BookedPreference)
 	e.PreferredAgentID, e.PreferredUntil = &agentID, &until
 	refs, _ := q.accounts.Refs(ctx, []string{agentID})
-	c.Booking = &ContextBooking{StartsAt: startsAt.UTC(), AgentID: agentID, AgentName: refs[agentID].Name}
+	c.Booking = &ContextBooking{StartsAt: startsAt.UTC(), Name: name, AgentID: agentID, AgentName: refs[agentID].Name}
 }
 
 // endPreference lets any agent take the booked entry from now on (its

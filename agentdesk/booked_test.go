@@ -142,7 +142,7 @@ func TestBookedCallRingsTheBookedAgent(t *testing.T) {
 	}
 	ring := phones[1].Expect("call.incoming", callID, 10*time.Second)
 	d := string(ring.Data)
-	if !strings.Contains(d, `"booking":{`) || !strings.Contains(d, `"agentId":"`+ids[1]+`"`) || !strings.Contains(d, `"agentName":"Ben Agent"`) {
+	if !strings.Contains(d, `"booking":{`) || !strings.Contains(d, `"agentId":"`+ids[1]+`"`) || !strings.Contains(d, `"agentName":"Ben Agent"`) || !strings.Contains(d, `"name":"Bea Booked"`) {
 		t.Fatalf("Ben's ring card does not say it is his booked appointment: %s", d)
 	}
 	phones[0].Expect("call.incoming", ordinaryCalls[0], 10*time.Second)
@@ -307,7 +307,7 @@ func TestAppointmentTokenOfAnotherStoreIsIgnored(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.prepare()
 			if tc.code != "" {
-				_, _, err := a.Appointments.BookedAgent(t.Context(), storeID, tc.token)
+				_, _, _, err := a.Appointments.BookedAgent(t.Context(), storeID, tc.token)
 				if !apperr.Is(err, tc.code) {
 					t.Fatalf("BookedAgent: %v, want %s", err, tc.code)
 				}

@@ -78,9 +78,11 @@ type ShopperContext struct {
 }
 
 // ContextBooking says a call is a booked appointment: when its slot
-// starts and which agent it was booked with.
+// starts, the name the shopper booked under, and which agent it was
+// booked with.
 type ContextBooking struct {
 	StartsAt  time.Time `json:"startsAt"`
+	Name      string    `json:"name"`
 	AgentID   string    `json:"agentId"`
 	AgentName string    `json:"agentName"`
 }

@@ -95,7 +95,7 @@ export function CallIncoming({ ring, me, onAnswer, onDecline }: CallIncomingProp
     >
       {booking && (
         <p class={`desk-ring-booked${booking.agentId === me ? ' is-mine' : ''}`} data-testid="ring-booking">
-          <strong>{booked}</strong> · {name} booked this call
+          <strong>{booked}</strong> · booked by {booking.name || name}
         </p>
       )}
       {q && (

@@ -500,12 +500,14 @@ export interface ContextFacts {
 
 /**
  * ContextBooking says a call is a booked appointment: when its slot
- * starts and which agent it was booked with.
+ * starts, the name the shopper booked under, and which agent it was
+ * booked with.
  *
  * Go: agentdesk.ContextBooking.
  */
 export interface ContextBooking {
   startsAt: string;
+  name: string;
   agentId: string;
   agentName: string;
 }
