@@ -160,6 +160,7 @@ func TestBookedCallRingsTheBookedAgent(t *testing.T) {
 	phones[1].Send("call.answer", map[string]any{"callId": callID})
 	bp.Expect("call.state", `"state":"active"`, 5*time.Second)
 	apptest.WaitFor(t, 3*time.Second, "Ben on the booked call", func() bool { return agentState(a, ids[1]) == agentdesk.AgentOnCall })
+	apptest.WaitMedia(t, bp, phones[1])
 }
 
 // TestBookedCallFallsBackWhenTheBookedAgentIsAway: a booked call whose
