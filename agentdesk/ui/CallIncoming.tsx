@@ -48,10 +48,12 @@ export function CallIncoming({ ring, me, onAnswer, onDecline }: CallIncomingProp
   const q = offer?.queue;
   const total = q?.ringSeconds || 15;
   const left = Math.max(0, total - (now - ring.at) / 1000);
-  const name = q ? shopperName(ring.from.name) : ring.from.name || 'Unknown caller';
-  const what = q ? `${offer?.avatar ? 'Call' : ring.video ? 'Video call' : 'Voice call'} from ${q.store.name}` : 'Incoming call';
   const booking = q?.context.booking;
   const booked = booking ? bookedText(booking, me) : '';
+  // A guest has no name of their own: a booked guest goes by the name they booked under.
+  const name = q ? shopperName(booking && !q.context.member ? booking.name : ring.from.name) : ring.from.name || 'Unknown caller';
+  const what = q ? `${offer?.avatar ? 'Call' : ring.video ? 'Video call' : 'Voice call'} from ${q.store.name}` : 'Incoming call';
+  const who = offer?.avatar ? 'Behind an avatar: you can ask for live video once connected.' : q?.context.member ? 'Signed-in member' : q ? 'Guest shopper' : ring.from.display ?? '';
 
   return (
     <IncomingCallCard
@@ -69,7 +71,18 @@ export function CallIncoming({ ring, me, onAnswer, onDecline }: CallIncomingProp
       }
       kicker={what}
       name={name}
-      note={offer?.avatar ? 'Behind an avatar: you can ask for live video once connected.' : q?.context.member ? 'Signed-in member' : q ? 'Guest shopper' : ring.from.display ?? ''}
+      note={
+        booking ? (
+          <>
+            <span class={`desk-ring-booked${booking.agentId === me ? ' is-mine' : ''}`} data-testid="ring-booking">
+              {booked} · booked by {booking.name || name}
+            </span>
+            <span class="desk-ring-booked-who">{who}</span>
+          </>
+        ) : (
+          who
+        )
+      }
       aside={
         <div
           class="ring-timer"
@@ -93,11 +106,6 @@ export function CallIncoming({ ring, me, onAnswer, onDecline }: CallIncomingProp
         </>
       }
     >
-      {booking && (
-        <p class={`desk-ring-booked${booking.agentId === me ? ' is-mine' : ''}`} data-testid="ring-booking">
-          <strong>{booked}</strong> · booked by {booking.name || name}
-        </p>
-      )}
       {q && (
         <div class="desk-ring-context">
           <CallContext context={q.context} name={ring.from.name} storeSlug={q.store.slug} />
