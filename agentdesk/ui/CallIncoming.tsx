@@ -75,7 +75,8 @@ export function CallIncoming({ ring, me, onAnswer, onDecline }: CallIncomingProp
         booking ? (
           <>
             <span class={`desk-ring-booked${booking.agentId === me ? ' is-mine' : ''}`} data-testid="ring-booking">
-              {booked} · booked by {booking.name || name}
+              {booked}
+              {booking.name && booking.name !== name ? ` · booked as ${booking.name}` : ''}
             </span>
             <span class="desk-ring-booked-who">{who}</span>
           </>
@@ -108,7 +109,7 @@ export function CallIncoming({ ring, me, onAnswer, onDecline }: CallIncomingProp
     >
       {q && (
         <div class="desk-ring-context">
-          <CallContext context={q.context} name={ring.from.name} storeSlug={q.store.slug} />
+          <CallContext context={q.context} name={booking && !q.context.member ? name : ring.from.name} storeSlug={q.store.slug} />
         </div>
       )}
     </IncomingCallCard>
