@@ -64,6 +64,9 @@ func (q *Queue) book(ctx context.Context, e *QueueEntry, c *ShopperContext, toke
 	}
 	until := e.EnteredAt.Add(BookedPreference)
 	e.PreferredAgentID, e.PreferredUntil = &agentID, &until
+	if !c.Member && name != "" {
+		e.ShopperName = name // a guest has no name of their own: the desk's line shows the booking's
+	}
 	refs, _ := q.accounts.Refs(ctx, []string{agentID})
 	c.Booking = &ContextBooking{StartsAt: startsAt.UTC(), Name: name, AgentID: agentID, AgentName: refs[agentID].Name}
 }
