@@ -36,7 +36,8 @@ type QueueConfig struct {
 }
 
 // Queue is the automatic call distributor: it offers each store's waiting
-// shoppers, oldest first, to the agent idle longest, rings the agent,
+// shoppers, oldest first (booked calls before all, to the agent they
+// booked: booked.go), to the agent idle longest, rings the agent,
 // takes lapsed offers back, holds agents in wrap-up and sweeps the timers.
 // It owns the agents' routing state. Every node runs one; they share the
 // queue through the database, where each assignment is one transaction
@@ -51,6 +52,7 @@ type Queue struct {
 	stores   Stores
 	accounts Accounts
 	carts    *mall.Carts
+	bookings Bookings
 	cfg      QueueConfig
 	log      *slog.Logger
 	metrics  *queueMetrics // exported by Collector (metrics.go)
@@ -91,8 +93,10 @@ type Accounts interface {
 // NewQueue starts routing on this node (Signals plugs it into the node's
 // signaling); the calls' rooms are reached through rooms, the shoppers'
 // carts (for the context the agent sees; nil leaves it empty) through
-// carts. The calls take the queue as their directory.Queue. Close stops it.
-func NewQueue(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, stores Stores, accounts Accounts, carts *mall.Carts, cfg QueueConfig) *Queue {
+// carts, the agents shoppers booked calls with through bookings (nil: no
+// call is a booked one). The calls take the queue as their
+// directory.Queue. Close stops it.
+func NewQueue(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms Rooms, stores Stores, accounts Accounts, carts *mall.Carts, bookings Bookings, cfg QueueConfig) *Queue {
 	if cfg.RingTimeout == 0 {
 		cfg.RingTimeout = 15 * time.Second
 	}
@@ -105,7 +109,7 @@ func NewQueue(db *gorm.DB, sig *media.Signaling, dir *directory.Service, rooms R
 	if cfg.ReconnectGrace <= 0 {
 		cfg.ReconnectGrace = time.Minute
 	}
-	q := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, cfg: cfg, log: slog.With("part", "queue"), metrics: newQueueMetrics(),
+	q := &Queue{db: db, sig: sig, dir: dir, rooms: rooms, stores: stores, accounts: accounts, carts: carts, bookings: bookings, cfg: cfg, log: slog.With("part", "queue"), metrics: newQueueMetrics(),
 		kicks: make(chan int64, 256), stop: make(chan struct{}), done: make(chan struct{})}
 	go q.loop()
 	return q
@@ -217,30 +221,21 @@ func (q *Queue) match(ctx context.Context, storeID int64) {
 	}
 }
 
-// assign pairs the store's first shopper in line with its longest-idle
-// free agent, in one transaction.
+// assign pairs a free agent of the store with the first shopper in line
+// they may take (pickPair: booked calls first, to their booked agent while
+// the preference holds; others to the longest-idle free agent), in one
+// transaction whose updates are each guarded by the state they expect.
+// match calls it until nothing pairs.
 func (q *Queue) assign(ctx context.Context, storeID int64, online []string) (*QueueEntry, string, error) {
 	var entry QueueEntry
 	var agentID string
 	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
-		// A place whose shopper lost their call (conn_id empty) is kept
-		// but not offered: nobody would answer.
-		if err := tx.Where("store_id = ? AND state IN ? AND conn_id <> ''", storeID, inLine).Order("entered_at, id").Take(&entry).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return errNoMatch
-			}
-			return err
-		}
-		var a AgentState
-		err := tx.Where("store_id = ? AND account_id IN ? AND (state = ? OR (state = ? AND wrap_until <= ?))", storeID, online, AgentAvailable, AgentWrapUp, now).
-			Order("idle_since, account_id").Take(&a).Error
+		e, a, err := pickPair(tx, storeID, online, now)
 		if err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return errNoMatch
-			}
 			return err
 		}
+		entry = *e
 		ok, err := moveAgent(tx, a.AccountID, a.State, map[string]any{"state": AgentRinging, "since": now, "entry_id": entry.ID, "wrap_until": nil})
 		if err != nil {
 			return err

@@ -16,8 +16,11 @@ import (
 // a call back at once.
 func (q *Queue) Enter(ctx context.Context, qc directory.QueuedCall) error {
 	e := &QueueEntry{ID: qc.EntryID, StoreID: qc.StoreID, CallID: qc.CallID, Node: qc.Node, ConnID: qc.ConnID, DeviceID: qc.DeviceID,
-		ShopperName: qc.ShopperName, ShopperNumber: qc.ShopperNumber, Context: contextJSON(q.shopperContext(ctx, qc)), Video: qc.Video,
+		ShopperName: qc.ShopperName, ShopperNumber: qc.ShopperNumber, Video: qc.Video,
 		State: EntryWaiting, EnteredAt: time.Now().UTC()}
+	c := q.shopperContext(ctx, qc)
+	q.book(ctx, e, &c, qc.Appointment)
+	e.Context = contextJSON(c)
 	if qc.AccountID != "" {
 		e.AccountID = &qc.AccountID
 	} else {
@@ -98,6 +101,11 @@ func (q *Queue) takeBack(ctx context.Context, entryID, agentID string) (int64, e
 			Updates(map[string]any{"state": back, "agent_account_id": nil, "offered_at": nil})
 		if res.Error != nil || res.RowsAffected != 1 {
 			return res.Error
+		}
+		// The booked agent did not take their booked call: from now on any
+		// agent may.
+		if err := endPreference(tx, entryID, agentID, time.Now().UTC()); err != nil {
+			return err
 		}
 		_, err = moveAgent(tx, agentID, AgentRinging, map[string]any{"state": AgentAway, "since": time.Now().UTC(), "entry_id": nil})
 		return err

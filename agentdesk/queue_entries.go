@@ -55,6 +55,11 @@ type QueueEntry struct {
 	Outcome        *string           `gorm:"column:outcome"`
 	Note           string            `gorm:"column:note"`
 	WrappedAt      *time.Time        `gorm:"column:wrapped_at"`
+	// PreferredAgentID is the agent a booked call was booked with (nil for
+	// an ordinary call); it puts the entry at the front of the line.
+	PreferredAgentID *string `gorm:"column:preferred_agent_id"`
+	// PreferredUntil is until when only that agent is offered the call.
+	PreferredUntil *time.Time `gorm:"column:preferred_until"`
 }
 
 // TableName tells GORM where queue entries live.
@@ -68,6 +73,18 @@ type ShopperContext struct {
 	Cart    ContextCart     `json:"cart"`
 	Member  bool            `json:"member"`
 	Facts   ContextFacts    `json:"facts"`
+	// Booking is present when the call is a video call the shopper booked.
+	Booking *ContextBooking `json:"booking,omitempty"`
+}
+
+// ContextBooking says a call is a booked appointment: when its slot
+// starts, the name the shopper booked under, and which agent it was
+// booked with.
+type ContextBooking struct {
+	StartsAt  time.Time `json:"startsAt"`
+	Name      string    `json:"name"`
+	AgentID   string    `json:"agentId"`
+	AgentName string    `json:"agentName"`
 }
 
 // ContextProduct is the product a shopper called from.

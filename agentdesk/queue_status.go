@@ -51,10 +51,11 @@ func (q *Queue) QueueStatus(ctx context.Context, storeIDs []int64) map[int64]mal
 }
 
 // Line lists the store's line as it stands: the shoppers waiting, offered
-// to an agent, or waiting for a call back, first come first.
+// to an agent, or waiting for a call back: booked calls first, then first
+// come first (lineOrder).
 func (q *Queue) Line(ctx context.Context, storeID int64) ([]QueueEntry, error) {
 	var line []QueueEntry
 	err := q.db.WithContext(ctx).Where("store_id = ? AND state IN ?", storeID, []string{EntryWaiting, EntryOffered, EntryCallback}).
-		Order("entered_at, id").Find(&line).Error
+		Order(lineOrder).Find(&line).Error
 	return line, err
 }

@@ -34,9 +34,14 @@ type DialData struct {
 	Callback string       `json:"callback,omitempty"`
 }
 
-// DialContext is what a shopper's call to a store says about them.
+// DialContext is what a shopper's call to a store says about them: the
+// product they called from, and the capability token of the appointment
+// they booked with the store when the call is that booked call (the queue
+// then rings the agent they booked first; a token that does not check out
+// is ignored, never refused).
 type DialContext struct {
-	ProductID int64 `json:"productId,omitempty"`
+	ProductID   int64  `json:"productId,omitempty"`
+	Appointment string `json:"appointment,omitempty"`
 }
 
 // CallRef is the data of the messages that only name a call:

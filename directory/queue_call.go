@@ -58,6 +58,10 @@ type QueuedCall struct {
 	StoreID       int64
 	ProductID     int64 // 0 when the call was not placed from a product
 	Video         bool
+	// Appointment is the capability token of the booked call the shopper
+	// joins ("" for an ordinary call), exactly as the shopper sent it:
+	// the queue checks it (agentdesk.Bookings) before it trusts it.
+	Appointment string
 }
 
 // QueueOffer is the contact center's offer of a queued call to an agent,
@@ -85,6 +89,10 @@ type CallbackTarget struct {
 	Queue     Number  // the store's sales number
 }
 
+// maxAppointmentToken bounds the appointment token a call carries to the
+// queue; a longer one cannot be a token and is dropped unread.
+const maxAppointmentToken = 128
+
 // queueLink ties a call to its queue entry.
 type queueLink struct {
 	entryID   string
@@ -108,6 +116,10 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	}
 	storeID := res.Party.StoreID
 	var productID int64
+	var appointment string
+	if req.Context != nil && len(req.Context.Appointment) <= maxAppointmentToken {
+		appointment = req.Context.Appointment
+	}
 	if req.Context != nil && req.Context.ProductID != 0 {
 		sold, err := c.dir.stores.SellsProduct(ctx, storeID, req.Context.ProductID)
 		if err != nil {
@@ -129,7 +141,7 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	link := &queueLink{entryID: NewEntryID(), storeID: storeID, storeName: res.Party.Name}
 	qc := QueuedCall{EntryID: link.entryID, CallID: rec.ID, Node: c.node, ConnID: conn.ID, DeviceID: conn.DeviceID,
 		AccountID: conn.AccountID, Guest: conn.Guest, ShopperName: cl.callerName, ShopperNumber: rec.CallerNumber,
-		StoreID: storeID, ProductID: productID, Video: rec.Video}
+		StoreID: storeID, ProductID: productID, Video: rec.Video, Appointment: appointment}
 	// The lock is held while the entry may move to this call, so an offer
 	// for it (from any node, once it is moved) waits to see its id.
 	cl.mu.Lock()

@@ -34,7 +34,7 @@ var Protocol = []MessageType{
 	{"heartbeat", ToServer, "none; keeps the device's presence alive"},
 	{"presence.set", ToServer, `{"state": "available" | "away"}`},
 	{"directory.watch", ToServer, "none; subscribes to presence events"},
-	{"call.dial", ToServer, `{"number", "video": bool, "avatar": bool, "context"?: {"productId"}} or {"callback": entryId, "video": bool}`},
+	{"call.dial", ToServer, `{"number", "video": bool, "avatar": bool, "context"?: {"productId"?, "appointment"?}} or {"callback": entryId, "video": bool}`},
 	{"call.answer", ToServer, `{"callId"}`},
 	{"call.decline", ToServer, `{"callId"}`},
 	{"call.hangup", ToServer, `{"callId"}`},

@@ -322,7 +322,7 @@ export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
   let stage;
   if (snap.incoming.length > 0) {
     stage = snap.incoming.map((i) => (
-      <CallIncoming key={i.callId} ring={i} onAnswer={() => desk.answer(i.callId)} onDecline={() => client.decline(i.callId)} />
+      <CallIncoming key={i.callId} ring={i} me={account.id} onAnswer={() => desk.answer(i.callId)} onDecline={() => client.decline(i.callId)} />
     ));
   } else if (c && (live || !desk.wrap)) {
     stage = (

@@ -220,21 +220,22 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{Services: *svc, Config: cfg, Bus: b, Signaling: sig, Directory: dir, Limits: counter}
-	// In dependency order: carts, the contact center (the queue and the
-	// engagements, on the carts and the calls' rooms), the calls (queueing
-	// through the queue), then orders and the closing of orders, which ask
-	// the engagements.
+	// In dependency order: carts, the appointments (the queue asks them
+	// whom a booked call was booked with), the contact center (the queue
+	// and the engagements, on the carts and the calls' rooms), the calls
+	// (queueing through the queue), then orders and the closing of orders,
+	// which ask the engagements.
 	carts := mall.NewCarts(a.DB.DB, a.Catalog, a.Bus.Conn)
+	if err := a.startAppointments(ctx); err != nil {
+		a.Shutdown()
+		return nil, err
+	}
 	a.startContactCenter(carts)
 	if err := a.startCalls(); err != nil {
 		a.Shutdown()
 		return nil, err
 	}
 	if err := a.startShop(carts); err != nil {
-		a.Shutdown()
-		return nil, err
-	}
-	if err := a.startAppointments(ctx); err != nil {
 		a.Shutdown()
 		return nil, err
 	}
@@ -360,7 +361,7 @@ func (a *App) startContactCenter(carts *mall.Carts) {
 		wrap = time.Nanosecond // no wrap-up: the agent is free at once
 	}
 	rooms := directory.NewRooms(a.Bus.Conn)
-	a.Queue = agentdesk.NewQueue(a.DB.DB, a.Signaling, a.Directory, rooms, a.Catalog, a.Accounts, carts, agentdesk.QueueConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap,
+	a.Queue = agentdesk.NewQueue(a.DB.DB, a.Signaling, a.Directory, rooms, a.Catalog, a.Accounts, carts, a.Appointments, agentdesk.QueueConfig{RingTimeout: a.Config.AgentRingTimeout, WrapUp: wrap,
 		ReconnectGrace: 3 * a.Config.Heartbeat})
 	a.Engagements = agentdesk.NewEngagements(a.DB.DB, rooms, a.Catalog, a.Accounts, carts)
 	a.Desk = agentdesk.NewDesk(a.Queue, a.Engagements, a.Catalog, a.Numbers)

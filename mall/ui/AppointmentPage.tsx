@@ -1,7 +1,9 @@
 // AppointmentPage: a booking's capability link (/appointments/<token>). It
 // shows when the call is and where it stands, lets the shopper cancel it
 // before the start, and at the time joins: the page calls the store's sales
-// line, so the store's desk rings as for any call, and the call panel opens.
+// line with the booking's token, so the desk of the agent it was booked with
+// rings first (agentdesk/CONTACT_CENTER.md, "Booked calls"), and the call
+// panel opens.
 // AppointmentNotice offers the same join on any mall page that is open when
 // a booking made in this browser is due.
 
@@ -44,7 +46,10 @@ function until(ms: number): string {
   return `${Math.round(h / 24)} days`;
 }
 
-/** joinCall marks the shopper present and calls the store's sales line. */
+/**
+ * joinCall marks the shopper present and calls the store's sales line with
+ * the booking's token, so the agent it was booked with rings first.
+ */
 async function joinCall(token: string, talk: TalkSession): Promise<Appointment> {
   const a = await appointments.join(token);
   const { store } = await api.store(a.store.slug);
@@ -53,6 +58,7 @@ async function joinCall(token: string, talk: TalkSession): Promise<Appointment> 
     {
       store: { slug: s.slug, name: s.name, salesNumber: s.salesNumber ?? '', salesDisplay: s.salesDisplay, brandColor: s.brandColor },
       product: a.productSku ? { sku: a.productSku, name: a.productSku } : undefined,
+      appointment: token,
     },
     'video',
   );

@@ -8,7 +8,7 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { api } from '../../backend/web/ui/api';
 import { CallClient, type CallMode, type CallSnapshot, type CallView } from '../../media/client/call';
-import type { ClientMessage, ServerMessage } from '../../media/client/protocol';
+import type { ClientMessage, DialContext, ServerMessage } from '../../media/client/protocol';
 import { connectSignaling, type Signaling, type SignalingState } from '../../media/client/signaling';
 import type { CobrowseHost } from './cobrowse';
 
@@ -20,6 +20,12 @@ export interface TalkTarget {
    * id goes with the call when the catalog API gives one.
    */
   product?: { id?: number; sku: string; name: string };
+  /**
+   * appointment is the capability token of the booking this call joins: it
+   * goes with the call, so the store's queue rings the agent it was booked
+   * with first (a token the server cannot use is ignored there).
+   */
+  appointment?: string;
 }
 
 /** TalkState is what the call panel shows. */
@@ -196,11 +202,14 @@ export class TalkSession {
     const t = this.state.target;
     if (!t || !this.client) return;
     const s = t.store;
+    const context: DialContext = {};
+    if (typeof t.product?.id === 'number') context.productId = t.product.id;
+    if (t.appointment) context.appointment = t.appointment;
     this.client.dial(
       s.salesNumber,
       this.state.mode,
       { name: s.name, number: s.salesNumber, display: s.salesDisplay },
-      typeof t.product?.id === 'number' ? { productId: t.product.id } : undefined,
+      Object.keys(context).length > 0 ? context : undefined,
     );
     this.set({ connecting: false });
   }

@@ -391,12 +391,17 @@ export interface QueueOffer {
 }
 
 /**
- * DialContext is what a shopper's call to a store says about them.
+ * DialContext is what a shopper's call to a store says about them: the
+ * product they called from, and the capability token of the appointment
+ * they booked with the store when the call is that booked call (the queue
+ * then rings the agent they booked first; a token that does not check out
+ * is ignored, never refused).
  *
  * Go: directory.DialContext.
  */
 export interface DialContext {
   productId?: number;
+  appointment?: string;
 }
 
 /**
@@ -446,6 +451,8 @@ export interface ShopperContext {
   cart: ContextCart;
   member: boolean;
   facts: ContextFacts;
+  /** Booking is present when the call is a video call the shopper booked. */
+  booking?: ContextBooking;
 }
 
 /**
@@ -524,6 +531,20 @@ export interface ContextFacts {
   over18?: boolean;
   over21?: boolean;
   emailVerified?: boolean;
+}
+
+/**
+ * ContextBooking says a call is a booked appointment: when its slot
+ * starts, the name the shopper booked under, and which agent it was
+ * booked with.
+ *
+ * Go: agentdesk.ContextBooking.
+ */
+export interface ContextBooking {
+  startsAt: string;
+  name: string;
+  agentId: string;
+  agentName: string;
 }
 
 /**

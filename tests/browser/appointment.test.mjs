@@ -11,9 +11,11 @@
 //   downloads the .ics and checks it (RFC 5545 lines, DTSTART/DTEND in UTC,
 //   the booking's link), opens the booking's page; the agent's desk lists
 //   the booking.
-// - At the slot's time the booking page joins by itself: the call rings on
-//   the agent's desk like any call, the agent answers, and audio and video
-//   flow both ways.
+// - A second agent of the store is online too, idle longer than the booked
+//   one. At the slot's time the booking page joins by itself: the call
+//   rings on the desk of the agent it was booked with (never the other's),
+//   the ring card says it is their booked call, the agent answers, and
+//   audio and video flow both ways.
 //
 // Screenshots go to $LIVEMALL_SHOTS (default /tmp/shots).
 
@@ -21,7 +23,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { demoStaff, enrollStaff, mediaFlows, newPasskeyPage, serverAndBrowser, shotsDir, waitFor } from './server.mjs';
+import { demoStaff, enrollStaff, mediaFlows, newPasskeyPage, serverAndBrowser, shotsDir, uniqueEmail, waitFor } from './server.mjs';
 
 const shots = shotsDir();
 const STORE = 'vinoteca-rossi';
@@ -76,6 +78,7 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
   const SV = await enrollStaff(browser, supervisor.link, { viewport: { width: 1280, height: 800 } });
   const S = await newPasskeyPage(browser, { viewport: { width: 1280, height: 800 } });
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  let B = null;
   try {
     for (const p of [A.page, SV.page, S.page]) await p.emulateMedia({ reducedMotion: 'reduce' });
 
@@ -195,13 +198,36 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
     await mobileLink.locator('[data-testid=appointment]').waitFor();
     await mobileLink.screenshot({ path: join(shots, 'appointment-page-390.png') });
     await mobileLink.close();
-    // --- At the time: the open booking page joins, the desk rings; the
-    // agent answers at once (a ring lasts 15 s).
+    // --- A second agent comes online; the booked agent takes a short break
+    // and comes back, so the second one has been idle longer: without the
+    // booking, the call would ring the second agent.
+    const second = await server.addAgent(STORE, uniqueEmail('second-agent'), { name: 'Sam Second' });
+    B = await enrollStaff(browser, second, { viewport: { width: 1280, height: 800 } });
+    await B.page.locator('.agent-pill[data-state=available]').waitFor({ timeout: 15_000 });
+    assert.equal((await apiCall(A.page, 'PUT', '/desk/agent/state', { state: 'away' })).status, 200);
+    assert.equal((await apiCall(A.page, 'PUT', '/desk/agent/state', { state: 'available' })).status, 200);
+    // The second desk records whether it ever rings.
+    await B.page.evaluate(() => {
+      const seen = () => document.querySelector('[data-testid=incoming-call]') !== null;
+      document.body.dataset.rang = String(seen());
+      new MutationObserver(() => {
+        if (seen()) document.body.dataset.rang = 'true';
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+
+    // --- At the time: the open booking page joins, the booked agent's desk
+    // rings and says it is their booked call; the agent answers at once (a
+    // ring lasts 15 s).
     await A.page.evaluate(() => window.scrollTo(0, 0));
     await A.page.locator('.agent-pill[data-state=available]').waitFor({ timeout: 15_000 });
     const ring = A.page.locator('[data-testid=incoming-call]');
     await ring.waitFor({ timeout: Math.max(0, Date.parse(pick) - Date.now()) + 30_000 });
     assert.ok(Date.now() >= Date.parse(pick) - 1_000, 'the call came at the booked time, not before');
+    const badge = ring.locator('[data-testid=ring-booking]');
+    await badge.waitFor();
+    assert.match(await badge.innerText(), /^Your booked video call at /);
+    assert.match(await ring.innerText(), /Ana Lima/, 'a booked guest goes by the name they booked under');
+    await A.page.screenshot({ path: join(shots, 'appointment-ring-1280.png') });
     await ring.locator('[data-testid=answer]').click();
     await A.page.locator('.desk-call[data-phase=active]').waitFor({ timeout: 15_000 });
     await S.page.locator('[data-testid=talk-panel][data-phase=active]').waitFor({ timeout: 15_000 });
@@ -211,7 +237,9 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
     await S.page.screenshot({ path: join(shots, 'appointment-call-1280.png') });
     const joined = await apiCall(A.page, 'GET', '/desk/appointments');
     assert.ok(joined.body.appointments.some((a) => a.name === 'Ana Lima' && a.status === 'joined'), JSON.stringify(joined.body));
+    assert.equal(await B.page.evaluate(() => document.body.dataset.rang), 'false', 'the second agent\'s desk never rang for the booked call');
   } finally {
+    await B?.context.close();
     await phone.close();
     await A.context.close();
     await SV.context.close();
