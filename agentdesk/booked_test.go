@@ -33,7 +33,7 @@ func bookNow(t *testing.T, a *app.App, sup, shopper *apptest.Client, store, agen
 		hours = append(hours, map[string]any{"agentId": agentID, "weekday": d, "start": "00:00", "end": "24:00"})
 	}
 	sup.Must(200, "PUT", "/api/v1/desk/appointment-hours", map[string]any{
-		"settings": map[string]any{"timeZone": "UTC", "slotMinutes": 30, "leadMinutes": 0, "horizonDays": 14, "noShowMinutes": 10}, "hours": hours})
+		"settings": map[string]any{"slotMinutes": 30, "leadMinutes": 0, "horizonDays": 14, "noShowMinutes": 10}, "hours": hours})
 	var slots struct {
 		Slots []struct {
 			Start time.Time `json:"start"`
