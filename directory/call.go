@@ -159,7 +159,10 @@ func (cl *call) start(res *Resolution) {
 		cl.sendState(cl.caller, CallStateData{State: callMailbox, Greeting: "Record your greeting after the tone; hang up when you are done.", MaxSeconds: new(int(greetingMax.Seconds())), OwnGreeting: true})
 		go cl.recordMessage()
 		return
-	case res.State == StateOffline || len(res.Ring) == 0:
+	case res.State == StatePush && len(res.Ring) == 0 && cl.queue == nil && cl.c.pushes != nil && cl.rec.CalleeAccountID != nil:
+		cl.ringByPush(callee)
+		return
+	case res.State == StateOffline || res.State == StatePush || len(res.Ring) == 0:
 		cl.toMailbox(outcomeOffline)
 		return
 	case res.State == StateBusy || cl.c.inCall(*cl.rec.CalleeAccountID):
@@ -171,14 +174,7 @@ func (cl *call) start(res *Resolution) {
 		cl.ringDevices = append(cl.ringDevices, t.DeviceID)
 		cl.c.sig.SendToDevice(t.DeviceID, "call.incoming", CallIncomingData{CallID: cl.rec.ID, From: *peerInfo(cl.callerName, cl.rec.CallerNumber), Video: cl.rec.Video, Avatar: cl.avatar})
 	}
-	cl.ringTimer = time.AfterFunc(cl.c.cfg.RingTimeout, func() {
-		cl.mu.Lock()
-		defer cl.mu.Unlock()
-		if cl.state == callRinging {
-			cl.stopRinging("no answer")
-			cl.toMailbox(outcomeNoAnswer)
-		}
-	})
+	cl.startRingTimer()
 }
 
 // inCall reports whether the account is in an answered call.
@@ -275,6 +271,8 @@ func (cl *call) handle(env roomEnvelope) error {
 		return nil
 	case "call.video.request", "call.video.response":
 		return cl.relayVideoChoice(from, m)
+	case msgRingDevice:
+		return cl.ringDevice(from)
 	case "queue.offer":
 		if from.ConnID != "" {
 			return apperr.New(apperr.Forbidden, "offers come from the contact center only")

@@ -102,8 +102,9 @@ type Calls struct {
 	greeting [][]byte
 	tone     [][]byte // the default greeting's closing tone
 
-	queue Queue  // the contact center, for calls to a store's sales number
-	rooms *Rooms // requests to the rooms of calls, on any node
+	queue  Queue  // the contact center, for calls to a store's sales number
+	pushes Pushes // rings members whose apps are closed (ReachByPush); nil: nobody
+	rooms  *Rooms // requests to the rooms of calls, on any node
 
 	metrics *callMetrics // exported by Collector (metrics.go)
 
@@ -162,6 +163,7 @@ func (c *Calls) Signals() {
 		c.sig.Handle(typ, c.relayToRoom)
 	}
 	c.sig.OnClose(c.connClosed)
+	c.sig.OnOpen(c.ringLateDevice)
 }
 
 // tailOf returns the packets that make up the last d of pkts (20 ms each).

@@ -126,7 +126,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 	out := make([]Listing, 0, len(rows))
 	for _, r := range rows {
 		l := Listing{AccountID: r.AccountID, Name: r.Name, Number: r.Number, Display: r.Number.String(), Interests: splitInterests(r.Interests), State: states[r.AccountID]}
-		if f.OnlineOnly && l.State == StateOffline {
+		if f.OnlineOnly && (l.State == StateOffline || l.State == StatePush) {
 			continue
 		}
 		out = append(out, l)

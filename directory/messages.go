@@ -20,7 +20,7 @@ type SetPresenceData struct {
 // PresenceData is the data of "presence": a watched member's state changed.
 type PresenceData struct {
 	AccountID string `json:"accountId"`
-	State     State  `json:"state" ts:"'available' | 'busy' | 'away' | 'offline'"`
+	State     State  `json:"state" ts:"'available' | 'busy' | 'away' | 'push' | 'offline'"`
 }
 
 // DialData is the data of "call.dial": a number to call (with context

@@ -21,8 +21,8 @@ type RingTarget struct {
 }
 
 // States returns the state of each account: offline when none of its ring
-// devices is online, busy when one is in a call, available when one is
-// available, else away.
+// devices is online (push when the member takes pushes on one), busy when
+// one is in a call, available when one is available, else away.
 func (s *Service) States(ctx context.Context, accountIDs []string) (map[string]State, error) {
 	targets, err := s.ringTargets(ctx, accountIDs)
 	if err != nil {
@@ -41,6 +41,9 @@ func (s *Service) statesFrom(ctx context.Context, accountIDs []string, targets m
 	if len(accountIDs) == 0 {
 		return out, nil
 	}
+	if err := s.withPushStates(ctx, out); err != nil {
+		return nil, err
+	}
 	// An account in an answered call is busy, whatever its devices say.
 	var inCall []struct{ CallerAccountID, CalleeAccountID string }
 	err := s.db.WithContext(ctx).Table("calls").Select("COALESCE(caller_account_id, '') AS caller_account_id, COALESCE(callee_account_id, '') AS callee_account_id").
@@ -50,7 +53,7 @@ func (s *Service) statesFrom(ctx context.Context, accountIDs []string, targets m
 	}
 	for _, c := range inCall {
 		for _, id := range []string{c.CallerAccountID, c.CalleeAccountID} {
-			if st, ok := out[id]; ok && st != StateOffline {
+			if st, ok := out[id]; ok && st != StateOffline && st != StatePush {
 				out[id] = StateBusy
 			}
 		}

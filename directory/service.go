@@ -41,6 +41,7 @@ type Service struct {
 	stores   Stores
 	accounts Accounts
 	presence *Presence
+	pushes   Pushes // who takes pushes (Calls.ReachByPush); nil: nobody
 	sig      *media.Signaling
 	cfg      Config
 

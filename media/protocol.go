@@ -55,7 +55,7 @@ var Protocol = []MessageType{
 	{"hello", ToDevice, `{"accountId", "deviceId", "node", "heartbeatSeconds"}`},
 	{"pong", ToDevice, "none"},
 	{"error", ToDevice, `{"code", "message", "for"?: the type of the message it answers}`},
-	{"presence", ToDevice, `{"accountId", "state": "available" | "busy" | "away" | "offline"}`},
+	{"presence", ToDevice, `{"accountId", "state": "available" | "busy" | "away" | "push" | "offline"}`},
 	{"call.state", ToDevice, `{"callId", "state": "ringing" | "queued" | "callback" | "active" | "mailbox" | "recording" | "ended", "peer"?, "video"?, "outcome"?, "reason"?, "greeting"?, "maxSeconds"?, "entryId"?, "position"?, "waitSeconds"?, "store"?}`},
 	{"call.incoming", ToDevice, `{"callId", "from": {"name", "number"?, "display"?}, "video", "avatar", "queue"?: {"entryId", "store", "ringSeconds", "context"}}`},
 	{"queue.fallback", ToDevice, `{"callId", "entryId", "reason": "no_agents" | "max_wait", "choices"}`},

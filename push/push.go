@@ -47,6 +47,8 @@ type Service struct {
 	keys   Keys
 	client *http.Client
 	now    func() time.Time
+
+	reachChanged func(accountID string) // OnReachChanged
 }
 
 // New loads (or makes, once for every node) the VAPID keys and returns the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdh"
 	"encoding/base64"
+	"errors"
 	"net"
 	"net/url"
 	"strings"
@@ -120,16 +121,33 @@ func (s *Service) Subscribe(ctx context.Context, accountID, deviceID string, sub
 		return apperr.New(apperr.Conflict, "this browser has no device yet: open the phone once, then turn push on")
 	}
 	row := subscriptionRow{DeviceID: deviceID, AccountID: accountID, Endpoint: sub.Endpoint, P256dh: sub.Keys.P256dh, Auth: sub.Keys.Auth, CreatedAt: s.now().UTC()}
-	return s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "device_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"account_id", "endpoint", "p256dh", "auth", "created_at", "last_sent_at"}),
-	}).Create(&row).Error
+	var before subscriptionRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("device_id = ?", deviceID).Take(&before).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "device_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"account_id", "endpoint", "p256dh", "auth", "created_at", "last_sent_at"}),
+		}).Create(&row).Error
+	})
+	if err != nil {
+		return err
+	}
+	s.changed(accountID)
+	if before.AccountID != "" && before.AccountID != accountID {
+		s.changed(before.AccountID)
+	}
+	return nil
 }
 
 // Unsubscribe removes the device's subscription if it is the account's;
 // it reports whether there was one.
 func (s *Service) Unsubscribe(ctx context.Context, accountID, deviceID string) (bool, error) {
 	res := s.db.WithContext(ctx).Where("device_id = ? AND account_id = ?", deviceID, accountID).Delete(&subscriptionRow{})
+	if res.RowsAffected == 1 {
+		s.changed(accountID)
+	}
 	return res.RowsAffected == 1, res.Error
 }
 
@@ -157,14 +175,18 @@ func (s *Service) subscriptionsOf(ctx context.Context, accountID string) ([]subs
 // forget removes a subscription the push service says is gone, unless the
 // device has subscribed again meanwhile (another endpoint).
 func (s *Service) forget(ctx context.Context, row subscriptionRow) error {
-	return s.db.WithContext(ctx).Where("device_id = ? AND endpoint = ?", row.DeviceID, row.Endpoint).Delete(&subscriptionRow{}).Error
+	res := s.db.WithContext(ctx).Where("device_id = ? AND endpoint = ?", row.DeviceID, row.Endpoint).Delete(&subscriptionRow{})
+	if res.RowsAffected == 1 {
+		s.changed(row.AccountID)
+	}
+	return res.Error
 }
 
 // sent records a delivery the push service took.
 func (s *Service) sent(ctx context.Context, row subscriptionRow) {
 	err := s.db.WithContext(ctx).Model(&subscriptionRow{}).Where("device_id = ? AND endpoint = ?", row.DeviceID, row.Endpoint).
 		Update("last_sent_at", s.now().UTC()).Error
-	if err != nil && err != gorm.ErrRecordNotFound {
+	if err != nil {
 		log.Warn("record push delivery", "device", row.DeviceID, "err", err)
 	}
 }

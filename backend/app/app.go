@@ -242,6 +242,8 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		return nil, err
 	}
 	late.dir, late.queue, late.push = dir, a.Queue, a.Push
+	a.Calls.ReachByPush(pushRings{a.Push})
+	a.Push.OnReachChanged(a.Directory.PushChanged)
 	// Every node issues and accepts the same CSRF tokens (secrets.go).
 	csrfKey, err := a.csrfKey(ctx)
 	if err != nil {
@@ -472,6 +474,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Staff.Routes(api, a.Config.PublicURL)
 	a.Directory.Routes(api)
 	a.Calls.Routes(api)
+	a.Calls.DeclineRoutes(api, web.RateLimit(a.Config.AuthRateLimit))
 	a.Calls.StoreMailboxRoutes(api)
 	a.Desk.Routes(api)
 	a.Appointments.Routes(api)

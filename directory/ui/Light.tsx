@@ -1,5 +1,6 @@
 // Light: a party's online light. Green = available, amber = away,
-// red = busy, grey = offline; the state is always also written out.
+// red = busy, a blue ring = app closed but rung by push, grey = offline;
+// the state is always also written out.
 
 import { stateLabels, type PresenceState } from './directoryApi';
 

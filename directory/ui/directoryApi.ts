@@ -109,5 +109,6 @@ export const stateLabels: Record<PresenceState, string> = {
   available: 'Available',
   busy: 'Busy',
   away: 'Away',
+  push: 'Rings by push',
   offline: 'Offline',
 };

@@ -194,7 +194,7 @@ export interface ErrorData {
  */
 export interface PresenceData {
   accountId: string;
-  state: 'available' | 'busy' | 'away' | 'offline';
+  state: 'available' | 'busy' | 'away' | 'push' | 'offline';
 }
 
 /**
