@@ -16,7 +16,7 @@ export function DeskPush() {
       <PushSwitch
         scope="/desk/"
         label="Ring me when the desk is in the background"
-        hint="While you are available, a waiting shopper or an appointment shows a notification on this computer even if the desk is hidden or closed."
+        hint="While you are available, a waiting shopper or an appointment rings this computer even with the desk hidden or closed."
       />
     </section>
   );
