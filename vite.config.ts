@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { installableApps } from './backend/web/pwa/plugin';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -34,7 +35,25 @@ export default defineConfig({
   root,
   base: '/',
   publicDir: false,
-  plugins: [sharedPartials()],
+  plugins: [
+    sharedPartials(),
+    installableApps([
+      {
+        dir: 'phone',
+        name: 'livemall phone',
+        short: 'Phone',
+        description: 'Your livemall phone: a permanent number, the member directory and your mailbox.',
+        lead: 'The phone needs a connection to call and to be called. Missed calls go to your mailbox meanwhile.',
+      },
+      {
+        dir: 'desk',
+        name: 'livemall desk',
+        short: 'Desk',
+        description: 'The livemall agent desk for store staff.',
+        lead: 'The desk needs a connection to take shoppers’ calls. While you are away, calls go to your colleagues.',
+      },
+    ]),
+  ],
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: 'backend/web/dist/app',

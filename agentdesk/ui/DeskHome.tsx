@@ -8,6 +8,7 @@ import { CallDesk, DeskStatus, useDesk } from './CallDesk';
 import { Catalog } from './Catalog';
 import { CobrowseView, isMallPath } from './CobrowseView';
 import { CreditReview } from './CreditReview';
+import { DeskPush } from './DeskPush';
 import { AppointmentHours, DeskAppointments } from './Appointments';
 import { EngagementTools } from './EngagementTools';
 import { StoreSettings } from './StoreSettings';
@@ -112,6 +113,7 @@ export function DeskHome({ session, account }: { session: Session; account: Acco
               </p>
             )}
           </section>
+          {store && <DeskPush />}
         </div>
 
         <aside aria-label="Your account">

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 )
 
 // dist holds the built web apps (dist/app, written by `npm run build`).
@@ -55,12 +56,17 @@ func ServeUI(app *fiber.App) {
 		name := strings.TrimPrefix(path.Clean(p), "/")
 		if name != "" && !strings.HasSuffix(name, ".html") {
 			if data, err := fs.ReadFile(files, name); err == nil {
-				if strings.HasPrefix(name, "assets/") {
+				switch {
+				case strings.HasPrefix(name, "assets/"):
 					c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-				} else {
+				case path.Base(name) == "sw.js":
+					// A service worker is checked for updates on each visit; a
+					// cached copy would keep an old worker a day longer.
+					c.Set(fiber.HeaderCacheControl, "no-cache")
+				default:
 					c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 				}
-				c.Type(path.Ext(name))
+				c.Set(fiber.HeaderContentType, contentType(name))
 				return c.Send(data)
 			}
 			if strings.HasPrefix(name, "assets/") {
@@ -80,4 +86,20 @@ func ServeUI(app *fiber.App) {
 		}
 		return fiber.NewError(fiber.StatusNotFound, p)
 	})
+}
+
+// contentType is the Content-Type of a built file: web app manifests get
+// theirs (Go's mime table does not know .webmanifest), everything else the
+// usual one for its extension.
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".webmanifest":
+		return "application/manifest+json"
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	}
+	if t := utils.GetMIME(path.Ext(name)); t != "" {
+		return t
+	}
+	return fiber.MIMEOctetStream
 }

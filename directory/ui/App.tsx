@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { accountLinkFrom } from '../../backend/web/ui/accountLink';
+import { AnswerNote, useAnswerFromURL } from './AnswerFromURL';
 import { AccountPanel } from '../../backend/web/ui/AccountPanel';
 import type { Account } from '../../backend/web/ui/api';
 import { AppFrame } from '../../backend/web/ui/AppFrame';
@@ -121,6 +122,8 @@ function SignedInPhone({ session, account, verifiedNow }: { session: Session; ac
   const [phone, setPhone] = useState<MyPhone | null>(null);
   const [loadError, setLoadError] = useState('');
   const calls = useCalls(signal);
+  const answering = useAnswerFromURL(calls, signal);
+  const [answerNoteShown, setAnswerNoteShown] = useState(true);
   const [mode, setModeState] = useState<CallMode>(storedMode);
   const [callsChanged, setCallsChanged] = useState(0);
 
@@ -162,6 +165,7 @@ function SignedInPhone({ session, account, verifiedNow }: { session: Session; ac
 
   return (
     <>
+      {answerNoteShown && <AnswerNote wait={answering} onDismiss={() => setAnswerNoteShown(false)} />}
       {phone && !phone.emailVerified && <UnverifiedBanner email={account.email} />}
       <div class="phone-layout">
         <div class="phone-col">
@@ -170,7 +174,9 @@ function SignedInPhone({ session, account, verifiedNow }: { session: Session; ac
         </div>
         <div class="phone-main">
           <DialPad signal={signal} onCall={call} mode={mode} onMode={setMode} />
-          <Mailbox accountId={account.id} signal={signal} callsChanged={callsChanged} />
+          <div id="mailbox">
+            <Mailbox accountId={account.id} signal={signal} callsChanged={callsChanged} />
+          </div>
           <Directory accountId={account.id} signal={signal} onCall={call} mode={mode} myInterests={phone?.interests ?? []} />
           <InviteCard />
         </div>

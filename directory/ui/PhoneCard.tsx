@@ -8,6 +8,7 @@ import { CheckIcon, CloseIcon } from '../../backend/web/ui/icons';
 import { checkNumber } from '../../backend/web/ui/numbers';
 import { errorMessage, initials } from '../../backend/web/ui/session';
 import { VanityField } from '../../backend/web/ui/VanityField';
+import { PushSwitch } from '../../backend/web/ui/PushSwitch';
 import { NoticeSettings } from './NoticeSettings';
 import { directoryApi, type Device, type MyPhone, type MyPhonePatch, type RingMode } from './directoryApi';
 import { Light } from './Light';
@@ -311,6 +312,11 @@ function Settings({ phone, onPhone }: { phone: MyPhone; onPhone(p: MyPhone): voi
             ))}
           </ul>
         )}
+        <PushSwitch
+          scope="/phone/"
+          label="Ring me when the app is closed"
+          hint="Calls to you show a notification on this device, with Answer and Decline, even when no phone tab is open."
+        />
       </fieldset>
 
       <NoticeSettings emailVerified={phone.emailVerified} />

@@ -245,21 +245,52 @@ function watchPeerConnections(browser) {
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (...args) => {
     const context = await newContext(...args);
-    await context.addInitScript(() => {
-      const Native = window.RTCPeerConnection;
-      if (!Native || window.__testPeerConnections) return;
-      const seen = [];
-      Object.defineProperty(window, '__testPeerConnections', { value: seen });
-      window.RTCPeerConnection = class extends Native {
-        constructor(...a) {
-          super(...a);
-          seen.push(this);
-        }
-      };
-    });
+    await notePeerConnections(context);
     return context;
   };
   return browser;
+}
+
+/** notePeerConnections adds watchPeerConnections' init script to one context. */
+function notePeerConnections(context) {
+  return context.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    if (!Native || window.__testPeerConnections) return;
+    const seen = [];
+    Object.defineProperty(window, '__testPeerConnections', { value: seen });
+    window.RTCPeerConnection = class extends Native {
+      constructor(...a) {
+        super(...a);
+        seen.push(this);
+      }
+    };
+  });
+}
+
+/**
+ * launchProfile starts Chromium with a profile on disk (a persistent
+ * context in a fresh temp dir), for what incognito contexts cannot do:
+ * Chromium refuses push subscriptions and reports "in-incognito" to the
+ * installability check there. It grants the camera, microphone and
+ * notifications; close() closes it and removes the profile.
+ */
+export async function launchProfile({ viewport = { width: 1280, height: 860 } } = {}) {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}.`);
+  const dir = mkdtempSync(join(tmpdir(), 'livemall-profile-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumArgs,
+    viewport,
+    permissions: ['camera', 'microphone', 'notifications'],
+  });
+  await notePeerConnections(context);
+  const close = context.close.bind(context);
+  context.close = async () => {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return context;
 }
 
 /**
