@@ -188,6 +188,14 @@ export const lostGrace = 3_500;
  */
 export const silenceGrace = 3_000;
 
+/**
+ * firstMediaGrace is how long an active call may wait for the other side's
+ * first packet: a phone opened from a pushed ring may still be opening its
+ * camera (or asking for permission) when the call turns active. Silence
+ * after media flowed is silenceGrace's.
+ */
+export const firstMediaGrace = 20_000;
+
 /** lostText is what a call that lost its connection says. */
 export const lostText = 'Connection lost';
 
@@ -870,7 +878,10 @@ export class CallClient {
     this.finish(c, { lost: true, reason: 'connection lost' });
   }
 
-  /** watchInbound ends an active call that receives nothing for silenceGrace. */
+  /**
+   * watchInbound ends an active call that receives nothing for silenceGrace
+   * (firstMediaGrace before the first packet).
+   */
   private watchInbound(c: Internal, pc: RTCPeerConnection) {
     let last = -1;
     let since = 0;
@@ -892,7 +903,7 @@ export class CallClient {
           if (packets !== last) {
             last = packets;
             since = now;
-          } else if (now - since >= silenceGrace && !c.closed) {
+          } else if (now - since >= (packets === 0 ? firstMediaGrace : silenceGrace) && !c.closed) {
             this.connectionLost(c);
           }
         })
