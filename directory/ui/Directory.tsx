@@ -279,6 +279,13 @@ export function Directory({ accountId, signal, onCall, mode, myInterests }: Dire
             })}
           </tbody>
         </table>
+        {members.length > 0 && (
+          <p class="light-legend" aria-hidden="true">
+            {(['available', 'away', 'busy', 'push', 'offline'] as const).map((st) => (
+              <Light key={st} state={st} />
+            ))}
+          </p>
+        )}
         {loading && members.length === 0 && (
           <div class="table-empty">
             <span class="spinner" aria-hidden="true" /> Loading the directory…
