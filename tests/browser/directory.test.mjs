@@ -171,7 +171,7 @@ test('dial pad formats as you type, explains bad numbers and resolves who a numb
     await card.locator('.dial-party-name').getByText(want.party.name, { exact: true }).waitFor();
     assert.ok((await card.locator('.dial-party').innerText()).includes('2000 0000 0001'));
     const state = await card.locator('.dial-party .light-wrap').getAttribute('data-state');
-    assert.match(state, /^(available|busy|away|offline)$/);
+    assert.match(state, /^(available|busy|away|push|offline)$/);
 
     // The Call button opens the call screen naming who is called. A store's
     // sales line puts the caller in the store's queue; anyone else rings (or
