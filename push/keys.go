@@ -22,7 +22,7 @@ type Keys struct {
 
 // vapidRow is the one row of vapid_keys.
 type vapidRow struct {
-	ID         int       `gorm:"column:id;primaryKey"`
+	Name       string    `gorm:"column:name;primaryKey"` // always "vapid": one row
 	PublicKey  string    `gorm:"column:public_key"`
 	PrivateKey string    `gorm:"column:private_key"`
 	CreatedAt  time.Time `gorm:"column:created_at"`
@@ -73,12 +73,12 @@ func loadKeys(ctx context.Context, db *gorm.DB, public, private string) (Keys, e
 	if err != nil {
 		return Keys{}, err
 	}
-	row := vapidRow{ID: 1, PublicKey: fresh.Public, PrivateKey: fresh.Private, CreatedAt: time.Now().UTC()}
+	row := vapidRow{Name: "vapid", PublicKey: fresh.Public, PrivateKey: fresh.Private, CreatedAt: time.Now().UTC()}
 	if err := db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return Keys{}, fmt.Errorf("keep VAPID keys: %w", err)
 	}
 	var kept vapidRow
-	if err := db.WithContext(ctx).Where("id = 1").Take(&kept).Error; err != nil {
+	if err := db.WithContext(ctx).Where("name = ?", "vapid").Take(&kept).Error; err != nil {
 		return Keys{}, fmt.Errorf("read VAPID keys: %w", err)
 	}
 	if err := CheckKeys(kept.PublicKey, kept.PrivateKey); err != nil {

@@ -2,7 +2,7 @@
 -- Web Push (RFC 8030/8291/8292). The node's VAPID key pair: one row, made
 -- at the first start (or given with --vapid-*), the same for every node.
 CREATE TABLE vapid_keys (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT PRIMARY KEY CHECK (name = 'vapid'),
     public_key TEXT NOT NULL,
     private_key TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
