@@ -44,13 +44,15 @@ func (deviceAccount) TableName() string { return "device_accounts" }
 
 // AuthHooks returns the hooks with which the directory takes part in
 // sign-up and sign-in: numbers for new accounts, and the devices members
-// sign in on. afterSignUp, when set, runs after a member's sign-up commits.
-func (n *Numbers) AuthHooks(afterSignUp func(ctx context.Context, a *auth.Account), signedOut func(ctx context.Context, accountID, deviceID string) error) auth.Hooks {
+// sign in on. afterSignUp, when set, runs after a member's sign-up commits;
+// sessionStarted after a session bound to a device commits.
+func (n *Numbers) AuthHooks(afterSignUp func(ctx context.Context, a *auth.Account), sessionStarted func(ctx context.Context, accountID, deviceID string), signedOut func(ctx context.Context, accountID, deviceID string) error) auth.Hooks {
 	return auth.Hooks{
 		CheckSignUp:    n.checkSignUp,
 		AccountCreated: n.accountCreated,
 		SignedIn:       recordDeviceSignIn,
 		SignedOut:      signedOut,
+		SessionStarted: sessionStarted,
 		SignedUp:       afterSignUp,
 		Renamed:        profileRenamed,
 	}

@@ -24,7 +24,7 @@ func newNumbersFixture(t *testing.T, start int64) *numbersFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(db.DB, auth.Config{PublicURL: "http://localhost:8080", Hooks: n.AuthHooks(nil, nil)})
+	a, err := auth.New(db.DB, auth.Config{PublicURL: "http://localhost:8080", Hooks: n.AuthHooks(nil, nil, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -53,6 +52,8 @@ type Service struct {
 	stop     chan struct{}
 	stopped  chan struct{}
 	touchSub *nats.Subscription
+	// accountsSub re-reads device accounts on every node (device_accounts.go).
+	accountsSub *nats.Subscription
 }
 
 // touchSubject carries accounts whose state changed for another reason
@@ -119,6 +120,11 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 			return nil, err
 		}
 		s.touchSub = sub
+		if s.accountsSub, err = s.subscribeDeviceAccounts(); err != nil {
+			sub.Unsubscribe()
+			p.Close()
+			return nil, err
+		}
 	}
 	go s.pushChanges()
 	b.OnRecover("presence", s.recoverPresence)
@@ -191,6 +197,9 @@ func (s *Service) Close() {
 	if s.touchSub != nil {
 		s.touchSub.Unsubscribe()
 	}
+	if s.accountsSub != nil {
+		s.accountsSub.Unsubscribe()
+	}
 	close(s.stop)
 	<-s.stopped
 	s.presence.Close()
@@ -210,6 +219,12 @@ func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
 	if err != nil {
 		return fmt.Errorf("record device: %w", err)
 	}
+	if _, err := s.loadAccounts(ctx, c); err != nil {
+		return err
+	}
+	// Other connections of the device learn of a sign-in here: the
+	// session that opened this connection has committed.
+	s.deviceAccountsChanged(ctx, c.DeviceID)
 	return s.announce(ctx, c)
 }
 
@@ -237,12 +252,9 @@ func (s *Service) announce(ctx context.Context, c *media.Conn) error {
 	if c.DeviceID == "" {
 		return apperr.New(apperr.Invalid, "this connection has no device: sign in again to be reachable")
 	}
-	var accounts []string
-	if err := s.db.WithContext(ctx).Model(&deviceAccount{}).Where("device_id = ?", c.DeviceID).Order("account_id").Pluck("account_id", &accounts).Error; err != nil {
-		return fmt.Errorf("load device accounts: %w", err)
-	}
-	if !slices.Contains(accounts, c.AccountID) {
-		accounts = append(accounts, c.AccountID)
+	accounts, err := s.accountsOf(ctx, c)
+	if err != nil {
+		return err
 	}
 	state, _ := c.Get(connState).(State)
 	if state == "" {
@@ -255,12 +267,17 @@ func (s *Service) announce(ctx context.Context, c *media.Conn) error {
 	return s.presence.Announce(ctx, PresenceRecord{DeviceID: c.DeviceID, ConnID: c.ID, Node: s.cfg.Node, State: state, Accounts: accounts})
 }
 
-// refreshDevice re-announces this node's connections of a device, after
-// its set of signed-in accounts changed.
+// refreshDevice re-reads the accounts of this node's connections of a
+// device and re-announces them, after its set of signed-in accounts
+// changed.
 func (s *Service) refreshDevice(ctx context.Context, deviceID string) {
 	s.sig.Conns(func(c *media.Conn) bool {
-		if c.DeviceID == deviceID {
-			if err := s.announce(ctx, c); err != nil {
+		if c.DeviceID == deviceID && c.Guest == "" {
+			_, err := s.loadAccounts(ctx, c)
+			if err == nil {
+				err = s.announce(ctx, c)
+			}
+			if err != nil {
 				slog.Warn("refresh presence", "device", deviceID, "err", err)
 			}
 		}
@@ -274,7 +291,7 @@ func (s *Service) SignedOut(ctx context.Context, accountID, deviceID string) err
 	if err := forgetDevice(ctx, s.db, accountID, deviceID); err != nil {
 		return err
 	}
-	s.refreshDevice(ctx, deviceID)
+	s.deviceAccountsChanged(ctx, deviceID)
 	return nil
 }
 

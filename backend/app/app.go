@@ -116,9 +116,9 @@ func OpenServices(ctx context.Context, cfg config.Config) (*Services, error) {
 	return openServices(ctx, cfg, nil)
 }
 
-// openServices builds the services; signedOut, when not nil, is auth's
-// sign-out hook (presence and routing, on a node that serves).
-func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx context.Context, accountID, deviceID string) error) (*Services, error) {
+// openServices builds the services; late, when not nil, holds auth's
+// session hooks (presence and routing, on a node that serves).
+func openServices(ctx context.Context, cfg config.Config, late *signOuts) (*Services, error) {
 	db, err := database.Open(ctx, database.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
 	if err != nil {
 		return nil, err
@@ -141,7 +141,10 @@ func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx con
 	verifier := directory.NewEmailVerifier(db.DB, accounts, sender, cfg.PublicURL)
 	// Sign-up and sign-in reach the directory: numbers for new accounts,
 	// device sign-ins, the verification mail after sign-up.
-	hooks := numbers.AuthHooks(verifier.SendVerificationAfterSignUp, signedOut)
+	hooks := numbers.AuthHooks(verifier.SendVerificationAfterSignUp, nil, nil)
+	if late != nil {
+		hooks = numbers.AuthHooks(verifier.SendVerificationAfterSignUp, late.sessionStarted, late.signedOut)
+	}
 	catalog := mall.NewCatalog(db.DB)
 	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks, Stores: catalog})
 	if err != nil {
@@ -151,8 +154,9 @@ func openServices(ctx context.Context, cfg config.Config, signedOut func(ctx con
 	return &Services{DB: db, Auth: a, Catalog: catalog, Staff: agentdesk.NewStaff(a, catalog), Numbers: numbers, Verifier: verifier, Accounts: accounts, Mail: sender}, nil
 }
 
-// signOuts is auth's sign-out hook on a serving node: the directory ends
-// the device's presence and the queue takes the agent out of routing.
+// signOuts is auth's session hooks on a serving node: at sign-out the
+// directory ends the device's presence and the queue takes the agent out
+// of routing; at sign-in the device's connections learn of the account.
 // It is the one value New binds late: auth is built first (signaling
 // checks devices through it) and the directory and queue are built on
 // signaling, so New fills them in once they exist, before serving.
@@ -175,6 +179,14 @@ func (s *signOuts) signedOut(ctx context.Context, accountID, deviceID string) er
 	return err
 }
 
+// sessionStarted tells the directory that someone signed in on a device,
+// so that the device's open connections carry the new account.
+func (s *signOuts) sessionStarted(ctx context.Context, _, deviceID string) {
+	if s.dir != nil {
+		s.dir.DeviceSignedIn(ctx, deviceID)
+	}
+}
+
 // mailSender sends through SMTP when configured, else into the outbox.
 func mailSender(cfg config.Config) (mail.Sender, error) {
 	if cfg.SMTPURL != "" {
@@ -187,7 +199,7 @@ func mailSender(cfg config.Config) (mail.Sender, error) {
 // must be set. Close releases what New opened.
 func New(ctx context.Context, cfg config.Config) (*App, error) {
 	late := &signOuts{}
-	svc, err := openServices(ctx, cfg, late.signedOut)
+	svc, err := openServices(ctx, cfg, late)
 	if err != nil {
 		return nil, err
 	}

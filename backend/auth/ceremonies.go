@@ -135,6 +135,9 @@ func (s *Service) signInWith(ctx context.Context, a *Account, device Device, wor
 		}
 		return s.runSignedIn(tx, a, device.ID)
 	})
+	if err == nil && device.ID != "" && s.hooks.SessionStarted != nil {
+		s.hooks.SessionStarted(ctx, a.ID, device.ID)
+	}
 	return token, err
 }
 

@@ -19,6 +19,10 @@ type Hooks struct {
 	// SignedIn runs in the transaction that starts a session, with the id
 	// of the device the session is bound to.
 	SignedIn func(tx *gorm.DB, a *Account, deviceID string) error
+	// SessionStarted runs after a session bound to a device has committed
+	// (sign-in or sign-up), to tell those who keep copies of who is signed
+	// in on the device; it cannot undo the sign-in.
+	SessionStarted func(ctx context.Context, accountID, deviceID string)
 	// SignedUp runs after a member's sign-up has committed (to send the
 	// email verification); it cannot undo the sign-up.
 	SignedUp func(ctx context.Context, a *Account)
