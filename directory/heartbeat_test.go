@@ -13,19 +13,24 @@ import (
 )
 
 // TestHeartbeatsReadNoDeviceAccounts checks that a heartbeat re-announces
-// its device from what the connection keeps, with no database query, and
+// its device from what the connection keeps, with no database query (nor
+// one to work out, for the watchers, a state that did not move), and
 // that a sign-in or sign-out on the device still reaches its open socket
 // at once (not at its next heartbeat).
 func TestHeartbeatsReadNoDeviceAccounts(t *testing.T) {
 	a := apptest.New(t, func(c *config.Config) { c.Heartbeat, c.PresenceTTL = time.Hour, 2 * time.Hour })
 	base := apptest.ServeOnLoopback(t, a)
-	var reads atomic.Int64
-	err := a.DB.Callback().Query().After("gorm:query").Register("count_device_accounts", func(tx *gorm.DB) {
+	var reads, queries atomic.Int64
+	count := func(tx *gorm.DB) {
+		queries.Add(1)
 		if strings.Contains(tx.Statement.SQL.String(), "device_accounts") {
 			reads.Add(1)
 		}
-	})
-	if err != nil {
+	}
+	if err := a.DB.Callback().Query().After("gorm:query").Register("count_queries", count); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.Callback().Row().After("gorm:row").Register("count_rows", count); err != nil {
 		t.Fatal(err)
 	}
 	caller := apptest.Member(t, a, "Cora Caller")
@@ -33,17 +38,34 @@ func TestHeartbeatsReadNoDeviceAccounts(t *testing.T) {
 	mum.UA = apptest.UATablet
 	mum.SignUp("Mum", "mum.hb@example.com", "1970-01-01")
 	mumNum := mum.MyNumber()
+	watcher := caller.OpenSocket(base) // the caller watches the directory: a state change is computed for watchers
+	watcher.Send("directory.watch", "")
 	ws := mum.OpenSocket(base) // the tablet's one socket, opened by mum
 	apptest.WaitFor(t, 3*time.Second, "mum online", func() bool { return apptest.Devices(caller.Resolve(mumNum)) == apptest.LabelTablet })
 
-	before := reads.Load()
+	// One change of state costs the watchers this many queries.
+	q0 := queries.Load()
+	ws.Send("presence.set", `{"state":"away"}`)
+	expectPresence(t, watcher, "away")
+	ws.Send("presence.set", `{"state":"available"}`)
+	expectPresence(t, watcher, "available")
+	oneChange := (queries.Load() - q0) / 2
+
+	before, q0 := reads.Load(), queries.Load()
 	for range 20 {
 		ws.Send("heartbeat", "")
 	}
 	ws.Send("presence.set", `{"state":"away"}`) // answered in order: every heartbeat before it is done
-	apptest.WaitFor(t, 3*time.Second, "mum away", func() bool { return caller.Resolve(mumNum).State == "away" })
-	if n := reads.Load() - before; n != 0 {
-		t.Fatalf("20 heartbeats read device_accounts %d times, want 0", n)
+	expectPresence(t, watcher, "away")
+	if n := reads.Load() - before; n > 1 { // the state that moved is worked out once
+		t.Fatalf("20 heartbeats and one change read device_accounts %d times, want at most 1", n)
+	}
+	t.Logf("queries: one change %d, 20 heartbeats and one change %d", oneChange, queries.Load()-q0)
+	if n := queries.Load() - q0; n > oneChange {
+		t.Fatalf("20 heartbeats and one change of state made %d queries; one change alone makes %d", n, oneChange)
+	}
+	if r := caller.Resolve(mumNum); r.State != "away" {
+		t.Fatalf("mum after setting away: %+v", r)
 	}
 
 	// The kid signs in on the tablet: mum's open socket carries the kid's
@@ -62,4 +84,16 @@ func TestHeartbeatsReadNoDeviceAccounts(t *testing.T) {
 	if r := caller.Resolve(mumNum); r.State != "away" {
 		t.Fatalf("mum after the kid signed out: %+v", r)
 	}
+}
+
+// expectPresence waits for the watcher's presence event with the state.
+func expectPresence(t *testing.T, ws *apptest.Socket, state string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := ws.Next(); m.Type == "presence" && strings.Contains(string(m.Data), `"state":"`+state+`"`) {
+			return
+		}
+	}
+	t.Fatalf("no presence event %q", state)
 }

@@ -241,7 +241,7 @@ func decode(e jetstream.KeyValueEntry) (PresenceRecord, bool) {
 }
 
 // apply updates the cache with one entry and returns the accounts whose
-// records changed.
+// records changed (none for a refresh that tells the same).
 func (p *Presence) apply(e jetstream.KeyValueEntry) []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -269,7 +269,17 @@ func (p *Presence) apply(e jetstream.KeyValueEntry) []string {
 		p.byDevice[rec.DeviceID] = map[string]bool{}
 	}
 	p.byDevice[rec.DeviceID][e.Key()] = true
+	if had && old.sameReach(rec) {
+		// A heartbeat: the record lives longer, nobody's state moved.
+		return nil
+	}
 	return append(touched, rec.Accounts...)
+}
+
+// sameReach reports whether two records of one connection tell the same
+// (node, state and accounts), as a heartbeat's refresh does.
+func (r PresenceRecord) sameReach(o PresenceRecord) bool {
+	return r.Node == o.Node && r.State == o.State && slices.Equal(r.Accounts, o.Accounts)
 }
 
 // Announce writes (or refreshes) a record with the presence TTL. Every

@@ -214,17 +214,19 @@ func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
 	if c.DeviceID == "" || c.Guest != "" {
 		return nil
 	}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&deviceAccount{DeviceID: c.DeviceID, AccountID: c.AccountID, SignedInAt: time.Now().UTC()}).Error
-	if err != nil {
-		return fmt.Errorf("record device: %w", err)
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&deviceAccount{DeviceID: c.DeviceID, AccountID: c.AccountID, SignedInAt: time.Now().UTC()})
+	if res.Error != nil {
+		return fmt.Errorf("record device: %w", res.Error)
 	}
 	if _, err := s.loadAccounts(ctx, c); err != nil {
 		return err
 	}
-	// Other connections of the device learn of a sign-in here: the
-	// session that opened this connection has committed.
-	s.deviceAccountsChanged(ctx, c.DeviceID)
+	if res.RowsAffected > 0 {
+		// A sign-in the device never recorded: its other connections
+		// learn of the account now.
+		s.deviceAccountsChanged(ctx, c.DeviceID)
+	}
 	return s.announce(ctx, c)
 }
 
