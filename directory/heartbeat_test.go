@@ -18,7 +18,7 @@ import (
 // that a sign-in or sign-out on the device still reaches its open socket
 // at once (not at its next heartbeat).
 func TestHeartbeatsReadNoDeviceAccounts(t *testing.T) {
-	a := apptest.New(t, func(c *config.Config) { c.Heartbeat, c.PresenceTTL = time.Hour, 2 * time.Hour })
+	a := apptest.New(t, func(c *config.Config) { c.Heartbeat, c.PresenceTTL = time.Hour, 2*time.Hour })
 	base := apptest.ServeOnLoopback(t, a)
 	var reads, queries atomic.Int64
 	count := func(tx *gorm.DB) {
