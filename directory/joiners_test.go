@@ -191,7 +191,9 @@ func deviceEnvelope(t *testing.T, a *app.App, id string, p *apptest.Phone, typ s
 	if err != nil {
 		t.Fatalf("request the room: %v", err)
 	}
-	var v struct{ Error *struct{ Code, Message string } }
+	var v struct {
+		Error *struct{ Code, Message string }
+	}
 	if err := json.Unmarshal(reply.Data, &v); err != nil {
 		t.Fatalf("room verdict %s: %v", reply.Data, err)
 	}
