@@ -55,6 +55,10 @@ type call struct {
 	inRoom     []*member
 	nextPID    int
 	callerLeft bool // the caller left a call that went on without them
+	// invites are the members being rung to join the call (call_invite.go);
+	// invited counts every invitation the call sent.
+	invites []*invite
+	invited int
 	// names maps participant ids to the names rosters show; signalTo
 	// reads it under the room's lock, so it has no part in mu.
 	names sync.Map
@@ -286,6 +290,8 @@ func (cl *call) handle(env roomEnvelope) error {
 			return apperr.New(apperr.Invalid, "the ICE candidate was refused: %v", err)
 		}
 		return nil
+	case "call.invite":
+		return cl.invite(from, m)
 	case "call.video.request", "call.video.response":
 		return cl.relayVideoChoice(from, m)
 	case msgRingDevice:
@@ -351,6 +357,9 @@ func (cl *call) participantOf(from party) (*media.Participant, error) {
 func (cl *call) answer(from party) error {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
+	if inv := cl.inviteOf(from); inv != nil {
+		return cl.joinInvitee(from, inv)
+	}
 	if !cl.isForCallee(from) {
 		return apperr.New(apperr.Forbidden, "this call is not for you")
 	}
@@ -421,6 +430,11 @@ func (cl *call) isForCallee(from party) bool {
 // decline sends the caller to the mailbox.
 func (cl *call) decline(from party) error {
 	cl.mu.Lock()
+	if inv := cl.inviteOf(from); inv != nil {
+		cl.declineInvite(inv)
+		cl.mu.Unlock()
+		return nil
+	}
 	if !cl.isForCallee(from) {
 		cl.mu.Unlock()
 		return apperr.New(apperr.Forbidden, "this call is not for you")
@@ -577,6 +591,7 @@ func (cl *call) end(outcome, reason string) {
 	if cl.ringTimer != nil {
 		cl.ringTimer.Stop()
 	}
+	cl.dropInvites()
 	inRoom := slices.Clone(cl.inRoom)
 	if !cl.callerLeft && cl.memberOf(cl.caller.ConnID) == nil {
 		// The caller's room never took them (the call could not start).

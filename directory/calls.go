@@ -160,7 +160,7 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 // before the signaling routes serve.
 func (c *Calls) Signals() {
 	c.sig.Handle("call.dial", c.metrics.countDial(c.handleDial))
-	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose"} {
+	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose", "call.invite"} {
 		c.sig.Handle(typ, c.relayToRoom)
 	}
 	c.sig.OnClose(c.connClosed)

@@ -83,6 +83,17 @@ export interface QueueChooseData {
 }
 
 /**
+ * InviteData is the data of "call.invite": a party of a member's answered
+ * call adds the member at Number (12 digits, spaces allowed).
+ *
+ * Go: directory.InviteData.
+ */
+export interface InviteData {
+  callId: string;
+  number: string;
+}
+
+/**
  * CobrowseEntry is the data of "cobrowse.request", "cobrowse.start" and
  * "cobrowse.stop", both ways.
  *
@@ -242,6 +253,11 @@ export interface CallIncomingData {
   video: boolean;
   avatar: boolean;
   queue?: QueueOffer;
+  /**
+   * Conference is set when a party of a call in progress adds this
+   * member to it (call.invite): answering joins the call.
+   */
+  conference?: ConferenceData;
 }
 
 /**
@@ -367,6 +383,21 @@ export interface RoomRosterData {
 }
 
 /**
+ * InvitedData is the data of "call.invited", sent to the parties of a
+ * call: how adding someone stands. Message says it in words ("Sam did not
+ * answer").
+ *
+ * Go: directory.InvitedData.
+ */
+export interface InvitedData {
+  callId: string;
+  name: string;
+  display: string;
+  state: 'ringing' | 'joined' | 'declined' | 'no_answer' | 'busy' | 'offline';
+  message: string;
+}
+
+/**
  * MailboxCountData is the data of "mailbox.count": the member's unheard
  * messages changed.
  *
@@ -424,6 +455,17 @@ export interface CallParty {
 export interface StoreRef {
   slug: string;
   name: string;
+}
+
+/**
+ * ConferenceData tells a ringing member that the call is one in progress
+ * they are added to: who adds them and who is in it.
+ *
+ * Go: directory.ConferenceData.
+ */
+export interface ConferenceData {
+  invitedBy: string;
+  members: string[];
 }
 
 /**
@@ -606,6 +648,7 @@ export type ServerMessage =
   | { type: 'rtc.offer'; v: number; data: RtcOfferData }
   | { type: 'rtc.candidate'; v: number; data: RtcCandidateData }
   | { type: 'call.roster'; v: number; data: RoomRosterData }
+  | { type: 'call.invited'; v: number; data: InvitedData }
   | { type: 'call.video.request'; v: number; data: VideoChoiceData }
   | { type: 'call.video.response'; v: number; data: VideoChoiceData }
   | { type: 'mailbox.count'; v: number; data: MailboxCountData };
@@ -625,6 +668,7 @@ export type ClientMessage =
   | { type: 'call.video.request'; data: CallRef }
   | { type: 'call.video.response'; data: VideoChoiceData }
   | { type: 'queue.choose'; data: QueueChooseData }
+  | { type: 'call.invite'; data: InviteData }
   | { type: 'cobrowse.request'; data: CobrowseEntry }
   | { type: 'cobrowse.start'; data: CobrowseEntry }
   | { type: 'cobrowse.events'; data: CobrowseEvents }
