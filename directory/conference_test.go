@@ -23,7 +23,7 @@ func TestThreeMembersInOneCall(t *testing.T) {
 	alice, bob, cara := apptest.Member(t, a, "Alice Conf"), apptest.Member(t, a, "Bob Conf"), apptest.Member(t, a, "Cara Conf")
 	dan, eve := apptest.Member(t, a, "Dan Conf"), apptest.Member(t, a, "Eve Conf")
 	pa, pb, pc, pd := apptest.NewPhone(t, alice, base), apptest.NewPhone(t, bob, base), apptest.NewPhone(t, cara, base), apptest.NewPhone(t, dan, base)
-	const within = 15 * time.Second
+	const within = 30 * time.Second
 	id := apptest.Connect(t, alice, pa, bob, pb)
 	caraNumber, danNumber, eveNumber := cara.MyNumber(), dan.MyNumber(), eve.MyNumber()
 	apptest.WaitFor(t, 5*time.Second, "cara and dan online", func() bool {

@@ -28,7 +28,7 @@ func TestContactCenterBringsJoinersIntoALiveCall(t *testing.T) {
 	apptest.WaitMedia(t, pa, pb)
 	rooms := directory.NewRooms(a.Bus.Conn)
 	ctx := t.Context()
-	const within = 15 * time.Second
+	const within = 30 * time.Second
 	both := []string{"Alice Joined", "Bob Joined"}
 
 	// Monitor: Noor hears both sides; neither side hears or knows of Noor.
@@ -164,7 +164,7 @@ func TestJoinerHangsUpAndJoinsRingingCall(t *testing.T) {
 	if err := rooms.Join(ctx, id, sam1); err != nil {
 		t.Fatalf("join: %v", err)
 	}
-	const within = 15 * time.Second
+	const within = 30 * time.Second
 	ps.ExpectHears(within, []string{"Alice Ringing", "Bob Ringing"}, []string{"Alice Ringing", "Bob Ringing"})
 	pa.ExpectHears(within, []string{"Bob Ringing", "Sam Colleague"}, []string{"Bob Ringing", "Sam Colleague"})
 	ps.Send("call.hangup", map[string]any{"callId": id})

@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HangUpIcon, PhoneIcon, VideoIcon, VoicemailIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
-import { canCallBack, type CallClient, type CallMode, type CallView } from '../../media/client/call';
+import { canCallBack, mainMember, type CallClient, type CallMode, type CallView } from '../../media/client/call';
 import type { PresenceState } from './directoryApi';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
 import { CallModePicker, CameraButton, callStatusText, MuteButton, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
@@ -115,7 +115,11 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
     if (c.phase !== 'active') setAdding(false);
   }, [c.phase]);
   const conference = isConference(c);
-  const peerName = c.peer.name || 'Unknown caller';
+  // After a call of several narrows to two, the one left is whoever the
+  // main stream carries now, not necessarily the one first called.
+  const onMain = c.roster && c.roster.members.length > 0 ? mainMember(c)?.name : undefined;
+  const peerName = onMain || c.peer.name || 'Unknown caller';
+  const peerDisplay = !onMain || onMain === c.peer.name ? c.peer.display : undefined;
   const waiting = c.phase === 'dialing' || c.phase === 'ringing' || c.phase === 'answering';
   const inMailbox = c.phase === 'mailbox' || c.phase === 'recording';
   const showRemoteVideo = live && c.remoteVideoLive && !inMailbox;
@@ -155,7 +159,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
             <h2 id="call-title" class="call-title">
               {conference ? conferenceTitle(c) : peerName}
             </h2>
-            {c.peer.display && !conference && <p class="call-number mono">{c.peer.display}</p>}
+            {peerDisplay && !conference && <p class="call-number mono">{peerDisplay}</p>}
           </div>
           <p id="call-status" class={`call-status${c.phase === 'recording' ? ' is-recording' : ''}`} role="status" aria-live="polite">
             {c.phase === 'recording' && <span class="rec-dot" aria-hidden="true" />}
