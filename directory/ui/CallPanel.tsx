@@ -11,7 +11,7 @@ import { canCallBack, mainMember, type CallClient, type CallMode, type CallView 
 import type { PresenceState } from './directoryApi';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
 import { CallModePicker, CameraButton, callStatusText, MuteButton, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
-import { AddPerson, AddPersonButton, ConferenceGrid, canAddPeople, conferenceTitle, isConference, partyTiles } from './Conference';
+import { AddPerson, AddPersonButton, ConferenceGrid, canAddPeople, conferenceKicker, conferenceTitle, isConference } from './Conference';
 
 export { clock, useTick };
 
@@ -115,9 +115,11 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
     if (c.phase !== 'active') setAdding(false);
   }, [c.phase]);
   const conference = isConference(c);
+  const wasConference = useRef(false);
+  if (conference) wasConference.current = true;
   // After a call of several narrows to two, the one left is whoever the
   // main stream carries now, not necessarily the one first called.
-  const onMain = c.roster && c.roster.members.length > 0 ? mainMember(c)?.name : undefined;
+  const onMain = wasConference.current ? mainMember(c)?.name : undefined;
   const peerName = onMain || c.peer.name || 'Unknown caller';
   const peerDisplay = !onMain || onMain === c.peer.name ? c.peer.display : undefined;
   const waiting = c.phase === 'dialing' || c.phase === 'ringing' || c.phase === 'answering';
@@ -150,7 +152,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
             <p class="call-eyebrow">{c.role === 'callee' && c.phase === 'answering'
                 ? 'Answering…'
                 : conference
-                  ? `Conference call · ${partyTiles(c).filter((t) => !t.ringing).length + 1} people`
+                  ? conferenceKicker(c)
                   : hidden
                   ? 'Call · you are hidden'
                   : c.video || c.remoteVideoLive || c.sendingVideo

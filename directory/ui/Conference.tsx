@@ -67,6 +67,13 @@ export function conferenceTitle(c: CallView): string {
   return `${first.join(', ')} and ${names.length - 2} other${names.length - 2 === 1 ? '' : 's'}`;
 }
 
+/** conferenceKicker is the line over the title: how many are in the call, or whom it is adding. */
+export function conferenceKicker(c: CallView): string {
+  const people = partyTiles(c).filter((t) => !t.ringing).length + 1;
+  if (people <= 2 && c.invites.length > 0) return `Adding ${c.invites[0].name}…`;
+  return `Conference call · ${people} people`;
+}
+
 /** ConferenceGrid shows a tile for every other party and for everyone being rung. */
 export function ConferenceGrid({ call: c }: { call: CallView }) {
   const tiles = partyTiles(c);

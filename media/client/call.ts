@@ -111,6 +111,8 @@ export interface CallView {
   invites: InviteView[];
   /** inviteError is why the last call.invite was refused ("" when it was not). */
   inviteError: string;
+  /** mainStreamId is the server's id of the stream remoteStream carries (the roster names whose it is). */
+  mainStreamId: string | null;
 }
 
 /** InviteView is a member being rung to join the call (call.invited "ringing"). */
@@ -267,8 +269,8 @@ function isMainLine(pc: RTCPeerConnection, t: RTCRtpTransceiver): boolean {
 }
 
 /** mainMember is who the first remote stream carries, from the roster (null while unknown). */
-export function mainMember(v: Pick<CallView, 'roster' | 'remoteStream'>): RosterMember | null {
-  return v.remoteStream ? memberOn(v.roster, v.remoteStream.id) : null;
+export function mainMember(v: Pick<CallView, 'roster' | 'mainStreamId'>): RosterMember | null {
+  return v.mainStreamId ? memberOn(v.roster, v.mainStreamId) : null;
 }
 
 /** memberOn is the roster's member whose media comes on the stream, or null. */
@@ -757,6 +759,7 @@ export class CallClient {
       lost: false,
       invites: [],
       inviteError: '',
+      mainStreamId: null,
     };
     const c: Internal = {
       view,
@@ -832,6 +835,7 @@ export class CallClient {
           return;
         }
         if (!remote.getTracks().includes(track)) remote.addTrack(track);
+        const mainStreamId = e.streams[0]?.id ?? c.view.mainStreamId;
         if (track.kind === 'video') {
           const live = () => this.patch(c, { remoteVideoLive: !track.muted && track.readyState === 'live' });
           track.onmute = live;
@@ -839,7 +843,7 @@ export class CallClient {
           track.onended = live;
           live();
         }
-        this.patch(c, { remoteStream: remote });
+        this.patch(c, { remoteStream: remote, mainStreamId });
       };
       pc.onicecandidate = (e) => {
         if (e.candidate && c.view.id && !c.closed) {

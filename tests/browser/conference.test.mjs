@@ -49,6 +49,23 @@ function playingTiles(page) {
   );
 }
 
+/** shot takes a screenshot once every playing video of the page has presented a frame. */
+async function shot(page, name) {
+  await page
+    .evaluate(() =>
+      Promise.race([
+        Promise.all(
+          [...document.querySelectorAll('video')]
+            .filter((v) => v.srcObject && !v.paused)
+            .map((v) => new Promise((r) => v.requestVideoFrameCallback(() => r()))),
+        ),
+        new Promise((r) => setTimeout(r, 5_000)),
+      ]),
+    )
+    .catch(() => {});
+  await page.screenshot({ path: join(shots, name) });
+}
+
 async function seesTwo(page, who, names) {
   let seen = [];
   await waitFor(
@@ -90,7 +107,7 @@ test('three members in one call: add a person by number, each sees the two other
   await field.fill('20');
   await screenA.getByText('10 more digits').waitFor();
   await field.fill(c.number);
-  await A.page.screenshot({ path: join(shots, 'conference-add-person-1280.png') });
+  await shot(A.page, 'conference-add-person-1280.png');
   await screenA.getByRole('button', { name: 'Add', exact: true }).click();
   await screenA.locator('.conf-tile.is-ringing').getByText(c.name).waitFor({ timeout: 15_000 });
 
@@ -98,8 +115,8 @@ test('three members in one call: add a person by number, each sees the two other
   await ringC.waitFor({ timeout: 15_000 });
   assert.match(await ringC.innerText(), /adds you to a call/i);
   assert.match(await ringC.innerText(), new RegExp(b.name));
-  await A.page.screenshot({ path: join(shots, 'conference-ringing-invitee-1280.png') });
-  await C.page.screenshot({ path: join(shots, 'conference-invited-390.png') });
+  await shot(A.page, 'conference-ringing-invitee-1280.png');
+  await shot(C.page, 'conference-invited-390.png');
   await ringC.getByRole('button', { name: 'Answer with video' }).click();
   await waitForPhase(C.page, 'active');
 
@@ -107,8 +124,8 @@ test('three members in one call: add a person by number, each sees the two other
   await seesTwo(B.page, 'Ben', [a.name, c.name]);
   await seesTwo(C.page, 'Cleo', [a.name, b.name]);
   await screenA.getByText('Conference call · 3 people').waitFor();
-  await A.page.screenshot({ path: join(shots, 'conference-three-way-1280.png') });
-  await C.page.screenshot({ path: join(shots, 'conference-three-way-390.png') });
+  await shot(A.page, 'conference-three-way-1280.png');
+  await shot(C.page, 'conference-three-way-390.png');
 
   // Ada leaves: Ben and Cleo carry on, each with the other's video.
   await screenA.getByRole('button', { name: 'Hang up' }).click();
@@ -116,7 +133,12 @@ test('three members in one call: add a person by number, each sees the two other
     const tiles = await B.page.locator('.call-screen .remote-video, .call-screen .conf-tile').count();
     return tiles === 1 && (await callScreen(B.page).getAttribute('data-phase')) === 'active';
   }, { timeout: 20_000 });
-  await callScreen(B.page).getByRole('heading', { name: c.name }).waitFor({ timeout: 10_000 });
+  await callScreen(B.page)
+    .getByRole('heading', { name: c.name })
+    .waitFor({ timeout: 10_000 })
+    .catch(async (e) => {
+      throw new Error(`${e.message}\nBen's screen: ${await callScreen(B.page).innerText()}`);
+    });
   await mediaFlows(B.page, 'B after Ada left');
   await callScreen(B.page).getByRole('button', { name: 'Hang up' }).click();
   await waitForPhase(C.page, 'ended');
