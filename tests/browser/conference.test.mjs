@@ -51,6 +51,8 @@ function playingTiles(page) {
 
 /** shot takes a screenshot once every playing video of the page has presented a frame. */
 async function shot(page, name) {
+  // A page behind others paints no video frames: bring it forward first.
+  await page.bringToFront();
   await page
     .evaluate(() =>
       Promise.race([
