@@ -174,6 +174,9 @@ func (d *Desk) handleLive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if l.Calls, err = d.engagements.CallsInProgress(c.UserContext(), *a.StoreID, a.ID); err != nil {
+		return err
+	}
 	return c.JSON(l)
 }
 
