@@ -15,7 +15,9 @@ import (
 
 // LiveCall is a call in progress in the supervisor's live view.
 type LiveCall struct {
-	EntryID    string          `json:"entryId"`
+	EntryID string `json:"entryId"`
+	// CallID is the call's id: the desk takes its media (rtc.offer) by it.
+	CallID     string          `json:"callId"`
 	Agent      string          `json:"agent"`
 	Shopper    string          `json:"shopper"`
 	Member     bool            `json:"member"`
@@ -83,7 +85,7 @@ func (g *Engagements) CallsInProgress(ctx context.Context, storeID int64, viewer
 		return nil, err
 	}
 	for _, e := range entries {
-		lc := LiveCall{EntryID: e.ID, Shopper: e.ShopperName, Member: e.AccountID != nil, AnsweredAt: *e.AnsweredAt, Product: e.contextOf().Product, Supervisors: []SupervisorIn{}}
+		lc := LiveCall{EntryID: e.ID, CallID: e.CallID, Shopper: e.ShopperName, Member: e.AccountID != nil, AnsweredAt: *e.AnsweredAt, Product: e.contextOf().Product, Supervisors: []SupervisorIn{}}
 		if e.AgentAccountID != nil {
 			lc.Agent = refs[*e.AgentAccountID].Name
 		}
