@@ -32,6 +32,15 @@ export function OtherPeople({ call: c }: { call: CallView }) {
   );
 }
 
+/**
+ * said puts names before what they did; a name with a role after a comma
+ * ("Noor, supervisor") takes a comma: "Noor, supervisor, joined".
+ */
+function said(names: string[], what: string): string {
+  const who = names.join(' and ');
+  return names.length === 1 && who.includes(',') ? `${who}, ${what}` : `${who} ${what}`;
+}
+
 /** joinNoteFor is how long a "joined" or "left" note stays. */
 const joinNoteFor = 8000;
 
@@ -49,8 +58,8 @@ export function JoinedNote({ call: c }: { call: CallView }) {
     if (!before) return;
     const joined = [...parties].filter(([id, name]) => !before.has(id) && name).map(([, name]) => name);
     const left = [...before].filter(([id, name]) => !parties.has(id) && name).map(([, name]) => name);
-    if (joined.length) setNote({ text: `${joined.join(' and ')} joined`, at: Date.now() });
-    else if (left.length) setNote({ text: `${left.join(' and ')} left the call`, at: Date.now() });
+    if (joined.length) setNote({ text: said(joined, 'joined'), at: Date.now() });
+    else if (left.length) setNote({ text: said(left, 'left the call'), at: Date.now() });
   }, [roster]);
   useEffect(() => {
     if (!note) return;
