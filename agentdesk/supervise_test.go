@@ -1,6 +1,7 @@
 package agentdesk_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -135,6 +136,23 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 	e.ap.ExpectHears(10*time.Second, []string{shopperIs}, []string{shopperIs})
 	notNamed(t, e.sp, "the shopper", noorName)
 	notNamed(t, e.ap, "the agent", noorName)
+
+	// While in the call Noor sees the shopper's shared page (which starts
+	// over from a snapshot for her) and the board, and can draw on neither.
+	e.sp.Send("cobrowse.start", map[string]any{"entryId": e.entry})
+	np.Expect("cobrowse.start", e.entry, 10*time.Second)
+	page := `{"type":2,"timestamp":1700000000000,"data":{"initialOffset":{"left":0,"top":0},"node":{"type":0,"id":1,"childNodes":[` +
+		`{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"id":3,"tagName":"body","attributes":{},"childNodes":[` +
+		`{"type":3,"id":4,"textContent":"Barolo 2018"}]}]}]}}}`
+	e.sp.Send("cobrowse.events", map[string]any{"entryId": e.entry, "events": []json.RawMessage{json.RawMessage(page)}})
+	np.Expect("cobrowse.events", "Barolo 2018", 10*time.Second)
+	e.sp.Expect("cobrowse.request", e.entry, 10*time.Second)
+	e.ap.Send("board.draw", map[string]any{"entryId": e.entry, "kind": "text", "text": "Decanter first", "x": 0.4, "y": 0.5})
+	np.Expect("board.item", "Decanter first", 10*time.Second)
+	np.Send("board.draw", map[string]any{"entryId": e.entry, "kind": "text", "text": "From Noor", "x": 0.4, "y": 0.5})
+	np.Expect("error", "board.draw", 10*time.Second)
+	np.Send("cobrowse.point", map[string]any{"entryId": e.entry, "x": 0.5, "y": 0.5})
+	np.Expect("error", "cobrowse.point", 10*time.Second)
 
 	// Whisper, in place: the agent hears Noor, the shopper does not.
 	noor.Must(200, "POST", "/api/v1/desk/calls/"+e.entry+"/supervise", map[string]any{"mode": "whisper", "connId": np.Sock.ConnID})
