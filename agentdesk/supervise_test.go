@@ -45,6 +45,13 @@ func supervise(c *apptest.Client, entry, mode, connID string) apptest.Response {
 	return c.Do("POST", "/api/v1/desk/calls/"+entry+"/supervise", map[string]any{"mode": mode, "connId": connID})
 }
 
+// pageShowing is an rrweb full snapshot of a page showing text.
+func pageShowing(text string) string {
+	return `{"type":2,"timestamp":1700000000000,"data":{"initialOffset":{"left":0,"top":0},"node":{"type":0,"id":1,"childNodes":[` +
+		`{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"id":3,"tagName":"body","attributes":{},"childNodes":[` +
+		`{"type":3,"id":4,"textContent":"` + text + `"}]}]}]}}}`
+}
+
 // notNamed fails unless the phone's roster leaves the name out.
 func notNamed(t *testing.T, p *apptest.Phone, who, name string) {
 	t.Helper()
@@ -118,6 +125,12 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 		t.Fatalf("refusals recorded %d steps", n)
 	}
 
+	// The shopper shares their page with the agent before Noor steps in.
+	e.sp.Send("cobrowse.start", map[string]any{"entryId": e.entry})
+	e.ap.Expect("cobrowse.start", e.entry, 10*time.Second)
+	e.sp.Send("cobrowse.events", map[string]any{"entryId": e.entry, "events": []json.RawMessage{json.RawMessage(pageShowing("Barolo 2017"))}})
+	e.ap.Expect("cobrowse.events", "Barolo 2017", 10*time.Second)
+
 	// Monitor: Noor hears and sees both; neither hears, sees nor knows of her.
 	noor.Must(200, "POST", "/api/v1/desk/calls/"+e.entry+"/supervise", map[string]any{"mode": "monitor", "connId": np.Sock.ConnID})
 	np.WaitRoster(10*time.Second, "the shopper and the agent", func(r *lmmedia.RoomRosterData) bool {
@@ -138,13 +151,9 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 	notNamed(t, e.ap, "the agent", noorName)
 
 	// While in the call Noor sees the shopper's shared page (which starts
-	// over from a snapshot for her) and the board, and can draw on neither.
-	e.sp.Send("cobrowse.start", map[string]any{"entryId": e.entry})
-	np.Expect("cobrowse.start", e.entry, 10*time.Second)
-	page := `{"type":2,"timestamp":1700000000000,"data":{"initialOffset":{"left":0,"top":0},"node":{"type":0,"id":1,"childNodes":[` +
-		`{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[{"type":2,"id":3,"tagName":"body","attributes":{},"childNodes":[` +
-		`{"type":3,"id":4,"textContent":"Barolo 2018"}]}]}]}}}`
-	e.sp.Send("cobrowse.events", map[string]any{"entryId": e.entry, "events": []json.RawMessage{json.RawMessage(page)}})
+	// over from a snapshot for her: the shopper's page is asked for one)
+	// and the board, and can draw on neither.
+	e.sp.Send("cobrowse.events", map[string]any{"entryId": e.entry, "events": []json.RawMessage{json.RawMessage(pageShowing("Barolo 2018"))}})
 	np.Expect("cobrowse.events", "Barolo 2018", 10*time.Second)
 	e.sp.Expect("cobrowse.request", e.entry, 10*time.Second)
 	e.ap.Send("board.draw", map[string]any{"entryId": e.entry, "kind": "text", "text": "Decanter first", "x": 0.4, "y": 0.5})
