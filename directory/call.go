@@ -49,6 +49,15 @@ type call struct {
 	ringConns   []string // a guest called back rings their page's connection
 	cancel      context.CancelFunc
 	ctx         context.Context
+	// inRoom is everyone in the call's room, in the order they came: the
+	// caller from the start, the callee once they answer, then joiners
+	// and invited members (call_joiners.go). Someone who left is not.
+	inRoom     []*member
+	nextPID    int
+	callerLeft bool // the caller left a call that went on without them
+	// names maps participant ids to the names rosters show; signalTo
+	// reads it under the room's lock, so it has no part in mu.
+	names sync.Map
 }
 
 // host opens the room for a new call and subscribes to its messages.
@@ -86,12 +95,13 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 	c.mu.Lock()
 	c.calls[rec.ID] = cl
 	c.mu.Unlock()
-	p, err := room.Join("caller", cl.signalTo(caller))
+	cl.mu.Lock()
+	_, err = cl.admit(caller, "caller", cl.callerName, media.RoleParty, false, false)
+	cl.mu.Unlock()
 	if err != nil {
 		cl.end(outcomeFailed, "the call could not start")
 		return nil, err
 	}
-	p.OnMediaStopped(func() { cl.hangUp(caller) })
 	return cl, nil
 }
 
@@ -124,6 +134,13 @@ func (cl *call) signalTo(p party) func(typ string, data any) {
 			}
 		case *media.RtcCandidateData:
 			d.CallID = cl.rec.ID
+		case *media.RoomRosterData:
+			d.CallID = cl.rec.ID
+			for i := range d.Members {
+				if n, ok := cl.names.Load(d.Members[i].ID); ok {
+					d.Members[i].Name = n.(string)
+				}
+			}
 		}
 		if err := cl.c.sig.SendToConn(p.ConnID, typ, data); err != nil {
 			slog.Warn("signal participant", "call", cl.rec.ID, "type", typ, "err", err)
@@ -287,6 +304,17 @@ func (cl *call) handle(env roomEnvelope) error {
 		return cl.offer(o)
 	case "queue.choose":
 		return cl.choose(from, m)
+	case "call.join", "call.role", "call.leave":
+		if from.ConnID != "" {
+			return apperr.New(apperr.Forbidden, "only the contact center brings people into a call")
+		}
+		switch m.Type {
+		case "call.join":
+			return cl.join(m.Data)
+		case "call.role":
+			return cl.setRole(m.Data)
+		}
+		return cl.leaveByServer(m.Data)
 	case "call.ping":
 		if from.ConnID != "" {
 			return apperr.New(apperr.Forbidden, "only the contact center asks that")
@@ -311,13 +339,8 @@ func (cl *call) handle(env roomEnvelope) error {
 func (cl *call) participantOf(from party) (*media.Participant, error) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	switch {
-	case from.ConnID == cl.caller.ConnID:
-		if p := cl.room.Participant("caller"); p != nil {
-			return p, nil
-		}
-	case cl.callee != nil && from.ConnID == cl.callee.ConnID:
-		if p := cl.room.Participant("callee"); p != nil {
+	if m := cl.memberOf(from.ConnID); m != nil {
+		if p := cl.room.Participant(m.pid); p != nil {
 			return p, nil
 		}
 	}
@@ -343,14 +366,14 @@ func (cl *call) answer(from party) error {
 	}
 	callee := from
 	cl.callee = &callee
-	p, err := cl.room.Join("callee", cl.signalTo(callee))
+	p, err := cl.admit(callee, "callee", cl.calleeName, media.RoleParty, false, false)
 	if err != nil {
+		cl.callee = nil
 		return err
 	}
-	p.OnMediaStopped(func() { cl.hangUp(callee) })
-	caller := cl.room.Participant("caller")
-	cl.stops = append(cl.stops, caller.ForwardTo(p), p.ForwardTo(caller))
-	go cl.c.metrics.awaitConnected(cl.ctx, cl.rec.StartedAt, caller, p)
+	if caller := cl.room.Participant("caller"); caller != nil {
+		go cl.c.metrics.awaitConnected(cl.ctx, cl.rec.StartedAt, caller, p)
+	}
 	now := time.Now().UTC()
 	cl.answeredAt = &now
 	cl.state = callActive
@@ -424,7 +447,7 @@ func (cl *call) decline(from party) error {
 }
 
 // relayVideoChoice passes "show your video?" and its answer between the
-// two sides of an answered call.
+// parties of an answered call (the two sides of a 1:1 call).
 func (cl *call) relayVideoChoice(from party, m media.Message) error {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
@@ -435,22 +458,24 @@ func (cl *call) relayVideoChoice(from party, m media.Message) error {
 	if err := decodeData(m, &d); err != nil {
 		return err
 	}
-	to := *cl.callee
-	if from.ConnID == cl.callee.ConnID {
-		to = cl.caller
-	} else if from.ConnID != cl.caller.ConnID {
+	sender := cl.memberOf(from.ConnID)
+	if sender == nil || sender.role != media.RoleParty {
 		return apperr.New(apperr.Forbidden, "you are not in this call")
 	}
-	cl.c.sig.SendToConn(to.ConnID, m.Type, VideoChoiceData{CallID: cl.rec.ID, Accept: d.Accept})
+	for _, to := range cl.inRoom {
+		if to != sender && to.role == media.RoleParty {
+			cl.c.sig.SendToConn(to.ConnID, m.Type, VideoChoiceData{CallID: cl.rec.ID, Accept: d.Accept})
+		}
+	}
 	return nil
 }
 
-// hangUp ends the call from one side.
+// hangUp ends the call from one side; in a call of several it takes that
+// side out while two parties remain (leave).
 func (cl *call) hangUp(from party) {
 	cl.mu.Lock()
 	state := cl.state
 	isCaller := from.ConnID == cl.caller.ConnID
-	isCallee := cl.callee != nil && from.ConnID == cl.callee.ConnID
 	cl.mu.Unlock()
 	switch {
 	case state == callRinging && isCaller:
@@ -458,8 +483,8 @@ func (cl *call) hangUp(from party) {
 		cl.stopRinging("cancelled")
 		cl.mu.Unlock()
 		cl.end(outcomeCancelled, "cancelled")
-	case state == callActive && (isCaller || isCallee):
-		cl.end(outcomeAnswered, "hung up")
+	case state == callActive:
+		cl.leave(from)
 	case state == callMailbox && isCaller:
 		cl.end("", "message left")
 	}
@@ -552,7 +577,11 @@ func (cl *call) end(outcome, reason string) {
 	if cl.ringTimer != nil {
 		cl.ringTimer.Stop()
 	}
-	callee := cl.callee
+	inRoom := slices.Clone(cl.inRoom)
+	if !cl.callerLeft && cl.memberOf(cl.caller.ConnID) == nil {
+		// The caller's room never took them (the call could not start).
+		inRoom = append(inRoom, &member{party: cl.caller})
+	}
 	answeredAt := cl.answeredAt
 	cl.mu.Unlock()
 
@@ -598,11 +627,7 @@ func (cl *call) end(outcome, reason string) {
 	// dials again meanwhile finds this call still hosted, so Rejoin does
 	// not take a place that Ended is about to close.
 	cl.sub.Unsubscribe()
-	done := CallStateData{State: callEnded, Outcome: outcome, Reason: new(reason)}
-	cl.sendState(cl.caller, done)
-	if callee != nil {
-		cl.sendState(*callee, done)
-	}
+	cl.sendEnded(inRoom, CallStateData{State: callEnded, Outcome: outcome, Reason: new(reason)})
 	if answeredAt != nil && cl.rec.CalleeAccountID != nil {
 		cl.c.dir.touch(cl.caller.AccountID, *cl.rec.CalleeAccountID)
 	}

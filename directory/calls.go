@@ -346,7 +346,9 @@ func (c *Calls) relayToRoom(ctx context.Context, conn *media.Conn, m media.Messa
 		}
 		return err
 	}
-	if m.Type == "call.answer" {
+	if m.Type == "call.answer" || m.Type == "rtc.answer" {
+		// A joiner the contact center brought in answers an offer without
+		// ever sending call.answer: its closing socket hangs it up too.
 		c.trackConn(conn.ID, ref.CallID)
 	}
 	return nil

@@ -73,7 +73,7 @@ var Protocol = []MessageType{
 	{"credit.update", ToDevice, `{"applicationId", "entryId", "store", "state", "step", "filled", "requestedLimitMinor", "limitMinor", "currency", "automatic", "reason"}`},
 	{"rtc.offer", ToDevice, `{"callId", "sdp", "iceServers"?}`},
 	{"rtc.candidate", ToDevice, `{"callId", "candidate"}`},
-	{"call.roster", ToDevice, `{"callId", "role", "members": [{"id", "role", "stream"?, "whisperTo"?}]}`},
+	{"call.roster", ToDevice, `{"callId", "role", "members": [{"id", "role", "name"?, "stream"?, "whisperTo"?}]}`},
 	{"call.video.request", ToDevice, `{"callId"}`},
 	{"call.video.response", ToDevice, `{"callId", "accept"}`},
 	{"mailbox.count", ToDevice, `{"accountId", "unheard"}`},

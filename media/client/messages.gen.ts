@@ -487,8 +487,17 @@ export interface BoardItem {
  * Go: media.RosterMember.
  */
 export interface RosterMember {
+  /**
+   * ID is the member's participant id in the room, opaque ("caller",
+   * "callee", "p3", …): never a connection or account id.
+   */
   id: string;
   role: 'party' | 'listener' | 'whisperer';
+  /**
+   * Name is how the member is shown ("Sam Lee", "Noor, supervisor");
+   * the call that owns the room fills it in ("" until it does).
+   */
+  name?: string;
   /**
    * Stream is the id of the MediaStream the device receives this
    * member's media on ("" when it receives none from them); the first
