@@ -52,6 +52,31 @@ func pageShowing(text string) string {
 		`{"type":3,"id":4,"textContent":"` + text + `"}]}]}]}}}`
 }
 
+// resendUntil calls send every 200 ms until p receives a message of the
+// type whose data holds want, failing after 10 s.
+func resendUntil(t *testing.T, p *apptest.Phone, typ, want string, send func()) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	send()
+	for {
+		select {
+		case m, ok := <-p.Msgs:
+			if !ok {
+				t.Fatalf("socket closed while waiting for %s %s", typ, want)
+			}
+			if m.Type == typ && strings.Contains(string(m.Data), want) {
+				return
+			}
+		case <-tick.C:
+			send()
+		case <-deadline:
+			t.Fatalf("no %s with %q within 10s", typ, want)
+		}
+	}
+}
+
 // notNamed fails unless the phone's roster leaves the name out.
 func notNamed(t *testing.T, p *apptest.Phone, who, name string) {
 	t.Helper()
@@ -81,9 +106,9 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 	var live struct {
 		Calls []struct {
 			EntryID, CallID, Agent, Shopper, Supervising string
-			CartMinor                                   int64
-			CartItems                                   int
-			Product                                     *struct{ Name string }
+			CartMinor                                    int64
+			CartItems                                    int
+			Product                                      *struct{ Name string }
 		}
 	}
 	noor.Must(200, "GET", "/api/v1/desk/live", nil).JSON(t, &live)
@@ -153,8 +178,11 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 	// While in the call Noor sees the shopper's shared page (which starts
 	// over from a snapshot for her: the shopper's page is asked for one)
 	// and the board, and can draw on neither.
-	e.sp.Send("cobrowse.events", map[string]any{"entryId": e.entry, "events": []json.RawMessage{json.RawMessage(pageShowing("Barolo 2018"))}})
-	np.Expect("cobrowse.events", "Barolo 2018", 10*time.Second)
+	// (A sharing page sends batches all the time; the relay looks its
+	// watchers up once a second.)
+	resendUntil(t, np, "cobrowse.events", "Barolo 2018", func() {
+		e.sp.Send("cobrowse.events", map[string]any{"entryId": e.entry, "events": []json.RawMessage{json.RawMessage(pageShowing("Barolo 2018"))}})
+	})
 	e.sp.Expect("cobrowse.request", e.entry, 10*time.Second)
 	e.ap.Send("board.draw", map[string]any{"entryId": e.entry, "kind": "text", "text": "Decanter first", "x": 0.4, "y": 0.5})
 	np.Expect("board.item", "Decanter first", 10*time.Second)
@@ -178,10 +206,14 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 	// Barge: a party, heard and seen by both.
 	noor.Must(200, "POST", "/api/v1/desk/calls/"+e.entry+"/supervise", map[string]any{"mode": "barge", "connId": np.Sock.ConnID})
 	e.sp.WaitRoster(10*time.Second, "Noor in the call", func(r *lmmedia.RoomRosterData) bool {
-		return slices.ContainsFunc(r.Members, func(m lmmedia.RosterMember) bool { return m.Name == noorName && m.Role == lmmedia.RoleParty && m.Stream != "" })
+		return slices.ContainsFunc(r.Members, func(m lmmedia.RosterMember) bool {
+			return m.Name == noorName && m.Role == lmmedia.RoleParty && m.Stream != ""
+		})
 	})
 	e.ap.WaitRoster(10*time.Second, "Noor a party", func(r *lmmedia.RoomRosterData) bool {
-		return slices.ContainsFunc(r.Members, func(m lmmedia.RosterMember) bool { return m.Name == noorName && m.Role == lmmedia.RoleParty && m.Stream != "" })
+		return slices.ContainsFunc(r.Members, func(m lmmedia.RosterMember) bool {
+			return m.Name == noorName && m.Role == lmmedia.RoleParty && m.Stream != ""
+		})
 	})
 	e.sp.ExpectHears(15*time.Second, []string{agentIs, noorName}, []string{agentIs, noorName})
 	e.ap.ExpectHears(15*time.Second, []string{shopperIs, noorName}, []string{shopperIs, noorName})
