@@ -135,7 +135,7 @@ function ModeButtons({ current, disabled, onMode, label }: { current?: Supervise
           data-testid={`supervise-${m}`}
           onClick={() => onMode(m)}
         >
-          {m === 'monitor' ? <EyeIcon size={15} /> : m === 'whisper' ? <MicIcon size={15} /> : <UsersIcon size={15} />}
+          {m === 'monitor' ? <EyeIcon size={16} /> : m === 'whisper' ? <MicIcon size={16} /> : <UsersIcon size={16} />}
           {modeNames[m]}
         </button>
       ))}
