@@ -174,6 +174,8 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 	e.ap.ExpectHears(10*time.Second, []string{shopperIs}, []string{shopperIs})
 	notNamed(t, e.sp, "the shopper", noorName)
 	notNamed(t, e.ap, "the agent", noorName)
+	// Every change of mode from here on is made on this one connection.
+	noorPC := np.PeerConnection()
 
 	// While in the call Noor sees the shopper's shared page (which starts
 	// over from a snapshot for her: the shopper's page is asked for one)
@@ -235,6 +237,10 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 		t.Fatalf("live calls while barged in: %+v", live.Calls)
 	}
 
+	if np.PeerConnection() != noorPC {
+		t.Fatal("Noor's media connection was replaced on a change of mode")
+	}
+
 	// Out again: the call goes on between the shopper and the agent.
 	noor.Must(204, "DELETE", "/api/v1/desk/calls/"+e.entry+"/supervise", nil)
 	e.sp.WaitRoster(10*time.Second, "Noor gone", func(r *lmmedia.RoomRosterData) bool {
@@ -243,6 +249,17 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 	e.sp.ExpectHears(10*time.Second, []string{agentIs}, []string{agentIs})
 	if n := supervisions(a, e.entry); n != 4 {
 		t.Fatalf("%d steps recorded, want 4 (monitor, whisper, barge, stop)", n)
+	}
+
+	// How often: a supervisor's steps are bounded (the refusals above that
+	// reached the call count too); the bound records nothing.
+	var limited apptest.Response
+	for i := 0; i < agentdesk.SuperviseLimit.Max && limited.Status != 429; i++ {
+		limited = supervise(noor, e.entry, "monitor", "0123456789abcdef01")
+	}
+	apptest.Refused(t, "too many steps", limited, 429, apperr.RateLimited, "too many steps")
+	if n := supervisions(a, e.entry); n != 4 {
+		t.Fatalf("%d steps recorded after the bound, want 4", n)
 	}
 
 	// A call that ended cannot be joined; nothing more is recorded.
