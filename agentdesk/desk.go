@@ -162,6 +162,9 @@ func (d *Desk) handleEngagement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if a.Role != auth.RoleSupervisor {
+		v.Supervisions = heardByAgent(v.Supervisions)
+	}
 	return c.JSON(v)
 }
 

@@ -250,6 +250,18 @@ func TestOnlyTheStoresSupervisorsCanMonitor(t *testing.T) {
 	if n := supervisions(a, e.entry); n != 4 {
 		t.Fatalf("%d steps recorded, want 4 (monitor, whisper, barge, stop)", n)
 	}
+	// The agent reads the steps they knew of: never the monitoring.
+	var agentView struct {
+		Supervisions []struct{ Supervisor, Mode string }
+	}
+	e.agent.Must(200, "GET", "/api/v1/desk/engagements/"+e.entry, nil).JSON(t, &agentView)
+	steps = steps[:0]
+	for _, s := range agentView.Supervisions {
+		steps = append(steps, s.Mode)
+	}
+	if got := strings.Join(steps, ", "); got != "whisper, barge, stop" {
+		t.Fatalf("the agent reads the steps %s, want whisper, barge, stop", got)
+	}
 
 	// How often: a supervisor's steps are bounded (the refusals above that
 	// reached the call count too); the bound records nothing.

@@ -163,6 +163,32 @@ func (g *Engagements) supervisionsOf(ctx context.Context, entryID string) []Supe
 	return out
 }
 
+// heardByAgent keeps the steps an agent knew of: a supervisor whispering
+// to them or barging in, and the step out after one. Monitoring is unseen,
+// in the call and after it; only supervisors read it on the engagement.
+func heardByAgent(steps []SupervisionStep) []SupervisionStep {
+	out := []SupervisionStep{}
+	known := map[string]bool{} // supervisors whose last step the agent knew of
+	for _, s := range steps {
+		switch s.Mode {
+		case ModeWhisper, ModeBarge:
+			out, known[s.Supervisor] = append(out, s), true
+		case modeStop:
+			if known[s.Supervisor] {
+				out = append(out, s)
+			}
+			known[s.Supervisor] = false
+		default:
+			if known[s.Supervisor] {
+				// Back to monitoring: to the agent, the supervisor left.
+				out = append(out, SupervisionStep{Supervisor: s.Supervisor, Mode: modeStop, At: s.At})
+			}
+			known[s.Supervisor] = false
+		}
+	}
+	return out
+}
+
 // EngagementWatchers is what the co-browse relay and the whiteboards ask
 // of peers that also know who watches an engagement (Engagements does):
 // the desk connections of the supervisors in its call now.

@@ -13,7 +13,9 @@
 //   receives one stream and is told nothing.
 // - Barge: both receive Noor's audio and video; the shopper's call panel
 //   says "Noor, supervisor, joined" and shows her picture, named.
-// - Leave: the call goes on between the shopper and the agent.
+// - Leave: the call goes on between the shopper and the agent; every step
+//   is on the engagement, and the agent's wrap-up lists the whisper and the
+//   barge (never the monitoring).
 //
 // Screenshots of the live view with the call listed and while monitoring,
 // at 1280×800 and 390×844, go to $LIVEMALL_SHOTS (default /tmp/shots).
@@ -192,6 +194,16 @@ test('a supervisor monitors, whispers and barges into a live call', { timeout: 3
     // Each step is on the engagement.
     const steps = await N.page.evaluate((id) => fetch(`/api/v1/desk/engagements/${id}`).then((r) => r.json()).then((e) => e.supervisions.map((s) => s.mode)), entryId);
     assert.deepEqual(steps, ['monitor', 'whisper', 'barge', 'stop']);
+
+    // The agent hangs up; their wrap-up lists the steps they knew of (a
+    // whisper, a barge), never the monitoring.
+    await A.page.locator('.desk-call [data-testid=hangup]').click();
+    const record = A.page.locator('[data-testid=supervision-record]');
+    await record.waitFor({ timeout: 15_000 });
+    const recordText = await record.innerText();
+    assert.match(recordText, /Noor Haddad whispered to the agent/, recordText);
+    assert.match(recordText, /Noor Haddad joined the call/, recordText);
+    assert.doesNotMatch(recordText, /monitored/, recordText);
   } finally {
     for (const p of [A, N, S]) await p.context.close().catch(() => {});
   }
