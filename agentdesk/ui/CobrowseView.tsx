@@ -247,9 +247,10 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
     };
   }, [entryId, onMessage, send, watchOnly]);
 
-  // Fit the shopper's viewport into the stage's width.
+  // Fit the shopper's viewport into the screen's width (the screen's, not
+  // the frame's: the frame is as wide as the replay until it is scaled).
   useEffect(() => {
-    const el = stage.current?.parentElement;
+    const el = stage.current?.parentElement?.parentElement;
     if (!el || !size) return;
     const fit = () => setScale(Math.min(1, el.clientWidth / size.width, 640 / size.height));
     fit();
