@@ -156,11 +156,12 @@ test('a supervisor monitors, whispers and barges into a live call', { timeout: 3
     assert.equal(await A.page.locator('[data-testid=desk-others], [data-testid=desk-whisper]').count(), 0, 'the agent sees nobody new');
     // The shopper's shared page, on Noor's desk too.
     await panel.locator('.cobrowse-phase.is-live').waitFor({ timeout: 30_000 });
-    await panel.screenshot({ path: join(shots, 'supervisor-monitoring-panel.png') });
-    await panel.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    // (Scrolled to the panel, below the sticky top bar.)
+    const toPanel = () => panel.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 80));
+    await toPanel();
     await N.page.screenshot({ path: join(shots, 'supervisor-monitoring-1280.png') });
     await N.page.setViewportSize({ width: 390, height: 844 });
-    await panel.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await toPanel();
     await N.page.screenshot({ path: join(shots, 'supervisor-monitoring-390.png') });
     await N.page.setViewportSize({ width: 1280, height: 800 });
 
