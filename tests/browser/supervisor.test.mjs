@@ -157,7 +157,11 @@ test('a supervisor monitors, whispers and barges into a live call', { timeout: 3
     // The shopper's shared page, on Noor's desk too.
     await panel.locator('.cobrowse-phase.is-live').waitFor({ timeout: 30_000 });
     // (Scrolled to the panel, below the sticky top bar.)
-    const toPanel = () => panel.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 80));
+    const toPanel = () =>
+      panel.evaluate((el) => {
+        const bar = document.querySelector('header')?.getBoundingClientRect().height ?? 0;
+        window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - bar - 12);
+      });
     await toPanel();
     await N.page.screenshot({ path: join(shots, 'supervisor-monitoring-1280.png') });
     await N.page.setViewportSize({ width: 390, height: 844 });
