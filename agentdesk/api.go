@@ -21,7 +21,8 @@ package agentdesk
 //
 // What it needs from others is declared where it is used: Rooms, Stores
 // and Accounts (queue.go), LiveCalls and Sales (engagements.go), Numbers
-// (desk.go), and the directory's OnlineAgents and DevicesOf.
+// (desk.go), CallJoins (supervise.go), and the directory's OnlineAgents
+// and DevicesOf.
 
 import (
 	"github.com/livemall/livemall/backend/auth"
@@ -39,6 +40,7 @@ var (
 	_ EngagementPeers  = (*Engagements)(nil)
 	_ Rooms            = (*directory.Rooms)(nil)
 	_ LiveCalls        = (*directory.Rooms)(nil)
+	_ CallJoins        = (*directory.Rooms)(nil)
 	_ Stores           = (*mall.Catalog)(nil)
 	_ Sales            = (*mall.Catalog)(nil)
 	_ Accounts         = (*auth.Accounts)(nil)

@@ -133,7 +133,17 @@ func (cb *Cobrowse) handleEvents(ctx context.Context, c *media.Conn, m media.Mes
 	if len(clean) == 0 {
 		return nil
 	}
-	return cb.sig.SendToConn(peer, "cobrowse.events", cobrowseEvents{EntryID: d.EntryID, Events: clean})
+	out := cobrowseEvents{EntryID: d.EntryID, Events: clean}
+	watchers, fresh := watchersOf(ctx, cb.peers, c, d.EntryID)
+	if fresh {
+		// A supervisor stepped in: the shopper's page starts over from a
+		// full snapshot, which they need to see anything (supervise.go).
+		c.SendData("cobrowse.request", CobrowseEntry{EntryID: d.EntryID})
+	}
+	for _, w := range watchers {
+		cb.sig.SendToConn(w, "cobrowse.events", out)
+	}
+	return cb.sig.SendToConn(peer, "cobrowse.events", out)
 }
 
 func (cb *Cobrowse) handleNavigate(ctx context.Context, c *media.Conn, m media.Message) error {
@@ -169,6 +179,13 @@ func relay[T any](cb *Cobrowse, ctx context.Context, c *media.Conn, m media.Mess
 	}
 	if err := then(&d); err != nil {
 		return err
+	}
+	if typ == "cobrowse.start" || typ == "cobrowse.stop" {
+		// The supervisors in the call watch the shopper's page too.
+		watchers, _ := watchersOf(ctx, cb.peers, c, entryIDOf(&d))
+		for _, w := range watchers {
+			cb.sig.SendToConn(w, typ, d)
+		}
 	}
 	return cb.sig.SendToConn(peer, typ, d)
 }

@@ -162,6 +162,9 @@ func (d *Desk) handleEngagement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if a.Role != auth.RoleSupervisor {
+		v.Supervisions = heardByAgent(v.Supervisions)
+	}
 	return c.JSON(v)
 }
 
@@ -172,6 +175,9 @@ func (d *Desk) handleLive(c *fiber.Ctx) error {
 	}
 	l, err := d.engagements.Live(c.UserContext(), *a.StoreID)
 	if err != nil {
+		return err
+	}
+	if l.Calls, err = d.engagements.CallsInProgress(c.UserContext(), *a.StoreID, a.ID); err != nil {
 		return err
 	}
 	return c.JSON(l)

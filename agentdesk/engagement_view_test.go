@@ -15,8 +15,9 @@ import (
 
 // TestEngagementViewKeepsTheDesksFields pins GET /desk/engagements/{entry}
 // as the desk reads it, now that a struct (EngagementView) answers it: the
-// same keys as before, accountId only for a member, agent only once an
-// agent was offered the shopper, the times not yet reached as null.
+// same keys as before (plus supervisions, always a list), accountId only
+// for a member, agent only once an agent was offered the shopper, the
+// times not yet reached as null.
 func TestEngagementViewKeepsTheDesksFields(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.Open(t).DB
@@ -49,7 +50,7 @@ func TestEngagementViewKeepsTheDesksFields(t *testing.T) {
 		}
 	}
 	g := NewEngagements(db, nil, mall.NewCatalog(db), auth.NewAccounts(db), nil)
-	common := []string{"entryId", "state", "name", "member", "context", "enteredAt", "answeredAt", "endedAt", "outcome", "note", "callback", "orders"}
+	common := []string{"entryId", "state", "name", "member", "context", "enteredAt", "answeredAt", "endedAt", "outcome", "note", "callback", "orders", "supervisions"}
 	for _, c := range []struct {
 		entry string
 		extra []string

@@ -200,6 +200,8 @@ type EngagementView struct {
 	Callback   bool                `json:"callback"`
 	Orders     []mall.OrderSummary `json:"orders"`
 	Agent      *string             `json:"agent,omitempty"` // the agent's name, once one was offered the shopper
+	// Supervisions are the store's supervisors' steps in the call, oldest first.
+	Supervisions []SupervisionStep `json:"supervisions"`
 }
 
 // View returns the engagement entryID of the store, whoever of its staff
@@ -215,7 +217,7 @@ func (g *Engagements) View(ctx context.Context, storeID int64, entryID string) (
 	}
 	v := &EngagementView{EntryID: e.ID, State: e.State, Name: e.ShopperName, Member: e.AccountID != nil, Context: e.contextOf(),
 		EnteredAt: e.EnteredAt, AnsweredAt: e.AnsweredAt, EndedAt: e.EndedAt, Outcome: e.Outcome, Note: e.Note, Callback: e.Callback,
-		Orders: g.ordersOf(ctx, &e)}
+		Orders: g.ordersOf(ctx, &e), Supervisions: g.supervisionsOf(ctx, e.ID)}
 	if e.AccountID != nil {
 		v.AccountID = *e.AccountID
 	}

@@ -28,6 +28,9 @@ type LiveView struct {
 	// AttachRate is the share of today's answered engagements whose order
 	// holds an add-on the agent suggested.
 	AttachRate float64 `json:"attachRate"`
+	// Calls are the calls in progress (CallsInProgress; the desk fills
+	// them for the supervisor who looks).
+	Calls []LiveCall `json:"calls"`
 }
 
 // LiveAgent is one agent's state in the live view.

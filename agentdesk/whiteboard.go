@@ -122,6 +122,7 @@ func (w *Whiteboard) handleDraw(ctx context.Context, c *media.Conn, m media.Mess
 	}
 	out := boardDrawn{EntryID: d.EntryID, Item: saved}
 	c.SendData("board.item", out)
+	w.toWatchers(ctx, c, d.EntryID, "board.item", out)
 	return w.sig.SendToConn(peer, "board.item", out)
 }
 
@@ -202,6 +203,7 @@ func (w *Whiteboard) handleErase(ctx context.Context, c *media.Conn, m media.Mes
 	}
 	out := boardErased{EntryID: d.EntryID, ItemID: *d.ItemID}
 	c.SendData("board.erased", out)
+	w.toWatchers(ctx, c, d.EntryID, "board.erased", out)
 	return w.sig.SendToConn(peer, "board.erased", out)
 }
 

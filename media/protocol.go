@@ -53,7 +53,7 @@ var Protocol = []MessageType{
 	{"board.draw", ToServer, `{"entryId", "kind": "stroke" | "text" | "product", "color"?, "width"?, "points"?: [[x, y]], "text"?, "x"?, "y"?, "sku"?}`},
 	{"board.erase", ToServer, `{"entryId", "itemId"}`},
 
-	{"hello", ToDevice, `{"accountId", "deviceId", "node", "heartbeatSeconds"}`},
+	{"hello", ToDevice, `{"accountId", "deviceId", "node", "connId", "heartbeatSeconds"}`},
 	{"pong", ToDevice, "none"},
 	{"error", ToDevice, `{"code", "message", "for"?: the type of the message it answers}`},
 	{"presence", ToDevice, `{"accountId", "state": "available" | "busy" | "away" | "push" | "offline"}`},
@@ -94,6 +94,9 @@ type HelloData struct {
 	DeviceID  string `json:"deviceId"`
 	// Node is the server node holding this connection.
 	Node string `json:"node"`
+	// ConnID names this connection: an HTTP request that acts through it
+	// names it (a supervisor stepping into a call from the desk).
+	ConnID string `json:"connId"`
 	// Guest says the connection belongs to a mall guest, not a member.
 	Guest bool `json:"guest"`
 	// HeartbeatSeconds is how often the device must send "heartbeat"; the

@@ -207,7 +207,7 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 		defer unsubscribe()
 	}
 
-	hello := HelloData{AccountID: accountID, DeviceID: deviceID, Node: s.Node, Guest: c.Guest != ""}
+	hello := HelloData{AccountID: accountID, DeviceID: deviceID, Node: s.Node, ConnID: c.ID, Guest: c.Guest != ""}
 	for _, f := range s.hello {
 		f(c, &hello)
 	}

@@ -14,6 +14,7 @@ import { clock } from './deskApi';
 import type { ShopperCart } from './engagementApi';
 import { LiveCartContext } from './liveCart';
 import { CameraButton, callStatusText, MuteButton, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
+import { CallOthers } from './CallOthers';
 
 /** deskWords are the desk's words for the phases it says differently. */
 const deskWords: PhaseText = {
@@ -100,6 +101,7 @@ function CallStage({ call: c, client, selfName, avatar, context, storeSlug, cobr
             </div>
           )}
           {live && <SelfView call={c} selfName={selfName} classes={{ root: 'self-corner desk-self', off: 'self-off desk-self-off', avatar: 'avatar avatar-sm' }} />}
+          <CallOthers call={c} />
           {c.role === 'callee' && c.phase === 'active' && !c.remoteVideoLive && c.videoAsk !== 'none' && (
             <p class="desk-toast" role="status">
               {c.videoAsk === 'waiting'

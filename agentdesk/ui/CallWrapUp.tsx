@@ -10,6 +10,7 @@ import type { QueueContext } from '../../media/client/protocol';
 import { BoardRecord } from './BoardPanel';
 import { CallContext, shopperName, useNow } from './CallContext';
 import { clock, deskApi, wrapUpOutcomes, type WrapUpOutcome } from './deskApi';
+import { SupervisionRecord } from './SupervisionRecord';
 
 /** WrapUpItem is the engagement being wrapped up. */
 export interface WrapUpItem {
@@ -133,6 +134,7 @@ export function CallWrapUp({ item, storeSlug, wrapUntil, onSaved, onReady }: Cal
             </button>
           </form>
         )}
+        <SupervisionRecord entryId={item.entryId} />
         {error && (
           <p class="status status-error" role="alert">
             {error}

@@ -50,6 +50,12 @@ export interface CobrowseViewProps {
   onMessage(fn: (m: ServerMessage) => void): () => void;
   shopperName?: string;
   links?: CobrowseLink[];
+  /**
+   * watchOnly is a supervisor's view of a call they stepped into: it shows
+   * the page the shopper shares with the agent, asks nothing, points at
+   * nothing and opens nothing.
+   */
+  watchOnly?: boolean;
 }
 
 type Phase = 'asking' | 'declined' | 'waiting' | 'live' | 'stopped' | 'unsafe';
@@ -117,8 +123,8 @@ function pathOf(e: eventWithTime): string | null {
 }
 
 /** CobrowseView shows the shopper's page live and lets the agent point and open pages. */
-export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shopper', links = [] }: CobrowseViewProps) {
-  const [phase, setPhase] = useState<Phase>('asking');
+export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shopper', links = [], watchOnly = false }: CobrowseViewProps) {
+  const [phase, setPhase] = useState<Phase>(watchOnly ? 'waiting' : 'asking');
   const [path, setPath] = useState<string | null>(null);
   const [size, setSize] = useState<{ width: number; height: number } | null>(null);
   const [scale, setScale] = useState(1);
@@ -127,7 +133,7 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
   const [note, setNote] = useState('');
   const stage = useRef<HTMLDivElement>(null);
   const replayer = useRef<Replayer | null>(null);
-  const phaseRef = useRef<Phase>('asking');
+  const phaseRef = useRef<Phase>(watchOnly ? 'waiting' : 'asking');
   /** go changes the phase at once for the message handlers, and for the view on the next render. */
   const go = (p: Phase) => {
     phaseRef.current = p;
@@ -137,13 +143,13 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
 
   // Ask the shopper (again): until the socket takes the request, retry.
   useEffect(() => {
-    if (phaseRef.current !== 'asking') return;
+    if (watchOnly || phaseRef.current !== 'asking') return;
     if (send({ type: 'cobrowse.request', data: { entryId } })) return;
     const t = setInterval(() => {
       if (phaseRef.current !== 'asking' || send({ type: 'cobrowse.request', data: { entryId } })) clearInterval(t);
     }, 1000);
     return () => clearInterval(t);
-  }, [entryId, send, asked]);
+  }, [entryId, send, asked, watchOnly]);
 
   function askAgain() {
     replayer.current?.destroy();
@@ -237,13 +243,14 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
       off();
       reset();
       // Leaving withdraws the request or ends the view.
-      if (['asking', 'waiting', 'live'].includes(phaseRef.current)) send({ type: 'cobrowse.stop', data: { entryId } });
+      if (!watchOnly && ['asking', 'waiting', 'live'].includes(phaseRef.current)) send({ type: 'cobrowse.stop', data: { entryId } });
     };
-  }, [entryId, onMessage, send]);
+  }, [entryId, onMessage, send, watchOnly]);
 
-  // Fit the shopper's viewport into the stage's width.
+  // Fit the shopper's viewport into the screen's width (the screen's, not
+  // the frame's: the frame is as wide as the replay until it is scaled).
   useEffect(() => {
-    const el = stage.current?.parentElement;
+    const el = stage.current?.parentElement?.parentElement;
     if (!el || !size) return;
     const fit = () => setScale(Math.min(1, el.clientWidth / size.width, 640 / size.height));
     fit();
@@ -286,17 +293,17 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
           <span class="presence-dot" aria-hidden="true" />
           {phase === 'asking' && 'Waiting for the shopper to allow'}
           {phase === 'declined' && 'The shopper said not now'}
-          {phase === 'waiting' && 'Allowed: the shopper’s page is on its way…'}
+          {phase === 'waiting' && (watchOnly ? 'Not shared with the agent right now' : 'Allowed: the shopper’s page is on its way…')}
           {phase === 'live' && (path ? <>Live on <code>{path}</code></> : 'Live')}
           {phase === 'stopped' && 'The shopper stopped sharing'}
           {phase === 'unsafe' && 'This replay could run scripts, so it is not shown'}
         </p>
-        {phase === 'live' && (
+        {phase === 'live' && !watchOnly && (
           <button type="button" class="btn btn-ghost btn-sm" onClick={stopViewing}>
             Stop viewing
           </button>
         )}
-        {(phase === 'declined' || phase === 'stopped') && (
+        {!watchOnly && (phase === 'declined' || phase === 'stopped') && (
           <button type="button" class="btn btn-secondary btn-sm" onClick={askAgain}>
             Ask again
           </button>
@@ -306,7 +313,7 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
       <div class={`cobrowse-screen is-${phase}`} style={height ? { height: `${height}px` } : undefined}>
         <div class="cobrowse-frame" style={width ? { width: `${width}px`, height: `${height}px` } : undefined}>
           <div ref={stage} class="cobrowse-stage" style={{ transform: `scale(${scale})` }} />
-          {phase === 'live' && (
+          {phase === 'live' && !watchOnly && (
             <div
               class="cobrowse-glass"
               onClick={point}
@@ -332,49 +339,56 @@ export function CobrowseView({ entryId, send, onMessage, shopperName = 'The shop
                 <span>Nothing of their screen was shared. You can ask again when it helps, say when you talk them through a page.</span>
               </>
             )}
-            {phase === 'waiting' && <span>The shopper’s page appears here in a moment.</span>}
-            {phase === 'stopped' && <span>The shopper stopped sharing. Ask again to see their screen.</span>}
+            {phase === 'waiting' &&
+              (watchOnly ? (
+                <span>When {shopperName} shares their screen with the agent, you see it here too.</span>
+              ) : (
+                <span>The shopper’s page appears here in a moment.</span>
+              ))}
+            {phase === 'stopped' && <span>{watchOnly ? 'The shopper stopped sharing.' : 'The shopper stopped sharing. Ask again to see their screen.'}</span>}
           </div>
         )}
       </div>
 
-      <form
-        class="cobrowse-send"
-        onSubmit={(e) => {
-          e.preventDefault();
-          open(target);
-        }}
-      >
-        <label for={`cobrowse-path-${entryId}`}>Send to page</label>
-        <div class="cobrowse-send-row">
-          <input
-            id={`cobrowse-path-${entryId}`}
-            type="text"
-            inputMode="url"
-            placeholder={path ?? '/store/…/product/…'}
-            value={target}
-            onInput={(e) => setTarget((e.target as HTMLInputElement).value)}
-            disabled={phase !== 'live'}
-          />
-          <button type="submit" class="btn btn-secondary btn-sm" disabled={phase !== 'live' || !target.trim()}>
-            Open
-          </button>
-        </div>
-        {links.length > 0 && (
-          <ul class="cobrowse-links">
-            {links.map((l) => (
-              <li key={l.path}>
-                <button type="button" class="btn btn-ghost btn-sm" disabled={phase !== 'live'} onClick={() => open(l.path)}>
-                  {l.label}
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-        <p class="hint" role="status">
-          {note}
-        </p>
-      </form>
+      {!watchOnly && (
+        <form
+          class="cobrowse-send"
+          onSubmit={(e) => {
+            e.preventDefault();
+            open(target);
+          }}
+        >
+          <label for={`cobrowse-path-${entryId}`}>Send to page</label>
+          <div class="cobrowse-send-row">
+            <input
+              id={`cobrowse-path-${entryId}`}
+              type="text"
+              inputMode="url"
+              placeholder={path ?? '/store/…/product/…'}
+              value={target}
+              onInput={(e) => setTarget((e.target as HTMLInputElement).value)}
+              disabled={phase !== 'live'}
+            />
+            <button type="submit" class="btn btn-secondary btn-sm" disabled={phase !== 'live' || !target.trim()}>
+              Open
+            </button>
+          </div>
+          {links.length > 0 && (
+            <ul class="cobrowse-links">
+              {links.map((l) => (
+                <li key={l.path}>
+                  <button type="button" class="btn btn-ghost btn-sm" disabled={phase !== 'live'} onClick={() => open(l.path)}>
+                    {l.label}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <p class="hint" role="status">
+            {note}
+          </p>
+        </form>
+      )}
     </section>
   );
 }

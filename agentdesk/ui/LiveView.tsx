@@ -1,12 +1,14 @@
 // LiveView: the supervisor's live figures of their store: the queue, the
-// agents and their states, and today's service level. It refreshes every
-// 2 s and at once on queue.changed.
+// agents and their states, today's service level, and the calls in
+// progress, each with Monitor / Whisper / Barge (SupervisePanel.tsx). It
+// refreshes every 2 s and at once on queue.changed.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HeadsetIcon } from '../../backend/web/ui/icons';
 import { errorMessage, initials } from '../../backend/web/ui/session';
 import { useNow } from './CallContext';
 import { agentStateNames, clock, deskApi, type LiveFigures } from './deskApi';
+import { LiveCalls, SupervisePanel, useSupervision } from './SupervisePanel';
 
 function percent(ratio: number | undefined): string {
   return typeof ratio === 'number' && Number.isFinite(ratio) ? `${Math.round(ratio * 100)}%` : '–';
@@ -36,6 +38,7 @@ export function LiveView({ storeName, version }: { storeName: string; version: n
   const [error, setError] = useState('');
   const seq = useRef(0);
   const now = useNow(true, 1000);
+  const sup = useSupervision();
 
   useEffect(() => {
     const load = () => {
@@ -70,8 +73,15 @@ export function LiveView({ storeName, version }: { storeName: string; version: n
           {error}
         </p>
       )}
+      {sup.error && (
+        <p class="status status-error" role="alert" data-testid="supervise-error">
+          {sup.error}
+        </p>
+      )}
+      <SupervisePanel sup={sup} now={now} />
       {live && (
         <>
+          <LiveCalls calls={live.calls ?? []} sup={sup} now={now} />
           <dl class="live-figures">
             <Figure label="Waiting" value={String(live.queueLength)} hint={waitHint(live)} />
             <Figure label="Agents free" value={`${free} / ${agents.length}`} />

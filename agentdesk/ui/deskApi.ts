@@ -6,6 +6,7 @@ import { api } from '../../backend/web/ui/api';
 
 export { clock } from '../../backend/web/ui/clock';
 import type { AgentStateName, QueueContext } from '../../media/client/protocol';
+import type { LiveCall } from './superviseApi';
 
 /** agentStateNames are the agent states as the desk shows them. */
 export const agentStateNames: Record<AgentStateName, string> = {
@@ -116,6 +117,8 @@ export interface LiveFigures {
   conversion: number;
   /** attachRate is the share of today's answered calls whose order holds a suggested add-on. */
   attachRate?: number;
+  /** calls are the calls in progress (superviseApi.ts). */
+  calls?: LiveCall[];
 }
 
 /** StoreMessage is a message a shopper left for the store. */

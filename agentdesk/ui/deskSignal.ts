@@ -6,30 +6,46 @@
 // client (media/client/call.ts), as on the phone.
 
 import { createContext } from 'preact';
-import { useCallback, useContext } from 'preact/hooks';
+import { useCallback, useContext, useRef } from 'preact/hooks';
+import type { Signaling } from '../../media/client/signaling';
 import { useCallClient, type Calls } from '../../media/client/useCallClient';
 import { useSignaling, type SignalingSocket } from '../../media/client/useSignaling';
 
-/** DeskSignal is the desk's open socket: its state, a sender and a listener registry. */
-export type DeskSignal = SignalingSocket;
+/**
+ * DeskSignal is the desk's open socket: its state, a sender, a listener
+ * registry, and connId, the connection as its latest hello names it (null
+ * before the first): a supervisor stepping into a call names it, so the
+ * call's media reaches this desk.
+ */
+export type DeskSignal = SignalingSocket & { connId(): string | null };
 
 /**
  * DeskSignalContext hands the desk's socket to views mounted where no
  * DeskSignal prop reaches (the whiteboard in the engagement tools); CallDesk
  * provides it.
  */
-export const DeskSignalContext = createContext<Pick<DeskSignal, 'send' | 'onMessage'> | null>(null);
+export const DeskSignalContext = createContext<Pick<DeskSignal, 'send' | 'onMessage' | 'connId'> | null>(null);
 
 /** useDeskSocket is the desk's socket from DeskSignalContext; outside a desk it sends nothing. */
-export function useDeskSocket(): Pick<DeskSignal, 'send' | 'onMessage'> {
+export function useDeskSocket(): Pick<DeskSignal, 'send' | 'onMessage' | 'connId'> {
   return useContext(DeskSignalContext) ?? idleSocket;
 }
 
-const idleSocket: Pick<DeskSignal, 'send' | 'onMessage'> = { send: () => false, onMessage: () => () => {} };
+const idleSocket: Pick<DeskSignal, 'send' | 'onMessage' | 'connId'> = { send: () => false, onMessage: () => () => {}, connId: () => null };
 
 /** useDeskSignal connects while accountId is set. */
 export function useDeskSignal(accountId: string | null): DeskSignal {
-  return useSignaling(accountId);
+  const socket = useRef<Signaling | null>(null);
+  const sock = useSignaling(accountId, {
+    connected: (s) => {
+      socket.current = s;
+    },
+    closed: () => {
+      socket.current = null;
+    },
+  });
+  const connId = useCallback(() => socket.current?.hello?.connId || null, []);
+  return { ...sock, connId };
 }
 
 /** DeskCalls is the call client bound to the desk's socket. */

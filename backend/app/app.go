@@ -60,6 +60,8 @@ type App struct {
 	Queue       *agentdesk.Queue
 	Engagements *agentdesk.Engagements
 	Desk        *agentdesk.Desk
+	// Supervision is the supervisors' monitor, whisper and barge.
+	Supervision *agentdesk.Supervision
 	// Limits counts the abuse limits in NATS, shared by every node.
 	Limits *limits.Counter
 	// Metrics is the Prometheus registry ServeMetrics serves, apart from
@@ -379,6 +381,7 @@ func (a *App) startContactCenter(carts *mall.Carts) {
 	a.Desk = agentdesk.NewDesk(a.Queue, a.Engagements, a.Catalog, a.Numbers)
 	a.Cobrowse = agentdesk.NewCobrowse(a.Signaling, a.Engagements, agentdesk.CobrowseLimits{})
 	a.Boards = agentdesk.NewWhiteboard(a.DB.DB, a.Signaling, a.Engagements, a.Catalog, agentdesk.BoardLimits{})
+	a.Supervision = agentdesk.NewSupervision(a.DB.DB, a.Signaling, rooms, a.Accounts, a.Limits)
 }
 
 // startCalls opens the SFU, the TURN server, the blob store and the call
@@ -505,6 +508,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Push.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
 	a.Notices.Routes(api, web.RateLimit(a.Config.AuthRateLimit))
 	a.Boards.Routes(api, a.Shop.ShopperOf)
+	a.Supervision.Routes(api)
 	reg.MustRegister(a.Engagements.Collector(), a.Queue.Collector(), a.Calls.Collector(), a.SFU.Collector(), a.Signaling.Collector(), dependencyCollector{a})
 	if a.TURN != nil {
 		reg.MustRegister(a.TURN.Collector())
@@ -517,6 +521,7 @@ func (a *App) routes(csrfKey []byte) *fiber.App {
 	a.Queue.Signals()
 	a.Cobrowse.Signals()
 	a.Boards.Signals()
+	a.Supervision.Signals()
 	a.Signaling.Routes(api)
 	api.All("/*", func(c *fiber.Ctx) error {
 		return apperr.New(apperr.NotFound, "no API endpoint %s %s", c.Method(), c.Path())

@@ -8,6 +8,7 @@ import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallMode, CallView } from '../../media/client/call';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
 import { CallModePicker, CameraButton, MuteButton, SelfView as SelfViewKit, VideoTile } from '../../backend/web/ui/CallKit';
+import { JoinedNote, OtherPeople } from './CallPeople';
 
 
 export { clock, useTick };
@@ -40,6 +41,8 @@ export function AgentStage({ call: c, client, selfName }: { call: CallView; clie
         </div>
       )}
       {live && <SelfView call={c} selfName={selfName} />}
+      {live && <OtherPeople call={c} />}
+      <JoinedNote call={c} />
       {c.videoAsked && (
         <div class="talk-prompt" role="alertdialog" aria-labelledby="talk-ask">
           <p id="talk-ask">

@@ -175,6 +175,11 @@ export interface HelloData {
   deviceId: string;
   /** Node is the server node holding this connection. */
   node: string;
+  /**
+   * ConnID names this connection: an HTTP request that acts through it
+   * names it (a supervisor stepping into a call from the desk).
+   */
+  connId: string;
   /** Guest says the connection belongs to a mall guest, not a member. */
   guest: boolean;
   /**

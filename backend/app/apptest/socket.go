@@ -40,6 +40,8 @@ func (c *Client) MyNumber() string {
 type Socket struct {
 	T    *testing.T
 	Conn *websocket.Conn
+	// ConnID is the connection's id as its hello names it (OpenSocket).
+	ConnID string
 }
 
 // OpenSocket connects the client's browser to the signaling socket of the
@@ -51,11 +53,11 @@ func (c *Client) OpenSocket(base string) *Socket {
 	if hello.Type != "hello" {
 		c.T.Fatalf("first message %+v, want hello", hello)
 	}
-	var h struct{ DeviceID string }
+	var h struct{ DeviceID, ConnID string }
 	if err := json.Unmarshal(hello.Data, &h); err != nil {
 		c.T.Fatalf("hello %s: %v", hello.Data, err)
 	}
-	c.Device = h.DeviceID
+	c.Device, s.ConnID = h.DeviceID, h.ConnID
 	return s
 }
 
