@@ -6,18 +6,20 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/livemall/livemall/appointments"
 )
 
-// Bookings is what routing needs from the appointments: which agent a
-// shopper's booked call belongs to (*appointments.Service implements it).
-// The queue asks it with the token the shopper's call carries and trusts
-// only its answer.
+// Bookings is what routing needs from the appointments: which appointment
+// and agent a shopper's booked call belongs to (*appointments.Service
+// implements it). The queue asks it with the token the shopper's call
+// carries and trusts only its answer.
 type Bookings interface {
-	// BookedAgent returns the agent the appointment of token was booked
+	// BookedCall returns the appointment of token, the agent it was booked
 	// with, the name the shopper booked under and the start of its slot,
 	// provided the appointment belongs to storeID and may be joined now;
 	// any other token is an error.
-	BookedAgent(ctx context.Context, storeID int64, token string) (agentID, name string, startsAt time.Time, err error)
+	BookedCall(ctx context.Context, storeID int64, token string) (appointments.BookedCall, error)
 }
 
 // BookedPreference is how long, from the moment a booked shopper joins
@@ -48,27 +50,39 @@ func lineBefore(a, b *QueueEntry) bool {
 }
 
 // book marks the entry of a booked call: the booked agent is preferred
-// for BookedPreference and the desk's context says whose appointment it
-// is. A token that does not check out (another store's, cancelled, missed,
-// over, not yet due, or not a token at all) leaves an ordinary call: it is
-// logged as a warning (a refused capability token may be a guess), never
-// an error that would keep the shopper from the store.
+// for BookedPreference, the desk's context says whose appointment it is,
+// and the entry claims the appointment (appointment_id), which a token may
+// do once (see Enter). A token that does not check out (another store's,
+// cancelled, missed, over, not yet due, or not a token at all) leaves an
+// ordinary call: it is logged as a warning (a refused capability token may
+// be a guess), never an error that would keep the shopper from the store.
 func (q *Queue) book(ctx context.Context, e *QueueEntry, c *ShopperContext, token string) {
 	if q.bookings == nil || token == "" {
 		return
 	}
-	agentID, name, startsAt, err := q.bookings.BookedAgent(ctx, e.StoreID, token)
-	if err != nil || agentID == "" {
+	b, err := q.bookings.BookedCall(ctx, e.StoreID, token)
+	if err != nil || b.AgentID == "" {
 		q.log.Warn("appointment token ignored: the call queues as any other", "store", e.StoreID, "entry", e.ID, "err", err)
 		return
 	}
 	until := e.EnteredAt.Add(BookedPreference)
-	e.PreferredAgentID, e.PreferredUntil = &agentID, &until
-	if !c.Member && name != "" {
-		e.ShopperName = name // a guest has no name of their own: the desk's line shows the booking's
+	e.AppointmentID = &b.AppointmentID
+	e.PreferredAgentID, e.PreferredUntil = &b.AgentID, &until
+	if !c.Member && b.Name != "" {
+		e.ShopperName = b.Name // a guest has no name of their own: the desk's line shows the booking's
 	}
-	refs, _ := q.accounts.Refs(ctx, []string{agentID})
-	c.Booking = &ContextBooking{StartsAt: startsAt.UTC(), Name: name, AgentID: agentID, AgentName: refs[agentID].Name}
+	refs, _ := q.accounts.Refs(ctx, []string{b.AgentID})
+	c.Booking = &ContextBooking{StartsAt: b.StartsAt.UTC(), Name: b.Name, AgentID: b.AgentID, AgentName: refs[b.AgentID].Name}
+}
+
+// unbook turns the entry book marked back into an ordinary call (its
+// appointment is claimed by another call), with shopperName, the name it
+// had before.
+func unbook(e *QueueEntry, c *ShopperContext, shopperName string) {
+	e.AppointmentID, e.PreferredAgentID, e.PreferredUntil = nil, nil, nil
+	e.ShopperName = shopperName
+	c.Booking = nil
+	e.Context = contextJSON(*c)
 }
 
 // endPreference lets any agent take the booked entry from now on (its
