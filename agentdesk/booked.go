@@ -3,6 +3,7 @@ package agentdesk
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -24,13 +25,13 @@ type Bookings interface {
 
 // BookedPreference is how long, from the moment a booked shopper joins
 // the line, their call is offered only to the agent they booked (while
-// that agent is online: busy, wrapping up or briefly away, they are still
-// the one the shopper booked). After it — or as soon as that agent
-// declines, lets it ring out or goes offline — any free agent of
-// the store may take the call; it keeps its place at the front of the
-// line either way. Two minutes: long enough for the booked agent to finish
-// a short call, short enough that a shopper who came at the agreed time is
-// not kept waiting for one person.
+// that agent is online and not away: busy on a call or wrapping up, they
+// are still the one the shopper booked). After it — or as soon as that
+// agent declines, lets it ring out, goes away or goes offline — any free
+// agent of the store may take the call; it keeps its place at the front of
+// the line either way. Two minutes: long enough for the booked agent to
+// finish a short call, short enough that a shopper who came at the agreed
+// time is not kept waiting for one person.
 const BookedPreference = 2 * time.Minute
 
 // lineOrder is the order of a store's line: booked calls first (they had
@@ -94,8 +95,8 @@ func endPreference(tx *gorm.DB, entryID, agentID string, now time.Time) error {
 
 // pickPair chooses, in tx, the next shopper of the store to offer and the
 // agent to ring: free agents are taken longest idle first, the line in
-// lineOrder. A booked entry whose preference holds (its agent is online
-// and BookedPreference has not passed) may go only to its
+// lineOrder. A booked entry whose preference holds (its agent is online,
+// not away, and BookedPreference has not passed) may go only to its
 // booked agent, and no other shopper takes that agent while it waits;
 // every other entry goes to the longest-idle free agent. So a booked call
 // whose agent is busy does not block the line behind it. errNoMatch says
@@ -122,8 +123,18 @@ func pickPair(tx *gorm.DB, storeID int64, online []string, now time.Time) (*Queu
 	inLineNow := func() *gorm.DB {
 		return tx.Where("store_id = ? AND state IN ? AND conn_id <> ''", storeID, inLine)
 	}
+	// An agent who is away holds no booked call: it goes to any free agent
+	// at once, as when its agent is offline, and comes back to them only
+	// if it is still waiting when they are.
+	away := map[string]bool{}
+	for _, a := range agents {
+		if a.State == AgentAway {
+			away[a.AccountID] = true
+		}
+	}
+	holders := slices.DeleteFunc(slices.Clone(online), func(id string) bool { return away[id] })
 	var held []QueueEntry
-	if err := inLineNow().Where("preferred_until > ? AND preferred_agent_id IN ?", now, online).Order(lineOrder).Find(&held).Error; err != nil {
+	if err := inLineNow().Where("preferred_until > ? AND preferred_agent_id IN ?", now, holders).Order(lineOrder).Find(&held).Error; err != nil {
 		return nil, nil, err
 	}
 	heldIDs := make([]string, 0, len(held))
