@@ -12,6 +12,16 @@ ALTER TABLE queue_entries ADD COLUMN appointment_id TEXT;
 CREATE UNIQUE INDEX queue_entries_one_per_appointment ON queue_entries (appointment_id)
     WHERE appointment_id IS NOT NULL AND state IN ('waiting', 'offered', 'connected', 'served', 'callback', 'called_back');
 
+-- calls.outcome may say connection_lost: a call whose connection was lost
+-- (its room's node died, or the node found its own calls left open when it
+-- started again), told apart from one that failed.
+ALTER TABLE calls DROP CONSTRAINT calls_outcome_check;
+ALTER TABLE calls ADD CONSTRAINT calls_outcome_check CHECK (outcome IN ('answered', 'declined', 'no_answer', 'busy', 'offline', 'cancelled', 'failed', 'connection_lost'));
+
 -- +goose Down
+-- A lost call was stored as failed before this migration.
+UPDATE calls SET outcome = 'failed' WHERE outcome = 'connection_lost';
+ALTER TABLE calls DROP CONSTRAINT calls_outcome_check;
+ALTER TABLE calls ADD CONSTRAINT calls_outcome_check CHECK (outcome IN ('answered', 'declined', 'no_answer', 'busy', 'offline', 'cancelled', 'failed'));
 DROP INDEX queue_entries_one_per_appointment;
 ALTER TABLE queue_entries DROP COLUMN appointment_id;
