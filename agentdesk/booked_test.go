@@ -289,7 +289,7 @@ func TestAppointmentTokenOfAnotherStoreIsIgnored(t *testing.T) {
 		name    string
 		token   string
 		prepare func()
-		code    string // the answer of BookedAgent
+		code    string // the answer of BookedCall
 	}{
 		{"a token of another store", theirs.Token, live, apperr.NotFound},
 		{"a cancelled appointment", mine.Token, func() { set("cancelled", now.Add(-time.Minute), now.Add(29*time.Minute)) }, apperr.Conflict},
@@ -308,9 +308,9 @@ func TestAppointmentTokenOfAnotherStoreIsIgnored(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.prepare()
 			if tc.code != "" {
-				_, _, _, err := a.Appointments.BookedAgent(t.Context(), storeID, tc.token)
+				_, err := a.Appointments.BookedCall(t.Context(), storeID, tc.token)
 				if !apperr.Is(err, tc.code) {
-					t.Fatalf("BookedAgent: %v, want %s", err, tc.code)
+					t.Fatalf("BookedCall: %v, want %s", err, tc.code)
 				}
 			}
 			p := apptest.NewPhone(t, apptest.Member(t, a, fmt.Sprintf("Row Shopper%d", i)), base)

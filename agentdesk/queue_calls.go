@@ -2,6 +2,7 @@ package agentdesk
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -29,7 +30,15 @@ func (q *Queue) Enter(ctx context.Context, qc directory.QueuedCall) error {
 	if qc.ProductID != 0 {
 		e.ProductID = &qc.ProductID
 	}
-	if err := q.db.WithContext(ctx).Create(e).Error; err != nil {
+	err := q.db.WithContext(ctx).Create(e).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) && e.AppointmentID != nil {
+		// Another call of this appointment holds the front of the line, is
+		// connected, or was served: this one queues as any other.
+		q.log.Warn("appointment token already used: the call queues as any other", "store", e.StoreID, "entry", e.ID, "appointment", *e.AppointmentID)
+		unbook(e, &c, qc.ShopperName)
+		err = q.db.WithContext(ctx).Create(e).Error
+	}
+	if err != nil {
 		return err
 	}
 	online, err := q.onlineAgents(ctx, qc.StoreID)

@@ -60,6 +60,11 @@ type QueueEntry struct {
 	PreferredAgentID *string `gorm:"column:preferred_agent_id"`
 	// PreferredUntil is until when only that agent is offered the call.
 	PreferredUntil *time.Time `gorm:"column:preferred_until"`
+	// AppointmentID is the appointment whose token admitted a booked call
+	// (nil for an ordinary call). One entry per appointment may hold it
+	// while in line, connected or served (a unique index): a token buys
+	// the front of the line once.
+	AppointmentID *string `gorm:"column:appointment_id"`
 }
 
 // TableName tells GORM where queue entries live.

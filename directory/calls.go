@@ -83,6 +83,10 @@ const (
 	outcomeOffline   = "offline"
 	outcomeCancelled = "cancelled"
 	outcomeFailed    = "failed"
+	// outcomeConnectionLost ends a call whose room's node died (found by
+	// SweepLostCalls, or by the node itself when it starts again): the
+	// call did start, and nobody hung up.
+	outcomeConnectionLost = "connection_lost"
 )
 
 // Calls places calls between parties: a room on the caller's node, rings

@@ -15,9 +15,8 @@ import (
 // (SIGKILL, a lost machine) nobody ends the call: its record would say
 // "active" for ever, and both sides would stay busy in the directory. Every
 // node answers on its own NATS subject; any node that finds a call whose
-// node no longer answers there ends it (outcome "failed": the connection
-// was lost) with a guarded update, so several nodes sweeping at once end it
-// once.
+// node no longer answers there ends it (outcome connection_lost) with a
+// guarded update, so several nodes sweeping at once end it once.
 
 // lostCallMinAge is how old a call must be before its node is asked:
 // a younger call's node may still be making its subscription known across
@@ -59,7 +58,7 @@ func (c *Calls) nodeGone(ctx context.Context, node string) bool {
 	return errors.Is(err, nats.ErrNoResponders)
 }
 
-// SweepLostCalls ends, as failed (the connection was lost), every call not ended whose
+// SweepLostCalls ends, as connection_lost, every call not ended whose
 // room's node no longer answers (other nodes' calls only: this node's own
 // are settled by SweepMessages at its start). It returns how many calls it
 // ended. Safe on every node at once: each call is ended by one update
@@ -98,7 +97,7 @@ func (c *Calls) endCallsOf(ctx context.Context, node string, cutoff time.Time) (
 	var touched []string
 	for _, rec := range open {
 		now := time.Now().UTC()
-		changes := map[string]any{"state": callEnded, "outcome": outcomeFailed, "ended_at": now}
+		changes := map[string]any{"state": callEnded, "outcome": outcomeConnectionLost, "ended_at": now}
 		if rec.AnsweredAt != nil {
 			changes["duration_ms"] = now.Sub(*rec.AnsweredAt).Milliseconds()
 		}

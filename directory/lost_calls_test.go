@@ -45,7 +45,7 @@ func cluster(t *testing.T, tweak func(*config.Config), names ...string) []*app.A
 }
 
 // TestCallOnADeadNodeEndsAsConnectionLost: calls whose rooms were on a
-// node that died are ended (outcome failed: the connection was lost) — at
+// node that died are ended, stored with outcome connection_lost — at
 // once when the other side hangs up into the missing room (node A), and by
 // the sweep of a live node when nobody reports them (node C) — so the
 // callee on node B is no longer busy. A call hosted on a live node is never
@@ -127,7 +127,7 @@ func TestCallOnADeadNodeEndsAsConnectionLost(t *testing.T) {
 	pb.Expect("error", "there is no such call, or it has ended", 15*time.Second)
 	apptest.WaitFor(t, 5*time.Second, "the talk on node A to end as connection lost", func() bool {
 		st, out := apptest.CallRecord(t, nodeB, talk)
-		return st == "ended" && out == "failed"
+		return st == "ended" && out == "connection_lost"
 	})
 	apptest.WaitFor(t, 5*time.Second, "bob to be available again", func() bool { return carol.Resolve(bobNumber).State == "available" })
 	var duration *int64
@@ -143,8 +143,8 @@ func TestCallOnADeadNodeEndsAsConnectionLost(t *testing.T) {
 	if ended, err := nodeB.Calls.SweepLostCalls(t.Context()); err != nil || ended != 1 {
 		t.Fatalf("node B's sweep ended %d calls (err %v), want the ringing call on dead node C", ended, err)
 	}
-	if st, out := apptest.CallRecord(t, nodeB, ringing); st != "ended" || out != "failed" {
-		t.Fatalf("the ringing call on dead node C is %s/%s, want ended/failed", st, out)
+	if st, out := apptest.CallRecord(t, nodeB, ringing); st != "ended" || out != "connection_lost" {
+		t.Fatalf("the ringing call on dead node C is %s/%s, want ended/connection_lost", st, out)
 	}
 	// Once ended, a call is never ended again; the live node's call is untouched.
 	if ended, err := nodeB.Calls.SweepLostCalls(t.Context()); err != nil || ended != 0 {

@@ -131,7 +131,7 @@ type Swept struct {
 // at start, before this node takes calls (other nodes may be running):
 //
 //   - calls this node hosted that are not ended (their rooms died with the
-//     process) are ended as failed, so their callers may dial again;
+//     process) are ended as connection_lost, so their callers may dial again;
 //   - pending messages of this node, and those of any node older than an
 //     hour, are settled: a message whose file is stored whole (its size
 //     matches the row) turns ready, any other is removed, row first;
@@ -142,7 +142,7 @@ func (c *Calls) SweepMessages(ctx context.Context) (Swept, error) {
 	var s Swept
 	now := time.Now().UTC()
 	r := c.db.WithContext(ctx).Model(&CallRecord{}).Where("node = ? AND state <> ?", c.node, callEnded).
-		Updates(map[string]any{"state": callEnded, "outcome": outcomeFailed, "ended_at": now})
+		Updates(map[string]any{"state": callEnded, "outcome": outcomeConnectionLost, "ended_at": now})
 	if r.Error != nil {
 		return s, fmt.Errorf("close calls left open: %w", r.Error)
 	}

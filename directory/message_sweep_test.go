@@ -122,7 +122,7 @@ func TestStartSettlesWhatACrashLeft(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Fatalf("files after the sweep:\n%v\nwant\n%v", keys, want)
 	}
-	for id, wantState := range map[string]string{"call_crashed": "ended/failed", "call_on_b": "active/"} {
+	for id, wantState := range map[string]string{"call_crashed": "ended/connection_lost", "call_on_b": "active/"} {
 		if st, out := apptest.CallRecord(t, a, id); st+"/"+out != wantState {
 			t.Fatalf("call %s is %s/%s, want %s", id, st, out, wantState)
 		}

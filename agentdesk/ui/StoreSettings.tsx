@@ -72,6 +72,55 @@ function nowIn(zone: string): string {
   }
 }
 
+/** NumberFieldProps are a NumberField's label, unit, bounds and value (as typed). */
+interface NumberFieldProps {
+  id: string;
+  label: string;
+  /** unit is the word beside the input (seconds, a currency). */
+  unit: string;
+  min: number;
+  max: number;
+  /** step also picks the keyboard: whole numbers, or decimals below 1. */
+  step: number;
+  /** money aligns the figures as amounts (.is-money). */
+  money?: boolean;
+  value: string;
+  onInput(value: string): void;
+  /** hint is the line under the field (id-help, which the input points at); none when absent. */
+  hint?: string;
+}
+
+/** NumberField is a labelled, required number input with its unit and, when given, a hint. */
+function NumberField({ id, label, unit, min, max, step, money, value, onInput, hint }: NumberFieldProps) {
+  const help = hint ? `${id}-help` : undefined;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <div class="input-unit">
+        <input
+          id={id}
+          class={money ? 'is-money' : undefined}
+          type="number"
+          inputMode={Number.isInteger(step) ? 'numeric' : 'decimal'}
+          min={min}
+          max={max}
+          step={step}
+          required
+          value={value}
+          onInput={(e) => onInput(e.currentTarget.value)}
+          aria-describedby={help}
+        />
+        <span class="unit">{unit}</span>
+      </div>
+      {hint && (
+        <p class="hint" id={help}>
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** StoreSettings is the supervisor's editor of their store's settings; onSaved hears each save. */
 export function StoreSettings({ onSaved }: { onSaved?: (s: StoreSettingsView) => void }) {
   const [loaded, setLoaded] = useState<StoreSettingsView | null>(null);
@@ -167,81 +216,41 @@ export function StoreSettings({ onSaved }: { onSaved?: (s: StoreSettingsView) =>
                 Your figures count days from midnight here, and appointment slots follow it.{now && ` It is ${now} there now.`}
               </p>
             </div>
-            <div class="field">
-              <label for="ss-sl">Service-level threshold</label>
-              <div class="input-unit">
-                <input
-                  id="ss-sl"
-                  type="number"
-                  inputMode="numeric"
-                  min={1}
-                  max={3600}
-                  step={1}
-                  required
-                  value={form.serviceLevelSeconds}
-                  onInput={(e) => set('serviceLevelSeconds', e.currentTarget.value)}
-                  aria-describedby="ss-sl-help"
-                />
-                <span class="unit">seconds</span>
-              </div>
-              <p class="hint" id="ss-sl-help">
-                A call answered within this time counts as in service level (1–3600 s).
-              </p>
-            </div>
+            <NumberField
+              id="ss-sl"
+              label="Service-level threshold"
+              unit="seconds"
+              min={1}
+              max={3600}
+              step={1}
+              value={form.serviceLevelSeconds}
+              onInput={(v) => set('serviceLevelSeconds', v)}
+              hint="A call answered within this time counts as in service level (1–3600 s)."
+            />
             <p class="hint settings-aside">Call length and working hours for appointments are set under “Working hours for appointments”.</p>
           </fieldset>
 
           <fieldset class="settings-group">
             <legend>Credit without a supervisor</legend>
-            <div class="field">
-              <label for="ss-limit">Largest automatic limit</label>
-              <div class="input-unit">
-                <input
-                  id="ss-limit"
-                  class="is-money"
-                  type="number"
-                  inputMode="decimal"
-                  min={0}
-                  max={10000000}
-                  step={0.01}
-                  required
-                  value={form.limit}
-                  onInput={(e) => set('limit', e.currentTarget.value)}
-                  aria-describedby="ss-limit-help"
-                />
-                <span class="unit">{loaded.currency}</span>
-              </div>
-              <p class="hint" id="ss-limit-help">
-                {limitMinor > 0 && Number.isFinite(limitMinor)
+            <NumberField
+              id="ss-limit"
+              label="Largest automatic limit"
+              unit={loaded.currency}
+              money
+              min={0}
+              max={10000000}
+              step={0.01}
+              value={form.limit}
+              onInput={(v) => set('limit', v)}
+              hint={
+                limitMinor > 0 && Number.isFinite(limitMinor)
                   ? `Applications up to ${formatMoney(limitMinor, loaded.currency)} that meet the rules below are approved in the call; larger ones go to a supervisor.`
-                  : 'At 0, every application goes to a supervisor.'}
-              </p>
-            </div>
+                  : 'At 0, every application goes to a supervisor.'
+              }
+            />
             <div class="settings-pair">
-              <div class="field">
-                <label for="ss-age">Minimum age</label>
-                <div class="input-unit">
-                  <input id="ss-age" type="number" inputMode="numeric" min={18} max={120} step={1} required value={form.minAge} onInput={(e) => set('minAge', e.currentTarget.value)} />
-                  <span class="unit">years</span>
-                </div>
-              </div>
-              <div class="field">
-                <label for="ss-orders">Paid orders needed</label>
-                <div class="input-unit">
-                  <input
-                    id="ss-orders"
-                    type="number"
-                    inputMode="numeric"
-                    min={0}
-                    max={1000}
-                    step={1}
-                    required
-                    value={form.minPaidOrders}
-                    onInput={(e) => set('minPaidOrders', e.currentTarget.value)}
-                  />
-                  <span class="unit">orders</span>
-                </div>
-              </div>
+              <NumberField id="ss-age" label="Minimum age" unit="years" min={18} max={120} step={1} value={form.minAge} onInput={(v) => set('minAge', v)} />
+              <NumberField id="ss-orders" label="Paid orders needed" unit="orders" min={0} max={1000} step={1} value={form.minPaidOrders} onInput={(v) => set('minPaidOrders', v)} />
             </div>
             <p class="hint settings-pair-help">Age by the registered birth date (18–120); paid orders at your store (0–1000).</p>
             <label class="settings-check">

@@ -254,20 +254,22 @@ export function Mailbox({ accountId, signal, callsChanged }: MailboxProps) {
                     Date.parse(m.createdAt) >= Date.parse(c.startedAt) - 1000 &&
                     Date.parse(m.createdAt) <= Date.parse(c.endedAt ?? c.startedAt) + 10_000,
                 );
+              const lost = c.outcome === 'connection_lost';
               let kind: 'answered' | 'missed' | 'message' | 'outgoing' = out ? 'outgoing' : 'answered';
               let detail: string;
               if (answered) {
                 detail = c.durationMs != null ? `${out ? 'Outgoing' : 'Incoming'} · ${clock(c.durationMs / 1000)}` : out ? 'Outgoing' : 'Incoming';
+                if (lost) detail += ' · connection lost';
               } else if (c.state !== 'ended') {
                 detail = 'In progress';
               } else if (out) {
-                detail = toMailbox ? 'Went to their mailbox' : c.outcome === 'cancelled' ? 'Cancelled' : 'Not connected';
+                detail = toMailbox ? 'Went to their mailbox' : c.outcome === 'cancelled' ? 'Cancelled' : lost ? 'Connection lost' : 'Not connected';
               } else if (left) {
                 kind = 'message';
                 detail = 'Missed · message left';
               } else {
                 kind = 'missed';
-                detail = c.outcome === 'declined' ? 'Declined' : 'Missed';
+                detail = c.outcome === 'declined' ? 'Declined' : lost ? 'Missed · connection lost' : 'Missed';
               }
               return (
                 <li key={c.id} class={`history kind-${kind}`} data-outcome={c.outcome ?? ''}>

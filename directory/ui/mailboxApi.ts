@@ -19,6 +19,13 @@ export interface VoiceMessage {
   mediaUrl: string;
 }
 
+/**
+ * StoredCallOutcome is how a call in the history ended: an outcome a live
+ * call reports, or connection_lost for a call whose room's node died
+ * (nobody was left to hang up).
+ */
+export type StoredCallOutcome = CallOutcome | 'connection_lost';
+
 /** CallRecord is one call in the recent history, either way. */
 export interface CallRecord {
   id: string;
@@ -28,7 +35,7 @@ export interface CallRecord {
   calleeAccountId: string | null;
   video: boolean;
   state: string;
-  outcome: CallOutcome | null;
+  outcome: StoredCallOutcome | null;
   startedAt: string;
   answeredAt: string | null;
   endedAt: string | null;
