@@ -71,7 +71,7 @@ func FuzzCallMessageData(f *testing.F) {
 		`{"callId":"call_1","accept":true}`, `{"callId":"call_1","choice":"message"}`, `{"callId":""}`, `{"callId":1}`, `{}`, `null`} {
 		f.Add([]byte(s), uint8(0))
 	}
-	types := []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose"}
+	types := []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose", "call.invite"}
 	f.Fuzz(func(t *testing.T, data []byte, typ uint8) {
 		m := media.Message{Type: types[int(typ)%len(types)], V: media.ProtocolVersion, Data: data}
 		err := c.relayToRoom(context.Background(), conn, m)
@@ -87,10 +87,11 @@ func FuzzCallMessageData(f *testing.F) {
 // panics, whatever the data.
 func FuzzCallRoomMessage(f *testing.F) {
 	for _, s := range []string{`{"callId":"call_1"}`, `{"callId":"call_1","sdp":"v=0\r\n"}`, `{"callId":"call_1","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host"}}`,
-		`{"callId":"call_1","accept":false}`, `{"callId":"call_1","choice":"callback"}`, `{"callId":"call_1","choice":7}`, `{"entryId":"qe_1"}`, `[]`} {
+		`{"callId":"call_1","accept":false}`, `{"callId":"call_1","choice":"callback"}`, `{"callId":"call_1","choice":7}`, `{"entryId":"qe_1"}`, `[]`,
+		`{"callId":"call_1","number":"2000 0000 0001"}`, `{"connId":"conn-x","accountId":"ac_x","name":"Noor","role":"listener"}`} {
 		f.Add([]byte(s), uint8(0))
 	}
-	types := []string{"call.answer", "call.decline", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose", "queue.offer", "call.video.live", "call.end", "no.such"}
+	types := []string{"call.answer", "call.decline", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose", "queue.offer", "call.video.live", "call.end", "call.invite", "call.join", "call.role", "call.leave", "no.such"}
 	callee := "ac_callee"
 	f.Fuzz(func(t *testing.T, data []byte, typ uint8) {
 		cl := &call{rec: &CallRecord{ID: "call_1", CalleeAccountID: &callee}, state: callRinging, caller: party{ConnID: "conn-caller", AccountID: "ac_caller"}}
