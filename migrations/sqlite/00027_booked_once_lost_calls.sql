@@ -18,7 +18,7 @@ CREATE UNIQUE INDEX queue_entries_one_per_appointment ON queue_entries (appointm
 -- as a foreign-key violation) and take them back after.
 CREATE TABLE messages_calls_up AS SELECT id, call_id FROM messages WHERE call_id IS NOT NULL;
 UPDATE messages SET call_id = NULL WHERE call_id IS NOT NULL;
-CREATE TABLE calls_up (
+CREATE TABLE calls_new (
     id TEXT PRIMARY KEY,
     caller_account_id TEXT REFERENCES accounts (id),
     caller_guest TEXT,
@@ -35,10 +35,10 @@ CREATE TABLE calls_up (
     duration_ms BIGINT,
     CHECK ((caller_account_id IS NULL) <> (caller_guest IS NULL))
 );
-INSERT INTO calls_up (id, caller_account_id, caller_guest, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms)
+INSERT INTO calls_new (id, caller_account_id, caller_guest, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms)
     SELECT id, caller_account_id, caller_guest, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms FROM calls;
 DROP TABLE calls;
-ALTER TABLE calls_up RENAME TO calls;
+ALTER TABLE calls_new RENAME TO calls;
 CREATE INDEX calls_caller ON calls (caller_account_id, started_at);
 CREATE INDEX calls_callee ON calls (callee_account_id, started_at);
 UPDATE messages SET call_id = (SELECT k.call_id FROM messages_calls_up k WHERE k.id = messages.id)
@@ -50,7 +50,7 @@ DROP TABLE messages_calls_up;
 UPDATE calls SET outcome = 'failed' WHERE outcome = 'connection_lost';
 CREATE TABLE messages_calls_down AS SELECT id, call_id FROM messages WHERE call_id IS NOT NULL;
 UPDATE messages SET call_id = NULL WHERE call_id IS NOT NULL;
-CREATE TABLE calls_down (
+CREATE TABLE calls_old (
     id TEXT PRIMARY KEY,
     caller_account_id TEXT REFERENCES accounts (id),
     caller_guest TEXT,
@@ -67,10 +67,10 @@ CREATE TABLE calls_down (
     duration_ms BIGINT,
     CHECK ((caller_account_id IS NULL) <> (caller_guest IS NULL))
 );
-INSERT INTO calls_down (id, caller_account_id, caller_guest, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms)
+INSERT INTO calls_old (id, caller_account_id, caller_guest, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms)
     SELECT id, caller_account_id, caller_guest, caller_number, callee_number, callee_account_id, node, video, state, outcome, started_at, answered_at, ended_at, duration_ms FROM calls;
 DROP TABLE calls;
-ALTER TABLE calls_down RENAME TO calls;
+ALTER TABLE calls_old RENAME TO calls;
 CREATE INDEX calls_caller ON calls (caller_account_id, started_at);
 CREATE INDEX calls_callee ON calls (callee_account_id, started_at);
 UPDATE messages SET call_id = (SELECT k.call_id FROM messages_calls_down k WHERE k.id = messages.id)
