@@ -8,6 +8,8 @@ import (
 
 // sendQueue is how many messages may wait for a slow connection before it
 // is dropped: a browser that cannot keep up must not hold the node back.
+// The queue holds memory only while messages wait (an idle connection
+// keeps none).
 const sendQueue = 256
 
 // Conn is one device's signaling connection as the slices see it.
@@ -24,14 +26,18 @@ type Conn struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	out    chan Message
 	mu     sync.Mutex
 	values map[string]any
+
+	// queued holds what waits for the writer; ready wakes it.
+	qmu    sync.Mutex
+	queued []Message
+	ready  chan struct{}
 }
 
 func newConn(id, accountID, deviceID string) *Conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Conn{ID: id, AccountID: accountID, DeviceID: deviceID, ctx: ctx, cancel: cancel, out: make(chan Message, sendQueue), values: map[string]any{}}
+	return &Conn{ID: id, AccountID: accountID, DeviceID: deviceID, ctx: ctx, cancel: cancel, ready: make(chan struct{}, 1), values: map[string]any{}}
 }
 
 // Context is canceled when the connection closes.
@@ -46,13 +52,29 @@ func (c *Conn) Send(m Message) bool {
 		return false
 	default:
 	}
-	select {
-	case c.out <- m:
-		return true
-	default:
+	c.qmu.Lock()
+	if len(c.queued) >= sendQueue {
+		c.qmu.Unlock()
 		c.cancel()
 		return false
 	}
+	c.queued = append(c.queued, m)
+	c.qmu.Unlock()
+	select {
+	case c.ready <- struct{}{}:
+	default: // the writer is woken already
+	}
+	return true
+}
+
+// takeQueued returns what waits for the writer, in order, and empties
+// the queue.
+func (c *Conn) takeQueued() []Message {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	out := c.queued
+	c.queued = nil
+	return out
 }
 
 // SendData queues a message of the given type with data encoded as JSON.

@@ -67,6 +67,9 @@ type Signaling struct {
 	onClose  []func(c *Conn)
 	hello    []func(c *Conn, h *HelloData)
 	conns    sync.Map // conn id -> *Conn
+
+	relayOnce sync.Once
+	relay     *relay // NATS to this node's sockets (relay.go)
 }
 
 // Handle routes messages of type typ to h.
@@ -115,8 +118,10 @@ func (s *Signaling) Routes(api fiber.Router) {
 	})
 	api.Get("/ws", s.gate, websocket.New(s.serve, websocket.Config{
 		HandshakeTimeout: 10 * time.Second,
-		ReadBufferSize:   4096,
+		ReadBufferSize:   1024,
 		WriteBufferSize:  4096,
+		// A socket holds a write buffer only while it writes.
+		WriteBufferPool: &sync.Pool{},
 	}))
 }
 
@@ -252,11 +257,13 @@ func (s *Signaling) write(ws *websocket.Conn, c *Conn) {
 		select {
 		case <-c.ctx.Done():
 			return
-		case m := <-c.out:
-			ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			if err := ws.WriteJSON(m); err != nil {
-				c.cancel()
-				return
+		case <-c.ready:
+			for _, m := range c.takeQueued() {
+				ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+				if err := ws.WriteJSON(m); err != nil {
+					c.cancel()
+					return
+				}
 			}
 		}
 	}
@@ -264,32 +271,12 @@ func (s *Signaling) write(ws *websocket.Conn, c *Conn) {
 
 // listen relays messages published for the connection or its device.
 func (s *Signaling) listen(c *Conn) (func(), error) {
-	deliver := func(msg *nats.Msg) {
-		var m Message
-		if err := json.Unmarshal(msg.Data, &m); err == nil {
-			c.Send(m)
-		}
-	}
 	subjects := []string{connSubject(c.ID)}
 	if c.DeviceID != "" {
 		subjects = append(subjects, deviceSubject(c.DeviceID))
 	}
-	var subs []*nats.Subscription
-	for _, subj := range subjects {
-		sub, err := s.Bus.Subscribe(subj, deliver)
-		if err != nil {
-			for _, x := range subs {
-				x.Unsubscribe()
-			}
-			return nil, err
-		}
-		subs = append(subs, sub)
-	}
-	return func() {
-		for _, x := range subs {
-			x.Unsubscribe()
-		}
-	}, nil
+	s.relayOnce.Do(func() { s.relay = &relay{bus: s.Bus} })
+	return s.relay.listen(c, subjects...)
 }
 
 func connSubject(id string) string       { return "lm.conn." + id }
