@@ -49,6 +49,8 @@ type call struct {
 	ringConns   []string // a guest called back rings their page's connection
 	cancel      context.CancelFunc
 	ctx         context.Context
+	fwd         []func()      // the forwarding between the shopper and their agent (transfer.go)
+	xfer        transferState // a transfer of the call to another agent (transfer.go)
 }
 
 // host opens the room for a new call and subscribes to its messages.
@@ -240,9 +242,17 @@ func (cl *call) handle(env roomEnvelope) error {
 		cl.hangUp(from)
 		return nil
 	case "call.answer":
+		if cl.transferRingsFor(from) {
+			return cl.answerTransfer(from)
+		}
 		return cl.answer(from)
 	case "call.decline":
+		if cl.transferRingsFor(from) {
+			return cl.declineTransfer(from)
+		}
 		return cl.decline(from)
+	case msgTransferOffer, msgTransferComplete, msgTransferRequeue:
+		return cl.handleTransfer(from, m)
 	case "rtc.answer":
 		var d RtcAnswerData
 		if err := decodeData(m, &d); err != nil || d.SDP == "" {
@@ -321,6 +331,9 @@ func (cl *call) participantOf(from party) (*media.Participant, error) {
 			return p, nil
 		}
 	}
+	if p := cl.transferParticipant(from); p != nil {
+		return p, nil
+	}
 	return nil, apperr.New(apperr.Forbidden, "you are not in this call")
 }
 
@@ -349,7 +362,8 @@ func (cl *call) answer(from party) error {
 	}
 	p.OnMediaStopped(func() { cl.hangUp(callee) })
 	caller := cl.room.Participant("caller")
-	cl.stops = append(cl.stops, caller.ForwardTo(p), p.ForwardTo(caller))
+	cl.fwd = []func(){caller.ForwardTo(p), p.ForwardTo(caller)}
+	cl.stops = append(cl.stops, cl.fwd...)
 	go cl.c.metrics.awaitConnected(cl.ctx, cl.rec.StartedAt, caller, p)
 	now := time.Now().UTC()
 	cl.answeredAt = &now
@@ -447,6 +461,9 @@ func (cl *call) relayVideoChoice(from party, m media.Message) error {
 
 // hangUp ends the call from one side.
 func (cl *call) hangUp(from party) {
+	if cl.transferHangUp(from) {
+		return
+	}
 	cl.mu.Lock()
 	state := cl.state
 	isCaller := from.ConnID == cl.caller.ConnID
@@ -554,7 +571,9 @@ func (cl *call) end(outcome, reason string) {
 	}
 	callee := cl.callee
 	answeredAt := cl.answeredAt
+	leg := cl.dropTransferLeg()
 	cl.mu.Unlock()
+	cl.transferEnded(leg)
 
 	cl.cancel()
 	cl.room.Close()
