@@ -362,7 +362,7 @@ func (cl *call) answer(from party) error {
 	}
 	p.OnMediaStopped(func() { cl.hangUp(callee) })
 	caller := cl.room.Participant("caller")
-	cl.fwd = []func(){caller.ForwardTo(p), p.ForwardTo(caller)}
+	cl.fwd = []func(){caller.PatchTo(p), p.PatchTo(caller)}
 	cl.stops = append(cl.stops, cl.fwd...)
 	go cl.c.metrics.awaitConnected(cl.ctx, cl.rec.StartedAt, caller, p)
 	now := time.Now().UTC()

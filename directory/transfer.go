@@ -16,7 +16,7 @@ import (
 // records; the room here rings the target, holds the shopper (who hears
 // neither agent while the agents talk), connects the target and lets the
 // first agent go, or puts the call back in a store's line. The media of a
-// 1:1 call is wired by hand (ForwardTo), so each side only ever receives
+// 1:1 call is wired by hand (media PatchTo), so each side only ever receives
 // one sender at a time and no device has to renegotiate.
 
 // The contact center's requests to a call's room about a transfer.
@@ -150,7 +150,7 @@ func (cl *call) connectShopper(p *media.Participant) {
 		return
 	}
 	cl.stopForwarding()
-	cl.fwd = []func(){caller.ForwardTo(p), p.ForwardTo(caller)}
+	cl.fwd = []func(){caller.PatchTo(p), p.PatchTo(caller)}
 	cl.stops = append(cl.stops, cl.fwd...)
 }
 
@@ -280,7 +280,7 @@ func (cl *call) answerTransfer(from party) error {
 		return nil
 	}
 	if _, a := cl.agentParticipant(); a != nil {
-		leg.fwd = []func(){a.ForwardTo(p), p.ForwardTo(a)}
+		leg.fwd = []func(){a.PatchTo(p), p.PatchTo(a)}
 		cl.stops = append(cl.stops, leg.fwd...)
 	}
 	cl.sendState(target, CallStateData{State: callActive, Peer: peerInfo(leg.FromName, nil), EntryID: cl.queue.entryID})
