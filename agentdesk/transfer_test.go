@@ -224,6 +224,10 @@ func TestWarmTransferCarriesCartCobrowseAndBoard(t *testing.T) {
 	if s := agentState(a, e.agent.AccountID()); s != "wrap_up" {
 		t.Fatalf("Ana after the transfer is %s, want wrap_up", s)
 	}
+	// Ana files her wrap-up of the engagement she handed on; Otto, who
+	// never had it, cannot.
+	e.agent.Must(200, "POST", "/api/v1/desk/wrapups/"+e.entry, map[string]any{"outcome": "follow_up", "note": "handed to Maria for the decanter"})
+	otto.Must(404, "POST", "/api/v1/desk/wrapups/"+e.entry, map[string]any{"outcome": "other", "note": "x"})
 	var callee string
 	a.DB.Table("calls").Where("id = ?", e.callID).Pluck("callee_account_id", &callee)
 	if callee != maria.AccountID() {

@@ -79,6 +79,9 @@ type CallTransferData struct {
 	Mode       string `json:"mode,omitempty" ts:"'warm' | 'cold'"`
 	To         string `json:"to,omitempty"`
 	Note       string `json:"note,omitempty"`
+	// Taking marks the message to the target of the transfer (who is
+	// taking the call over) rather than to the agent handing it on.
+	Taking bool `json:"taking,omitempty"`
 }
 
 // Transfers is what the calls need from the contact center to carry a
@@ -284,6 +287,8 @@ func (cl *call) answerTransfer(from party) error {
 		cl.stops = append(cl.stops, leg.fwd...)
 	}
 	cl.sendState(target, CallStateData{State: callActive, Peer: peerInfo(leg.FromName, nil), EntryID: cl.queue.entryID})
+	cl.tell(target.ConnID, CallTransferData{TransferID: leg.TransferID, State: "consulting", Mode: leg.Mode, To: leg.FromName, Taking: true,
+		Note: fmt.Sprintf("%s is handing you %s, who is on hold until the transfer is completed.", leg.FromName, cl.callerName)})
 	cl.tell(leg.from.ConnID, CallTransferData{TransferID: leg.TransferID, State: "consulting", Mode: leg.Mode, To: leg.AgentName})
 	return nil
 }
@@ -332,6 +337,7 @@ func (cl *call) finishTransfer(leg *transferLeg, p *media.Participant) {
 	cl.tell(cl.caller.ConnID, CallTransferData{TransferID: leg.TransferID, State: "connected", Mode: leg.Mode, To: leg.AgentName})
 	cl.sendState(cl.caller, CallStateData{State: callActive, Peer: peerInfo(leg.AgentName, nil), EntryID: cl.queue.entryID})
 	cl.sendState(*leg.to, CallStateData{State: callActive, Peer: peerInfo(cl.callerName, cl.rec.CallerNumber), EntryID: cl.queue.entryID})
+	cl.tell(leg.to.ConnID, CallTransferData{TransferID: leg.TransferID, State: "connected", Mode: leg.Mode, To: cl.callerName, Taking: true})
 	cl.c.dir.touch(cl.caller.AccountID, agent)
 }
 

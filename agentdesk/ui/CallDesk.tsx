@@ -20,6 +20,7 @@ import { DeskSignalContext, useDeskCalls, useDeskSignal, type DeskCalls, type De
 import { LiveView } from './LiveView';
 import { StoreMailbox } from './StoreMailbox';
 import { StoreQueue } from './StoreQueue';
+import { CallTransfer, useTransferStatus } from './Transfer';
 
 /** Engaged is the shopper's engagement (queue entry) of the current call. */
 export interface Engaged {
@@ -318,6 +319,7 @@ export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
   if (!store) return null;
   const supervising = account.role === 'supervisor';
   const engaged = desk.engaged && (desk.engaged.callId === null || desk.engaged.callId === c?.id) ? desk.engaged : null;
+  const transferStatus = useTransferStatus(desk.signal, c?.id ?? null);
 
   let stage;
   if (snap.incoming.length > 0) {
@@ -335,6 +337,11 @@ export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
         storeSlug={store?.slug}
         cobrowse={engaged && cobrowse ? cobrowse(engaged) : undefined}
         tools={engaged && tools ? tools(engaged) : undefined}
+        transfer={
+          engaged && c.role === 'callee' && c.phase === 'active' && !supervising ? (
+            <CallTransfer entryId={engaged.entryId} shopper={shopperName(engaged.name)} storeName={store.name} status={transferStatus} />
+          ) : undefined
+        }
       />
     );
   } else if (desk.wrap) {

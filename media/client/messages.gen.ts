@@ -394,6 +394,11 @@ export interface CallTransferData {
   mode?: 'warm' | 'cold';
   to?: string;
   note?: string;
+  /**
+   * Taking marks the message to the target of the transfer (who is
+   * taking the call over) rather than to the agent handing it on.
+   */
+  taking?: boolean;
 }
 
 /**
