@@ -105,6 +105,12 @@ export interface CallView {
    * "Connection lost" and offers to call back (canCallBack, callBack).
    */
   lost: boolean;
+  /**
+   * held: the call is on hold while it is transferred to another agent
+   * ("call.transfer" connecting or consulting): nothing arrives, and that
+   * is not a lost connection.
+   */
+  held: boolean;
 }
 
 /**
@@ -570,6 +576,12 @@ export class CallClient {
         this.patch(c, { queue: { ...q, entryId: d.entryId || q.entryId, fallback: { reason: d.reason, choices }, chosen: null } });
         return true;
       }
+      case 'call.transfer': {
+        const c = this.adopt(m.data?.callId);
+        const d = m.data;
+        if (c && !c.closed) this.patch(c, { held: !d.taking && (d.state === 'connecting' || d.state === 'consulting') });
+        return true;
+      }
       case 'call.video.request': {
         const c = this.adopt(m.data?.callId);
         if (c && !c.closed) this.patch(c, { videoAsked: true });
@@ -697,6 +709,7 @@ export class CallClient {
       offer: null,
       peerAvatar: false,
       lost: false,
+      held: false,
     };
     const c: Internal = {
       view,
@@ -888,7 +901,7 @@ export class CallClient {
     let reading = false;
     c.watch = setInterval(() => {
       if (c.closed || reading) return;
-      if (c.view.phase !== 'active' || !c.wasConnected) {
+      if (c.view.phase !== 'active' || !c.wasConnected || c.view.held) {
         last = -1;
         return;
       }
