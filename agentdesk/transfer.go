@@ -253,6 +253,7 @@ func (q *Queue) ringForTransfer(ctx context.Context, rooms TransferRooms, e *Que
 	fromName := q.nameOf(ctx, fromID)
 	c := e.contextOf()
 	c.Transfer = &ContextTransfer{From: fromName, FromStore: store.Name, Reason: t.Reason, Mode: t.Kind}
+	c.Cart = q.cartNow(ctx, e, c.Cart)
 	offer, err := json.Marshal(QueueOffer{EntryID: e.ID, Store: store, RingSeconds: secs, Context: c})
 	if err != nil {
 		return err
@@ -327,6 +328,24 @@ func (q *Queue) handOver(tx *gorm.DB, t *Transfer, now time.Time) error {
 	wrapUntil := now.Add(q.cfg.WrapUp)
 	_, err := moveAgent(tx, t.FromAgentID, AgentOnCall, map[string]any{"state": AgentWrapUp, "since": now, "wrap_until": wrapUntil, "idle_since": wrapUntil})
 	return err
+}
+
+// cartNow is the shopper's cart as it is now (suggestions made during
+// the call included), for the ring card of the next agent; was when it
+// cannot be read.
+func (q *Queue) cartNow(ctx context.Context, e *QueueEntry, was ContextCart) ContextCart {
+	if q.carts == nil {
+		return was
+	}
+	v, err := q.carts.View(ctx, e.shopperOf())
+	if err != nil {
+		return was
+	}
+	out := ContextCart{Lines: []ContextLine{}, Currency: mall.Currency, TotalMinor: v.TotalMinor}
+	for _, it := range v.Items {
+		out.Lines = append(out.Lines, ContextLine{ProductID: it.ProductID, Name: it.Name, Quantity: it.Quantity, UnitPriceMinor: it.UnitPriceMinor})
+	}
+	return out
 }
 
 // TransferCompleted hands the engagement of a warm transfer whose target

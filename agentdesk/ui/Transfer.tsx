@@ -41,6 +41,11 @@ export function useTransferStatus(signal: Pick<DeskSignal, 'onMessage'>, callId:
   return status;
 }
 
+/** waitingText says how many wait in a line. */
+function waitingText(l: Line): string {
+  return l.waiting === 0 ? 'nobody waiting' : `${l.waiting} waiting`;
+}
+
 const stateWords: Record<Colleague['state'], string> = { available: 'Available', busy: 'Busy', away: 'Away', offline: 'Offline' };
 
 type Choice = { kind: 'agent'; c: Colleague } | { kind: 'line'; l: Line };
@@ -60,6 +65,7 @@ export function TransferDialog({ entryId, shopper, storeName, onClose, onStarted
   const [choice, setChoice] = useState<Choice | null>(null);
   const [mode, setMode] = useState<'warm' | 'cold'>('warm');
   const [reason, setReason] = useState('');
+  const [otherSlug, setOtherSlug] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
 
@@ -154,7 +160,7 @@ export function TransferDialog({ entryId, shopper, storeName, onClose, onStarted
           <fieldset class="transfer-group">
             <legend>Queues</legend>
             <ul class="transfer-list" role="list">
-              {[...own, ...others].map((l) => {
+              {own.map((l) => {
                 const on = choice?.kind === 'line' && choice.l.slug === l.slug;
                 return (
                   <li key={l.slug}>
@@ -163,13 +169,41 @@ export function TransferDialog({ entryId, shopper, storeName, onClose, onStarted
                       <span class="transfer-face is-store" aria-hidden="true">
                         <StoreIcon size={16} />
                       </span>
-                      <span class="transfer-name">{l.own ? 'This store’s queue' : l.name}</span>
-                      <span class="transfer-state muted">{l.waiting === 0 ? 'nobody waiting' : `${l.waiting} waiting`} · front of the line</span>
+                      <span class="transfer-name">This store’s queue</span>
+                      <span class="transfer-state">{waitingText(l)}</span>
                     </label>
                   </li>
                 );
               })}
+              {others.length > 0 && (
+                <li>
+                  <label class={`transfer-option is-other${otherStore ? ' is-on' : ''}`} data-testid="transfer-other-line">
+                    <input type="radio" name="target" checked={otherStore} onChange={() => setChoice({ kind: 'line', l: others.find((l) => l.slug === otherSlug) ?? others[0] })} />
+                    <span class="transfer-face is-store" aria-hidden="true">
+                      <StoreIcon size={16} />
+                    </span>
+                    <span class="transfer-name">Another store’s queue</span>
+                    <select
+                      class="transfer-store"
+                      aria-label="Store"
+                      value={otherSlug || others[0].slug}
+                      onChange={(e) => {
+                        const l = others.find((x) => x.slug === e.currentTarget.value);
+                        setOtherSlug(e.currentTarget.value);
+                        if (l) setChoice({ kind: 'line', l });
+                      }}
+                    >
+                      {others.map((l) => (
+                        <option key={l.slug} value={l.slug}>
+                          {l.name} · {waitingText(l)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                </li>
+              )}
             </ul>
+            <p class="muted small transfer-hint">A transferred shopper goes to the front of the line.</p>
           </fieldset>
 
           <label class="transfer-reason">

@@ -27,7 +27,7 @@ import { SuggestionNotice } from './SuggestionNotice';
 import { CreditCallCard } from './CreditCallCard';
 import { AgeNotice } from './AgeNotice';
 import { AgentStage, CallButtons, clock, SelfView, useTick } from './TalkMedia';
-import { TransferHold, TransferNote, useTransfer } from './TransferCard';
+import { onHold, TransferHold, TransferNote, useTransfer } from './TransferCard';
 import { useTalk, useTalkSession, type TalkState } from './talkSession';
 import { IncomingCallCard, type IncomingCallClasses } from '../../backend/web/ui/IncomingCallCard';
 import { wideQuery } from './CallStack';
@@ -129,7 +129,8 @@ export function TalkDock({ account, children }: TalkDockProps) {
   const wide = useMatches(wideQuery);
   const transfer = useTransfer();
   // What needs an answer opens a folded panel: a call back ringing, a choice to make, the agent asking to see you.
-  const needsAnswer = stage === 'incoming' || !!c?.queue?.fallback || !!c?.videoAsked;
+  // A hold while the call is transferred shows its card too.
+  const needsAnswer = stage === 'incoming' || !!c?.queue?.fallback || !!c?.videoAsked || onHold(transfer);
   // A call that ended badly (lost, refused, failed) says why, with its Call back.
   const badEnd = stage === 'ended' && !!c && (c.lost || !!c.error || c.reason.startsWith('the order was refused'));
   // On a narrow screen the open panel would lie over the page: once the call
@@ -161,7 +162,7 @@ export function TalkDock({ account, children }: TalkDockProps) {
       status = c?.queue?.fallback ? 'No agent free' : c?.queue?.position ? `Number ${c.queue.position} in line` : 'Finding an agent…';
       break;
     case 'active':
-      status = c?.phase === 'active' ? `Connected ${clock((now - (c.connectedAt ?? now)) / 1000)}` : 'Connecting…';
+      status = onHold(transfer) ? `On hold · connecting you to ${transfer?.to}` : c?.phase === 'active' ? `Connected ${clock((now - (c.connectedAt ?? now)) / 1000)}` : 'Connecting…';
       break;
     case 'mailbox':
       status = c?.phase === 'recording' ? `Recording ${clock((now - (c.recordingAt ?? now)) / 1000)}` : 'Message';

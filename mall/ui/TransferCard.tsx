@@ -10,6 +10,11 @@ import type { CallTransferData } from '../../media/client/protocol';
 import { useTalk, useTalkSession } from './talkSession';
 import './transfer-card.css';
 
+/** onHold says whether the transfer holds the shopper now (the next agent rings, or the agents talk). */
+export function onHold(t: CallTransferData | null): boolean {
+  return t?.state === 'connecting' || t?.state === 'consulting';
+}
+
 /** useTransfer is the last "call.transfer" of the shopper's current call. */
 export function useTransfer(): CallTransferData | null {
   const talk = useTalkSession();

@@ -146,9 +146,11 @@ test('a warm transfer carries the cart, the co-browse page and the board to the 
     await maria.click(deskClick);
     await dialog.getByText('Warm', { exact: true }).click(deskClick);
     await dialog.locator('textarea').fill('Wants a sommelier’s advice on the vintage');
+    await dialog.evaluate((d) => d.scrollTo(0, 0));
     await dialog.screenshot({ path: join(shots, 'transfer-dialog-1280.png') });
     await A.page.screenshot({ path: join(shots, 'transfer-desk-1280.png') });
     await A.page.setViewportSize(narrow);
+    await dialog.evaluate((d) => d.scrollTo(0, 0));
     await A.page.screenshot({ path: join(shots, 'transfer-dialog-390.png') });
     await A.page.setViewportSize(wide);
     await dialog.locator('[data-testid=transfer-send]').click(deskClick);
@@ -190,6 +192,8 @@ test('a warm transfer carries the cart, the co-browse page and the board to the 
     await B.page.locator('.cobrowse .cobrowse-phase.is-live').waitFor({ timeout: 20_000 });
     await B.page.locator('.cobrowse .cobrowse-phase code').getByText(`/store/${STORE}/product/${WINE}`).waitFor({ timeout: 10_000 });
     await waitFor('the board at Maria’s desk', async () => (await B.page.locator('[data-testid=desk-board]').getAttribute('data-items')) === '1', { timeout: 10_000 });
+    // The shopper's sharing goes on with Maria, and says so.
+    await S.page.locator('.cobrowse-banner').filter({ hasText: 'Maria Conti' }).waitFor({ timeout: 10_000 });
     await S.page.screenshot({ path: join(shots, 'transfer-shopper-connected-1280.png') });
     await B.page.screenshot({ path: join(shots, 'transfer-maria-1280.png') });
     // Ana is out of the call.
