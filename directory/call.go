@@ -49,8 +49,20 @@ type call struct {
 	ringConns   []string // a guest called back rings their page's connection
 	cancel      context.CancelFunc
 	ctx         context.Context
-	fwd         []func()      // the forwarding between the shopper and their agent (transfer.go)
 	xfer        transferState // a transfer of the call to another agent (transfer.go)
+	// inRoom is everyone in the call's room, in the order they came: the
+	// caller from the start, the callee once they answer, then joiners
+	// and invited members (call_joiners.go). Someone who left is not.
+	inRoom     []*member
+	nextPID    int
+	callerLeft bool // the caller left a call that went on without them
+	// invites are the members being rung to join the call (call_invite.go);
+	// invited counts every invitation the call sent.
+	invites []*invite
+	invited int
+	// names maps participant ids to the names rosters show; signalTo
+	// reads it under the room's lock, so it has no part in mu.
+	names sync.Map
 }
 
 // host opens the room for a new call and subscribes to its messages.
@@ -88,12 +100,13 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 	c.mu.Lock()
 	c.calls[rec.ID] = cl
 	c.mu.Unlock()
-	p, err := room.Join("caller", cl.signalTo(caller))
+	cl.mu.Lock()
+	_, err = cl.admit(caller, "caller", cl.callerName, media.RoleParty, false, false)
+	cl.mu.Unlock()
 	if err != nil {
 		cl.end(outcomeFailed, "the call could not start")
 		return nil, err
 	}
-	p.OnMediaStopped(func() { cl.hangUp(caller) })
 	return cl, nil
 }
 
@@ -126,6 +139,13 @@ func (cl *call) signalTo(p party) func(typ string, data any) {
 			}
 		case *media.RtcCandidateData:
 			d.CallID = cl.rec.ID
+		case *media.RoomRosterData:
+			d.CallID = cl.rec.ID
+			for i := range d.Members {
+				if n, ok := cl.names.Load(d.Members[i].ID); ok {
+					d.Members[i].Name = n.(string)
+				}
+			}
 		}
 		if err := cl.c.sig.SendToConn(p.ConnID, typ, data); err != nil {
 			slog.Warn("signal participant", "call", cl.rec.ID, "type", typ, "err", err)
@@ -279,6 +299,8 @@ func (cl *call) handle(env roomEnvelope) error {
 			return apperr.New(apperr.Invalid, "the ICE candidate was refused: %v", err)
 		}
 		return nil
+	case "call.invite":
+		return cl.invite(from, m)
 	case "call.video.request", "call.video.response":
 		return cl.relayVideoChoice(from, m)
 	case msgRingDevice:
@@ -297,6 +319,17 @@ func (cl *call) handle(env roomEnvelope) error {
 		return cl.offer(o)
 	case "queue.choose":
 		return cl.choose(from, m)
+	case "call.join", "call.role", "call.leave":
+		if from.ConnID != "" {
+			return apperr.New(apperr.Forbidden, "only the contact center brings people into a call")
+		}
+		switch m.Type {
+		case "call.join":
+			return cl.join(m.Data)
+		case "call.role":
+			return cl.setRole(m.Data)
+		}
+		return cl.leaveByServer(m.Data)
 	case "call.ping":
 		if from.ConnID != "" {
 			return apperr.New(apperr.Forbidden, "only the contact center asks that")
@@ -321,18 +354,10 @@ func (cl *call) handle(env roomEnvelope) error {
 func (cl *call) participantOf(from party) (*media.Participant, error) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	switch {
-	case from.ConnID == cl.caller.ConnID:
-		if p := cl.room.Participant("caller"); p != nil {
+	if m := cl.memberOf(from.ConnID); m != nil {
+		if p := cl.room.Participant(m.pid); p != nil {
 			return p, nil
 		}
-	case cl.callee != nil && from.ConnID == cl.callee.ConnID:
-		if p := cl.room.Participant("callee"); p != nil {
-			return p, nil
-		}
-	}
-	if p := cl.transferParticipant(from); p != nil {
-		return p, nil
 	}
 	return nil, apperr.New(apperr.Forbidden, "you are not in this call")
 }
@@ -341,6 +366,9 @@ func (cl *call) participantOf(from party) (*media.Participant, error) {
 func (cl *call) answer(from party) error {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
+	if inv := cl.inviteOf(from); inv != nil {
+		return cl.joinInvitee(from, inv)
+	}
 	if !cl.isForCallee(from) {
 		return apperr.New(apperr.Forbidden, "this call is not for you")
 	}
@@ -356,15 +384,14 @@ func (cl *call) answer(from party) error {
 	}
 	callee := from
 	cl.callee = &callee
-	p, err := cl.room.Join("callee", cl.signalTo(callee))
+	p, err := cl.admit(callee, "callee", cl.calleeName, media.RoleParty, false, false)
 	if err != nil {
+		cl.callee = nil
 		return err
 	}
-	p.OnMediaStopped(func() { cl.hangUp(callee) })
-	caller := cl.room.Participant("caller")
-	cl.fwd = []func(){caller.PatchTo(p), p.PatchTo(caller)}
-	cl.stops = append(cl.stops, cl.fwd...)
-	go cl.c.metrics.awaitConnected(cl.ctx, cl.rec.StartedAt, caller, p)
+	if caller := cl.room.Participant("caller"); caller != nil {
+		go cl.c.metrics.awaitConnected(cl.ctx, cl.rec.StartedAt, caller, p)
+	}
 	now := time.Now().UTC()
 	cl.answeredAt = &now
 	cl.state = callActive
@@ -412,6 +439,11 @@ func (cl *call) isForCallee(from party) bool {
 // decline sends the caller to the mailbox.
 func (cl *call) decline(from party) error {
 	cl.mu.Lock()
+	if inv := cl.inviteOf(from); inv != nil {
+		cl.declineInvite(inv)
+		cl.mu.Unlock()
+		return nil
+	}
 	if !cl.isForCallee(from) {
 		cl.mu.Unlock()
 		return apperr.New(apperr.Forbidden, "this call is not for you")
@@ -438,7 +470,7 @@ func (cl *call) decline(from party) error {
 }
 
 // relayVideoChoice passes "show your video?" and its answer between the
-// two sides of an answered call.
+// parties of an answered call (the two sides of a 1:1 call).
 func (cl *call) relayVideoChoice(from party, m media.Message) error {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
@@ -449,17 +481,20 @@ func (cl *call) relayVideoChoice(from party, m media.Message) error {
 	if err := decodeData(m, &d); err != nil {
 		return err
 	}
-	to := *cl.callee
-	if from.ConnID == cl.callee.ConnID {
-		to = cl.caller
-	} else if from.ConnID != cl.caller.ConnID {
+	sender := cl.memberOf(from.ConnID)
+	if sender == nil || sender.role != media.RoleParty {
 		return apperr.New(apperr.Forbidden, "you are not in this call")
 	}
-	cl.c.sig.SendToConn(to.ConnID, m.Type, VideoChoiceData{CallID: cl.rec.ID, Accept: d.Accept})
+	for _, to := range cl.inRoom {
+		if to != sender && to.role == media.RoleParty {
+			cl.c.sig.SendToConn(to.ConnID, m.Type, VideoChoiceData{CallID: cl.rec.ID, Accept: d.Accept})
+		}
+	}
 	return nil
 }
 
-// hangUp ends the call from one side.
+// hangUp ends the call from one side; in a call of several it takes that
+// side out while two parties remain (leave).
 func (cl *call) hangUp(from party) {
 	if cl.transferHangUp(from) {
 		return
@@ -467,7 +502,6 @@ func (cl *call) hangUp(from party) {
 	cl.mu.Lock()
 	state := cl.state
 	isCaller := from.ConnID == cl.caller.ConnID
-	isCallee := cl.callee != nil && from.ConnID == cl.callee.ConnID
 	cl.mu.Unlock()
 	switch {
 	case state == callRinging && isCaller:
@@ -475,8 +509,8 @@ func (cl *call) hangUp(from party) {
 		cl.stopRinging("cancelled")
 		cl.mu.Unlock()
 		cl.end(outcomeCancelled, "cancelled")
-	case state == callActive && (isCaller || isCallee):
-		cl.end(outcomeAnswered, "hung up")
+	case state == callActive:
+		cl.leave(from)
 	case state == callMailbox && isCaller:
 		cl.end("", "message left")
 	}
@@ -569,7 +603,12 @@ func (cl *call) end(outcome, reason string) {
 	if cl.ringTimer != nil {
 		cl.ringTimer.Stop()
 	}
-	callee := cl.callee
+	cl.dropInvites()
+	inRoom := slices.Clone(cl.inRoom)
+	if !cl.callerLeft && cl.memberOf(cl.caller.ConnID) == nil {
+		// The caller's room never took them (the call could not start).
+		inRoom = append(inRoom, &member{party: cl.caller})
+	}
 	answeredAt := cl.answeredAt
 	leg := cl.dropTransferLeg()
 	cl.mu.Unlock()
@@ -617,11 +656,7 @@ func (cl *call) end(outcome, reason string) {
 	// dials again meanwhile finds this call still hosted, so Rejoin does
 	// not take a place that Ended is about to close.
 	cl.sub.Unsubscribe()
-	done := CallStateData{State: callEnded, Outcome: outcome, Reason: new(reason)}
-	cl.sendState(cl.caller, done)
-	if callee != nil {
-		cl.sendState(*callee, done)
-	}
+	cl.sendEnded(inRoom, CallStateData{State: callEnded, Outcome: outcome, Reason: new(reason)})
 	if answeredAt != nil && cl.rec.CalleeAccountID != nil {
 		cl.c.dir.touch(cl.caller.AccountID, *cl.rec.CalleeAccountID)
 	}

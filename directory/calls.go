@@ -160,7 +160,7 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 // before the signaling routes serve.
 func (c *Calls) Signals() {
 	c.sig.Handle("call.dial", c.metrics.countDial(c.handleDial))
-	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose"} {
+	for _, typ := range []string{"call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose", "call.invite"} {
 		c.sig.Handle(typ, c.relayToRoom)
 	}
 	c.sig.OnClose(c.connClosed)
@@ -346,7 +346,9 @@ func (c *Calls) relayToRoom(ctx context.Context, conn *media.Conn, m media.Messa
 		}
 		return err
 	}
-	if m.Type == "call.answer" {
+	if m.Type == "call.answer" || m.Type == "rtc.answer" {
+		// A joiner the contact center brought in answers an offer without
+		// ever sending call.answer: its closing socket hangs it up too.
 		c.trackConn(conn.ID, ref.CallID)
 	}
 	return nil

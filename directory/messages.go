@@ -116,6 +116,34 @@ type CallIncomingData struct {
 	Video  bool            `json:"video"`
 	Avatar bool            `json:"avatar"`
 	Queue  json.RawMessage `json:"queue,omitempty" ts:"QueueOffer"`
+	// Conference is set when a party of a call in progress adds this
+	// member to it (call.invite): answering joins the call.
+	Conference *ConferenceData `json:"conference,omitempty"`
+}
+
+// ConferenceData tells a ringing member that the call is one in progress
+// they are added to: who adds them and who is in it.
+type ConferenceData struct {
+	InvitedBy string   `json:"invitedBy"`
+	Members   []string `json:"members"`
+}
+
+// InviteData is the data of "call.invite": a party of a member's answered
+// call adds the member at Number (12 digits, spaces allowed).
+type InviteData struct {
+	CallID string `json:"callId"`
+	Number string `json:"number"`
+}
+
+// InvitedData is the data of "call.invited", sent to the parties of a
+// call: how adding someone stands. Message says it in words ("Sam did not
+// answer").
+type InvitedData struct {
+	CallID  string `json:"callId"`
+	Name    string `json:"name"`
+	Display string `json:"display"`
+	State   string `json:"state" ts:"'ringing' | 'joined' | 'declined' | 'no_answer' | 'busy' | 'offline'"`
+	Message string `json:"message"`
 }
 
 // MailboxCountData is the data of "mailbox.count": the member's unheard

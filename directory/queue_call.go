@@ -324,13 +324,13 @@ func verdictOf(reply []byte) error {
 // of the call.
 func (cl *call) videoLive() error {
 	cl.mu.Lock()
-	role := "caller"
-	if cl.queue != nil && cl.queue.callback {
-		role = "callee"
+	pid := ""
+	if m := cl.memberOf(cl.shopperConn()); m != nil {
+		pid = m.pid
 	}
 	active := cl.state == callActive
 	cl.mu.Unlock()
-	p := cl.room.Participant(role)
+	p := cl.room.Participant(pid)
 	if !active || p == nil {
 		return apperr.New(apperr.Conflict, "the call is not connected")
 	}

@@ -5,19 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/media"
 )
 
-// Transfers of a queued call from the agent who has it to another: the
+// Transfers of a live queued call from the agent who has it to another: the
 // call's side. The contact center (agentdesk/transfer.go) decides and
-// records; the room here rings the target, holds the shopper (who hears
-// neither agent while the agents talk), connects the target and lets the
-// first agent go, or puts the call back in a store's line. The media of a
-// 1:1 call is wired by hand (media PatchTo), so each side only ever receives
-// one sender at a time and no device has to renegotiate.
+// records; the room here rings the target, holds the shopper (media.Room
+// Hold: they hear neither agent while the agents talk), brings the target
+// in as a party, lets the first agent go and takes the shopper off hold,
+// or puts the call back in a store's line. Each side hears one sender at
+// a time throughout, so no device renegotiates.
 
 // The contact center's requests to a call's room about a transfer.
 const (
@@ -102,11 +103,7 @@ type Transfers interface {
 
 // transferState is a call's part in transfers (guarded by the call's mu).
 type transferState struct {
-	// agentPart is the room participant of the agent who has the call
-	// when it is not "callee" (it came by a transfer).
-	agentPart string
-	leg       *transferLeg
-	seq       int
+	leg *transferLeg
 }
 
 // transferLeg is a transfer in flight.
@@ -114,10 +111,8 @@ type transferLeg struct {
 	TransferOffer
 	from        party    // the agent who transfers
 	to          *party   // the target, once they answered
-	part        string   // the target's room participant
 	ringDevices []string // the target's devices that ring
 	timer       *time.Timer
-	fwd         []func() // the agents' forwarding while they consult
 }
 
 // transfers returns the contact center's transfer side, or nil.
@@ -126,35 +121,28 @@ func (cl *call) transfers() Transfers {
 	return t
 }
 
-// agentParticipant is the room participant of the agent who has the call
-// (mu held).
-func (cl *call) agentParticipant() (string, *media.Participant) {
-	id := cl.xfer.agentPart
-	if id == "" {
-		id = "callee"
-	}
-	return id, cl.room.Participant(id)
-}
-
-// stopForwarding stops the media between the shopper and their agent:
-// the shopper is on hold (mu held).
-func (cl *call) stopForwarding() {
-	for _, stop := range cl.fwd {
-		stop()
-	}
-	cl.fwd = nil
-}
-
-// connectShopper forwards the shopper and the participant p both ways
-// (mu held).
-func (cl *call) connectShopper(p *media.Participant) {
-	caller := cl.room.Participant("caller")
-	if caller == nil || p == nil {
+// holdShopper puts the shopper on hold or takes them off it (mu held).
+func (cl *call) holdShopper(held bool) {
+	m := cl.memberOf(cl.caller.ConnID)
+	if m == nil {
 		return
 	}
-	cl.stopForwarding()
-	cl.fwd = []func(){caller.PatchTo(p), p.PatchTo(caller)}
-	cl.stops = append(cl.stops, cl.fwd...)
+	if err := cl.room.Hold(m.pid, held); err != nil {
+		slog.Debug("transfer: hold the shopper", "call", cl.rec.ID, "held", held, "err", err)
+	}
+}
+
+// dropMember takes the member on the connection out of the room (mu
+// held); its media stopping then finds it gone.
+func (cl *call) dropMember(connID string) {
+	m := cl.memberOf(connID)
+	if m == nil {
+		return
+	}
+	cl.inRoom = slices.DeleteFunc(cl.inRoom, func(x *member) bool { return x == m })
+	if _, err := cl.room.Leave(m.pid); err != nil {
+		slog.Debug("transfer: leave the room", "call", cl.rec.ID, "err", err)
+	}
 }
 
 // tell sends "call.transfer" to one connection.
@@ -217,7 +205,7 @@ func (cl *call) offerTransfer(o TransferOffer) error {
 	}
 	leg := &transferLeg{TransferOffer: o, from: *cl.callee}
 	cl.xfer.leg = leg
-	cl.stopForwarding()
+	cl.holdShopper(true)
 	incoming := CallIncomingData{CallID: cl.rec.ID, From: *peerInfo(cl.callerName, cl.rec.CallerNumber), Video: cl.rec.Video, Avatar: cl.avatar, Queue: o.Queue}
 	for _, d := range o.Devices {
 		leg.ringDevices = append(leg.ringDevices, d)
@@ -270,21 +258,16 @@ func (cl *call) answerTransfer(from party) error {
 		return err
 	}
 	cl.stopTransferRinging(leg, from.DeviceID, "answered on another device")
-	cl.xfer.seq++
 	target := from
-	leg.to, leg.part = &target, fmt.Sprintf("transfer-%d", cl.xfer.seq)
-	p, err := cl.room.Join(leg.part, cl.signalTo(target))
-	if err != nil {
+	// The shopper on hold, the target hears (and is heard by) the first
+	// agent only.
+	if _, err := cl.admit(target, "", leg.AgentName, media.RoleParty, false, true); err != nil {
 		return err
 	}
-	p.OnMediaStopped(func() { cl.hangUp(target) })
+	leg.to = &target
 	if leg.Mode == TransferCold {
-		cl.finishTransfer(leg, p)
+		cl.finishTransfer(leg)
 		return nil
-	}
-	if _, a := cl.agentParticipant(); a != nil {
-		leg.fwd = []func(){a.PatchTo(p), p.PatchTo(a)}
-		cl.stops = append(cl.stops, leg.fwd...)
 	}
 	cl.sendState(target, CallStateData{State: callActive, Peer: peerInfo(leg.FromName, nil), EntryID: cl.queue.entryID})
 	cl.tell(target.ConnID, CallTransferData{TransferID: leg.TransferID, State: "consulting", Mode: leg.Mode, To: leg.FromName, Taking: true,
@@ -311,24 +294,20 @@ func (cl *call) completeTransfer(transferID string) error {
 	if cl.ended || leg == nil || leg.TransferID != transferID || leg.to == nil {
 		return apperr.New(apperr.Conflict, "the transfer cannot be completed: its target has not answered")
 	}
-	cl.finishTransfer(leg, cl.room.Participant(leg.part))
+	cl.finishTransfer(leg)
 	return nil
 }
 
-// finishTransfer gives the call to the target (participant p): the first
-// agent leaves, the shopper and the target are connected, the call's
-// record names the target as its callee (mu held).
-func (cl *call) finishTransfer(leg *transferLeg, p *media.Participant) {
-	for _, stop := range leg.fwd {
-		stop()
-	}
-	oldID, _ := cl.agentParticipant()
-	cl.connectShopper(p)
-	if _, err := cl.room.Leave(oldID); err != nil {
-		slog.Debug("transfer: first agent leaves", "call", cl.rec.ID, "err", err)
-	}
-	cl.xfer.leg, cl.xfer.agentPart = nil, leg.part
+// finishTransfer gives the call to the target: the first agent leaves,
+// the shopper comes off hold to the target, the call's record names the
+// target as its callee, and a supervisor whispering to the agent now
+// whispers to the target (mu held).
+func (cl *call) finishTransfer(leg *transferLeg) {
+	cl.dropMember(leg.from.ConnID)
+	cl.xfer.leg = nil
 	cl.callee = leg.to
+	cl.holdShopper(false)
+	cl.rewhisper()
 	agent := leg.AgentID
 	cl.rec.CalleeAccountID, cl.calleeName = &agent, leg.AgentName
 	cl.c.db.Model(&CallRecord{}).Where("id = ?", cl.rec.ID).Update("callee_account_id", agent)
@@ -365,12 +344,11 @@ func (cl *call) lapseTransfer(agentID, outcome string) bool {
 	return true
 }
 
-// backToFirstAgent reconnects the shopper with the agent who transferred
-// and tells both why (mu held).
+// backToFirstAgent takes the shopper off hold, back with the agent who
+// transferred, and tells both why (mu held).
 func (cl *call) backToFirstAgent(leg *transferLeg, note string) {
 	cl.xfer.leg = nil
-	_, a := cl.agentParticipant()
-	cl.connectShopper(a)
+	cl.holdShopper(false)
 	cl.tell(cl.caller.ConnID, CallTransferData{TransferID: leg.TransferID, State: "returned", Mode: leg.Mode, To: leg.AgentName, Note: note})
 	cl.tell(leg.from.ConnID, CallTransferData{TransferID: leg.TransferID, State: "returned", Mode: leg.Mode, To: leg.AgentName, Note: note})
 }
@@ -389,12 +367,7 @@ func (cl *call) transferHangUp(from party) bool {
 	}
 	switch {
 	case leg.to != nil && from.ConnID == leg.to.ConnID:
-		for _, stop := range leg.fwd {
-			stop()
-		}
-		if _, err := cl.room.Leave(leg.part); err != nil {
-			slog.Debug("transfer: target leaves", "call", cl.rec.ID, "err", err)
-		}
+		cl.dropMember(leg.to.ConnID)
 		cl.backToFirstAgent(leg, leg.AgentName+" left the call")
 		cl.mu.Unlock()
 		if t := cl.transfers(); t != nil {
@@ -410,7 +383,7 @@ func (cl *call) transferHangUp(from party) bool {
 		cl.mu.Lock()
 		defer cl.mu.Unlock()
 		if cl.xfer.leg == leg {
-			cl.finishTransfer(leg, cl.room.Participant(leg.part))
+			cl.finishTransfer(leg)
 		}
 		return true
 	case from.ConnID == leg.from.ConnID && leg.Mode == TransferCold:
@@ -419,18 +392,6 @@ func (cl *call) transferHangUp(from party) bool {
 	}
 	cl.mu.Unlock()
 	return false
-}
-
-// transferParticipant is the room participant of the sender when a
-// transfer brought them into the call (mu held).
-func (cl *call) transferParticipant(from party) *media.Participant {
-	if leg := cl.xfer.leg; leg != nil && leg.to != nil && from.ConnID == leg.to.ConnID {
-		return cl.room.Participant(leg.part)
-	}
-	if cl.xfer.agentPart != "" && cl.callee != nil && from.ConnID == cl.callee.ConnID {
-		return cl.room.Participant(cl.xfer.agentPart)
-	}
-	return nil
 }
 
 // dropTransferLeg stops a transfer in flight as the call ends and returns
@@ -442,9 +403,6 @@ func (cl *call) dropTransferLeg() *transferLeg {
 	}
 	cl.stopTransferRinging(leg, "", "the call ended")
 	cl.xfer.leg = nil
-	if leg.to != nil {
-		cl.sendState(*leg.to, CallStateData{State: callEnded, Outcome: outcomeAnswered, Reason: new("the shopper left")})
-	}
 	return leg
 }
 
@@ -467,13 +425,10 @@ func (cl *call) requeue(d TransferRequeue) error {
 	if cl.ended || cl.state != callActive || cl.callee == nil || cl.queue == nil || cl.queue.callback || cl.xfer.leg != nil {
 		return apperr.New(apperr.Conflict, "the call is not live with its agent any more")
 	}
-	cl.stopForwarding()
-	oldID, _ := cl.agentParticipant()
-	if _, err := cl.room.Leave(oldID); err != nil {
-		slog.Debug("requeue: agent leaves", "call", cl.rec.ID, "err", err)
-	}
 	agent := *cl.callee
-	cl.callee, cl.rec.CalleeAccountID, cl.xfer.agentPart = nil, nil, ""
+	cl.dropMember(agent.ConnID)
+	cl.callee, cl.rec.CalleeAccountID = nil, nil
+	cl.rewhisper()
 	cl.queue = &queueLink{entryID: d.EntryID, storeID: d.StoreID, storeName: d.Store.Name}
 	cl.calleeName, cl.state = d.Store.Name, callRinging
 	cl.c.db.Model(&CallRecord{}).Where("id = ?", cl.rec.ID).Updates(map[string]any{"state": callRinging, "callee_account_id": nil})

@@ -63,8 +63,13 @@ type RoomRosterData struct {
 
 // RosterMember is one participant in a "call.roster".
 type RosterMember struct {
+	// ID is the member's participant id in the room, opaque ("caller",
+	// "callee", "p3", …): never a connection or account id.
 	ID   string `json:"id"`
 	Role Role   `json:"role" ts:"'party' | 'listener' | 'whisperer'"`
+	// Name is how the member is shown ("Sam Lee", "Noor, supervisor");
+	// the call that owns the room fills it in ("" until it does).
+	Name string `json:"name,omitempty"`
 	// Stream is the id of the MediaStream the device receives this
 	// member's media on ("" when it receives none from them); the first
 	// stream of the connection may carry a different member after the
@@ -224,6 +229,9 @@ func (r *Room) Roster(viewer string) []RosterMember {
 
 // hears reports which of sender s's kinds receiver t gets.
 func hears(s, t *Participant) (audio, video bool) {
+	if s.held || t.held {
+		return false, false // on hold (room_hold.go)
+	}
 	switch s.role {
 	case RoleParty:
 		return true, true

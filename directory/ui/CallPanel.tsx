@@ -4,13 +4,14 @@
 // camera, hang up. It also carries the mailbox (greeting, then recording)
 // and the "show your video?" exchange between a hidden caller and the callee.
 
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { HangUpIcon, PhoneIcon, VideoIcon, VoicemailIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import { canCallBack, type CallClient, type CallMode, type CallView } from '../../media/client/call';
 import type { PresenceState } from './directoryApi';
 import { clock, useNow as useTick } from '../../backend/web/ui/clock';
 import { CallModePicker, CameraButton, callStatusText, MuteButton, SelfView, VideoTile, type PhaseText } from '../../backend/web/ui/CallKit';
+import { AddPerson, AddPersonButton, ConferenceGrid, canAddPeople, conferenceTitle, isConference, partyTiles } from './Conference';
 
 export { clock, useTick };
 
@@ -109,6 +110,11 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
     return () => document.removeEventListener('keydown', onKey);
   }, [c.phase, client]);
 
+  const [adding, setAdding] = useState(false);
+  useEffect(() => {
+    if (c.phase !== 'active') setAdding(false);
+  }, [c.phase]);
+  const conference = isConference(c);
   const peerName = c.peer.name || 'Unknown caller';
   const waiting = c.phase === 'dialing' || c.phase === 'ringing' || c.phase === 'answering';
   const inMailbox = c.phase === 'mailbox' || c.phase === 'recording';
@@ -139,15 +145,17 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
           <div class="call-who">
             <p class="call-eyebrow">{c.role === 'callee' && c.phase === 'answering'
                 ? 'Answering…'
-                : hidden
+                : conference
+                  ? `Conference call · ${partyTiles(c).filter((t) => !t.ringing).length + 1} people`
+                  : hidden
                   ? 'Call · you are hidden'
                   : c.video || c.remoteVideoLive || c.sendingVideo
                     ? 'Video call'
                     : 'Voice call'}</p>
             <h2 id="call-title" class="call-title">
-              {peerName}
+              {conference ? conferenceTitle(c) : peerName}
             </h2>
-            {c.peer.display && <p class="call-number mono">{c.peer.display}</p>}
+            {c.peer.display && !conference && <p class="call-number mono">{c.peer.display}</p>}
           </div>
           <p id="call-status" class={`call-status${c.phase === 'recording' ? ' is-recording' : ''}`} role="status" aria-live="polite">
             {c.phase === 'recording' && <span class="rec-dot" aria-hidden="true" />}
@@ -161,9 +169,13 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
           </p>
         </header>
 
-        <div class="call-stage">
-          <VideoTile stream={c.remoteStream} muted={false} class={`remote-video${showRemoteVideo ? '' : ' is-off'}`} label={`${peerName}'s video`} />
-          {!showRemoteVideo && (
+        <div class={`call-stage${conference ? ' is-conference' : ''}`}>
+          {conference ? (
+            <ConferenceGrid call={c} />
+          ) : (
+            <VideoTile stream={c.remoteStream} muted={false} class={`remote-video${showRemoteVideo ? '' : ' is-off'}`} label={`${peerName}'s video`} />
+          )}
+          {!showRemoteVideo && !conference && (
             <div class="stage-placeholder remote-placeholder">
               <div class={`call-avatar-ring${waiting ? ' is-ringing' : ''}`} aria-hidden="true">
                 <span class="avatar call-avatar">{inMailbox ? <VoicemailIcon size={34} /> : initials(peerName)}</span>
@@ -237,6 +249,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
               {c.notice}
             </p>
           )}
+          {adding && c.phase === 'active' && <AddPerson call={c} client={client} onClose={() => setAdding(false)} />}
         </div>
 
         <footer class="call-controls">
@@ -244,6 +257,7 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
             <>
               <MuteButton call={c} client={client} class="call-btn" size={22} />
               {!hidden && <CameraButton call={c} client={client} class="call-btn" size={22} disabled={inMailbox} />}
+              {canAddPeople(c) && <AddPersonButton open={adding} onOpen={() => setAdding((v) => !v)} />}
               {canAskVideo && (
                 <button type="button" class="call-btn" onClick={() => client.askForVideo()}>
                   <VideoIcon size={22} />

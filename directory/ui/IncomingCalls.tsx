@@ -30,6 +30,17 @@ function missedText(reason: string): string {
   }
 }
 
+/** others names the people in a call besides the one who adds you: "Bob Lee", "Bob Lee and Cara Diaz", "Bob, Cara and 2 others". */
+function others(members: string[], inviter: string): string {
+  const rest = members.filter((m) => m !== inviter);
+  if (rest.length === 0) return 'them';
+  if (rest.length <= 2) return rest.join(' and ');
+  return `${rest
+    .slice(0, 2)
+    .map((n) => n.split(' ')[0])
+    .join(', ')} and ${rest.length - 2} other${rest.length === 3 ? '' : 's'}`;
+}
+
 /** IncomingCalls shows each call ringing this device, newest last. */
 export function IncomingCalls({ snap, client }: { snap: CallSnapshot; client: CallClient }) {
   const ringing = snap.incoming.length > 0;
@@ -40,7 +51,7 @@ export function IncomingCalls({ snap, client }: { snap: CallSnapshot; client: Ca
     <div class="incoming-stack">
       {/* Screen readers hear the ring at once. */}
       <p class="sr-only" role="status" aria-live="assertive">
-        {snap.incoming.map((i) => `${i.video ? 'Incoming video call' : 'Incoming call'} from ${i.from.name}. `).join('')}
+        {snap.incoming.map((i) => (i.conference ? `${i.from.name} adds you to a call with ${others(i.conference.members, i.from.name)}. ` : `${i.video ? 'Incoming video call' : 'Incoming call'} from ${i.from.name}. `)).join('')}
       </p>
       {snap.incoming.map((i) => (
         <IncomingCallCard
@@ -52,9 +63,9 @@ export function IncomingCalls({ snap, client }: { snap: CallSnapshot; client: Ca
               <span class="avatar call-avatar">{initials(i.from.name)}</span>
             </div>
           }
-          kicker={i.video ? 'Incoming video call' : 'Incoming call'}
+          kicker={i.conference ? 'Adds you to a call' : i.video ? 'Incoming video call' : 'Incoming call'}
           name={i.from.name}
-          note={i.from.display ?? 'No number'}
+          note={i.conference ? `With ${others(i.conference.members, i.from.name)}` : (i.from.display ?? 'No number')}
           before={snap.call && snap.call.phase !== 'ended' && <p class="incoming-warn small">Answering ends your current call.</p>}
           actions={
             <>

@@ -17,7 +17,9 @@ import type {
   CallPhase,
   CallStateData,
   ClientMessage,
+  ConferenceData,
   DialData,
+  InvitedData,
   QueueFallbackData,
   QueueOffer,
   RoomRosterData,
@@ -111,6 +113,17 @@ export interface CallView {
    * is not a lost connection.
    */
   held: boolean;
+  /** invites are the members this call is ringing to add (call.invite), oldest first. */
+  invites: InviteView[];
+  /** inviteError is why the last call.invite was refused ("" when it was not). */
+  inviteError: string;
+}
+
+/** InviteView is a member being rung to join the call (call.invited "ringing"). */
+export interface InviteView {
+  name: string;
+  display: string;
+  at: number;
 }
 
 /**
@@ -134,6 +147,8 @@ export interface IncomingCall {
   avatar: boolean;
   /** queue is set when a store's shopper is offered to this agent. */
   queue?: QueueOffer;
+  /** conference is set when a party of a call in progress adds this member to it. */
+  conference?: ConferenceData;
   at: number;
 }
 
@@ -257,6 +272,11 @@ function isMainLine(pc: RTCPeerConnection, t: RTCRtpTransceiver): boolean {
   return pc.getTransceivers().find((x) => x.receiver.track.kind === kind) === t;
 }
 
+/** mainMember is who the first remote stream carries, from the roster (null while unknown). */
+export function mainMember(v: Pick<CallView, 'roster' | 'remoteStream'>): RosterMember | null {
+  return v.remoteStream ? memberOn(v.roster, v.remoteStream.id) : null;
+}
+
 /** memberOn is the roster's member whose media comes on the stream, or null. */
 function memberOn(roster: RoomRosterData | null, stream: string): RosterMember | null {
   return roster?.members.find((m) => m.stream === stream) ?? null;
@@ -354,6 +374,20 @@ export class CallClient {
     if (!this.opts.send({ type: 'call.answer', data: { callId } })) {
       this.finish(c, { error: 'The phone is not connected right now.' }, true);
     }
+  }
+
+  /**
+   * invite adds the member at number (12 digits) to the answered call: their
+   * devices ring; the parties hear how it goes as call.invited.
+   */
+  invite(number: string): void {
+    const c = this.cur;
+    if (!c || c.closed || !c.view.id || c.view.phase !== 'active') return;
+    if (!this.opts.send({ type: 'call.invite', data: { callId: c.view.id, number } })) {
+      this.patch(c, { inviteError: 'The phone is not connected right now. Try again in a moment.' });
+      return;
+    }
+    this.patch(c, { inviteError: '' });
   }
 
   /** decline sends a ringing caller to the mailbox. */
@@ -519,6 +553,7 @@ export class CallClient {
         if (!d?.callId || this.incoming.some((i) => i.callId === d.callId) || this.cur?.view.id === d.callId) return true;
         const ring: IncomingCall = { callId: d.callId, from: d.from ?? { name: 'Someone' }, video: !!d.video, avatar: !!d.avatar, at: Date.now() };
         if (d.queue) ring.queue = d.queue;
+        if (d.conference) ring.conference = d.conference;
         this.incoming = [...this.incoming, ring];
         this.changed();
         return true;
@@ -567,6 +602,11 @@ export class CallClient {
         }
         return true;
       }
+      case 'call.invited': {
+        const c = this.adopt(m.data?.callId);
+        if (c && !c.closed) this.onInvited(c, m.data);
+        return true;
+      }
       case 'queue.fallback': {
         const d = m.data;
         const c = this.adopt(d?.callId);
@@ -603,6 +643,10 @@ export class CallClient {
         // A hang-up the room never got (it ended, or its node is gone) has
         // nothing to tell the person: the call is over here already.
         if (answers === 'call.hangup') return true;
+        if (answers === 'call.invite' && c && !c.closed) {
+          this.patch(c, { inviteError: m.data?.message || 'That person could not be added.' });
+          return true;
+        }
         if (c && !c.closed && c.view.phase === 'dialing' && c.view.id === null && (!answers || answers === 'call.dial')) {
           this.finish(c, { error: m.data?.message || 'The call could not be placed.' }, true);
           return true;
@@ -629,6 +673,20 @@ export class CallClient {
       this.opts.send({ type: 'call.hangup', data: { callId } });
     }
     return null;
+  }
+
+  /** onInvited follows someone being added: ringing shows them; any other state says how it went. */
+  private onInvited(c: Internal, d: InvitedData) {
+    const rest = c.view.invites.filter((i) => i.display !== d.display);
+    if (d.state === 'ringing') {
+      this.patch(c, { invites: [...rest, { name: d.name, display: d.display, at: Date.now() }], inviteError: '' });
+      return;
+    }
+    this.patch(c, { invites: rest, notice: d.message });
+    // How it went is news for a moment, not for the rest of the call.
+    setTimeout(() => {
+      if (this.cur === c && !c.closed && c.view.notice === d.message) this.patch(c, { notice: '' });
+    }, 6_000);
   }
 
   private onState(c: Internal, d: CallStateData) {
@@ -710,6 +768,8 @@ export class CallClient {
       peerAvatar: false,
       lost: false,
       held: false,
+      invites: [],
+      inviteError: '',
     };
     const c: Internal = {
       view,

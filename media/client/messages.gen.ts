@@ -83,6 +83,17 @@ export interface QueueChooseData {
 }
 
 /**
+ * InviteData is the data of "call.invite": a party of a member's answered
+ * call adds the member at Number (12 digits, spaces allowed).
+ *
+ * Go: directory.InviteData.
+ */
+export interface InviteData {
+  callId: string;
+  number: string;
+}
+
+/**
  * CobrowseEntry is the data of "cobrowse.request", "cobrowse.start" and
  * "cobrowse.stop", both ways.
  *
@@ -242,6 +253,11 @@ export interface CallIncomingData {
   video: boolean;
   avatar: boolean;
   queue?: QueueOffer;
+  /**
+   * Conference is set when a party of a call in progress adds this
+   * member to it (call.invite): answering joins the call.
+   */
+  conference?: ConferenceData;
 }
 
 /**
@@ -367,6 +383,21 @@ export interface RoomRosterData {
 }
 
 /**
+ * InvitedData is the data of "call.invited", sent to the parties of a
+ * call: how adding someone stands. Message says it in words ("Sam did not
+ * answer").
+ *
+ * Go: directory.InvitedData.
+ */
+export interface InvitedData {
+  callId: string;
+  name: string;
+  display: string;
+  state: 'ringing' | 'joined' | 'declined' | 'no_answer' | 'busy' | 'offline';
+  message: string;
+}
+
+/**
  * MailboxCountData is the data of "mailbox.count": the member's unheard
  * messages changed.
  *
@@ -451,6 +482,17 @@ export interface StoreRef {
 }
 
 /**
+ * ConferenceData tells a ringing member that the call is one in progress
+ * they are added to: who adds them and who is in it.
+ *
+ * Go: directory.ConferenceData.
+ */
+export interface ConferenceData {
+  invitedBy: string;
+  members: string[];
+}
+
+/**
  * CallbackShopper is the shopper of a call back: a member with their
  * number (12 digits, and grouped 4-4-4 in Display), or a guest.
  *
@@ -511,8 +553,17 @@ export interface BoardItem {
  * Go: media.RosterMember.
  */
 export interface RosterMember {
+  /**
+   * ID is the member's participant id in the room, opaque ("caller",
+   * "callee", "p3", …): never a connection or account id.
+   */
   id: string;
   role: 'party' | 'listener' | 'whisperer';
+  /**
+   * Name is how the member is shown ("Sam Lee", "Noor, supervisor");
+   * the call that owns the room fills it in ("" until it does).
+   */
+  name?: string;
   /**
    * Stream is the id of the MediaStream the device receives this
    * member's media on ("" when it receives none from them); the first
@@ -639,6 +690,7 @@ export type ServerMessage =
   | { type: 'rtc.offer'; v: number; data: RtcOfferData }
   | { type: 'rtc.candidate'; v: number; data: RtcCandidateData }
   | { type: 'call.roster'; v: number; data: RoomRosterData }
+  | { type: 'call.invited'; v: number; data: InvitedData }
   | { type: 'call.video.request'; v: number; data: VideoChoiceData }
   | { type: 'call.video.response'; v: number; data: VideoChoiceData }
   | { type: 'mailbox.count'; v: number; data: MailboxCountData }
@@ -659,6 +711,7 @@ export type ClientMessage =
   | { type: 'call.video.request'; data: CallRef }
   | { type: 'call.video.response'; data: VideoChoiceData }
   | { type: 'queue.choose'; data: QueueChooseData }
+  | { type: 'call.invite'; data: InviteData }
   | { type: 'cobrowse.request'; data: CobrowseEntry }
   | { type: 'cobrowse.start'; data: CobrowseEntry }
   | { type: 'cobrowse.events'; data: CobrowseEvents }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
@@ -35,7 +36,9 @@ type Phone struct {
 	ice     func(offered []webrtc.ICEServer) webrtc.Configuration
 	mu      sync.Mutex
 	pc      *webrtc.PeerConnection
+	cp      *lmmedia.ClientPeer // pc, answering re-offers and counting per stream
 	callID  string
+	roster  *lmmedia.RoomRosterData // the current call's latest call.roster
 	NoVideo bool
 	// slow paces the test media down (video 5 frames a second, audio a
 	// packet every 100 ms): for tests of many calls at once, where full
@@ -146,6 +149,19 @@ func (p *Phone) read() {
 		case "rtc.candidate":
 			p.rememberCandidate(m.Data)
 			lmmedia.AddTrickled(p.peer(), m.Data)
+		case "call.roster":
+			// Kept, not queued: a call of several sends one at every
+			// change, which tests read with Roster and ExpectHears.
+			var d lmmedia.RoomRosterData
+			if err := json.Unmarshal(m.Data, &d); err != nil {
+				p.T.Errorf("call.roster %s: %v", m.Data, err)
+				continue
+			}
+			p.mu.Lock()
+			if d.CallID == p.callID {
+				p.roster = &d
+			}
+			p.mu.Unlock()
 		default:
 			p.Msgs <- m
 		}
@@ -235,7 +251,9 @@ func CallIDOf(m lmmedia.Message) string {
 
 var testAPI = lmmedia.NewLoopbackClientAPI()
 
-// onOffer answers the server's offer, sending the test media.
+// onOffer answers the server's offer, sending the test media: the first
+// offer of a call opens a peer connection, a later one (a call of several
+// renegotiating its streams) is answered on it.
 func (p *Phone) onOffer(data json.RawMessage) error {
 	var d struct {
 		CallID     string             `json:"callId"`
@@ -245,14 +263,32 @@ func (p *Phone) onOffer(data json.RawMessage) error {
 	if err := json.Unmarshal(data, &d); err != nil {
 		return err
 	}
+	p.mu.Lock()
+	cp, same := p.cp, p.callID == d.CallID && p.cp != nil
+	p.mu.Unlock()
+	if same {
+		answer, err := cp.AnswerOffer(d.SDP)
+		if err != nil {
+			return err
+		}
+		p.Send("rtc.answer", map[string]any{"callId": d.CallID, "sdp": answer})
+		return nil
+	}
 	conf := webrtc.Configuration{}
 	if p.ice != nil {
 		conf = p.ice(d.ICEServers)
 	}
-	pc, err := p.api.NewPeerConnection(conf)
+	cp, err := lmmedia.NewClientPeer(p.api, conf, func(_ string, kind webrtc.RTPCodecType, _ *rtp.Packet) {
+		if kind == webrtc.RTPCodecTypeVideo {
+			p.got[1].Add(1)
+		} else {
+			p.got[0].Add(1)
+		}
+	})
 	if err != nil {
 		return err
 	}
+	pc := cp.PC
 	audio, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "phone")
 	if _, err := pc.AddTrack(audio); err != nil {
 		return err
@@ -264,18 +300,6 @@ func (p *Phone) onOffer(data json.RawMessage) error {
 			return err
 		}
 	}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		idx := 0
-		if tr.Kind() == webrtc.RTPCodecTypeVideo {
-			idx = 1
-		}
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-			p.got[idx].Add(1)
-		}
-	})
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
 			p.Send("rtc.candidate", map[string]any{"callId": d.CallID, "candidate": c.ToJSON()})
@@ -286,22 +310,16 @@ func (p *Phone) onOffer(data json.RawMessage) error {
 		p.pc.Close()
 		close(p.pcStop)
 	}
-	p.pc, p.callID = pc, d.CallID
+	p.pc, p.cp, p.callID, p.roster = pc, cp, d.CallID, nil
 	p.pcStop = make(chan struct{})
 	stop := p.pcStop
 	p.mu.Unlock()
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: d.SDP}); err != nil {
-		return err
-	}
-	p.addEarlyCandidates(pc, d.CallID, d.SDP)
-	answer, err := pc.CreateAnswer(nil)
+	answer, err := cp.AnswerOffer(d.SDP)
 	if err != nil {
 		return err
 	}
-	if err := pc.SetLocalDescription(answer); err != nil {
-		return err
-	}
-	p.Send("rtc.answer", map[string]any{"callId": d.CallID, "sdp": answer.SDP})
+	p.addEarlyCandidates(pc, d.CallID, d.SDP)
+	p.Send("rtc.answer", map[string]any{"callId": d.CallID, "sdp": answer})
 	go p.sendOpus(audio, stop)
 	if video != nil {
 		go p.sendVP8(video, stop)
