@@ -53,6 +53,7 @@ func (d *Desk) Routes(api fiber.Router) {
 	api.Get("/desk/analytics.csv", staff, d.handleAnalyticsCSV)
 	api.Get("/desk/engagements/:entry/cart", staff, d.handleEngagementCart)
 	api.Post("/desk/engagements/:entry/cart/items", staff, d.handleSuggest)
+	d.transferRoutes(api, staff)
 }
 
 func (d *Desk) handleAgent(c *fiber.Ctx) error {

@@ -170,8 +170,12 @@ func (g *Engagements) WrapUp(ctx context.Context, agentID, entryID, outcome, not
 	if len(note) > maxNote {
 		return apperr.New(apperr.Invalid, "the note has %d characters: keep it under %d", len(note), maxNote)
 	}
+	// An agent who transferred the engagement on files their part of it
+	// too (transfer.go): the note is the engagement's, shared.
+	transferred := g.db.Model(&Transfer{}).Select("entry_id").Where("from_agent_id = ? AND state IN ?", agentID, []string{transferCompleted, transferQueued})
 	res := g.db.WithContext(ctx).Model(&QueueEntry{}).
-		Where("id = ? AND agent_account_id = ? AND state IN ?", entryID, agentID, []string{EntryConnected, EntryServed}).
+		Where("id = ? AND ((agent_account_id = ? AND state IN ?) OR (id IN (?) AND state IN ?))", entryID,
+			agentID, []string{EntryConnected, EntryServed}, transferred, []string{EntryConnected, EntryServed, EntryWaiting, EntryOffered}).
 		Updates(map[string]any{"outcome": outcome, "note": note, "wrapped_at": time.Now().UTC()})
 	if res.Error != nil {
 		return res.Error

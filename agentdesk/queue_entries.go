@@ -80,6 +80,9 @@ type ShopperContext struct {
 	Facts   ContextFacts    `json:"facts"`
 	// Booking is present when the call is a video call the shopper booked.
 	Booking *ContextBooking `json:"booking,omitempty"`
+	// Transfer is present when another agent transferred the shopper
+	// (transfer.go): who, from which store, and why.
+	Transfer *ContextTransfer `json:"transfer,omitempty"`
 }
 
 // ContextBooking says a call is a booked appointment: when its slot

@@ -49,6 +49,7 @@ type call struct {
 	ringConns   []string // a guest called back rings their page's connection
 	cancel      context.CancelFunc
 	ctx         context.Context
+	xfer        transferState // a transfer of the call to another agent (transfer.go)
 	// inRoom is everyone in the call's room, in the order they came: the
 	// caller from the start, the callee once they answer, then joiners
 	// and invited members (call_joiners.go). Someone who left is not.
@@ -261,9 +262,17 @@ func (cl *call) handle(env roomEnvelope) error {
 		cl.hangUp(from)
 		return nil
 	case "call.answer":
+		if cl.transferRingsFor(from) {
+			return cl.answerTransfer(from)
+		}
 		return cl.answer(from)
 	case "call.decline":
+		if cl.transferRingsFor(from) {
+			return cl.declineTransfer(from)
+		}
 		return cl.decline(from)
+	case msgTransferOffer, msgTransferComplete, msgTransferRequeue:
+		return cl.handleTransfer(from, m)
 	case "rtc.answer":
 		var d RtcAnswerData
 		if err := decodeData(m, &d); err != nil || d.SDP == "" {
@@ -487,6 +496,9 @@ func (cl *call) relayVideoChoice(from party, m media.Message) error {
 // hangUp ends the call from one side; in a call of several it takes that
 // side out while two parties remain (leave).
 func (cl *call) hangUp(from party) {
+	if cl.transferHangUp(from) {
+		return
+	}
 	cl.mu.Lock()
 	state := cl.state
 	isCaller := from.ConnID == cl.caller.ConnID
@@ -598,7 +610,9 @@ func (cl *call) end(outcome, reason string) {
 		inRoom = append(inRoom, &member{party: cl.caller})
 	}
 	answeredAt := cl.answeredAt
+	leg := cl.dropTransferLeg()
 	cl.mu.Unlock()
+	cl.transferEnded(leg)
 
 	cl.cancel()
 	cl.room.Close()

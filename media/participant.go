@@ -56,10 +56,13 @@ type Participant struct {
 	offering, again bool
 	answered        bool // an answer was applied
 	closing         bool
-	// role, whisperTo and roster are the room's (guarded by its lock).
+	// role, whisperTo, roster and held are the room's (guarded by its
+	// lock); held takes the participant out of the forwarding both ways
+	// (room_hold.go).
 	role      Role
 	whisperTo string
 	roster    string
+	held      bool
 	// trackSeq numbers the extra downstream tracks.
 	trackSeq int
 }

@@ -79,6 +79,7 @@ var Protocol = []MessageType{
 	{"call.video.request", ToDevice, `{"callId"}`},
 	{"call.video.response", ToDevice, `{"callId", "accept"}`},
 	{"mailbox.count", ToDevice, `{"accountId", "unheard"}`},
+	{"call.transfer", ToDevice, `{"callId", "transferId"?, "state", "mode"?, "to"?, "note"?}`},
 }
 
 // The payloads below are the data of the messages media itself sends or

@@ -229,6 +229,9 @@ func (r *Room) Roster(viewer string) []RosterMember {
 
 // hears reports which of sender s's kinds receiver t gets.
 func hears(s, t *Participant) (audio, video bool) {
+	if s.held || t.held {
+		return false, false // on hold (room_hold.go)
+	}
 	switch s.role {
 	case RoleParty:
 		return true, true

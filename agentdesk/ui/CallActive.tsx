@@ -37,6 +37,8 @@ export interface CallActiveProps {
   cobrowse?: ComponentChildren;
   /** tools are the agent's engagement tools (EngagementTools), shown above the co-browse slot. */
   tools?: ComponentChildren;
+  /** transfer is the call's "Transfer" control and its banner (CallTransfer), for a shopper's live call. */
+  transfer?: ComponentChildren;
 }
 
 /**
@@ -60,7 +62,7 @@ export function CallActive(props: CallActiveProps) {
 }
 
 /** CallStage is the call itself: video, controls, the shopper beside it and the slots. */
-function CallStage({ call: c, client, selfName, avatar, context, storeSlug, cobrowse, tools }: CallActiveProps) {
+function CallStage({ call: c, client, selfName, avatar, context, storeSlug, cobrowse, tools, transfer }: CallActiveProps) {
   const live = c.phase !== 'ended';
   const now = useNow(live && c.phase === 'active');
   const name = context ? shopperName(c.peer.name) : c.peer.name || 'Unknown caller';
@@ -125,6 +127,7 @@ function CallStage({ call: c, client, selfName, avatar, context, storeSlug, cobr
                   <span>Ask for live video</span>
                 </button>
               )}
+              {transfer}
               <button type="button" class="call-btn call-btn-hangup" data-testid="hangup" onClick={() => (cancel ? (client.hangup(), client.dismiss()) : client.hangup())}>
                 <HangUpIcon size={24} />
                 <span>{cancel ? 'Cancel' : 'Hang up'}</span>

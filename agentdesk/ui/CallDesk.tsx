@@ -20,6 +20,7 @@ import { DeskSignalContext, useDeskCalls, useDeskSignal, type DeskCalls, type De
 import { LiveView } from './LiveView';
 import { StoreMailbox } from './StoreMailbox';
 import { StoreQueue } from './StoreQueue';
+import { CallTransfer, useTransferStatus } from './Transfer';
 
 /** Engaged is the shopper's engagement (queue entry) of the current call. */
 export interface Engaged {
@@ -318,6 +319,10 @@ export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
   if (!store) return null;
   const supervising = account.role === 'supervisor';
   const engaged = desk.engaged && (desk.engaged.callId === null || desk.engaged.callId === c?.id) ? desk.engaged : null;
+  const transferStatus = useTransferStatus(desk.signal, c?.id ?? null);
+  // Taking a warm transfer over, the engagement is not this agent's until
+  // the first agent completes it: its tools (cart, board, co-browse) open then.
+  const takingOver = !!transferStatus?.taking && transferStatus.state === 'consulting';
 
   let stage;
   if (snap.incoming.length > 0) {
@@ -333,8 +338,13 @@ export function CallDesk({ desk, account, cobrowse, tools }: CallDeskProps) {
         avatar={engaged?.avatar ?? c.peerAvatar}
         context={engaged?.context ?? c.offer?.context}
         storeSlug={store?.slug}
-        cobrowse={engaged && cobrowse ? cobrowse(engaged) : undefined}
-        tools={engaged && tools ? tools(engaged) : undefined}
+        cobrowse={engaged && cobrowse && !takingOver ? cobrowse(engaged) : undefined}
+        tools={engaged && tools && !takingOver ? tools(engaged) : undefined}
+        transfer={
+          engaged && c.role === 'callee' && c.phase === 'active' && !supervising ? (
+            <CallTransfer entryId={engaged.entryId} shopper={shopperName(engaged.name)} storeName={store.name} status={transferStatus} />
+          ) : undefined
+        }
       />
     );
   } else if (desk.wrap) {

@@ -52,7 +52,14 @@ export function CallIncoming({ ring, me, onAnswer, onDecline }: CallIncomingProp
   const booked = booking ? bookedText(booking, me) : '';
   // A guest has no name of their own: a booked guest goes by the name they booked under.
   const name = q ? shopperName(booking && !q.context.member ? booking.name : ring.from.name) : ring.from.name || 'Unknown caller';
-  const what = q ? `${offer?.avatar ? 'Call' : ring.video ? 'Video call' : 'Voice call'} from ${q.store.name}` : 'Incoming call';
+  const transfer = q?.context.transfer;
+  const what = transfer
+    ? transfer.mode === 'queue'
+      ? `Transferred from ${transfer.fromStore} by ${transfer.from}`
+      : `Transfer from ${transfer.from}`
+    : q
+      ? `${offer?.avatar ? 'Call' : ring.video ? 'Video call' : 'Voice call'} from ${q.store.name}`
+      : 'Incoming call';
   const who = offer?.avatar ? 'Behind an avatar: you can ask for live video once connected.' : q?.context.member ? 'Signed-in member' : q ? 'Guest shopper' : ring.from.display ?? '';
 
   return (
@@ -72,7 +79,15 @@ export function CallIncoming({ ring, me, onAnswer, onDecline }: CallIncomingProp
       kicker={what}
       name={name}
       note={
-        booking ? (
+        transfer ? (
+          <>
+            <span class="desk-ring-transfer" data-testid="ring-transfer">
+              {transfer.mode === 'warm' ? `${transfer.from} wants to talk to you first` : `${transfer.from} hands ${name} to you`}
+              {transfer.reason ? `: “${transfer.reason}”` : ''}
+            </span>
+            <span>{who}</span>
+          </>
+        ) : booking ? (
           <>
             <span class={`desk-ring-booked${booking.agentId === me ? ' is-mine' : ''}`} data-testid="ring-booking">
               {booked}

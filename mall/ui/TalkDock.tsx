@@ -27,6 +27,7 @@ import { SuggestionNotice } from './SuggestionNotice';
 import { CreditCallCard } from './CreditCallCard';
 import { AgeNotice } from './AgeNotice';
 import { AgentStage, CallButtons, clock, SelfView, useTick } from './TalkMedia';
+import { onHold, TransferHold, TransferNote, useTransfer } from './TransferCard';
 import { useTalk, useTalkSession, type TalkState } from './talkSession';
 import { IncomingCallCard, type IncomingCallClasses } from '../../backend/web/ui/IncomingCallCard';
 import { wideQuery } from './CallStack';
@@ -126,8 +127,10 @@ export function TalkDock({ account, children }: TalkDockProps) {
   const memberNumber = useMemberNumber(account, stage === 'queued' || stage === 'callback');
   const now = useTick(s.target !== null && (stage === 'active' || stage === 'mailbox'));
   const wide = useMatches(wideQuery);
+  const transfer = useTransfer();
   // What needs an answer opens a folded panel: a call back ringing, a choice to make, the agent asking to see you.
-  const needsAnswer = stage === 'incoming' || !!c?.queue?.fallback || !!c?.videoAsked;
+  // A hold while the call is transferred shows its card too.
+  const needsAnswer = stage === 'incoming' || !!c?.queue?.fallback || !!c?.videoAsked || onHold(transfer);
   // A call that ended badly (lost, refused, failed) says why, with its Call back.
   const badEnd = stage === 'ended' && !!c && (c.lost || !!c.error || c.reason.startsWith('the order was refused'));
   // On a narrow screen the open panel would lie over the page: once the call
@@ -159,7 +162,7 @@ export function TalkDock({ account, children }: TalkDockProps) {
       status = c?.queue?.fallback ? 'No agent free' : c?.queue?.position ? `Number ${c.queue.position} in line` : 'Finding an agent…';
       break;
     case 'active':
-      status = c?.phase === 'active' ? `Connected ${clock((now - (c.connectedAt ?? now)) / 1000)}` : 'Connecting…';
+      status = onHold(transfer) ? `On hold · connecting you to ${transfer?.to}` : c?.phase === 'active' ? `Connected ${clock((now - (c.connectedAt ?? now)) / 1000)}` : 'Connecting…';
       break;
     case 'mailbox':
       status = c?.phase === 'recording' ? `Recording ${clock((now - (c.recordingAt ?? now)) / 1000)}` : 'Message';
@@ -208,7 +211,8 @@ export function TalkDock({ account, children }: TalkDockProps) {
           <Queued c={c} client={client} store={store.name} product={s.target.product?.name} member={account !== null} memberNumber={memberNumber} selfName={selfName} />
         )}
         {stage === 'mailbox' && c && <Mailbox c={c} store={store.name} now={now} selfName={selfName} />}
-        {stage === 'active' && c && client && <AgentStage call={c} client={client} selfName={selfName} />}
+        {stage === 'active' && c && client && <AgentStage call={c} client={client} selfName={selfName} overlay={<TransferHold t={transfer} agent={agent} />} />}
+        {(stage === 'active' || stage === 'queued') && <TransferNote t={transfer} />}
         {stage === 'active' && <SuggestionNotice />}
         {stage === 'active' && <AgeNotice store={store.slug} inCallPanel />}
         {stage === 'active' && <CreditCallCard />}

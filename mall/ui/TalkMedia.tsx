@@ -3,6 +3,7 @@
 // (mirrored, or their avatar when hiding), the "show your video?" prompt, and
 // the call buttons: mute, camera, hang up.
 
+import type { ComponentChildren } from 'preact';
 import { HangUpIcon, UserIcon, VideoIcon } from '../../backend/web/ui/icons';
 import { initials } from '../../backend/web/ui/session';
 import type { CallClient, CallMode, CallView } from '../../media/client/call';
@@ -20,7 +21,7 @@ export function SelfView({ call, selfName, large }: { call: CallView; selfName: 
 }
 
 /** AgentStage is the connected call: the agent's video with the shopper's own in a corner. */
-export function AgentStage({ call: c, client, selfName }: { call: CallView; client: CallClient; selfName: string }) {
+export function AgentStage({ call: c, client, selfName, overlay }: { call: CallView; client: CallClient; selfName: string; overlay?: ComponentChildren }) {
   const agent = c.peer.name || 'The agent';
   const live = c.phase !== 'ended';
   return (
@@ -58,6 +59,7 @@ export function AgentStage({ call: c, client, selfName }: { call: CallView; clie
           </div>
         </div>
       )}
+      {overlay}
       {c.notice && live && (
         <p class="talk-toast" role="status">
           {c.notice}

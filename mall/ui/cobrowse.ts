@@ -60,6 +60,8 @@ export interface CobrowseSession {
   stop(by?: CobrowseView['stoppedBy']): void;
   /** subscribe calls fn on every change and returns the unsubscribe. */
   subscribe(fn: (v: CobrowseView) => void): () => void;
+  /** renameAgent names the agent who sees the page now: the call was transferred to them. */
+  renameAgent(agentName: string): void;
 }
 
 /** pathEventTag tags the rrweb custom event that tells the desk the shopper's path. */
@@ -385,6 +387,11 @@ class Session implements CobrowseSession {
   private set(p: Partial<CobrowseView>) {
     this.view = { ...this.view, ...p };
     for (const fn of this.listeners) fn(this.view);
+  }
+
+  /** renameAgent names the agent who sees the page now: the call was transferred to them. */
+  renameAgent(agentName: string) {
+    if (agentName && agentName !== this.view.agentName) this.set({ agentName });
   }
 
   subscribe(fn: (v: CobrowseView) => void): () => void {

@@ -167,6 +167,8 @@ export class TalkSession {
     const entryId = c?.phase === 'active' ? c.queue?.entryId : undefined;
     const sharing = this.cobrowse.current;
     if (entryId && (!sharing || sharing.view.entryId !== entryId)) this.cobrowse.start(entryId, (m) => this.signaling?.send(m) ?? false, c?.peer.name);
+    // A call transferred to a colleague keeps its sharing: it names them.
+    else if (entryId && sharing && c?.peer.name) sharing.renameAgent(c.peer.name);
     else if (!entryId && sharing && sharing.view.state !== 'stopped') this.cobrowse.stop();
   }
 

@@ -107,6 +107,12 @@ export interface CallView {
    * "Connection lost" and offers to call back (canCallBack, callBack).
    */
   lost: boolean;
+  /**
+   * held: the call is on hold while it is transferred to another agent
+   * ("call.transfer" connecting or consulting): nothing arrives, and that
+   * is not a lost connection.
+   */
+  held: boolean;
   /** invites are the members this call is ringing to add (call.invite), oldest first. */
   invites: InviteView[];
   /** inviteError is why the last call.invite was refused ("" when it was not). */
@@ -612,6 +618,12 @@ export class CallClient {
         this.patch(c, { queue: { ...q, entryId: d.entryId || q.entryId, fallback: { reason: d.reason, choices }, chosen: null } });
         return true;
       }
+      case 'call.transfer': {
+        const c = this.adopt(m.data?.callId);
+        const d = m.data;
+        if (c && !c.closed) this.patch(c, { held: !d.taking && (d.state === 'connecting' || d.state === 'consulting') });
+        return true;
+      }
       case 'call.video.request': {
         const c = this.adopt(m.data?.callId);
         if (c && !c.closed) this.patch(c, { videoAsked: true });
@@ -757,6 +769,7 @@ export class CallClient {
       offer: null,
       peerAvatar: false,
       lost: false,
+      held: false,
       invites: [],
       inviteError: '',
       mainStreamId: null,
@@ -952,7 +965,7 @@ export class CallClient {
     let reading = false;
     c.watch = setInterval(() => {
       if (c.closed || reading) return;
-      if (c.view.phase !== 'active' || !c.wasConnected) {
+      if (c.view.phase !== 'active' || !c.wasConnected || c.view.held) {
         last = -1;
         return;
       }

@@ -414,6 +414,30 @@ export interface MailboxCountData {
 }
 
 /**
+ * CallTransferData is "call.transfer", sent to the shopper and to the
+ * agents while a call moves: connecting (the target rings; the shopper is
+ * on hold), consulting (warm: the agents talk), connected (the target has
+ * the shopper), returned (the target did not take it: the shopper is back
+ * with the first agent; Note says why), queued (back in a store's line),
+ * transferred (to the first agent: the call is no longer theirs).
+ *
+ * Go: directory.CallTransferData.
+ */
+export interface CallTransferData {
+  callId: string;
+  transferId?: string;
+  state: 'connecting' | 'consulting' | 'connected' | 'returned' | 'queued' | 'transferred';
+  mode?: 'warm' | 'cold';
+  to?: string;
+  note?: string;
+  /**
+   * Taking marks the message to the target of the transfer (who is
+   * taking the call over) rather than to the agent handing it on.
+   */
+  taking?: boolean;
+}
+
+/**
  * QueueOffer is the queue part of "call.incoming" on an agent's desk: the
  * shopper the contact center offers this agent, and for how long it rings.
  *
@@ -500,6 +524,11 @@ export interface ShopperContext {
   facts: ContextFacts;
   /** Booking is present when the call is a video call the shopper booked. */
   booking?: ContextBooking;
+  /**
+   * Transfer is present when another agent transferred the shopper
+   * (transfer.go): who, from which store, and why.
+   */
+  transfer?: ContextTransfer;
 }
 
 /**
@@ -604,6 +633,19 @@ export interface ContextBooking {
 }
 
 /**
+ * ContextTransfer is on the ring card of a transferred shopper: who sent
+ * them, from which store, and why.
+ *
+ * Go: agentdesk.ContextTransfer.
+ */
+export interface ContextTransfer {
+  from: string;
+  fromStore: string;
+  reason: string;
+  mode: 'warm' | 'cold' | 'queue';
+}
+
+/**
  * BoardProduct is a product card on a board, as the catalog describes it.
  *
  * Go: agentdesk.BoardProduct.
@@ -656,7 +698,8 @@ export type ServerMessage =
   | { type: 'call.invited'; v: number; data: InvitedData }
   | { type: 'call.video.request'; v: number; data: VideoChoiceData }
   | { type: 'call.video.response'; v: number; data: VideoChoiceData }
-  | { type: 'mailbox.count'; v: number; data: MailboxCountData };
+  | { type: 'mailbox.count'; v: number; data: MailboxCountData }
+  | { type: 'call.transfer'; v: number; data: CallTransferData };
 
 /** ClientMessage is any message the client may send (v is added on send). */
 export type ClientMessage =

@@ -86,6 +86,7 @@ var Payloads = []Payload{
 	{"call.video.request", media.ToDevice, directory.VideoChoiceData{}},
 	{"call.video.response", media.ToDevice, directory.VideoChoiceData{}},
 	{"mailbox.count", media.ToDevice, directory.MailboxCountData{}},
+	{"call.transfer", media.ToDevice, directory.CallTransferData{}},
 }
 
 // Extra lists structs a ts:"…" tag names without Go's type reaching them:
