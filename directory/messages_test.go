@@ -48,7 +48,7 @@ func TestSignalingPayloadsKeepTheWireFormat(t *testing.T) {
 		{"room refusal", roomVerdict{Error: &web.ErrorDetail{Code: "forbidden", Message: "no"}}, `{"error":{"code":"forbidden","message":"no"}}`},
 		{"room yes", roomVerdict{}, `{}`},
 		{"offer without TURN", media.RtcOfferData{CallID: "c", SDP: "v=0"}, `{"callId":"c","sdp":"v=0"}`},
-		{"hello", media.HelloData{AccountID: "a", DeviceID: "d", Node: "n", HeartbeatSeconds: 15}, `{"accountId":"a","deviceId":"d","node":"n","guest":false,"heartbeatSeconds":15}`},
+		{"hello", media.HelloData{AccountID: "a", DeviceID: "d", Node: "n", ConnID: "c", HeartbeatSeconds: 15}, `{"accountId":"a","deviceId":"d","node":"n","connId":"c","guest":false,"heartbeatSeconds":15}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
