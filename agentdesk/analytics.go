@@ -31,6 +31,10 @@ import (
 //     kept; the attach rate is the share of the calls' orders with one.
 //     Revenue counts order totals (tax included), add-on revenue the
 //     add-on lines' prices (before tax).
+//   - An agent who handed a call on to a colleague of the store (a
+//     completed transfer, or one into the store's own line) is credited
+//     with its orders as assisted: the orders stay the closing agent's,
+//     and the store's totals count them once.
 
 // attributionWindow is how long after a call ends an order paid still
 // belongs to it.
@@ -58,6 +62,11 @@ type Figures struct {
 	AttachRate           *float64 `json:"attachRate"`
 	RevenueMinor         int64    `json:"revenueMinor"`
 	AddOnRevenueMinor    int64    `json:"addOnRevenueMinor"`
+	// AssistedOrders are the orders of calls handed on to a colleague,
+	// credited to the agent who handed them on (an attributed sale);
+	// AssistedRevenueMinor their totals. Not in Orders.
+	AssistedOrders       int   `json:"assistedOrders"`
+	AssistedRevenueMinor int64 `json:"assistedRevenueMinor"`
 }
 
 // ReportDay is one day's figures.
@@ -133,6 +142,14 @@ func (t *tally) call(c *reportCall, level time.Duration) {
 	}
 }
 
+// assist credits the call's orders as assisted.
+func (t *tally) assist(c *reportCall) {
+	for _, s := range c.sales {
+		t.f.AssistedOrders++
+		t.f.AssistedRevenueMinor += s.TotalMinor
+	}
+}
+
 func ratio(n, d int) *float64 {
 	if d == 0 {
 		return nil
@@ -169,6 +186,13 @@ type reportCall struct {
 	AnsweredAt     *time.Time `gorm:"column:answered_at"`
 	EndedAt        *time.Time `gorm:"column:ended_at"`
 	sales          []mall.PaidSale
+	assists        []string // agents who handed the call on to its agent
+}
+
+// assistedBy reports whether agentID handed the call on (and did not
+// close it).
+func (c *reportCall) assistedBy(agentID string) bool {
+	return slices.Contains(c.assists, agentID) && (c.AgentAccountID == nil || *c.AgentAccountID != agentID)
 }
 
 func (c *reportCall) shopperKey() string {
@@ -227,6 +251,9 @@ func (g *Engagements) Report(ctx context.Context, q ReportQuery) (*Report, error
 		return nil, err
 	}
 	attribute(calls, sales)
+	if err := g.readAssists(ctx, q.StoreID, r, calls); err != nil {
+		return nil, err
+	}
 
 	days := r.Days()
 	dayTallies := make([]tally, len(days))
@@ -237,18 +264,37 @@ func (g *Engagements) Report(ctx context.Context, q ReportQuery) (*Report, error
 		if i < 0 {
 			continue
 		}
+		tallyOf := func(id string) *tally {
+			t := agents[id]
+			if t == nil {
+				t = &tally{}
+				agents[id] = t
+			}
+			return t
+		}
 		if q.AgentID != "" && (c.AgentAccountID == nil || *c.AgentAccountID != q.AgentID) {
+			if c.assistedBy(q.AgentID) {
+				total.assist(c)
+				dayTallies[i].assist(c)
+				tallyOf(q.AgentID).assist(c)
+			}
 			continue
 		}
 		total.call(c, level)
 		dayTallies[i].call(c, level)
+		if q.AgentID == "" && slices.ContainsFunc(c.assists, c.assistedBy) {
+			total.assist(c)
+			dayTallies[i].assist(c)
+		}
 		if c.AgentAccountID != nil {
-			t := agents[*c.AgentAccountID]
-			if t == nil {
-				t = &tally{}
-				agents[*c.AgentAccountID] = t
+			tallyOf(*c.AgentAccountID).call(c, level)
+		}
+		if q.AgentID == "" {
+			for _, a := range c.assists {
+				if c.assistedBy(a) {
+					tallyOf(a).assist(c)
+				}
 			}
-			t.call(c, level)
 		}
 	}
 	out.Totals = total.figures()
@@ -314,4 +360,31 @@ func attribute(calls []*reportCall, sales []mall.PaidSale) {
 			best.sales = append(best.sales, *s)
 		}
 	}
+}
+
+// readAssists notes on each call who handed it on to a colleague of the
+// store: transfers completed to a colleague, or into the store's own
+// line (a transfer to another store's line leaves this store).
+func (g *Engagements) readAssists(ctx context.Context, storeID int64, r ReportRange, calls []*reportCall) error {
+	var rows []struct {
+		EntryID     string `gorm:"column:entry_id"`
+		FromAgentID string `gorm:"column:from_agent_id"`
+	}
+	err := g.db.WithContext(ctx).Model(&Transfer{}).Select("entry_id, from_agent_id").
+		Where("store_id = ? AND to_store_id = ? AND state IN ? AND created_at >= ? AND created_at < ?",
+			storeID, storeID, []string{transferCompleted, transferQueued}, r.Start.Add(-callLookaround), r.End.Add(callLookaround)).
+		Order("created_at, id").Scan(&rows).Error
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*reportCall, len(calls))
+	for _, c := range calls {
+		byID[c.ID] = c
+	}
+	for _, row := range rows {
+		if c := byID[row.EntryID]; c != nil && !slices.Contains(c.assists, row.FromAgentID) {
+			c.assists = append(c.assists, row.FromAgentID)
+		}
+	}
+	return nil
 }

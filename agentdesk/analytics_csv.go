@@ -12,7 +12,7 @@ import (
 var reportColumns = []string{
 	"offered", "answered", "abandoned", "answered_within_service_level", "service_level",
 	"average_wait_seconds", "average_handle_seconds", "converted_calls", "conversion",
-	"orders", "orders_with_add_ons", "attach_rate", "revenue", "add_on_revenue", "currency",
+	"orders", "orders_with_add_ons", "attach_rate", "revenue", "add_on_revenue", "assisted_orders", "assisted_revenue", "currency",
 }
 
 // SafeCell makes s safe to open in a spreadsheet: a cell starting with
@@ -62,7 +62,8 @@ func reportRow(period, who string, f *Figures, currency string) []string {
 	n := strconv.Itoa
 	return []string{period, who, n(f.Offered), n(f.Answered), n(f.Abandoned), n(f.WithinServiceLevel), decimal(f.ServiceLevel, 4),
 		decimal(f.AverageWaitSeconds, 1), decimal(f.AverageHandleSeconds, 1), n(f.Converted), decimal(f.Conversion, 4),
-		n(f.Orders), n(f.OrdersWithAddOns), decimal(f.AttachRate, 4), money(f.RevenueMinor), money(f.AddOnRevenueMinor), currency}
+		n(f.Orders), n(f.OrdersWithAddOns), decimal(f.AttachRate, 4), money(f.RevenueMinor), money(f.AddOnRevenueMinor),
+		n(f.AssistedOrders), money(f.AssistedRevenueMinor), currency}
 }
 
 // decimal writes v with the given decimals; no value is an empty cell.

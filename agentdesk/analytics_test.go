@@ -376,14 +376,14 @@ func TestAnalyticsCSV(t *testing.T) {
 	r := h.supervisor.Must(200, "GET", csvPath, nil)
 	lines := strings.Split(strings.TrimSuffix(r.Body, "\r\n"), "\r\n")
 	want := []string{
-		"period,agent,offered,answered,abandoned,answered_within_service_level,service_level,average_wait_seconds,average_handle_seconds,converted_calls,conversion,orders,orders_with_add_ons,attach_rate,revenue,add_on_revenue,currency",
-		"2026-03-02,All agents,4,2,1,1,0.2500,20.0,250.0,1,0.5000,1,1,1.0000,100.00,20.00,EUR",
-		"2026-03-03,All agents,3,3,0,2,0.6667,21.7,350.0,3,1.0000,3,1,0.3333,160.00,35.00,EUR",
-		"2026-03-04,All agents,3,1,1,1,0.3333,15.0,120.0,1,1.0000,1,1,1.0000,120.00,40.00,EUR",
-		"2026-03-02 to 2026-03-04,All agents,10,6,2,4,0.4000,20.0,264.0,5,0.8333,5,3,0.6000,380.00,95.00,EUR",
-		`2026-03-02 to 2026-03-04,"'=HYPERLINK(""http://evil.example"",""Ben"")",3,2,1,1,0.3333,17.5,150.0,1,0.5000,1,1,1.0000,80.00,35.00,EUR`,
-		"2026-03-02 to 2026-03-04,Anna Agent,4,4,0,3,0.7500,21.2,340.0,4,1.0000,4,2,0.5000,300.00,60.00,EUR",
-		"2026-03-02 to 2026-03-04," + demoAgent + ",0,0,0,0,,,,0,,0,0,,0.00,0.00,EUR",
+		"period,agent,offered,answered,abandoned,answered_within_service_level,service_level,average_wait_seconds,average_handle_seconds,converted_calls,conversion,orders,orders_with_add_ons,attach_rate,revenue,add_on_revenue,assisted_orders,assisted_revenue,currency",
+		"2026-03-02,All agents,4,2,1,1,0.2500,20.0,250.0,1,0.5000,1,1,1.0000,100.00,20.00,0,0.00,EUR",
+		"2026-03-03,All agents,3,3,0,2,0.6667,21.7,350.0,3,1.0000,3,1,0.3333,160.00,35.00,0,0.00,EUR",
+		"2026-03-04,All agents,3,1,1,1,0.3333,15.0,120.0,1,1.0000,1,1,1.0000,120.00,40.00,0,0.00,EUR",
+		"2026-03-02 to 2026-03-04,All agents,10,6,2,4,0.4000,20.0,264.0,5,0.8333,5,3,0.6000,380.00,95.00,0,0.00,EUR",
+		`2026-03-02 to 2026-03-04,"'=HYPERLINK(""http://evil.example"",""Ben"")",3,2,1,1,0.3333,17.5,150.0,1,0.5000,1,1,1.0000,80.00,35.00,0,0.00,EUR`,
+		"2026-03-02 to 2026-03-04,Anna Agent,4,4,0,3,0.7500,21.2,340.0,4,1.0000,4,2,0.5000,300.00,60.00,0,0.00,EUR",
+		"2026-03-02 to 2026-03-04," + demoAgent + ",0,0,0,0,,,,0,,0,0,,0.00,0.00,0,0.00,EUR",
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("csv:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
@@ -392,5 +392,64 @@ func TestAnalyticsCSV(t *testing.T) {
 	r = h.anna.Must(200, "GET", csvPath, nil)
 	if n := strings.Count(r.Body, "\r\n"); n != 5 || !strings.Contains(r.Body, "2026-03-02 to 2026-03-04,Anna Agent,4,4,0,3,0.7500") || strings.Contains(r.Body, "All agents") {
 		t.Errorf("Anna's csv (%d lines):\n%s", n, r.Body)
+	}
+}
+
+// TestTransferredSaleIsCreditedToBothAgents checks the attributed sale of
+// a transfer: the order stays the closing agent's, the agent who handed
+// the call on is credited with it as assisted, the store counts it once;
+// a transfer that was not taken, or that left for another store's line,
+// credits nobody.
+func TestTransferredSaleIsCreditedToBothAgents(t *testing.T) {
+	a := apptest.New(t)
+	h := seedHistory(t, a)
+	demo := apptest.AgentOf(t, a, analyticsStore, "Dana Demo").AccountID()
+	transfer := func(id, entry, from, to, state string, toStore int64) {
+		t.Helper()
+		at := berlin(t, 3, "09:05:00")
+		row := map[string]any{"id": id, "entry_id": entry, "store_id": h.storeID, "to_store_id": toStore, "from_agent_id": from,
+			"kind": "warm", "reason": "", "state": state, "created_at": at, "ended_at": at.Add(time.Minute)}
+		if to != "" {
+			row["to_agent_id"] = to
+		}
+		if err := a.DB.Table("engagement_transfers").Create(row).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Call 5 (g5, 3 March, ord_o2 5,000): Ben handed it to Anna, who closed.
+	transfer("tr_1", "qe_hist_05", h.benID, h.annaID, "completed", h.storeID)
+	// Dana's transfers of it were not taken, or went to another store.
+	transfer("tr_2", "qe_hist_05", demo, h.annaID, "no_answer", h.storeID)
+	transfer("tr_3", "qe_hist_01", demo, "", "queued", h.otherStoreID)
+
+	var r agentdesk.Report
+	h.supervisor.Must(200, "GET", historyRange, nil).JSON(t, &r)
+	checkFigures(t, "store total", r.Totals, wantTotal)
+	if r.Totals.AssistedOrders != 1 || r.Totals.AssistedRevenueMinor != 5000 || r.Days[1].AssistedOrders != 1 || r.Days[0].AssistedOrders != 0 {
+		t.Errorf("store assists: total %d/%d, 2 March %d, 3 March %d", r.Totals.AssistedOrders, r.Totals.AssistedRevenueMinor, r.Days[0].AssistedOrders, r.Days[1].AssistedOrders)
+	}
+	for _, ag := range r.Agents {
+		want := map[string]int64{h.benID: 5000}[ag.ID]
+		if ag.AssistedRevenueMinor != want || ag.AssistedOrders != map[bool]int{true: 1}[want > 0] {
+			t.Errorf("%s assisted %d orders, %d: want %d", ag.Name, ag.AssistedOrders, ag.AssistedRevenueMinor, want)
+		}
+		switch ag.ID {
+		case h.annaID:
+			checkFigures(t, "Anna", ag.Figures, wantAnna)
+		case h.benID:
+			checkFigures(t, "Ben", ag.Figures, wantBen)
+		}
+	}
+	// Ben's own report counts the assist; Anna's does not.
+	var ben, anna agentdesk.Report
+	h.ben.Must(200, "GET", historyRange, nil).JSON(t, &ben)
+	checkFigures(t, "Ben's own", ben.Agent.Figures, wantBen)
+	if ben.Agent.AssistedOrders != 1 || ben.Totals.AssistedRevenueMinor != 5000 || ben.Days[1].AssistedOrders != 1 {
+		t.Errorf("Ben's own assists: %+v, totals %+v", ben.Agent.Figures, ben.Totals)
+	}
+	h.anna.Must(200, "GET", historyRange, nil).JSON(t, &anna)
+	checkFigures(t, "Anna's own", anna.Agent.Figures, wantAnna)
+	if anna.Agent.AssistedOrders != 0 || anna.Totals.AssistedOrders != 0 {
+		t.Errorf("Anna's own assists: %+v", anna.Agent.Figures)
 	}
 }

@@ -144,7 +144,11 @@ function FigureList({ f, report }: { f: Figures; report: Report }) {
       <Figure label="Average handle" value={seconds(f.averageHandleSeconds)} hint="answer to hang-up" />
       <Figure label="Conversion" value={percent(f.conversion)} hint={`${f.converted} of ${f.answered} calls → paid order`} />
       <Figure label="Attach rate" value={percent(f.attachRate)} hint={`${f.ordersWithAddOns} of ${f.orders} orders with an add-on`} />
-      <Figure label="Revenue" value={formatMoney(f.revenueMinor, cur)} hint={`${f.orders} orders from calls`} />
+      <Figure
+        label="Revenue"
+        value={formatMoney(f.revenueMinor, cur)}
+        hint={`${f.orders} orders from calls` + (f.assistedOrders > 0 ? ` · ${f.assistedOrders} assisted by a transfer (${formatMoney(f.assistedRevenueMinor, cur)})` : '')}
+      />
       <Figure label="From add-ons" value={formatMoney(f.addOnRevenueMinor, cur)} hint="suggested lines kept" />
     </dl>
   );
@@ -273,6 +277,7 @@ export function Analytics({ own }: { own: boolean }) {
                     <th scope="col">Conversion</th>
                     <th scope="col">Attach rate</th>
                     <th scope="col">Add-on revenue</th>
+                    <th scope="col" title="Orders of calls they handed on to a colleague">Assisted</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -289,6 +294,9 @@ export function Analytics({ own }: { own: boolean }) {
                       <td data-label="Conversion">{percent(a.conversion)}</td>
                       <td data-label="Attach rate">{percent(a.attachRate)}</td>
                       <td data-label="Add-on revenue">{formatMoney(a.addOnRevenueMinor, cur)}</td>
+                      <td data-label="Assisted">
+                        {a.assistedOrders > 0 ? `${a.assistedOrders} · ${formatMoney(a.assistedRevenueMinor, cur)}` : '–'}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

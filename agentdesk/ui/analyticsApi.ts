@@ -20,6 +20,9 @@ export interface Figures {
   attachRate: number | null;
   revenueMinor: number;
   addOnRevenueMinor: number;
+  /** Orders of calls this agent handed on to a colleague (an attributed sale), and their totals; not in orders. */
+  assistedOrders: number;
+  assistedRevenueMinor: number;
 }
 
 /** ReportDay is one of the store's days. */
