@@ -72,6 +72,18 @@ async function staffOf(slug) {
   return { store, agent, supervisor };
 }
 
+/**
+ * timesShown waits for the booking dialog's times and, when the first day
+ * shows fewer than n (late in the day, only a few of the demo hours are
+ * left), opens the next day.
+ */
+async function timesShown(dialog, n) {
+  await dialog.locator('.book-time').first().waitFor({ timeout: 30_000 });
+  if ((await dialog.locator('.book-time').count()) >= n) return;
+  await dialog.locator('.book-days [role=tab]').nth(1).click();
+  await dialog.locator('.book-time').nth(n - 1).waitFor({ timeout: 30_000 });
+}
+
 test('a shopper books a video call, gets the .ics, and at the time the desk and the shopper connect', { timeout: 300_000 }, async () => {
   const { agent, supervisor } = await staffOf(STORE);
   const A = await enrollStaff(browser, agent.link, { viewport: { width: 1280, height: 800 } });
@@ -87,14 +99,14 @@ test('a shopper books a video call, gets the .ics, and at the time the desk and 
     await S.page.goto(`${server.url}${productPath}`);
     await S.page.locator('.product-detail [data-testid=book-call]').click();
     const dialog = S.page.locator('[data-testid=book-dialog]');
-    await dialog.locator('.book-time').first().waitFor({ timeout: 30_000 });
+    await timesShown(dialog, 3);
     await dialog.locator('.book-time').nth(2).click();
     await dialog.getByLabel('Your name').fill('Ana Lima');
     await S.page.screenshot({ path: join(shots, 'book-dialog-1280.png') });
     const mobile = await phone.newPage();
     await mobile.goto(`${server.url}${productPath}`);
     await mobile.locator('.product-detail [data-testid=book-call]').click();
-    await mobile.locator('[data-testid=book-dialog] .book-time').first().waitFor({ timeout: 30_000 });
+    await timesShown(mobile.locator('[data-testid=book-dialog]'), 2);
     await mobile.locator('[data-testid=book-dialog] .book-time').nth(1).click();
     await mobile.screenshot({ path: join(shots, 'book-dialog-390.png') });
     await dialog.getByRole('button', { name: 'Close' }).click();
