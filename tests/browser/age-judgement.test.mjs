@@ -61,7 +61,8 @@ test("the agent judges the shopper doesn't look 18+: the wine leaves the cart, t
   try {
     await A.page.emulateMedia({ reducedMotion: 'reduce' });
     await S.page.emulateMedia({ reducedMotion: 'reduce' });
-    await A.page.locator('.agent-pill[data-state=available]').waitFor({ timeout: 30_000 }) // the suite's first test also waits for a cold Chromium;
+    // The suite's first test: it also waits for a cold Chromium.
+    await A.page.locator('.agent-pill[data-state=available]').waitFor({ timeout: 30_000 });
 
     // The corkscrew first, then the Barolo from its page, and the call.
     await S.page.goto(`${server.url}/store/${STORE}/product/${OPENER}`);
