@@ -1,6 +1,7 @@
 package directory_test
 
 import (
+	"context"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/livemall/livemall/backend/app"
 	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/config"
 )
@@ -52,11 +54,16 @@ func TestHeartbeatsReadNoDeviceAccounts(t *testing.T) {
 	oneChange := (queries.Load() - q0) / 2
 
 	before, q0 := reads.Load(), queries.Load()
+	written := presenceWrites(t, a)
 	for range 20 {
 		ws.Send("heartbeat", "")
 	}
 	ws.Send("presence.set", `{"state":"away"}`) // answered in order: every heartbeat before it is done
 	expectPresence(t, watcher, "away")
+	// The heartbeats wrote nothing to NATS: the change wrote one record.
+	if n := presenceWrites(t, a) - written; n != 1 {
+		t.Fatalf("20 heartbeats and one change wrote %d presence messages, want 1 (the change)", n)
+	}
 	if n := reads.Load() - before; n > 1 { // the state that moved is worked out once
 		t.Fatalf("20 heartbeats and one change read device_accounts %d times, want at most 1", n)
 	}
@@ -96,4 +103,21 @@ func expectPresence(t *testing.T, ws *apptest.Socket, state string) {
 		}
 	}
 	t.Fatalf("no presence event %q", state)
+}
+
+// presenceWrites returns how many messages the presence bucket's stream
+// has taken so far.
+func presenceWrites(t *testing.T, a *app.App) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := a.Bus.JS.Stream(ctx, "KV_presence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.LastSeq
 }

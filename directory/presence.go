@@ -32,8 +32,9 @@ const presenceBucket = "presence"
 
 // PresenceRecord is one open signaling connection of a device: which node
 // holds it, its state, and the accounts signed in on the device. It lives
-// in NATS KV under "<device>.<connection>" and expires by itself unless the
-// device keeps heartbeating.
+// in NATS KV under "<device>.<connection>" for as long as the node that
+// holds the connection keeps its lease (node_lease.go) and the device keeps
+// heartbeating to that node.
 type PresenceRecord struct {
 	DeviceID string    `json:"deviceId"`
 	ConnID   string    `json:"connId"`
@@ -46,8 +47,9 @@ type PresenceRecord struct {
 // key is the record's KV key.
 func (r PresenceRecord) key() string { return r.DeviceID + "." + r.ConnID }
 
-// Presence is the dynamic directory: a JetStream KV bucket with per-key
-// TTLs, and this node's cache of it, kept current by a watch. The cache is
+// Presence is the dynamic directory: a JetStream KV bucket holding one
+// record per open connection and one lease per node (with the presence
+// TTL), and this node's cache of it, kept current by a watch. The cache is
 // the same on every node, whichever node wrote a record.
 type Presence struct {
 	bus *bus.Bus
@@ -56,6 +58,8 @@ type Presence struct {
 	mu       sync.RWMutex
 	kv       jetstream.KeyValue        // the bucket, replaced by Reopen
 	records  map[string]PresenceRecord // by key
+	leases   map[string]bool           // nodes whose lease is live
+	gone     chan string               // nodes whose lease expired or was removed
 	byDevice map[string]map[string]bool
 
 	watchMu  sync.Mutex // held while the watch is replaced
@@ -85,7 +89,7 @@ func OpenPresence(ctx context.Context, b *bus.Bus, ttl time.Duration) (*Presence
 		return nil, fmt.Errorf("presence TTL %v is below 1s", ttl)
 	}
 	p := &Presence{bus: b, ttl: ttl, records: map[string]PresenceRecord{}, byDevice: map[string]map[string]bool{},
-		changes: make(chan []string, 1024)}
+		leases: map[string]bool{}, gone: make(chan string, 64), changes: make(chan []string, 1024)}
 	if err := p.Reopen(ctx); err != nil {
 		return nil, err
 	}
@@ -163,18 +167,24 @@ func (p *Presence) stopWatch() {
 // lost the bucket), it asks the bus to recover.
 func (p *Presence) follow(w jetstream.KeyWatcher, ready, done chan struct{}, stopped *atomic.Bool) {
 	defer close(done)
-	initial := map[string]PresenceRecord{}
+	initial, leases := map[string]PresenceRecord{}, map[string]bool{}
 	loading := true
 	for e := range w.Updates() {
 		if e == nil {
 			if loading {
 				loading = false
-				p.report(p.replace(initial))
+				p.report(p.replace(initial, leases))
 				close(ready)
 			}
 			continue
 		}
 		if loading {
+			if node, ok := leaseNode(e.Key()); ok {
+				if e.Operation() == jetstream.KeyValuePut {
+					leases[node] = true
+				}
+				continue
+			}
 			if rec, ok := decode(e); ok {
 				initial[e.Key()] = rec
 			} else {
@@ -203,9 +213,10 @@ func (p *Presence) report(touched []string) {
 
 // replace swaps in a whole new cache and returns the accounts of every
 // record that differs between the old and the new one.
-func (p *Presence) replace(records map[string]PresenceRecord) []string {
+func (p *Presence) replace(records map[string]PresenceRecord, leases map[string]bool) []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.leases = leases
 	var touched []string
 	for k, old := range p.records {
 		if rec, ok := records[k]; !ok || rec.State != old.State || !slices.Equal(rec.Accounts, old.Accounts) {
@@ -245,6 +256,10 @@ func decode(e jetstream.KeyValueEntry) (PresenceRecord, bool) {
 func (p *Presence) apply(e jetstream.KeyValueEntry) []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if node, ok := leaseNode(e.Key()); ok {
+		p.applyLease(node, e.Operation() == jetstream.KeyValuePut)
+		return nil
+	}
 	old, had := p.records[e.Key()]
 	var touched []string
 	if had {
@@ -282,8 +297,9 @@ func (r PresenceRecord) sameReach(o PresenceRecord) bool {
 	return r.Node == o.Node && r.State == o.State && slices.Equal(r.Accounts, o.Accounts)
 }
 
-// Announce writes (or refreshes) a record with the presence TTL. Every
-// heartbeat announces again, which pushes the expiry out.
+// Announce writes (or rewrites) a record. It carries no TTL: the record
+// lives as long as its node's lease, and its node withdraws it when the
+// connection closes or stops heartbeating.
 func (p *Presence) Announce(ctx context.Context, rec PresenceRecord) error {
 	if !p.bus.Conn.IsConnected() {
 		// Fail at once rather than hold the socket's reader until a
@@ -295,12 +311,20 @@ func (p *Presence) Announce(ctx context.Context, rec PresenceRecord) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.bus.JS.Publish(ctx, "$KV."+presenceBucket+"."+rec.key(), raw, jetstream.WithMsgTTL(p.ttl))
+	_, err = p.bus.JS.Publish(ctx, "$KV."+presenceBucket+"."+rec.key(), raw)
 	if err != nil {
 		p.bus.Trouble(err)
 		return fmt.Errorf("announce presence: %w", err)
 	}
 	return nil
+}
+
+// Has reports whether the cache holds the record of a connection.
+func (p *Presence) Has(deviceID, connID string) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	_, ok := p.records[deviceID+"."+connID]
+	return ok
 }
 
 // Withdraw removes a record at once, when its connection closes cleanly.

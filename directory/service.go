@@ -51,6 +51,7 @@ type Service struct {
 	last     map[string]State       // last state sent per account
 	stop     chan struct{}
 	stopped  chan struct{}
+	kept     chan struct{} // closed when keepPresence ends
 	touchSub *nats.Subscription
 	// accountsSub re-reads device accounts on every node (device_accounts.go).
 	accountsSub *nats.Subscription
@@ -104,7 +105,17 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		return nil, err
 	}
 	s := &Service{db: db, Numbers: numbers, stores: stores, accounts: accounts, presence: p, sig: sig, cfg: cfg,
-		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), touched: make(chan []string, 256)}
+		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), kept: make(chan struct{}), touched: make(chan []string, 256)}
+	// This node's lease first, then the records its earlier life left
+	// (none of its connections is open yet).
+	if err := p.Lease(ctx, cfg.Node); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if err := p.PurgeNode(ctx, cfg.Node); err != nil {
+		p.Close()
+		return nil, err
+	}
 	if sig.Bus != nil {
 		sub, err := sig.Bus.Subscribe(touchSubject, func(m *nats.Msg) {
 			var ids []string
@@ -127,6 +138,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		}
 	}
 	go s.pushChanges()
+	go s.keepPresence()
 	b.OnRecover("presence", s.recoverPresence)
 	return s, nil
 }
@@ -140,31 +152,22 @@ func (s *Service) recoverPresence(ctx context.Context) error {
 	if err := s.presence.Reopen(ctx); err != nil {
 		return err
 	}
+	s.renewLease()
 	// A device that cannot be announced now is announced by its next
 	// heartbeat: it does not hold the recovery back.
 	failed := 0
+	now := time.Now()
 	for _, c := range s.liveConns() {
+		if silentFor(c, now) > s.cfg.PresenceTTL {
+			continue
+		}
 		if err := s.announce(ctx, c); err != nil {
 			if failed++; failed == 1 {
 				slog.Warn("announce a device again after a NATS fault", "device", c.DeviceID, "err", err)
 			}
 		}
 	}
-	// Records first, then the connections: a record implies its
-	// connection was registered before it, so one missing now has closed.
-	records := s.presence.NodeRecords(s.cfg.Node)
-	live := map[string]bool{}
-	for _, c := range s.liveConns() {
-		live[c.DeviceID+"."+c.ID] = true
-	}
-	for _, r := range records {
-		if !live[r.key()] {
-			if err := s.presence.Withdraw(ctx, r.DeviceID, r.ConnID); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.withdrawSilent(ctx)
 }
 
 // liveConns returns this node's open connections of devices (not guests).
@@ -187,7 +190,7 @@ func (s *Service) Signals() {
 	sig.HelloField(func(_ *media.Conn, h *media.HelloData) { h.HeartbeatSeconds = s.cfg.Heartbeat.Seconds() })
 	sig.OnOpen(s.deviceOnline)
 	sig.OnClose(s.deviceGone)
-	sig.Handle("heartbeat", func(ctx context.Context, c *media.Conn, _ media.Message) error { return s.announce(ctx, c) })
+	sig.Handle("heartbeat", s.heartbeat)
 	sig.Handle("presence.set", s.handleSetPresence)
 	sig.Handle("directory.watch", s.handleWatch)
 }
@@ -202,6 +205,7 @@ func (s *Service) Close() {
 	}
 	close(s.stop)
 	<-s.stopped
+	<-s.kept
 	s.presence.Close()
 }
 
@@ -227,6 +231,7 @@ func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
 		// learn of the account now.
 		s.deviceAccountsChanged(ctx, c.DeviceID)
 	}
+	beat(c)
 	return s.announce(ctx, c)
 }
 
