@@ -227,25 +227,30 @@ func runSFUSweep(o options) (*report, error) {
 		}
 	}
 	res := sweepResult{}
+	measure := map[string]func(calls int) (sfuPoint, error){
+		"livemall": func(calls int) (sfuPoint, error) { return measureLivemallCalls(o, plan, calls) },
+		"livekit":  func(calls int) (sfuPoint, error) { return measureLiveKitCalls(o, lk, calls) },
+		"relay":    func(calls int) (sfuPoint, error) { return measureRelayCalls(o, plan, calls) },
+	}
 	for _, calls := range counts {
-		for range repeat {
-			p, err := measureLivemallCalls(o, plan, calls)
-			if err != nil {
-				return nil, fmt.Errorf("livemall, %d calls: %w", calls, err)
-			}
-			res.add("livemall", calls, p)
-			if o.livekit {
-				p, err := measureLiveKitCalls(o, lk, calls)
-				if err != nil {
-					return nil, fmt.Errorf("livekit, %d calls: %w", calls, err)
+		for rep := range repeat {
+			for _, srv := range sweepServers {
+				if srv == "livekit" && !o.livekit {
+					continue
 				}
-				res.add("livekit", calls, p)
+				began := time.Now()
+				p, err := measure[srv](calls)
+				if err != nil {
+					// One point that fails (a busy machine) leaves the
+					// others standing: it is named in the output.
+					r.note("%s, %d calls, run %d: not measured: %s", srv, calls, rep+1, lastLines(err.Error(), 1))
+					fmt.Fprintf(os.Stderr, "sfu: %s, %d calls, run %d: %v\n", srv, calls, rep+1, err)
+					continue
+				}
+				fmt.Fprintf(os.Stderr, "sfu: %s, %d calls, run %d: %.1f µs per packet, %.0f packets/s (%.0f s)\n",
+					srv, calls, rep+1, p.cpuPerPacket, p.packetsPerS, time.Since(began).Seconds())
+				res.add(srv, calls, p)
 			}
-			p, err = measureRelayCalls(o, plan, calls)
-			if err != nil {
-				return nil, fmt.Errorf("relay, %d calls: %w", calls, err)
-			}
-			res.add("relay", calls, p)
 		}
 	}
 	res.report(r, counts)

@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,16 +65,35 @@ func run(url, key, secret string, rooms int, dir string, settle, window, drain t
 	var parts []*participant
 	defer func() {
 		for _, p := range parts {
-			p.room.Disconnect()
+			if p != nil {
+				p.room.Disconnect()
+			}
 		}
 	}()
-	for i := range rooms {
-		for side := range 2 {
-			p, err := join(url, key, secret, fmt.Sprintf("bench-%04d", i), fmt.Sprintf("p%d", side), plan, stop)
-			if err != nil {
-				return err
+	// Four joins at a time; a join that times out (a busy machine) is
+	// tried once more.
+	parts = make([]*participant, 2*rooms)
+	errs := make([]error, 2*rooms)
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i := range 2 * rooms {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			room, id := fmt.Sprintf("bench-%04d", i/2), fmt.Sprintf("p%d", i%2)
+			for try := 0; try < 2; try++ {
+				parts[i], errs[i] = join(url, key, secret, room, id, plan, stop)
+				if errs[i] == nil {
+					return
+				}
 			}
-			parts = append(parts, p)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	deadline := time.Now().Add(60 * time.Second)
@@ -133,7 +153,7 @@ func join(url, key, secret, room, id string, plan *mediaPlan, stop chan struct{}
 		}()
 	}
 	r, err := lksdk.ConnectToRoom(url, lksdk.ConnectInfo{APIKey: key, APISecret: secret, RoomName: room, ParticipantIdentity: room + "-" + id},
-		cb, lksdk.WithAutoSubscribe(true))
+		cb, lksdk.WithAutoSubscribe(true), lksdk.WithConnectTimeout(30*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("join %s as %s: %w", room, id, err)
 	}
