@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -142,6 +143,10 @@ func measureLiveKitCalls(o options, b liveKitBins, calls int) (sfuPoint, error) 
 		return sfuPoint{}, err
 	}
 	defer waitOrKill(load, 30*time.Second)
+	// A generator that cannot bring its rooms up (a saturated machine)
+	// is stopped: the point fails, the sweep goes on.
+	giveUp := time.AfterFunc(3*time.Minute+2*o.duration, func() { load.Process.Kill() })
+	defer giveUp.Stop()
 	type line struct {
 		Event    string `json:"event"`
 		Sent     int64  `json:"sent"`
@@ -167,8 +172,14 @@ func measureLiveKitCalls(o options, b liveKitBins, calls int) (sfuPoint, error) 
 	}
 	if drained.Event == "" {
 		load.Wait()
-		tail, _ := os.ReadFile(loadLog)
-		return sfuPoint{}, fmt.Errorf("the LiveKit load generator stopped early; its log:\n%s", lastLines(string(tail), 10))
+		why := "killed after 3 minutes"
+		raw, _ := os.ReadFile(loadLog)
+		for _, l := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(l, "livekitload: ") {
+				why = strings.TrimPrefix(l, "livekitload: ")
+			}
+		}
+		return sfuPoint{}, fmt.Errorf("the LiveKit load generator stopped early: %s (log %s)", why, loadLog)
 	}
 	cpu, fwd := cpu1-cpu0, end.Received-start.Received
 	return sfuPoint{

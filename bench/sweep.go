@@ -187,9 +187,10 @@ func (s sweepResult) report(r *report, counts []int) {
 				r.set(key+"goroutines_per_call", statOf(figure(ps, func(p sfuPoint) float64 { return p.goroutinesPerCall })).mean, "")
 			}
 		}
-		lm := statOf(figure(s["livemall"][calls], func(p sfuPoint) float64 { return p.cpuPerPacket })).mean
+		lms := s["livemall"][calls]
+		lm := statOf(figure(lms, func(p sfuPoint) float64 { return p.cpuPerPacket })).mean
 		for _, peer := range []string{"livekit", "relay"} {
-			if ps := s[peer][calls]; len(ps) > 0 {
+			if ps := s[peer][calls]; len(ps) > 0 && len(lms) > 0 {
 				r.set(fmt.Sprintf("c%d_ratio_livemall_to_%s", calls, peer), ratio(lm, statOf(figure(ps, func(p sfuPoint) float64 { return p.cpuPerPacket })).mean), "×")
 			}
 		}

@@ -118,8 +118,9 @@ func TestSweepReport(t *testing.T) {
 			res.add("relay", calls, pt(calls, 0.001, 10, noise))
 		}
 	}
+	res.add("relay", 80, pt(80, 0.001, 10, 1)) // livemall failed at 80
 	r := newReport("sfu")
-	res.report(r, []int{10, 20, 40})
+	res.report(r, []int{10, 20, 40, 80})
 	var out map[string]any
 	if err := json.Unmarshal(r.JSON(), &out); err != nil {
 		t.Fatal(err)
@@ -144,6 +145,9 @@ func TestSweepReport(t *testing.T) {
 	near("fit_livemall_calls_per_core", 0.98/(20e-6*450), 0.001)
 	if got := out["c20_livemall_cpu_us_per_packet_range"]; got != "20.0–24.4" {
 		t.Errorf("c20 livemall range = %v, want 20.0–24.4", got)
+	}
+	if _, ok := out["c80_ratio_livemall_to_relay"]; ok {
+		t.Error("a ratio is given for a count livemall was not measured at")
 	}
 	if _, ok := out["c10_relay_loss_pct"]; ok {
 		t.Error("the relay reports loss, which it does not measure")
