@@ -69,16 +69,15 @@ func freePort(network string) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// measureLiveKitCalls starts livekit-server (on CPU 0 when pinned) and
-// has the load generator (on CPU 1) carry calls 1:1 rooms through it for
-// the window. RSS per participant is what the rooms added over the
-// server's RSS before the first participant joined.
-func measureLiveKitCalls(o options, b liveKitBins, calls int) (sfuPoint, error) {
+// startLiveKit starts livekit-server on free ports (on CPU 0 when
+// pinned) and waits until it answers; it returns the process, its HTTP
+// address and a channel closed once it has exited.
+func startLiveKit(o options, b liveKitBins) (*exec.Cmd, string, <-chan struct{}, error) {
 	var ports [3]int
 	for i, nw := range []string{"tcp", "tcp", "udp"} {
 		p, err := freePort(nw)
 		if err != nil {
-			return sfuPoint{}, err
+			return nil, "", nil, err
 		}
 		ports[i] = p
 	}
@@ -86,7 +85,7 @@ func measureLiveKitCalls(o options, b liveKitBins, calls int) (sfuPoint, error) 
 		ports[0], ports[1], ports[2])
 	cfgPath := filepath.Join(o.workDir, "livekit.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		return sfuPoint{}, err
+		return nil, "", nil, err
 	}
 	name, argv := b.server, []string{"--dev", "--config", cfgPath, "--node-ip", "127.0.0.1"}
 	if o.pin {
@@ -96,27 +95,67 @@ func measureLiveKitCalls(o options, b liveKitBins, calls int) (sfuPoint, error) 
 	logPath := filepath.Join(o.workDir, "livekit.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
-		return sfuPoint{}, err
+		return nil, "", nil, err
 	}
 	defer logf.Close()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
-		return sfuPoint{}, err
+		return nil, "", nil, err
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); waitOrKill(cmd, 10*time.Second) }()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
 	base := fmt.Sprintf("127.0.0.1:%d", ports[0])
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if res, err := http.Get("http://" + base + "/"); err == nil {
 			res.Body.Close()
+			return cmd, base, exited, nil
+		}
+		select {
+		case <-exited:
+		default:
+			if time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			cmd.Process.Kill()
+			<-exited
+		}
+		tail, _ := os.ReadFile(logPath)
+		return nil, "", nil, fmt.Errorf("livekit-server did not start: %s", lastLines(string(tail), 1))
+	}
+}
+
+// measureLiveKitCalls starts livekit-server (on CPU 0 when pinned) and
+// has the load generator (on CPU 1) carry calls 1:1 rooms through it for
+// the window. RSS per participant is what the rooms added over the
+// server's RSS before the first participant joined.
+func measureLiveKitCalls(o options, b liveKitBins, calls int) (sfuPoint, error) {
+	// The free ports are picked from the ephemeral range, where the
+	// bench's own connections may take one first: a start that finds a
+	// port taken is tried again with new ones.
+	var cmd *exec.Cmd
+	var base string
+	var exited <-chan struct{}
+	var err error
+	for try := 0; ; try++ {
+		cmd, base, exited, err = startLiveKit(o, b)
+		if err == nil || try == 2 || !strings.Contains(err.Error(), "address already in use") {
 			break
 		}
-		if time.Now().After(deadline) {
-			tail, _ := os.ReadFile(logPath)
-			return sfuPoint{}, fmt.Errorf("livekit-server did not start; its log:\n%s", lastLines(string(tail), 10))
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
+	if err != nil {
+		return sfuPoint{}, err
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
 	time.Sleep(300 * time.Millisecond)
 	pid := cmd.Process.Pid
 	rss0 := procRSS(pid)

@@ -180,7 +180,7 @@ func connectCalls(n *node, count int, plan *mediaPlan, prefix string, send bool)
 	time.Sleep(500 * time.Millisecond)
 	for i := 0; i < len(phones); i += 2 {
 		phones[i].sendMsg("call.dial", map[string]any{"number": phones[i+1].m.number, "video": true})
-		if _, ok := await(chans[i], 15*time.Second, func(m wsMessage) bool { return m.Type == "call.state" && stateOf(m) == "active" }); !ok {
+		if _, ok := await(chans[i], 30*time.Second, func(m wsMessage) bool { return m.Type == "call.state" && stateOf(m) == "active" }); !ok {
 			return phones, fmt.Errorf("call %d did not become active", i/2)
 		}
 	}
