@@ -36,6 +36,9 @@ type options struct {
 	dials       int
 	answered    int
 	calls       int
+	callCounts  []int // sfu: the counts of --calls 10,20,40
+	livekit     bool
+	repeat      int
 	recordings  int
 	agents      int
 	shoppers    int
@@ -71,7 +74,9 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.Float64Var(&o.rate, "rate", o.rate, "dial: target dials per second")
 	fs.IntVar(&o.dials, "dials", o.dials, "dial: dials to ring (cancelled once ringing)")
 	fs.IntVar(&o.answered, "answered", o.answered, "dial: dials answered, timed to the callee's first RTP packet")
-	fs.IntVar(&o.calls, "calls", o.calls, "sfu: concurrent 1:1 calls with 720p VP8 + Opus both ways")
+	fs.Var(callCounts{o}, "calls", "sfu: concurrent 1:1 calls with 720p VP8 + Opus both ways; a list (10,20,40) sweeps")
+	fs.BoolVar(&o.livekit, "livekit", o.livekit, "sfu: also carry the calls on livekit-server v1.13.5 (installed into .bin/)")
+	fs.IntVar(&o.repeat, "repeat", o.repeat, "sfu: measure each call count this many times, servers interleaved")
 	fs.IntVar(&o.recordings, "recordings", o.recordings, "record: concurrent messages recorded")
 	fs.IntVar(&o.agents, "agents", o.agents, "queue: agents of the store, answering every ring at once")
 	fs.IntVar(&o.shoppers, "shoppers", o.shoppers, "queue: guest shoppers dialing the store's sales number in the burst")
