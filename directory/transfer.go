@@ -153,6 +153,7 @@ func (cl *call) dropMember(connID string) {
 	if _, err := cl.room.Leave(m.pid); err != nil {
 		slog.Debug("transfer: leave the room", "call", cl.rec.ID, "err", err)
 	}
+	cl.memberLeft(m.party)
 }
 
 // tell sends "call.transfer" to one connection.
