@@ -215,6 +215,31 @@ test('a warm transfer carries the cart, the co-browse page and the board to the 
     console.log(
       `shopper's video: longest gap outside the hold ${gaps.longest} ms without a new frame (${gaps.where}), ${gaps.longestPackets} ms without a packet; hold ${gaps.held} ms, ${gaps.samples} samples`,
     );
+
+    // --- The order the shopper places now names both agents, in their list of orders.
+    const placed = await S.page.evaluate(async () => {
+      const cookie = document.cookie.match(/(?:^|; )lm_csrf=([^;]*)/)?.[1];
+      const token = cookie ? decodeURIComponent(cookie) : (await (await fetch('/api/v1/csrf')).json()).token;
+      const r = await fetch('/api/v1/checkout', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': token },
+        body: '{}',
+        credentials: 'same-origin',
+      });
+      return { status: r.status, body: await r.json() };
+    });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.deepEqual(placed.body.order.helpedBy, ['Ana Bianchi', 'Maria Conti']);
+    await S.page.goto(new URL('/orders', S.page.url()).href);
+    const helped = S.page.locator(`.order-row[data-order="${placed.body.order.id}"] [data-testid=helped-by]`);
+    await helped.waitFor({ timeout: 15_000 });
+    assert.equal(await helped.innerText(), 'Helped by Ana Bianchi, then Maria Conti');
+    await S.page.screenshot({ path: join(shots, 'transfer-orders-helped-by-1280.png') });
+    await S.page.setViewportSize(narrow);
+    await helped.scrollIntoViewIfNeeded();
+    await S.page.screenshot({ path: join(shots, 'transfer-orders-helped-by-390.png') });
+
+    // The video was sampled up to the order (leaving the call for the orders page ends it).
     assert.ok(gaps.samples > 20, 'the shopper’s video was sampled');
     assert.ok(gaps.longest <= 2000, `the shopper lost the video for ${gaps.longest} ms outside the announced hold`);
   } catch (e) {
