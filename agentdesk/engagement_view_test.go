@@ -15,7 +15,7 @@ import (
 
 // TestEngagementViewKeepsTheDesksFields pins GET /desk/engagements/{entry}
 // as the desk reads it, now that a struct (EngagementView) answers it: the
-// same keys as before (plus supervisions, always a list), accountId only
+// same keys as before (plus supervisions and agents, always lists), accountId only
 // for a member, agent only once an agent was offered the shopper, the
 // times not yet reached as null.
 func TestEngagementViewKeepsTheDesksFields(t *testing.T) {
@@ -50,7 +50,7 @@ func TestEngagementViewKeepsTheDesksFields(t *testing.T) {
 		}
 	}
 	g := NewEngagements(db, nil, mall.NewCatalog(db), auth.NewAccounts(db), nil)
-	common := []string{"entryId", "state", "name", "member", "context", "enteredAt", "answeredAt", "endedAt", "outcome", "note", "callback", "orders", "supervisions"}
+	common := []string{"entryId", "state", "name", "member", "context", "enteredAt", "answeredAt", "endedAt", "outcome", "note", "callback", "orders", "supervisions", "agents"}
 	for _, c := range []struct {
 		entry string
 		extra []string
@@ -79,6 +79,9 @@ func TestEngagementViewKeepsTheDesksFields(t *testing.T) {
 		}
 		if c.entry == "qe_view_member" && (got["agent"] != "Ada Agent" || got["accountId"] != member.ID || got["member"] != true) {
 			t.Errorf("%s: agent %v, accountId %v, member %v; want Ada Agent, %s, true", c.entry, got["agent"], got["accountId"], got["member"], member.ID)
+		}
+		if agents, ok := got["agents"].([]any); !ok || (c.entry == "qe_view_member" && (len(agents) != 1 || agents[0] != "Ada Agent")) {
+			t.Errorf("%s: agents %v, want a list (Ada Agent for the member's)", c.entry, got["agents"])
 		}
 	}
 	if _, err := g.View(ctx, storeID+1, "qe_view_guest"); err == nil {

@@ -204,6 +204,9 @@ type EngagementView struct {
 	Callback   bool                `json:"callback"`
 	Orders     []mall.OrderSummary `json:"orders"`
 	Agent      *string             `json:"agent,omitempty"` // the agent's name, once one was offered the shopper
+	// Agents name everyone who served the shopper in it, in the order
+	// they did (a transfer names both agents).
+	Agents []string `json:"agents"`
 	// Supervisions are the store's supervisors' steps in the call, oldest first.
 	Supervisions []SupervisionStep `json:"supervisions"`
 }
@@ -221,7 +224,10 @@ func (g *Engagements) View(ctx context.Context, storeID int64, entryID string) (
 	}
 	v := &EngagementView{EntryID: e.ID, State: e.State, Name: e.ShopperName, Member: e.AccountID != nil, Context: e.contextOf(),
 		EnteredAt: e.EnteredAt, AnsweredAt: e.AnsweredAt, EndedAt: e.EndedAt, Outcome: e.Outcome, Note: e.Note, Callback: e.Callback,
-		Orders: g.ordersOf(ctx, &e), Supervisions: g.supervisionsOf(ctx, e.ID)}
+		Orders: g.ordersOf(ctx, &e), Supervisions: g.supervisionsOf(ctx, e.ID), Agents: []string{}}
+	if names := g.agentsOf(ctx, &e, time.Now().UTC()); names != nil {
+		v.Agents = names
+	}
 	if e.AccountID != nil {
 		v.AccountID = *e.AccountID
 	}

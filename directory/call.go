@@ -616,6 +616,7 @@ func (cl *call) end(outcome, reason string) {
 
 	cl.cancel()
 	cl.room.Close()
+	cl.membersGone()
 	cl.c.mu.Lock()
 	delete(cl.c.calls, cl.rec.ID)
 	cl.c.mu.Unlock()

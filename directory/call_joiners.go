@@ -135,6 +135,9 @@ func (cl *call) admit(p party, pid, name string, role media.Role, whisperToCalle
 		return nil, err
 	}
 	cl.inRoom = append(cl.inRoom, &member{party: p, pid: pid, name: name, role: role, whisperToCallee: whisperToCallee, joiner: joiner})
+	if pid != "caller" && pid != "callee" {
+		cl.memberJoined(p)
+	}
 	rp.OnMediaStopped(func() { cl.hangUp(p) })
 	return rp, nil
 }
@@ -266,6 +269,7 @@ func (cl *call) leave(from party) bool {
 	}
 	cl.mu.Unlock()
 	cl.room.Leave(m.pid)
+	cl.memberLeft(m.party)
 	cl.sendState(m.party, CallStateData{State: callEnded, Outcome: outcomeAnswered, Reason: new("you left the call")})
 	cl.mu.Lock()
 	defer cl.mu.Unlock()

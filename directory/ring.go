@@ -51,11 +51,20 @@ func (s *Service) statesFrom(ctx context.Context, accountIDs []string, targets m
 	if err != nil {
 		return nil, fmt.Errorf("load calls in progress: %w", err)
 	}
+	// So is one another party added, or the contact center joined, to a
+	// call in progress (call_members.go).
+	var members []string
+	err = s.db.WithContext(ctx).Table("call_members AS m").Joins("JOIN calls c ON c.id = m.call_id").
+		Where("c.state = ? AND m.account_id IN ?", "active", accountIDs).Pluck("m.account_id", &members).Error
+	if err != nil {
+		return nil, fmt.Errorf("load members of calls in progress: %w", err)
+	}
 	for _, c := range inCall {
-		for _, id := range []string{c.CallerAccountID, c.CalleeAccountID} {
-			if st, ok := out[id]; ok && st != StateOffline && st != StatePush {
-				out[id] = StateBusy
-			}
+		members = append(members, c.CallerAccountID, c.CalleeAccountID)
+	}
+	for _, id := range members {
+		if st, ok := out[id]; ok && st != StateOffline && st != StatePush {
+			out[id] = StateBusy
 		}
 	}
 	return out, nil

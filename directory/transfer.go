@@ -99,6 +99,12 @@ type Transfers interface {
 	// TransferCompleted hands the engagement to the target of a warm
 	// transfer when the first agent hangs up while they consult.
 	TransferCompleted(ctx context.Context, transferID string) error
+	// TransferToFront puts the engagement of a transfer that lapsed after
+	// its first agent left back at the front of its store's line, with
+	// note for the next agent (the first agent wraps up). requeue moves
+	// the call there (the room's side) before any agent is offered it; its
+	// error undoes the move.
+	TransferToFront(ctx context.Context, transferID, note string, requeue func(TransferRequeue) error) error
 }
 
 // transferState is a call's part in transfers (guarded by the call's mu).
@@ -113,6 +119,10 @@ type transferLeg struct {
 	to          *party   // the target, once they answered
 	ringDevices []string // the target's devices that ring
 	timer       *time.Timer
+	// fromLeft: the first agent hung up while the target rang. An answer
+	// gives the target the shopper at once (as a cold transfer does); no
+	// answer sends the shopper to the front of the store's line.
+	fromLeft bool
 }
 
 // transfers returns the contact center's transfer side, or nil.
@@ -143,6 +153,7 @@ func (cl *call) dropMember(connID string) {
 	if _, err := cl.room.Leave(m.pid); err != nil {
 		slog.Debug("transfer: leave the room", "call", cl.rec.ID, "err", err)
 	}
+	cl.memberLeft(m.party)
 }
 
 // tell sends "call.transfer" to one connection.
@@ -265,7 +276,14 @@ func (cl *call) answerTransfer(from party) error {
 		return err
 	}
 	leg.to = &target
-	if leg.Mode == TransferCold {
+	if leg.fromLeft && leg.Mode == TransferWarm {
+		// Nobody to consult: the contact center hands the engagement over
+		// now, as for a cold transfer.
+		if err := t.TransferCompleted(cl.ctx, leg.TransferID); err != nil {
+			slog.Warn("transfer: hand over after the first agent left", "call", cl.rec.ID, "err", err)
+		}
+	}
+	if leg.Mode == TransferCold || leg.fromLeft {
 		cl.finishTransfer(leg)
 		return nil
 	}
@@ -311,8 +329,10 @@ func (cl *call) finishTransfer(leg *transferLeg) {
 	agent := leg.AgentID
 	cl.rec.CalleeAccountID, cl.calleeName = &agent, leg.AgentName
 	cl.c.db.Model(&CallRecord{}).Where("id = ?", cl.rec.ID).Update("callee_account_id", agent)
-	cl.tell(leg.from.ConnID, CallTransferData{TransferID: leg.TransferID, State: "transferred", Mode: leg.Mode, To: leg.AgentName})
-	cl.sendState(leg.from, CallStateData{State: callEnded, Outcome: outcomeAnswered, Reason: new("transferred to " + leg.AgentName)})
+	if !leg.fromLeft {
+		cl.tell(leg.from.ConnID, CallTransferData{TransferID: leg.TransferID, State: "transferred", Mode: leg.Mode, To: leg.AgentName})
+		cl.sendState(leg.from, CallStateData{State: callEnded, Outcome: outcomeAnswered, Reason: new("transferred to " + leg.AgentName)})
+	}
 	cl.tell(cl.caller.ConnID, CallTransferData{TransferID: leg.TransferID, State: "connected", Mode: leg.Mode, To: leg.AgentName})
 	cl.sendState(cl.caller, CallStateData{State: callActive, Peer: peerInfo(leg.AgentName, nil), EntryID: cl.queue.entryID})
 	cl.sendState(*leg.to, CallStateData{State: callActive, Peer: peerInfo(cl.callerName, cl.rec.CallerNumber), EntryID: cl.queue.entryID})
@@ -336,12 +356,62 @@ func (cl *call) lapseTransfer(agentID, outcome string) bool {
 		reason, note = "declined", leg.AgentName+" declined the transfer"
 	}
 	cl.stopTransferRinging(leg, "", reason)
+	if leg.fromLeft {
+		cl.xfer.leg = nil
+		cl.mu.Unlock()
+		cl.toFrontOfLine(leg, agentID, outcome, note)
+		return true
+	}
 	cl.backToFirstAgent(leg, note)
 	cl.mu.Unlock()
 	if t := cl.transfers(); t != nil {
 		t.TransferLapsed(context.Background(), leg.TransferID, agentID, outcome)
 	}
 	return true
+}
+
+// firstAgentLeaves takes the first agent out of a transfer whose target
+// still rings (mu held): the shopper stays on hold, the ring goes on.
+func (cl *call) firstAgentLeaves(leg *transferLeg) {
+	cl.dropMember(leg.from.ConnID)
+	leg.fromLeft = true
+	cl.sendState(leg.from, CallStateData{State: callEnded, Outcome: outcomeAnswered, Reason: new("you left; " + leg.AgentName + " is being rung for " + cl.callerName)})
+	cl.tell(cl.caller.ConnID, CallTransferData{TransferID: leg.TransferID, State: "connecting", Mode: TransferCold, To: leg.AgentName,
+		Note: leg.FromName + " handed you on: connecting you to " + leg.AgentName})
+}
+
+// toFrontOfLine puts the shopper of a transfer that lapsed after its
+// first agent left at the front of the store's line: there is no first
+// agent to go back to. The shopper and the next agent read note.
+func (cl *call) toFrontOfLine(leg *transferLeg, agentID, outcome, note string) {
+	t := cl.transfers()
+	if t == nil {
+		cl.end(outcomeAnswered, note)
+		return
+	}
+	t.TransferLapsed(context.Background(), leg.TransferID, agentID, outcome)
+	note = note + " after " + leg.FromName + " left"
+	err := t.TransferToFront(context.Background(), leg.TransferID, note, func(d TransferRequeue) error {
+		cl.mu.Lock()
+		defer cl.mu.Unlock()
+		if cl.ended || cl.state != callActive || cl.queue == nil || cl.queue.entryID != leg.EntryID || cl.xfer.leg != nil {
+			return apperr.New(apperr.Conflict, "the call is not waiting for its transfer any more")
+		}
+		cl.callee, cl.rec.CalleeAccountID = nil, nil
+		cl.rewhisper()
+		cl.holdShopper(false)
+		cl.queue = &queueLink{entryID: d.EntryID, storeID: d.StoreID, storeName: d.Store.Name}
+		cl.calleeName, cl.state = d.Store.Name, callRinging
+		cl.c.db.Model(&CallRecord{}).Where("id = ?", cl.rec.ID).Updates(map[string]any{"state": callRinging, "callee_account_id": nil})
+		cl.tell(cl.caller.ConnID, CallTransferData{TransferID: leg.TransferID, State: "queued", To: d.Store.Name, Note: note + ": you are first in line"})
+		store := d.Store
+		cl.sendState(cl.caller, CallStateData{State: "queued", EntryID: d.EntryID, Video: new(cl.rec.Video), Peer: peerInfo(d.Store.Name, nil), Store: &store})
+		return nil
+	})
+	if err != nil {
+		slog.Warn("transfer: back to the front of the line", "call", cl.rec.ID, "err", err)
+		cl.end(outcomeAnswered, note)
+	}
 }
 
 // backToFirstAgent takes the shopper off hold, back with the agent who
@@ -357,7 +427,8 @@ func (cl *call) backToFirstAgent(leg *transferLeg, note string) {
 // reports whether it did: the target hanging up while the agents consult
 // sends the shopper back to the first agent; the first agent hanging up
 // then completes the transfer (as a desk phone's transfer key does); the
-// first agent of a cold transfer is out of the call already.
+// first agent hanging up while the target still rings leaves the shopper
+// on hold for the target (firstAgentLeaves).
 func (cl *call) transferHangUp(from party) bool {
 	cl.mu.Lock()
 	leg := cl.xfer.leg
@@ -386,7 +457,8 @@ func (cl *call) transferHangUp(from party) bool {
 			cl.finishTransfer(leg)
 		}
 		return true
-	case from.ConnID == leg.from.ConnID && leg.Mode == TransferCold:
+	case from.ConnID == leg.from.ConnID && leg.to == nil:
+		cl.firstAgentLeaves(leg)
 		cl.mu.Unlock()
 		return true
 	}

@@ -33,6 +33,10 @@ type OrderView struct {
 	Events            []OrderEvent    `json:"events"`
 	// Payment is the payment under way, when there is one.
 	Payment *PaymentView `json:"payment,omitempty"`
+	// HelpedBy names the agents who served the call the order came from,
+	// in the order they served it (a transfer names both); absent when
+	// it came from no call.
+	HelpedBy []string `json:"helpedBy,omitempty"`
 }
 
 // PaymentView is an order's payment under way as its shopper sees it.
@@ -78,6 +82,9 @@ func (os *Orders) View(ctx context.Context, o *Order) (*OrderView, error) {
 	}
 	if open != nil {
 		v.Payment = &PaymentView{Status: open.Status, Message: paymentMessages[open.Status], HoldUntil: open.ExpiresAt}
+	}
+	if h, ok := os.agents.(HelpedBy); ok {
+		v.HelpedBy = h.HelpedBy(ctx, o)
 	}
 	for _, l := range lines {
 		v.Lines = append(v.Lines, OrderLineView{SKU: l.SKU, Name: l.Name, UnitPriceMinor: l.UnitPriceMinor, Quantity: l.Quantity, LineTotalMinor: l.UnitPriceMinor * int64(l.Quantity), AgeLimit: l.AgeLimit})

@@ -70,6 +70,15 @@ type WithAgent interface {
 	InEngagement(ctx context.Context, s Shopper) bool
 }
 
+// HelpedBy names the agents who served the call an order came from, in
+// the order they served it ("Helped by Maria, then Sam"); nil when it
+// came from no call. The contact center owns the engagements
+// (agentdesk.Engagements implements it); Orders asks it when its
+// WithAgent does.
+type HelpedBy interface {
+	HelpedBy(ctx context.Context, o *Order) []string
+}
+
 // DefaultPaymentHold is how long an unconfirmed payment holds its stock
 // when NewOrders is given no hold.
 const DefaultPaymentHold = 15 * time.Minute

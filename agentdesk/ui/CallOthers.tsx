@@ -37,8 +37,8 @@ export function CallOthers({ call: c }: { call: CallView }) {
       {parties.length > 0 && (
         <div class="desk-others" data-testid="desk-others">
           {parties.map((o) => (
-            <figure key={o.id} class="desk-other">
-              <VideoTile stream={o.stream} muted={false} class="desk-other-video" label={`${nameOf(o)} in the call`} />
+            <figure key={o.id} class="video-tile desk-other">
+              <VideoTile stream={o.stream} muted={false} class="video-tile-video" label={`${nameOf(o)} in the call`} />
               <figcaption>{nameOf(o)}</figcaption>
             </figure>
           ))}

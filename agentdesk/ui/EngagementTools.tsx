@@ -21,6 +21,7 @@ import { usePublishCart } from './liveCart';
 import { formatMoney } from '../../backend/web/ui/money';
 import {
   engagementApi,
+  helpedBy,
   orderStateText,
   type CartLine,
   type EngagementOrder,
@@ -102,7 +103,7 @@ export function EngagementTools({ engaged, live, videoLive, navigate, onRefused 
           onDone={refresh}
           onRefused={onRefused}
         />
-        <OrderPanel name={name} order={engagement?.orders?.[0] ?? null} />
+        <OrderPanel name={name} order={engagement?.orders?.[0] ?? null} agents={engagement?.agents} />
         {engagement?.member && <CreditProgress entryId={entryId} name={name} />}
       </div>
       <BoardPanel entryId={entryId} shopperName={name} live={live} />
@@ -285,9 +286,11 @@ function SuggestionsPanel({ entryId, name, suggestions, navigate, onChanged }: S
 interface OrderPanelProps {
   name: string;
   order: EngagementOrder | null;
+  /** agents who served the engagement, in order: named under an order once more than one did. */
+  agents?: string[];
 }
 
-function OrderPanel({ name, order }: OrderPanelProps) {
+function OrderPanel({ name, order, agents }: OrderPanelProps) {
   return (
     <section class="eng-panel" data-testid="engagement-order" aria-labelledby="eng-order-title" data-order-id={order?.id ?? ''}>
       <header class="eng-head">
@@ -303,6 +306,11 @@ function OrderPanel({ name, order }: OrderPanelProps) {
             <span>{order.state === 'draft' && !order.needsSignature ? 'Placed: waiting for payment' : orderStateText(order.state)}</span>
           </p>
           {order.state === 'confirmed' && <p class="eng-success">Order confirmed: paid in full. Thank {name} and wrap up.</p>}
+          {agents && agents.length > 1 && (
+            <p class="muted small" data-testid="engagement-helped-by">
+              {helpedBy(agents)}
+            </p>
+          )}
           {order.state === 'refused' && (
             <p class="eng-refused" role="alert">
               The order was refused. Nothing was charged.

@@ -241,20 +241,20 @@ export function SupervisePanel({ sup, now }: { sup: Supervision; now: number }) 
         <>
           <div class="sv-stage">
             {v.streams.length === 0 && (
-              <div class="sv-tile sv-tile-wait">
+              <div class="video-tile sv-tile sv-tile-wait">
                 <HeadsetIcon size={22} />
                 <span>Joining the call’s audio and video…</span>
               </div>
             )}
             {v.streams.map((s) => (
-              <figure key={s.id} class="sv-tile" data-testid="supervise-remote">
-                <VideoTile stream={s.stream} muted={false} class="sv-video" label={`${s.name || 'Someone'} in the call`} />
+              <figure key={s.id} class="video-tile sv-tile" data-testid="supervise-remote">
+                <VideoTile stream={s.stream} muted={false} class="video-tile-video" label={`${s.name || 'Someone'} in the call`} />
                 <figcaption>{s.name || 'In the call'}</figcaption>
               </figure>
             ))}
             {v.localStream && v.mode !== 'monitor' && (
-              <figure class="sv-tile sv-self">
-                <VideoTile stream={v.localStream} muted class="sv-video" label="You" />
+              <figure class="video-tile sv-tile sv-self">
+                <VideoTile stream={v.localStream} muted class="video-tile-video" label="You" />
                 <figcaption>{v.mode === 'whisper' ? 'You, to the agent only' : 'You'}</figcaption>
               </figure>
             )}

@@ -104,7 +104,7 @@ export function TransferDialog({ entryId, shopper, storeName, onClose, onStarted
   return (
     <dialog ref={ref} class="transfer-dialog" aria-labelledby="transfer-title" onClose={onClose} onCancel={onClose} data-testid="transfer-dialog">
       <form method="dialog" onSubmit={send}>
-        <header class="transfer-head">
+        <header class="dialog-head">
           <div>
             <p class="eyebrow">Transfer {shopper}</p>
             <h2 id="transfer-title">Who should take this call?</h2>

@@ -31,6 +31,14 @@ export interface LiveEngagement {
   context?: QueueContext;
   /** orders are newest first. */
   orders: EngagementOrder[];
+  /** agents name everyone who served the shopper in the engagement, in order (a transfer names both). */
+  agents?: string[];
+}
+
+/** helpedBy says who served an engagement: "Helped by Maria, then Sam"; '' for nobody yet. */
+export function helpedBy(agents: string[] | undefined): string {
+  if (!agents || agents.length === 0) return '';
+  return `Helped by ${agents.join(', then ')}`;
 }
 
 /** ShopperCart is the shopper's cart; store is null while it is empty. */

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -89,6 +90,8 @@ type App struct {
 	StoreSettings *mall.Settings
 
 	stopSweep         func() // ends the sweep of payment holds
+	shutdown          sync.Once
+	shutdownErr       error
 	stopAppointments  func() // ends the sweep of reminders and no-shows
 	stopEvidenceSweep func() // ends the sweep of age check frames
 }
@@ -572,8 +575,16 @@ func (a *App) Serve(ln net.Listener) error {
 }
 
 // Shutdown stops accepting, waits up to the configured timeout for
-// in-flight requests, then closes NATS and the database.
+// in-flight requests, then closes NATS and the database. Only the first
+// call does it (a test may stop a node before its cleanup does); later
+// ones return its error.
 func (a *App) Shutdown() error {
+	a.shutdown.Do(func() { a.shutdownErr = a.shutdownOnce() })
+	return a.shutdownErr
+}
+
+// shutdownOnce is Shutdown's work.
+func (a *App) shutdownOnce() error {
 	var err error
 	if a.Shop != nil {
 		a.Shop.Close()

@@ -116,7 +116,7 @@ function BookingDialog({
       onCancel={onClose}
       data-testid="book-dialog"
     >
-      <header class="book-head">
+      <header class="dialog-head">
         <div>
           <p class="eyebrow">{store.name}</p>
           <h2 id="book-title">{booked ? 'Your video call is booked' : 'Book a video call'}</h2>

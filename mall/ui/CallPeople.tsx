@@ -23,8 +23,8 @@ export function OtherPeople({ call: c }: { call: CallView }) {
   return (
     <div class="call-people" data-testid="call-people">
       {others.map((o) => (
-        <figure key={o.id} class="call-person" data-testid="call-person">
-          <VideoTile stream={o.stream} muted={false} class="call-person-video" label={`${nameOf(o.member) || 'Someone'} in the call`} />
+        <figure key={o.id} class="video-tile call-person" data-testid="call-person">
+          <VideoTile stream={o.stream} muted={false} class="video-tile-video" label={`${nameOf(o.member) || 'Someone'} in the call`} />
           <figcaption>{nameOf(o.member) || 'In the call'}</figcaption>
         </figure>
       ))}

@@ -11,7 +11,7 @@ import { ErrorCard } from './ErrorCard';
 import { formatMoney } from '../../backend/web/ui/money';
 import { AgeBadge } from './ProductCard';
 import { linkClick, ordersPath, storePath } from './router';
-import { canPay, mustSign, orderNumber, shop, stateName, type CreditApplication, type Order, type OrderState, type PaymentStart } from './shopApi';
+import { canPay, helpedByLine, mustSign, orderNumber, shop, stateName, type CreditApplication, type Order, type OrderState, type PaymentStart } from './shopApi';
 import { AlertIcon, CheckCircleIcon } from './shopIcons';
 import { SignOrder } from './SignOrder';
 import { useTalk } from './talkSession';
@@ -333,6 +333,11 @@ function Confirmation({ order }: { order: Order }) {
         <OrderLines order={order} />
         <Totals subtotal={order.subtotalMinor} tax={order.taxMinor} total={order.totalMinor} currency={order.currency} />
         <p class="muted small">Placed {formatWhen(order.createdAt)}</p>
+        {order.helpedBy?.length ? (
+          <p class="small helped-by" data-testid="helped-by">
+            {helpedByLine(order.helpedBy)}
+          </p>
+        ) : null}
       </section>
 
       <BoardFromCall orderId={order.id} />

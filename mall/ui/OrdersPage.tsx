@@ -6,7 +6,7 @@ import { plural } from './format';
 import { formatMoney } from '../../backend/web/ui/money';
 import { formatWhen, StateBadge } from './OrderPage';
 import { linkClick, orderPath } from './router';
-import { orderNumber, shop, type Order } from './shopApi';
+import { helpedByLine, orderNumber, shop, type Order } from './shopApi';
 import { ReceiptIcon } from './shopIcons';
 import { useLoad } from './useLoad';
 
@@ -71,6 +71,11 @@ function OrderRow({ order }: { order: Order }) {
         <p class="small order-row-items" title={names}>
           {plural(count, 'item', 'items')}: {names}
         </p>
+        {order.helpedBy?.length ? (
+          <p class="muted small helped-by" data-testid="helped-by">
+            {helpedByLine(order.helpedBy)}
+          </p>
+        ) : null}
       </div>
       <div class="order-row-side">
         <StateBadge state={order.state} />

@@ -79,6 +79,14 @@ export interface Order {
   events: OrderEvent[];
   /** payment is the payment under way, when there is one. */
   payment?: PaymentView;
+  /** helpedBy names the agents who served the call the order came from, in order (absent: no call). */
+  helpedBy?: string[];
+}
+
+/** helpedByLine says who served the call an order came from: "Helped by Maria, then Sam"; '' for none. */
+export function helpedByLine(names: string[] | undefined): string {
+  if (!names || names.length === 0) return '';
+  return `Helped by ${names.join(', then ')}`;
 }
 
 /** PaymentStatus mirrors the order's PaymentIntent; pending, declined and unknown are still open. */

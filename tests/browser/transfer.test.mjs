@@ -79,6 +79,8 @@ async function videoGaps(page) {
     return window.__videoSamples;
   });
   let last = samples[0];
+  let lastPackets = samples[0];
+  let longestPackets = 0;
   let longest = 0;
   let held = 0;
   let where = '';
@@ -88,10 +90,14 @@ async function videoGaps(page) {
     const prev = samples[i - 1];
     if (s.hold || prev.hold) {
       held += s.at - prev.at;
-      last = s;
+      last = lastPackets = s;
       holdEnd = s.at;
       continue;
     }
+    // Packets that arrived while no frame was decoded tell a stall of the
+    // shopper's decoder (a loaded machine) from one of what reached it.
+    if (s.packets > lastPackets.packets) lastPackets = s;
+    else longestPackets = Math.max(longestPackets, s.at - lastPackets.at);
     if (s.frames > last.frames) {
       last = s;
       continue;
@@ -101,7 +107,7 @@ async function videoGaps(page) {
       where = holdEnd ? `${last.at - holdEnd} ms after the hold` : `${last.at - samples[0].at} ms into the call, before the hold`;
     }
   }
-  return { longest, held, where, samples: samples.length };
+  return { longest, longestPackets, held, where, samples: samples.length };
 }
 
 test('a warm transfer carries the cart, the co-browse page and the board to the next agent', { timeout: 300_000 }, async () => {
@@ -206,7 +212,34 @@ test('a warm transfer carries the cart, the co-browse page and the board to the 
     await A.page.locator('.desk-call[data-phase=active]').waitFor({ state: 'detached', timeout: 10_000 });
 
     const gaps = await videoGaps(S.page);
-    console.log(`shopper's video: longest gap outside the hold ${gaps.longest} ms (${gaps.where}), hold ${gaps.held} ms, ${gaps.samples} samples`);
+    console.log(
+      `shopper's video: longest gap outside the hold ${gaps.longest} ms without a new frame (${gaps.where}), ${gaps.longestPackets} ms without a packet; hold ${gaps.held} ms, ${gaps.samples} samples`,
+    );
+
+    // --- The order the shopper places now names both agents, in their list of orders.
+    const placed = await S.page.evaluate(async () => {
+      const cookie = document.cookie.match(/(?:^|; )lm_csrf=([^;]*)/)?.[1];
+      const token = cookie ? decodeURIComponent(cookie) : (await (await fetch('/api/v1/csrf')).json()).token;
+      const r = await fetch('/api/v1/checkout', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': token },
+        body: '{}',
+        credentials: 'same-origin',
+      });
+      return { status: r.status, body: await r.json() };
+    });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.deepEqual(placed.body.order.helpedBy, ['Ana Bianchi', 'Maria Conti']);
+    await S.page.goto(new URL('/orders', S.page.url()).href);
+    const helped = S.page.locator(`.order-row[data-order="${placed.body.order.id}"] [data-testid=helped-by]`);
+    await helped.waitFor({ timeout: 15_000 });
+    assert.equal(await helped.innerText(), 'Helped by Ana Bianchi, then Maria Conti');
+    await S.page.screenshot({ path: join(shots, 'transfer-orders-helped-by-1280.png') });
+    await S.page.setViewportSize(narrow);
+    await helped.scrollIntoViewIfNeeded();
+    await S.page.screenshot({ path: join(shots, 'transfer-orders-helped-by-390.png') });
+
+    // The video was sampled up to the order (leaving the call for the orders page ends it).
     assert.ok(gaps.samples > 20, 'the shopper’s video was sampled');
     assert.ok(gaps.longest <= 2000, `the shopper lost the video for ${gaps.longest} ms outside the announced hold`);
   } catch (e) {

@@ -264,7 +264,10 @@ func (p *Phone) onOffer(data json.RawMessage) error {
 		return err
 	}
 	p.mu.Lock()
-	cp, same := p.cp, p.callID == d.CallID && p.cp != nil
+	// A closed peer connection of the same call (the phone left it and is
+	// rung back into it, as a transfer's target) is replaced, as a
+	// browser's new call screen does.
+	cp, same := p.cp, p.callID == d.CallID && p.cp != nil && p.cp.PC.SignalingState() != webrtc.SignalingStateClosed
 	p.mu.Unlock()
 	if same {
 		answer, err := cp.AnswerOffer(d.SDP)
