@@ -89,6 +89,8 @@ func runPresence(o options) (*report, error) {
 	r.setLatency("change_to_one_watcher", &tr.each)
 	p99 := max(onAll.pct(99), offAll.pct(99))
 	r.target("presence_memory", perConn <= 10*1024, "%.1f KiB of server RSS per connection (target ≤ 10 KiB)", perConn/1024)
+	perBeat := micros(cpu, beats)
+	r.target("presence_heartbeat", perBeat <= 100, "%.0f µs of server CPU per heartbeat, the idle node's own work included (target ≤ 100 µs; run with --heartbeat 2s so the heartbeats outweigh it)", perBeat)
 	r.target("presence_latency", p99 < 50, "presence change to all %d watchers p99 %.1f ms (target < 50 ms)", o.watchers, p99)
 	if o.centrifugo {
 		centrifugoCeiling(r, o, src, perConn)
