@@ -19,13 +19,18 @@ import (
 
 const (
 	// batchSize is how many packets one sendmmsg or recvmmsg carries at most.
-	batchSize = 64
+	batchSize = 32
 	// batchFlushDelay is the longest a packet waits for its batch to fill.
 	batchFlushDelay = time.Millisecond
 	// maxDatagram is the largest packet the socket reads or batches.
 	maxDatagram = 1500
-	// maxCachedAddrs bounds the destination addresses kept converted.
-	maxCachedAddrs = 4096
+	// maxCachedAddrs bounds the destination addresses a shard keeps
+	// converted.
+	maxCachedAddrs = 1024
+	// writeShards spreads the writers of a socket over this many batches,
+	// by destination (a destination's packets stay in order), so that the
+	// senders of many calls do not queue on one lock.
+	writeShards = 8
 )
 
 // batchSocket wraps one UDP socket with batched reads and writes. It is a
@@ -39,15 +44,22 @@ type batchSocket struct {
 	in        []ipv4.Message
 	inN, inAt int
 
-	// write side: cur fills; full batches go out and come back to free,
-	// which has room for every batch so that returning one never blocks.
+	// write side: each shard's batch fills and goes out; kick wakes
+	// flushLate when a batch gets its first packet.
+	shards [writeShards]writeShard
+	kick   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+}
+
+// writeShard is one batch being filled: cur fills; full batches go out and
+// come back to free, which has room for every batch so that returning one
+// never blocks.
+type writeShard struct {
 	mu    sync.Mutex
 	cur   *outBatch
 	free  chan *outBatch
-	kick  chan struct{}
 	addrs map[netip.AddrPort]*net.UDPAddr
-	done  chan struct{}
-	once  sync.Once
 }
 
 // outBatch is packets waiting to go out in one sendmmsg.
@@ -70,15 +82,17 @@ func listenBatchSocket(addr *net.UDPAddr) (*batchSocket, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &batchSocket{UDPConn: conn, pc: ipv4.NewPacketConn(conn), free: make(chan *outBatch, 3),
-		kick: make(chan struct{}, 1), addrs: map[netip.AddrPort]*net.UDPAddr{}, done: make(chan struct{})}
+	s := &batchSocket{UDPConn: conn, pc: ipv4.NewPacketConn(conn), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	s.in = make([]ipv4.Message, batchSize)
 	for i := range s.in {
 		s.in[i].Buffers = [][]byte{make([]byte, maxDatagram)}
 	}
-	s.cur = newOutBatch()
-	s.free <- newOutBatch()
-	s.free <- newOutBatch()
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.cur, sh.free, sh.addrs = newOutBatch(), make(chan *outBatch, 3), map[netip.AddrPort]*net.UDPAddr{}
+		sh.free <- newOutBatch()
+		sh.free <- newOutBatch()
+	}
 	go s.flushLate()
 	return s, nil
 }
@@ -118,20 +132,22 @@ func (s *batchSocket) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error
 	if len(b) > maxDatagram {
 		return s.UDPConn.WriteToUDPAddrPort(b, addr)
 	}
-	s.mu.Lock()
-	if s.cur == nil {
-		s.mu.Unlock()
+	a16 := addr.Addr().As16()
+	sh := &s.shards[(uint(addr.Port())^uint(a16[15])^uint(a16[14])<<3)%writeShards]
+	sh.mu.Lock()
+	if sh.cur == nil {
+		sh.mu.Unlock()
 		return 0, net.ErrClosed
 	}
-	ua := s.addrs[addr]
+	ua := sh.addrs[addr]
 	if ua == nil {
-		if len(s.addrs) >= maxCachedAddrs {
-			clear(s.addrs)
+		if len(sh.addrs) >= maxCachedAddrs {
+			clear(sh.addrs)
 		}
 		ua = net.UDPAddrFromAddrPort(addr)
-		s.addrs[addr] = ua
+		sh.addrs[addr] = ua
 	}
-	bt := s.cur
+	bt := sh.cur
 	m := &bt.msgs[bt.n]
 	m.Buffers[0] = m.Buffers[0][:cap(m.Buffers[0])]
 	m.Buffers[0] = m.Buffers[0][:copy(m.Buffers[0], b)]
@@ -139,16 +155,16 @@ func (s *batchSocket) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error
 	bt.n++
 	var full *outBatch
 	if bt.n == len(bt.msgs) {
-		full, s.cur = bt, <-s.free
+		full, sh.cur = bt, <-sh.free
 	} else if bt.n == 1 {
 		select {
 		case s.kick <- struct{}{}:
 		default:
 		}
 	}
-	s.mu.Unlock()
+	sh.mu.Unlock()
 	if full != nil {
-		s.send(full)
+		s.send(sh, full)
 	}
 	return len(b), nil
 }
@@ -172,21 +188,24 @@ func (s *batchSocket) flushLate() {
 		case <-s.kick:
 		}
 		time.Sleep(batchFlushDelay)
-		s.mu.Lock()
-		if s.cur == nil || s.cur.n == 0 {
-			s.mu.Unlock()
-			continue
+		for i := range s.shards {
+			sh := &s.shards[i]
+			sh.mu.Lock()
+			if sh.cur == nil || sh.cur.n == 0 {
+				sh.mu.Unlock()
+				continue
+			}
+			bt := sh.cur
+			sh.cur = <-sh.free
+			sh.mu.Unlock()
+			s.send(sh, bt)
 		}
-		bt := s.cur
-		s.cur = <-s.free
-		s.mu.Unlock()
-		s.send(bt)
 	}
 }
 
 // send writes the batch with sendmmsg and returns it to the free list. A
 // packet the kernel refuses is dropped, as a lost datagram would be.
-func (s *batchSocket) send(bt *outBatch) {
+func (s *batchSocket) send(sh *writeShard, bt *outBatch) {
 	msgs := bt.msgs[:bt.n]
 	for len(msgs) > 0 {
 		n, err := s.pc.WriteBatch(msgs, 0)
@@ -199,19 +218,22 @@ func (s *batchSocket) send(bt *outBatch) {
 		msgs = msgs[n:]
 	}
 	bt.n = 0
-	s.free <- bt
+	sh.free <- bt
 }
 
 // Close flushes what waits and closes the socket.
 func (s *batchSocket) Close() error {
 	s.once.Do(func() {
 		close(s.done)
-		s.mu.Lock()
-		bt := s.cur
-		s.cur = nil
-		s.mu.Unlock()
-		if bt != nil && bt.n > 0 {
-			s.send(bt)
+		for i := range s.shards {
+			sh := &s.shards[i]
+			sh.mu.Lock()
+			bt := sh.cur
+			sh.cur = nil
+			sh.mu.Unlock()
+			if bt != nil && bt.n > 0 {
+				s.send(sh, bt)
+			}
 		}
 	})
 	return s.UDPConn.Close()

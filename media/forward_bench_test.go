@@ -16,12 +16,12 @@ func (c countingContext) CodecParameters() []webrtc.RTPCodecParameters {
 	return []webrtc.RTPCodecParameters{{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, PayloadType: 96}}
 }
 func (countingContext) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter { return nil }
-func (countingContext) SSRC() webrtc.SSRC                                       { return 1234 }
-func (countingContext) SSRCRetransmission() webrtc.SSRC                         { return 0 }
-func (countingContext) SSRCForwardErrorCorrection() webrtc.SSRC                 { return 0 }
-func (c countingContext) WriteStream() webrtc.TrackLocalWriter                  { return c.w }
-func (countingContext) ID() string                                              { return "bench" }
-func (countingContext) RTCPReader() interceptor.RTCPReader                      { return nil }
+func (countingContext) SSRC() webrtc.SSRC                                      { return 1234 }
+func (countingContext) SSRCRetransmission() webrtc.SSRC                        { return 0 }
+func (countingContext) SSRCForwardErrorCorrection() webrtc.SSRC                { return 0 }
+func (c countingContext) WriteStream() webrtc.TrackLocalWriter                 { return c.w }
+func (countingContext) ID() string                                             { return "bench" }
+func (countingContext) RTCPReader() interceptor.RTCPReader                     { return nil }
 
 // countingWriter counts the packets and payload bytes written to it and
 // keeps the last sequence number.

@@ -21,8 +21,8 @@ type SFUConfig struct {
 	// MaxRooms bounds the rooms one node carries at once (0: 1000).
 	MaxRooms int
 	// UDPPort carries all of the node's WebRTC media on one UDP port (ICE
-	// UDP mux); 0 lets the system choose the port. Either way every
-	// connection shares the node's batched sockets (batch_socket.go).
+	// UDP mux) through batched sockets (batch_socket.go); 0 lets each
+	// connection take a port of its own.
 	UDPPort int
 	// TCPPort offers ICE-TCP on one TCP port, for clients whose UDP is
 	// blocked; 0 offers no TCP.
@@ -103,12 +103,14 @@ func forwarderInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error)
 // one ICE-TCP port when configured, and the public addresses to announce.
 func (s *SFU) openPorts(se *webrtc.SettingEngine) error {
 	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
-	mux, err := listenMediaUDP(s.cfg.UDPPort, s.cfg.Loopback)
-	if err != nil {
-		return err
+	if s.cfg.UDPPort > 0 {
+		mux, err := listenMediaUDP(s.cfg.UDPPort, s.cfg.Loopback)
+		if err != nil {
+			return err
+		}
+		s.closers = append(s.closers, mux.Close)
+		se.SetICEUDPMux(mux)
 	}
-	s.closers = append(s.closers, mux.Close)
-	se.SetICEUDPMux(mux)
 	if s.cfg.TCPPort > 0 {
 		l, err := net.ListenTCP("tcp4", &net.TCPAddr{Port: s.cfg.TCPPort})
 		if err != nil {
