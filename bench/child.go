@@ -110,6 +110,11 @@ func serveNode(args childArgs, ready *childReady) (string, func(), error) {
 	cfg.PublicURL = fmt.Sprintf("http://localhost:%d", port)
 	cfg.Node = "bench"
 	cfg.TURNAddr = ""
+	// All media on one UDP port, as deployed nodes run (LIVEMALL_MEDIA_UDP_PORT).
+	if cfg.MediaUDPPort, err = freeUDPPort(); err != nil {
+		ln.Close()
+		return "", nil, err
+	}
 	cfg.AuthRateLimit = 1 << 30
 	cfg.Limits = limits.Off() // thousands of guests from a few addresses
 	cfg.ShutdownTimeout = time.Second
@@ -177,3 +182,13 @@ func seedNode(a *app.App, args childArgs, ready *childReady) error {
 
 // listenLoopback listens on a free loopback TCP port.
 func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// freeUDPPort is a UDP port free on every address of the machine.
+func freeUDPPort() (int, error) {
+	c, err := net.ListenPacket("udp4", ":0")
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port, nil
+}

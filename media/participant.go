@@ -34,8 +34,11 @@ type Participant struct {
 	// further sender, added by renegotiation (downstream.go).
 	main *slot
 
+	// sinks are the upstream packets' receivers: a copy-on-write slice,
+	// replaced whole under mu, read without a lock per packet.
+	sinks atomic.Pointer[[]sinkEntry]
+
 	mu         sync.Mutex
-	sinks      map[int]MediaSink
 	nextSink   int
 	videoSSRC  webrtc.SSRC
 	tracks     int
@@ -67,6 +70,12 @@ type Participant struct {
 	trackSeq int
 }
 
+// sinkEntry is one sink and the id AddSink gave it.
+type sinkEntry struct {
+	id   int
+	sink MediaSink
+}
+
 // maxTracksPerParticipant bounds the upstream tracks a device may send.
 const maxTracksPerParticipant = 2
 
@@ -90,7 +99,7 @@ func buildParticipant(api *webrtc.API, id string, signal func(typ string, data a
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	p := &Participant{ID: id, pc: pc, signal: signal, sinks: map[int]MediaSink{}, connected: make(chan struct{})}
+	p := &Participant{ID: id, pc: pc, signal: signal, connected: make(chan struct{})}
 	fail := func(err error) (*Participant, error) {
 		pc.Close()
 		return nil, err
@@ -216,27 +225,42 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 		slog.Warn("participant sent more tracks than allowed", "participant", p.ID)
 		return
 	}
+	p.readUpstream(track)
+}
+
+// readUpstream hands each packet of the track to the sinks on the reading
+// goroutine. The packet and its bytes are reused for the next packet, so
+// no packet costs an allocation; sinks must not keep them (MediaSink).
+func (p *Participant) readUpstream(track *webrtc.TrackRemote) {
+	kind := track.Kind()
 	idx := 0
-	if track.Kind() == webrtc.RTPCodecTypeVideo {
+	if kind == webrtc.RTPCodecTypeVideo {
 		idx = 1
 	}
+	buf := make([]byte, maxDatagram)
+	var pkt rtp.Packet
 	for {
-		pkt, _, err := track.ReadRTP()
+		n, _, err := track.Read(buf)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				slog.Debug("upstream track ended", "participant", p.ID, "err", err)
 			}
 			return
 		}
-		p.received[idx].Add(1)
-		p.mu.Lock()
-		sinks := make([]MediaSink, 0, len(p.sinks))
-		for _, s := range p.sinks {
-			sinks = append(sinks, s)
-		}
-		p.mu.Unlock()
-		for _, s := range sinks {
-			s(track.Kind(), pkt)
+		p.deliver(kind, idx, buf[:n], &pkt)
+	}
+}
+
+// deliver parses one upstream packet of the kind into pkt and hands it to
+// the sinks; a packet that does not parse is dropped.
+func (p *Participant) deliver(kind webrtc.RTPCodecType, idx int, raw []byte, pkt *rtp.Packet) {
+	if err := pkt.Unmarshal(raw); err != nil {
+		return
+	}
+	p.received[idx].Add(1)
+	if sinks := p.sinks.Load(); sinks != nil {
+		for _, s := range *sinks {
+			s.sink(kind, pkt)
 		}
 	}
 }
@@ -274,11 +298,26 @@ func (p *Participant) AddSink(s MediaSink) (remove func()) {
 	defer p.mu.Unlock()
 	id := p.nextSink
 	p.nextSink++
-	p.sinks[id] = s
+	var next []sinkEntry
+	if old := p.sinks.Load(); old != nil {
+		next = append(next, *old...)
+	}
+	next = append(next, sinkEntry{id: id, sink: s})
+	p.sinks.Store(&next)
 	return func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		delete(p.sinks, id)
+		old := p.sinks.Load()
+		if old == nil {
+			return
+		}
+		next := make([]sinkEntry, 0, len(*old))
+		for _, e := range *old {
+			if e.id != id {
+				next = append(next, e)
+			}
+		}
+		p.sinks.Store(&next)
 	}
 }
 

@@ -21,7 +21,8 @@ type SFUConfig struct {
 	// MaxRooms bounds the rooms one node carries at once (0: 1000).
 	MaxRooms int
 	// UDPPort carries all of the node's WebRTC media on one UDP port (ICE
-	// UDP mux); 0 lets each connection take a port of its own.
+	// UDP mux) through batched sockets (batch_socket.go); 0 lets each
+	// connection take a port of its own.
 	UDPPort int
 	// TCPPort offers ICE-TCP on one TCP port, for clients whose UDP is
 	// blocked; 0 offers no TCP.
@@ -48,8 +49,8 @@ type SFU struct {
 // ErrTooManyRooms means the node carries as many rooms as it may.
 var ErrTooManyRooms = errors.New("this node carries as many calls as it can")
 
-// NewSFU builds the WebRTC stack: Opus and VP8, pion's default
-// interceptors (NACK, RTCP reports), UDP over IPv4, no mDNS.
+// NewSFU builds the WebRTC stack: Opus and VP8, the interceptors a
+// forwarder needs (forwarderInterceptors), UDP over IPv4, no mDNS.
 func NewSFU(cfg SFUConfig) (*SFU, error) {
 	if cfg.MaxRooms == 0 {
 		cfg.MaxRooms = 1000
@@ -58,9 +59,9 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, fmt.Errorf("register codecs: %w", err)
 	}
-	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
-		return nil, fmt.Errorf("register interceptors: %w", err)
+	reg, err := forwarderInterceptors(m)
+	if err != nil {
+		return nil, err
 	}
 	sfu := &SFU{cfg: cfg, rooms: map[string]*Room{}}
 	reg.Add(statsInterceptorFactory{stats: &sfu.stats})
@@ -76,18 +77,36 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 	return sfu, nil
 }
 
+// forwarderInterceptors are pion's default interceptors but its stats
+// (nothing reads GetStats; the SFU counts with its own, metrics.go): NACK
+// requests upstream and retransmission downstream, RTCP sender and
+// receiver reports, transport-wide congestion control feedback to the
+// sender, and the simulcast header extensions.
+func forwarderInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
+	reg := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(m, reg); err != nil {
+		return nil, fmt.Errorf("register NACK: %w", err)
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("register RTCP reports: %w", err)
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, fmt.Errorf("register simulcast headers: %w", err)
+	}
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+		return nil, fmt.Errorf("register TWCC: %w", err)
+	}
+	return reg, nil
+}
+
 // openPorts sets up the ports media arrives on: one shared UDP port and
 // one ICE-TCP port when configured, and the public addresses to announce.
 func (s *SFU) openPorts(se *webrtc.SettingEngine) error {
 	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
 	if s.cfg.UDPPort > 0 {
-		opts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4)}
-		if s.cfg.Loopback {
-			opts = append(opts, ice.UDPMuxFromPortWithLoopback())
-		}
-		mux, err := ice.NewMultiUDPMuxFromPort(s.cfg.UDPPort, opts...)
+		mux, err := listenMediaUDP(s.cfg.UDPPort, s.cfg.Loopback)
 		if err != nil {
-			return fmt.Errorf("media UDP port %d: %w", s.cfg.UDPPort, err)
+			return err
 		}
 		s.closers = append(s.closers, mux.Close)
 		se.SetICEUDPMux(mux)
@@ -144,6 +163,30 @@ func publicIPRules(publicIPs, locals []string) ([]webrtc.ICEAddressRewriteRule, 
 			AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteAppend})
 	}
 	return rules, nil
+}
+
+// listenMediaUDP opens the node's media port on each local IPv4 address
+// (and loopback when asked) as batched sockets behind one ICE UDP mux.
+func listenMediaUDP(port int, loopback bool) (*ice.MultiUDPMuxDefault, error) {
+	addrs := localIPv4s()
+	if loopback {
+		addrs = append(addrs, "127.0.0.1")
+	}
+	var muxes []ice.UDPMux
+	for _, a := range addrs {
+		sock, err := listenBatchSocket(&net.UDPAddr{IP: net.ParseIP(a), Port: port})
+		if err != nil {
+			for _, m := range muxes {
+				m.Close()
+			}
+			return nil, fmt.Errorf("media UDP port %d on %s: %w", port, a, err)
+		}
+		muxes = append(muxes, ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: sock}))
+	}
+	if len(muxes) == 0 {
+		return nil, errors.New("media UDP: the node has no IPv4 address to listen on")
+	}
+	return ice.NewMultiUDPMuxDefault(muxes...), nil
 }
 
 // localIPv4s are the node's IPv4 addresses other than loopback and

@@ -1,0 +1,240 @@
+package media
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"golang.org/x/net/ipv4"
+)
+
+// The node's media port: one UDP socket per local address, shared by every
+// connection through pion's ICE UDP mux. Sending a packet is one system
+// call per packet with a plain socket; here writes wait in a batch that
+// goes out with one sendmmsg when it is full or at most batchFlushDelay
+// after its first packet, and reads take up to batchSize packets with one
+// recvmmsg. This is how LiveKit's batch IO saves most of its syscalls.
+
+const (
+	// batchSize is how many packets one sendmmsg or recvmmsg carries at most.
+	batchSize = 32
+	// batchFlushDelay is the longest a packet waits for its batch to fill.
+	batchFlushDelay = time.Millisecond
+	// maxDatagram is the largest packet the socket reads or batches.
+	maxDatagram = 1500
+	// maxCachedAddrs bounds the destination addresses a shard keeps
+	// converted.
+	maxCachedAddrs = 1024
+	// writeShards spreads the writers of a socket over this many batches,
+	// by destination (a destination's packets stay in order), so that the
+	// senders of many calls do not queue on one lock.
+	writeShards = 8
+)
+
+// batchSocket wraps one UDP socket with batched reads and writes. It is a
+// net.PacketConn and pion's ice.AddrPortReaderWriter, so the ICE UDP mux
+// uses it without allocating addresses. One goroutine reads (the mux's).
+type batchSocket struct {
+	*net.UDPConn
+	pc *ipv4.PacketConn
+
+	// read side: the last recvmmsg's packets, handed out one at a time.
+	in        []ipv4.Message
+	inN, inAt int
+
+	// write side: each shard's batch fills and goes out; kick wakes
+	// flushLate when a batch gets its first packet.
+	shards [writeShards]writeShard
+	kick   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+}
+
+// writeShard is one batch being filled: cur fills; full batches go out and
+// come back to free, which has room for every batch so that returning one
+// never blocks.
+type writeShard struct {
+	mu    sync.Mutex
+	cur   *outBatch
+	free  chan *outBatch
+	addrs map[netip.AddrPort]*net.UDPAddr
+}
+
+// outBatch is packets waiting to go out in one sendmmsg.
+type outBatch struct {
+	msgs []ipv4.Message
+	n    int
+}
+
+func newOutBatch() *outBatch {
+	b := &outBatch{msgs: make([]ipv4.Message, batchSize)}
+	for i := range b.msgs {
+		b.msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+	}
+	return b
+}
+
+// listenBatchSocket opens a batched UDP socket on addr.
+func listenBatchSocket(addr *net.UDPAddr) (*batchSocket, error) {
+	conn, err := net.ListenUDP("udp4", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &batchSocket{UDPConn: conn, pc: ipv4.NewPacketConn(conn), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	s.in = make([]ipv4.Message, batchSize)
+	for i := range s.in {
+		s.in[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+	}
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.cur, sh.free, sh.addrs = newOutBatch(), make(chan *outBatch, 3), map[netip.AddrPort]*net.UDPAddr{}
+		sh.free <- newOutBatch()
+		sh.free <- newOutBatch()
+	}
+	go s.flushLate()
+	return s, nil
+}
+
+// ReadFromAddrPort returns the next packet, reading a batch when the last
+// one is used up.
+func (s *batchSocket) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	for s.inAt >= s.inN {
+		n, err := s.pc.ReadBatch(s.in, 0)
+		if err != nil {
+			return 0, netip.AddrPort{}, err
+		}
+		s.inN, s.inAt = n, 0
+	}
+	m := &s.in[s.inAt]
+	s.inAt++
+	ua, ok := m.Addr.(*net.UDPAddr)
+	if !ok {
+		return 0, netip.AddrPort{}, errors.New("batch socket: a packet without a UDP address")
+	}
+	ap := ua.AddrPort()
+	return copy(b, m.Buffers[0][:m.N]), netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+}
+
+// ReadFrom is ReadFromAddrPort with a net.Addr.
+func (s *batchSocket) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, ap, err := s.ReadFromAddrPort(b)
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(ap), nil
+}
+
+// WriteToAddrPort queues the packet for the next batch; it never blocks on
+// the network. A packet larger than maxDatagram goes out at once.
+func (s *batchSocket) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	if len(b) > maxDatagram {
+		return s.UDPConn.WriteToUDPAddrPort(b, addr)
+	}
+	a16 := addr.Addr().As16()
+	sh := &s.shards[(uint(addr.Port())^uint(a16[15])^uint(a16[14])<<3)%writeShards]
+	sh.mu.Lock()
+	if sh.cur == nil {
+		sh.mu.Unlock()
+		return 0, net.ErrClosed
+	}
+	ua := sh.addrs[addr]
+	if ua == nil {
+		if len(sh.addrs) >= maxCachedAddrs {
+			clear(sh.addrs)
+		}
+		ua = net.UDPAddrFromAddrPort(addr)
+		sh.addrs[addr] = ua
+	}
+	bt := sh.cur
+	m := &bt.msgs[bt.n]
+	m.Buffers[0] = m.Buffers[0][:cap(m.Buffers[0])]
+	m.Buffers[0] = m.Buffers[0][:copy(m.Buffers[0], b)]
+	m.Addr = ua
+	bt.n++
+	var full *outBatch
+	if bt.n == len(bt.msgs) {
+		full, sh.cur = bt, <-sh.free
+	} else if bt.n == 1 {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+	sh.mu.Unlock()
+	if full != nil {
+		s.send(sh, full)
+	}
+	return len(b), nil
+}
+
+// WriteTo is WriteToAddrPort with a net.Addr.
+func (s *batchSocket) WriteTo(b []byte, addr net.Addr) (int, error) {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return 0, errors.New("batch socket: not a UDP address")
+	}
+	return s.WriteToAddrPort(b, ua.AddrPort())
+}
+
+// flushLate sends a batch that did not fill batchFlushDelay after its
+// first packet. It sleeps while nothing is queued.
+func (s *batchSocket) flushLate() {
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.kick:
+		}
+		time.Sleep(batchFlushDelay)
+		for i := range s.shards {
+			sh := &s.shards[i]
+			sh.mu.Lock()
+			if sh.cur == nil || sh.cur.n == 0 {
+				sh.mu.Unlock()
+				continue
+			}
+			bt := sh.cur
+			sh.cur = <-sh.free
+			sh.mu.Unlock()
+			s.send(sh, bt)
+		}
+	}
+}
+
+// send writes the batch with sendmmsg and returns it to the free list. A
+// packet the kernel refuses is dropped, as a lost datagram would be.
+func (s *batchSocket) send(sh *writeShard, bt *outBatch) {
+	msgs := bt.msgs[:bt.n]
+	for len(msgs) > 0 {
+		n, err := s.pc.WriteBatch(msgs, 0)
+		if err != nil && n <= 0 {
+			if errors.Is(err, net.ErrClosed) {
+				break
+			}
+			n = 1
+		}
+		msgs = msgs[n:]
+	}
+	bt.n = 0
+	sh.free <- bt
+}
+
+// Close flushes what waits and closes the socket.
+func (s *batchSocket) Close() error {
+	s.once.Do(func() {
+		close(s.done)
+		for i := range s.shards {
+			sh := &s.shards[i]
+			sh.mu.Lock()
+			bt := sh.cur
+			sh.cur = nil
+			sh.mu.Unlock()
+			if bt != nil && bt.n > 0 {
+				s.send(sh, bt)
+			}
+		}
+	})
+	return s.UDPConn.Close()
+}
