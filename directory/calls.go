@@ -343,10 +343,17 @@ func (c *Calls) relayToRoom(ctx context.Context, conn *media.Conn, m media.Messa
 		return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
 	}
 	if err := c.rooms.request(ctx, ref.CallID, partyOfConn(conn), m); err != nil {
-		if m.Type == "call.hangup" && errors.Is(err, errNoRoom) {
-			// A device hangs up a call whose room is gone: its node may
-			// have died with it.
-			go c.checkLostCall(ref.CallID)
+		if m.Type == "call.hangup" {
+			switch {
+			case errors.Is(err, errNoRoom):
+				// A device hangs up a call whose room is gone: its node may
+				// have died with it.
+				go c.checkLostCall(ref.CallID)
+			case apperr.Is(err, apperr.Unavailable) && c.checkLostCall(ref.CallID):
+				// The room did not answer because its node is gone (NATS
+				// had not yet seen it leave when the request went out).
+				return errNoRoom
+			}
 		}
 		return err
 	}

@@ -124,21 +124,23 @@ func (c *Calls) endCallsOf(ctx context.Context, node string, cutoff time.Time) (
 
 // checkLostCall is the fast path of SweepLostCalls for one call: a device
 // reported (by hanging up a call whose room did not answer) that the call
-// may be lost. Only the call's node is asked.
-func (c *Calls) checkLostCall(callID string) {
+// may be lost. Only the call's node is asked; it reports whether that node
+// is gone.
+func (c *Calls) checkLostCall(callID string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*nodePingTimeout)
 	defer cancel()
 	var rec CallRecord
 	if err := c.db.WithContext(ctx).Select("node", "state", "started_at").Where("id = ?", callID).Take(&rec).Error; err != nil {
-		return
+		return false
 	}
 	if rec.State == callEnded || rec.Node == c.node || !c.nodeGone(ctx, rec.Node) {
-		return
+		return false
 	}
 	// The device knew the call, so its room was up once: no age to wait out.
 	if _, err := c.endCallsOf(ctx, rec.Node, time.Now().UTC()); err != nil {
 		slog.Warn("end lost calls", "node", rec.Node, "err", err)
 	}
+	return true
 }
 
 // sweepLostCalls runs SweepLostCalls every interval until stop closes.
