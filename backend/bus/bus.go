@@ -530,7 +530,17 @@ func (b *Bus) SharedSecret(ctx context.Context, name string) ([]byte, error) {
 		} else if !errors.Is(err, jetstream.ErrKeyExists) {
 			return nil, fmt.Errorf("create secret %s: %w", name, err)
 		}
-		// Another node created it first: read theirs.
+		// Another node created it first: read theirs from the leader (a
+		// replica may not have it yet).
+		var held []byte
+		err = retry(ctx, func(ctx context.Context) (err error) {
+			held, err = b.readFromLeader(ctx, secretsBucket, name)
+			return err
+		})
+		if err == nil && len(held) == 32 {
+			b.holdSecret(name, held)
+			return held, nil
+		}
 	}
 	return nil, fmt.Errorf("secret %s: no agreement after 3 attempts", name)
 }

@@ -3,6 +3,7 @@ package bus
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,24 @@ func TestRoutesAndAnExternalNATSExcludeEachOther(t *testing.T) {
 	_, err := Open(context.Background(), Config{URL: "nats://127.0.0.1:4222", Routes: []string{"nats://b:6222"}})
 	if err == nil || !strings.Contains(err.Error(), "use one or the other") {
 		t.Fatalf("routes with a URL: %v", err)
+	}
+}
+
+// TestLeaderReadSeesTheStoredSecret: the read a node falls back to after
+// losing a create race returns what the bucket holds, and says "not found"
+// for a key nobody created.
+func TestLeaderReadSeesTheStoredSecret(t *testing.T) {
+	b := open(t)
+	ctx := context.Background()
+	secret, err := b.SharedSecret(ctx, "csrf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := b.readFromLeader(ctx, secretsBucket, "csrf")
+	if err != nil || !bytes.Equal(held, secret) {
+		t.Fatalf("leader read: %x %v, want %x", held, err, secret)
+	}
+	if _, err := b.readFromLeader(ctx, secretsBucket, "nobody"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("leader read of a missing key: %v, want key not found", err)
 	}
 }
