@@ -62,8 +62,8 @@ type writeShard struct {
 	// destination's packets are never reordered.
 	sending sync.Mutex
 	cur     *outBatch
-	free  chan *outBatch
-	addrs map[netip.AddrPort]*net.UDPAddr
+	free    chan *outBatch
+	addrs   map[netip.AddrPort]*net.UDPAddr
 }
 
 // outBatch is packets waiting to go out in one sendmmsg.

@@ -31,8 +31,8 @@ func TestResendAnswersOnlyWhatTheHistoryHolds(t *testing.T) {
 		{600, true}, {599, true}, {600 - historySize + 2, true},
 		{600 - historySize + 1, false}, // its slot is the one the next read fills
 		{600 - historySize, false},     // pushed out
-		{1, false},                 // long gone
-		{601, false},               // never sent
+		{1, false},                     // long gone
+		{601, false},                   // never sent
 	} {
 		before := w.packets
 		track.resend(tc.seq, nil, &scratch)
