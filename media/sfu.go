@@ -86,6 +86,9 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 // sender, and the simulcast header extensions.
 func forwarderInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
+	// First, so that it is the innermost reader: the others read the
+	// header it parsed.
+	reg.Add(headerReuseFactory{})
 	// NACK: pion's generator asks senders for what did not arrive; the
 	// node answers its receivers' requests itself, from each sender's
 	// history (history.go), instead of pion's responder, which copies
