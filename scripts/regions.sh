@@ -19,7 +19,10 @@
 # monitoring :8222), livemall on :8080 (media UDP 7882, TCP 7883). Between
 # regions tc netem delays every packet one way: a-b 20 ms, a-c 40 ms, b-c
 # 70 ms (so round trips of 40, 80 and 140 ms); traffic from this namespace
-# to a region is not delayed. Numbers: a owns 2xxx xxxx xxxx, b 3xxx, c 4xxx
+# to a region is not delayed. On a kernel without netem the NATS gateways
+# go through relays that hold each byte for the same delays
+# (tests/regions/pathdelay, built here; 127.0.0.1:730N in each namespace
+# leads to region N's gateway), and STATE/delays says which was used. Numbers: a owns 2xxx xxxx xxxx, b 3xxx, c 4xxx
 # (--number-blocks, the same plan on every node). No traffic leaves the
 # machine.
 #
@@ -111,8 +114,34 @@ netem_probe() {
     DELAYS=netem
   fi
   ip netns del "$probe"
+  if [ "$DELAYS" = none ]; then
+    # No netem: the gateways between regions (the only traffic between
+    # them) go through pathdelay, a relay that holds every byte for the
+    # one-way delay.
+    PATHDELAY=${PATHDELAY_BIN:-$STATE/pathdelay}
+    if [ -x "$PATHDELAY" ] || (cd "$repo" && GOTOOLCHAIN=local go build -o "$PATHDELAY" ./tests/regions/pathdelay); then
+      DELAYS=relay
+      say "this kernel has no tc netem (sch_netem): the NATS gateways between regions go through delaying relays (tests/regions/pathdelay)"
+    else
+      say "WARNING: no tc netem in this kernel and no pathdelay: the regions run WITHOUT delays between them"
+    fi
+  fi
   echo "$DELAYS" >"$STATE/delays"
-  [ "$DELAYS" = netem ] || say "WARNING: this kernel has no tc netem (sch_netem): the regions run WITHOUT delays between them"
+}
+
+# relay_port R: in every namespace but R's own, the port of the relay to
+# region R's gateway (with DELAYS=relay).
+relay_port() { echo $((7300 + $(idx_of "$1"))); }
+
+# relays_up R: region R's relays to the gateways of the other regions.
+relays_up() {
+  local r=$1 args=()
+  for peer in "${REGIONS[@]}"; do
+    [ "$peer" = "$r" ] && continue
+    args+=(-path "127.0.0.1:$(relay_port "$peer")=$(ip_of "$peer"):7222@$(delay_of "$r" "$peer")ms")
+  done
+  ip netns exec "$(ns_of "$r")" "$PATHDELAY" "${args[@]}" >"$STATE/$r/pathdelay.log" 2>&1 &
+  echo $! >"$STATE/$r/pathdelay.pid"
 }
 
 # network_up: the bridge, one namespace per region, and in each a prio
@@ -170,10 +199,17 @@ nats_up() {
   local r=$1 ns dir
   ns=$(ns_of "$r") dir=$STATE/$r/nats
   mkdir -p "$dir"
-  local gws=""
+  local gws="" advertise=""
   for peer in "${REGIONS[@]}"; do
-    gws+="    {name: $peer, url: \"nats://$(ip_of "$peer"):7222\"}"$'\n'
+    if [ "$DELAYS" = relay ] && [ "$peer" != "$r" ]; then
+      gws+="    {name: $peer, url: \"nats://127.0.0.1:$(relay_port "$peer")\"}"$'\n'
+    else
+      gws+="    {name: $peer, url: \"nats://$(ip_of "$peer"):7222\"}"$'\n'
+    fi
   done
+  # Through relays, a region tells the others to reach its gateway at
+  # their own relay to it, so a reconnection is delayed too.
+  [ "$DELAYS" = relay ] && advertise="  advertise: \"127.0.0.1:$(relay_port "$r")\""
   cat >"$dir/nats.conf" <<EOF
 server_name: nats-$r
 listen: 0.0.0.0:4222
@@ -185,6 +221,7 @@ cluster { name: $r, listen: 0.0.0.0:6222, routes: [nats://127.0.0.1:6222] }
 gateway {
   name: $r
   listen: 0.0.0.0:7222
+$advertise
   gateways: [
 $gws  ]
 }
@@ -234,6 +271,9 @@ up() {
     echo "$pgroot" >"$STATE/pg-root"
     network_up
     for r in "${REGIONS[@]}"; do mkdir -p "$STATE/$r"; postgres_up "$r"; done
+    if [ "$DELAYS" = relay ]; then
+      for r in "${REGIONS[@]}"; do relays_up "$r"; done
+    fi
     for r in "${REGIONS[@]}"; do nats_up "$r"; done
     for r in "${REGIONS[@]}"; do
       wait_for "region $r's NATS JetStream" 60 curl -fsS "http://$(ip_of "$r"):8222/healthz?js-enabled-only=true"
@@ -257,6 +297,8 @@ up() {
   echo
   if [ "$(cat "$STATE/delays")" = netem ]; then
     echo "three regions are up (one-way delays a-b 20 ms, a-c 40 ms, b-c 70 ms):"
+  elif [ "$(cat "$STATE/delays")" = relay ]; then
+    echo "three regions are up (one-way delays a-b 20 ms, a-c 40 ms, b-c 70 ms on the NATS gateways, through relays):"
   else
     echo "three regions are up, WITHOUT delays between them (no tc netem in this kernel):"
   fi
@@ -290,6 +332,7 @@ down() {
   for r in "${REGIONS[@]}"; do
     [ -f "$STATE/$r/nats.pid" ] && say "stopping region $r's NATS"
     stop_pid "$STATE/$r/nats.pid"
+    stop_pid "$STATE/$r/pathdelay.pid"
     if [ -f "$STATE/pg-root" ] && [ -f "$(pg_dir "$r")/data/postmaster.pid" ]; then
       say "stopping region $r's PostgreSQL"
       (cd / && su postgres -c "$bin/pg_ctl -D $(pg_dir "$r")/data -m immediate stop" >/dev/null 2>&1)
