@@ -60,7 +60,7 @@ func runChild(mode string) int {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 1
 	}
-	ctl, err := serveControl()
+	ctl, err := serveControl(args.MemProfile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child control:", err)
 		return 1
@@ -74,8 +74,9 @@ func runChild(mode string) int {
 	return 0
 }
 
-// serveControl answers /stats and /gc on a loopback port of its own.
-func serveControl() (string, error) {
+// serveControl answers /stats, /gc and /heap (the heap profile, written
+// to memProfile) on a loopback port of its own.
+func serveControl(memProfile string) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -84,7 +85,17 @@ func serveControl() (string, error) {
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		json.NewEncoder(w).Encode(childStats{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse})
+		json.NewEncoder(w).Encode(childStats{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse})
+	})
+	mux.HandleFunc("/heap", func(w http.ResponseWriter, _ *http.Request) {
+		if memProfile == "" {
+			return
+		}
+		runtime.GC()
+		if f, err := os.Create(memProfile); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
 	})
 	mux.HandleFunc("/gc", func(w http.ResponseWriter, _ *http.Request) {
 		runtime.GC()

@@ -54,7 +54,8 @@ func runPresence(o options) (*report, error) {
 	}
 	time.Sleep(min(time.Second, o.duration))
 	srv.settle()
-	rss0, g0 := srv.rss(), srv.stats().Goroutines
+	st0 := srv.stats()
+	rss0, g0 := srv.rss(), st0.Goroutines
 
 	devices, err := openDevices(bulk, o.devices, src)
 	socks = append(socks, devices...)
@@ -65,10 +66,14 @@ func runPresence(o options) (*report, error) {
 	defer hb.stop()
 	time.Sleep(min(2*time.Second, o.duration))
 	srv.settle()
-	rss1, g1 := srv.rss(), srv.stats().Goroutines
+	st1 := srv.stats()
+	rss1, g1 := srv.rss(), st1.Goroutines
+	srv.writeHeapProfile()
 	perConn := float64(rss1-rss0) / float64(max(1, o.devices))
 	r.set("server_rss_mib", float64(rss1)/(1<<20), "MiB")
 	r.set("rss_per_connection_kib", perConn/1024, "KiB")
+	r.set("heap_per_connection_kib", (float64(st1.HeapInuse)-float64(st0.HeapInuse))/float64(max(1, o.devices))/1024, "KiB")
+	r.set("stacks_per_connection_kib", (float64(st1.StackInuse)-float64(st0.StackInuse))/float64(max(1, o.devices))/1024, "KiB")
 	r.set("goroutines_per_connection", float64(g1-g0)/float64(max(1, o.devices)), "")
 
 	cpu0, beats0 := srv.cpu(), hb.sent.Load()

@@ -33,6 +33,9 @@ type childArgs struct {
 	PresenceTTL time.Duration `json:"presenceTtl,omitempty"`
 	RingTimeout time.Duration `json:"ringTimeout,omitempty"`
 	CPUProfile  string        `json:"cpuProfile,omitempty"`
+	// MemProfile is where the control endpoint's /heap writes the node's
+	// heap profile ("" for nowhere).
+	MemProfile string `json:"memProfile,omitempty"`
 	// WrapUp overrides the node's wrap-up after a queued call (0: none).
 	WrapUp *time.Duration `json:"wrapUp,omitempty"`
 	// Demo seeds the demo mall before serving.
@@ -67,7 +70,7 @@ type child struct {
 // nodeArgs are the child arguments every run gives its node: the data
 // directory under the work directory, the database and the CPU profile.
 func (o options) nodeArgs() childArgs {
-	return childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile}
+	return childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile, MemProfile: o.memProfile}
 }
 
 // dialect names the node's database: "postgres" with a database URL,
@@ -186,6 +189,7 @@ func (c *child) rss() int64 { return procRSS(c.pid()) }
 type childStats struct {
 	Goroutines int    `json:"goroutines"`
 	HeapInuse  uint64 `json:"heapInuse"`
+	StackInuse uint64 `json:"stackInuse"`
 }
 
 // stats asks the child for its goroutines and heap.
@@ -205,6 +209,14 @@ func (c *child) settle() {
 		res.Body.Close()
 	}
 	time.Sleep(200 * time.Millisecond)
+}
+
+// writeHeapProfile asks the child to write its heap profile to the file
+// its arguments named (nothing when they named none).
+func (c *child) writeHeapProfile() {
+	if res, err := http.Get(c.Control + "/heap"); err == nil {
+		res.Body.Close()
+	}
 }
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat;

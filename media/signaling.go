@@ -9,10 +9,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
 
@@ -116,19 +116,25 @@ func (s *Signaling) Routes(api fiber.Router) {
 		c.Send(Message{Type: "pong"})
 		return nil
 	})
-	api.Get("/ws", s.gate, websocket.New(s.serve, websocket.Config{
-		HandshakeTimeout: 10 * time.Second,
-		ReadBufferSize:   1024,
-		WriteBufferSize:  4096,
-		// A socket holds a write buffer only while it writes.
-		WriteBufferPool: &sync.Pool{},
-	}))
+	api.Get("/ws", s.gate, s.upgrade)
+}
+
+// upgrade answers the handshake and serves the socket with what gate
+// found (socket.go says why it does not use a WebSocket middleware).
+func (s *Signaling) upgrade(c *fiber.Ctx) error {
+	accountID, _ := c.Locals("ws.account").(string)
+	guest, _ := c.Locals("ws.guest").(string)
+	deviceID, _ := c.Locals("ws.device").(string)
+	lease, _ := c.Locals("ws.lease").(*limits.Lease)
+	return upgradeSocket(c, func(ws *socket) {
+		s.serve(ws, accountID, guest, deviceID, lease)
+	})
 }
 
 // gate refuses upgrades that are not WebSocket, cross-site, not signed in,
 // or name a device that is not bound to the session or guest cookie.
 func (s *Signaling) gate(c *fiber.Ctx) error {
-	if !websocket.IsWebSocketUpgrade(c) {
+	if !isWebSocketUpgrade(c) {
 		return apperr.New(apperr.Invalid, "this endpoint speaks WebSocket only")
 	}
 	if c.Get(fiber.HeaderOrigin) == "" || !web.SameOrigin(c, s.PublicURL) {
@@ -178,30 +184,30 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// serve runs one connection: hello, the open hooks, then a reader loop
-// dispatching messages while a writer drains the send queue.
-func (s *Signaling) serve(ws *websocket.Conn) {
-	accountID, _ := ws.Locals("ws.account").(string)
-	deviceID, _ := ws.Locals("ws.device").(string)
+// serve runs one connection on the goroutine that reads it: hello, the
+// open hooks, then a loop dispatching messages. Messages to the device
+// are written by a goroutine that runs only while some wait (Conn.Send).
+func (s *Signaling) serve(ws *socket, accountID, guest, deviceID string, lease *limits.Lease) {
 	c := newConn(newConnID(), accountID, deviceID)
-	c.Guest, _ = ws.Locals("ws.guest").(string)
+	c.Guest = guest
+	c.out = func(m Message) error {
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		return ws.writeText(raw, time.Now().Add(10*time.Second))
+	}
 	s.conns.Store(c.ID, c)
-	keepSocket(c.ctx, ws)
-	writerDone := make(chan struct{})
+	keepSocket(c.ctx, lease)
+	// However the connection ends (the reader's error, a full send queue,
+	// a failed write), the socket closes and the reader returns.
+	context.AfterFunc(c.ctx, ws.close)
 	defer func() {
 		c.cancel()
-		// The socket goes back to a pool when serve returns: the writer must
-		// be done with it first.
-		<-writerDone
 		s.conns.Delete(c.ID)
 		for _, f := range s.onClose {
 			f(c)
 		}
-	}()
-	ws.SetReadLimit(MaxMessageSize)
-	go func() {
-		defer close(writerDone)
-		s.write(ws, c)
 	}()
 	if s.Bus != nil {
 		unsubscribe, err := s.listen(c)
@@ -225,9 +231,12 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 		}
 	}
 	for {
-		ws.SetReadDeadline(time.Now().Add(90 * time.Second))
-		_, raw, err := ws.ReadMessage()
-		if err != nil || c.ctx.Err() != nil {
+		raw, err := ws.readMessage(time.Now().Add(90 * time.Second))
+		if err != nil {
+			ws.fail(err)
+			return
+		}
+		if c.ctx.Err() != nil {
 			return
 		}
 		m, err := ParseMessage(raw)
@@ -245,26 +254,6 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 				slog.Error("signaling handler", "type", m.Type, "account", accountID, "err", err)
 			}
 			c.Send(errorMessage(err, m.Type))
-		}
-	}
-}
-
-// write sends queued messages until the connection ends, then closes the
-// socket so the reader loop stops too.
-func (s *Signaling) write(ws *websocket.Conn, c *Conn) {
-	defer ws.Close()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-c.ready:
-			for _, m := range c.takeQueued() {
-				ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-				if err := ws.WriteJSON(m); err != nil {
-					c.cancel()
-					return
-				}
-			}
 		}
 	}
 }
@@ -329,6 +318,23 @@ func errorMessage(err error, forType string) Message {
 	_, body := web.Describe(err)
 	data, _ := json.Marshal(ErrorData{ErrorDetail: body.Error, For: forType})
 	return Message{Type: "error", Data: data}
+}
+
+// isWebSocketUpgrade says the request asks for a WebSocket: a Connection
+// header naming upgrade and Upgrade: websocket.
+func isWebSocketUpgrade(c *fiber.Ctx) bool {
+	return headerHasToken(c.Get(fiber.HeaderConnection), "upgrade") && headerHasToken(c.Get(fiber.HeaderUpgrade), "websocket")
+}
+
+// headerHasToken says the comma-separated header value holds token,
+// ignoring case and spaces.
+func headerHasToken(value, token string) bool {
+	for part := range strings.SplitSeq(value, ",") {
+		if strings.EqualFold(strings.TrimSpace(part), token) {
+			return true
+		}
+	}
+	return false
 }
 
 func newConnID() string {
