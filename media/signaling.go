@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -218,17 +219,24 @@ func (s *Signaling) serve(ws *socket, accountID, guest, deviceID string, lease *
 		defer unsubscribe()
 	}
 
-	hello := HelloData{AccountID: accountID, DeviceID: deviceID, Node: s.Node, ConnID: c.ID, Guest: c.Guest != ""}
-	for _, f := range s.hello {
-		f(c, &hello)
-	}
-	c.SendData("hello", hello)
-	for _, f := range s.onOpen {
-		if err := f(c.ctx, c); err != nil {
-			slog.Warn("signaling open hook", "account", accountID, "err", err)
-			c.Send(errorMessage(err, ""))
-			return
+	opened := false
+	onFreshStack(func() {
+		hello := HelloData{AccountID: accountID, DeviceID: deviceID, Node: s.Node, ConnID: c.ID, Guest: c.Guest != ""}
+		for _, f := range s.hello {
+			f(c, &hello)
 		}
+		c.SendData("hello", hello)
+		for _, f := range s.onOpen {
+			if err := f(c.ctx, c); err != nil {
+				slog.Warn("signaling open hook", "account", accountID, "err", err)
+				c.Send(errorMessage(err, ""))
+				return
+			}
+		}
+		opened = true
+	})
+	if !opened {
+		return
 	}
 	for {
 		raw, err := ws.readMessage(time.Now().Add(90 * time.Second))
@@ -239,23 +247,49 @@ func (s *Signaling) serve(ws *socket, accountID, guest, deviceID string, lease *
 		if c.ctx.Err() != nil {
 			return
 		}
-		m, err := ParseMessage(raw)
-		if err == nil && c.Guest != "" && !s.guests[m.Type] {
-			err = apperr.New(apperr.Unauthorized, "sign in to use %s", m.Type)
-		} else if err == nil {
-			if h, ok := s.handlers[m.Type]; ok {
-				err = h(c.ctx, c, m)
-			} else {
-				err = apperr.New(apperr.Invalid, "unknown message type %q", m.Type)
-			}
-		}
-		if err != nil {
-			if apperr.Code(err) == apperr.Internal {
-				slog.Error("signaling handler", "type", m.Type, "account", accountID, "err", err)
-			}
-			c.Send(errorMessage(err, m.Type))
+		onFreshStack(func() { s.dispatch(c, raw) })
+	}
+}
+
+// dispatch hands one message from the device to its handler and answers
+// an error as an "error" message.
+func (s *Signaling) dispatch(c *Conn, raw []byte) {
+	m, err := ParseMessage(raw)
+	if err == nil && c.Guest != "" && !s.guests[m.Type] {
+		err = apperr.New(apperr.Unauthorized, "sign in to use %s", m.Type)
+	} else if err == nil {
+		if h, ok := s.handlers[m.Type]; ok {
+			err = h(c.ctx, c, m)
+		} else {
+			err = apperr.New(apperr.Invalid, "unknown message type %q", m.Type)
 		}
 	}
+	if err != nil {
+		if apperr.Code(err) == apperr.Internal {
+			slog.Error("signaling handler", "type", m.Type, "account", c.AccountID, "err", err)
+		}
+		c.Send(errorMessage(err, m.Type))
+	}
+}
+
+// onFreshStack runs f on a goroutine of its own and waits for it. The
+// work of a message (database queries, JSON, SDP) may need a deep stack;
+// run on the reader's goroutine, which lives as long as the socket, the
+// grown stack would stay with every idle socket until the garbage
+// collector shrinks it, half at a time. A panic in f is logged with its
+// stack and ends only f.
+func onFreshStack(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				slog.Error("signaling: panic in a handler", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		f()
+	}()
+	<-done
 }
 
 // listen relays messages published for the connection or its device.
