@@ -53,6 +53,8 @@ func runChild(mode string) int {
 		addr, stop, err = serveRelay()
 	case "rooms":
 		addr, stop, err = serveRooms()
+	case "sockets":
+		addr, stop, err = serveSockets(args, &ready)
 	default:
 		err = fmt.Errorf("unknown child mode %q", mode)
 	}
@@ -85,7 +87,7 @@ func serveControl(memProfile string) (string, error) {
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		json.NewEncoder(w).Encode(childStats{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse})
+		json.NewEncoder(w).Encode(childStats{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Heartbeats: heartbeatsSent.Load()})
 	})
 	mux.HandleFunc("/heap", func(w http.ResponseWriter, _ *http.Request) {
 		if memProfile == "" {
@@ -120,6 +122,10 @@ func serveNode(args childArgs, ready *childReady) (string, func(), error) {
 	cfg.DatabaseURL = args.DatabaseURL
 	cfg.PublicURL = fmt.Sprintf("http://localhost:%d", port)
 	cfg.Node = "bench"
+	if args.Node != "" {
+		cfg.Node = args.Node
+	}
+	cfg.NATSURL = args.NATSURL
 	cfg.TURNAddr = ""
 	// All media on one UDP port, as deployed nodes run (LIVEMALL_MEDIA_UDP_PORT).
 	if cfg.MediaUDPPort, err = freeUDPPort(); err != nil {
