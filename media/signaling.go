@@ -189,7 +189,11 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 // open hooks, then a loop dispatching messages. Messages to the device
 // are written by a goroutine that runs only while some wait (Conn.Send).
 func (s *Signaling) serve(ws *socket, accountID, guest, deviceID string, lease *limits.Lease) {
-	c := newConn(newConnID(), accountID, deviceID)
+	id := newConnID()
+	if s.Bus != nil {
+		id = s.relayOf().newConnID()
+	}
+	c := newConn(id, accountID, deviceID)
 	c.Guest = guest
 	c.out = func(m Message) error {
 		raw, err := json.Marshal(m)
@@ -298,11 +302,24 @@ func (s *Signaling) listen(c *Conn) (func(), error) {
 	if c.DeviceID != "" {
 		subjects = append(subjects, deviceSubject(c.DeviceID))
 	}
-	s.relayOnce.Do(func() { s.relay = &relay{bus: s.Bus} })
-	return s.relay.listen(c, subjects...)
+	return s.relayOf().listen(c, subjects...)
 }
 
-func connSubject(id string) string       { return "lm.conn." + id }
+// relayOf returns the node's relay, made on first use.
+func (s *Signaling) relayOf() *relay {
+	s.relayOnce.Do(func() { s.relay = &relay{bus: s.Bus} })
+	return s.relay
+}
+
+// connSubject is where messages for a connection go: lm.conn.<tag>.<rest>
+// for an id made by a relay (its node listens on lm.conn.<tag>.*), else
+// lm.conn.<id>.
+func connSubject(id string) string {
+	if len(id) == connIDLen {
+		return "lm.conn." + id[:connIDTag] + "." + id[connIDTag:]
+	}
+	return "lm.conn." + id
+}
 func deviceSubject(device string) string { return "lm.dev." + device }
 
 // SendToConn delivers a message to one connection, on whichever node holds
