@@ -62,7 +62,8 @@ func acceptKey(key string) (string, error) {
 // let through and runs serve on the connection in a goroutine of its own.
 // fasthttp's handler returns at once, so nothing of the HTTP request stays
 // alive under the socket; this needs the server to keep hijacked
-// connections open (web.NewApp sets fasthttp's KeepHijackedConns).
+// connections open (web.NewApp sets fasthttp's KeepHijackedConns). On a
+// server that does not, serve runs in fasthttp's hijack handler instead.
 func upgradeSocket(c *fiber.Ctx, serve func(*socket)) error {
 	if c.Method() != fiber.MethodGet {
 		return apperr.New(apperr.Invalid, "a WebSocket upgrade is a GET")
@@ -78,7 +79,17 @@ func upgradeSocket(c *fiber.Ctx, serve func(*socket)) error {
 	fc := c.Context()
 	fc.SetStatusCode(fiber.StatusSwitchingProtocols)
 	fc.HijackSetNoResponse(true)
+	keep := c.App().Server().KeepHijackedConns
 	fc.Hijack(func(hc net.Conn) {
+		if !keep {
+			// fasthttp closes the connection when this returns: serve it
+			// here, through fasthttp's wrapper (the request's memory stays
+			// with the socket, as it did with the WebSocket middleware).
+			if writeSwitchingProtocols(hc, accept) == nil {
+				serve(&socket{conn: hc})
+			}
+			return
+		}
 		// fasthttp's wrapper reads through its pooled bufio.Reader, which
 		// goes back to the pool when this returns: the socket must read
 		// the connection itself. Nothing is buffered there: a client sends
@@ -92,17 +103,22 @@ func upgradeSocket(c *fiber.Ctx, serve func(*socket)) error {
 		}
 		conn := u.UnsafeConn()
 		go func() {
-			conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			_, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+accept+"\r\n\r\n")
-			if err != nil {
+			if writeSwitchingProtocols(conn, accept) != nil {
 				conn.Close()
 				return
 			}
-			conn.SetWriteDeadline(time.Time{})
 			serve(&socket{conn: conn})
 		}()
 	})
 	return nil
+}
+
+// writeSwitchingProtocols answers the handshake with 101 and accept.
+func writeSwitchingProtocols(conn net.Conn, accept string) error {
+	conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	_, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+accept+"\r\n\r\n")
+	conn.SetWriteDeadline(time.Time{})
+	return err
 }
 
 // Write writes p to the connection as it is (control frames composed by
