@@ -80,7 +80,7 @@ func (s *Service) BeginSignUp(ctx context.Context, n NewAccount) (*Options, erro
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return nil, err
 	}
-	a := s.newAccount(n)
+	a := newAccount(n, s.now())
 	creation, sess, err := s.wa.BeginRegistration(a, passkeyRegistration)
 	if err != nil {
 		return nil, fmt.Errorf("begin sign-up: %w", err)
@@ -100,7 +100,7 @@ func (s *Service) FinishSignUp(ctx context.Context, ceremonyID string, credentia
 	if d.SignUp == nil {
 		return nil, "", apperr.New(apperr.Invalid, "this passkey request is not a sign-up")
 	}
-	a := s.newAccount(*d.SignUp)
+	a := newAccount(*d.SignUp, s.now())
 	a.UserHandle = d.UserHandle
 	cred, err := s.verifyRegistration(a, d.Session, credential)
 	if err != nil {
