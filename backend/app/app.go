@@ -132,8 +132,13 @@ func openServices(ctx context.Context, cfg config.Config, late *signOuts) (*Serv
 		db.Close()
 		return nil, err
 	}
-	numbers, err := directory.NewNumbers(db.DB, cfg.NumberBlockStart)
+	plan, err := directory.ParseNumberPlan(cfg.Region, cfg.NumberBlocks, cfg.NumberBlockStart)
 	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	numbers := directory.NewPlannedNumbers(db.DB, plan)
+	if err := numbers.RecordPlan(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -151,7 +156,7 @@ func openServices(ctx context.Context, cfg config.Config, late *signOuts) (*Serv
 		hooks = numbers.AuthHooks(verifier.SendVerificationAfterSignUp, late.sessionStarted, late.signedOut)
 	}
 	catalog := mall.NewCatalog(db.DB)
-	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks, Stores: catalog})
+	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks, Stores: catalog, Region: cfg.Region})
 	if err != nil {
 		db.Close()
 		return nil, err

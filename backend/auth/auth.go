@@ -61,6 +61,9 @@ type Config struct {
 	// Stores names the store of a staff account in its view; nil leaves
 	// the store out.
 	Stores StoreNames
+	// Region is the home region of the accounts made here (empty:
+	// "local", the one region of a deployment without regions).
+	Region string
 }
 
 // StoreNames is what auth needs from the mall, which owns the stores
@@ -82,6 +85,9 @@ func New(db *gorm.DB, cfg Config) (*Service, error) {
 	u, err := url.Parse(cfg.PublicURL)
 	if err != nil || u.Hostname() == "" {
 		return nil, fmt.Errorf("auth: public URL %q has no host", cfg.PublicURL)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "local"
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 30 * 24 * time.Hour
