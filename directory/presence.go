@@ -67,7 +67,7 @@ type Presence struct {
 	unwatch  context.CancelFunc // ends the current watch's context
 	stopped  *atomic.Bool       // set when the current watch is stopped on purpose
 	followed chan struct{}      // closed when the current watch's follower ends
-	changes  chan []string      // accounts whose records changed
+	changes  *pendingAccounts   // accounts whose records changed
 }
 
 // presenceConfig is the presence bucket: soft state, on disk with the
@@ -89,7 +89,7 @@ func OpenPresence(ctx context.Context, b *bus.Bus, ttl time.Duration) (*Presence
 		return nil, fmt.Errorf("presence TTL %v is below 1s", ttl)
 	}
 	p := &Presence{bus: b, ttl: ttl, records: map[string]PresenceRecord{}, byDevice: map[string]map[string]bool{},
-		leases: map[string]bool{}, gone: make(chan string, 64), changes: make(chan []string, 1024)}
+		leases: map[string]bool{}, gone: make(chan string, 64), changes: newPendingAccounts()}
 	if err := p.Reopen(ctx); err != nil {
 		return nil, err
 	}
@@ -199,17 +199,9 @@ func (p *Presence) follow(w jetstream.KeyWatcher, ready, done chan struct{}, sto
 	}
 }
 
-// report sends touched accounts to p.changes without blocking.
-func (p *Presence) report(touched []string) {
-	if len(touched) == 0 {
-		return
-	}
-	select {
-	case p.changes <- touched:
-	default:
-		slog.Warn("presence changes dropped: the consumer is behind")
-	}
-}
+// report marks touched accounts changed, without blocking and without
+// losing any (see pendingAccounts).
+func (p *Presence) report(touched []string) { p.changes.add(touched) }
 
 // replace swaps in a whole new cache and returns the accounts of every
 // record that differs between the old and the new one.
@@ -375,8 +367,13 @@ func (p *Presence) OnlineAccounts() map[string]bool {
 	return out
 }
 
-// Changes delivers the accounts whose presence records changed.
-func (p *Presence) Changes() <-chan []string { return p.changes }
+// Changed is signalled when presence records changed; TakeChanged says
+// whose.
+func (p *Presence) Changed() <-chan struct{} { return p.changes.Ready() }
+
+// TakeChanged returns every account whose presence records changed since
+// the last call, each once.
+func (p *Presence) TakeChanged() []string { return p.changes.take() }
 
 // NodeRecords returns the live records written by node.
 func (p *Presence) NodeRecords(node string) []PresenceRecord {

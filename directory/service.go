@@ -44,7 +44,7 @@ type Service struct {
 	sig      *media.Signaling
 	cfg      Config
 
-	touched chan []string
+	touched *pendingAccounts // accounts another node asked this one to work out again (touchSubject)
 
 	watchMu  sync.Mutex
 	watchers map[string]*media.Conn // by conn id
@@ -108,7 +108,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		return nil, err
 	}
 	s := &Service{db: db, Numbers: numbers, stores: stores, accounts: accounts, presence: p, sig: sig, cfg: cfg,
-		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), kept: make(chan struct{}), touched: make(chan []string, 256)}
+		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), kept: make(chan struct{}), touched: newPendingAccounts()}
 	// This node's lease first, then the records its earlier life left
 	// (none of its connections is open yet).
 	if err := p.Lease(ctx, cfg.Node); err != nil {
@@ -123,10 +123,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		sub, err := sig.Bus.Subscribe(touchSubject, func(m *nats.Msg) {
 			var ids []string
 			if json.Unmarshal(m.Data, &ids) == nil {
-				select {
-				case s.touched <- ids:
-				default:
-				}
+				s.touched.add(ids)
 			}
 		})
 		if err != nil {
@@ -355,24 +352,31 @@ func (s *Service) pushChanges() {
 		select {
 		case <-s.stop:
 			return
-		case accounts := <-s.touched:
-			s.pushStates(accounts)
-		case accounts := <-s.presence.Changes():
-			s.pushStates(accounts)
+		case <-s.touched.Ready():
+			s.pushStates(s.touched.take())
+		case <-s.presence.Changed():
+			s.pushStates(s.presence.TakeChanged())
 		}
 	}
 }
 
+// statesPerQuery bounds the accounts whose states one query reads.
+const statesPerQuery = 500
+
 // pushStates recomputes the accounts' states and broadcasts the changes.
 func (s *Service) pushStates(accounts []string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	states, err := s.States(ctx, accounts)
-	if err != nil {
-		slog.Warn("presence states", "err", err)
-		return
+	for len(accounts) > 0 {
+		n := min(len(accounts), statesPerQuery)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		states, err := s.States(ctx, accounts[:n])
+		cancel()
+		if err != nil {
+			slog.Warn("presence states", "err", err)
+		} else {
+			s.broadcast(states)
+		}
+		accounts = accounts[n:]
 	}
-	s.broadcast(states)
 }
 
 // broadcast sends the states that differ from the last ones sent.
