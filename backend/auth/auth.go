@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/nats-io/nats.go"
 	"gorm.io/gorm"
 )
 
@@ -61,7 +62,20 @@ type Config struct {
 	// Stores names the store of a staff account in its view; nil leaves
 	// the store out.
 	Stores StoreNames
+	// Bus, when set, lets a serving node cache sessions: every change to
+	// an account's sessions is announced on it (SessionsChangedSubject)
+	// and every node drops its copies. Nil (the command line) caches
+	// nothing.
+	Bus *nats.Conn
+	// SessionCacheTTL is the longest a node trusts a cached session
+	// without reading it again (five seconds): the bound for changes made
+	// where no bus reaches the nodes (the command line's revoke with an
+	// embedded NATS).
+	SessionCacheTTL time.Duration
 }
+
+// sessionCacheSize is the most sessions a node caches.
+const sessionCacheSize = 200_000
 
 // StoreNames is what auth needs from the mall, which owns the stores
 // (*mall.Catalog implements it).
@@ -75,6 +89,7 @@ type Service struct {
 	wa    *webauthn.WebAuthn
 	cfg   Config
 	hooks Hooks
+	cache *sessionCache // nil without a bus
 }
 
 // New returns a Service for the relying party at cfg.PublicURL.
@@ -109,7 +124,18 @@ func New(db *gorm.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	return &Service{db: db, wa: wa, cfg: cfg, hooks: cfg.Hooks}, nil
+	s := &Service{db: db, wa: wa, cfg: cfg, hooks: cfg.Hooks}
+	if cfg.Bus != nil {
+		if cfg.SessionCacheTTL == 0 {
+			cfg.SessionCacheTTL = 5 * time.Second
+		}
+		s.cfg = cfg
+		s.cache = newSessionCache(cfg.SessionCacheTTL, sessionCacheSize)
+		if err := s.listenForSessionChanges(); err != nil {
+			return nil, fmt.Errorf("auth: listen for session changes: %w", err)
+		}
+	}
+	return s, nil
 }
 
 // now returns the service's current time in UTC.
