@@ -34,8 +34,8 @@ type Resolution struct {
 // store's sales number is answered by its queue, available while any of
 // its agents is online (OnlineAgents). A number nobody holds is NotFound.
 // A member's or agent's number takes one query (route) for the number,
-// its devices and whether it is in a call; an agent's name and a member's
-// push devices (when offline) take one more each.
+// the profile and the devices; an agent's name, an offline member's push
+// devices and an online party's calls in progress take one more each.
 func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) {
 	r, err := s.route(ctx, num)
 	if err != nil {
@@ -83,7 +83,18 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 			res.State = StatePush
 		}
 	}
-	if r.InCall && res.State != StateOffline && res.State != StatePush {
+	if res.State == StateOffline || res.State == StatePush {
+		return res, nil
+	}
+	// An account in an answered call is busy, whatever its devices say (a
+	// question only for an online one: it saves the offline the query).
+	var inCall bool
+	err = s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM calls c WHERE c.state = 'active' AND (c.caller_account_id = ? OR c.callee_account_id = ?))
+		OR EXISTS (SELECT 1 FROM call_members m JOIN calls mc ON mc.id = m.call_id WHERE mc.state = 'active' AND m.account_id = ?)`, id, id, id).Scan(&inCall).Error
+	if err != nil {
+		return nil, fmt.Errorf("load calls in progress of %s: %w", num, err)
+	}
+	if inCall {
 		res.State = StateBusy
 	}
 	return res, nil
@@ -109,9 +120,8 @@ func (s *Service) resolveQueue(ctx context.Context, res *Resolution, storeID int
 	return res, nil
 }
 
-// routeRow is one row of route's query: the number, its member's profile,
-// one of the devices its account is signed in on (none: nil) and whether
-// the account is in an answered call.
+// routeRow is one row of route's query: the number, its member's profile
+// and one of the devices its account is signed in on (none: nil).
 type routeRow struct {
 	PartyType   PartyType
 	AccountID   *string
@@ -121,25 +131,21 @@ type routeRow struct {
 	DeviceID    *string
 	Kind        *string
 	Label       *string
-	InCall      bool
 }
 
-// numberRoute is a number's route: its record, its member's profile, the
-// devices its account is signed in on, newest first, and whether the
-// account is in an answered call.
+// numberRoute is a number's route: its record, its member's profile and
+// the devices its account is signed in on, newest first.
 type numberRoute struct {
 	routeRow
 	devices []RingTarget
 }
 
-// route reads a number's route in one query (the calls only in
-// subqueries). NotFound when nobody holds the number.
+// route reads a number's route in one query. NotFound when nobody holds
+// the number.
 func (s *Service) route(ctx context.Context, num Number) (*numberRoute, error) {
 	var rows []routeRow
 	err := s.db.WithContext(ctx).Raw(`SELECT n.party_type, n.account_id, n.store_id, p.name AS profile_name, p.ring_mode,
-		dv.id AS device_id, dv.kind, dv.label,
-		(EXISTS (SELECT 1 FROM calls c WHERE c.state = 'active' AND (c.caller_account_id = n.account_id OR c.callee_account_id = n.account_id))
-		 OR EXISTS (SELECT 1 FROM call_members m JOIN calls mc ON mc.id = m.call_id WHERE mc.state = 'active' AND m.account_id = n.account_id)) AS in_call
+		dv.id AS device_id, dv.kind, dv.label
 		FROM numbers n
 		LEFT JOIN member_profiles p ON p.account_id = n.account_id
 		LEFT JOIN device_accounts d ON d.account_id = n.account_id
