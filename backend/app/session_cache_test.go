@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/livemall/livemall/backend/app"
 	"github.com/livemall/livemall/backend/app/apptest"
@@ -9,9 +10,12 @@ import (
 
 // TestSessionEndedOnOneNodeIsRefusedOnTheOther: node B caches the
 // sessions it has seen; a session that ends on node A (sign-out, revoke)
-// is refused on node B at the very next request, and a rename on A shows
-// on B at once. That B really answers from its cache is shown first: a
-// session deleted behind auth's back (no announcement) is still let in.
+// is refused on node B as soon as NATS delivers A's announcement, and a
+// rename on A shows on B as soon. That B really answers from its cache is
+// shown first: a session deleted behind auth's back (no announcement) is
+// still let in. Each check polls for at most a second, well inside the
+// cache's 5 s TTL counted from B's read just before the change, so only
+// the announcement can make it pass (it fails with announcements off).
 func TestSessionEndedOnOneNodeIsRefusedOnTheOther(t *testing.T) {
 	nodeA, nodeB := twoNodes(t)
 	laptop := apptest.NewClient(t, nodeA)
@@ -25,6 +29,11 @@ func TestSessionEndedOnOneNodeIsRefusedOnTheOther(t *testing.T) {
 		return c
 	}
 	onB := func(from *apptest.Client) *apptest.Client { return copyOn(nodeB, from) }
+	refused := func(what string, c *apptest.Client) {
+		t.Helper()
+		apptest.WaitFor(t, time.Second, what+" refused", func() bool { return c.Do("GET", "/api/v1/me", nil).Status == 401 })
+		apptest.Refused(t, what, c.Do("GET", "/api/v1/me", nil), 401, "unauthorized", "")
+	}
 
 	// A second browser signs in; node B caches its session; the row is
 	// deleted without telling anyone, and B still lets it in.
@@ -52,8 +61,8 @@ func TestSessionEndedOnOneNodeIsRefusedOnTheOther(t *testing.T) {
 	if _, err := nodeA.Auth.RevokeAccess(t.Context(), acc, false); err != nil {
 		t.Fatal(err)
 	}
-	apptest.Refused(t, "the laptop's session on node B after a revoke on node A", laptopOnB.Do("GET", "/api/v1/me", nil), 401, "unauthorized", "")
-	apptest.Refused(t, "the phone's session on node B after a revoke on node A", phoneOnB.Do("GET", "/api/v1/me", nil), 401, "unauthorized", "")
+	refused("the laptop's session on node B after a revoke on node A", laptopOnB)
+	refused("the phone's session on node B after a revoke on node A", phoneOnB)
 
 	// Sign-out on A: the copy of the cookie on B is refused at once.
 	if r := laptop.SignIn(); r.Status != 200 {
@@ -62,7 +71,7 @@ func TestSessionEndedOnOneNodeIsRefusedOnTheOther(t *testing.T) {
 	laptopOnB = onB(laptop)
 	laptopOnB.Must(200, "GET", "/api/v1/me", nil)
 	laptop.Must(204, "POST", "/api/v1/auth/signout", nil)
-	apptest.Refused(t, "the session on node B after a sign-out on node A", laptopOnB.Do("GET", "/api/v1/me", nil), 401, "unauthorized", "")
+	refused("the session on node B after a sign-out on node A", laptopOnB)
 	apptest.Refused(t, "the session on node A after its sign-out", copyOn(nodeA, laptopOnB).Do("GET", "/api/v1/me", nil), 401, "unauthorized", "")
 
 	// A rename on A shows on B at once (B had the old name cached).
@@ -78,8 +87,8 @@ func TestSessionEndedOnOneNodeIsRefusedOnTheOther(t *testing.T) {
 	if _, err := nodeA.Auth.Rename(t.Context(), acc, "Cora Renamed"); err != nil {
 		t.Fatal(err)
 	}
-	laptopOnB.Must(200, "GET", "/api/v1/me", nil).JSON(t, &me)
-	if me.Account.Name != "Cora Renamed" {
-		t.Fatalf("name on B right after a rename on A: %q", me.Account.Name)
-	}
+	apptest.WaitFor(t, time.Second, "the new name on node B", func() bool {
+		laptopOnB.Must(200, "GET", "/api/v1/me", nil).JSON(t, &me)
+		return me.Account.Name == "Cora Renamed"
+	})
 }
