@@ -132,8 +132,8 @@ func (c *sessionCache) dropLocked(hash, accountID string) {
 	}
 }
 
-// len returns how many sessions are cached.
-func (c *sessionCache) len() int {
+// size returns how many sessions are cached.
+func (c *sessionCache) size() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.entries)

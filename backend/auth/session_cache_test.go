@@ -38,8 +38,8 @@ func TestSessionCacheNeverPutsBackWhatAChangeDropped(t *testing.T) {
 		t.Fatal("another account's session was dropped")
 	}
 	c.forget(sessionsChanged{SessionHash: "h3"})
-	if _, _, ok := c.get("h3", now); ok || c.len() != 0 {
-		t.Fatalf("one session dropped by hash: still cached, %d left", c.len())
+	if _, _, ok := c.get("h3", now); ok || c.size() != 0 {
+		t.Fatalf("one session dropped by hash: still cached, %d left", c.size())
 	}
 
 	c.put(c.begin(), "h4", bob, "", now, now.Add(10*time.Second))
@@ -62,7 +62,7 @@ func TestSessionCacheNeverPutsBackWhatAChangeDropped(t *testing.T) {
 	for i := range 12 {
 		c.put(c.begin(), string(rune('a'+i)), bob, "", now, far)
 	}
-	if n := c.len(); n > 10 {
+	if n := c.size(); n > 10 {
 		t.Fatalf("cache holds %d entries, more than its 10", n)
 	}
 }
