@@ -20,14 +20,14 @@ const centrifugoModule = "github.com/centrifugal/centrifugo/v6@v6.9.1"
 // v6 and reports its RSS per connection next to livemall's. A Centrifugo
 // that cannot be installed or started is reported in the output, never
 // skipped silently.
-func centrifugoCeiling(r *report, o options, src *sources, ours float64) {
+func centrifugoCeiling(r *report, o options, ours float64) {
 	bin, err := ensureCentrifugo(o.repoDir)
 	if err != nil {
 		r.set("centrifugo", "not measured: "+err.Error(), "")
 		r.note("Centrifugo ceiling skipped: %v", err)
 		return
 	}
-	perConn, err := measureCentrifugo(bin, o, src)
+	perConn, err := measureCentrifugo(bin, o)
 	if err != nil {
 		r.set("centrifugo", "not measured: "+err.Error(), "")
 		r.note("Centrifugo ceiling failed: %v", err)
@@ -55,7 +55,7 @@ func ensureCentrifugo(repo string) (string, error) {
 
 // measureCentrifugo starts Centrifugo with insecure (token-less) clients,
 // connects the devices and returns the RSS added per connection.
-func measureCentrifugo(bin string, o options, src *sources) (float64, error) {
+func measureCentrifugo(bin string, o options) (float64, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -98,20 +98,16 @@ func measureCentrifugo(bin string, o options, src *sources) (float64, error) {
 	time.Sleep(500 * time.Millisecond)
 	pid := cmd.Process.Pid
 	rss0 := procRSS(pid)
-	conns, err := connectCentrifugo(base, o.devices, src)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
+	gens, held, err := startGenerators(o, base, nil, o.devices, 200, "centrifugo-clients")
+	defer stopGenerators(gens)
 	if err != nil {
 		return 0, err
 	}
 	time.Sleep(2 * time.Second)
-	return float64(procRSS(pid)-rss0) / float64(len(conns)), nil
+	return float64(procRSS(pid)-rss0) / float64(max(1, held)), nil
 }
 
-// connectCentrifugo opens count client connections and sends each the
+// connectCentrifugo (in a load generator) opens count client connections and sends each the
 // connect command, 32 at a time.
 func connectCentrifugo(addr string, count int, src *sources) ([]*websocket.Conn, error) {
 	return openConns(count, func(int) (*websocket.Conn, error) { return dialCentrifugo(addr, src) })

@@ -53,6 +53,8 @@ func runChild(mode string) int {
 		addr, stop, err = serveRelay()
 	case "rooms":
 		addr, stop, err = serveRooms()
+	case "sockets":
+		addr, stop, err = serveSockets(args, &ready)
 	default:
 		err = fmt.Errorf("unknown child mode %q", mode)
 	}
@@ -60,7 +62,7 @@ func runChild(mode string) int {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 1
 	}
-	ctl, err := serveControl()
+	ctl, err := serveControl(args.MemProfile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child control:", err)
 		return 1
@@ -74,8 +76,9 @@ func runChild(mode string) int {
 	return 0
 }
 
-// serveControl answers /stats and /gc on a loopback port of its own.
-func serveControl() (string, error) {
+// serveControl answers /stats, /gc and /heap (the heap profile, written
+// to memProfile) on a loopback port of its own.
+func serveControl(memProfile string) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -84,7 +87,17 @@ func serveControl() (string, error) {
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		json.NewEncoder(w).Encode(childStats{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse})
+		json.NewEncoder(w).Encode(childStats{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Heartbeats: heartbeatsSent.Load()})
+	})
+	mux.HandleFunc("/heap", func(w http.ResponseWriter, _ *http.Request) {
+		if memProfile == "" {
+			return
+		}
+		runtime.GC()
+		if f, err := os.Create(memProfile); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
 	})
 	mux.HandleFunc("/gc", func(w http.ResponseWriter, _ *http.Request) {
 		runtime.GC()
@@ -109,6 +122,10 @@ func serveNode(args childArgs, ready *childReady) (string, func(), error) {
 	cfg.DatabaseURL = args.DatabaseURL
 	cfg.PublicURL = fmt.Sprintf("http://localhost:%d", port)
 	cfg.Node = "bench"
+	if args.Node != "" {
+		cfg.Node = args.Node
+	}
+	cfg.NATSURL = args.NATSURL
 	cfg.TURNAddr = ""
 	// All media on one UDP port, as deployed nodes run (LIVEMALL_MEDIA_UDP_PORT).
 	if cfg.MediaUDPPort, err = freeUDPPort(); err != nil {

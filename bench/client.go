@@ -241,13 +241,14 @@ func newCredential() virtualwebauthn.Credential {
 // no source address runs out of ephemeral ports (28,000 each).
 type sources struct {
 	n    int
+	base int // the addresses are 127.0.0.(base+1) to 127.0.0.(base+n)
 	next atomic.Int64
 }
 
 // dialer returns a dialer bound to the next source address.
 func (s *sources) dialer() *net.Dialer {
 	i := int(s.next.Add(1)-1) % max(1, s.n)
-	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i))}, Timeout: 10 * time.Second}
+	return sourceDialer(s.base + 1 + i)
 }
 
 // openSocket connects the member's device to the node's signaling socket

@@ -26,6 +26,7 @@ type options struct {
 	duration    time.Duration
 	workers     int
 	devices     int
+	nodes       int
 	watchers    int
 	flips       int
 	heartbeat   time.Duration
@@ -47,6 +48,7 @@ type options struct {
 	wrapUp      time.Duration
 	pin         bool
 	cpuProfile  string
+	memProfile  string
 	jsonOnly    bool
 	workDir     string // scratch dir for data and logs
 	mediaDir    string
@@ -56,7 +58,7 @@ type options struct {
 // defaults are the flags' values when not given.
 func defaults() options {
 	return options{duration: 10 * time.Second, workers: 32, devices: 2000, watchers: 100, flips: 20,
-		heartbeat: 20 * time.Second, callers: 40, callees: 40, rate: 200, dials: 2000, answered: 10,
+		heartbeat: 20 * time.Second, nodes: 1, callers: 40, callees: 40, rate: 200, dials: 2000, answered: 10,
 		calls: 10, recordings: 10, agents: 5, shoppers: 200, rounds: 40, hold: 50 * time.Millisecond, wrapUp: time.Millisecond}
 }
 
@@ -64,7 +66,8 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.databaseURL, "database-url", o.databaseURL, "PostgreSQL URL postgres://…; empty uses SQLite")
 	fs.DurationVar(&o.duration, "duration", o.duration, "measuring window of each phase")
 	fs.IntVar(&o.workers, "workers", o.workers, "resolve: concurrent HTTP clients")
-	fs.IntVar(&o.devices, "devices", o.devices, "presence: device WebSockets (below ~19,000: one client and one server process)")
+	fs.IntVar(&o.devices, "devices", o.devices, "presence: device WebSockets per node (a node holds up to ~19,000: one process has 20,000 files), held by load-generator processes of 9,500 each")
+	fs.IntVar(&o.nodes, "nodes", o.nodes, "presence: livemall nodes on one NATS and one database, each holding --devices")
 	fs.IntVar(&o.watchers, "watchers", o.watchers, "presence: sockets watching the directory")
 	fs.IntVar(&o.flips, "flips", o.flips, "presence: devices that come online and go away, measured")
 	fs.DurationVar(&o.heartbeat, "heartbeat", o.heartbeat, "presence: heartbeat interval")
@@ -85,6 +88,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&o.wrapUp, "wrap-up", o.wrapUp, "queue: the node's wrap-up after a queued call")
 	fs.BoolVar(&o.pin, "pin", o.pin, "run servers on CPU 0 (taskset), load generators on the others")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write the livemall node's CPU profile to this file")
+	fs.StringVar(&o.memProfile, "memprofile", o.memProfile, "presence: write the livemall node's heap profile, taken with the devices connected, to this file")
 	fs.BoolVar(&o.jsonOnly, "json", o.jsonOnly, "print only the JSON object")
 	fs.StringVar(&o.mediaDir, "media", o.mediaDir, "directory with vp8-6s.ivf and opus-6s.ogg (default: media/testdata of the repo)")
 }

@@ -33,6 +33,9 @@ type childArgs struct {
 	PresenceTTL time.Duration `json:"presenceTtl,omitempty"`
 	RingTimeout time.Duration `json:"ringTimeout,omitempty"`
 	CPUProfile  string        `json:"cpuProfile,omitempty"`
+	// MemProfile is where the control endpoint's /heap writes the node's
+	// heap profile ("" for nowhere).
+	MemProfile string `json:"memProfile,omitempty"`
 	// WrapUp overrides the node's wrap-up after a queued call (0: none).
 	WrapUp *time.Duration `json:"wrapUp,omitempty"`
 	// Demo seeds the demo mall before serving.
@@ -42,6 +45,11 @@ type childArgs struct {
 	// store's shoppers wait an hour before the fallback is offered.
 	Agents     int    `json:"agents,omitempty"`
 	AgentStore string `json:"agentStore,omitempty"`
+	// NATSURL points the node at an external NATS (several nodes share
+	// one); Node names it ("bench" when empty).
+	NATSURL string `json:"natsUrl,omitempty"`
+	Node    string `json:"node,omitempty"`
+	generatorArgs
 }
 
 // childReady is the line a child prints once it serves.
@@ -54,6 +62,10 @@ type childReady struct {
 	AgentTokens []string `json:"agentTokens,omitempty"`
 	// SalesNumber is the sales number of childArgs.AgentStore.
 	SalesNumber string `json:"salesNumber,omitempty"`
+	// Opened is how many sockets a load generator holds; OpenError the
+	// first that failed to open.
+	Opened    int    `json:"opened,omitempty"`
+	OpenError string `json:"openError,omitempty"`
 }
 
 // child is a running child server.
@@ -67,7 +79,7 @@ type child struct {
 // nodeArgs are the child arguments every run gives its node: the data
 // directory under the work directory, the database and the CPU profile.
 func (o options) nodeArgs() childArgs {
-	return childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile}
+	return childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile, MemProfile: o.memProfile}
 }
 
 // dialect names the node's database: "postgres" with a database URL,
@@ -106,6 +118,13 @@ func startMediaNode(o options) (*mediaPlan, *child, error) {
 // startChild starts this binary again in the given mode and waits until it
 // serves. pin runs it on CPU 0 with taskset.
 func startChild(mode string, args childArgs, logDir string, pin bool) (*child, error) {
+	return startChildLog(mode, args, logDir, mode, pin)
+}
+
+// startChildLog is startChild with the log named child-<logName>.log, for
+// several children of one mode. A child has five minutes to get ready (a
+// load generator opens thousands of sockets first).
+func startChildLog(mode string, args childArgs, logDir, logName string, pin bool) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -117,7 +136,7 @@ func startChild(mode string, args childArgs, logDir string, pin bool) (*child, e
 	}
 	cmd := exec.Command(name, argv...)
 	cmd.Env = append(os.Environ(), childEnv+"="+mode, childArgsEnv+"="+string(raw))
-	logPath := filepath.Join(logDir, "child-"+mode+".log")
+	logPath := filepath.Join(logDir, "child-"+logName+".log")
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -153,7 +172,7 @@ func startChild(mode string, args childArgs, logDir string, pin bool) (*child, e
 		if ok && json.Unmarshal([]byte(line), &c.childReady) == nil {
 			return c, nil
 		}
-	case <-time.After(60 * time.Second):
+	case <-time.After(5 * time.Minute):
 	}
 	c.stop()
 	tail, _ := os.ReadFile(logPath)
@@ -186,6 +205,9 @@ func (c *child) rss() int64 { return procRSS(c.pid()) }
 type childStats struct {
 	Goroutines int    `json:"goroutines"`
 	HeapInuse  uint64 `json:"heapInuse"`
+	StackInuse uint64 `json:"stackInuse"`
+	// Heartbeats is how many heartbeats a load generator sent.
+	Heartbeats int64 `json:"heartbeats"`
 }
 
 // stats asks the child for its goroutines and heap.
@@ -205,6 +227,14 @@ func (c *child) settle() {
 		res.Body.Close()
 	}
 	time.Sleep(200 * time.Millisecond)
+}
+
+// writeHeapProfile asks the child to write its heap profile to the file
+// its arguments named (nothing when they named none).
+func (c *child) writeHeapProfile() {
+	if res, err := http.Get(c.Control + "/heap"); err == nil {
+		res.Body.Close()
+	}
 }
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat;

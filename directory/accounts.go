@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
 )
 
@@ -76,6 +77,15 @@ func (n *Numbers) checkSignUp(ctx context.Context, na auth.NewAccount) error {
 	if err != nil {
 		return err
 	}
+	owner, ok := n.plan.OwnerOf(num)
+	switch {
+	case !ok:
+		return apperr.New(apperr.Invalid, "the number %s is in no region's number block", num)
+	case owner != n.plan.Region:
+		// Claimed through its region, which takes a request over NATS: not
+		// inside the sign-up's transaction.
+		return apperr.New(apperr.Invalid, "the number %s belongs to region %s: sign up without it, then add it to your numbers", num, owner)
+	}
 	return n.CheckFree(ctx, num)
 }
 
@@ -97,7 +107,7 @@ func (n *Numbers) accountCreated(tx *gorm.DB, a *auth.Account, na auth.NewAccoun
 			return err
 		}
 		rec.Number, rec.Kind = num, KindVanity
-		if granted, err = insertIfFree(tx, rec); err != nil {
+		if granted, err = n.grantHere(tx, rec); err != nil {
 			return err
 		}
 	}

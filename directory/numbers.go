@@ -49,55 +49,29 @@ type NumberRecord struct {
 // TableName tells GORM where numbers live.
 func (NumberRecord) TableName() string { return "numbers" }
 
-// sequenceName is the one number sequence every party draws from.
-const sequenceName = "default"
-
 // Numbers gives out and looks up numbers. It needs only the database, so the
 // command line can provision members while a server runs.
 type Numbers struct {
-	db    *gorm.DB
-	start int64
+	db   *gorm.DB
+	plan NumberPlan
+	own  []Block // the plan's blocks of this node's region
 }
 
-// NewNumbers returns the number service; blockStart is the first number of
-// the sequence (Lowest when 0), used when the sequence is first created.
+// NewNumbers returns the number service of a deployment of one region,
+// "local", that owns every number; blockStart is the first number handed
+// out (Lowest when 0), used when the sequence is first created.
 func NewNumbers(db *gorm.DB, blockStart int64) (*Numbers, error) {
-	if blockStart == 0 {
-		blockStart = Lowest
+	plan, err := ParseNumberPlan("local", "", blockStart)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := NumberFromValue(blockStart); err != nil {
-		return nil, fmt.Errorf("number block start: %w", err)
-	}
-	return &Numbers{db: db, start: blockStart}, nil
+	return NewPlannedNumbers(db, plan), nil
 }
 
-// allocateSequential takes the next free number of the sequence in tx. The
-// sequence row is locked until tx ends, so concurrent allocations queue up
-// instead of colliding, and a rolled-back allocation leaves no gap. Numbers
-// already held (vanity numbers inside the block) are skipped.
-func (n *Numbers) allocateSequential(tx *gorm.DB) (Number, error) {
-	err := tx.Exec("INSERT INTO number_blocks (name, next_number) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", sequenceName, n.start).Error
-	if err != nil {
-		return "", fmt.Errorf("create number sequence: %w", err)
-	}
-	for {
-		var v int64
-		err := tx.Raw("UPDATE number_blocks SET next_number = next_number + 1 WHERE name = ? RETURNING next_number - 1", sequenceName).Scan(&v).Error
-		if err != nil {
-			return "", fmt.Errorf("advance number sequence: %w", err)
-		}
-		num, err := NumberFromValue(v)
-		if err != nil {
-			return "", apperr.New(apperr.Unavailable, "the number block is exhausted")
-		}
-		var held int64
-		if err := tx.Model(&NumberRecord{}).Where("number = ?", num).Count(&held).Error; err != nil {
-			return "", err
-		}
-		if held == 0 {
-			return num, nil
-		}
-	}
+// NewPlannedNumbers returns the number service of a node that hands out
+// numbers from its region's blocks of plan (see ParseNumberPlan).
+func NewPlannedNumbers(db *gorm.DB, plan NumberPlan) *Numbers {
+	return &Numbers{db: db, plan: plan, own: plan.Own()}
 }
 
 // insertIfFree stores rec unless its number is held; it reports whether it
@@ -133,11 +107,12 @@ func (n *Numbers) CheckFree(ctx context.Context, num Number) error {
 	return n.takenError(ctx, num)
 }
 
-// IsFree reports whether nobody holds num.
+// IsFree reports whether nobody holds num, as far as this region's
+// database knows: its own holders and the claims of other regions on its
+// blocks. (A number of another region's block may be held there.)
 func (n *Numbers) IsFree(ctx context.Context, num Number) (bool, error) {
-	var held int64
-	err := n.db.WithContext(ctx).Model(&NumberRecord{}).Where("number = ?", num).Count(&held).Error
-	return held == 0, err
+	held, err := heldAnywhere(n.db.WithContext(ctx), num)
+	return !held, err
 }
 
 // Suggestions returns up to limit free numbers closest to num, nearest first.
@@ -151,8 +126,14 @@ func (n *Numbers) Suggestions(ctx context.Context, num Number, limit int) ([]Num
 		if err != nil {
 			return nil, fmt.Errorf("suggest numbers: %w", err)
 		}
-		taken := make(map[int64]bool, len(held))
-		for _, h := range held {
+		var claimed []Number
+		err = n.db.WithContext(ctx).Table("number_claims").
+			Where("number >= ? AND number <= ?", mustNumber(lo), mustNumber(hi)).Pluck("number", &claimed).Error
+		if err != nil {
+			return nil, fmt.Errorf("suggest numbers: %w", err)
+		}
+		taken := make(map[int64]bool, len(held)+len(claimed))
+		for _, h := range append(held, claimed...) {
 			taken[h.Value()] = true
 		}
 		var free []int64
@@ -181,7 +162,9 @@ func (n *Numbers) Suggestions(ctx context.Context, num Number, limit int) ([]Num
 
 // GrantVanity gives num to the account as an extra number. A taken number is
 // a Conflict whose message suggests free numbers close to it; of two
-// concurrent requests for one number exactly one wins.
+// concurrent requests for one number exactly one wins. num must be one of
+// this region's numbers (a number owned by another region is claimed
+// through it: Service.ClaimVanity); outside every block it is Invalid.
 func (n *Numbers) GrantVanity(ctx context.Context, a *auth.Account, num Number) (*NumberRecord, error) {
 	party, ok := partyOf(a.Role)
 	if !ok {
@@ -189,7 +172,11 @@ func (n *Numbers) GrantVanity(ctx context.Context, a *auth.Account, num Number) 
 	}
 	id := a.ID
 	rec := &NumberRecord{Number: num, PartyType: party, AccountID: &id, Kind: KindVanity, CreatedAt: time.Now().UTC()}
-	granted, err := insertIfFree(n.db.WithContext(ctx), rec)
+	var granted bool
+	err := n.db.WithContext(ctx).Transaction(func(tx *gorm.DB) (err error) {
+		granted, err = n.grantHere(tx, rec)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +184,31 @@ func (n *Numbers) GrantVanity(ctx context.Context, a *auth.Account, num Number) 
 		return nil, n.takenError(ctx, num)
 	}
 	return rec, nil
+}
+
+// grantHere stores rec, a vanity number of this region's blocks, in tx
+// unless it is held here or claimed from another region; it reports
+// whether it did. The block's row is locked first, so a claim from another
+// region for the same number waits for tx (see arbitrateClaim).
+func (n *Numbers) grantHere(tx *gorm.DB, rec *NumberRecord) (bool, error) {
+	b, ok := n.plan.blockOf(rec.Number)
+	if !ok {
+		return false, apperr.New(apperr.Invalid, "the number %s is in no region's number block", rec.Number)
+	}
+	if b.Region != n.plan.Region {
+		return false, apperr.New(apperr.Invalid, "the number %s belongs to region %s", rec.Number, b.Region)
+	}
+	if err := lockBlock(tx, b); err != nil {
+		return false, err
+	}
+	var claimed int64
+	if err := tx.Table("number_claims").Where("number = ?", rec.Number).Count(&claimed).Error; err != nil {
+		return false, fmt.Errorf("is %s claimed: %w", rec.Number, err)
+	}
+	if claimed > 0 {
+		return false, nil
+	}
+	return insertIfFree(tx, rec)
 }
 
 // NumbersOf returns the account's numbers, the primary one first.

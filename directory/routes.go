@@ -155,7 +155,7 @@ func (s *Service) handleAddNumber(c *fiber.Ctx) error {
 	if len(held) >= MaxNumbersPerAccount {
 		return apperr.New(apperr.Conflict, "you hold %d numbers already, the most one member may hold", len(held))
 	}
-	rec, err := s.Numbers.GrantVanity(c.UserContext(), a, num)
+	rec, err := s.ClaimVanity(c.UserContext(), a, num)
 	if err != nil {
 		return err
 	}

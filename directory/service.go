@@ -55,6 +55,9 @@ type Service struct {
 	touchSub *nats.Subscription
 	// accountsSub re-reads device accounts on every node (device_accounts.go).
 	accountsSub *nats.Subscription
+	// claimsSub answers other regions' claims on this region's numbers
+	// (number_claims.go).
+	claimsSub *nats.Subscription
 }
 
 // touchSubject carries accounts whose state changed for another reason
@@ -136,6 +139,12 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 			p.Close()
 			return nil, err
 		}
+		if s.claimsSub, err = numbers.answerClaims(sig.Bus); err != nil {
+			sub.Unsubscribe()
+			s.accountsSub.Unsubscribe()
+			p.Close()
+			return nil, err
+		}
 	}
 	go s.pushChanges()
 	go s.keepPresence()
@@ -202,6 +211,9 @@ func (s *Service) Close() {
 	}
 	if s.accountsSub != nil {
 		s.accountsSub.Unsubscribe()
+	}
+	if s.claimsSub != nil {
+		s.claimsSub.Unsubscribe()
 	}
 	close(s.stop)
 	<-s.stopped

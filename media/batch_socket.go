@@ -56,10 +56,14 @@ type batchSocket struct {
 // come back to free, which has room for every batch so that returning one
 // never blocks.
 type writeShard struct {
-	mu    sync.Mutex
-	cur   *outBatch
-	free  chan *outBatch
-	addrs map[netip.AddrPort]*net.UDPAddr
+	mu sync.Mutex
+	// sending is held from taking a batch (under mu) until it is written,
+	// so that a shard's batches leave in the order they filled: a
+	// destination's packets are never reordered.
+	sending sync.Mutex
+	cur     *outBatch
+	free    chan *outBatch
+	addrs   map[netip.AddrPort]*net.UDPAddr
 }
 
 // outBatch is packets waiting to go out in one sendmmsg.
@@ -156,6 +160,7 @@ func (s *batchSocket) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error
 	var full *outBatch
 	if bt.n == len(bt.msgs) {
 		full, sh.cur = bt, <-sh.free
+		sh.sending.Lock()
 	} else if bt.n == 1 {
 		select {
 		case s.kick <- struct{}{}:
@@ -165,6 +170,7 @@ func (s *batchSocket) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error
 	sh.mu.Unlock()
 	if full != nil {
 		s.send(sh, full)
+		sh.sending.Unlock()
 	}
 	return len(b), nil
 }
@@ -178,9 +184,13 @@ func (s *batchSocket) WriteTo(b []byte, addr net.Addr) (int, error) {
 	return s.WriteToAddrPort(b, ua.AddrPort())
 }
 
-// flushLate sends a batch that did not fill batchFlushDelay after its
-// first packet. It sleeps while nothing is queued.
+// flushLate sends the batches that did not fill batchFlushDelay after
+// their first packet, every shard's in one sendmmsg (each message carries
+// its own address), so that a quiet moment costs one system call rather
+// than one per shard. It sleeps while nothing is queued.
 func (s *batchSocket) flushLate() {
+	var late [writeShards]*outBatch
+	all := make([]ipv4.Message, 0, writeShards*batchSize)
 	for {
 		select {
 		case <-s.done:
@@ -188,25 +198,42 @@ func (s *batchSocket) flushLate() {
 		case <-s.kick:
 		}
 		time.Sleep(batchFlushDelay)
+		all = all[:0]
 		for i := range s.shards {
 			sh := &s.shards[i]
+			late[i] = nil
 			sh.mu.Lock()
 			if sh.cur == nil || sh.cur.n == 0 {
 				sh.mu.Unlock()
 				continue
 			}
-			bt := sh.cur
+			late[i] = sh.cur
 			sh.cur = <-sh.free
+			sh.sending.Lock()
 			sh.mu.Unlock()
-			s.send(sh, bt)
+			all = append(all, late[i].msgs[:late[i].n]...)
+		}
+		s.writeAll(all)
+		for i, bt := range late {
+			if bt != nil {
+				bt.n = 0
+				s.shards[i].free <- bt
+				s.shards[i].sending.Unlock()
+			}
 		}
 	}
 }
 
-// send writes the batch with sendmmsg and returns it to the free list. A
-// packet the kernel refuses is dropped, as a lost datagram would be.
+// send writes the batch with sendmmsg and returns it to the free list.
 func (s *batchSocket) send(sh *writeShard, bt *outBatch) {
-	msgs := bt.msgs[:bt.n]
+	s.writeAll(bt.msgs[:bt.n])
+	bt.n = 0
+	sh.free <- bt
+}
+
+// writeAll writes msgs with as few sendmmsg calls as the kernel allows. A
+// packet the kernel refuses is dropped, as a lost datagram would be.
+func (s *batchSocket) writeAll(msgs []ipv4.Message) {
 	for len(msgs) > 0 {
 		n, err := s.pc.WriteBatch(msgs, 0)
 		if err != nil && n <= 0 {
@@ -217,8 +244,6 @@ func (s *batchSocket) send(sh *writeShard, bt *outBatch) {
 		}
 		msgs = msgs[n:]
 	}
-	bt.n = 0
-	sh.free <- bt
 }
 
 // Close flushes what waits and closes the socket.
@@ -230,10 +255,12 @@ func (s *batchSocket) Close() error {
 			sh.mu.Lock()
 			bt := sh.cur
 			sh.cur = nil
+			sh.sending.Lock()
 			sh.mu.Unlock()
 			if bt != nil && bt.n > 0 {
 				s.send(sh, bt)
 			}
+			sh.sending.Unlock()
 		}
 	})
 	return s.UDPConn.Close()

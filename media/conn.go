@@ -29,15 +29,19 @@ type Conn struct {
 	mu     sync.Mutex
 	values map[string]any
 
-	// queued holds what waits for the writer; ready wakes it.
-	qmu    sync.Mutex
-	queued []Message
-	ready  chan struct{}
+	// queued holds what waits for the writer. The writer is a goroutine
+	// that runs only while messages wait (writing says it runs): an idle
+	// connection has none. out writes one message to the socket; it is
+	// nil until the socket is served (tests queue without a socket).
+	qmu     sync.Mutex
+	queued  []Message
+	writing bool
+	out     func(Message) error
 }
 
 func newConn(id, accountID, deviceID string) *Conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Conn{ID: id, AccountID: accountID, DeviceID: deviceID, ctx: ctx, cancel: cancel, ready: make(chan struct{}, 1), values: map[string]any{}}
+	return &Conn{ID: id, AccountID: accountID, DeviceID: deviceID, ctx: ctx, cancel: cancel, values: map[string]any{}}
 }
 
 // Context is canceled when the connection closes.
@@ -59,12 +63,38 @@ func (c *Conn) Send(m Message) bool {
 		return false
 	}
 	c.queued = append(c.queued, m)
+	start := !c.writing && c.out != nil
+	if start {
+		c.writing = true
+	}
 	c.qmu.Unlock()
-	select {
-	case c.ready <- struct{}{}:
-	default: // the writer is woken already
+	if start {
+		go c.drain()
 	}
 	return true
+}
+
+// drain writes what waits, in order, until nothing does, and then ends.
+// A write that fails closes the connection (the queue is left to the
+// garbage collector with it).
+func (c *Conn) drain() {
+	for {
+		c.qmu.Lock()
+		batch := c.queued
+		c.queued = nil
+		if len(batch) == 0 || c.ctx.Err() != nil {
+			c.writing = false
+			c.qmu.Unlock()
+			return
+		}
+		c.qmu.Unlock()
+		for _, m := range batch {
+			if err := c.out(m); err != nil {
+				c.cancel()
+				return
+			}
+		}
+	}
 }
 
 // takeQueued returns what waits for the writer, in order, and empties

@@ -56,6 +56,9 @@ type outTrack struct {
 	tsOff   uint32
 	lastSeq uint16
 	lastTS  uint32
+	// firstSeq is the first sequence number sent for src: a
+	// retransmission request for an earlier one is not src's to answer.
+	firstSeq uint16
 }
 
 func newOutTrack(t *webrtc.TrackLocalStaticRTP, sender *webrtc.RTPSender) *outTrack {
@@ -97,6 +100,7 @@ func (o *outTrack) forward(from *Participant, pkt *rtp.Packet) {
 			o.seqOff = o.lastSeq + 1 - pkt.SequenceNumber
 			o.tsOff = o.lastTS + o.step - pkt.Timestamp
 		}
+		o.firstSeq = pkt.SequenceNumber + o.seqOff
 	}
 	out := *pkt
 	out.SequenceNumber += o.seqOff
@@ -109,6 +113,36 @@ func (o *outTrack) forward(from *Participant, pkt *rtp.Packet) {
 	if err := o.track.WriteRTP(&out); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 		slog.Debug("forward", "track", o.track.ID(), "err", err)
 	}
+}
+
+// resend sends the packet with downstream sequence number seq again, if
+// the history of the participant feeding the track still holds it. A
+// track wired by hand (ForwardTo) has no source and carries byHand's
+// packets unchanged.
+func (o *outTrack) resend(seq uint16, byHand *Participant, scratch *rtp.Packet) {
+	o.mu.Lock()
+	src, seqOff, tsOff := o.src, o.seqOff, o.tsOff
+	// Only what src sent on this track: from its first packet here to the
+	// last one.
+	sent := o.started && !o.fresh && int16(seq-o.firstSeq) >= 0 && int16(o.lastSeq-seq) >= 0
+	o.mu.Unlock()
+	if src == nil {
+		src, seqOff, tsOff, sent = byHand, 0, 0, byHand != nil
+	}
+	if !sent {
+		return
+	}
+	h := src.videoHistory.Load()
+	if h == nil {
+		return
+	}
+	h.resend(seq-seqOff, scratch, func(pkt *rtp.Packet) {
+		pkt.SequenceNumber += seqOff
+		pkt.Timestamp += tsOff
+		if err := o.track.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+			slog.Debug("resend", "track", o.track.ID(), "err", err)
+		}
+	})
 }
 
 // sendOffer claims the offer (see negotiate) and sends it: for the first

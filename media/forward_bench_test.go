@@ -1,6 +1,7 @@
 package media
 
 import (
+	"io"
 	"testing"
 
 	"github.com/pion/interceptor"
@@ -42,7 +43,7 @@ func (w *countingWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 // forwardPath wires sender → route sink → receiver's downstream video
 // track → a counting writer, as a room does, without the network.
-func forwardPath(tb testing.TB) (*Participant, *countingWriter, []byte) {
+func forwardPath(tb testing.TB) (*Participant, *countingWriter, []byte, *outTrack) {
 	tb.Helper()
 	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "s")
 	if err != nil {
@@ -62,38 +63,46 @@ func forwardPath(tb testing.TB) (*Participant, *countingWriter, []byte) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return sender, w, raw
+	return sender, w, raw, o
 }
 
 // TestForwardPathDeliversEachPacketOnce: a packet the sender sends reaches
-// the receiver's track once, with its sequence number and the track's SSRC.
+// the receiver's track once, with its sequence number and the track's
+// SSRC; a packet that does not parse goes nowhere.
 func TestForwardPathDeliversEachPacketOnce(t *testing.T) {
-	sender, w, raw := forwardPath(t)
-	var pkt rtp.Packet
-	for i := 0; i < 3; i++ {
-		raw[2], raw[3] = 0, byte(i+1)
-		sender.deliver(webrtc.RTPCodecTypeVideo, 1, raw, &pkt)
-	}
+	sender, w, raw, _ := forwardPath(t)
+	sent := 0
+	sender.readFrom(webrtc.RTPCodecTypeVideo, func(buf []byte) (int, error) {
+		sent++
+		switch {
+		case sent <= 3:
+			raw[2], raw[3] = 0, byte(sent)
+			return copy(buf, raw), nil
+		case sent == 4:
+			return copy(buf, raw[:5]), nil // truncated
+		}
+		return 0, io.EOF
+	})
 	if w.packets != 3 || w.bytes != 3*1100 || w.lastSeq != 3 || w.lastSSRC != 1234 {
 		t.Fatalf("forwarded %d packets, %d bytes, last seq %d, ssrc %d; want 3, 3300, 3, 1234", w.packets, w.bytes, w.lastSeq, w.lastSSRC)
 	}
-	sender.deliver(webrtc.RTPCodecTypeVideo, 1, raw[:5], &pkt)
-	if w.packets != 3 {
-		t.Fatalf("a truncated packet was forwarded")
-	}
 }
 
-// BenchmarkForwardPath is one upstream packet parsed and forwarded to one
-// downstream track: it must not allocate.
+// BenchmarkForwardPath is one upstream packet read into the history,
+// parsed and forwarded to one downstream track: it must not allocate.
 func BenchmarkForwardPath(b *testing.B) {
-	sender, w, raw := forwardPath(b)
-	var pkt rtp.Packet
+	sender, w, raw, _ := forwardPath(b)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(raw)))
-	for i := 0; b.Loop(); i++ {
+	i := 0
+	sender.readFrom(webrtc.RTPCodecTypeVideo, func(buf []byte) (int, error) {
+		if !b.Loop() {
+			return 0, io.EOF
+		}
+		i++
 		raw[2], raw[3] = byte(i>>8), byte(i)
-		sender.deliver(webrtc.RTPCodecTypeVideo, 1, raw, &pkt)
-	}
+		return copy(buf, raw), nil
+	})
 	if w.packets == 0 {
 		b.Fatal("nothing was forwarded")
 	}

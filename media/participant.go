@@ -51,6 +51,9 @@ type Participant struct {
 	// keyframeSource is whose video this participant receives when it is
 	// wired by hand (ForwardTo); its keyframe requests go there.
 	keyframeSource *Participant
+	// videoHistory keeps the latest upstream video packets for the
+	// receivers' retransmission requests (history.go).
+	videoHistory atomic.Pointer[history]
 	// extra are the downstream slots after main (the room's lock guards
 	// changes; mu guards reading them outside it).
 	extra []*slot
@@ -229,34 +232,60 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 }
 
 // readUpstream hands each packet of the track to the sinks on the reading
-// goroutine. The packet and its bytes are reused for the next packet, so
-// no packet costs an allocation; sinks must not keep them (MediaSink).
+// goroutine (readFrom).
 func (p *Participant) readUpstream(track *webrtc.TrackRemote) {
-	kind := track.Kind()
-	idx := 0
+	p.readFrom(track.Kind(), func(b []byte) (int, error) {
+		n, _, err := track.Read(b)
+		return n, err
+	})
+}
+
+// readFrom reads upstream packets of the kind with read until it fails,
+// and hands each to the sinks. The packet and its bytes are reused for
+// the next packet, so no packet costs an allocation; sinks must not keep
+// them (MediaSink). Video is read straight into the history its
+// retransmissions are answered from (history.go).
+func (p *Participant) readFrom(kind webrtc.RTPCodecType, read func([]byte) (int, error)) {
+	var pkt rtp.Packet
 	if kind == webrtc.RTPCodecTypeVideo {
-		idx = 1
+		h := &history{}
+		p.videoHistory.Store(h)
+		for {
+			buf, slot := h.fill()
+			n, err := read(buf)
+			ok := err == nil && pkt.Unmarshal(buf[:n]) == nil
+			h.done(slot, n, pkt.SequenceNumber, ok)
+			if err != nil {
+				p.upstreamEnded(err)
+				return
+			}
+			if ok {
+				p.deliver(kind, 1, &pkt)
+			}
+		}
 	}
 	buf := make([]byte, maxDatagram)
-	var pkt rtp.Packet
 	for {
-		n, _, err := track.Read(buf)
+		n, err := read(buf)
 		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				slog.Debug("upstream track ended", "participant", p.ID, "err", err)
-			}
+			p.upstreamEnded(err)
 			return
 		}
-		p.deliver(kind, idx, buf[:n], &pkt)
+		if pkt.Unmarshal(buf[:n]) == nil {
+			p.deliver(kind, 0, &pkt)
+		}
 	}
 }
 
-// deliver parses one upstream packet of the kind into pkt and hands it to
-// the sinks; a packet that does not parse is dropped.
-func (p *Participant) deliver(kind webrtc.RTPCodecType, idx int, raw []byte, pkt *rtp.Packet) {
-	if err := pkt.Unmarshal(raw); err != nil {
-		return
+// upstreamEnded notes why an upstream track's reading stopped.
+func (p *Participant) upstreamEnded(err error) {
+	if !errors.Is(err, io.EOF) {
+		slog.Debug("upstream track ended", "participant", p.ID, "err", err)
 	}
+}
+
+// deliver hands one parsed upstream packet of the kind to the sinks.
+func (p *Participant) deliver(kind webrtc.RTPCodecType, idx int, pkt *rtp.Packet) {
 	p.received[idx].Add(1)
 	if sinks := p.sinks.Load(); sinks != nil {
 		for _, s := range *sinks {
@@ -265,29 +294,57 @@ func (p *Participant) deliver(kind webrtc.RTPCodecType, idx int, raw []byte, pkt
 	}
 }
 
-// readRTCP drains a downstream sender's RTCP and forwards keyframe
-// requests to the participant whose video that track carries (or, wired
-// by hand, to the keyframe source ForwardTo set).
+// readRTCP drains a downstream sender's RTCP: keyframe requests go to the
+// participant whose video that track carries (or, wired by hand, to the
+// keyframe source ForwardTo set), and retransmission requests are
+// answered from that participant's history.
 func (p *Participant) readRTCP(sender *webrtc.RTPSender, o *outTrack) {
+	var scratch rtp.Packet
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
 			return
 		}
 		for _, pkt := range pkts {
-			switch pkt.(type) {
+			switch pkt := pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				f := o.source()
-				if f == nil {
-					p.mu.Lock()
-					f = p.keyframeSource
-					p.mu.Unlock()
-				}
-				if f != nil {
+				if f := p.feeder(o); f != nil {
 					f.RequestKeyframe()
 				}
+			case *rtcp.TransportLayerNack:
+				p.answerNack(o, pkt, &scratch)
 			}
 		}
+	}
+}
+
+// feeder is whose media the downstream track o carries.
+func (p *Participant) feeder(o *outTrack) *Participant {
+	if f := o.source(); f != nil {
+		return f
+	}
+	return p.keyframeFeeder()
+}
+
+// keyframeFeeder is the keyframe source ForwardTo set, or nil.
+func (p *Participant) keyframeFeeder() *Participant {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.keyframeSource
+}
+
+// answerNack sends again, from the feeder's history, the packets of the
+// track o that the receiver asks for and the history still holds.
+func (p *Participant) answerNack(o *outTrack, nack *rtcp.TransportLayerNack, scratch *rtp.Packet) {
+	if o.track.Kind() != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	byHand := p.keyframeFeeder()
+	for _, pair := range nack.Nacks {
+		pair.Range(func(seq uint16) bool {
+			o.resend(seq, byHand, scratch)
+			return true
+		})
 	}
 }
 

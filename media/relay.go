@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/nats-io/nats.go"
@@ -14,17 +15,40 @@ import (
 const relayInbox = 1 << 16
 
 // relay carries messages published for connections and devices to this
-// node's sockets: one NATS subscription per subject that a socket of
-// this node listens on (a device with three tabs here has one), all
-// delivered into one channel that one goroutine drains. A socket thus
-// costs no goroutine of its own for NATS.
+// node's sockets: one NATS subscription per device subject that a socket
+// of this node listens on (a device with three tabs here has one), and
+// one for all of this node's connection subjects (lm.conn.<tag>.*: the
+// ids of this node's connections start with its tag), all delivered into
+// one channel that one goroutine drains. A socket thus costs no goroutine
+// of its own for NATS, and a tab of a device already here no subscription.
 type relay struct {
 	bus   *nats.Conn
 	once  sync.Once
 	inbox chan *nats.Msg
+	tag   string // connIDTag hex digits, random per relay
 
 	mu       sync.Mutex
 	subjects map[string]*relayed
+	ownConns *nats.Subscription // lm.conn.<tag>.*, while a connection listens
+	listened int                // connections listening on ownConns
+}
+
+// connIDTag is how many hex digits of a connection id name its node's
+// relay; connIDLen is the length of such an id.
+const (
+	connIDTag = 8
+	connIDLen = connIDTag + 18
+)
+
+// newConnID returns a connection id that starts with the relay's tag.
+func (r *relay) newConnID() string {
+	r.start()
+	return r.tag + newConnID()
+}
+
+// ownSubject says subj is the subject of a connection of this relay.
+func (r *relay) ownSubject(subj string) bool {
+	return strings.HasPrefix(subj, "lm.conn."+r.tag+".")
 }
 
 // relayed is one subject and the sockets of this node that listen on it.
@@ -38,6 +62,7 @@ func (r *relay) start() {
 	r.once.Do(func() {
 		r.inbox = make(chan *nats.Msg, relayInbox)
 		r.subjects = map[string]*relayed{}
+		r.tag = newConnID()[:connIDTag]
 		go r.deliver()
 	})
 }
@@ -72,7 +97,19 @@ func (r *relay) listen(c *Conn, subjects ...string) (func(), error) {
 	var added []string
 	for _, subj := range subjects {
 		l := r.subjects[subj]
-		if l == nil {
+		if l == nil && r.ownSubject(subj) {
+			if r.ownConns == nil {
+				sub, err := r.bus.ChanSubscribe("lm.conn."+r.tag+".*", r.inbox)
+				if err != nil {
+					r.forgetLocked(c, added)
+					return nil, err
+				}
+				r.ownConns = sub
+			}
+			r.listened++
+			l = &relayed{}
+			r.subjects[subj] = l
+		} else if l == nil {
 			sub, err := r.bus.ChanSubscribe(subj, r.inbox)
 			if err != nil {
 				r.forgetLocked(c, added)
@@ -100,9 +137,17 @@ func (r *relay) forgetLocked(c *Conn, subjects []string) {
 			continue
 		}
 		l.conns = slices.DeleteFunc(l.conns, func(x *Conn) bool { return x == c })
-		if len(l.conns) == 0 {
+		if len(l.conns) > 0 {
+			continue
+		}
+		delete(r.subjects, subj)
+		if l.sub != nil {
 			l.sub.Unsubscribe()
-			delete(r.subjects, subj)
+			continue
+		}
+		if r.listened--; r.listened == 0 && r.ownConns != nil {
+			r.ownConns.Unsubscribe()
+			r.ownConns = nil
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -78,15 +79,27 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 }
 
 // forwarderInterceptors are pion's default interceptors but its stats
-// (nothing reads GetStats; the SFU counts with its own, metrics.go): NACK
-// requests upstream and retransmission downstream, RTCP sender and
+// (nothing reads GetStats; the SFU counts with its own, metrics.go) and
+// its NACK responder (the node's own answers from history.go): NACK
+// requests upstream, RTCP sender and
 // receiver reports, transport-wide congestion control feedback to the
 // sender, and the simulcast header extensions.
 func forwarderInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(m, reg); err != nil {
+	// First, so that it is the innermost reader: the others read the
+	// header it parsed.
+	reg.Add(headerReuseFactory{})
+	// NACK: pion's generator asks senders for what did not arrive; the
+	// node answers its receivers' requests itself, from each sender's
+	// history (history.go), instead of pion's responder, which copies
+	// every packet of every downstream track.
+	generator, err := nack.NewGeneratorInterceptor()
+	if err != nil {
 		return nil, fmt.Errorf("register NACK: %w", err)
 	}
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
+	reg.Add(generator)
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, fmt.Errorf("register RTCP reports: %w", err)
 	}

@@ -9,10 +9,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
 
@@ -116,19 +117,25 @@ func (s *Signaling) Routes(api fiber.Router) {
 		c.Send(Message{Type: "pong"})
 		return nil
 	})
-	api.Get("/ws", s.gate, websocket.New(s.serve, websocket.Config{
-		HandshakeTimeout: 10 * time.Second,
-		ReadBufferSize:   1024,
-		WriteBufferSize:  4096,
-		// A socket holds a write buffer only while it writes.
-		WriteBufferPool: &sync.Pool{},
-	}))
+	api.Get("/ws", s.gate, s.upgrade)
+}
+
+// upgrade answers the handshake and serves the socket with what gate
+// found (socket.go says why it does not use a WebSocket middleware).
+func (s *Signaling) upgrade(c *fiber.Ctx) error {
+	accountID, _ := c.Locals("ws.account").(string)
+	guest, _ := c.Locals("ws.guest").(string)
+	deviceID, _ := c.Locals("ws.device").(string)
+	lease, _ := c.Locals("ws.lease").(*limits.Lease)
+	return upgradeSocket(c, func(ws *socket) {
+		s.serve(ws, accountID, guest, deviceID, lease)
+	})
 }
 
 // gate refuses upgrades that are not WebSocket, cross-site, not signed in,
 // or name a device that is not bound to the session or guest cookie.
 func (s *Signaling) gate(c *fiber.Ctx) error {
-	if !websocket.IsWebSocketUpgrade(c) {
+	if !isWebSocketUpgrade(c) {
 		return apperr.New(apperr.Invalid, "this endpoint speaks WebSocket only")
 	}
 	if c.Get(fiber.HeaderOrigin) == "" || !web.SameOrigin(c, s.PublicURL) {
@@ -178,30 +185,34 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// serve runs one connection: hello, the open hooks, then a reader loop
-// dispatching messages while a writer drains the send queue.
-func (s *Signaling) serve(ws *websocket.Conn) {
-	accountID, _ := ws.Locals("ws.account").(string)
-	deviceID, _ := ws.Locals("ws.device").(string)
-	c := newConn(newConnID(), accountID, deviceID)
-	c.Guest, _ = ws.Locals("ws.guest").(string)
+// serve runs one connection on the goroutine that reads it: hello, the
+// open hooks, then a loop dispatching messages. Messages to the device
+// are written by a goroutine that runs only while some wait (Conn.Send).
+func (s *Signaling) serve(ws *socket, accountID, guest, deviceID string, lease *limits.Lease) {
+	id := newConnID()
+	if s.Bus != nil {
+		id = s.relayOf().newConnID()
+	}
+	c := newConn(id, accountID, deviceID)
+	c.Guest = guest
+	c.out = func(m Message) error {
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		return ws.writeText(raw, time.Now().Add(10*time.Second))
+	}
 	s.conns.Store(c.ID, c)
-	keepSocket(c.ctx, ws)
-	writerDone := make(chan struct{})
+	keepSocket(c.ctx, lease)
+	// However the connection ends (the reader's error, a full send queue,
+	// a failed write), the socket closes and the reader returns.
+	context.AfterFunc(c.ctx, ws.close)
 	defer func() {
 		c.cancel()
-		// The socket goes back to a pool when serve returns: the writer must
-		// be done with it first.
-		<-writerDone
 		s.conns.Delete(c.ID)
 		for _, f := range s.onClose {
 			f(c)
 		}
-	}()
-	ws.SetReadLimit(MaxMessageSize)
-	go func() {
-		defer close(writerDone)
-		s.write(ws, c)
 	}()
 	if s.Bus != nil {
 		unsubscribe, err := s.listen(c)
@@ -212,61 +223,77 @@ func (s *Signaling) serve(ws *websocket.Conn) {
 		defer unsubscribe()
 	}
 
-	hello := HelloData{AccountID: accountID, DeviceID: deviceID, Node: s.Node, ConnID: c.ID, Guest: c.Guest != ""}
-	for _, f := range s.hello {
-		f(c, &hello)
-	}
-	c.SendData("hello", hello)
-	for _, f := range s.onOpen {
-		if err := f(c.ctx, c); err != nil {
-			slog.Warn("signaling open hook", "account", accountID, "err", err)
-			c.Send(errorMessage(err, ""))
-			return
+	opened := false
+	onFreshStack(func() {
+		hello := HelloData{AccountID: accountID, DeviceID: deviceID, Node: s.Node, ConnID: c.ID, Guest: c.Guest != ""}
+		for _, f := range s.hello {
+			f(c, &hello)
 		}
+		c.SendData("hello", hello)
+		for _, f := range s.onOpen {
+			if err := f(c.ctx, c); err != nil {
+				slog.Warn("signaling open hook", "account", accountID, "err", err)
+				c.Send(errorMessage(err, ""))
+				return
+			}
+		}
+		opened = true
+	})
+	if !opened {
+		return
 	}
 	for {
-		ws.SetReadDeadline(time.Now().Add(90 * time.Second))
-		_, raw, err := ws.ReadMessage()
-		if err != nil || c.ctx.Err() != nil {
+		raw, err := ws.readMessage(time.Now().Add(90 * time.Second))
+		if err != nil {
+			ws.fail(err)
 			return
 		}
-		m, err := ParseMessage(raw)
-		if err == nil && c.Guest != "" && !s.guests[m.Type] {
-			err = apperr.New(apperr.Unauthorized, "sign in to use %s", m.Type)
-		} else if err == nil {
-			if h, ok := s.handlers[m.Type]; ok {
-				err = h(c.ctx, c, m)
-			} else {
-				err = apperr.New(apperr.Invalid, "unknown message type %q", m.Type)
-			}
+		if c.ctx.Err() != nil {
+			return
 		}
-		if err != nil {
-			if apperr.Code(err) == apperr.Internal {
-				slog.Error("signaling handler", "type", m.Type, "account", accountID, "err", err)
-			}
-			c.Send(errorMessage(err, m.Type))
-		}
+		onFreshStack(func() { s.dispatch(c, raw) })
 	}
 }
 
-// write sends queued messages until the connection ends, then closes the
-// socket so the reader loop stops too.
-func (s *Signaling) write(ws *websocket.Conn, c *Conn) {
-	defer ws.Close()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-c.ready:
-			for _, m := range c.takeQueued() {
-				ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-				if err := ws.WriteJSON(m); err != nil {
-					c.cancel()
-					return
-				}
-			}
+// dispatch hands one message from the device to its handler and answers
+// an error as an "error" message.
+func (s *Signaling) dispatch(c *Conn, raw []byte) {
+	m, err := ParseMessage(raw)
+	if err == nil && c.Guest != "" && !s.guests[m.Type] {
+		err = apperr.New(apperr.Unauthorized, "sign in to use %s", m.Type)
+	} else if err == nil {
+		if h, ok := s.handlers[m.Type]; ok {
+			err = h(c.ctx, c, m)
+		} else {
+			err = apperr.New(apperr.Invalid, "unknown message type %q", m.Type)
 		}
 	}
+	if err != nil {
+		if apperr.Code(err) == apperr.Internal {
+			slog.Error("signaling handler", "type", m.Type, "account", c.AccountID, "err", err)
+		}
+		c.Send(errorMessage(err, m.Type))
+	}
+}
+
+// onFreshStack runs f on a goroutine of its own and waits for it. The
+// work of a message (database queries, JSON, SDP) may need a deep stack;
+// run on the reader's goroutine, which lives as long as the socket, the
+// grown stack would stay with every idle socket until the garbage
+// collector shrinks it, half at a time. A panic in f is logged with its
+// stack and ends only f.
+func onFreshStack(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				slog.Error("signaling: panic in a handler", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		f()
+	}()
+	<-done
 }
 
 // listen relays messages published for the connection or its device.
@@ -275,11 +302,24 @@ func (s *Signaling) listen(c *Conn) (func(), error) {
 	if c.DeviceID != "" {
 		subjects = append(subjects, deviceSubject(c.DeviceID))
 	}
-	s.relayOnce.Do(func() { s.relay = &relay{bus: s.Bus} })
-	return s.relay.listen(c, subjects...)
+	return s.relayOf().listen(c, subjects...)
 }
 
-func connSubject(id string) string       { return "lm.conn." + id }
+// relayOf returns the node's relay, made on first use.
+func (s *Signaling) relayOf() *relay {
+	s.relayOnce.Do(func() { s.relay = &relay{bus: s.Bus} })
+	return s.relay
+}
+
+// connSubject is where messages for a connection go: lm.conn.<tag>.<rest>
+// for an id made by a relay (its node listens on lm.conn.<tag>.*), else
+// lm.conn.<id>.
+func connSubject(id string) string {
+	if len(id) == connIDLen {
+		return "lm.conn." + id[:connIDTag] + "." + id[connIDTag:]
+	}
+	return "lm.conn." + id
+}
 func deviceSubject(device string) string { return "lm.dev." + device }
 
 // SendToConn delivers a message to one connection, on whichever node holds
@@ -329,6 +369,23 @@ func errorMessage(err error, forType string) Message {
 	_, body := web.Describe(err)
 	data, _ := json.Marshal(ErrorData{ErrorDetail: body.Error, For: forType})
 	return Message{Type: "error", Data: data}
+}
+
+// isWebSocketUpgrade says the request asks for a WebSocket: a Connection
+// header naming upgrade and Upgrade: websocket.
+func isWebSocketUpgrade(c *fiber.Ctx) bool {
+	return headerHasToken(c.Get(fiber.HeaderConnection), "upgrade") && headerHasToken(c.Get(fiber.HeaderUpgrade), "websocket")
+}
+
+// headerHasToken says the comma-separated header value holds token,
+// ignoring case and spaces.
+func headerHasToken(value, token string) bool {
+	for part := range strings.SplitSeq(value, ",") {
+		if strings.EqualFold(strings.TrimSpace(part), token) {
+			return true
+		}
+	}
+	return false
 }
 
 func newConnID() string {

@@ -3,7 +3,6 @@ package media
 import (
 	"context"
 
-	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livemall/livemall/backend/limits"
@@ -28,10 +27,10 @@ func (s *Signaling) holdSocket(c *fiber.Ctx, accountID, guest string) error {
 	return nil
 }
 
-// keepSocket keeps the socket's slot while the connection lives and
-// releases it when it closes.
-func keepSocket(ctx context.Context, ws *websocket.Conn) {
-	if lease, ok := ws.Locals("ws.lease").(*limits.Lease); ok {
+// keepSocket keeps the socket's slot (nil: none was taken) while the
+// connection lives and releases it when it closes.
+func keepSocket(ctx context.Context, lease *limits.Lease) {
+	if lease != nil {
 		go lease.Keep(ctx)
 	}
 }

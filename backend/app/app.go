@@ -134,8 +134,13 @@ func openServices(ctx context.Context, cfg config.Config, late *signOuts, nc *na
 		db.Close()
 		return nil, err
 	}
-	numbers, err := directory.NewNumbers(db.DB, cfg.NumberBlockStart)
+	plan, err := directory.ParseNumberPlan(cfg.Region, cfg.NumberBlocks, cfg.NumberBlockStart)
 	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	numbers := directory.NewPlannedNumbers(db.DB, plan)
+	if err := numbers.RecordPlan(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -153,7 +158,7 @@ func openServices(ctx context.Context, cfg config.Config, late *signOuts, nc *na
 		hooks = numbers.AuthHooks(verifier.SendVerificationAfterSignUp, late.sessionStarted, late.signedOut)
 	}
 	catalog := mall.NewCatalog(db.DB)
-	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks, Stores: catalog, Bus: nc})
+	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks, Stores: catalog, Bus: nc, Region: cfg.Region})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -76,11 +76,71 @@ func TestWebSocketUpgradeChecksOriginAndSession(t *testing.T) {
 			t.Fatalf("%s: got %s %s, want %s %q", tt.send, m.Type, m.Data, tt.wantType, tt.wantText)
 		}
 	}
-	// A message over the size limit closes the connection.
+	// A message over the size limit closes the connection, saying why.
 	conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping","v":1,"data":"`+strings.Repeat("x", 70<<10)+`"}`))
 	var m media.Message
-	if err := conn.ReadJSON(&m); err == nil {
+	err := conn.ReadJSON(&m)
+	if err == nil {
 		t.Fatalf("oversized message answered with %+v", m)
+	}
+	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Fatalf("oversized message: %v, want close 1009", err)
+	}
+}
+
+// TestWebSocketHandshakeRefusesBadUpgrades sends handshakes by hand: each
+// malformed one is refused with a status and no socket; a good one gets
+// RFC 6455's answer.
+func TestWebSocketHandshakeRefusesBadUpgrades(t *testing.T) {
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
+	c := apptest.NewClient(t, a)
+	c.SignUp("Hank", "hank@example.com", "1990-04-04")
+	const goodKey = "dGhlIHNhbXBsZSBub25jZQ=="
+	tests := []struct {
+		name, method, version, key, upgrade string
+		status                              int
+	}{
+		{"no version", "GET", "", goodKey, "websocket", 426},
+		{"old version", "GET", "8", goodKey, "websocket", 426},
+		{"no key", "GET", "13", "", "websocket", 400},
+		{"key not base64", "GET", "13", "not base64!", "websocket", 400},
+		{"key of 8 bytes", "GET", "13", "c2hvcnRrZXk=", "websocket", 400},
+		{"not a websocket upgrade", "GET", "13", goodKey, "h2c", 400},
+		{"HEAD", "HEAD", "13", goodKey, "websocket", 400},
+		{"good", "GET", "13", goodKey, "websocket", 101},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			req := tt.method + " /api/v1/ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: " + tt.upgrade +
+				"\r\nOrigin: " + apptest.Origin + "\r\nCookie: lm_session=" + c.Cookies["lm_session"] + "\r\n"
+			if tt.version != "" {
+				req += "Sec-WebSocket-Version: " + tt.version + "\r\n"
+			}
+			if tt.key != "" {
+				req += "Sec-WebSocket-Key: " + tt.key + "\r\n"
+			}
+			fmt.Fprint(conn, req+"\r\n")
+			res, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: tt.method})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", res.StatusCode, tt.status)
+			}
+			if tt.status == 101 && res.Header.Get("Sec-WebSocket-Accept") != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+				t.Fatalf("accept %q", res.Header.Get("Sec-WebSocket-Accept"))
+			}
+			if tt.status == 426 && res.Header.Get("Sec-WebSocket-Version") != "13" {
+				t.Fatalf("426 without Sec-WebSocket-Version: 13: %v", res.Header)
+			}
+		})
 	}
 }
 

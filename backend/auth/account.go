@@ -17,14 +17,17 @@ import (
 // Account is a person who signs in. Members carry their birth date and
 // address; staff carry the store they work for.
 type Account struct {
-	ID         string    `gorm:"column:id;primaryKey"`
-	UserHandle []byte    `gorm:"column:webauthn_id"`
-	Role       Role      `gorm:"column:role"`
-	Name       string    `gorm:"column:name"`
-	Email      string    `gorm:"column:email"`
-	BirthDate  string    `gorm:"column:birth_date"`
-	Address    string    `gorm:"column:address"`
-	StoreID    *int64    `gorm:"column:store_id"`
+	ID         string `gorm:"column:id;primaryKey"`
+	UserHandle []byte `gorm:"column:webauthn_id"`
+	Role       Role   `gorm:"column:role"`
+	Name       string `gorm:"column:name"`
+	Email      string `gorm:"column:email"`
+	BirthDate  string `gorm:"column:birth_date"`
+	Address    string `gorm:"column:address"`
+	StoreID    *int64 `gorm:"column:store_id"`
+	// HomeRegion is the region whose database holds the account ("local"
+	// in a deployment of one region).
+	HomeRegion string    `gorm:"column:home_region"`
 	CreatedAt  time.Time `gorm:"column:created_at"`
 
 	credentials []webauthn.Credential
@@ -62,9 +65,10 @@ type NewAccount struct {
 	ByOperator bool `json:"-"`
 }
 
-// newAccount builds an Account with fresh identifiers from n, which must
-// already be validated.
-func newAccount(n NewAccount, now time.Time) *Account {
+// newAccount builds an Account homed in this node's region with fresh
+// identifiers from n, which must already be validated.
+func (s *Service) newAccount(n NewAccount) *Account {
+	now := s.now()
 	handle := make([]byte, 32)
 	rand.Read(handle)
 	return &Account{
@@ -76,6 +80,7 @@ func newAccount(n NewAccount, now time.Time) *Account {
 		BirthDate:  n.BirthDate,
 		Address:    n.Address,
 		StoreID:    n.StoreID,
+		HomeRegion: s.cfg.Region,
 		CreatedAt:  now,
 	}
 }
@@ -97,7 +102,7 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (*Account, er
 	if err := validateNewAccount(&n, s.now()); err != nil {
 		return nil, err
 	}
-	a := newAccount(n, s.now())
+	a := s.newAccount(n)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := insertAccount(tx, a); err != nil {
 			return err

@@ -72,6 +72,9 @@ type Config struct {
 	// where no bus reaches the nodes (the command line's revoke with an
 	// embedded NATS).
 	SessionCacheTTL time.Duration
+	// Region is the home region of the accounts made here (empty:
+	// "local", the one region of a deployment without regions).
+	Region string
 }
 
 // sessionCacheSize is the most sessions a node caches.
@@ -97,6 +100,9 @@ func New(db *gorm.DB, cfg Config) (*Service, error) {
 	u, err := url.Parse(cfg.PublicURL)
 	if err != nil || u.Hostname() == "" {
 		return nil, fmt.Errorf("auth: public URL %q has no host", cfg.PublicURL)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "local"
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 30 * 24 * time.Hour

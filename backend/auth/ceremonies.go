@@ -80,7 +80,7 @@ func (s *Service) BeginSignUp(ctx context.Context, n NewAccount) (*Options, erro
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return nil, err
 	}
-	a := newAccount(n, s.now())
+	a := s.newAccount(n)
 	creation, sess, err := s.wa.BeginRegistration(a, passkeyRegistration)
 	if err != nil {
 		return nil, fmt.Errorf("begin sign-up: %w", err)
@@ -100,7 +100,7 @@ func (s *Service) FinishSignUp(ctx context.Context, ceremonyID string, credentia
 	if d.SignUp == nil {
 		return nil, "", apperr.New(apperr.Invalid, "this passkey request is not a sign-up")
 	}
-	a := newAccount(*d.SignUp, s.now())
+	a := s.newAccount(*d.SignUp)
 	a.UserHandle = d.UserHandle
 	cred, err := s.verifyRegistration(a, d.Session, credential)
 	if err != nil {

@@ -60,8 +60,17 @@ type Config struct {
 	PresenceTTL time.Duration
 	// Heartbeat is how often devices heartbeat; shorter than PresenceTTL.
 	Heartbeat time.Duration
-	// NumberBlockStart is the first number handed out (12 digits).
+	// NumberBlockStart is the first number handed out (12 digits) when
+	// NumberBlocks is empty.
 	NumberBlockStart int64
+	// Region names the region this node serves (lowercase letters, digits
+	// and "-", at most 32): its database, its NATS cluster, the home of the
+	// accounts made on it. One region needs nothing else.
+	Region string
+	// NumberBlocks is the plan of which region owns which numbers,
+	// "REGION=FIRST-LAST,…", the same on every node of every region; empty
+	// gives Region the whole number space, handed out from NumberBlockStart.
+	NumberBlocks string
 	// SMTPURL sends mail through an SMTP server (smtp://user:pass@host:port);
 	// empty writes mail to the outbox in the data dir.
 	SMTPURL string
@@ -163,6 +172,7 @@ func Default() Config {
 		PresenceTTL:      60 * time.Second,
 		Heartbeat:        20 * time.Second,
 		NumberBlockStart: 200000000000,
+		Region:           "local",
 		MailFrom:         "livemall <no-reply@livemall.localhost>",
 		RingTimeout:      25 * time.Second,
 		AgentRingTimeout: 15 * time.Second,
@@ -209,6 +219,8 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.PresenceTTL, "presence-ttl", cfg.PresenceTTL, "how long a device stays online without a heartbeat (env LIVEMALL_PRESENCE_TTL)")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat-interval", cfg.Heartbeat, "how often devices heartbeat (env LIVEMALL_HEARTBEAT_INTERVAL)")
 	fs.Int64Var(&cfg.NumberBlockStart, "number-block-start", cfg.NumberBlockStart, "first number handed out, 12 digits (env LIVEMALL_NUMBER_BLOCK_START)")
+	fs.StringVar(&cfg.Region, "region", cfg.Region, "region this node serves: lowercase letters, digits and -, at most 32 (env LIVEMALL_REGION)")
+	fs.StringVar(&cfg.NumberBlocks, "number-blocks", cfg.NumberBlocks, "which region owns which numbers, REGION=FIRST-LAST,… (12-digit numbers), the same on every node of every region; empty gives --region every number (env LIVEMALL_NUMBER_BLOCKS)")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", cfg.SMTPURL, "SMTP server for outgoing mail, smtp://user:pass@host:587; empty writes to DATA/outbox (env LIVEMALL_SMTP_URL)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", cfg.MailFrom, "sender of outgoing mail (env LIVEMALL_MAIL_FROM)")
 	fs.DurationVar(&cfg.RingTimeout, "ring-timeout", cfg.RingTimeout, "how long a call rings before the mailbox answers (env LIVEMALL_RING_TIMEOUT)")
@@ -270,6 +282,8 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_VAPID_PUBLIC_KEY":  &cfg.VAPIDPublicKey,
 		"LIVEMALL_VAPID_PRIVATE_KEY": &cfg.VAPIDPrivateKey,
 		"LIVEMALL_VAPID_SUBJECT":     &cfg.VAPIDSubject,
+		"LIVEMALL_REGION":            &cfg.Region,
+		"LIVEMALL_NUMBER_BLOCKS":     &cfg.NumberBlocks,
 	}
 	// The Stripe settings, as their flags' help promises.
 	str["LIVEMALL_STRIPE_SECRET_KEY"] = &cfg.StripeSecretKey
@@ -377,6 +391,9 @@ func (cfg *Config) Validate() error {
 	if cfg.NumberBlockStart < 200000000000 || cfg.NumberBlockStart > 999999999999 {
 		return fmt.Errorf("--number-block-start %d must be a 12-digit number starting with 2–9", cfg.NumberBlockStart)
 	}
+	if !ValidRegion(cfg.Region) {
+		return fmt.Errorf("--region %q must be 1 to 32 lowercase letters, digits or '-', like eu-west", cfg.Region)
+	}
 	for flagName, port := range map[string]int{"--media-udp-port": cfg.MediaUDPPort, "--media-tcp-port": cfg.MediaTCPPort} {
 		if port < 0 || port > 65535 {
 			return fmt.Errorf("%s %d must be a port number (1–65535), or 0", flagName, port)
@@ -421,6 +438,21 @@ func (cfg *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ValidRegion reports whether name can name a region: 1 to 32 lowercase
+// ASCII letters, digits or '-'. Region names go into NATS subjects and
+// database rows, so nothing else is allowed.
+func ValidRegion(name string) bool {
+	if name == "" || len(name) > 32 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // validateTURNTLS checks the TURN over TLS settings: both files or

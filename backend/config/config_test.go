@@ -101,6 +101,12 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"VAPID public key alone", nil, []string{"--vapid-public-key", "x"}, "give --vapid-public-key and --vapid-private-key together"},
 		{"VAPID private key alone", nil, []string{"--vapid-private-key", "x"}, "give --vapid-public-key and --vapid-private-key together"},
 		{"VAPID subject not a contact", nil, []string{"--vapid-subject", "ops@example.com"}, "must be a mailto: or https:// URL"},
+		{"region with capitals", nil, []string{"--region", "EU"}, `--region "EU" must be 1 to 32 lowercase letters`},
+		{"region empty", nil, []string{"--region", ""}, `--region "" must be`},
+		{"region too long", nil, []string{"--region", strings.Repeat("a", 33)}, "must be 1 to 32"},
+		{"region with a dot", map[string]string{"LIVEMALL_REGION": "eu.west"}, nil, `--region "eu.west"`},
+		{"region with a NATS wildcard", nil, []string{"--region", "eu>"}, `--region "eu>"`},
+		{"region with a space", nil, []string{"--region", "eu west"}, `--region "eu west"`},
 		{"TURN TLS without TURN", nil, []string{"--turn-addr", "", "--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/turn-key.pem"}, "needs the TURN server on"},
 		{"TURN TLS address without port", nil, []string{"--turn-tls-addr", "5349", "--turn-tls-cert", "testdata/turn-cert.pem", "--turn-tls-key", "testdata/turn-key.pem"}, `--turn-tls-addr "5349"`},
 	}
@@ -201,5 +207,29 @@ func TestMediaSettingsComeFromFlagsAndTheEnvironment(t *testing.T) {
 	}
 	if got, want := strings.Join(cfg.PublicIPs, " "), "203.0.113.7 198.51.100.2 198.51.100.3"; got != want {
 		t.Fatalf("public IPs %q, want %q", got, want)
+	}
+}
+
+// TestRegionComesFromFlagsAndTheEnvironment: one region, "local", unless
+// told; the environment, then the flag, name another, and the number plan
+// passes through as written (the directory parses it at start).
+func TestRegionComesFromFlagsAndTheEnvironment(t *testing.T) {
+	cfg, err := parse(t, nil)
+	if err != nil || cfg.Region != "local" || cfg.NumberBlocks != "" {
+		t.Fatalf("defaults: region %q blocks %q %v", cfg.Region, cfg.NumberBlocks, err)
+	}
+	env := map[string]string{"LIVEMALL_REGION": "eu-west", "LIVEMALL_NUMBER_BLOCKS": "eu-west=200000000000-299999999999"}
+	cfg, err = parse(t, env)
+	if err != nil || cfg.Region != "eu-west" || cfg.NumberBlocks != "eu-west=200000000000-299999999999" {
+		t.Fatalf("env: region %q blocks %q %v", cfg.Region, cfg.NumberBlocks, err)
+	}
+	cfg, err = parse(t, env, "--region", "us-2")
+	if err != nil || cfg.Region != "us-2" {
+		t.Fatalf("flag over env: region %q %v", cfg.Region, err)
+	}
+	for _, ok := range []string{"a", "0", "eu-west-1", strings.Repeat("z", 32)} {
+		if !ValidRegion(ok) {
+			t.Errorf("ValidRegion(%q) = false", ok)
+		}
 	}
 }

@@ -85,10 +85,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	if dialect == SQLite {
 		// One writer at a time is all SQLite allows: writers take turns
-		// (sqlite_writer.go) while readers share the rest of the pool, so
-		// a writer that reads outside its transaction still finds a
-		// connection while others queue for the write turn.
-		sqlDB.SetMaxOpenConns(24)
+		// (sqlite_writer.go), and a writer waits for its turn holding a
+		// pool connection. So the pool has no cap: with one, writers
+		// queued for the turn could take every connection while the
+		// writer holding the turn waits for one (a read outside its
+		// transaction, or gorm preparing a statement), and nobody moves
+		// until the busy timeout. Connections are files in this process;
+		// 24 stay open between bursts.
+		sqlDB.SetMaxOpenConns(0)
 		sqlDB.SetMaxIdleConns(24)
 	} else {
 		sqlDB.SetMaxOpenConns(32)

@@ -68,6 +68,11 @@ func NewApp(o Options) *fiber.App {
 		cfg.EnableIPValidation = true
 	}
 	app := fiber.New(cfg)
+	// A hijacked connection (the signaling WebSocket) belongs to whoever
+	// took it: fasthttp must not close it when its hijack handler returns,
+	// so that the request's context and buffers go back to their pools
+	// while the socket lives on (media/socket.go).
+	app.Server().KeepHijackedConns = true
 	app.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	app.Use(observe(o.Registry))
 	app.Use(SecurityHeaders(o.PublicURL, o.Stripe))
