@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/nats-io/nats.go"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -119,13 +118,12 @@ type Services struct {
 // OpenServices opens and migrates the database and builds the services.
 // cfg.PublicURL must be set (it is the WebAuthn origin).
 func OpenServices(ctx context.Context, cfg config.Config) (*Services, error) {
-	return openServices(ctx, cfg, nil, nil)
+	return openServices(ctx, cfg, nil)
 }
 
 // openServices builds the services; late, when not nil, holds auth's
-// session hooks (presence and routing, on a node that serves), and nc,
-// when not nil, lets auth cache sessions and tell every node when they end.
-func openServices(ctx context.Context, cfg config.Config, late *signOuts, nc *nats.Conn) (*Services, error) {
+// session hooks (presence and routing, on a node that serves).
+func openServices(ctx context.Context, cfg config.Config, late *signOuts) (*Services, error) {
 	db, err := database.Open(ctx, database.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
 	if err != nil {
 		return nil, err
@@ -158,7 +156,7 @@ func openServices(ctx context.Context, cfg config.Config, late *signOuts, nc *na
 		hooks = numbers.AuthHooks(verifier.SendVerificationAfterSignUp, late.sessionStarted, late.signedOut)
 	}
 	catalog := mall.NewCatalog(db.DB)
-	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks, Stores: catalog, Bus: nc, Region: cfg.Region})
+	a, err := auth.New(db.DB, auth.Config{PublicURL: cfg.PublicURL, Hooks: hooks, Stores: catalog, Region: cfg.Region})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -210,22 +208,27 @@ func mailSender(cfg config.Config) (mail.Sender, error) {
 // New opens everything a node needs and builds its HTTP app. cfg.PublicURL
 // must be set. Close releases what New opened.
 func New(ctx context.Context, cfg config.Config) (*App, error) {
+	late := &signOuts{}
+	svc, err := openServices(ctx, cfg, late)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Node == "" {
 		cfg.Node, _ = os.Hostname()
 	}
 	// JetStream is checked often enough that presence is announced again
-	// within two heartbeats of NATS coming back. The bus comes first: auth
-	// announces ended sessions on it.
+	// within two heartbeats of NATS coming back.
 	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATSURL, DataDir: cfg.DataDir, Name: "livemall", Replicas: cfg.NATSReplicas,
 		ServerName: cfg.Node, Routes: cfg.NATSRoutes, ClusterAddr: cfg.NATSClusterAddr, ClusterName: cfg.NATSClusterName,
 		CheckEvery: min(time.Second, cfg.Heartbeat/2)})
 	if err != nil {
+		svc.DB.Close()
 		return nil, err
 	}
-	late := &signOuts{}
-	svc, err := openServices(ctx, cfg, late, b.Conn)
-	if err != nil {
+	// A serving node caches sessions; every node hears when one ends.
+	if err := svc.Auth.CacheSessionsOver(b.Conn); err != nil {
 		b.Close()
+		svc.DB.Close()
 		return nil, err
 	}
 	counter, err := limits.Open(ctx, b, cfg.Limits)

@@ -132,16 +132,28 @@ func New(db *gorm.DB, cfg Config) (*Service, error) {
 	}
 	s := &Service{db: db, wa: wa, cfg: cfg, hooks: cfg.Hooks}
 	if cfg.Bus != nil {
-		if cfg.SessionCacheTTL == 0 {
-			cfg.SessionCacheTTL = 5 * time.Second
-		}
-		s.cfg = cfg
-		s.cache = newSessionCache(cfg.SessionCacheTTL, sessionCacheSize)
-		if err := s.listenForSessionChanges(); err != nil {
-			return nil, fmt.Errorf("auth: listen for session changes: %w", err)
+		if err := s.CacheSessionsOver(cfg.Bus); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// CacheSessionsOver lets this node cache sessions, announcing every change
+// to an account's sessions on bus (SessionsChangedSubject) and dropping
+// what it cached when any node announces one. Call it before the node
+// serves requests.
+func (s *Service) CacheSessionsOver(bus *nats.Conn) error {
+	if s.cfg.SessionCacheTTL == 0 {
+		s.cfg.SessionCacheTTL = 5 * time.Second
+	}
+	s.cfg.Bus = bus
+	s.cache = newSessionCache(s.cfg.SessionCacheTTL, sessionCacheSize)
+	if err := s.listenForSessionChanges(); err != nil {
+		s.cache = nil
+		return fmt.Errorf("auth: listen for session changes: %w", err)
+	}
+	return nil
 }
 
 // now returns the service's current time in UTC.
