@@ -211,12 +211,15 @@ func (q *Queue) match(ctx context.Context, storeID int64) {
 			q.log.Debug("assign", "store", storeID, "err", err)
 			continue
 		}
-		q.agentChanged(ctx, agentID)
+		// The ring goes out first; telling the agent's devices and the
+		// store views that the agent is ringing can follow it (undeliverable
+		// tells them the state it puts back).
 		if err := q.deliver(ctx, e, agentID); err != nil {
 			q.log.Info("offer not delivered", "entry", e.ID, "err", err)
 			q.undeliverable(ctx, e, agentID, apperr.Is(err, apperr.NotFound))
 		} else {
 			q.metrics.rang(e.EnteredAt)
+			q.agentChanged(ctx, agentID)
 		}
 	}
 }

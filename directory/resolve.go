@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
 )
 
@@ -32,49 +33,162 @@ type Resolution struct {
 // Resolve answers for any number: a member or agent rings their devices; a
 // store's sales number is answered by its queue, available while any of
 // its agents is online (OnlineAgents). A number nobody holds is NotFound.
+// A member's or agent's number takes one query (route) for the number,
+// the profile and the devices; an agent's name, an offline member's push
+// devices and an online party's calls in progress take one more each.
 func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) {
-	rec, err := s.Numbers.FindNumber(ctx, num)
+	r, err := s.route(ctx, num)
 	if err != nil {
 		return nil, err
 	}
-	res := &Resolution{Number: num, Display: num.String(), Party: Party{Type: rec.PartyType}, State: StateOffline, Ring: []RingTarget{}}
-	if rec.PartyType == PartyQueue {
-		slug, name, err := s.stores.StoreName(ctx, *rec.StoreID)
-		if err != nil {
-			return nil, fmt.Errorf("load store of %s: %w", num, err)
+	res := &Resolution{Number: num, Display: num.String(), Party: Party{Type: r.PartyType}, State: StateOffline, Ring: []RingTarget{}}
+	if r.PartyType == PartyQueue {
+		return s.resolveQueue(ctx, res, *r.StoreID)
+	}
+	id := *r.AccountID
+	member := r.PartyType == PartyMember
+	name := ""
+	if member && r.ProfileName != nil {
+		name = *r.ProfileName // kept current by auth's Renamed hook
+	} else {
+		refs, err := s.accounts.Refs(ctx, []string{id})
+		a, ok := refs[id]
+		if err == nil && !ok {
+			err = gorm.ErrRecordNotFound
 		}
-		res.Party.Name, res.Party.Store, res.Party.StoreID = name, &auth.StoreRef{Slug: slug, Name: name}, *rec.StoreID
-		states, err := s.OnlineAgents(ctx, *rec.StoreID)
+		if err != nil {
+			return nil, fmt.Errorf("load party of %s: %w", num, err)
+		}
+		name, member = a.Name, a.Role == auth.RoleMember
+	}
+	res.Party.Name, res.Party.AccountID = name, id
+	// As ringTargets: the newest device rings (if it is online), or all of
+	// them for staff and for members who chose ring-all.
+	all := !member || (r.RingMode != nil && *r.RingMode == RingAll)
+	for _, d := range r.devices {
+		if t, ok := s.ringTargetOf(d.DeviceID, d.Kind, d.Label); ok {
+			res.Ring = append(res.Ring, t)
+		}
+		if !all {
+			break
+		}
+	}
+	res.State = stateOf(res.Ring)
+	if member && res.State == StateOffline && s.pushes != nil {
+		reach, err := s.pushes.ReachableAmong(ctx, []string{id})
 		if err != nil {
 			return nil, err
 		}
-		for _, st := range states {
-			if st == StateAvailable || (st != StateOffline && res.State == StateOffline) {
-				res.State = st
-			}
+		if reach[id] {
+			res.State = StatePush
 		}
+	}
+	if res.State == StateOffline || res.State == StatePush {
 		return res, nil
 	}
-	refs, err := s.accounts.Refs(ctx, []string{*rec.AccountID})
-	a, ok := refs[*rec.AccountID]
-	if err == nil && !ok {
-		err = gorm.ErrRecordNotFound
-	}
+	// An account in an answered call is busy, whatever its devices say (a
+	// question only for an online one: it saves the offline the query).
+	var inCall bool
+	err = s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM calls c WHERE c.state = 'active' AND (c.caller_account_id = ? OR c.callee_account_id = ?))
+		OR EXISTS (SELECT 1 FROM call_members m JOIN calls mc ON mc.id = m.call_id WHERE mc.state = 'active' AND m.account_id = ?)`, id, id, id).Scan(&inCall).Error
 	if err != nil {
-		return nil, fmt.Errorf("load party of %s: %w", num, err)
+		return nil, fmt.Errorf("load calls in progress of %s: %w", num, err)
 	}
-	res.Party.Name, res.Party.AccountID = a.Name, *rec.AccountID
-	targets, err := s.ringTargets(ctx, []string{*rec.AccountID})
-	if err != nil {
-		return nil, err
+	if inCall {
+		res.State = StateBusy
 	}
-	if t := targets[*rec.AccountID]; len(t) > 0 {
-		res.Ring = t
-	}
-	states, err := s.statesFrom(ctx, []string{*rec.AccountID}, targets)
-	if err != nil {
-		return nil, err
-	}
-	res.State = states[*rec.AccountID]
 	return res, nil
+}
+
+// resolveQueue fills in a store's sales number: the store and the state of
+// its queue, available while any of its agents is.
+func (s *Service) resolveQueue(ctx context.Context, res *Resolution, storeID int64) (*Resolution, error) {
+	slug, name, err := s.stores.StoreName(ctx, storeID)
+	if err != nil {
+		return nil, fmt.Errorf("load store of %s: %w", res.Number, err)
+	}
+	res.Party.Name, res.Party.Store, res.Party.StoreID = name, &auth.StoreRef{Slug: slug, Name: name}, storeID
+	states, err := s.OnlineAgents(ctx, storeID)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range states {
+		if st == StateAvailable || (st != StateOffline && res.State == StateOffline) {
+			res.State = st
+		}
+	}
+	return res, nil
+}
+
+// routeRow is one row of route's query: the number, its member's profile
+// and one of the devices its account is signed in on (none: nil).
+type routeRow struct {
+	PartyType   PartyType
+	AccountID   *string
+	StoreID     *int64
+	ProfileName *string
+	RingMode    *RingMode
+	DeviceID    *string
+	Kind        *string
+	Label       *string
+}
+
+// numberRoute is a number's route: its record, its member's profile and
+// the devices its account is signed in on, newest first.
+type numberRoute struct {
+	routeRow
+	devices []RingTarget
+}
+
+// route reads a number's route in one query. NotFound when nobody holds
+// the number.
+func (s *Service) route(ctx context.Context, num Number) (*numberRoute, error) {
+	var rows []routeRow
+	err := s.db.WithContext(ctx).Raw(`SELECT n.party_type, n.account_id, n.store_id, p.name AS profile_name, p.ring_mode,
+		dv.id AS device_id, dv.kind, dv.label
+		FROM numbers n
+		LEFT JOIN member_profiles p ON p.account_id = n.account_id
+		LEFT JOIN device_accounts d ON d.account_id = n.account_id
+		LEFT JOIN devices dv ON dv.id = d.device_id
+		WHERE n.number = ?
+		ORDER BY d.signed_in_at DESC, d.device_id`, num).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", num, err)
+	}
+	if len(rows) == 0 {
+		return nil, apperr.New(apperr.NotFound, "nobody has the number %s", num)
+	}
+	r := &numberRoute{routeRow: rows[0]}
+	for _, row := range rows {
+		// A sign-in whose device row is gone rings nothing (ringTargets
+		// joins the devices).
+		if row.DeviceID != nil {
+			r.devices = append(r.devices, RingTarget{DeviceID: *row.DeviceID, Kind: deref(row.Kind), Label: deref(row.Label)})
+		}
+	}
+	return r, nil
+}
+
+// ringTargetOf returns the device as a ring target when it is online, with
+// the state of its busiest connection (as ringTargets).
+func (s *Service) ringTargetOf(deviceID, kind, label string) (RingTarget, bool) {
+	recs := s.presence.DeviceRecords(deviceID)
+	if len(recs) == 0 {
+		return RingTarget{}, false
+	}
+	best := recs[0]
+	for _, rec := range recs {
+		if rec.State == StateBusy {
+			best = rec
+		}
+	}
+	return RingTarget{DeviceID: deviceID, Node: best.Node, State: best.State, Kind: kind, Label: label}, true
+}
+
+// deref returns *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

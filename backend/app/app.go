@@ -225,6 +225,12 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		svc.DB.Close()
 		return nil, err
 	}
+	// A serving node caches sessions; every node hears when one ends.
+	if err := svc.Auth.CacheSessionsOver(b.Conn); err != nil {
+		b.Close()
+		svc.DB.Close()
+		return nil, err
+	}
 	counter, err := limits.Open(ctx, b, cfg.Limits)
 	if err != nil {
 		b.Close()

@@ -140,6 +140,7 @@ func (s *Service) Rename(ctx context.Context, accountID, name string) (*Account,
 	if err != nil {
 		return nil, fmt.Errorf("rename account: %w", err)
 	}
+	s.announceSessionsChanged(accountID, "")
 	return &a, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/nats-io/nats.go"
 	"gorm.io/gorm"
 )
 
@@ -61,10 +62,23 @@ type Config struct {
 	// Stores names the store of a staff account in its view; nil leaves
 	// the store out.
 	Stores StoreNames
+	// Bus, when set, lets a serving node cache sessions: every change to
+	// an account's sessions is announced on it (SessionsChangedSubject)
+	// and every node drops its copies. Nil (the command line) caches
+	// nothing.
+	Bus *nats.Conn
+	// SessionCacheTTL is the longest a node trusts a cached session
+	// without reading it again (five seconds): the bound for changes made
+	// where no bus reaches the nodes (the command line's revoke with an
+	// embedded NATS).
+	SessionCacheTTL time.Duration
 	// Region is the home region of the accounts made here (empty:
 	// "local", the one region of a deployment without regions).
 	Region string
 }
+
+// sessionCacheSize is the most sessions a node caches.
+const sessionCacheSize = 200_000
 
 // StoreNames is what auth needs from the mall, which owns the stores
 // (*mall.Catalog implements it).
@@ -78,6 +92,7 @@ type Service struct {
 	wa    *webauthn.WebAuthn
 	cfg   Config
 	hooks Hooks
+	cache *sessionCache // nil without a bus
 }
 
 // New returns a Service for the relying party at cfg.PublicURL.
@@ -115,7 +130,30 @@ func New(db *gorm.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	return &Service{db: db, wa: wa, cfg: cfg, hooks: cfg.Hooks}, nil
+	s := &Service{db: db, wa: wa, cfg: cfg, hooks: cfg.Hooks}
+	if cfg.Bus != nil {
+		if err := s.CacheSessionsOver(cfg.Bus); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// CacheSessionsOver lets this node cache sessions, announcing every change
+// to an account's sessions on bus (SessionsChangedSubject) and dropping
+// what it cached when any node announces one. Call it before the node
+// serves requests.
+func (s *Service) CacheSessionsOver(bus *nats.Conn) error {
+	if s.cfg.SessionCacheTTL == 0 {
+		s.cfg.SessionCacheTTL = 5 * time.Second
+	}
+	s.cfg.Bus = bus
+	s.cache = newSessionCache(s.cfg.SessionCacheTTL, sessionCacheSize)
+	if err := s.listenForSessionChanges(); err != nil {
+		s.cache = nil
+		return fmt.Errorf("auth: listen for session changes: %w", err)
+	}
+	return nil
 }
 
 // now returns the service's current time in UTC.

@@ -170,7 +170,7 @@ func (s *Service) DeviceOf(c *fiber.Ctx, guest string) (string, error) {
 			return d, nil
 		}
 		token := c.Cookies(SessionCookie)
-		return s.bindOnce(c, func(tx *gorm.DB, d Device) (string, error) {
+		bound, err := s.bindOnce(c, func(tx *gorm.DB, d Device) (string, error) {
 			err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sessionDevice{SessionHash: hashToken(token), DeviceID: d.ID}).Error
 			if err != nil {
 				return "", err
@@ -178,6 +178,11 @@ func (s *Service) DeviceOf(c *fiber.Ctx, guest string) (string, error) {
 			var b sessionDevice
 			return b.DeviceID, tx.Where("session_hash = ?", hashToken(token)).Take(&b).Error
 		})
+		if err == nil {
+			// Cached copies of the session say it has no device yet.
+			s.announceSessionsChanged("", hashToken(token))
+		}
+		return bound, err
 	}
 	if guest == "" {
 		return "", nil

@@ -18,8 +18,9 @@ type Revoked struct {
 }
 
 // RevokeAccess signs accountID out everywhere: every session ends (the next
-// request of each browser is unauthorized, on every node, as sessions are
-// looked up in the database), and every unused enrollment or recovery link
+// request of each browser is unauthorized, on every node: the change is
+// announced to every node's session cache; from the command line, with no
+// bus, within the cache's TTL), and every unused enrollment or recovery link
 // dies. With passkeys it also removes every passkey, so only a new recovery
 // link (IssueRecovery) lets the person back in. All of it happens in one
 // transaction.
@@ -51,5 +52,8 @@ func (s *Service) RevokeAccess(ctx context.Context, accountID string, passkeys b
 		}
 		return nil
 	})
+	if err == nil {
+		s.announceSessionsChanged(accountID, "")
+	}
 	return r, err
 }

@@ -189,7 +189,11 @@ func (s *Service) handleSignOut(c *fiber.Ctx) error {
 	// itself (its cookie) stays with the browser for the next sign-in.
 	device := CurrentDevice(c)
 	if token := c.Cookies(SessionCookie); token != "" {
-		if err := s.endSession(c.UserContext(), token); err != nil {
+		accountID := ""
+		if a := CurrentAccount(c); a != nil {
+			accountID = a.ID
+		}
+		if err := s.endSession(c.UserContext(), token, accountID); err != nil {
 			return err
 		}
 	}

@@ -121,15 +121,24 @@ func (s *Service) sessionOf(ctx context.Context, token string) (*Account, string
 	if token == "" {
 		return nil, "", apperr.New(apperr.Unauthorized, "sign in first")
 	}
+	hash, now := hashToken(token), s.now()
+	var epoch uint64
+	if s.cache != nil {
+		if a, device, ok := s.cache.get(hash, now); ok {
+			return a, device, nil
+		}
+		epoch = s.cache.begin()
+	}
 	var row struct {
-		Account  `gorm:"embedded"`
-		DeviceID *string `gorm:"column:session_device_id"`
+		Account   `gorm:"embedded"`
+		DeviceID  *string   `gorm:"column:session_device_id"`
+		ExpiresAt time.Time `gorm:"column:session_expires_at"`
 	}
 	err := s.db.WithContext(ctx).Table("accounts").
-		Select("accounts.*, device_sessions.device_id AS session_device_id").
+		Select("accounts.*, device_sessions.device_id AS session_device_id, sessions.expires_at AS session_expires_at").
 		Joins("JOIN sessions ON sessions.account_id = accounts.id").
 		Joins("LEFT JOIN device_sessions ON device_sessions.session_hash = sessions.id_hash").
-		Where("sessions.id_hash = ? AND sessions.expires_at > ?", hashToken(token), s.now()).
+		Where("sessions.id_hash = ? AND sessions.expires_at > ?", hash, now).
 		Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, "", apperr.New(apperr.Unauthorized, "your session has ended: sign in again")
@@ -141,12 +150,21 @@ func (s *Service) sessionOf(ctx context.Context, token string) (*Account, string
 	if row.DeviceID != nil {
 		device = *row.DeviceID
 	}
+	if s.cache != nil {
+		s.cache.put(epoch, hash, &row.Account, device, now, row.ExpiresAt)
+	}
 	return &row.Account, device, nil
 }
 
-// endSession deletes the session behind the cookie value token.
-func (s *Service) endSession(ctx context.Context, token string) error {
-	return s.db.WithContext(ctx).Where("id_hash = ?", hashToken(token)).Delete(&session{}).Error
+// endSession deletes the session behind the cookie value token, signed in
+// as accountID ("" when unknown), and tells every node to forget it.
+func (s *Service) endSession(ctx context.Context, token, accountID string) error {
+	hash := hashToken(token)
+	if err := s.db.WithContext(ctx).Where("id_hash = ?", hash).Delete(&session{}).Error; err != nil {
+		return err
+	}
+	s.announceSessionsChanged(accountID, hash)
+	return nil
 }
 
 // localsAccount is the fiber.Ctx key under which the signed-in account sits.
