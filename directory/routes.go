@@ -196,7 +196,7 @@ func (s *Service) handleResolve(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.Resolve(c.UserContext(), num)
+	res, err := s.ResolveAnywhere(c.UserContext(), num)
 	if err != nil {
 		return err
 	}
