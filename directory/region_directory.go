@@ -369,6 +369,16 @@ func (s *Service) resolveElsewhere(ctx context.Context, num Number) (*Resolution
 		State: StateOffline, Ring: []RingTarget{}}, nil
 }
 
+// notHeldElsewhere reports whether no entry of another region's member
+// holds num (what this region knows of them).
+func (s *Service) notHeldElsewhere(ctx context.Context, num Number) (bool, error) {
+	var held int64
+	if err := s.db.WithContext(ctx).Model(&regionEntryRow{}).Where("number = ?", num).Count(&held).Error; err != nil {
+		return false, fmt.Errorf("look for %s among other regions: %w", num, err)
+	}
+	return held == 0, nil
+}
+
 // ResolveAnywhere resolves num here (Resolve) or, when nobody here holds
 // it, among the members of other regions this region knows of. Only the
 // look-up route uses it: dialing, inviting and transfers stay on Resolve,

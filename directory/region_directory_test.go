@@ -174,6 +174,12 @@ func TestAnEntryIsKeptOnlyFromItsRegionAndNeverOlder(t *testing.T) {
 	if err != nil || res.Party.Name != "New" || res.Party.Region != "c" || res.Party.AccountID != "" || len(res.Ring) != 0 || res.State != StateOffline {
 		t.Fatalf("resolve elsewhere: %+v %v", res, err)
 	}
+	if free, err := s.notHeldElsewhere(ctx, "300000000020"); err != nil || free {
+		t.Fatalf("a number held in region c looks free in a: %v %v", free, err)
+	}
+	if free, err := s.notHeldElsewhere(ctx, "300000000029"); err != nil || !free {
+		t.Fatalf("a number nobody holds looks held: %v %v", free, err)
+	}
 	if _, err := s.resolveElsewhere(ctx, "300000000029"); apperr.Code(err) != apperr.NotFound {
 		t.Fatalf("a number nobody holds: %v", err)
 	}

@@ -178,6 +178,12 @@ func (s *Service) handleAvailability(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if free {
+		// Held by a member of another region, as far as this region knows.
+		if free, err = s.notHeldElsewhere(c.UserContext(), num); err != nil {
+			return err
+		}
+	}
 	suggestions := []string{}
 	if !free {
 		near, err := s.Numbers.Suggestions(c.UserContext(), num, 5)

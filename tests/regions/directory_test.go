@@ -161,6 +161,9 @@ func TestRegionResolvesAMemberHomedElsewhere(t *testing.T) {
 	if r := alice.c.Do("POST", "/api/v1/directory/me/numbers", map[string]string{"number": carol.number}); r.Status != 409 {
 		t.Fatalf("a's member taking c's member's number: %d %s, want 409", r.Status, r.Body)
 	}
+	if r := alice.c.Do("GET", "/api/v1/numbers/"+carol.number+"/availability", nil); r.Status != 200 || !strings.Contains(r.Body, `"available":false`) {
+		t.Fatalf("availability in a of c's member's number: %d %s, want taken", r.Status, r.Body)
+	}
 	// Signed out, nobody resolves anything.
 	anon := apptest.NewClient(t, nil)
 	anon.Remote = rg.Base("a")
