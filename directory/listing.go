@@ -34,6 +34,9 @@ type Listing struct {
 	Display   string   `json:"display"`
 	Interests []string `json:"interests"`
 	State     State    `json:"state"`
+	// Region is the home region of a member homed in another region;
+	// empty for this region's members.
+	Region string `json:"region,omitempty"`
 }
 
 // cursor is the position after the last listing of a page.
@@ -54,25 +57,28 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 	if f.Limit < 1 || f.Limit > 100 {
 		return nil, "", apperr.New(apperr.Invalid, "limit must be between 1 and 100")
 	}
-	// Only members' profiles carry a name (see migration 00015).
-	q := s.db.WithContext(ctx).Table("member_profiles AS p").
-		Select("p.account_id, p.name, n.number, p.interests").
+	// Only members' profiles carry a name (see migration 00015). Members
+	// homed in other regions come from region_entries, with the same
+	// filters; they have no presence here, so they are never online.
+	local := s.db.Table("member_profiles AS p").
+		Select("p.account_id, p.name, n.number, p.interests, '' AS region").
 		Joins("JOIN numbers n ON n.account_id = p.account_id AND n.is_primary").
 		Where("p.name <> '' AND p.listed AND p.email_verified_at IS NOT NULL")
+	remote := s.db.Table("region_entries AS p").
+		Select("p.account_id, p.name, p.number, p.interests, p.region").
+		Where("p.is_primary AND p.listed")
 	if query := strings.TrimSpace(f.Query); query != "" {
 		if len(query) > 100 {
 			return nil, "", apperr.New(apperr.Invalid, "search text is longer than 100 characters")
 		}
 		if digitsOnly.MatchString(query) {
-			digits := strings.Map(func(r rune) rune {
-				if r >= '0' && r <= '9' {
-					return r
-				}
-				return -1
-			}, query)
-			q = q.Where("EXISTS (SELECT 1 FROM numbers x WHERE x.account_id = p.account_id AND x.number LIKE ?)", digits+"%")
+			prefix := numberPrefix(query) + "%"
+			local = local.Where("EXISTS (SELECT 1 FROM numbers x WHERE x.account_id = p.account_id AND x.number LIKE ?)", prefix)
+			remote = remote.Where("EXISTS (SELECT 1 FROM region_entries x WHERE x.account_id = p.account_id AND x.number LIKE ?)", prefix)
 		} else {
-			q = q.Where("LOWER(p.name) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(query))+"%")
+			like := "%" + escapeLike(strings.ToLower(query)) + "%"
+			local = local.Where("LOWER(p.name) LIKE ? ESCAPE '\\'", like)
+			remote = remote.Where("LOWER(p.name) LIKE ? ESCAPE '\\'", like)
 		}
 	}
 	if f.Interest != "" {
@@ -80,7 +86,9 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 		if err != nil {
 			return nil, "", err
 		}
-		q = q.Where("p.interests LIKE ? ESCAPE '\\'", "%,"+escapeLike(tag)+",%")
+		like := "%," + escapeLike(tag) + ",%"
+		local = local.Where("p.interests LIKE ? ESCAPE '\\'", like)
+		remote = remote.Where("p.interests LIKE ? ESCAPE '\\'", like)
 	}
 	if f.OnlineOnly {
 		online := s.presence.OnlineAccounts()
@@ -91,22 +99,25 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 		if len(ids) == 0 {
 			return []Listing{}, "", nil
 		}
-		q = q.Where("p.account_id IN ?", ids)
+		local = local.Where("p.account_id IN ?", ids)
+		remote = remote.Where("1 = 0")
 	}
+	q := s.db.WithContext(ctx).Table("(? UNION ALL ?) AS d", local, remote).Select("d.account_id, d.name, d.number, d.interests, d.region")
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		q = q.Where("(LOWER(p.name) > ? OR (LOWER(p.name) = ? AND p.account_id > ?))", c.Name, c.Name, c.ID)
+		q = q.Where("(LOWER(d.name) > ? OR (LOWER(d.name) = ? AND d.account_id > ?))", c.Name, c.Name, c.ID)
 	}
 	var rows []struct {
 		AccountID string
 		Name      string
 		Number    Number
 		Interests string
+		Region    string
 	}
-	if err := q.Order("LOWER(p.name), p.account_id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+	if err := q.Order("LOWER(d.name), d.account_id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list directory: %w", err)
 	}
 	next := ""
@@ -125,7 +136,10 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 	}
 	out := make([]Listing, 0, len(rows))
 	for _, r := range rows {
-		l := Listing{AccountID: r.AccountID, Name: r.Name, Number: r.Number, Display: r.Number.String(), Interests: splitInterests(r.Interests), State: states[r.AccountID]}
+		l := Listing{AccountID: r.AccountID, Name: r.Name, Number: r.Number, Display: r.Number.String(), Interests: splitInterests(r.Interests), State: states[r.AccountID], Region: r.Region}
+		if r.Region != "" {
+			l.State = StateOffline // no presence of other regions' members yet
+		}
 		if f.OnlineOnly && (l.State == StateOffline || l.State == StatePush) {
 			continue
 		}

@@ -194,6 +194,7 @@ func (s *Service) ClaimVanity(ctx context.Context, a *auth.Account, num Number) 
 	if !ok {
 		return nil, apperr.New(apperr.Invalid, "the number %s is in no region's number block", num)
 	}
+	defer s.entriesChanged()
 	if owner == s.Numbers.plan.Region {
 		return s.Numbers.GrantVanity(ctx, a, num)
 	}

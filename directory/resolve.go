@@ -18,6 +18,9 @@ type Party struct {
 	Store     *auth.StoreRef `json:"store,omitempty"`
 	// StoreID is the store of a sales number (0 for others).
 	StoreID int64 `json:"-"`
+	// Region is the home region of a member homed in another region;
+	// empty for this region's parties.
+	Region string `json:"region,omitempty"`
 }
 
 // Resolution is a number resolved to its party, its state and the devices

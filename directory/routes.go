@@ -178,6 +178,12 @@ func (s *Service) handleAvailability(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if free {
+		// Held by a member of another region, as far as this region knows.
+		if free, err = s.notHeldElsewhere(c.UserContext(), num); err != nil {
+			return err
+		}
+	}
 	suggestions := []string{}
 	if !free {
 		near, err := s.Numbers.Suggestions(c.UserContext(), num, 5)
@@ -196,7 +202,7 @@ func (s *Service) handleResolve(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.Resolve(c.UserContext(), num)
+	res, err := s.ResolveAnywhere(c.UserContext(), num)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,10 @@ type Config struct {
 	// Limits counts the number availability look-ups of each client
 	// address (limits.Rules.NumberLookups); nil limits nothing.
 	Limits *limits.Counter
+	// EntrySweep is how often a node of a plan with several regions
+	// publishes its region's changed directory entries (region_directory.go);
+	// 0 means every 2 s.
+	EntrySweep time.Duration
 }
 
 // Service is the directory of one node: numbers, presence and the merged
@@ -58,6 +62,8 @@ type Service struct {
 	// claimsSub answers other regions' claims on this region's numbers
 	// (number_claims.go).
 	claimsSub *nats.Subscription
+	// regions shares directory entries with other regions (nil with one).
+	regions *regionDirectory
 }
 
 // touchSubject carries accounts whose state changed for another reason
@@ -143,6 +149,13 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 			return nil, err
 		}
 	}
+	if s.regions, err = openRegionDirectory(ctx, db, b, numbers.plan, cfg.EntrySweep); err != nil {
+		s.touchSub.Unsubscribe()
+		s.accountsSub.Unsubscribe()
+		s.claimsSub.Unsubscribe()
+		p.Close()
+		return nil, err
+	}
 	go s.pushChanges()
 	go s.keepPresence()
 	b.OnRecover("presence", s.recoverPresence)
@@ -211,6 +224,9 @@ func (s *Service) Close() {
 	}
 	if s.claimsSub != nil {
 		s.claimsSub.Unsubscribe()
+	}
+	if s.regions != nil {
+		s.regions.close()
 	}
 	close(s.stop)
 	<-s.stopped

@@ -3,7 +3,7 @@
 #
 #   scripts/regions.sh up            regions a, b and c, each in its own network
 #                                    namespace with its own PostgreSQL, its own
-#                                    NATS server (JetStream domain = the region)
+#                                    NATS server (its cluster named after the region)
 #                                    and one livemall node; the NATS servers are
 #                                    joined by gateways into one supercluster
 #   scripts/regions.sh status        what runs, and whether each node is ready
@@ -214,7 +214,12 @@ nats_up() {
 server_name: nats-$r
 listen: 0.0.0.0:4222
 http: 0.0.0.0:8222
-jetstream { store_dir: "$dir/store", domain: $r, sync_interval: always }
+# One JetStream domain for the whole supercluster (none named): a server
+# ignores the peer information of servers in another domain, so with a
+# domain per region no region's leader could place a stream in another
+# region's cluster. Streams are kept in a region by placement on its
+# cluster (--region = cluster name).
+jetstream { store_dir: "$dir/store", sync_interval: always }
 # One server per region: its cluster routes to itself, which JetStream
 # needs to run clustered (gateways require it).
 cluster { name: $r, listen: 0.0.0.0:6222, routes: [nats://127.0.0.1:6222] }
@@ -226,7 +231,7 @@ $advertise
 $gws  ]
 }
 EOF
-  say "$r: NATS on $(ip_of "$r"):4222 (gateway :7222, JetStream domain $r)"
+  say "$r: NATS on $(ip_of "$r"):4222 (gateway :7222, cluster $r)"
   ip netns exec "$ns" "$NATS_SERVER" -c "$dir/nats.conf" >"$STATE/$r/nats.log" 2>&1 &
   echo $! >"$STATE/$r/nats.pid"
 }

@@ -56,6 +56,8 @@ export interface Member {
   display: string;
   interests: string[];
   state: PresenceState;
+  /** region is the home region of a member homed in another region; absent for this region's. */
+  region?: string;
 }
 
 export interface DirectoryPage {
@@ -77,7 +79,14 @@ export type PartyType = 'member' | 'agent' | 'queue';
 export interface Resolved {
   number: string;
   display: string;
-  party: { type: PartyType; name: string; accountId?: string; store?: { slug: string; name: string } };
+  party: {
+    type: PartyType;
+    name: string;
+    accountId?: string;
+    store?: { slug: string; name: string };
+    /** region is the home region of a member homed in another region. */
+    region?: string;
+  };
   state: PresenceState;
   /** ring lists the devices a call would ring now, by kind and label only. */
   ring: { kind: DeviceKind; label: string }[];

@@ -1,0 +1,410 @@
+package directory
+
+// One directory across regions, on JetStream alone. Each region's nodes
+// publish their members' entries (region_entry.go) to the stream
+// LM_DIR_<region>, placed in the region's own NATS cluster (one message
+// per member: MaxMsgsPerSubject 1). Each region also has LM_DIRALL_<region>,
+// placed in its cluster too, which sources every other region's LM_DIR_
+// stream; JetStream carries the entries through the gateways and, after a
+// partition, resumes sourcing where it stopped. Every node reads its
+// region's LM_DIRALL_ stream and keeps the entries in region_entries, so
+// look-ups and the listing are answered from the region's own database,
+// and a region cut off from the others keeps serving its members and what
+// it already knew.
+//
+// Only nodes publish: no route takes an entry from a member, and entries
+// come from NATS, whose credentials are the nodes'. A received entry is
+// checked against its subject and the number plan, and it is a listing
+// only: no account, session or device refers to it.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/bus"
+)
+
+// entriesStream is the stream of region's own members' entries.
+func entriesStream(region string) string { return "LM_DIR_" + region }
+
+// mergedStream is region's stream of every other region's entries.
+func mergedStream(region string) string { return "LM_DIRALL_" + region }
+
+// entrySubject is where region's nodes publish the entry of accountID.
+func entrySubject(region, accountID string) string { return "lm.dir." + region + "." + accountID }
+
+// defaultEntrySweep is how often a node compares its region's entries
+// with what it published, when Config.EntrySweep is 0.
+const defaultEntrySweep = 2 * time.Second
+
+// regionEntryRow is one number of a member homed in another region.
+type regionEntryRow struct {
+	Number     Number    `gorm:"column:number;primaryKey"`
+	AccountID  string    `gorm:"column:account_id"`
+	Region     string    `gorm:"column:region"`
+	Name       string    `gorm:"column:name"`
+	Listed     bool      `gorm:"column:listed"`
+	IsPrimary  bool      `gorm:"column:is_primary"`
+	Interests  string    `gorm:"column:interests"`
+	Version    int64     `gorm:"column:version"`
+	ReceivedAt time.Time `gorm:"column:received_at"`
+}
+
+// TableName tells GORM where other regions' entries live.
+func (regionEntryRow) TableName() string { return "region_entries" }
+
+// regionDirectory shares this region's entries with the other regions and
+// keeps theirs. A node of a plan with one region has none.
+type regionDirectory struct {
+	db      *gorm.DB
+	bus     *bus.Bus
+	plan    NumberPlan
+	regions map[string]bool // every region of the plan
+	every   time.Duration
+
+	mu       sync.Mutex
+	sent     map[string]string // account → digest of the entry last published
+	consumer jetstream.ConsumeContext
+
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+// Regions returns the regions that own blocks in the plan, sorted.
+func (p NumberPlan) Regions() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, b := range p.Blocks {
+		if !seen[b.Region] {
+			seen[b.Region] = true
+			out = append(out, b.Region)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// openRegionDirectory creates this region's streams, starts reading the
+// other regions' entries and publishing this region's; it returns nil for
+// a plan with one region, which pays nothing for regions.
+func openRegionDirectory(ctx context.Context, db *gorm.DB, b *bus.Bus, plan NumberPlan, every time.Duration) (*regionDirectory, error) {
+	regions := plan.Regions()
+	if len(regions) < 2 || b == nil {
+		return nil, nil
+	}
+	if every <= 0 {
+		every = defaultEntrySweep
+	}
+	r := &regionDirectory{db: db, bus: b, plan: plan, regions: map[string]bool{}, every: every, sent: map[string]string{},
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	for _, name := range regions {
+		r.regions[name] = true
+	}
+	if err := r.open(ctx); err != nil {
+		return nil, err
+	}
+	go r.publishLoop()
+	b.OnRecover("region directory", r.open)
+	return r, nil
+}
+
+// open creates (or updates) the streams, reads the merged stream from its
+// start and publishes every entry again. It runs at start and after a
+// NATS fault.
+func (r *regionDirectory) open(ctx context.Context) error {
+	own := r.plan.Region
+	placement := &jetstream.Placement{Cluster: own}
+	if _, err := r.bus.Stream(ctx, jetstream.StreamConfig{Name: entriesStream(own), Description: "directory entries of region " + own + "'s members",
+		Subjects: []string{entrySubject(own, "*")}, MaxMsgsPerSubject: 1, Placement: placement}, bus.Durable); err != nil {
+		return err
+	}
+	var sources []*jetstream.StreamSource
+	for _, name := range r.plan.Regions() {
+		if name != own {
+			sources = append(sources, &jetstream.StreamSource{Name: entriesStream(name)})
+		}
+	}
+	st, err := r.bus.Stream(ctx, jetstream.StreamConfig{Name: mergedStream(own), Description: "directory entries of every region but " + own,
+		Sources: sources, MaxMsgsPerSubject: 1, Placement: placement}, bus.Durable)
+	if err != nil {
+		return err
+	}
+	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return fmt.Errorf("read stream %s: %w", mergedStream(own), err)
+	}
+	cc, err := cons.Consume(r.receive)
+	if err != nil {
+		return fmt.Errorf("read stream %s: %w", mergedStream(own), err)
+	}
+	r.mu.Lock()
+	if r.consumer != nil {
+		r.consumer.Stop()
+	}
+	r.consumer = cc
+	// NATS may have lost what was published: publish everything again.
+	r.sent = map[string]string{}
+	r.mu.Unlock()
+	r.changed()
+	return nil
+}
+
+// close stops publishing and reading.
+func (r *regionDirectory) close() {
+	close(r.stop)
+	<-r.done
+	r.mu.Lock()
+	if r.consumer != nil {
+		r.consumer.Stop()
+	}
+	r.mu.Unlock()
+}
+
+// changed asks for a sweep now (an entry of this region may have changed).
+func (r *regionDirectory) changed() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// publishLoop sweeps at every interval, and at once when asked.
+func (r *regionDirectory) publishLoop() {
+	defer close(r.done)
+	t := time.NewTicker(r.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+		case <-r.kick:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := r.sweep(ctx); err != nil {
+			slog.Warn("publish directory entries", "err", err)
+		}
+		cancel()
+	}
+}
+
+// ownEntries reads the entries of this region's members from its database.
+func (r *regionDirectory) ownEntries(ctx context.Context) (map[string]*RegionEntry, error) {
+	var rows []struct {
+		AccountID string
+		Number    Number
+		IsPrimary bool
+		Name      *string
+		Listed    *bool
+		Verified  bool
+		Interests *string
+	}
+	err := r.db.WithContext(ctx).Table("numbers AS n").
+		Select("n.account_id, n.number, n.is_primary, p.name, p.listed, p.email_verified_at IS NOT NULL AS verified, p.interests").
+		Joins("LEFT JOIN member_profiles p ON p.account_id = n.account_id").
+		Where("n.party_type = ? AND n.account_id IS NOT NULL", PartyMember).Order("n.account_id, n.number").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("read this region's entries: %w", err)
+	}
+	out := map[string]*RegionEntry{}
+	for _, row := range rows {
+		e := out[row.AccountID]
+		if e == nil {
+			e = &RegionEntry{AccountID: row.AccountID, Region: r.plan.Region, Interests: []string{}, Numbers: []EntryNumber{}}
+			if row.Name != nil {
+				e.Name = *row.Name
+			}
+			if row.Interests != nil {
+				e.Interests = splitInterests(*row.Interests)
+			}
+			e.Listed = row.Listed != nil && *row.Listed && row.Verified && e.Name != ""
+			out[row.AccountID] = e
+		}
+		e.Numbers = append(e.Numbers, EntryNumber{Number: row.Number, Primary: row.IsPrimary})
+	}
+	for id, e := range out {
+		if !validEntryName(e.Name) {
+			// A member without a name yet has nothing to show elsewhere.
+			delete(out, id)
+		}
+	}
+	return out, nil
+}
+
+// sweep publishes the entries that differ from the ones this node last
+// published, and withdraws members who hold no number any more.
+func (r *regionDirectory) sweep(ctx context.Context) error {
+	entries, err := r.ownEntries(ctx)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	sent := make(map[string]string, len(r.sent))
+	for id, d := range r.sent {
+		sent[id] = d
+	}
+	r.mu.Unlock()
+	for id := range sent {
+		if _, ok := entries[id]; !ok {
+			entries[id] = &RegionEntry{AccountID: id, Region: r.plan.Region, Name: "withdrawn", Interests: []string{}, Numbers: []EntryNumber{}}
+		}
+	}
+	for id, e := range entries {
+		raw, _ := json.Marshal(e) // Version 0: the digest is of the content
+		sum := sha256.Sum256(raw)
+		digest := hex.EncodeToString(sum[:])
+		if sent[id] == digest {
+			continue
+		}
+		e.Version = time.Now().UnixNano()
+		body, _ := json.Marshal(e)
+		if _, err := r.bus.JS.Publish(ctx, entrySubject(r.plan.Region, id), body, jetstream.WithExpectStream(entriesStream(r.plan.Region))); err != nil {
+			r.bus.Trouble(err)
+			return fmt.Errorf("publish the entry of %s: %w", id, err)
+		}
+		r.mu.Lock()
+		if len(e.Numbers) == 0 {
+			delete(r.sent, id)
+		} else {
+			r.sent[id] = digest
+		}
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// receive keeps an entry of another region; an entry that fails the
+// checks is dropped and logged.
+func (r *regionDirectory) receive(m jetstream.Msg) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.keep(ctx, m.Subject(), m.Data()); err != nil {
+		slog.Warn("directory entry from another region refused", "subject", m.Subject(), "err", err)
+	}
+}
+
+// keep checks the entry published on subject and records it: its home
+// region must be the subject's, another region of the plan, and its
+// account the subject's; each number must lie in a block of the plan.
+func (r *regionDirectory) keep(ctx context.Context, subject string, data []byte) error {
+	e, err := ParseRegionEntry(data)
+	if err != nil {
+		return err
+	}
+	if want := entrySubject(e.Region, e.AccountID); subject != want {
+		return apperr.New(apperr.Invalid, "an entry of %s/%s arrived on %s", e.Region, e.AccountID, subject)
+	}
+	if e.Region == r.plan.Region || !r.regions[e.Region] {
+		return apperr.New(apperr.Invalid, "an entry of region %s is not another region's", e.Region)
+	}
+	for _, n := range e.Numbers {
+		if _, ok := r.plan.OwnerOf(n.Number); !ok {
+			return apperr.New(apperr.Invalid, "the number %s is in no region's block", n.Number)
+		}
+	}
+	return keepEntry(ctx, r.db, e)
+}
+
+// keepEntry records e in one transaction: each of its numbers is written
+// unless a newer entry wrote it, and the account's numbers of older
+// entries are removed. An entry older than the one kept changes nothing.
+func keepEntry(ctx context.Context, db *gorm.DB, e RegionEntry) error {
+	joined, err := joinInterests(e.Interests)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var newer int64
+		if err := tx.Model(&regionEntryRow{}).Where("account_id = ? AND version >= ?", e.AccountID, e.Version).Count(&newer).Error; err != nil {
+			return err
+		}
+		if newer > 0 {
+			return nil
+		}
+		for _, n := range e.Numbers {
+			row := regionEntryRow{Number: n.Number, AccountID: e.AccountID, Region: e.Region, Name: e.Name, Listed: e.Listed,
+				IsPrimary: n.Primary, Interests: joined, Version: e.Version, ReceivedAt: now}
+			res := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "number"}},
+				DoUpdates: clause.AssignmentColumns([]string{"account_id", "region", "name", "listed", "is_primary", "interests", "version", "received_at"}),
+				Where:     clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "region_entries.version < excluded.version"}}},
+			}).Create(&row)
+			if res.Error != nil {
+				return res.Error
+			}
+		}
+		return tx.Where("account_id = ? AND version < ?", e.AccountID, e.Version).Delete(&regionEntryRow{}).Error
+	})
+}
+
+// resolveElsewhere finds num among the entries of other regions' members:
+// their name and home region, offline and nothing to ring (calls across
+// regions are not built). NotFound when no region has it.
+func (s *Service) resolveElsewhere(ctx context.Context, num Number) (*Resolution, error) {
+	var row regionEntryRow
+	err := s.db.WithContext(ctx).Where("number = ?", num).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.New(apperr.NotFound, "nobody has the number %s", num)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s among other regions: %w", num, err)
+	}
+	return &Resolution{Number: num, Display: num.String(), Party: Party{Type: PartyMember, Name: row.Name, Region: row.Region},
+		State: StateOffline, Ring: []RingTarget{}}, nil
+}
+
+// notHeldElsewhere reports whether no entry of another region's member
+// holds num (what this region knows of them).
+func (s *Service) notHeldElsewhere(ctx context.Context, num Number) (bool, error) {
+	var held int64
+	if err := s.db.WithContext(ctx).Model(&regionEntryRow{}).Where("number = ?", num).Count(&held).Error; err != nil {
+		return false, fmt.Errorf("look for %s among other regions: %w", num, err)
+	}
+	return held == 0, nil
+}
+
+// ResolveAnywhere resolves num here (Resolve) or, when nobody here holds
+// it, among the members of other regions this region knows of. Only the
+// look-up route uses it: dialing, inviting and transfers stay on Resolve,
+// so an entry from another region never reaches a call.
+func (s *Service) ResolveAnywhere(ctx context.Context, num Number) (*Resolution, error) {
+	res, err := s.Resolve(ctx, num)
+	if apperr.Code(err) == apperr.NotFound {
+		return s.resolveElsewhere(ctx, num)
+	}
+	return res, err
+}
+
+// entriesChanged tells the region directory that an entry of this region
+// may have changed (nothing with one region).
+func (s *Service) entriesChanged() {
+	if s.regions != nil {
+		s.regions.changed()
+	}
+}
+
+// numberPrefix keeps the digits of a number typed as search text.
+func numberPrefix(query string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, query)
+}
