@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+
+	"golang.org/x/net/ipv4"
 )
 
 // sockaddr4 is a kernel sockaddr_in for addr.
@@ -161,4 +163,74 @@ func TestBatchSocketReadsBatchesWithoutAllocating(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("%v allocations per batch of %d packets sent and read", allocs, rounds)
 	}
+}
+
+// BenchmarkBatchSocketRead reads bursts of 8 packets from 4 senders: one
+// op is one packet read with its sender's address, by this socket's
+// recvmmsg and by x/net's ReadBatch (what the socket used before).
+func BenchmarkBatchSocketRead(b *testing.B) {
+	const burst = 8
+	run := func(b *testing.B, read func(conn *net.UDPConn) func([]byte) (int, netip.AddrPort, error)) {
+		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetReadBuffer(1 << 22)
+		var senders [4]*net.UDPConn
+		for i := range senders {
+			if senders[i], err = net.DialUDP("udp4", nil, conn.LocalAddr().(*net.UDPAddr)); err != nil {
+				b.Fatal(err)
+			}
+			defer senders[i].Close()
+		}
+		next := read(conn)
+		pkt, buf := make([]byte, 1200), make([]byte, 8192)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i += burst {
+			b.StopTimer()
+			for j := range burst {
+				senders[j%len(senders)].Write(pkt)
+			}
+			b.StartTimer()
+			for range burst {
+				if n, _, err := next(buf); err != nil || n != len(pkt) {
+					b.Fatal(n, err)
+				}
+			}
+		}
+	}
+	b.Run("recvmmsg", func(b *testing.B) {
+		run(b, func(conn *net.UDPConn) func([]byte) (int, netip.AddrPort, error) {
+			in, err := newInBatch(conn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return in.read
+		})
+	})
+	b.Run("x-net-ReadBatch", func(b *testing.B) {
+		run(b, func(conn *net.UDPConn) func([]byte) (int, netip.AddrPort, error) {
+			pc := ipv4.NewPacketConn(conn)
+			msgs := make([]ipv4.Message, batchSize)
+			for i := range msgs {
+				msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+			}
+			var n, at int
+			return func(buf []byte) (int, netip.AddrPort, error) {
+				for at >= n {
+					var err error
+					if n, err = pc.ReadBatch(msgs, 0); err != nil {
+						return 0, netip.AddrPort{}, err
+					}
+					at = 0
+				}
+				m := &msgs[at]
+				at++
+				ap := m.Addr.(*net.UDPAddr).AddrPort()
+				return copy(buf, m.Buffers[0][:m.N]), netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+			}
+		})
+	})
 }
