@@ -27,6 +27,11 @@ const (
 	// maxCachedAddrs bounds the destination addresses a shard keeps
 	// converted.
 	maxCachedAddrs = 1024
+	// socketBufferBytes is the kernel's receive and send buffer asked for
+	// the media socket (capped by net.core.rmem_max and wmem_max): the
+	// default, about 200 KiB, holds some 90 packets, which a node short of
+	// CPU for a few milliseconds overflows. LiveKit asks for 16 MiB.
+	socketBufferBytes = 4 << 20
 	// writeShards spreads the writers of a socket over this many batches,
 	// by destination (a destination's packets stay in order), so that the
 	// senders of many calls do not queue on one lock.
@@ -86,6 +91,9 @@ func listenBatchSocket(addr *net.UDPAddr) (*batchSocket, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Best effort: a smaller buffer than asked for still works.
+	_ = conn.SetReadBuffer(socketBufferBytes)
+	_ = conn.SetWriteBuffer(socketBufferBytes)
 	s := &batchSocket{UDPConn: conn, pc: ipv4.NewPacketConn(conn), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	if s.in, err = newInBatch(conn); err != nil {
 		conn.Close()
