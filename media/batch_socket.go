@@ -27,6 +27,11 @@ const (
 	// maxCachedAddrs bounds the destination addresses a shard keeps
 	// converted.
 	maxCachedAddrs = 1024
+	// socketBufferBytes is the kernel's receive and send buffer asked for
+	// the media socket (capped by net.core.rmem_max and wmem_max): the
+	// default, about 200 KiB, holds some 90 packets, which a node short of
+	// CPU for a few milliseconds overflows. LiveKit asks for 16 MiB.
+	socketBufferBytes = 4 << 20
 	// writeShards spreads the writers of a socket over this many batches,
 	// by destination (a destination's packets stay in order), so that the
 	// senders of many calls do not queue on one lock.
@@ -40,9 +45,9 @@ type batchSocket struct {
 	*net.UDPConn
 	pc *ipv4.PacketConn
 
-	// read side: the last recvmmsg's packets, handed out one at a time.
-	in        []ipv4.Message
-	inN, inAt int
+	// read side: the last recvmmsg's packets, handed out one at a time
+	// (batch_read_linux.go).
+	in *inBatch
 
 	// write side: each shard's batch fills and goes out; kick wakes
 	// flushLate when a batch gets its first packet.
@@ -86,10 +91,13 @@ func listenBatchSocket(addr *net.UDPAddr) (*batchSocket, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Best effort: a smaller buffer than asked for still works.
+	_ = conn.SetReadBuffer(socketBufferBytes)
+	_ = conn.SetWriteBuffer(socketBufferBytes)
 	s := &batchSocket{UDPConn: conn, pc: ipv4.NewPacketConn(conn), kick: make(chan struct{}, 1), done: make(chan struct{})}
-	s.in = make([]ipv4.Message, batchSize)
-	for i := range s.in {
-		s.in[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+	if s.in, err = newInBatch(conn); err != nil {
+		conn.Close()
+		return nil, err
 	}
 	for i := range s.shards {
 		sh := &s.shards[i]
@@ -104,21 +112,7 @@ func listenBatchSocket(addr *net.UDPAddr) (*batchSocket, error) {
 // ReadFromAddrPort returns the next packet, reading a batch when the last
 // one is used up.
 func (s *batchSocket) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
-	for s.inAt >= s.inN {
-		n, err := s.pc.ReadBatch(s.in, 0)
-		if err != nil {
-			return 0, netip.AddrPort{}, err
-		}
-		s.inN, s.inAt = n, 0
-	}
-	m := &s.in[s.inAt]
-	s.inAt++
-	ua, ok := m.Addr.(*net.UDPAddr)
-	if !ok {
-		return 0, netip.AddrPort{}, errors.New("batch socket: a packet without a UDP address")
-	}
-	ap := ua.AddrPort()
-	return copy(b, m.Buffers[0][:m.N]), netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+	return s.in.read(b)
 }
 
 // ReadFrom is ReadFromAddrPort with a net.Addr.

@@ -4,9 +4,14 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestBatchSocketDeliversEveryPacketInOrder: eight writers send to eight
@@ -96,5 +101,44 @@ func TestBatchSocketDeliversEveryPacketInOrder(t *testing.T) {
 	want := from.LocalAddr().(*net.UDPAddr).AddrPort()
 	if err != nil || string(buf[:n]) != "hello" || addr != netip.AddrPortFrom(want.Addr().Unmap(), want.Port()) {
 		t.Fatalf("read %q from %v (%v), want hello from %v", buf[:n], addr, err, want)
+	}
+}
+
+// TestBatchSocketAsksForLargeKernelBuffers: the media socket's receive and
+// send buffers are what socketBufferBytes asks for, as far as the
+// machine's limits (net.core.rmem_max, wmem_max) allow, not the default
+// of about 200 KiB that a node short of CPU for a moment overflows.
+func TestBatchSocketAsksForLargeKernelBuffers(t *testing.T) {
+	s, err := listenBatchSocket(&net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	raw, err := s.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		opt   int
+		limit string
+	}{{unix.SO_RCVBUF, "rmem_max"}, {unix.SO_SNDBUF, "wmem_max"}} {
+		b, err := os.ReadFile("/proc/sys/net/core/" + c.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		max, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int
+		var gerr error
+		raw.Control(func(fd uintptr) { got, gerr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, c.opt) })
+		if gerr != nil {
+			t.Fatal(gerr)
+		}
+		// The kernel doubles what it grants, for its own bookkeeping.
+		if want := 2 * min(socketBufferBytes, max); got < want {
+			t.Errorf("%s: %d bytes, want %d (%s %d)", c.limit, got, want, c.limit, max)
+		}
 	}
 }
