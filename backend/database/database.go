@@ -45,6 +45,7 @@ type DB struct {
 	*gorm.DB
 	Dialect string
 	sql     *sql.DB
+	turns   *writerTurns // SQLite's write turns; nil on PostgreSQL
 }
 
 // Open opens the database described by cfg and checks that it answers. It
@@ -57,6 +58,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		g       *gorm.DB
 		err     error
 		dialect string
+		turns   *writerTurns
 	)
 	switch {
 	case strings.HasPrefix(cfg.URL, "postgres://"), strings.HasPrefix(cfg.URL, "postgresql://"):
@@ -67,12 +69,13 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
-		var conn *sql.DB
-		conn, err = openSerializedSQLite(sqliteDSN(filepath.Join(cfg.DataDir, "livemall.db")), sqliteBusyTimeout)
+		var pool *turnPool
+		pool, err = openTurnPool(sqliteDSN(filepath.Join(cfg.DataDir, "livemall.db")), sqliteBusyTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("open database: %s", oneLine(err))
 		}
-		g, err = gorm.Open(&sqlite.Dialector{Conn: conn}, gcfg)
+		g, err = gorm.Open(&sqlite.Dialector{Conn: pool}, gcfg)
+		turns = pool.turns
 	default:
 		return nil, fmt.Errorf("open database: unsupported database URL %q (want postgres://…, or none for SQLite)", redact(cfg.URL))
 	}
@@ -85,14 +88,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	if dialect == SQLite {
 		// One writer at a time is all SQLite allows: writers take turns
-		// (sqlite_writer.go), and a writer waits for its turn holding a
-		// pool connection. So the pool has no cap: with one, writers
-		// queued for the turn could take every connection while the
-		// writer holding the turn waits for one (a read outside its
-		// transaction, or gorm preparing a statement), and nobody moves
-		// until the busy timeout. Connections are files in this process;
-		// 24 stay open between bursts.
-		sqlDB.SetMaxOpenConns(0)
+		// (sqlite_writer.go), and a transaction waits for its turn before
+		// it takes a connection (turnPool), so the writers queued for the
+		// turn hold none and the writer holding it finds one for a read
+		// beside its transaction. Every connection has its own page cache:
+		// the pool stays small.
+		sqlDB.SetMaxOpenConns(24)
 		sqlDB.SetMaxIdleConns(24)
 	} else {
 		sqlDB.SetMaxOpenConns(32)
@@ -103,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	// only 2 idle by default, so every burst opened new connections (new
 	// PostgreSQL backends, statements prepared again), which the queue
 	// benchmark measured as most of join → ring.
-	db := &DB{DB: g, Dialect: dialect, sql: sqlDB}
+	db := &DB{DB: g, Dialect: dialect, sql: sqlDB, turns: turns}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pctx); err != nil {

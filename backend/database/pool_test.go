@@ -1,4 +1,4 @@
-package database_test
+package database
 
 import (
 	"context"
@@ -8,29 +8,24 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/livemall/livemall/backend/database"
 )
 
-// A SQLite writer waits for its turn holding a pool connection. When more
-// writers wait than a bounded pool has connections, the writer that holds
-// the turn must still find a connection for a read outside its transaction
-// (and gorm for preparing a statement there): otherwise the turn is never
-// given back and every writer waits out the busy timeout. CI saw exactly
-// that: 32 sign-ups in flight, 24 connections, all of them failing after
-// 30 s.
+// More SQLite writers queue for the write turn than the pool has
+// connections: the writer that holds the turn must still find a connection
+// for a read outside its transaction (and gorm for preparing a statement
+// there), or the turn is never given back and every writer waits out the
+// busy timeout. CI saw exactly that when queued writers held connections:
+// 32 sign-ups in flight, 24 connections, all of them failing after 30 s.
+// Now a transaction takes its turn before a connection, and the pool stays
+// bounded.
 func TestSQLiteWriterHoldingTheTurnStillFindsAConnectionWhileOthersQueue(t *testing.T) {
 	ctx := context.Background()
-	db, err := database.Open(ctx, database.Config{DataDir: t.TempDir()})
+	db, err := Open(ctx, Config{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	if err := db.Exec("CREATE TABLE t (n INTEGER NOT NULL)").Error; err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := db.DB.DB()
-	if err != nil {
 		t.Fatal(err)
 	}
 	const waiting = 40
@@ -47,14 +42,9 @@ func TestSQLiteWriterHoldingTheTurnStillFindsAConnectionWhileOthersQueue(t *test
 				errs <- db.Transaction(func(tx *gorm.DB) error { return tx.Exec("INSERT INTO t VALUES (?)", i).Error })
 			}(i)
 		}
-		// Wait until every writer holds a connection while it waits for
-		// the turn, or the pool has none left to give.
+		// Wait until every writer is queued for the turn.
 		deadline := time.Now().Add(time.Minute)
-		for {
-			s := sqlDB.Stats()
-			if s.InUse >= waiting+1 || (s.MaxOpenConnections > 0 && s.InUse >= s.MaxOpenConnections && s.WaitCount > 0) {
-				break
-			}
+		for db.turns.waiting.Load() < waiting {
 			if time.Now().After(deadline) {
 				return errors.New("the writers never queued")
 			}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,8 +21,9 @@ import (
 // touches the database. Other processes on the same file (the CLI while the
 // server runs) still meet SQLite's busy timeout.
 type writerTurns struct {
-	turn chan struct{}
-	wait time.Duration
+	turn    chan struct{}
+	wait    time.Duration
+	waiting atomic.Int32 // writers waiting for their turn now
 }
 
 // errWriterBusy is returned when a writer waited longer than the busy
@@ -35,6 +37,8 @@ func (w *writerTurns) take(ctx context.Context) error {
 		return nil
 	default:
 	}
+	w.waiting.Add(1)
+	defer w.waiting.Add(-1)
 	timer := time.NewTimer(w.wait)
 	defer timer.Stop()
 	select {
@@ -53,14 +57,59 @@ func (w *writerTurns) give() { <-w.turn }
 // openSerializedSQLite opens dsn with the registered "sqlite" driver behind
 // a connector whose writers take turns.
 func openSerializedSQLite(dsn string, wait time.Duration) (*sql.DB, error) {
+	p, err := openTurnPool(dsn, wait)
+	if err != nil {
+		return nil, err
+	}
+	return p.DB, nil
+}
+
+// openTurnPool opens dsn like openSerializedSQLite and returns the pool
+// gorm uses, whose transactions take their turn before a connection.
+func openTurnPool(dsn string, wait time.Duration) (*turnPool, error) {
 	probe, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
 	}
 	drv := probe.Driver()
 	probe.Close()
-	return sql.OpenDB(&turnConnector{dsn: dsn, drv: drv, turns: &writerTurns{turn: make(chan struct{}, 1), wait: wait}}), nil
+	turns := &writerTurns{turn: make(chan struct{}, 1), wait: wait}
+	return &turnPool{DB: sql.OpenDB(&turnConnector{dsn: dsn, drv: drv, turns: turns}), turns: turns}, nil
 }
+
+// turnPool is the connection pool gorm works on with SQLite. A transaction
+// takes its write turn before it takes a connection from the pool, so the
+// writers queued for the turn hold no connection: the pool stays small and
+// the writer holding the turn always finds a connection for a read beside
+// its transaction (or for gorm preparing a statement there).
+type turnPool struct {
+	*sql.DB
+	turns *writerTurns
+}
+
+// turnTicket travels in the context from turnPool.BeginTx to the driver
+// connection's BeginTx, which adopts the turn already taken instead of
+// taking another.
+type turnTicket struct{ adopted bool }
+
+// turnTicketKey is the context key of a turnTicket.
+type turnTicketKey struct{}
+
+// BeginTx takes the write turn, then a connection, then begins.
+func (p *turnPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+	if err := p.turns.take(ctx); err != nil {
+		return nil, err
+	}
+	ticket := &turnTicket{}
+	tx, err := p.DB.BeginTx(context.WithValue(ctx, turnTicketKey{}, ticket), opts)
+	if !ticket.adopted {
+		p.turns.give() // no connection began with it
+	}
+	return tx, err
+}
+
+// GetDBConn returns the pool's *sql.DB (gorm's DB() asks for it).
+func (p *turnPool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
 
 // turnConnector opens driver connections that share one writerTurns.
 type turnConnector struct {
@@ -93,7 +142,9 @@ type turnConn struct {
 // BeginTx takes the write turn, then begins the transaction; the turn is
 // given back when it commits or rolls back.
 func (c *turnConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if err := c.turns.take(ctx); err != nil {
+	if t, ok := ctx.Value(turnTicketKey{}).(*turnTicket); ok && !t.adopted {
+		t.adopted = true // turnPool took the turn for this transaction
+	} else if err := c.turns.take(ctx); err != nil {
 		return nil, err
 	}
 	var (
