@@ -143,7 +143,7 @@ func TestAnEntryIsKeptOnlyFromItsRegionAndNeverOlder(t *testing.T) {
 		subject string
 		body    []byte
 	}{
-		"another region's subject": {entrySubject("b", "ac_x"), entry("c", "300000000020", 5, "X")},
+		"another region's subject":  {entrySubject("b", "ac_x"), entry("c", "300000000020", 5, "X")},
 		"another account's subject": {entrySubject("c", "ac_y"), entry("c", "300000000020", 5, "X")},
 		"this region's own":         {entrySubject("a", "ac_x"), entry("a", "300000000001", 5, "X")},
 		"a region outside the plan": {entrySubject("z", "ac_x"), entry("z", "300000000020", 5, "X")},

@@ -59,10 +59,10 @@ func ParseRegionEntry(data []byte) (RegionEntry, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var raw struct {
-		AccountID *string `json:"accountId"`
-		Region    *string `json:"region"`
-		Name      *string `json:"name"`
-		Listed    *bool   `json:"listed"`
+		AccountID *string   `json:"accountId"`
+		Region    *string   `json:"region"`
+		Name      *string   `json:"name"`
+		Listed    *bool     `json:"listed"`
 		Interests *[]string `json:"interests"`
 		Numbers   *[]struct {
 			Number  *string `json:"number"`
