@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/region"
 )
 
 // Block is a range of numbers owned by one region: only that region's
@@ -54,15 +55,15 @@ const defaultBlockName = "default"
 const maxBlocks = 64
 
 // ParseNumberPlan reads the --number-blocks plan "REGION=FIRST-LAST,…" for
-// a node of region. Numbers are 12 digits (spaces, dashes and dots between
-// digit groups are not allowed here: "-" separates first from last). An
-// empty spec gives region every number, handed out from start. Blocks may
-// not overlap, and region must own at least one block. Errors say which
+// a node of region home. Numbers are 12 digits (spaces, dashes and dots
+// between digit groups are not allowed here: "-" separates first from
+// last). An empty spec gives home every number, handed out from start.
+// Blocks may not overlap, and home must own at least one block. Errors say which
 // part of the plan is wrong.
-func ParseNumberPlan(region, spec string, start int64) (NumberPlan, error) {
-	plan := NumberPlan{Region: region}
-	if !validRegionName(region) {
-		return plan, fmt.Errorf("region %q must be 1 to 32 lowercase letters, digits or '-'", region)
+func ParseNumberPlan(home, spec string, start int64) (NumberPlan, error) {
+	plan := NumberPlan{Region: home}
+	if !region.ValidName(home) {
+		return plan, fmt.Errorf("region %q must be 1 to 32 lowercase letters, digits or '-'", home)
 	}
 	if strings.TrimSpace(spec) == "" {
 		if start == 0 {
@@ -71,7 +72,7 @@ func ParseNumberPlan(region, spec string, start int64) (NumberPlan, error) {
 		if start < Lowest || start > Highest {
 			return plan, fmt.Errorf("number block start %d must be a 12-digit number starting with 2–9", start)
 		}
-		plan.Blocks = []Block{{Name: defaultBlockName, Region: region, First: Lowest, Last: Highest, Start: start}}
+		plan.Blocks = []Block{{Name: defaultBlockName, Region: home, First: Lowest, Last: Highest, Start: start}}
 		return plan, nil
 	}
 	parts := strings.Split(spec, ",")
@@ -84,7 +85,7 @@ func ParseNumberPlan(region, spec string, start int64) (NumberPlan, error) {
 		if !ok {
 			return plan, fmt.Errorf("--number-blocks: %q must look like REGION=FIRST-LAST", part)
 		}
-		if !validRegionName(owner) {
+		if !region.ValidName(owner) {
 			return plan, fmt.Errorf("--number-blocks: region %q must be 1 to 32 lowercase letters, digits or '-'", owner)
 		}
 		a, b, ok := strings.Cut(rng, "-")
@@ -108,7 +109,7 @@ func ParseNumberPlan(region, spec string, start int64) (NumberPlan, error) {
 		}
 	}
 	if len(plan.Own()) == 0 {
-		return plan, fmt.Errorf("--number-blocks gives region %q no block: every region needs at least one", region)
+		return plan, fmt.Errorf("--number-blocks gives region %q no block: every region needs at least one", home)
 	}
 	return plan, nil
 }
@@ -124,20 +125,6 @@ func blockEnd(s string) (int64, error) {
 		}
 	}
 	return strconv.ParseInt(s, 10, 64)
-}
-
-// validRegionName is config.ValidRegion's rule, kept here so that the
-// directory checks what it is given (the config package is the command's).
-func validRegionName(name string) bool {
-	if name == "" || len(name) > 32 {
-		return false
-	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // Own returns the blocks of the plan's own region, in number order.

@@ -9,6 +9,7 @@ import (
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/backend/database/dbtest"
+	"github.com/livemall/livemall/backend/region"
 )
 
 // twoRegionPlan gives region a two small blocks (five numbers, then three)
@@ -274,7 +275,7 @@ func FuzzParseNumberClaim(f *testing.F) {
 			}
 			return
 		}
-		if _, err := ParseNumber(string(c.Number)); err != nil || !validRegionName(c.Region) || !validAccountID(c.AccountID) {
+		if _, err := ParseNumber(string(c.Number)); err != nil || !region.ValidName(c.Region) || !validAccountID(c.AccountID) {
 			t.Fatalf("accepted a bad claim %+v", c)
 		}
 	})

@@ -21,6 +21,7 @@ import (
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/auth"
+	"github.com/livemall/livemall/backend/region"
 	"github.com/livemall/livemall/backend/web"
 )
 
@@ -82,7 +83,7 @@ func ParseNumberClaim(data []byte) (NumberClaim, error) {
 	if string(num) != *raw.Number {
 		return c, apperr.New(apperr.Invalid, "a number claim carries the number as 12 digits")
 	}
-	if !validRegionName(*raw.Region) {
+	if !region.ValidName(*raw.Region) {
 		return c, apperr.New(apperr.Invalid, "a number claim's region must be 1 to 32 lowercase letters, digits or '-'")
 	}
 	if !validAccountID(*raw.AccountID) {

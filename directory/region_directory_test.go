@@ -9,6 +9,7 @@ import (
 
 	"github.com/livemall/livemall/backend/apperr"
 	"github.com/livemall/livemall/backend/bus"
+	"github.com/livemall/livemall/backend/region"
 )
 
 // threeRegionPlan gives regions a, b and c ten numbers each.
@@ -260,7 +261,7 @@ func FuzzParseRegionEntry(f *testing.F) {
 			}
 			return
 		}
-		if !validAccountID(e.AccountID) || !validRegionName(e.Region) || !validEntryName(e.Name) || e.Version <= 0 || len(e.Numbers) > MaxNumbersPerAccount {
+		if !validAccountID(e.AccountID) || !region.ValidName(e.Region) || !validEntryName(e.Name) || e.Version <= 0 || len(e.Numbers) > MaxNumbersPerAccount {
 			t.Fatalf("accepted a bad entry %+v", e)
 		}
 		for _, n := range e.Numbers {

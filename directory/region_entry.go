@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/livemall/livemall/backend/apperr"
+	"github.com/livemall/livemall/backend/region"
 )
 
 // RegionEntry is one member's public directory entry, as their home region
@@ -82,7 +83,7 @@ func ParseRegionEntry(data []byte) (RegionEntry, error) {
 	if !validAccountID(*raw.AccountID) {
 		return e, apperr.New(apperr.Invalid, "a directory entry's accountId must be 1 to 64 letters, digits, '_' or '-'")
 	}
-	if !validRegionName(*raw.Region) {
+	if !region.ValidName(*raw.Region) {
 		return e, apperr.New(apperr.Invalid, "a directory entry's region must be 1 to 32 lowercase letters, digits or '-'")
 	}
 	if !validEntryName(*raw.Name) {

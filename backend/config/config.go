@@ -17,6 +17,7 @@ import (
 
 	"github.com/livemall/livemall/backend/bus"
 	"github.com/livemall/livemall/backend/limits"
+	"github.com/livemall/livemall/backend/region"
 )
 
 // Config is everything `livemall serve` and the other subcommands need.
@@ -391,7 +392,7 @@ func (cfg *Config) Validate() error {
 	if cfg.NumberBlockStart < 200000000000 || cfg.NumberBlockStart > 999999999999 {
 		return fmt.Errorf("--number-block-start %d must be a 12-digit number starting with 2–9", cfg.NumberBlockStart)
 	}
-	if !ValidRegion(cfg.Region) {
+	if !region.ValidName(cfg.Region) {
 		return fmt.Errorf("--region %q must be 1 to 32 lowercase letters, digits or '-', like eu-west", cfg.Region)
 	}
 	for flagName, port := range map[string]int{"--media-udp-port": cfg.MediaUDPPort, "--media-tcp-port": cfg.MediaTCPPort} {
@@ -438,21 +439,6 @@ func (cfg *Config) Validate() error {
 		}
 	}
 	return nil
-}
-
-// ValidRegion reports whether name can name a region: 1 to 32 lowercase
-// ASCII letters, digits or '-'. Region names go into NATS subjects and
-// database rows, so nothing else is allowed.
-func ValidRegion(name string) bool {
-	if name == "" || len(name) > 32 {
-		return false
-	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // validateTURNTLS checks the TURN over TLS settings: both files or

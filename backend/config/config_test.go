@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"github.com/livemall/livemall/backend/region"
 	"io"
 	"strings"
 	"testing"
@@ -228,8 +229,8 @@ func TestRegionComesFromFlagsAndTheEnvironment(t *testing.T) {
 		t.Fatalf("flag over env: region %q %v", cfg.Region, err)
 	}
 	for _, ok := range []string{"a", "0", "eu-west-1", strings.Repeat("z", 32)} {
-		if !ValidRegion(ok) {
-			t.Errorf("ValidRegion(%q) = false", ok)
+		if !region.ValidName(ok) {
+			t.Errorf("region.ValidName(%q) = false", ok)
 		}
 	}
 }
