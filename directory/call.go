@@ -201,9 +201,9 @@ func (cl *call) start(res *Resolution) {
 
 // inCall reports whether the account is in an answered call.
 func (c *Calls) inCall(accountID string) bool {
-	var n int64
-	c.db.Model(&CallRecord{}).Where("state = ? AND (caller_account_id = ? OR callee_account_id = ?)", callActive, accountID, accountID).Count(&n)
-	return n > 0
+	var in bool
+	c.db.Raw("SELECT "+inAnsweredCallSQL, accountID, accountID).Scan(&in)
+	return in
 }
 
 // stopRinging tells the ringing devices to stop.

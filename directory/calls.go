@@ -287,7 +287,7 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 // newRecord checks the caller may place one more call and prepares its
 // record (stored by open).
 func (c *Calls) newRecord(ctx context.Context, conn *media.Conn, num Number, req dialRequest) (*CallRecord, error) {
-	open := c.db.WithContext(ctx).Model(&CallRecord{}).Where("state <> ?", callEnded)
+	open := c.db.WithContext(ctx).Model(&CallRecord{}).Where(openCallsSQL)
 	if conn.Guest != "" {
 		open = open.Where("caller_guest = ?", conn.Guest)
 	} else {

@@ -92,7 +92,7 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 	// An account in an answered call is busy, whatever its devices say (a
 	// question only for an online one: it saves the offline the query).
 	var inCall bool
-	err = s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM calls c WHERE c.state = 'active' AND (c.caller_account_id = ? OR c.callee_account_id = ?))
+	err = s.db.WithContext(ctx).Raw(`SELECT `+inAnsweredCallSQL+`
 		OR EXISTS (SELECT 1 FROM call_members m JOIN calls mc ON mc.id = m.call_id WHERE mc.state = 'active' AND m.account_id = ?)`, id, id, id).Scan(&inCall).Error
 	if err != nil {
 		return nil, fmt.Errorf("load calls in progress of %s: %w", num, err)
