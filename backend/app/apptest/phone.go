@@ -143,7 +143,9 @@ func (p *Phone) read() {
 		}
 		switch m.Type {
 		case "rtc.offer":
-			if err := p.onOffer(m.Data); err != nil {
+			// An offer that comes while the test closes the phone (its
+			// cleanup) meets a closed peer connection: no fault of the node.
+			if err := p.onOffer(m.Data); err != nil && !p.closed.Load() {
 				p.T.Errorf("answer offer: %v", err)
 			}
 		case "rtc.candidate":
@@ -266,16 +268,21 @@ func (p *Phone) onOffer(data json.RawMessage) error {
 	p.mu.Lock()
 	// A closed peer connection of the same call (the phone left it and is
 	// rung back into it, as a transfer's target) is replaced, as a
-	// browser's new call screen does.
-	cp, same := p.cp, p.callID == d.CallID && p.cp != nil && p.cp.PC.SignalingState() != webrtc.SignalingStateClosed
+	// browser's new call screen does. pion closes a connection whose
+	// server sent DTLS close_notify (the room let it go) on a goroutine of
+	// its own, so a connection may be closing while the next offer comes:
+	// one whose DTLS is over, or that closes while answering, is replaced.
+	cp, same := p.cp, p.callID == d.CallID && p.cp != nil && stillOpen(p.cp.PC)
 	p.mu.Unlock()
 	if same {
 		answer, err := cp.AnswerOffer(d.SDP)
-		if err != nil {
+		if err == nil {
+			p.Send("rtc.answer", map[string]any{"callId": d.CallID, "sdp": answer})
+			return nil
+		}
+		if !errors.Is(err, webrtc.ErrConnectionClosed) {
 			return err
 		}
-		p.Send("rtc.answer", map[string]any{"callId": d.CallID, "sdp": answer})
-		return nil
 	}
 	conf := webrtc.Configuration{}
 	if p.ice != nil {
@@ -531,3 +538,16 @@ func (p *Phone) SelectedPair() *webrtc.ICECandidatePair {
 
 // Received reports the audio and video packets this phone received.
 func (p *Phone) Received() (int64, int64) { return p.got[0].Load(), p.got[1].Load() }
+
+// stillOpen reports whether a phone's peer connection can take another
+// offer: not closed, and its DTLS not ended by the server.
+func stillOpen(pc *webrtc.PeerConnection) bool {
+	if pc.SignalingState() == webrtc.SignalingStateClosed || pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
+		return false
+	}
+	switch pc.SCTP().Transport().State() { // the connection's one DTLS transport
+	case webrtc.DTLSTransportStateClosed, webrtc.DTLSTransportStateFailed:
+		return false
+	}
+	return true
+}
