@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/glebarez/go-sqlite" // database/sql driver "sqlite" for the ceiling
+	_ "modernc.org/sqlite" // database/sql driver "sqlite" for the ceiling
 	"github.com/gofiber/fiber/v2"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the ceiling
 	"github.com/valyala/fasthttp"
