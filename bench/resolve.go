@@ -10,10 +10,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite" for the ceiling
 	"github.com/gofiber/fiber/v2"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the ceiling
 	"github.com/valyala/fasthttp"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite" for the ceiling
 )
 
 // runResolve measures GET /api/v1/numbers/{n} (signed in, existing

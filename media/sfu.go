@@ -37,7 +37,7 @@ type SFUConfig struct {
 // room on the node that placed it; the SFU holds only what this node hosts.
 type SFU struct {
 	peers *peerFactory
-	cfg SFUConfig
+	cfg   SFUConfig
 	// closers release the shared media ports at Close.
 	closers []func() error
 	// stats are the media counters Collector exports (metrics.go).
