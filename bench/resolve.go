@@ -180,7 +180,7 @@ func serveSQLCeiling(args childArgs) (string, func(), error) {
 		q = strings.Replace(q, "?", "$1", 1)
 		db.SetMaxOpenConns(32)
 	} else {
-		dsn := "file:" + filepath.Join(args.DataDir, "livemall.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		dsn := "file:" + filepath.Join(args.DataDir, "livemall.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
 		db, err = sql.Open("sqlite", dsn)
 		db.SetMaxOpenConns(8)
 	}
