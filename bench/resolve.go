@@ -10,10 +10,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/glebarez/go-sqlite" // database/sql driver "sqlite" for the ceiling
 	"github.com/gofiber/fiber/v2"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the ceiling
 	"github.com/valyala/fasthttp"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite" for the ceiling
 )
 
 // runResolve measures GET /api/v1/numbers/{n} (signed in, existing
@@ -180,7 +180,7 @@ func serveSQLCeiling(args childArgs) (string, func(), error) {
 		q = strings.Replace(q, "?", "$1", 1)
 		db.SetMaxOpenConns(32)
 	} else {
-		dsn := "file:" + filepath.Join(args.DataDir, "livemall.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		dsn := "file:" + filepath.Join(args.DataDir, "livemall.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
 		db, err = sql.Open("sqlite", dsn)
 		db.SetMaxOpenConns(8)
 	}

@@ -183,7 +183,7 @@ func FuzzParticipantAnswerSDP(f *testing.F) {
 		if err == nil {
 			p.AddCandidate(webrtc.ICECandidateInit{Candidate: candidate})
 		}
-		pc, err := sfu.api.NewPeerConnection(webrtc.Configuration{})
+		pc, err := sfu.peers.newPeerConnection()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -83,8 +83,8 @@ type sinkEntry struct {
 const maxTracksPerParticipant = 2
 
 // newParticipant builds a participant and sends the server's offer at once.
-func newParticipant(api *webrtc.API, id string, signal func(typ string, data any)) (*Participant, error) {
-	p, err := buildParticipant(api, id, signal)
+func newParticipant(peers *peerFactory, id string, signal func(typ string, data any)) (*Participant, error) {
+	p, err := buildParticipant(peers, id, signal)
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +97,8 @@ func newParticipant(api *webrtc.API, id string, signal func(typ string, data any
 
 // buildParticipant builds the peer connection with its main downstream
 // audio and video tracks; nothing is offered yet.
-func buildParticipant(api *webrtc.API, id string, signal func(typ string, data any)) (*Participant, error) {
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+func buildParticipant(peers *peerFactory, id string, signal func(typ string, data any)) (*Participant, error) {
+	pc, err := peers.newPeerConnection()
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}

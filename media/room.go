@@ -143,7 +143,7 @@ func (r *Room) JoinAs(id string, role Role, whisperTo string, signal func(typ st
 	if err := r.checkRole(id, role, whisperTo); err != nil {
 		return nil, err
 	}
-	p, err := buildParticipant(r.sfu.api, id, signal)
+	p, err := buildParticipant(r.sfu.peers, id, signal)
 	if err != nil {
 		return nil, err
 	}

@@ -36,8 +36,8 @@ type SFUConfig struct {
 // SFU forwards media between the participants of rooms. Each call is one
 // room on the node that placed it; the SFU holds only what this node hosts.
 type SFU struct {
-	api *webrtc.API
-	cfg SFUConfig
+	peers *peerFactory
+	cfg   SFUConfig
 	// closers release the shared media ports at Close.
 	closers []func() error
 	// stats are the media counters Collector exports (metrics.go).
@@ -74,7 +74,10 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 		sfu.Close()
 		return nil, err
 	}
-	sfu.api = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	if sfu.peers, err = newPeerFactory(m, reg, se); err != nil {
+		sfu.Close()
+		return nil, err
+	}
 	return sfu, nil
 }
 
@@ -301,7 +304,7 @@ func (r *Room) Join(id string, signal func(typ string, data any)) (*Participant,
 	if err := r.admits(id); err != nil {
 		return nil, err
 	}
-	p, err := newParticipant(r.sfu.api, id, signal)
+	p, err := newParticipant(r.sfu.peers, id, signal)
 	if err != nil {
 		return nil, err
 	}

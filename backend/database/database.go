@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
+	sqlite "github.com/libtnb/sqlite"
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -119,9 +119,13 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 const sqliteBusyTimeout = 30 * time.Second
 
 // sqliteDSN turns a file path into a DSN with WAL, foreign keys, a busy
-// timeout and write-locking transactions.
+// timeout and write-locking transactions. Times are written as
+// "2006-01-02 15:04:05.999999999-07:00" (_time_format=sqlite), as the
+// driver before modernc.org/sqlite wrote them, so that rows of older
+// databases sort and compare with new ones; modernc's own default is Go's
+// time.String, which sorts differently and can carry a monotonic reading.
 func sqliteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 }
 
 // Ping checks that the database answers a query.

@@ -233,3 +233,47 @@ func TestOneTimeZonePerStoreMigration(t *testing.T) {
 		t.Fatalf("appointment zones after rolling 00022 back: %s", got)
 	}
 }
+
+// TestSQLiteWritesTimesAsOlderDatabasesHoldThem stores times as the text
+// the driver before modernc.org/sqlite wrote ("2006-01-02
+// 15:04:05.999999999-07:00", no monotonic reading), so that the rows of an
+// older database sort and compare with new ones, and reads them back.
+func TestSQLiteWritesTimesAsOlderDatabasesHoldThem(t *testing.T) {
+	db, err := database.Open(context.Background(), database.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Exec("CREATE TABLE times (id INTEGER PRIMARY KEY, at DATETIME)").Error; err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 6, 9, 5, 3, 120000000, time.UTC)
+	now := time.Now() // carries a monotonic reading
+	old := "2026-12-06 09:05:02.5+00:00"
+	for i, v := range []any{at, now, old} {
+		if err := db.Exec("INSERT INTO times (id, at) VALUES (?, ?)", i+1, v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var texts []string
+	if err := db.Raw("SELECT CAST(at AS TEXT) FROM times ORDER BY id").Scan(&texts).Error; err != nil {
+		t.Fatal(err)
+	}
+	if texts[0] != "2026-12-06 09:05:03.12+00:00" {
+		t.Fatalf("a time is written as %q, want 2026-12-06 09:05:03.12+00:00", texts[0])
+	}
+	if strings.Contains(texts[1], "m=") || strings.Contains(texts[1], " +0") {
+		t.Fatalf("time.Now() is written as %q: Go's time.String, not the stored format", texts[1])
+	}
+	var order []int
+	if err := db.Raw("SELECT id FROM times WHERE id <> 2 ORDER BY at").Scan(&order).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 2 || order[0] != 3 || order[1] != 1 {
+		t.Fatalf("an older row and a new one sort as %v, want [3 1]", order)
+	}
+	var back time.Time
+	if err := db.Raw("SELECT at FROM times WHERE id = 1").Scan(&back).Error; err != nil || !back.Equal(at) {
+		t.Fatalf("read back %v (%v), want %v", back, err, at)
+	}
+}
