@@ -63,6 +63,9 @@ type call struct {
 	// names maps participant ids to the names rosters show; signalTo
 	// reads it under the room's lock, so it has no part in mu.
 	names sync.Map
+	// calleeRegion is the home region of a callee homed in another
+	// region (region_calls.go): no mailbox of theirs is here.
+	calleeRegion string
 }
 
 // host opens the room for a new call and subscribes to its messages.
@@ -72,7 +75,7 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, ctx: ctx, cancel: cancel, greeting: selfGreeting, avatar: req.Avatar}
+	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, calleeRegion: res.Party.Region, ctx: ctx, cancel: cancel, greeting: selfGreeting, avatar: req.Avatar}
 	if caller.AccountID != "" {
 		refs, _ := c.dir.accounts.Refs(ctx, []string{caller.AccountID})
 		cl.callerName = refs[caller.AccountID].Name
@@ -519,6 +522,13 @@ func (cl *call) hangUp(from party) {
 // toMailbox turns the call into a message: the caller hears the greeting,
 // then what they send is recorded. Called with mu held.
 func (cl *call) toMailbox(outcome string) {
+	if cl.calleeRegion != "" {
+		// The mailbox of a member of another region is in their region:
+		// the call ends, and the caller hears why.
+		cl.rec.Outcome = &outcome
+		go cl.end(outcome, fmt.Sprintf("%s cannot take your call right now", cl.calleeName))
+		return
+	}
 	cl.state = callMailbox
 	cl.rec.Outcome = &outcome
 	cl.c.db.Model(&CallRecord{}).Where("id = ?", cl.rec.ID).Updates(map[string]any{"state": callMailbox, "outcome": outcome})

@@ -118,6 +118,7 @@ type Calls struct {
 	conns map[string]map[string]bool
 
 	pingSub   *nats.Subscription // answers other nodes asking whether this one is up
+	ringSub   *nats.Subscription // answers other regions' ring requests (region_calls.go); nil with one region
 	stopSweep chan struct{}
 	sweepDone chan struct{}
 }
@@ -146,6 +147,10 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, queue: queue, rooms: NewRooms(bus), blobs: blobs, cfg: cfg, node: node, greeting: greeting, tone: tailOf(greeting, toneLength),
 		calls: map[string]*call{}, conns: map[string]map[string]bool{}, stopSweep: make(chan struct{}), sweepDone: make(chan struct{}), metrics: newCallMetrics()}
 	if c.pingSub, err = c.answerPings(); err != nil {
+		return nil, err
+	}
+	if c.ringSub, err = c.answerRings(); err != nil {
+		c.pingSub.Unsubscribe()
 		return nil, err
 	}
 	if cfg.LostCallSweep == 0 {
@@ -253,6 +258,9 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 		return err
 	}
 	res, err := c.dir.Resolve(ctx, num)
+	if apperr.Code(err) == apperr.NotFound {
+		res, err = c.entryElsewhere(ctx, num) // a member of another region?
+	}
 	if err != nil {
 		return err
 	}
@@ -273,6 +281,12 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	rec, err := c.newRecord(ctx, conn, num, req)
 	if err != nil {
 		return err
+	}
+	if res.Party.Region != "" {
+		// Asked only once the caller may place the call.
+		if err := c.ringElsewhere(ctx, res); err != nil {
+			return err
+		}
 	}
 	calleeID := res.Party.AccountID
 	rec.CalleeAccountID = &calleeID
@@ -316,7 +330,13 @@ func (c *Calls) newRecord(ctx context.Context, conn *media.Conn, num Number, req
 
 // open stores the record and hosts the call's room on this node.
 func (c *Calls) open(ctx context.Context, rec *CallRecord, conn *media.Conn, res *Resolution, req dialRequest, selfGreeting bool) (*call, error) {
-	if err := c.db.WithContext(ctx).Create(rec).Error; err != nil {
+	store := c.db.WithContext(ctx)
+	if res.Party.Region != "" {
+		// The callee's account is in their region's database, not here:
+		// the record names them by number; the room knows their account.
+		store = store.Omit("callee_account_id")
+	}
+	if err := store.Create(rec).Error; err != nil {
 		return nil, fmt.Errorf("store call: %w", err)
 	}
 	cl, err := c.host(rec, partyOfConn(conn), res, req, selfGreeting)
@@ -432,6 +452,9 @@ func (c *Calls) Close() {
 	}
 	<-c.sweepDone
 	defer c.pingSub.Unsubscribe()
+	if c.ringSub != nil {
+		c.ringSub.Unsubscribe()
+	}
 	c.mu.Lock()
 	calls := make([]*call, 0, len(c.calls))
 	for _, cl := range c.calls {

@@ -221,7 +221,8 @@ func (c *Calls) NotifyMissed(n Notifier) { c.notifier = n }
 // call's path.
 func (cl *call) notify(kind string) {
 	n := cl.c.notifier
-	if n == nil || cl.rec.CalleeAccountID == nil {
+	if n == nil || cl.rec.CalleeAccountID == nil || cl.calleeRegion != "" {
+		// A member of another region is told by their region, not here.
 		return
 	}
 	number := ""

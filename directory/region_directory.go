@@ -354,8 +354,8 @@ func keepEntry(ctx context.Context, db *gorm.DB, e RegionEntry) error {
 }
 
 // resolveElsewhere finds num among the entries of other regions' members:
-// their name and home region, offline and nothing to ring (calls across
-// regions are not built). NotFound when no region has it.
+// their name and home region, offline and nothing to ring (a dial asks
+// their region: region_calls.go). NotFound when no region has it.
 func (s *Service) resolveElsewhere(ctx context.Context, num Number) (*Resolution, error) {
 	var row regionEntryRow
 	err := s.db.WithContext(ctx).Where("number = ?", num).Take(&row).Error
@@ -381,8 +381,8 @@ func (s *Service) notHeldElsewhere(ctx context.Context, num Number) (bool, error
 
 // ResolveAnywhere resolves num here (Resolve) or, when nobody here holds
 // it, among the members of other regions this region knows of. Only the
-// look-up route uses it: dialing, inviting and transfers stay on Resolve,
-// so an entry from another region never reaches a call.
+// look-up route uses it: inviting and transfers stay on Resolve, and a
+// dial rings only what the member's own region answers (region_calls.go).
 func (s *Service) ResolveAnywhere(ctx context.Context, num Number) (*Resolution, error) {
 	res, err := s.Resolve(ctx, num)
 	if apperr.Code(err) == apperr.NotFound {
