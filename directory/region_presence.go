@@ -263,16 +263,14 @@ func (r *regionPresence) sweepLoop() {
 }
 
 // share publishes the states that differ from the ones this node last
-// published, for this region's members among them (accounts known as
-// other regions' members, staff and stores are left out).
+// published, for this region's members among them: accounts holding a
+// member's number here (other regions' members, whatever any region says
+// of them, and staff are left out).
 func (r *regionPresence) share(ctx context.Context, states map[string]State) error {
 	r.mu.Lock()
 	resend := r.resend
 	var moved []string
 	for id, st := range states {
-		if _, elsewhere := r.remote[id]; elsewhere {
-			continue
-		}
 		last, ok := r.shared[id]
 		if !ok {
 			last = StateOffline

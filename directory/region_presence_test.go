@@ -133,8 +133,19 @@ func TestEveryRegionSeesTheStatesOfOtherRegionsMembers(t *testing.T) {
 	if n := publishedStates(t, b, "c"); n != before {
 		t.Fatalf("c published a state of a's member (%d → %d messages)", before, n)
 	}
-	if seenC.count(acc.ID) != 0 {
-		t.Fatal("c reported its own member's state as another region's")
+	// Nor does a state that another region publishes about c's own member
+	// stop c from publishing it, or change what c shows of them.
+	if err := rc.keep(stateSubject("a", acc.ID), []byte(`{"accountId":"`+acc.ID+`","region":"a","state":"busy","version":9000000000000000000}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.share(ctx, map[string]State{acc.ID: StateAway}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "a to see c's member away", func() bool { return sa.remoteState(acc.ID, "c") == StateAway })
+	sc := &Service{db: fc.numbers.db, Numbers: fc.numbers, shared: rc}
+	own := map[string]State{acc.ID: StateOffline}
+	if err := sc.withRemoteStates(ctx, own); err != nil || own[acc.ID] != StateOffline {
+		t.Fatalf("c shows its own member as a says: %v %v", own, err)
 	}
 }
 
