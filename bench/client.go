@@ -245,8 +245,12 @@ type sources struct {
 	next atomic.Int64
 }
 
-// dialer returns a dialer bound to the next source address.
+// dialer returns a dialer bound to the next source address; with n 0,
+// one bound to none (for nodes off the loopback, as the regions').
 func (s *sources) dialer() *net.Dialer {
+	if s.n == 0 {
+		return &net.Dialer{}
+	}
 	i := int(s.next.Add(1)-1) % max(1, s.n)
 	return sourceDialer(s.base + 1 + i)
 }

@@ -3,7 +3,8 @@
 //
 //	go run ./bench SCENARIO [flags]
 //
-// SCENARIO is resolve, presence, dial, sfu, record, queue or all. Each starts a
+// SCENARIO is resolve, presence, dial, sfu, record, queue, cluster, regions
+// or all (cluster and regions need root and are not in all). Each starts a
 // real livemall node as a child process (a fresh data dir, SQLite unless
 // --database-url names PostgreSQL), drives it from this process, measures
 // its ceiling in the same run, and prints a table and one JSON object.
@@ -79,7 +80,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.IntVar(&o.answered, "answered", o.answered, "dial: dials answered, timed to the callee's first RTP packet")
 	fs.Var(callCounts{o}, "calls", "sfu: concurrent 1:1 calls with 720p VP8 + Opus both ways; a list (10,20,40) sweeps")
 	fs.BoolVar(&o.livekit, "livekit", o.livekit, "sfu: also carry the calls on livekit-server v1.13.5 (installed into .bin/)")
-	fs.IntVar(&o.repeat, "repeat", o.repeat, "sfu: measure each call count this many times, servers interleaved")
+	fs.IntVar(&o.repeat, "repeat", o.repeat, "sfu: measure each call count this many times, servers interleaved; regions: heals timed (3 when 0)")
 	fs.IntVar(&o.recordings, "recordings", o.recordings, "record: concurrent messages recorded")
 	fs.IntVar(&o.agents, "agents", o.agents, "queue: agents of the store, answering every ring at once")
 	fs.IntVar(&o.shoppers, "shoppers", o.shoppers, "queue: guest shoppers dialing the store's sales number in the burst")

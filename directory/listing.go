@@ -59,7 +59,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 	}
 	// Only members' profiles carry a name (see migration 00015). Members
 	// homed in other regions come from region_entries, with the same
-	// filters; they have no presence here, so they are never online.
+	// filters; their state is the one their home region publishes.
 	local := s.db.Table("member_profiles AS p").
 		Select("p.account_id, p.name, n.number, p.interests, '' AS region").
 		Joins("JOIN numbers n ON n.account_id = p.account_id AND n.is_primary").
@@ -96,11 +96,12 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 		for id := range online {
 			ids = append(ids, id)
 		}
-		if len(ids) == 0 {
+		elsewhere := s.remoteOnline()
+		if len(ids) == 0 && len(elsewhere) == 0 {
 			return []Listing{}, "", nil
 		}
-		local = local.Where("p.account_id IN ?", ids)
-		remote = remote.Where("1 = 0")
+		local = whereAccountIn(local, ids)
+		remote = whereAccountIn(remote, elsewhere)
 	}
 	q := s.db.WithContext(ctx).Table("(? UNION ALL ?) AS d", local, remote).Select("d.account_id, d.name, d.number, d.interests, d.region")
 	if f.Cursor != "" {
@@ -138,7 +139,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Listing, string, er
 	for _, r := range rows {
 		l := Listing{AccountID: r.AccountID, Name: r.Name, Number: r.Number, Display: r.Number.String(), Interests: splitInterests(r.Interests), State: states[r.AccountID], Region: r.Region}
 		if r.Region != "" {
-			l.State = StateOffline // no presence of other regions' members yet
+			l.State = s.remoteState(r.AccountID, r.Region) // as their home region says
 		}
 		if f.OnlineOnly && (l.State == StateOffline || l.State == StatePush) {
 			continue

@@ -62,7 +62,7 @@ func (p *Presence) Lease(ctx context.Context, node string) error {
 	if !p.bus.Conn.IsConnected() {
 		return fmt.Errorf("renew the node lease: the NATS connection is %s", p.bus.Conn.Status())
 	}
-	_, err := p.bus.JS.Publish(ctx, "$KV."+presenceBucket+"."+leaseKey(node), []byte(node), jetstream.WithMsgTTL(p.ttl))
+	_, err := p.bus.JS.Publish(ctx, "$KV."+p.cfg.Bucket+"."+leaseKey(node), []byte(node), jetstream.WithMsgTTL(p.ttl))
 	if err != nil {
 		p.bus.Trouble(err)
 		return fmt.Errorf("renew the node lease: %w", err)

@@ -54,6 +54,7 @@ func (r PresenceRecord) key() string { return r.DeviceID + "." + r.ConnID }
 type Presence struct {
 	bus *bus.Bus
 	ttl time.Duration
+	cfg jetstream.KeyValueConfig // the bucket: presenceConfig, or a region's (regionPresenceConfig)
 
 	mu       sync.RWMutex
 	kv       jetstream.KeyValue        // the bucket, replaced by Reopen
@@ -85,10 +86,15 @@ var presenceConfig = jetstream.KeyValueConfig{
 // heartbeat (at least 1 s). Reopen re-creates the bucket and the watch
 // after a NATS fault.
 func OpenPresence(ctx context.Context, b *bus.Bus, ttl time.Duration) (*Presence, error) {
+	return openPresenceBucket(ctx, b, ttl, presenceConfig)
+}
+
+// openPresenceBucket is OpenPresence on the bucket cfg.
+func openPresenceBucket(ctx context.Context, b *bus.Bus, ttl time.Duration, cfg jetstream.KeyValueConfig) (*Presence, error) {
 	if ttl < time.Second {
 		return nil, fmt.Errorf("presence TTL %v is below 1s", ttl)
 	}
-	p := &Presence{bus: b, ttl: ttl, records: map[string]PresenceRecord{}, byDevice: map[string]map[string]bool{},
+	p := &Presence{bus: b, ttl: ttl, cfg: cfg, records: map[string]PresenceRecord{}, byDevice: map[string]map[string]bool{},
 		leases: map[string]bool{}, gone: make(chan string, 64), changes: newPendingAccounts()}
 	if err := p.Reopen(ctx); err != nil {
 		return nil, err
@@ -103,7 +109,7 @@ func OpenPresence(ctx context.Context, b *bus.Bus, ttl time.Duration) (*Presence
 func (p *Presence) Reopen(ctx context.Context) error {
 	p.watchMu.Lock()
 	defer p.watchMu.Unlock()
-	kv, err := p.bus.KeyValue(ctx, presenceConfig, bus.Soft)
+	kv, err := p.bus.KeyValue(ctx, p.cfg, bus.Soft)
 	if err != nil {
 		return fmt.Errorf("open presence bucket: %w", err)
 	}
@@ -303,7 +309,7 @@ func (p *Presence) Announce(ctx context.Context, rec PresenceRecord) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.bus.JS.Publish(ctx, "$KV."+presenceBucket+"."+rec.key(), raw)
+	_, err = p.bus.JS.Publish(ctx, "$KV."+p.cfg.Bucket+"."+rec.key(), raw)
 	if err != nil {
 		p.bus.Trouble(err)
 		return fmt.Errorf("announce presence: %w", err)

@@ -354,8 +354,9 @@ func keepEntry(ctx context.Context, db *gorm.DB, e RegionEntry) error {
 }
 
 // resolveElsewhere finds num among the entries of other regions' members:
-// their name and home region, offline and nothing to ring (a dial asks
-// their region: region_calls.go). NotFound when no region has it.
+// their name, home region and the state it publishes (region_presence.go),
+// nothing to ring (a dial asks their region: region_calls.go). NotFound
+// when no region has it.
 func (s *Service) resolveElsewhere(ctx context.Context, num Number) (*Resolution, error) {
 	var row regionEntryRow
 	err := s.db.WithContext(ctx).Where("number = ?", num).Take(&row).Error
@@ -366,7 +367,7 @@ func (s *Service) resolveElsewhere(ctx context.Context, num Number) (*Resolution
 		return nil, fmt.Errorf("resolve %s among other regions: %w", num, err)
 	}
 	return &Resolution{Number: num, Display: num.String(), Party: Party{Type: PartyMember, Name: row.Name, Region: row.Region},
-		State: StateOffline, Ring: []RingTarget{}}, nil
+		State: s.remoteState(row.AccountID, row.Region), Ring: []RingTarget{}}, nil
 }
 
 // notHeldElsewhere reports whether no entry of another region's member

@@ -28,7 +28,11 @@ func (s *Service) States(ctx context.Context, accountIDs []string) (map[string]S
 	if err != nil {
 		return nil, err
 	}
-	return s.statesFrom(ctx, accountIDs, targets)
+	out, err := s.statesFrom(ctx, accountIDs, targets)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.withRemoteStates(ctx, out) // other regions' members
 }
 
 // statesFrom folds ring targets already loaded into states, then marks the

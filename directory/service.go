@@ -64,6 +64,8 @@ type Service struct {
 	claimsSub *nats.Subscription
 	// regions shares directory entries with other regions (nil with one).
 	regions *regionDirectory
+	// shared shares members' states with other regions (nil with one).
+	shared *regionPresence
 }
 
 // touchSubject carries accounts whose state changed for another reason
@@ -109,7 +111,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 	if cfg.Heartbeat >= cfg.PresenceTTL {
 		return nil, fmt.Errorf("heartbeat interval %v must be shorter than the presence TTL %v", cfg.Heartbeat, cfg.PresenceTTL)
 	}
-	p, err := OpenPresence(ctx, b, cfg.PresenceTTL)
+	p, err := openPresenceBucket(ctx, b, cfg.PresenceTTL, presenceConfigOf(numbers.plan))
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +157,20 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		s.claimsSub.Unsubscribe()
 		p.Close()
 		return nil, err
+	}
+	if s.shared, err = openRegionPresence(ctx, db, b, numbers.plan, 0, s.touched.add); err != nil {
+		s.touchSub.Unsubscribe()
+		s.accountsSub.Unsubscribe()
+		s.claimsSub.Unsubscribe()
+		if s.regions != nil {
+			s.regions.close()
+		}
+		p.Close()
+		return nil, err
+	}
+	if s.shared != nil {
+		s.shared.sweep = s.shareAll
+		s.shared.start()
 	}
 	go s.pushChanges()
 	go s.keepPresence()
@@ -227,6 +243,9 @@ func (s *Service) Close() {
 	}
 	if s.regions != nil {
 		s.regions.close()
+	}
+	if s.shared != nil {
+		s.shared.close()
 	}
 	close(s.stop)
 	<-s.stopped
@@ -350,6 +369,7 @@ func (s *Service) handleWatch(ctx context.Context, c *media.Conn, _ media.Messag
 	for id := range online {
 		ids = append(ids, id)
 	}
+	ids = append(ids, s.remoteOnline()...) // other regions' members
 	states, err := s.States(ctx, ids)
 	if err != nil {
 		return err
@@ -385,12 +405,13 @@ func (s *Service) pushStates(accounts []string) {
 		n := min(len(accounts), statesPerQuery)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		states, err := s.States(ctx, accounts[:n])
-		cancel()
 		if err != nil {
 			slog.Warn("presence states", "err", err)
 		} else {
 			s.broadcast(states)
+			s.shareStates(ctx, states)
 		}
+		cancel()
 		accounts = accounts[n:]
 	}
 }
