@@ -86,7 +86,12 @@ func (s *Service) withPushStates(ctx context.Context, states map[string]State) e
 
 // PushChanged tells every node that the account's push reach changed (a
 // device subscribed or its subscription went), so directories show it.
-func (s *Service) PushChanged(accountID string) { s.touch(accountID) }
+// This node forgets what it cached of the account at once; the others when
+// the touch reaches them.
+func (s *Service) PushChanged(accountID string) {
+	s.reach.forget(accountID)
+	s.touch(accountID)
+}
 
 // ringByPush rings a callee whose apps are closed through their push
 // subscriptions; when no push service takes it the caller goes to the

@@ -2,7 +2,9 @@ package directory
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -78,11 +80,11 @@ func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) 
 	}
 	res.State = stateOf(res.Ring)
 	if member && res.State == StateOffline && s.pushes != nil {
-		reach, err := s.pushes.ReachableAmong(ctx, []string{id})
+		reach, err := s.pushReachable(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if reach[id] {
+		if reach {
 			res.State = StatePush
 		}
 	}
@@ -143,31 +145,95 @@ type numberRoute struct {
 	devices []RingTarget
 }
 
+// routeSQL is route's query: numbers ⟕ member_profiles ⟕ device_accounts
+// ⟕ devices, newest sign-in first.
+const routeSQL = `SELECT n.party_type, n.account_id, n.store_id, p.name, p.ring_mode, dv.id, dv.kind, dv.label
+	FROM numbers n
+	LEFT JOIN member_profiles p ON p.account_id = n.account_id
+	LEFT JOIN device_accounts d ON d.account_id = n.account_id
+	LEFT JOIN devices dv ON dv.id = d.device_id
+	WHERE n.number = ?
+	ORDER BY d.signed_in_at DESC, d.device_id`
+
+// routeStatement prepares routeSQL once on the database under s.db. The
+// route is asked on every resolve: database/sql with a prepared statement
+// and scans into fixed columns skips GORM's statement building and
+// reflection, which cost as much as the query on SQLite.
+func (s *Service) routeStatement(ctx context.Context) (*sql.Stmt, error) {
+	if stmt := s.routeStmt.Load(); stmt != nil {
+		return stmt, nil
+	}
+	s.routeMu.Lock()
+	defer s.routeMu.Unlock()
+	if stmt := s.routeStmt.Load(); stmt != nil {
+		return stmt, nil
+	}
+	db, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	q := routeSQL
+	if s.db.Dialector.Name() == "postgres" {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	stmt, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.routeStmt.Store(stmt)
+	return stmt, nil
+}
+
 // route reads a number's route in one query. NotFound when nobody holds
 // the number.
 func (s *Service) route(ctx context.Context, num Number) (*numberRoute, error) {
-	var rows []routeRow
-	err := s.db.WithContext(ctx).Raw(`SELECT n.party_type, n.account_id, n.store_id, p.name AS profile_name, p.ring_mode,
-		dv.id AS device_id, dv.kind, dv.label
-		FROM numbers n
-		LEFT JOIN member_profiles p ON p.account_id = n.account_id
-		LEFT JOIN device_accounts d ON d.account_id = n.account_id
-		LEFT JOIN devices dv ON dv.id = d.device_id
-		WHERE n.number = ?
-		ORDER BY d.signed_in_at DESC, d.device_id`, num).Scan(&rows).Error
+	stmt, err := s.routeStatement(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", num, err)
 	}
-	if len(rows) == 0 {
-		return nil, apperr.New(apperr.NotFound, "nobody has the number %s", num)
+	rows, err := stmt.QueryContext(ctx, string(num))
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", num, err)
 	}
-	r := &numberRoute{routeRow: rows[0]}
-	for _, row := range rows {
+	defer rows.Close()
+	var (
+		r     *numberRoute
+		party string
+		store sql.NullInt64
+
+		account, name, ringMode, device, kind, label sql.NullString
+	)
+	for rows.Next() {
+		if err := rows.Scan(&party, &account, &store, &name, &ringMode, &device, &kind, &label); err != nil {
+			return nil, fmt.Errorf("resolve %s: %w", num, err)
+		}
+		if r == nil {
+			r = &numberRoute{routeRow: routeRow{PartyType: PartyType(party)}}
+			if account.Valid {
+				r.AccountID = new(account.String)
+			}
+			if store.Valid {
+				r.StoreID = new(store.Int64)
+			}
+			if name.Valid {
+				r.ProfileName = new(name.String)
+			}
+			if ringMode.Valid {
+				mode := RingMode(ringMode.String)
+				r.RingMode = &mode
+			}
+		}
 		// A sign-in whose device row is gone rings nothing (ringTargets
 		// joins the devices).
-		if row.DeviceID != nil {
-			r.devices = append(r.devices, RingTarget{DeviceID: *row.DeviceID, Kind: deref(row.Kind), Label: deref(row.Label)})
+		if device.Valid {
+			r.devices = append(r.devices, RingTarget{DeviceID: device.String, Kind: kind.String, Label: label.String})
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", num, err)
+	}
+	if r == nil {
+		return nil, apperr.New(apperr.NotFound, "nobody has the number %s", num)
 	}
 	return r, nil
 }

@@ -2,10 +2,12 @@ package directory
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -49,6 +51,10 @@ type Service struct {
 	cfg      Config
 
 	touched *pendingAccounts // accounts another node asked this one to work out again (touchSubject)
+	reach   *pushReachCache  // who takes pushes, read recently (push_reach_cache.go)
+
+	routeMu   sync.Mutex
+	routeStmt atomic.Pointer[sql.Stmt] // route's prepared query (resolve.go), made at the first resolve
 
 	watchMu  sync.Mutex
 	watchers map[string]*media.Conn // by conn id
@@ -116,7 +122,8 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		return nil, err
 	}
 	s := &Service{db: db, Numbers: numbers, stores: stores, accounts: accounts, presence: p, sig: sig, cfg: cfg,
-		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), kept: make(chan struct{}), touched: newPendingAccounts()}
+		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), kept: make(chan struct{}), touched: newPendingAccounts(),
+		reach: newPushReachCache(pushReachTTL)}
 	// This node's lease first, then the records its earlier life left
 	// (none of its connections is open yet).
 	if err := p.Lease(ctx, cfg.Node); err != nil {
@@ -131,6 +138,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		sub, err := sig.Bus.Subscribe(touchSubject, func(m *nats.Msg) {
 			var ids []string
 			if json.Unmarshal(m.Data, &ids) == nil {
+				s.reach.forget(ids...)
 				s.touched.add(ids)
 			}
 		})
@@ -251,6 +259,9 @@ func (s *Service) Close() {
 	<-s.stopped
 	<-s.kept
 	s.presence.Close()
+	if stmt := s.routeStmt.Load(); stmt != nil {
+		stmt.Close()
+	}
 }
 
 // connState is the Conn value key for the state a device chose.

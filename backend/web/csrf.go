@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,6 +130,9 @@ func (o CSRFOptions) issue(c *fiber.Ctx, token string) {
 // reissue issues the token of the session the response leaves the browser
 // with, when the handler set or cleared one of the binding cookies.
 func (o CSRFOptions) reissue(c *fiber.Ctx, before string) {
+	if !slices.ContainsFunc(o.BindTo, func(name string) bool { return c.Response().Header.PeekCookie(name) != nil }) {
+		return // the handler set none of them: the token stays (most requests)
+	}
 	changed := false
 	after := o.tokenFor(func(name string) string {
 		raw := c.Response().Header.PeekCookie(name)
