@@ -231,11 +231,11 @@ func (c *Calls) ringTargetsFor(ctx context.Context, req RingRequest) (RingAnswer
 	if res.Party.Type != PartyMember || res.Party.AccountID != req.AccountID {
 		return RingAnswer{}, notFound
 	}
-	var home string
-	if err := c.db.WithContext(ctx).Raw(`SELECT home_region FROM accounts WHERE id = ?`, req.AccountID).Scan(&home).Error; err != nil {
+	refs, err := c.dir.accounts.Refs(ctx, []string{req.AccountID})
+	if err != nil {
 		return RingAnswer{}, fmt.Errorf("home region of %s: %w", req.AccountID, err)
 	}
-	if home != c.dir.Numbers.plan.Region {
+	if ref, ok := refs[req.AccountID]; !ok || ref.HomeRegion != c.dir.Numbers.plan.Region {
 		return RingAnswer{}, notFound
 	}
 	ans := RingAnswer{State: res.State, Devices: []RingDevice{}}

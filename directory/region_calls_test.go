@@ -87,6 +87,13 @@ func TestACallCrossesRegions(t *testing.T) {
 	}
 	knownIn(t, alice, carolNumber)
 	pa, pc := apptest.NewPhone(t, alice, baseA), apptest.NewPhone(t, carol, baseC)
+	// Carol's region must count her phone online before alice dials: its
+	// presence is written as the phone connects, and a dial that comes
+	// first finds her offline (it ended the call in a loaded CI run).
+	ask := `{"number":"` + carolNumber + `","accountId":"` + carol.AccountID() + `"}`
+	apptest.WaitFor(t, 30*time.Second, "carol's region counting her phone online", func() bool {
+		return askRing(t, nodeA, "c", ask).State == "available"
+	})
 
 	pa.Send("call.dial", map[string]any{"number": carolNumber, "video": true})
 	id := apptest.CallIDOf(pa.Expect("call.state", `"state":"ringing"`, 10*time.Second))

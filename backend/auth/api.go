@@ -21,6 +21,8 @@ type AccountRef struct {
 	Role      Role
 	BirthDate string
 	StoreID   *int64
+	// HomeRegion is the region whose database holds the account.
+	HomeRegion string
 }
 
 // Accounts reads the accounts table for other slices.
@@ -39,7 +41,7 @@ func (a *Accounts) Refs(ctx context.Context, ids []string) (map[string]AccountRe
 		return out, nil
 	}
 	var rows []AccountRef
-	if err := a.db.WithContext(ctx).Table("accounts").Select("id, name, email, role, birth_date, store_id").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+	if err := a.db.WithContext(ctx).Table("accounts").Select("id, name, email, role, birth_date, store_id, home_region").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
 	for _, r := range rows {
