@@ -510,7 +510,17 @@ func (b *Bus) SharedSecret(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 0; attempt < 3; attempt++ {
+	var last error
+	for attempt := 0; attempt < secretAttempts; attempt++ {
+		if attempt > 0 {
+			// A fresh cluster under load may still be settling who leads
+			// the bucket: give it a moment before asking again.
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("secret %s: %w (last: %v)", name, ctx.Err(), last)
+			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+			}
+		}
 		// In a fresh cluster the bucket may answer only once its group has
 		// a leader: reads and writes retry like its creation did.
 		var e jetstream.KeyValueEntry
@@ -541,9 +551,19 @@ func (b *Bus) SharedSecret(ctx context.Context, name string) ([]byte, error) {
 			b.holdSecret(name, held)
 			return held, nil
 		}
+		last = err
+		if err == nil {
+			last = fmt.Errorf("the leader holds %d bytes", len(held))
+		}
 	}
-	return nil, fmt.Errorf("secret %s: no agreement after 3 attempts", name)
+	return nil, fmt.Errorf("secret %s: no agreement after %d attempts (last: %v)", name, secretAttempts, last)
 }
+
+// secretAttempts bounds the rounds of read, create and read from the
+// leader that SharedSecret makes before it gives up (a CI run on a loaded
+// machine once needed more than three while a fresh cluster of three
+// settled).
+const secretAttempts = 8
 
 // holdSecret remembers a secret this node uses; the first one registers
 // the recovery that writes them back.
