@@ -1,13 +1,12 @@
 package directory
 
-// One directory across regions, on JetStream alone. Each region's nodes
-// publish their members' entries (region_entry.go) to the stream
-// LM_DIR_<region>, placed in the region's own NATS cluster (one message
-// per member: MaxMsgsPerSubject 1). Each region also has LM_DIRALL_<region>,
-// placed in its cluster too, which sources every other region's LM_DIR_
-// stream; JetStream carries the entries through the gateways and, after a
-// partition, resumes sourcing where it stopped. Every node reads its
-// region's LM_DIRALL_ stream and keeps the entries in region_entries, so
+// One directory across regions, on JetStream alone (a regionFeed,
+// region_feed.go). Each region's nodes publish their members' entries
+// (region_entry.go) to the stream LM_DIR_<region>, placed in the region's
+// own NATS cluster (one message per member). Each region also has
+// LM_DIRALL_<region>, which sources every other region's LM_DIR_ stream.
+// Every node reads its region's LM_DIRALL_ stream and keeps the entries in
+// region_entries, so
 // look-ups and the listing are answered from the region's own database,
 // and a region cut off from the others keeps serving its members and what
 // it already knew.
@@ -74,15 +73,10 @@ type regionDirectory struct {
 	bus     *bus.Bus
 	plan    NumberPlan
 	regions map[string]bool // every region of the plan
-	every   time.Duration
+	feed    *regionFeed
 
-	mu       sync.Mutex
-	sent     map[string]string // account → digest of the entry last published
-	consumer jetstream.ConsumeContext
-
-	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	mu   sync.Mutex
+	sent map[string]string // account → digest of the entry last published
 }
 
 // Regions returns the regions that own blocks in the plan, sorted.
@@ -110,96 +104,38 @@ func openRegionDirectory(ctx context.Context, db *gorm.DB, b *bus.Bus, plan Numb
 	if every <= 0 {
 		every = defaultEntrySweep
 	}
-	r := &regionDirectory{db: db, bus: b, plan: plan, regions: map[string]bool{}, every: every, sent: map[string]string{},
-		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	r := &regionDirectory{db: db, bus: b, plan: plan, regions: map[string]bool{}, sent: map[string]string{}}
 	for _, name := range regions {
 		r.regions[name] = true
 	}
-	if err := r.open(ctx); err != nil {
+	r.feed = newRegionFeed(&regionFeed{bus: b, plan: plan, what: "directory entries",
+		ownStream: entriesStream, mergedStream: mergedStream, subject: entrySubject,
+		receive: r.receive, reopened: r.forgetSent, sweep: r.publish, every: every})
+	if err := r.feed.open(ctx); err != nil {
 		return nil, err
 	}
-	go r.publishLoop()
-	b.OnRecover("region directory", r.open)
+	r.feed.start()
 	return r, nil
 }
 
-// open creates (or updates) the streams, reads the merged stream from its
-// start and publishes every entry again. It runs at start and after a
-// NATS fault.
-func (r *regionDirectory) open(ctx context.Context) error {
-	own := r.plan.Region
-	placement := &jetstream.Placement{Cluster: own}
-	if _, err := r.bus.Stream(ctx, jetstream.StreamConfig{Name: entriesStream(own), Description: "directory entries of region " + own + "'s members",
-		Subjects: []string{entrySubject(own, "*")}, MaxMsgsPerSubject: 1, Placement: placement}, bus.Durable); err != nil {
-		return err
-	}
-	var sources []*jetstream.StreamSource
-	for _, name := range r.plan.Regions() {
-		if name != own {
-			sources = append(sources, &jetstream.StreamSource{Name: entriesStream(name)})
-		}
-	}
-	st, err := r.bus.Stream(ctx, jetstream.StreamConfig{Name: mergedStream(own), Description: "directory entries of every region but " + own,
-		Sources: sources, MaxMsgsPerSubject: 1, Placement: placement}, bus.Durable)
-	if err != nil {
-		return err
-	}
-	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
-	if err != nil {
-		return fmt.Errorf("read stream %s: %w", mergedStream(own), err)
-	}
-	cc, err := cons.Consume(r.receive)
-	if err != nil {
-		return fmt.Errorf("read stream %s: %w", mergedStream(own), err)
-	}
+// forgetSent makes the next sweep publish every entry again: NATS may
+// have lost what was published.
+func (r *regionDirectory) forgetSent() {
 	r.mu.Lock()
-	if r.consumer != nil {
-		r.consumer.Stop()
-	}
-	r.consumer = cc
-	// NATS may have lost what was published: publish everything again.
 	r.sent = map[string]string{}
 	r.mu.Unlock()
-	r.changed()
-	return nil
 }
 
 // close stops publishing and reading.
-func (r *regionDirectory) close() {
-	close(r.stop)
-	<-r.done
-	r.mu.Lock()
-	if r.consumer != nil {
-		r.consumer.Stop()
-	}
-	r.mu.Unlock()
-}
+func (r *regionDirectory) close() { r.feed.close() }
 
 // changed asks for a sweep now (an entry of this region may have changed).
-func (r *regionDirectory) changed() {
-	select {
-	case r.kick <- struct{}{}:
-	default:
-	}
-}
+func (r *regionDirectory) changed() { r.feed.kickSweep() }
 
-// publishLoop sweeps at every interval, and at once when asked.
-func (r *regionDirectory) publishLoop() {
-	defer close(r.done)
-	t := time.NewTicker(r.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.stop:
-			return
-		case <-t.C:
-		case <-r.kick:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := r.sweep(ctx); err != nil {
-			slog.Warn("publish directory entries", "err", err)
-		}
-		cancel()
+// publish is a sweep of the feed.
+func (r *regionDirectory) publish(ctx context.Context) {
+	if err := r.sweep(ctx); err != nil {
+		slog.Warn("publish directory entries", "err", err)
 	}
 }
 

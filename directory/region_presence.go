@@ -1,7 +1,7 @@
 package directory
 
-// Presence across regions, on JetStream alone, beside the entries
-// (region_directory.go). With more than one region each region keeps its
+// Presence across regions, on JetStream alone (a regionFeed,
+// region_feed.go), beside the entries (region_directory.go). With more than one region each region keeps its
 // own presence bucket (presence-<region>, placed in its cluster), so its
 // devices come and go while the others cannot be reached. A region's nodes
 // publish the state of each of its members whose state moved — the state
@@ -127,24 +127,17 @@ type regionPresence struct {
 	bus     *bus.Bus
 	plan    NumberPlan
 	regions map[string]bool
-	every   time.Duration
+	feed    *regionFeed
 	// changed is told the accounts whose state from another region moved.
 	changed func(accounts []string)
 	// sweep works out the states of the region's members online now, and
 	// of those given, and publishes the ones that moved (Service.shareAll).
 	sweep func(ctx context.Context, also []string)
 
-	started bool // start ran: close waits for the sweeps
-
-	mu       sync.Mutex
-	remote   map[string]map[string]RegionState // account → publishing region → latest
-	shared   map[string]State                  // own member → state last published (absent: offline)
-	resend   bool                              // publish every state again (after a NATS fault)
-	consumer jetstream.ConsumeContext
-
-	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	mu     sync.Mutex
+	remote map[string]map[string]RegionState // account → publishing region → latest
+	shared map[string]State                  // own member → state last published (absent: offline)
+	resend bool                              // publish every state again (after a NATS fault)
 }
 
 // openRegionPresence creates this region's state streams and starts
@@ -158,108 +151,44 @@ func openRegionPresence(ctx context.Context, db *gorm.DB, b *bus.Bus, plan Numbe
 	if every <= 0 {
 		every = defaultStateSweep
 	}
-	r := &regionPresence{db: db, bus: b, plan: plan, regions: map[string]bool{}, every: every, changed: changed,
-		remote: map[string]map[string]RegionState{}, shared: map[string]State{},
-		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	r := &regionPresence{db: db, bus: b, plan: plan, regions: map[string]bool{}, changed: changed,
+		remote: map[string]map[string]RegionState{}, shared: map[string]State{}}
 	for _, name := range regions {
 		r.regions[name] = true
 	}
-	if err := r.open(ctx); err != nil {
+	r.feed = newRegionFeed(&regionFeed{bus: b, plan: plan, what: "presence",
+		ownStream: statesStream, mergedStream: mergedStatesStream, subject: stateSubject,
+		receive: r.receive, reopened: r.resendAll, sweep: r.sweepShared, every: every})
+	if err := r.feed.open(ctx); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
 // start begins the sweeps and re-opens the streams after a NATS fault.
-func (r *regionPresence) start() {
-	r.started = true
-	go r.sweepLoop()
-	r.bus.OnRecover("region presence", r.open)
-}
-
-// open creates (or updates) the streams and reads the merged one from its
-// start (the last state of each member); every state is published again
-// at the next sweep, which it asks for.
-func (r *regionPresence) open(ctx context.Context) error {
-	own := r.plan.Region
-	placement := &jetstream.Placement{Cluster: own}
-	if _, err := r.bus.Stream(ctx, jetstream.StreamConfig{Name: statesStream(own), Description: "presence of region " + own + "'s members",
-		Subjects: []string{stateSubject(own, "*")}, MaxMsgsPerSubject: 1, Placement: placement}, bus.Durable); err != nil {
-		return err
-	}
-	var sources []*jetstream.StreamSource
-	for _, name := range r.plan.Regions() {
-		if name != own {
-			sources = append(sources, &jetstream.StreamSource{Name: statesStream(name)})
-		}
-	}
-	st, err := r.bus.Stream(ctx, jetstream.StreamConfig{Name: mergedStatesStream(own), Description: "presence of every region's members but " + own + "'s",
-		Sources: sources, MaxMsgsPerSubject: 1, Placement: placement}, bus.Durable)
-	if err != nil {
-		return err
-	}
-	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
-	if err != nil {
-		return fmt.Errorf("read stream %s: %w", mergedStatesStream(own), err)
-	}
-	cc, err := cons.Consume(r.receive)
-	if err != nil {
-		return fmt.Errorf("read stream %s: %w", mergedStatesStream(own), err)
-	}
-	r.mu.Lock()
-	if r.consumer != nil {
-		r.consumer.Stop()
-	}
-	r.consumer = cc
-	r.resend = true
-	r.mu.Unlock()
-	r.kickSweep()
-	return nil
-}
+func (r *regionPresence) start() { r.feed.start() }
 
 // close stops the sweeps and the reading.
-func (r *regionPresence) close() {
-	close(r.stop)
-	if r.started {
-		<-r.done
-	}
+func (r *regionPresence) close() { r.feed.close() }
+
+// resendAll makes the next sweep publish every state again: NATS may have
+// lost what was published.
+func (r *regionPresence) resendAll() {
 	r.mu.Lock()
-	if r.consumer != nil {
-		r.consumer.Stop()
-	}
+	r.resend = true
 	r.mu.Unlock()
 }
 
-// kickSweep asks for a sweep now.
-func (r *regionPresence) kickSweep() {
-	select {
-	case r.kick <- struct{}{}:
-	default:
+// sweepShared is a sweep of the feed: the members last published online
+// are looked at again beside those online now.
+func (r *regionPresence) sweepShared(ctx context.Context) {
+	r.mu.Lock()
+	also := make([]string, 0, len(r.shared))
+	for id := range r.shared {
+		also = append(also, id)
 	}
-}
-
-// sweepLoop sweeps at every interval, and at once when asked.
-func (r *regionPresence) sweepLoop() {
-	defer close(r.done)
-	t := time.NewTicker(r.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.stop:
-			return
-		case <-t.C:
-		case <-r.kick:
-		}
-		r.mu.Lock()
-		also := make([]string, 0, len(r.shared))
-		for id := range r.shared {
-			also = append(also, id)
-		}
-		r.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		r.sweep(ctx, also)
-		cancel()
-	}
+	r.mu.Unlock()
+	r.sweep(ctx, also)
 }
 
 // share publishes the states that differ from the ones this node last
