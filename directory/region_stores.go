@@ -56,10 +56,15 @@ const (
 // region does not answer.
 var errStoreRegionUnreachable = apperr.New(apperr.Unavailable, "that store's region cannot be reached right now — try again in a moment")
 
+// errGuestsOnly refuses a member's call to a store of another region.
+var errGuestsOnly = apperr.New(apperr.Unavailable, "stores of another region take calls from guests only for now: sign out to call this store")
+
 // StoreDial asks a store's home region to place a guest's call to the
 // store's sales number Number. ConnID, DeviceID and Guest are the shopper's
 // connection, device and guest hash on the node that asks, taken from the
-// session, never from the shopper.
+// session, never from the shopper. An empty Guest is a signed-in member of
+// the asking region: only asked whether the number is a store's, to be told
+// that such calls are for guests for now.
 type StoreDial struct {
 	Number   Number `json:"number"`
 	ConnID   string `json:"connId"`
@@ -78,8 +83,9 @@ type StoreDialAnswer struct {
 
 // ParseStoreDial reads a store dial from another region strictly: one
 // object with a number of 12 digits, a relayed connection id (26 hex
-// digits), a device id (hex, or empty for a page that bound none), a guest hash (64 hex digits) and the two
-// flags, nothing else. Anything else is Invalid.
+// digits), a device id (hex, or empty for a page that bound none), a guest
+// hash (64 hex digits, or empty for a signed-in member) and the two flags,
+// nothing else. Anything else is Invalid.
 func ParseStoreDial(data []byte) (StoreDial, error) {
 	if len(data) > maxStoreDialBytes {
 		return StoreDial{}, apperr.New(apperr.Invalid, "a store dial is at most %d bytes", maxStoreDialBytes)
@@ -111,8 +117,8 @@ func ParseStoreDial(data []byte) (StoreDial, error) {
 	if *raw.DeviceID != "" && !validDeviceID(*raw.DeviceID) {
 		return StoreDial{}, apperr.New(apperr.Invalid, "a store dial's deviceId is empty or 1 to 64 hex digits")
 	}
-	if len(*raw.Guest) != guestHashLen || !lowerHex(*raw.Guest) {
-		return StoreDial{}, apperr.New(apperr.Invalid, "a store dial's guest is %d hex digits", guestHashLen)
+	if *raw.Guest != "" && (len(*raw.Guest) != guestHashLen || !lowerHex(*raw.Guest)) {
+		return StoreDial{}, apperr.New(apperr.Invalid, "a store dial's guest is empty or %d hex digits", guestHashLen)
 	}
 	return StoreDial{Number: num, ConnID: *raw.ConnID, DeviceID: *raw.DeviceID, Guest: *raw.Guest, Video: *raw.Video, Avatar: *raw.Avatar}, nil
 }
@@ -206,6 +212,9 @@ func (c *Calls) takeStoreDial(ctx context.Context, req StoreDial) (string, error
 	if err != nil {
 		return "", err
 	}
+	if req.Guest == "" {
+		return "", errGuestsOnly
+	}
 	shopper := &media.Conn{ID: req.ConnID, DeviceID: req.DeviceID, Guest: req.Guest}
 	id, err := c.dialQueue(ctx, shopper, res, dialRequest{Number: string(req.Number), Video: req.Video, Avatar: req.Avatar})
 	// The connection is the other region's node's: its closing reaches the
@@ -222,10 +231,7 @@ func (c *Calls) takeStoreDial(ctx context.Context, req StoreDial) (string, error
 // answer is errStoreRegionUnreachable; a number that is no store's there
 // is NotFound.
 func (c *Calls) dialStoreElsewhere(ctx context.Context, conn *media.Conn, num Number, region string, req dialRequest) error {
-	if conn.Guest == "" {
-		return apperr.New(apperr.Unavailable, "stores of another region take calls from guests only for now: sign out to call %s", num.String())
-	}
-	if req.Context != nil {
+	if conn.Guest != "" && req.Context != nil {
 		return apperr.New(apperr.Invalid, "a call to a store of another region carries no product or appointment yet")
 	}
 	body, _ := json.Marshal(StoreDial{Number: num, ConnID: conn.ID, DeviceID: conn.DeviceID, Guest: conn.Guest, Video: req.Video, Avatar: req.Avatar})

@@ -36,9 +36,8 @@ func TestStoreDialBadCases(t *testing.T) {
 		{"device with a dot", storeDialBody("200000000001", conn, "ab.cd", guest, flags), "deviceId is empty or"},
 		{"device a wildcard", storeDialBody("200000000001", conn, "*", guest, flags), "deviceId is empty or"},
 		{"device too long", storeDialBody("200000000001", conn, strings.Repeat("a", 65), guest, flags), "deviceId is empty or"},
-		{"guest empty", storeDialBody("200000000001", conn, "ab", "", flags), "guest is 64 hex"},
-		{"guest short", storeDialBody("200000000001", conn, "ab", guest[2:], flags), "guest is 64 hex"},
-		{"guest not hex", storeDialBody("200000000001", conn, "ab", strings.Repeat("g", 64), flags), "guest is 64 hex"},
+		{"guest short", storeDialBody("200000000001", conn, "ab", guest[2:], flags), "guest is empty or 64 hex"},
+		{"guest not hex", storeDialBody("200000000001", conn, "ab", strings.Repeat("g", 64), flags), "guest is empty or 64 hex"},
 		{"too big", storeDialBody("200000000001", conn, "ab", guest, flags+`,"x":"`+strings.Repeat(" ", 512)+`"`), "at most 512 bytes"},
 	}
 	for _, tt := range tests {
@@ -52,6 +51,10 @@ func TestStoreDialBadCases(t *testing.T) {
 	d, err := ParseStoreDial([]byte(storeDialBody("200000000001", conn, "", guest, flags)))
 	if err != nil || d.Number != "200000000001" || d.ConnID != conn || d.DeviceID != "" || d.Guest != guest || !d.Video || d.Avatar {
 		t.Fatalf("a good dial: %+v %v", d, err)
+	}
+	d, err = ParseStoreDial([]byte(storeDialBody("200000000001", conn, "ab", "", flags)))
+	if err != nil || d.Guest != "" {
+		t.Fatalf("a member's dial: %+v %v", d, err)
 	}
 }
 
@@ -107,7 +110,7 @@ func FuzzParseStoreDial(f *testing.F) {
 		if n, err := ParseNumber(string(d.Number)); err != nil || n != d.Number {
 			t.Fatalf("accepted a bad number %+v", d)
 		}
-		if len(d.ConnID) != connIDLen || len(d.Guest) != guestHashLen || len(d.DeviceID) > 64 || strings.ContainsAny(d.ConnID+d.DeviceID+d.Guest, ".*> \x00ABCDEFghijklmnopqrstuvwxyz") {
+		if len(d.ConnID) != connIDLen || d.Guest != "" && len(d.Guest) != guestHashLen || len(d.DeviceID) > 64 || strings.ContainsAny(d.ConnID+d.DeviceID+d.Guest, ".*> \x00ABCDEFghijklmnopqrstuvwxyz") {
 			t.Fatalf("accepted bad ids %+v", d)
 		}
 	})
