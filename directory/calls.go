@@ -119,6 +119,7 @@ type Calls struct {
 
 	pingSub   *nats.Subscription // answers other nodes asking whether this one is up
 	ringSub   *nats.Subscription // answers other regions' ring requests (region_calls.go); nil with one region
+	storeSub  *nats.Subscription // takes other regions' calls to this region's stores (region_stores.go); nil with one region
 	stopSweep chan struct{}
 	sweepDone chan struct{}
 }
@@ -151,6 +152,13 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 	}
 	if c.ringSub, err = c.answerRings(); err != nil {
 		c.pingSub.Unsubscribe()
+		return nil, err
+	}
+	if c.storeSub, err = c.answerStoreDials(); err != nil {
+		c.pingSub.Unsubscribe()
+		if c.ringSub != nil {
+			c.ringSub.Unsubscribe()
+		}
 		return nil, err
 	}
 	if cfg.LostCallSweep == 0 {
@@ -260,12 +268,16 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	res, err := c.dir.Resolve(ctx, num)
 	if apperr.Code(err) == apperr.NotFound {
 		res, err = c.entryElsewhere(ctx, num) // a member of another region?
+		if region, ok := c.storeRegionOf(num); ok && apperr.Code(err) == apperr.NotFound {
+			return c.dialStoreElsewhere(ctx, conn, num, region, req) // a store of another region?
+		}
 	}
 	if err != nil {
 		return err
 	}
 	if res.Party.Type == PartyQueue {
-		return c.dialQueue(ctx, conn, res, req)
+		_, err := c.dialQueue(ctx, conn, res, req)
+		return err
 	}
 	if conn.Guest != "" {
 		return apperr.New(apperr.Unauthorized, "sign in to call members: as a guest you can call a store's sales agents")
@@ -454,6 +466,9 @@ func (c *Calls) Close() {
 	defer c.pingSub.Unsubscribe()
 	if c.ringSub != nil {
 		c.ringSub.Unsubscribe()
+	}
+	if c.storeSub != nil {
+		c.storeSub.Unsubscribe()
 	}
 	c.mu.Lock()
 	calls := make([]*call, 0, len(c.calls))

@@ -109,10 +109,11 @@ func NewEntryID() string {
 }
 
 // dialQueue places a shopper's call to a store's sales number: the room
-// opens on this node and the call waits in the store's queue.
-func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution, req dialRequest) error {
+// opens on this node and the call waits in the store's queue. It returns
+// the call's id.
+func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution, req dialRequest) (string, error) {
 	if c.queue == nil || res.Party.Store == nil {
-		return apperr.New(apperr.Unavailable, "%s takes no calls right now", res.Party.Name)
+		return "", apperr.New(apperr.Unavailable, "%s takes no calls right now", res.Party.Name)
 	}
 	storeID := res.Party.StoreID
 	var productID int64
@@ -123,20 +124,20 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	if req.Context != nil && req.Context.ProductID != 0 {
 		sold, err := c.dir.stores.SellsProduct(ctx, storeID, req.Context.ProductID)
 		if err != nil {
-			return fmt.Errorf("check product: %w", err)
+			return "", fmt.Errorf("check product: %w", err)
 		}
 		if !sold {
-			return apperr.New(apperr.Invalid, "product %d is not sold by %s", req.Context.ProductID, res.Party.Name)
+			return "", apperr.New(apperr.Invalid, "product %d is not sold by %s", req.Context.ProductID, res.Party.Name)
 		}
 		productID = req.Context.ProductID
 	}
 	rec, err := c.newRecord(ctx, conn, res.Number, req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	cl, err := c.open(ctx, rec, conn, res, req, false)
 	if err != nil {
-		return err
+		return "", err
 	}
 	link := &queueLink{entryID: NewEntryID(), storeID: storeID, storeName: res.Party.Name}
 	qc := QueuedCall{EntryID: link.entryID, CallID: rec.ID, Node: c.node, ConnID: conn.ID, DeviceID: conn.DeviceID,
@@ -154,14 +155,14 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	cl.sendState(cl.caller, CallStateData{State: "queued", EntryID: link.entryID, Video: new(rec.Video),
 		Peer: peerInfo(res.Party.Name, &res.Number), Store: &media.StoreRef{Slug: res.Party.Store.Slug, Name: res.Party.Name}})
 	if rejoined {
-		return nil
+		return rec.ID, nil
 	}
 	err = c.queue.Enter(ctx, qc)
 	if err != nil {
 		cl.end(outcomeFailed, "the store's queue could not take the call")
-		return err
+		return "", err
 	}
-	return nil
+	return rec.ID, nil
 }
 
 // offer rings the agent the contact center chose for this queued call.

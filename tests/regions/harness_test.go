@@ -30,6 +30,7 @@ type regions struct {
 	repo string
 	env  []string
 	net  string // the regions' 10.94.X
+	bin  string // the livemall binary the nodes run
 	// DB is each region's database, by region name.
 	DB map[string]*sql.DB
 }
@@ -54,7 +55,7 @@ func startRegions(t *testing.T, nodeFlags string) *regions {
 	}
 	b := make([]byte, 2)
 	rand.Read(b)
-	r := &regions{t: t, repo: repo, net: fmt.Sprintf("10.94.%d", 100+int(b[0])%150), DB: map[string]*sql.DB{}}
+	r := &regions{t: t, repo: repo, bin: bin, net: fmt.Sprintf("10.94.%d", 100+int(b[0])%150), DB: map[string]*sql.DB{}}
 	state := filepath.Join(t.TempDir(), "regions")
 	nats := filepath.Join(repo, ".bin", "nats-server")
 	if _, err := os.Stat(nats); err != nil {

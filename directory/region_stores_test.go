@@ -1,0 +1,157 @@
+package directory_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/livemall/livemall/backend/app"
+	"github.com/livemall/livemall/backend/app/apptest"
+)
+
+// storeDialAnswer is what a region answers on lm.region.<r>.queue.
+type storeDialAnswer struct {
+	CallID string                          `json:"callId"`
+	Error  *struct{ Code, Message string } `json:"error"`
+}
+
+// askStoreDial sends a store dial to region's nodes as any NATS client can.
+func askStoreDial(t *testing.T, a *app.App, region, body string) storeDialAnswer {
+	t.Helper()
+	reply, err := a.Bus.Conn.Request("lm.region."+region+".queue", []byte(body), 5*time.Second)
+	if err != nil {
+		t.Fatalf("store dial %s: %v", body, err)
+	}
+	var ans storeDialAnswer
+	if err := json.Unmarshal(reply.Data, &ans); err != nil {
+		t.Fatalf("store dial answer %s: %v", reply.Data, err)
+	}
+	return ans
+}
+
+// countIn is how many rows of table match where in app's database.
+func countIn(a *app.App, table, where string, args ...any) int64 {
+	var n int64
+	a.DB.Table(table).Where(where, args...).Count(&n)
+	return n
+}
+
+// TestAGuestOfOneRegionCallsAStoreOfAnother: a guest on c's node dials the
+// sales number of a store homed in region a (a's number block). The call
+// waits in the store's line in a's database (c's has no entry and no
+// call), a's agent is rung on a's node, answers, and media flows both
+// ways; the guest's hang-up on c reaches the room on a. A member of c is
+// told that stores of another region take guests only, and a guest's
+// dial with a product context is refused.
+func TestAGuestOfOneRegionCallsAStoreOfAnother(t *testing.T) {
+	nodeA, nodeC := twoRegions(t)
+	baseA, baseC := apptest.ServeOnLoopback(t, nodeA), apptest.ServeOnLoopback(t, nodeC)
+	sales := apptest.SalesNumber(t, nodeA, apptest.RoutingStore)
+	if !strings.HasPrefix(sales, "2") || apptest.SalesNumber(t, nodeC, apptest.RoutingStore) == sales {
+		t.Fatalf("the store of region a has the sales number %s", sales)
+	}
+	ag := apptest.AgentOf(t, nodeA, apptest.RoutingStore, "Ada Agent")
+	ap := apptest.NewPhone(t, ag, baseA)
+	agentID := ag.AccountID()
+	apptest.WaitFor(t, 10*time.Second, "a's agent available", func() bool { return agentState(nodeA, agentID) == "available" })
+
+	guest := apptest.NewClient(t, nodeC)
+	guest.Must(200, "POST", "/api/v1/guest", nil)
+	gp := apptest.NewPhone(t, guest, baseC)
+	gp.Send("call.dial", map[string]any{"number": sales, "video": true})
+	q := gp.Expect("call.state", `"state":"queued"`, 10*time.Second)
+	id := apptest.CallIDOf(q)
+	if !strings.Contains(string(q.Data), "north-peak-outfitters") {
+		t.Fatalf("the guest's queued state does not name the store: %s", q.Data)
+	}
+	// The shopper hears "queued" as the entry is written.
+	apptest.WaitFor(t, 10*time.Second, "the call's entry in a's line", func() bool {
+		return countIn(nodeA, "queue_entries", "call_id = ? AND guest_hash IS NOT NULL", id) == 1
+	})
+	if n := countIn(nodeC, "queue_entries", "call_id = ?", id) + countIn(nodeC, "calls", "id = ?", id); n != 0 {
+		t.Fatalf("c's database holds %d rows of a's store's call", n)
+	}
+	ap.Expect("call.incoming", id, 10*time.Second)
+	ap.Send("call.answer", map[string]any{"callId": id})
+	gp.Expect("call.state", `"state":"active"`, 10*time.Second)
+	apptest.WaitMedia(t, gp, ap)
+	if n := countIn(nodeA, "queue_entries", "call_id = ? AND state = ? AND agent_account_id = ?", id, "connected", agentID); n != 1 {
+		t.Fatalf("a's queue entry is not connected to its agent")
+	}
+	gp.Send("call.hangup", map[string]any{"callId": id})
+	ap.Expect("call.state", `"state":"ended"`, 10*time.Second)
+	apptest.WaitFor(t, 10*time.Second, "a's record of the call ended", func() bool {
+		return countIn(nodeA, "calls", "id = ? AND state = ? AND outcome = ?", id, "ended", "answered") == 1
+	})
+
+	// A guest's product context names c's catalog, not a's: refused.
+	gp.Send("call.dial", map[string]any{"number": sales, "context": map[string]any{"productId": 1}})
+	gp.Expect("error", "carries no product or appointment", 10*time.Second)
+	// A member of c: refused, not rung.
+	member := apptest.Member(t, nodeC, "Cleo Of C")
+	mp := apptest.NewPhone(t, member, baseC)
+	mp.Send("call.dial", map[string]any{"number": sales})
+	mp.Expect("error", "guests only", 10*time.Second)
+	// A number of a's block that is nobody's is still nobody's.
+	mp.Send("call.dial", map[string]any{"number": "299999999998"})
+	mp.Expect("error", "nobody has the number", 10*time.Second)
+	select {
+	case m := <-ap.Msgs:
+		if m.Type == "call.incoming" {
+			t.Fatalf("a's agent rang for a refused dial: %s", m.Data)
+		}
+	case <-time.After(500 * time.Millisecond):
+	}
+}
+
+// TestStoreDialsAreTakenOnlyForTheRegionsOwnStores: a region's nodes take
+// a store dial only for the sales number of one of their own stores;
+// another region's store, a member's number, a number nobody has, a
+// member of the asking region (guests only, for now) and malformed or
+// forged requests are refused, and nothing enters a line.
+func TestStoreDialsAreTakenOnlyForTheRegionsOwnStores(t *testing.T) {
+	nodeA, nodeC := twoRegions(t)
+	alice := apptest.Member(t, nodeA, "Alice Of A")
+	salesC := apptest.SalesNumber(t, nodeC, apptest.RoutingStore)
+	salesA := apptest.SalesNumber(t, nodeA, apptest.RoutingStore)
+	conn, guest := strings.Repeat("ab", 13), strings.Repeat("0f", 32)
+	dial := func(number, connID, device, g string) string {
+		return `{"number":"` + number + `","connId":"` + connID + `","deviceId":"` + device + `","guest":"` + g + `","video":false,"avatar":false}`
+	}
+	refused := []struct{ name, body, code string }{
+		{"another region's store", dial(salesC, conn, "abc", guest), "not_found"},
+		{"a member's number", dial(alice.MyNumber(), conn, "abc", guest), "not_found"},
+		{"a number nobody has", dial("299999999998", conn, "abc", guest), "not_found"},
+		{"a member of another region", dial(salesA, conn, "abc", ""), "unavailable"},
+		{"a member of another region, not a store", dial(alice.MyNumber(), conn, "abc", ""), "not_found"},
+		{"a member's account for a guest", `{"number":"` + salesA + `","connId":"` + conn + `","deviceId":"abc","guest":"` + guest + `","video":false,"avatar":false,"accountId":"ac_x"}`, "invalid"},
+		{"a wildcard connection", dial(salesA, strings.Repeat("a", 25)+">", "abc", guest), "invalid"},
+		{"a dotted device", dial(salesA, conn, "ab.c", guest), "invalid"},
+		{"a short guest", dial(salesA, conn, "abc", "0f0f"), "invalid"},
+		{"the number spaced", dial("2000 0000 0001", conn, "abc", guest), "invalid"},
+	}
+	for _, tt := range refused {
+		ans := askStoreDial(t, nodeC, "a", tt.body)
+		if ans.Error == nil || ans.Error.Code != tt.code || ans.CallID != "" || strings.Contains(ans.Error.Message, "Alice") {
+			t.Fatalf("%s: %+v, want refused as %s with nothing else", tt.name, ans, tt.code)
+		}
+	}
+	if n := countIn(nodeA, "queue_entries", "1 = 1") + countIn(nodeA, "calls", "1 = 1"); n != 0 {
+		t.Fatalf("refused store dials left %d rows in a", n)
+	}
+	// The control: a's own store's number is taken.
+	if ans := askStoreDial(t, nodeC, "a", dial(salesA, conn, "abc", guest)); ans.Error != nil || !strings.HasPrefix(ans.CallID, "call_") {
+		t.Fatalf("a store dial for a's own store: %+v", ans)
+	}
+	if n := countIn(nodeA, "queue_entries", "guest_hash = ?", guest); n != 1 {
+		t.Fatalf("a's line holds %d entries of the guest, want 1", n)
+	}
+}
+
+// agentState reads an agent's routing state in app's database.
+func agentState(a *app.App, accountID string) string {
+	var s string
+	a.DB.Table("agent_states").Where("account_id = ?", accountID).Pluck("state", &s)
+	return s
+}
