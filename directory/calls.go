@@ -119,6 +119,11 @@ type Calls struct {
 
 	pingSub   *nats.Subscription // answers other nodes asking whether this one is up
 	ringSub   *nats.Subscription // answers other regions' ring requests (region_calls.go); nil with one region
+	inbox     *regionInbox       // takes messages left in other regions for members here (region_inbox.go); nil with one region
+	// outboxKick wakes the sweep delivering messages left here for members
+	// of other regions (region_outbox.go); nil with one region.
+	outboxKick chan struct{}
+	outboxDone chan struct{}
 	stopSweep chan struct{}
 	sweepDone chan struct{}
 }
@@ -152,6 +157,17 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 	if c.ringSub, err = c.answerRings(); err != nil {
 		c.pingSub.Unsubscribe()
 		return nil, err
+	}
+	if err := c.answerRegionMessages(); err != nil {
+		c.pingSub.Unsubscribe()
+		if c.ringSub != nil {
+			c.ringSub.Unsubscribe()
+		}
+		return nil, err
+	}
+	if c.inbox != nil {
+		c.outboxKick, c.outboxDone = make(chan struct{}, 1), make(chan struct{})
+		go c.sweepOutbox(c.stopSweep, c.outboxDone)
 	}
 	if cfg.LostCallSweep == 0 {
 		cfg.LostCallSweep = defaultLostCallSweep
@@ -274,6 +290,9 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 		return apperr.New(apperr.Invalid, "a call context goes with a call to a store's sales number only")
 	}
 	selfGreeting := res.Party.AccountID == conn.AccountID
+	if req.Message && (res.Party.Type != PartyMember || selfGreeting) {
+		return apperr.New(apperr.Invalid, "a message is left for another member")
+	}
 	if selfGreeting {
 		// Calling your own number records your mailbox greeting.
 		req.Video, req.Avatar = false, false
@@ -282,8 +301,9 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	if err != nil {
 		return err
 	}
-	if res.Party.Region != "" {
-		// Asked only once the caller may place the call.
+	if res.Party.Region != "" && !req.Message {
+		// Asked only once the caller may place the call. A message is
+		// kept here whether or not their region answers (region_outbox.go).
 		if err := c.ringElsewhere(ctx, res); err != nil {
 			return err
 		}
@@ -451,6 +471,10 @@ func (c *Calls) Close() {
 		close(c.stopSweep)
 	}
 	<-c.sweepDone
+	if c.outboxDone != nil {
+		<-c.outboxDone
+	}
+	c.closeInbox()
 	defer c.pingSub.Unsubscribe()
 	if c.ringSub != nil {
 		c.ringSub.Unsubscribe()
