@@ -117,15 +117,15 @@ type Calls struct {
 	calls map[string]*call // hosted on this node
 	conns map[string]map[string]bool
 
-	pingSub   *nats.Subscription // answers other nodes asking whether this one is up
-	ringSub   *nats.Subscription // answers other regions' ring requests (region_calls.go); nil with one region
-	inbox     *regionInbox       // takes messages left in other regions for members here (region_inbox.go); nil with one region
+	pingSub *nats.Subscription // answers other nodes asking whether this one is up
+	ringSub *nats.Subscription // answers other regions' ring requests (region_calls.go); nil with one region
+	inbox   *regionInbox       // takes messages left in other regions for members here (region_inbox.go); nil with one region
 	// outboxKick wakes the sweep delivering messages left here for members
 	// of other regions (region_outbox.go); nil with one region.
 	outboxKick chan struct{}
 	outboxDone chan struct{}
-	stopSweep chan struct{}
-	sweepDone chan struct{}
+	stopSweep  chan struct{}
+	sweepDone  chan struct{}
 }
 
 // NewCalls returns the calls of this node (Signals plugs their messages

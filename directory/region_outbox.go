@@ -266,4 +266,6 @@ func (c *Calls) askRegion(ctx context.Context, subject string, req any, timeout 
 type regionRefusal struct{ Code, Message string }
 
 // Error says the region refused, and why.
-func (r *regionRefusal) Error() string { return "the member's region refused (" + r.Code + "): " + r.Message }
+func (r *regionRefusal) Error() string {
+	return "the member's region refused (" + r.Code + "): " + r.Message
+}
