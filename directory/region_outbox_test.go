@@ -193,3 +193,44 @@ func TestMessageForAnUnreachableRegionIsKeptAndDeliveredOnce(t *testing.T) {
 		t.Fatalf("carol's mailbox after the refusals: %d messages, want 1", len(msgs))
 	}
 }
+
+// TestOneRegionTakesNoMessagesFromOthers: a node without a plan of
+// regions neither answers region message requests nor keeps an outbox; a
+// dial to leave a message for a local member opens the mailbox at once.
+func TestOneRegionTakesNoMessagesFromOthers(t *testing.T) {
+	node := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, node)
+	for _, subject := range []string{"lm.region.local.message", "lm.region." + node.Config.Region + ".message"} {
+		if _, err := node.Bus.Conn.Request(subject, []byte(`{}`), time.Second); err == nil {
+			t.Fatalf("one region answers %s", subject)
+		}
+	}
+	alice, bob := apptest.Member(t, node, "Alice One Region"), apptest.Member(t, node, "Bob One Region")
+	pb := apptest.NewPhone(t, bob, base)
+	pa := apptest.NewPhone(t, alice, base)
+	pa.Send("call.dial", map[string]any{"number": bob.MyNumber(), "message": true})
+	id := apptest.CallIDOf(pa.Expect("call.state", `"state":"mailbox"`, 10*time.Second))
+	pa.Expect("call.state", `"state":"recording"`, 30*time.Second)
+	for len(pb.Msgs) > 0 {
+		if m := <-pb.Msgs; m.Type == "call.incoming" {
+			t.Fatalf("bob's phone rang for a message: %s", m.Data)
+		}
+	}
+	audio0, _, _ := pa.SentMedia()
+	apptest.WaitFor(t, time.Minute, "alice to speak for a second", func() bool {
+		audio, _, _ := pa.SentMedia()
+		return audio-audio0 >= time.Second
+	})
+	pa.Send("call.hangup", map[string]any{"callId": id})
+	pa.Expect("call.state", `"state":"ended"`, 15*time.Second)
+	apptest.WaitFor(t, 10*time.Second, "the message in bob's mailbox", func() bool {
+		msgs, _ := bob.Mailbox()
+		return len(msgs) == 1
+	})
+	if rows := outboxOf(t, node); len(rows) != 0 {
+		t.Fatalf("one region kept %d messages in an outbox", len(rows))
+	}
+	// A message is left for someone else, never for oneself or a store.
+	pa.Send("call.dial", map[string]any{"number": alice.MyNumber(), "message": true})
+	pa.Expect("error", "a message is left for another member", 10*time.Second)
+}
