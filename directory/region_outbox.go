@@ -32,7 +32,8 @@ import (
 
 // Outbox statuses beyond messagePending and messageReady: delivered (the
 // member's region keeps it; the file here is gone), or undeliverable (the
-// region has no such member: kept here, never tried again).
+// region has no such member, or takes no message that long: kept here,
+// never tried again).
 const (
 	outboxDelivered     = "delivered"
 	outboxUndeliverable = "undeliverable"
@@ -152,8 +153,9 @@ func (c *Calls) DeliverOutbox(ctx context.Context) (int, error) {
 		}
 		err := c.deliverOne(ctx, m)
 		var refused *regionRefusal
-		if errors.As(err, &refused) && refused.Code == apperr.NotFound {
-			slog.Warn("a message's member is not in their region", "message", m.ID, "region", m.HomeRegion, "err", err)
+		if errors.As(err, &refused) && (refused.Code == apperr.NotFound || refused.Code == apperr.TooLarge) {
+			// Asking again would be answered the same.
+			slog.Warn("a message its member's region will not take", "message", m.ID, "region", m.HomeRegion, "err", err)
 			c.db.Model(&OutboxMessage{}).Where("id = ? AND status = ?", m.ID, messageReady).Update("status", outboxUndeliverable)
 			continue
 		}
