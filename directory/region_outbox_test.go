@@ -192,6 +192,23 @@ func TestMessageForAnUnreachableRegionIsKeptAndDeliveredOnce(t *testing.T) {
 	if msgs, _ := carol.Mailbox(); len(msgs) != 1 {
 		t.Fatalf("carol's mailbox after the refusals: %d messages, want 1", len(msgs))
 	}
+
+	// A message for someone c does not have is not tried again.
+	nobody := "outbox/ac_nobody/msg_cccccccccccccccccccccccc.ogg"
+	nodeA.Blobs.Put(t.Context(), nobody, strings.NewReader(string(stored)), "audio/ogg")
+	if err := nodeA.DB.Exec(`INSERT INTO region_outbox (id, account_id, home_region, number, from_name, blob_key, content_type, has_video, duration_ms, bytes, created_at, status, node, attempts, next_try_at)
+		VALUES ('msg_cccccccccccccccccccccccc', 'ac_nobody', 'c', ?, 'Alice Of A', ?, 'audio/ogg', ?, 2000, ?, ?, 'ready', 'node-a', 0, ?)`,
+		carolNumber, nobody, false, len(stored), time.Now().UTC(), time.Now().UTC()).Error; err != nil {
+		t.Fatal(err)
+	}
+	apptest.WaitFor(t, 30*time.Second, "the message for nobody set aside", func() bool {
+		var status string
+		nodeA.DB.Table("region_outbox").Select("status").Where("id = ?", "msg_cccccccccccccccccccccccc").Scan(&status)
+		return status == "undeliverable"
+	})
+	if msgs, _ := carol.Mailbox(); len(msgs) != 1 {
+		t.Fatalf("carol's mailbox after a message for nobody: %d messages, want 1", len(msgs))
+	}
 }
 
 // TestOneRegionTakesNoMessagesFromOthers: a node without a plan of
