@@ -66,6 +66,10 @@ type call struct {
 	// calleeRegion is the home region of a callee homed in another
 	// region (region_calls.go): no mailbox of theirs is here.
 	calleeRegion string
+	// leaveMessage: the caller dialed to leave a message (DialData.Message):
+	// nothing rings, the mailbox opens at once; for a callee of another
+	// region the message is kept in the outbox (region_outbox.go).
+	leaveMessage bool
 }
 
 // host opens the room for a new call and subscribes to its messages.
@@ -75,7 +79,7 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, calleeRegion: res.Party.Region, ctx: ctx, cancel: cancel, greeting: selfGreeting, avatar: req.Avatar}
+	cl := &call{c: c, rec: rec, state: callRinging, room: room, caller: caller, calleeName: res.Party.Name, calleeRegion: res.Party.Region, ctx: ctx, cancel: cancel, greeting: selfGreeting, avatar: req.Avatar, leaveMessage: req.Message}
 	if caller.AccountID != "" {
 		refs, _ := c.dir.accounts.Refs(ctx, []string{caller.AccountID})
 		cl.callerName = refs[caller.AccountID].Name
@@ -183,6 +187,9 @@ func (cl *call) start(res *Resolution) {
 		cl.state, cl.rec.Outcome = callMailbox, &done
 		cl.sendState(cl.caller, CallStateData{State: callMailbox, Greeting: "Record your greeting after the tone; hang up when you are done.", MaxSeconds: new(int(greetingMax.Seconds())), OwnGreeting: true})
 		go cl.recordMessage()
+		return
+	case cl.leaveMessage:
+		cl.toMailbox(outcomeOffline)
 		return
 	case res.State == StatePush && len(res.Ring) == 0 && cl.queue == nil && cl.c.pushes != nil && cl.rec.CalleeAccountID != nil:
 		cl.ringByPush(callee)
@@ -522,7 +529,7 @@ func (cl *call) hangUp(from party) {
 // toMailbox turns the call into a message: the caller hears the greeting,
 // then what they send is recorded. Called with mu held.
 func (cl *call) toMailbox(outcome string) {
-	if cl.calleeRegion != "" {
+	if cl.calleeRegion != "" && !cl.leaveMessage {
 		// The mailbox of a member of another region is in their region:
 		// the call ends, and the caller hears why.
 		cl.rec.Outcome = &outcome
@@ -532,8 +539,12 @@ func (cl *call) toMailbox(outcome string) {
 	cl.state = callMailbox
 	cl.rec.Outcome = &outcome
 	cl.c.db.Model(&CallRecord{}).Where("id = ?", cl.rec.ID).Updates(map[string]any{"state": callMailbox, "outcome": outcome})
+	greeting := fmt.Sprintf("%s cannot take your call right now. Leave a message after the tone.", cl.calleeName)
+	if cl.calleeRegion != "" {
+		greeting = fmt.Sprintf("Leave a message for %s after the tone: it reaches them as soon as their region can be reached.", cl.calleeName)
+	}
 	cl.sendState(cl.caller, CallStateData{State: callMailbox, Outcome: outcome, Peer: peerInfo(cl.calleeName, &cl.rec.CalleeNumber),
-		Greeting: fmt.Sprintf("%s cannot take your call right now. Leave a message after the tone.", cl.calleeName), MaxSeconds: new(int(cl.c.cfg.MaxMessage.Seconds()))})
+		Greeting: greeting, MaxSeconds: new(int(cl.c.cfg.MaxMessage.Seconds()))})
 	go cl.recordMessage()
 }
 
@@ -552,7 +563,8 @@ func (cl *call) recordMessage() {
 		return
 	}
 	greeting, max := cl.c.greeting, cl.c.cfg.MaxMessage
-	if cl.queue == nil {
+	if cl.queue == nil && cl.calleeRegion == "" {
+		// (A member of another region's own greeting is in their region.)
 		greeting = cl.c.greetingOf(cl.ctx, *cl.rec.CalleeAccountID)
 	}
 	if cl.greeting {
@@ -639,6 +651,10 @@ func (cl *call) end(outcome, reason string) {
 	} else if recorder != nil && cl.queue != nil && !cl.queue.callback {
 		if err := cl.c.saveStoreMessage(cl.rec, cl.queue, cl.callerName, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
 			slog.Error("save store message", "call", cl.rec.ID, "err", err)
+		}
+	} else if recorder != nil && cl.calleeRegion != "" {
+		if err := cl.c.saveOutboxMessage(cl.rec, cl.callerName, cl.calleeRegion, recorder); err != nil && !errors.Is(err, media.ErrEmptyRecording) {
+			slog.Error("save message for another region", "call", cl.rec.ID, "err", err)
 		}
 	} else if recorder != nil {
 		err := cl.c.saveMessage(cl.rec, cl.callerName, recorder)

@@ -117,11 +117,16 @@ type Calls struct {
 	calls map[string]*call // hosted on this node
 	conns map[string]map[string]bool
 
-	pingSub   *nats.Subscription // answers other nodes asking whether this one is up
-	ringSub   *nats.Subscription // answers other regions' ring requests (region_calls.go); nil with one region
-	storeSub  *nats.Subscription // takes other regions' calls to this region's stores (region_stores.go); nil with one region
-	stopSweep chan struct{}
-	sweepDone chan struct{}
+	pingSub  *nats.Subscription // answers other nodes asking whether this one is up
+	ringSub  *nats.Subscription // answers other regions' ring requests (region_calls.go); nil with one region
+	storeSub *nats.Subscription // takes other regions' calls to this region's stores (region_stores.go); nil with one region
+	inbox    *regionInbox       // takes messages left in other regions for members here (region_inbox.go); nil with one region
+	// outboxKick wakes the sweep delivering messages left here for members
+	// of other regions (region_outbox.go); nil with one region.
+	outboxKick chan struct{}
+	outboxDone chan struct{}
+	stopSweep  chan struct{}
+	sweepDone  chan struct{}
 }
 
 // NewCalls returns the calls of this node (Signals plugs their messages
@@ -160,6 +165,20 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 			c.ringSub.Unsubscribe()
 		}
 		return nil, err
+	}
+	if err := c.answerRegionMessages(); err != nil {
+		c.pingSub.Unsubscribe()
+		if c.ringSub != nil {
+			c.ringSub.Unsubscribe()
+		}
+		if c.storeSub != nil {
+			c.storeSub.Unsubscribe()
+		}
+		return nil, err
+	}
+	if c.inbox != nil {
+		c.outboxKick, c.outboxDone = make(chan struct{}, 1), make(chan struct{})
+		go c.sweepOutbox(c.stopSweep, c.outboxDone)
 	}
 	if cfg.LostCallSweep == 0 {
 		cfg.LostCallSweep = defaultLostCallSweep
@@ -286,6 +305,9 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 		return apperr.New(apperr.Invalid, "a call context goes with a call to a store's sales number only")
 	}
 	selfGreeting := res.Party.AccountID == conn.AccountID
+	if req.Message && (res.Party.Type != PartyMember || selfGreeting) {
+		return apperr.New(apperr.Invalid, "a message is left for another member")
+	}
 	if selfGreeting {
 		// Calling your own number records your mailbox greeting.
 		req.Video, req.Avatar = false, false
@@ -294,8 +316,9 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	if err != nil {
 		return err
 	}
-	if res.Party.Region != "" {
-		// Asked only once the caller may place the call.
+	if res.Party.Region != "" && !req.Message {
+		// Asked only once the caller may place the call. A message is
+		// kept here whether or not their region answers (region_outbox.go).
 		if err := c.ringElsewhere(ctx, res); err != nil {
 			return err
 		}
@@ -463,6 +486,10 @@ func (c *Calls) Close() {
 		close(c.stopSweep)
 	}
 	<-c.sweepDone
+	if c.outboxDone != nil {
+		<-c.outboxDone
+	}
+	c.closeInbox()
 	defer c.pingSub.Unsubscribe()
 	if c.ringSub != nil {
 		c.ringSub.Unsubscribe()

@@ -36,7 +36,7 @@ const pendingGrace = time.Hour
 const sweepBatch = 500
 
 // mailboxTables are the tables whose rows own recordings in the blob store.
-var mailboxTables = []string{Message{}.TableName(), StoreMessage{}.TableName()}
+var mailboxTables = []string{Message{}.TableName(), StoreMessage{}.TableName(), OutboxMessage{}.TableName()}
 
 // recordingRow is a row that owns a recording: a *Message or a
 // *StoreMessage, with Status messagePending.
@@ -207,7 +207,7 @@ func (c *Calls) wholeFile(ctx context.Context, key string, size int64) bool {
 // removeOrphanFiles deletes message files that no row owns.
 func (c *Calls) removeOrphanFiles(ctx context.Context, s *Swept) error {
 	var keys []string
-	for _, prefix := range []string{"mailbox", "stores"} {
+	for _, prefix := range []string{"mailbox", "stores", "outbox"} {
 		infos, err := c.blobs.List(ctx, prefix)
 		if err != nil {
 			return fmt.Errorf("list message files: %w", err)
@@ -244,13 +244,14 @@ func (c *Calls) removeOrphanFiles(ctx context.Context, s *Swept) error {
 	return nil
 }
 
-// isMessageKey reports whether key is where saveMessage or
-// saveStoreMessage puts a recording: mailbox/ACCOUNT/FILE or
-// stores/STORE/mailbox/FILE. Other files (greetings) have no rows.
+// isMessageKey reports whether key is where saveMessage, saveStoreMessage
+// or saveOutboxMessage puts a recording: mailbox/ACCOUNT/FILE,
+// stores/STORE/mailbox/FILE or outbox/ACCOUNT/FILE. Other files
+// (greetings) have no rows.
 func isMessageKey(key string) bool {
 	parts := strings.Split(key, "/")
 	switch {
-	case len(parts) == 3 && parts[0] == "mailbox":
+	case len(parts) == 3 && (parts[0] == "mailbox" || parts[0] == "outbox"):
 		return true
 	case len(parts) == 4 && parts[0] == "stores" && parts[2] == "mailbox":
 		return true

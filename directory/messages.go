@@ -26,10 +26,14 @@ type PresenceData struct {
 // DialData is the data of "call.dial": a number to call (with context
 // when it is a store's sales number), or the queue entry an agent calls
 // back. Video false is a voice call; Avatar hides the caller's camera.
+// Message leaves a message for the member at Number without ringing them
+// (the caller's offer after "that member's region cannot be reached":
+// it is kept here and delivered when their region can be reached).
 type DialData struct {
 	Number   string       `json:"number,omitempty"`
 	Video    bool         `json:"video"`
 	Avatar   bool         `json:"avatar,omitempty"`
+	Message  bool         `json:"message,omitempty"`
 	Context  *DialContext `json:"context,omitempty"`
 	Callback string       `json:"callback,omitempty"`
 }

@@ -411,7 +411,7 @@ func (a *App) startCalls() error {
 	bctx, bcancel := context.WithTimeout(context.Background(), time.Minute)
 	defer bcancel()
 	if err = bus.Retry(bctx, func(ctx context.Context) (err error) {
-		a.Blobs, err = blob.NewObjects(ctx, a.Bus.JS, blob.ObjectsConfig{Replicas: a.Bus.Replicas})
+		a.Blobs, err = blob.NewObjects(ctx, a.Bus.JS, blobsConfigOf(cfg, a.Bus.Replicas))
 		return err
 	}); err != nil {
 		return err

@@ -23,7 +23,7 @@ var tableOwners = []struct {
 	tables []string
 }{
 	{"auth", []string{"backend/auth"}, []string{"accounts", "sessions", "passkeys", "ceremonies", "enrollments", "invites", "account_recoveries", "device_sessions"}},
-	{"directory", []string{"directory"}, []string{"numbers", "number_blocks", "number_claims", "calls", "messages", "store_messages", "email_tokens", "devices", "device_accounts", "device_guests", "member_profiles", "call_members", "region_entries"}},
+	{"directory", []string{"directory"}, []string{"numbers", "number_blocks", "number_claims", "calls", "messages", "store_messages", "email_tokens", "devices", "device_accounts", "device_guests", "member_profiles", "call_members", "region_entries", "region_outbox"}},
 	{"mall", []string{"mall"}, []string{"stores", "products", "product_addons", "carts", "cart_items", "orders", "order_lines", "order_events", "age_checks", "age_judgements", "order_sign_ceremonies", "order_signatures", "credit_applications", "credit_charges", "credit_sign_ceremonies", "credit_signatures", "credit_rules", "payment_attempts", "webhook_events", "mall_presence"}},
 	{"agentdesk", []string{"agentdesk"}, []string{"agent_states", "queue_entries", "board_items", "engagement_supervisions", "engagement_transfers"}},
 	{"media", []string{"media"}, nil},

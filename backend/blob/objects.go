@@ -39,6 +39,10 @@ type ObjectsConfig struct {
 	// Replicas is how many copies JetStream keeps of each blob (1 alone, 3
 	// in a cluster); 0 means 1.
 	Replicas int
+	// Cluster places the bucket in that NATS cluster (a region's own, so
+	// that its files stay reachable while other regions are not); empty
+	// leaves the placement to JetStream.
+	Cluster string
 }
 
 // Objects is a Store on a NATS JetStream object store: every node connected
@@ -78,6 +82,9 @@ func NewObjects(ctx context.Context, js jetstream.JetStream, cfg ObjectsConfig) 
 		Storage:     jetstream.FileStorage,
 		Replicas:    max(cfg.Replicas, 1),
 	}}
+	if cfg.Cluster != "" {
+		o.cfg.Placement = &jetstream.Placement{Cluster: cfg.Cluster}
+	}
 	if _, _, err := o.open(ctx); err != nil {
 		return nil, err
 	}

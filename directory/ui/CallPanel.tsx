@@ -218,6 +218,11 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
                     {canCallBack(c) ? `The call with ${peerName} dropped. Call back to carry on.` : `The call with ${peerName} dropped.`}
                   </p>
                 </div>
+              ) : c.phase === 'ended' && c.canLeaveMessage ? (
+                <div class="call-lost" role="alert">
+                  <p class="call-outcome">{`${peerName}'s region cannot be reached right now.`}</p>
+                  <p class="muted-light small">Leave a message: it is kept here and reaches them as soon as their region can be reached.</p>
+                </div>
               ) : c.phase === 'ended' ? (
                 <p class="call-outcome">{text}</p>
               ) : null}
@@ -282,6 +287,16 @@ export function CallPanel({ call: c, client, selfName }: CallPanelProps) {
               >
                 <HangUpIcon size={24} />
                 <span>{hangLabel}</span>
+              </button>
+            </>
+          ) : c.phase === 'ended' && c.canLeaveMessage ? (
+            <>
+              <button ref={mainBtn} type="button" class="call-btn call-btn-callback" onClick={() => client.leaveMessage()}>
+                <VoicemailIcon size={22} />
+                <span>Leave a message</span>
+              </button>
+              <button type="button" class="btn btn-secondary call-close" onClick={() => client.dismiss()}>
+                Close
               </button>
             </>
           ) : canCallBack(c) ? (

@@ -117,6 +117,12 @@ export interface CallView {
   invites: InviteView[];
   /** inviteError is why the last call.invite was refused ("" when it was not). */
   inviteError: string;
+  /**
+   * canLeaveMessage: the dial failed because the member's region cannot be
+   * reached right now, and the server offers to keep a message for them
+   * (leaveMessage dials again to record it).
+   */
+  canLeaveMessage: boolean;
   /** mainStreamId is the server's id of the stream remoteStream carries (the roster names whose it is). */
   mainStreamId: string | null;
 }
@@ -452,6 +458,18 @@ export class CallClient {
     }
   }
 
+  /**
+   * leaveMessage dials the number again to leave a message (call.dial with
+   * message): after a dial refused with canLeaveMessage, the room opens
+   * straight into recording, and the message is delivered when the
+   * member's region can be reached.
+   */
+  leaveMessage(): void {
+    const c = this.cur;
+    if (!c || !c.closed || !c.view.canLeaveMessage || !c.dialed) return;
+    this.place({ ...c.dialed, message: true }, c.view.mode, c.view.peer);
+  }
+
   /** dismiss closes the screen of an ended call. */
   dismiss(): void {
     if (this.cur && !this.cur.closed) return;
@@ -650,7 +668,9 @@ export class CallClient {
           return true;
         }
         if (c && !c.closed && c.view.phase === 'dialing' && c.view.id === null && (!answers || answers === 'call.dial')) {
-          this.finish(c, { error: m.data?.message || 'The call could not be placed.' }, true);
+          const message: string = m.data?.message || 'The call could not be placed.';
+          const canLeaveMessage = m.data?.code === 'unavailable' && /leave a message\?$/.test(message) && !!c.dialed?.number && !c.dialed.message;
+          this.finish(c, { error: message, canLeaveMessage }, true);
           return true;
         }
         return false;
@@ -769,6 +789,7 @@ export class CallClient {
       offer: null,
       peerAvatar: false,
       lost: false,
+      canLeaveMessage: false,
       held: false,
       invites: [],
       inviteError: '',
@@ -942,7 +963,7 @@ export class CallClient {
       this.clearDismiss();
       // The summary stays a few seconds, longer when something went wrong;
       // a lost call stays until closed or called back.
-      if (phase === 'ended' && !c.view.lost) this.dismissTimer = setTimeout(() => this.dismiss(), c.view.error ? 12_000 : 5_000);
+      if (phase === 'ended' && !c.view.lost && !c.view.canLeaveMessage) this.dismissTimer = setTimeout(() => this.dismiss(), c.view.error ? 12_000 : 5_000);
     }
   }
 

@@ -17,6 +17,9 @@ export interface SetPresenceData {
  * DialData is the data of "call.dial": a number to call (with context
  * when it is a store's sales number), or the queue entry an agent calls
  * back. Video false is a voice call; Avatar hides the caller's camera.
+ * Message leaves a message for the member at Number without ringing them
+ * (the caller's offer after "that member's region cannot be reached":
+ * it is kept here and delivered when their region can be reached).
  *
  * Go: directory.DialData.
  */
@@ -24,6 +27,7 @@ export interface DialData {
   number?: string;
   video: boolean;
   avatar?: boolean;
+  message?: boolean;
   context?: DialContext;
   callback?: string;
 }
