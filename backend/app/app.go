@@ -231,7 +231,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 		svc.DB.Close()
 		return nil, err
 	}
-	counter, err := limits.Open(ctx, b, cfg.Limits)
+	counter, err := limits.OpenIn(ctx, b, cfg.Limits, ownRegion(cfg))
 	if err != nil {
 		b.Close()
 		svc.DB.Close()

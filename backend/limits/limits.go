@@ -105,34 +105,59 @@ type Counter struct {
 	bus    *bus.Bus
 	js     jetstream.JetStream
 	stream jetstream.Stream
+	prefix string // of every slot's subject (streamIn)
 	// Rules are the limits in force.
 	Rules Rules
 }
 
-// streamConfig is the LM_LIMITS stream. Limits are soft state: they are
-// kept on disk with the bus's replicas so that they survive a NATS restart
-// and a lost server, and re-created empty when NATS lost them.
-var streamConfig = jetstream.StreamConfig{
-	Name:              streamName,
-	Subjects:          []string{subjectPre + ">"},
-	MaxMsgsPerSubject: 1,
-	AllowMsgTTL:       true,
-	Discard:           jetstream.DiscardOld,
-	// Reads go straight to the stream, not through the JetStream API
-	// queue, which backs up under load; a stale read only fails the
-	// compare-and-set, which then reads again.
-	AllowDirect: true,
+// streamIn is the limits stream of a node of region, and the prefix of
+// its subjects: LM_LIMITS with one region (region ""). With more, each
+// region counts in a stream of its own, LM_LIMITS_<region>, placed in its
+// own NATS cluster: the regions share one JetStream domain, and one stream
+// for all of them would put a cross-region round trip — or, cut off, no
+// answer at all — into every socket's lease and every rate-limited action
+// of the regions it is not placed in. An abuser spread over regions meets
+// each region's limits. Limits are soft state: they are kept on disk with
+// the bus's replicas so that they survive a NATS restart and a lost
+// server, and re-created empty when NATS lost them.
+func streamIn(region string) (jetstream.StreamConfig, string) {
+	cfg := jetstream.StreamConfig{
+		Name:              streamName,
+		Subjects:          []string{subjectPre + ">"},
+		MaxMsgsPerSubject: 1,
+		AllowMsgTTL:       true,
+		Discard:           jetstream.DiscardOld,
+		// Reads go straight to the stream, not through the JetStream API
+		// queue, which backs up under load; a stale read only fails the
+		// compare-and-set, which then reads again.
+		AllowDirect: true,
+	}
+	if region == "" {
+		return cfg, subjectPre
+	}
+	// Not under lm.limits.>: streams of one domain may not share subjects.
+	prefix := "lm.rlimits." + region + "."
+	cfg.Name, cfg.Subjects = streamName+"_"+region, []string{prefix + ">"}
+	cfg.Placement = &jetstream.Placement{Cluster: region}
+	return cfg, prefix
 }
 
 // Open creates (or updates) the LM_LIMITS stream on b (file storage,
 // b.Replicas copies) and re-creates it whenever NATS comes back without
 // it.
 func Open(ctx context.Context, b *bus.Bus, rules Rules) (*Counter, error) {
-	st, err := b.Stream(ctx, streamConfig, bus.Soft)
+	return OpenIn(ctx, b, rules, "")
+}
+
+// OpenIn is Open for a node of region, one of several (streamIn); region
+// "" is Open.
+func OpenIn(ctx context.Context, b *bus.Bus, rules Rules, region string) (*Counter, error) {
+	cfg, prefix := streamIn(region)
+	st, err := b.Stream(ctx, cfg, bus.Soft)
 	if err != nil {
 		return nil, fmt.Errorf("open limits stream: %w", err)
 	}
-	c := &Counter{bus: b, js: b.JS, stream: st, Rules: rules}
+	c := &Counter{bus: b, js: b.JS, stream: st, prefix: prefix, Rules: rules}
 	if b.Alone() {
 		// The stream is on disk, but nothing is open on a node that just
 		// started: the leases its previous process held (sockets, carts)
@@ -141,13 +166,13 @@ func Open(ctx context.Context, b *bus.Bus, rules Rules) (*Counter, error) {
 			if r.Name == "" {
 				continue
 			}
-			if err := st.Purge(ctx, jetstream.WithPurgeSubject(subjectPre+r.Name+".>")); err != nil {
+			if err := st.Purge(ctx, jetstream.WithPurgeSubject(prefix+r.Name+".>")); err != nil {
 				return nil, fmt.Errorf("release the previous process's leases: %w", err)
 			}
 		}
 	}
-	b.OnRecover(streamName, func(ctx context.Context) error {
-		_, err := b.Stream(ctx, streamConfig, bus.Soft)
+	b.OnRecover(cfg.Name, func(ctx context.Context) error {
+		_, err := b.Stream(ctx, cfg, bus.Soft)
 		return err
 	})
 	return c, nil
@@ -279,7 +304,7 @@ func (l *Lease) Release() {
 
 // Count returns how many live slots key holds under r (tests, metrics).
 func (c *Counter) Count(ctx context.Context, r Rule, key string) (int, error) {
-	slots, _, err := c.load(ctx, subject(r, key))
+	slots, _, err := c.load(ctx, c.subject(r, key))
 	if err != nil {
 		return 0, err
 	}
@@ -288,9 +313,9 @@ func (c *Counter) Count(ctx context.Context, r Rule, key string) (int, error) {
 
 // subject is the NATS subject of one key under one rule. The key is hashed:
 // client addresses and ids may hold dots and colons.
-func subject(r Rule, key string) string {
+func (c *Counter) subject(r Rule, key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return subjectPre + r.Name + "." + hex.EncodeToString(sum[:16])
+	return c.prefix + r.Name + "." + hex.EncodeToString(sum[:16])
 }
 
 func (c *Counter) load(ctx context.Context, subj string) ([]slot, uint64, error) {
@@ -315,7 +340,7 @@ func (c *Counter) update(ctx context.Context, r Rule, key string, f func([]slot,
 	if !c.bus.Conn.IsConnected() {
 		return c.failOpen(r, nats.ErrConnectionReconnecting) // at once: NATS is away
 	}
-	subj := subject(r, key)
+	subj := c.subject(r, key)
 	ctx, cancel := context.WithTimeout(ctx, answerWithin)
 	defer cancel()
 	for attempt := 0; attempt < casAttempts; attempt++ {

@@ -191,3 +191,53 @@ func TestAStartingNodeAloneOnItsNATSReleasesItsOldLeases(t *testing.T) {
 		t.Fatalf("rate slots after the restart: %d %v, want 1 (on disk)", n, err)
 	}
 }
+
+// TestEachRegionCountsInItsOwnStream: a node of one region of several
+// counts in LM_LIMITS_<region>, asked to be placed in its region's cluster
+// (a lone server, as here, places it anyway; tests/regions run the real
+// clusters), on subjects of its own: beside a LM_LIMITS of before (one
+// domain holds both), a region's leases are its own.
+func TestEachRegionCountsInItsOwnStream(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+		ServerName: "a1", Cluster: server.ClusterOpts{Name: "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS did not start")
+	}
+	b, err := bus.Open(context.Background(), bus.Config{URL: ns.ClientURL(), Name: "limits-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	ctx := context.Background()
+	plain, err := Open(ctx, b, Rules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	regional, err := OpenIn(ctx, b, Rules{}, "a")
+	if err != nil {
+		t.Fatalf("open region a's limits beside LM_LIMITS: %v", err)
+	}
+	info, err := regional.stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.Name != "LM_LIMITS_a" || info.Config.Placement == nil || info.Config.Placement.Cluster != "a" ||
+		len(info.Config.Subjects) != 1 || info.Config.Subjects[0] != "lm.rlimits.a.>" {
+		t.Fatalf("region a's stream: %s placed %+v on %v", info.Config.Name, info.Config.Placement, info.Config.Subjects)
+	}
+	open := Rule{Name: "open", Max: 1, Message: "wait %d s"}
+	if _, err := regional.Hold(ctx, open, "g:1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := regional.Hold(ctx, open, "g:1"); !apperr.Is(err, apperr.RateLimited) {
+		t.Fatalf("region a's second lease: %v, want rate_limited", err)
+	}
+	if n, err := plain.Count(ctx, open, "g:1"); err != nil || n != 0 {
+		t.Fatalf("LM_LIMITS holds %d of region a's leases (%v), want 0", n, err)
+	}
+}
