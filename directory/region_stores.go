@@ -18,12 +18,16 @@ package directory
 // but the number and the video flags. When that region does not answer,
 // the dial fails at once.
 //
-// Guests only, for now: the store's region records a call's caller and a
-// queue entry's shopper by an account of its own database (foreign keys),
-// and a member of another region has none there.
+// The store's region records a call's caller and a queue entry's shopper
+// by an account of its own database (foreign keys), and a member of
+// another region has none there: their node sends them as a guest whose
+// hash it derives from their account (visitingMemberGuest), so the
+// store's line and the agent see a guest, the same one on every call.
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,15 +60,24 @@ const (
 // region does not answer.
 var errStoreRegionUnreachable = apperr.New(apperr.Unavailable, "that store's region cannot be reached right now — try again in a moment")
 
-// errGuestsOnly refuses a member's call to a store of another region.
-var errGuestsOnly = apperr.New(apperr.Unavailable, "stores of another region take calls from guests only for now: sign out to call this store")
+// errGuestsOnly refuses a store dial that names no guest: the asking node
+// names every shopper as one (a member by visitingMemberGuest).
+var errGuestsOnly = apperr.New(apperr.Invalid, "a store dial from another region names its shopper as a guest")
+
+// visitingMemberGuest is the guest hash under which a member calls a store
+// of another region: stable for the account, and never a real guest's —
+// theirs hash a cookie token (mall.GuestOf), which holds no NUL byte.
+func visitingMemberGuest(accountID string) string {
+	sum := sha256.Sum256([]byte("livemall visiting member\x00" + accountID))
+	return hex.EncodeToString(sum[:])
+}
 
 // StoreDial asks a store's home region to place a guest's call to the
 // store's sales number Number. ConnID, DeviceID and Guest are the shopper's
 // connection, device and guest hash on the node that asks, taken from the
-// session, never from the shopper. An empty Guest is a signed-in member of
-// the asking region: only asked whether the number is a store's, to be told
-// that such calls are for guests for now.
+// session, never from the shopper: for a signed-in member of the asking
+// region, the guest hash derived from their account (visitingMemberGuest).
+// A dial without a guest is refused.
 type StoreDial struct {
 	Number   Number `json:"number"`
 	ConnID   string `json:"connId"`
@@ -231,10 +244,14 @@ func (c *Calls) takeStoreDial(ctx context.Context, req StoreDial) (string, error
 // answer is errStoreRegionUnreachable; a number that is no store's there
 // is NotFound.
 func (c *Calls) dialStoreElsewhere(ctx context.Context, conn *media.Conn, num Number, region string, req dialRequest) error {
-	if conn.Guest != "" && req.Context != nil {
+	if req.Context != nil {
 		return apperr.New(apperr.Invalid, "a call to a store of another region carries no product or appointment yet")
 	}
-	body, _ := json.Marshal(StoreDial{Number: num, ConnID: conn.ID, DeviceID: conn.DeviceID, Guest: conn.Guest, Video: req.Video, Avatar: req.Avatar})
+	guest := conn.Guest
+	if guest == "" {
+		guest = visitingMemberGuest(conn.AccountID)
+	}
+	body, _ := json.Marshal(StoreDial{Number: num, ConnID: conn.ID, DeviceID: conn.DeviceID, Guest: guest, Video: req.Video, Avatar: req.Avatar})
 	rctx, cancel := context.WithTimeout(ctx, ringTimeout)
 	defer cancel()
 	reply, err := c.bus.RequestWithContext(rctx, storeDialSubject(region), body)
