@@ -189,8 +189,12 @@ test('dial pad formats as you type, explains bad numbers and resolves who a numb
     await waitFor('the call screen to close', async () => (await page.getByRole('dialog').count()) === 0);
 
     // The first-digit rule.
-    await input.fill('');
-    await waitFor('the dial pad to be empty', async () => (await input.inputValue()) === '');
+    // Cleared again if the page refills it as the call screen's close
+    // settles (seen once in a loaded CI run; noted, not yet explained).
+    await waitFor('the dial pad to be empty', async () => {
+      if ((await input.inputValue()) !== '') await input.fill('');
+      return (await input.inputValue()) === '';
+    });
     await input.pressSequentially('1234');
     assert.equal(await input.inputValue(), '1234');
     await card.getByText('A number starts with a digit from 2 to 9; this one starts with 1.').waitFor();
