@@ -76,7 +76,9 @@ func (s *Service) accountsOf(ctx context.Context, c *media.Conn) ([]string, erro
 
 // DeviceSignedIn tells every node that someone signed in on the device
 // (auth's SessionStarted hook, after the sign-in committed): the device's
-// open connections re-read their accounts and announce them.
-func (s *Service) DeviceSignedIn(ctx context.Context, deviceID string) {
+// open connections re-read their accounts and announce them, and every
+// node drops the account's routes (the device is its newest).
+func (s *Service) DeviceSignedIn(ctx context.Context, accountID, deviceID string) {
+	s.routesChanged(accountID)
 	s.deviceAccountsChanged(ctx, deviceID)
 }

@@ -119,6 +119,9 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID string, u Profile
 		if err := s.db.WithContext(ctx).Model(&Profile{}).Where("account_id = ?", accountID).Updates(changes).Error; err != nil {
 			return nil, fmt.Errorf("update profile: %w", err)
 		}
+		if u.RingMode != nil {
+			s.routesChanged(accountID)
+		}
 		s.entriesChanged()
 	}
 	return s.ProfileOf(ctx, accountID)

@@ -320,8 +320,10 @@ func (s *Service) notHeldElsewhere(ctx context.Context, num Number) (bool, error
 // it, among the members of other regions this region knows of. Only the
 // look-up route uses it: inviting and transfers stay on Resolve, and a
 // dial rings only what the member's own region answers (region_calls.go).
+// A number of this region is resolved from the routes this node keeps
+// (route_cache.go): the look-up shows who and how, and rings nobody.
 func (s *Service) ResolveAnywhere(ctx context.Context, num Number) (*Resolution, error) {
-	res, err := s.Resolve(ctx, num)
+	res, err := s.resolve(ctx, num, s.cachedRoute)
 	if apperr.Code(err) == apperr.NotFound {
 		return s.resolveElsewhere(ctx, num)
 	}

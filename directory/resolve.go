@@ -41,8 +41,16 @@ type Resolution struct {
 // A member's or agent's number takes one query (route) for the number,
 // the profile and the devices; an agent's name, an offline member's push
 // devices and an online party's calls in progress take one more each.
+// The route is read from the database: what Resolve says rings is what a
+// dial rings.
 func (s *Service) Resolve(ctx context.Context, num Number) (*Resolution, error) {
-	r, err := s.route(ctx, num)
+	return s.resolve(ctx, num, s.route)
+}
+
+// resolve is Resolve with the number's route read by route: from the
+// database (Service.route) or from this node's cache (Service.cachedRoute).
+func (s *Service) resolve(ctx context.Context, num Number, route func(context.Context, Number) (*numberRoute, error)) (*Resolution, error) {
+	r, err := route(ctx, num)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -32,6 +33,9 @@ type Config struct {
 	// Limits counts the number availability look-ups of each client
 	// address (limits.Rules.NumberLookups); nil limits nothing.
 	Limits *limits.Counter
+	// RouteCacheTTL is how long a node keeps a number's route for the
+	// look-up route (route_cache.go); 0 means 5 s.
+	RouteCacheTTL time.Duration
 	// EntrySweep is how often a node of a plan with several regions
 	// publishes its region's changed directory entries (region_directory.go);
 	// 0 means every 2 s.
@@ -52,6 +56,7 @@ type Service struct {
 
 	touched *pendingAccounts // accounts another node asked this one to work out again (touchSubject)
 	reach   *pushReachCache  // who takes pushes, read recently (push_reach_cache.go)
+	routes  *routeCache      // numbers' routes, read recently (route_cache.go)
 
 	routeMu   sync.Mutex
 	routeStmt atomic.Pointer[sql.Stmt] // route's prepared query (resolve.go), made at the first resolve
@@ -62,12 +67,11 @@ type Service struct {
 	stop     chan struct{}
 	stopped  chan struct{}
 	kept     chan struct{} // closed when keepPresence ends
-	touchSub *nats.Subscription
-	// accountsSub re-reads device accounts on every node (device_accounts.go).
-	accountsSub *nats.Subscription
-	// claimsSub answers other regions' claims on this region's numbers
-	// (number_claims.go).
-	claimsSub *nats.Subscription
+	// subs are this node's subscriptions: touches, device accounts
+	// re-read on every node (device_accounts.go), other regions' claims on
+	// this region's numbers (number_claims.go) and route changes
+	// (route_cache.go).
+	subs []*nats.Subscription
 	// regions shares directory entries with other regions (nil with one).
 	regions *regionDirectory
 	// shared shares members' states with other regions (nil with one).
@@ -123,7 +127,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 	}
 	s := &Service{db: db, Numbers: numbers, stores: stores, accounts: accounts, presence: p, sig: sig, cfg: cfg,
 		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), kept: make(chan struct{}), touched: newPendingAccounts(),
-		reach: newPushReachCache(pushReachTTL)}
+		reach: newPushReachCache(pushReachTTL), routes: newRouteCache(cmp.Or(cfg.RouteCacheTTL, defaultRouteCacheTTL))}
 	// This node's lease first, then the records its earlier life left
 	// (none of its connections is open yet).
 	if err := p.Lease(ctx, cfg.Node); err != nil {
@@ -135,41 +139,19 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 		return nil, err
 	}
 	if sig.Bus != nil {
-		sub, err := sig.Bus.Subscribe(touchSubject, func(m *nats.Msg) {
-			var ids []string
-			if json.Unmarshal(m.Data, &ids) == nil {
-				s.reach.forget(ids...)
-				s.touched.add(ids)
-			}
-		})
-		if err != nil {
-			p.Close()
-			return nil, err
-		}
-		s.touchSub = sub
-		if s.accountsSub, err = s.subscribeDeviceAccounts(); err != nil {
-			sub.Unsubscribe()
-			p.Close()
-			return nil, err
-		}
-		if s.claimsSub, err = numbers.answerClaims(sig.Bus); err != nil {
-			sub.Unsubscribe()
-			s.accountsSub.Unsubscribe()
+		if err := s.subscribe(numbers); err != nil {
+			s.unsubscribe()
 			p.Close()
 			return nil, err
 		}
 	}
 	if s.regions, err = openRegionDirectory(ctx, db, b, numbers.plan, cfg.EntrySweep); err != nil {
-		s.touchSub.Unsubscribe()
-		s.accountsSub.Unsubscribe()
-		s.claimsSub.Unsubscribe()
+		s.unsubscribe()
 		p.Close()
 		return nil, err
 	}
 	if s.shared, err = openRegionPresence(ctx, db, b, numbers.plan, 0, s.touched.add); err != nil {
-		s.touchSub.Unsubscribe()
-		s.accountsSub.Unsubscribe()
-		s.claimsSub.Unsubscribe()
+		s.unsubscribe()
 		if s.regions != nil {
 			s.regions.close()
 		}
@@ -184,6 +166,46 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 	go s.keepPresence()
 	b.OnRecover("presence", s.recoverPresence)
 	return s, nil
+}
+
+// subscribe opens this node's subscriptions on the bus, keeping each in
+// s.subs as it opens.
+func (s *Service) subscribe(numbers *Numbers) error {
+	touches, err := s.sig.Bus.Subscribe(touchSubject, func(m *nats.Msg) {
+		var ids []string
+		if json.Unmarshal(m.Data, &ids) == nil {
+			s.reach.forget(ids...)
+			s.touched.add(ids)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	s.subs = append(s.subs, touches)
+	accounts, err := s.subscribeDeviceAccounts()
+	if err != nil {
+		return err
+	}
+	s.subs = append(s.subs, accounts)
+	claims, err := numbers.answerClaims(s.sig.Bus)
+	if err != nil {
+		return err
+	}
+	s.subs = append(s.subs, claims)
+	routes, err := s.subscribeRouteChanges()
+	if err != nil {
+		return err
+	}
+	s.subs = append(s.subs, routes...)
+	return nil
+}
+
+// unsubscribe closes the subscriptions subscribe opened.
+func (s *Service) unsubscribe() {
+	for _, sub := range s.subs {
+		sub.Unsubscribe()
+	}
+	s.subs = nil
 }
 
 // recoverPresence runs when JetStream answers again after a fault (a
@@ -240,15 +262,7 @@ func (s *Service) Signals() {
 
 // Close stops pushing presence changes and closes the presence watch.
 func (s *Service) Close() {
-	if s.touchSub != nil {
-		s.touchSub.Unsubscribe()
-	}
-	if s.accountsSub != nil {
-		s.accountsSub.Unsubscribe()
-	}
-	if s.claimsSub != nil {
-		s.claimsSub.Unsubscribe()
-	}
+	s.unsubscribe()
 	if s.regions != nil {
 		s.regions.close()
 	}
@@ -283,7 +297,8 @@ func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
 	}
 	if res.RowsAffected > 0 {
 		// A sign-in the device never recorded: its other connections
-		// learn of the account now.
+		// learn of the account now, and the account's routes list it.
+		s.routesChanged(c.AccountID)
 		s.deviceAccountsChanged(ctx, c.DeviceID)
 	}
 	beat(c)
@@ -353,6 +368,7 @@ func (s *Service) SignedOut(ctx context.Context, accountID, deviceID string) err
 	if err := forgetDevice(ctx, s.db, accountID, deviceID); err != nil {
 		return err
 	}
+	s.routesChanged(accountID)
 	s.deviceAccountsChanged(ctx, deviceID)
 	return nil
 }

@@ -191,9 +191,9 @@ func (s *signOuts) signedOut(ctx context.Context, accountID, deviceID string) er
 
 // sessionStarted tells the directory that someone signed in on a device,
 // so that the device's open connections carry the new account.
-func (s *signOuts) sessionStarted(ctx context.Context, _, deviceID string) {
+func (s *signOuts) sessionStarted(ctx context.Context, accountID, deviceID string) {
 	if s.dir != nil {
-		s.dir.DeviceSignedIn(ctx, deviceID)
+		s.dir.DeviceSignedIn(ctx, accountID, deviceID)
 	}
 }
 
@@ -241,7 +241,7 @@ func New(ctx context.Context, cfg config.Config) (*App, error) {
 	sig.AllowGuests("ping", "heartbeat", "call.dial", "call.answer", "call.decline", "call.hangup", "rtc.answer", "rtc.candidate",
 		"call.video.request", "call.video.response", "queue.choose", "cobrowse.start", "cobrowse.events", "cobrowse.stop",
 		"board.draw", "board.erase")
-	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, svc.Catalog, svc.Accounts, b, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, Limits: counter})
+	dir, err := directory.NewService(ctx, svc.DB.DB, svc.Numbers, svc.Catalog, svc.Accounts, b, sig, directory.Config{Node: cfg.Node, PresenceTTL: cfg.PresenceTTL, Heartbeat: cfg.Heartbeat, RouteCacheTTL: cfg.LookupCacheTTL, Limits: counter})
 	if err != nil {
 		b.Close()
 		svc.DB.Close()

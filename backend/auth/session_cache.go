@@ -26,6 +26,17 @@ type sessionsChanged struct {
 	SessionHash string `json:"sessionHash,omitempty"`
 }
 
+// AccountOfSessionsChanged returns the account a message on
+// SessionsChangedSubject names, if it names one (a message may name only a
+// session).
+func AccountOfSessionsChanged(data []byte) (string, bool) {
+	var m sessionsChanged
+	if json.Unmarshal(data, &m) != nil || m.AccountID == "" {
+		return "", false
+	}
+	return m.AccountID, true
+}
+
 // cachedSession is what sessionOf read for one session, kept until until.
 type cachedSession struct {
 	account Account

@@ -61,6 +61,9 @@ type Config struct {
 	PresenceTTL time.Duration
 	// Heartbeat is how often devices heartbeat; shorter than PresenceTTL.
 	Heartbeat time.Duration
+	// LookupCacheTTL is the longest a node keeps a number's route for
+	// look-ups (directory.Config.RouteCacheTTL); dials always read it.
+	LookupCacheTTL time.Duration
 	// NumberBlockStart is the first number handed out (12 digits) when
 	// NumberBlocks is empty.
 	NumberBlockStart int64
@@ -172,6 +175,7 @@ func Default() Config {
 		ShutdownTimeout:  4 * time.Second,
 		PresenceTTL:      60 * time.Second,
 		Heartbeat:        20 * time.Second,
+		LookupCacheTTL:   5 * time.Second,
 		NumberBlockStart: 200000000000,
 		Region:           "local",
 		MailFrom:         "livemall <no-reply@livemall.localhost>",
@@ -219,6 +223,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.Node, "node", cfg.Node, "name of this node in presence (env LIVEMALL_NODE; default: host name)")
 	fs.DurationVar(&cfg.PresenceTTL, "presence-ttl", cfg.PresenceTTL, "how long a device stays online without a heartbeat (env LIVEMALL_PRESENCE_TTL)")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat-interval", cfg.Heartbeat, "how often devices heartbeat (env LIVEMALL_HEARTBEAT_INTERVAL)")
+	fs.DurationVar(&cfg.LookupCacheTTL, "lookup-cache-ttl", cfg.LookupCacheTTL, "longest a node keeps a number's route for look-ups; changes are announced at once, this bounds the rest (env LIVEMALL_LOOKUP_CACHE_TTL)")
 	fs.Int64Var(&cfg.NumberBlockStart, "number-block-start", cfg.NumberBlockStart, "first number handed out, 12 digits (env LIVEMALL_NUMBER_BLOCK_START)")
 	fs.StringVar(&cfg.Region, "region", cfg.Region, "region this node serves: lowercase letters, digits and -, at most 32 (env LIVEMALL_REGION)")
 	fs.StringVar(&cfg.NumberBlocks, "number-blocks", cfg.NumberBlocks, "which region owns which numbers, REGION=FIRST-LAST,… (12-digit numbers), the same on every node of every region; empty gives --region every number (env LIVEMALL_NUMBER_BLOCKS)")
@@ -294,6 +299,7 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 	durations := map[string]*time.Duration{
 		"LIVEMALL_PRESENCE_TTL":       &cfg.PresenceTTL,
 		"LIVEMALL_HEARTBEAT_INTERVAL": &cfg.Heartbeat,
+		"LIVEMALL_LOOKUP_CACHE_TTL":   &cfg.LookupCacheTTL,
 		"LIVEMALL_RING_TIMEOUT":       &cfg.RingTimeout,
 		"LIVEMALL_AGENT_RING_TIMEOUT": &cfg.AgentRingTimeout,
 		"LIVEMALL_WRAP_UP":            &cfg.WrapUp,
@@ -373,6 +379,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Heartbeat <= 0 || cfg.Heartbeat >= cfg.PresenceTTL {
 		return fmt.Errorf("--heartbeat-interval %v must be positive and shorter than --presence-ttl %v", cfg.Heartbeat, cfg.PresenceTTL)
+	}
+	if cfg.LookupCacheTTL <= 0 || cfg.LookupCacheTTL > time.Hour {
+		return fmt.Errorf("--lookup-cache-ttl %v must be positive and at most 1h", cfg.LookupCacheTTL)
 	}
 	if cfg.RingTimeout < time.Second {
 		return errors.New("--ring-timeout must be at least 1s")

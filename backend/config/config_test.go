@@ -62,6 +62,8 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"bad proxy", nil, []string{"--trusted-proxy", "proxy.local"}, "not an IP address"},
 		{"bad proxy in a list", nil, []string{"--trusted-proxies", "10.0.0.0/8,proxy.local"}, `trusted proxy "proxy.local"`},
 		{"zero rate limit", nil, []string{"--auth-rate-limit", "0"}, "at least 1"},
+		{"zero lookup cache TTL", nil, []string{"--lookup-cache-ttl", "0s"}, "--lookup-cache-ttl 0s must be positive"},
+		{"lookup cache TTL over an hour", map[string]string{"LIVEMALL_LOOKUP_CACHE_TTL": "2h"}, nil, "--lookup-cache-ttl 2h0m0s must be positive and at most 1h"},
 		{"rate limit env not a number", map[string]string{"LIVEMALL_AUTH_RATE_LIMIT": "many"}, nil, "not a number"},
 		{"empty data dir", nil, []string{"--data", ""}, "must not be empty"},
 		{"negative media UDP port", nil, []string{"--media-udp-port", "-1"}, "--media-udp-port -1"},
