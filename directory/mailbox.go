@@ -18,31 +18,47 @@ import (
 	"github.com/livemall/livemall/media"
 )
 
-// Message is a voice or video message in a mailbox.
-type Message struct {
-	ID            string     `gorm:"column:id;primaryKey"`
-	AccountID     string     `gorm:"column:account_id"`
-	Number        Number     `gorm:"column:number"`
-	CallID        *string    `gorm:"column:call_id"`
-	FromAccountID *string    `gorm:"column:from_account_id"`
-	FromName      string     `gorm:"column:from_name"`
-	FromNumber    *Number    `gorm:"column:from_number"`
-	BlobKey       string     `gorm:"column:blob_key"`
-	ContentType   string     `gorm:"column:content_type"`
-	HasVideo      bool       `gorm:"column:has_video"`
-	DurationMS    int64      `gorm:"column:duration_ms"`
-	Bytes         int64      `gorm:"column:bytes"`
-	CreatedAt     time.Time  `gorm:"column:created_at"`
-	HeardAt       *time.Time `gorm:"column:heard_at"`
+// LeftMessage is what every voice or video message records, in a
+// mailbox or in the outbox to another region: whose it is, who left it,
+// and its file.
+type LeftMessage struct {
+	ID            string    `gorm:"column:id;primaryKey"`
+	AccountID     string    `gorm:"column:account_id"`
+	Number        Number    `gorm:"column:number"`
+	CallID        *string   `gorm:"column:call_id"`
+	FromAccountID *string   `gorm:"column:from_account_id"`
+	FromName      string    `gorm:"column:from_name"`
+	FromNumber    *Number   `gorm:"column:from_number"`
+	BlobKey       string    `gorm:"column:blob_key"`
+	ContentType   string    `gorm:"column:content_type"`
+	HasVideo      bool      `gorm:"column:has_video"`
+	DurationMS    int64     `gorm:"column:duration_ms"`
+	Bytes         int64     `gorm:"column:bytes"`
+	CreatedAt     time.Time `gorm:"column:created_at"`
 	// Status is messagePending until the file is stored, then messageReady;
-	// only ready messages are shown.
+	// only ready messages are shown (or sent on).
 	Status string `gorm:"column:status"`
 	// Node names the node whose blob store holds the file.
 	Node string `gorm:"column:node"`
 }
 
+// Message is a voice or video message in a mailbox.
+type Message struct {
+	LeftMessage
+	HeardAt *time.Time `gorm:"column:heard_at"`
+}
+
 // TableName tells GORM where messages live.
 func (Message) TableName() string { return "messages" }
+
+// leftMessage describes the message the caller of rec left in the file
+// stored under key, pending until the file is stored.
+func (c *Calls) leftMessage(rec *CallRecord, callerName, id, key string, res media.RecordingResult) LeftMessage {
+	callID := rec.ID
+	return LeftMessage{ID: id, AccountID: *rec.CalleeAccountID, Number: rec.CalleeNumber, CallID: &callID, FromAccountID: rec.CallerAccountID,
+		FromName: callerName, FromNumber: rec.CallerNumber, BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == media.RecordingVideoType,
+		DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: time.Now().UTC(), Status: messagePending, Node: c.node}
+}
 
 // saveMessage finishes a recording, stores its file in the blob store and
 // lists it in the callee's mailbox (saveRecording: row first, as pending).
@@ -50,10 +66,7 @@ func (Message) TableName() string { return "messages" }
 func (c *Calls) saveMessage(rec *CallRecord, callerName string, r *media.Recorder) error {
 	var msg *Message
 	err := c.saveRecording(r, "msg_", path.Join("mailbox", *rec.CalleeAccountID), func(id, key string, res media.RecordingResult) recordingRow {
-		callID := rec.ID
-		msg = &Message{ID: id, AccountID: *rec.CalleeAccountID, Number: rec.CalleeNumber, CallID: &callID, FromAccountID: rec.CallerAccountID,
-			FromName: callerName, FromNumber: rec.CallerNumber, BlobKey: key, ContentType: res.ContentType, HasVideo: res.ContentType == "video/webm",
-			DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: time.Now().UTC(), Status: messagePending, Node: c.node}
+		msg = &Message{LeftMessage: c.leftMessage(rec, callerName, id, key, res)}
 		return msg
 	})
 	if err != nil {

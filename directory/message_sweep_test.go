@@ -43,8 +43,8 @@ func TestStartSettlesWhatACrashLeft(t *testing.T) {
 		if withFile != "" {
 			put(key, withFile)
 		}
-		m := directory.Message{ID: id, AccountID: acct, Number: number, FromName: "Caller", BlobKey: key, ContentType: "video/webm",
-			HasVideo: true, DurationMS: 1000, Bytes: 5, CreatedAt: created, Status: status, Node: node}
+		m := directory.Message{LeftMessage: directory.LeftMessage{ID: id, AccountID: acct, Number: number, FromName: "Caller", BlobKey: key, ContentType: "video/webm",
+			HasVideo: true, DurationMS: 1000, Bytes: 5, CreatedAt: created, Status: status, Node: node}}
 		if err := a.DB.Create(&m).Error; err != nil {
 			t.Fatalf("insert %s: %v", id, err)
 		}

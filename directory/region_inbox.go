@@ -250,9 +250,9 @@ func (c *Calls) fileRegionMessage(ctx context.Context, o RegionMessageRequest, f
 		ext = ".webm"
 	}
 	key := path.Join("mailbox", o.AccountID, o.ID+ext)
-	row := &Message{ID: o.ID, AccountID: o.AccountID, Number: o.Number, FromName: o.FromName, FromNumber: o.FromNumber, BlobKey: key,
+	row := &Message{LeftMessage: LeftMessage{ID: o.ID, AccountID: o.AccountID, Number: o.Number, FromName: o.FromName, FromNumber: o.FromNumber, BlobKey: key,
 		ContentType: o.ContentType, HasVideo: o.ContentType == media.RecordingVideoType, DurationMS: o.DurationMS, Bytes: o.Bytes,
-		CreatedAt: o.CreatedAt, Status: messagePending, Node: c.node}
+		CreatedAt: o.CreatedAt, Status: messagePending, Node: c.node}}
 	res := media.RecordingResult{Path: file, ContentType: o.ContentType, Duration: time.Duration(o.DurationMS) * time.Millisecond, Bytes: o.Bytes}
 	if err := c.fileRecording(ctx, row, o.ID, key, res); err != nil {
 		if kept, kerr := c.keptMessage(ctx, o.ID, o.AccountID); kerr == nil && kept {

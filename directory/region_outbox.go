@@ -53,25 +53,11 @@ const (
 
 // OutboxMessage is a message kept here for a member of another region.
 type OutboxMessage struct {
-	ID            string     `gorm:"column:id;primaryKey"`
-	AccountID     string     `gorm:"column:account_id"`
-	HomeRegion    string     `gorm:"column:home_region"`
-	Number        Number     `gorm:"column:number"`
-	CallID        *string    `gorm:"column:call_id"`
-	FromAccountID *string    `gorm:"column:from_account_id"`
-	FromName      string     `gorm:"column:from_name"`
-	FromNumber    *Number    `gorm:"column:from_number"`
-	BlobKey       string     `gorm:"column:blob_key"`
-	ContentType   string     `gorm:"column:content_type"`
-	HasVideo      bool       `gorm:"column:has_video"`
-	DurationMS    int64      `gorm:"column:duration_ms"`
-	Bytes         int64      `gorm:"column:bytes"`
-	CreatedAt     time.Time  `gorm:"column:created_at"`
-	Status        string     `gorm:"column:status"`
-	Node          string     `gorm:"column:node"`
-	Attempts      int        `gorm:"column:attempts"`
-	NextTryAt     time.Time  `gorm:"column:next_try_at"`
-	DeliveredAt   *time.Time `gorm:"column:delivered_at"`
+	LeftMessage
+	HomeRegion  string     `gorm:"column:home_region"`
+	Attempts    int        `gorm:"column:attempts"`
+	NextTryAt   time.Time  `gorm:"column:next_try_at"`
+	DeliveredAt *time.Time `gorm:"column:delivered_at"`
 }
 
 // TableName tells GORM where the outbox lives.
@@ -81,11 +67,8 @@ func (OutboxMessage) TableName() string { return "region_outbox" }
 // another region (saveRecording: row first, as pending), due at once.
 func (c *Calls) saveOutboxMessage(rec *CallRecord, callerName, region string, r *media.Recorder) error {
 	err := c.saveRecording(r, "msg_", path.Join("outbox", *rec.CalleeAccountID), func(id, key string, res media.RecordingResult) recordingRow {
-		callID, now := rec.ID, time.Now().UTC()
-		return &OutboxMessage{ID: id, AccountID: *rec.CalleeAccountID, HomeRegion: region, Number: rec.CalleeNumber, CallID: &callID,
-			FromAccountID: rec.CallerAccountID, FromName: callerName, FromNumber: rec.CallerNumber, BlobKey: key, ContentType: res.ContentType,
-			HasVideo: res.ContentType == media.RecordingVideoType, DurationMS: res.Duration.Milliseconds(), Bytes: res.Bytes, CreatedAt: now,
-			Status: messagePending, Node: c.node, NextTryAt: now}
+		m := c.leftMessage(rec, callerName, id, key, res)
+		return &OutboxMessage{LeftMessage: m, HomeRegion: region, NextTryAt: m.CreatedAt}
 	})
 	if err == nil {
 		c.kickOutbox()

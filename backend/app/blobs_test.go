@@ -54,8 +54,8 @@ func TestLocalBlobsMoveIntoTheObjectStoreOnce(t *testing.T) {
 	acct := carol.AccountID()
 	key := "mailbox/" + acct + "/msg_old.ogg"
 	body := bytes.Repeat([]byte("OggS old voicemail "), 20_000) // several chunks
-	m := directory.Message{ID: "msg_old", AccountID: acct, Number: directory.Number(strings.ReplaceAll(carol.MyNumber(), " ", "")), FromName: "Caller",
-		BlobKey: key, ContentType: "audio/ogg", DurationMS: 1000, Bytes: int64(len(body)), CreatedAt: time.Now().UTC(), Status: "ready", Node: "test-node"}
+	m := directory.Message{LeftMessage: directory.LeftMessage{ID: "msg_old", AccountID: acct, Number: directory.Number(strings.ReplaceAll(carol.MyNumber(), " ", "")), FromName: "Caller",
+		BlobKey: key, ContentType: "audio/ogg", DurationMS: 1000, Bytes: int64(len(body)), CreatedAt: time.Now().UTC(), Status: "ready", Node: "test-node"}}
 	if err := a.DB.Create(&m).Error; err != nil {
 		t.Fatal(err)
 	}
