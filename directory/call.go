@@ -72,8 +72,9 @@ type call struct {
 	leaveMessage bool
 }
 
-// host opens the room for a new call and subscribes to its messages.
-func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialRequest, selfGreeting bool) (*call, error) {
+// openRoom opens the room for a new call, subscribes to its messages and
+// hosts the call on this node; nobody is in the room yet.
+func (c *Calls) openRoom(rec *CallRecord, caller party, res *Resolution, req dialRequest, selfGreeting bool) (*call, error) {
 	room, err := c.sfu.OpenRoom(rec.ID)
 	if err != nil {
 		return nil, err
@@ -107,14 +108,29 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 	c.mu.Lock()
 	c.calls[rec.ID] = cl
 	c.mu.Unlock()
+	return cl, nil
+}
+
+// host opens the call's room on this node (openRoom) with the caller in it.
+func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialRequest, selfGreeting bool) (*call, error) {
+	cl, err := c.openRoom(rec, caller, res, req, selfGreeting)
+	if err != nil {
+		return nil, err
+	}
 	cl.mu.Lock()
-	_, err = cl.admit(caller, "caller", cl.callerName, media.RoleParty, false, false)
+	err = cl.admitCaller()
 	cl.mu.Unlock()
 	if err != nil {
 		cl.end(outcomeFailed, "the call could not start")
 		return nil, err
 	}
 	return cl, nil
+}
+
+// admitCaller puts the caller in the call's room. Called with mu held.
+func (cl *call) admitCaller() error {
+	_, err := cl.admit(cl.caller, "caller", cl.callerName, media.RoleParty, false, false)
+	return err
 }
 
 // turnUser is the TURN user name of one side of a call: the member's
@@ -175,38 +191,103 @@ func peerInfo(name string, number *Number) *CallParty {
 	return out
 }
 
-// start rings the callee's devices or, when they cannot answer, opens the
-// mailbox at once.
-func (cl *call) start(res *Resolution) {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	callee := peerInfo(res.Party.Name, &res.Number)
+// How a call starts (startOf): it rings the callee's devices, or records
+// the caller's greeting, or takes a message, or rings by push, or goes to
+// the mailbox because the callee is offline or busy.
+type startKind int
+
+// The ways a call starts.
+const (
+	startRing startKind = iota
+	startGreeting
+	startMessage
+	startByPush
+	startOffline
+	startBusy
+)
+
+// startOf says how the call starts, given the callee's resolve. Called
+// with mu held.
+func (cl *call) startOf(res *Resolution) startKind {
 	switch {
 	case cl.greeting:
-		done := outcomeAnswered
-		cl.state, cl.rec.Outcome = callMailbox, &done
-		cl.sendState(cl.caller, CallStateData{State: callMailbox, Greeting: "Record your greeting after the tone; hang up when you are done.", MaxSeconds: new(int(greetingMax.Seconds())), OwnGreeting: true})
-		go cl.recordMessage()
-		return
+		return startGreeting
 	case cl.leaveMessage:
-		cl.toMailbox(outcomeOffline)
-		return
+		return startMessage
 	case res.State == StatePush && len(res.Ring) == 0 && cl.queue == nil && cl.c.pushes != nil && cl.rec.CalleeAccountID != nil:
-		cl.ringByPush(callee)
-		return
+		return startByPush
 	case res.State == StateOffline || res.State == StatePush || len(res.Ring) == 0:
-		cl.toMailbox(outcomeOffline)
-		return
+		return startOffline
 	case res.State == StateBusy || cl.c.inCall(*cl.rec.CalleeAccountID):
-		cl.toMailbox(outcomeBusy)
-		return
+		return startBusy
 	}
+	return startRing
+}
+
+// start rings the callee's devices or, when they cannot answer, opens the
+// mailbox at once; the call's record is stored and the caller is in the
+// room.
+func (cl *call) start(res *Resolution) {
+	_ = cl.startPreparing(res, nil)
+}
+
+// startPreparing is start for a call that prepare readies: it writes the
+// record and puts the caller in the room. A call that rings sends the
+// ring first and is prepared after, while the call's lock keeps everything
+// else about it (an answer, the ring's timeout, a hang-up) waiting: the
+// database's write turn and the caller's peer connection are not on the
+// way to the ring. Any other start is prepared first. When prepare fails,
+// the ring is called off, the call ends and the error is returned.
+// prepare runs with mu held.
+func (cl *call) startPreparing(res *Resolution, prepare func() error) error {
+	cl.mu.Lock()
+	kind := cl.startOf(res)
+	if kind == startRing {
+		cl.ring(res)
+	}
+	if prepare != nil {
+		if err := prepare(); err != nil {
+			cl.stopRinging("failed")
+			cl.mu.Unlock()
+			cl.end(outcomeFailed, "the call could not start")
+			return err
+		}
+	}
+	if kind != startRing {
+		cl.startWithoutRing(kind, res)
+	}
+	cl.mu.Unlock()
+	return nil
+}
+
+// ring tells the caller the call rings and rings the callee's devices.
+// Called with mu held.
+func (cl *call) ring(res *Resolution) {
+	callee := peerInfo(res.Party.Name, &res.Number)
 	cl.sendState(cl.caller, CallStateData{State: callRinging, Peer: callee, Video: new(cl.rec.Video)})
 	for _, t := range res.Ring {
 		cl.ringDevices = append(cl.ringDevices, t.DeviceID)
 		cl.c.sig.SendToDevice(t.DeviceID, "call.incoming", CallIncomingData{CallID: cl.rec.ID, From: *peerInfo(cl.callerName, cl.rec.CallerNumber), Video: cl.rec.Video, Avatar: cl.avatar})
 	}
 	cl.startRingTimer()
+}
+
+// startWithoutRing starts a call that does not ring the callee's devices
+// the way kind says. Called with mu held.
+func (cl *call) startWithoutRing(kind startKind, res *Resolution) {
+	switch kind {
+	case startGreeting:
+		done := outcomeAnswered
+		cl.state, cl.rec.Outcome = callMailbox, &done
+		cl.sendState(cl.caller, CallStateData{State: callMailbox, Greeting: "Record your greeting after the tone; hang up when you are done.", MaxSeconds: new(int(greetingMax.Seconds())), OwnGreeting: true})
+		go cl.recordMessage()
+	case startByPush:
+		cl.ringByPush(peerInfo(res.Party.Name, &res.Number))
+	case startBusy:
+		cl.toMailbox(outcomeBusy)
+	default: // startMessage, startOffline
+		cl.toMailbox(outcomeOffline)
+	}
 }
 
 // inCall reports whether the account is in an answered call.

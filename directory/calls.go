@@ -325,12 +325,19 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	}
 	calleeID := res.Party.AccountID
 	rec.CalleeAccountID = &calleeID
-	cl, err := c.open(ctx, rec, conn, res, req, selfGreeting)
+	// The room first, then the ring, then the record and the caller's
+	// place in the room (startPreparing).
+	cl, err := c.openRoom(rec, partyOfConn(conn), res, req, selfGreeting)
 	if err != nil {
-		return err
+		return hostError(err)
 	}
-	cl.start(res)
-	return nil
+	c.trackConn(conn.ID, rec.ID)
+	return cl.startPreparing(res, func() error {
+		if err := c.storeRecord(ctx, rec, res); err != nil {
+			return err
+		}
+		return cl.admitCaller()
+	})
 }
 
 // newRecord checks the caller may place one more call and prepares its
@@ -365,6 +372,20 @@ func (c *Calls) newRecord(ctx context.Context, conn *media.Conn, num Number, req
 
 // open stores the record and hosts the call's room on this node.
 func (c *Calls) open(ctx context.Context, rec *CallRecord, conn *media.Conn, res *Resolution, req dialRequest, selfGreeting bool) (*call, error) {
+	if err := c.storeRecord(ctx, rec, res); err != nil {
+		return nil, err
+	}
+	cl, err := c.host(rec, partyOfConn(conn), res, req, selfGreeting)
+	if err != nil {
+		c.finishRecord(rec.ID, outcomeFailed, nil)
+		return nil, hostError(err)
+	}
+	c.trackConn(conn.ID, rec.ID)
+	return cl, nil
+}
+
+// storeRecord writes a new call's record.
+func (c *Calls) storeRecord(ctx context.Context, rec *CallRecord, res *Resolution) error {
 	store := c.db.WithContext(ctx)
 	if res.Party.Region != "" {
 		// The callee's account is in their region's database, not here:
@@ -372,18 +393,17 @@ func (c *Calls) open(ctx context.Context, rec *CallRecord, conn *media.Conn, res
 		store = store.Omit("callee_account_id")
 	}
 	if err := store.Create(rec).Error; err != nil {
-		return nil, fmt.Errorf("store call: %w", err)
+		return fmt.Errorf("store call: %w", err)
 	}
-	cl, err := c.host(rec, partyOfConn(conn), res, req, selfGreeting)
-	if err != nil {
-		c.finishRecord(rec.ID, outcomeFailed, nil)
-		if errors.Is(err, media.ErrTooManyRooms) {
-			return nil, apperr.New(apperr.Unavailable, "this node carries as many calls as it can: try again in a moment")
-		}
-		return nil, err
+	return nil
+}
+
+// hostError is what a caller hears when their call's room cannot open.
+func hostError(err error) error {
+	if errors.Is(err, media.ErrTooManyRooms) {
+		return apperr.New(apperr.Unavailable, "this node carries as many calls as it can: try again in a moment")
 	}
-	c.trackConn(conn.ID, rec.ID)
-	return cl, nil
+	return err
 }
 
 // relayToRoom sends a message about a call to the node that hosts its room

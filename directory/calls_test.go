@@ -391,3 +391,66 @@ func TestOwnGreetingIsRecordedByCallingYourOwnNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestRingIsCalledOffWhenTheCallCannotBeRecorded: a member's call rings
+// before its record is written; when the write fails, the callee's ring
+// is called off, the caller hears the call ended with an error, no room
+// or record is left, and the next dial rings as usual.
+func TestRingIsCalledOffWhenTheCallCannotBeRecorded(t *testing.T) {
+	a := apptest.New(t)
+	base := apptest.ServeOnLoopback(t, a)
+	alice, bob := apptest.Member(t, a, "Alice Unrecorded"), apptest.Member(t, a, "Bob Unrecorded")
+	pa, pb := apptest.NewPhone(t, alice, base), apptest.NewPhone(t, bob, base)
+	bobNumber := bob.MyNumber()
+	apptest.WaitFor(t, 3*time.Second, "bob online", func() bool { return alice.Resolve(bobNumber).State == "available" })
+
+	refuse, allow := []string{"CREATE TRIGGER refuse_calls BEFORE INSERT ON calls BEGIN SELECT RAISE(ABORT, 'calls refused by the test'); END"}, []string{"DROP TRIGGER refuse_calls"}
+	if a.DB.Dialector.Name() == "postgres" {
+		refuse = []string{
+			"CREATE FUNCTION refuse_calls() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'calls refused by the test'; END $$ LANGUAGE plpgsql",
+			"CREATE TRIGGER refuse_calls BEFORE INSERT ON calls FOR EACH ROW EXECUTE FUNCTION refuse_calls()",
+		}
+		allow = []string{"DROP TRIGGER refuse_calls ON calls", "DROP FUNCTION refuse_calls()"}
+	}
+	for _, q := range refuse {
+		if err := a.DB.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	pa.Send("call.dial", map[string]any{"number": bobNumber})
+	id := apptest.CallIDOf(pa.Expect("call.state", `"state":"ringing"`, 5*time.Second))
+	pb.Expect("call.incoming", id, 5*time.Second)
+	pb.Expect("call.state", `"reason":"failed"`, 5*time.Second)
+	// The dial's error and the call's end, in either order.
+	ended, failed := false, false
+	for deadline := time.After(5 * time.Second); !ended || !failed; {
+		select {
+		case m := <-pa.Msgs:
+			ended = ended || m.Type == "call.state" && strings.Contains(string(m.Data), `"state":"ended"`)
+			failed = failed || m.Type == "error" && strings.Contains(string(m.Data), `"for":"call.dial"`)
+		case <-deadline:
+			t.Fatalf("the caller heard: ended %v, the dial's error %v; want both", ended, failed)
+		}
+	}
+	apptest.WaitFor(t, 3*time.Second, "the room to close", func() bool { return a.SFU.RoomCount() == 0 })
+	var calls int64
+	a.DB.Table("calls").Count(&calls)
+	if calls != 0 {
+		t.Fatalf("a call whose record could not be written left %d records", calls)
+	}
+
+	for _, q := range allow {
+		if err := a.DB.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	pa.Send("call.dial", map[string]any{"number": bobNumber})
+	id = apptest.CallIDOf(pa.Expect("call.state", `"state":"ringing"`, 5*time.Second))
+	pb.Expect("call.incoming", id, 5*time.Second)
+	pa.Send("call.hangup", map[string]any{"callId": id})
+	pb.Expect("call.state", `"reason":"cancelled"`, 5*time.Second)
+	apptest.WaitFor(t, 3*time.Second, "the record of the second call", func() bool {
+		st, out := apptest.CallRecord(t, a, id)
+		return st == "ended" && out == "cancelled"
+	})
+}
