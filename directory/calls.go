@@ -120,7 +120,12 @@ type Calls struct {
 	pingSub  *nats.Subscription // answers other nodes asking whether this one is up
 	ringSub  *nats.Subscription // answers other regions' ring requests (region_calls.go); nil with one region
 	storeSub *nats.Subscription // takes other regions' calls to this region's stores (region_stores.go); nil with one region
-	inbox    *regionInbox       // takes messages left in other regions for members here (region_inbox.go); nil with one region
+	// withdrawSub hangs up what this node placed for store dials their
+	// shoppers' nodes gave up on (region_store_withdraw.go); nil with one
+	// region.
+	withdrawSub *nats.Subscription
+	storeDials  *storeDialLedger // the store dials placed and withdrawn here
+	inbox       *regionInbox     // takes messages left in other regions for members here (region_inbox.go); nil with one region
 	// outboxKick wakes the sweep delivering messages left here for members
 	// of other regions (region_outbox.go); nil with one region.
 	outboxKick chan struct{}
@@ -151,7 +156,7 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 		return nil, fmt.Errorf("default greeting: %w", err)
 	}
 	c := &Calls{db: db, dir: dir, sig: sig, sfu: sfu, bus: bus, queue: queue, rooms: NewRooms(bus), blobs: blobs, cfg: cfg, node: node, greeting: greeting, tone: tailOf(greeting, toneLength),
-		calls: map[string]*call{}, conns: map[string]map[string]bool{}, stopSweep: make(chan struct{}), sweepDone: make(chan struct{}), metrics: newCallMetrics()}
+		calls: map[string]*call{}, conns: map[string]map[string]bool{}, storeDials: newStoreDialLedger(), stopSweep: make(chan struct{}), sweepDone: make(chan struct{}), metrics: newCallMetrics()}
 	if c.pingSub, err = c.answerPings(); err != nil {
 		return nil, err
 	}
@@ -166,14 +171,12 @@ func NewCalls(db *gorm.DB, dir *Service, sig *media.Signaling, sfu *media.SFU, b
 		}
 		return nil, err
 	}
+	if c.withdrawSub, err = c.answerStoreDialWithdrawals(); err != nil {
+		c.unsubscribe()
+		return nil, err
+	}
 	if err := c.answerRegionMessages(); err != nil {
-		c.pingSub.Unsubscribe()
-		if c.ringSub != nil {
-			c.ringSub.Unsubscribe()
-		}
-		if c.storeSub != nil {
-			c.storeSub.Unsubscribe()
-		}
+		c.unsubscribe()
 		return nil, err
 	}
 	if c.inbox != nil {
@@ -489,6 +492,22 @@ func (c *Calls) finishRecord(id, outcome string, answeredAt *time.Time) {
 	}
 }
 
+// unsubscribe closes every subscription NewCalls opened.
+func (c *Calls) unsubscribe() {
+	c.pingSub.Unsubscribe()
+	c.unsubscribeRegions()
+}
+
+// unsubscribeRegions closes the subscriptions that answer other regions
+// (none with one region).
+func (c *Calls) unsubscribeRegions() {
+	for _, sub := range []*nats.Subscription{c.ringSub, c.storeSub, c.withdrawSub} {
+		if sub != nil {
+			sub.Unsubscribe()
+		}
+	}
+}
+
 // ActiveCalls is how many calls this node hosts.
 func (c *Calls) ActiveCalls() int {
 	c.mu.Lock()
@@ -511,12 +530,7 @@ func (c *Calls) Close() {
 	}
 	c.closeInbox()
 	defer c.pingSub.Unsubscribe()
-	if c.ringSub != nil {
-		c.ringSub.Unsubscribe()
-	}
-	if c.storeSub != nil {
-		c.storeSub.Unsubscribe()
-	}
+	c.unsubscribeRegions()
 	c.mu.Lock()
 	calls := make([]*call, 0, len(c.calls))
 	for _, cl := range c.calls {

@@ -199,6 +199,9 @@ func (c *Calls) answerStoreDials() (*nats.Subscription, error) {
 		if err == nil {
 			ans.CallID, err = c.takeStoreDial(ctx, req)
 		}
+		if err == nil {
+			c.placedStoreDial(req.ConnID, dialIDOf(m), ans.CallID)
+		}
 		if err != nil {
 			if apperr.Code(err) == apperr.Internal {
 				slog.Error("store dial from another region", "number", req.Number, "err", err)
@@ -254,9 +257,16 @@ func (c *Calls) dialStoreElsewhere(ctx context.Context, conn *media.Conn, num Nu
 	body, _ := json.Marshal(StoreDial{Number: num, ConnID: conn.ID, DeviceID: conn.DeviceID, Guest: guest, Video: req.Video, Avatar: req.Avatar})
 	rctx, cancel := context.WithTimeout(ctx, ringTimeout)
 	defer cancel()
-	reply, err := c.bus.RequestWithContext(rctx, storeDialSubject(region), body)
+	dialID := newDialID()
+	msg := &nats.Msg{Subject: storeDialSubject(region), Data: body, Header: nats.Header{storeDialHeader: []string{dialID}}}
+	reply, err := c.bus.RequestMsgWithContext(rctx, msg)
 	if err != nil {
-		if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
+		if errors.Is(err, nats.ErrNoResponders) {
+			return errStoreRegionUnreachable
+		}
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
+			// The region may place the call all the same: it hangs it up.
+			c.withdrawStoreDial(region, conn, dialID)
 			return errStoreRegionUnreachable
 		}
 		return fmt.Errorf("dial %s in region %s: %w", num, region, err)

@@ -3,6 +3,7 @@ package directory
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/livemall/livemall/backend/apperr"
 )
@@ -141,4 +142,90 @@ func FuzzParseStoreDialAnswer(f *testing.F) {
 			t.Fatalf("accepted a bad call id %+v", a)
 		}
 	})
+}
+
+func TestStoreDialWithdrawalBadCases(t *testing.T) {
+	conn, dial := strings.Repeat("ab", 13), "0123456789abcdef"
+	body := func(c, d string) string { return `{"connId":"` + c + `","dialId":"` + d + `"}` }
+	tests := []struct{ name, body, want string }{
+		{"not JSON", `withdraw`, "one JSON object"},
+		{"an array", `[]`, "one JSON object"},
+		{"null", `null`, "names a connId"},
+		{"empty", `{}`, "names a connId"},
+		{"two objects", body(conn, dial) + `{}`, "one JSON object"},
+		{"unknown field", `{"connId":"` + conn + `","dialId":"` + dial + `","callId":"call_1"}`, "one JSON object"},
+		{"no dial id", `{"connId":"` + conn + `"}`, "names a dialId"},
+		{"connection short", body(conn[1:], dial), "names a connId"},
+		{"connection a wildcard", body(conn[1:]+">", dial), "names a connId"},
+		{"connection upper case", body(strings.ToUpper(conn), dial), "names a connId"},
+		{"connection a number", `{"connId":12,"dialId":"` + dial + `"}`, "one JSON object"},
+		{"dial id short", body(conn, dial[1:]), "names a dialId"},
+		{"dial id not hex", body(conn, strings.Repeat("z", 16)), "names a dialId"},
+		{"dial id empty", body(conn, ""), "names a dialId"},
+		{"too big", `{"connId":"` + conn + `","dialId":"` + dial + `","x":"` + strings.Repeat(" ", 128) + `"}`, "at most 128 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseStoreDialWithdrawal([]byte(tt.body))
+			if apperr.Code(err) != apperr.Invalid || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ParseStoreDialWithdrawal(%s) = %v, want Invalid %q", tt.body, err, tt.want)
+			}
+		})
+	}
+	w, err := ParseStoreDialWithdrawal([]byte(body(conn, dial)))
+	if err != nil || w.ConnID != conn || w.DialID != dial {
+		t.Fatalf("a good withdrawal: %+v %v", w, err)
+	}
+}
+
+// FuzzParseStoreDialWithdrawal: any body is parsed or refused as Invalid;
+// a parsed withdrawal names a connection and a dial by hex digits only.
+func FuzzParseStoreDialWithdrawal(f *testing.F) {
+	f.Add([]byte(`{"connId":"` + strings.Repeat("ab", 13) + `","dialId":"0123456789abcdef"}`))
+	f.Add([]byte(`{"connId":"a.>","dialId":"*"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w, err := ParseStoreDialWithdrawal(body)
+		if err != nil {
+			if apperr.Code(err) != apperr.Invalid {
+				t.Fatalf("refused with %v, want Invalid", err)
+			}
+			return
+		}
+		if len(w.ConnID) != connIDLen || len(w.DialID) != dialIDLen || !lowerHex(w.ConnID+w.DialID) {
+			t.Fatalf("accepted %+v", w)
+		}
+	})
+}
+
+// TestStoreDialLedgerMatchesPlacementsAndWithdrawalsOfOneDial: a
+// withdrawal finds the call placed for its dial, a placement finds the
+// withdrawal of its dial, each once; another dial of the same connection
+// is another key; both are forgotten after storeDialMemory.
+func TestStoreDialLedgerMatchesPlacementsAndWithdrawalsOfOneDial(t *testing.T) {
+	l := newStoreDialLedger()
+	t0 := time.Unix(1_800_000_000, 0)
+	one, two := storeDialKey("conn", "1111111111111111"), storeDialKey("conn", "2222222222222222")
+	if l.place(one, "call_1", t0) {
+		t.Fatal("a dial nobody withdrew was withdrawn")
+	}
+	if _, ok := l.withdraw(two, t0); ok {
+		t.Fatal("withdrawing dial two found dial one's call")
+	}
+	if id, ok := l.withdraw(one, t0); !ok || id != "call_1" {
+		t.Fatalf("withdrawing dial one: %q %v, want call_1", id, ok)
+	}
+	if _, ok := l.withdraw(one, t0); ok {
+		t.Fatal("a second withdrawal found the call again")
+	}
+	if !l.place(two, "call_2", t0.Add(time.Second)) {
+		t.Fatal("dial two, withdrawn before it was placed, was not")
+	}
+	l.withdraw(storeDialKey("conn", "3333333333333333"), t0)
+	if l.place(storeDialKey("conn", "3333333333333333"), "call_3", t0.Add(storeDialMemory+time.Second)) {
+		t.Fatal("a withdrawal older than storeDialMemory still counted")
+	}
+	if len(l.placed) != 1 || len(l.withdrawn) != 0 {
+		t.Fatalf("the ledger keeps %d placements and %d withdrawals, want 1 and 0", len(l.placed), len(l.withdrawn))
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/livemall/livemall/backend/app"
 	"github.com/livemall/livemall/backend/app/apptest"
 )
@@ -174,4 +176,121 @@ func agentState(a *app.App, accountID string) string {
 	var s string
 	a.DB.Table("agent_states").Where("account_id = ?", accountID).Pluck("state", &s)
 	return s
+}
+
+// askStoreDialAs sends a store dial named dialID in its header, as a
+// shopper's node does.
+func askStoreDialAs(t *testing.T, a *app.App, region, body, dialID string) storeDialAnswer {
+	t.Helper()
+	msg := &nats.Msg{Subject: "lm.region." + region + ".queue", Data: []byte(body), Header: nats.Header{"Lm-Store-Dial": []string{dialID}}}
+	reply, err := a.Bus.Conn.RequestMsg(msg, 5*time.Second)
+	if err != nil {
+		t.Fatalf("store dial %s: %v", body, err)
+	}
+	var ans storeDialAnswer
+	if err := json.Unmarshal(reply.Data, &ans); err != nil || ans.Error != nil || !strings.HasPrefix(ans.CallID, "call_") {
+		t.Fatalf("store dial answer %s: %v", reply.Data, err)
+	}
+	return ans
+}
+
+// TestAWithdrawnStoreDialLeavesNoCallInTheLine: a shopper's node that
+// gave up waiting for a store dial's answer withdraws it, and the store's
+// region hangs up the call it placed for it — whether the withdrawal
+// comes after the call was placed or before — so no call waits in the
+// line, or rings an agent, for a shopper who was told it failed. A
+// withdrawal of another dial from the same page leaves a placed call in
+// the line, and a malformed withdrawal changes nothing.
+func TestAWithdrawnStoreDialLeavesNoCallInTheLine(t *testing.T) {
+	nodeA, nodeC := twoRegions(t)
+	salesA := apptest.SalesNumber(t, nodeA, apptest.RoutingStore)
+	conn, guest := strings.Repeat("cd", 13), strings.Repeat("1e", 32)
+	dial := `{"number":"` + salesA + `","connId":"` + conn + `","deviceId":"abc","guest":"` + guest + `","video":false,"avatar":false}`
+	withdraw := func(dialID string) {
+		t.Helper()
+		if err := nodeC.Bus.Conn.Publish("lm.region.a.queue.withdraw", []byte(`{"connId":"`+conn+`","dialId":"`+dialID+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+		nodeC.Bus.Conn.Flush()
+	}
+	waiting := func(callID string) bool {
+		return countIn(nodeA, "queue_entries", "call_id = ? AND state = ?", callID, "waiting") == 1
+	}
+	cancelled := func(what, callID string) {
+		t.Helper()
+		apptest.WaitFor(t, 10*time.Second, what, func() bool {
+			return countIn(nodeA, "calls", "id = ? AND state = ? AND outcome = ?", callID, "ended", "cancelled") == 1 && !waiting(callID)
+		})
+	}
+
+	// Withdrawn after it was placed.
+	first := askStoreDialAs(t, nodeC, "a", dial, "0123456789abcdef")
+	if !waiting(first.CallID) {
+		t.Fatalf("the placed call %s does not wait in a's line", first.CallID)
+	}
+	withdraw("0123456789abcdef")
+	cancelled("the call withdrawn after it was placed to end as cancelled", first.CallID)
+
+	// A withdrawal of another dial of the same page, and a malformed one,
+	// leave a placed call waiting.
+	second := askStoreDialAs(t, nodeC, "a", dial, "1111111111111111")
+	withdraw("2222222222222222")
+	nodeC.Bus.Conn.Publish("lm.region.a.queue.withdraw", []byte(`{"connId":"`+conn+`","dialId":"1111111111111111","x":1}`))
+	nodeC.Bus.Conn.Publish("lm.region.a.queue.withdraw", []byte(`{"connId":"`+conn+`"}`))
+	nodeC.Bus.Conn.Flush()
+	time.Sleep(300 * time.Millisecond) // what NATS delivers in that time is handled in it
+	if !waiting(second.CallID) {
+		t.Fatal("a withdrawal of another dial, or a malformed one, took the placed call out of the line")
+	}
+
+	// Withdrawn before it was placed: hung up as soon as it is.
+	withdraw("3333333333333333")
+	third := askStoreDialAs(t, nodeC, "a", dial, "3333333333333333")
+	cancelled("the call withdrawn before it was placed to end as cancelled", third.CallID)
+	if !waiting(second.CallID) {
+		t.Fatal("withdrawing the third dial took the second out of the line")
+	}
+}
+
+// TestAStoreDialGivenUpOnIsWithdrawn: when the store's region takes the
+// dial but does not answer in time, the shopper hears that it cannot be
+// reached and their node withdraws the dial, naming the connection and
+// the dial id its request carried.
+func TestAStoreDialGivenUpOnIsWithdrawn(t *testing.T) {
+	nodeA, nodeC := twoRegions(t)
+	salesA := apptest.SalesNumber(t, nodeA, apptest.RoutingStore)
+	nodeA.Shutdown() // a's nodes are gone; something takes a's dials and never answers
+	silent, err := nodeC.Bus.Conn.SubscribeSync("lm.region.a.queue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withdrawals, err := nodeC.Bus.Conn.SubscribeSync("lm.region.a.queue.withdraw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeC.Bus.Conn.Flush()
+
+	guest := apptest.NewClient(t, nodeC)
+	guest.Must(200, "POST", "/api/v1/guest", nil)
+	gp := apptest.NewPhone(t, guest, apptest.ServeOnLoopback(t, nodeC))
+	gp.Send("call.dial", map[string]any{"number": salesA})
+	gp.Expect("error", "cannot be reached", 15*time.Second)
+
+	req, err := silent.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatalf("the dial never reached a's subject: %v", err)
+	}
+	var dial struct{ ConnID string }
+	json.Unmarshal(req.Data, &dial)
+	dialID := req.Header.Get("Lm-Store-Dial")
+	if len(dialID) != 16 || dial.ConnID == "" {
+		t.Fatalf("the dial carried the id %q and the connection %q", dialID, dial.ConnID)
+	}
+	w, err := withdrawals.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatalf("no withdrawal after the dial was given up on: %v", err)
+	}
+	if want := `{"connId":"` + dial.ConnID + `","dialId":"` + dialID + `"}`; string(w.Data) != want {
+		t.Fatalf("the withdrawal %s, want %s", w.Data, want)
+	}
 }
