@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -188,17 +187,33 @@ var (
 )
 
 // match offers the store's waiting shoppers to its free agents until one
-// side runs out.
+// side runs out. The agents online, their devices and the store's name are
+// read once for the pass (the directory keeps them in memory, so this is
+// usually no query); the rings go out first and telling the agents'
+// devices and the store views that they are ringing follows the pass.
 func (q *Queue) match(ctx context.Context, storeID int64) {
-	for attempt := 0; attempt < 200; attempt++ {
-		online, err := q.onlineAgents(ctx, storeID)
-		if err != nil {
-			q.log.Warn("online agents", "store", storeID, "err", err)
-			return
+	agents, err := q.dir.ReachableAgents(ctx, storeID)
+	if err != nil {
+		q.log.Warn("online agents", "store", storeID, "err", err)
+		return
+	}
+	if len(agents) == 0 {
+		return
+	}
+	byID := make(map[string]directory.ReachableAgent, len(agents))
+	online := make([]string, 0, len(agents))
+	for _, a := range agents {
+		byID[a.AccountID] = a
+		online = append(online, a.AccountID)
+	}
+	var store *media.StoreRef
+	var rang []string
+	defer func() {
+		for _, id := range rang {
+			q.agentChanged(ctx, id)
 		}
-		if len(online) == 0 {
-			return
-		}
+	}()
+	for attempt := 0; attempt < 200 && len(online) > 0; attempt++ {
 		e, agentID, err := q.assign(ctx, storeID, online)
 		switch {
 		case errors.Is(err, errNoMatch):
@@ -211,35 +226,34 @@ func (q *Queue) match(ctx context.Context, storeID int64) {
 			q.log.Debug("assign", "store", storeID, "err", err)
 			continue
 		}
-		// The ring goes out first; telling the agent's devices and the
-		// store views that the agent is ringing can follow it (undeliverable
-		// tells them the state it puts back).
-		if err := q.deliver(ctx, e, agentID); err != nil {
+		if store == nil {
+			store = new(q.storeRef(ctx, storeID))
+		}
+		if err := q.deliver(ctx, e, byID[agentID], *store); err != nil {
 			q.log.Info("offer not delivered", "entry", e.ID, "err", err)
 			q.undeliverable(ctx, e, agentID, apperr.Is(err, apperr.NotFound))
-		} else {
-			q.metrics.rang(e.EnteredAt)
-			q.agentChanged(ctx, agentID)
+			continue
 		}
+		q.metrics.rang(e.EnteredAt)
+		rang = append(rang, agentID)
 	}
 }
 
 // assign pairs a free agent of the store with the first shopper in line
 // they may take (pickPair: booked calls first, to their booked agent while
-// the preference holds; others to the longest-idle free agent), in one
-// transaction whose updates are each guarded by the state they expect.
+// the preference holds; others to the longest-idle free agent). The pair is
+// read first; the claim is one transaction of two updates, each guarded by
+// the state it read, so a pair another node claimed meanwhile is errRaced.
 // match calls it until nothing pairs.
 func (q *Queue) assign(ctx context.Context, storeID int64, online []string) (*QueueEntry, string, error) {
-	var entry QueueEntry
-	var agentID string
-	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		now := time.Now().UTC()
-		e, a, err := pickPair(tx, storeID, online, now)
-		if err != nil {
-			return err
-		}
-		entry = *e
-		ok, err := moveAgent(tx, a.AccountID, a.State, map[string]any{"state": AgentRinging, "since": now, "entry_id": entry.ID, "wrap_until": nil})
+	db := q.db.WithContext(ctx)
+	now := time.Now().UTC()
+	e, a, err := pickPair(db, storeID, online, now)
+	if err != nil {
+		return nil, "", err
+	}
+	err = db.Transaction(func(tx *gorm.DB) error {
+		ok, err := moveAgent(tx, a.AccountID, a.State, map[string]any{"state": AgentRinging, "since": now, "entry_id": e.ID, "wrap_until": nil})
 		if err != nil {
 			return err
 		}
@@ -248,7 +262,7 @@ func (q *Queue) assign(ctx context.Context, storeID int64, online []string) (*Qu
 		}
 		// The call is part of the guard: a shopper who rejoined their place
 		// meanwhile moved it to a new call, which this offer must not miss.
-		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ?", entry.ID, entry.State, entry.CallID).
+		res := tx.Model(&QueueEntry{}).Where("id = ? AND state = ? AND call_id = ?", e.ID, e.State, e.CallID).
 			Updates(map[string]any{"state": EntryOffered, "agent_account_id": a.AccountID, "offered_at": now})
 		if res.Error != nil {
 			return res.Error
@@ -256,21 +270,20 @@ func (q *Queue) assign(ctx context.Context, storeID int64, online []string) (*Qu
 		if res.RowsAffected != 1 {
 			return errRaced
 		}
-		agentID = a.AccountID
 		return nil
 	})
-	return &entry, agentID, err
+	if err != nil {
+		return nil, "", err
+	}
+	return e, a.AccountID, nil
 }
 
-// deliver rings the agent: a queued call through the node that hosts it, a
-// call back as a card on the agent's desk.
-func (q *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) error {
-	targets, err := q.dir.RingTargetsOf(ctx, agentID)
-	if err != nil {
-		return err
-	}
-	devices := make([]string, 0, len(targets))
-	for _, t := range targets {
+// deliver rings the agent on the devices they have online: a queued call
+// through the node that hosts it, a call back as a card on the agent's
+// desk.
+func (q *Queue) deliver(ctx context.Context, e *QueueEntry, agent directory.ReachableAgent, store media.StoreRef) error {
+	devices := make([]string, 0, len(agent.Devices))
+	for _, t := range agent.Devices {
 		devices = append(devices, t.DeviceID)
 	}
 	if len(devices) == 0 {
@@ -284,12 +297,9 @@ func (q *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) erro
 		for _, d := range devices {
 			q.sig.SendToDevice(d, "queue.callback", QueueCallbackData{EntryID: e.ID, Shopper: shopper, Context: e.contextOf()})
 		}
-		q.pushOffer(e, agentID, q.storeRef(ctx, e.StoreID).Name)
+		q.pushOffer(e, agent.AccountID, store.Name)
 		return nil
 	}
-	agents, _ := q.accounts.Refs(ctx, []string{agentID})
-	agent := agents[agentID]
-	store := q.storeRef(ctx, e.StoreID)
 	secs := int(q.cfg.RingTimeout / time.Second)
 	if secs < 1 {
 		secs = 1
@@ -298,11 +308,11 @@ func (q *Queue) deliver(ctx context.Context, e *QueueEntry, agentID string) erro
 	if err != nil {
 		return err
 	}
-	if err := q.rooms.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agentID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
+	if err := q.rooms.Offer(ctx, e.CallID, directory.QueueOffer{EntryID: e.ID, AgentID: agent.AccountID, AgentName: agent.Name, Devices: devices, RingSeconds: secs,
 		Queue: offer}); err != nil {
 		return err
 	}
-	q.pushOffer(e, agentID, store.Name)
+	q.pushOffer(e, agent.AccountID, store.Name)
 	return nil
 }
 
@@ -342,17 +352,17 @@ func (q *Queue) undeliverable(ctx context.Context, e *QueueEntry, agentID string
 	q.agentChanged(ctx, agentID)
 }
 
-// onlineAgents lists the store's agents whose devices are online now.
+// onlineAgents lists the store's agents who have a device online now, by
+// id.
 func (q *Queue) onlineAgents(ctx context.Context, storeID int64) ([]string, error) {
-	states, err := q.dir.OnlineAgents(ctx, storeID)
+	agents, err := q.dir.ReachableAgents(ctx, storeID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(states))
-	for id := range states {
-		out = append(out, id)
+	out := make([]string, 0, len(agents))
+	for _, a := range agents {
+		out = append(out, a.AccountID)
 	}
-	slices.Sort(out)
 	return out, nil
 }
 

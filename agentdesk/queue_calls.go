@@ -30,13 +30,16 @@ func (q *Queue) Enter(ctx context.Context, qc directory.QueuedCall) error {
 	if qc.ProductID != 0 {
 		e.ProductID = &qc.ProductID
 	}
-	err := q.db.WithContext(ctx).Create(e).Error
+	// One statement: gorm's own transaction around it would only add two
+	// round trips before the shopper's ring.
+	db := q.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true})
+	err := db.Create(e).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) && e.AppointmentID != nil {
 		// Another call of this appointment holds the front of the line, is
 		// connected, or was served: this one queues as any other.
 		q.log.Warn("appointment token already used: the call queues as any other", "store", e.StoreID, "entry", e.ID, "appointment", *e.AppointmentID)
 		unbook(e, &c, qc.ShopperName)
-		err = q.db.WithContext(ctx).Create(e).Error
+		err = db.Create(e).Error
 	}
 	if err != nil {
 		return err

@@ -14,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/livemall/livemall/backend/apperr"
-	"github.com/livemall/livemall/backend/auth"
 	"github.com/livemall/livemall/media"
 )
 
@@ -67,12 +66,25 @@ func (s *Service) DevicesOf(ctx context.Context, accountIDs []string) []string {
 // counted) whose presence is not offline, each with their presence state.
 // Routing, the sales number's state and the store views all ask it.
 func (s *Service) OnlineAgents(ctx context.Context, storeID int64) (map[string]State, error) {
-	ids, err := s.accounts.StaffOf(ctx, storeID, auth.RoleAgent)
+	agents, err := s.storeAgents(ctx, storeID)
 	if err != nil {
 		return nil, err
 	}
-	states, err := s.States(ctx, ids)
-	if err != nil {
+	ids := make([]string, 0, len(agents))
+	states := make(map[string]State, len(agents))
+	for _, a := range agents {
+		ids = append(ids, a.AccountID)
+		states[a.AccountID] = stateOf(s.onlineDevices(a))
+	}
+	if len(ids) == 0 {
+		return states, nil
+	}
+	// Agents take no pushes (the contact center rings their desks), so
+	// only their calls and other regions are asked.
+	if err := s.markBusy(ctx, ids, states); err != nil {
+		return nil, err
+	}
+	if err := s.withRemoteStates(ctx, states); err != nil {
 		return nil, err
 	}
 	out := make(map[string]State, len(ids))

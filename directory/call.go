@@ -42,6 +42,7 @@ type call struct {
 	sub         *nats.Subscription
 	ended       bool
 	lost        bool // the waiting shopper's socket went away (see roomEnvelope.Lost)
+	callerIn    bool // the caller is in the room (admitCaller); a queued call admits them after the line takes it
 	greeting    bool // the caller records their own greeting
 	avatar      bool // the caller hides behind an avatar
 	queue       *queueLink
@@ -129,7 +130,29 @@ func (c *Calls) host(rec *CallRecord, caller party, res *Resolution, req dialReq
 
 // admitCaller puts the caller in the call's room. Called with mu held.
 func (cl *call) admitCaller() error {
-	_, err := cl.admit(cl.caller, "caller", cl.callerName, media.RoleParty, false, false)
+	if cl.callerIn {
+		return nil
+	}
+	if _, err := cl.admit(cl.caller, "caller", cl.callerName, media.RoleParty, false, false); err != nil {
+		return err
+	}
+	cl.callerIn = true
+	return nil
+}
+
+// admitCallerLate puts the caller of a queued call in its room if they are
+// not yet (the line takes the call first, so the caller's peer connection
+// is not on the way to an agent's ring). When that fails the call ends.
+func (cl *call) admitCallerLate() error {
+	cl.mu.Lock()
+	var err error
+	if !cl.ended {
+		err = cl.admitCaller()
+	}
+	cl.mu.Unlock()
+	if err != nil {
+		cl.end(outcomeFailed, "the call could not start")
+	}
 	return err
 }
 
@@ -343,6 +366,15 @@ func (cl *call) handle(env roomEnvelope) error {
 		return apperr.New(apperr.NotFound, "there is no such call, or it has ended")
 	}
 	switch m.Type {
+	case "call.hangup", "call.ping", "queue.offer":
+		// The only messages a queued call may get before its caller is in
+		// the room: an agent's ring admits them (offer) after it goes out.
+	default:
+		if err := cl.admitCallerLate(); err != nil {
+			return err
+		}
+	}
+	switch m.Type {
 	case "call.hangup":
 		if env.Lost {
 			cl.mu.Lock()
@@ -407,7 +439,11 @@ func (cl *call) handle(env roomEnvelope) error {
 		if len(o.Queue) > 0 && o.Queue[0] != '{' && string(o.Queue) != "null" {
 			return apperr.New(apperr.Invalid, "queue.offer is malformed: its queue must be an object")
 		}
-		return cl.offer(o)
+		err := cl.offer(o)
+		if errors.Is(err, errCallerNotIn) {
+			cl.end(outcomeFailed, "the call could not start")
+		}
+		return err
 	case "queue.choose":
 		return cl.choose(from, m)
 	case "call.join", "call.role", "call.leave":

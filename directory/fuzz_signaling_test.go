@@ -94,7 +94,7 @@ func FuzzCallRoomMessage(f *testing.F) {
 	types := []string{"call.answer", "call.decline", "rtc.answer", "rtc.candidate", "call.video.request", "call.video.response", "queue.choose", "queue.offer", "call.video.live", "call.end", "call.invite", "call.join", "call.role", "call.leave", "no.such"}
 	callee := "ac_callee"
 	f.Fuzz(func(t *testing.T, data []byte, typ uint8) {
-		cl := &call{rec: &CallRecord{ID: "call_1", CalleeAccountID: &callee}, state: callRinging, caller: party{ConnID: "conn-caller", AccountID: "ac_caller"}}
+		cl := &call{rec: &CallRecord{ID: "call_1", CalleeAccountID: &callee}, state: callRinging, caller: party{ConnID: "conn-caller", AccountID: "ac_caller"}, callerIn: true}
 		m := media.Message{Type: types[int(typ)%len(types)], V: media.ProtocolVersion, Data: data}
 		err := cl.handle(roomEnvelope{From: party{ConnID: "conn-stranger", AccountID: "ac_stranger"}, Message: m})
 		if err == nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -135,10 +136,17 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	if err != nil {
 		return "", err
 	}
-	cl, err := c.open(ctx, rec, conn, res, req, false)
-	if err != nil {
+	// The record and the room first, the caller after the line took the
+	// call: their peer connection is not on the way to an agent's ring.
+	if err := c.storeRecord(ctx, rec, res); err != nil {
 		return "", err
 	}
+	cl, err := c.openRoom(rec, partyOfConn(conn), res, req, false)
+	if err != nil {
+		c.finishRecord(rec.ID, outcomeFailed, nil)
+		return "", hostError(err)
+	}
+	c.trackConn(conn.ID, rec.ID)
 	link := &queueLink{entryID: NewEntryID(), storeID: storeID, storeName: res.Party.Name}
 	qc := QueuedCall{EntryID: link.entryID, CallID: rec.ID, Node: c.node, ConnID: conn.ID, DeviceID: conn.DeviceID,
 		AccountID: conn.AccountID, Guest: conn.Guest, ShopperName: cl.callerName, ShopperNumber: rec.CallerNumber,
@@ -154,13 +162,14 @@ func (c *Calls) dialQueue(ctx context.Context, conn *media.Conn, res *Resolution
 	cl.mu.Unlock()
 	cl.sendState(cl.caller, CallStateData{State: "queued", EntryID: link.entryID, Video: new(rec.Video),
 		Peer: peerInfo(res.Party.Name, &res.Number), Store: &media.StoreRef{Slug: res.Party.Store.Slug, Name: res.Party.Name}})
-	if rejoined {
-		return rec.ID, nil
+	if !rejoined {
+		if err := c.queue.Enter(ctx, qc); err != nil {
+			cl.end(outcomeFailed, "the store's queue could not take the call")
+			return "", err
+		}
 	}
-	err = c.queue.Enter(ctx, qc)
-	if err != nil {
-		cl.end(outcomeFailed, "the store's queue could not take the call")
-		return "", err
+	if err := cl.admitCallerLate(); err != nil {
+		return "", hostError(err)
 	}
 	return rec.ID, nil
 }
@@ -180,8 +189,17 @@ func (cl *call) offer(o QueueOffer) error {
 		cl.c.sig.SendToDevice(d, "call.incoming", incoming)
 	}
 	cl.ringTimer = time.AfterFunc(time.Duration(o.RingSeconds)*time.Second, func() { cl.lapse(agent, true) })
+	// The ring went out; an answer waits for mu, so it finds the caller in.
+	if err := cl.admitCaller(); err != nil {
+		cl.stopRinging("failed")
+		return fmt.Errorf("%w: %w", errCallerNotIn, err)
+	}
 	return nil
 }
+
+// errCallerNotIn is an offer's error when the ring went out but the caller
+// could not be put in the room: the call ends.
+var errCallerNotIn = errors.New("the caller could not join the call's room")
 
 // lapse takes the offer back from an agent who declined or let it ring out.
 func (cl *call) lapse(agentID string, timedOut bool) {

@@ -48,12 +48,18 @@ func (s *Service) statesFrom(ctx context.Context, accountIDs []string, targets m
 	if err := s.withPushStates(ctx, out); err != nil {
 		return nil, err
 	}
+	return out, s.markBusy(ctx, accountIDs, out)
+}
+
+// markBusy marks the accounts in an answered call busy in out, unless
+// they are offline or reachable only by push.
+func (s *Service) markBusy(ctx context.Context, accountIDs []string, out map[string]State) error {
 	// An account in an answered call is busy, whatever its devices say.
 	var inCall []struct{ CallerAccountID, CalleeAccountID string }
 	err := s.db.WithContext(ctx).Table("calls").Select("COALESCE(caller_account_id, '') AS caller_account_id, COALESCE(callee_account_id, '') AS callee_account_id").
 		Where("state = ? AND (caller_account_id IN ? OR callee_account_id IN ?)", "active", accountIDs, accountIDs).Scan(&inCall).Error
 	if err != nil {
-		return nil, fmt.Errorf("load calls in progress: %w", err)
+		return fmt.Errorf("load calls in progress: %w", err)
 	}
 	// So is one another party added, or the contact center joined, to a
 	// call in progress (call_members.go).
@@ -61,7 +67,7 @@ func (s *Service) statesFrom(ctx context.Context, accountIDs []string, targets m
 	err = s.db.WithContext(ctx).Table("call_members AS m").Joins("JOIN calls c ON c.id = m.call_id").
 		Where("c.state = ? AND m.account_id IN ?", "active", accountIDs).Pluck("m.account_id", &members).Error
 	if err != nil {
-		return nil, fmt.Errorf("load members of calls in progress: %w", err)
+		return fmt.Errorf("load members of calls in progress: %w", err)
 	}
 	for _, c := range inCall {
 		members = append(members, c.CallerAccountID, c.CalleeAccountID)
@@ -71,7 +77,7 @@ func (s *Service) statesFrom(ctx context.Context, accountIDs []string, targets m
 			out[id] = StateBusy
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // stateOf folds the states of an account's ring devices into one.
@@ -131,19 +137,27 @@ func (s *Service) ringTargets(ctx context.Context, accountIDs []string) (map[str
 			continue // only the newest device rings
 		}
 		seen[r.AccountID] = true
-		recs := s.presence.DeviceRecords(r.DeviceID)
-		if len(recs) == 0 {
-			continue
+		if t, ok := s.ringTarget(r.DeviceID, r.Kind, r.Label); ok {
+			out[r.AccountID] = append(out[r.AccountID], t)
 		}
-		best := recs[0]
-		for _, rec := range recs {
-			if rec.State == StateBusy {
-				best = rec
-			}
-		}
-		out[r.AccountID] = append(out[r.AccountID], RingTarget{DeviceID: r.DeviceID, Node: best.Node, State: best.State, Kind: r.Kind, Label: r.Label})
 	}
 	return out, nil
+}
+
+// ringTarget is the device as a ring target with its presence state (busy
+// on any node wins); ok is false when it is not online.
+func (s *Service) ringTarget(deviceID, kind, label string) (RingTarget, bool) {
+	recs := s.presence.DeviceRecords(deviceID)
+	if len(recs) == 0 {
+		return RingTarget{}, false
+	}
+	best := recs[0]
+	for _, rec := range recs {
+		if rec.State == StateBusy {
+			best = rec
+		}
+	}
+	return RingTarget{DeviceID: deviceID, Node: best.Node, State: best.State, Kind: kind, Label: label}, true
 }
 
 // RingTargetsOf returns the devices a call to the account would ring now.

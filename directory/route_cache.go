@@ -139,7 +139,7 @@ func (s *Service) cachedRoute(ctx context.Context, num Number) (*numberRoute, er
 // routesChanged drops the accounts' routes on this node at once and tells
 // every other node, after the change committed.
 func (s *Service) routesChanged(accountIDs ...string) {
-	s.routes.forget(accountIDs...)
+	s.forgetRoutes(accountIDs...)
 	if s.sig.Bus == nil {
 		return
 	}
@@ -149,6 +149,13 @@ func (s *Service) routesChanged(accountIDs ...string) {
 	}
 }
 
+// forgetRoutes drops what this node keeps of the accounts' routes: their
+// numbers' routes, and every store's agents (staff_cache.go).
+func (s *Service) forgetRoutes(accountIDs ...string) {
+	s.routes.forget(accountIDs...)
+	s.staff.forget()
+}
+
 // subscribeRouteChanges makes this node drop the routes of accounts whose
 // routes (routesChangedSubject) or account rows (auth's
 // SessionsChangedSubject: a rename, a revocation) changed on any node.
@@ -156,7 +163,7 @@ func (s *Service) subscribeRouteChanges() ([]*nats.Subscription, error) {
 	routes, err := s.sig.Bus.Subscribe(routesChangedSubject, func(m *nats.Msg) {
 		var ids []string
 		if json.Unmarshal(m.Data, &ids) == nil {
-			s.routes.forget(ids...)
+			s.forgetRoutes(ids...)
 		}
 	})
 	if err != nil {
@@ -164,7 +171,7 @@ func (s *Service) subscribeRouteChanges() ([]*nats.Subscription, error) {
 	}
 	accounts, err := s.sig.Bus.Subscribe(auth.SessionsChangedSubject, func(m *nats.Msg) {
 		if id, ok := auth.AccountOfSessionsChanged(m.Data); ok {
-			s.routes.forget(id)
+			s.forgetRoutes(id)
 		}
 	})
 	if err != nil {

@@ -34,7 +34,8 @@ type Config struct {
 	// address (limits.Rules.NumberLookups); nil limits nothing.
 	Limits *limits.Counter
 	// RouteCacheTTL is how long a node keeps a number's route for the
-	// look-up route (route_cache.go); 0 means 5 s.
+	// look-up route (route_cache.go) and a store's agents for routing
+	// (staff_cache.go); 0 means 5 s.
 	RouteCacheTTL time.Duration
 	// EntrySweep is how often a node of a plan with several regions
 	// publishes its region's changed directory entries (region_directory.go);
@@ -57,6 +58,7 @@ type Service struct {
 	touched *pendingAccounts // accounts another node asked this one to work out again (touchSubject)
 	reach   *pushReachCache  // who takes pushes, read recently (push_reach_cache.go)
 	routes  *routeCache      // numbers' routes, read recently (route_cache.go)
+	staff   *staffCache      // stores' agents and their devices (staff_cache.go)
 
 	routeMu   sync.Mutex
 	routeStmt atomic.Pointer[sql.Stmt] // route's prepared query (resolve.go), made at the first resolve
@@ -127,7 +129,7 @@ func NewService(ctx context.Context, db *gorm.DB, numbers *Numbers, stores Store
 	}
 	s := &Service{db: db, Numbers: numbers, stores: stores, accounts: accounts, presence: p, sig: sig, cfg: cfg,
 		watchers: map[string]*media.Conn{}, last: map[string]State{}, stop: make(chan struct{}), stopped: make(chan struct{}), kept: make(chan struct{}), touched: newPendingAccounts(),
-		reach: newPushReachCache(pushReachTTL), routes: newRouteCache(cmp.Or(cfg.RouteCacheTTL, defaultRouteCacheTTL))}
+		reach: newPushReachCache(pushReachTTL), routes: newRouteCache(cmp.Or(cfg.RouteCacheTTL, defaultRouteCacheTTL)), staff: newStaffCache(cmp.Or(cfg.RouteCacheTTL, defaultRouteCacheTTL))}
 	// This node's lease first, then the records its earlier life left
 	// (none of its connections is open yet).
 	if err := p.Lease(ctx, cfg.Node); err != nil {

@@ -223,7 +223,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.Node, "node", cfg.Node, "name of this node in presence (env LIVEMALL_NODE; default: host name)")
 	fs.DurationVar(&cfg.PresenceTTL, "presence-ttl", cfg.PresenceTTL, "how long a device stays online without a heartbeat (env LIVEMALL_PRESENCE_TTL)")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat-interval", cfg.Heartbeat, "how often devices heartbeat (env LIVEMALL_HEARTBEAT_INTERVAL)")
-	fs.DurationVar(&cfg.LookupCacheTTL, "lookup-cache-ttl", cfg.LookupCacheTTL, "longest a node keeps a number's route for look-ups; changes are announced at once, this bounds the rest (env LIVEMALL_LOOKUP_CACHE_TTL)")
+	fs.DurationVar(&cfg.LookupCacheTTL, "lookup-cache-ttl", cfg.LookupCacheTTL, "longest a node keeps a number's route for look-ups and a store's agents for routing; changes are announced at once, this bounds the rest (env LIVEMALL_LOOKUP_CACHE_TTL)")
 	fs.Int64Var(&cfg.NumberBlockStart, "number-block-start", cfg.NumberBlockStart, "first number handed out, 12 digits (env LIVEMALL_NUMBER_BLOCK_START)")
 	fs.StringVar(&cfg.Region, "region", cfg.Region, "region this node serves: lowercase letters, digits and -, at most 32 (env LIVEMALL_REGION)")
 	fs.StringVar(&cfg.NumberBlocks, "number-blocks", cfg.NumberBlocks, "which region owns which numbers, REGION=FIRST-LAST,… (12-digit numbers), the same on every node of every region; empty gives --region every number (env LIVEMALL_NUMBER_BLOCKS)")
