@@ -247,7 +247,8 @@ func (s *Service) route(ctx context.Context, num Number) (*numberRoute, error) {
 }
 
 // ringTargetOf returns the device as a ring target when it is online, with
-// the state of its busiest connection (as ringTargets).
+// the state of its busiest connection (ringTargets, resolve and the staff
+// cache all use it).
 func (s *Service) ringTargetOf(deviceID, kind, label string) (RingTarget, bool) {
 	recs := s.presence.DeviceRecords(deviceID)
 	if len(recs) == 0 {

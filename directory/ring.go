@@ -137,27 +137,11 @@ func (s *Service) ringTargets(ctx context.Context, accountIDs []string) (map[str
 			continue // only the newest device rings
 		}
 		seen[r.AccountID] = true
-		if t, ok := s.ringTarget(r.DeviceID, r.Kind, r.Label); ok {
+		if t, ok := s.ringTargetOf(r.DeviceID, r.Kind, r.Label); ok {
 			out[r.AccountID] = append(out[r.AccountID], t)
 		}
 	}
 	return out, nil
-}
-
-// ringTarget is the device as a ring target with its presence state (busy
-// on any node wins); ok is false when it is not online.
-func (s *Service) ringTarget(deviceID, kind, label string) (RingTarget, bool) {
-	recs := s.presence.DeviceRecords(deviceID)
-	if len(recs) == 0 {
-		return RingTarget{}, false
-	}
-	best := recs[0]
-	for _, rec := range recs {
-		if rec.State == StateBusy {
-			best = rec
-		}
-	}
-	return RingTarget{DeviceID: deviceID, Node: best.Node, State: best.State, Kind: kind, Label: label}, true
 }
 
 // RingTargetsOf returns the devices a call to the account would ring now.

@@ -156,7 +156,7 @@ func (s *Service) readStoreAgents(ctx context.Context, storeID int64) ([]staffAg
 func (s *Service) onlineDevices(a staffAgent) []RingTarget {
 	var out []RingTarget
 	for _, d := range a.Devices {
-		if t, ok := s.ringTarget(d.DeviceID, d.Kind, d.Label); ok {
+		if t, ok := s.ringTargetOf(d.DeviceID, d.Kind, d.Label); ok {
 			out = append(out, t)
 		}
 	}
