@@ -324,3 +324,20 @@ func runQuiet(name string, args ...string) error {
 	}
 	return nil
 }
+
+// awaitOnline waits until m's look-up of number finds its party online
+// (any state but offline), or d passes.
+func awaitOnline(m *member, number string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		var res struct{ State string }
+		err := m.must(200, "GET", "/api/v1/numbers/"+number, nil, &res)
+		if err == nil && res.State != "" && res.State != "offline" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s was not online after %v (state %q, %v)", number, d, res.State, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

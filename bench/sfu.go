@@ -177,11 +177,21 @@ func connectCalls(n *node, count int, plan *mediaPlan, prefix string, send bool)
 		p.send.Store(send || i%2 == 0)
 		phones, chans = append(phones, p), append(chans, ch)
 	}
-	time.Sleep(500 * time.Millisecond)
 	for i := 0; i < len(phones); i += 2 {
+		// A callee whose device the directory does not see online yet
+		// would take the call to their mailbox.
+		if err := awaitOnline(phones[i].m, phones[i+1].m.number, 30*time.Second); err != nil {
+			return phones, fmt.Errorf("call %d: %w", i/2, err)
+		}
 		phones[i].sendMsg("call.dial", map[string]any{"number": phones[i+1].m.number, "video": true})
-		if _, ok := await(chans[i], 30*time.Second, func(m wsMessage) bool { return m.Type == "call.state" && stateOf(m) == "active" }); !ok {
-			return phones, fmt.Errorf("call %d did not become active", i/2)
+		last := "none"
+		if _, ok := await(chans[i], 30*time.Second, func(m wsMessage) bool {
+			if m.Type == "call.state" || m.Type == "error" {
+				last = m.Type + " " + string(m.Data)
+			}
+			return m.Type == "call.state" && stateOf(m) == "active"
+		}); !ok {
+			return phones, fmt.Errorf("call %d did not become active in 30 s (the caller's last call.state or error: %s)", i/2, last)
 		}
 	}
 	deadline := time.Now().Add(30 * time.Second)
