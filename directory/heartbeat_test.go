@@ -24,8 +24,14 @@ func TestHeartbeatsReadNoDeviceAccounts(t *testing.T) {
 	base := apptest.ServeOnLoopback(t, a)
 	var reads, queries atomic.Int64
 	count := func(tx *gorm.DB) {
+		sql := tx.Statement.SQL.String()
+		if strings.Contains(sql, "agent_states") || strings.Contains(sql, "queue_entries") {
+			// The contact center's timer sweep (every second, on its
+			// own): neither presence's nor a heartbeat's.
+			return
+		}
 		queries.Add(1)
-		if strings.Contains(tx.Statement.SQL.String(), "device_accounts") {
+		if strings.Contains(sql, "device_accounts") {
 			reads.Add(1)
 		}
 	}
