@@ -287,7 +287,7 @@ func (c *Calls) handleDial(ctx context.Context, conn *media.Conn, m media.Messag
 	if err != nil {
 		return err
 	}
-	res, err := c.dir.Resolve(ctx, num)
+	res, err := c.dir.resolveToDial(ctx, num)
 	if apperr.Code(err) == apperr.NotFound {
 		res, err = c.entryElsewhere(ctx, num) // a member of another region?
 		if region, ok := c.storeRegionOf(num); ok && apperr.Code(err) == apperr.NotFound {

@@ -221,7 +221,7 @@ func (c *Calls) answerStoreDials() (*nats.Subscription, error) {
 // the shopper's connection on their own node. Any other number is
 // NotFound, with nothing said of whoever holds it.
 func (c *Calls) takeStoreDial(ctx context.Context, req StoreDial) (string, error) {
-	res, err := c.dir.Resolve(ctx, req.Number)
+	res, err := c.dir.resolveToDial(ctx, req.Number)
 	if apperr.Code(err) == apperr.NotFound || err == nil && res.Party.Type != PartyQueue {
 		return "", apperr.New(apperr.NotFound, "no store of this region has the number %s", req.Number)
 	}

@@ -54,10 +54,41 @@ func (s *Service) resolve(ctx context.Context, num Number, route func(context.Co
 	if err != nil {
 		return nil, err
 	}
-	res := &Resolution{Number: num, Display: num.String(), Party: Party{Type: r.PartyType}, State: StateOffline, Ring: []RingTarget{}}
 	if r.PartyType == PartyQueue {
-		return s.resolveQueue(ctx, res, *r.StoreID)
+		return s.resolveQueue(ctx, newResolution(num, r), *r.StoreID)
 	}
+	return s.resolveParty(ctx, num, r)
+}
+
+// resolveToDial is Resolve for a dial: the same route and party, but a
+// store's sales number comes without the state of its line, which a dial
+// does not look at (the line takes the call whatever its agents are
+// doing): two queries fewer on the way to an agent's ring.
+func (s *Service) resolveToDial(ctx context.Context, num Number) (*Resolution, error) {
+	r, err := s.route(ctx, num)
+	if err != nil {
+		return nil, err
+	}
+	if r.PartyType == PartyQueue {
+		res := newResolution(num, r)
+		if err := s.nameQueue(ctx, res, *r.StoreID); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
+	return s.resolveParty(ctx, num, r)
+}
+
+// newResolution is a number's resolution before its party is filled in:
+// offline, ringing nothing.
+func newResolution(num Number, r *numberRoute) *Resolution {
+	return &Resolution{Number: num, Display: num.String(), Party: Party{Type: r.PartyType}, State: StateOffline, Ring: []RingTarget{}}
+}
+
+// resolveParty fills in a member's or an agent's number from its route:
+// their name, the devices that ring and their state.
+func (s *Service) resolveParty(ctx context.Context, num Number, r *numberRoute) (*Resolution, error) {
+	res := newResolution(num, r)
 	id := *r.AccountID
 	member := r.PartyType == PartyMember
 	name := ""
@@ -102,7 +133,7 @@ func (s *Service) resolve(ctx context.Context, num Number, route func(context.Co
 	// An account in an answered call is busy, whatever its devices say (a
 	// question only for an online one: it saves the offline the query).
 	var inCall bool
-	err = s.db.WithContext(ctx).Raw(`SELECT `+inAnsweredCallSQL+`
+	err := s.db.WithContext(ctx).Raw(`SELECT `+inAnsweredCallSQL+`
 		OR EXISTS (SELECT 1 FROM call_members m JOIN calls mc ON mc.id = m.call_id WHERE mc.state = 'active' AND m.account_id = ?)`, id, id, id).Scan(&inCall).Error
 	if err != nil {
 		return nil, fmt.Errorf("load calls in progress of %s: %w", num, err)
@@ -116,11 +147,9 @@ func (s *Service) resolve(ctx context.Context, num Number, route func(context.Co
 // resolveQueue fills in a store's sales number: the store and the state of
 // its queue, available while any of its agents is.
 func (s *Service) resolveQueue(ctx context.Context, res *Resolution, storeID int64) (*Resolution, error) {
-	slug, name, err := s.stores.StoreName(ctx, storeID)
-	if err != nil {
-		return nil, fmt.Errorf("load store of %s: %w", res.Number, err)
+	if err := s.nameQueue(ctx, res, storeID); err != nil {
+		return nil, err
 	}
-	res.Party.Name, res.Party.Store, res.Party.StoreID = name, &auth.StoreRef{Slug: slug, Name: name}, storeID
 	states, err := s.OnlineAgents(ctx, storeID)
 	if err != nil {
 		return nil, err
@@ -131,6 +160,16 @@ func (s *Service) resolveQueue(ctx context.Context, res *Resolution, storeID int
 		}
 	}
 	return res, nil
+}
+
+// nameQueue names a store's sales number's party: the store.
+func (s *Service) nameQueue(ctx context.Context, res *Resolution, storeID int64) error {
+	slug, name, err := s.stores.StoreName(ctx, storeID)
+	if err != nil {
+		return fmt.Errorf("load store of %s: %w", res.Number, err)
+	}
+	res.Party.Name, res.Party.Store, res.Party.StoreID = name, &auth.StoreRef{Slug: slug, Name: name}, storeID
+	return nil
 }
 
 // routeRow is one row of route's query: the number, its member's profile
