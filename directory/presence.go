@@ -343,6 +343,40 @@ func (p *Presence) Withdraw(ctx context.Context, deviceID, connID string) error 
 	return nil
 }
 
+// DeviceStanding is how a device stands in the directory, from its live
+// records (one per open connection): the busy one if any is busy (the
+// oldest of those), else the newest; ok is false when the device has no
+// live record. It is asked for every device of every state worked out, so
+// it copies no record and allocates nothing (DeviceRecords is the same
+// answer with every record, sorted).
+func (p *Presence) DeviceStanding(deviceID string) (node string, state State, ok bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	type standing struct {
+		node  string
+		state State
+		at    time.Time
+		set   bool
+	}
+	var newest, oldestBusy standing
+	for k := range p.byDevice[deviceID] {
+		r, found := p.records[k]
+		if !found {
+			continue
+		}
+		if !newest.set || r.At.After(newest.at) {
+			newest = standing{r.Node, r.State, r.At, true}
+		}
+		if r.State == StateBusy && (!oldestBusy.set || oldestBusy.at.After(r.At)) {
+			oldestBusy = standing{r.Node, r.State, r.At, true}
+		}
+	}
+	if oldestBusy.set {
+		return oldestBusy.node, oldestBusy.state, true
+	}
+	return newest.node, newest.state, newest.set
+}
+
 // DeviceRecords returns the live records of a device (one per open
 // connection), newest first.
 func (p *Presence) DeviceRecords(deviceID string) []PresenceRecord {

@@ -289,17 +289,11 @@ func (s *Service) route(ctx context.Context, num Number) (*numberRoute, error) {
 // the state of its busiest connection (ringTargets, resolve and the staff
 // cache all use it).
 func (s *Service) ringTargetOf(deviceID, kind, label string) (RingTarget, bool) {
-	recs := s.presence.DeviceRecords(deviceID)
-	if len(recs) == 0 {
+	node, state, ok := s.presence.DeviceStanding(deviceID)
+	if !ok {
 		return RingTarget{}, false
 	}
-	best := recs[0]
-	for _, rec := range recs {
-		if rec.State == StateBusy {
-			best = rec
-		}
-	}
-	return RingTarget{DeviceID: deviceID, Node: best.Node, State: best.State, Kind: kind, Label: label}, true
+	return RingTarget{DeviceID: deviceID, Node: node, State: state, Kind: kind, Label: label}, true
 }
 
 // deref returns *p, or "" for nil.
