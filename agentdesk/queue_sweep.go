@@ -156,15 +156,10 @@ func (q *Queue) pushPositions(ctx context.Context, storeID int64) {
 
 // connOpened makes an agent whose desk connects available.
 func (q *Queue) connOpened(ctx context.Context, c *media.Conn) error {
-	if c.AccountID == "" {
-		return nil
+	if c.AccountID == "" || c.Role != auth.RoleAgent || c.StoreID == 0 {
+		return nil // the account's role and store as its session had them
 	}
-	refs, err := q.accounts.Refs(ctx, []string{c.AccountID})
-	a, ok := refs[c.AccountID]
-	if err != nil || !ok || a.Role != auth.RoleAgent || a.StoreID == nil {
-		return nil
-	}
-	q.agentOnline(ctx, c.AccountID, *a.StoreID)
+	q.agentOnline(ctx, c.AccountID, c.StoreID)
 	return nil
 }
 

@@ -139,11 +139,7 @@ type deskOwner struct {
 // routes serve.
 func (s *Supervision) Signals() {
 	s.sig.OnOpen(func(ctx context.Context, c *media.Conn) error {
-		if c.AccountID == "" || s.sig.Bus == nil {
-			return nil
-		}
-		refs, err := s.accounts.Refs(ctx, []string{c.AccountID})
-		if a, ok := refs[c.AccountID]; err != nil || !ok || a.Role != auth.RoleSupervisor {
+		if c.AccountID == "" || s.sig.Bus == nil || c.Role != auth.RoleSupervisor {
 			return nil
 		}
 		owner, _ := json.Marshal(deskOwner{AccountID: c.AccountID, DeviceID: c.DeviceID})

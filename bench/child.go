@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"time"
 
 	"github.com/livemall/livemall/agentdesk"
@@ -76,6 +77,10 @@ func runChild(mode string) int {
 	return 0
 }
 
+// connectionsAnnounced counts a node child's connections its directory
+// holds online (0 in other children).
+var connectionsAnnounced = func() int { return 0 }
+
 // serveControl answers /stats, /gc and /heap (the heap profile, written
 // to memProfile) on a loopback port of its own.
 func serveControl(memProfile string) (string, error) {
@@ -87,7 +92,7 @@ func serveControl(memProfile string) (string, error) {
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		json.NewEncoder(w).Encode(childStats{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Heartbeats: heartbeatsSent.Load()})
+		json.NewEncoder(w).Encode(childStats{Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Heartbeats: heartbeatsSent.Load(), Announced: connectionsAnnounced()})
 	})
 	mux.HandleFunc("/heap", func(w http.ResponseWriter, _ *http.Request) {
 		if memProfile == "" {
@@ -98,6 +103,21 @@ func serveControl(memProfile string) (string, error) {
 			pprof.WriteHeapProfile(f)
 			f.Close()
 		}
+	})
+	mux.HandleFunc("/cpu", func(w http.ResponseWriter, r *http.Request) {
+		// /cpu?seconds=N: the CPU profile of the next N seconds, for a
+		// bench that profiles one window of its run.
+		seconds, err := strconv.Atoi(r.URL.Query().Get("seconds"))
+		if err != nil || seconds < 1 {
+			http.Error(w, "seconds must be a positive whole number", http.StatusBadRequest)
+			return
+		}
+		if err := pprof.StartCPUProfile(w); err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		time.Sleep(time.Duration(seconds) * time.Second)
+		pprof.StopCPUProfile()
 	})
 	mux.HandleFunc("/gc", func(w http.ResponseWriter, _ *http.Request) {
 		runtime.GC()
@@ -157,6 +177,7 @@ func serveNode(args childArgs, ready *childReady) (string, func(), error) {
 		ln.Close()
 		return "", nil, err
 	}
+	connectionsAnnounced = a.Directory.ConnectionsAnnounced
 	go a.Serve(ln)
 	return ln.Addr().String(), func() {
 		done := make(chan struct{})

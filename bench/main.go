@@ -88,7 +88,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&o.hold, "hold", o.hold, "queue: how long an agent stays on a call before hanging up")
 	fs.DurationVar(&o.wrapUp, "wrap-up", o.wrapUp, "queue: the node's wrap-up after a queued call")
 	fs.BoolVar(&o.pin, "pin", o.pin, "run servers on CPU 0 (taskset), load generators on the others")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write the livemall node's CPU profile to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", o.cpuProfile, "write the livemall node's CPU profile to this file (presence: the heartbeat window's only, of the first node)")
 	fs.StringVar(&o.memProfile, "memprofile", o.memProfile, "presence: write the livemall node's heap profile, taken with the devices connected, to this file")
 	fs.BoolVar(&o.jsonOnly, "json", o.jsonOnly, "print only the JSON object")
 	fs.StringVar(&o.mediaDir, "media", o.mediaDir, "directory with vp8-6s.ivf and opus-6s.ogg (default: media/testdata of the repo)")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,6 +69,8 @@ func runPresence(o options) (*report, error) {
 	var gens []*generator
 	defer func() { stopGenerators(gens) }()
 	held := 0
+	cpuOpen := nodesCPU(srvs)
+	opening := time.Now()
 	for i, srv := range srvs {
 		g, n, err := startGenerators(o, srv.Addr, cookies, o.devices, 10+20*i, fmt.Sprintf("devices-node%d", i+1))
 		gens = append(gens, g...)
@@ -78,6 +81,14 @@ func runPresence(o options) (*report, error) {
 	}
 	r.set("load_generators", len(gens), "")
 	r.set("devices_held", held, "")
+	// A socket is held once its hello arrived; the node announces it
+	// after that. The heartbeat window starts once every device is
+	// announced, so that it measures heartbeats, not the last connects.
+	if err := awaitAnnounced(srvs, o.devices, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	r.set("devices_online_s", time.Since(opening).Seconds(), "s")
+	r.set("server_cpu_us_per_connect", micros(nodesCPU(srvs)-cpuOpen, int64(held)), "µs")
 	time.Sleep(min(2*time.Second, o.duration))
 	var perConn float64
 	for i, srv := range srvs {
@@ -100,9 +111,18 @@ func runPresence(o options) (*report, error) {
 		r.set(label+"goroutines_per_connection", float64(st.Goroutines-before[i].Goroutines)/float64(max(1, o.devices)), "")
 	}
 
+	var profiled <-chan error
+	if o.cpuProfile != "" {
+		profiled = srvs[0].profileCPU(o.duration, o.cpuProfile)
+	}
 	cpu0, beats0 := nodesCPU(srvs), heartbeatsOf(gens)
 	load0 := loadAverage()
 	time.Sleep(o.duration)
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			r.note("no CPU profile: %v", err)
+		}
+	}
 	cpu, beats := nodesCPU(srvs)-cpu0, heartbeatsOf(gens)-beats0
 	r.set("heartbeats_in_window", beats, "")
 	r.set("server_cpu_us_per_heartbeat", micros(cpu, beats), "µs")
@@ -143,6 +163,30 @@ func runPresence(o options) (*report, error) {
 	return r, nil
 }
 
+// awaitAnnounced waits until each node's directory holds want of its
+// connections online, saying on stderr how far it got every 10 s.
+func awaitAnnounced(srvs []*child, want int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	said := time.Now()
+	for i, srv := range srvs {
+		for {
+			got := srv.stats().Announced
+			if got >= want {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("node %d announced %d of %d devices in %s", i+1, got, want, limit)
+			}
+			if time.Since(said) >= 10*time.Second {
+				fmt.Fprintf(os.Stderr, "presence: node %d has announced %d of %d devices\n", i+1, got, want)
+				said = time.Now()
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
 // startPresenceNodes starts o.nodes livemall nodes on one database and,
 // for more than one, on one NATS server run by this process. The returned
 // function stops them all.
@@ -158,6 +202,7 @@ func startPresenceNodes(o options) ([]*child, func(), error) {
 		}
 	}
 	args := o.nodeArgs()
+	args.CPUProfile = "" // the heartbeat window's alone, taken in runPresence
 	args.Heartbeat, args.PresenceTTL = o.heartbeat, 3*o.heartbeat
 	if o.nodes > 1 {
 		var err error

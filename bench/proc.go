@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -208,6 +209,9 @@ type childStats struct {
 	StackInuse uint64 `json:"stackInuse"`
 	// Heartbeats is how many heartbeats a load generator sent.
 	Heartbeats int64 `json:"heartbeats"`
+	// Announced is how many of a node's connections its directory holds
+	// online (their open hooks done).
+	Announced int `json:"announced"`
 }
 
 // stats asks the child for its goroutines and heap.
@@ -227,6 +231,33 @@ func (c *child) settle() {
 		res.Body.Close()
 	}
 	time.Sleep(200 * time.Millisecond)
+}
+
+// profileCPU writes the child's CPU profile of the next window to file,
+// in the background; wait for the returned channel.
+func (c *child) profileCPU(window time.Duration, file string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		res, err := http.Get(fmt.Sprintf("%s/cpu?seconds=%d", c.Control, max(1, int(window.Seconds()))))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			msg, _ := io.ReadAll(res.Body)
+			done <- fmt.Errorf("cpu profile: %s", msg)
+			return
+		}
+		f, err := os.Create(file)
+		if err != nil {
+			done <- err
+			return
+		}
+		_, err = io.Copy(f, res.Body)
+		done <- errors.Join(err, f.Close())
+	}()
+	return done
 }
 
 // writeHeapProfile asks the child to write its heap profile to the file

@@ -54,14 +54,23 @@ func (s *Service) deviceAccountsChanged(ctx context.Context, deviceID string) {
 // loadAccounts reads the accounts signed in on the connection's device
 // (its own account always among them) and keeps them on the connection.
 func (s *Service) loadAccounts(ctx context.Context, c *media.Conn) ([]string, error) {
-	var accounts []string
-	if err := s.db.WithContext(ctx).Model(&deviceAccount{}).Where("device_id = ?", c.DeviceID).Order("account_id").Pluck("account_id", &accounts).Error; err != nil {
-		return nil, fmt.Errorf("load device accounts: %w", err)
+	accounts, err := s.deviceAccounts(ctx, c.DeviceID)
+	if err != nil {
+		return nil, err
 	}
 	if !slices.Contains(accounts, c.AccountID) {
 		accounts = append(accounts, c.AccountID)
 	}
 	c.Set(connAccounts, accounts)
+	return accounts, nil
+}
+
+// deviceAccounts reads the accounts signed in on the device, in order.
+func (s *Service) deviceAccounts(ctx context.Context, deviceID string) ([]string, error) {
+	var accounts []string
+	if err := s.db.WithContext(ctx).Model(&deviceAccount{}).Where("device_id = ?", deviceID).Order("account_id").Pluck("account_id", &accounts).Error; err != nil {
+		return nil, fmt.Errorf("load device accounts: %w", err)
+	}
 	return accounts, nil
 }
 

@@ -140,21 +140,14 @@ func (s *Service) purgeUnleased(since map[string]time.Time) {
 // not heartbeated for a TTL, or have closed (their withdrawal could not
 // reach NATS).
 func (s *Service) withdrawSilent(ctx context.Context) error {
-	// Records first, then the connections: a record implies its
-	// connection was registered before it, so one missing now has closed.
-	records := s.presence.NodeRecords(s.cfg.Node)
-	if len(records) == 0 {
-		return nil
-	}
-	live := map[string]*media.Conn{}
-	for _, c := range s.liveConns() {
-		live[c.DeviceID+"."+c.ID] = c
-	}
+	// A record implies its connection was registered before it, so one
+	// whose connection is missing now has closed.
 	now := time.Now()
-	for _, r := range records {
-		if c, ok := live[r.key()]; ok && silentFor(c, now) <= s.cfg.PresenceTTL {
-			continue
-		}
+	stale := s.presence.PickNodeRecords(s.cfg.Node, func(r *PresenceRecord) bool {
+		c, ok := s.sig.Conn(r.ConnID)
+		return !ok || c.DeviceID != r.DeviceID || silentFor(c, now) > s.cfg.PresenceTTL
+	})
+	for _, r := range stale {
 		if err := s.presence.Withdraw(ctx, r.DeviceID, r.ConnID); err != nil {
 			return err
 		}

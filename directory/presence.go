@@ -428,6 +428,34 @@ func (p *Presence) NodeRecords(node string) []PresenceRecord {
 	return out
 }
 
+// PickNodeRecords returns the live records written by node for which pick
+// says true; pick runs under the cache's read lock and must not call
+// Presence.
+func (p *Presence) PickNodeRecords(node string, pick func(r *PresenceRecord) bool) []PresenceRecord {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var out []PresenceRecord
+	for _, r := range p.records {
+		if r.Node == node && pick(&r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// NodeRecordCount returns how many live records node wrote.
+func (p *Presence) NodeRecordCount(node string) int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	n := 0
+	for _, r := range p.records {
+		if r.Node == node {
+			n++
+		}
+	}
+	return n
+}
+
 // Close stops watching.
 func (p *Presence) Close() {
 	p.watchMu.Lock()

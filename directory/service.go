@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -257,7 +258,7 @@ func (s *Service) Signals() {
 	sig.HelloField(func(_ *media.Conn, h *media.HelloData) { h.HeartbeatSeconds = s.cfg.Heartbeat.Seconds() })
 	sig.OnOpen(s.deviceOnline)
 	sig.OnClose(s.deviceGone)
-	sig.Handle("heartbeat", s.heartbeat)
+	sig.HandleOnReader("heartbeat", s.heartbeat) // every idle device's, every interval
 	sig.Handle("presence.set", s.handleSetPresence)
 	sig.Handle("directory.watch", s.handleWatch)
 }
@@ -289,6 +290,17 @@ func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
 	if c.DeviceID == "" || c.Guest != "" {
 		return nil
 	}
+	// A device connects again far more often than someone signs in on
+	// it: read its accounts first, and write only a sign-in missing.
+	accounts, err := s.deviceAccounts(ctx, c.DeviceID)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(accounts, c.AccountID) {
+		c.Set(connAccounts, accounts)
+		beat(c)
+		return s.announce(ctx, c)
+	}
 	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
 		Create(&deviceAccount{DeviceID: c.DeviceID, AccountID: c.AccountID, SignedInAt: time.Now().UTC()})
 	if res.Error != nil {
@@ -306,6 +318,11 @@ func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
 	beat(c)
 	return s.announce(ctx, c)
 }
+
+// ConnectionsAnnounced returns how many of this node's connections the
+// directory holds online now: every member's socket once its open hooks
+// have run (guests are in nobody's directory).
+func (s *Service) ConnectionsAnnounced() int { return s.presence.NodeRecordCount(s.cfg.Node) }
 
 // deviceGone withdraws the connection's record at once.
 func (s *Service) deviceGone(c *media.Conn) {

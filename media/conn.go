@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+
+	"github.com/livemall/livemall/backend/auth"
 )
 
 // sendQueue is how many messages may wait for a slow connection before it
@@ -23,6 +25,11 @@ type Conn struct {
 	// Guest is the mall guest's hash when nobody is signed in (AccountID is
 	// then ""): guests may only call a store.
 	Guest string
+	// Role is the account's role when the connection opened ("" for a
+	// guest), and StoreID the store of a staff member's account (0 for
+	// none): what the open hooks need without reading the account again.
+	Role    auth.Role
+	StoreID int64
 
 	ctx    context.Context
 	cancel context.CancelFunc

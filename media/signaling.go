@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -63,6 +64,7 @@ type Signaling struct {
 	Device func(c *fiber.Ctx, guest string) (string, error)
 
 	handlers map[string]HandlerFunc
+	onReader map[string]Message // known frames handled on the reader's stack, by their bytes
 	guests   map[string]bool
 	onOpen   []func(ctx context.Context, c *Conn) error
 	onClose  []func(c *Conn)
@@ -79,6 +81,34 @@ func (s *Signaling) Handle(typ string, h HandlerFunc) {
 		s.handlers = map[string]HandlerFunc{}
 	}
 	s.handlers[typ] = h
+}
+
+// HandleOnReader routes messages of type typ to h, like Handle. A message
+// of that type without data, as the clients encode it, is known by its
+// bytes and handled on the socket's reader goroutine: no JSON decoding, no
+// fresh goroutine (see onFreshStack). It is for a message every idle
+// device sends often, whose handler is shallow and returns at once: the
+// heartbeat.
+func (s *Signaling) HandleOnReader(typ string, h HandlerFunc) {
+	s.Handle(typ, h)
+	if s.onReader == nil {
+		s.onReader = map[string]Message{}
+	}
+	m := Message{Type: typ, V: ProtocolVersion}
+	for _, raw := range knownFrames(typ) {
+		s.onReader[raw] = m
+	}
+}
+
+// knownFrames are the bytes the clients send for a message of type typ
+// without data: the browser's {"v":…,"type":…} and Go's {"type":…,"v":…}.
+func knownFrames(typ string) []string {
+	t, _ := json.Marshal(typ)
+	v := strconv.Itoa(ProtocolVersion)
+	return []string{
+		`{"v":` + v + `,"type":` + string(t) + `}`,
+		`{"type":` + string(t) + `,"v":` + v + `}`,
+	}
 }
 
 // AllowGuests lets guests' connections send the given message types; every
@@ -103,6 +133,15 @@ func (s *Signaling) OnClose(f func(c *Conn)) { s.onClose = append(s.onClose, f) 
 // HelloField lets f fill in its part of the hello message.
 func (s *Signaling) HelloField(f func(c *Conn, h *HelloData)) { s.hello = append(s.hello, f) }
 
+// Conn returns this node's open connection with the id, if there is one.
+func (s *Signaling) Conn(id string) (*Conn, bool) {
+	c, ok := s.conns.Load(id)
+	if !ok {
+		return nil, false
+	}
+	return c.(*Conn), true
+}
+
 // Conns calls f for each open connection on this node until f returns false.
 func (s *Signaling) Conns(f func(c *Conn) bool) {
 	s.conns.Range(func(_, v any) bool { return f(v.(*Conn)) })
@@ -123,12 +162,15 @@ func (s *Signaling) Routes(api fiber.Router) {
 // upgrade answers the handshake and serves the socket with what gate
 // found (socket.go says why it does not use a WebSocket middleware).
 func (s *Signaling) upgrade(c *fiber.Ctx) error {
-	accountID, _ := c.Locals("ws.account").(string)
-	guest, _ := c.Locals("ws.guest").(string)
-	deviceID, _ := c.Locals("ws.device").(string)
+	var who connOwner
+	who.accountID, _ = c.Locals("ws.account").(string)
+	who.guest, _ = c.Locals("ws.guest").(string)
+	who.deviceID, _ = c.Locals("ws.device").(string)
+	who.role, _ = c.Locals("ws.role").(auth.Role)
+	who.storeID, _ = c.Locals("ws.store").(int64)
 	lease, _ := c.Locals("ws.lease").(*limits.Lease)
 	return upgradeSocket(c, func(ws *socket) {
-		s.serve(ws, accountID, guest, deviceID, lease)
+		s.serve(ws, who, lease)
 	})
 }
 
@@ -171,6 +213,10 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 	}
 	if a != nil {
 		c.Locals("ws.account", a.ID)
+		c.Locals("ws.role", a.Role)
+		if a.StoreID != nil {
+			c.Locals("ws.store", *a.StoreID)
+		}
 	} else {
 		c.Locals("ws.guest", guest)
 	}
@@ -185,16 +231,24 @@ func (s *Signaling) gate(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// connOwner is who opened a socket, as gate found them.
+type connOwner struct {
+	accountID, guest, deviceID string
+	role                       auth.Role
+	storeID                    int64
+}
+
 // serve runs one connection on the goroutine that reads it: hello, the
 // open hooks, then a loop dispatching messages. Messages to the device
 // are written by a goroutine that runs only while some wait (Conn.Send).
-func (s *Signaling) serve(ws *socket, accountID, guest, deviceID string, lease *limits.Lease) {
+func (s *Signaling) serve(ws *socket, who connOwner, lease *limits.Lease) {
 	id := newConnID()
 	if s.Bus != nil {
 		id = s.relayOf().newConnID()
 	}
-	c := newConn(id, accountID, deviceID)
-	c.Guest = guest
+	accountID := who.accountID
+	c := newConn(id, accountID, who.deviceID)
+	c.Guest, c.Role, c.StoreID = who.guest, who.role, who.storeID
 	c.out = func(m Message) error {
 		raw, err := json.Marshal(m)
 		if err != nil {
@@ -225,7 +279,7 @@ func (s *Signaling) serve(ws *socket, accountID, guest, deviceID string, lease *
 
 	opened := false
 	onFreshStack(func() {
-		hello := HelloData{AccountID: accountID, DeviceID: deviceID, Node: s.Node, ConnID: c.ID, Guest: c.Guest != ""}
+		hello := HelloData{AccountID: accountID, DeviceID: who.deviceID, Node: s.Node, ConnID: c.ID, Guest: c.Guest != ""}
 		for _, f := range s.hello {
 			f(c, &hello)
 		}
@@ -251,14 +305,21 @@ func (s *Signaling) serve(ws *socket, accountID, guest, deviceID string, lease *
 		if c.ctx.Err() != nil {
 			return
 		}
-		onFreshStack(func() { s.dispatch(c, raw) })
+		if m, ok := s.onReader[string(raw)]; ok {
+			recovering(func() { s.dispatch(c, m, nil) })
+			continue
+		}
+		onFreshStack(func() {
+			m, err := ParseMessage(raw)
+			s.dispatch(c, m, err)
+		})
 	}
 }
 
-// dispatch hands one message from the device to its handler and answers
-// an error as an "error" message.
-func (s *Signaling) dispatch(c *Conn, raw []byte) {
-	m, err := ParseMessage(raw)
+// dispatch hands one message from the device, parsed (err says why it
+// could not be), to its handler and answers an error as an "error"
+// message.
+func (s *Signaling) dispatch(c *Conn, m Message, err error) {
 	if err == nil && c.Guest != "" && !s.guests[m.Type] {
 		err = apperr.New(apperr.Unauthorized, "sign in to use %s", m.Type)
 	} else if err == nil {
@@ -286,14 +347,19 @@ func onFreshStack(f func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		defer func() {
-			if p := recover(); p != nil {
-				slog.Error("signaling: panic in a handler", "panic", p, "stack", string(debug.Stack()))
-			}
-		}()
-		f()
+		recovering(f)
 	}()
 	<-done
+}
+
+// recovering runs f; a panic in f is logged with its stack and ends only f.
+func recovering(f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			slog.Error("signaling: panic in a handler", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
 }
 
 // listen relays messages published for the connection or its device.

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
@@ -19,9 +20,10 @@ import (
 )
 
 // A signaling socket costs an idle device as little as it can: gobwas/ws
-// reads frames straight from the connection (a frame header is read into
-// a 12-byte array, a message's payload into a slice made for it), so a
-// socket waiting for its next message holds no read buffer, and frames
+// reads frames from the connection through a 64-byte read-ahead (a frame
+// header is read into a 12-byte array, a message's payload into a slice
+// made for it), so a socket waiting for its next message holds no read
+// buffer beyond those 64 bytes, and frames
 // are written from a shared pool, so it holds no write buffer either. The
 // handshake hands the raw connection to a goroutine of its own and lets
 // fasthttp's handler return: fasthttp's request context, its 4 KiB read
@@ -33,7 +35,19 @@ import (
 // goroutine; writes (messages and control replies) take wmu.
 type socket struct {
 	conn net.Conn
-	wmu  sync.Mutex
+	// in reads the connection ahead by readAhead bytes, so that a small
+	// message (a heartbeat: its header, mask and payload) takes one read
+	// instead of three; a bigger read goes straight to the connection.
+	in  *bufio.Reader
+	wmu sync.Mutex
+}
+
+// readAhead is how much a socket reads ahead: a heartbeat's frame whole.
+const readAhead = 64
+
+// newSocket wraps an upgraded connection.
+func newSocket(conn net.Conn) *socket {
+	return &socket{conn: conn, in: bufio.NewReaderSize(conn, readAhead)}
 }
 
 // errMessageTooBig says a message exceeded MaxMessageSize.
@@ -86,7 +100,7 @@ func upgradeSocket(c *fiber.Ctx, serve func(*socket)) error {
 			// here, through fasthttp's wrapper (the request's memory stays
 			// with the socket, as it did with the WebSocket middleware).
 			if writeSwitchingProtocols(hc, accept) == nil {
-				serve(&socket{conn: hc})
+				serve(newSocket(hc))
 			}
 			return
 		}
@@ -107,7 +121,7 @@ func upgradeSocket(c *fiber.Ctx, serve func(*socket)) error {
 				conn.Close()
 				return
 			}
-			serve(&socket{conn: conn})
+			serve(newSocket(conn))
 		}()
 	})
 	return nil
@@ -149,7 +163,7 @@ func (s *socket) writeText(p []byte, deadline time.Time) error {
 // readMessage returns the next data message, waiting until deadline.
 func (s *socket) readMessage(deadline time.Time) ([]byte, error) {
 	s.conn.SetReadDeadline(deadline)
-	return readFrames(s.conn, s)
+	return readFrames(s.in, s)
 }
 
 // fail tells the device why its socket is closed, when the reason is its
