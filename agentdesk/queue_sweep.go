@@ -165,8 +165,8 @@ func (q *Queue) connOpened(ctx context.Context, c *media.Conn) error {
 
 // connClosed takes an agent offline when their last device went away.
 func (q *Queue) connClosed(c *media.Conn) {
-	if c.AccountID == "" {
-		return
+	if c.AccountID == "" || c.Role != auth.RoleAgent {
+		return // only an agent's desk makes anyone available (connOpened)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
