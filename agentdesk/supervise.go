@@ -80,20 +80,19 @@ var SuperviseLimit = limits.Rule{Name: "supervise", Max: 30, Per: time.Minute, M
 // connection held there, so that a request on any node can check that the
 // connection it names is the supervisor's own.
 type Supervision struct {
-	db       *gorm.DB
-	sig      *media.Signaling
-	calls    CallJoins
-	accounts Accounts
-	limits   *limits.Counter
-	log      *slog.Logger
+	db     *gorm.DB
+	sig    *media.Signaling
+	calls  CallJoins
+	limits *limits.Counter
+	log    *slog.Logger
 }
 
 // NewSupervision returns the supervisors' steps into calls: the calls'
 // rooms are reached through calls, the desks' connections through sig
 // (and its bus); counter bounds each supervisor's steps (nil: no bound).
 // Signals plugs it into the node's signaling.
-func NewSupervision(db *gorm.DB, sig *media.Signaling, calls CallJoins, accounts Accounts, counter *limits.Counter) *Supervision {
-	return &Supervision{db: db, sig: sig, calls: calls, accounts: accounts, limits: counter, log: slog.With("part", "supervision")}
+func NewSupervision(db *gorm.DB, sig *media.Signaling, calls CallJoins, counter *limits.Counter) *Supervision {
+	return &Supervision{db: db, sig: sig, calls: calls, limits: counter, log: slog.With("part", "supervision")}
 }
 
 // supervisionRow is one step of a supervisor in a call.

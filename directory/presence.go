@@ -417,15 +417,7 @@ func (p *Presence) TakeChanged() []string { return p.changes.take() }
 
 // NodeRecords returns the live records written by node.
 func (p *Presence) NodeRecords(node string) []PresenceRecord {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	var out []PresenceRecord
-	for _, r := range p.records {
-		if r.Node == node {
-			out = append(out, r)
-		}
-	}
-	return out
+	return p.PickNodeRecords(node, func(*PresenceRecord) bool { return true })
 }
 
 // PickNodeRecords returns the live records written by node for which pick

@@ -298,9 +298,16 @@ func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
 	}
 	if slices.Contains(accounts, c.AccountID) {
 		c.Set(connAccounts, accounts)
-		beat(c)
-		return s.announce(ctx, c)
+	} else if err := s.recordSignIn(ctx, c); err != nil {
+		return err
 	}
+	beat(c)
+	return s.announce(ctx, c)
+}
+
+// recordSignIn records that the connection's account is signed in on its
+// device, and keeps the device's accounts on the connection.
+func (s *Service) recordSignIn(ctx context.Context, c *media.Conn) error {
 	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
 		Create(&deviceAccount{DeviceID: c.DeviceID, AccountID: c.AccountID, SignedInAt: time.Now().UTC()})
 	if res.Error != nil {
@@ -315,8 +322,7 @@ func (s *Service) deviceOnline(ctx context.Context, c *media.Conn) error {
 		s.routesChanged(c.AccountID)
 		s.deviceAccountsChanged(ctx, c.DeviceID)
 	}
-	beat(c)
-	return s.announce(ctx, c)
+	return nil
 }
 
 // ConnectionsAnnounced returns how many of this node's connections the

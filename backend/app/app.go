@@ -395,7 +395,7 @@ func (a *App) startContactCenter(carts *mall.Carts) {
 	a.Desk = agentdesk.NewDesk(a.Queue, a.Engagements, a.Catalog, a.Numbers)
 	a.Cobrowse = agentdesk.NewCobrowse(a.Signaling, a.Engagements, agentdesk.CobrowseLimits{})
 	a.Boards = agentdesk.NewWhiteboard(a.DB.DB, a.Signaling, a.Engagements, a.Catalog, agentdesk.BoardLimits{})
-	a.Supervision = agentdesk.NewSupervision(a.DB.DB, a.Signaling, rooms, a.Accounts, a.Limits)
+	a.Supervision = agentdesk.NewSupervision(a.DB.DB, a.Signaling, rooms, a.Limits)
 }
 
 // startCalls opens the SFU, the TURN server, the blob store and the call
