@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/livemall/livemall/backend/app"
 	"github.com/livemall/livemall/backend/app/apptest"
 	"github.com/livemall/livemall/backend/config"
@@ -23,8 +21,7 @@ func TestHeartbeatsReadNoDeviceAccounts(t *testing.T) {
 	a := apptest.New(t, func(c *config.Config) { c.Heartbeat, c.PresenceTTL = time.Hour, 2*time.Hour })
 	base := apptest.ServeOnLoopback(t, a)
 	var reads, queries atomic.Int64
-	count := func(tx *gorm.DB) {
-		sql := tx.Statement.SQL.String()
+	stop := a.DB.WatchReads(func(sql string) {
 		if strings.Contains(sql, "agent_states") || strings.Contains(sql, "queue_entries") {
 			// The contact center's timer sweep (every second, on its
 			// own): neither presence's nor a heartbeat's.
@@ -34,13 +31,8 @@ func TestHeartbeatsReadNoDeviceAccounts(t *testing.T) {
 		if strings.Contains(sql, "device_accounts") {
 			reads.Add(1)
 		}
-	}
-	if err := a.DB.Callback().Query().After("gorm:query").Register("count_queries", count); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.DB.Callback().Row().After("gorm:row").Register("count_rows", count); err != nil {
-		t.Fatal(err)
-	}
+	})
+	t.Cleanup(stop)
 	caller := apptest.Member(t, a, "Cora Caller")
 	mum := apptest.NewClient(t, a)
 	mum.UA = apptest.UATablet

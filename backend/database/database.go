@@ -46,6 +46,7 @@ type DB struct {
 	Dialect string
 	sql     *sql.DB
 	turns   *writerTurns // SQLite's write turns; nil on PostgreSQL
+	reads   *readWatch   // who is told of every read (WatchReads)
 }
 
 // Open opens the database described by cfg and checks that it answers. It
@@ -86,6 +87,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %s", dialect, oneLine(err))
 	}
+	reads := &readWatch{}
+	if err := reads.register(g); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open %s database: %s", dialect, oneLine(err))
+	}
 	if dialect == SQLite {
 		// One writer at a time is all SQLite allows: writers take turns
 		// (sqlite_writer.go), and a transaction waits for its turn before
@@ -104,7 +110,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	// only 2 idle by default, so every burst opened new connections (new
 	// PostgreSQL backends, statements prepared again), which the queue
 	// benchmark measured as most of join → ring.
-	db := &DB{DB: g, Dialect: dialect, sql: sqlDB, turns: turns}
+	db := &DB{DB: g, Dialect: dialect, sql: sqlDB, turns: turns, reads: reads}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pctx); err != nil {
