@@ -18,6 +18,7 @@ import { demoStaff, enrollStaff, serverAndBrowser, shotsDir } from './server.mjs
 
 const shots = shotsDir();
 const STORE = 'vinoteca-rossi';
+const STORE_TIME_ZONE = 'Europe/Berlin'; // mall.DemoTimeZone
 /** shot keeps the sticky top bar out of element screenshots. */
 const shot = { style: '.topbar { position: static !important; }' };
 
@@ -52,7 +53,12 @@ function seedMonth(dataDir, agentEmails) {
   let seed = 17;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const now = Date.now();
-  const today = new Date(new Date(now).toISOString().slice(0, 10) + 'T00:00:00Z').getTime();
+  // The report's days are the store's (the demo store keeps Berlin's
+  // time): day d's calls are written between 09:00 and 20:00 UTC of the
+  // store's date, which is the same date in Berlin, so the 30 days the
+  // page shows hold them all even when UTC's date is not Berlin's yet.
+  const storeDate = new Intl.DateTimeFormat('en-CA', { timeZone: STORE_TIME_ZONE }).format(now);
+  const today = Date.parse(storeDate + 'T00:00:00Z');
   const store = `(SELECT id FROM stores WHERE slug = '${STORE}')`;
   const product = (k) => `(SELECT id FROM products WHERE store_id = ${store} ORDER BY id LIMIT 1 OFFSET ${k})`;
   const agent = (e) => `(SELECT id FROM accounts WHERE email = '${e}')`;
