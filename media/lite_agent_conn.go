@@ -1,0 +1,74 @@
+package media
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// agentConn is the net.PacketConn a lite transport's ICE agent reads: the
+// STUN and DTLS datagrams liteMux routed to it, copied; its writes go out
+// of the node's socket.
+type agentConn struct {
+	mux  *liteMux
+	in   chan agentDatagram
+	done chan struct{}
+	once sync.Once
+}
+
+// agentDatagram is one datagram waiting for the agent, with its sender.
+type agentDatagram struct {
+	b    []byte
+	from net.Addr
+}
+
+// agentQueue bounds the datagrams waiting for the agent; beyond it they
+// are dropped, as a full socket would.
+const agentQueue = 64
+
+func newAgentConn(m *liteMux) *agentConn {
+	return &agentConn{mux: m, in: make(chan agentDatagram, agentQueue), done: make(chan struct{})}
+}
+
+// deliver queues a copy of b for the agent, or drops it when the queue is
+// full or the conn closed.
+func (c *agentConn) deliver(b []byte, from netip.AddrPort) {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	select {
+	case c.in <- agentDatagram{b: append([]byte(nil), b...), from: net.UDPAddrFromAddrPort(from)}:
+	default:
+	}
+}
+
+// ReadFrom returns the next datagram routed to the agent.
+func (c *agentConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	select {
+	case d := <-c.in:
+		return copy(b, d.b), d.from, nil
+	case <-c.done:
+		return 0, nil, net.ErrClosed
+	}
+}
+
+// WriteTo sends through the node's socket.
+func (c *agentConn) WriteTo(b []byte, addr net.Addr) (int, error) { return c.mux.sock.WriteTo(b, addr) }
+
+// Close ends reads; the socket stays open for the others.
+func (c *agentConn) Close() error {
+	c.once.Do(func() { close(c.done) })
+	return nil
+}
+
+// LocalAddr is the node's media address.
+func (c *agentConn) LocalAddr() net.Addr { return c.mux.local }
+
+// SetDeadline and the two below are accepted and not kept: the agent
+// closes the conn to stop reading.
+func (c *agentConn) SetDeadline(time.Time) error      { return nil }
+func (c *agentConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *agentConn) SetWriteDeadline(time.Time) error { return nil }

@@ -1,0 +1,173 @@
+package media
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/stun/v4"
+)
+
+// The node's own media transport, first part (issue #14): the socket's
+// reader hands each datagram to the participant it belongs to, by the
+// address it came from. STUN and DTLS go to that participant's ICE agent
+// (liteMux is the agents' ice.UDPMux), and SRTP is handled on the reader
+// itself, with no goroutine between the socket and the forwarding. Calls
+// do not use it yet: pion's PeerConnection still carries them.
+
+// Datagram kinds by their first byte (RFC 7983).
+const (
+	firstSTUNMax = 3
+	firstDTLSMin = 20
+	firstDTLSMax = 63
+	firstRTPMin  = 128
+	firstRTPMax  = 191
+)
+
+// liteMux routes the node's media datagrams to lite transports.
+type liteMux struct {
+	sock  net.PacketConn
+	local net.Addr
+
+	mu      sync.RWMutex
+	byUfrag map[string]*liteTransport
+	byAddr  map[netip.AddrPort]*liteTransport
+	closed  bool
+}
+
+// newLiteMux returns a mux writing through sock.
+func newLiteMux(sock net.PacketConn) *liteMux {
+	return &liteMux{sock: sock, local: sock.LocalAddr(), byUfrag: map[string]*liteTransport{}, byAddr: map[netip.AddrPort]*liteTransport{}}
+}
+
+// errLiteMuxClosed is what a transport opened on a closed mux gets.
+var errLiteMuxClosed = errors.New("the media port is closed")
+
+// add registers a transport under its local ICE user fragment.
+func (m *liteMux) add(t *liteTransport) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return errLiteMuxClosed
+	}
+	if _, taken := m.byUfrag[t.ufrag]; taken {
+		return errors.New("that ICE user fragment is taken")
+	}
+	m.byUfrag[t.ufrag] = t
+	return nil
+}
+
+// remove forgets a transport and every address it was reached from.
+func (m *liteMux) remove(t *liteTransport) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byUfrag[t.ufrag] == t {
+		delete(m.byUfrag, t.ufrag)
+	}
+	for a, owner := range m.byAddr {
+		if owner == t {
+			delete(m.byAddr, a)
+		}
+	}
+}
+
+// route hands one datagram from an address to its transport and reports
+// whether one took it. A STUN request from an address not seen yet names
+// its transport in its USERNAME ("ours:theirs"); the address then belongs
+// to that transport. Anything else from an unknown address is dropped.
+// route runs on the socket's reader; b is only borrowed.
+func (m *liteMux) route(b []byte, from netip.AddrPort) bool {
+	if len(b) == 0 {
+		return false
+	}
+	m.mu.RLock()
+	t := m.byAddr[from]
+	m.mu.RUnlock()
+	switch first := b[0]; {
+	case first <= firstSTUNMax:
+		if t == nil {
+			if t = m.claim(b, from); t == nil {
+				return false
+			}
+		}
+		return t.toAgent(b, from)
+	case first >= firstDTLSMin && first <= firstDTLSMax:
+		return t != nil && t.toAgent(b, from)
+	case first >= firstRTPMin && first <= firstRTPMax:
+		return t != nil && t.onSRTP(b)
+	}
+	return false
+}
+
+// claim finds the transport a STUN message from a new address is for,
+// and gives it the address.
+func (m *liteMux) claim(b []byte, from netip.AddrPort) *liteTransport {
+	if !stun.IsMessage(b) {
+		return nil
+	}
+	msg := &stun.Message{Raw: append([]byte(nil), b...)}
+	if err := msg.Decode(); err != nil {
+		return nil
+	}
+	var user stun.Username
+	if err := user.GetFrom(msg); err != nil {
+		return nil
+	}
+	ours, _, ok := strings.Cut(string(user), ":")
+	if !ok {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := m.byUfrag[ours]
+	if t != nil {
+		m.byAddr[from] = t
+	}
+	return t
+}
+
+// GetConn is ice.UDPMux's: the agent of the transport with this user
+// fragment reads its STUN and DTLS from the returned conn.
+func (m *liteMux) GetConn(ufrag string, _ net.Addr) (net.PacketConn, error) {
+	m.mu.RLock()
+	t := m.byUfrag[ufrag]
+	m.mu.RUnlock()
+	if t == nil {
+		return nil, errors.New("no transport has that ICE user fragment")
+	}
+	return t.agentConn, nil
+}
+
+// RemoveConnByUfrag is ice.UDPMux's; a transport removes itself on Close.
+func (m *liteMux) RemoveConnByUfrag(string) {}
+
+// GetListenAddresses is ice.UDPMux's: the port's one address.
+func (m *liteMux) GetListenAddresses() []net.Addr { return []net.Addr{m.local} }
+
+// Close refuses new transports; the socket is its owner's to close.
+func (m *liteMux) Close() error {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	return nil
+}
+
+// serve reads sock until it closes and routes every datagram: the plain
+// reader, until the batch socket's reader routes to the mux.
+func (m *liteMux) serve(sock *net.UDPConn) {
+	buf := make([]byte, maxDatagram)
+	for {
+		n, from, err := sock.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(time.Millisecond) // a transient error (ICMP): read on
+			continue
+		}
+		m.route(buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()))
+	}
+}
