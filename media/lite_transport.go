@@ -17,6 +17,7 @@ import (
 	"github.com/pion/dtls/v3"
 	dtlsnet "github.com/pion/dtls/v3/pkg/net"
 	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 )
@@ -25,7 +26,7 @@ import (
 // transport: an ICE-lite agent and a DTLS server for the handshake (pion's
 // parts, fed by liteMux), then SRTP contexts of the node's own, so that
 // media is decrypted on the socket's reader and encrypted by its writer
-// with no pion goroutine or buffer in between. RTCP is not handled yet.
+// with no pion goroutine or buffer in between; RTCP the same way, parsed.
 type liteTransport struct {
 	mux        *liteMux
 	ufrag, pwd string
@@ -36,6 +37,9 @@ type liteTransport struct {
 	// onRTP gets every RTP packet decrypted, on the socket's reader; the
 	// header and payload are only borrowed. Set before Connect.
 	onRTP func(h *rtp.Header, payload []byte)
+	// onRTCP gets every compound RTCP packet decrypted and parsed, on the
+	// socket's reader. Set before Connect.
+	onRTCP func(pkts []rtcp.Packet)
 
 	recv   atomic.Pointer[srtp.Context] // decrypts; the reader's only
 	plain  []byte                       // the reader's decrypted packet
@@ -175,16 +179,29 @@ func (t *liteTransport) toAgent(b []byte, from netip.AddrPort) bool {
 	return true
 }
 
-// onSRTP decrypts an SRTP packet and hands it to onRTP, on the reader.
-// RTCP (RFC 5761: payload types 192–223 on the shared port) is taken and
-// not handled yet; a packet that does not decrypt is dropped.
+// onSRTP decrypts an SRTP or SRTCP packet (RFC 5761: payload types
+// 192–223 are RTCP on the shared port) and hands it to onRTP or onRTCP,
+// on the reader. A packet that does not decrypt or parse is dropped.
 func (t *liteTransport) onSRTP(b []byte) bool {
+	recv := t.recv.Load()
+	if recv == nil {
+		return true // before the keys: nothing can read it
+	}
 	if len(b) > 1 && b[1]&0x7f >= 64 && b[1]&0x7f <= 95 {
+		if t.onRTCP == nil {
+			return true
+		}
+		dec, err := recv.DecryptRTCP(t.plain, b, nil)
+		if err != nil {
+			return true
+		}
+		if pkts, err := rtcp.Unmarshal(dec); err == nil {
+			t.onRTCP(pkts)
+		}
 		return true
 	}
-	recv := t.recv.Load()
-	if recv == nil || t.onRTP == nil {
-		return true // before the keys: nothing can read it
+	if t.onRTP == nil {
+		return true
 	}
 	dec, err := recv.DecryptRTP(t.plain, b, &t.header)
 	if err != nil {
@@ -213,6 +230,26 @@ func (t *liteTransport) WriteRTP(h *rtp.Header, payload []byte) error {
 	}
 	n += copy(t.packet[n:], payload)
 	sealed, err := t.send.EncryptRTP(t.sealed, t.packet[:n], h)
+	if err != nil {
+		return err
+	}
+	_, err = t.mux.sock.WriteTo(sealed, t.remote)
+	return err
+}
+
+// WriteRTCP encrypts a compound RTCP packet for the remote side and sends
+// it.
+func (t *liteTransport) WriteRTCP(pkts []rtcp.Packet) error {
+	raw, err := rtcp.Marshal(pkts)
+	if err != nil {
+		return err
+	}
+	t.sendMu.Lock()
+	defer t.sendMu.Unlock()
+	if t.send == nil {
+		return errNotConnected
+	}
+	sealed, err := t.send.EncryptRTCP(t.sealed, raw, nil)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -29,8 +31,9 @@ type liteClient struct {
 	connected     chan struct{}
 }
 
-// newLiteClient offers a sendonly and a recvonly video transceiver.
-func newLiteClient(t *testing.T, mark byte) *liteClient {
+// newLiteClient offers a sendonly and a recvonly video transceiver; with
+// feedback, pion's default interceptors send NACKs and reports.
+func newLiteClient(t *testing.T, mark byte, feedback ...bool) *liteClient {
 	t.Helper()
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, PayloadType: 96}, webrtc.RTPCodecTypeVideo); err != nil {
@@ -39,7 +42,13 @@ func newLiteClient(t *testing.T, mark byte) *liteClient {
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	reg := &interceptor.Registry{}
+	if len(feedback) > 0 && feedback[0] {
+		if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(reg)).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +109,7 @@ func newLiteClient(t *testing.T, mark byte) *liteClient {
 func (c *liteClient) answer(tr *liteTransport, port int, ssrc uint32) string {
 	common := func(mid, dir string) []string {
 		return []string{"m=video 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP4 0.0.0.0", "a=mid:" + mid, "a=ice-ufrag:" + tr.ufrag, "a=ice-pwd:" + tr.pwd,
-			"a=fingerprint:" + tr.Fingerprint(), "a=setup:passive", "a=rtcp-mux", "a=" + dir, "a=rtpmap:96 VP8/90000",
+			"a=fingerprint:" + tr.Fingerprint(), "a=setup:passive", "a=rtcp-mux", "a=" + dir, "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli",
 			fmt.Sprintf("a=candidate:1 1 udp 2130706431 127.0.0.1 %d typ host", port), "a=end-of-candidates"}
 	}
 	lines := []string{"v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE " + c.mids[0] + " " + c.mids[1], "a=ice-lite"}
@@ -173,6 +182,107 @@ func TestALiteTransportCarriesSRTPOnTheSocketsReader(t *testing.T) {
 		// UDP on a busy machine may drop a few; none may cross over.
 		if c.own.Load() < sent*95/100 || c.foreign.Load() != 0 {
 			t.Fatalf("client %d got %d of its %d packets back and %d of the other's", c.mark, c.own.Load(), sent, c.foreign.Load())
+		}
+	}
+}
+
+// TestALiteTransportCarriesRTCPBothWays: a gap in what the node sends is
+// NACKed by the client's receiver and the NACK reaches the node's
+// onRTCP, decrypted and parsed; a PLI the node writes reaches the
+// client's sender.
+func TestALiteTransportCarriesRTCPBothWays(t *testing.T) {
+	mux, cert, port := liteMuxOnLoopback(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := newLiteClient(t, 1, true)
+	tr, err := newLiteTransport(mux, cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	const ssrc, missing = 5000, 50
+	nacked := make(chan uint16, 64)
+	tr.onRTCP = func(pkts []rtcp.Packet) {
+		for _, p := range pkts {
+			if n, ok := p.(*rtcp.TransportLayerNack); ok && n.MediaSSRC == ssrc {
+				for _, pair := range n.Nacks {
+					for _, seq := range pair.PacketList() {
+						select {
+						case nacked <- seq:
+						default:
+						}
+					}
+				}
+			}
+		}
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- tr.Connect(ctx, c.ufrag, c.pwd, c.fingerprint) }()
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: c.answer(tr, port, ssrc)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	<-c.connected
+
+	pli := make(chan uint32, 1)
+	sender := c.pc.GetTransceivers()[0].Sender()
+	go func() {
+		for {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if p, ok := p.(*rtcp.PictureLossIndication); ok {
+					select {
+					case pli <- p.MediaSSRC:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	clientSSRC := uint32(sender.GetParameters().Encodings[0].SSRC)
+
+	// The node sends 0…99 without 50, paced, then the client's NACK
+	// generator asks for 50.
+	payload := make([]byte, 1000)
+	for seq := uint16(0); seq < 100; seq++ {
+		if seq == missing {
+			continue
+		}
+		if err := tr.WriteRTP(&rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: uint32(seq) * 3000, SSRC: ssrc}, payload); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	// (A packet the loopback dropped on a busy machine is NACKed too.)
+	for asked := false; !asked; {
+		select {
+		case seq := <-nacked:
+			asked = seq == missing
+		case <-ctx.Done():
+			t.Fatal("no NACK for the missing packet reached the node")
+		}
+	}
+
+	// The node asks the client for a keyframe.
+	deadline := time.After(10 * time.Second)
+	for {
+		if err := tr.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{SenderSSRC: ssrc, MediaSSRC: clientSSRC}}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-pli:
+			if got != clientSSRC {
+				t.Fatalf("the PLI named SSRC %d, want the client's %d", got, clientSSRC)
+			}
+			return
+		case <-time.After(200 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("the node's PLI did not reach the client's sender")
 		}
 	}
 }
