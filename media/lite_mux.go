@@ -103,7 +103,9 @@ func (m *liteMux) route(b []byte, from netip.AddrPort) bool {
 }
 
 // claim finds the transport a STUN message from a new address is for,
-// and gives it the address.
+// and gives it the address. The message must carry the transport's
+// MESSAGE-INTEGRITY (its ICE password): a user fragment alone is no proof,
+// and every address claimed is kept until the transport closes.
 func (m *liteMux) claim(b []byte, from netip.AddrPort) *liteTransport {
 	if !stun.IsMessage(b) {
 		return nil
@@ -123,9 +125,10 @@ func (m *liteMux) claim(b []byte, from netip.AddrPort) *liteTransport {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t := m.byUfrag[ours]
-	if t != nil {
-		m.byAddr[from] = t
+	if t == nil || stun.NewShortTermIntegrity(t.pwd).Check(msg) != nil {
+		return nil
 	}
+	m.byAddr[from] = t
 	return t
 }
 

@@ -48,12 +48,16 @@ func newTestLiteMux(tb testing.TB) (*liteMux, *liteTransport) {
 	return m, tr
 }
 
-// bindingRequest is a STUN binding request with the USERNAME given.
-func bindingRequest(tb testing.TB, username string) []byte {
+// bindingRequest is a STUN binding request with the USERNAME given and,
+// when password is not empty, MESSAGE-INTEGRITY with it.
+func bindingRequest(tb testing.TB, username, password string) []byte {
 	tb.Helper()
 	setters := []stun.Setter{stun.TransactionID, stun.BindingRequest}
 	if username != "" {
 		setters = append(setters, stun.NewUsername(username))
+	}
+	if password != "" {
+		setters = append(setters, stun.NewShortTermIntegrity(password), stun.Fingerprint)
 	}
 	m, err := stun.Build(setters...)
 	if err != nil {
@@ -63,8 +67,9 @@ func bindingRequest(tb testing.TB, username string) []byte {
 }
 
 // TestALiteMuxRoutesOnlyWhatItCanPlace: datagrams the mux cannot place
-// with a transport are refused and claim no address; a binding request
-// naming a transport's user fragment claims its address for it, after
+// with a transport are refused and claim no address — among them binding
+// requests that name a transport but are not signed with its password; a
+// signed binding request claims its address for the transport, after
 // which that address's DTLS and SRTP are that transport's.
 func TestALiteMuxRoutesOnlyWhatItCanPlace(t *testing.T) {
 	m, tr := newTestLiteMux(t)
@@ -78,9 +83,11 @@ func TestALiteMuxRoutesOnlyWhatItCanPlace(t *testing.T) {
 		{"DTLS from an address no transport has", []byte{22, 254, 253, 0}},
 		{"SRTP from an address no transport has", append([]byte{0x80, 96}, make([]byte, 30)...)},
 		{"STUN that is not a STUN message", []byte{0, 1, 0, 0}},
-		{"a binding request without USERNAME", bindingRequest(t, "")},
-		{"a binding request for another user fragment", bindingRequest(t, "nobodys:theirs")},
-		{"a USERNAME without a colon", bindingRequest(t, tr.ufrag)},
+		{"a binding request without USERNAME", bindingRequest(t, "", tr.pwd)},
+		{"a binding request for another user fragment", bindingRequest(t, "nobodys:theirs", tr.pwd)},
+		{"a USERNAME without a colon", bindingRequest(t, tr.ufrag, tr.pwd)},
+		{"the transport's user fragment without MESSAGE-INTEGRITY", bindingRequest(t, tr.ufrag+":theirs", "")},
+		{"the transport's user fragment signed with another password", bindingRequest(t, tr.ufrag+":theirs", "not-the-transports-password")},
 	} {
 		if m.route(c.b, stranger) {
 			t.Errorf("%s: routed", c.name)
@@ -93,7 +100,7 @@ func TestALiteMuxRoutesOnlyWhatItCanPlace(t *testing.T) {
 		t.Fatalf("refused datagrams claimed %d addresses", claimed)
 	}
 
-	if !m.route(bindingRequest(t, tr.ufrag+":theirs"), stranger) {
+	if !m.route(bindingRequest(t, tr.ufrag+":theirs", tr.pwd), stranger) {
 		t.Fatal("a binding request naming the transport was not routed")
 	}
 	m.mu.RLock()
@@ -143,7 +150,7 @@ func TestALiteTransportRefusesACertificateNotInTheOffer(t *testing.T) {
 // panics nor claims the address without a binding request that names a
 // transport.
 func FuzzLiteMuxRoute(f *testing.F) {
-	for _, s := range [][]byte{nil, {0, 1, 0, 0}, {22, 254, 253}, {0x80, 96, 0, 1}, {0x80, 200, 0, 1}, bindingRequest(f, "a:b")} {
+	for _, s := range [][]byte{nil, {0, 1, 0, 0}, {22, 254, 253}, {0x80, 96, 0, 1}, {0x80, 200, 0, 1}, bindingRequest(f, "a:b", "password-of-nobody")} {
 		f.Add(s)
 	}
 	m, _ := newTestLiteMux(f)
