@@ -2,8 +2,7 @@ package media
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/dtls/v3"
+	"github.com/pion/dtls/v3/pkg/crypto/fingerprint"
 	dtlsnet "github.com/pion/dtls/v3/pkg/net"
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtcp"
@@ -51,40 +51,56 @@ type liteTransport struct {
 	packet []byte // a packet being encrypted (sendMu)
 	sealed []byte // its encryption (sendMu)
 
-	dtls      *dtls.Conn
-	closeOnce sync.Once
+	// mu guards the DTLS connection between Connect and Close.
+	mu     sync.Mutex
+	dtls   *dtls.Conn
+	closed bool
 }
 
 // newLiteTransport opens a transport on the mux, with the node's DTLS
 // certificate; Connect completes it.
 func newLiteTransport(m *liteMux, cert tls.Certificate) (*liteTransport, error) {
-	t := &liteTransport{mux: m, ufrag: randomICEString(16), pwd: randomICEString(32), cert: cert,
+	t := &liteTransport{mux: m, cert: cert,
 		plain: make([]byte, maxDatagram), packet: make([]byte, maxDatagram), sealed: make([]byte, maxDatagram+64)}
 	t.agentConn = newAgentConn(m)
-	if err := m.add(t); err != nil {
-		return nil, err
-	}
+	// The agent makes the ICE credentials; it asks the mux for its conn
+	// only when it gathers (Connect), by then the transport is registered.
 	agent, err := ice.NewAgent(&ice.AgentConfig{Lite: true, NetworkTypes: []ice.NetworkType{ice.NetworkTypeUDP4},
-		CandidateTypes: []ice.CandidateType{ice.CandidateTypeHost}, UDPMux: m, LocalUfrag: t.ufrag, LocalPwd: t.pwd, IncludeLoopback: true})
+		CandidateTypes: []ice.CandidateType{ice.CandidateTypeHost}, UDPMux: m, IncludeLoopback: true})
 	if err != nil {
-		m.remove(t)
 		return nil, fmt.Errorf("ICE agent: %w", err)
+	}
+	if t.ufrag, t.pwd, err = agent.GetLocalUserCredentials(); err == nil {
+		err = m.add(t)
+	}
+	if err != nil {
+		agent.Close()
+		return nil, err
 	}
 	t.agent = agent
 	return t, nil
 }
 
 // Fingerprint is the node's certificate's as an SDP attribute value.
-func (t *liteTransport) Fingerprint() string { return certFingerprint(t.cert.Certificate[0]) }
-
-// certFingerprint is "sha-256 AB:CD:…" of a DER certificate.
-func certFingerprint(der []byte) string {
-	sum := sha256.Sum256(der)
-	hex := make([]string, len(sum))
-	for i, b := range sum {
-		hex[i] = fmt.Sprintf("%02X", b)
+func (t *liteTransport) Fingerprint() string {
+	fp, err := certFingerprint(t.cert.Certificate[0])
+	if err != nil {
+		return "" // the node's own certificate parsed when it was made
 	}
-	return "sha-256 " + strings.Join(hex, ":")
+	return fp
+}
+
+// certFingerprint is "sha-256 ab:cd:…" of a DER certificate.
+func certFingerprint(der []byte) (string, error) {
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return "", err
+	}
+	fp, err := fingerprint.Fingerprint(cert, crypto.SHA256)
+	if err != nil {
+		return "", err
+	}
+	return "sha-256 " + fp, nil
 }
 
 // Connect waits for the remote side's ICE checks and DTLS handshake (the
@@ -115,7 +131,10 @@ func (t *liteTransport) Connect(ctx context.Context, remoteUfrag, remotePwd, rem
 		// is what vouches for them.
 		InsecureSkipVerify: true,
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			if len(raw) == 0 || !strings.EqualFold(certFingerprint(raw[0]), remoteFingerprint) {
+			if len(raw) == 0 {
+				return errors.New("the remote side sent no certificate")
+			}
+			if fp, err := certFingerprint(raw[0]); err != nil || !strings.EqualFold(fp, remoteFingerprint) {
 				return errors.New("the remote certificate does not match the offer's fingerprint")
 			}
 			return nil
@@ -128,7 +147,16 @@ func (t *liteTransport) Connect(ctx context.Context, remoteUfrag, remotePwd, rem
 		conn.Close()
 		return fmt.Errorf("DTLS handshake: %w", err)
 	}
-	t.dtls = conn
+	t.mu.Lock()
+	closed := t.closed
+	if !closed {
+		t.dtls = conn
+	}
+	t.mu.Unlock()
+	if closed {
+		conn.Close()
+		return errLiteTransportClosed
+	}
 	go drainDTLS(conn) // alerts and close_notify are read, and nothing else comes
 	return t.installKeys(conn, remote)
 }
@@ -211,6 +239,9 @@ func (t *liteTransport) onSRTP(b []byte) bool {
 	return true
 }
 
+// errLiteTransportClosed is what a Connect still running at Close gets.
+var errLiteTransportClosed = errors.New("the transport closed while it connected")
+
 // errNotConnected is what a write before Connect finished gets.
 var errNotConnected = errors.New("the transport is not connected yet")
 
@@ -259,24 +290,19 @@ func (t *liteTransport) WriteRTCP(pkts []rtcp.Packet) error {
 
 // Close ends the transport and forgets its addresses.
 func (t *liteTransport) Close() error {
-	t.closeOnce.Do(func() {
-		t.mux.remove(t)
-		if t.dtls != nil {
-			t.dtls.Close()
-		}
-		t.agent.Close()
-		t.agentConn.Close()
-	})
-	return nil
-}
-
-// randomICEString is n characters of ICE's alphabet, from crypto/rand.
-func randomICEString(n int) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/"
-	b := make([]byte, n)
-	rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
 	}
-	return string(b)
+	t.closed = true
+	conn := t.dtls
+	t.mu.Unlock()
+	t.mux.remove(t)
+	if conn != nil {
+		conn.Close()
+	}
+	t.agent.Close()
+	t.agentConn.Close()
+	return nil
 }

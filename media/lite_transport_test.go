@@ -286,3 +286,35 @@ func TestALiteTransportCarriesRTCPBothWays(t *testing.T) {
 		}
 	}
 }
+
+// TestALiteTransportClosesWhileItConnects: a Close while Connect waits for
+// the remote side's checks ends Connect with an error, and a second Close
+// does nothing.
+func TestALiteTransportClosesWhileItConnects(t *testing.T) {
+	mux, cert, _ := liteMuxOnLoopback(t, true)
+	tr, err := newLiteTransport(mux, cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.ufrag) < 4 || len(tr.pwd) < 22 || !strings.HasPrefix(tr.Fingerprint(), "sha-256 ") {
+		t.Fatalf("credentials %q %q and fingerprint %q are not ICE's and DTLS's", tr.ufrag, tr.pwd, tr.Fingerprint())
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Connect(context.Background(), "remoteufrag", "remotepasswordremotepassword", "sha-256 00") }()
+	time.Sleep(50 * time.Millisecond)
+	tr.Close()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Connect succeeded on a closed transport")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Connect went on after Close")
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mux.GetConn(tr.ufrag, nil); err == nil {
+		t.Fatal("the mux still knows a closed transport")
+	}
+}
