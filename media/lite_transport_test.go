@@ -300,7 +300,9 @@ func TestALiteTransportClosesWhileItConnects(t *testing.T) {
 		t.Fatalf("credentials %q %q and fingerprint %q are not ICE's and DTLS's", tr.ufrag, tr.pwd, tr.Fingerprint())
 	}
 	done := make(chan error, 1)
-	go func() { done <- tr.Connect(context.Background(), "remoteufrag", "remotepasswordremotepassword", "sha-256 00") }()
+	go func() {
+		done <- tr.Connect(context.Background(), "remoteufrag", "remotepasswordremotepassword", "sha-256 00")
+	}()
 	time.Sleep(50 * time.Millisecond)
 	tr.Close()
 	select {
