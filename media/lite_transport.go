@@ -34,12 +34,13 @@ type liteTransport struct {
 	agent      *ice.Agent
 	agentConn  *agentConn
 
-	// onRTP gets every RTP packet decrypted, on the socket's reader; the
-	// header and payload are only borrowed. Set before Connect.
-	onRTP func(h *rtp.Header, payload []byte)
-	// onRTCP gets every compound RTCP packet decrypted and parsed, on the
-	// socket's reader. Set before Connect.
-	onRTCP func(pkts []rtcp.Packet)
+	// onRTP gets every RTP packet decrypted, on the socket's reader: its
+	// parsed header and the whole packet, both only borrowed. Set before
+	// Connect.
+	onRTP func(h *rtp.Header, packet []byte)
+	// onRTCP gets every compound RTCP packet decrypted, raw and parsed,
+	// on the socket's reader; both only borrowed. Set before Connect.
+	onRTCP func(raw []byte, pkts []rtcp.Packet)
 
 	recv   atomic.Pointer[srtp.Context] // decrypts; the reader's only
 	plain  []byte                       // the reader's decrypted packet
@@ -224,7 +225,7 @@ func (t *liteTransport) onSRTP(b []byte) bool {
 			return true
 		}
 		if pkts, err := rtcp.Unmarshal(dec); err == nil {
-			t.onRTCP(pkts)
+			t.onRTCP(dec, pkts)
 		}
 		return true
 	}
@@ -235,7 +236,7 @@ func (t *liteTransport) onSRTP(b []byte) bool {
 	if err != nil {
 		return true
 	}
-	t.onRTP(&t.header, dec[t.header.MarshalSize():])
+	t.onRTP(&t.header, dec)
 	return true
 }
 

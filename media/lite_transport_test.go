@@ -25,14 +25,20 @@ type liteClient struct {
 	own, foreign  atomic.Int64
 	ufrag, pwd    string
 	fingerprint   string
+	twccID        string // the offer's transport-cc extension id, if any
 	mids          [2]string
+	// seqs are the sequence numbers received; srs the sender reports.
+	seqsMu sync.Mutex
+	seqs   map[uint16]int
+	srs    atomic.Int64
 	mark          byte
 	connectedOnce sync.Once
 	connected     chan struct{}
 }
 
 // newLiteClient offers a sendonly and a recvonly video transceiver; with
-// feedback, pion's default interceptors send NACKs and reports.
+// feedback, pion's default interceptors send NACKs and reports, and its
+// packets carry transport-wide sequence numbers.
 func newLiteClient(t *testing.T, mark byte, feedback ...bool) *liteClient {
 	t.Helper()
 	me := &webrtc.MediaEngine{}
@@ -47,13 +53,16 @@ func newLiteClient(t *testing.T, mark byte, feedback ...bool) *liteClient {
 		if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
 			t.Fatal(err)
 		}
+		if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, reg); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(reg)).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	c := &liteClient{pc: pc, mark: mark, connected: make(chan struct{})}
+	c := &liteClient{pc: pc, mark: mark, connected: make(chan struct{}), seqs: map[uint16]int{}}
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		if s == webrtc.PeerConnectionStateConnected {
 			c.connectedOnce.Do(func() { close(c.connected) })
@@ -66,12 +75,28 @@ func newLiteClient(t *testing.T, mark byte, feedback ...bool) *liteClient {
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 		t.Fatal(err)
 	}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	pc.OnTrack(func(tr *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		go func() {
+			for {
+				pkts, _, err := r.ReadRTCP()
+				if err != nil {
+					return
+				}
+				for _, p := range pkts {
+					if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == uint32(tr.SSRC()) {
+						c.srs.Add(1)
+					}
+				}
+			}
+		}()
 		for {
 			p, _, err := tr.ReadRTP()
 			if err != nil {
 				return
 			}
+			c.seqsMu.Lock()
+			c.seqs[p.SequenceNumber]++
+			c.seqsMu.Unlock()
 			if len(p.Payload) > 0 && p.Payload[0] == c.mark {
 				c.own.Add(1)
 			} else {
@@ -95,6 +120,11 @@ func newLiteClient(t *testing.T, mark byte, feedback ...bool) *liteClient {
 	for i, md := range parsed.MediaDescriptions[:2] {
 		c.mids[i], _ = md.Attribute("mid")
 	}
+	for _, a := range parsed.MediaDescriptions[0].Attributes {
+		if id, uri, ok := strings.Cut(a.Value, " "); a.Key == "extmap" && ok && uri == sdp.TransportCCURI {
+			c.twccID = id
+		}
+	}
 	md := parsed.MediaDescriptions[0]
 	c.ufrag, _ = md.Attribute("ice-ufrag")
 	c.pwd, _ = md.Attribute("ice-pwd")
@@ -114,6 +144,9 @@ func (c *liteClient) answer(tr *liteTransport, port int, ssrc uint32) string {
 	}
 	lines := []string{"v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE " + c.mids[0] + " " + c.mids[1], "a=ice-lite"}
 	lines = append(lines, common(c.mids[0], "recvonly")...)
+	if c.twccID != "" {
+		lines = append(lines, "a=extmap:"+c.twccID+" "+sdp.TransportCCURI, "a=rtcp-fb:96 transport-cc")
+	}
 	lines = append(lines, common(c.mids[1], "sendonly")...)
 	lines = append(lines, "a=msid:node video", fmt.Sprintf("a=ssrc:%d cname:node", ssrc), fmt.Sprintf("a=ssrc:%d msid:node video", ssrc), "")
 	return strings.Join(lines, "\r\n")
@@ -140,7 +173,8 @@ func TestALiteTransportCarriesSRTPOnTheSocketsReader(t *testing.T) {
 		defer tr.Close()
 		transports[i] = tr
 		ssrc := uint32(5000 + i)
-		tr.onRTP = func(h *rtp.Header, payload []byte) { // echo, on the reader
+		tr.onRTP = func(h *rtp.Header, packet []byte) { // echo, on the reader
+			payload := packet[h.MarshalSize():]
 			h.SSRC = ssrc
 			tr.WriteRTP(h, payload)
 		}
@@ -202,7 +236,7 @@ func TestALiteTransportCarriesRTCPBothWays(t *testing.T) {
 	defer tr.Close()
 	const ssrc, missing = 5000, 50
 	nacked := make(chan uint16, 64)
-	tr.onRTCP = func(pkts []rtcp.Packet) {
+	tr.onRTCP = func(_ []byte, pkts []rtcp.Packet) {
 		for _, p := range pkts {
 			if n, ok := p.(*rtcp.TransportLayerNack); ok && n.MediaSSRC == ssrc {
 				for _, pair := range n.Nacks {
