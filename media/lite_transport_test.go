@@ -20,17 +20,17 @@ import (
 // packets marked with its number and counts what its receiving track
 // gets, its own packets and others'.
 type liteClient struct {
-	pc            *webrtc.PeerConnection
-	track         *webrtc.TrackLocalStaticRTP
-	own, foreign  atomic.Int64
-	ufrag, pwd    string
-	fingerprint   string
-	twccID        string // the offer's transport-cc extension id, if any
-	mids          [2]string
+	pc           *webrtc.PeerConnection
+	track        *webrtc.TrackLocalStaticRTP
+	own, foreign atomic.Int64
+	ufrag, pwd   string
+	fingerprint  string
+	twccID       string // the offer's transport-cc extension id, if any
+	mids         [2]string
 	// seqs are the sequence numbers received; srs the sender reports.
-	seqsMu sync.Mutex
-	seqs   map[uint16]int
-	srs    atomic.Int64
+	seqsMu        sync.Mutex
+	seqs          map[uint16]int
+	srs           atomic.Int64
 	mark          byte
 	connectedOnce sync.Once
 	connected     chan struct{}
