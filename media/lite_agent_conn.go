@@ -1,6 +1,7 @@
 package media
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
@@ -55,8 +56,21 @@ func (c *agentConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	}
 }
 
-// WriteTo sends through the node's socket.
-func (c *agentConn) WriteTo(b []byte, addr net.Addr) (int, error) { return c.mux.sock.WriteTo(b, addr) }
+// WriteTo sends through the socket addr reached the node on; to an
+// address that never did, nothing goes (a lite agent only answers).
+func (c *agentConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	u, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return 0, errors.New("not a UDP address")
+	}
+	ap := u.AddrPort()
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	sock := c.mux.socketFor(ap)
+	if sock == nil {
+		return len(b), nil
+	}
+	return sock.WriteToAddrPort(b, ap)
+}
 
 // Close ends reads; the socket stays open for the others.
 func (c *agentConn) Close() error {
@@ -64,8 +78,8 @@ func (c *agentConn) Close() error {
 	return nil
 }
 
-// LocalAddr is the node's media address.
-func (c *agentConn) LocalAddr() net.Addr { return c.mux.local }
+// LocalAddr is the node's first media address.
+func (c *agentConn) LocalAddr() net.Addr { return c.mux.socks[0].LocalAddr() }
 
 // SetDeadline and the two below are accepted and not kept: the agent
 // closes the conn to stop reading.

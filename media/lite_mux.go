@@ -27,20 +27,57 @@ const (
 	firstRTPMax  = 191
 )
 
-// liteMux routes the node's media datagrams to lite transports.
+// liteMux routes the node's media datagrams to lite transports. It reads
+// one socket per local address (the media port on each); an address
+// that reaches the node is answered from the socket it came in on.
 type liteMux struct {
-	sock  net.PacketConn
-	local net.Addr
+	socks []liteSocket
 
 	mu      sync.RWMutex
 	byUfrag map[string]*liteTransport
-	byAddr  map[netip.AddrPort]*liteTransport
+	byAddr  map[netip.AddrPort]liteRoute
 	closed  bool
 }
 
-// newLiteMux returns a mux writing through sock.
-func newLiteMux(sock net.PacketConn) *liteMux {
-	return &liteMux{sock: sock, local: sock.LocalAddr(), byUfrag: map[string]*liteTransport{}, byAddr: map[netip.AddrPort]*liteTransport{}}
+// liteSocket is one of the node's media sockets: the batch socket, or a
+// plain UDP socket (udpSocket).
+type liteSocket interface {
+	ReadFromAddrPort(b []byte) (int, netip.AddrPort, error)
+	WriteToAddrPort(b []byte, to netip.AddrPort) (int, error)
+	LocalAddr() net.Addr
+}
+
+// liteRoute is where datagrams from one remote address go, and the socket
+// they came in on (and answers go out of).
+type liteRoute struct {
+	t    *liteTransport
+	sock liteSocket
+}
+
+// newLiteMux returns a mux for the sockets; serve reads each.
+func newLiteMux(socks ...liteSocket) *liteMux {
+	return &liteMux{socks: socks, byUfrag: map[string]*liteTransport{}, byAddr: map[netip.AddrPort]liteRoute{}}
+}
+
+// udpSocket is a plain UDP socket as a liteSocket.
+type udpSocket struct{ *net.UDPConn }
+
+// ReadFromAddrPort reads a datagram and its sender, as IPv4.
+func (s udpSocket) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	n, from, err := s.ReadFromUDPAddrPort(b)
+	return n, netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), err
+}
+
+// WriteToAddrPort sends a datagram.
+func (s udpSocket) WriteToAddrPort(b []byte, to netip.AddrPort) (int, error) {
+	return s.WriteToUDPAddrPort(b, to)
+}
+
+// socketFor is the socket an address reached the node on, or nil.
+func (m *liteMux) socketFor(addr netip.AddrPort) liteSocket {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.byAddr[addr].sock
 }
 
 // errLiteMuxClosed is what a transport opened on a closed mux gets.
@@ -67,8 +104,8 @@ func (m *liteMux) remove(t *liteTransport) {
 	if m.byUfrag[t.ufrag] == t {
 		delete(m.byUfrag, t.ufrag)
 	}
-	for a, owner := range m.byAddr {
-		if owner == t {
+	for a, r := range m.byAddr {
+		if r.t == t {
 			delete(m.byAddr, a)
 		}
 	}
@@ -78,18 +115,19 @@ func (m *liteMux) remove(t *liteTransport) {
 // whether one took it. A STUN request from an address not seen yet names
 // its transport in its USERNAME ("ours:theirs"); the address then belongs
 // to that transport. Anything else from an unknown address is dropped.
-// route runs on the socket's reader; b is only borrowed.
-func (m *liteMux) route(b []byte, from netip.AddrPort) bool {
+// route runs on the reader of sock, which b came in on; b is only
+// borrowed.
+func (m *liteMux) route(b []byte, from netip.AddrPort, sock liteSocket) bool {
 	if len(b) == 0 {
 		return false
 	}
 	m.mu.RLock()
-	t := m.byAddr[from]
+	t := m.byAddr[from].t
 	m.mu.RUnlock()
 	switch first := b[0]; {
 	case first <= firstSTUNMax:
 		if t == nil {
-			if t = m.claim(b, from); t == nil {
+			if t = m.claim(b, from, sock); t == nil {
 				return false
 			}
 		}
@@ -106,7 +144,7 @@ func (m *liteMux) route(b []byte, from netip.AddrPort) bool {
 // and gives it the address. The message must carry the transport's
 // MESSAGE-INTEGRITY (its ICE password): a user fragment alone is no proof,
 // and every address claimed is kept until the transport closes.
-func (m *liteMux) claim(b []byte, from netip.AddrPort) *liteTransport {
+func (m *liteMux) claim(b []byte, from netip.AddrPort, sock liteSocket) *liteTransport {
 	if !stun.IsMessage(b) {
 		return nil
 	}
@@ -128,7 +166,7 @@ func (m *liteMux) claim(b []byte, from netip.AddrPort) *liteTransport {
 	if t == nil || stun.NewShortTermIntegrity(t.pwd).Check(msg) != nil {
 		return nil
 	}
-	m.byAddr[from] = t
+	m.byAddr[from] = liteRoute{t: t, sock: sock}
 	return t
 }
 
@@ -147,8 +185,14 @@ func (m *liteMux) GetConn(ufrag string, _ net.Addr) (net.PacketConn, error) {
 // RemoveConnByUfrag is ice.UDPMux's; a transport removes itself on Close.
 func (m *liteMux) RemoveConnByUfrag(string) {}
 
-// GetListenAddresses is ice.UDPMux's: the port's one address.
-func (m *liteMux) GetListenAddresses() []net.Addr { return []net.Addr{m.local} }
+// GetListenAddresses is ice.UDPMux's: the media port on each address.
+func (m *liteMux) GetListenAddresses() []net.Addr {
+	addrs := make([]net.Addr, len(m.socks))
+	for i, s := range m.socks {
+		addrs[i] = s.LocalAddr()
+	}
+	return addrs
+}
 
 // Close refuses new transports; the socket is its owner's to close.
 func (m *liteMux) Close() error {
@@ -158,12 +202,11 @@ func (m *liteMux) Close() error {
 	return nil
 }
 
-// serve reads sock until it closes and routes every datagram: the plain
-// reader, until the batch socket's reader routes to the mux.
-func (m *liteMux) serve(sock *net.UDPConn) {
+// serve reads sock until it closes and routes every datagram.
+func (m *liteMux) serve(sock liteSocket) {
 	buf := make([]byte, maxDatagram)
 	for {
-		n, from, err := sock.ReadFromUDPAddrPort(buf)
+		n, from, err := sock.ReadFromAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -171,6 +214,6 @@ func (m *liteMux) serve(sock *net.UDPConn) {
 			time.Sleep(time.Millisecond) // a transient error (ICMP): read on
 			continue
 		}
-		m.route(buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()))
+		m.route(buf[:n], from, sock)
 	}
 }

@@ -28,9 +28,9 @@ func liteMuxOnLoopback(tb testing.TB, serve bool) (*liteMux, tls.Certificate, in
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m := newLiteMux(sock)
+	m := newLiteMux(udpSocket{sock})
 	if serve {
-		go m.serve(sock)
+		go m.serve(udpSocket{sock})
 	}
 	return m, cert, sock.LocalAddr().(*net.UDPAddr).Port
 }
@@ -89,7 +89,7 @@ func TestALiteMuxRoutesOnlyWhatItCanPlace(t *testing.T) {
 		{"the transport's user fragment without MESSAGE-INTEGRITY", bindingRequest(t, tr.ufrag+":theirs", "")},
 		{"the transport's user fragment signed with another password", bindingRequest(t, tr.ufrag+":theirs", "not-the-transports-password")},
 	} {
-		if m.route(c.b, stranger) {
+		if m.route(c.b, stranger, m.socks[0]) {
 			t.Errorf("%s: routed", c.name)
 		}
 	}
@@ -100,20 +100,20 @@ func TestALiteMuxRoutesOnlyWhatItCanPlace(t *testing.T) {
 		t.Fatalf("refused datagrams claimed %d addresses", claimed)
 	}
 
-	if !m.route(bindingRequest(t, tr.ufrag+":theirs", tr.pwd), stranger) {
+	if !m.route(bindingRequest(t, tr.ufrag+":theirs", tr.pwd), stranger, m.socks[0]) {
 		t.Fatal("a binding request naming the transport was not routed")
 	}
 	m.mu.RLock()
 	owner := m.byAddr[stranger]
 	m.mu.RUnlock()
-	if owner != tr {
+	if owner.t != tr || owner.sock != m.socks[0] {
 		t.Fatal("the binding request did not give its address to the transport")
 	}
-	if !m.route([]byte{22, 254, 253, 0}, stranger) || !m.route(append([]byte{0x80, 96}, make([]byte, 30)...), stranger) {
+	if !m.route([]byte{22, 254, 253, 0}, stranger, m.socks[0]) || !m.route(append([]byte{0x80, 96}, make([]byte, 30)...), stranger, m.socks[0]) {
 		t.Fatal("DTLS or SRTP from the transport's address was not routed")
 	}
 	tr.Close()
-	if m.route([]byte{22, 254, 253, 0}, stranger) {
+	if m.route([]byte{22, 254, 253, 0}, stranger, m.socks[0]) {
 		t.Fatal("a closed transport's address still routes")
 	}
 }
@@ -156,12 +156,12 @@ func FuzzLiteMuxRoute(f *testing.F) {
 	m, _ := newTestLiteMux(f)
 	from := netip.MustParseAddrPort("127.0.0.1:40001")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m.route(b, from)
+		m.route(b, from, m.socks[0])
 		m.mu.Lock()
 		claimed := m.byAddr[from]
 		delete(m.byAddr, from)
 		m.mu.Unlock()
-		if claimed != nil && (len(b) == 0 || b[0] > firstSTUNMax) {
+		if claimed.t != nil && (len(b) == 0 || b[0] > firstSTUNMax) {
 			t.Fatalf("%x claimed the address", b)
 		}
 	})

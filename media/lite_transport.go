@@ -48,7 +48,8 @@ type liteTransport struct {
 
 	sendMu sync.Mutex
 	send   *srtp.Context
-	remote *net.UDPAddr
+	remote netip.AddrPort
+	sock   liteSocket // the socket remote reached the node on
 	packet []byte // a packet being encrypted (sendMu)
 	sealed []byte // its encryption (sendMu)
 
@@ -123,6 +124,11 @@ func (t *liteTransport) Connect(ctx context.Context, remoteUfrag, remotePwd, rem
 	if !ok {
 		return errors.New("ICE: the selected pair is not UDP")
 	}
+	remoteAP := netip.AddrPortFrom(remote.AddrPort().Addr().Unmap(), remote.AddrPort().Port())
+	sock := t.mux.socketFor(remoteAP)
+	if sock == nil {
+		return errors.New("ICE: the selected address is not one the node was reached from")
+	}
 	conn, err := dtls.Server(dtlsnet.PacketConnFromConn(iceConn), remote, &dtls.Config{
 		Certificates:           []tls.Certificate{t.cert},
 		SRTPProtectionProfiles: []dtls.SRTPProtectionProfile{dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80},
@@ -159,11 +165,11 @@ func (t *liteTransport) Connect(ctx context.Context, remoteUfrag, remotePwd, rem
 		return errLiteTransportClosed
 	}
 	go drainDTLS(conn) // alerts and close_notify are read, and nothing else comes
-	return t.installKeys(conn, remote)
+	return t.installKeys(conn, remoteAP, sock)
 }
 
 // installKeys derives the SRTP contexts from the finished handshake.
-func (t *liteTransport) installKeys(conn *dtls.Conn, remote *net.UDPAddr) error {
+func (t *liteTransport) installKeys(conn *dtls.Conn, remote netip.AddrPort, sock liteSocket) error {
 	state, ok := conn.ConnectionState()
 	if !ok {
 		return errors.New("DTLS: no connection state after the handshake")
@@ -186,7 +192,7 @@ func (t *liteTransport) installKeys(conn *dtls.Conn, remote *net.UDPAddr) error 
 		return fmt.Errorf("SRTP: %w", err)
 	}
 	t.sendMu.Lock()
-	t.send, t.remote = send, remote
+	t.send, t.remote, t.sock = send, remote, sock
 	t.sendMu.Unlock()
 	t.recv.Store(recv)
 	return nil
@@ -265,7 +271,7 @@ func (t *liteTransport) WriteRTP(h *rtp.Header, payload []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.mux.sock.WriteTo(sealed, t.remote)
+	_, err = t.sock.WriteToAddrPort(sealed, t.remote)
 	return err
 }
 
@@ -285,7 +291,7 @@ func (t *liteTransport) WriteRTCP(pkts []rtcp.Packet) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.mux.sock.WriteTo(sealed, t.remote)
+	_, err = t.sock.WriteToAddrPort(sealed, t.remote)
 	return err
 }
 
