@@ -50,8 +50,8 @@ type liteTransport struct {
 	send   *srtp.Context
 	remote netip.AddrPort
 	sock   liteSocket // the socket remote reached the node on
-	packet []byte // a packet being encrypted (sendMu)
-	sealed []byte // its encryption (sendMu)
+	packet []byte     // a packet being encrypted (sendMu)
+	sealed []byte     // its encryption (sendMu)
 
 	// mu guards the DTLS connection between Connect and Close.
 	mu     sync.Mutex
