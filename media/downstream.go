@@ -43,7 +43,8 @@ func (s *slot) track(kind webrtc.RTPCodecType) *outTrack {
 // them, so the device sees one continuous stream; with one source they
 // pass unchanged.
 type outTrack struct {
-	track  *webrtc.TrackLocalStaticRTP
+	track TrackWriter
+	// sender is pion's for the track; nil on a lite link.
 	sender *webrtc.RTPSender
 	// step is one packet's worth of timestamp, put between two sources.
 	step uint32
@@ -61,7 +62,15 @@ type outTrack struct {
 	firstSeq uint16
 }
 
-func newOutTrack(t *webrtc.TrackLocalStaticRTP, sender *webrtc.RTPSender) *outTrack {
+// TrackWriter is a downstream track: pion's (TrackLocalStaticRTP) or a
+// lite link's (liteOut). WriteRTP must not keep the packet.
+type TrackWriter interface {
+	WriteRTP(pkt *rtp.Packet) error
+	Kind() webrtc.RTPCodecType
+	ID() string
+}
+
+func newOutTrack(t TrackWriter, sender *webrtc.RTPSender) *outTrack {
 	step := uint32(960) // 20 ms of Opus at 48 kHz
 	if t.Kind() == webrtc.RTPCodecTypeVideo {
 		step = 3000 // a frame at 30 fps, 90 kHz
@@ -163,6 +172,13 @@ func (p *Participant) offer() error {
 	if closing {
 		return nil
 	}
+	if p.lite != nil {
+		p.mu.Lock()
+		sdp := p.lite.nextOffer()
+		p.mu.Unlock()
+		p.signal("rtc.offer", &RtcOfferData{SDP: sdp})
+		return nil
+	}
 	offer, err := p.pc.CreateOffer(nil)
 	if err == nil {
 		err = p.pc.SetLocalDescription(offer)
@@ -248,6 +264,19 @@ func (p *Participant) addTrack(s *slot, kind webrtc.RTPCodecType) error {
 	} else {
 		codec = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}
 	}
+	if p.lite != nil {
+		p.mu.Lock()
+		o, err := p.lite.addOut(s.stream, name, kind, webrtc.RTPTransceiverDirectionSendonly)
+		if err == nil {
+			if kind == webrtc.RTPCodecTypeVideo {
+				s.video = o
+			} else {
+				s.audio = o
+			}
+		}
+		p.mu.Unlock()
+		return err
+	}
 	t, err := webrtc.NewTrackLocalStaticRTP(codec, name, s.stream)
 	if err != nil {
 		return err
@@ -276,10 +305,15 @@ func (p *Participant) dropTrack(s *slot, kind webrtc.RTPCodecType) {
 		return
 	}
 	o.setSource(nil)
-	if err := p.pc.RemoveTrack(o.sender); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
-		slog.Debug("remove track", "participant", p.ID, "err", err)
+	if p.lite == nil {
+		if err := p.pc.RemoveTrack(o.sender); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
+			slog.Debug("remove track", "participant", p.ID, "err", err)
+		}
 	}
 	p.mu.Lock()
+	if p.lite != nil {
+		p.lite.dropOut(o)
+	}
 	if kind == webrtc.RTPCodecTypeVideo {
 		s.video = nil
 	} else {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 )
 
 // OpusPackets splits an Ogg/Opus file into its Opus packets, skipping the
@@ -74,7 +73,7 @@ func opusFrameDuration(pkt []byte) time.Duration {
 
 // PlayOpus sends Opus packets into a track in real time, as RTP, until they
 // run out or ctx ends.
-func PlayOpus(ctx context.Context, track *webrtc.TrackLocalStaticRTP, packets [][]byte) error {
+func PlayOpus(ctx context.Context, track TrackWriter, packets [][]byte) error {
 	ssrc := binary.BigEndian.Uint32([]byte{0x6c, 0x6d, 0x67, 0x72})
 	var seq uint16
 	var ts uint32

@@ -41,6 +41,9 @@ type liteLink struct {
 	// onFeedback gets each keyframe request and NACK of the device's
 	// receivers, with the downstream SSRC it is about.
 	onFeedback func(ssrc uint32, pkt rtcp.Packet)
+	// onStream is told of each upstream stream as it opens, on the
+	// reader, with its history (nil for audio).
+	onStream func(kind webrtc.RTPCodecType, ssrc uint32, h *history)
 
 	// streams are the upstream streams by SSRC: a copy-on-write map,
 	// replaced whole by the reader when a stream opens, read by any
@@ -164,6 +167,9 @@ func (l *liteLink) upstream(h *rtp.Header) *liteUpstream {
 	grown := maps.Clone(streams)
 	grown[h.SSRC] = s
 	l.streams.Store(&grown)
+	if l.onStream != nil {
+		l.onStream(c.kind, h.SSRC, s.history)
+	}
 	return s
 }
 

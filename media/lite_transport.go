@@ -110,6 +110,13 @@ func certFingerprint(der []byte) (string, error) {
 // SRTP keys. The remote certificate must have the fingerprint its offer
 // gave.
 func (t *liteTransport) Connect(ctx context.Context, remoteUfrag, remotePwd, remoteFingerprint string) error {
+	return t.connect(ctx, remoteUfrag, remotePwd, remoteFingerprint, false)
+}
+
+// connect is Connect with the node as the DTLS client when dtlsClient:
+// an answer may take either role (browsers answer setup:active, pion
+// answers an ICE-lite offer setup:passive).
+func (t *liteTransport) connect(ctx context.Context, remoteUfrag, remotePwd, remoteFingerprint string, dtlsClient bool) error {
 	if err := t.agent.OnCandidate(func(ice.Candidate) {}); err != nil {
 		return err
 	}
@@ -129,7 +136,11 @@ func (t *liteTransport) Connect(ctx context.Context, remoteUfrag, remotePwd, rem
 	if sock == nil {
 		return errors.New("ICE: the selected address is not one the node was reached from")
 	}
-	conn, err := dtls.Server(dtlsnet.PacketConnFromConn(iceConn), remote, &dtls.Config{
+	handshake := dtls.Server
+	if dtlsClient {
+		handshake = dtls.Client
+	}
+	conn, err := handshake(dtlsnet.PacketConnFromConn(iceConn), remote, &dtls.Config{
 		Certificates:           []tls.Certificate{t.cert},
 		SRTPProtectionProfiles: []dtls.SRTPProtectionProfile{dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80},
 		ClientAuth:             dtls.RequireAnyClientCert,
@@ -165,11 +176,11 @@ func (t *liteTransport) Connect(ctx context.Context, remoteUfrag, remotePwd, rem
 		return errLiteTransportClosed
 	}
 	go drainDTLS(conn) // alerts and close_notify are read, and nothing else comes
-	return t.installKeys(conn, remoteAP, sock)
+	return t.installKeys(conn, remoteAP, sock, dtlsClient)
 }
 
 // installKeys derives the SRTP contexts from the finished handshake.
-func (t *liteTransport) installKeys(conn *dtls.Conn, remote netip.AddrPort, sock liteSocket) error {
+func (t *liteTransport) installKeys(conn *dtls.Conn, remote netip.AddrPort, sock liteSocket, dtlsClient bool) error {
 	state, ok := conn.ConnectionState()
 	if !ok {
 		return errors.New("DTLS: no connection state after the handshake")
@@ -180,7 +191,7 @@ func (t *liteTransport) installKeys(conn *dtls.Conn, remote netip.AddrPort, sock
 	}
 	profile := srtp.ProtectionProfile(chosen)
 	cfg := &srtp.Config{Profile: profile}
-	if err := cfg.ExtractSessionKeysFromDTLS(&state, false); err != nil {
+	if err := cfg.ExtractSessionKeysFromDTLS(&state, dtlsClient); err != nil {
 		return fmt.Errorf("SRTP keys: %w", err)
 	}
 	recv, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, profile)

@@ -25,9 +25,12 @@ type Participant struct {
 	ID string
 
 	pc       *webrtc.PeerConnection
-	audioOut *webrtc.TrackLocalStaticRTP
-	videoOut *webrtc.TrackLocalStaticRTP
-	signal   func(typ string, data any)
+	audioOut TrackWriter
+	videoOut TrackWriter
+	// lite is the participant's connection on the node's own transport;
+	// nil when pc carries it (participant_lite.go).
+	lite   *liteSide
+	signal func(typ string, data any)
 	// main is the first downstream slot: audioOut and videoOut, negotiated
 	// in the first offer. In a room's forwarding (a participant with a
 	// role) it carries the first sender; extra holds one slot for each
@@ -89,7 +92,7 @@ func newParticipant(peers *peerFactory, id string, signal func(typ string, data 
 		return nil, err
 	}
 	if err := p.sendOffer(); err != nil {
-		p.pc.Close()
+		p.Close()
 		return nil, err
 	}
 	return p, nil
@@ -98,6 +101,9 @@ func newParticipant(peers *peerFactory, id string, signal func(typ string, data 
 // buildParticipant builds the peer connection with its main downstream
 // audio and video tracks; nothing is offered yet.
 func buildParticipant(peers *peerFactory, id string, signal func(typ string, data any)) (*Participant, error) {
+	if peers.lite != nil {
+		return buildLiteParticipant(peers.lite, id, signal)
+	}
 	pc, err := peers.newPeerConnection()
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
@@ -107,20 +113,23 @@ func buildParticipant(peers *peerFactory, id string, signal func(typ string, dat
 		pc.Close()
 		return nil, err
 	}
-	if p.audioOut, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "livemall-"+id); err != nil {
+	audioOut, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "livemall-"+id)
+	if err != nil {
 		return fail(err)
 	}
-	if p.videoOut, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "livemall-"+id); err != nil {
+	videoOut, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "livemall-"+id)
+	if err != nil {
 		return fail(err)
 	}
+	p.audioOut, p.videoOut = audioOut, videoOut
 	p.main = &slot{stream: "livemall-" + id}
-	for _, t := range []*webrtc.TrackLocalStaticRTP{p.audioOut, p.videoOut} {
+	for _, t := range []*webrtc.TrackLocalStaticRTP{audioOut, videoOut} {
 		sender, err := pc.AddTrack(t)
 		if err != nil {
 			return fail(err)
 		}
 		o := newOutTrack(t, sender)
-		if t == p.audioOut {
+		if t == audioOut {
 			p.main.audio = o
 		} else {
 			p.main.video = o
@@ -181,6 +190,17 @@ func (p *Participant) Answer(sdp string) error {
 	if !waiting {
 		return errors.New("apply answer: no offer is waiting for an answer")
 	}
+	if p.lite != nil {
+		if err := p.applyLiteAnswer(sdp); err != nil {
+			return fmt.Errorf("apply answer: %w", err)
+		}
+		p.mu.Lock()
+		p.offering, p.answered = false, true
+		p.mu.Unlock()
+		p.requestKeyframes()
+		p.negotiateWaiting()
+		return nil
+	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("apply answer: %w", err)
 	}
@@ -203,6 +223,9 @@ func (p *Participant) Answer(sdp string) error {
 // AddCandidate adds a trickled ICE candidate of the device; candidates that
 // arrive before the answer are kept until it comes.
 func (p *Participant) AddCandidate(c webrtc.ICECandidateInit) error {
+	if p.lite != nil {
+		return nil // an ICE-lite node needs none: the device's checks find it
+	}
 	if p.pc.RemoteDescription() == nil {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -402,13 +425,17 @@ func (p *Participant) RequestKeyframe() {
 	p.mu.Lock()
 	ssrc := p.videoSSRC
 	p.mu.Unlock()
-	if ssrc != 0 {
+	switch {
+	case ssrc == 0:
+	case p.lite != nil:
+		p.lite.link.RequestKeyframe(uint32(ssrc))
+	default:
 		p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
 	}
 }
 
 // AudioOut is the participant's downstream audio track (for greetings).
-func (p *Participant) AudioOut() *webrtc.TrackLocalStaticRTP { return p.audioOut }
+func (p *Participant) AudioOut() TrackWriter { return p.audioOut }
 
 // Received reports how many audio and video packets the participant sent.
 func (p *Participant) Received() (audio, video int64) {
@@ -420,7 +447,9 @@ func (p *Participant) Close() {
 	p.mu.Lock()
 	p.closing = true
 	p.mu.Unlock()
-	if err := p.pc.Close(); err != nil {
+	if p.lite != nil {
+		p.lite.close()
+	} else if err := p.pc.Close(); err != nil {
 		slog.Debug("close peer connection", "participant", p.ID, "err", err)
 	}
 	p.stopped()

@@ -29,6 +29,9 @@ const certificateRenewal = 7 * 24 * time.Hour
 // fingerprint reaches the client through the authenticated signaling.
 type peerFactory struct {
 	api *webrtc.API
+	// lite, when set, carries the participants instead of pion's peer
+	// connections (SFUConfig.LiteTransport).
+	lite *liteEngine
 
 	mu   sync.Mutex
 	cert *webrtc.Certificate

@@ -384,6 +384,10 @@ func (p *qualityPhone) onlyStream(t *testing.T) string {
 // gaps, so the receiver ends with under 0.1 % of the video's sequence
 // numbers missing.
 func TestForwardingRecoversTwoPercentLoss(t *testing.T) {
+	onEachEngine(t, testForwardingRecoversTwoPercentLoss)
+}
+
+func testForwardingRecoversTwoPercentLoss(t *testing.T, engine media.SFUConfig) {
 	const rate, window = 0.02, 15 * time.Second
 	for _, tc := range []struct {
 		name          string
@@ -396,7 +400,7 @@ func TestForwardingRecoversTwoPercentLoss(t *testing.T) {
 		{name: "node to receiver", receiverLossy: true, receiverSeed: 41},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, room := newRoom(t, "lossy")
+			_, room := newRoom(t, engine, "lossy")
 			aLink := newLossyLink(t, rate, tc.senderSeed, false, tc.senderLossy)
 			bLink := newLossyLink(t, rate, tc.receiverSeed, tc.receiverLossy, false)
 			a := joinQualityPhone(t, room, "a", aLink)
@@ -440,7 +444,11 @@ func TestForwardingRecoversTwoPercentLoss(t *testing.T) {
 // picture (PLI), each time it asks; the receiver's own video is not
 // asked for a keyframe by its peer's request.
 func TestKeyframeRequestReachesTheSender(t *testing.T) {
-	_, room := newRoom(t, "pli")
+	onEachEngine(t, testKeyframeRequestReachesTheSender)
+}
+
+func testKeyframeRequestReachesTheSender(t *testing.T, engine media.SFUConfig) {
+	_, room := newRoom(t, engine, "pli")
 	a := joinQualityPhone(t, room, "a", newLossyLink(t, 0, 1, false, false))
 	// a's video reaches the SFU before b joins: a join then asks for a
 	// keyframe for the picture b receives to start.
@@ -469,7 +477,11 @@ func TestKeyframeRequestReachesTheSender(t *testing.T) {
 // it, so it can adapt its bitrate; the transport-cc feedback reports
 // packets as received.
 func TestReceiverFeedbackReachesTheSender(t *testing.T) {
-	_, room := newRoom(t, "feedback")
+	onEachEngine(t, testReceiverFeedbackReachesTheSender)
+}
+
+func testReceiverFeedbackReachesTheSender(t *testing.T, engine media.SFUConfig) {
+	_, room := newRoom(t, engine, "feedback")
 	a := joinQualityPhone(t, room, "a", newLossyLink(t, 0, 1, false, false))
 	b := joinQualityPhone(t, room, "b", newLossyLink(t, 0, 2, false, false))
 	apptest.WaitFor(t, 30*time.Second, "video to reach b", func() bool { return b.received() > 30 })

@@ -356,10 +356,27 @@ func everyone(parties ...*device) map[*device]map[*device]flow {
 	return want
 }
 
-// newRoom opens a room on a fresh SFU for the test.
-func newRoom(t *testing.T, id string) (*media.SFU, *media.Room) {
+// engines are the SFU's two ways of carrying a participant: pion's peer
+// connections, and the node's own transport.
+var engines = []struct {
+	name string
+	cfg  media.SFUConfig
+}{
+	{"pion", media.SFUConfig{Loopback: true}},
+	{"lite", media.SFUConfig{Loopback: true, LiteTransport: true}},
+}
+
+// onEachEngine runs a room test once on each engine, as a subtest.
+func onEachEngine(t *testing.T, test func(t *testing.T, engine media.SFUConfig)) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { test(t, e.cfg) })
+	}
+}
+
+// newRoom opens a room on a fresh SFU of the engine for the test.
+func newRoom(t *testing.T, engine media.SFUConfig, id string) (*media.SFU, *media.Room) {
 	t.Helper()
-	sfu, err := media.NewSFU(media.SFUConfig{Loopback: true})
+	sfu, err := media.NewSFU(engine)
 	if err != nil {
 		t.Fatal(err)
 	}

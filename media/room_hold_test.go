@@ -12,7 +12,11 @@ import (
 // shopper and the agent left after the first one went hear each other
 // again, each on the connection it had.
 func TestHeldParticipantHearsAndIsHeardByNobody(t *testing.T) {
-	_, room := newRoom(t, "hold")
+	onEachEngine(t, testHeldParticipantHearsAndIsHeardByNobody)
+}
+
+func testHeldParticipantHearsAndIsHeardByNobody(t *testing.T, engine media.SFUConfig) {
+	_, room := newRoom(t, engine, "hold")
 	shopper := joinDevice(t, room, "caller", 1, media.RoleParty, "")
 	ana := joinDevice(t, room, "callee", 2, media.RoleParty, "")
 	expectMedia(t, []*device{shopper, ana}, everyone(shopper, ana))

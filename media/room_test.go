@@ -16,9 +16,13 @@ import (
 // room: each receives audio and video from every other, none of its own,
 // each sender on a stream of its own, and each knows the others.
 func TestRoomForwardsEveryPartyToEveryOther(t *testing.T) {
+	onEachEngine(t, testRoomForwardsEveryPartyToEveryOther)
+}
+
+func testRoomForwardsEveryPartyToEveryOther(t *testing.T, engine media.SFUConfig) {
 	for _, n := range []int{3, 4} {
 		t.Run(fmt.Sprintf("%d parties", n), func(t *testing.T) {
-			_, room := newRoom(t, fmt.Sprintf("mesh-%d", n))
+			_, room := newRoom(t, engine, fmt.Sprintf("mesh-%d", n))
 			var devs []*device
 			for i := range n {
 				devs = append(devs, joinDevice(t, room, fmt.Sprintf("p%d", i+1), uint32(i+1), media.RoleParty, ""))
@@ -44,7 +48,11 @@ func TestRoomForwardsEveryPartyToEveryOther(t *testing.T) {
 // receives both parties, neither party receives a packet from it (though
 // it sends), and neither learns of it.
 func TestListenerIsInvisibleAndSilent(t *testing.T) {
-	_, room := newRoom(t, "listener")
+	onEachEngine(t, testListenerIsInvisibleAndSilent)
+}
+
+func testListenerIsInvisibleAndSilent(t *testing.T, engine media.SFUConfig) {
+	_, room := newRoom(t, engine, "listener")
 	shopper := joinDevice(t, room, "shopper", 1, media.RoleParty, "")
 	agent := joinDevice(t, room, "agent", 2, media.RoleParty, "")
 	sup := joinDevice(t, room, "supervisor", 3, media.RoleListener, "")
@@ -80,7 +88,11 @@ func TestListenerIsInvisibleAndSilent(t *testing.T) {
 // the agent gets the whisperer's audio (no video), the shopper gets no
 // packet from it and does not learn of it.
 func TestWhisperIsHeardOnlyByTheAgent(t *testing.T) {
-	_, room := newRoom(t, "whisper")
+	onEachEngine(t, testWhisperIsHeardOnlyByTheAgent)
+}
+
+func testWhisperIsHeardOnlyByTheAgent(t *testing.T, engine media.SFUConfig) {
+	_, room := newRoom(t, engine, "whisper")
 	shopper := joinDevice(t, room, "shopper", 1, media.RoleParty, "")
 	agent := joinDevice(t, room, "agent", 2, media.RoleParty, "")
 	sup := joinDevice(t, room, "supervisor", 3, media.RoleWhisperer, "agent")
@@ -106,8 +118,10 @@ func TestWhisperIsHeardOnlyByTheAgent(t *testing.T) {
 // TestRoleChangesInPlace moves a supervisor from listener to whisperer to
 // party on one connection: at each step what everyone hears follows the
 // role, and the parties learn of the supervisor only once it barges in.
-func TestRoleChangesInPlace(t *testing.T) {
-	_, room := newRoom(t, "roles")
+func TestRoleChangesInPlace(t *testing.T) { onEachEngine(t, testRoleChangesInPlace) }
+
+func testRoleChangesInPlace(t *testing.T, engine media.SFUConfig) {
+	_, room := newRoom(t, engine, "roles")
 	shopper := joinDevice(t, room, "shopper", 1, media.RoleParty, "")
 	agent := joinDevice(t, room, "agent", 2, media.RoleParty, "")
 	sup := joinDevice(t, room, "supervisor", 3, media.RoleListener, "")
@@ -153,7 +167,11 @@ func TestRoleChangesInPlace(t *testing.T) {
 // other (the one who was on each's first stream is replaced there by the
 // other), and the leaver's streams are gone.
 func TestLeavingThreePartyRoomKeepsTheOtherTwo(t *testing.T) {
-	sfu, room := newRoom(t, "leave")
+	onEachEngine(t, testLeavingThreePartyRoomKeepsTheOtherTwo)
+}
+
+func testLeavingThreePartyRoomKeepsTheOtherTwo(t *testing.T, engine media.SFUConfig) {
+	sfu, room := newRoom(t, engine, "leave")
 	a := joinDevice(t, room, "a", 1, media.RoleParty, "")
 	b := joinDevice(t, room, "b", 2, media.RoleParty, "")
 	c := joinDevice(t, room, "c", 3, media.RoleParty, "")
@@ -182,7 +200,11 @@ func TestLeavingThreePartyRoomKeepsTheOtherTwo(t *testing.T) {
 // on the stream of one sender: that sender gets the request, the other
 // does not, and a new receiver's arrival asks every sender it will see.
 func TestKeyframeRequestsGoToTheirSender(t *testing.T) {
-	_, room := newRoom(t, "keyframes")
+	onEachEngine(t, testKeyframeRequestsGoToTheirSender)
+}
+
+func testKeyframeRequestsGoToTheirSender(t *testing.T, engine media.SFUConfig) {
+	_, room := newRoom(t, engine, "keyframes")
 	a := joinDevice(t, room, "a", 1, media.RoleParty, "")
 	b := joinDevice(t, room, "b", 2, media.RoleParty, "")
 	expectMedia(t, []*device{a, b}, everyone(a, b))
@@ -211,15 +233,17 @@ func TestKeyframeRequestsGoToTheirSender(t *testing.T) {
 // TestRoomRefusals checks the room's refusals: a ninth participant, an
 // unknown role, whispering to someone not in the room, to nobody or to
 // oneself, and changing or removing someone not in it.
-func TestRoomRefusals(t *testing.T) {
-	_, room := newRoom(t, "refusals")
+func TestRoomRefusals(t *testing.T) { onEachEngine(t, testRoomRefusals) }
+
+func testRoomRefusals(t *testing.T, engine media.SFUConfig) {
+	_, room := newRoom(t, engine, "refusals")
 	quiet := func(string, any) {}
 	for i := range media.MaxParticipants {
 		if _, err := room.JoinAs(fmt.Sprintf("p%d", i), media.RoleListener, "", quiet); err != nil {
 			t.Fatalf("participant %d: %v", i+1, err)
 		}
 	}
-	_, other := newRoom(t, "refusals-2")
+	_, other := newRoom(t, engine, "refusals-2")
 	if _, err := other.JoinAs("agent", media.RoleParty, "", quiet); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/dtls/v3/pkg/crypto/selfsign"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
@@ -31,6 +32,11 @@ type SFUConfig struct {
 	// PublicIPs are the node's public IPv4 addresses behind a 1:1 NAT:
 	// they are announced beside the host candidates.
 	PublicIPs []string
+	// LiteTransport carries participants on the node's own transport
+	// (liteEngine: ICE-lite, DTLS, SRTP on the socket's reader) instead of
+	// pion's peer connections, on UDPPort (0: a port the system picks).
+	// Its participants are offered UDP only: no ICE-TCP.
+	LiteTransport bool
 }
 
 // SFU forwards media between the participants of rooms. Each call is one
@@ -70,13 +76,31 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 	se.SetIncludeLoopbackCandidate(cfg.Loopback)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
-	if err := sfu.openPorts(&se); err != nil {
+	ports := cfg
+	if cfg.LiteTransport {
+		ports.UDPPort = 0 // the lite engine's
+	}
+	if err := sfu.openPorts(&se, ports); err != nil {
 		sfu.Close()
 		return nil, err
 	}
 	if sfu.peers, err = newPeerFactory(m, reg, se); err != nil {
 		sfu.Close()
 		return nil, err
+	}
+	if cfg.LiteTransport {
+		cert, err := selfsign.GenerateSelfSigned()
+		if err != nil {
+			sfu.Close()
+			return nil, fmt.Errorf("DTLS certificate: %w", err)
+		}
+		e, err := openLiteEngine(cfg.UDPPort, cfg.Loopback, cfg.PublicIPs, cert)
+		if err != nil {
+			sfu.Close()
+			return nil, err
+		}
+		sfu.closers = append(sfu.closers, e.Close)
+		sfu.peers.lite = e
 	}
 	return sfu, nil
 }
@@ -117,10 +141,10 @@ func forwarderInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error)
 
 // openPorts sets up the ports media arrives on: one shared UDP port and
 // one ICE-TCP port when configured, and the public addresses to announce.
-func (s *SFU) openPorts(se *webrtc.SettingEngine) error {
+func (s *SFU) openPorts(se *webrtc.SettingEngine, cfg SFUConfig) error {
 	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
-	if s.cfg.UDPPort > 0 {
-		mux, err := listenMediaUDP(s.cfg.UDPPort, s.cfg.Loopback)
+	if cfg.UDPPort > 0 {
+		mux, err := listenMediaUDP(cfg.UDPPort, cfg.Loopback)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,78 @@
+package media
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+)
+
+// liteEngine is the node's own media transport (issue #14) as the SFU
+// uses it: the media port on each local address, read by one lite mux,
+// and the addresses the node announces as its ICE candidates.
+type liteEngine struct {
+	mux   *liteMux
+	socks []*batchSocket
+	cert  tls.Certificate
+	// candidates are the host candidates of every offer: each socket's
+	// address, and the public IPs on the port of the first.
+	candidates []netip.AddrPort
+}
+
+// openLiteEngine opens the media port (0: one the system picks) on each
+// local IPv4 address, and on loopback when asked, and reads them all.
+func openLiteEngine(port int, loopback bool, publicIPs []string, cert tls.Certificate) (*liteEngine, error) {
+	addrs := localIPv4s()
+	if loopback {
+		addrs = append(addrs, "127.0.0.1")
+	}
+	e := &liteEngine{cert: cert}
+	var socks []liteSocket
+	for _, a := range addrs {
+		sock, err := listenBatchSocket(&net.UDPAddr{IP: net.ParseIP(a), Port: port})
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("media UDP port %d on %s: %w", port, a, err)
+		}
+		e.socks = append(e.socks, sock)
+		socks = append(socks, sock)
+		e.candidates = append(e.candidates, sock.LocalAddr().(*net.UDPAddr).AddrPort())
+	}
+	if len(e.socks) == 0 {
+		return nil, errors.New("media UDP: the node has no IPv4 address to listen on")
+	}
+	first := e.candidates[0].Port()
+	for _, ip := range publicIPs {
+		a, err := netip.ParseAddr(ip)
+		if err != nil || !a.Is4() {
+			e.Close()
+			return nil, fmt.Errorf("public IPs: %q is not an IPv4 address", ip)
+		}
+		if ap := netip.AddrPortFrom(a, first); !slices.Contains(e.candidates, ap) {
+			e.candidates = append(e.candidates, ap)
+		}
+	}
+	e.mux = newLiteMux(socks...)
+	for _, s := range socks {
+		go e.mux.serve(s)
+	}
+	return e, nil
+}
+
+// newTransport opens a transport for one participant.
+func (e *liteEngine) newTransport() (*liteTransport, error) {
+	return newLiteTransport(e.mux, e.cert)
+}
+
+// Close closes the mux and the sockets.
+func (e *liteEngine) Close() error {
+	if e.mux != nil {
+		e.mux.Close()
+	}
+	for _, s := range e.socks {
+		s.Close()
+	}
+	return nil
+}
