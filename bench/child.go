@@ -152,6 +152,9 @@ func serveNode(args childArgs, ready *childReady) (string, func(), error) {
 		ln.Close()
 		return "", nil, err
 	}
+	if args.MediaEngine != "" {
+		cfg.MediaEngine = args.MediaEngine
+	}
 	cfg.AuthRateLimit = 1 << 30
 	cfg.Limits = limits.Off() // thousands of guests from a few addresses
 	cfg.ShutdownTimeout = time.Second

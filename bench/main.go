@@ -15,6 +15,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/livemall/livemall/backend/config"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,8 @@ type options struct {
 	calls       int
 	callCounts  []int // sfu: the counts of --calls 10,20,40
 	livekit     bool
+	// mediaEngine is the node's --media-engine ("" for its default).
+	mediaEngine string
 	repeat      int
 	recordings  int
 	agents      int
@@ -79,6 +82,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.IntVar(&o.dials, "dials", o.dials, "dial: dials to ring (cancelled once ringing)")
 	fs.IntVar(&o.answered, "answered", o.answered, "dial: dials answered, timed to the callee's first RTP packet")
 	fs.Var(callCounts{o}, "calls", "sfu: concurrent 1:1 calls with 720p VP8 + Opus both ways; a list (10,20,40) sweeps")
+	fs.StringVar(&o.mediaEngine, "media-engine", o.mediaEngine, "the node's --media-engine: pion or lite (empty: the node's default)")
 	fs.BoolVar(&o.livekit, "livekit", o.livekit, "sfu: also carry the calls on livekit-server v1.13.5 (installed into .bin/)")
 	fs.IntVar(&o.repeat, "repeat", o.repeat, "sfu: measure each call count this many times, servers interleaved; regions: heals timed (3 when 0)")
 	fs.IntVar(&o.recordings, "recordings", o.recordings, "record: concurrent messages recorded")
@@ -125,6 +129,10 @@ func run(argv []string) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	o.bind(fs)
 	if err := fs.Parse(argv[1:]); err != nil {
+		return 2
+	}
+	if o.mediaEngine != "" && o.mediaEngine != config.MediaEnginePion && o.mediaEngine != config.MediaEngineLite {
+		fmt.Fprintf(os.Stderr, "--media-engine %q must be pion or lite\n", o.mediaEngine)
 		return 2
 	}
 	names := []string{name}

@@ -50,6 +50,8 @@ type childArgs struct {
 	// one); Node names it ("bench" when empty).
 	NATSURL string `json:"natsUrl,omitempty"`
 	Node    string `json:"node,omitempty"`
+	// MediaEngine is the node's --media-engine ("" for its default).
+	MediaEngine string `json:"mediaEngine,omitempty"`
 	generatorArgs
 }
 
@@ -80,7 +82,7 @@ type child struct {
 // nodeArgs are the child arguments every run gives its node: the data
 // directory under the work directory, the database and the CPU profile.
 func (o options) nodeArgs() childArgs {
-	return childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile, MemProfile: o.memProfile}
+	return childArgs{DataDir: filepath.Join(o.workDir, "data"), DatabaseURL: o.databaseURL, CPUProfile: o.cpuProfile, MemProfile: o.memProfile, MediaEngine: o.mediaEngine}
 }
 
 // dialect names the node's database: "postgres" with a database URL,

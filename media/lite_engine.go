@@ -11,10 +11,15 @@ import (
 
 // liteEngine is the node's own media transport (issue #14) as the SFU
 // uses it: the media port on each local address, read by one lite mux,
-// and the addresses the node announces as its ICE candidates.
+// and the addresses the node announces as its ICE candidates. Its
+// sockets are plain: each packet is read and written with one system
+// call on the reader. At a call's packet rates the batch socket's
+// recvmmsg mostly returns one packet, and its late flush costs a wake-up
+// a millisecond: `bench sfu` at 20 calls measured 23 µs a packet on
+// plain sockets, 26 with batched reads and 27 with both batched.
 type liteEngine struct {
 	mux   *liteMux
-	socks []*batchSocket
+	socks []udpSocket
 	cert  tls.Certificate
 	// candidates are the host candidates of every offer: each socket's
 	// address, and the public IPs on the port of the first.
@@ -31,11 +36,15 @@ func openLiteEngine(port int, loopback bool, publicIPs []string, cert tls.Certif
 	e := &liteEngine{cert: cert}
 	var socks []liteSocket
 	for _, a := range addrs {
-		sock, err := listenBatchSocket(&net.UDPAddr{IP: net.ParseIP(a), Port: port})
+		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(a), Port: port})
 		if err != nil {
 			e.Close()
 			return nil, fmt.Errorf("media UDP port %d on %s: %w", port, a, err)
 		}
+		// Best effort: a smaller buffer than asked for still works.
+		_ = conn.SetReadBuffer(socketBufferBytes)
+		_ = conn.SetWriteBuffer(socketBufferBytes)
+		sock := udpSocket{conn}
 		e.socks = append(e.socks, sock)
 		socks = append(socks, sock)
 		e.candidates = append(e.candidates, sock.LocalAddr().(*net.UDPAddr).AddrPort())

@@ -64,10 +64,17 @@ type linkCodec struct {
 	channels  uint16
 }
 
-// linkCodecs are the codecs the node offers, by payload type.
-var linkCodecs = map[uint8]linkCodec{
-	111: {kind: webrtc.RTPCodecTypeAudio, mimeType: webrtc.MimeTypeOpus, clockRate: 48000, channels: 2},
-	96:  {kind: webrtc.RTPCodecTypeVideo, mimeType: webrtc.MimeTypeVP8, clockRate: 90000},
+// linkCodecOf is the offered codec of a payload type (liteCodecs), as
+// the interceptors describe a stream.
+func linkCodecOf(pt uint8) (linkCodec, bool) {
+	for kind, codecs := range liteCodecs {
+		for _, c := range codecs {
+			if c.payloadType == pt {
+				return linkCodec{kind: kind, mimeType: kind.String() + "/" + c.name, clockRate: c.clockRate, channels: c.channels}, true
+			}
+		}
+	}
+	return linkCodec{}, false
 }
 
 // maxLiteStreams bounds the upstream streams a device may open.
@@ -113,7 +120,7 @@ func newLiteLink(t *liteTransport, payloadTypes []uint8, twccID int) (*liteLink,
 	l := &liteLink{t: t, chain: chain, codecs: map[uint8]linkCodec{}, twccID: twccID}
 	l.streams.Store(&map[uint32]*liteUpstream{})
 	for _, pt := range payloadTypes {
-		if c, ok := linkCodecs[pt]; ok {
+		if c, ok := linkCodecOf(pt); ok {
 			l.codecs[pt] = c
 		}
 	}
@@ -262,7 +269,7 @@ type liteOut struct {
 // newOut opens a downstream track of the payload type's codec with the
 // SSRC the offer announced.
 func (l *liteLink) newOut(id string, ssrc uint32, pt uint8) (*liteOut, error) {
-	c, ok := linkCodecs[pt]
+	c, ok := linkCodecOf(pt)
 	if !ok {
 		return nil, fmt.Errorf("payload type %d is not one the node offers", pt)
 	}

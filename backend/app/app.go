@@ -403,7 +403,8 @@ func (a *App) startContactCenter(carts *mall.Carts) {
 func (a *App) startCalls() error {
 	cfg := a.Config
 	var err error
-	if a.SFU, err = media.NewSFU(media.SFUConfig{Loopback: cfg.WebRTCLoopback, UDPPort: cfg.MediaUDPPort, TCPPort: cfg.MediaTCPPort, PublicIPs: cfg.PublicIPs}); err != nil {
+	if a.SFU, err = media.NewSFU(media.SFUConfig{Loopback: cfg.WebRTCLoopback, UDPPort: cfg.MediaUDPPort, TCPPort: cfg.MediaTCPPort, PublicIPs: cfg.PublicIPs,
+		LiteTransport: cfg.MediaEngine == config.MediaEngineLite}); err != nil {
 		return err
 	}
 	// One store for one node and many: the object store on the node's

@@ -20,6 +20,12 @@ import (
 	"github.com/livemall/livemall/backend/region"
 )
 
+// The media engines (--media-engine).
+const (
+	MediaEnginePion = "pion"
+	MediaEngineLite = "lite"
+)
+
 // Config is everything `livemall serve` and the other subcommands need.
 type Config struct {
 	// Addr is the HTTP listen address.
@@ -134,6 +140,9 @@ type Config struct {
 	// PublicIPs are the node's public IPv4 addresses behind a 1:1 NAT,
 	// announced in the media candidates.
 	PublicIPs []string
+	// MediaEngine carries WebRTC media: "pion" (pion's peer connections,
+	// UDP and ICE-TCP) or "lite" (the node's own transport, UDP only).
+	MediaEngine string
 	// StripeSecretKey turns on Stripe payments (sk_…) unless Payments says
 	// offline.
 	StripeSecretKey string
@@ -178,6 +187,7 @@ func Default() Config {
 		LookupCacheTTL:   5 * time.Second,
 		NumberBlockStart: 200000000000,
 		Region:           "local",
+		MediaEngine:      MediaEnginePion,
 		MailFrom:         "livemall <no-reply@livemall.localhost>",
 		RingTimeout:      25 * time.Second,
 		AgentRingTimeout: 15 * time.Second,
@@ -247,6 +257,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.PushAllowLocalEndpoints, "push-allow-local-endpoints", cfg.PushAllowLocalEndpoints, "accept push subscriptions on http:// and local addresses: local testing only (the server posts to them)")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
 	fs.IntVar(&cfg.MediaUDPPort, "media-udp-port", cfg.MediaUDPPort, "one UDP port for all WebRTC media of this node; 0 uses a port per connection (env LIVEMALL_MEDIA_UDP_PORT)")
+	fs.StringVar(&cfg.MediaEngine, "media-engine", cfg.MediaEngine, "what carries WebRTC media: pion (pion's peer connections; UDP and ICE-TCP) or lite (the node's own transport, cheaper per packet; UDP only) (env LIVEMALL_MEDIA_ENGINE)")
 	fs.IntVar(&cfg.MediaTCPPort, "media-tcp-port", cfg.MediaTCPPort, "TCP port for WebRTC media (ICE-TCP) when a client's UDP is blocked; 0 turns it off (env LIVEMALL_MEDIA_TCP_PORT)")
 	fs.Func("public-ip", "public IPv4 address of this node behind a 1:1 NAT, announced to clients; repeatable or comma-separated (env LIVEMALL_PUBLIC_IP)", func(s string) error {
 		cfg.PublicIPs = append(cfg.PublicIPs, splitList(s)...)
@@ -289,6 +300,7 @@ func (cfg *Config) ApplyEnv(getenv func(string) string) error {
 		"LIVEMALL_VAPID_PRIVATE_KEY": &cfg.VAPIDPrivateKey,
 		"LIVEMALL_VAPID_SUBJECT":     &cfg.VAPIDSubject,
 		"LIVEMALL_REGION":            &cfg.Region,
+		"LIVEMALL_MEDIA_ENGINE":      &cfg.MediaEngine,
 		"LIVEMALL_NUMBER_BLOCKS":     &cfg.NumberBlocks,
 	}
 	// The Stripe settings, as their flags' help promises.
@@ -408,6 +420,12 @@ func (cfg *Config) Validate() error {
 		if port < 0 || port > 65535 {
 			return fmt.Errorf("%s %d must be a port number (1–65535), or 0", flagName, port)
 		}
+	}
+	switch {
+	case cfg.MediaEngine != MediaEnginePion && cfg.MediaEngine != MediaEngineLite:
+		return fmt.Errorf("--media-engine %q must be pion or lite", cfg.MediaEngine)
+	case cfg.MediaEngine == MediaEngineLite && cfg.MediaTCPPort != 0:
+		return fmt.Errorf("--media-tcp-port %d needs --media-engine pion: the lite engine carries UDP only", cfg.MediaTCPPort)
 	}
 	if err := cfg.validateTURNTLS(); err != nil {
 		return err
