@@ -46,3 +46,32 @@ func TestCallCarriesMediaWhenUDPIsBlocked(t *testing.T) {
 	pb.Send("call.hangup", map[string]any{"callId": id})
 	pa.Expect("call.state", `"state":"ended"`, 5*time.Second)
 }
+
+// TestCallCarriesMediaOnTheLiteEngine: with --media-engine lite, a call
+// between two phones carries media both ways through the node's own
+// transport, on its one UDP port.
+func TestCallCarriesMediaOnTheLiteEngine(t *testing.T) {
+	udpPort := apptest.FreePort(t, "udp4")
+	a := apptest.New(t, func(c *config.Config) { c.MediaUDPPort, c.MediaEngine = udpPort, config.MediaEngineLite })
+	base := apptest.ServeOnLoopback(t, a)
+	alice, bob := apptest.Member(t, a, "Alice Lite"), apptest.Member(t, a, "Bob Lite")
+	pa, pb := apptest.NewPhone(t, alice, base), apptest.NewPhone(t, bob, base)
+	bobNumber := bob.MyNumber()
+	apptest.WaitFor(t, 3*time.Second, "bob online", func() bool { return alice.Resolve(bobNumber).State == "available" })
+
+	pa.Send("call.dial", map[string]any{"number": bobNumber, "video": true})
+	id := apptest.CallIDOf(pa.Expect("call.state", `"state":"ringing"`, 5*time.Second))
+	pb.Expect("call.incoming", id, 5*time.Second)
+	pb.Send("call.answer", map[string]any{"callId": id})
+	pa.Expect("call.state", `"state":"active"`, 5*time.Second)
+	pb.Expect("call.state", `"state":"active"`, 5*time.Second)
+	apptest.WaitMedia(t, pa, pb)
+	for _, p := range []*apptest.Phone{pa, pb} {
+		pair := p.SelectedPair()
+		if pair == nil || pair.Remote.Protocol != webrtc.ICEProtocolUDP || int(pair.Remote.Port) != udpPort {
+			t.Fatalf("a phone uses %v, want the node's one media UDP port %d", pair, udpPort)
+		}
+	}
+	pb.Send("call.hangup", map[string]any{"callId": id})
+	pa.Expect("call.state", `"state":"ended"`, 5*time.Second)
+}

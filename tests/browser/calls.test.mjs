@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { callStats, enrollMember, peerState, uniqueEmail, waitFor, mediaFlows, serverAndBrowser, shotsDir } from './server.mjs';
+import { callScreen, closeCallScreen, dial, waitForPhase } from './call-screen.mjs';
 
 const shots = shotsDir();
 
@@ -22,48 +23,6 @@ serverAndBrowser({ serveArgs: ['--ring-timeout', '20s'] }, (s, b) => {
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** callScreen is the call dialog; phase reads its data-phase. */
-function callScreen(page) {
-  return page.locator('.call-screen');
-}
-
-async function waitForPhase(page, phase, timeout = 15_000) {
-  let seen = '';
-  await waitFor(
-    `the call screen to show phase ${phase}`,
-    async () => {
-      seen = (await callScreen(page).getAttribute('data-phase', { timeout: 500 }).catch(() => '')) ?? '';
-      return seen === phase;
-    },
-    { timeout },
-  ).catch((e) => {
-    throw new Error(`${e.message}; last phase "${seen}"`);
-  });
-}
-
-/** closeCallScreen closes an ended call's screen (it also closes by itself after a few seconds). */
-async function closeCallScreen(page) {
-  await callScreen(page).getByRole('button', { name: 'Close' }).click({ timeout: 2_000 }).catch(() => {});
-  await waitFor('the call screen to close', async () => (await callScreen(page).count()) === 0, { timeout: 15_000 });
-}
-
-/** dial types a number on the dial pad and presses Call. */
-async function dial(page, member) {
-  const card = page.locator('.dial-card');
-  const input = page.getByLabel('Number to call');
-  // fill sets the whole number at once (typing is covered by the dial pad
-  // test): typed keys could land on top of a number still on the pad.
-  await input.fill(member.number);
-  await card
-    .locator('.dial-party-name')
-    .getByText(member.name, { exact: true })
-    .waitFor({ timeout: 10_000 })
-    .catch(async (e) => {
-      throw new Error(`${e.message}\ndial card: ${await card.innerText()} / input "${await input.inputValue()}"`);
-    });
-  await card.getByRole('button', { name: `Call ${member.name}` }).click();
-}
 
 test('two phones call by number with media both ways; a call to someone offline leaves a video message', { timeout: 180_000 }, async () => {
   const a = await server.addMember('Ada Caller', uniqueEmail('ada'));
