@@ -56,15 +56,7 @@ func TestCallCarriesMediaOnTheLiteEngine(t *testing.T) {
 	base := apptest.ServeOnLoopback(t, a)
 	alice, bob := apptest.Member(t, a, "Alice Lite"), apptest.Member(t, a, "Bob Lite")
 	pa, pb := apptest.NewPhone(t, alice, base), apptest.NewPhone(t, bob, base)
-	bobNumber := bob.MyNumber()
-	apptest.WaitFor(t, 3*time.Second, "bob online", func() bool { return alice.Resolve(bobNumber).State == "available" })
-
-	pa.Send("call.dial", map[string]any{"number": bobNumber, "video": true})
-	id := apptest.CallIDOf(pa.Expect("call.state", `"state":"ringing"`, 5*time.Second))
-	pb.Expect("call.incoming", id, 5*time.Second)
-	pb.Send("call.answer", map[string]any{"callId": id})
-	pa.Expect("call.state", `"state":"active"`, 5*time.Second)
-	pb.Expect("call.state", `"state":"active"`, 5*time.Second)
+	id := apptest.Connect(t, alice, pa, bob, pb)
 	apptest.WaitMedia(t, pa, pb)
 	for _, p := range []*apptest.Phone{pa, pb} {
 		pair := p.SelectedPair()
