@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/dtls/v3"
 	"github.com/pion/dtls/v3/pkg/crypto/fingerprint"
@@ -41,6 +42,9 @@ type liteTransport struct {
 	// onRTCP gets every compound RTCP packet decrypted, raw and parsed,
 	// on the socket's reader; both only borrowed. Set before Connect.
 	onRTCP func(raw []byte, pkts []rtcp.Packet)
+	// onDTLSClosed runs when the remote side ends the DTLS connection
+	// (close_notify) or it fails after Connect. Set before Connect.
+	onDTLSClosed func()
 
 	recv   atomic.Pointer[srtp.Context] // decrypts; the reader's only
 	plain  []byte                       // the reader's decrypted packet
@@ -59,6 +63,13 @@ type liteTransport struct {
 	closed bool
 }
 
+// The lite agent's timeouts (ice.AgentConfig takes pointers).
+var (
+	liteDisconnectedTimeout = 5 * time.Second
+	liteFailedTimeout       = 15 * time.Second
+	liteKeepaliveInterval   = 2 * time.Second
+)
+
 // newLiteTransport opens a transport on the mux, with the node's DTLS
 // certificate; Connect completes it.
 func newLiteTransport(m *liteMux, cert tls.Certificate) (*liteTransport, error) {
@@ -68,7 +79,10 @@ func newLiteTransport(m *liteMux, cert tls.Certificate) (*liteTransport, error) 
 	// The agent makes the ICE credentials; it asks the mux for its conn
 	// only when it gathers (Connect), by then the transport is registered.
 	agent, err := ice.NewAgent(&ice.AgentConfig{Lite: true, NetworkTypes: []ice.NetworkType{ice.NetworkTypeUDP4},
-		CandidateTypes: []ice.CandidateType{ice.CandidateTypeHost}, UDPMux: m, IncludeLoopback: true})
+		CandidateTypes: []ice.CandidateType{ice.CandidateTypeHost}, UDPMux: m, IncludeLoopback: true,
+		// As the SFU's peer connections (NewSFU): a device silent for 5 s
+		// is disconnected, for 15 s gone.
+		DisconnectedTimeout: &liteDisconnectedTimeout, FailedTimeout: &liteFailedTimeout, KeepaliveInterval: &liteKeepaliveInterval})
 	if err != nil {
 		return nil, fmt.Errorf("ICE agent: %w", err)
 	}
@@ -175,7 +189,7 @@ func (t *liteTransport) connect(ctx context.Context, remoteUfrag, remotePwd, rem
 		conn.Close()
 		return errLiteTransportClosed
 	}
-	go drainDTLS(conn) // alerts and close_notify are read, and nothing else comes
+	go t.drainDTLS(conn) // alerts and close_notify are read, and nothing else comes
 	return t.installKeys(conn, remoteAP, sock, dtlsClient)
 }
 
@@ -209,13 +223,17 @@ func (t *liteTransport) installKeys(conn *dtls.Conn, remote netip.AddrPort, sock
 	return nil
 }
 
-// drainDTLS reads the DTLS connection until it ends.
-func drainDTLS(conn *dtls.Conn) {
+// drainDTLS reads the DTLS connection until it ends, then tells
+// onDTLSClosed.
+func (t *liteTransport) drainDTLS(conn *dtls.Conn) {
 	buf := make([]byte, maxDatagram)
 	for {
 		if _, err := conn.Read(buf); err != nil {
-			return
+			break
 		}
+	}
+	if t.onDTLSClosed != nil {
+		t.onDTLSClosed()
 	}
 }
 

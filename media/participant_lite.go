@@ -41,8 +41,11 @@ type liteSide struct {
 	connecting bool
 	remote     liteAnswer
 	nextMid    int
-	cancel     context.CancelFunc
-	closeOnce  sync.Once
+	// ctx ends with the participant (cancel, at close): the connection
+	// waits no longer than that.
+	ctx       context.Context
+	cancel    context.CancelFunc
+	closeOnce sync.Once
 }
 
 // liteConnectTimeout bounds the ICE checks and DTLS handshake after the
@@ -63,6 +66,7 @@ func buildLiteParticipant(e *liteEngine, id string, signal func(typ string, data
 	}
 	p := &Participant{ID: id, signal: signal, connected: make(chan struct{})}
 	l := &liteSide{t: t, link: link}
+	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.outs.Store(&map[uint32]*outTrack{})
 	l.offer = liteOffer{sessionID: rand.Uint64() >> 1, ufrag: t.ufrag, pwd: t.pwd, fingerprint: t.Fingerprint(), candidates: e.candidates}
 	p.lite = l
@@ -88,6 +92,7 @@ func buildLiteParticipant(e *liteEngine, id string, signal func(typ string, data
 		p.deliver(kind, idx, pkt)
 	}
 	link.onFeedback = p.liteFeedback
+	t.onDTLSClosed = p.stopped
 	t.agent.OnConnectionStateChange(func(s ice.ConnectionState) {
 		if s == ice.ConnectionStateFailed || s == ice.ConnectionStateClosed {
 			p.stopped()
@@ -186,26 +191,23 @@ func (p *Participant) applyLiteAnswer(sdp string) error {
 		return fmt.Errorf("%w: the device's ICE credentials changed (an ICE restart is not supported)", errBadAnswer)
 	}
 	l.connecting, l.remote = true, answer
-	var ctx context.Context
-	if first {
-		ctx, l.cancel = context.WithTimeout(context.Background(), liteConnectTimeout)
-	}
 	p.mu.Unlock()
 	if first {
-		go p.liteConnect(ctx, answer)
+		go p.liteConnect(answer)
 	}
 	return nil
 }
 
 // liteConnect waits for the device's ICE checks and DTLS handshake.
-func (p *Participant) liteConnect(ctx context.Context, answer liteAnswer) {
+func (p *Participant) liteConnect(answer liteAnswer) {
 	for _, s := range answer.sections {
 		if s.accepted && s.transportCCID > 0 {
 			p.lite.link.twccID = s.transportCCID
 		}
 	}
+	ctx, cancel := context.WithTimeout(p.lite.ctx, liteConnectTimeout)
+	defer cancel()
 	err := p.lite.t.connect(ctx, answer.ufrag, answer.pwd, answer.fingerprint.String(), answer.setup == "passive")
-	p.lite.cancel()
 	if err != nil {
 		if !errors.Is(err, errLiteTransportClosed) && ctx.Err() == nil {
 			slog.Debug("lite connect", "participant", p.ID, "err", err)
@@ -220,9 +222,7 @@ func (p *Participant) liteConnect(ctx context.Context, answer liteAnswer) {
 // close ends the link and the transport.
 func (l *liteSide) close() {
 	l.closeOnce.Do(func() {
-		if l.cancel != nil {
-			l.cancel()
-		}
+		l.cancel()
 		l.link.Close()
 		l.t.Close()
 	})

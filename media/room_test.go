@@ -344,3 +344,25 @@ func FuzzParseRole(f *testing.F) {
 		}
 	})
 }
+
+// TestAParticipantWhoseDeviceLeavesStops: a device that closes its
+// connection without a word on the signaling stops its participant's
+// media (OnMediaStopped), which is how a call learns the device is gone.
+func TestAParticipantWhoseDeviceLeavesStops(t *testing.T) {
+	onEachEngine(t, testAParticipantWhoseDeviceLeavesStops)
+}
+
+func testAParticipantWhoseDeviceLeavesStops(t *testing.T, engine media.SFUConfig) {
+	_, room := newRoom(t, engine, "leaves")
+	a := joinDevice(t, room, "a", 1, media.RoleParty, "")
+	b := joinDevice(t, room, "b", 2, media.RoleParty, "")
+	expectMedia(t, []*device{a, b}, everyone(a, b))
+	stopped := make(chan struct{})
+	room.Participant("a").OnMediaStopped(func() { close(stopped) })
+	a.close()
+	select {
+	case <-stopped:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the participant's media did not stop after its device closed")
+	}
+}
