@@ -104,6 +104,23 @@ func (c *Conn) drain() {
 	}
 }
 
+// startWriting sends first, then whatever was queued while the
+// connection had no writer, through out: the hello goes first even when
+// a message for the device arrived from the bus while the connection was
+// being opened.
+func (c *Conn) startWriting(first Message, out func(Message) error) {
+	first.V = ProtocolVersion
+	c.qmu.Lock()
+	c.queued = append([]Message{first}, c.queued...)
+	c.out = out
+	start := !c.writing
+	c.writing = true
+	c.qmu.Unlock()
+	if start {
+		go c.drain()
+	}
+}
+
 // takeQueued returns what waits for the writer, in order, and empties
 // the queue.
 func (c *Conn) takeQueued() []Message {

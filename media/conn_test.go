@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,4 +112,35 @@ func TestRelayDeliversToEverySocketOfADeviceOnOneSubscription(t *testing.T) {
 	publish(deviceSubject("tablet"), "after.close")
 	nc.Flush()
 	want(tabs[0])
+}
+
+// TestTheHelloGoesFirst: messages queued for a connection before its
+// writer starts (the bus delivered them while it opened) go out after the
+// hello, in their order.
+func TestTheHelloGoesFirst(t *testing.T) {
+	c := newConn("c1", "acc", "dev")
+	c.SendData("queue.changed", map[string]int{"waiting": 0})
+	c.SendData("presence", map[string]string{"state": "online"})
+	var mu sync.Mutex
+	var got []string
+	done := make(chan struct{})
+	c.startWriting(Message{Type: "hello"}, func(m Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, m.Type)
+		if len(got) == 3 {
+			close(done)
+		}
+		return nil
+	})
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the queued messages were not written")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"hello", "queue.changed", "presence"}; !slices.Equal(got, want) {
+		t.Fatalf("written in the order %v, want %v", got, want)
+	}
 }

@@ -249,7 +249,9 @@ func (s *Signaling) serve(ws *socket, who connOwner, lease *limits.Lease) {
 	accountID := who.accountID
 	c := newConn(id, accountID, who.deviceID)
 	c.Guest, c.Role, c.StoreID = who.guest, who.role, who.storeID
-	c.out = func(m Message) error {
+	// The writer starts with the hello (startWriting): what the bus
+	// delivers before it waits in the queue.
+	out := func(m Message) error {
 		raw, err := json.Marshal(m)
 		if err != nil {
 			return err
@@ -283,7 +285,12 @@ func (s *Signaling) serve(ws *socket, who connOwner, lease *limits.Lease) {
 		for _, f := range s.hello {
 			f(c, &hello)
 		}
-		c.SendData("hello", hello)
+		raw, err := json.Marshal(hello)
+		if err != nil {
+			slog.Error("signaling hello", "err", err)
+			return
+		}
+		c.startWriting(Message{Type: "hello", Data: raw}, out)
 		for _, f := range s.onOpen {
 			if err := f(c.ctx, c); err != nil {
 				slog.Warn("signaling open hook", "account", accountID, "err", err)
