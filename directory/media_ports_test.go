@@ -14,10 +14,19 @@ import (
 // TestCallCarriesMediaWhenUDPIsBlocked: the node carries all UDP media on
 // one port and offers ICE-TCP on another; a phone that has no UDP at all
 // has a call with media both ways over TCP, with a phone on UDP that
-// reaches the node on its one UDP port.
+// reaches the node on its one UDP port. On both media engines.
 func TestCallCarriesMediaWhenUDPIsBlocked(t *testing.T) {
+	for _, engine := range []string{config.MediaEnginePion, config.MediaEngineLite} {
+		t.Run(engine, func(t *testing.T) { callOverTCP(t, engine) })
+	}
+}
+
+// callOverTCP is TestCallCarriesMediaWhenUDPIsBlocked on one engine.
+func callOverTCP(t *testing.T, engine string) {
 	udpPort, tcpPort := apptest.FreePort(t, "udp4"), apptest.FreePort(t, "tcp4")
-	a := apptest.New(t, func(c *config.Config) { c.MediaUDPPort, c.MediaTCPPort = udpPort, tcpPort })
+	a := apptest.New(t, func(c *config.Config) {
+		c.MediaUDPPort, c.MediaTCPPort, c.MediaEngine = udpPort, tcpPort, engine
+	})
 	base := apptest.ServeOnLoopback(t, a)
 	alice, bob := apptest.Member(t, a, "Alice Tcp"), apptest.Member(t, a, "Bob Udp")
 	pa := apptest.NewPhoneOn(t, alice, base, lmmedia.NewLoopbackClientAPI(webrtc.NetworkTypeTCP4))

@@ -21,14 +21,20 @@ type liteEngine struct {
 	mux   *liteMux
 	socks []udpSocket
 	cert  tls.Certificate
-	// candidates are the host candidates of every offer: each socket's
-	// address, and the public IPs on the port of the first.
+	// candidates are the UDP host candidates of every offer: each
+	// socket's address, and the public IPs on the port of the first.
 	candidates []netip.AddrPort
+	// tcp is the ICE-TCP port, nil when none is offered; tcpCandidates
+	// are the passive TCP candidates of every offer, on the addresses of
+	// candidates.
+	tcp           *liteTCP
+	tcpCandidates []netip.AddrPort
 }
 
 // openLiteEngine opens the media port (0: one the system picks) on each
-// local IPv4 address, and on loopback when asked, and reads them all.
-func openLiteEngine(port int, loopback bool, publicIPs []string, cert tls.Certificate) (*liteEngine, error) {
+// local IPv4 address, and on loopback when asked, and reads them all; and
+// the ICE-TCP port when tcpPort is not 0.
+func openLiteEngine(port, tcpPort int, loopback bool, publicIPs []string, cert tls.Certificate) (*liteEngine, error) {
 	addrs := localIPv4s()
 	if loopback {
 		addrs = append(addrs, "127.0.0.1")
@@ -64,6 +70,17 @@ func openLiteEngine(port int, loopback bool, publicIPs []string, cert tls.Certif
 		}
 	}
 	e.mux = newLiteMux(socks...)
+	if tcpPort != 0 {
+		tcp, err := listenLiteTCP(tcpPort, e.mux)
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.tcp = tcp
+		for _, c := range e.candidates {
+			e.tcpCandidates = append(e.tcpCandidates, netip.AddrPortFrom(c.Addr(), tcp.port()))
+		}
+	}
 	for _, s := range socks {
 		go e.mux.serve(s)
 	}
@@ -75,10 +92,13 @@ func (e *liteEngine) newTransport() (*liteTransport, error) {
 	return newLiteTransport(e.mux, e.cert)
 }
 
-// Close closes the mux and the sockets.
+// Close closes the mux, the sockets and the ICE-TCP port.
 func (e *liteEngine) Close() error {
 	if e.mux != nil {
 		e.mux.Close()
+	}
+	if e.tcp != nil {
+		e.tcp.Close()
 	}
 	for _, s := range e.socks {
 		s.Close()

@@ -39,8 +39,8 @@ type liteMux struct {
 	closed  bool
 }
 
-// liteSocket is one of the node's media sockets: the batch socket, or a
-// plain UDP socket (udpSocket).
+// liteSocket is one of the node's media sockets: a plain UDP socket
+// (udpSocket), the batch socket, or one ICE-TCP connection (tcpSocket).
 type liteSocket interface {
 	ReadFromAddrPort(b []byte) (int, netip.AddrPort, error)
 	WriteToAddrPort(b []byte, to netip.AddrPort) (int, error)
@@ -97,17 +97,35 @@ func (m *liteMux) add(t *liteTransport) error {
 	return nil
 }
 
-// remove forgets a transport and every address it was reached from.
+// remove forgets a transport and every address it was reached from, and
+// closes the ICE-TCP connections it was reached on.
 func (m *liteMux) remove(t *liteTransport) {
+	var conns []*tcpSocket
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.byUfrag[t.ufrag] == t {
 		delete(m.byUfrag, t.ufrag)
 	}
 	for a, r := range m.byAddr {
 		if r.t == t {
 			delete(m.byAddr, a)
+			if c, ok := r.sock.(*tcpSocket); ok {
+				conns = append(conns, c)
+			}
 		}
+	}
+	m.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// forget drops the route of an ICE-TCP connection that ended, so that
+// its address no longer reaches a transport through it.
+func (m *liteMux) forget(s *tcpSocket) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r, ok := m.byAddr[s.remote]; ok && r.sock == liteSocket(s) {
+		delete(m.byAddr, s.remote)
 	}
 }
 

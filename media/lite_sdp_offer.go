@@ -22,9 +22,10 @@ type liteOffer struct {
 	// fingerprint is the node's certificate's, "sha-256 AB:CD:…"
 	// (certFingerprint).
 	fingerprint string
-	// candidates are the node's UDP host candidates.
-	candidates []netip.AddrPort
-	sections   []liteSection
+	// candidates are the node's UDP host candidates, tcpCandidates its
+	// passive ICE-TCP ones (RFC 6544).
+	candidates, tcpCandidates []netip.AddrPort
+	sections                  []liteSection
 }
 
 // liteSection is one media section of a lite offer.
@@ -129,6 +130,13 @@ func (o liteOffer) writeSection(line func(string, ...any), s liteSection) {
 		// preference 126, local preference falling with the index).
 		priority := 126<<24 | (65535-i)<<8 | 255
 		line("a=candidate:%d 1 udp %d %s %d typ host", i+1, priority, c.Addr().Unmap(), c.Port())
+	}
+	for i, c := range o.tcpCandidates {
+		// After every UDP one: a device takes TCP only when UDP fails
+		// (RFC 6544 4.2: a passive host candidate's direction
+		// preference, 4, above a local preference of its own).
+		priority := 126<<24 | (4<<13|(8191-i))<<8 | 255
+		line("a=candidate:%d 1 tcp %d %s %d typ host tcptype passive", len(o.candidates)+i+1, priority, c.Addr().Unmap(), c.Port())
 	}
 	line("a=end-of-candidates")
 }

@@ -27,7 +27,8 @@ const (
 // candidate, of the sections given.
 func testLiteOffer(sections ...liteSection) liteOffer {
 	return liteOffer{sessionID: 4242, sessionVersion: 1, ufrag: testLiteUfrag, pwd: testLitePwd, fingerprint: testLiteFingerprint,
-		candidates: []netip.AddrPort{netip.MustParseAddrPort("192.0.2.10:3478")}, sections: sections}
+		candidates:    []netip.AddrPort{netip.MustParseAddrPort("192.0.2.10:3478")},
+		tcpCandidates: []netip.AddrPort{netip.MustParseAddrPort("192.0.2.10:3479")}, sections: sections}
 }
 
 // mainSlot is a participant's main slot: audio and video both ways.

@@ -68,7 +68,8 @@ func buildLiteParticipant(e *liteEngine, id string, signal func(typ string, data
 	l := &liteSide{t: t, link: link}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.outs.Store(&map[uint32]*outTrack{})
-	l.offer = liteOffer{sessionID: rand.Uint64() >> 1, ufrag: t.ufrag, pwd: t.pwd, fingerprint: t.Fingerprint(), candidates: e.candidates}
+	l.offer = liteOffer{sessionID: rand.Uint64() >> 1, ufrag: t.ufrag, pwd: t.pwd, fingerprint: t.Fingerprint(),
+		candidates: e.candidates, tcpCandidates: e.tcpCandidates}
 	p.lite = l
 	p.main = &slot{stream: "livemall-" + id}
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {

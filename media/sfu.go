@@ -34,8 +34,8 @@ type SFUConfig struct {
 	PublicIPs []string
 	// LiteTransport carries participants on the node's own transport
 	// (liteEngine: ICE-lite, DTLS, SRTP on the socket's reader) instead of
-	// pion's peer connections, on UDPPort (0: a port the system picks).
-	// Its participants are offered UDP only: no ICE-TCP.
+	// pion's peer connections, on UDPPort (0: a port the system picks),
+	// with ICE-TCP on TCPPort (lite_tcp.go).
 	LiteTransport bool
 }
 
@@ -78,7 +78,7 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 	se.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
 	ports := cfg
 	if cfg.LiteTransport {
-		ports.UDPPort = 0 // the lite engine's
+		ports.UDPPort, ports.TCPPort = 0, 0 // the lite engine's
 	}
 	if err := sfu.openPorts(&se, ports); err != nil {
 		sfu.Close()
@@ -94,7 +94,7 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 			sfu.Close()
 			return nil, fmt.Errorf("DTLS certificate: %w", err)
 		}
-		e, err := openLiteEngine(cfg.UDPPort, cfg.Loopback, cfg.PublicIPs, cert)
+		e, err := openLiteEngine(cfg.UDPPort, cfg.TCPPort, cfg.Loopback, cfg.PublicIPs, cert)
 		if err != nil {
 			sfu.Close()
 			return nil, err
@@ -151,10 +151,10 @@ func (s *SFU) openPorts(se *webrtc.SettingEngine, cfg SFUConfig) error {
 		s.closers = append(s.closers, mux.Close)
 		se.SetICEUDPMux(mux)
 	}
-	if s.cfg.TCPPort > 0 {
-		l, err := net.ListenTCP("tcp4", &net.TCPAddr{Port: s.cfg.TCPPort})
+	if cfg.TCPPort > 0 {
+		l, err := net.ListenTCP("tcp4", &net.TCPAddr{Port: cfg.TCPPort})
 		if err != nil {
-			return fmt.Errorf("media TCP port %d: %w", s.cfg.TCPPort, err)
+			return fmt.Errorf("media TCP port %d: %w", cfg.TCPPort, err)
 		}
 		mux := webrtc.NewICETCPMux(nil, l, 8)
 		s.closers = append(s.closers, mux.Close)

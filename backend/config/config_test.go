@@ -71,7 +71,6 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		{"media TCP port too high", nil, []string{"--media-tcp-port", "65536"}, "--media-tcp-port 65536"},
 		{"unknown media engine", nil, []string{"--media-engine", "janus"}, `--media-engine "janus" must be pion or lite`},
 		{"media engine env unknown", map[string]string{"LIVEMALL_MEDIA_ENGINE": "LITE"}, nil, `--media-engine "LITE"`},
-		{"ICE-TCP on the lite engine", nil, []string{"--media-engine", "lite", "--media-tcp-port", "50001"}, "--media-tcp-port 50001 needs --media-engine pion"},
 		{"media port env not a number", map[string]string{"LIVEMALL_MEDIA_TCP_PORT": "tcp"}, nil, "LIVEMALL_MEDIA_TCP_PORT=\"tcp\": not a port number"},
 		{"public IP a host name", nil, []string{"--public-ip", "mall.example.com"}, `--public-ip "mall.example.com"`},
 		{"public IP IPv6", nil, []string{"--public-ip", "2001:db8::1"}, "IPv4"},

@@ -1,0 +1,122 @@
+// A call over ICE-TCP on the lite media engine: two phones whose browsers
+// cannot reach the node's UDP (the test's init script takes the UDP
+// candidates out of every offer the node sends, as a network that blocks
+// UDP to the node would leave them) call each other on a node that runs
+// `--media-engine lite --media-tcp-port P`. Media flows both ways, each
+// side's selected candidate pair reaches the node on its TCP port, and the
+// picture plays.
+
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { enrollMember, uniqueEmail, waitFor, mediaFlows, serverAndBrowser, shotsDir } from './server.mjs';
+import { callScreen, closeCallScreen, dial, waitForPhase } from './call-screen.mjs';
+
+const shots = shotsDir();
+
+/** freeTCPPort is a TCP port nothing listens on now. */
+function freeTCPPort() {
+  return new Promise((resolve, reject) => {
+    const l = createServer();
+    l.once('error', reject);
+    l.listen(0, '0.0.0.0', () => {
+      const { port } = l.address();
+      l.close(() => resolve(port));
+    });
+  });
+}
+
+const tcpPort = await freeTCPPort();
+
+let server;
+let browser;
+
+serverAndBrowser({ serveArgs: ['--media-engine', 'lite', '--media-tcp-port', String(tcpPort), '--ring-timeout', '20s'] }, (s, b) => {
+  server = s;
+  browser = b;
+});
+
+/** noUDPToTheNode takes the UDP candidates out of every description the page's peer connections are given. */
+async function noUDPToTheNode(p) {
+  await p.context.addInitScript(() => {
+    const Watched = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Watched {
+      setRemoteDescription(desc, ...rest) {
+        if (desc?.sdp) desc = { type: desc.type, sdp: desc.sdp.replace(/^a=candidate:\S+ \d+ udp .*\r\n/gim, '') };
+        return super.setRemoteDescription(desc, ...rest);
+      }
+      addIceCandidate(c, ...rest) {
+        if (/ udp /i.test(c?.candidate ?? '')) return Promise.resolve();
+        return super.addIceCandidate(c, ...rest);
+      }
+    };
+  });
+  await p.page.reload();
+}
+
+/** selectedPair reads the protocol and port of both ends of the current call's selected candidate pair. */
+function selectedPair(page) {
+  return page.evaluate(async () => {
+    const pc = window.__testPeerConnections?.at(-1);
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    let pairId = null;
+    stats.forEach((s) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+    });
+    const pair = pairId && stats.get(pairId);
+    if (!pair) return null;
+    const local = stats.get(pair.localCandidateId);
+    const remote = stats.get(pair.remoteCandidateId);
+    return { local: local?.protocol, remote: remote?.protocol, remotePort: remote?.port, remoteType: remote?.candidateType };
+  });
+}
+
+test('two phones without UDP call each other over ICE-TCP on the lite media engine', { timeout: 120_000 }, async () => {
+  const a = await server.addMember('Tia Tcp', uniqueEmail('tia'));
+  const b = await server.addMember('Tom Tcp', uniqueEmail('tom'));
+  const A = await enrollMember(browser, a);
+  const B = await enrollMember(browser, b);
+  try {
+    await noUDPToTheNode(A);
+    await noUDPToTheNode(B);
+    await A.page.getByText('Live', { exact: true }).waitFor();
+    await B.page.getByText('Live', { exact: true }).waitFor();
+    await dial(A.page, b);
+    await waitForPhase(A.page, 'ringing');
+    const ring = B.page.getByRole('alertdialog', { name: a.name });
+    await ring.waitFor({ timeout: 10_000 });
+    await ring.getByRole('button', { name: 'Answer with video' }).click();
+    await waitForPhase(B.page, 'active');
+    await waitForPhase(A.page, 'active');
+
+    const statsA = await mediaFlows(A.page, 'A (caller)');
+    const statsB = await mediaFlows(B.page, 'B (callee)');
+    assert.ok(statsA.audioOut > 0 && statsA.videoOut > 0 && statsB.audioOut > 0 && statsB.videoOut > 0, 'both send audio and video');
+    for (const [p, who] of [
+      [A.page, 'A'],
+      [B.page, 'B'],
+    ]) {
+      let pair;
+      await waitFor(`${who}'s selected candidate pair`, async () => (pair = await selectedPair(p)) && pair.remote);
+      assert.deepEqual(
+        { local: pair.local, remote: pair.remote, remotePort: pair.remotePort, remoteType: pair.remoteType },
+        { local: 'tcp', remote: 'tcp', remotePort: tcpPort, remoteType: 'host' },
+        `${who} reaches the node's media TCP port directly`,
+      );
+      await waitFor(`${who}'s remote video to play frames`, () =>
+        p.locator('.remote-video').evaluate((v) => v.videoWidth > 0 && v.currentTime > 0 && !v.classList.contains('is-off')),
+      );
+    }
+    await A.page.screenshot({ path: join(shots, 'call-lite-tcp-connected-caller.png') });
+
+    await callScreen(A.page).getByRole('button', { name: 'Hang up' }).click();
+    await waitForPhase(A.page, 'ended');
+    await waitForPhase(B.page, 'ended');
+    await closeCallScreen(A.page);
+  } finally {
+    await A.context.close();
+    await B.context.close();
+  }
+});
