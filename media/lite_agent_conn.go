@@ -8,11 +8,18 @@ import (
 	"time"
 )
 
-// agentConn is the net.PacketConn a lite transport's ICE agent reads: the
-// STUN and DTLS datagrams liteMux routed to it, copied; its writes go out
-// of the node's socket.
+// agentConn is a net.PacketConn a lite transport's ICE agent reads, one
+// for each of the node's UDP sockets (the agent's host candidate on it):
+// the STUN and DTLS datagrams that came in on that socket, copied, and
+// those of the transport's ICE-TCP connections on the first. Its writes
+// go out of that socket, or of the ICE-TCP connection the address
+// reached the node on, so that a device hears each answer from the
+// address it sent its check to.
 type agentConn struct {
 	mux  *liteMux
+	sock liteSocket
+	// sent, when set, is told of each datagram written, after it went.
+	sent func(b []byte, to netip.AddrPort, sock liteSocket)
 	in   chan agentDatagram
 	done chan struct{}
 	once sync.Once
@@ -28,8 +35,8 @@ type agentDatagram struct {
 // are dropped, as a full socket would.
 const agentQueue = 64
 
-func newAgentConn(m *liteMux) *agentConn {
-	return &agentConn{mux: m, in: make(chan agentDatagram, agentQueue), done: make(chan struct{})}
+func newAgentConn(m *liteMux, sock liteSocket) *agentConn {
+	return &agentConn{mux: m, sock: sock, in: make(chan agentDatagram, agentQueue), done: make(chan struct{})}
 }
 
 // deliver queues a copy of b for the agent, or drops it when the queue is
@@ -56,8 +63,9 @@ func (c *agentConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	}
 }
 
-// WriteTo sends through the socket addr reached the node on; to an
-// address that never did, nothing goes (a lite agent only answers).
+// WriteTo sends through the conn's socket, or the ICE-TCP connection addr
+// reached the node on; to an address that never reached the node,
+// nothing goes (a lite agent only answers).
 func (c *agentConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	u, ok := addr.(*net.UDPAddr)
 	if !ok {
@@ -69,7 +77,14 @@ func (c *agentConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	if sock == nil {
 		return len(b), nil
 	}
-	return sock.WriteToAddrPort(b, ap)
+	if _, tcp := sock.(*tcpSocket); !tcp {
+		sock = c.sock
+	}
+	n, err := sock.WriteToAddrPort(b, ap)
+	if err == nil && c.sent != nil {
+		c.sent(b, ap, sock)
+	}
+	return n, err
 }
 
 // Close ends reads; the socket stays open for the others.
@@ -78,8 +93,8 @@ func (c *agentConn) Close() error {
 	return nil
 }
 
-// LocalAddr is the node's first media address.
-func (c *agentConn) LocalAddr() net.Addr { return c.mux.socks[0].LocalAddr() }
+// LocalAddr is the address of the conn's socket.
+func (c *agentConn) LocalAddr() net.Addr { return c.sock.LocalAddr() }
 
 // SetDeadline and the two below are accepted and not kept: the agent
 // closes the conn to stop reading.

@@ -2,6 +2,7 @@ package media
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -149,9 +150,9 @@ func (m *liteMux) route(b []byte, from netip.AddrPort, sock liteSocket) bool {
 				return false
 			}
 		}
-		return t.toAgent(b, from)
+		return t.toAgent(b, from, sock)
 	case first >= firstDTLSMin && first <= firstDTLSMax:
-		return t != nil && t.toAgent(b, from)
+		return t != nil && t.toAgent(b, from, sock)
 	case first >= firstRTPMin && first <= firstRTPMax:
 		return t != nil && t.onSRTP(b)
 	}
@@ -189,15 +190,21 @@ func (m *liteMux) claim(b []byte, from netip.AddrPort, sock liteSocket) *liteTra
 }
 
 // GetConn is ice.UDPMux's: the agent of the transport with this user
-// fragment reads its STUN and DTLS from the returned conn.
-func (m *liteMux) GetConn(ufrag string, _ net.Addr) (net.PacketConn, error) {
+// fragment reads the STUN and DTLS that come in on the socket at addr
+// from the returned conn.
+func (m *liteMux) GetConn(ufrag string, addr net.Addr) (net.PacketConn, error) {
 	m.mu.RLock()
 	t := m.byUfrag[ufrag]
 	m.mu.RUnlock()
 	if t == nil {
 		return nil, errors.New("no transport has that ICE user fragment")
 	}
-	return t.agentConn, nil
+	for _, c := range t.agentConns {
+		if c.sock.LocalAddr().String() == addr.String() {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("the node has no media socket at %s", addr)
 }
 
 // RemoveConnByUfrag is ice.UDPMux's; a transport removes itself on Close.

@@ -33,7 +33,10 @@ type liteTransport struct {
 	ufrag, pwd string
 	cert       tls.Certificate
 	agent      *ice.Agent
-	agentConn  *agentConn
+	// agentConns are the agent's conns, one for each of the mux's
+	// sockets, in the same order.
+	agentConns []*agentConn
+	checkBack  liteCheckBack
 
 	// onRTP gets every RTP packet decrypted, on the socket's reader: its
 	// parsed header and the whole packet, both only borrowed. Set before
@@ -75,7 +78,11 @@ var (
 func newLiteTransport(m *liteMux, cert tls.Certificate) (*liteTransport, error) {
 	t := &liteTransport{mux: m, cert: cert,
 		plain: make([]byte, maxDatagram), packet: make([]byte, maxDatagram), sealed: make([]byte, maxDatagram+64)}
-	t.agentConn = newAgentConn(m)
+	for _, sock := range m.socks {
+		c := newAgentConn(m, sock)
+		c.sent = func(b []byte, to netip.AddrPort, sock liteSocket) { t.checkBack.after(b, t.ufrag, to, sock) }
+		t.agentConns = append(t.agentConns, c)
+	}
 	// The agent makes the ICE credentials; it asks the mux for its conn
 	// only when it gathers (Connect), by then the transport is registered.
 	agent, err := ice.NewAgent(&ice.AgentConfig{Lite: true, NetworkTypes: []ice.NetworkType{ice.NetworkTypeUDP4},
@@ -137,6 +144,7 @@ func (t *liteTransport) connect(ctx context.Context, remoteUfrag, remotePwd, rem
 	if err := t.agent.GatherCandidates(); err != nil {
 		return fmt.Errorf("ICE candidates: %w", err)
 	}
+	t.checkBack.setRemote(remoteUfrag, remotePwd)
 	iceConn, err := t.agent.Accept(ctx, remoteUfrag, remotePwd)
 	if err != nil {
 		return fmt.Errorf("ICE: %w", err)
@@ -149,6 +157,16 @@ func (t *liteTransport) connect(ctx context.Context, remoteUfrag, remotePwd, rem
 	sock := t.mux.socketFor(remoteAP)
 	if sock == nil {
 		return errors.New("ICE: the selected address is not one the node was reached from")
+	}
+	if _, tcp := sock.(*tcpSocket); !tcp {
+		// The selected pair's own socket: the device checked that
+		// address, not necessarily the first it reached.
+		sock = t.agentConnFor(nil).sock
+		for _, c := range t.agentConns {
+			if c.sock.LocalAddr().String() == iceConn.LocalAddr().String() {
+				sock = c.sock
+			}
+		}
 	}
 	handshake := dtls.Server
 	if dtlsClient {
@@ -237,10 +255,22 @@ func (t *liteTransport) drainDTLS(conn *dtls.Conn) {
 	}
 }
 
-// toAgent copies a STUN or DTLS datagram to the ICE agent's conn.
-func (t *liteTransport) toAgent(b []byte, from netip.AddrPort) bool {
-	t.agentConn.deliver(b, from)
+// toAgent copies a STUN or DTLS datagram that came in on sock to the ICE
+// agent's conn for that socket (the first, for an ICE-TCP connection).
+func (t *liteTransport) toAgent(b []byte, from netip.AddrPort, sock liteSocket) bool {
+	t.agentConnFor(sock).deliver(b, from)
 	return true
+}
+
+// agentConnFor is the agent's conn for one of the mux's sockets, or the
+// first.
+func (t *liteTransport) agentConnFor(sock liteSocket) *agentConn {
+	for _, c := range t.agentConns {
+		if c.sock == sock {
+			return c
+		}
+	}
+	return t.agentConns[0]
 }
 
 // onSRTP decrypts an SRTP or SRTCP packet (RFC 5761: payload types
@@ -339,6 +369,8 @@ func (t *liteTransport) Close() error {
 		conn.Close()
 	}
 	t.agent.Close()
-	t.agentConn.Close()
+	for _, c := range t.agentConns {
+		c.Close()
+	}
 	return nil
 }
