@@ -29,6 +29,8 @@ type liteEngine struct {
 	// candidates.
 	tcp           *liteTCP
 	tcpCandidates []netip.AddrPort
+	// stats are the SFU's media counters, which every link adds to.
+	stats *sfuStats
 }
 
 // openLiteEngine opens the media port (0: one the system picks) on each

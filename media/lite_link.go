@@ -90,9 +90,15 @@ type liteUpstream struct {
 }
 
 // newLiteLink binds a link to a connected-or-connecting transport, for
-// the payload types and transport-cc extension id the answer kept.
-func newLiteLink(t *liteTransport, payloadTypes []uint8, twccID int) (*liteLink, error) {
+// the payload types and transport-cc extension id the answer kept; the
+// node's media counters go to stats when it is not nil.
+func newLiteLink(t *liteTransport, payloadTypes []uint8, twccID int, stats *sfuStats) (*liteLink, error) {
 	reg := &interceptor.Registry{}
+	if stats != nil {
+		// Innermost: it counts every packet read and written, and the
+		// NACKs the generator writes through it.
+		reg.Add(statsInterceptorFactory{stats: stats})
+	}
 	generator, err := nack.NewGeneratorInterceptor()
 	if err != nil {
 		return nil, fmt.Errorf("NACK: %w", err)

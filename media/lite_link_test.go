@@ -45,7 +45,7 @@ func connectLinkedClient(t *testing.T, ctx context.Context, mux *liteMux, cert t
 	if err != nil {
 		t.Fatalf("the client offered no transport-cc extension: %v", err)
 	}
-	if c.link, err = newLiteLink(tr, []uint8{96}, twccID); err != nil {
+	if c.link, err = newLiteLink(tr, []uint8{96}, twccID, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.link.Close() })

@@ -364,10 +364,13 @@ func (t *liteTransport) Close() error {
 	t.closed = true
 	conn := t.dtls
 	t.mu.Unlock()
-	t.mux.remove(t)
+	// DTLS first: its close_notify tells the device the connection is
+	// over (it opens a new one for a next call), and it goes out only
+	// while the mux still routes the device's address.
 	if conn != nil {
 		conn.Close()
 	}
+	t.mux.remove(t)
 	t.agent.Close()
 	for _, c := range t.agentConns {
 		c.Close()

@@ -354,3 +354,47 @@ func TestALiteTransportClosesWhileItConnects(t *testing.T) {
 		t.Fatal("the mux still knows a closed transport")
 	}
 }
+
+// TestALiteTransportTellsTheDeviceWhenItCloses: a transport that closes
+// (its participant left the room) ends the device's DTLS with
+// close_notify, so the device closes its peer connection and opens a new
+// one for its next call instead of reusing one nobody answers.
+func TestALiteTransportTellsTheDeviceWhenItCloses(t *testing.T) {
+	mux, cert, port := liteMuxOnLoopback(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := newLiteClient(t, 1)
+	tr, err := newLiteTransport(mux, cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	errs := make(chan error, 1)
+	go func() { errs <- tr.Connect(ctx, c.ufrag, c.pwd, c.fingerprint) }()
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: c.answer(tr, port, 5000)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.connected:
+	case <-ctx.Done():
+		t.Fatal("the client did not connect")
+	}
+	closed := make(chan struct{})
+	var once sync.Once
+	c.pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateClosed || s == webrtc.PeerConnectionStateFailed {
+			once.Do(func() { close(closed) })
+		}
+	})
+	tr.Close()
+	// Without close_notify the device would only fail when its ICE
+	// gives up, 25 s after the last packet (pion's default).
+	select {
+	case <-closed:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the device's peer connection is still %s after the transport closed", c.pc.ConnectionState())
+	}
+}

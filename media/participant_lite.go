@@ -59,7 +59,7 @@ func buildLiteParticipant(e *liteEngine, id string, signal func(typ string, data
 	if err != nil {
 		return nil, err
 	}
-	link, err := newLiteLink(t, []uint8{111, 96}, offeredExtensionID(webrtc.RTPCodecTypeVideo, transportCCURI))
+	link, err := newLiteLink(t, []uint8{111, 96}, offeredExtensionID(webrtc.RTPCodecTypeVideo, transportCCURI), e.stats)
 	if err != nil {
 		t.Close()
 		return nil, err

@@ -99,6 +99,7 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 			sfu.Close()
 			return nil, err
 		}
+		e.stats = &sfu.stats
 		sfu.closers = append(sfu.closers, e.Close)
 		sfu.peers.lite = e
 	}
