@@ -53,19 +53,7 @@ func connectLinkedClient(t *testing.T, ctx context.Context, mux *liteMux, cert t
 		t.Fatal(err)
 	}
 	wire(c.link)
-	errs := make(chan error, 1)
-	go func() { errs <- tr.Connect(ctx, c.ufrag, c.pwd, c.fingerprint) }()
-	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: c.answer(tr, port, outSSRC)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-errs; err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-c.connected:
-	case <-ctx.Done():
-		t.Fatal("a client did not connect")
-	}
+	c.connectTo(t, ctx, tr, port, outSSRC)
 	sender := c.pc.GetTransceivers()[0].Sender()
 	c.ssrc = uint32(sender.GetParameters().Encodings[0].SSRC)
 	go func() {

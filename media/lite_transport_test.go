@@ -152,6 +152,25 @@ func (c *liteClient) answer(tr *liteTransport, port int, ssrc uint32) string {
 	return strings.Join(lines, "\r\n")
 }
 
+// connectTo connects the client to tr, which answers its offer sending on
+// SSRC ssrc, and waits until both sides are connected.
+func (c *liteClient) connectTo(t *testing.T, ctx context.Context, tr *liteTransport, port int, ssrc uint32) {
+	t.Helper()
+	errs := make(chan error, 1)
+	go func() { errs <- tr.Connect(ctx, c.ufrag, c.pwd, c.fingerprint) }()
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: c.answer(tr, port, ssrc)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.connected:
+	case <-ctx.Done():
+		t.Fatal("a client did not connect")
+	}
+}
+
 // TestALiteTransportCarriesSRTPOnTheSocketsReader: two pion clients
 // connect to lite transports on one UDP port (ICE-lite and DTLS through
 // pion's parts, fed by the mux); every packet each sends is decrypted on
@@ -369,19 +388,7 @@ func TestALiteTransportTellsTheDeviceWhenItCloses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Close()
-	errs := make(chan error, 1)
-	go func() { errs <- tr.Connect(ctx, c.ufrag, c.pwd, c.fingerprint) }()
-	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: c.answer(tr, port, 5000)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-errs; err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-c.connected:
-	case <-ctx.Done():
-		t.Fatal("the client did not connect")
-	}
+	c.connectTo(t, ctx, tr, port, 5000)
 	closed := make(chan struct{})
 	var once sync.Once
 	c.pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
