@@ -140,9 +140,9 @@ type Config struct {
 	// PublicIPs are the node's public IPv4 addresses behind a 1:1 NAT,
 	// announced in the media candidates.
 	PublicIPs []string
-	// MediaEngine carries WebRTC media: "pion" (pion's peer connections)
-	// or "lite" (the node's own transport, cheaper per packet); both take
-	// UDP and, with MediaTCPPort, ICE-TCP.
+	// MediaEngine carries WebRTC media: "lite" (the node's own transport,
+	// cheaper per packet; the default) or "pion" (pion's peer
+	// connections); both take UDP and, with MediaTCPPort, ICE-TCP.
 	MediaEngine string
 	// StripeSecretKey turns on Stripe payments (sk_…) unless Payments says
 	// offline.
@@ -188,7 +188,7 @@ func Default() Config {
 		LookupCacheTTL:   5 * time.Second,
 		NumberBlockStart: 200000000000,
 		Region:           "local",
-		MediaEngine:      MediaEnginePion,
+		MediaEngine:      MediaEngineLite,
 		MailFrom:         "livemall <no-reply@livemall.localhost>",
 		RingTimeout:      25 * time.Second,
 		AgentRingTimeout: 15 * time.Second,
@@ -258,7 +258,7 @@ func (cfg *Config) Bind(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.PushAllowLocalEndpoints, "push-allow-local-endpoints", cfg.PushAllowLocalEndpoints, "accept push subscriptions on http:// and local addresses: local testing only (the server posts to them)")
 	fs.BoolVar(&cfg.WebRTCLoopback, "webrtc-loopback", cfg.WebRTCLoopback, "offer loopback ICE candidates (single-host setups)")
 	fs.IntVar(&cfg.MediaUDPPort, "media-udp-port", cfg.MediaUDPPort, "one UDP port for all WebRTC media of this node; 0 uses a port per connection (env LIVEMALL_MEDIA_UDP_PORT)")
-	fs.StringVar(&cfg.MediaEngine, "media-engine", cfg.MediaEngine, "what carries WebRTC media: pion (pion's peer connections) or lite (the node's own transport, cheaper per packet); both take UDP and ICE-TCP (env LIVEMALL_MEDIA_ENGINE)")
+	fs.StringVar(&cfg.MediaEngine, "media-engine", cfg.MediaEngine, "what carries WebRTC media: lite (the node's own transport, cheaper per packet) or pion (pion's peer connections); both take UDP and ICE-TCP (env LIVEMALL_MEDIA_ENGINE)")
 	fs.IntVar(&cfg.MediaTCPPort, "media-tcp-port", cfg.MediaTCPPort, "TCP port for WebRTC media (ICE-TCP) when a client's UDP is blocked; 0 turns it off (env LIVEMALL_MEDIA_TCP_PORT)")
 	fs.Func("public-ip", "public IPv4 address of this node behind a 1:1 NAT, announced to clients; repeatable or comma-separated (env LIVEMALL_PUBLIC_IP)", func(s string) error {
 		cfg.PublicIPs = append(cfg.PublicIPs, splitList(s)...)
