@@ -269,15 +269,7 @@ func TestALiteTransportCarriesRTCPBothWays(t *testing.T) {
 			}
 		}
 	}
-	errs := make(chan error, 1)
-	go func() { errs <- tr.Connect(ctx, c.ufrag, c.pwd, c.fingerprint) }()
-	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: c.answer(tr, port, ssrc)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-errs; err != nil {
-		t.Fatal(err)
-	}
-	<-c.connected
+	c.connectTo(t, ctx, tr, port, ssrc)
 
 	pli := make(chan uint32, 1)
 	sender := c.pc.GetTransceivers()[0].Sender()

@@ -1,7 +1,7 @@
 // The member's call screen as tests drive it: find it, wait for its
 // phase, dial a member by number, close it once the call has ended.
 
-import { waitFor } from './server.mjs';
+import { mediaFlows, waitFor } from './server.mjs';
 
 /** callScreen is the call dialog; phase reads its data-phase. */
 export function callScreen(page) {
@@ -43,4 +43,54 @@ export async function dial(page, member) {
       throw new Error(`${e.message}\ndial card: ${await card.innerText()} / input "${await input.inputValue()}"`);
     });
   await card.getByRole('button', { name: `Call ${member.name}` }).click();
+}
+
+/**
+ * callWithVideo has A (member a) dial B (member b), B answer with video,
+ * and waits until both send audio and video and each sees the other's
+ * picture play.
+ */
+export async function callWithVideo(A, B, a, b) {
+  await A.page.getByText('Live', { exact: true }).waitFor();
+  await B.page.getByText('Live', { exact: true }).waitFor();
+  await dial(A.page, b);
+  await waitForPhase(A.page, 'ringing');
+  const ring = B.page.getByRole('alertdialog', { name: a.name });
+  await ring.waitFor({ timeout: 10_000 });
+  await ring.getByRole('button', { name: 'Answer with video' }).click();
+  await waitForPhase(B.page, 'active');
+  await waitForPhase(A.page, 'active');
+  const statsA = await mediaFlows(A.page, 'A (caller)');
+  const statsB = await mediaFlows(B.page, 'B (callee)');
+  if (!(statsA.audioOut > 0 && statsA.videoOut > 0 && statsB.audioOut > 0 && statsB.videoOut > 0)) {
+    throw new Error(`both must send audio and video: A ${JSON.stringify(statsA)}, B ${JSON.stringify(statsB)}`);
+  }
+  for (const [p, who] of [
+    [A.page, 'A'],
+    [B.page, 'B'],
+  ]) {
+    await waitFor(`${who}'s remote video to play frames`, () =>
+      p.locator('.remote-video').evaluate((v) => v.videoWidth > 0 && v.currentTime > 0 && !v.classList.contains('is-off')),
+    );
+  }
+}
+
+/**
+ * selectedPair reads both ends of the current call's selected candidate
+ * pair (candidate type, protocol, port), or null before there is one.
+ */
+export function selectedPair(page) {
+  return page.evaluate(async () => {
+    const pc = window.__testPeerConnections?.at(-1);
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    let pairId = null;
+    stats.forEach((s) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+    });
+    const pair = pairId && stats.get(pairId);
+    if (!pair) return null;
+    const end = (c) => ({ type: c?.candidateType, protocol: c?.protocol, port: c?.port });
+    return { local: end(stats.get(pair.localCandidateId)), remote: end(stats.get(pair.remoteCandidateId)), policy: pc.getConfiguration().iceTransportPolicy };
+  });
 }

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { enrollMember, mediaFlows, serverAndBrowser, uniqueEmail, waitFor } from './server.mjs';
+import { selectedPair } from './call-screen.mjs';
 
 let server;
 let browser;
@@ -30,22 +31,6 @@ async function relayOnly(p) {
   });
   await p.page.reload();
   await p.page.getByText('Live', { exact: true }).waitFor();
-}
-
-/** selectedCandidateTypes reads the local and remote candidate types of the current call's selected pair. */
-function selectedCandidateTypes(page) {
-  return page.evaluate(async () => {
-    const pc = window.__testPeerConnections?.at(-1);
-    if (!pc) return null;
-    const stats = await pc.getStats();
-    let pairId = null;
-    stats.forEach((s) => {
-      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-    });
-    const pair = pairId && stats.get(pairId);
-    if (!pair) return null;
-    return { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType, config: pc.getConfiguration().iceTransportPolicy };
-  });
 }
 
 test('two phones that may only use TURN call each other with media both ways', { timeout: 120_000 }, async () => {
@@ -71,10 +56,10 @@ test('two phones that may only use TURN call each other with media both ways', {
       [A.page, 'A'],
       [B.page, 'B'],
     ]) {
-      let types = null;
-      await waitFor(`${who}'s selected candidate pair`, async () => (types = await selectedCandidateTypes(p)) && types.local);
-      assert.equal(types.config, 'relay', `${who}'s peer connection is relay-only`);
-      assert.equal(types.local, 'relay', `${who}'s media goes through the TURN server (selected local candidate ${JSON.stringify(types)})`);
+      let pair = null;
+      await waitFor(`${who}'s selected candidate pair`, async () => (pair = await selectedPair(p)) && pair.local.type);
+      assert.equal(pair.policy, 'relay', `${who}'s peer connection is relay-only`);
+      assert.equal(pair.local.type, 'relay', `${who}'s media goes through the TURN server (selected pair ${JSON.stringify(pair)})`);
     }
     await A.page.locator('.call-screen').getByRole('button', { name: 'Hang up' }).click();
     await waitFor("B's call to end", async () => (await B.page.locator('.call-screen').getAttribute('data-phase').catch(() => '')) === 'ended');
