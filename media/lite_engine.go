@@ -1,7 +1,6 @@
 package media
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -20,7 +19,7 @@ import (
 type liteEngine struct {
 	mux   *liteMux
 	socks []udpSocket
-	cert  tls.Certificate
+	certs *liteCert
 	// candidates are the UDP host candidates of every offer: each
 	// socket's address, and the public IPs on the port of the first.
 	candidates []netip.AddrPort
@@ -35,13 +34,14 @@ type liteEngine struct {
 
 // openLiteEngine opens the media port (0: one the system picks) on each
 // local IPv4 address, and on loopback when asked, and reads them all; and
-// the ICE-TCP port when tcpPort is not 0.
-func openLiteEngine(port, tcpPort int, loopback bool, publicIPs []string, cert tls.Certificate) (*liteEngine, error) {
+// the ICE-TCP port when tcpPort is not 0. Its transports' DTLS
+// certificates come from certs.
+func openLiteEngine(port, tcpPort int, loopback bool, publicIPs []string, certs *liteCert) (*liteEngine, error) {
 	addrs := localIPv4s()
 	if loopback {
 		addrs = append(addrs, "127.0.0.1")
 	}
-	e := &liteEngine{cert: cert}
+	e := &liteEngine{certs: certs}
 	var socks []liteSocket
 	for _, a := range addrs {
 		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(a), Port: port})
@@ -91,7 +91,7 @@ func openLiteEngine(port, tcpPort int, loopback bool, publicIPs []string, cert t
 
 // newTransport opens a transport for one participant.
 func (e *liteEngine) newTransport() (*liteTransport, error) {
-	return newLiteTransport(e.mux, e.cert)
+	return newLiteTransport(e.mux, e.certs.current())
 }
 
 // Close closes the mux, the sockets and the ICE-TCP port.

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pion/dtls/v3/pkg/crypto/selfsign"
 )
 
 // liteTCPOnLoopback is an ICE-TCP port on loopback, with these bounds,
@@ -195,12 +193,12 @@ func FuzzLiteTCPFrames(f *testing.F) {
 // UDP port, the public IP is among them, and each address is offered as
 // a passive ICE-TCP candidate on the TCP port, below every UDP candidate.
 func TestALiteOfferAnnouncesTheMediaPorts(t *testing.T) {
-	cert, err := selfsign.GenerateSelfSigned()
+	certs, err := newLiteCert(time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	udpPort, tcpPort := freeLitePort(t, "udp4"), freeLitePort(t, "tcp4")
-	e, err := openLiteEngine(udpPort, tcpPort, true, []string{"203.0.113.7"}, cert)
+	e, err := openLiteEngine(udpPort, tcpPort, true, []string{"203.0.113.7"}, certs)
 	if err != nil {
 		t.Fatal(err)
 	}

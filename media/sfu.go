@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/dtls/v3/pkg/crypto/selfsign"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
@@ -89,12 +88,12 @@ func NewSFU(cfg SFUConfig) (*SFU, error) {
 		return nil, err
 	}
 	if cfg.LiteTransport {
-		cert, err := selfsign.GenerateSelfSigned()
+		certs, err := newLiteCert(time.Now)
 		if err != nil {
 			sfu.Close()
-			return nil, fmt.Errorf("DTLS certificate: %w", err)
+			return nil, err
 		}
-		e, err := openLiteEngine(cfg.UDPPort, cfg.TCPPort, cfg.Loopback, cfg.PublicIPs, cert)
+		e, err := openLiteEngine(cfg.UDPPort, cfg.TCPPort, cfg.Loopback, cfg.PublicIPs, certs)
 		if err != nil {
 			sfu.Close()
 			return nil, err
